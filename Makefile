@@ -1,0 +1,45 @@
+# The two README commands: `make run` and `make test`. Everything else is a step of theirs.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres install translations messages bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d docflow/translations
+
+# Re-extract every translatable string and merge it into the catalogues (for developers).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output -o docflow/translations/messages.pot .
+	$(BIN)/pybabel update -q --no-fuzzy-matching -i docflow/translations/messages.pot -d docflow/translations
+
+run: install
+	$(BIN)/docflow init
+	$(BIN)/docflow demo
+	$(BIN)/docflow run --host 127.0.0.1 --port 5000
+
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	DOCFLOW_TEST_DATABASE_URL=sqlite $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres:
+	DOCFLOW_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var

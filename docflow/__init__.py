@@ -1,0 +1,27 @@
+"""docflow: document management and digital signatures for a ward People's Committee."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """The application factory: wiring only, no logic."""
+    from docflow import config, db, web
+    from docflow.storage import DocumentStore
+
+    settings = config.load(os.environ.get("DOCFLOW_CONFIG") or None, overrides=overrides)
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"))
+    app.config.from_mapping(settings.flask_mapping())
+    app.extensions["docflow.settings"] = settings
+    app.extensions["docflow.store"] = DocumentStore(settings.blobs_dir)
+    db.init_app(app, settings.database_url, echo=settings.database.echo)
+    web.register(app)
+    return app

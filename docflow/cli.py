@@ -1,0 +1,170 @@
+"""The `docflow` command: init, demo, users, audit verify, run."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+from flask import Flask
+
+from docflow import create_app, db
+from docflow.errors import ConfigurationError, DocflowError
+
+
+def _app() -> Flask:
+    ctx = click.get_current_context()
+    app = ctx.meta.get("docflow.app")
+    if app is None:
+        try:
+            app = create_app()
+        except ConfigurationError as exc:
+            raise click.ClickException(f"configuration error: {exc}") from None
+        ctx.meta["docflow.app"] = app
+        ctx.with_resource(app.app_context())
+    return app
+
+
+def with_app(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run the command inside an app context; DocflowErrors become one clear line and exit 1."""
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _app()
+        try:
+            return func(*args, **kwargs)
+        except DocflowError as exc:
+            raise click.ClickException(str(exc)) from None
+    return wrapper
+
+
+@click.group()
+def main() -> None:
+    """docflow: documents and digital signatures for a ward People's Committee."""
+
+
+@main.command()
+@with_app
+def init() -> None:
+    """Create or migrate the database and the organisation. Safe to run again."""
+    from docflow import migrations
+    from docflow.services import organisation
+    from docflow.web.helpers import settings
+
+    migrations.upgrade()
+    with db.transaction() as s:
+        org = organisation.ensure_organisation(s, name=settings().app.organisation_name)
+    click.echo(f"docflow database is up to date for {org.name}.")
+
+
+@main.command()
+@with_app
+def demo() -> None:
+    """Seed the demo ward (departments, users for every role, registers). Keeps existing data."""
+    from docflow.services import demo as demo_service
+    from docflow.web.helpers import settings
+
+    with db.transaction() as s:
+        accounts = demo_service.seed_demo(s, organisation_name=settings().app.organisation_name)
+    click.echo(f"Demo ward ready. Every demo account's password is: {demo_service.DEMO_PASSWORD}")
+    for account in accounts:
+        click.echo(f"  {account.username:<16} {account.role.value:<9} {account.full_name} — {account.post}")
+
+
+@main.group()
+def users() -> None:
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--full-name", required=True)
+@click.option("--role", type=click.Choice(["clerk", "official", "head", "leader", "auditor", "admin"]),
+              required=True)
+@click.option("--post", default="")
+@click.option("--department", "department_code", default=None, help="department code, e.g. VP")
+@click.password_option(help="prompted twice when not given")
+@with_app
+def users_create(username: str, full_name: str, role: str, post: str, department_code: str | None,
+                 password: str) -> None:
+    """Create a user account."""
+    from sqlalchemy import select
+
+    from docflow.models import Department, Role
+    from docflow.services import organisation
+    from docflow.services.users import UserInput, create_user
+
+    with db.transaction() as s:
+        dept_id = None
+        if department_code:
+            dept_id = s.execute(select(Department.id).where(Department.code == department_code)).scalar()
+            if dept_id is None:
+                raise click.ClickException(f"no department with code {department_code}")
+        user = create_user(s, actor=None, organisation=organisation.get_organisation(s), password=password,
+                           data=UserInput(username=username, full_name=full_name, role=Role(role), post=post,
+                                          department_id=dept_id))
+    click.echo(f"Created {user.username} ({user.role.value}).")
+
+
+@users.command("list")
+@with_app
+def users_list() -> None:
+    """List accounts."""
+    from docflow.services.users import list_users
+
+    for user in list_users(db.get_session()):
+        dept = user.department.code if user.department else "-"
+        state = "active" if user.is_active else "inactive"
+        click.echo(f"{user.username:<20} {user.role.value:<9} {dept:<6} {state:<8} {user.full_name}")
+
+
+@users.command("deactivate")
+@click.argument("username")
+@with_app
+def users_deactivate(username: str) -> None:
+    """Deactivate an account: it can no longer sign in."""
+    from docflow.services.users import find_user_by_username, set_user_active
+
+    with db.transaction() as s:
+        user = find_user_by_username(s, username)
+        if user is None:
+            raise click.ClickException(f"no user named {username}")
+        set_user_active(s, actor=None, user_id=user.id, active=False)
+    click.echo(f"{username} can no longer sign in.")
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+@click.option("--from", "from_seq", type=click.IntRange(min=1), default=None)
+@click.option("--to", "to_seq", type=click.IntRange(min=1), default=None)
+@with_app
+def audit_verify(from_seq: int | None, to_seq: int | None) -> None:
+    """Recompute the hash chain; exit 0 when intact, 1 with the first broken position."""
+    from docflow.services.audit import verify_chain
+
+    report = verify_chain(db.get_session(), from_seq=from_seq, to_seq=to_seq)
+    if report.problem is None:
+        click.echo(f"intact: {report.checked} events checked"
+                   + (f" (#{report.first_seq}–#{report.last_seq})" if report.checked else ""))
+        return
+    click.echo(f"BROKEN at event #{report.problem.seq}: {report.problem.kind.value} — {report.problem.detail} "
+               f"({report.checked} events before it are intact)")
+    sys.exit(1)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def run(host: str, port: int, threads: int) -> None:
+    """Serve docflow with waitress."""
+    import waitress
+
+    app = _app()
+    click.echo(f"docflow is serving on http://{host}:{port}/")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="docflow")

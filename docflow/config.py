@@ -1,0 +1,210 @@
+"""Typed settings loaded from one TOML file; unknown keys and wrong types stop startup with the key's name."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from docflow.errors import ConfigurationError
+
+Mode = Literal["development", "production", "testing"]
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    mode: Mode = "development"
+    data_dir: Path = Path("var")
+    keys_dir: Path = Path("keys")
+    secret_key_env: str = "DOCFLOW_SECRET_KEY"
+    secret_key_file: Path | None = None
+    default_locale: Literal["vi", "en"] = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    organisation_name: str = "UBND phường Tích Sơn"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = ""
+    password_env: str | None = None
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    session_cookie_secure: bool = False
+    session_lifetime_minutes: int = 480
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    csrf_enabled: bool = True
+
+
+@dataclass(frozen=True)
+class UploadSettings:
+    max_upload_mb: int = 60
+    page_size: int = 25
+
+
+@dataclass(frozen=True)
+class Settings:
+    app: AppSettings = field(default_factory=AppSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    uploads: UploadSettings = field(default_factory=UploadSettings)
+    source: Path | None = None
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.app.data_dir / "blobs"
+
+    @property
+    def database_url(self) -> str:
+        url = self.database.url or f"sqlite:///{(self.app.data_dir / 'docflow.db').resolve()}"
+        if self.database.password_env:
+            password = os.environ.get(self.database.password_env)
+            if password is None:
+                raise ConfigurationError(
+                    f"database.password_env names {self.database.password_env}, which is not set")
+            url = url.replace("{password}", password)
+        return url
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.uploads.max_upload_mb * 1024 * 1024
+
+    def secret_key(self) -> str:
+        """The Flask secret key: environment, then file; development keeps a random one under data_dir."""
+        value = os.environ.get(self.app.secret_key_env, "").strip()
+        if not value and self.app.secret_key_file is not None:
+            try:
+                value = self.app.secret_key_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigurationError(f"app.secret_key_file cannot be read: {exc.strerror}") from exc
+        if value:
+            return value
+        if self.app.mode == "production":
+            raise ConfigurationError(
+                f"production mode needs a secret key: set {self.app.secret_key_env} or app.secret_key_file")
+        return _development_secret(self.app.data_dir)
+
+    def flask_mapping(self) -> dict[str, Any]:
+        return {
+            "SECRET_KEY": self.secret_key(),
+            "TESTING": self.app.mode == "testing",
+            "MAX_CONTENT_LENGTH": self.max_upload_bytes + 1024 * 1024,
+            "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.security.session_cookie_secure,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": self.security.session_cookie_secure,
+            "PERMANENT_SESSION_LIFETIME": self.security.session_lifetime_minutes * 60,
+            "WTF_CSRF_ENABLED": self.security.csrf_enabled,
+            "WTF_CSRF_TIME_LIMIT": None,
+            "BABEL_DEFAULT_LOCALE": self.app.default_locale,
+            "BABEL_DEFAULT_TIMEZONE": self.app.timezone,
+        }
+
+
+def _development_secret(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(value)
+    return value
+
+
+def load(path: str | os.PathLike[str] | None = None, *, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Read the TOML file (if any), deep-merge ``overrides`` and build typed settings.
+
+    Raises ConfigurationError naming the offending key.
+    """
+    raw: dict[str, Any] = {}
+    source = Path(path) if path else None
+    if source is not None:
+        try:
+            with source.open("rb") as fh:
+                raw = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise ConfigurationError(f"configuration file {source} does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigurationError(f"configuration file {source} is not valid TOML: {exc}") from exc
+    merged = _deep_merge(raw, dict(overrides or {}))
+    base = source.parent if source is not None else Path.cwd()
+    sections = {f.name: f for f in dataclasses.fields(Settings) if f.name != "source"}
+    values: dict[str, Any] = {}
+    for name, value in merged.items():
+        if name not in sections:
+            raise ConfigurationError(f"unknown key {name}")
+        if not isinstance(value, Mapping):
+            raise ConfigurationError(f"{name} must be a table")
+        cls = typing.get_type_hints(Settings)[name]
+        values[name] = _build_section(name, cls, value, base)
+    return Settings(**values, source=source)
+
+
+def _deep_merge(a: dict[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for key, value in b.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _deep_merge(dict(out[key]), value)
+        else:
+            out[key] = value
+    return out
+
+
+def _build_section(section: str, cls: type, table: Mapping[str, Any], base: Path) -> Any:
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{section}.{key}"
+        if key not in hints:
+            raise ConfigurationError(f"unknown key {name}")
+        kwargs[key] = _coerce(name, hints[key], value, base)
+    return cls(**kwargs)
+
+
+def _coerce(name: str, hint: Any, value: Any, base: Path) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(name, options[0], value, base)
+    if origin is Literal:
+        allowed = typing.get_args(hint)
+        if value not in allowed:
+            raise ConfigurationError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
+        return value
+    if hint is Path:
+        if not isinstance(value, (str, Path)):
+            raise ConfigurationError(f"{name} must be a path (string), not {type(value).__name__}")
+        p = Path(value)
+        return p if p.is_absolute() else base / p
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigurationError(f"{name} must be true or false, not {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigurationError(f"{name} must be an integer, not {value!r}")
+        if value < 0:
+            raise ConfigurationError(f"{name} must not be negative")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigurationError(f"{name} must be a string, not {type(value).__name__}")
+        return value
+    raise ConfigurationError(f"{name}: unsupported setting type")  # pragma: no cover

@@ -1,0 +1,61 @@
+"""Errors with a user-safe message; the web layer maps each class to an HTTP status.
+
+``message`` is an English msgid (marked with ``N_`` so Babel extracts it) with ``%(name)s`` placeholders
+filled from ``params``; the web layer translates it into the user's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation without translating it (services do not know the locale)."""
+    return message
+
+
+class DocflowError(Exception):
+    """Base class: ``message`` is safe to show to the user."""
+
+    status_code = 500
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
+
+
+class NotFoundError(DocflowError):
+    status_code = 404
+
+
+class PermissionDeniedError(DocflowError):
+    status_code = 403
+
+
+class InvalidTransitionError(DocflowError):
+    status_code = 409
+
+
+class ConflictError(DocflowError):
+    status_code = 409
+
+
+class ValidationError(DocflowError):
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.field = field
+
+
+class RateLimitedError(DocflowError):
+    status_code = 429
+
+
+class StorageError(DocflowError):
+    status_code = 500
+
+
+class ConfigurationError(DocflowError):
+    """Raised at startup only: docflow refuses to run with this configuration."""

@@ -1,0 +1,168 @@
+"""Documents, their append-only PDF versions, access grants and registers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from docflow.models.base import Base, str_enum, utc_now
+from docflow.models.organisation import Department, Organisation
+from docflow.models.users import User
+
+
+class DocumentKind(enum.StrEnum):
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+    INTERNAL = "internal"
+
+
+class DocumentStatus(enum.StrEnum):
+    DRAFT = "draft"
+    REGISTERED = "registered"
+    IN_PROGRESS = "in_progress"
+    IN_REVIEW = "in_review"
+    AWAITING_SIGNATURE = "awaiting_signature"
+    SIGNED = "signed"
+    ISSUED = "issued"
+    COMPLETED = "completed"
+    RECALLED = "recalled"
+    REPLACED = "replaced"
+
+
+class Urgency(enum.StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"              # Khẩn
+    VERY_URGENT = "very_urgent"    # Thượng khẩn
+    EXPRESS = "express"            # Hỏa tốc
+
+
+class Confidentiality(enum.StrEnum):
+    NORMAL = "normal"
+    CONFIDENTIAL = "confidential"  # Mật
+    SECRET = "secret"              # Tối mật
+    TOP_SECRET = "top_secret"      # Tuyệt mật
+
+
+URGENCY_RANK = {Urgency.EXPRESS: 3, Urgency.VERY_URGENT: 2, Urgency.URGENT: 1, Urgency.NORMAL: 0}
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    __table_args__ = (
+        Index("ix_documents_org_created", "organisation_id", "created_at"),
+        Index("ix_documents_dept_created", "department_id", "created_at"),
+        Index("ix_documents_kind_created", "kind", "created_at"),
+        Index("ix_documents_status_created", "status", "created_at"),
+        Index("ix_documents_type_created", "doc_type", "created_at"),
+        Index("ix_documents_document_date", "document_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind))
+    doc_type: Mapped[str] = mapped_column(String(30))
+    number_symbol: Mapped[str | None] = mapped_column(String(100))  # "15/QĐ-UBND"
+    document_date: Mapped[date | None]
+    issuing_body: Mapped[str] = mapped_column(String(300), default="")
+    summary: Mapped[str] = mapped_column(Text)  # trích yếu
+    urgency: Mapped[Urgency] = mapped_column(str_enum(Urgency), default=Urgency.NORMAL)
+    confidentiality: Mapped[Confidentiality] = mapped_column(str_enum(Confidentiality),
+                                                             default=Confidentiality.NORMAL)
+    status: Mapped[DocumentStatus] = mapped_column(str_enum(DocumentStatus))
+    deadline: Mapped[date | None]
+    register_id: Mapped[int | None] = mapped_column(ForeignKey("registers.id"))
+    register_number: Mapped[int | None]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    organisation: Mapped[Organisation] = relationship()
+    department: Mapped[Department | None] = relationship()
+    created_by: Mapped[User] = relationship()
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", order_by="DocumentVersion.number")
+
+    @property
+    def current_version(self) -> DocumentVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.confidentiality is not Confidentiality.NORMAL
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.urgency is not Urgency.NORMAL
+
+
+class DocumentVersion(Base):
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    number: Mapped[int]
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    page_count: Mapped[int]
+    original_filename: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+    parent: Mapped[DocumentVersion | None] = relationship(remote_side=[id])
+    created_by: Mapped[User] = relationship()
+
+
+class GrantReason(enum.StrEnum):
+    CONFIDENTIAL_ACCESS = "confidential_access"
+    ASSIGNED = "assigned"
+    ROUTED = "routed"
+
+
+class DocumentGrant(Base):
+    """A user's access to one document beyond their department: routed, assigned or cleared for it."""
+
+    __tablename__ = "document_grants"
+    __table_args__ = (UniqueConstraint("document_id", "user_id", "reason"),
+                      Index("ix_document_grants_user", "user_id", "document_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[GrantReason] = mapped_column(str_enum(GrantReason))
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class RegisterKind(enum.StrEnum):
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+    RESOLUTION = "resolution"
+
+
+class Register(Base):
+    """A named number series for one calendar year (sổ đăng ký): numbers from 1, never reused."""
+
+    __tablename__ = "registers"
+    __table_args__ = (UniqueConstraint("organisation_id", "code", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[RegisterKind] = mapped_column(str_enum(RegisterKind))
+    year: Mapped[int]
+    last_number: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)

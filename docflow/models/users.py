@@ -1,0 +1,79 @@
+"""Users, their roles, and the failed-login throttle."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from docflow.models.base import Base, str_enum, utc_now
+from docflow.models.organisation import Department, Organisation
+
+
+class Role(enum.StrEnum):
+    CLERK = "clerk"
+    OFFICIAL = "official"
+    HEAD = "head"
+    LEADER = "leader"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    post: Mapped[str] = mapped_column(String(200), default="")  # chức vụ, e.g. "Phó Chủ tịch"
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    organisation: Mapped[Organisation] = relationship()
+    department: Mapped[Department | None] = relationship(back_populates="members")
+
+    # flask-login protocol, kept here so the model needs no Flask import
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_stamp}"
+
+    @property
+    def session_stamp(self) -> str:
+        return str(int(self.password_changed_at.timestamp() * 1000))
+
+    @property
+    def sees_everything(self) -> bool:
+        """Leaders, clerks, admins and auditors see every non-confidential document."""
+        return self.role in (Role.LEADER, Role.CLERK, Role.ADMIN, Role.AUDITOR)
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.role is Role.AUDITOR
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per username; a lock after too many, cleared by a successful sign-in."""
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(default=utc_now)
+    locked_until: Mapped[datetime | None]

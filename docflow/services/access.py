@@ -1,0 +1,73 @@
+"""Who may see and change which document. Every document service calls these; views never decide."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+
+from docflow.models import Confidentiality, Document, DocumentGrant, GrantReason, Role, User
+
+
+def _has_grant(user: User, document: Document, *, confidential: bool) -> bool:
+    for grant in _grants(document):
+        if grant.user_id == user.id and (not confidential or grant.reason is GrantReason.CONFIDENTIAL_ACCESS):
+            return True
+    return False
+
+
+def _grants(document: Document) -> list[DocumentGrant]:
+    from sqlalchemy.orm import object_session
+    session = object_session(document)
+    if session is None:
+        return []
+    return list(session.execute(select(DocumentGrant).where(DocumentGrant.document_id == document.id)).scalars())
+
+
+def can_view(user: User, document: Document) -> bool:
+    """Department members, those routed or assigned, and leaders/clerks/admins/auditors; confidential
+    documents only leaders and those explicitly cleared for them."""
+    if not user.is_active or document.organisation_id != user.organisation_id:
+        return False
+    if document.confidentiality is not Confidentiality.NORMAL:
+        return user.role is Role.LEADER or _has_grant(user, document, confidential=True)
+    if user.sees_everything:
+        return True
+    if user.department_id is not None and document.department_id == user.department_id:
+        return True
+    return _has_grant(user, document, confidential=False)
+
+
+def can_edit(user: User, document: Document) -> bool:
+    """Change metadata or add a version: the uploader, the department head, clerks, leaders, admins."""
+    if user.is_read_only or not can_view(user, document):
+        return False
+    if user.role in (Role.CLERK, Role.LEADER, Role.ADMIN) or document.created_by_id == user.id:
+        return True
+    return user.role is Role.HEAD and user.department_id == document.department_id
+
+
+def can_upload(user: User) -> bool:
+    return user.is_active and not user.is_read_only
+
+
+def visible_filter(user: User) -> ColumnElement[bool]:
+    """The SQL form of ``can_view`` for list queries (kept in step with it by tests)."""
+    if not user.is_active:
+        return false()
+    granted_confidential = exists().where(
+        DocumentGrant.document_id == Document.id, DocumentGrant.user_id == user.id,
+        DocumentGrant.reason == GrantReason.CONFIDENTIAL_ACCESS)
+    granted_any = exists().where(DocumentGrant.document_id == Document.id, DocumentGrant.user_id == user.id)
+    if user.role is Role.LEADER:
+        confidential_ok = true()
+    else:
+        confidential_ok = granted_confidential
+    if user.sees_everything:
+        normal_ok: ColumnElement[bool] = true()
+    else:
+        normal_ok = or_(Document.department_id == user.department_id, granted_any) \
+            if user.department_id is not None else granted_any
+    return and_(
+        Document.organisation_id == user.organisation_id,
+        or_(and_(Document.confidentiality == Confidentiality.NORMAL, normal_ok),
+            and_(Document.confidentiality != Confidentiality.NORMAL, confidential_ok)),
+    )

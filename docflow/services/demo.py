@@ -1,0 +1,89 @@
+"""The demo ward: UBND phường Tích Sơn with its departments and a user for every role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from docflow.models import Department, Organisation, Register, RegisterKind, Role, User, utc_now
+from docflow.services import audit, organisation
+from docflow.services.audit import AuditAction
+from docflow.services.users import UserInput, create_user
+
+DEMO_PASSWORD = "TichSon@2026"  # printed by `docflow demo`; a demo ward is not a production ward
+
+DEPARTMENTS = (
+    ("VP", "Văn phòng – Thống kê"),
+    ("ĐC", "Địa chính – Xây dựng"),
+    ("TP", "Tư pháp – Hộ tịch"),
+    ("VHXH", "Văn hóa – Xã hội"),
+    ("TCKT", "Tài chính – Kế toán"),
+)
+
+# username, full name, role, post, department code
+USERS = (
+    ("admin", "Quản trị hệ thống", Role.ADMIN, "Quản trị viên", "VP"),
+    ("vanthu", "Nguyễn Thị Hoa", Role.CLERK, "Văn thư", "VP"),
+    ("chutich", "Trần Văn Minh", Role.LEADER, "Chủ tịch", None),
+    ("phochutich1", "Lê Thị Thu Hà", Role.LEADER, "Phó Chủ tịch", None),
+    ("phochutich2", "Phạm Quốc Dũng", Role.LEADER, "Phó Chủ tịch", None),
+    ("truongvp", "Đỗ Thị Lan", Role.HEAD, "Chánh Văn phòng", "VP"),
+    ("truongdc", "Hoàng Văn Nam", Role.HEAD, "Trưởng bộ phận Địa chính – Xây dựng", "ĐC"),
+    ("truongtp", "Vũ Thị Mai", Role.HEAD, "Trưởng bộ phận Tư pháp – Hộ tịch", "TP"),
+    ("truongvh", "Bùi Đức Thắng", Role.HEAD, "Trưởng bộ phận Văn hóa – Xã hội", "VHXH"),
+    ("truongtc", "Ngô Thị Bích", Role.HEAD, "Kế toán trưởng", "TCKT"),
+    ("chuyenvien.vp", "Đặng Minh Tuấn", Role.OFFICIAL, "Chuyên viên Văn phòng", "VP"),
+    ("chuyenvien.dc", "Phan Thị Ngọc", Role.OFFICIAL, "Công chức Địa chính", "ĐC"),
+    ("chuyenvien.tp", "Trịnh Văn Long", Role.OFFICIAL, "Công chức Tư pháp – Hộ tịch", "TP"),
+    ("chuyenvien.vh", "Lý Thị Hương", Role.OFFICIAL, "Công chức Văn hóa – Xã hội", "VHXH"),
+    ("chuyenvien.tc", "Mai Văn Hùng", Role.OFFICIAL, "Công chức Tài chính – Kế toán", "TCKT"),
+    ("thanhtra", "Cao Thị Yến", Role.AUDITOR, "Thanh tra viên", None),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    full_name: str
+    role: Role
+    post: str
+
+
+def seed_demo(session: Session, *, organisation_name: str, now: datetime | None = None) -> list[DemoAccount]:
+    """Create the demo ward's departments, users and this year's registers; what exists is kept.
+    Returns every demo account. Flushes."""
+    now = now or utc_now()
+    org = organisation.ensure_organisation(session, name=organisation_name, now=now)
+    departments = {d.code: d for d in session.execute(select(Department)).scalars()}
+    for code, name in DEPARTMENTS:
+        if code not in departments:
+            departments[code] = organisation.create_department(session, actor=None, organisation=org,
+                                                               name=name, code=code, now=now)
+    created = []
+    for username, full_name, role, post, dept_code in USERS:
+        exists = session.execute(select(User.id).where(User.username == username)).first()
+        if not exists:
+            create_user(session, actor=None, organisation=org, password=DEMO_PASSWORD, now=now,
+                        data=UserInput(username=username, full_name=full_name, role=role, post=post,
+                                       department_id=departments[dept_code].id if dept_code else None))
+            created.append(username)
+    _ensure_registers(session, org, now.year)
+    if created:
+        audit.record(session, action=AuditAction.DEMO_SEEDED, actor=None, object_type="organisation",
+                     object_id=org.id, details={"users_created": created}, now=now)
+    return [DemoAccount(u, n, r, p) for u, n, r, p, _ in USERS]
+
+
+def _ensure_registers(session: Session, org: Organisation, year: int) -> None:
+    wanted = ((RegisterKind.INCOMING, "den", "Sổ đăng ký văn bản đến"),
+              (RegisterKind.OUTGOING, "di", "Sổ đăng ký văn bản đi"),
+              (RegisterKind.RESOLUTION, "giai-quyet", "Sổ theo dõi giải quyết văn bản đến"))
+    for kind, code, name in wanted:
+        exists = session.execute(select(Register.id).where(
+            Register.organisation_id == org.id, Register.code == code, Register.year == year)).first()
+        if not exists:
+            session.add(Register(organisation_id=org.id, code=code, name=name, kind=kind, year=year))
+    session.flush()

@@ -1,0 +1,345 @@
+"""Documents: upload with metadata, new versions, metadata edits, opening a version, and lists."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from docflow import doctypes
+from docflow.errors import N_, ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from docflow.models import (
+    Confidentiality,
+    Department,
+    Document,
+    DocumentGrant,
+    DocumentKind,
+    DocumentStatus,
+    DocumentVersion,
+    GrantReason,
+    Urgency,
+    User,
+    utc_now,
+)
+from docflow.pdfcheck import PdfInfo, check_pdf
+from docflow.services import access, audit
+from docflow.services.audit import AuditAction
+from docflow.storage import DocumentStore
+
+INITIAL_STATUS = {
+    DocumentKind.INCOMING: DocumentStatus.REGISTERED,
+    DocumentKind.OUTGOING: DocumentStatus.DRAFT,
+    DocumentKind.INTERNAL: DocumentStatus.IN_PROGRESS,
+}
+MAX_FILENAME = 255
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    kind: DocumentKind
+    doc_type: str
+    summary: str
+    department_id: int | None
+    number_symbol: str = ""
+    document_date: date | None = None
+    issuing_body: str = ""
+    urgency: Urgency = Urgency.NORMAL
+    confidentiality: Confidentiality = Confidentiality.NORMAL
+    deadline: date | None = None
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    stream: BinaryIO
+    filename: str
+
+
+def validate_input(session: Session, actor: User, data: DocumentInput, *, today: date) -> None:
+    """Raise ValidationError naming the first field the user must fix."""
+    if doctypes.get_type(data.doc_type) is None:
+        raise ValidationError(N_("Choose a document type."), field="doc_type")
+    if not data.summary.strip():
+        raise ValidationError(N_("The subject summary (trích yếu) is required."), field="summary")
+    if len(data.summary) > 2000:
+        raise ValidationError(N_("The subject summary is too long (at most 2000 characters)."), field="summary")
+    if len(data.number_symbol) > 100:
+        raise ValidationError(N_("The number and symbol are too long (at most 100 characters)."),
+                              field="number_symbol")
+    if len(data.issuing_body) > 300:
+        raise ValidationError(N_("The issuing body is too long (at most 300 characters)."), field="issuing_body")
+    if data.kind is DocumentKind.INCOMING and not data.issuing_body.strip():
+        raise ValidationError(N_("An incoming document needs its issuing body."), field="issuing_body")
+    if data.document_date is not None and data.document_date > today + timedelta(days=1):
+        raise ValidationError(N_("The document date cannot be in the future."), field="document_date")
+    if data.deadline is not None and data.document_date is not None and data.deadline < data.document_date:
+        raise ValidationError(N_("The deadline cannot be before the document date."), field="deadline")
+    if data.department_id is not None:
+        dept = session.get(Department, data.department_id)
+        if dept is None or dept.organisation_id != actor.organisation_id or not dept.is_active:
+            raise ValidationError(N_("Choose an active department."), field="department_id")
+    elif actor.department_id is None:
+        raise ValidationError(N_("Choose the department the document belongs to."), field="department_id")
+
+
+def _checked_pdf(path: Path) -> PdfInfo:
+    return check_pdf(path)
+
+
+def _store_pdf(store: DocumentStore, upload: UploadedFile, max_bytes: int) -> tuple[str, int, int]:
+    info: list[PdfInfo] = []
+    sha256, size, _ = store.put_stream(upload.stream, max_bytes=max_bytes,
+                                       check=lambda p: info.append(_checked_pdf(p)))
+    return sha256, size, info[0].page_count
+
+
+def _clean_filename(name: str) -> str:
+    name = Path(name.replace("\\", "/")).name.strip() or "document.pdf"
+    return name[-MAX_FILENAME:]
+
+
+def upload_document(session: Session, *, actor: User, data: DocumentInput, upload: UploadedFile,
+                    store: DocumentStore, max_bytes: int, now: datetime | None = None) -> Document:
+    """Create a document with its first version from an uploaded PDF.
+
+    Raises PermissionDeniedError or ValidationError (metadata, not a PDF, encrypted, too large).
+    The blob is stored before the flush; a rolled-back transaction leaves at most an orphan blob.
+    Flushes.
+    """
+    now = now or utc_now()
+    if not access.can_upload(actor):
+        raise PermissionDeniedError(N_("Your role cannot upload documents."))
+    validate_input(session, actor, data, today=now.date())
+    sha256, size, pages = _store_pdf(store, upload, max_bytes)
+    document = Document(
+        organisation_id=actor.organisation_id, department_id=data.department_id or actor.department_id,
+        kind=data.kind, doc_type=data.doc_type, summary=data.summary.strip(),
+        number_symbol=data.number_symbol.strip() or None, document_date=data.document_date,
+        issuing_body=data.issuing_body.strip(), urgency=data.urgency, confidentiality=data.confidentiality,
+        status=INITIAL_STATUS[data.kind], deadline=data.deadline, created_by_id=actor.id,
+        created_at=now, updated_at=now)
+    session.add(document)
+    session.flush()
+    version = DocumentVersion(document=document, number=1, sha256=sha256, size=size, page_count=pages,
+                              original_filename=_clean_filename(upload.filename), created_at=now,
+                              created_by_id=actor.id)
+    session.add(version)
+    if document.is_confidential:
+        # The uploader keeps access to what they registered; everyone else needs a leader or a grant.
+        session.add(DocumentGrant(document=document, user_id=actor.id, reason=GrantReason.CONFIDENTIAL_ACCESS,
+                                  granted_by_id=actor.id, granted_at=now))
+    session.flush()
+    audit.record(session, action=AuditAction.DOCUMENT_UPLOADED, actor=actor, object_type="document",
+                 object_id=document.id, now=now,
+                 details={"sha256": sha256, "size": size, "pages": pages, "kind": document.kind.value,
+                          "doc_type": document.doc_type, "filename": version.original_filename,
+                          "confidentiality": document.confidentiality.value})
+    return document
+
+
+def get_document(session: Session, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFoundError(N_("Document not found."))
+    return document
+
+
+def get_document_for(session: Session, *, actor: User, document_id: int) -> Document:
+    """The document if ``actor`` may see it. Raises NotFoundError or PermissionDeniedError."""
+    document = get_document(session, document_id)
+    if not access.can_view(actor, document):
+        raise PermissionDeniedError(N_("You do not have access to this document."))
+    return document
+
+
+def add_version(session: Session, *, actor: User, document_id: int, upload: UploadedFile,
+                store: DocumentStore, max_bytes: int, note: str = "", expected_row_version: int | None = None,
+                now: datetime | None = None) -> DocumentVersion:
+    """Append a new version whose parent is the current one. Raises PermissionDeniedError,
+    ConflictError (someone else changed the document), ValidationError. Flushes."""
+    now = now or utc_now()
+    document = get_document_for(session, actor=actor, document_id=document_id)
+    if not access.can_edit(actor, document):
+        raise PermissionDeniedError(N_("You may not change this document."))
+    _check_row_version(document, expected_row_version)
+    if len(note) > 500:
+        raise ValidationError(N_("The note is too long (at most 500 characters)."), field="note")
+    sha256, size, pages = _store_pdf(store, upload, max_bytes)
+    parent = document.current_version
+    version = DocumentVersion(document=document, number=(parent.number + 1) if parent else 1,
+                              parent_id=parent.id if parent else None, sha256=sha256, size=size,
+                              page_count=pages, original_filename=_clean_filename(upload.filename),
+                              note=note.strip(), created_at=now, created_by_id=actor.id)
+    session.add(version)
+    document.updated_at = now
+    session.flush()
+    audit.record(session, action=AuditAction.DOCUMENT_VERSION_ADDED, actor=actor, object_type="document",
+                 object_id=document.id, now=now,
+                 details={"version": version.number, "sha256": sha256, "size": size,
+                          "parent_sha256": parent.sha256 if parent else None})
+    return version
+
+
+def _check_row_version(document: Document, expected: int | None) -> None:
+    if expected is not None and expected != document.row_version:
+        raise ConflictError(N_("Someone else changed this document after you opened it. "
+                               "Reload the page to see their change, then try again."))
+
+
+EDITABLE_FIELDS = ("doc_type", "summary", "number_symbol", "document_date", "issuing_body", "urgency",
+                   "confidentiality", "deadline", "department_id")
+
+
+def edit_metadata(session: Session, *, actor: User, document_id: int, data: DocumentInput,
+                  expected_row_version: int, now: datetime | None = None) -> Document:
+    """Change a document's metadata; the audit event holds each field's before and after.
+    Raises PermissionDeniedError, ConflictError, ValidationError. Flushes."""
+    now = now or utc_now()
+    document = get_document_for(session, actor=actor, document_id=document_id)
+    if not access.can_edit(actor, document):
+        raise PermissionDeniedError(N_("You may not change this document."))
+    _check_row_version(document, expected_row_version)
+    data = dataclasses.replace(data, kind=document.kind)
+    validate_input(session, actor, data, today=now.date())
+    new_values = {"doc_type": data.doc_type, "summary": data.summary.strip(),
+                  "number_symbol": data.number_symbol.strip() or None, "document_date": data.document_date,
+                  "issuing_body": data.issuing_body.strip(), "urgency": data.urgency,
+                  "confidentiality": data.confidentiality, "deadline": data.deadline,
+                  "department_id": data.department_id or document.department_id}
+    changes = {}
+    for name in EDITABLE_FIELDS:
+        old, new = getattr(document, name), new_values[name]
+        if old != new:
+            changes[name] = {"from": _plain(old), "to": _plain(new)}
+            setattr(document, name, new)
+    if not changes:
+        return document
+    if document.is_confidential and "confidentiality" in changes:
+        _ensure_grant(session, document, actor, GrantReason.CONFIDENTIAL_ACCESS, now)
+    document.updated_at = now
+    session.flush()
+    audit.record(session, action=AuditAction.DOCUMENT_METADATA_EDITED, actor=actor, object_type="document",
+                 object_id=document.id, details={"changes": changes}, now=now)
+    return document
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return getattr(value, "value", value)
+
+
+def _ensure_grant(session: Session, document: Document, user: User, reason: GrantReason, now: datetime) -> None:
+    exists = session.execute(select(DocumentGrant.id).where(
+        DocumentGrant.document_id == document.id, DocumentGrant.user_id == user.id,
+        DocumentGrant.reason == reason)).first()
+    if not exists:
+        session.add(DocumentGrant(document_id=document.id, user_id=user.id, reason=reason,
+                                  granted_by_id=user.id, granted_at=now))
+
+
+def open_version(session: Session, *, actor: User, document_id: int, version_number: int | None,
+                 store: DocumentStore, purpose: str, now: datetime | None = None) -> tuple[DocumentVersion, BinaryIO]:
+    """Open a version's PDF for viewing or download. A confidential document's view or download is
+    audited. Raises NotFoundError, PermissionDeniedError, BlobMissingError. Flushes when it audits."""
+    document = get_document_for(session, actor=actor, document_id=document_id)
+    version = _version(document, version_number)
+    stream = store.open(version.sha256)
+    if document.is_confidential:
+        action = AuditAction.DOCUMENT_DOWNLOADED if purpose == "download" else AuditAction.DOCUMENT_VIEWED
+        audit.record(session, action=action, actor=actor, object_type="document", object_id=document.id,
+                     details={"version": version.number, "sha256": version.sha256}, now=now)
+    return version, stream
+
+
+def _version(document: Document, number: int | None) -> DocumentVersion:
+    if number is None:
+        if document.current_version is None:
+            raise NotFoundError(N_("This document has no file."))
+        return document.current_version
+    for version in document.versions:
+        if version.number == number:
+            return version
+    raise NotFoundError(N_("Version %(n)s of this document does not exist."), n=number)
+
+
+SORTS = {
+    "created": Document.created_at,
+    "date": Document.document_date,
+    "number": Document.number_symbol,
+    "deadline": Document.deadline,
+}
+
+
+@dataclass(frozen=True)
+class DocumentFilters:
+    kind: DocumentKind | None = None
+    doc_type: str | None = None
+    status: DocumentStatus | None = None
+    department_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+    sort: str = "created"
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Document]
+    total: int
+    page: int
+    page_size: int
+    filters: DocumentFilters = field(default_factory=DocumentFilters)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+
+def _filtered(actor: User, filters: DocumentFilters) -> Select[tuple[Document]]:
+    stmt = select(Document).where(access.visible_filter(actor))
+    if filters.kind is not None:
+        stmt = stmt.where(Document.kind == filters.kind)
+    if filters.doc_type:
+        stmt = stmt.where(Document.doc_type == filters.doc_type)
+    if filters.status is not None:
+        stmt = stmt.where(Document.status == filters.status)
+    if filters.department_id is not None:
+        stmt = stmt.where(Document.department_id == filters.department_id)
+    if filters.date_from is not None:
+        stmt = stmt.where(Document.document_date >= filters.date_from)
+    if filters.date_to is not None:
+        stmt = stmt.where(Document.document_date <= filters.date_to)
+    if filters.q.strip():
+        needle = f"%{_escape_like(filters.q.strip()[:100])}%"
+        stmt = stmt.where(or_(Document.summary.ilike(needle, escape="\\"),
+                              Document.number_symbol.ilike(needle, escape="\\"),
+                              Document.issuing_body.ilike(needle, escape="\\")))
+    return stmt
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_documents(session: Session, *, actor: User, filters: DocumentFilters, page: int,
+                   page_size: int) -> Page:
+    """One bounded page of the documents ``actor`` may see, filtered and sorted, with the total."""
+    page_size = max(1, min(page_size, 100))
+    base = _filtered(actor, filters)
+    total = session.execute(select(func.count()).select_from(base.order_by(None).subquery())).scalar_one()
+    pages = max(1, math.ceil(total / page_size))
+    page = max(1, min(page, pages))
+    column = SORTS.get(filters.sort, Document.created_at)
+    order = [column.desc() if filters.descending else column.asc(),
+             Document.id.desc() if filters.descending else Document.id.asc()]
+    stmt = (base.options(selectinload(Document.department))
+            .order_by(*order).limit(page_size).offset((page - 1) * page_size))
+    items = list(session.execute(stmt).scalars())
+    return Page(items=items, total=total, page=page, page_size=page_size, filters=filters)

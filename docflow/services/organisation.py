@@ -1,0 +1,96 @@
+"""The ward and its departments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from docflow.errors import N_, ConflictError, NotFoundError, ValidationError
+from docflow.models import Department, Organisation, User
+from docflow.services import audit
+from docflow.services.audit import AuditAction
+from docflow.services.users import require_admin
+
+
+def find_organisation(session: Session) -> Organisation | None:
+    """The deployment's organisation (one ward today; the schema allows several)."""
+    return session.execute(select(Organisation).order_by(Organisation.id).limit(1)).scalar_one_or_none()
+
+
+def get_organisation(session: Session) -> Organisation:
+    org = find_organisation(session)
+    if org is None:
+        raise NotFoundError(N_("docflow is not initialised yet: run `docflow init`."))
+    return org
+
+
+def ensure_organisation(session: Session, *, name: str, code: str = "UBND",
+                        now: datetime | None = None) -> Organisation:
+    """Create the organisation on first start; later calls return the existing one. Flushes."""
+    org = find_organisation(session)
+    if org is not None:
+        return org
+    org = Organisation(name=name, code=code)
+    session.add(org)
+    session.flush()
+    audit.record(session, action=AuditAction.SYSTEM_INITIALISED, actor=None, object_type="organisation",
+                 object_id=org.id, details={"name": name, "code": code}, now=now)
+    return org
+
+
+def list_departments(session: Session, *, include_inactive: bool = False) -> list[Department]:
+    stmt = select(Department).order_by(Department.name)
+    if not include_inactive:
+        stmt = stmt.where(Department.is_active.is_(True))
+    return list(session.execute(stmt).scalars())
+
+
+def _check(name: str, code: str) -> None:
+    if not name.strip() or len(name) > 200:
+        raise ValidationError(N_("The department name is required (at most 200 characters)."), field="name")
+    if not code.strip() or len(code) > 30 or any(c.isspace() for c in code.strip()):
+        raise ValidationError(N_("The department code is required, without spaces (at most 30 characters)."),
+                              field="code")
+
+
+def create_department(session: Session, *, actor: User | None, organisation: Organisation, name: str,
+                      code: str, now: datetime | None = None) -> Department:
+    """Create a department. Raises ValidationError, ConflictError, PermissionDeniedError. Flushes."""
+    if actor is not None:
+        require_admin(actor)
+    _check(name, code)
+    exists = session.execute(select(Department.id).where(
+        Department.organisation_id == organisation.id,
+        func.lower(Department.code) == code.strip().lower())).first()
+    if exists:
+        raise ConflictError(N_("A department with code %(code)s already exists."), code=code.strip())
+    dept = Department(organisation=organisation, name=name.strip(), code=code.strip())
+    session.add(dept)
+    session.flush()
+    audit.record(session, action=AuditAction.DEPARTMENT_CREATED, actor=actor, object_type="department",
+                 object_id=dept.id, details={"name": dept.name, "code": dept.code}, now=now)
+    return dept
+
+
+def update_department(session: Session, *, actor: User, department_id: int, name: str, is_active: bool,
+                      now: datetime | None = None) -> Department:
+    """Rename, deactivate or reactivate a department (admin only). Flushes."""
+    require_admin(actor)
+    dept = session.get(Department, department_id)
+    if dept is None:
+        raise NotFoundError(N_("Department not found."))
+    _check(name, dept.code)
+    changes = {}
+    if dept.name != name.strip():
+        changes["name"] = {"from": dept.name, "to": name.strip()}
+        dept.name = name.strip()
+    if dept.is_active != is_active:
+        changes["is_active"] = {"from": dept.is_active, "to": is_active}
+        dept.is_active = is_active
+    if changes:
+        audit.record(session, action=AuditAction.DEPARTMENT_UPDATED, actor=actor, object_type="department",
+                     object_id=dept.id, details={"changes": changes}, now=now)
+    session.flush()
+    return dept

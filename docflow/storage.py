@@ -1,0 +1,93 @@
+"""Content-addressed, write-once PDF blob store: each file lives under its SHA-256 and is never rewritten."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from collections.abc import Callable
+from typing import BinaryIO
+
+from docflow.errors import N_, StorageError, ValidationError
+
+CHUNK = 1024 * 1024
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class BlobMissingError(StorageError):
+    """A stored version's file is gone from disk: evidence loss, reported loudly."""
+
+
+class DocumentStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tmp = root / "tmp"
+
+    def path_for(self, sha256: str) -> Path:
+        if not _SHA256.match(sha256):
+            raise ValueError("not a SHA-256 hex digest")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put_stream(self, source: BinaryIO, *, max_bytes: int,
+                   check: Callable[[Path], object] | None = None) -> tuple[str, int, Path]:
+        """Copy a stream into the store in 1 MiB chunks, hashing as it goes; returns (sha256, size, path).
+
+        The file is written to a temporary name, fsynced, then renamed into place, so a reader
+        never sees half a file. If the content is already stored, the existing file is kept.
+        ``check`` runs on the complete temporary file first, so rejected content never enters the store.
+        Raises ValidationError when the stream is larger than ``max_bytes``, or what ``check`` raises.
+        """
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := source.read(CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise ValidationError(N_("The file is larger than the limit of %(limit)s MB."),
+                                              limit=max_bytes // (1024 * 1024))
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if check is not None:
+                check(Path(tmp_name))
+            sha256 = digest.hexdigest()
+            final = self.path_for(sha256)
+            if final.exists():
+                os.unlink(tmp_name)
+            else:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(tmp_name, 0o444)
+                os.replace(tmp_name, final)
+            return sha256, size, final
+        except BaseException:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+            raise
+
+    def put_bytes(self, data: bytes) -> str:
+        import io
+        sha256, _, _ = self.put_stream(io.BytesIO(data), max_bytes=len(data) + 1)
+        return sha256
+
+    def open(self, sha256: str) -> BinaryIO:
+        """Open a stored blob for reading. Raises BlobMissingError when the file is gone."""
+        path = self.path_for(sha256)
+        try:
+            return path.open("rb")
+        except FileNotFoundError as exc:
+            raise BlobMissingError(
+                N_("The file of this version (SHA-256 %(sha256)s) is missing from storage. "
+                   "Nothing was changed; please tell the administrator."), sha256=sha256) from exc
+
+    def read(self, sha256: str) -> bytes:
+        with self.open(sha256) as fh:
+            return fh.read()
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).exists()

@@ -1,0 +1,107 @@
+"""Thin blueprints, i18n, CSRF, sign-in wiring and one error handler for every DocflowError."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request, session
+from flask.typing import ResponseReturnValue
+from flask_babel import Babel, gettext
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from docflow import PROJECT_ROOT
+from docflow.errors import DocflowError
+from docflow.storage import BlobMissingError
+from docflow.web import helpers
+
+log = logging.getLogger(__name__)
+LOCALES = ("vi", "en")
+
+csrf = CSRFProtect()
+
+
+def select_locale() -> str:
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return str(chosen)
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
+        return str(current_user.locale)
+    return str(helpers.settings().app.default_locale)
+
+
+def register(app: Flask) -> None:
+    from docflow.web import admin, audit, auth, documents, home
+
+    Babel(app, locale_selector=select_locale,
+          default_translation_directories=str(PROJECT_ROOT / "docflow" / "translations"))
+    csrf.init_app(app)
+    auth.init_login(app)
+    for module in (auth, home, documents, admin, audit):
+        app.register_blueprint(module.bp)
+    app.register_error_handler(DocflowError, _docflow_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.after_request(_security_headers)
+    app.context_processor(helpers.template_globals)
+    app.jinja_env.filters.update(helpers.FILTERS)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _render_error(status: int, message: str) -> ResponseReturnValue:
+    if _wants_json():
+        return jsonify({"error": message, "status": status}), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _docflow_error(exc: DocflowError) -> ResponseReturnValue:
+    if isinstance(exc, BlobMissingError):
+        log.error("blob missing: %s", exc)
+    elif exc.status_code >= 500:
+        log.exception("docflow error: %s", exc)
+    return _render_error(exc.status_code, gettext(exc.message, **exc.params))
+
+
+def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
+    return _render_error(400, gettext("The form has expired or did not come from docflow. "
+                                      "Go back, reload the page and submit it again; nothing was changed."))
+
+
+_HTTP_MESSAGES: dict[int, str] = {
+    403: "You do not have access to this page.",
+    404: "This page does not exist.",
+    405: "This action is not allowed here.",
+    413: "The file is too large to upload.",
+    429: "Too many attempts. Please wait and try again.",
+}
+
+
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
+    status = exc.code or 500
+    if status >= 500:
+        log.error("HTTP %s: %s", status, exc)
+    message = _HTTP_MESSAGES.get(status)
+    text = gettext(message) if message else gettext("Something went wrong. Please try again.")
+    if status == 413:
+        text = gettext("The file is larger than the limit of %(limit)s MB.",
+                       limit=helpers.settings().uploads.max_upload_mb)
+    return _render_error(status, text)
+
+
+def _security_headers(response: Any) -> Any:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'self'; img-src 'self' data:")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    if g.get("no_store"):
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,124 @@
+"""Administration: users (create, edit role/post/department, deactivate) and departments."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import login_required
+
+from docflow import db
+from docflow.errors import N_, DocflowError, ValidationError
+from docflow.models import Role
+from docflow.services import organisation as org_service
+from docflow.services import users as user_service
+from docflow.services.users import UserInput
+from docflow.web.helpers import current_actor, form_int, form_str
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def _admins_only() -> None:
+    # The services check again; this only keeps non-admins off the screens.
+    if current_actor().role is not Role.ADMIN:
+        abort(403)
+
+
+def _role() -> Role:
+    try:
+        return Role(request.form.get("role", ""))
+    except ValueError:
+        raise ValidationError(N_("Choose a role."), field="role") from None
+
+
+@bp.get("/users")
+def users() -> ResponseReturnValue:
+    """All accounts."""
+    session = db.get_session()
+    return render_template("admin/users.html", users=user_service.list_users(session),
+                           departments=org_service.list_departments(session), Role=Role, form={})
+
+
+@bp.post("/users")
+def create_user() -> ResponseReturnValue:
+    """Create an account."""
+    session = db.get_session()
+    try:
+        if request.form.get("password", "") != request.form.get("confirm_password", ""):
+            raise ValidationError(N_("The two passwords do not match."), field="confirm_password")
+        with db.transaction() as s:
+            user = user_service.create_user(
+                s, actor=current_actor(), organisation=org_service.get_organisation(s),
+                password=request.form.get("password", ""),
+                data=UserInput(username=form_str("username", max_length=80),
+                               full_name=form_str("full_name", max_length=200), role=_role(),
+                               post=form_str("post", max_length=200), department_id=form_int("department_id")))
+    except DocflowError as exc:
+        return render_template("admin/users.html", users=user_service.list_users(session),
+                               departments=org_service.list_departments(session), Role=Role,
+                               form=request.form, error=gettext(exc.message, **exc.params)), exc.status_code
+    flash(gettext("The account %(username)s has been created.", username=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int) -> ResponseReturnValue:
+    """Change a user's role, post, department and name."""
+    session = db.get_session()
+    user = user_service.get_user(session, user_id)
+    if request.method == "GET":
+        return render_template("admin/user_edit.html", user=user,
+                               departments=org_service.list_departments(session), Role=Role)
+    try:
+        with db.transaction() as s:
+            user_service.update_user(s, actor=current_actor(), user_id=user_id, role=_role(),
+                                     post=form_str("post", max_length=200), department_id=form_int("department_id"),
+                                     full_name=form_str("full_name", max_length=200))
+    except ValidationError as exc:
+        session.rollback()
+        return render_template("admin/user_edit.html", user=user, Role=Role,
+                               departments=org_service.list_departments(session),
+                               error=gettext(exc.message, **exc.params)), 400
+    flash(gettext("The account has been updated."), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/active")
+def set_active(user_id: int) -> ResponseReturnValue:
+    """Deactivate or reactivate an account."""
+    active = request.form.get("active") == "1"
+    with db.transaction() as s:
+        user = user_service.set_user_active(s, actor=current_actor(), user_id=user_id, active=active)
+    flash(gettext("%(username)s can sign in again.", username=user.username) if active else
+          gettext("%(username)s can no longer sign in.", username=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/departments")
+def departments() -> ResponseReturnValue:
+    """All departments."""
+    return render_template("admin/departments.html",
+                           departments=org_service.list_departments(db.get_session(), include_inactive=True))
+
+
+@bp.post("/departments")
+def create_department() -> ResponseReturnValue:
+    """Create a department."""
+    with db.transaction() as s:
+        org_service.create_department(s, actor=current_actor(), organisation=org_service.get_organisation(s),
+                                      name=form_str("name", max_length=200), code=form_str("code", max_length=30))
+    flash(gettext("The department has been created."), "success")
+    return redirect(url_for("admin.departments"))
+
+
+@bp.post("/departments/<int:department_id>")
+def update_department(department_id: int) -> ResponseReturnValue:
+    """Rename, deactivate or reactivate a department."""
+    with db.transaction() as s:
+        org_service.update_department(s, actor=current_actor(), department_id=department_id,
+                                      name=form_str("name", max_length=200),
+                                      is_active=request.form.get("is_active") == "1")
+    flash(gettext("The department has been updated."), "success")
+    return redirect(url_for("admin.departments"))

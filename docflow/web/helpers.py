@@ -1,0 +1,149 @@
+"""Small helpers shared by the blueprints: settings, the current actor, form parsing, filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+from flask_babel import format_datetime, gettext
+from flask_login import current_user
+
+from docflow import doctypes
+from docflow.config import Settings
+from docflow.errors import N_, ValidationError
+from docflow.models import Role, User
+from docflow.storage import DocumentStore
+
+
+def settings() -> Settings:
+    value: Settings = current_app.extensions["docflow.settings"]
+    return value
+
+
+def store() -> DocumentStore:
+    value: DocumentStore = current_app.extensions["docflow.store"]
+    return value
+
+
+def current_actor() -> User:
+    """The signed-in User row behind flask-login's proxy."""
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths: no scheme, no host, no '//' or backslash tricks."""
+    if not target:
+        return None
+    target = target.strip()
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+def form_str(name: str, *, max_length: int = 2000) -> str:
+    value = request.form.get(name, "")
+    return value[: max_length + 1]
+
+
+def form_int(name: str, *, required: bool = False) -> int | None:
+    raw = request.values.get(name, "").strip()
+    if not raw:
+        if required:
+            raise ValidationError(N_("This field is required."), field=name)
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError(N_("Enter a whole number."), field=name) from None
+
+
+def parse_date(raw: str, field: str) -> date | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(N_("Enter a date as YYYY-MM-DD."), field=field) from None
+
+
+ROLE_LABELS = {
+    Role.CLERK: N_("Clerk"),
+    Role.OFFICIAL: N_("Official"),
+    Role.HEAD: N_("Department head"),
+    Role.LEADER: N_("Leader"),
+    Role.AUDITOR: N_("Auditor"),
+    Role.ADMIN: N_("Administrator"),
+}
+
+ENUM_LABELS: dict[str, str] = {
+    # kinds
+    "incoming": N_("Incoming"), "outgoing": N_("Outgoing"), "internal": N_("Internal"),
+    # statuses
+    "draft": N_("Draft"), "registered": N_("Registered"), "in_progress": N_("In progress"),
+    "in_review": N_("In review"), "awaiting_signature": N_("Awaiting signature"), "signed": N_("Signed"),
+    "issued": N_("Issued"), "completed": N_("Completed"), "recalled": N_("Recalled"),
+    "replaced": N_("Replaced"),
+    # urgency
+    "normal": N_("Normal"), "urgent": N_("Urgent (Khẩn)"), "very_urgent": N_("Very urgent (Thượng khẩn)"),
+    "express": N_("Express (Hỏa tốc)"),
+    # confidentiality
+    "confidential": N_("Confidential (Mật)"), "secret": N_("Secret (Tối mật)"),
+    "top_secret": N_("Top secret (Tuyệt mật)"),
+}
+
+
+def label(value: Any) -> str:
+    key = getattr(value, "value", value)
+    if isinstance(value, Role):
+        return gettext(ROLE_LABELS[value])
+    text = ENUM_LABELS.get(str(key))
+    return gettext(text) if text else str(key)
+
+
+def doc_type_name(code: str) -> str:
+    t = doctypes.get_type(code)
+    if t is None:
+        return code
+    from flask_babel import get_locale
+    return t.name_vi if str(get_locale()) == "vi" else t.name_en
+
+
+def local_datetime(value: datetime | None) -> str:
+    return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+
+
+def local_date(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def file_size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+FILTERS = {"label": label, "doc_type_name": doc_type_name, "dt": local_datetime, "d": local_date,
+           "filesize": file_size}
+
+
+def page_url(page: int) -> str:
+    """The current URL with another page number, keeping the filters."""
+    from flask import url_for
+    args = request.args.to_dict()
+    args["page"] = str(page)
+    return url_for(str(request.endpoint), **(request.view_args or {}), **args)
+
+
+def template_globals() -> dict[str, Any]:
+    from flask_babel import get_locale
+    return {"Role": Role, "current_locale": str(get_locale()), "DOCUMENT_TYPES": doctypes.DOCUMENT_TYPES,
+            "org_name": settings().app.organisation_name, "page_url": page_url}
