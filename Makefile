@@ -16,12 +16,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d docflow/translations
+	$(BIN)/pybabel compile -d docflow/translations
 
 # Re-extract every translatable string and merge it into the catalogues (for developers).
 messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output -o docflow/translations/messages.pot .
-	$(BIN)/pybabel update -q --no-fuzzy-matching -i docflow/translations/messages.pot -d docflow/translations
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output -o docflow/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i docflow/translations/messages.pot -d docflow/translations
 
 run: install
 	$(BIN)/docflow init
