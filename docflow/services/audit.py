@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -108,8 +108,8 @@ def record(
 class ProblemKind(enum.StrEnum):
     CHANGED = "changed"      # a row's content no longer matches its hash
     REMOVED = "removed"      # a sequence number is missing
-    INSERTED = "inserted"    # a row that does not follow its predecessor
-    REORDERED = "reordered"  # a row whose sequence number runs backwards or repeats
+    INSERTED = "inserted"    # rows slipped in between two that were written one after the other
+    REORDERED = "reordered"  # a row now stands before the row it was written after
     TRUNCATED = "truncated"  # the head says the chain is longer than the rows
 
 
@@ -133,14 +133,19 @@ class ChainReport:
 
 
 def verify_rows(rows: Iterable[Any], *, expected_prev: str | None = None,
-                expected_first_seq: int | None = None) -> ChainReport:
-    """Recompute the chain over rows in storage order and name the first broken position."""
+                expected_first_seq: int | None = None,
+                locate: Callable[[str], int | None] = lambda _h: None) -> ChainReport:
+    """Recompute the chain over rows in sequence order and name the first broken position.
+
+    ``locate(hash)`` returns the sequence number of the row carrying that hash (or None); it is
+    only called once something is wrong, to tell an insertion or reordering from a plain change.
+    """
     checked = 0
     first_seq: int | None = None
     prev_seq = (expected_first_seq - 1) if expected_first_seq is not None else None
     prev_hash = expected_prev
     for row in rows:
-        problem = _check_row(row, prev_seq, prev_hash)
+        problem = _check_row(row, prev_seq, prev_hash, locate)
         if problem is not None:
             return ChainReport(checked, first_seq, prev_seq, problem)
         checked += 1
@@ -149,42 +154,51 @@ def verify_rows(rows: Iterable[Any], *, expected_prev: str | None = None,
     return ChainReport(checked, first_seq, prev_seq, None)
 
 
-def _check_row(row: Any, prev_seq: int | None, prev_hash: str | None) -> ChainProblem | None:
+def _check_row(row: Any, prev_seq: int | None, prev_hash: str | None,
+               locate: Callable[[str], int | None]) -> ChainProblem | None:
     if prev_seq is not None and row.seq <= prev_seq:
-        return ChainProblem(row.seq, ProblemKind.REORDERED,
-                            f"sequence {row.seq} follows {prev_seq}")
+        return ChainProblem(row.seq, ProblemKind.REORDERED, f"sequence {row.seq} follows {prev_seq}")
     if prev_seq is not None and row.seq > prev_seq + 1:
         return ChainProblem(prev_seq + 1, ProblemKind.REMOVED,
-                            f"sequence {prev_seq + 1} is missing before {row.seq}")
-    if chain_hash(row.prev_hash, event_content(row)) != row.hash:
+                            f"event {prev_seq + 1} is missing: {row.seq} follows {prev_seq}")
+    content_ok = chain_hash(row.prev_hash, event_content(row)) == row.hash
+    if prev_hash is None or row.prev_hash == prev_hash:
+        if content_ok:
+            return None
         return ChainProblem(row.seq, ProblemKind.CHANGED, f"event {row.seq} does not match its hash")
-    if prev_hash is not None and row.prev_hash != prev_hash:
-        return ChainProblem(row.seq, ProblemKind.INSERTED,
-                            f"event {row.seq} does not continue the chain from event {prev_seq}")
-    return None
+    # The row does not continue from its predecessor: find where the row it was written after is now.
+    written_after = locate(row.prev_hash) if row.prev_hash != GENESIS_HASH else 0
+    if written_after is not None and prev_seq is not None and written_after < prev_seq:
+        return ChainProblem(written_after + 1, ProblemKind.INSERTED,
+                            f"events {written_after + 1}–{prev_seq} were inserted: event {row.seq} was "
+                            f"written right after event {written_after}")
+    if written_after is not None and prev_seq is not None and written_after > prev_seq:
+        return ChainProblem(row.seq, ProblemKind.REORDERED,
+                            f"event {row.seq} was written after event {written_after}, which now comes later")
+    return ChainProblem(row.seq, ProblemKind.CHANGED,
+                        f"event {row.seq} does not continue the chain from event {prev_seq}")
 
 
 def verify_chain(session: Session, *, from_seq: int | None = None, to_seq: int | None = None,
                  batch: int = 5000) -> ChainReport:
-    """Verify the stored chain (optionally a range of it) against its head. Read-only.
-
-    Rows are read in id order (the order they were written), so a row renumbered into another
-    place shows as reordered rather than silently sorted back.
-    """
+    """Verify the stored chain (optionally a range of it) against its head. Read-only."""
     start = from_seq or 1
-    expected_prev: str | None = GENESIS_HASH if start == 1 else None
+    expected_prev: str | None = GENESIS_HASH
     if start > 1:
-        before = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == start - 1)).scalar()
-        expected_prev = before
+        expected_prev = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == start - 1)).scalar()
+
+    def locate(digest: str) -> int | None:
+        return session.execute(select(AuditEvent.seq).where(AuditEvent.hash == digest).limit(1)).scalar()
+
     report = verify_rows(_iter_rows(session, start, to_seq, batch), expected_prev=expected_prev,
-                         expected_first_seq=start)
+                         expected_first_seq=start, locate=locate)
     if report.problem is None and to_seq is None:
         head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
         last = report.last_seq if report.last_seq is not None else start - 1
         if head.seq > last:
             return ChainReport(report.checked, report.first_seq, report.last_seq,
                                ChainProblem(last + 1, ProblemKind.TRUNCATED,
-                                            f"the chain head is at {head.seq} but the rows end at {last}"))
+                                            f"the chain head is at {head.seq} but the events end at {last}"))
         if report.checked and head.hash != _last_hash(session, last):
             return ChainReport(report.checked, report.first_seq, report.last_seq,
                                ChainProblem(last, ProblemKind.CHANGED, "the chain head does not match"))
@@ -195,28 +209,23 @@ def _last_hash(session: Session, seq: int) -> str | None:
     return session.execute(select(AuditEvent.hash).where(AuditEvent.seq == seq)).scalar()
 
 
-_ROW_COLUMNS = (AuditEvent.id, AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.actor_id,
+_ROW_COLUMNS = (AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.actor_id,
                 AuditEvent.actor_name, AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id,
                 AuditEvent.details, AuditEvent.prev_hash, AuditEvent.hash)
 
 
 def _iter_rows(session: Session, start: int, end: int | None, batch: int) -> Iterator[Any]:
-    # Keyset pagination over id keeps memory flat on a million rows on both databases.
-    first_id = session.execute(
-        select(AuditEvent.id).where(AuditEvent.seq >= start).order_by(AuditEvent.id).limit(1)).scalar()
-    if first_id is None:
-        return
-    last_id = first_id - 1
+    # Keyset pagination over seq (unique, indexed) keeps memory flat on a million rows.
+    last_seq = start - 1
     while True:
-        stmt = select(*_ROW_COLUMNS).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        stmt = select(*_ROW_COLUMNS).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
+        if end is not None:
+            stmt = stmt.where(AuditEvent.seq <= end)
         rows = session.execute(stmt).all()
         if not rows:
             return
-        for row in rows:
-            if end is not None and row.seq > end:
-                return
-            yield row
-        last_id = rows[-1].id
+        yield from rows
+        last_seq = rows[-1].seq
 
 
 def events_for(session: Session, *, object_type: str, object_id: int | str) -> list[AuditEvent]:

@@ -131,7 +131,7 @@ def upload_document(session: Session, *, actor: User, data: DocumentInput, uploa
     session.add(version)
     if document.is_confidential:
         # The uploader keeps access to what they registered; everyone else needs a leader or a grant.
-        session.add(DocumentGrant(document=document, user_id=actor.id, reason=GrantReason.CONFIDENTIAL_ACCESS,
+        session.add(DocumentGrant(document_id=document.id, user_id=actor.id, reason=GrantReason.CONFIDENTIAL_ACCESS,
                                   granted_by_id=actor.id, granted_at=now))
     session.flush()
     audit.record(session, action=AuditAction.DOCUMENT_UPLOADED, actor=actor, object_type="document",

@@ -1,0 +1,155 @@
+"""The hash chain: intact after normal work, and every kind of tampering found at its position."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from docflow.models import AuditEvent
+from docflow.services import audit
+from docflow.services.audit import AuditAction, ProblemKind, verify_chain
+from tests.conftest import is_postgres
+
+
+def _append(session: Session, n: int) -> list[AuditEvent]:
+    return [audit.record(session, action=AuditAction.DOCUMENT_VIEWED, actor=None, object_type="document",
+                         object_id=i, details={"i": i, "text": "Trích yếu có dấu"}) for i in range(n)]
+
+
+def test_recorded_events_form_an_intact_chain(db_session):
+    events = _append(db_session, 5)
+    assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + 5))
+    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:]))
+    report = verify_chain(db_session)
+    assert report.intact
+    assert report.last_seq == events[-1].seq
+
+
+def test_canonical_encoding_is_independent_of_key_order_and_uses_utc():
+    when = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    a = audit.canonical_bytes(seq=1, occurred_at=when, actor_id=None, actor_name="x", action="a",
+                              object_type="t", object_id="1", details={"b": 1, "a": "Văn bản"})
+    b = audit.canonical_bytes(seq=1, occurred_at=when, actor_id=None, actor_name="x", action="a",
+                              object_type="t", object_id="1", details={"a": "Văn bản", "b": 1})
+    assert a == b
+    assert "Văn bản".encode() in a and b'"2026-01-02T03:04:05.000006Z"' in a
+
+
+def test_a_changed_row_is_found_at_its_position(db_session):
+    events = _append(db_session, 6)
+    db_session.expunge_all()
+    target = events[3]
+    db_session.execute(text("UPDATE audit_events SET actor_name = 'mallory' WHERE seq = :s"), {"s": target.seq})
+    db_session.expire_all()
+    report = verify_chain(db_session)
+    assert report.problem is not None
+    assert (report.problem.seq, report.problem.kind) == (target.seq, ProblemKind.CHANGED)
+
+
+def test_changed_details_are_found(db_session):
+    events = _append(db_session, 4)
+    db_session.expunge_all()
+    db_session.execute(text("UPDATE audit_events SET details = :d WHERE seq = :s"),
+                       {"d": '{"i": 99, "text": "Trích yếu có dấu"}', "s": events[1].seq})
+    db_session.expire_all()
+    report = verify_chain(db_session)
+    assert report.problem is not None and report.problem.seq == events[1].seq
+
+
+def test_a_removed_row_is_found_at_its_position(db_session):
+    removed = _append(db_session, 6)[2].seq
+    db_session.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": removed})
+    db_session.expire_all()
+    report = verify_chain(db_session)
+    assert report.problem is not None
+    assert (report.problem.seq, report.problem.kind) == (removed, ProblemKind.REMOVED)
+
+
+def test_a_removed_last_row_is_found_through_the_head(db_session):
+    last = _append(db_session, 3)[-1].seq
+    db_session.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": last})
+    db_session.expire_all()
+    report = verify_chain(db_session)
+    assert report.problem is not None
+    assert (report.problem.seq, report.problem.kind) == (last, ProblemKind.TRUNCATED)
+
+
+def test_an_inserted_row_is_found(db_session):
+    events = _append(db_session, 4)
+    db_session.expunge_all()
+    # A forger renumbers the tail and slips a self-consistent row in at position 3.
+    victim = events[2]
+    for e in reversed(events[2:]):
+        db_session.execute(text("UPDATE audit_events SET seq = seq + 1 WHERE id = :i"), {"i": e.id})
+    forged_seq = victim.seq
+    content = audit.canonical_bytes(seq=forged_seq, occurred_at=victim.occurred_at, actor_id=None,
+                                    actor_name="system", action="user.created", object_type="user",
+                                    object_id="1", details={})
+    forged_hash = audit.chain_hash(events[1].hash, content)
+    db_session.execute(text(
+        "INSERT INTO audit_events (seq, occurred_at, actor_id, actor_name, action, object_type, object_id, "
+        "details, prev_hash, hash) VALUES (:seq, :at, NULL, 'system', 'user.created', 'user', '1', '{}', :p, :h)"),
+        {"seq": forged_seq, "at": victim.occurred_at.replace(tzinfo=None) if not is_postgres() else victim.occurred_at,
+         "p": events[1].hash, "h": forged_hash})
+    db_session.expire_all()
+    report = verify_chain(db_session)
+    assert report.problem is not None
+    assert report.problem.seq == forged_seq
+    assert report.problem.kind is ProblemKind.INSERTED
+
+
+def test_two_swapped_rows_are_found(db_session):
+    events = _append(db_session, 5)
+    db_session.expunge_all()
+    a, b = events[1], events[2]
+    db_session.execute(text("UPDATE audit_events SET seq = -1 WHERE id = :i"), {"i": a.id})
+    db_session.execute(text("UPDATE audit_events SET seq = :s WHERE id = :i"), {"s": a.seq, "i": b.id})
+    db_session.execute(text("UPDATE audit_events SET seq = :s WHERE id = :i"), {"s": b.seq, "i": a.id})
+    db_session.expire_all()
+    report = verify_chain(db_session)
+    assert report.problem is not None
+    assert report.problem.seq == a.seq
+    assert report.problem.kind is ProblemKind.REORDERED
+
+
+def test_a_range_can_be_verified_on_its_own(db_session):
+    events = _append(db_session, 6)
+    db_session.expunge_all()
+    db_session.execute(text("UPDATE audit_events SET action = 'x' WHERE seq = :s"), {"s": events[5].seq})
+    db_session.expire_all()
+    assert verify_chain(db_session, from_seq=events[1].seq, to_seq=events[4].seq).intact
+    assert not verify_chain(db_session, from_seq=events[1].seq).intact
+
+
+@pytest.mark.skipif(not is_postgres(), reason="concurrent writers need PostgreSQL")
+def test_concurrent_writers_keep_one_chain(app):
+    engine = app.extensions["docflow.engine"]
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(25):
+                with Session(engine) as s, s.begin():
+                    audit.record(s, action=AuditAction.DOCUMENT_VIEWED, actor=None, object_type="bench",
+                                 object_id=f"{n}-{i}")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    with Session(engine) as s:
+        rows = s.execute(text("SELECT seq, prev_hash, hash FROM audit_events ORDER BY seq")).all()
+        assert len({r.seq for r in rows}) == len(rows)
+        assert all(b.prev_hash == a.hash and b.seq == a.seq + 1 for a, b in zip(rows, rows[1:]))
+        assert verify_chain(s).intact
+        written = s.execute(text("SELECT count(*) FROM audit_events WHERE object_type = 'bench'")).scalar()
+        assert written == 200
+        # leave the shared database as the other tests expect it: chain intact, no bench rows needed
