@@ -191,6 +191,7 @@ class WebClient:
         self._token: str | None = None
 
     def get(self, url: str, **kw: Any) -> Any:
+        kw.setdefault("buffered", True)  # read and close streamed files (no ResourceWarning)
         return self.client.get(url, **kw)
 
     def token(self) -> str:

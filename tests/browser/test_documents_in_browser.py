@@ -55,6 +55,8 @@ def fill_upload_form(page: Page, file: Path, summary: str, number_symbol: str) -
     form = page.get_by_test_id("upload-form")
     form.locator("#file").set_input_files(str(file))
     form.locator("#kind").select_option("incoming")
+    assert form.locator("#doc_type option[value=cong_van]").count() == 1, \
+        "the document type list on /documents/new has no 'cong_van' option"
     form.locator("#doc_type").select_option("cong_van")
     form.locator("#summary").fill(summary)
     form.locator("#number_symbol").fill(number_symbol)

@@ -1,0 +1,120 @@
+"""Sign-in screens: Vietnamese by default, CSRF, throttling, safe redirects, cookies, sign-out."""
+
+from __future__ import annotations
+
+import pytest
+
+from docflow.models import Role
+from docflow.services import audit
+from docflow.services.audit import AuditAction
+from docflow.web.helpers import safe_next
+
+
+def test_the_sign_in_page_is_vietnamese_by_default_and_english_on_request(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'lang="vi"' in page and "Đăng nhập" in page
+    client.post("/language", {"locale": "en", "next": "/login"})
+    page = client.get("/login").get_data(as_text=True)
+    assert 'lang="en"' in page and "Sign in to docflow" in page
+
+
+def test_signing_in_redirects_home_and_shows_the_role_page(client, make_user):
+    clerk = make_user(Role.CLERK, full_name="Nguyễn Thị Hoa")
+    response = client.login(clerk)
+    assert response.status_code == 302 and response.location == "/"
+    home = client.get("/").get_data(as_text=True)
+    assert "Nguyễn Thị Hoa" in home
+    assert "Văn bản đến" in home  # the clerk's section of incoming documents, in Vietnamese
+
+
+def test_a_form_without_its_csrf_token_is_refused_with_a_message(client, make_user, db_session):
+    clerk = make_user(Role.CLERK)
+    response = client.post("/login", {"username": clerk.username, "password": "x"}, csrf=False)
+    assert response.status_code == 400
+    assert "biểu mẫu" in response.get_data(as_text=True).lower()
+    assert not [e for e in audit.events_for(db_session, object_type="user", object_id=clerk.id)
+                if e.action == AuditAction.USER_SIGN_IN_FAILED]
+
+
+def test_ten_wrong_passwords_lock_the_account_with_a_clear_message(client, make_user):
+    clerk = make_user(Role.CLERK)
+    statuses = [client.post("/login", {"username": clerk.username, "password": f"sai{i}"}).status_code
+                for i in range(10)]
+    assert statuses[:4] == [401] * 4 and set(statuses[4:]) == {429}
+    locked = client.login(clerk)
+    assert locked.status_code == 429
+    assert "khóa" in locked.get_data(as_text=True).lower()
+
+
+def test_an_inactive_user_cannot_sign_in(client, make_user):
+    user = make_user(Role.OFFICIAL, active=False)
+    assert client.login(user).status_code == 401
+
+
+def test_a_deactivated_user_is_signed_out_on_the_next_request(client, make_user, db_session):
+    user = make_user(Role.OFFICIAL)
+    client.login(user)
+    assert client.get("/").status_code == 200
+    user.is_active = False
+    db_session.flush()
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("target,expected", [
+    ("/documents/", "/documents/"),
+    ("/documents/?kind=incoming", "/documents/?kind=incoming"),
+    ("https://evil.example/", None),
+    ("//evil.example/", None),
+    ("/\\evil.example", None),
+    ("javascript:alert(1)", None),
+    ("", None),
+])
+def test_only_local_next_targets_are_followed(target, expected):
+    assert safe_next(target) == expected
+
+
+def test_next_is_followed_after_sign_in_only_when_local(client, make_user):
+    user = make_user(Role.CLERK)
+    ok = client.post("/login", {"username": user.username, "password": "correct-horse-battery",
+                                "next": "/documents/"})
+    assert ok.location == "/documents/"
+
+
+def test_external_next_is_ignored(client, make_user):
+    user = make_user(Role.CLERK)
+    bad = client.post("/login", {"username": user.username, "password": "correct-horse-battery",
+                                 "next": "https://evil.example/"})
+    assert bad.location == "/"
+
+
+def test_the_session_cookie_is_httponly_and_samesite(client, make_user):
+    response = client.login(make_user(Role.CLERK))
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_sign_out_needs_post_and_ends_the_session(client, make_user):
+    client.login(make_user(Role.CLERK))
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_changing_the_password_ends_other_sessions(app, client, make_user, db_session):
+    from tests.conftest import WebClient
+    user = make_user(Role.OFFICIAL)
+    other = WebClient(app.test_client())
+    other.login(user)
+    client.login(user)
+    response = client.post("/account/password", {"current_password": "correct-horse-battery",
+                                                  "new_password": "mot-mat-khau-moi", "confirm_password":
+                                                  "mot-mat-khau-moi"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert other.get("/").status_code == 302
+
+
+def test_pages_need_sign_in(client):
+    for url in ("/", "/documents/", "/documents/new", "/admin/users", "/audit/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.location.startswith("/login")
