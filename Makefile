@@ -28,9 +28,13 @@ run: install
 	$(BIN)/docflow demo
 	$(BIN)/docflow run --host 127.0.0.1 --port 5000
 
+# Both databases always run; the target fails if either does.
 test: install
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	@sqlite=0; postgres=0; \
+	$(MAKE) --no-print-directory test-sqlite || sqlite=$$?; \
+	$(MAKE) --no-print-directory test-postgres || postgres=$$?; \
+	echo "SQLite suite exit $$sqlite, PostgreSQL suite exit $$postgres"; \
+	test $$sqlite -eq 0 -a $$postgres -eq 0
 
 test-sqlite:
 	DOCFLOW_TEST_DATABASE_URL=sqlite $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)

@@ -1,0 +1,103 @@
+"""Configuration: typed, strict, secrets from the environment, defaults under ./var."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import typing
+from pathlib import Path
+
+import pytest
+
+from docflow import PROJECT_ROOT, config
+from docflow.errors import ConfigurationError
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "docflow.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_misspelt_key_stops_startup_with_its_name(tmp_path):
+    path = _write(tmp_path, '[app]\nmode = "development"\ndata_dri = "x"\n')
+    with pytest.raises(ConfigurationError, match="unknown key app.data_dri"):
+        config.load(path)
+
+
+def test_an_unknown_section_is_named(tmp_path):
+    with pytest.raises(ConfigurationError, match="unknown key signing"):
+        config.load(_write(tmp_path, '[signing]\nkeyfile = "x"\n'))
+
+
+@pytest.mark.parametrize("text,key", [
+    ('[uploads]\nmax_upload_mb = "60"\n', "uploads.max_upload_mb"),
+    ('[security]\nsession_cookie_secure = "yes"\n', "security.session_cookie_secure"),
+    ('[app]\nmode = "prod"\n', "app.mode"),
+    ('[app]\ndefault_locale = "fr"\n', "app.default_locale"),
+    ('[uploads]\npage_size = -1\n', "uploads.page_size"),
+])
+def test_a_wrong_type_stops_startup_with_the_key(tmp_path, text, key):
+    with pytest.raises(ConfigurationError, match=key.replace(".", r"\.")):
+        config.load(_write(tmp_path, text))
+
+
+def test_invalid_toml_is_reported(tmp_path):
+    with pytest.raises(ConfigurationError, match="not valid TOML"):
+        config.load(_write(tmp_path, "[app\n"))
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("DOCFLOW_SECRET_KEY", raising=False)
+    settings = config.load(_write(tmp_path, '[app]\nmode = "production"\n'))
+    with pytest.raises(ConfigurationError, match="secret key"):
+        settings.secret_key()
+
+
+def test_production_takes_the_secret_from_the_environment_or_a_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOCFLOW_SECRET_KEY", "from-the-environment")
+    settings = config.load(_write(tmp_path, '[app]\nmode = "production"\n'))
+    assert settings.secret_key() == "from-the-environment"
+    monkeypatch.delenv("DOCFLOW_SECRET_KEY")
+    (tmp_path / "secret").write_text("from-a-file\n")
+    settings = config.load(_write(tmp_path, '[app]\nmode = "production"\nsecret_key_file = "secret"\n'))
+    assert settings.secret_key() == "from-a-file"
+
+
+def test_development_keeps_one_random_secret_under_the_data_dir(tmp_path, monkeypatch):
+    monkeypatch.delenv("DOCFLOW_SECRET_KEY", raising=False)
+    settings = config.load(overrides={"app": {"data_dir": str(tmp_path / "var")}})
+    first = settings.secret_key()
+    assert len(first) > 40 and first == settings.secret_key()
+    assert oct((tmp_path / "var" / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_without_a_file_data_lives_under_var_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = config.load(None)
+    assert settings.database_url == f"sqlite:///{tmp_path / 'var' / 'docflow.db'}"
+    assert settings.blobs_dir.resolve() == tmp_path / "var" / "blobs"
+    assert settings.app.keys_dir == Path("keys")
+
+
+def test_the_database_password_comes_from_the_environment(tmp_path, monkeypatch):
+    path = _write(tmp_path, '[database]\nurl = "postgresql+psycopg://d:{password}@h/db"\n'
+                            'password_env = "DOCFLOW_TEST_DB_PW"\n')
+    monkeypatch.delenv("DOCFLOW_TEST_DB_PW", raising=False)
+    with pytest.raises(ConfigurationError, match="DOCFLOW_TEST_DB_PW"):
+        _ = config.load(path).database_url
+    monkeypatch.setenv("DOCFLOW_TEST_DB_PW", "s3cret")
+    assert config.load(path).database_url == "postgresql+psycopg://d:s3cret@h/db"
+
+
+def test_the_example_file_documents_exactly_every_key():
+    path = PROJECT_ROOT / "config.example.toml"
+    text = path.read_text(encoding="utf-8")
+    loaded = tomllib.loads(text)
+    hints = typing.get_type_hints(config.Settings)
+    for section in (f.name for f in dataclasses.fields(config.Settings) if f.name != "source"):
+        keys = {f.name for f in dataclasses.fields(hints[section])}
+        mentioned = {k for k in keys if f"{k} =" in text}
+        assert mentioned == keys, f"[{section}] misses {keys - mentioned}"
+        assert set(loaded.get(section, {})) <= keys
+    config.load(path)

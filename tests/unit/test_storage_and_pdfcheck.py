@@ -1,0 +1,80 @@
+"""The blob store and the PDF check, on real files."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from docflow.errors import ValidationError
+from docflow.pdfcheck import check_pdf
+from docflow.storage import BlobMissingError, DocumentStore
+from tests.conftest import pdf_bytes
+
+
+def test_content_is_stored_once_under_its_sha256_and_read_only(tmp_path):
+    store = DocumentStore(tmp_path)
+    data = pdf_bytes("store")
+    sha, size, path = store.put_stream(io.BytesIO(data), max_bytes=10 ** 6)
+    assert sha == hashlib.sha256(data).hexdigest() and size == len(data)
+    assert path == store.path_for(sha) and path.read_bytes() == data
+    assert path.stat().st_mode & 0o222 == 0
+    again, _, _ = store.put_stream(io.BytesIO(data), max_bytes=10 ** 6)
+    assert again == sha and path.read_bytes() == data
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_too_large_or_rejected_content_leaves_nothing_behind(tmp_path):
+    store = DocumentStore(tmp_path)
+    with pytest.raises(ValidationError):
+        store.put_stream(io.BytesIO(b"x" * 5000), max_bytes=4096)
+
+    def refuse(_path: Path) -> None:
+        raise ValidationError("no")
+    with pytest.raises(ValidationError):
+        store.put_stream(io.BytesIO(b"y" * 100), max_bytes=4096, check=refuse)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_missing_blob_raises_a_named_error(tmp_path):
+    store = DocumentStore(tmp_path)
+    with pytest.raises(BlobMissingError):
+        store.open("a" * 64)
+    with pytest.raises(ValueError):
+        store.path_for("../../etc/passwd")
+
+
+def _file(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "f.pdf"
+    path.write_bytes(data)
+    return path
+
+
+def test_a_real_pdf_passes_with_its_page_count(tmp_path):
+    assert check_pdf(_file(tmp_path, pdf_bytes(pages=3))).page_count == 3
+
+
+@pytest.mark.parametrize("data,fragment", [
+    (b"", "empty"),
+    (b"\x89PNG\r\n\x1a\n not a pdf", "not a PDF"),
+    (b"%PDF-1.7\n%garbage with no objects at all\n%%EOF\n", "damaged"),
+    (pdf_bytes("cut")[:150], "damaged"),
+    (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 1 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF", "damaged"),
+])
+def test_unusable_files_get_a_clear_reason(tmp_path, data, fragment):
+    with pytest.raises(ValidationError) as exc:
+        check_pdf(_file(tmp_path, data))
+    assert fragment in exc.value.message
+
+
+def test_a_password_protected_pdf_is_refused(tmp_path):
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes())))
+    writer.encrypt(user_password="", owner_password="owner")
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(ValidationError) as exc:
+        check_pdf(_file(tmp_path, out.getvalue()))
+    assert "password" in exc.value.message
