@@ -168,3 +168,7 @@ def run(host: str, port: int, threads: int) -> None:
     app = _app()
     click.echo(f"docflow is serving on http://{host}:{port}/")
     waitress.serve(app, host=host, port=port, threads=threads, ident="docflow")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""The `docflow` command, run as a user would run it: a subprocess in a fresh working directory."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import is_postgres
+
+DOCFLOW = [sys.executable, "-m", "docflow.cli"]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, database_factory) -> tuple[Path, dict[str, str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCFLOW_")}
+    if is_postgres():
+        config = tmp_path / "docflow.toml"
+        config.write_text(f'[database]\nurl = "{database_factory("cli")}"\n', encoding="utf-8")
+        env["DOCFLOW_CONFIG"] = str(config)
+    return tmp_path, env
+
+
+def run(workdir: tuple[Path, dict[str, str]], *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    cwd, env = workdir
+    return subprocess.run([*DOCFLOW, *args], cwd=cwd, env=env, input=input, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_init_twice_then_demo_twice_keeps_the_data(workdir):
+    first = run(workdir, "init")
+    assert first.returncode == 0, first.stderr
+    again = run(workdir, "init")
+    assert again.returncode == 0 and "up to date" in again.stdout
+    demo = run(workdir, "demo")
+    assert demo.returncode == 0, demo.stderr
+    assert "TichSon@2026" in demo.stdout and "vanthu" in demo.stdout
+    assert run(workdir, "demo").returncode == 0
+    listing = run(workdir, "users", "list").stdout
+    assert listing.count("vanthu") == 1 and "chutich" in listing and "thanhtra" in listing
+    assert run(workdir, "audit", "verify").returncode == 0
+    if not is_postgres():
+        assert (workdir[0] / "var" / "docflow.db").exists()
+
+
+def test_users_create_and_deactivate(workdir):
+    run(workdir, "init")
+    run(workdir, "demo")
+    created = run(workdir, "users", "create", "nguyenvanc", "--full-name", "Nguyễn Văn C", "--role", "official",
+                  "--department", "TP", "--password", "mot-mat-khau-dai")
+    assert created.returncode == 0, created.stderr
+    duplicate = run(workdir, "users", "create", "nguyenvanc", "--full-name", "X", "--role", "auditor",
+                    "--password", "mot-mat-khau-dai")
+    assert duplicate.returncode != 0 and "already taken" in duplicate.stderr and "Traceback" not in duplicate.stderr
+    assert run(workdir, "users", "deactivate", "nguyenvanc").returncode == 0
+    line = next(l for l in run(workdir, "users", "list").stdout.splitlines() if l.startswith("nguyenvanc"))
+    assert "inactive" in line
+
+
+def test_a_password_is_prompted_twice_when_not_given(workdir):
+    run(workdir, "init")
+    result = run(workdir, "users", "create", "prompted", "--full-name", "P", "--role", "auditor",
+                 input="mot-mat-khau-dai\nmot-mat-khau-dai\n")
+    assert result.returncode == 0, result.stderr
+    assert "mot-mat-khau-dai" not in result.stdout
+
+
+@pytest.mark.skipif(is_postgres(), reason="tampers with the SQLite file directly")
+def test_audit_verify_names_the_tampered_position(workdir):
+    run(workdir, "init")
+    run(workdir, "demo")
+    with sqlite3.connect(workdir[0] / "var" / "docflow.db") as conn:
+        conn.execute("UPDATE audit_events SET actor_name = 'mallory' WHERE seq = 7")
+    result = run(workdir, "audit", "verify")
+    assert result.returncode == 1
+    assert "#7" in result.stdout and "changed" in result.stdout
+
+
+def test_a_misspelt_config_key_stops_with_its_name(workdir):
+    cwd, env = workdir
+    (cwd / "bad.toml").write_text('[app]\nmdoe = "production"\n', encoding="utf-8")
+    result = run((cwd, {**env, "DOCFLOW_CONFIG": str(cwd / "bad.toml")}), "init")
+    assert result.returncode != 0
+    assert "unknown key app.mdoe" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_production_without_a_secret_key_refuses_to_start(workdir):
+    cwd, env = workdir
+    (cwd / "prod.toml").write_text('[app]\nmode = "production"\n', encoding="utf-8")
+    result = run((cwd, {**env, "DOCFLOW_CONFIG": str(cwd / "prod.toml")}), "init")
+    assert result.returncode != 0 and "secret key" in result.stderr and "Traceback" not in result.stderr
