@@ -85,6 +85,20 @@ def app(database_factory: Callable[[str], str], tmp_path_factory: pytest.TempPat
     application.extensions["docflow.engine"].dispose()
 
 
+@pytest.fixture(scope="session")
+def committed_app(database_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+                  ) -> Iterator[Flask]:
+    """An app on its own database for tests whose transactions really commit (concurrency, races),
+    so nothing they write leaks into the rolled-back tests' database. Seeded with the demo ward."""
+    from docflow import db
+    from docflow.services.demo import seed_demo
+    application = make_test_app(database_factory("committed"), tmp_path_factory.mktemp("committed-data"))
+    with application.app_context(), db.transaction() as s:
+        seed_demo(s, organisation_name="UBND phường Tích Sơn")
+    yield application
+    application.extensions["docflow.engine"].dispose()
+
+
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Session]:
     """Each test runs inside one outer transaction that is rolled back afterwards."""

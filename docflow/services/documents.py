@@ -142,16 +142,20 @@ def upload_document(session: Session, *, actor: User, data: DocumentInput, uploa
     return document
 
 
-def get_document(session: Session, document_id: int) -> Document:
-    document = session.get(Document, document_id)
+def get_document(session: Session, document_id: int, *, lock: bool = False) -> Document:
+    """The document or NotFoundError. ``lock`` takes a row lock (SELECT … FOR UPDATE) and reloads it,
+    so concurrent changes to one document queue up instead of overwriting each other."""
+    document = session.get(Document, document_id, with_for_update=lock or None, populate_existing=lock,
+                           options=[selectinload(Document.versions).selectinload(DocumentVersion.created_by),
+                                    selectinload(Document.created_by), selectinload(Document.department)])
     if document is None:
         raise NotFoundError(N_("Document not found."))
     return document
 
 
-def get_document_for(session: Session, *, actor: User, document_id: int) -> Document:
+def get_document_for(session: Session, *, actor: User, document_id: int, lock: bool = False) -> Document:
     """The document if ``actor`` may see it. Raises NotFoundError or PermissionDeniedError."""
-    document = get_document(session, document_id)
+    document = get_document(session, document_id, lock=lock)
     if not access.can_view(actor, document):
         raise PermissionDeniedError(N_("You do not have access to this document."))
     return document
@@ -163,7 +167,7 @@ def add_version(session: Session, *, actor: User, document_id: int, upload: Uplo
     """Append a new version whose parent is the current one. Raises PermissionDeniedError,
     ConflictError (someone else changed the document), ValidationError. Flushes."""
     now = now or utc_now()
-    document = get_document_for(session, actor=actor, document_id=document_id)
+    document = get_document_for(session, actor=actor, document_id=document_id, lock=True)
     if not access.can_edit(actor, document):
         raise PermissionDeniedError(N_("You may not change this document."))
     _check_row_version(document, expected_row_version)
@@ -200,7 +204,7 @@ def edit_metadata(session: Session, *, actor: User, document_id: int, data: Docu
     """Change a document's metadata; the audit event holds each field's before and after.
     Raises PermissionDeniedError, ConflictError, ValidationError. Flushes."""
     now = now or utc_now()
-    document = get_document_for(session, actor=actor, document_id=document_id)
+    document = get_document_for(session, actor=actor, document_id=document_id, lock=True)
     if not access.can_edit(actor, document):
         raise PermissionDeniedError(N_("You may not change this document."))
     _check_row_version(document, expected_row_version)

@@ -10,6 +10,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import Babel, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from docflow import PROJECT_ROOT
@@ -44,6 +46,8 @@ def register(app: Flask) -> None:
     app.register_error_handler(DocflowError, _docflow_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(StaleDataError, _concurrent_change)
+    app.register_error_handler(IntegrityError, _concurrent_change)
     app.after_request(_security_headers)
     app.context_processor(helpers.template_globals)
     app.jinja_env.filters.update(helpers.FILTERS)
@@ -79,6 +83,13 @@ _HTTP_MESSAGES: dict[int, str] = {
     413: "The file is too large to upload.",
     429: "Too many attempts. Please wait and try again.",
 }
+
+
+def _concurrent_change(exc: Exception) -> ResponseReturnValue:
+    # A safety net: services lock rows, but a lost race must still read as a conflict, never a 500.
+    log.warning("concurrent change refused: %s", type(exc).__name__)
+    return _render_error(409, gettext("Someone else changed this at the same moment. Nothing of yours was "
+                                      "saved; reload the page and try again."))
 
 
 def _http_error(exc: HTTPException) -> ResponseReturnValue:

@@ -126,8 +126,8 @@ def test_a_range_can_be_verified_on_its_own(db_session):
 
 
 @pytest.mark.skipif(not is_postgres(), reason="concurrent writers need PostgreSQL")
-def test_concurrent_writers_keep_one_chain(app):
-    engine = app.extensions["docflow.engine"]
+def test_concurrent_writers_keep_one_chain(committed_app):
+    engine = committed_app.extensions["docflow.engine"]
     errors: list[BaseException] = []
 
     def writer(n: int) -> None:
@@ -152,4 +152,3 @@ def test_concurrent_writers_keep_one_chain(app):
         assert verify_chain(s).intact
         written = s.execute(text("SELECT count(*) FROM audit_events WHERE object_type = 'bench'")).scalar()
         assert written == 200
-        # leave the shared database as the other tests expect it: chain intact, no bench rows needed
