@@ -29,10 +29,13 @@ def check_pdf(path: Path) -> PdfInfo:
         head = fh.read(1024)
     if b"%PDF-" not in head:
         raise ValidationError(N_("The file is not a PDF document."), field="file")
+    pypdf_log = logging.getLogger("pypdf")
+    previous_level = pypdf_log.level
     try:
+        # pypdf reports every repaired oddity of a damaged file as a warning; the answer here is ours.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            logging.getLogger("pypdf").disabled = True
+            pypdf_log.setLevel(logging.CRITICAL)
             try:
                 reader = PdfReader(path, strict=False)
                 if reader.is_encrypted:
@@ -41,7 +44,7 @@ def check_pdf(path: Path) -> PdfInfo:
                         field="file")
                 pages = len(reader.pages)
             finally:
-                logging.getLogger("pypdf").disabled = False
+                pypdf_log.setLevel(previous_level)
     except ValidationError:
         raise
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError,

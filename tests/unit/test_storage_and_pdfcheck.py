@@ -78,3 +78,33 @@ def test_a_password_protected_pdf_is_refused(tmp_path):
     with pytest.raises(ValidationError) as exc:
         check_pdf(_file(tmp_path, out.getvalue()))
     assert "password" in exc.value.message
+
+
+def _raw_pdf(*objects: bytes) -> bytes:
+    """A hand-built PDF with a correct xref table, for structures no library would write."""
+    out = b"%PDF-1.7\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return out
+
+
+CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
+
+
+@pytest.mark.parametrize("objects", [
+    pytest.param((CATALOG, b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"), id="page-tree-points-to-itself"),
+    pytest.param((CATALOG, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                  b"<< /Type /Pages /Kids [2 0 R] /Parent 2 0 R /Count 1 >>"), id="page-tree-cycle"),
+    pytest.param((b"<< /Type /Catalog /Pages 2 0 R /X " + b"[" * 100_000 + b"]" * 100_000 + b" >>",
+                  b"<< /Type /Pages /Kids [] /Count 0 >>"), id="deep-nesting"),
+])
+def test_hostile_structures_are_refused_with_a_message(tmp_path, objects):
+    with pytest.raises(ValidationError) as exc:
+        check_pdf(_file(tmp_path, _raw_pdf(*objects)))
+    assert "damaged" in exc.value.message or "no pages" in exc.value.message

@@ -1,0 +1,186 @@
+"""Server time of docflow's pages through the Flask test client, next to the bare-Core baseline.
+
+For every scenario the same parameters go to docflow (one ``client.get``, timed around the call)
+and to the baseline in bench/bare.py (timed around the Core calls on the same engine), alternating
+request by request so both see the same cache state and machine load.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine
+
+from bench import bare, vocab
+from bench.dataset import Dataset
+from bench.timing import SqlCounter, Stats
+from docflow.models import DocumentKind
+from docflow.services.demo import DEMO_PASSWORD
+
+USERS = ("vanthu", "chuyenvien.dc")
+WARMUP = 5
+DEEP_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    params: list[dict[str, str]]  # one per request
+    url: Callable[[dict[str, str]], str]
+    baseline: Callable[[Connection, dict[str, str]], Any]
+
+
+@dataclass(frozen=True)
+class Result:
+    user: str
+    scenario: str
+    app: Stats
+    bare: Stats
+    sql_min: int
+    sql_max: int
+    errors: int  # responses that were not 200
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.app.p95 / self.bare.p95 if self.bare.p95 else float("nan")
+
+    @property
+    def sql(self) -> str:
+        return str(self.sql_min) if self.sql_min == self.sql_max else f"{self.sql_min}–{self.sql_max}"
+
+
+def sign_in(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    if response.status_code != 302:
+        raise RuntimeError(f"sign-in as {username} failed with HTTP {response.status_code}")
+    return client
+
+
+def _list_url(p: dict[str, str]) -> str:
+    return "/documents/" + (f"?{urlencode(p)}" if p else "")
+
+
+def scenarios(data: Dataset, v: bare.Viewer, conn: Connection, n: int) -> list[Scenario]:
+    """The list/filter/search/sort pages, the document page and the inline PDF, n requests each."""
+    rng = random.Random(f"{v.username}-{n}")
+    tl = data.timeline
+    page_size = data.app.extensions["docflow.settings"].uploads.page_size
+    depts = sorted(data.departments.values())
+    types = [t for kind in DocumentKind for t, _ in vocab.DOC_TYPES[kind]]
+    days = (tl.end.date() - tl.start.date()).days
+
+    def date_window() -> dict[str, str]:
+        start = tl.start.date() + timedelta(days=rng.randrange(max(1, days - 90)))
+        return {"date_from": start.isoformat(), "date_to": (start + timedelta(days=90)).isoformat()}
+
+    def kind_status() -> dict[str, str]:
+        kind = rng.choice(list(DocumentKind))
+        return {"kind": kind.value, "status": rng.choice(vocab.STATUSES[kind])[0].value}
+
+    def lister(name: str, make: Callable[[], dict[str, str]]) -> Scenario:
+        return Scenario(name, [make() for _ in range(n + WARMUP)], _list_url,
+                        lambda c, p: bare.list_page(c, v, p, page_size))
+
+    ids = bare.visible_ids(conn, v)
+    blobs_dir = data.app.extensions["docflow.store"].root
+    doc_params = [{"id": str(rng.choice(ids))} for _ in range(n + WARMUP)]
+    return [
+        lister("list, page 1", lambda: {}),
+        lister(f"list, page {DEEP_PAGE}", lambda: {"page": str(DEEP_PAGE)}),
+        lister("filter kind + status", kind_status),
+        lister("filter department", lambda: {"department_id": str(rng.choice(depts))}),
+        lister("filter date range (90 days)", date_window),
+        lister("filter doc_type", lambda: {"doc_type": rng.choice(types)}),
+        lister("text search q=", lambda: {"q": rng.choice(vocab.SEARCH_TERMS)}),
+        lister("sort by document date asc", lambda: {"sort": "date", "order": "asc"}),
+        Scenario("document page", doc_params, lambda p: f"/documents/{p['id']}",
+                 lambda c, p: bare.document_page(c, v, int(p["id"]))),
+        Scenario("inline PDF /file", doc_params, lambda p: f"/documents/{p['id']}/file",
+                 lambda c, p: bare.document_file(c, v, int(p["id"]), blobs_dir)),
+    ]
+
+
+_TOTAL = re.compile(r'data-testid="total">\s*([\d.,\u00a0 ]+)')
+
+
+def _run(client: FlaskClient, engine: Engine, counter: SqlCounter, sc: Scenario) -> tuple[Result, str]:
+    app_times: list[float] = []
+    bare_times: list[float] = []
+    counts: list[int] = []
+    errors = 0
+    note = ""
+    for i, params in enumerate(sc.params):
+        url = sc.url(params)
+        counter.start()
+        started = time.perf_counter()
+        response = client.get(url, buffered=True)
+        elapsed = time.perf_counter() - started
+        statements = counter.stop()
+        body = response.get_data()
+        response.close()
+        with engine.connect() as conn:
+            started = time.perf_counter()
+            expected = sc.baseline(conn, params)
+            bare_elapsed = time.perf_counter() - started
+        if i < WARMUP:
+            continue
+        app_times.append(elapsed)
+        bare_times.append(bare_elapsed)
+        counts.append(statements)
+        if response.status_code != 200:
+            errors += 1
+        elif isinstance(expected, tuple) and not note:
+            match = _TOTAL.search(body.decode("utf-8", "replace"))
+            shown = int(re.sub(r"\D", "", match.group(1))) if match else None
+            if shown != expected[0]:
+                note = f"total shown {shown} ≠ bare COUNT {expected[0]} ({url})"
+    return Result("", sc.name, Stats.of(app_times), Stats.of(bare_times), min(counts), max(counts), errors,
+                  note), url
+
+
+def measure(data: Dataset, requests: int, log: Callable[[str], None]) -> list[Result]:
+    """Every scenario for every bench user; returns one Result per (user, scenario)."""
+    engine = data.engine
+    counter = SqlCounter(engine)
+    results: list[Result] = []
+    try:
+        for username in USERS:
+            client = sign_in(data.app, username)
+            with engine.connect() as conn:
+                v = bare.viewer(conn, username)
+                plan = scenarios(data, v, conn, requests)
+            for sc in plan:
+                started = time.perf_counter()
+                result, _ = _run(client, engine, counter, sc)
+                result = Result(username, *list(result.__dict__.values())[1:])
+                results.append(result)
+                log(f"  {username:<14} {sc.name:<30} p95 {result.app.p95:7.1f} ms  bare {result.bare.p95:6.1f} ms"
+                    f"  ×{result.ratio:5.1f}  sql {result.sql:>5}  ({time.perf_counter() - started:.0f} s)")
+    finally:
+        counter.close()
+    return results
+
+
+def statements_of(data: Dataset, username: str, url: str) -> list[str]:
+    """The SQL one request issues (for the report's N+1 evidence)."""
+    counter = SqlCounter(data.engine)
+    try:
+        client = sign_in(data.app, username)
+        client.get(url, buffered=True).close()
+        counter.start(keep_text=True)
+        client.get(url, buffered=True).close()
+        counter.stop()
+        return counter.statements
+    finally:
+        counter.close()
