@@ -114,7 +114,7 @@ def scenarios(data: Dataset, v: bare.Viewer, conn: Connection, n: int) -> list[S
 _TOTAL = re.compile(r'data-testid="total">\s*([\d.,\u00a0 ]+)')
 
 
-def _run(client: FlaskClient, engine: Engine, counter: SqlCounter, sc: Scenario) -> tuple[Result, str]:
+def _run(client: FlaskClient, engine: Engine, counter: SqlCounter, sc: Scenario, username: str) -> Result:
     app_times: list[float] = []
     bare_times: list[float] = []
     counts: list[int] = []
@@ -145,8 +145,8 @@ def _run(client: FlaskClient, engine: Engine, counter: SqlCounter, sc: Scenario)
             shown = int(re.sub(r"\D", "", match.group(1))) if match else None
             if shown != expected[0]:
                 note = f"total shown {shown} ≠ bare COUNT {expected[0]} ({url})"
-    return Result("", sc.name, Stats.of(app_times), Stats.of(bare_times), min(counts), max(counts), errors,
-                  note), url
+    return Result(username, sc.name, Stats.of(app_times), Stats.of(bare_times), min(counts), max(counts),
+                  errors, note)
 
 
 def measure(data: Dataset, requests: int, log: Callable[[str], None]) -> list[Result]:
@@ -162,8 +162,7 @@ def measure(data: Dataset, requests: int, log: Callable[[str], None]) -> list[Re
                 plan = scenarios(data, v, conn, requests)
             for sc in plan:
                 started = time.perf_counter()
-                result, _ = _run(client, engine, counter, sc)
-                result = Result(username, *list(result.__dict__.values())[1:])
+                result = _run(client, engine, counter, sc, username)
                 results.append(result)
                 log(f"  {username:<14} {sc.name:<30} p95 {result.app.p95:7.1f} ms  bare {result.bare.p95:6.1f} ms"
                     f"  ×{result.ratio:5.1f}  sql {result.sql:>5}  ({time.perf_counter() - started:.0f} s)")

@@ -8,7 +8,7 @@ import re
 import tempfile
 from pathlib import Path
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from docflow.errors import N_, StorageError, ValidationError
 
@@ -30,7 +30,7 @@ class DocumentStore:
             raise ValueError("not a SHA-256 hex digest")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put_stream(self, source: BinaryIO, *, max_bytes: int,
+    def put_stream(self, source: IO[bytes], *, max_bytes: int,
                    check: Callable[[Path], object] | None = None) -> tuple[str, int, Path]:
         """Copy a stream into the store in 1 MiB chunks, hashing as it goes; returns (sha256, size, path).
 

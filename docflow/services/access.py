@@ -57,10 +57,7 @@ def visible_filter(user: User) -> ColumnElement[bool]:
         DocumentGrant.document_id == Document.id, DocumentGrant.user_id == user.id,
         DocumentGrant.reason == GrantReason.CONFIDENTIAL_ACCESS)
     granted_any = exists().where(DocumentGrant.document_id == Document.id, DocumentGrant.user_id == user.id)
-    if user.role is Role.LEADER:
-        confidential_ok = true()
-    else:
-        confidential_ok = granted_confidential
+    confidential_ok: ColumnElement[bool] = true() if user.role is Role.LEADER else granted_confidential
     if user.sees_everything:
         normal_ok: ColumnElement[bool] = true()
     else:

@@ -93,12 +93,12 @@ def record(
     details = json.loads(json.dumps(details or {}, ensure_ascii=False, default=str))
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
     seq = head.seq + 1
-    fields = dict(seq=seq, occurred_at=now, actor_id=actor.id if actor else None,
-                  actor_name=actor.username if actor else "system", action=str(action),
-                  object_type=object_type, object_id="" if object_id is None else str(object_id),
-                  details=details)
-    digest = chain_hash(head.hash, canonical_bytes(**fields))
-    event = AuditEvent(**fields, prev_hash=head.hash, hash=digest)
+    event = AuditEvent(seq=seq, occurred_at=now, actor_id=actor.id if actor else None,
+                       actor_name=actor.username if actor else "system", action=str(action),
+                       object_type=object_type, object_id="" if object_id is None else str(object_id),
+                       details=details, prev_hash=head.hash)
+    digest = chain_hash(head.hash, event_content(event))
+    event.hash = digest
     session.add(event)
     head.seq, head.hash = seq, digest
     session.flush()

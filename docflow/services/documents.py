@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -56,7 +56,7 @@ class DocumentInput:
 
 @dataclass(frozen=True)
 class UploadedFile:
-    stream: BinaryIO
+    stream: IO[bytes]
     filename: str
 
 
@@ -306,7 +306,7 @@ class Page:
         return max(1, math.ceil(self.total / self.page_size))
 
 
-def _filtered(actor: User, filters: DocumentFilters) -> Select[tuple[Document]]:
+def _filtered(actor: User, filters: DocumentFilters) -> Select[Document]:
     stmt = select(Document).where(access.visible_filter(actor))
     if filters.kind is not None:
         stmt = stmt.where(Document.kind == filters.kind)
@@ -341,9 +341,9 @@ def list_documents(session: Session, *, actor: User, filters: DocumentFilters, p
     pages = max(1, math.ceil(total / page_size))
     page = max(1, min(page, pages))
     column = SORTS.get(filters.sort, Document.created_at)
-    order = [column.desc() if filters.descending else column.asc(),
-             Document.id.desc() if filters.descending else Document.id.asc()]
     stmt = (base.options(selectinload(Document.department))
-            .order_by(*order).limit(page_size).offset((page - 1) * page_size))
+            .order_by(column.desc() if filters.descending else column.asc(),
+                      Document.id.desc() if filters.descending else Document.id.asc())
+            .limit(page_size).offset((page - 1) * page_size))
     items = list(session.execute(stmt).scalars())
     return Page(items=items, total=total, page=page, page_size=page_size, filters=filters)

@@ -82,7 +82,7 @@ def update_department(session: Session, *, actor: User, department_id: int, name
     if dept is None:
         raise NotFoundError(N_("Department not found."))
     _check(name, dept.code)
-    changes = {}
+    changes: dict[str, dict[str, object]] = {}
     if dept.name != name.strip():
         changes["name"] = {"from": dept.name, "to": name.strip()}
         dept.name = name.strip()

@@ -29,7 +29,7 @@ def store() -> DocumentStore:
 
 def current_actor() -> User:
     """The signed-in User row behind flask-login's proxy."""
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: User = current_user._get_current_object()
     return user
 
 
@@ -138,9 +138,8 @@ FILTERS = {"label": label, "doc_type_name": doc_type_name, "dt": local_datetime,
 def page_url(page: int) -> str:
     """The current URL with another page number, keeping the filters."""
     from flask import url_for
-    args = request.args.to_dict()
-    args["page"] = str(page)
-    return url_for(str(request.endpoint), **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(), "page": str(page)}
+    return url_for(str(request.endpoint), **values)
 
 
 def template_globals() -> dict[str, Any]:
