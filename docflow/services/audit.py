@@ -36,6 +36,7 @@ class AuditAction(enum.StrEnum):
     USER_DEACTIVATED = "user.deactivated"
     USER_REACTIVATED = "user.reactivated"
     USER_PASSWORD_CHANGED = "user.password_changed"
+    USER_LANGUAGE_CHANGED = "user.language_changed"
     DEPARTMENT_CREATED = "department.created"
     DEPARTMENT_UPDATED = "department.updated"
     DOCUMENT_UPLOADED = "document.uploaded"

@@ -161,5 +161,20 @@ def change_password(session: Session, *, actor: User, current_password: str, new
     session.flush()
 
 
+LOCALES = ("vi", "en")
+
+
+def set_language(session: Session, *, actor: User, locale: str, now: datetime | None = None) -> None:
+    """Remember the user's interface language. Raises ValidationError for an unknown one. Flushes."""
+    if locale not in LOCALES:
+        raise ValidationError(N_("Choose Vietnamese or English."), field="locale")
+    if actor.locale == locale:
+        return
+    audit.record(session, action=AuditAction.USER_LANGUAGE_CHANGED, actor=actor, object_type="user",
+                 object_id=actor.id, details={"from": actor.locale, "to": locale}, now=now)
+    actor.locale = locale
+    session.flush()
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.execute(select(User).order_by(User.is_active.desc(), User.full_name)).scalars())

@@ -26,11 +26,11 @@ csrf = CSRFProtect()
 
 
 def select_locale() -> str:
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
+        return str(current_user.locale)
     chosen = session.get("locale")
     if chosen in LOCALES:
         return str(chosen)
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
-        return str(current_user.locale)
     return str(helpers.settings().app.default_locale)
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, gettext
-from flask_login import LoginManager, login_required, login_user, logout_user
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
 from docflow import db
 from docflow.errors import N_, ValidationError
@@ -51,7 +51,10 @@ def login() -> ResponseReturnValue:
                                       lockout=timedelta(minutes=cfg.login_lockout_minutes),
                                       remote_addr=request.remote_addr or "")
     if result.outcome is auth_service.SignInOutcome.OK and result.user is not None:
-        session.clear()
+        chosen = session.get("locale")
+        session.clear()  # a fresh session on sign-in: nothing from before it is trusted
+        if chosen and result.user.locale is None:
+            session["locale"] = chosen
         login_user(result.user)
         session.permanent = True
         return redirect(next_url or url_for("home.index"))
@@ -100,6 +103,9 @@ def change_password() -> ResponseReturnValue:
 def set_language() -> ResponseReturnValue:
     """Switch the interface language; remembered for the session and, when signed in, the account."""
     locale = request.form.get("locale", "")
-    if locale in ("vi", "en"):
+    if locale in user_service.LOCALES:
         session["locale"] = locale
+        if current_user.is_authenticated:
+            with db.transaction() as s:
+                user_service.set_language(s, actor=current_actor(), locale=locale)
     return redirect(safe_next(request.form.get("next")) or url_for("home.index"))

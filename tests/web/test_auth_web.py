@@ -118,3 +118,17 @@ def test_pages_need_sign_in(client):
     for url in ("/", "/documents/", "/documents/new", "/admin/users", "/audit/"):
         response = client.get(url)
         assert response.status_code == 302 and response.location.startswith("/login")
+
+
+def test_the_chosen_language_survives_sign_in_and_is_remembered_for_the_account(app, client, make_user):
+    from tests.conftest import WebClient
+    user = make_user(Role.OFFICIAL)
+    client.post("/language", {"locale": "en", "next": "/login"})
+    client.login(user)
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+    client.post("/language", {"locale": "en"})
+    elsewhere = WebClient(app.test_client())
+    elsewhere.login(user)
+    assert 'lang="en"' in elsewhere.get("/").get_data(as_text=True)
+    elsewhere.post("/language", {"locale": "vi"})
+    assert 'lang="vi"' in elsewhere.get("/").get_data(as_text=True)
