@@ -163,9 +163,17 @@ def audit_verify(from_seq: int | None, to_seq: int | None) -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 def run(host: str, port: int, threads: int) -> None:
     """Serve docflow with waitress."""
+    import logging
+
     import waitress
 
+    from docflow import migrations
+
     app = _app()
+    with app.app_context():
+        if not migrations.is_current():
+            raise click.ClickException("the database is missing or out of date: run `docflow init` first")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"docflow is serving on http://{host}:{port}/")
     waitress.serve(app, host=host, port=port, threads=threads, ident="docflow")
 

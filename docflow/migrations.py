@@ -17,6 +17,17 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+def is_current(engine: Engine | None = None) -> bool:
+    """True when the database schema is at the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    engine = engine or current_app.extensions["docflow.engine"]
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+
+
 def upgrade(engine: Engine | None = None, revision: str = "head") -> None:
     engine = engine or current_app.extensions["docflow.engine"]
     command.upgrade(alembic_config(engine), revision)

@@ -93,3 +93,9 @@ def test_production_without_a_secret_key_refuses_to_start(workdir):
     (cwd / "prod.toml").write_text('[app]\nmode = "production"\n', encoding="utf-8")
     result = run((cwd, {**env, "DOCFLOW_CONFIG": str(cwd / "prod.toml")}), "init")
     assert result.returncode != 0 and "secret key" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_refuses_an_uninitialised_database_with_a_hint(workdir):
+    result = run(workdir, "run", "--port", "1")
+    assert result.returncode != 0
+    assert "docflow init" in result.stderr and "Traceback" not in result.stderr
