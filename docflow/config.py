@@ -8,6 +8,7 @@ import secrets
 import tomllib
 import types
 import typing
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +73,10 @@ class Settings:
             if password is None:
                 raise ConfigurationError(
                     f"database.password_env names {self.database.password_env}, which is not set")
-            url = url.replace("{password}", password)
+            # Set as a URL part, not pasted into the string: "p@ss/w#rd" must stay one password.
+            from sqlalchemy.engine import make_url
+            url = make_url(url.replace("{password}", "")).set(password=password).render_as_string(
+                hide_password=False)
         return url
 
     @property
@@ -152,7 +156,32 @@ def load(path: str | os.PathLike[str] | None = None, *, overrides: Mapping[str, 
             raise ConfigurationError(f"{name} must be a table")
         cls = typing.get_type_hints(Settings)[name]
         values[name] = _build_section(name, cls, value, base)
-    return Settings(**values, source=source)
+    settings = Settings(**values, source=source)
+    _check(settings)
+    return settings
+
+
+# Settings that must be at least this much; 0 would mean "lock on the first failure" or "no page".
+_MINIMUMS = {
+    ("security", "login_max_failures"): 1,
+    ("security", "login_lockout_minutes"): 1,
+    ("security", "session_lifetime_minutes"): 1,
+    ("uploads", "max_upload_mb"): 1,
+    ("uploads", "page_size"): 1,
+}
+
+
+def _check(settings: Settings) -> None:
+    """Whole-configuration rules that single-key type checks cannot express."""
+    for (section, key), minimum in _MINIMUMS.items():
+        if getattr(getattr(settings, section), key) < minimum:
+            raise ConfigurationError(f"{section}.{key} must be at least {minimum}")
+    try:
+        zoneinfo.ZoneInfo(settings.app.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(f"app.timezone {settings.app.timezone!r} is not a known time zone") from None
+    if settings.app.mode == "production" and not settings.security.csrf_enabled:
+        raise ConfigurationError("security.csrf_enabled cannot be false in production mode")
 
 
 def _deep_merge(a: dict[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
+WRITE_OPTION = "docflow_write"
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and working SAVEPOINTs."""
     if url.startswith("sqlite"):
@@ -35,9 +38,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead
-        # of one failing when it upgrades a read lock (the audit chain head is read, then written).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writing transaction takes the write lock up front (IMMEDIATE), so two writers queue on
+        # busy_timeout instead of one failing when it upgrades a read lock; reads stay DEFERRED and
+        # never block anyone (WAL).
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def init_app(app: Flask, url: str, *, echo: bool = False) -> None:
@@ -64,6 +69,7 @@ def _close_session(_exc: BaseException | None) -> None:
 def transaction() -> Iterator[Session]:
     """Commit what the block did, or nothing; then run after-commit callbacks."""
     session = get_session()
+    begin_write(session)
     try:
         yield session
         session.commit()
@@ -73,6 +79,16 @@ def transaction() -> Iterator[Session]:
         raise
     for callback in session.info.pop("after_commit", []):
         callback()
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's writing transaction. A read transaction the request already opened (loading
+    the signed-in user) is ended first, so the write begins with the write lock on SQLite."""
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("unflushed changes outside db.transaction()")
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

@@ -69,6 +69,9 @@ class Document(Base):
     document_date: Mapped[date | None]
     issuing_body: Mapped[str] = mapped_column(String(300), default="")
     summary: Mapped[str] = mapped_column(Text)  # trích yếu
+    # Summary, number/symbol and issuing body folded for search (lower case, no diacritics, đ → d),
+    # so "dat dai" finds "ĐẤT ĐAI" alike on SQLite and PostgreSQL. Kept in step by the services.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     urgency: Mapped[Urgency] = mapped_column(str_enum(Urgency), default=Urgency.NORMAL)
     confidentiality: Mapped[Confidentiality] = mapped_column(str_enum(Confidentiality),
                                                              default=Confidentiality.NORMAL)

@@ -37,6 +37,9 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     password_changed_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # Part of every session's identity: raising it ends all of the user's sessions (sign-out,
+    # password change, deactivation), because signed cookies cannot be revoked one by one.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship()
     department: Mapped[Department | None] = relationship(back_populates="members")
@@ -55,7 +58,10 @@ class User(Base):
 
     @property
     def session_stamp(self) -> str:
-        return str(int(self.password_changed_at.timestamp() * 1000))
+        return str(self.session_epoch)
+
+    def end_sessions(self) -> None:
+        self.session_epoch += 1
 
     @property
     def sees_everything(self) -> bool:

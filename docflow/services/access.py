@@ -23,13 +23,13 @@ def _grants(document: Document) -> list[DocumentGrant]:
 
 
 def can_view(user: User, document: Document) -> bool:
-    """Department members, those routed or assigned, and leaders/clerks/admins/auditors; confidential
-    documents only leaders and those explicitly cleared for them."""
+    """Department members, the uploader, those routed or assigned, and leaders/clerks/admins/auditors;
+    confidential documents only leaders and those explicitly cleared for them (the uploader is cleared)."""
     if not user.is_active or document.organisation_id != user.organisation_id:
         return False
     if document.confidentiality is not Confidentiality.NORMAL:
         return user.role is Role.LEADER or _has_grant(user, document, confidential=True)
-    if user.sees_everything:
+    if user.sees_everything or document.created_by_id == user.id:
         return True
     if user.department_id is not None and document.department_id == user.department_id:
         return True
@@ -61,8 +61,9 @@ def visible_filter(user: User) -> ColumnElement[bool]:
     if user.sees_everything:
         normal_ok: ColumnElement[bool] = true()
     else:
-        normal_ok = or_(Document.department_id == user.department_id, granted_any) \
-            if user.department_id is not None else granted_any
+        mine = Document.created_by_id == user.id
+        normal_ok = or_(Document.department_id == user.department_id, mine, granted_any) \
+            if user.department_id is not None else or_(mine, granted_any)
     return and_(
         Document.organisation_id == user.organisation_id,
         or_(and_(Document.confidentiality == Confidentiality.NORMAL, normal_ok),

@@ -36,6 +36,7 @@ class AuditAction(enum.StrEnum):
     USER_DEACTIVATED = "user.deactivated"
     USER_REACTIVATED = "user.reactivated"
     USER_PASSWORD_CHANGED = "user.password_changed"
+    USER_PASSWORD_CHANGE_FAILED = "user.password_change_failed"
     USER_LANGUAGE_CHANGED = "user.language_changed"
     DEPARTMENT_CREATED = "department.created"
     DEPARTMENT_UPDATED = "department.updated"
@@ -76,6 +77,16 @@ def event_content(event: Any) -> bytes:
                            details=event.details)
 
 
+def lock_chain(session: Session) -> AuditHead:
+    """Take the chain's write lock for the rest of the transaction (SELECT … FOR UPDATE on its head).
+
+    ``populate_existing`` matters: sessions keep objects across commits (expire_on_commit=False), and
+    a head remembered from an earlier transaction would fork the chain.
+    """
+    stmt = select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
+    return session.execute(stmt).scalar_one()
+
+
 def record(
     session: Session,
     *,
@@ -92,7 +103,7 @@ def record(
     """
     now = now or utc_now()
     details = json.loads(json.dumps(details or {}, ensure_ascii=False, default=str))
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    head = lock_chain(session)
     seq = head.seq + 1
     event = AuditEvent(seq=seq, occurred_at=now, actor_id=actor.id if actor else None,
                        actor_name=actor.username if actor else "system", action=str(action),
@@ -191,10 +202,14 @@ def verify_chain(session: Session, *, from_seq: int | None = None, to_seq: int |
     def locate(digest: str) -> int | None:
         return session.execute(select(AuditEvent.seq).where(AuditEvent.hash == digest).limit(1)).scalar()
 
-    report = verify_rows(_iter_rows(session, start, to_seq, batch), expected_prev=expected_prev,
+    # The head is read first and the rows only up to it: events committed while we read are not
+    # part of this check, so they cannot look like a truncated chain.
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1)
+                           .execution_options(populate_existing=True)).scalar_one()
+    end = head.seq if to_seq is None else to_seq
+    report = verify_rows(_iter_rows(session, start, end, batch), expected_prev=expected_prev,
                          expected_first_seq=start, locate=locate)
     if report.problem is None and to_seq is None:
-        head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
         last = report.last_seq if report.last_seq is not None else start - 1
         if head.seq > last:
             return ChainReport(report.checked, report.first_seq, report.last_seq,

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from docflow import doctypes
+from docflow import doctypes, textsearch
 from docflow.errors import N_, ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from docflow.models import (
     Confidentiality,
@@ -99,8 +101,15 @@ def _store_pdf(store: DocumentStore, upload: UploadedFile, max_bytes: int) -> tu
 
 
 def _clean_filename(name: str) -> str:
+    """The base name without control or format characters (they would break HTTP headers)."""
+    name = "".join(c for c in name if not unicodedata.category(c).startswith("C"))
     name = Path(name.replace("\\", "/")).name.strip() or "document.pdf"
     return name[-MAX_FILENAME:]
+
+
+def _refresh_search_text(document: Document) -> None:
+    document.search_text = textsearch.document_search_text(document.summary, document.number_symbol,
+                                                           document.issuing_body)
 
 
 def upload_document(session: Session, *, actor: User, data: DocumentInput, upload: UploadedFile,
@@ -123,6 +132,7 @@ def upload_document(session: Session, *, actor: User, data: DocumentInput, uploa
         issuing_body=data.issuing_body.strip(), urgency=data.urgency, confidentiality=data.confidentiality,
         status=INITIAL_STATUS[data.kind], deadline=data.deadline, created_by_id=actor.id,
         created_at=now, updated_at=now)
+    _refresh_search_text(document)
     session.add(document)
     session.flush()
     version = DocumentVersion(document=document, number=1, sha256=sha256, size=size, page_count=pages,
@@ -134,11 +144,14 @@ def upload_document(session: Session, *, actor: User, data: DocumentInput, uploa
         session.add(DocumentGrant(document_id=document.id, user_id=actor.id, reason=GrantReason.CONFIDENTIAL_ACCESS,
                                   granted_by_id=actor.id, granted_at=now))
     session.flush()
+    details: dict[str, object] = {"sha256": sha256, "size": size, "pages": pages, "kind": document.kind.value,
+                                  "doc_type": document.doc_type, "confidentiality": document.confidentiality.value}
+    if not document.is_confidential:
+        # A confidential document's filename can reveal its content; the audit log is read by people
+        # who are not cleared for the document, so only the digest identifies it there.
+        details["filename"] = version.original_filename
     audit.record(session, action=AuditAction.DOCUMENT_UPLOADED, actor=actor, object_type="document",
-                 object_id=document.id, now=now,
-                 details={"sha256": sha256, "size": size, "pages": pages, "kind": document.kind.value,
-                          "doc_type": document.doc_type, "filename": version.original_filename,
-                          "confidentiality": document.confidentiality.value})
+                 object_id=document.id, now=now, details=details)
     return document
 
 
@@ -215,7 +228,8 @@ def edit_metadata(session: Session, *, actor: User, document_id: int, data: Docu
                   "issuing_body": data.issuing_body.strip(), "urgency": data.urgency,
                   "confidentiality": data.confidentiality, "deadline": data.deadline,
                   "department_id": data.department_id or document.department_id}
-    changes = {}
+    was_confidential = document.is_confidential
+    changes: dict[str, dict[str, object]] = {}
     for name in EDITABLE_FIELDS:
         old, new = getattr(document, name), new_values[name]
         if old != new:
@@ -223,6 +237,10 @@ def edit_metadata(session: Session, *, actor: User, document_id: int, data: Docu
             setattr(document, name, new)
     if not changes:
         return document
+    if was_confidential or document.is_confidential:
+        changes = {name: _redacted(change) if name in REDACTED_FIELDS else change
+                   for name, change in changes.items()}
+    _refresh_search_text(document)
     if document.is_confidential and "confidentiality" in changes:
         _ensure_grant(session, document, actor, GrantReason.CONFIDENTIAL_ACCESS, now)
     document.updated_at = now
@@ -230,6 +248,16 @@ def edit_metadata(session: Session, *, actor: User, document_id: int, data: Docu
     audit.record(session, action=AuditAction.DOCUMENT_METADATA_EDITED, actor=actor, object_type="document",
                  object_id=document.id, details={"changes": changes}, now=now)
     return document
+
+
+# Free-text fields of a confidential document reach the audit log only as digests: auditors and
+# admins read the log but are not cleared for the document (they can still check a value's digest).
+REDACTED_FIELDS = frozenset({"summary", "number_symbol", "issuing_body"})
+
+
+def _redacted(change: dict[str, object]) -> dict[str, object]:
+    return {f"{side}_sha256": hashlib.sha256(str(value).encode()).hexdigest() if value is not None else None
+            for side, value in change.items()}
 
 
 def _plain(value: object) -> object:
@@ -320,11 +348,9 @@ def _filtered(actor: User, filters: DocumentFilters) -> Select[Document]:
         stmt = stmt.where(Document.document_date >= filters.date_from)
     if filters.date_to is not None:
         stmt = stmt.where(Document.document_date <= filters.date_to)
-    if filters.q.strip():
-        needle = f"%{_escape_like(filters.q.strip()[:100])}%"
-        stmt = stmt.where(or_(Document.summary.ilike(needle, escape="\\"),
-                              Document.number_symbol.ilike(needle, escape="\\"),
-                              Document.issuing_body.ilike(needle, escape="\\")))
+    folded = textsearch.fold(filters.q[:100])
+    if folded:
+        stmt = stmt.where(Document.search_text.like(f"%{_escape_like(folded)}%", escape="\\"))
     return stmt
 
 

@@ -139,6 +139,7 @@ def set_user_active(session: Session, *, actor: User | None, user_id: int, activ
     if user.is_active == active:
         return user
     user.is_active = active
+    user.end_sessions()
     audit.record(session, action=AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED,
                  actor=actor, object_type="user", object_id=user.id,
                  details={"username": user.username}, now=now)
@@ -156,6 +157,7 @@ def change_password(session: Session, *, actor: User, current_password: str, new
         raise ValidationError(N_("The new password must differ from the current one."), field="new_password")
     actor.password_hash = hash_password(new_password)
     actor.password_changed_at = now or utc_now()
+    actor.end_sessions()
     audit.record(session, action=AuditAction.USER_PASSWORD_CHANGED, actor=actor, object_type="user",
                  object_id=actor.id, now=now)
     session.flush()

@@ -37,6 +37,7 @@ def select_locale() -> str:
 def register(app: Flask) -> None:
     from docflow.web import admin, audit, auth, documents, home
 
+    app.url_map.converters["int"] = helpers.BoundedIntConverter
     Babel(app, locale_selector=select_locale,
           default_translation_directories=str(PROJECT_ROOT / "docflow" / "translations"))
     csrf.init_app(app)

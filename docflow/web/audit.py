@@ -11,7 +11,7 @@ from docflow import db
 from docflow.models import AuditEvent, Role
 from docflow.services import audit as audit_service
 from docflow.services.audit import AuditAction
-from docflow.web.helpers import current_actor
+from docflow.web.helpers import current_actor, small_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE = 50
@@ -28,10 +28,10 @@ def _auditors_only() -> None:
 def index() -> ResponseReturnValue:
     """The newest events, fifty a page, by sequence number."""
     session = db.get_session()
-    before = request.args.get("before", "")
+    before = small_int(request.args.get("before"))
     stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(PAGE)
-    if before.isdigit():
-        stmt = stmt.where(AuditEvent.seq < int(before))
+    if before is not None:
+        stmt = stmt.where(AuditEvent.seq < before)
     events = list(session.execute(stmt).scalars())
     return render_template("audit/index.html", events=events, report=None)
 
@@ -39,8 +39,8 @@ def index() -> ResponseReturnValue:
 @bp.post("/verify")
 def verify() -> ResponseReturnValue:
     """Recompute the whole chain and show the first broken position, if any."""
+    report = audit_service.verify_chain(db.get_session())  # a read: it holds no lock while it works
     with db.transaction() as s:
-        report = audit_service.verify_chain(s)
         audit_service.record(s, action=AuditAction.AUDIT_VERIFIED, actor=current_actor(), object_type="audit",
                              details={"checked": report.checked, "intact": report.intact,
                                       "problem_seq": report.problem.seq if report.problem else None})

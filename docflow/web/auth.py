@@ -90,13 +90,28 @@ def change_password() -> ResponseReturnValue:
             raise ValidationError(N_("The two new passwords do not match."), field="confirm_password")
         with db.transaction() as s:
             user_service.change_password(s, actor=current_actor(),
-                                         current_password=request.form.get("current_password", ""),
-                                         new_password=new)
+                                         current_password=request.form.get("current_password", "")[:1000],
+                                         new_password=new[:1000])
     except ValidationError as exc:
+        if exc.field == "current_password" and _count_wrong_current_password():
+            logout_user()
+            session.clear()
+            flash(gettext("Too many wrong passwords: you have been signed out and the account is locked "
+                          "for a while."), "danger")
+            return redirect(url_for("auth.login"))
         return render_template("auth/password.html", error=gettext(exc.message, **exc.params)), 400
     login_user(current_actor())
     flash(gettext("Your password has been changed."), "success")
     return redirect(url_for("home.index"))
+
+
+def _count_wrong_current_password() -> bool:
+    """A wrong current password counts like a failed sign-in (an unattended PC is no guessing machine)."""
+    cfg = settings().security
+    with db.transaction() as s:
+        return auth_service.record_password_change_failure(
+            s, user=current_actor(), max_failures=cfg.login_max_failures,
+            lockout=timedelta(minutes=cfg.login_lockout_minutes))
 
 
 @bp.post("/language")

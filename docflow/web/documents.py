@@ -13,7 +13,7 @@ from docflow.models import Confidentiality, DocumentKind, DocumentStatus, Urgenc
 from docflow.services import access, organisation
 from docflow.services import documents as doc_service
 from docflow.services.documents import DocumentFilters, DocumentInput, UploadedFile
-from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, store
+from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -60,11 +60,10 @@ def _filters() -> DocumentFilters:
         except ValidationError:
             return None
 
-    dept = args.get("department_id", "")
     return DocumentFilters(
         kind=opt_enum(DocumentKind, "kind"), doc_type=args.get("doc_type") or None,  # type: ignore[arg-type]
         status=opt_enum(DocumentStatus, "status"),  # type: ignore[arg-type]
-        department_id=int(dept) if dept.isdigit() else None,
+        department_id=small_int(args.get("department_id")),
         date_from=opt_date("date_from"), date_to=opt_date("date_to"),  # type: ignore[arg-type]
         q=args.get("q", "")[:100], sort=args.get("sort", "created") if args.get("sort") in doc_service.SORTS
         else "created", descending=args.get("order", "desc") != "asc")
@@ -75,9 +74,8 @@ def _filters() -> DocumentFilters:
 def index() -> ResponseReturnValue:
     """The documents the user may see, filtered, sorted and paged."""
     session = db.get_session()
-    page_no = request.args.get("page", "1")
     page = doc_service.list_documents(session, actor=current_actor(), filters=_filters(),
-                                      page=int(page_no) if page_no.isdigit() else 1,
+                                      page=small_int(request.args.get("page")) or 1,
                                       page_size=settings().uploads.page_size)
     return render_template("documents/index.html", page=page,
                            departments=organisation.list_departments(session))
@@ -134,8 +132,10 @@ def _send(document_id: int, version_number: int | None, purpose: str) -> Respons
         version, stream = doc_service.open_version(s, actor=current_actor(), document_id=document_id,
                                                    version_number=version_number, store=store(), purpose=purpose)
     name = version.original_filename or f"document-{document_id}-v{version.number}.pdf"
+    # A confidential file is always sent whole: each view is one audit event, not one per byte range.
     response = send_file(stream, mimetype="application/pdf", as_attachment=purpose == "download",
-                         download_name=name, etag=version.sha256, max_age=0)
+                         download_name=name, etag=version.sha256, max_age=0,
+                         conditional=not version.document.is_confidential)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

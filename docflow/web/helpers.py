@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -9,6 +11,7 @@ from urllib.parse import urlsplit
 from flask import current_app, request
 from flask_babel import format_datetime, gettext
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter, Map
 
 from docflow import doctypes
 from docflow.config import Settings
@@ -51,16 +54,41 @@ def form_str(name: str, *, max_length: int = 2000) -> str:
     return value[: max_length + 1]
 
 
+MAX_ID = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def small_int(raw: str | None) -> int | None:
+    """An ASCII whole number that fits the database's integer columns, else None (never int("²"))."""
+    if raw is None or not _DIGITS.fullmatch(raw.strip()):
+        return None
+    value = int(raw.strip())
+    return value if value <= MAX_ID else None
+
+
 def form_int(name: str, *, required: bool = False) -> int | None:
     raw = request.values.get(name, "").strip()
     if not raw:
         if required:
             raise ValidationError(N_("This field is required."), field=name)
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValidationError(N_("Enter a whole number."), field=name) from None
+    value = small_int(raw)
+    if value is None:
+        raise ValidationError(N_("Enter a whole number."), field=name)
+    return value
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` in URLs, capped at what the database stores: 99999999999999999999 is a 404, not a 500."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def json_text(value: Any) -> str:
+    """JSON for people to read: Vietnamese stays Vietnamese (autoescaping keeps it safe in HTML)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def parse_date(raw: str, field: str) -> date | None:
@@ -131,7 +159,7 @@ def file_size(n: int) -> str:
     return str(n)
 
 
-FILTERS = {"label": label, "doc_type_name": doc_type_name, "dt": local_datetime, "d": local_date,
+FILTERS = {"json_text": json_text, "label": label, "doc_type_name": doc_type_name, "dt": local_datetime, "d": local_date,
            "filesize": file_size}
 
 

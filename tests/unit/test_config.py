@@ -36,6 +36,10 @@ def test_an_unknown_section_is_named(tmp_path):
     ('[app]\nmode = "prod"\n', "app.mode"),
     ('[app]\ndefault_locale = "fr"\n', "app.default_locale"),
     ('[uploads]\npage_size = -1\n', "uploads.page_size"),
+    ('[uploads]\npage_size = 0\n', "uploads.page_size"),
+    ('[security]\nlogin_max_failures = 0\n', "security.login_max_failures"),
+    ('[app]\ntimezone = "Asia/Ho_Chi_Mihn"\n', "app.timezone"),
+    ('[app]\nmode = "production"\n[security]\ncsrf_enabled = false\n', "security.csrf_enabled"),
 ])
 def test_a_wrong_type_stops_startup_with_the_key(tmp_path, text, key):
     with pytest.raises(ConfigurationError, match=key.replace(".", r"\.")):
@@ -86,8 +90,10 @@ def test_the_database_password_comes_from_the_environment(tmp_path, monkeypatch)
     monkeypatch.delenv("DOCFLOW_TEST_DB_PW", raising=False)
     with pytest.raises(ConfigurationError, match="DOCFLOW_TEST_DB_PW"):
         _ = config.load(path).database_url
-    monkeypatch.setenv("DOCFLOW_TEST_DB_PW", "s3cret")
-    assert config.load(path).database_url == "postgresql+psycopg://d:s3cret@h/db"
+    monkeypatch.setenv("DOCFLOW_TEST_DB_PW", "p@ss/w#rd")
+    from sqlalchemy.engine import make_url
+    url = make_url(config.load(path).database_url)
+    assert (url.username, url.password, url.host, url.database) == ("d", "p@ss/w#rd", "h", "db")
 
 
 def test_the_example_file_documents_exactly_every_key():
