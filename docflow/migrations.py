@@ -10,6 +10,15 @@ from sqlalchemy import Engine
 from docflow import PROJECT_ROOT
 
 
+# Search-index objects that migration 0003 makes per database and the models do not declare.
+UNDECLARED = ("documents_fts", "ix_documents_search_trgm")
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic filter: leave the per-database search index objects out of model comparisons."""
+    return not (name and name.startswith(UNDECLARED))
+
+
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))

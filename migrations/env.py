@@ -21,7 +21,8 @@ def _engine() -> Engine:
 
 def run_migrations_online() -> None:
     with _engine().connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
+        from docflow.migrations import include_object
+        context.configure(connection=connection, target_metadata=target_metadata, include_object=include_object,
                           render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
         with context.begin_transaction():
             context.run_migrations()

@@ -57,7 +57,11 @@ class Document(Base):
         Index("ix_documents_kind_created", "kind", "created_at"),
         Index("ix_documents_status_created", "status", "created_at"),
         Index("ix_documents_type_created", "doc_type", "created_at"),
-        Index("ix_documents_document_date", "document_date"),
+        Index("ix_documents_date_id", "document_date", "id"),
+        Index("ix_documents_created_id", "created_at", "id"),
+        Index("ix_documents_created_by", "created_by_id"),
+        # Not declared here, made by migration 0003 for each database: the trigram search index
+        # (SQLite: the documents_fts FTS5 table and its triggers; PostgreSQL: GIN pg_trgm on search_text).
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

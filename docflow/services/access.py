@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, union
 
 from docflow.models import Confidentiality, Document, DocumentGrant, GrantReason, Role, User
 
@@ -50,22 +50,25 @@ def can_upload(user: User) -> bool:
 
 
 def visible_filter(user: User) -> ColumnElement[bool]:
-    """The SQL form of ``can_view`` for list queries (kept in step with it by tests)."""
+    """The SQL form of ``can_view`` for list queries (kept in step with it by a test).
+
+    Written as one ``id IN (… UNION …)`` for department-bound users rather than an OR across
+    columns, so each branch uses its own index on a hundred thousand documents.
+    """
     if not user.is_active:
         return false()
-    granted_confidential = exists().where(
-        DocumentGrant.document_id == Document.id, DocumentGrant.user_id == user.id,
-        DocumentGrant.reason == GrantReason.CONFIDENTIAL_ACCESS)
-    granted_any = exists().where(DocumentGrant.document_id == Document.id, DocumentGrant.user_id == user.id)
-    confidential_ok: ColumnElement[bool] = true() if user.role is Role.LEADER else granted_confidential
+    in_org = Document.organisation_id == user.organisation_id
+    if user.role is Role.LEADER:
+        return in_org
+    normal = Document.confidentiality == Confidentiality.NORMAL
+    cleared = select(DocumentGrant.document_id).where(
+        DocumentGrant.user_id == user.id, DocumentGrant.reason == GrantReason.CONFIDENTIAL_ACCESS)
     if user.sees_everything:
-        normal_ok: ColumnElement[bool] = true()
-    else:
-        mine = Document.created_by_id == user.id
-        normal_ok = or_(Document.department_id == user.department_id, mine, granted_any) \
-            if user.department_id is not None else or_(mine, granted_any)
-    return and_(
-        Document.organisation_id == user.organisation_id,
-        or_(and_(Document.confidentiality == Confidentiality.NORMAL, normal_ok),
-            and_(Document.confidentiality != Confidentiality.NORMAL, confidential_ok)),
-    )
+        return and_(in_org, or_(normal, Document.id.in_(cleared)))
+    mine = select(Document.id).where(Document.created_by_id == user.id, normal)
+    granted = (select(DocumentGrant.document_id).join(Document, Document.id == DocumentGrant.document_id)
+               .where(DocumentGrant.user_id == user.id, normal))
+    branches = [mine, granted, cleared]
+    if user.department_id is not None:
+        branches.insert(0, select(Document.id).where(Document.department_id == user.department_id, normal))
+    return and_(in_org, Document.id.in_(union(*branches)))

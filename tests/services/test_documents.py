@@ -229,3 +229,18 @@ def test_versions_are_append_only_in_number_order(db_session, make_user, make_do
     numbers = db_session.execute(select(DocumentVersion.number).where(DocumentVersion.document_id == doc.id)
                                  .order_by(DocumentVersion.id)).scalars().all()
     assert numbers == [1, 2, 3, 4]
+
+
+def test_counting_stops_at_the_limit_and_says_there_are_more(db_session, make_user, make_document,
+                                                            make_department, monkeypatch):
+    monkeypatch.setattr(doc_service, "COUNT_LIMIT", 5)
+    dept = make_department()
+    clerk = make_user(Role.CLERK, department=dept)
+    for i in range(7):
+        make_document(clerk, department=dept, summary=f"Giới hạn {i}")
+    page = doc_service.list_documents(db_session, actor=clerk, filters=DocumentFilters(department_id=dept.id),
+                                      page=9, page_size=2)
+    assert (page.total, page.more, page.pages, page.page) == (5, True, 3, 3)
+    exact = doc_service.list_documents(db_session, actor=clerk, page=1, page_size=2,
+                                       filters=DocumentFilters(department_id=dept.id, q="Giới hạn 3"))
+    assert (exact.total, exact.more) == (1, False)

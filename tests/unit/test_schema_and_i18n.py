@@ -10,13 +10,15 @@ from alembic.migration import MigrationContext
 from babel.messages.pofile import read_po
 
 from docflow import PROJECT_ROOT
+from docflow.migrations import include_object
 from docflow.models import Base
 
 
 def test_migrations_build_exactly_the_models(app):
     engine = app.extensions["docflow.engine"]
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                         "include_object": include_object})
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
