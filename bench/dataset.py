@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, insert, select, text
 
 from bench import vocab
 from bench.databases import BenchDatabase
-from docflow import db
+from docflow import db, textsearch
 from docflow.models import (
     Confidentiality, Department, Document, DocumentGrant, DocumentKind, DocumentVersion, GrantReason, User,
 )
@@ -27,6 +27,7 @@ from docflow.services.demo import seed_demo
 from tests.conftest import make_test_app, pdf_bytes
 
 BATCH = 10_000
+HAS_SEARCH_TEXT = "search_text" in Document.__table__.c
 SPAN = timedelta(days=3 * 365)
 
 
@@ -61,7 +62,7 @@ class Timeline:
     documents: int
 
     def event_time(self, i: int) -> datetime:
-        return self.start + (self.end - self.start) * (i + 1) / (self.events + 1)
+        return self.start + (self.end - self.start) * ((i + 1) / (self.events + 1))
 
     def upload_index(self, k: int) -> int:
         return k * self.events // self.documents
@@ -98,8 +99,8 @@ def seed(app: Flask, documents: int, events: int) -> Dataset:
         store = app.extensions["docflow.store"]
         blobs = []
         for n in range(8):
-            data = pdf_bytes(f"docflow bench blob {n}", pages=1 + n % 4)
-            blobs.append(Blob(store.put_bytes(data), len(data), 1 + n % 4))
+            pdf = pdf_bytes(f"docflow bench blob {n}", pages=1 + n % 4)
+            blobs.append(Blob(store.put_bytes(pdf), len(pdf), 1 + n % 4))
     with engine.connect() as conn:
         users = {u.username: (u.id, u.department_id)
                  for u in conn.execute(select(User.username, User.id, User.department_id))}
@@ -133,11 +134,12 @@ def _document_rows(data: Dataset, rng: random.Random) -> Iterator[tuple[dict[str
         blob = data.blobs[k % len(data.blobs)]
         filename = f"{doc_type}-{doc_id}.pdf"
         creator_id = data.users[creator][0]
+        number = vocab.number_symbol(rng, kind, doc_type, dept_code, body[1])
+        summary = vocab.summary(rng)
         doc = {
             "id": doc_id, "organisation_id": data.org_id, "department_id": data.departments[dept_code],
             "kind": kind, "doc_type": doc_type,
-            "number_symbol": vocab.number_symbol(rng, kind, doc_type, dept_code, body[1]),
-            "document_date": doc_date, "issuing_body": body[0], "summary": vocab.summary(rng),
+            "number_symbol": number, "document_date": doc_date, "issuing_body": body[0], "summary": summary,
             "urgency": _weighted(rng, vocab.URGENCY), "confidentiality": conf,
             "status": _weighted(rng, vocab.STATUSES[kind]),
             "deadline": doc_date + timedelta(days=rng.randint(7, 45))
@@ -145,6 +147,8 @@ def _document_rows(data: Dataset, rng: random.Random) -> Iterator[tuple[dict[str
             "register_id": None, "register_number": None, "created_by_id": creator_id,
             "created_at": created, "updated_at": created, "row_version": 1,
         }
+        if HAS_SEARCH_TEXT:  # the folded search column, as docflow's services keep it
+            doc["search_text"] = textsearch.document_search_text(summary, number, body[0])
         version = {"id": doc_id, "document_id": doc_id, "number": 1, "parent_id": None, "sha256": blob.sha256,
                    "size": blob.size, "page_count": blob.pages, "original_filename": filename, "note": "",
                    "created_at": created, "created_by_id": creator_id}
@@ -168,15 +172,14 @@ def _grant_rows(data: Dataset, rng: random.Random, confidential: list[tuple[int,
 
 
 def _insert_documents(data: Dataset, rng: random.Random) -> None:
-    doc_table, version_table = Document.__table__, DocumentVersion.__table__
     confidential: list[tuple[int, int, datetime]] = []
     docs: list[dict[str, Any]] = []
     versions: list[dict[str, Any]] = []
 
     def flush() -> None:
         with data.engine.begin() as conn:
-            conn.execute(doc_table.insert(), docs)
-            conn.execute(version_table.insert(), versions)
+            conn.execute(insert(Document), docs)
+            conn.execute(insert(DocumentVersion), versions)
         docs.clear()
         versions.clear()
 
@@ -192,7 +195,7 @@ def _insert_documents(data: Dataset, rng: random.Random) -> None:
     grants = _grant_rows(data, rng, confidential)
     with data.engine.begin() as conn:
         for i in range(0, len(grants), BATCH):
-            conn.execute(DocumentGrant.__table__.insert(), grants[i:i + BATCH])
+            conn.execute(insert(DocumentGrant), grants[i:i + BATCH])
         if data.engine.dialect.name == "postgresql":
             for table in ("documents", "document_versions"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

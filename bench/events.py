@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from bench.dataset import BATCH, Dataset, DocInfo
 from docflow.models import AuditEvent, AuditHead
@@ -43,8 +43,9 @@ class _Generator:
         return dict(occurred_at=at, actor_id=doc.created_by_id, actor_name=doc.created_by,
                     action=str(AuditAction.DOCUMENT_UPLOADED), object_type="document", object_id=str(doc.id),
                     details={"sha256": doc.blob.sha256, "size": doc.blob.size, "pages": doc.blob.pages,
-                             "kind": doc.kind, "doc_type": doc.doc_type, "filename": doc.filename,
-                             "confidentiality": doc.confidentiality})
+                             "kind": doc.kind, "doc_type": doc.doc_type, "confidentiality": doc.confidentiality,
+                             # docflow leaves a confidential document's filename out of the log
+                             **({"filename": doc.filename} if doc.confidentiality == "normal" else {})})
 
     def other(self, at: datetime) -> dict[str, Any]:
         rng = self.rng
@@ -75,11 +76,10 @@ class _Generator:
 def insert_events(data: Dataset) -> int:
     """Append ``data.timeline.events`` events after the seeded ones. Returns the chain's length."""
     tl = data.timeline
-    table = AuditEvent.__table__
     gen = _Generator(data, random.Random(20260202))
     with data.engine.connect() as conn:
         head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
-    seq, prev = head.seq, head.hash
+    seq, prev = int(head.seq), str(head.hash)
     next_doc, next_upload = 0, tl.upload_index(0) if tl.documents else -1
     hashing = inserting = 0.0
     rows: list[dict[str, Any]] = []
@@ -101,7 +101,7 @@ def insert_events(data: Dataset) -> int:
         if len(rows) >= BATCH or i == tl.events - 1:
             started = time.perf_counter()
             with data.engine.begin() as conn:
-                conn.execute(table.insert(), rows)
+                conn.execute(insert(AuditEvent), rows)
                 conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
             rows.clear()
             inserting += time.perf_counter() - started

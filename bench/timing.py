@@ -1,4 +1,4 @@
-"""Percentiles and a per-request SQL statement counter."""
+"""Percentiles and a per-request SQL statement recorder."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-# Transaction control is not a query: SQLite's BEGIN IMMEDIATE (docflow's begin hook) goes through
-# the cursor, PostgreSQL's BEGIN does not, so counting it would make the two databases differ.
+# Transaction control is not a query: SQLite's BEGIN (docflow's begin hook) goes through the
+# cursor, PostgreSQL's does not, so counting it would make the two databases differ.
 _CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
@@ -36,32 +36,27 @@ def percentile(sorted_values: list[float], pct: float) -> float:
     return sorted_values[rank - 1]
 
 
-class SqlCounter:
-    """Counts the SQL statements an engine sends while ``active`` (transaction control excluded)."""
+class SqlRecorder:
+    """Records the SQL statements (with their driver parameters) an engine sends while active;
+    transaction control is left out."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.active = False
-        self.count = 0
-        self.statements: list[str] = []
-        self.keep_text = False
+        self.statements: list[tuple[str, Any]] = []
         event.listen(engine, "before_cursor_execute", self._on_execute)
 
-    def _on_execute(self, _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any,
-                    executemany: bool) -> None:
-        if not self.active or statement.lstrip().upper().startswith(_CONTROL):
-            return
-        self.count += 1
-        if self.keep_text:
-            self.statements.append(" ".join(statement.split())[:200])
+    def _on_execute(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any,
+                    _executemany: bool) -> None:
+        if self.active and not statement.lstrip().upper().startswith(_CONTROL):
+            self.statements.append((statement, parameters))
 
-    def start(self, keep_text: bool = False) -> None:
-        self.active, self.count, self.keep_text = True, 0, keep_text
-        self.statements = []
+    def start(self) -> None:
+        self.active, self.statements = True, []
 
-    def stop(self) -> int:
+    def stop(self) -> list[tuple[str, Any]]:
         self.active = False
-        return self.count
+        return self.statements
 
     def close(self) -> None:
         event.remove(self.engine, "before_cursor_execute", self._on_execute)

@@ -162,7 +162,7 @@ def _stored_sha_ok(database: BenchDatabase, location: str, expected: str) -> boo
     with blob.open("rb") as fh:
         while chunk := fh.read(MIB):
             digest.update(chunk)
-    return stored == expected == digest.hexdigest()
+    return bool(stored == expected == digest.hexdigest())
 
 
 def measure(database: BenchDatabase) -> UploadResult:

@@ -1,28 +1,25 @@
-"""Server time of docflow's pages through the Flask test client, next to the bare-Core baseline.
+"""Server time of docflow's pages through the Flask test client, next to the bare-Core replay.
 
-For every scenario the same parameters go to docflow (one ``client.get``, timed around the call)
-and to the baseline in bench/bare.py (timed around the Core calls on the same engine), alternating
-request by request so both see the same cache state and machine load.
+For every request the statements docflow sent are recorded, then issued again directly with
+SQLAlchemy Core on the same engine (bench/bare.py) and timed, so both columns describe the same
+query work for the same parameters, request by request, under the same cache state and load.
 """
 
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, Engine
 
 from bench import bare, vocab
 from bench.dataset import Dataset
-from bench.timing import SqlCounter, Stats
+from bench.timing import SqlRecorder, Stats
 from docflow.models import DocumentKind
 from docflow.services.demo import DEMO_PASSWORD
 
@@ -36,7 +33,7 @@ class Scenario:
     name: str
     params: list[dict[str, str]]  # one per request
     url: Callable[[dict[str, str]], str]
-    baseline: Callable[[Connection, dict[str, str]], Any]
+    extra: Callable[[dict[str, str]], object] | None = None  # non-SQL work of the baseline (a blob read)
 
 
 @dataclass(frozen=True)
@@ -48,7 +45,6 @@ class Result:
     sql_min: int
     sql_max: int
     errors: int  # responses that were not 200
-    note: str = ""
 
     @property
     def ratio(self) -> float:
@@ -71,11 +67,10 @@ def _list_url(p: dict[str, str]) -> str:
     return "/documents/" + (f"?{urlencode(p)}" if p else "")
 
 
-def scenarios(data: Dataset, v: bare.Viewer, conn: Connection, n: int) -> list[Scenario]:
+def scenarios(data: Dataset, ids: list[int], n: int, seed: str) -> list[Scenario]:
     """The list/filter/search/sort pages, the document page and the inline PDF, n requests each."""
-    rng = random.Random(f"{v.username}-{n}")
+    rng = random.Random(seed)
     tl = data.timeline
-    page_size = data.app.extensions["docflow.settings"].uploads.page_size
     depts = sorted(data.departments.values())
     types = [t for kind in DocumentKind for t, _ in vocab.DOC_TYPES[kind]]
     days = (tl.end.date() - tl.start.date()).days
@@ -89,11 +84,13 @@ def scenarios(data: Dataset, v: bare.Viewer, conn: Connection, n: int) -> list[S
         return {"kind": kind.value, "status": rng.choice(vocab.STATUSES[kind])[0].value}
 
     def lister(name: str, make: Callable[[], dict[str, str]]) -> Scenario:
-        return Scenario(name, [make() for _ in range(n + WARMUP)], _list_url,
-                        lambda c, p: bare.list_page(c, v, p, page_size))
+        return Scenario(name, [make() for _ in range(n + WARMUP)], _list_url)
 
-    ids = bare.visible_ids(conn, v)
     blobs_dir = data.app.extensions["docflow.store"].root
+
+    def read_blob(p: dict[str, str]) -> int:
+        return bare.read_blob(blobs_dir, data.docs[int(p["id"]) - 1].blob.sha256)
+
     doc_params = [{"id": str(rng.choice(ids))} for _ in range(n + WARMUP)]
     return [
         lister("list, page 1", lambda: {}),
@@ -104,82 +101,67 @@ def scenarios(data: Dataset, v: bare.Viewer, conn: Connection, n: int) -> list[S
         lister("filter doc_type", lambda: {"doc_type": rng.choice(types)}),
         lister("text search q=", lambda: {"q": rng.choice(vocab.SEARCH_TERMS)}),
         lister("sort by document date asc", lambda: {"sort": "date", "order": "asc"}),
-        Scenario("document page", doc_params, lambda p: f"/documents/{p['id']}",
-                 lambda c, p: bare.document_page(c, v, int(p["id"]))),
-        Scenario("inline PDF /file", doc_params, lambda p: f"/documents/{p['id']}/file",
-                 lambda c, p: bare.document_file(c, v, int(p["id"]), blobs_dir)),
+        Scenario("document page", doc_params, lambda p: f"/documents/{p['id']}"),
+        Scenario("inline PDF /file", doc_params, lambda p: f"/documents/{p['id']}/file", read_blob),
     ]
 
 
-_TOTAL = re.compile(r'data-testid="total">\s*([\d.,\u00a0 ]+)')
-
-
-def _run(client: FlaskClient, engine: Engine, counter: SqlCounter, sc: Scenario, username: str) -> Result:
+def _run(client: FlaskClient, data: Dataset, recorder: SqlRecorder, sc: Scenario, username: str) -> Result:
     app_times: list[float] = []
     bare_times: list[float] = []
     counts: list[int] = []
     errors = 0
-    note = ""
     for i, params in enumerate(sc.params):
-        url = sc.url(params)
-        counter.start()
+        recorder.start()
         started = time.perf_counter()
-        response = client.get(url, buffered=True)
+        response = client.get(sc.url(params), buffered=True)
         elapsed = time.perf_counter() - started
-        statements = counter.stop()
-        body = response.get_data()
+        captured = list(recorder.stop())
+        status = response.status_code
         response.close()
-        with engine.connect() as conn:
+        with data.engine.connect() as conn:
             started = time.perf_counter()
-            expected = sc.baseline(conn, params)
+            bare.replay(conn, captured)
+            if sc.extra is not None:
+                sc.extra(params)
             bare_elapsed = time.perf_counter() - started
         if i < WARMUP:
             continue
         app_times.append(elapsed)
         bare_times.append(bare_elapsed)
-        counts.append(statements)
-        if response.status_code != 200:
-            errors += 1
-        elif isinstance(expected, tuple) and not note:
-            match = _TOTAL.search(body.decode("utf-8", "replace"))
-            shown = int(re.sub(r"\D", "", match.group(1))) if match else None
-            if shown != expected[0]:
-                note = f"total shown {shown} ≠ bare COUNT {expected[0]} ({url})"
-    return Result(username, sc.name, Stats.of(app_times), Stats.of(bare_times), min(counts), max(counts),
-                  errors, note)
+        counts.append(len(captured))
+        errors += status != 200
+    return Result(username, sc.name, Stats.of(app_times), Stats.of(bare_times), min(counts), max(counts), errors)
 
 
 def measure(data: Dataset, requests: int, log: Callable[[str], None]) -> list[Result]:
     """Every scenario for every bench user; returns one Result per (user, scenario)."""
-    engine = data.engine
-    counter = SqlCounter(engine)
+    recorder = SqlRecorder(data.engine)
     results: list[Result] = []
     try:
         for username in USERS:
             client = sign_in(data.app, username)
-            with engine.connect() as conn:
-                v = bare.viewer(conn, username)
-                plan = scenarios(data, v, conn, requests)
-            for sc in plan:
+            with data.engine.connect() as conn:
+                ids = bare.visible_ids(conn, bare.viewer(conn, username))
+            for sc in scenarios(data, ids, requests, seed=f"{username}-{requests}"):
                 started = time.perf_counter()
-                result = _run(client, engine, counter, sc, username)
+                result = _run(client, data, recorder, sc, username)
                 results.append(result)
                 log(f"  {username:<14} {sc.name:<30} p95 {result.app.p95:7.1f} ms  bare {result.bare.p95:6.1f} ms"
                     f"  ×{result.ratio:5.1f}  sql {result.sql:>5}  ({time.perf_counter() - started:.0f} s)")
     finally:
-        counter.close()
+        recorder.close()
     return results
 
 
 def statements_of(data: Dataset, username: str, url: str) -> list[str]:
     """The SQL one request issues (for the report's N+1 evidence)."""
-    counter = SqlCounter(data.engine)
+    recorder = SqlRecorder(data.engine)
     try:
         client = sign_in(data.app, username)
         client.get(url, buffered=True).close()
-        counter.start(keep_text=True)
+        recorder.start()
         client.get(url, buffered=True).close()
-        counter.stop()
-        return counter.statements
+        return [" ".join(statement.split()) for statement, _ in recorder.stop()]
     finally:
-        counter.close()
+        recorder.close()

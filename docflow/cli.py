@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from flask import Flask
+from sqlalchemy import text
 
 from docflow import create_app, db
 from docflow.errors import ConfigurationError, DocflowError
@@ -55,6 +56,8 @@ def init() -> None:
     migrations.upgrade()
     with db.transaction() as s:
         org = organisation.ensure_organisation(s, name=settings().app.organisation_name)
+        # SQLite has no statistics until ANALYZE runs; without them it picks the wrong list indexes.
+        s.execute(text("ANALYZE"))
     click.echo(f"docflow database is up to date for {org.name}.")
 
 
