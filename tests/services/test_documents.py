@@ -244,3 +244,23 @@ def test_counting_stops_at_the_limit_and_says_there_are_more(db_session, make_us
     exact = doc_service.list_documents(db_session, actor=clerk, page=1, page_size=2,
                                        filters=DocumentFilters(department_id=dept.id, q="Giới hạn 3"))
     assert (exact.total, exact.more) == (1, False)
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("5", ["Mã 5% \"dự\" án_A"]),                  # shorter than a trigram: the LIKE path
+    ("5%", ["Mã 5% \"dự\" án_A"]),                 # % is a character, not a wildcard
+    ("_a", ["Mã 5% \"dự\" án_A"]),                 # so is _
+    ('"du"', ["Mã 5% \"dự\" án_A"]),               # quotes cannot close the FTS5 phrase early
+    ("du OR ma", []),                              # FTS5 operators are plain text
+    ("DỰ\" ÁN", ["Mã 5% \"dự\" án_A"]),            # folded: case and diacritics
+    ("ma *", []),
+])
+def test_search_treats_every_character_literally(db_session, make_user, make_document, make_department,
+                                                  query, expected):
+    dept = make_department()
+    clerk = make_user(Role.CLERK, department=dept)
+    make_document(clerk, department=dept, summary='Mã 5% "dự" án_A')
+    make_document(clerk, department=dept, summary="Mã 6 dự an A")
+    found = doc_service.list_documents(db_session, actor=clerk, page=1, page_size=10,
+                                       filters=DocumentFilters(department_id=dept.id, q=query))
+    assert [d.summary for d in found.items] == expected
