@@ -53,12 +53,42 @@ class UploadSettings:
     page_size: int = 25
 
 
+PadesLevelName = Literal["B-B", "B-T", "B-LT", "B-LTA"]
+
+
+@dataclass(frozen=True)
+class TokenSettings:
+    """A PKCS#11 token holding one user's signing key (the PIN is asked at signing time)."""
+    module: Path
+    token_label: str
+    key_label: str
+    cert_label: str | None = None
+
+
+@dataclass(frozen=True)
+class SigningSettings:
+    ca: Literal["development", "production"] = "development"
+    ca_chain: tuple[Path, ...] = ()
+    trust_roots: tuple[Path, ...] = ()
+    tsa_url: str = ""
+    ca_passphrase_env: str = "DOCFLOW_CA_PASSPHRASE"
+    certificate_validity_days: int = 730
+    expiry_warning_days: int = 30
+    level_initial: PadesLevelName = "B-B"
+    level_personal: PadesLevelName = "B-T"
+    level_organisation: PadesLevelName = "B-LT"
+    fetch_revocation: bool = False
+    verify_time_limit_seconds: int = 30
+    tokens: dict[str, TokenSettings] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
+    signing: SigningSettings = field(default_factory=SigningSettings)
     source: Path | None = None
 
     @property
@@ -168,6 +198,8 @@ _MINIMUMS = {
     ("security", "session_lifetime_minutes"): 1,
     ("uploads", "max_upload_mb"): 1,
     ("uploads", "page_size"): 1,
+    ("signing", "certificate_validity_days"): 1,
+    ("signing", "verify_time_limit_seconds"): 1,
 }
 
 
@@ -182,6 +214,10 @@ def _check(settings: Settings) -> None:
         raise ConfigurationError(f"app.timezone {settings.app.timezone!r} is not a known time zone") from None
     if settings.app.mode == "production" and not settings.security.csrf_enabled:
         raise ConfigurationError("security.csrf_enabled cannot be false in production mode")
+    if settings.signing.ca == "production" and not settings.signing.ca_chain:
+        raise ConfigurationError("signing.ca_chain must name the CA chain when signing.ca is \"production\"")
+    if settings.signing.tsa_url and not settings.signing.tsa_url.startswith(("http://", "https://")):
+        raise ConfigurationError("signing.tsa_url must be an http:// or https:// URL")
 
 
 def _deep_merge(a: dict[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
@@ -217,6 +253,25 @@ def _coerce(name: str, hint: Any, value: Any, base: Path) -> Any:
         if value not in allowed:
             raise ConfigurationError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
         return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ConfigurationError(f"{name} must be a list, not {type(value).__name__}")
+        item = typing.get_args(hint)[0]
+        return tuple(_coerce(f"{name}[{i}]", item, v, base) for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            raise ConfigurationError(f"{name} must be a table")
+        item = typing.get_args(hint)[1]
+        return {str(k): _coerce(f"{name}.{k}", item, v, base) for k, v in value.items()}
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        if not isinstance(value, Mapping):
+            raise ConfigurationError(f"{name} must be a table")
+        missing = [f.name for f in dataclasses.fields(hint)
+                   if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+                   and f.name not in value]
+        if missing:
+            raise ConfigurationError(f"{name}.{missing[0]} is required")
+        return _build_section(name, hint, value, base)
     if hint is Path:
         if not isinstance(value, (str, Path)):
             raise ConfigurationError(f"{name} must be a path (string), not {type(value).__name__}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 import typing
 from pathlib import Path
@@ -107,3 +108,30 @@ def test_the_example_file_documents_exactly_every_key():
         assert mentioned == keys, f"[{section}] misses {keys - mentioned}"
         assert set(loaded.get(section, {})) <= keys
     config.load(path)
+
+
+def test_signing_lists_and_token_tables_are_typed_and_checked(tmp_path):
+    path = tmp_path / "docflow.toml"
+    path.write_text('[signing]\ntrust_roots = ["roots/a.pem"]\n'
+                    '[signing.tokens.phochutich1]\nmodule = "/usr/lib/softhsm/libsofthsm2.so"\n'
+                    'token_label = "docflow"\nkey_label = "k1"\n', encoding="utf-8")
+    signing = config.load(path).signing
+    assert signing.trust_roots == (tmp_path / "roots" / "a.pem",)
+    token = signing.tokens["phochutich1"]
+    assert (token.module, token.token_label, token.key_label, token.cert_label) == (
+        Path("/usr/lib/softhsm/libsofthsm2.so"), "docflow", "k1", None)
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ({"trust_roots": "a.pem"}, "signing.trust_roots must be a list"),
+    ({"trust_roots": [1]}, "signing.trust_roots[0] must be a path"),
+    ({"tokens": {"u": {"module": "/m", "token_label": "t"}}}, "signing.tokens.u.key_label is required"),
+    ({"tokens": {"u": {"module": "/m", "token_label": "t", "key_label": "k", "pin": "1234"}}},
+     "unknown key signing.tokens.u.pin"),
+    ({"level_personal": "B-X"}, "signing.level_personal must be one of"),
+    ({"ca": "production"}, "signing.ca_chain must name the CA chain"),
+    ({"tsa_url": "ftp://tsa"}, "signing.tsa_url must be an http"),
+])
+def test_bad_signing_settings_name_the_key(table, message):
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        config.load(overrides={"signing": table})
