@@ -59,3 +59,20 @@ class StorageError(DocflowError):
 
 class ConfigurationError(DocflowError):
     """Raised at startup only: docflow refuses to run with this configuration."""
+
+
+class SigningError(DocflowError):
+    """Signing was refused for a reason the user can act on (the message says which)."""
+    status_code = 422
+
+
+class WrongPinError(SigningError):
+    """The PIN does not open the signing key. Never carries the PIN."""
+
+
+class CertificateError(SigningError):
+    """The signing certificate cannot be used: expired, not yet valid, revoked, wrong key usage, or not the actor's."""
+
+
+class UnreadablePdfError(ValidationError):
+    """The input is not a PDF docflow can read (not a PDF, truncated, malformed, too deep, too slow)."""
