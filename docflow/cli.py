@@ -5,20 +5,24 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from flask import Flask
-from sqlalchemy import text
 
-from docflow import create_app, db
 from docflow.errors import ConfigurationError, DocflowError
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+# Flask, SQLAlchemy and pyHanko are imported inside the commands that use them: `docflow verify`
+# runs without a database, and its start-up time is part of its contract.
 
 
 def _app() -> Flask:
     ctx = click.get_current_context()
     app = ctx.meta.get("docflow.app")
     if app is None:
+        from docflow import create_app
         try:
             app = create_app()
         except ConfigurationError as exc:
@@ -49,8 +53,11 @@ def main() -> None:
 @with_app
 def init() -> None:
     """Create or migrate the database and the organisation. Safe to run again."""
+    from docflow import db
     from docflow import migrations
     from docflow.services import organisation
+    from sqlalchemy import text
+
     from docflow.web.helpers import settings
 
     migrations.upgrade()
@@ -64,15 +71,21 @@ def init() -> None:
 @main.command()
 @with_app
 def demo() -> None:
-    """Seed the demo ward (departments, users for every role, registers). Keeps existing data."""
+    """Seed the demo ward (departments, users for every role, registers, signing keys). Keeps existing data."""
+    from docflow import db
     from docflow.services import demo as demo_service
-    from docflow.web.helpers import settings
+    from docflow.web.helpers import settings, store
 
     with db.transaction() as s:
         accounts = demo_service.seed_demo(s, organisation_name=settings().app.organisation_name)
+        issued = demo_service.seed_demo_keys(s, settings=settings(), store=store())
     click.echo(f"Demo ward ready. Every demo account's password is: {demo_service.DEMO_PASSWORD}")
     for account in accounts:
         click.echo(f"  {account.username:<16} {account.role.value:<9} {account.full_name} — {account.post}")
+    if settings().signing.ca == "development":
+        click.echo(f"Signing keys ({', '.join(demo_service.DEMO_KEY_HOLDERS)}, and the organisation's key for "
+                   f"the clerk vanthu) all open with the demo PIN: {demo_service.DEMO_PIN}"
+                   + (f" (issued now: {', '.join(issued)})" if issued else ""))
 
 
 @main.group()
@@ -92,6 +105,7 @@ def users() -> None:
 def users_create(username: str, full_name: str, role: str, post: str, department_code: str | None,
                  password: str) -> None:
     """Create a user account."""
+    from docflow import db
     from sqlalchemy import select
 
     from docflow.models import Department, Role
@@ -114,6 +128,7 @@ def users_create(username: str, full_name: str, role: str, post: str, department
 @with_app
 def users_list() -> None:
     """List accounts."""
+    from docflow import db
     from docflow.services.users import list_users
 
     for user in list_users(db.get_session()):
@@ -127,6 +142,7 @@ def users_list() -> None:
 @with_app
 def users_deactivate(username: str) -> None:
     """Deactivate an account: it can no longer sign in."""
+    from docflow import db
     from docflow.services.users import find_user_by_username, set_user_active
 
     with db.transaction() as s:
@@ -148,6 +164,7 @@ def audit() -> None:
 @with_app
 def audit_verify(from_seq: int | None, to_seq: int | None) -> None:
     """Recompute the hash chain; exit 0 when intact, 1 with the first broken position."""
+    from docflow import db
     from docflow.services.audit import verify_chain
 
     report = verify_chain(db.get_session(), from_seq=from_seq, to_seq=to_seq)
@@ -180,6 +197,16 @@ def run(host: str, port: int, threads: int) -> None:
     click.echo(f"docflow is serving on http://{host}:{port}/")
     waitress.serve(app, host=host, port=port, threads=threads, ident="docflow")
 
+
+def _register_commands() -> None:
+    from docflow.commands.keys import keys
+    from docflow.commands.sign import sign
+    from docflow.commands.verify import verify
+    for command in (keys, sign, verify):
+        main.add_command(command)
+
+
+_register_commands()
 
 if __name__ == "__main__":
     main()

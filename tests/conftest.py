@@ -26,6 +26,8 @@ from docflow.services import documents as doc_service
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.users import hash_password
 
+pytest_plugins = ["tests.testpki"]
+
 PASSWORD = "correct-horse-battery"
 _PASSWORD_HASH = hash_password(PASSWORD)
 

@@ -15,10 +15,12 @@ from docflow.models.documents import (
     Urgency,
 )
 from docflow.models.organisation import Department, Organisation
+from docflow.models.signatures import Certificate, CertificateStatus, KeyStorage, Signature, VerificationReport
 from docflow.models.users import LoginThrottle, Role, User
 
 __all__ = [
-    "AuditEvent", "AuditHead", "Base", "Confidentiality", "Department", "Document", "DocumentGrant",
-    "DocumentKind", "DocumentStatus", "DocumentVersion", "GrantReason", "LoginThrottle", "Organisation",
-    "Register", "RegisterKind", "Role", "Urgency", "User", "utc_now",
+    "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",
+    "DocumentKind", "DocumentStatus", "DocumentVersion", "GrantReason", "KeyStorage", "LoginThrottle",
+    "Organisation", "Register", "RegisterKind", "Role", "Signature", "Urgency", "User", "VerificationReport",
+    "utc_now",
 ]

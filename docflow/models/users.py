@@ -40,6 +40,8 @@ class User(Base):
     # Part of every session's identity: raising it ends all of the user's sessions (sign-out,
     # password change, deactivation), because signed cookies cannot be revoked one by one.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The user's own handwritten signature (a PNG in the content store), drawn into visible signatures.
+    signature_image_sha256: Mapped[str | None] = mapped_column(String(64))
 
     organisation: Mapped[Organisation] = relationship()
     department: Mapped[Department | None] = relationship(back_populates="members")

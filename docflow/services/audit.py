@@ -47,6 +47,12 @@ class AuditAction(enum.StrEnum):
     DOCUMENT_DOWNLOADED = "document.downloaded"
     DOCUMENT_ACCESS_GRANTED = "document.access_granted"
     AUDIT_VERIFIED = "audit.verified"
+    CERTIFICATE_ISSUED = "certificate.issued"
+    CERTIFICATE_REVOKED = "certificate.revoked"
+    SIGNATURE_IMAGE_CHANGED = "user.signature_image_changed"
+    DOCUMENT_SIGNED = "document.signed"
+    DOCUMENT_SIGNING_REFUSED = "document.signing_refused"
+    DOCUMENT_VERIFIED = "document.verified"
 
 
 def canonical_bytes(*, seq: int, occurred_at: datetime, actor_id: int | None, actor_name: str,

@@ -1,4 +1,4 @@
-"""The demo ward: UBND phường Tích Sơn with its departments and a user for every role."""
+"""The demo ward: UBND phường Tích Sơn with its departments, a user for every role and signing keys."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docflow.config import Settings
 from docflow.models import Department, Organisation, Register, RegisterKind, Role, User, utc_now
 from docflow.services import audit, organisation
 from docflow.services.audit import AuditAction
 from docflow.services.users import UserInput, create_user
+from docflow.storage import DocumentStore
 
 DEMO_PASSWORD = "TichSon@2026"  # printed by `docflow demo`; a demo ward is not a production ward
 
@@ -87,3 +89,40 @@ def _ensure_registers(session: Session, org: Organisation, year: int) -> None:
         if not exists:
             session.add(Register(organisation_id=org.id, code=code, name=name, kind=kind, year=year))
     session.flush()
+
+
+DEMO_PIN = "246810"  # every demo signing key's PIN, printed by `docflow demo`
+# Who gets a demo signing key: the leaders sign, the heads initial; the clerk uses the organisation's key.
+DEMO_KEY_HOLDERS = ("chutich", "phochutich1", "phochutich2", "truongvp", "truongdc", "truongtp", "truongvh",
+                    "truongtc")
+
+
+def seed_demo_keys(session: Session, *, settings: Settings, store: DocumentStore,
+                   now: datetime | None = None) -> list[str]:
+    """The demo ward's CA, a certificate for every signer and for the organisation (all under DEMO_PIN),
+    and a handwritten signature image per signer. What exists is kept. Returns what was issued. Flushes."""
+    from docflow.models import Certificate
+    from docflow.services import keys
+    from docflow.signing.base import CertificateKind
+    from docflow.signing.stamp import demo_signature_png
+
+    if settings.signing.ca != "development":
+        return []
+    keys.init_ca(settings, organisation=settings.app.organisation_name)
+    issued = []
+    held = set(session.execute(select(Certificate.holder_id).where(Certificate.status == "valid")).scalars())
+    for username in DEMO_KEY_HOLDERS:
+        user = session.execute(select(User).where(User.username == username)).scalar_one()
+        if user.id not in held:
+            keys.issue_certificate(session, settings=settings, actor=None, holder=user,
+                                   kind=CertificateKind.PERSONAL, pin=DEMO_PIN, now=now,
+                                   key_type="ec" if username == "phochutich2" else "rsa")
+            issued.append(username)
+        if user.signature_image_sha256 is None:
+            user.signature_image_sha256 = store.put_bytes(demo_signature_png(user.full_name))
+    if None not in held:
+        keys.issue_certificate(session, settings=settings, actor=None, holder=None,
+                               kind=CertificateKind.ORGANISATION, pin=DEMO_PIN, now=now)
+        issued.append("organisation")
+    session.flush()
+    return issued

@@ -280,7 +280,7 @@ def open_version(session: Session, *, actor: User, document_id: int, version_num
     """Open a version's PDF for viewing or download. A confidential document's view or download is
     audited. Raises NotFoundError, PermissionDeniedError, BlobMissingError. Flushes when it audits."""
     document = get_document_for(session, actor=actor, document_id=document_id)
-    version = _version(document, version_number)
+    version = version_of(document, version_number)
     stream = store.open(version.sha256)
     if document.is_confidential:
         action = AuditAction.DOCUMENT_DOWNLOADED if purpose == "download" else AuditAction.DOCUMENT_VIEWED
@@ -289,7 +289,8 @@ def open_version(session: Session, *, actor: User, document_id: int, version_num
     return version, stream
 
 
-def _version(document: Document, number: int | None) -> DocumentVersion:
+def version_of(document: Document, number: int | None) -> DocumentVersion:
+    """The numbered version, or the current one for None. Raises NotFoundError."""
     if number is None:
         if document.current_version is None:
             raise NotFoundError(N_("This document has no file."))

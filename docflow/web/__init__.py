@@ -35,15 +35,17 @@ def select_locale() -> str:
 
 
 def register(app: Flask) -> None:
-    from docflow.web import admin, audit, auth, documents, home
+    from docflow.web import admin, audit, auth, documents, home, signing
 
     app.url_map.converters["int"] = helpers.BoundedIntConverter
     Babel(app, locale_selector=select_locale,
           default_translation_directories=str(PROJECT_ROOT / "docflow" / "translations"))
     csrf.init_app(app)
     auth.init_login(app)
-    for module in (auth, home, documents, admin, audit):
+    for module in (auth, home, documents, admin, audit, signing):
         app.register_blueprint(module.bp)
+    # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.
+    csrf.exempt(signing.pki_ocsp)
     app.register_error_handler(DocflowError, _docflow_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)

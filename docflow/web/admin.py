@@ -1,4 +1,4 @@
-"""Administration: users (create, edit role/post/department, deactivate) and departments."""
+"""Administration: users (create, edit role/post/department, deactivate), departments, certificates."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from flask_login import login_required
 
 from docflow import db
 from docflow.errors import N_, DocflowError, ValidationError
-from docflow.models import Role
+from docflow.models import Role, User
+from docflow.services import keys as key_service
 from docflow.services import organisation as org_service
 from docflow.services import users as user_service
 from docflow.services.users import UserInput
-from docflow.web.helpers import current_actor, form_int, form_str
+from docflow.signing.base import CertificateKind
+from docflow.web.helpers import current_actor, form_int, form_str, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -122,3 +124,53 @@ def update_department(department_id: int) -> ResponseReturnValue:
                                       is_active=request.form.get("is_active") == "1")
     flash(gettext("The department has been updated."), "success")
     return redirect(url_for("admin.departments"))
+
+
+@bp.get("/certificates")
+def certificates() -> ResponseReturnValue:
+    """Every signing certificate, its holder, status and expiry; those expiring soon first."""
+    session = db.get_session()
+    rows = key_service.list_certificates(session, actor=current_actor())
+    return render_template("admin/certificates.html", rows=rows,
+                           expiring=key_service.expiring(rows, settings()),
+                           users=[u for u in user_service.list_users(session) if u.is_active and u.role is not Role.AUDITOR],
+                           development=settings().signing.ca == "development",
+                           warning_days=settings().signing.expiry_warning_days)
+
+
+@bp.post("/certificates")
+def issue_certificate() -> ResponseReturnValue:
+    """Issue a certificate; the holder types the signing PIN twice (it is never stored)."""
+    pin, confirm = request.form.get("pin", "")[:64], request.form.get("confirm_pin", "")[:64]
+    try:
+        kind = CertificateKind(form_str("kind", max_length=20) or "personal")
+    except ValueError:
+        raise ValidationError(N_("Choose a kind of certificate."), field="kind") from None
+    if pin != confirm:
+        flash(gettext("The two PINs do not match."), "danger")
+        return redirect(url_for("admin.certificates"))
+    try:
+        with db.transaction() as s:
+            holder = s.get(User, form_int("holder_id") or 0) if kind is CertificateKind.PERSONAL else None
+            row = key_service.issue_certificate(s, settings=settings(), actor=current_actor(), holder=holder,
+                                                kind=kind, pin=pin)
+    except DocflowError as exc:
+        flash(gettext(exc.message, **exc.params), "danger")
+        return redirect(url_for("admin.certificates"))
+    flash(gettext("Certificate %(serial)s issued.", serial=row.serial), "success")
+    return redirect(url_for("admin.certificates"))
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+def revoke_certificate(certificate_id: int) -> ResponseReturnValue:
+    """Revoke a certificate with a reason."""
+    try:
+        with db.transaction() as s:
+            row = key_service.revoke_certificate(s, settings=settings(), actor=current_actor(),
+                                                 certificate_id=certificate_id,
+                                                 reason=form_str("reason", max_length=40))
+    except DocflowError as exc:
+        flash(gettext(exc.message, **exc.params), "danger")
+        return redirect(url_for("admin.certificates"))
+    flash(gettext("Certificate %(serial)s revoked.", serial=row.serial), "success")
+    return redirect(url_for("admin.certificates"))

@@ -12,6 +12,7 @@ from docflow.errors import N_, ValidationError
 from docflow.models import Confidentiality, DocumentKind, DocumentStatus, Urgency
 from docflow.services import access, organisation
 from docflow.services import documents as doc_service
+from docflow.services import signing as signing_service
 from docflow.services.documents import DocumentFilters, DocumentInput, UploadedFile
 from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store
 
@@ -117,14 +118,26 @@ def new() -> ResponseReturnValue:
 @bp.get("/<int:document_id>")
 @login_required
 def detail(document_id: int) -> ResponseReturnValue:
-    """The document page: the PDF inline, metadata and version history."""
+    """The document page: the PDF inline, metadata, version history and the signature panel."""
     session = db.get_session()
     actor = current_actor()
     document = doc_service.get_document_for(session, actor=actor, document_id=document_id)
     if document.is_confidential:
         g.no_store = True
+    signatures = signing_service.signatures_of(session, actor=actor, document_id=document_id)
+    current = document.current_version
+    report = None
+    if current is not None:
+        report = signing_service.cached_report(session, settings=settings(), sha256=current.sha256)
+        if report is None and signatures:
+            # docflow signed it: show the verdict at once (then it is cached by the file's SHA-256).
+            with db.transaction() as s:
+                report = signing_service.verify_version(s, settings=settings(), store=store(), actor=actor,
+                                                        document_id=document_id, version_number=None)
+            document = doc_service.get_document_for(session, actor=actor, document_id=document_id)
     return render_template("documents/detail.html", document=document, can_edit=access.can_edit(actor, document),
-                           max_mb=settings().uploads.max_upload_mb)
+                           max_mb=settings().uploads.max_upload_mb, signatures=signatures, report=report,
+                           sign_kinds=signing_service.kinds_for(actor, document, signatures))
 
 
 def _send(document_id: int, version_number: int | None, purpose: str) -> ResponseReturnValue:

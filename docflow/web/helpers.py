@@ -124,7 +124,37 @@ ENUM_LABELS: dict[str, str] = {
     # confidentiality
     "confidential": N_("Confidential (Mật)"), "secret": N_("Secret (Tối mật)"),
     "top_secret": N_("Top secret (Tuyệt mật)"),
+    # signature kinds
+    "initial": N_("Review initial (ký nháy)"), "personal": N_("Personal signature"),
+    "organisation": N_("Organisation signature (seal)"),
+    "organisation_text": N_("Organisation signature (attachment, text only)"),
+    # certificate kinds and states
+    "system": N_("System"), "valid": N_("Valid"), "revoked": N_("Revoked"), "superseded": N_("Superseded"),
+    "expired": N_("Expired"), "expiring": N_("Expires soon"),
 }
+
+COVERAGE_LABELS = {"whole_file": N_("the whole file"), "whole_revision": N_("its revision (later updates follow)"),
+                   "partial": N_("only part of its revision")}
+MODIFICATION_LABELS = {"none": N_("none"), "form_filling": N_("form filling"), "annotations": N_("annotations"),
+                       "other": N_("other changes")}
+
+
+def coverage_label(value: str | None) -> str:
+    return gettext(COVERAGE_LABELS[value]) if value in COVERAGE_LABELS else (value or "—")
+
+
+def modification_label(value: str | None) -> str:
+    return gettext(MODIFICATION_LABELS[value]) if value in MODIFICATION_LABELS else (value or "—")
+
+
+def iso_datetime(value: str | None) -> str:
+    """An ISO 8601 time from a kept report, shown in the ward's time zone."""
+    if not value:
+        return ""
+    try:
+        return local_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return value
 
 
 def label(value: Any) -> str:
@@ -160,7 +190,8 @@ def file_size(n: int) -> str:
 
 
 FILTERS = {"json_text": json_text, "label": label, "doc_type_name": doc_type_name, "dt": local_datetime, "d": local_date,
-           "filesize": file_size}
+           "filesize": file_size, "isodt": iso_datetime, "coverage_label": coverage_label,
+           "modification_label": modification_label}
 
 
 def page_url(page: int) -> str:

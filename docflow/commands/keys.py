@@ -1,0 +1,126 @@
+"""`docflow keys …`: the ward's development CA and the officials' signing certificates."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from docflow.cli import _app, with_app
+from docflow.signing.base import CertificateKind
+
+
+def read_pin(pin_env: str | None, *, confirm: bool) -> str:
+    """The signing PIN from the named environment variable, or asked (twice when ``confirm``)."""
+    if pin_env:
+        value = os.environ.get(pin_env)
+        if not value:
+            raise click.ClickException(f"the environment variable {pin_env} is not set")
+        return value
+    return str(click.prompt("Signing PIN", hide_input=True, confirmation_prompt=confirm))
+
+
+@click.group()
+def keys() -> None:
+    """The ward's CA and signing certificates."""
+
+
+@keys.command("init")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="where docflow serves /pki/crl and /pki/ocsp (written into every certificate)")
+@with_app
+def keys_init(base_url: str) -> None:
+    """Create the development CA: root, issuing CA, TSA, OCSP responder and CRL. Safe to run again."""
+    from docflow.services import keys as key_service
+    from docflow.web.helpers import settings
+
+    existed = (key_service.ca_directory(settings()) / "root.pem").exists()
+    key_service.init_ca(settings(), organisation=settings().app.organisation_name, base_url=base_url)
+    where = key_service.ca_directory(settings())
+    click.echo(f"The ward's CA {'already exists' if existed else 'was created'} in {where}.")
+
+
+@keys.command("issue")
+@click.argument("username", required=False)
+@click.option("--organisation", "kind", flag_value="organisation", help="the ward's organisation certificate")
+@click.option("--system", "kind", flag_value="system", help="the ward's system certificate (audit checkpoints)")
+@click.option("--personal", "kind", flag_value="personal", default=True, hidden=True)
+@click.option("--key-type", type=click.Choice(["rsa", "ec"]), default="rsa", show_default=True)
+@click.option("--pin-env", default=None, help="read the PIN from this environment variable instead of asking")
+@with_app
+def keys_issue(username: str | None, kind: str, key_type: str, pin_env: str | None) -> None:
+    """Issue (or re-issue) a certificate; the key is written encrypted under the holder's PIN."""
+    from docflow import db
+    from docflow.services import keys as key_service
+    from docflow.services.users import find_user_by_username
+    from docflow.web.helpers import settings
+
+    cert_kind = CertificateKind(kind)
+    if cert_kind is CertificateKind.PERSONAL and not username:
+        raise click.ClickException("name the user: docflow keys issue USERNAME")
+    with db.transaction() as s:
+        holder = find_user_by_username(s, username) if username else None
+        if cert_kind is CertificateKind.PERSONAL and holder is None:
+            raise click.ClickException(f"no user named {username}")
+        pin = read_pin(pin_env, confirm=True)
+        row = key_service.issue_certificate(s, settings=settings(), actor=None, holder=holder, kind=cert_kind,
+                                            pin=pin, key_type=key_type)
+        del pin
+    click.echo(f"Issued certificate {row.serial} ({row.kind.value}) for {row.subject}, "
+               f"valid until {row.not_after:%Y-%m-%d}; key in {settings().app.keys_dir / (row.key_path or '')}.")
+
+
+@keys.command("revoke")
+@click.argument("serial")
+@click.option("--reason", type=click.Choice(["unspecified", "key_compromise", "affiliation_changed", "superseded",
+                                             "cessation_of_operation"]), required=True)
+@with_app
+def keys_revoke(serial: str, reason: str) -> None:
+    """Revoke a certificate by its serial number (hex, as `docflow keys list` shows it)."""
+    from sqlalchemy import select
+
+    from docflow import db
+    from docflow.models import Certificate
+    from docflow.services import keys as key_service
+    from docflow.web.helpers import settings
+
+    with db.transaction() as s:
+        cert_id = s.execute(select(Certificate.id).where(Certificate.serial == serial.lower())).scalar()
+        if cert_id is None:
+            raise click.ClickException(f"no certificate with serial {serial}")
+        key_service.revoke_certificate(s, settings=settings(), actor=None, certificate_id=cert_id, reason=reason)
+    click.echo(f"Certificate {serial} is revoked ({reason}); the CRL and OCSP say so from now on.")
+
+
+@keys.command("list")
+@with_app
+def keys_list() -> None:
+    """Every certificate with its holder, status and expiry."""
+    from sqlalchemy import select
+
+    from docflow import db
+    from docflow.models import Certificate
+    from docflow.models.base import utc_now
+
+    now = utc_now()
+    for c in db.get_session().execute(select(Certificate).order_by(Certificate.id)).scalars():
+        holder = c.holder.username if c.holder else f"({c.kind.value})"
+        days = (c.not_after - now).days
+        state = c.status.value if c.status.value != "valid" else ("expired" if days < 0 else f"{days} days left")
+        click.echo(f"{c.serial:<34} {holder:<16} {c.kind.value:<12} {c.not_after:%Y-%m-%d}  {state}")
+
+
+@keys.command("root")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def keys_root(out: Path) -> None:
+    """Write the ward's root certificate (PEM), for verifiers elsewhere."""
+    from docflow.services import keys as key_service
+    from docflow.web.helpers import settings
+
+    _app()
+    pems = key_service.root_certificates_pem(settings())
+    if not pems:
+        raise click.ClickException("no root certificate: run `docflow keys init` first")
+    out.write_bytes(pems[-1])
+    click.echo(f"Wrote the ward's root certificate to {out}.")

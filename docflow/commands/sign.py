@@ -1,0 +1,66 @@
+"""`docflow sign`: sign a PDF file from a script or a batch, with a PKCS#12 file or a user's key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from docflow.cli import with_app
+from docflow.commands.keys import read_pin
+from docflow.signing.base import PadesLevel, SignatureKind
+
+
+@click.command("sign")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--p12", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="a PKCS#12 key file")
+@click.option("--user", "username", default=None, help="sign with this docflow user's key")
+@click.option("--kind", type=click.Choice([k.value for k in SignatureKind]), default="personal", show_default=True)
+@click.option("--level", type=click.Choice([lv.value for lv in PadesLevel]), default=None,
+              help="PAdES level (default: the configured level for the kind)")
+@click.option("--visible/--invisible", default=True, show_default=True)
+@click.option("--pin-env", default=None, help="read the PIN from this environment variable instead of asking")
+@with_app
+def sign(file: Path, out: Path, p12: Path | None, username: str | None, kind: str, level: str | None,
+         visible: bool, pin_env: str | None) -> None:
+    """Sign FILE into OUT as an incremental update (earlier signatures stay valid)."""
+    from docflow import db
+    from docflow.services import keys as key_service
+    from docflow.services import signing as signing_service
+    from docflow.services.users import find_user_by_username
+    from docflow.signing.keys import load_pkcs12
+    from docflow.signing.sign import Appearance, SignRequest, sign_pdf
+    from docflow.web.helpers import settings
+
+    if (p12 is None) == (username is None):
+        raise click.ClickException("give exactly one of --p12 FILE or --user NAME")
+    sig_kind = SignatureKind(kind)
+    pades = PadesLevel(level) if level else signing_service.level_for(settings(), sig_kind)
+    data = file.read_bytes()
+    pin = read_pin(pin_env, confirm=False)
+    if p12 is not None:
+        key = load_pkcs12(p12, pin)
+        subject = key.certificate.subject.native
+        appearance = Appearance(mode_line=None, post=str(subject.get("title", "")).upper(),
+                                full_name=str(subject.get("common_name", "")), signature_image=None,
+                                seal_image=None, number_symbol=None) if visible else None
+        signed = sign_pdf(data, key, SignRequest(kind=sig_kind, level=pades, appearance=appearance),
+                          signing_service.signing_context(settings(), pades))
+    else:
+        session = db.get_session()
+        user = find_user_by_username(session, username or "")
+        if user is None:
+            raise click.ClickException(f"no user named {username}")
+        cert_kind = signing_service.certificate_kind(sig_kind)
+        certificate = key_service.certificate_for(session, actor=user, kind=cert_kind)
+        appearance = signing_service.appearance_for(user, sig_kind, store=None) if visible else None
+        with key_service.open_signing_key(settings(), actor=user, certificate=certificate, pin=pin) as key:
+            signed = sign_pdf(data, key, SignRequest(kind=sig_kind, level=pades, appearance=appearance),
+                              signing_service.signing_context(settings(), pades))
+    del pin
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(signed)
+    tmp.replace(out)
+    click.echo(f"Signed {file} → {out} ({pades.value}).")

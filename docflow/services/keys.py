@@ -1,0 +1,259 @@
+"""The ward's signing certificates: issue, revoke, list, and open the acting user's key with a PIN.
+
+The development CA (``signing.ca = "development"``) lives under ``keys_dir/ca``; its private keys are
+encrypted under a passphrase from the environment (or, in development, a random file under data_dir).
+The database keeps each certificate, its holder and where its key lives, never the key or the PIN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from docflow.config import Settings
+from docflow.errors import N_, CertificateError, ConfigurationError, NotFoundError, PermissionDeniedError, SigningError
+from docflow.models import Certificate, CertificateStatus, KeyStorage, Organisation, Role, User, utc_now
+from docflow.services import audit
+from docflow.services.audit import AuditAction
+from docflow.signing.base import CertificateKind
+
+if TYPE_CHECKING:
+    from docflow.signing.keys import SigningKey
+    from docflow.signing.pki import DevelopmentCA
+
+# Who may hold a personal signing certificate: everyone who drafts, reviews or signs. Auditors only read.
+_HOLDER_ROLES = (Role.OFFICIAL, Role.HEAD, Role.LEADER, Role.CLERK, Role.ADMIN)
+REVOCATION_REASONS = ("unspecified", "key_compromise", "affiliation_changed", "superseded",
+                      "cessation_of_operation")
+
+
+def ca_directory(settings: Settings) -> Path:
+    return settings.app.keys_dir / "ca"
+
+
+def ca_passphrase(settings: Settings) -> bytes:
+    """The development CA's key passphrase: the environment, else (development only) a random file."""
+    value = os.environ.get(settings.signing.ca_passphrase_env, "")
+    if value:
+        return value.encode("utf-8")
+    if settings.app.mode == "production":
+        raise ConfigurationError(f"set {settings.signing.ca_passphrase_env} to open the development CA")
+    path = settings.app.data_dir / "ca_passphrase"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_urlsafe(32))
+    return path.read_text(encoding="utf-8").strip().encode("utf-8")
+
+
+def _require_development(settings: Settings) -> None:
+    if settings.signing.ca != "development":
+        raise ConfigurationError("signing.ca is \"production\": certificates come from the ward's CA, "
+                                 "docflow holds no CA key")
+
+
+def init_ca(settings: Settings, *, organisation: str, base_url: str = "http://127.0.0.1:5000") -> DevelopmentCA:
+    """Create the ward's development CA, or open it when it exists. Raises ConfigurationError."""
+    from docflow.signing.pki import DevelopmentCA
+    _require_development(settings)
+    directory = ca_directory(settings)
+    if (directory / "root.pem").exists():
+        return DevelopmentCA.open(directory, ca_passphrase(settings))
+    return DevelopmentCA.create(directory, organisation=organisation, passphrase=ca_passphrase(settings),
+                                ocsp_url=f"{base_url}/pki/ocsp", crl_url=f"{base_url}/pki/crl")
+
+
+def open_ca(settings: Settings) -> DevelopmentCA:
+    """The existing development CA. Raises ConfigurationError when `docflow keys init` has not run."""
+    from docflow.signing.pki import DevelopmentCA
+    _require_development(settings)
+    directory = ca_directory(settings)
+    if not (directory / "root.pem").exists():
+        raise ConfigurationError("the ward's CA does not exist yet: run `docflow keys init`")
+    return DevelopmentCA.open(directory, ca_passphrase(settings))
+
+
+def root_certificates_pem(settings: Settings) -> list[bytes]:
+    """PEM roots docflow trusts: configured roots, plus the development root when it exists."""
+    roots = [path.read_bytes() for path in settings.signing.trust_roots]
+    if settings.signing.ca == "development":
+        root = ca_directory(settings) / "root.pem"
+        if root.exists():
+            roots.append(root.read_bytes())
+    else:
+        roots.append(settings.signing.ca_chain[-1].read_bytes())
+    return roots
+
+
+def _guard_admin(actor: User | None) -> None:
+    # actor None is the `docflow keys` command, run by whoever holds the server's shell.
+    if actor is not None and (actor.role is not Role.ADMIN or not actor.is_active):
+        raise PermissionDeniedError(N_("Only an administrator manages signing certificates."))
+
+
+def issue_certificate(session: Session, *, settings: Settings, actor: User | None, holder: User | None,
+                      kind: CertificateKind, pin: str, key_type: str = "rsa",
+                      now: datetime | None = None) -> Certificate:
+    """Issue a certificate from the development CA and record it; the older one of the same holder and
+    kind is superseded and revoked. Raises PermissionDeniedError, SigningError, ConfigurationError. Flushes."""
+    now = now or utc_now()
+    _guard_admin(actor)
+    organisation = session.execute(select(Organisation).order_by(Organisation.id)).scalars().first()
+    if organisation is None:
+        raise ConfigurationError("run `docflow init` first")
+    if kind is CertificateKind.PERSONAL:
+        if holder is None or not holder.is_active or holder.role not in _HOLDER_ROLES:
+            raise SigningError(N_("Only an active official can hold a personal signing certificate."))
+        name, post, file_stem = holder.full_name, holder.post, holder.username
+    else:
+        holder = None
+        name, post, file_stem = organisation.name, "", kind.value
+    ca = open_ca(settings)
+    issued = ca.issue(holder=holder.username if holder else kind.value, full_name=name, post=post,
+                      organisation=organisation.name, kind=kind, pin=pin,
+                      out_dir=settings.app.keys_dir / "users", validity_days=settings.signing.certificate_validity_days,
+                      key_type=key_type, now=now, file_stem=file_stem)
+    for old in _current(session, holder_id=holder.id if holder else None, kind=kind):
+        old.status = CertificateStatus.SUPERSEDED
+        old.revoked_at, old.revocation_reason = now, "superseded"
+        _revoke_at_ca(ca, old, "superseded", now)
+    row = Certificate(organisation_id=organisation.id, holder_id=holder.id if holder else None, kind=kind,
+                      serial=format(issued.serial, "x"), sha256=issued.sha256, subject=issued.subject,
+                      issuer=issued.issuer, not_before=issued.not_before, not_after=issued.not_after,
+                      status=CertificateStatus.VALID, storage=KeyStorage.PKCS12,
+                      key_path=str(issued.path.relative_to(settings.app.keys_dir)), der=issued.der,
+                      created_at=now, created_by_id=actor.id if actor else None)
+    session.add(row)
+    session.flush()
+    audit.record(session, action=AuditAction.CERTIFICATE_ISSUED, actor=actor, object_type="certificate",
+                 object_id=row.id, now=now,
+                 details={"serial": row.serial, "kind": kind.value, "holder": holder.username if holder else None,
+                          "subject": row.subject, "not_after": row.not_after.isoformat(), "sha256": row.sha256})
+    return row
+
+
+def _revoke_at_ca(ca: DevelopmentCA, row: Certificate, reason: str, now: datetime) -> None:
+    if row.storage is KeyStorage.PKCS12:
+        ca.revoke(int(row.serial, 16), reason=reason, now=now)
+
+
+def _current(session: Session, *, holder_id: int | None, kind: CertificateKind) -> list[Certificate]:
+    stmt = select(Certificate).where(Certificate.kind == kind, Certificate.status == CertificateStatus.VALID)
+    stmt = stmt.where(Certificate.holder_id == holder_id if holder_id is not None else Certificate.holder_id.is_(None))
+    return list(session.execute(stmt.order_by(Certificate.id)).scalars())
+
+
+def revoke_certificate(session: Session, *, settings: Settings, actor: User | None, certificate_id: int,
+                       reason: str, now: datetime | None = None) -> Certificate:
+    """Revoke a certificate: on the CRL and OCSP at once, refused for signing from now on.
+    Raises PermissionDeniedError, NotFoundError, SigningError. Flushes."""
+    now = now or utc_now()
+    _guard_admin(actor)
+    if reason not in REVOCATION_REASONS:
+        raise SigningError(N_("Unknown revocation reason %(reason)s."), reason=reason)
+    row = session.get(Certificate, certificate_id)
+    if row is None:
+        raise NotFoundError(N_("No such certificate."))
+    if row.status is not CertificateStatus.VALID:
+        raise SigningError(N_("This certificate is already revoked."))
+    if settings.signing.ca == "development":
+        _revoke_at_ca(open_ca(settings), row, reason, now)
+    row.status, row.revoked_at, row.revocation_reason = CertificateStatus.REVOKED, now, reason
+    session.flush()
+    audit.record(session, action=AuditAction.CERTIFICATE_REVOKED, actor=actor, object_type="certificate",
+                 object_id=row.id, now=now, details={"serial": row.serial, "reason": reason,
+                                                     "holder": row.holder.username if row.holder else None})
+    return row
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    certificate: Certificate
+    expires_in_days: int
+
+    @property
+    def state(self) -> str:
+        """valid / expiring / expired / revoked / superseded, for the admin screen."""
+        if self.certificate.status is not CertificateStatus.VALID:
+            return self.certificate.status.value
+        if self.expires_in_days < 0:
+            return "expired"
+        return "valid"
+
+
+def list_certificates(session: Session, *, actor: User, now: datetime | None = None) -> list[CertificateRow]:
+    """Every certificate with its days to expiry, newest first. Raises PermissionDeniedError."""
+    if actor.role not in (Role.ADMIN, Role.AUDITOR):
+        raise PermissionDeniedError(N_("Only administrators and auditors see the certificate list."))
+    now = now or utc_now()
+    rows = session.execute(select(Certificate).order_by(Certificate.id.desc())).scalars()
+    return [CertificateRow(c, (c.not_after - now).days if c.not_after >= now else -1) for c in rows]
+
+
+def certificate_for(session: Session, *, actor: User, kind: CertificateKind) -> Certificate:
+    """The certificate ``actor`` signs with for ``kind``. Raises PermissionDeniedError, CertificateError."""
+    if kind is CertificateKind.PERSONAL:
+        rows = _current(session, holder_id=actor.id, kind=kind)
+    else:
+        # The organisation's signature (chữ ký số của cơ quan) belongs to the ward; only clerks use it.
+        if actor.role is not Role.CLERK:
+            raise PermissionDeniedError(N_("Only the clerk (văn thư) may use the organisation's signature."))
+        rows = _current(session, holder_id=None, kind=kind)
+    if not rows:
+        raise CertificateError(N_("You have no valid signing certificate. Ask the administrator to issue one."))
+    return rows[-1]
+
+
+@contextmanager
+def open_signing_key(settings: Settings, *, actor: User, certificate: Certificate, pin: str,
+                     now: datetime | None = None) -> Iterator[SigningKey]:
+    """Open the key of ``certificate`` with ``pin`` and check the certificate may sign now.
+
+    Raises WrongPinError, CertificateError, SigningError. The PIN is used once and not kept.
+    """
+    from docflow.signing import keys
+    now = now or utc_now()
+    if certificate.status is not CertificateStatus.VALID:
+        raise CertificateError(N_("This certificate was revoked on %(date)s and cannot sign."),
+                               date=(certificate.revoked_at or now).date().isoformat())
+    token = settings.signing.tokens.get(actor.username) if certificate.kind is CertificateKind.PERSONAL else None
+    holder = actor.username if certificate.kind is CertificateKind.PERSONAL else None
+    if token is not None:
+        with keys.open_token(token, pin) as key:
+            _check(key, certificate, holder, now, settings)
+            yield key
+        return
+    if certificate.key_path is None:
+        raise SigningError(N_("The key of this certificate is not stored by docflow."))
+    key = keys.load_pkcs12(settings.app.keys_dir / certificate.key_path, pin)
+    _check(key, certificate, holder, now, settings)
+    yield key
+
+
+def _check(key: SigningKey, certificate: Certificate, holder: str | None, now: datetime,
+           settings: Settings) -> None:
+    from docflow.signing import keys
+    if hashlib.sha256(key.certificate.dump()).hexdigest() != certificate.sha256:
+        raise CertificateError(N_("The key opened does not match the certificate docflow has on record."))
+    revoked = None
+    if settings.signing.ca == "development" and (ca_directory(settings) / "root.pem").exists():
+        revoked = open_ca(settings).revocation_checker()
+    keys.check_certificate(key.certificate, now=now, holder=holder, revocation=revoked)
+
+
+def expiring(rows: list[CertificateRow], settings: Settings) -> list[CertificateRow]:
+    """Valid certificates that expire within the configured warning period."""
+    limit = settings.signing.expiry_warning_days
+    return [r for r in rows if r.state == "valid" and r.expires_in_days <= limit]
+

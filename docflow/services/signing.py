@@ -1,0 +1,339 @@
+"""Sign a document's current version, and verify versions and uploaded files (with a kept report)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from docflow.config import Settings
+from docflow.errors import N_, ConflictError, InvalidTransitionError, PermissionDeniedError, ValidationError
+from docflow.models import (
+    Document,
+    DocumentStatus,
+    DocumentVersion,
+    Role,
+    Signature,
+    User,
+    VerificationReport,
+    utc_now,
+)
+from docflow.services import access, audit, keys
+from docflow.services import documents as doc_service
+from docflow.services.audit import AuditAction
+from docflow.signing.base import CertificateKind, PadesLevel, SignatureKind
+from docflow.storage import DocumentStore
+
+if TYPE_CHECKING:
+    from docflow.signing.sign import Appearance, SigningContext
+    from docflow.signing.verify import TrustSettings, VerificationResult
+
+ORGANISATION_KINDS = (SignatureKind.ORGANISATION, SignatureKind.ORGANISATION_TEXT)
+
+
+def level_for(settings: Settings, kind: SignatureKind) -> PadesLevel:
+    """The PAdES level configured for a kind of signature."""
+    if kind is SignatureKind.INITIAL:
+        return PadesLevel(settings.signing.level_initial)
+    if kind is SignatureKind.PERSONAL:
+        return PadesLevel(settings.signing.level_personal)
+    return PadesLevel(settings.signing.level_organisation)
+
+
+def trust_settings(settings: Settings) -> TrustSettings:
+    """The roots and options verification uses, from the configuration."""
+    from docflow.signing.verify import TrustSettings
+    return TrustSettings.from_pem_bytes(keys.root_certificates_pem(settings),
+                                        allow_fetching=settings.signing.fetch_revocation,
+                                        time_limit_seconds=float(settings.signing.verify_time_limit_seconds))
+
+
+def signing_context(settings: Settings, level: PadesLevel) -> SigningContext:
+    """Timestamper and validation data for ``level``: the configured TSA, or the development CA's own."""
+    from pyhanko_certvalidator import ValidationContext
+
+    from docflow.signing.sign import SigningContext
+    from docflow.signing.timestamp import timestamper_for
+    if level is PadesLevel.B_B:
+        return SigningContext(timestamper=None, validation_context=None)
+    ca = keys.open_ca(settings) if settings.signing.ca == "development" else None
+    timestamper = timestamper_for(settings.signing.tsa_url or None, ca)
+    validation = None
+    if level in (PadesLevel.B_LT, PadesLevel.B_LTA):
+        from asn1crypto import crl as asn1_crl
+        from asn1crypto import pem, x509
+        roots = [x509.Certificate.load(pem.unarmor(p)[2]) for p in keys.root_certificates_pem(settings)]
+        crls = [asn1_crl.CertificateList.load(ca.crl_der())] if ca is not None else []
+        others = list(ca.chain()) if ca is not None else []
+        validation = ValidationContext(trust_roots=roots, other_certs=others, crls=crls,
+                                       allow_fetching=ca is None or settings.signing.fetch_revocation)
+    return SigningContext(timestamper=timestamper, validation_context=validation)
+
+
+def default_mode_line(user: User) -> tuple[str | None, str]:
+    """Signing mode line and post for the signature block (Decree 30, Annex I), from the signer's post.
+
+    The delegation register (a later issue) replaces this guess for delegated signatures.
+    """
+    post = (user.post or "").strip()
+    folded = post.casefold()
+    if user.role is Role.LEADER and folded.startswith("phó chủ tịch"):
+        return "KT. CHỦ TỊCH", post.upper()
+    if user.role is Role.LEADER and folded.startswith("chủ tịch"):
+        return "TM. ỦY BAN NHÂN DÂN", post.upper()
+    return None, post.upper()
+
+
+def allowed_kinds(user: User) -> list[SignatureKind]:
+    """The kinds of signature ``user`` may apply at all (the document's state decides the rest)."""
+    if user.is_read_only or not user.is_active:
+        return []
+    if user.role is Role.LEADER:
+        return [SignatureKind.PERSONAL, SignatureKind.INITIAL]
+    if user.role is Role.HEAD:
+        return [SignatureKind.INITIAL]
+    if user.role is Role.CLERK:
+        return [SignatureKind.ORGANISATION, SignatureKind.ORGANISATION_TEXT]
+    return []
+
+
+def kinds_for(user: User, document: Document, signatures: list[Signature]) -> list[SignatureKind]:
+    """The kinds of signature ``user`` could apply to the document as it stands (for the sign form)."""
+    if document.current_version is None or any(s.kind in ORGANISATION_KINDS for s in signatures):
+        return []
+    kinds = allowed_kinds(user)
+    if not any(s.kind is SignatureKind.PERSONAL for s in signatures):
+        kinds = [k for k in kinds if k not in ORGANISATION_KINDS]
+    return kinds
+
+
+@dataclass(frozen=True)
+class SignOutcome:
+    signature: Signature
+    version: DocumentVersion
+
+
+def sign_version(session: Session, *, settings: Settings, store: DocumentStore, actor: User, document_id: int,
+                 kind: SignatureKind, pin: str, expected_version: int | None, reason: str = "",
+                 now: datetime | None = None) -> SignOutcome:
+    """Sign the current version of a document as a new version (an incremental update of it).
+
+    Raises PermissionDeniedError, ConflictError (the version changed meanwhile), InvalidTransitionError
+    (an organisation signature without a valid personal one, or after the document was locked),
+    WrongPinError, CertificateError, SigningError. Flushes; the caller commits. The signed file is stored
+    before the commit, so a crash leaves at most an unreferenced blob.
+    """
+    from docflow.signing.sign import SignRequest, sign_pdf
+    now = now or utc_now()
+    document = doc_service.get_document_for(session, actor=actor, document_id=document_id, lock=True)
+    if kind not in allowed_kinds(actor) or not access.can_view(actor, document):
+        raise PermissionDeniedError(N_("You may not apply this kind of signature."))
+    current = document.current_version
+    if current is None:
+        raise InvalidTransitionError(N_("This document has no file to sign."))
+    if expected_version is not None and expected_version != current.number:
+        raise ConflictError(N_("The document has a newer version than the one you were shown. "
+                               "Reload the page and check it before signing."))
+    data = store.read(current.sha256)
+    signatures = _signatures(session, document)
+    if any(s.kind in ORGANISATION_KINDS for s in signatures):
+        raise InvalidTransitionError(N_("The organisation's signature has locked this document; "
+                                        "nothing more can be signed."))
+    if kind in ORGANISATION_KINDS:
+        _require_valid_personal_signature(session, settings=settings, document=document, version=current,
+                                          signatures=signatures, data=data)
+    certificate = keys.certificate_for(session, actor=actor, kind=certificate_kind(kind))
+    level = level_for(settings, kind)
+    appearance = appearance_for(actor, kind, store=store, document=document)
+    field_name = _field_name(kind, signatures)
+    request = SignRequest(kind=kind, level=level, appearance=appearance, field_name=field_name,
+                          reason=reason or None, location=settings.app.organisation_name)
+    with keys.open_signing_key(settings, actor=actor, certificate=certificate, pin=pin, now=now) as key:
+        signed = sign_pdf(data, key, request, signing_context(settings, level))
+    sha256 = store.put_bytes(signed)
+    version = DocumentVersion(document=document, number=current.number + 1, parent_id=current.id, sha256=sha256,
+                              size=len(signed), page_count=current.page_count, original_filename=None,
+                              note="", created_at=now, created_by_id=actor.id)
+    session.add(version)
+    document.updated_at = now
+    if kind is SignatureKind.PERSONAL and document.status not in (DocumentStatus.ISSUED,):
+        document.status = DocumentStatus.SIGNED
+    session.flush()
+    signature = Signature(document_id=document.id, version_id=version.id, kind=kind, field_name=field_name,
+                          signer_id=actor.id, certificate_id=certificate.id, level=level.value,
+                          mode_line=(appearance.mode_line or "") if appearance else "", signed_at=now)
+    session.add(signature)
+    session.flush()
+    audit.record(session, action=AuditAction.DOCUMENT_SIGNED, actor=actor, object_type="document",
+                 object_id=document.id, now=now,
+                 details={"version": version.number, "sha256": sha256, "parent_sha256": current.sha256,
+                          "kind": kind.value, "field": field_name, "level": level.value,
+                          "certificate_serial": certificate.serial, "certificate_sha256": certificate.sha256})
+    return SignOutcome(signature=signature, version=version)
+
+
+def _signatures(session: Session, document: Document) -> list[Signature]:
+    return list(session.execute(select(Signature).where(Signature.document_id == document.id)
+                                .order_by(Signature.id)).scalars())
+
+
+def _field_name(kind: SignatureKind, existing: list[Signature]) -> str:
+    if kind in ORGANISATION_KINDS:
+        return "organisation"
+    count = sum(1 for s in existing if s.kind is kind)
+    return f"{kind.value}_{count + 1}"
+
+
+def certificate_kind(kind: SignatureKind) -> CertificateKind:
+    return CertificateKind.ORGANISATION if kind in ORGANISATION_KINDS else CertificateKind.PERSONAL
+
+
+def appearance_for(actor: User, kind: SignatureKind, *, store: DocumentStore | None,
+                   document: Document | None = None) -> Appearance:
+    """What the visible signature shows: mode line, post, the signer's image and name; or the ward's seal."""
+    from docflow.signing.sign import Appearance
+    from docflow.signing.stamp import demo_seal_png
+    if kind is SignatureKind.PERSONAL or kind is SignatureKind.INITIAL:
+        mode_line, post = default_mode_line(actor)
+        image = (store.read(actor.signature_image_sha256)
+                 if store is not None and actor.signature_image_sha256 else None)
+        return Appearance(mode_line=mode_line, post=post, full_name=actor.full_name, signature_image=image,
+                          seal_image=None, number_symbol=None)
+    seal = demo_seal_png(actor.organisation.name) if kind is SignatureKind.ORGANISATION else None
+    return Appearance(mode_line=None, post="", full_name=actor.organisation.name, signature_image=None,
+                      seal_image=seal, number_symbol=document.number_symbol if document else None)
+
+
+def _require_valid_personal_signature(session: Session, *, settings: Settings, document: Document,
+                                      version: DocumentVersion, signatures: list[Signature],
+                                      data: bytes) -> None:
+    personal = [s for s in signatures if s.kind is SignatureKind.PERSONAL and s.signer.role is Role.LEADER]
+    if not personal:
+        raise InvalidTransitionError(N_("The organisation's signature needs the personal signature of the "
+                                        "chairman or a vice-chairman first."))
+    report = verify_bytes(session, settings=settings, data=data, sha256=version.sha256)
+    if not report["valid"]:
+        raise InvalidTransitionError(N_("The signatures already on this document do not verify; the "
+                                        "organisation's signature cannot be added."))
+
+
+def trust_key(settings: Settings) -> str:
+    """A digest naming the trust configuration, so a cached report is reused only under the same one."""
+    digest = hashlib.sha256()
+    for root in sorted(keys.root_certificates_pem(settings)):
+        digest.update(hashlib.sha256(root).digest())
+    digest.update(b"fetch" if settings.signing.fetch_revocation else b"embedded")
+    return digest.hexdigest()
+
+
+def verify_bytes(session: Session, *, settings: Settings, data: bytes, sha256: str | None = None,
+                 now: datetime | None = None) -> dict[str, Any]:
+    """The verification report of a PDF as a JSON-ready dict, cached by SHA-256 and trust configuration.
+
+    Raises UnreadablePdfError. Flushes a new report row when it was not cached.
+    """
+    from docflow.signing.verify import verify_pdf
+    sha256 = sha256 or hashlib.sha256(data).hexdigest()
+    key = trust_key(settings)
+    cached = cached_report(session, settings=settings, sha256=sha256)
+    if cached is not None:
+        return cached
+    now = now or utc_now()
+    result = verify_pdf(data, trust_settings(settings), now=now)
+    report: dict[str, Any] = report_dict(result)
+    session.add(VerificationReport(sha256=sha256, trust_key=key, valid=bool(report["valid"]),
+                                   report_json=json.dumps(report, ensure_ascii=False), verified_at=now))
+    session.flush()
+    report["verified_at"] = now.isoformat()
+    return report
+
+
+def report_dict(result: VerificationResult) -> dict[str, Any]:
+    """The kept form of a result: the command-line JSON plus msgids and params for translation."""
+    out: dict[str, Any] = result.to_json(lang="en")
+    out["sha256"] = result.sha256
+    out["msgids"] = {
+        "errors": [{"code": p.code, "message": p.message, "params": dict(p.params)} for p in result.errors],
+        "signatures": [[{"code": p.code, "message": p.message, "params": dict(p.params)} for p in s.problems]
+                       for s in result.signatures],
+    }
+    return out
+
+
+def cached_report(session: Session, *, settings: Settings, sha256: str) -> dict[str, Any] | None:
+    """The kept report of a PDF under the current trust configuration, or None."""
+    row = session.execute(select(VerificationReport).where(
+        VerificationReport.sha256 == sha256, VerificationReport.trust_key == trust_key(settings))).scalar_one_or_none()
+    if row is None:
+        return None
+    report: dict[str, Any] = json.loads(row.report_json)
+    report["verified_at"] = row.verified_at.isoformat()
+    return report
+
+
+def verify_version(session: Session, *, settings: Settings, store: DocumentStore, actor: User,
+                   document_id: int, version_number: int | None) -> dict[str, Any]:
+    """Verify a stored version the actor may see. Raises NotFoundError, PermissionDeniedError. Flushes."""
+    document = doc_service.get_document_for(session, actor=actor, document_id=document_id)
+    version = doc_service.version_of(document, version_number)
+    report = verify_bytes(session, settings=settings, data=store.read(version.sha256), sha256=version.sha256)
+    return report
+
+
+def signatures_of(session: Session, *, actor: User, document_id: int) -> list[Signature]:
+    """docflow's record of the signatures on a document, oldest first. Raises NotFound/PermissionDenied."""
+    document = doc_service.get_document_for(session, actor=actor, document_id=document_id)
+    return _signatures(session, document)
+
+
+def check_upload_size(data: bytes, settings: Settings) -> None:
+    if len(data) > settings.max_upload_bytes:
+        raise ValidationError(N_("The file is larger than %(limit)s MB."), field="file",
+                              limit=settings.uploads.max_upload_mb)
+
+
+MAX_SIGNATURE_IMAGE_BYTES = 1024 * 1024
+
+
+def set_signature_image(session: Session, *, actor: User, data: bytes, store: DocumentStore,
+                        now: datetime | None = None) -> str:
+    """Keep the user's handwritten signature image (PNG with transparency, at most 1 MB and 2000×1000 px).
+
+    Raises ValidationError for anything else. Flushes.
+    """
+    from PIL import Image, UnidentifiedImageError
+    if len(data) > MAX_SIGNATURE_IMAGE_BYTES:
+        raise ValidationError(N_("The signature image is larger than 1 MB."), field="image")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "PNG":
+                raise ValidationError(N_("The signature image must be a PNG file."), field="image")
+            if image.width > 2000 or image.height > 1000 or image.width < 20 or image.height < 10:
+                raise ValidationError(N_("The signature image must be between 20×10 and 2000×1000 pixels."),
+                                      field="image")
+            if "A" not in image.getbands() and "transparency" not in image.info:
+                raise ValidationError(N_("The signature image needs a transparent background."), field="image")
+            image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise ValidationError(N_("The signature image must be a PNG file."), field="image") from None
+    sha256 = store.put_bytes(data)
+    actor.signature_image_sha256 = sha256
+    session.flush()
+    audit.record(session, action=AuditAction.SIGNATURE_IMAGE_CHANGED, actor=actor, object_type="user",
+                 object_id=actor.id, now=now, details={"sha256": sha256, "size": len(data)})
+    return sha256
+
+
+def my_certificates(session: Session, *, actor: User) -> list[Any]:
+    """The actor's own certificates and the organisation's (for clerks), newest first."""
+    from docflow.models import Certificate
+    stmt = select(Certificate).where(Certificate.holder_id == actor.id)
+    if actor.role is Role.CLERK:
+        stmt = select(Certificate).where((Certificate.holder_id == actor.id) | Certificate.holder_id.is_(None))
+    return list(session.execute(stmt.order_by(Certificate.id.desc())).scalars())

@@ -1,0 +1,685 @@
+"""PAdES signing for the Decree 30 signature chain (DESIGN.md §3).
+
+Every change is an incremental update (``IncrementalPdfFileWriter``), so earlier signatures stay valid:
+initials, the personal signature, the number and date filled into form fields, then the organisation
+signature, which locks the document.
+
+pyHanko refuses a certification (DocMDP) signature once any signature exists
+(``PdfSigner._enforce_certification_constraints``: "Certification signatures must be the first signature"),
+and the organisation signs last. So the lock is an approval signature whose field carries a lock
+dictionary: FieldMDP ``/All`` plus ``/P 1`` (no changes), which pyHanko's validator reads back as the
+signature's DocMDP level (``EmbeddedPdfSignature.docmdp_level``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from PIL import Image
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.sign import fields as sig_fields
+from pyhanko.sign.fields import FieldMDPAction, FieldMDPSpec, MDPPerm, SigFieldSpec, SigSeedSubFilter
+from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.general import get_pyca_cryptography_hash
+from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, PdfTimeStamper, Signer, SimpleSigner
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.stamp import BaseStampStyle
+from pyhanko_certvalidator import ValidationContext
+
+from docflow.errors import N_, SigningError, UnreadablePdfError
+from docflow.signing import stamp
+from docflow.signing.base import DATE_FIELD, NUMBER_FIELD, PadesLevel, SignatureKind
+from docflow.signing.stamp import AppearanceTemplate, FontFace, FontLibrary, Rect, TemplateStampStyle
+
+if TYPE_CHECKING:
+    from docflow.signing.keys import SigningKey
+
+# A loaded key: docflow's SigningKey, or a bare pyHanko Signer (SimpleSigner, PKCS11Signer).
+KeyLike: TypeAlias = Union["SigningKey", Signer]
+
+MD_ALGORITHM = "sha256"
+PERSONAL_SIZE = (220.0, 110.0)
+INITIAL_SIZE = (60.0, 20.0)
+TEXT_STAMP_SIZE = (190.0, 40.0)
+PAGE_MARGIN = 36.0
+_LOCKING_KINDS = frozenset({SignatureKind.ORGANISATION, SignatureKind.ORGANISATION_TEXT})
+_TIMESTAMPED = frozenset({PadesLevel.B_T, PadesLevel.B_LT, PadesLevel.B_LTA})
+_WITH_DSS = frozenset({PadesLevel.B_LT, PadesLevel.B_LTA})
+# CMS overhead besides certificates and the timestamp token: signed attributes (content type, digest,
+# signing-certificate-v2), algorithm identifiers and a signature value of up to RSA-4096.
+_CMS_OVERHEAD = 2048
+_TIMESTAMP_FALLBACK = 8192
+_FILLED_STATE = pdf_name("/Filled")
+# Validation data goes into the signature's own revision: a B-LT signature is then one incremental
+# update, and the organisation signature that locks the document has no revision after it at all.
+# (VRI entries need the finished signature, so they are left out; PAdES validators do not use them.)
+_DSS_SETTINGS = DSSContentSettings(placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False)
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """What a visible signature shows; ``page``/``box`` override the default placement."""
+
+    post: str = ""
+    full_name: str = ""
+    mode_line: str | None = None
+    signature_image: bytes | None = None
+    seal_image: bytes | None = None
+    number_symbol: str | None = None
+    page: int | None = None
+    box: tuple[float, float, float, float] | None = None
+
+
+@dataclass(frozen=True)
+class SignRequest:
+    kind: SignatureKind
+    level: PadesLevel = PadesLevel.B_T
+    appearance: Appearance | None = None
+    field_name: str | None = None
+    reason: str | None = None
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class SigningContext:
+    """Network-facing collaborators: a TSA for B-T and above, revocation sources for B-LT and above."""
+
+    timestamper: TimeStamper | None = None
+    validation_context: ValidationContext | None = None
+
+
+def sign_pdf(data: bytes, key: KeyLike, request: SignRequest, context: SigningContext) -> bytes:
+    """Sign ``data`` once in an incremental update and return the new PDF.
+
+    Raises UnreadablePdfError for encrypted or broken PDFs, SigningError when the level's prerequisites
+    are missing, the certificate fails validation, the TSA fails, or the appearance cannot be placed.
+    """
+    return SigningSession(key, context).sign(data, request)
+
+
+class SigningSession:
+    """One loaded key used for many documents: fonts, decoded images and appearances are built once."""
+
+    def __init__(self, key: KeyLike, context: SigningContext, fonts: FontLibrary | None = None) -> None:
+        self.signer: Signer = _keep_key_loaded(key if isinstance(key, Signer) else key.signer)
+        self.context = context
+        self.fonts = fonts or FontLibrary()
+        self._images: dict[bytes, Image.Image] = {}
+        self._templates: dict[tuple[Any, ...], AppearanceTemplate] = {}
+        self._timestamp_size: int | None = None
+        self._cert_bytes = _certificate_bytes(self.signer)
+
+    def sign(self, data: bytes, request: SignRequest) -> bytes:
+        """Add one signature; see :func:`sign_pdf` for what it raises."""
+        _check_prerequisites(request.level, self.context)
+        try:
+            return self._sign(data, request, self._reserve(request.level))
+        except _ReservationTooSmall:
+            # a TSA answered with a token larger than its earlier one; let pyHanko measure instead
+            return self._sign(data, request, None)
+
+    def _sign(self, data: bytes, request: SignRequest, reserve: int | None) -> bytes:
+        writer = open_incremental(data)
+        field_name = request.field_name or _next_field_name(writer, request.kind)
+        spec, style, params = self._placement(writer, request, field_name)
+        level = request.level
+        meta = PdfSignatureMetadata(
+            field_name=field_name,
+            md_algorithm=MD_ALGORITHM,
+            subfilter=SigSeedSubFilter.PADES,
+            reason=request.reason,
+            location=request.location,
+            embed_validation_info=level in _WITH_DSS,
+            use_pades_lta=level is PadesLevel.B_LTA,
+            validation_context=self.context.validation_context if level in _WITH_DSS else None,
+            dss_settings=_DSS_SETTINGS,
+        )
+        pdf_signer = PdfSigner(
+            meta,
+            self.signer,
+            timestamper=self.context.timestamper if level in _TIMESTAMPED else None,
+            stamp_style=style,
+            new_field_spec=spec,
+        )
+        out = io.BytesIO()
+        try:
+            pdf_signer.sign_pdf(writer, bytes_reserved=reserve, appearance_text_params=params, output=out)
+        except PyHankoSigningError as exc:
+            if "larger than expected" in str(exc):
+                raise _ReservationTooSmall from exc
+            raise SigningError(N_("The document could not be signed: the signing certificate or its "
+                                  "validation data was refused.")) from exc
+        except TimestampRequestError as exc:
+            raise SigningError(N_("The timestamp authority did not answer.")) from exc
+        return out.getvalue()
+
+    def _reserve(self, level: PadesLevel) -> int:
+        # Sized from what goes into the CMS instead of pyHanko's dry run, which signs a dummy digest
+        # (one more private-key operation per document). PAdES puts revocation data in the DSS, not here.
+        size = self._cert_bytes + _CMS_OVERHEAD
+        if level in _TIMESTAMPED:
+            size += self._timestamp_budget()
+        return 2 * size
+
+    def _timestamp_budget(self) -> int:
+        if self._timestamp_size is None:
+            timestamper = self.context.timestamper
+            assert timestamper is not None
+            try:
+                # pyHanko caches this one token per timestamper, so a batch asks the TSA once
+                token = asyncio.run(timestamper.async_dummy_response(MD_ALGORITHM))
+                self._timestamp_size = len(token.dump()) + 1024
+            except TimestampRequestError as exc:
+                raise SigningError(N_("The timestamp authority did not answer.")) from exc
+            except Exception:  # an exotic timestamper without dummy responses: a generous fixed budget
+                self._timestamp_size = _TIMESTAMP_FALLBACK
+        return self._timestamp_size
+
+    def _placement(
+        self, writer: IncrementalPdfFileWriter, request: SignRequest, field_name: str
+    ) -> tuple[SigFieldSpec, BaseStampStyle | None, dict[str, str]]:
+        kind, appearance = request.kind, request.appearance
+        lock: dict[str, Any] = {}
+        if kind in _LOCKING_KINDS:
+            lock = {"field_mdp_spec": FieldMDPSpec(FieldMDPAction.ALL),
+                    "doc_mdp_update_value": MDPPerm.NO_CHANGES}
+        if appearance is None:
+            if kind in (SignatureKind.PERSONAL, SignatureKind.ORGANISATION):
+                raise SigningError(N_("A %(kind)s signature must be visible."), kind=kind.value)
+            return SigFieldSpec(field_name, **lock), None, {}
+        page, rect = self._default_rect(writer, kind, appearance)
+        spec = SigFieldSpec(field_name, on_page=page, box=rect.as_box(), **lock)
+        if kind is SignatureKind.ORGANISATION_TEXT:
+            style: BaseStampStyle = stamp.text_stamp_style(self.fonts)
+            params = {"number": appearance.number_symbol or "", "organisation": appearance.full_name}
+            return spec, style, params
+        template = self._template(kind, appearance, rect.width, rect.height)
+        return spec, TemplateStampStyle(template=template), {}
+
+    def _default_rect(
+        self, writer: IncrementalPdfFileWriter, kind: SignatureKind, appearance: Appearance
+    ) -> tuple[int, Rect]:
+        pages = page_count(writer)
+        page = appearance.page if appearance.page is not None else pages - 1
+        if not 0 <= page < pages:
+            raise SigningError(N_("The document has no page %(page)d."), page=page + 1)
+        if appearance.box is not None:
+            return page, Rect(*appearance.box)
+        if kind is SignatureKind.ORGANISATION:
+            found = last_personal_widget(writer)
+            if found is None:
+                raise SigningError(N_("The organisation signature goes over a visible personal "
+                                      "signature, and the document has none."))
+            page, widget = found
+            return page, stamp.seal_rect(stamp.personal_image_rect(widget))
+        media = page_box(writer, page if kind is not SignatureKind.ORGANISATION_TEXT else 0)
+        if kind is SignatureKind.ORGANISATION_TEXT:
+            # Decree 30, Annex I: the organisation's signature on attachments sits top right of page 1
+            w, h = TEXT_STAMP_SIZE
+            return 0, Rect(media.x1 - PAGE_MARGIN - w, media.y1 - 6 - h, media.x1 - PAGE_MARGIN, media.y1 - 6)
+        w, h = PERSONAL_SIZE if kind is SignatureKind.PERSONAL else INITIAL_SIZE
+        top = min(lowest_text_y(writer, page, media), lowest_widget_y(writer, page, media)) - 12
+        if kind is SignatureKind.INITIAL:
+            # initials go in the bottom right margin, where a reviewer's ký nháy usually is
+            return page, Rect(media.x1 - PAGE_MARGIN - w, PAGE_MARGIN / 2, media.x1 - PAGE_MARGIN,
+                              PAGE_MARGIN / 2 + h)
+        y0 = max(PAGE_MARGIN, min(top, media.y1 - PAGE_MARGIN) - h)
+        centre = media.x0 + media.width * 0.75 - 10
+        return page, Rect(centre - w / 2, y0, centre + w / 2, y0 + h)
+
+    def _template(self, kind: SignatureKind, appearance: Appearance, width: float,
+                  height: float) -> AppearanceTemplate:
+        key = (kind, appearance.mode_line, appearance.post, appearance.full_name,
+               _digest(appearance.signature_image), _digest(appearance.seal_image), round(width, 2),
+               round(height, 2))
+        template = self._templates.get(key)
+        if template is not None:
+            return template
+        if kind is SignatureKind.ORGANISATION:
+            if appearance.seal_image is None:
+                raise SigningError(N_("The organisation has no seal image."))
+            template = stamp.image_template(self.fonts, self._image(appearance.seal_image), width, height)
+        elif kind is SignatureKind.INITIAL and appearance.signature_image is not None:
+            template = stamp.image_template(self.fonts, self._image(appearance.signature_image), width, height)
+        elif kind is SignatureKind.INITIAL:
+            template = stamp.initials_template(self.fonts, initials(appearance.full_name), width, height)
+        else:
+            image = self._image(appearance.signature_image) if appearance.signature_image else None
+            template = stamp.personal_template(
+                self.fonts, width, height, mode_line=appearance.mode_line, post=appearance.post,
+                full_name=appearance.full_name, signature_image=image)
+        self._templates[key] = template
+        return template
+
+    def _image(self, data: bytes) -> Image.Image:
+        key = hashlib.sha256(data).digest()
+        image = self._images.get(key)
+        if image is None:
+            image = self._images[key] = stamp.open_png(data)
+        return image
+
+
+class _ReservationTooSmall(Exception):
+    pass
+
+
+class _LoadedKeySigner(SimpleSigner):
+    """A SimpleSigner that parses its private key once.
+
+    pyHanko's ``SimpleSigner.sign_raw`` runs ``load_der_private_key`` on every signature; for RSA that
+    includes cryptography's key consistency check, about 40 ms, more than everything else in signing a
+    small PDF. A batch signs with the same key, so the parsed key is kept for the session.
+    """
+
+    _private_key: Any
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        try:
+            algo = mechanism.signature_algo
+        except ValueError:
+            algo = mechanism["algorithm"].native
+        key = self._private_key
+        # the same choices as pyHanko's SimpleSigner.sign_raw for the two mechanisms docflow issues
+        if algo == "rsassa_pkcs1v15" and isinstance(key, RSAPrivateKey):
+            return key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+        if algo == "ecdsa" and isinstance(key, EllipticCurvePrivateKey):
+            return key.sign(data, ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+        # PSS, EdDSA and the rest: pyHanko's own path
+        return super().sign_raw(data, digest_algorithm)
+
+
+def _keep_key_loaded(signer: Signer) -> Signer:
+    if type(signer) is not SimpleSigner:
+        return signer
+    loaded = _LoadedKeySigner.__new__(_LoadedKeySigner)
+    loaded.__dict__.update(signer.__dict__)
+    loaded._private_key = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
+    return loaded
+
+
+def _check_prerequisites(level: PadesLevel, context: SigningContext) -> None:
+    if level in _TIMESTAMPED and context.timestamper is None:
+        raise SigningError(N_("PAdES level %(level)s needs a timestamp authority, and none is configured."),
+                           level=level.value)
+    if level in _WITH_DSS and context.validation_context is None:
+        raise SigningError(N_("PAdES level %(level)s embeds revocation data, and no validation context "
+                              "is configured."), level=level.value)
+
+
+def _certificate_bytes(key: Signer) -> int:
+    cert = key.signing_cert
+    total = len(cert.dump()) if cert is not None else 4096
+    return total + sum(len(c.dump()) for c in key.cert_registry)
+
+
+def _digest(data: bytes | None) -> bytes | None:
+    return None if data is None else hashlib.sha256(data).digest()
+
+
+def initials(full_name: str) -> str:
+    """``Nguyễn Văn An`` -> ``NVA``."""
+    return "".join(part[0] for part in full_name.split() if part).upper()
+
+
+def add_document_timestamp(data: bytes, context: SigningContext) -> bytes:
+    """Add a document timestamp (B-LTA, or a later archive timestamp) with fresh validation data.
+
+    Raises UnreadablePdfError, or SigningError without a TSA or when the TSA or validation fails.
+    """
+    if context.timestamper is None:
+        raise SigningError(N_("A document timestamp needs a timestamp authority, and none is configured."))
+    writer = open_incremental(data)
+    out = io.BytesIO()
+    try:
+        PdfTimeStamper(context.timestamper).timestamp_pdf(
+            writer, MD_ALGORITHM, validation_context=context.validation_context, output=out)
+    except TimestampRequestError as exc:
+        raise SigningError(N_("The timestamp authority did not answer.")) from exc
+    except PyHankoSigningError as exc:
+        raise SigningError(N_("The document timestamp could not be added.")) from exc
+    return out.getvalue()
+
+
+def open_incremental(data: bytes) -> IncrementalPdfFileWriter:
+    """Open ``data`` for an incremental update.
+
+    Raises UnreadablePdfError if it is not a PDF, is damaged, or is encrypted.
+    """
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise UnreadablePdfError(N_("The file is not a PDF."))
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        encrypted = writer.prev.encrypted
+        if not encrypted:
+            _ = writer.root["/Pages"]["/Count"]
+    except (PdfError, KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise UnreadablePdfError(N_("The PDF is damaged and cannot be read.")) from exc
+    if encrypted:
+        raise UnreadablePdfError(N_("The PDF is encrypted; docflow signs only unencrypted PDFs."))
+    return writer
+
+
+# --- page and field geometry -------------------------------------------------------------------------
+
+def _pages(node: generic.DictionaryObject) -> Iterator[generic.DictionaryObject]:
+    kids = node.get("/Kids")
+    if kids is None:
+        yield node
+        return
+    for kid in kids:
+        yield from _pages(kid.get_object())
+
+
+def page_count(writer: IncrementalPdfFileWriter) -> int:
+    return int(writer.root["/Pages"]["/Count"])
+
+
+def page_box(writer: IncrementalPdfFileWriter, page: int) -> Rect:
+    """The page's MediaBox (inherited if need be)."""
+    page_ref, _ = writer.find_page_for_modification(page)
+    node: Any = page_ref.get_object()
+    while node is not None:
+        if "/MediaBox" in node:
+            x0, y0, x1, y1 = (float(v) for v in node["/MediaBox"])
+            return Rect(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        node = node.get("/Parent")
+        node = node.get_object() if node is not None else None
+    return Rect(0, 0, 595.0, 842.0)
+
+
+def lowest_text_y(writer: IncrementalPdfFileWriter, page: int, media: Rect) -> float:
+    """The baseline of the lowest text on a page, or the page top when it has none or cannot be read."""
+    from pypdf import PdfReader
+
+    ys: list[float] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: Any) -> None:
+        if text.strip():
+            ys.append(cm[1] * tm[4] + cm[3] * tm[5] + cm[5])
+
+    try:
+        stream = writer.prev.stream
+        stream.seek(0)
+        reader = PdfReader(stream)
+        reader.pages[page].extract_text(visitor_text=visit)
+    except Exception:  # placement is best effort: a page pypdf cannot parse gets the default position
+        return media.y1 - PAGE_MARGIN
+    return min(ys) if ys else media.y1 - PAGE_MARGIN
+
+
+def lowest_widget_y(writer: IncrementalPdfFileWriter, page: int, media: Rect) -> float:
+    """The bottom of the lowest visible annotation on a page (form fields count as text)."""
+    page_ref, _ = writer.find_page_for_modification(page)
+    lowest = media.y1 - PAGE_MARGIN
+    for annot in page_ref.get_object().get("/Annots", ()):
+        rect = _rect_of(annot.get_object())
+        if rect is not None:
+            lowest = min(lowest, rect.y0)
+    return lowest
+
+
+def _rect_of(widget: generic.DictionaryObject) -> Rect | None:
+    try:
+        x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    rect = Rect(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    return rect if rect.width > 0 and rect.height > 0 else None
+
+
+def _page_index(writer: IncrementalPdfFileWriter, widget_ref: generic.IndirectObject,
+                widget: generic.DictionaryObject) -> int | None:
+    page_ref = widget.raw_get("/P") if "/P" in widget else None
+    for index, page in enumerate(_pages(writer.root["/Pages"])):
+        if page_ref is not None and page_ref.get_object() is page:
+            return index
+        annots = page.get("/Annots")
+        if annots is not None and any(
+                isinstance(a, generic.IndirectObject) and a.reference == widget_ref.reference
+                for a in annots.get_object()):
+            return index
+    return None
+
+
+def last_personal_widget(writer: IncrementalPdfFileWriter) -> tuple[int, Rect] | None:
+    """The page and /Rect of the last visible, filled ``personal_*`` signature, if any."""
+    found: tuple[int, Rect] | None = None
+    for name, value, field_ref in sig_fields.enumerate_sig_fields(writer, filled_status=True):
+        if not name.startswith(SignatureKind.PERSONAL.value):
+            continue
+        for widget_ref, widget in _widgets(field_ref):
+            rect = _rect_of(widget)
+            page = _page_index(writer, widget_ref, widget) if rect is not None else None
+            if rect is not None and page is not None:
+                found = (page, rect)
+    return found
+
+
+def _next_field_name(writer: IncrementalPdfFileWriter, kind: SignatureKind) -> str:
+    if kind is SignatureKind.ORGANISATION:
+        prefix = "organisation"
+    elif kind is SignatureKind.ORGANISATION_TEXT:
+        prefix = "organisation_text"
+    else:
+        prefix = kind.value + "_"
+    taken = {name for name, _, _ in sig_fields.enumerate_sig_fields(writer)}
+    if prefix.endswith("_"):
+        n = 1
+        while f"{prefix}{n}" in taken:
+            n += 1
+        return f"{prefix}{n}"
+    if prefix not in taken:
+        return prefix
+    n = 2
+    while f"{prefix}_{n}" in taken:
+        n += 1
+    return f"{prefix}_{n}"
+
+
+def _widgets(field_ref: generic.IndirectObject) -> Iterator[tuple[generic.IndirectObject, generic.DictionaryObject]]:
+    field_obj = field_ref.get_object()
+    if "/Rect" in field_obj:
+        yield field_ref, field_obj
+    for kid in field_obj.get("/Kids", ()):
+        if isinstance(kid, generic.IndirectObject):
+            kid_obj = kid.get_object()
+            if "/Rect" in kid_obj:
+                yield kid, kid_obj
+
+
+# --- form fields: number and issue date ---------------------------------------------------------------
+
+def _text_fields(writer: IncrementalPdfFileWriter) -> dict[str, generic.IndirectObject]:
+    try:
+        fields = writer.root["/AcroForm"]["/Fields"]
+    except KeyError:
+        return {}
+    result: dict[str, generic.IndirectObject] = {}
+
+    def walk(refs: Any, prefix: str) -> None:
+        for ref in refs:
+            if not isinstance(ref, generic.IndirectObject):
+                continue
+            obj = ref.get_object()
+            partial = obj.get("/T")
+            name = prefix + str(partial) if partial is not None else prefix.rstrip(".")
+            if obj.get("/FT") == "/Tx" and partial is not None:
+                result[name] = ref
+            kids = obj.get("/Kids")
+            if kids is not None and partial is not None:
+                walk(kids, name + ".")
+
+    walk(fields, "")
+    return result
+
+
+def fill_fields(data: bytes, values: Mapping[str, str], fonts: FontLibrary | None = None) -> bytes:
+    """Set text form fields (``so_ky_hieu``, ``ngay_ban_hanh``) in an incremental update.
+
+    The values and new appearance streams (Noto Serif, so Vietnamese shows) are what pyHanko's
+    difference analysis accepts as form filling, which earlier signatures allow.
+    Raises UnreadablePdfError, or SigningError if a field does not exist.
+    """
+    writer = open_incremental(data)
+    library = fonts or FontLibrary()
+    existing = _text_fields(writer)
+    for name, value in values.items():
+        ref = existing.get(name)
+        if ref is None:
+            raise SigningError(N_("The document has no form field %(field)s."), field=name)
+        field_obj = ref.get_object()
+        field_obj["/V"] = generic.TextStringObject(value)
+        writer.mark_update(ref)
+        quadding = int(field_obj.get("/Q", 0))
+        for widget_ref, widget in _widgets(ref):
+            rect = _rect_of(widget)
+            if rect is None:
+                continue
+            appearance = _field_appearance(writer, library, value, rect, quadding)
+            # The appearance is a state (/AS) of /N rather than /N itself. pyHanko 0.38's check for
+            # in-place appearance updates (_allow_in_place_appearance_update) flags the appearance
+            # stream of every locked text field in each revision after the lock unless the stream was
+            # last written in the signed revision itself, which would make the organisation signature
+            # fail as soon as a DSS or document timestamp follows it. That check is skipped for
+            # fields with /AS; PDF viewers pick the /AS state for any widget (ISO 32000-1, 12.5.5).
+            widget["/AP"] = generic.DictionaryObject({pdf_name("/N"): generic.DictionaryObject(
+                {_FILLED_STATE: writer.add_object(appearance)})})
+            widget["/AS"] = _FILLED_STATE
+            writer.mark_update(widget_ref)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _field_appearance(writer: IncrementalPdfFileWriter, library: FontLibrary, value: str, rect: Rect,
+                      quadding: int) -> generic.StreamObject:
+    size = 12.0
+    engine = library.engine(writer, FontFace.SERIF, 12)
+    shaped = engine.shape(value)
+    natural = shaped.x_advance * size
+    room = rect.width - 4
+    if natural > room > 0:
+        size, natural = size * room / natural, room
+    size = min(size, rect.height * 0.75)
+    natural = shaped.x_advance * size
+    x = 2.0 if quadding == 0 else (rect.width - natural) / 2 if quadding == 1 else rect.width - 2 - natural
+    y = (rect.height - size * 0.7) / 2
+    scale = size / 12
+    content = b"/Tx BMC q BT /F0 12 Tf %g 0 0 %g %g %g Tm %s ET Q EMC" % (scale, scale, x, y, shaped.graphics_ops)
+    resources = generic.DictionaryObject({
+        pdf_name("/Font"): generic.DictionaryObject({pdf_name("/F0"): engine.as_resource()}),
+    })
+    return generic.StreamObject({
+        pdf_name("/Type"): pdf_name("/XObject"),
+        pdf_name("/Subtype"): pdf_name("/Form"),
+        pdf_name("/BBox"): generic.ArrayObject(generic.FloatObject(v) for v in (0, 0, rect.width, rect.height)),
+        pdf_name("/Resources"): resources,
+    }, stream_data=content)
+
+
+@dataclass(frozen=True)
+class _FieldPlacement:
+    name: str
+    label: str
+    rect: Rect
+    quadding: int = field(default=0)
+
+
+def ensure_fields(data: bytes) -> bytes:
+    """Add empty ``so_ky_hieu`` and ``ngay_ban_hanh`` text fields to page 1 when they are missing.
+
+    A PDF that has both is returned unchanged (the same bytes). Must run before any signature:
+    adding fields afterwards is more than form filling. Raises UnreadablePdfError.
+    """
+    writer = open_incremental(data)
+    existing = _text_fields(writer)
+    if NUMBER_FIELD in existing and DATE_FIELD in existing:
+        return data
+    media = page_box(writer, 0)
+    top = media.y1 - 100
+    placements = [
+        # Decree 30 header: "Số: …" in the left column under the ward's name, the place and date in
+        # the right column under the national motto.
+        _FieldPlacement(NUMBER_FIELD, "Số, ký hiệu", Rect(media.x0 + 50, top - 22, media.x0 + 260, top)),
+        _FieldPlacement(DATE_FIELD, "Ngày ban hành",
+                        Rect(media.x0 + media.width / 2 - 10, top - 22, media.x1 - 40, top), quadding=1),
+    ]
+    page_ref, _ = writer.find_page_for_modification(0)
+    page = page_ref.get_object()
+    acroform = _acroform(writer)
+    fields_arr = acroform["/Fields"]
+    annots = page.get("/Annots")
+    if annots is None:
+        page["/Annots"] = annots = generic.ArrayObject()
+    else:
+        annots = annots.get_object()
+    for placement in placements:
+        if placement.name in existing:
+            continue
+        widget = generic.DictionaryObject({
+            pdf_name("/Type"): pdf_name("/Annot"),
+            pdf_name("/Subtype"): pdf_name("/Widget"),
+            pdf_name("/FT"): pdf_name("/Tx"),
+            pdf_name("/T"): generic.TextStringObject(placement.name),
+            pdf_name("/TU"): generic.TextStringObject(placement.label),
+            pdf_name("/F"): generic.NumberObject(4),
+            pdf_name("/Q"): generic.NumberObject(placement.quadding),
+            pdf_name("/DA"): generic.TextStringObject("/Helv 12 Tf 0 g"),
+            pdf_name("/Rect"): generic.ArrayObject(
+                generic.FloatObject(v) for v in (placement.rect.x0, placement.rect.y0,
+                                                 placement.rect.x1, placement.rect.y1)),
+            pdf_name("/P"): page_ref,
+        })
+        ref = writer.add_object(widget)
+        fields_arr.append(ref)
+        annots.append(ref)
+    writer.update_container(fields_arr)
+    writer.update_container(annots)
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _acroform(writer: IncrementalPdfFileWriter) -> generic.DictionaryObject:
+    root = writer.root
+    try:
+        form = root["/AcroForm"]
+    except KeyError:
+        form = generic.DictionaryObject({pdf_name("/Fields"): generic.ArrayObject()})
+        root["/AcroForm"] = writer.add_object(form)
+        writer.update_root()
+    if "/Fields" not in form:
+        form["/Fields"] = generic.ArrayObject()
+        writer.update_container(form)
+    if "/DR" not in form:
+        form["/DR"] = generic.DictionaryObject({pdf_name("/Font"): generic.DictionaryObject({
+            pdf_name("/Helv"): generic.DictionaryObject({
+                pdf_name("/Type"): pdf_name("/Font"), pdf_name("/Subtype"): pdf_name("/Type1"),
+                pdf_name("/BaseFont"): pdf_name("/Helvetica"), pdf_name("/Encoding"): pdf_name(
+                    "/WinAnsiEncoding")})})})
+        form.setdefault(pdf_name("/DA"), generic.TextStringObject("/Helv 12 Tf 0 g"))
+        writer.update_container(form)
+    return form
+
+
+__all__ = [
+    "Appearance", "KeyLike", "SignRequest", "SigningContext", "SigningSession", "add_document_timestamp",
+    "ensure_fields", "fill_fields", "open_incremental", "sign_pdf",
+]
+

@@ -1,0 +1,198 @@
+"""Signing a document's version, its signature panel and reports, the "verify a PDF" page, the PKI endpoints."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import login_required
+
+from docflow import db
+from docflow.errors import N_, ConfigurationError, ConflictError, InvalidTransitionError, SigningError, UnreadablePdfError, ValidationError
+from docflow.models import Role, utc_now
+from docflow.services import keys
+from docflow.services import documents as doc_service
+from docflow.services import signing as signing_service
+from docflow.signing.base import SignatureKind
+from docflow.web.helpers import current_actor, form_int, form_str, settings, store
+
+bp = Blueprint("signing", __name__)
+
+# The PIN is a secret: the form field never comes back filled, and it is never logged or audited.
+PIN_MAX = 64
+
+
+@bp.post("/documents/<int:document_id>/sign")
+@login_required
+def sign(document_id: int) -> ResponseReturnValue:
+    """Sign the current version with the actor's key and PIN."""
+    try:
+        kind = SignatureKind(form_str("kind", max_length=30))
+    except ValueError:
+        raise ValidationError(N_("Choose a kind of signature."), field="kind") from None
+    pin = request.form.get("pin", "")[:PIN_MAX]
+    if not pin:
+        flash(gettext("Enter your signing PIN."), "danger")
+        return redirect(url_for("documents.detail", document_id=document_id, _anchor="sign"))
+    try:
+        with db.transaction() as s:
+            outcome = signing_service.sign_version(
+                s, settings=settings(), store=store(), actor=current_actor(), document_id=document_id,
+                kind=kind, pin=pin, expected_version=form_int("version"),
+                reason=form_str("reason", max_length=200))
+    except (SigningError, ConflictError, InvalidTransitionError) as exc:
+        flash(gettext(exc.message, **exc.params), "danger")
+        return redirect(url_for("documents.detail", document_id=document_id, _anchor="sign"))
+    finally:
+        del pin
+    flash(gettext("Signed. Version %(n)s holds your signature.", n=outcome.version.number), "success")
+    return redirect(url_for("documents.detail", document_id=document_id, _anchor="signatures"))
+
+
+@bp.post("/documents/<int:document_id>/verify")
+@login_required
+def verify_document(document_id: int) -> ResponseReturnValue:
+    """Verify the current version (or ?version=N) and keep the report."""
+    with db.transaction() as s:
+        signing_service.verify_version(s, settings=settings(), store=store(), actor=current_actor(),
+                                       document_id=document_id, version_number=form_int("version"))
+    return redirect(url_for("documents.detail", document_id=document_id, _anchor="signatures"))
+
+
+@bp.get("/documents/<int:document_id>/versions/<int:number>/verification")
+@login_required
+def version_report(document_id: int, number: int) -> ResponseReturnValue:
+    """The verification report of one version: printable page, or JSON with ?format=json."""
+    with db.transaction() as s:
+        report = signing_service.verify_version(s, settings=settings(), store=store(), actor=current_actor(),
+                                                document_id=document_id, version_number=number)
+        document = doc_service.get_document_for(s, actor=current_actor(), document_id=document_id)
+        title = f"{document.number_symbol or document.summary[:60]} — v{number}"
+    return _report_response(report, title=title, filename=f"document-{document_id}-v{number}-verification.json")
+
+
+def _report_response(report: dict[str, Any], *, title: str, filename: str) -> ResponseReturnValue:
+    if request.args.get("format") == "json":
+        public = {k: v for k, v in report.items() if k != "msgids"}
+        return Response(json.dumps(public, ensure_ascii=False, indent=2), mimetype="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return render_template("signing/report.html", report=report, title=title)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@login_required
+def verify_upload() -> ResponseReturnValue:
+    """Upload any PDF and see whether its signatures hold."""
+    if current_actor().role is Role.ADMIN:
+        abort(403)
+    if request.method == "GET":
+        return render_template("signing/verify.html", max_mb=settings().uploads.max_upload_mb)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return _verify_error(N_("Choose a PDF file to verify."))
+    data = file.stream.read(settings().max_upload_bytes + 1)
+    if len(data) > settings().max_upload_bytes:
+        return _verify_error(N_("The file is larger than %(limit)s MB."), limit=settings().uploads.max_upload_mb)
+    try:
+        with db.transaction() as s:
+            report = signing_service.verify_bytes(s, settings=settings(), data=data)
+    except UnreadablePdfError as exc:
+        return _verify_error(exc.message, **exc.params)
+    return redirect(url_for("signing.upload_report", sha256=report["sha256"]))
+
+
+def _verify_error(message: str, **params: Any) -> ResponseReturnValue:
+    return render_template("signing/verify.html", max_mb=settings().uploads.max_upload_mb,
+                           error=gettext(message, **params)), 400
+
+
+@bp.get("/verify/<sha256>")
+@login_required
+def upload_report(sha256: str) -> ResponseReturnValue:
+    """The kept report of a file verified through the verify page (by its SHA-256)."""
+    if current_actor().role is Role.ADMIN or len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        abort(404)
+    report = signing_service.cached_report(db.get_session(), settings=settings(), sha256=sha256)
+    if report is None:
+        abort(404)
+    return _report_response(report, title=sha256[:16] + "…", filename=f"verification-{sha256[:16]}.json")
+
+
+# -- the development CA's public endpoints (certificates point here for CRL and OCSP) -------------------
+
+@bp.get("/pki/root.pem")
+def pki_root() -> ResponseReturnValue:
+    """The ward's root certificate, for verifiers elsewhere."""
+    ca = _ca_or_404()
+    return Response(ca.root_pem(), mimetype="application/x-pem-file",
+                    headers={"Content-Disposition": 'attachment; filename="ward-root.pem"'})
+
+
+@bp.get("/pki/crl")
+def pki_crl() -> ResponseReturnValue:
+    """The issuing CA's current CRL (DER)."""
+    return Response(_ca_or_404().crl_der(), mimetype="application/pkix-crl")
+
+
+@bp.route("/pki/ocsp", methods=["POST"])
+@bp.route("/pki/ocsp/<path:encoded>", methods=["GET"])
+def pki_ocsp(encoded: str | None = None) -> ResponseReturnValue:
+    """RFC 6960 OCSP over HTTP POST, or GET with the request base64 in the path."""
+    if encoded is not None:
+        try:
+            body = base64.b64decode(encoded.replace("%2F", "/").replace("%2B", "+"), validate=False)
+        except ValueError:
+            body = b""
+    else:
+        body = request.get_data(cache=False)[:65536]
+    return Response(_ca_or_404().ocsp_response(body), mimetype="application/ocsp-response")
+
+
+def _ca_or_404() -> Any:
+    if settings().signing.ca != "development":
+        abort(404)
+    try:
+        return keys.open_ca(settings())
+    except ConfigurationError:  # `docflow keys init` has not run: nothing to serve
+        abort(404)
+
+
+
+@bp.route("/account/signature", methods=["GET", "POST"])
+@login_required
+def my_signature() -> ResponseReturnValue:
+    """My certificates, and the handwritten signature image drawn into my visible signatures."""
+    actor = current_actor()
+    error = None
+    if request.method == "POST":
+        file = request.files.get("image")
+        try:
+            if file is None or not file.filename:
+                raise ValidationError(N_("Choose a PNG image."), field="image")
+            with db.transaction() as s:
+                signing_service.set_signature_image(s, actor=actor, data=file.stream.read(1024 * 1024 + 1),
+                                                    store=store())
+            flash(gettext("Your signature image has been saved."), "success")
+            return redirect(url_for("signing.my_signature"))
+        except ValidationError as exc:
+            db.get_session().rollback()
+            error = gettext(exc.message, **exc.params)
+    session = db.get_session()
+    return render_template("signing/my_signature.html", error=error,
+                           certificates=signing_service.my_certificates(session, actor=actor),
+                           now=utc_now()), 400 if error else 200
+
+
+@bp.get("/account/signature/image")
+@login_required
+def my_signature_image() -> ResponseReturnValue:
+    """The current user's signature image (PNG)."""
+    actor = current_actor()
+    if not actor.signature_image_sha256:
+        abort(404)
+    return Response(store().read(actor.signature_image_sha256), mimetype="image/png",
+                    headers={"Cache-Control": "private, no-store"})
