@@ -3,45 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import TYPE_CHECKING, Any
 
 import click
 
-from docflow.errors import ConfigurationError, DocflowError
-
-if TYPE_CHECKING:
-    from flask import Flask
+from docflow.commands.context import command_app, with_app
 
 # Flask, SQLAlchemy and pyHanko are imported inside the commands that use them: `docflow verify`
 # runs without a database, and its start-up time is part of its contract.
-
-
-def _app() -> Flask:
-    ctx = click.get_current_context()
-    app = ctx.meta.get("docflow.app")
-    if app is None:
-        from docflow import create_app
-        try:
-            app = create_app()
-        except ConfigurationError as exc:
-            raise click.ClickException(f"configuration error: {exc}") from None
-        ctx.meta["docflow.app"] = app
-        ctx.with_resource(app.app_context())
-    return app
-
-
-def with_app(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Run the command inside an app context; DocflowErrors become one clear line and exit 1."""
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _app()
-        try:
-            return func(*args, **kwargs)
-        except DocflowError as exc:
-            raise click.ClickException(str(exc)) from None
-    return wrapper
 
 
 @click.group()
@@ -53,11 +21,10 @@ def main() -> None:
 @with_app
 def init() -> None:
     """Create or migrate the database and the organisation. Safe to run again."""
-    from docflow import db
-    from docflow import migrations
-    from docflow.services import organisation
     from sqlalchemy import text
 
+    from docflow import db, migrations
+    from docflow.services import organisation
     from docflow.web.helpers import settings
 
     migrations.upgrade()
@@ -189,7 +156,7 @@ def run(host: str, port: int, threads: int) -> None:
 
     from docflow import migrations
 
-    app = _app()
+    app = command_app()
     with app.app_context():
         if not migrations.is_current():
             raise click.ClickException("the database is missing or out of date: run `docflow init` first")

@@ -21,10 +21,21 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from docflow import create_app, migrations
-from docflow.models import Confidentiality, Department, Document, DocumentKind, Organisation, Role, User
+from docflow.models import (
+    Certificate,
+    Confidentiality,
+    Department,
+    Document,
+    DocumentKind,
+    Organisation,
+    Role,
+    User,
+)
 from docflow.services import documents as doc_service
+from docflow.services import keys as key_service
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.users import hash_password
+from docflow.signing.base import CertificateKind
 
 pytest_plugins = ["tests.testpki"]
 
@@ -234,3 +245,29 @@ class WebClient:
 @pytest.fixture
 def client(app: Flask, db_session: Session) -> WebClient:
     return WebClient(app.test_client())
+
+
+# -- signing: the ward's development CA, made once per session under the app's keys_dir ----------------
+
+SIGNING_PIN = "135790"
+
+
+@pytest.fixture(scope="session")
+def ward_ca(app: Flask) -> Any:
+    settings = app.extensions["docflow.settings"]
+    return key_service.init_ca(settings, organisation="UBND phường Thử Nghiệm")
+
+
+@pytest.fixture
+def signing_settings(app: Flask, ward_ca: Any) -> Any:
+    return app.extensions["docflow.settings"]
+
+
+@pytest.fixture
+def issue_cert(db_session: Session, signing_settings: Any, make_user: Any) -> Any:
+    admin = make_user(Role.ADMIN)
+
+    def do(holder: User | None, kind: CertificateKind = CertificateKind.PERSONAL) -> Certificate:
+        return key_service.issue_certificate(db_session, settings=signing_settings, actor=admin, holder=holder, kind=kind,
+                                             pin=SIGNING_PIN)
+    return do

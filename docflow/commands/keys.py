@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from docflow.cli import _app, with_app
+from docflow.commands.context import command_app, with_app
 from docflow.signing.base import CertificateKind
 
 
@@ -118,7 +118,7 @@ def keys_root(out: Path) -> None:
     from docflow.services import keys as key_service
     from docflow.web.helpers import settings
 
-    _app()
+    command_app()
     pems = key_service.root_certificates_pem(settings())
     if not pems:
         raise click.ClickException("no root certificate: run `docflow keys init` first")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from docflow.cli import with_app
+from docflow.commands.context import with_app
 from docflow.commands.keys import read_pin
 from docflow.signing.base import PadesLevel, SignatureKind
 

@@ -210,9 +210,18 @@ def certificate_for(session: Session, *, actor: User, kind: CertificateKind) -> 
         if actor.role is not Role.CLERK:
             raise PermissionDeniedError(N_("Only the clerk (văn thư) may use the organisation's signature."))
         rows = _current(session, holder_id=None, kind=kind)
-    if not rows:
-        raise CertificateError(N_("You have no valid signing certificate. Ask the administrator to issue one."))
-    return rows[-1]
+    if rows:
+        return rows[-1]
+    holder_id = actor.id if kind is CertificateKind.PERSONAL else None
+    latest = session.execute(
+        select(Certificate).where(Certificate.kind == kind, Certificate.holder_id == holder_id
+                                  if holder_id is not None else Certificate.holder_id.is_(None))
+        .order_by(Certificate.id.desc()).limit(1)).scalar_one_or_none()
+    if latest is not None and latest.status is CertificateStatus.REVOKED:
+        raise CertificateError(N_("The signing certificate was revoked on %(date)s and cannot sign. "
+                                  "Ask the administrator to issue a new one."),
+                               date=(latest.revoked_at or utc_now()).date().isoformat())
+    raise CertificateError(N_("You have no valid signing certificate. Ask the administrator to issue one."))
 
 
 @contextmanager
@@ -225,7 +234,8 @@ def open_signing_key(settings: Settings, *, actor: User, certificate: Certificat
     from docflow.signing import keys
     now = now or utc_now()
     if certificate.status is not CertificateStatus.VALID:
-        raise CertificateError(N_("This certificate was revoked on %(date)s and cannot sign."),
+        raise CertificateError(N_("The signing certificate was revoked on %(date)s and cannot sign. "
+                                  "Ask the administrator to issue a new one."),
                                date=(certificate.revoked_at or now).date().isoformat())
     token = settings.signing.tokens.get(actor.username) if certificate.kind is CertificateKind.PERSONAL else None
     holder = actor.username if certificate.kind is CertificateKind.PERSONAL else None

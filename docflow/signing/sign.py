@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias, Union
@@ -363,7 +364,7 @@ def open_incremental(data: bytes) -> IncrementalPdfFileWriter:
     if not data.lstrip()[:5] == b"%PDF-":
         raise UnreadablePdfError(N_("The file is not a PDF."))
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        writer = _Writer(io.BytesIO(data), strict=False)
         encrypted = writer.prev.encrypted
         if not encrypted:
             _ = writer.root["/Pages"]["/Count"]
@@ -372,6 +373,45 @@ def open_incremental(data: bytes) -> IncrementalPdfFileWriter:
     if encrypted:
         raise UnreadablePdfError(N_("The PDF is encrypted; docflow signs only unencrypted PDFs."))
     return writer
+
+
+class _Writer(IncrementalPdfFileWriter):
+    """An incremental writer that finds a page of a flat page tree without reading every page before it.
+
+    pyHanko walks the page tree from the first page, reading each page object, to place a field on
+    the last page: 100 object reads for a 100-page PDF, the largest cost of signing one. When a /Pages
+    node has as many kids as its /Count, and the kid at the index is a /Page, that kid is the page
+    (empty intermediate nodes, which would break this, are then impossible in that node).
+    Anything else goes down pyHanko's walk.
+    """
+
+    def _walk_page_tree(self, page_ix: int, retrieve_parent: bool) -> Any:
+        if not retrieve_parent:
+            found = self._direct_page(page_ix)
+            if found is not None:
+                return found
+        return super()._walk_page_tree(page_ix, retrieve_parent)
+
+    def _direct_page(self, page_ix: int) -> tuple[generic.IndirectObject, generic.PdfObject] | None:
+        try:
+            node = self.root["/Pages"]
+            kids = node["/Kids"]
+            count = int(node["/Count"])
+            if count != len(kids):
+                return None
+            if page_ix < 0:
+                page_ix += count
+            if not 0 <= page_ix < count:
+                return None
+            kid_ref = kids.raw_get(page_ix)
+            kid = kid_ref.get_object()
+            if not isinstance(kid_ref, generic.IndirectObject) or kid.get("/Type") != "/Page":
+                return None
+            if "/Resources" in kid:
+                return kid_ref, kid.raw_get("/Resources")
+            return kid_ref, node.raw_get("/Resources") if "/Resources" in node else generic.DictionaryObject()
+        except (KeyError, TypeError, ValueError, IndexError, PdfError):
+            return None
 
 
 # --- page and field geometry -------------------------------------------------------------------------
@@ -402,22 +442,73 @@ def page_box(writer: IncrementalPdfFileWriter, page: int) -> Rect:
     return Rect(0, 0, 595.0, 842.0)
 
 
-def lowest_text_y(writer: IncrementalPdfFileWriter, page: int, media: Rect) -> float:
-    """The baseline of the lowest text on a page, or the page top when it has none or cannot be read."""
-    from pypdf import PdfReader
+_TOKEN = re.compile(
+    rb"\((?:\\.|[^\\()]|\((?:\\.|[^\\()])*\))*\)"   # a string, one level of nested parentheses
+    rb"|<<|>>|<[0-9A-Fa-f\s]*>|\[|\]|%[^\r\n]*"
+    rb"|/[^\s/\[\]()<>{}%]*"
+    rb"|[-+]?(?:\d+\.?\d*|\.\d+)"
+    rb"|[A-Za-z'\"*][A-Za-z0-9*]*"
+)
+_Matrix = tuple[float, float, float, float, float, float]
+_IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
-    ys: list[float] = []
 
-    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: Any) -> None:
-        if text.strip():
-            ys.append(cm[1] * tm[4] + cm[3] * tm[5] + cm[5])
+def _mul(m: _Matrix, n: _Matrix) -> _Matrix:
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
 
+
+def _text_baselines(content: bytes) -> Iterator[float]:
+    """The page-space y of every text-showing operator in a content stream (a small interpreter of the
+    text positioning operators; pypdf's text extraction did the same at ten times the cost)."""
+    ctm, stack = _IDENTITY, []
+    tm = tlm = _IDENTITY
+    leading = 0.0
+    operands: list[float] = []
+    for match in _TOKEN.finditer(content):
+        token = match.group()
+        first = token[:1]
+        if first.isdigit() or first in b"+-.":
+            operands.append(float(token))
+            continue
+        if not first.isalpha() and first not in b"'\"*":
+            continue
+        op, args, operands = token, operands, []
+        if op == b"q":
+            stack.append(ctm)
+        elif op == b"Q" and stack:
+            ctm = stack.pop()
+        elif op == b"cm" and len(args) >= 6:
+            ctm = _mul(tuple(args[-6:]), ctm)  # type: ignore[arg-type]
+        elif op == b"BT":
+            tm = tlm = _IDENTITY
+        elif op == b"Tm" and len(args) >= 6:
+            tm = tlm = tuple(args[-6:])  # type: ignore[assignment]
+        elif op in (b"Td", b"TD") and len(args) >= 2:
+            if op == b"TD":
+                leading = -args[-1]
+            tm = tlm = _mul((1, 0, 0, 1, args[-2], args[-1]), tlm)
+        elif op == b"TL" and args:
+            leading = args[-1]
+        elif op in (b"T*", b"'", b'"'):
+            tm = tlm = _mul((1, 0, 0, 1, 0, -leading), tlm)
+        if op in (b"Tj", b"TJ", b"'", b'"'):
+            yield _mul(tm, ctm)[5]
+
+
+def lowest_text_y(writer: IncrementalPdfFileWriter, page: int, media: Rect, above: float | None = None) -> float:
+    """The baseline of the lowest text on a page (only text above ``above`` if given), or the page top
+    when there is none or the content cannot be read. Text inside form XObjects is not seen."""
+    page_ref, _ = writer.find_page_for_modification(page)
     try:
-        stream = writer.prev.stream
-        stream.seek(0)
-        reader = PdfReader(stream)
-        reader.pages[page].extract_text(visitor_text=visit)
-    except Exception:  # placement is best effort: a page pypdf cannot parse gets the default position
+        contents = page_ref.get_object().get("/Contents")
+        parts = [] if contents is None else contents if isinstance(contents, generic.ArrayObject) else [contents]
+        data = b"\n".join(part.get_object().data for part in parts)
+        ys = [y for y in _text_baselines(data) if above is None or y > above]
+    except (PdfError, ValueError, TypeError, AttributeError, IndexError):
+        # placement is best effort: unreadable content gets the default position
         return media.y1 - PAGE_MARGIN
     return min(ys) if ys else media.y1 - PAGE_MARGIN
 
@@ -611,7 +702,8 @@ def ensure_fields(data: bytes) -> bytes:
     if NUMBER_FIELD in existing and DATE_FIELD in existing:
         return data
     media = page_box(writer, 0)
-    top = media.y1 - 100
+    # under the header text (ward name, national motto) if the top of the page has any
+    top = min(media.y1 - 100, lowest_text_y(writer, 0, media, above=media.y1 - 140) - 8)
     placements = [
         # Decree 30 header: "Số: …" in the left column under the ward's name, the place and date in
         # the right column under the national motto.

@@ -17,6 +17,7 @@ pickling on every call, which the performance budget (≤ plain pyHanko) does no
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import threading
 import time
@@ -328,7 +329,7 @@ async def _verify(data: bytes, trust: TrustSettings, now: datetime | None,
         raise UnreadablePdfError(pdfsafety.MSG_TOO_DEEP) from None
     finally:
         await checker.close()
-    reports = checker.add_lta_levels(reports)
+    reports = checker.in_signing_order(checker.add_lta_levels(reports))
 
     if not any(not r.is_timestamp for r in reports):
         errors.append(Problem.of("unsigned"))
@@ -352,15 +353,51 @@ class _EmbeddedData:
 
     @classmethod
     def read(cls, reader: PdfFileReader) -> _EmbeddedData:
+        from pyhanko.pdf_utils.decode_limits import DecodePurpose
         from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 
         try:
             dss = DocumentSecurityStore.read_dss(reader)
         except NoDSSFoundError:
             return cls([], [], [])
-        # read_dss already parsed these once; it keeps references, so load them from the streams.
-        vc = dss.as_validation_context({"trust_roots": []})
-        return cls(list(dss.load_certs()), list(vc.crls), list(vc.ocsps))
+        def load(refs: Iterable[Any], purpose: Any) -> list[bytes]:
+            return [ref.get_object().read_data(purpose) for ref in refs]
+
+        # read_dss keeps references only, so the streams are read (once) here.
+        return cls(certs=[asn1_x509.Certificate.load(der) for der in
+                          load(dss.certs.values(), DecodePurpose.CERTIFICATE)],
+                   crls=[asn1_crl.CertificateList.load(der) for der in load(dss.crls, DecodePurpose.CRL)],
+                   ocsps=[asn1_ocsp.OCSPResponse.load(der)
+                          for der in load(dss.ocsps, DecodePurpose.OCSP_RESPONSE)])
+
+
+def _ocsp_about(response: asn1_ocsp.OCSPResponse, cert: Any) -> bool:
+    """Whether an OCSP response speaks about ``cert`` (issuer name hash and serial number)."""
+    try:
+        data = response["response_bytes"]["response"].parsed["tbs_response_data"]
+        for single in data["responses"]:
+            cert_id = single["cert_id"]
+            algorithm = cert_id["hash_algorithm"]["algorithm"].native
+            if (cert_id["serial_number"].native == cert.serial_number
+                    and cert_id["issuer_name_hash"].native == getattr(cert.issuer, algorithm)):
+                return True
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+    return False
+
+
+@functools.cache
+def _own_ocsp_only() -> type:
+    """A RevinfoManager that hands each certificate only the OCSP responses about it (built lazily:
+    importing this module must not import pyHanko)."""
+    from pyhanko_certvalidator.revinfo.manager import RevinfoManager
+
+    class OwnOcspOnly(RevinfoManager):
+        async def async_retrieve_ocsps(self, cert: Any, authority: Any) -> Any:
+            found = await super().async_retrieve_ocsps(cert, authority)
+            return [c for c in found if _ocsp_about(c.ocsp_response_data, cert)]
+
+    return OwnOcspOnly
 
 
 def _covers(cert: asn1_x509.Certificate, crls: Iterable[asn1_crl.CertificateList],
@@ -369,15 +406,7 @@ def _covers(cert: asn1_x509.Certificate, crls: Iterable[asn1_crl.CertificateList
     for crl in crls:
         if crl["tbs_cert_list"]["issuer"] == cert.issuer:
             return True
-    for response in ocsps:
-        try:
-            data = response["response_bytes"]["response"].parsed["tbs_response_data"]
-            serials = [single["cert_id"]["serial_number"].native for single in data["responses"]]
-        except (KeyError, TypeError, ValueError):
-            continue
-        if cert.serial_number in serials:
-            return True
-    return False
+    return any(_ocsp_about(response, cert) for response in ocsps)
 
 
 class _Checker:
@@ -402,10 +431,16 @@ class _Checker:
         from pyhanko_certvalidator import ValidationContext
         from pyhanko_certvalidator.registry import SimpleTrustManager
 
-        return ValidationContext(
+        vc = ValidationContext(
             trust_manager=SimpleTrustManager.build(trust_roots=list(self.trust.roots)),
             other_certs=self.embedded.certs, crls=self.embedded.crls, ocsps=self.embedded.ocsps,
             allow_fetching=self.trust.allow_fetching, moment=moment, retroactive_revinfo=retroactive)
+        # pyhanko-certvalidator counts an embedded OCSP response about a *sibling* certificate (same
+        # issuer, other serial) as a failed revocation check, so one B-LT signature's OCSP response in
+        # the DSS would make every earlier signature by a colleague untrusted. Only offer each
+        # certificate the responses about itself (a subclass with no state of its own).
+        vc.revinfo_manager.__class__ = _own_ocsp_only()
+        return vc
 
     async def close(self) -> None:
         for vc in (self.vc, *self._extra_contexts):
@@ -413,13 +448,11 @@ class _Checker:
 
     async def check(self, name: str, sig_field: Any) -> SignatureReport:
         from pyhanko.pdf_utils.misc import PdfError
-        from pyhanko.sign.general import SignedDataCerts  # noqa: F401 - pyHanko import order
         from pyhanko.sign.validation.errors import SignatureValidationError
         from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
         try:
             emb = EmbeddedPdfSignature(self.reader, sig_field, name)
-            emb.signer_cert.native  # noqa: B018 - a malformed certificate fails here, not later
             subfilter = str(emb.sig_object.get("/SubFilter", ""))
             defect = pdfsafety.byte_range_defect(emb.byte_range, emb.pkcs7_content, self.data)
             self._revisions[name] = emb.signed_revision
@@ -466,7 +499,7 @@ class _Checker:
             problems.append(Problem.of("disallowed_modification", level=level))
 
         revoked, source = self._revocation(trust_status, cert, revocation_checked)
-        if revoked is None and not any(p.code in ("revoked", "untrusted_chain") for p in problems):
+        if revoked is None and not problems:
             problems.append(Problem.of("revocation_unknown"))
         pades: str | None = None
         if subfilter in _PADES_SUBFILTERS:
@@ -531,6 +564,11 @@ class _Checker:
         if source == "none" or not checked or status.validation_path is None:
             return None, source
         return False, source
+
+    def in_signing_order(self, reports: list[SignatureReport]) -> list[SignatureReport]:
+        """Oldest revision first; signatures that could not be read go last."""
+        last = 1 << 30
+        return sorted(reports, key=lambda r: self._revisions.get(r.field, last))
 
     def add_lta_levels(self, reports: list[SignatureReport]) -> list[SignatureReport]:
         """Raise B-LT to B-LTA where a valid document timestamp was added in a later revision."""

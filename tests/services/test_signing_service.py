@@ -27,42 +27,21 @@ from docflow.services import keys as key_service
 from docflow.services import signing as signing_service
 from docflow.signing.base import CertificateKind, SignatureKind
 
-PIN = "135790"
-
-
-@pytest.fixture(scope="session")
-def ward_ca(app: Flask) -> Any:
-    settings = app.extensions["docflow.settings"]
-    return key_service.init_ca(settings, organisation="UBND phường Thử Nghiệm")
+from tests.conftest import SIGNING_PIN as PIN
 
 
 @pytest.fixture
-def settings(app: Flask, ward_ca: Any) -> Any:
-    return app.extensions["docflow.settings"]
-
-
-@pytest.fixture
-def issue(db_session: Session, settings: Any, make_user: Any) -> Any:
-    admin = make_user(Role.ADMIN)
-
-    def do(holder: User | None, kind: CertificateKind = CertificateKind.PERSONAL) -> Certificate:
-        return key_service.issue_certificate(db_session, settings=settings, actor=admin, holder=holder, kind=kind,
-                                             pin=PIN)
-    return do
-
-
-@pytest.fixture
-def leader(make_user: Any, issue: Any) -> User:
+def leader(make_user: Any, issue_cert: Any) -> User:
     user = make_user(Role.LEADER, full_name="Lê Thị Thu Hà")
     user.post = "Phó Chủ tịch"
-    issue(user)
+    issue_cert(user)
     return user
 
 
 @pytest.fixture
-def clerk(make_user: Any, issue: Any) -> User:
+def clerk(make_user: Any, issue_cert: Any) -> User:
     user = make_user(Role.CLERK)
-    issue(None, CertificateKind.ORGANISATION)
+    issue_cert(None, CertificateKind.ORGANISATION)
     return user
 
 
@@ -72,9 +51,9 @@ def new_document(make_document: Any, make_department: Any) -> Any:
     return lambda owner: make_document(owner, department=department)
 
 
-def _sign(db_session: Session, settings: Any, store: Any, actor: User, document_id: int, kind: SignatureKind,
+def _sign(db_session: Session, signing_settings: Any, store: Any, actor: User, document_id: int, kind: SignatureKind,
           pin: str = PIN, expected_version: int | None = None) -> Any:
-    return signing_service.sign_version(db_session, settings=settings, store=store, actor=actor,
+    return signing_service.sign_version(db_session, settings=signing_settings, store=store, actor=actor,
                                         document_id=document_id, kind=kind, pin=pin,
                                         expected_version=expected_version)
 
@@ -84,13 +63,13 @@ def _events(db_session: Session, action: str) -> list[AuditEvent]:
 
 
 def test_only_an_admin_issues_certificates_and_reissuing_supersedes_the_old_one(
-        db_session, settings, make_user, issue, ward_ca):
+        db_session, signing_settings, make_user, issue_cert, ward_ca):
     holder = make_user(Role.HEAD)
     with pytest.raises(PermissionDeniedError):
-        key_service.issue_certificate(db_session, settings=settings, actor=make_user(Role.CLERK), holder=holder,
+        key_service.issue_certificate(db_session, settings=signing_settings, actor=make_user(Role.CLERK), holder=holder,
                                       kind=CertificateKind.PERSONAL, pin=PIN)
-    first = issue(holder)
-    second = issue(holder)
+    first = issue_cert(holder)
+    second = issue_cert(holder)
     assert first.status is CertificateStatus.SUPERSEDED and second.status is CertificateStatus.VALID
     assert first.sha256 != second.sha256
     from asn1crypto import x509
@@ -102,16 +81,16 @@ def test_only_an_admin_issues_certificates_and_reissuing_supersedes_the_old_one(
     assert PIN not in json.dumps(details)
 
 
-def test_an_auditor_cannot_hold_a_signing_certificate(db_session, settings, issue, make_user):
+def test_an_auditor_cannot_hold_a_signing_certificate(db_session, signing_settings, issue_cert, make_user):
     with pytest.raises(SigningError):
-        issue(make_user(Role.AUDITOR))
+        issue_cert(make_user(Role.AUDITOR))
 
 
 def test_a_leader_signs_a_new_version_and_the_audit_names_it_without_the_pin(
-        db_session, settings, store, leader, new_document):
+        db_session, signing_settings, store, leader, new_document):
     document = new_document(leader)
     before = document.current_version
-    outcome = _sign(db_session, settings, store, leader, document.id, SignatureKind.PERSONAL)
+    outcome = _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL)
     assert outcome.version.number == before.number + 1 and outcome.version.parent_id == before.id
     signed = store.read(outcome.version.sha256)
     assert signed.startswith(store.read(before.sha256))  # an incremental update of the earlier bytes
@@ -120,87 +99,87 @@ def test_a_leader_signs_a_new_version_and_the_audit_names_it_without_the_pin(
     event = _events(db_session, "document.signed")[-1]
     assert event.details["sha256"] == outcome.version.sha256 and event.details["kind"] == "personal"
     assert PIN not in json.dumps(event.details)
-    report = signing_service.verify_version(db_session, settings=settings, store=store, actor=leader,
+    report = signing_service.verify_version(db_session, settings=signing_settings, store=store, actor=leader,
                                             document_id=document.id, version_number=None)
     assert report["valid"] is True
     assert [s["field"] for s in report["signatures"]] == ["personal_1"]
     assert "Lê Thị Thu Hà" in report["signatures"][0]["signer"]
 
 
-def test_a_wrong_pin_is_a_message_and_changes_nothing(db_session, settings, store, leader, new_document):
+def test_a_wrong_pin_is_a_message_and_changes_nothing(db_session, signing_settings, store, leader, new_document):
     document = new_document(leader)
     signed_before = len(_events(db_session, "document.signed"))
     with pytest.raises(WrongPinError) as caught:
-        _sign(db_session, settings, store, leader, document.id, SignatureKind.PERSONAL, pin="000000")
+        _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL, pin="000000")
     assert "000000" not in str(caught.value)
     db_session.refresh(document)
     assert len(document.versions) == 1
     assert len(_events(db_session, "document.signed")) == signed_before
 
 
-def test_an_official_may_not_sign_and_a_head_may_only_initial(db_session, settings, store, make_user,
-                                                              make_department, make_document, issue):
+def test_an_official_may_not_sign_and_a_head_may_only_initial(db_session, signing_settings, store, make_user,
+                                                              make_department, make_document, issue_cert):
     department = make_department()
     official, head = make_user(Role.OFFICIAL, department=department), make_user(Role.HEAD, department=department)
-    issue(official)
-    issue(head)
+    issue_cert(official)
+    issue_cert(head)
     document = make_document(official, department=department)
     with pytest.raises(PermissionDeniedError, match="this kind of signature"):
-        _sign(db_session, settings, store, official, document.id, SignatureKind.INITIAL)
+        _sign(db_session, signing_settings, store, official, document.id, SignatureKind.INITIAL)
     with pytest.raises(PermissionDeniedError, match="this kind of signature"):
-        _sign(db_session, settings, store, head, document.id, SignatureKind.PERSONAL)
-    outcome = _sign(db_session, settings, store, head, document.id, SignatureKind.INITIAL)
+        _sign(db_session, signing_settings, store, head, document.id, SignatureKind.PERSONAL)
+    outcome = _sign(db_session, signing_settings, store, head, document.id, SignatureKind.INITIAL)
     assert outcome.signature.field_name == "initial_1"
 
 
-def test_signing_a_version_the_signer_was_not_shown_is_refused(db_session, settings, store, leader,
+def test_signing_a_version_the_signer_was_not_shown_is_refused(db_session, signing_settings, store, leader,
                                                                new_document):
     document = new_document(leader)
     with pytest.raises(ConflictError):
-        _sign(db_session, settings, store, leader, document.id, SignatureKind.PERSONAL, expected_version=7)
+        _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL, expected_version=7)
 
 
 def test_the_organisation_signature_needs_a_personal_one_first_and_then_locks_the_document(
-        db_session, settings, store, leader, clerk, new_document):
+        db_session, signing_settings, store, leader, clerk, new_document):
     document = new_document(leader)
     with pytest.raises(InvalidTransitionError):
-        _sign(db_session, settings, store, clerk, document.id, SignatureKind.ORGANISATION)
+        _sign(db_session, signing_settings, store, clerk, document.id, SignatureKind.ORGANISATION)
     with pytest.raises(PermissionDeniedError, match="this kind of signature"):
-        _sign(db_session, settings, store, leader, document.id, SignatureKind.ORGANISATION)
-    _sign(db_session, settings, store, leader, document.id, SignatureKind.PERSONAL)
-    outcome = _sign(db_session, settings, store, clerk, document.id, SignatureKind.ORGANISATION)
-    report = signing_service.verify_version(db_session, settings=settings, store=store, actor=clerk,
+        _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.ORGANISATION)
+    _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL)
+    outcome = _sign(db_session, signing_settings, store, clerk, document.id, SignatureKind.ORGANISATION)
+    report = signing_service.verify_version(db_session, settings=signing_settings, store=store, actor=clerk,
                                             document_id=document.id, version_number=outcome.version.number)
     assert report["valid"] is True
     assert [s["field"] for s in report["signatures"]] == ["personal_1", "organisation"]
     with pytest.raises(InvalidTransitionError):
-        _sign(db_session, settings, store, leader, document.id, SignatureKind.PERSONAL)
+        _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL)
 
 
-def test_a_revoked_certificate_cannot_sign(db_session, settings, store, make_user, issue, new_document):
+def test_a_revoked_certificate_cannot_sign(db_session, signing_settings, store, make_user, issue_cert, new_document):
     user = make_user(Role.LEADER)
-    certificate = issue(user)
-    key_service.revoke_certificate(db_session, settings=settings, actor=make_user(Role.ADMIN),
+    certificate = issue_cert(user)
+    key_service.revoke_certificate(db_session, settings=signing_settings, actor=make_user(Role.ADMIN),
                                    certificate_id=certificate.id, reason="key_compromise")
     document = new_document(user)
     with pytest.raises(CertificateError):
-        _sign(db_session, settings, store, user, document.id, SignatureKind.PERSONAL)
+        _sign(db_session, signing_settings, store, user, document.id, SignatureKind.PERSONAL)
 
 
-def test_a_user_without_a_certificate_is_told_to_ask_for_one(db_session, settings, store, make_user,
+def test_a_user_without_a_certificate_is_told_to_ask_for_one(db_session, signing_settings, store, make_user,
                                                              new_document):
     user = make_user(Role.LEADER)
     with pytest.raises(CertificateError, match="no valid signing certificate"):
-        _sign(db_session, settings, store, user, new_document(user).id, SignatureKind.PERSONAL)
+        _sign(db_session, signing_settings, store, user, new_document(user).id, SignatureKind.PERSONAL)
 
 
-def test_a_verification_report_is_kept_and_reused_for_the_same_file(db_session, settings, store, make_user,
+def test_a_verification_report_is_kept_and_reused_for_the_same_file(db_session, signing_settings, store, make_user,
                                                                     new_document):
     user = make_user(Role.CLERK)
     document = new_document(user)
-    first = signing_service.verify_version(db_session, settings=settings, store=store, actor=user,
+    first = signing_service.verify_version(db_session, settings=signing_settings, store=store, actor=user,
                                            document_id=document.id, version_number=None)
-    second = signing_service.verify_version(db_session, settings=settings, store=store, actor=user,
+    second = signing_service.verify_version(db_session, settings=signing_settings, store=store, actor=user,
                                             document_id=document.id, version_number=None)
     assert first["valid"] is False and first["signatures"] == []
     assert first == second

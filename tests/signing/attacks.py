@@ -403,3 +403,54 @@ def self_signed_signer(subject_like: asn1_x509.Certificate) -> signers.SimpleSig
         signing_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
         signing_key=load_private_key_from_pemder_data(der_key, passphrase=None),
         cert_registry=SimpleCertificateStore())
+
+
+# --- malformed inputs ---------------------------------------------------------------------------
+
+def truncated(data: bytes) -> bytes:
+    return data[:len(data) // 2]
+
+
+def xref_prev_loop(data: bytes) -> bytes:
+    """Two appended xref sections whose /Prev entries point at each other."""
+    first = len(data)
+    section = (b"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 6 /Root 1 0 R /Prev %010d >>\n"
+               b"startxref\n%010d\n%%%%EOF\n")
+    second = first + len(section % (0, 0))
+    return data + section % (second, first) + section % (first, second)
+
+
+_PAGE = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >>"
+         b" /Contents 4 0 R >>")
+_TEXT = b"BT /F1 16 Tf 72 770 Td (Tep hong) Tj ET\n"
+_HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+
+def assemble(objects: list[bytes]) -> bytes:
+    """A classic one-revision PDF from bodies of objects 1..n (object 1 is the catalog)."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def deeply_nested(depth: int = 100_000, *, comments: bool = False) -> bytes:
+    """A PDF whose catalog holds an entry nested ``depth`` arrays deep; with ``comments`` a comment
+    sits between the brackets, the same nesting to a PDF parser but not to a plain-text scan."""
+    opener = b"[%x\n" if comments else b"["
+    nested = opener * depth + b"]" * depth
+    return assemble([b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /Deep " + nested + b" >> >>",
+                     b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", _PAGE,
+                     b"<< /Length %d >>\nstream\n" % len(_TEXT) + _TEXT + b"\nendstream", _HELVETICA])
+
+
+def huge_stream_length() -> bytes:
+    """The page content stream claims a 10 GB length."""
+    return assemble([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", _PAGE,
+                     b"<< /Length 10000000000 >>\nstream\n" + _TEXT + b"\nendstream", _HELVETICA])

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import json
+import os
+import shutil
 import stat
-from collections.abc import Callable
+import subprocess
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -316,6 +323,17 @@ def test_ocsp_says_good_for_a_valid_certificate_signed_by_the_responder_with_the
     assert response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce == b"n0nce-123456"
 
 
+def test_ocsp_says_good_for_the_tsa_certificate_which_is_not_in_the_index(ca: DevelopmentCA) -> None:
+    tsa = x509.load_pem_x509_certificate((ca.directory / "tsa.pem").read_bytes())
+    issuing = x509.load_der_x509_certificate(ca.chain()[0].dump())
+    request = ocsp.OCSPRequestBuilder().add_certificate(tsa, issuing, hashes.SHA256()).build()
+
+    response = ocsp.load_der_ocsp_response(ca.ocsp_response(request.public_bytes(serialization.Encoding.DER)))
+
+    assert response.certificate_status is ocsp.OCSPCertStatus.GOOD
+    assert tsa.serial_number not in {c.serial for c in ca.certificates()}
+
+
 def test_ocsp_says_revoked_with_time_and_reason(issue: Issue, ca: DevelopmentCA) -> None:
     issued = issue(holder="ocsprevoked")
     row = ca.revoke(issued.serial, reason="cessationOfOperation")
@@ -448,3 +466,90 @@ def test_with_a_root_crl_url_the_whole_chain_validates_when_revocation_is_requir
     path = asyncio.run(validator.async_validate_usage({"non_repudiation"}))
 
     assert len(path) == 3
+
+
+# --- poppler's pdfsig (NSS) --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served_ca(tmp_path: Path) -> Iterator[tuple[DevelopmentCA, list[str]]]:
+    """A development CA whose certificates' OCSP and CRL URLs point at a live local server answering for it.
+
+    Yields the CA and the list of request paths the server has answered.
+    """
+    holder: list[DevelopmentCA] = []
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:   # noqa: N802 (http.server's naming)
+            if self.path.startswith("/ocsp/"):
+                self._answer(holder[0].ocsp_response(base64.b64decode(urllib.parse.unquote(self.path[6:]))),
+                             "application/ocsp-response")
+            elif self.path == "/crl":
+                self._answer(holder[0].crl_der(), "application/pkix-crl")
+            else:
+                self.send_error(404)
+
+        def do_POST(self) -> None:   # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.path == "/ocsp":
+                self._answer(holder[0].ocsp_response(body), "application/ocsp-response")
+            else:
+                self.send_error(404)
+
+        def _answer(self, body: bytes, mimetype: str) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", mimetype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:   # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)   # bound first: the URLs need the port
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    holder.append(DevelopmentCA.create(tmp_path / "ca", organisation=WARD, passphrase=PASSPHRASE,
+                                       ocsp_url=f"{base}/ocsp", crl_url=f"{base}/crl", key_size=2048))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield holder[0], hits
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None or shutil.which("certutil") is None,
+                    reason="needs poppler-utils (pdfsig) and libnss3-tools (certutil)")
+def test_pdfsig_finds_a_dev_ca_signature_valid_and_its_certificate_trusted(
+        served_ca: tuple[DevelopmentCA, list[str]], tmp_path: Path) -> None:
+    """pdfsig (NSS) trusts a dev-CA signer once the ward's root is in its database and the OCSP URL answers.
+
+    The responder must be reachable: poppler up to 22.12 reads NSS's last error code instead of
+    CERT_PKIXVerifyCert's result, so a soft-failed OCSP fetch (nothing listening at the AIA URL) turns a
+    successful verification into "Unknown issue with Certificate or corrupted data.", and so does
+    ``-no-ocsp`` (NSS leaves SEC_ERROR_EXTENSION_NOT_FOUND behind).
+    """
+    ca, hits = served_ca
+    issued = ca.issue(holder="pdfsig", full_name="Nguyễn Văn Ánh", post="Chủ tịch", organisation=WARD,
+                      kind=CertificateKind.PERSONAL, pin=PIN, out_dir=tmp_path / "users", validity_days=30)
+    pdf = tmp_path / "signed.pdf"
+    pdf.write_bytes(_sign(_tiny_pdf(), load_pkcs12(issued.path, PIN).signer).getvalue())
+    (tmp_path / "root.pem").write_bytes(ca.root_pem())
+    nssdb = tmp_path / "nssdb"
+    nssdb.mkdir()
+    env = {**os.environ, "HOME": str(tmp_path)}   # keep ~/.pki/nssdb and Firefox profiles out of it
+    for command in (["certutil", "-N", "-d", f"sql:{nssdb}", "--empty-password"],
+                    ["certutil", "-A", "-d", f"sql:{nssdb}", "-n", "ward-root", "-t", "CT,C,C",
+                     "-i", str(tmp_path / "root.pem")]):
+        subprocess.run(command, check=True, capture_output=True, env=env, timeout=60)
+
+    result = subprocess.run(["pdfsig", "-nssdir", f"sql:{nssdb}", str(pdf)], capture_output=True, text=True,
+                            env=env, timeout=120)
+
+    assert "Signature Validation: Signature is Valid." in result.stdout, result.stdout + result.stderr
+    assert "Certificate Validation: Certificate is Trusted." in result.stdout, result.stdout + result.stderr
+    assert any(hit.startswith("/ocsp") for hit in hits)   # NSS asked the responder named in the certificate

@@ -1,0 +1,115 @@
+"""`docflow keys`, `docflow sign` and `docflow verify` as a user runs them: the demo's signature chain from the
+command line, checked by docflow and by poppler's pdfsig; revocation, wrong PINs and bad files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from docflow.services.demo import DEMO_PIN
+from tests.cli.test_cli import run
+from tests.conftest import is_postgres
+from tests.testpki import tiny_pdf
+
+
+@pytest.fixture(scope="module")
+def demo_ward(tmp_path_factory, database_factory):
+    """One demo ward for the module (issuing its keys takes seconds); each test uses its own users or files."""
+    directory = tmp_path_factory.mktemp("ward")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCFLOW_")}
+    if is_postgres():
+        config = directory / "docflow.toml"
+        config.write_text(f'[database]\nurl = "{database_factory("cli_signing")}"\n', encoding="utf-8")
+        env["DOCFLOW_CONFIG"] = str(config)
+    workdir = (directory, env)
+    assert run(workdir, "init").returncode == 0
+    demo = run(workdir, "demo")
+    assert demo.returncode == 0, demo.stderr
+    assert DEMO_PIN in demo.stdout
+    (workdir[0] / "in.pdf").write_bytes(tiny_pdf())
+    workdir[1]["PIN"] = DEMO_PIN
+    return workdir
+
+
+def _sign(ward, source: str, out: str, *extra: str):
+    return run(ward, "sign", source, "--out", out, "--pin-env", "PIN", *extra)
+
+
+def test_a_vice_chairman_signs_the_clerk_seals_and_both_docflow_and_pdfsig_agree(demo_ward):
+    personal = _sign(demo_ward, "in.pdf", "personal.pdf", "--user", "phochutich1")
+    assert personal.returncode == 0, personal.stderr
+    sealed = _sign(demo_ward, "personal.pdf", "sealed.pdf", "--user", "vanthu", "--kind", "organisation")
+    assert sealed.returncode == 0, sealed.stderr
+    verified = run(demo_ward, "verify", "sealed.pdf", "--json")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    report = json.loads(verified.stdout)
+    assert report["valid"] is True
+    assert [s["field"] for s in report["signatures"]] == ["personal_1", "organisation"]
+    assert report["signatures"][1]["coverage"] == "whole_file"
+    root = run(demo_ward, "keys", "root", "--out", "root.pem")
+    assert root.returncode == 0 and (demo_ward[0] / "root.pem").read_bytes().startswith(b"-----BEGIN CERTIFICATE")
+    assert run(demo_ward, "verify", "sealed.pdf", "--trust-root", "root.pem").returncode == 0
+    if shutil.which("pdfsig"):
+        poppler = subprocess.run(["pdfsig", str(demo_ward[0] / "sealed.pdf")], capture_output=True, text=True,
+                                 timeout=60)
+        assert poppler.stdout.count("Signature Validation: Signature is Valid.") == 2, poppler.stdout
+        assert "Total document signed" in poppler.stdout
+
+
+def test_a_changed_byte_makes_verify_exit_1_and_garbage_exit_2(demo_ward):
+    assert _sign(demo_ward, "in.pdf", "signed.pdf", "--user", "chutich").returncode == 0
+    data = (demo_ward[0] / "signed.pdf").read_bytes()
+    index = data.index(b"/MediaBox")
+    (demo_ward[0] / "tampered.pdf").write_bytes(data[:index] + b"/MediaBoy" + data[index + 9:])
+    tampered = run(demo_ward, "verify", "tampered.pdf")
+    assert tampered.returncode == 1 and "Traceback" not in tampered.stderr
+    (demo_ward[0] / "junk.pdf").write_bytes(b"this is not a PDF")
+    junk = run(demo_ward, "verify", "junk.pdf")
+    assert junk.returncode == 2 and "Traceback" not in junk.stderr and junk.stderr.strip()
+    unsigned = run(demo_ward, "verify", "in.pdf", "--json")
+    assert unsigned.returncode == 1 and json.loads(unsigned.stdout)["valid"] is False
+
+
+def test_a_wrong_pin_is_one_clear_line(demo_ward, monkeypatch):
+    monkeypatch.setitem(demo_ward[1], "PIN", "000000")
+    result = _sign(demo_ward, "in.pdf", "x.pdf", "--user", "chutich")
+    assert result.returncode == 1 and "PIN" in result.stderr and "000000" not in result.stderr
+    assert "Traceback" not in result.stderr and not (demo_ward[0] / "x.pdf").exists()
+
+
+def test_issue_asks_the_pin_twice_and_revoke_stops_signing(demo_ward, monkeypatch):
+    issued = run(demo_ward, "keys", "issue", "chuyenvien.tp", input="314159\n314159\n")
+    assert issued.returncode == 0, issued.stderr
+    assert "314159" not in issued.stdout + issued.stderr
+    serial = issued.stdout.split("certificate ")[1].split()[0]
+    mismatch = run(demo_ward, "keys", "issue", "chuyenvien.tp", input="314159\n271828\n271828\n271828\n")
+    assert mismatch.returncode == 0  # click asks again until both entries match
+    listing = run(demo_ward, "keys", "list").stdout
+    assert serial in listing and "superseded" in listing
+    line = next(l for l in listing.splitlines() if "chuyenvien.tp" in l and "days left" in l)
+    current = line.split()[0]
+    revoked = run(demo_ward, "keys", "revoke", current, "--reason", "key_compromise")
+    assert revoked.returncode == 0, revoked.stderr
+    monkeypatch.setitem(demo_ward[1], "PIN", "271828")
+    refused = _sign(demo_ward, "in.pdf", "y.pdf", "--user", "chuyenvien.tp")
+    assert refused.returncode == 1 and "revoked" in refused.stderr.lower() and "Traceback" not in refused.stderr
+
+
+def test_sign_with_a_pkcs12_file_needs_no_database(demo_ward, tmp_path):
+    keys = demo_ward[0] / "keys" / "users"
+    signed = _sign(demo_ward, "in.pdf", "p12.pdf", "--p12", str(keys / "truongvp.p12"), "--kind", "initial",
+                   "--level", "B-B")
+    assert signed.returncode == 0, signed.stderr
+    report = json.loads(run(demo_ward, "verify", "p12.pdf", "--json").stdout)
+    assert report["valid"] is True and report["signatures"][0]["pades_level"] == "B-B"
+
+
+def test_keys_init_is_safe_to_run_twice(demo_ward):
+    again = run(demo_ward, "keys", "init")
+    assert again.returncode == 0 and "already exists" in again.stdout
+    assert Path(demo_ward[0] / "keys" / "ca" / "root.pem").exists()
