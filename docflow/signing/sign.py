@@ -19,6 +19,7 @@ import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 from cryptography.hazmat.primitives import serialization
@@ -65,6 +66,8 @@ _WITH_DSS = frozenset({PadesLevel.B_LT, PadesLevel.B_LTA})
 _CMS_OVERHEAD = 2048
 _TIMESTAMP_FALLBACK = 8192
 _FILLED_STATE = pdf_name("/Filled")
+# Vietnam keeps UTC+7 all year; the stamp shows the time the way the ward reads it.
+VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 # Validation data goes into the signature's own revision: a B-LT signature is then one incremental
 # update, and the organisation signature that locks the document has no revision after it at all.
 # (VRI entries need the finished signature, so they are left out; PAdES validators do not use them.)
@@ -140,6 +143,9 @@ class SigningSession:
         level = request.level
         meta = PdfSignatureMetadata(
             field_name=field_name,
+            # what the lock dictionary demands anyway; pyHanko's default (form filling) would be
+            # overridden with a logged warning
+            docmdp_permissions=MDPPerm.NO_CHANGES if request.kind in _LOCKING_KINDS else MDPPerm.FILL_FORMS,
             md_algorithm=MD_ALGORITHM,
             subfilter=SigSeedSubFilter.PADES,
             reason=request.reason,
@@ -206,7 +212,8 @@ class SigningSession:
         spec = SigFieldSpec(field_name, on_page=page, box=rect.as_box(), **lock)
         if kind is SignatureKind.ORGANISATION_TEXT:
             style: BaseStampStyle = stamp.text_stamp_style(self.fonts)
-            params = {"number": appearance.number_symbol or "", "organisation": appearance.full_name}
+            params = {"number": appearance.number_symbol or "", "organisation": appearance.full_name,
+                      "time": datetime.now(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M:%S %z")}
             return spec, style, params
         template = self._template(kind, appearance, rect.width, rect.height)
         return spec, TemplateStampStyle(template=template), {}
@@ -514,11 +521,17 @@ def lowest_text_y(writer: IncrementalPdfFileWriter, page: int, media: Rect, abov
 
 
 def lowest_widget_y(writer: IncrementalPdfFileWriter, page: int, media: Rect) -> float:
-    """The bottom of the lowest visible annotation on a page (form fields count as text)."""
+    """The bottom of the lowest form field on a page (filled in later, so it counts as text).
+
+    Signature widgets do not count: a reviewer's initials sit in the bottom margin.
+    """
     page_ref, _ = writer.find_page_for_modification(page)
     lowest = media.y1 - PAGE_MARGIN
     for annot in page_ref.get_object().get("/Annots", ()):
-        rect = _rect_of(annot.get_object())
+        annot = annot.get_object()
+        if annot.get("/FT") == "/Sig" or annot.get("/Subtype") != "/Widget":
+            continue
+        rect = _rect_of(annot)
         if rect is not None:
             lowest = min(lowest, rect.y0)
     return lowest

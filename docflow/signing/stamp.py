@@ -321,11 +321,10 @@ def initials_template(library: FontLibrary, initials: str, width: float, height:
 def text_stamp_style(library: FontLibrary) -> TextStampStyle:
     """The organisation's text-only stamp for attachments: number and symbol, then the signing time."""
     return TextStampStyle(
-        stamp_text="%(number)s\n%(organisation)s\n%(ts)s",
-        timestamp_format="%d/%m/%Y %H:%M:%S %z",
+        stamp_text="%(number)s\n%(organisation)s\n%(time)s",
         border_width=1,
         border_color=(0.75, 0.1, 0.1),
-        text_box_style=TextBoxStyle(font=library.factory(FontFace.SERIF, 8), font_size=8),
+        text_box_style=TextBoxStyle(font=library.factory(FontFace.SERIF, 9), font_size=9),
     )
 
 

@@ -17,6 +17,7 @@ pickling on every call, which the performance budget (≤ plain pyHanko) does no
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import hashlib
 import threading
@@ -274,7 +275,8 @@ def verify_pdf(data: bytes, trust: TrustSettings, *, now: datetime | None = None
 
     worker = threading.Thread(target=work, name="docflow-verify", daemon=True)
     worker.start()
-    worker.join(trust.time_limit_seconds)
+    sha256 = hashlib.sha256(data).hexdigest()  # hashlib releases the GIL: runs beside the worker
+    worker.join(max(0.0, deadline - time.monotonic()))
     if not outcome:
         raise UnreadablePdfError(MSG_TOO_SLOW, seconds=_seconds(trust.time_limit_seconds))
     result = outcome[0]
@@ -286,7 +288,7 @@ def verify_pdf(data: bytes, trust: TrustSettings, *, now: datetime | None = None
         if isinstance(result, Exception):
             raise UnreadablePdfError(pdfsafety.MSG_DAMAGED) from result
         raise result
-    return result
+    return dataclasses.replace(result, sha256=sha256)
 
 
 class _TimeLimitReached(Exception):
@@ -334,8 +336,7 @@ async def _verify(data: bytes, trust: TrustSettings, now: datetime | None,
     if not any(not r.is_timestamp for r in reports):
         errors.append(Problem.of("unsigned"))
     valid = not any(not e.is_warning for e in errors) and all(r.ok for r in reports)
-    return VerificationResult(valid=valid, signatures=tuple(reports), errors=tuple(errors),
-                              sha256=hashlib.sha256(data).hexdigest())
+    return VerificationResult(valid=valid, signatures=tuple(reports), errors=tuple(errors), sha256="")
 
 
 def _signature_fields(reader: PdfFileReader) -> list[tuple[str, Any]]:
@@ -356,6 +357,8 @@ class _EmbeddedData:
         from pyhanko.pdf_utils.decode_limits import DecodePurpose
         from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 
+        if "/DSS" not in reader.root:  # read_dss's own miss costs more than this whole check
+            return cls([], [], [])
         try:
             dss = DocumentSecurityStore.read_dss(reader)
         except NoDSSFoundError:
@@ -584,8 +587,6 @@ class _Checker:
 
 
 def _replace(report: SignatureReport, **changes: Any) -> SignatureReport:
-    import dataclasses
-
     return dataclasses.replace(report, **changes)
 
 
