@@ -18,7 +18,7 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
@@ -90,6 +90,9 @@ class Appearance:
 
 @dataclass(frozen=True)
 class SignRequest:
+    """One signature: its step in the chain, PAdES level, appearance (None: invisible, for initials and
+    the text-only kind) and field name (None: ``initial_<n>``, ``personal_<n>``, ``organisation``)."""
+
     kind: SignatureKind
     level: PadesLevel = PadesLevel.B_T
     appearance: Appearance | None = None
@@ -239,12 +242,14 @@ class SigningSession:
             # Decree 30, Annex I: the organisation's signature on attachments sits top right of page 1
             w, h = TEXT_STAMP_SIZE
             return 0, Rect(media.x1 - PAGE_MARGIN - w, media.y1 - 6 - h, media.x1 - PAGE_MARGIN, media.y1 - 6)
-        w, h = PERSONAL_SIZE if kind is SignatureKind.PERSONAL else INITIAL_SIZE
-        top = min(lowest_text_y(writer, page, media), lowest_widget_y(writer, page, media)) - 12
         if kind is SignatureKind.INITIAL:
             # initials go in the bottom right margin, where a reviewer's ký nháy usually is
+            w, h = INITIAL_SIZE
             return page, Rect(media.x1 - PAGE_MARGIN - w, PAGE_MARGIN / 2, media.x1 - PAGE_MARGIN,
                               PAGE_MARGIN / 2 + h)
+        w, h = PERSONAL_SIZE
+        top = min(lowest_text_y(writer, page, media), lowest_widget_y(writer, page, media)) - 12
+        # below the text if it fits, else at the bottom margin (over whatever is there)
         y0 = max(PAGE_MARGIN, min(top, media.y1 - PAGE_MARGIN) - h)
         centre = media.x0 + media.width * 0.75 - 10
         return page, Rect(centre - w / 2, y0, centre + w / 2, y0 + h)
@@ -701,7 +706,7 @@ class _FieldPlacement:
     name: str
     label: str
     rect: Rect
-    quadding: int = field(default=0)
+    quadding: int = 0
 
 
 def ensure_fields(data: bytes) -> bytes:

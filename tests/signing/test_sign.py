@@ -234,7 +234,8 @@ def test_signing_after_the_organisation_signature_violates_its_lock(
     assert result["initial_2"].intact and result["initial_2"].trusted
     assert result["organisation"].intact
     assert not result["organisation"].docmdp_ok
-    assert result["organisation"].modification_level.value > fields.MDPPerm.NO_CHANGES.value
+    level = result["organisation"].modification_level
+    assert level is not None and level.value > fields.MDPPerm.NO_CHANGES.value
 
 
 def test_an_archive_timestamp_after_the_lock_keeps_every_signature_valid(
@@ -422,6 +423,16 @@ def test_levels_refuse_to_sign_without_their_services(test_pki: LivePKI, level: 
     assert excinfo.value.params == {"level": level.value}
 
 
+def test_an_unreachable_timestamp_authority_is_a_clear_signing_error(test_pki: LivePKI) -> None:
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    ctx = SigningContext(timestamper=HTTPTimeStamper("http://127.0.0.1:9/tsa", timeout=2))
+    with pytest.raises(SigningError) as excinfo:
+        sign_pdf(tiny_pdf(), test_pki.simple_signer("chutich"), SignRequest(SignatureKind.INITIAL, PadesLevel.B_T),
+                 ctx)
+    assert excinfo.value.message == "The timestamp authority did not answer."
+
+
 def test_a_revoked_certificate_cannot_sign_at_b_lt(test_pki: LivePKI) -> None:
     ctx = SigningContext(test_pki.timestamper(), test_pki.validation_context(revocation_mode="hard-fail"))
     with pytest.raises(SigningError):
@@ -458,13 +469,14 @@ def test_a_session_renders_the_appearance_once_for_many_documents(test_pki: Live
 def test_the_signature_size_is_reserved_without_a_dry_run(test_pki: LivePKI, monkeypatch: pytest.MonkeyPatch) -> None:
     session = SigningSession(test_pki.simple_signer("chutich"), context(test_pki))
     calls: list[bytes] = []
-    real = type(session.signer).sign_raw
+    signer_class: Any = type(session.signer)
+    real = signer_class.sign_raw
 
     def counting(self: Any, data: bytes, digest_algorithm: str) -> bytes:
         calls.append(data)
         return real(self, data, digest_algorithm)
 
-    monkeypatch.setattr(type(session.signer), "sign_raw", counting)
+    monkeypatch.setattr(signer_class, "sign_raw", counting)
     data = session.sign(tiny_pdf(), SignRequest(SignatureKind.INITIAL, PadesLevel.B_T))
 
     assert len(calls) == 1  # pyHanko's estimate would sign a dummy digest first

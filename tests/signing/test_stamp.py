@@ -6,6 +6,7 @@ import io
 import shutil
 import subprocess
 import unicodedata
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -82,8 +83,9 @@ def crop(image: Image.Image, rect: Rect, page_height: float, scale: float = 1.0,
                        round((rect.x1 - inset) * scale), round((page_height - rect.y0 - inset) * scale)))
 
 
-def count(region: Image.Image, predicate: object) -> int:
-    return sum(1 for pixel in region.get_flattened_data() if predicate(pixel))  # type: ignore[operator]
+def count(region: Image.Image, predicate: Callable[[tuple[int, int, int]], bool]) -> int:
+    pixels: Iterable[tuple[int, int, int]] = region.get_flattened_data()  # type: ignore[assignment]
+    return sum(1 for pixel in pixels if predicate(pixel))
 
 
 def is_ink(p: tuple[int, int, int]) -> bool:
@@ -169,7 +171,7 @@ def test_the_rendered_name_is_as_wide_as_the_font_metrics_predict(test_pki: Live
     page = render(data, tmp_path, dpi=round(72 * scale))
     name_strip = crop(page, Rect(box[0], box[1], box[2], box[1] + 15), 842, scale, inset=0)
     columns = [x for x in range(name_strip.width)
-               if any(is_ink(name_strip.getpixel((x, y))) for y in range(name_strip.height))]
+               if any(is_ink(name_strip.getpixel((x, y))) for y in range(name_strip.height))]  # type: ignore[arg-type]
     ink_width = (columns[-1] - columns[0] + 1) / scale
     predicted = text_width(FontLibrary(), FontFace.SERIF_BOLD, name, TEXT_SIZE)
 
@@ -213,7 +215,8 @@ def test_demo_images_are_transparent_pngs_in_the_right_colours() -> None:
     seal = Image.open(io.BytesIO(demo_seal_png("UBND phường Tích Sơn"))).convert("RGBA")
 
     for image, colour in ((signature, is_blue), (seal, is_red)):
-        opaque = [p[:3] for p in image.get_flattened_data() if p[3] > 200]
-        assert image.getpixel((0, 0))[3] == 0  # transparent corner
+        pixels: list[tuple[int, int, int, int]] = list(image.get_flattened_data())  # type: ignore[arg-type]
+        opaque = [(r, g, b) for r, g, b, a in pixels if a > 200]
+        assert pixels[0][3] == 0  # transparent corner
         assert opaque and all(colour(p) for p in opaque)
     assert demo_signature_png("Nguyễn Văn An") != demo_signature_png("Trần Thị Bình")

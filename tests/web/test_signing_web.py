@@ -42,6 +42,12 @@ def _sign(client, document_id, kind="personal", pin=SIGNING_PIN, version=None):
     return client.post(f"/documents/{document_id}/sign", data)
 
 
+def _switch(client, user) -> None:
+    assert client.post("/logout").status_code == 302
+    client._token = None  # the session, and its CSRF token, ended with the sign-out
+    assert client.login(user).status_code == 302
+
+
 def _flash(client, response) -> str:
     return client.get(response.location).get_data(as_text=True)
 
@@ -98,11 +104,9 @@ def test_the_clerk_adds_the_organisation_signature_only_after_the_personal_one(
     client.login(clerk)
     refused = _sign(client, document.id, kind="organisation")
     assert "chữ ký cá nhân của Chủ tịch hoặc Phó Chủ tịch" in _flash(client, refused)
-    client.post("/logout")
-    client.login(leader)
-    _sign(client, document.id)
-    client.post("/logout")
-    client.login(clerk)
+    _switch(client, leader)
+    assert "Đã ký" in _flash(client, _sign(client, document.id))
+    _switch(client, clerk)
     html = _flash(client, _sign(client, document.id, kind="organisation"))
     assert 'data-valid="true"' in html and 'data-field="organisation"' in html
     assert 'data-testid="sign-form"' not in html  # locked: nothing more to sign
