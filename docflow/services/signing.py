@@ -337,3 +337,31 @@ def my_certificates(session: Session, *, actor: User) -> list[Any]:
     if actor.role is Role.CLERK:
         stmt = select(Certificate).where((Certificate.holder_id == actor.id) | Certificate.holder_id.is_(None))
     return list(session.execute(stmt.order_by(Certificate.id.desc())).scalars())
+
+
+def _looks_signed(store: DocumentStore, sha256: str) -> bool:
+    # A signature's /Contents must sit literally in the file for its ByteRange gap to exist, so a signed
+    # PDF always contains the bytes "/ByteRange" outside any compressed stream.
+    tail = b""
+    with store.open(sha256) as fh:
+        while chunk := fh.read(1 << 20):
+            if b"/ByteRange" in tail + chunk:
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def keep_report_if_signed(session: Session, *, settings: Settings, store: DocumentStore,
+                          version: DocumentVersion) -> dict[str, Any] | None:
+    """Verify a newly stored version at once when it carries signatures, and keep the report with it.
+
+    A PDF docflow can store but the verifier cannot read gets no report (the panel offers to verify).
+    Flushes.
+    """
+    from docflow.errors import UnreadablePdfError
+    if not _looks_signed(store, version.sha256):
+        return None
+    try:
+        return verify_bytes(session, settings=settings, data=store.read(version.sha256), sha256=version.sha256)
+    except UnreadablePdfError:
+        return None

@@ -78,9 +78,9 @@ _DSS_SETTINGS = DSSContentSettings(placement=SigDSSPlacementPreference.TOGETHER_
 class Appearance:
     """What a visible signature shows; ``page``/``box`` override the default placement."""
 
-    post: str = ""
-    full_name: str = ""
-    mode_line: str | None = None
+    mode_line: str | None = None     # "KT. CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN"
+    post: str = ""                   # "PHÓ CHỦ TỊCH"; "CHỦ TỊCH" under a TM. line
+    full_name: str = ""              # the signer, or the organisation for ORGANISATION_TEXT
     signature_image: bytes | None = None
     seal_image: bytes | None = None
     number_symbol: str | None = None

@@ -171,10 +171,6 @@ def _shaped_line(engine: GlyphAccumulator, font_res: str, line: TextLine, width:
     )
 
 
-def _image_xobject(writer: BasePdfFileWriter, image: Image.Image) -> generic.IndirectObject:
-    return pil_image(image, writer)
-
-
 def _fit(image: Image.Image, area: Rect) -> Rect:
     ratio = min(area.width / image.width, area.height / image.height)
     w, h = image.width * ratio, image.height * ratio
@@ -206,7 +202,7 @@ class _BlockContent(BaseStamp):
         for index, (image, area) in enumerate(self._images):
             placed = _fit(image, area)
             name = "/Im%d" % index
-            self.set_resource(ResourceType.XOBJECT, pdf_name(name), _image_xobject(writer, image))
+            self.set_resource(ResourceType.XOBJECT, pdf_name(name), pil_image(image, writer))
             ops.append(b"q %g 0 0 %g %g %g cm %s Do Q" % (
                 placed.width, placed.height, placed.x0, placed.y0, name.encode("ascii")))
         engines: dict[FontFace, tuple[str, GlyphAccumulator]] = {}
@@ -368,13 +364,17 @@ def demo_seal_png(organisation: str) -> bytes:
     except OSError:
         font = ImageFont.load_default()
     text = organisation.upper()
-    # letters around the ring, clockwise from the left
-    count = max(len(text), 1)
+    # letters upright along the ring, centred on the top, each turned to follow the circle
+    step = min(300 / max(len(text), 1), 16.0)
+    first = -90 - step * (len(text) - 1) / 2
     for index, letter in enumerate(text):
-        angle = math.pi + (index + 0.5) * math.pi * 1.6 / count - math.pi * 0.3
-        x = centre + 160 * math.cos(angle)
-        y = centre + 160 * math.sin(angle)
-        draw.text((x, y), letter, fill=red, font=font, anchor="mm")
+        angle = first + index * step
+        glyph = Image.new("RGBA", (48, 48), (255, 255, 255, 0))
+        ImageDraw.Draw(glyph).text((24, 24), letter, fill=red, font=font, anchor="mm")
+        glyph = glyph.rotate(-(angle + 90), resample=Image.Resampling.BICUBIC)
+        x = centre + 155 * math.cos(math.radians(angle))
+        y = centre + 155 * math.sin(math.radians(angle))
+        image.alpha_composite(glyph, (round(x - 24), round(y - 24)))
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()

@@ -20,6 +20,7 @@ import asyncio
 import dataclasses
 import functools
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
     from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
     from pyhanko.sign.validation.status import DocumentTimestampStatus, PdfSignatureStatus
     from pyhanko_certvalidator import ValidationContext
+
+log = logging.getLogger(__name__)
 
 MSG_ENCRYPTED = N_("The PDF is password-protected; docflow cannot check its signatures.")
 MSG_TOO_SLOW = N_("Checking the PDF took longer than %(seconds)s seconds.")
@@ -264,6 +267,8 @@ def verify_pdf(data: bytes, trust: TrustSettings, *, now: datetime | None = None
     every other finding is in the result.
     """
     pdfsafety.check_readable(data)
+    if now is not None and now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
     deadline = time.monotonic() + trust.time_limit_seconds
     outcome: list[VerificationResult | BaseException] = []
 
@@ -284,9 +289,11 @@ def verify_pdf(data: bytes, trust: TrustSettings, *, now: datetime | None = None
         raise UnreadablePdfError(MSG_TOO_SLOW, seconds=_seconds(trust.time_limit_seconds)) from None
     if isinstance(result, UnreadablePdfError):
         raise result
+    if isinstance(result, Exception):
+        # pyHanko raises many kinds of errors on hostile input; the caller gets one answer.
+        log.info("unreadable PDF: %s: %s", type(result).__name__, result)
+        raise UnreadablePdfError(pdfsafety.MSG_DAMAGED) from result
     if isinstance(result, BaseException):
-        if isinstance(result, Exception):
-            raise UnreadablePdfError(pdfsafety.MSG_DAMAGED) from result
         raise result
     return dataclasses.replace(result, sha256=sha256)
 
@@ -363,6 +370,7 @@ class _EmbeddedData:
             dss = DocumentSecurityStore.read_dss(reader)
         except NoDSSFoundError:
             return cls([], [], [])
+
         def load(refs: Iterable[Any], purpose: Any) -> list[bytes]:
             return [ref.get_object().read_data(purpose) for ref in refs]
 

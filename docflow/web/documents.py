@@ -107,6 +107,8 @@ def new() -> ResponseReturnValue:
             document = doc_service.upload_document(
                 s, actor=actor, data=data, upload=UploadedFile(file.stream, file.filename),
                 store=store(), max_bytes=settings().max_upload_bytes)
+            signing_service.keep_report_if_signed(s, settings=settings(), store=store(),
+                                                  version=document.versions[-1])
     except ValidationError as exc:
         return render_template("documents/new.html", form=request.form,
                                error=gettext(exc.message, **exc.params), error_field=exc.field,
@@ -204,5 +206,6 @@ def add_version(document_id: int) -> ResponseReturnValue:
                                           max_bytes=settings().max_upload_bytes,
                                           note=form_str("note", max_length=500),
                                           expected_row_version=form_int("row_version"))
+        signing_service.keep_report_if_signed(s, settings=settings(), store=store(), version=version)
     flash(gettext("Version %(n)s has been added.", n=version.number), "success")
     return redirect(url_for("documents.detail", document_id=document_id))

@@ -26,11 +26,13 @@ TIMEOUT_MS = 15_000
 
 @pytest.fixture(scope="session")
 def live_app(database_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """A separate app and database for the browser tests, with the demo ward committed."""
+    """A separate app and database for the browser tests, with the demo ward and its signing keys committed."""
     app = make_test_app(database_factory("browser"), tmp_path_factory.mktemp("browser-data"))
     with app.app_context():
         with db.transaction() as s:
             docflow.services.demo.seed_demo(s, organisation_name=ORGANISATION)
+            docflow.services.demo.seed_demo_keys(s, settings=app.extensions["docflow.settings"],
+                                                 store=app.extensions["docflow.store"])
     yield app
     app.extensions["docflow.engine"].dispose()
 

@@ -215,3 +215,9 @@ def test_trust_roots_load_from_pem_files_and_reject_anything_else(test_pki, tmp_
         TrustSettings.from_pem_files([broken])
     with pytest.raises(ConfigurationError, match="missing.pem"):
         TrustSettings.from_pem_files([tmp_path / "missing.pem"])
+
+
+def test_the_chain_still_verifies_offline_a_month_later(chain, trust):
+    # The embedded OCSP responses are stale by then; the signatures are judged at their timestamps.
+    result = verify_pdf(chain, trust, now=datetime.now(timezone.utc) + timedelta(days=30))
+    assert result.valid, [(s.field, [p.code for p in s.problems]) for s in result.signatures]

@@ -222,3 +222,26 @@ def test_the_crl_and_ocsp_endpoints_answer_for_the_wards_certificates(client, le
     listed = crl.CertificateList.load(client.get("/pki/crl").data)
     assert certificate.serial_number in {r["user_certificate"].native for r in listed["tbs_cert_list"]["revoked_certificates"]}
     assert client.get("/pki/root.pem").data.startswith(b"-----BEGIN CERTIFICATE-----")
+
+
+def test_a_signed_pdf_registered_as_a_document_is_verified_at_once(client, leader, document, make_user, store,
+                                                                   db_session):
+    from docflow.models import VerificationReport
+    from docflow.services import signing as signing_service
+    outcome = signing_service.sign_version(db_session, settings=client.client.application.extensions["docflow.settings"],
+                                           store=store, actor=leader, document_id=document.id,
+                                           kind=signing_service.SignatureKind.PERSONAL, pin=SIGNING_PIN,
+                                           expected_version=None)
+    signed = store.read(outcome.version.sha256)
+    db_session.execute(VerificationReport.__table__.delete().where(VerificationReport.sha256 == outcome.version.sha256))
+    client.login(make_user(Role.CLERK))
+    response = client.post("/documents/new", {
+        "kind": "incoming", "doc_type": "cong_van", "summary": "Văn bản đến đã ký số", "issuing_body": "UBND quận",
+        "urgency": "normal", "confidentiality": "normal", "file": (io.BytesIO(signed), "da-ky.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    kept = db_session.execute(select(VerificationReport).where(
+        VerificationReport.sha256 == outcome.version.sha256)).scalar_one()
+    assert kept.valid is True
+    html = client.get(response.location).get_data(as_text=True)
+    assert 'data-valid="true"' in html and "Trần Văn Minh" in html
