@@ -124,3 +124,25 @@ def keys_root(out: Path) -> None:
         raise click.ClickException("no root certificate: run `docflow keys init` first")
     out.write_bytes(pems[-1])
     click.echo(f"Wrote the ward's root certificate to {out}.")
+
+
+@keys.command("token")
+@click.argument("username")
+@click.option("--pin-env", default=None, help="read the token PIN from this environment variable instead of asking")
+@with_app
+def keys_token(username: str, pin_env: str | None) -> None:
+    """Register the certificate on USERNAME's hardware token (configured in signing.tokens) for signing."""
+    from docflow import db
+    from docflow.services import keys as key_service
+    from docflow.services.users import find_user_by_username
+    from docflow.web.helpers import settings
+
+    with db.transaction() as s:
+        holder = find_user_by_username(s, username)
+        if holder is None:
+            raise click.ClickException(f"no user named {username}")
+        pin = read_pin(pin_env, confirm=False)
+        row = key_service.register_token_certificate(s, settings=settings(), actor=None, holder=holder, pin=pin)
+        del pin
+    click.echo(f"{username} signs with the token's certificate {row.serial} ({row.subject}), "
+               f"valid until {row.not_after:%Y-%m-%d}.")

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -143,6 +143,57 @@ def issue_certificate(session: Session, *, settings: Settings, actor: User | Non
     return row
 
 
+def register_token_certificate(session: Session, *, settings: Settings, actor: User | None, holder: User,
+                               pin: str, now: datetime | None = None) -> Certificate:
+    """Record the certificate on ``holder``'s hardware token (signing.tokens) as their signing certificate.
+
+    The key never leaves the token; the PIN opens it once to read the certificate and is not kept.
+    Raises PermissionDeniedError, SigningError (no token configured, or it cannot be opened), WrongPinError,
+    CertificateError (expired, revoked, wrong key usage). Flushes.
+    """
+    from docflow.signing import keys
+    now = now or utc_now()
+    _guard_admin(actor)
+    token = settings.signing.tokens.get(holder.username)
+    if token is None:
+        raise SigningError(N_("No hardware token is configured for %(user)s (signing.tokens)."), user=holder.username)
+    if not holder.is_active or holder.role not in _HOLDER_ROLES:
+        raise SigningError(N_("Only an active official can hold a personal signing certificate."))
+    with keys.open_token(token, pin) as key:
+        certificate = key.certificate
+    keys.check_certificate(certificate, now=now, revocation=_revocation(settings))
+    der = certificate.dump()
+    sha256 = hashlib.sha256(der).hexdigest()
+    existing = session.execute(select(Certificate).where(Certificate.sha256 == sha256)).scalar_one_or_none()
+    if existing is not None and existing.status is CertificateStatus.VALID and existing.holder_id == holder.id:
+        return existing
+    if existing is not None:
+        raise SigningError(N_("This certificate is already registered and cannot be registered again."))
+    for old in _current(session, holder_id=holder.id, kind=CertificateKind.PERSONAL):
+        old.status, old.revoked_at, old.revocation_reason = CertificateStatus.SUPERSEDED, now, "superseded"
+    validity = certificate["tbs_certificate"]["validity"]
+    row = Certificate(organisation_id=holder.organisation_id, holder_id=holder.id, kind=CertificateKind.PERSONAL,
+                      serial=format(certificate.serial_number, "x"), sha256=sha256,
+                      subject=certificate.subject.human_friendly, issuer=certificate.issuer.human_friendly,
+                      not_before=validity["not_before"].native, not_after=validity["not_after"].native,
+                      status=CertificateStatus.VALID, storage=KeyStorage.PKCS11, key_path=None, der=der,
+                      created_at=now, created_by_id=actor.id if actor else None)
+    session.add(row)
+    session.flush()
+    audit.record(session, action=AuditAction.CERTIFICATE_ISSUED, actor=actor, object_type="certificate",
+                 object_id=row.id, now=now,
+                 details={"serial": row.serial, "kind": "personal", "holder": holder.username, "storage": "pkcs11",
+                          "token": token.token_label, "subject": row.subject, "sha256": sha256,
+                          "not_after": row.not_after.isoformat()})
+    return row
+
+
+def _revocation(settings: Settings) -> Any:
+    if settings.signing.ca == "development" and (ca_directory(settings) / "root.pem").exists():
+        return open_ca(settings).revocation_checker()
+    return None
+
+
 def _revoke_at_ca(ca: DevelopmentCA, row: Certificate, reason: str, now: datetime) -> None:
     if row.storage is KeyStorage.PKCS12:
         ca.revoke(int(row.serial, 16), reason=reason, now=now)
@@ -237,9 +288,14 @@ def open_signing_key(settings: Settings, *, actor: User, certificate: Certificat
         raise CertificateError(N_("The signing certificate was revoked on %(date)s and cannot sign. "
                                   "Ask the administrator to issue a new one."),
                                date=(certificate.revoked_at or now).date().isoformat())
-    token = settings.signing.tokens.get(actor.username) if certificate.kind is CertificateKind.PERSONAL else None
-    holder = actor.username if certificate.kind is CertificateKind.PERSONAL else None
-    if token is not None:
+    token = settings.signing.tokens.get(actor.username) if certificate.storage is KeyStorage.PKCS11 else None
+    # A token's certificate may come from any CA, without docflow's UID; the fingerprint binds it instead.
+    holder = (actor.username if certificate.kind is CertificateKind.PERSONAL
+              and certificate.storage is KeyStorage.PKCS12 else None)
+    if certificate.storage is KeyStorage.PKCS11:
+        if token is None:
+            raise SigningError(N_("No hardware token is configured for %(user)s (signing.tokens)."),
+                               user=actor.username)
         with keys.open_token(token, pin) as key:
             _check(key, certificate, holder, now, settings)
             yield key
@@ -256,10 +312,7 @@ def _check(key: SigningKey, certificate: Certificate, holder: str | None, now: d
     from docflow.signing import keys
     if hashlib.sha256(key.certificate.dump()).hexdigest() != certificate.sha256:
         raise CertificateError(N_("The key opened does not match the certificate docflow has on record."))
-    revoked = None
-    if settings.signing.ca == "development" and (ca_directory(settings) / "root.pem").exists():
-        revoked = open_ca(settings).revocation_checker()
-    keys.check_certificate(key.certificate, now=now, holder=holder, revocation=revoked)
+    keys.check_certificate(key.certificate, now=now, holder=holder, revocation=_revocation(settings))
 
 
 def expiring(rows: list[CertificateRow], settings: Settings) -> list[CertificateRow]:

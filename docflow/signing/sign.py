@@ -18,6 +18,7 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeAlias, Union
@@ -30,7 +31,7 @@ from PIL import Image
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.misc import PdfError, PdfReadError
 from pyhanko.sign import fields as sig_fields
 from pyhanko.sign.fields import FieldMDPAction, FieldMDPSpec, MDPPerm, SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.general import SigningError as PyHankoSigningError
@@ -133,15 +134,18 @@ class SigningSession:
     def sign(self, data: bytes, request: SignRequest) -> bytes:
         """Add one signature; see :func:`sign_pdf` for what it raises."""
         _check_prerequisites(request.level, self.context)
-        try:
-            return self._sign(data, request, self._reserve(request.level))
-        except _ReservationTooSmall:
-            # a TSA answered with a token larger than its earlier one; let pyHanko measure instead
-            return self._sign(data, request, None)
+        with _damage_is_unreadable():
+            try:
+                return self._sign(data, request, self._reserve(request.level))
+            except _ReservationTooSmall:
+                # a TSA answered with a token larger than its earlier one; let pyHanko measure instead
+                return self._sign(data, request, None)
 
     def _sign(self, data: bytes, request: SignRequest, reserve: int | None) -> bytes:
         writer = open_incremental(data)
         field_name = request.field_name or _next_field_name(writer, request.kind)
+        if any(True for _ in sig_fields.enumerate_sig_fields(writer, filled_status=True, with_name=field_name)):
+            raise SigningError(N_("The signature field %(field)s is already signed."), field=field_name)
         spec, style, params = self._placement(writer, request, field_name)
         level = request.level
         meta = PdfSignatureMetadata(
@@ -207,6 +211,9 @@ class SigningSession:
         if kind in _LOCKING_KINDS:
             lock = {"field_mdp_spec": FieldMDPSpec(FieldMDPAction.ALL),
                     "doc_mdp_update_value": MDPPerm.NO_CHANGES}
+        existing = _empty_field_widget(writer, field_name)
+        if existing is not None:
+            return self._existing_field(field_name, kind, appearance, existing)
         if appearance is None:
             if kind in (SignatureKind.PERSONAL, SignatureKind.ORGANISATION):
                 raise SigningError(N_("A %(kind)s signature must be visible."), kind=kind.value)
@@ -219,6 +226,25 @@ class SigningSession:
                       "time": datetime.now(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M:%S %z")}
             return spec, style, params
         template = self._template(kind, appearance, rect.width, rect.height)
+        return spec, TemplateStampStyle(template=template), {}
+
+    def _existing_field(
+        self, field_name: str, kind: SignatureKind, appearance: Appearance | None,
+        existing: tuple[generic.DictionaryObject, Rect | None],
+    ) -> tuple[SigFieldSpec, BaseStampStyle | None, dict[str, str]]:
+        # A template's own empty field: pyHanko signs it as it is, so the appearance takes its size.
+        field_obj, rect = existing
+        if kind in _LOCKING_KINDS and "/Lock" not in field_obj:
+            # adding /Lock to an existing field is more than form filling for earlier signatures
+            raise SigningError(N_("The signature field %(field)s cannot lock the document; the "
+                                  "organisation signature needs a field of its own."), field=field_name)
+        spec = SigFieldSpec(field_name)
+        if rect is None:
+            return spec, None, {}
+        if appearance is None or kind is SignatureKind.ORGANISATION_TEXT:
+            template = AppearanceTemplate.render(self.fonts, rect.width, rect.height)
+        else:
+            template = self._template(kind, appearance, rect.width, rect.height)
         return spec, TemplateStampStyle(template=template), {}
 
     def _default_rect(
@@ -290,6 +316,15 @@ class _ReservationTooSmall(Exception):
     pass
 
 
+@contextmanager
+def _damage_is_unreadable() -> Iterator[None]:
+    # pyHanko reads objects lazily, so damage past the trailer surfaces while signing or writing
+    try:
+        yield
+    except PdfReadError as exc:
+        raise UnreadablePdfError(N_("The PDF is damaged and cannot be read.")) from exc
+
+
 class _LoadedKeySigner(SimpleSigner):
     """A SimpleSigner that parses its private key once.
 
@@ -359,8 +394,9 @@ def add_document_timestamp(data: bytes, context: SigningContext) -> bytes:
     writer = open_incremental(data)
     out = io.BytesIO()
     try:
-        PdfTimeStamper(context.timestamper).timestamp_pdf(
-            writer, MD_ALGORITHM, validation_context=context.validation_context, output=out)
+        with _damage_is_unreadable():
+            PdfTimeStamper(context.timestamper).timestamp_pdf(
+                writer, MD_ALGORITHM, validation_context=context.validation_context, output=out)
     except TimestampRequestError as exc:
         raise SigningError(N_("The timestamp authority did not answer.")) from exc
     except PyHankoSigningError as exc:
@@ -579,6 +615,15 @@ def last_personal_widget(writer: IncrementalPdfFileWriter) -> tuple[int, Rect] |
     return found
 
 
+def _empty_field_widget(writer: IncrementalPdfFileWriter,
+                        name: str) -> tuple[generic.DictionaryObject, Rect | None] | None:
+    """An existing, unsigned signature field called ``name`` and its widget's /Rect (None: invisible)."""
+    for _, _, field_ref in sig_fields.enumerate_sig_fields(writer, filled_status=False, with_name=name):
+        rects = [rect for _, widget in _widgets(field_ref) if (rect := _rect_of(widget)) is not None]
+        return field_ref.get_object(), rects[0] if rects else None
+    return None
+
+
 def _next_field_name(writer: IncrementalPdfFileWriter, kind: SignatureKind) -> str:
     if kind is SignatureKind.ORGANISATION:
         prefix = "organisation"
@@ -671,7 +716,8 @@ def fill_fields(data: bytes, values: Mapping[str, str], fonts: FontLibrary | Non
             widget["/AS"] = _FILLED_STATE
             writer.mark_update(widget_ref)
     out = io.BytesIO()
-    writer.write(out)
+    with _damage_is_unreadable():
+        writer.write(out)
     return out.getvalue()
 
 
@@ -762,7 +808,8 @@ def ensure_fields(data: bytes) -> bytes:
     writer.update_container(annots)
     writer.update_container(page)
     out = io.BytesIO()
-    writer.write(out)
+    with _damage_is_unreadable():
+        writer.write(out)
     return out.getvalue()
 
 

@@ -411,6 +411,38 @@ def _own_ocsp_only() -> type:
     return OwnOcspOnly
 
 
+def _timestamp_ok(status: PdfSignatureStatus) -> bool:
+    """No signature timestamp, or one that is intact, valid and trusted."""
+    tst = status.timestamp_validity
+    return tst is None or (tst.intact and tst.valid and tst.trusted)
+
+
+def _listed_as_revoked(cert: asn1_x509.Certificate, crls: Iterable[asn1_crl.CertificateList],
+                       ocsps: Iterable[asn1_ocsp.OCSPResponse]) -> tuple[datetime, str] | None:
+    """(date, reason) when embedded CRLs or OCSP responses list ``cert`` as revoked.
+
+    The data is not verified here: it can only make a verdict stricter, never accept a signature.
+    """
+    for crl in crls:
+        tbs = crl["tbs_cert_list"]
+        if tbs["issuer"] != cert.issuer:
+            continue
+        for entry in tbs["revoked_certificates"]:
+            if entry["user_certificate"].native == cert.serial_number:
+                reason = entry.crl_reason_value
+                return entry["revocation_date"].native, str(reason.native) if reason is not None else "-"
+    for response in ocsps:
+        if not _ocsp_about(response, cert):
+            continue
+        data = response["response_bytes"]["response"].parsed["tbs_response_data"]
+        for single in data["responses"]:
+            status = single["cert_status"]
+            if status.name == "revoked" and single["cert_id"]["serial_number"].native == cert.serial_number:
+                info = status.chosen
+                return info["revocation_time"].native, str(info["revocation_reason"].native or "-")
+    return None
+
+
 def _covers(cert: asn1_x509.Certificate, crls: Iterable[asn1_crl.CertificateList],
             ocsps: Iterable[asn1_ocsp.OCSPResponse]) -> bool:
     """Whether any of the CRLs/OCSP responses speaks about ``cert`` (by issuer name / serial)."""
@@ -431,6 +463,8 @@ class _Checker:
         self.reader = reader
         self.trust = trust
         self.embedded = embedded
+        self._now = now
+        self._offline: ValidationContext | None = None
         self.vc = self._context(now)
         self.moment: datetime = self.vc.moment
         self.key_usage = KeyUsageConstraints(key_usage=set(_SIGNING_KEY_USAGES),
@@ -481,20 +515,14 @@ class _Checker:
         from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 
         soft_fails = len(self.vc.soft_fail_exceptions)
-        status = await async_validate_pdf_signature(
-            emb, self.vc, key_usage_settings=self.key_usage)
+        status = await async_validate_pdf_signature(emb, self.vc, key_usage_settings=self.key_usage)
         revocation_checked = len(self.vc.soft_fail_exceptions) == soft_fails
-        tst = status.timestamp_validity
-        tst_ok = tst is not None and tst.intact and tst.valid and tst.trusted
-        tst_time = tst.timestamp if tst is not None else None
         trust_status = status
-        if tst_ok and tst_time is not None and not status.trusted and (
-                status.revoked or self.moment > status.signing_cert.not_valid_after):
-            # The certificate expired or was revoked after a trusted timestamp: judge it at that time.
-            vc = self._context(tst_time, retroactive=True)
-            self._extra_contexts.append(vc)
-            trust_status = await async_validate_pdf_signature(
-                emb, vc, key_usage_settings=self.key_usage, skip_diff=True)
+        if status.intact and status.valid and not (status.trusted and _timestamp_ok(status)):
+            trust_status, revocation_checked = await self._second_opinion(emb, status, revocation_checked)
+        tst = trust_status.timestamp_validity
+        tst_ok = _timestamp_ok(trust_status) and tst is not None
+        tst_time = tst.timestamp if tst is not None else None
 
         cert = status.signing_cert
         reference_time = tst_time if tst_ok and tst_time is not None else self.moment
@@ -509,7 +537,7 @@ class _Checker:
         if status.docmdp_ok is False or level == "other":
             problems.append(Problem.of("disallowed_modification", level=level))
 
-        revoked, source = self._revocation(trust_status, cert, revocation_checked)
+        revoked, source = self._revocation(trust_status, cert, revocation_checked, reference_time)
         if revoked is None and not problems:
             problems.append(Problem.of("revocation_unknown"))
         pades: str | None = None
@@ -525,18 +553,65 @@ class _Checker:
                        timestamp_time=tst_time, level=level, pades=pades, is_timestamp=False,
                        problems=problems)
 
+    async def _second_opinion(self, emb: EmbeddedPdfSignature, status: PdfSignatureStatus,
+                              revocation_checked: bool) -> tuple[PdfSignatureStatus, bool]:
+        """Re-judge the trust of an intact signature that the first validation did not accept.
+
+        Two things make the first validation, at the current time with the embedded revocation data,
+        too strict: (1) revocation data embedded at signing time is stale weeks later, and
+        pyhanko-certvalidator treats stale data as a failed check (worse than having none); (2) a
+        certificate that expired or was revoked *after* a trusted timestamp is still fine. So: without
+        a revocation finding, check again offline without the embedded revocation data (revocation then
+        becomes unknown, unless the embedded data lists the certificate as revoked); and with a trusted
+        timestamp, judge the certificate at the timestamp time, against the embedded revocation data.
+        Returns the status to take trust from and whether revocation was actually checked.
+        """
+        from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
+
+        best, checked = status, revocation_checked
+        if status.revocation_details is None:
+            offline = self._offline_context()
+            alternative = await async_validate_pdf_signature(
+                emb, offline, ts_validation_context=offline, key_usage_settings=self.key_usage, skip_diff=True)
+            if alternative.trusted or (_timestamp_ok(alternative) and not _timestamp_ok(status)):
+                best, checked = alternative, False
+        tst = best.timestamp_validity
+        if tst is not None and _timestamp_ok(best) and (not best.trusted or not checked):
+            at_timestamp = self._context(tst.timestamp, retroactive=True)
+            self._extra_contexts.append(at_timestamp)
+            judged = await async_validate_pdf_signature(
+                emb, at_timestamp, ts_validation_context=self._offline_context(),
+                key_usage_settings=self.key_usage, skip_diff=True)
+            if judged.trusted or not best.trusted:
+                best, checked = judged, _covers(emb.signer_cert, self.embedded.crls, self.embedded.ocsps)
+        return best, checked
+
+    def _offline_context(self) -> ValidationContext:
+        if self._offline is None:
+            from pyhanko_certvalidator import ValidationContext
+            from pyhanko_certvalidator.registry import SimpleTrustManager
+
+            self._offline = ValidationContext(
+                trust_manager=SimpleTrustManager.build(trust_roots=list(self.trust.roots)),
+                other_certs=self.embedded.certs, moment=self._now)
+            self._extra_contexts.append(self._offline)
+        return self._offline
+
     async def _check_timestamp(self, emb: EmbeddedPdfSignature, defect: str | None) -> SignatureReport:
         from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_timestamp
 
         status = await async_validate_pdf_timestamp(emb, self.vc)
+        trust_status, checked = status, True
+        if status.intact and status.valid and not status.trusted and status.revocation_details is None:
+            trust_status, checked = await async_validate_pdf_timestamp(emb, self._offline_context()), False
         cert = status.signing_cert
         problems = _integrity_problems(status.intact and status.valid, defect, status.coverage)
-        problems += self._trust_problems(status, cert, status.timestamp, True)
+        problems += self._trust_problems(trust_status, cert, status.timestamp, True)
         level = _modification_level(status)
         if level == "other":
             problems.append(Problem.of("disallowed_modification", level=level))
-        revoked, source = self._revocation(status, cert, True)
-        return _report(emb, status, intact=status.intact and status.valid, trusted=status.trusted,
+        revoked, source = self._revocation(trust_status, cert, checked, status.timestamp)
+        return _report(emb, status, intact=status.intact and status.valid, trusted=trust_status.trusted,
                        revoked=revoked, source=source, key_usage_ok=True, signing_time=status.timestamp,
                        timestamp_time=status.timestamp, level=level, pades=None, is_timestamp=True,
                        problems=problems)
@@ -552,9 +627,13 @@ class _Checker:
         elif at < cert.not_valid_before:
             problems.append(Problem.of("not_yet_valid", not_before=_iso(cert.not_valid_before)))
         details = status.revocation_details
+        listed = _listed_as_revoked(cert, self.embedded.crls, self.embedded.ocsps)
         if details is not None:
             problems.append(Problem.of("revoked", date=_iso(details.revocation_date),
                                        reason=str(details.revocation_reason.native)))
+        elif listed is not None and listed[0] <= at:
+            # Embedded data the chosen validation did not use (stale) still lists the certificate.
+            problems.append(Problem.of("revoked", date=_iso(listed[0]), reason=listed[1]))
         if not ku_ok:
             usage = cert.key_usage_value.native if cert.key_usage_value is not None else []
             problems.append(Problem.of("key_usage", usage=", ".join(sorted(usage)) or "-"))
@@ -563,14 +642,15 @@ class _Checker:
         return problems
 
     def _revocation(self, status: PdfSignatureStatus | DocumentTimestampStatus,
-                    cert: asn1_x509.Certificate, checked: bool) -> tuple[bool | None, str]:
+                    cert: asn1_x509.Certificate, checked: bool, at: datetime) -> tuple[bool | None, str]:
         embedded = _covers(cert, self.embedded.crls, self.embedded.ocsps)
         fetched = False
         if not embedded and self.trust.allow_fetching:
             manager = self.vc.revinfo_manager
             fetched = _covers(cert, manager.crls, manager.ocsps)
         source = "embedded" if embedded else "fetched" if fetched else "none"
-        if status.revoked:
+        listed = _listed_as_revoked(cert, self.embedded.crls, self.embedded.ocsps)
+        if status.revoked or (listed is not None and listed[0] <= at):
             return True, source
         if source == "none" or not checked or status.validation_path is None:
             return None, source

@@ -31,7 +31,7 @@ from docflow.signing.sign import (
     sign_pdf,
 )
 from docflow.signing.stamp import FontFace, FontLibrary, personal_image_rect, Rect, demo_seal_png
-from tests.testpki import ORGANISATION, LivePKI, PdfSig, pdf_with_fields, tiny_pdf
+from tests.testpki import ORGANISATION, SIGNATURE_FIELD, LivePKI, PdfSig, pdf_with_fields, tiny_pdf
 from tests.signing.test_stamp import blue_signature_png, red_seal_png
 
 NUMBER = "Số: 07/UBND-VP"
@@ -312,6 +312,32 @@ def test_initials_are_small_or_invisible(test_pki: LivePKI) -> None:
     assert (rect.width, rect.height) == (60, 20)
     x0, y0, x1, y1 = (float(v) for v in field_dict(invisible, "initial_1").get("/Rect", [0, 0, 0, 0]))
     assert x1 - x0 == 0 and y1 - y0 == 0
+
+
+def test_a_signed_field_cannot_be_signed_again(test_pki: LivePKI) -> None:
+    request = SignRequest(SignatureKind.INITIAL, PadesLevel.B_B, field_name="review")
+    once = sign_pdf(tiny_pdf(), test_pki.simple_signer("chutich"), request, context(test_pki))
+
+    with pytest.raises(SigningError) as excinfo:
+        sign_pdf(once, test_pki.simple_signer("chutich"), request, context(test_pki))
+    assert excinfo.value.params == {"field": "review"}
+
+
+def test_a_template_s_empty_signature_field_is_used_when_named(test_pki: LivePKI) -> None:
+    data = sign_pdf(pdf_with_fields(), test_pki.simple_signer("chutich"),
+                    SignRequest(SignatureKind.INITIAL, PadesLevel.B_B, field_name=SIGNATURE_FIELD),
+                    context(test_pki))
+
+    assert statuses(data, test_pki)[SIGNATURE_FIELD].intact
+    assert widget_rect(data, SIGNATURE_FIELD) == Rect(330, 120, 540, 220)
+
+
+def test_a_template_s_empty_field_cannot_carry_the_organisation_lock(test_pki: LivePKI) -> None:
+    with pytest.raises(SigningError) as excinfo:
+        sign_pdf(pdf_with_fields(), test_pki.simple_signer("organisation"),
+                 SignRequest(SignatureKind.ORGANISATION_TEXT, PadesLevel.B_B,
+                             Appearance(number_symbol=NUMBER), field_name=SIGNATURE_FIELD), context(test_pki))
+    assert excinfo.value.params == {"field": SIGNATURE_FIELD}
 
 
 def test_an_explicit_box_and_field_name_are_used(test_pki: LivePKI) -> None:

@@ -221,3 +221,21 @@ def test_the_chain_still_verifies_offline_a_month_later(chain, trust):
     # The embedded OCSP responses are stale by then; the signatures are judged at their timestamps.
     result = verify_pdf(chain, trust, now=datetime.now(timezone.utc) + timedelta(days=30))
     assert result.valid, [(s.field, [p.code for p in s.problems]) for s in result.signatures]
+    initial, personal, organisation, _ = result.signatures
+    assert (organisation.revoked, organisation.revocation_source) == (False, "embedded")
+    assert [p.code for p in initial.problems] == ["revocation_unknown"]
+
+
+def test_a_stale_embedded_crl_that_lists_the_signer_still_counts(test_pki):
+    from asn1crypto.crl import CertificateList
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    out = BytesIO(attacks.sign(tiny_pdf(), test_pki.simple_signer("revoked")))
+    DocumentSecurityStore.add_dss(out, None, certs=list(test_pki.chain("revoked")),
+                                  crls=[CertificateList.load(test_pki.crl_der("issuing"))], force_write=True)
+    result = verify_pdf(out.getvalue(), TrustSettings(roots=(test_pki.root,)),
+                        now=datetime.now(timezone.utc) + timedelta(days=30))
+    [report] = result.signatures
+    assert report.revoked is True
+    assert "revoked" in {p.code for p in report.problems}
+    assert not result.valid
