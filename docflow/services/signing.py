@@ -247,6 +247,7 @@ def verify_bytes(session: Session, *, settings: Settings, data: bytes, sha256: s
     now = now or utc_now()
     result = verify_pdf(data, trust_settings(settings), now=now)
     report: dict[str, Any] = report_dict(result)
+    _map_signers(session, report)
     session.add(VerificationReport(sha256=sha256, trust_key=key, valid=bool(report["valid"]),
                                    report_json=json.dumps(report, ensure_ascii=False), verified_at=now))
     session.flush()
@@ -254,10 +255,32 @@ def verify_bytes(session: Session, *, settings: Settings, data: bytes, sha256: s
     return report
 
 
+def _map_signers(session: Session, report: dict[str, Any]) -> None:
+    """Name the docflow user (or the ward) behind each signature whose certificate docflow knows."""
+    from docflow.models import Certificate
+    digests = [s["certificate_sha256"] for s in report["signatures"] if s.get("certificate_sha256")]
+    known = {c.sha256: c for c in session.execute(select(Certificate).where(Certificate.sha256.in_(digests))).scalars()}
+    for sig in report["signatures"]:
+        cert = known.get(sig.get("certificate_sha256", ""))
+        if cert is None:
+            sig["docflow_user"] = None
+        elif cert.holder is not None:
+            sig["docflow_user"] = {"username": cert.holder.username, "full_name": cert.holder.full_name,
+                                   "post": cert.holder.post, "certificate": cert.kind.value}
+        else:
+            sig["docflow_user"] = {"username": None, "full_name": cert.subject, "post": "",
+                                   "certificate": cert.kind.value}
+
+
 def report_dict(result: VerificationResult) -> dict[str, Any]:
     """The kept form of a result: the command-line JSON plus msgids and params for translation."""
     out: dict[str, Any] = result.to_json(lang="en")
     out["sha256"] = result.sha256
+    for kept, sig in zip(out["signatures"], result.signatures, strict=True):
+        kept.update(signer_common_name=sig.signer_common_name, certificate_sha256=sig.certificate_sha256,
+                    serial=sig.serial, issuer=sig.issuer, key_usage_ok=sig.key_usage_ok,
+                    digest_algorithm=sig.digest_algorithm, signature_algorithm=sig.signature_algorithm,
+                    revocation_source=sig.revocation_source, is_timestamp=sig.is_timestamp)
     out["msgids"] = {
         "errors": [{"code": p.code, "message": p.message, "params": dict(p.params)} for p in result.errors],
         "signatures": [[{"code": p.code, "message": p.message, "params": dict(p.params)} for p in s.problems]

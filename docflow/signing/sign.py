@@ -409,7 +409,7 @@ def open_incremental(data: bytes) -> IncrementalPdfFileWriter:
 
     Raises UnreadablePdfError if it is not a PDF, is damaged, or is encrypted.
     """
-    if not data.lstrip()[:5] == b"%PDF-":
+    if b"%PDF-" not in data[:1024]:
         raise UnreadablePdfError(N_("The file is not a PDF."))
     try:
         writer = _Writer(io.BytesIO(data), strict=False)

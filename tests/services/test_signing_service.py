@@ -104,6 +104,7 @@ def test_a_leader_signs_a_new_version_and_the_audit_names_it_without_the_pin(
     assert report["valid"] is True
     assert [s["field"] for s in report["signatures"]] == ["personal_1"]
     assert "Lê Thị Thu Hà" in report["signatures"][0]["signer"]
+    assert report["signatures"][0]["docflow_user"]["username"] == leader.username
 
 
 def test_a_wrong_pin_is_a_message_and_changes_nothing(db_session, signing_settings, store, leader, new_document):

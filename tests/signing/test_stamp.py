@@ -220,3 +220,21 @@ def test_demo_images_are_transparent_pngs_in_the_right_colours() -> None:
         assert pixels[0][3] == 0  # transparent corner
         assert opaque and all(colour(p) for p in opaque)
     assert demo_signature_png("Nguyễn Văn An") != demo_signature_png("Trần Thị Bình")
+
+
+@needs_poppler
+def test_a_template_s_signature_field_gets_the_personal_block_at_its_own_size(test_pki: LivePKI,
+                                                                            tmp_path: Path) -> None:
+    from tests.testpki import SIGNATURE_FIELD, pdf_with_fields
+
+    data = sign_pdf(pdf_with_fields(), test_pki.simple_signer("chutich"),
+                    SignRequest(SignatureKind.PERSONAL, PadesLevel.B_B,
+                                Appearance(mode_line="TM. ỦY BAN NHÂN DÂN", post="CHỦ TỊCH",
+                                           full_name="Nguyễn Văn An", signature_image=blue_signature_png()),
+                                field_name=SIGNATURE_FIELD),
+                    SigningContext())
+    field = Rect(330, 120, 540, 220)
+    page = render(data, tmp_path)
+
+    assert count(crop(page, personal_image_rect(field), 842), is_blue) > 30
+    assert "TM. ỦY BAN NHÂN DÂN" in unicodedata.normalize("NFC", text_of(data, tmp_path))
