@@ -30,7 +30,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "level": "PAdES level", "yes": "yes", "no": "no", "unknown": "unknown", "none": "none",
         "whole_file": "the whole file", "whole_revision": "its whole revision", "partial": "only part",
         "form_filling": "form filling", "annotations": "annotations", "other": "other changes",
-        "problem": "Problem", "warning": "Warning",
+        "problem": "Problem", "note": "Note",
         "valid": "VALID: every signature is intact and trusted, and nothing changed beyond what each allows.",
         "invalid": "NOT VALID", "unsigned": "NOT VALID: the document is not signed.",
         "unreadable": "Unreadable PDF",
@@ -43,7 +43,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "unknown": "không rõ", "none": "không có", "whole_file": "toàn bộ tệp",
         "whole_revision": "toàn bộ phiên bản của nó", "partial": "chỉ một phần",
         "form_filling": "điền biểu mẫu", "annotations": "chú thích", "other": "thay đổi khác",
-        "problem": "Lỗi", "warning": "Cảnh báo",
+        "problem": "Lỗi", "note": "Lưu ý",
         "valid": "HỢP LỆ: mọi chữ ký còn toàn vẹn, tin cậy và không có thay đổi vượt quá mức cho phép.",
         "invalid": "KHÔNG HỢP LỆ", "unsigned": "KHÔNG HỢP LỆ: tài liệu chưa được ký.",
         "unreadable": "Không đọc được tệp PDF",
@@ -116,8 +116,7 @@ def _human(result: VerificationResult, labels: dict[str, str], lang: str) -> str
     for number, report in enumerate(result.signatures, start=1):
         lines += _human_signature(number, report, labels, lang)
     for problem in result.errors:
-        kind = labels["warning"] if problem.is_warning else labels["problem"]
-        lines.append(f"{kind}: {problem.text(lang)}")
+        lines.append(f"{labels['problem']}: {problem.text(lang)}")
     if result.valid:
         lines.append(labels["valid"])
     elif not any(not s.is_timestamp for s in result.signatures):
@@ -128,6 +127,8 @@ def _human(result: VerificationResult, labels: dict[str, str], lang: str) -> str
 
 
 def _human_signature(number: int, report: SignatureReport, labels: dict[str, str], lang: str) -> list[str]:
+    from docflow.signing.verify import Problem
+
     def yes_no(value: bool | None) -> str:
         return labels["unknown"] if value is None else labels["yes" if value else "no"]
 
@@ -144,8 +145,9 @@ def _human_signature(number: int, report: SignatureReport, labels: dict[str, str
              f"{labels['changes']}: {labels[report.modification_level]}"
              + (f"   {labels['level']}: {report.pades_level}" if report.pades_level else "")]
     for problem in report.problems:
-        kind = labels["warning"] if problem.is_warning else labels["problem"]
-        lines.append(f"  {kind}: {problem.text(lang)}")
+        lines.append(f"  {labels['problem']}: {problem.text(lang)}")
+    if report.revoked is None and report.trusted:
+        lines.append(f"  {labels['note']}: {Problem.of('revocation_unknown').text(lang)}")
     return lines
 
 

@@ -7,6 +7,7 @@ The database keeps each certificate, its holder and where its key lives, never t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
@@ -75,13 +76,25 @@ def init_ca(settings: Settings, *, organisation: str, base_url: str = "http://12
 
 
 def open_ca(settings: Settings) -> DevelopmentCA:
-    """The existing development CA. Raises ConfigurationError when `docflow keys init` has not run."""
-    from docflow.signing.pki import DevelopmentCA
+    """The existing development CA. Raises ConfigurationError when `docflow keys init` has not run.
+
+    Opened once per process: decrypting its four keys costs about 0.35 s, and every signature needs the
+    CA (timestamps, revocation data). Its index of issued and revoked certificates is read from disk on
+    each use, so revocations by another process are seen at once.
+    """
     _require_development(settings)
     directory = ca_directory(settings)
     if not (directory / "root.pem").exists():
         raise ConfigurationError("the ward's CA does not exist yet: run `docflow keys init`")
-    return DevelopmentCA.open(directory, ca_passphrase(settings))
+    # The root's mtime is part of the key: a CA made again in the same place is a different CA.
+    return _open_ca(str(directory.resolve()), (directory / "root.pem").stat().st_mtime_ns,
+                    ca_passphrase(settings))
+
+
+@functools.lru_cache(maxsize=4)
+def _open_ca(directory: str, root_mtime: int, passphrase: bytes) -> DevelopmentCA:
+    from docflow.signing.pki import DevelopmentCA
+    return DevelopmentCA.open(Path(directory), passphrase)
 
 
 def root_certificates_pem(settings: Settings) -> list[bytes]:

@@ -67,6 +67,8 @@ MESSAGES: Mapping[str, str] = MappingProxyType({
                   "the signature was made before that."),
     "not_yet_valid": N_("The signer's certificate is valid only from %(not_before)s."),
     "revoked": N_("The signer's certificate was revoked on %(date)s (%(reason)s)."),
+    # Not a problem (it never makes a signature invalid, so it is not in ``problems``): the message
+    # for rendering a report whose ``revoked`` is None.
     "revocation_unknown": N_("The revocation status of the signer's certificate could not be checked."),
     "key_usage": N_("The signer's certificate is not meant for signing (key usage: %(usage)s)."),
     "weak_digest": N_("The signature uses a weak algorithm: %(algorithm)s."),
@@ -76,8 +78,6 @@ MESSAGES: Mapping[str, str] = MappingProxyType({
                                   "signature allows (%(level)s)."),
 })
 
-# Problems that are reported but do not make a signature invalid.
-WARNING_CODES = frozenset({"revocation_unknown"})
 
 message_vi: Mapping[str, str] = MappingProxyType({
     MESSAGES["unsigned"]: "Tài liệu không có chữ ký số nào.",
@@ -133,10 +133,6 @@ class Problem:
         """The problem ``code`` with its standard message. Raises KeyError for an unknown code."""
         return cls(code, MESSAGES[code], MappingProxyType({k: str(v) for k, v in params.items()}))
 
-    @property
-    def is_warning(self) -> bool:
-        return self.code in WARNING_CODES
-
     def text(self, lang: str = "en") -> str:
         return translate(self.message, self.params, lang)
 
@@ -172,7 +168,7 @@ class SignatureReport:
 
     @property
     def ok(self) -> bool:
-        return self.intact and self.trusted and not any(not p.is_warning for p in self.problems)
+        return self.intact and self.trusted and not self.problems
 
     def to_json(self, lang: str = "en") -> dict[str, Any]:
         return {
@@ -342,7 +338,7 @@ async def _verify(data: bytes, trust: TrustSettings, now: datetime | None,
 
     if not any(not r.is_timestamp for r in reports):
         errors.append(Problem.of("unsigned"))
-    valid = not any(not e.is_warning for e in errors) and all(r.ok for r in reports)
+    valid = not errors and all(r.ok for r in reports)
     return VerificationResult(valid=valid, signatures=tuple(reports), errors=tuple(errors), sha256="")
 
 
@@ -538,8 +534,6 @@ class _Checker:
             problems.append(Problem.of("disallowed_modification", level=level))
 
         revoked, source = self._revocation(trust_status, cert, revocation_checked, reference_time)
-        if revoked is None and not problems:
-            problems.append(Problem.of("revocation_unknown"))
         pades: str | None = None
         if subfilter in _PADES_SUBFILTERS:
             pades = PadesLevel.B_B.value

@@ -53,6 +53,7 @@ def test_a_valid_document_exits_0_with_a_readable_report(run, files, test_pki):
     result = run(files["signed"], "--trust-root", test_pki.root_pem_path)
     assert result.exit_code == 0, result.output
     assert "Nguyễn Văn An" in result.output
+    assert "revocation status of the signer's certificate could not be checked" in result.output
     assert result.output.strip().splitlines()[-1].startswith("VALID")
 
 
