@@ -13,9 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow.config import Settings
-from docflow.errors import N_, ConflictError, InvalidTransitionError, PermissionDeniedError, ValidationError
+from docflow.errors import (
+    N_,
+    ConflictError,
+    InvalidTransitionError,
+    PermissionDeniedError,
+    SigningError,
+    ValidationError,
+)
 from docflow.models import (
     Document,
+    DocumentKind,
     DocumentStatus,
     DocumentVersion,
     Role,
@@ -149,6 +157,7 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
         _require_valid_personal_signature(session, settings=settings, document=document, version=current,
                                           signatures=signatures, data=data)
     certificate = keys.certificate_for(session, actor=actor, kind=certificate_kind(kind))
+    data = _prepare_fields(data, document=document, kind=kind, signatures=signatures, settings=settings, now=now)
     level = level_for(settings, kind)
     appearance = appearance_for(actor, kind, store=store, document=document)
     field_name = _field_name(kind, signatures)
@@ -176,6 +185,36 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
                           "kind": kind.value, "field": field_name, "level": level.value,
                           "certificate_serial": certificate.serial, "certificate_sha256": certificate.sha256})
     return SignOutcome(signature=signature, version=version)
+
+
+def _prepare_fields(data: bytes, *, document: Document, kind: SignatureKind, signatures: list[Signature],
+                    settings: Settings, now: datetime) -> bytes:
+    """Decree 30's number and date fields: added before the first signature of a document docflow drafts,
+    filled in (form filling, which the personal signature allows) just before the organisation's seal."""
+    from docflow.signing.base import DATE_FIELD, NUMBER_FIELD
+    from docflow.signing.sign import ensure_fields, fill_fields
+    if kind is SignatureKind.PERSONAL and not signatures and document.kind is not DocumentKind.INCOMING \
+            and b"/ByteRange" not in data:
+        return ensure_fields(data)
+    if kind is SignatureKind.ORGANISATION and document.number_symbol:
+        from zoneinfo import ZoneInfo
+        day = document.document_date or now.astimezone(ZoneInfo(settings.app.timezone)).date()
+        place = _place_name(document.organisation.name)
+        try:
+            return fill_fields(data, {NUMBER_FIELD: f"Số: {document.number_symbol}",
+                                      DATE_FIELD: f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"})
+        except SigningError:
+            return data  # a PDF without the fields (signed elsewhere first): nothing to fill
+    return data
+
+
+def _place_name(organisation: str) -> str:
+    """"UBND phường Tích Sơn" → "Tích Sơn": the place written before the issue date."""
+    words = organisation.split()
+    for marker in ("phường", "xã", "thị trấn", "quận", "huyện"):
+        if marker in organisation:
+            return organisation.split(marker, 1)[1].strip() or organisation
+    return " ".join(words[-2:]) if len(words) > 2 else organisation
 
 
 def _signatures(session: Session, document: Document) -> list[Signature]:

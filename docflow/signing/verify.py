@@ -243,6 +243,7 @@ class TrustSettings:
 
 
 def _load_certificates(raw: bytes, label: str) -> list[asn1_x509.Certificate]:
+    """Parse one PEM (possibly several certificates) or DER blob. Raises ConfigurationError."""
     try:
         ders = [der for _, _, der in pem.unarmor(raw, multiple=True)] if pem.detect(raw) else [raw]
         certs = [asn1_x509.Certificate.load(der) for der in ders]
@@ -304,6 +305,10 @@ def _seconds(value: float) -> str:
 
 async def _verify(data: bytes, trust: TrustSettings, now: datetime | None,
                   deadline: float) -> VerificationResult:
+    """Parse once and check every signature (runs in the worker thread).
+
+    Raises UnreadablePdfError, or _TimeLimitReached between signatures once ``deadline`` has passed.
+    """
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -343,6 +348,7 @@ async def _verify(data: bytes, trust: TrustSettings, now: datetime | None,
 
 
 def _signature_fields(reader: PdfFileReader) -> list[tuple[str, Any]]:
+    """Every filled signature field (any SubFilter: pyHanko's own listing silently drops unknown ones)."""
     from pyhanko.sign.fields import enumerate_sig_fields
 
     return [(name, sig_field) for name, _, sig_field in enumerate_sig_fields(reader, filled_status=True)]
@@ -488,6 +494,10 @@ class _Checker:
             await vc.aclose()
 
     async def check(self, name: str, sig_field: Any) -> SignatureReport:
+        """Check one filled signature field; an unreadable signature becomes a malformed report.
+
+        Raises RecursionError (the caller turns it into UnreadablePdfError).
+        """
         from pyhanko.pdf_utils.misc import PdfError
         from pyhanko.sign.validation.errors import SignatureValidationError
         from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -508,6 +518,7 @@ class _Checker:
 
     async def _check_signature(self, emb: EmbeddedPdfSignature, defect: str | None,
                                subfilter: str) -> SignatureReport:
+        """Validate one /Sig signature and turn the outcome into a report. Raises pyHanko's errors."""
         from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 
         soft_fails = len(self.vc.soft_fail_exceptions)
@@ -592,6 +603,7 @@ class _Checker:
         return self._offline
 
     async def _check_timestamp(self, emb: EmbeddedPdfSignature, defect: str | None) -> SignatureReport:
+        """Validate one document timestamp (listed like a signature). Raises pyHanko's errors."""
         from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_timestamp
 
         status = await async_validate_pdf_timestamp(emb, self.vc)
@@ -673,6 +685,7 @@ def _replace(report: SignatureReport, **changes: Any) -> SignatureReport:
 
 
 def _integrity_problems(intact: bool, defect: str | None, coverage: Any) -> list[Problem]:
+    """not_intact, byte_range_invalid or partial_coverage, as they apply. Raises nothing."""
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
     problems: list[Problem] = []
@@ -686,11 +699,13 @@ def _integrity_problems(intact: bool, defect: str | None, coverage: Any) -> list
 
 
 def _key_usage_ok(cert: asn1_x509.Certificate) -> bool:
+    """The certificate has a key usage extension with digitalSignature or nonRepudiation."""
     usage = cert.key_usage_value
     return usage is not None and bool(set(usage.native) & _SIGNING_KEY_USAGES)
 
 
 def _weak_algorithms(status: PdfSignatureStatus | DocumentTimestampStatus) -> list[str]:
+    """MD5/SHA-1 in the signature's digest or mechanism, or in the signature of a chain certificate."""
     weak = []
     if status.md_algorithm.lower() in _WEAK_DIGESTS:
         weak.append(status.md_algorithm)
@@ -710,6 +725,7 @@ def _weak_algorithms(status: PdfSignatureStatus | DocumentTimestampStatus) -> li
 
 
 def _modification_level(status: PdfSignatureStatus | DocumentTimestampStatus) -> str:
+    """pyHanko's ModificationLevel as our word; DSS/timestamp-only (LTA) updates count as none."""
     from pyhanko.sign.diff_analysis import ModificationLevel
 
     level = status.modification_level
@@ -723,6 +739,7 @@ def _modification_level(status: PdfSignatureStatus | DocumentTimestampStatus) ->
 
 
 def _coverage(status: PdfSignatureStatus | DocumentTimestampStatus) -> str:
+    """pyHanko's SignatureCoverageLevel as our word."""
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
     if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
@@ -750,6 +767,7 @@ def _report(emb: EmbeddedPdfSignature, status: PdfSignatureStatus | DocumentTime
 
 
 def _malformed(name: str) -> SignatureReport:
+    """The report of a signature whose dictionary or CMS data cannot be read."""
     return SignatureReport(
         field=name, signer="", signer_common_name="", certificate_sha256="", serial="", issuer="",
         signing_time=None, timestamp_time=None, intact=False, trusted=False, revoked=None,

@@ -51,8 +51,10 @@ def live_server(live_app: Flask) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    # Module scope, not session: Playwright's sync API keeps an asyncio loop running in the main thread
+    # while it is started, and pyHanko's own asyncio.run() in later (non-browser) tests would then fail.
     p = sync_playwright().start()
     try:
         yield p
@@ -60,7 +62,7 @@ def playwright() -> Iterator[Playwright]:
         p.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     try:

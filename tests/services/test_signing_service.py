@@ -213,3 +213,24 @@ def test_a_signature_image_is_kept_and_audited(db_session, store, make_user):
     sha256 = signing_service.set_signature_image(db_session, actor=user, data=_png(), store=store)
     assert user.signature_image_sha256 == sha256 and store.read(sha256) == _png()
     assert _events(db_session, "user.signature_image_changed")[-1].details["sha256"] == sha256
+
+
+def test_an_outgoing_draft_gets_number_and_date_fields_filled_before_the_seal(
+        db_session, signing_settings, store, leader, clerk, make_document, make_department):
+    from pypdf import PdfReader
+
+    from docflow.models import DocumentKind
+    department = make_department()
+    document = make_document(leader, department=department, kind=DocumentKind.OUTGOING, doc_type="quyet_dinh",
+                             number_symbol="15/QĐ-UBND")
+    personal = _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL)
+    fields = PdfReader(io.BytesIO(store.read(personal.version.sha256))).get_fields() or {}
+    assert {"so_ky_hieu", "ngay_ban_hanh"} <= set(fields) and not fields["so_ky_hieu"].get("/V")
+    sealed = _sign(db_session, signing_settings, store, clerk, document.id, SignatureKind.ORGANISATION)
+    fields = PdfReader(io.BytesIO(store.read(sealed.version.sha256))).get_fields() or {}
+    assert fields["so_ky_hieu"]["/V"] == "Số: 15/QĐ-UBND"
+    assert fields["ngay_ban_hanh"]["/V"].startswith("Thử Nghiệm, ngày ")
+    report = signing_service.verify_version(db_session, settings=signing_settings, store=store, actor=clerk,
+                                            document_id=document.id, version_number=None)
+    assert report["valid"] is True, report
+    assert [s["modification_level"] for s in report["signatures"]] == ["form_filling", "none"]

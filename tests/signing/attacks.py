@@ -227,8 +227,9 @@ def _with_fresh_xref(body: bytes) -> bytes:
 # --- shadow attacks ----------------------------------------------------------------------------
 
 def shadow_original() -> bytes:
-    """A one-page PDF that already holds a white overlay form XObject (drawn over the text) and an
-    unreferenced 'shadow' page tree with other content: the material hide / hide-and-replace use."""
+    """A one-page PDF that already holds a white overlay form XObject (drawn over the text), an opaque
+    Square annotation over the first line and an unreferenced 'shadow' page tree with other content:
+    the material hide / hide-and-replace use."""
     from tests.testpki import _assemble_pdf, _stream
 
     text = (b"BT /F1 16 Tf 72 770 Td (Noi dung that) Tj ET\n"
@@ -237,7 +238,7 @@ def shadow_original() -> bytes:
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >>"
-        b" /XObject << /Cover 6 0 R >> >> /Contents 4 0 R >>",
+        b" /XObject << /Cover 6 0 R >> >> /Contents 4 0 R /Annots [10 0 R] >>",
         _stream(text + b"q /Cover Do Q\n"),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Length %d >>\nstream\n" % len(b"1 1 1 rg 0 0 595 650 re f\n")
@@ -246,6 +247,9 @@ def shadow_original() -> bytes:
         b"<< /Type /Page /Parent 7 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >>"
         b" /Contents 9 0 R >>",
         _stream(b"BT /F1 16 Tf 72 770 Td (Tai lieu bong: noi dung khac) Tj ET\n"),
+        b"<< /Type /Annot /Subtype /Square /Rect [60 760 540 790] /F 4 /P 3 0 R /AP << /N 11 0 R >> >>",
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 480 30] /Length 24 >>\nstream\n"
+        b"1 1 1 rg 0 0 480 30 re f\n\nendstream",
     ])
 
 
@@ -260,6 +264,16 @@ def shadow_hide_reveal(signed: bytes) -> bytes:
     resources = page["/Resources"]
     resources["/XObject"] = generic.DictionaryObject({pdf_name("/Cover"): empty})
     writer.update_container(page)
+    return _finish(writer)
+
+
+def shadow_hide_by_flag(signed: bytes) -> bytes:
+    """Hide: set the Hidden flag on the annotation that covered the first line."""
+    writer = _update(signed)
+    annot = generic.IndirectObject(10, 0, writer).get_object()
+    assert isinstance(annot, generic.DictionaryObject)
+    annot["/F"] = generic.NumberObject(2)
+    writer.update_container(annot)
     return _finish(writer)
 
 

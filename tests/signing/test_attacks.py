@@ -84,6 +84,7 @@ CASES: dict[str, Case] = {
     "swa_relocated_second_part": Case("signed", attacks.swa_relocate, "byte_range_invalid"),
     # shadow attacks
     "shadow_hide_overlay_removed": Case("shadow", attacks.shadow_hide_reveal, "disallowed_modification"),
+    "shadow_hide_overlay_flag_flipped": Case("shadow", attacks.shadow_hide_by_flag, "disallowed_modification"),
     "shadow_hide_and_replace": Case("shadow", attacks.shadow_hide_and_replace, "disallowed_modification"),
     "shadow_replace_font": Case("signed", attacks.replace_font, "disallowed_modification"),
     "shadow_replace_locked_field": Case(
