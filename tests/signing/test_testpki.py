@@ -154,5 +154,7 @@ def test_pkcs12_signer_on_the_form_pdf_reads_as_valid_in_pdfsig(
     assert "Signer Certificate Common Name: Trần Thị Bình" in result.stdout
     assert "Signature Validation: Signature is Valid." in result.stdout
     assert "Total document signed" in result.stdout
-    if pdfsig.trusts_root:
-        assert "Certificate Validation: Certificate is Trusted." in result.stdout
+    # No assertion on "Certificate Validation" here: poppler 22.12 reads NSS's last error instead of the
+    # result, so any hiccup of the OCSP fetch reads as "Unknown issue" (certomancer's responses carry
+    # fractional-second times). pdfsig's trust in docflow's own CA is asserted in test_pki.py and in
+    # tests/cli/test_signing_commands.py, with docflow serving OCSP.
