@@ -331,15 +331,27 @@ async def _verify(data: bytes, trust: TrustSettings, now: datetime | None,
     checker = _Checker(data, reader, trust, now, embedded)
     reports: list[SignatureReport] = []
     try:
+        # Open every signature before validating any (as pyHanko's own listing does): the signature
+        # dictionaries, with their long /Contents strings, are then parsed once by the reader and
+        # reused by the difference analysis instead of being parsed again per revision (6% of the time).
+        opened = []
         for name, sig_field in fields:
+            emb = checker.open(name, sig_field)
+            if isinstance(emb, SignatureReport):
+                reports.append(emb)
+            else:
+                opened.append(emb)
+        opened.sort(key=lambda e: e.signed_revision)
+        checked = []
+        for emb in opened:
             if time.monotonic() > deadline:
                 raise _TimeLimitReached()
-            reports.append(await checker.check(name, sig_field))
+            checked.append(await checker.check(emb))
+        reports = checker.add_lta_levels(checked) + reports  # oldest first; unreadable ones last
     except RecursionError:
         raise UnreadablePdfError(pdfsafety.MSG_TOO_DEEP) from None
     finally:
         await checker.close()
-    reports = checker.in_signing_order(checker.add_lta_levels(reports))
 
     if not any(not r.is_timestamp for r in reports):
         errors.append(Problem.of("unsigned"))
@@ -493,28 +505,38 @@ class _Checker:
         for vc in (self.vc, *self._extra_contexts):
             await vc.aclose()
 
-    async def check(self, name: str, sig_field: Any) -> SignatureReport:
-        """Check one filled signature field; an unreadable signature becomes a malformed report.
+    def open(self, name: str, sig_field: Any) -> EmbeddedPdfSignature | SignatureReport:
+        """Read one filled signature field; one that cannot be read becomes a malformed report.
+
+        Raises RecursionError (the caller turns it into UnreadablePdfError).
+        """
+        from pyhanko.pdf_utils.misc import PdfError
+        from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+
+        try:
+            emb = EmbeddedPdfSignature(self.reader, sig_field, name)
+            self._revisions[name] = emb.signed_revision
+            return emb
+        except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return _malformed(name)
+
+    async def check(self, emb: EmbeddedPdfSignature) -> SignatureReport:
+        """Check one opened signature; one pyHanko cannot process becomes a malformed report.
 
         Raises RecursionError (the caller turns it into UnreadablePdfError).
         """
         from pyhanko.pdf_utils.misc import PdfError
         from pyhanko.sign.validation.errors import SignatureValidationError
-        from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
         try:
-            emb = EmbeddedPdfSignature(self.reader, sig_field, name)
             subfilter = str(emb.sig_object.get("/SubFilter", ""))
             defect = pdfsafety.byte_range_defect(emb.byte_range, emb.pkcs7_content, self.data)
-            self._revisions[name] = emb.signed_revision
             if emb.sig_object_type == "/DocTimeStamp":
                 return await self._check_timestamp(emb, defect)
             return await self._check_signature(emb, defect, subfilter)
-        except RecursionError:
-            raise
         except (PdfError, SignatureValidationError, ValueError, KeyError, TypeError, AttributeError,
                 IndexError, NotImplementedError):
-            return _malformed(name)
+            return _malformed(emb.field_name)
 
     async def _check_signature(self, emb: EmbeddedPdfSignature, defect: str | None,
                                subfilter: str) -> SignatureReport:
@@ -661,11 +683,6 @@ class _Checker:
         if source == "none" or not checked or status.validation_path is None:
             return None, source
         return False, source
-
-    def in_signing_order(self, reports: list[SignatureReport]) -> list[SignatureReport]:
-        """Oldest revision first; signatures that could not be read go last."""
-        last = 1 << 30
-        return sorted(reports, key=lambda r: self._revisions.get(r.field, last))
 
     def add_lta_levels(self, reports: list[SignatureReport]) -> list[SignatureReport]:
         """Raise B-LT to B-LTA where a valid document timestamp was added in a later revision."""

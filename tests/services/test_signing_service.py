@@ -234,3 +234,34 @@ def test_an_outgoing_draft_gets_number_and_date_fields_filled_before_the_seal(
                                             document_id=document.id, version_number=None)
     assert report["valid"] is True, report
     assert [s["modification_level"] for s in report["signatures"]] == ["form_filling", "none"]
+
+
+def test_no_pin_or_private_key_reaches_the_database_the_logs_or_a_message(
+        db_session, signing_settings, store, make_user, issue_cert, new_document, caplog):
+    import logging
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    caplog.set_level(logging.DEBUG)
+    pin = "975318"
+    leader = make_user(Role.LEADER)
+    row = key_service.issue_certificate(db_session, settings=signing_settings, actor=make_user(Role.ADMIN),
+                                        holder=leader, kind=CertificateKind.PERSONAL, pin=pin)
+    document = new_document(leader)
+    with pytest.raises(WrongPinError) as wrong:
+        _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL, pin="975319")
+    _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL, pin=pin)
+    key, _, _ = pkcs12.load_key_and_certificates(
+        (signing_settings.app.keys_dir / row.key_path).read_bytes(), pin.encode())
+    assert key is not None
+    secret = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                               serialization.NoEncryption())
+    dumped = []
+    from docflow.models import Base
+    for table in Base.metadata.sorted_tables:
+        for values in db_session.execute(table.select()).all():
+            dumped.append(repr(tuple(values)))
+    everything = "\n".join(dumped)
+    assert pin not in everything and "975319" not in everything
+    assert secret.hex() not in everything and secret[16:48] not in everything.encode("latin-1", "replace")
+    assert pin not in caplog.text and "975319" not in caplog.text and "975319" not in str(wrong.value)
