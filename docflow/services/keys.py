@@ -201,6 +201,63 @@ def register_token_certificate(session: Session, *, settings: Settings, actor: U
     return row
 
 
+def import_pkcs12_certificate(session: Session, *, settings: Settings, actor: User | None, holder: User | None,
+                              kind: CertificateKind, source: Path, pin: str,
+                              now: datetime | None = None) -> Certificate:
+    """Take a PKCS#12 file issued by the ward's real CA (production) as ``holder``'s signing key.
+
+    The file is checked with the PIN (which is not kept), copied under keys_dir/users and recorded; the
+    holder's previous certificate of that kind is superseded. Raises PermissionDeniedError, WrongPinError,
+    CertificateError, SigningError. Flushes.
+    """
+    import shutil
+
+    from docflow.signing import keys
+    now = now or utc_now()
+    _guard_admin(actor)
+    if kind is CertificateKind.PERSONAL and (holder is None or not holder.is_active
+                                             or holder.role not in _HOLDER_ROLES):
+        raise SigningError(N_("Only an active official can hold a personal signing certificate."))
+    if kind is not CertificateKind.PERSONAL:
+        holder = None
+    key = keys.load_pkcs12(source, pin)
+    keys.check_certificate(key.certificate, now=now, revocation=_revocation(settings))
+    if settings.signing.ca == "production":
+        _check_online(key, settings, now)
+    der = key.certificate.dump()
+    sha256 = hashlib.sha256(der).hexdigest()
+    if session.execute(select(Certificate.id).where(Certificate.sha256 == sha256)).first():
+        raise SigningError(N_("This certificate is already registered and cannot be registered again."))
+    stem = holder.username if holder else kind.value
+    target = settings.app.keys_dir / "users" / f"{stem}-{sha256[:12]}.p12"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    shutil.copyfile(source, partial)
+    os.chmod(partial, 0o600)
+    os.replace(partial, target)
+    for old in _current(session, holder_id=holder.id if holder else None, kind=kind):
+        old.status, old.revoked_at, old.revocation_reason = CertificateStatus.SUPERSEDED, now, "superseded"
+    validity = key.certificate["tbs_certificate"]["validity"]
+    organisation = session.execute(select(Organisation).order_by(Organisation.id)).scalars().first()
+    if organisation is None:
+        raise ConfigurationError("run `docflow init` first")
+    row = Certificate(organisation_id=organisation.id, holder_id=holder.id if holder else None, kind=kind,
+                      serial=format(key.certificate.serial_number, "x"), sha256=sha256,
+                      subject=key.certificate.subject.human_friendly, issuer=key.certificate.issuer.human_friendly,
+                      not_before=validity["not_before"].native, not_after=validity["not_after"].native,
+                      status=CertificateStatus.VALID, storage=KeyStorage.PKCS12,
+                      key_path=str(target.relative_to(settings.app.keys_dir)), der=der, created_at=now,
+                      created_by_id=actor.id if actor else None)
+    session.add(row)
+    session.flush()
+    audit.record(session, action=AuditAction.CERTIFICATE_ISSUED, actor=actor, object_type="certificate",
+                 object_id=row.id, now=now,
+                 details={"serial": row.serial, "kind": kind.value, "holder": holder.username if holder else None,
+                          "storage": "pkcs12-imported", "subject": row.subject, "sha256": sha256,
+                          "not_after": row.not_after.isoformat()})
+    return row
+
+
 def _revocation(settings: Settings) -> Any:
     if settings.signing.ca == "development" and (ca_directory(settings) / "root.pem").exists():
         return open_ca(settings).revocation_checker()
@@ -302,9 +359,10 @@ def open_signing_key(settings: Settings, *, actor: User, certificate: Certificat
                                   "Ask the administrator to issue a new one."),
                                date=(certificate.revoked_at or now).date().isoformat())
     token = settings.signing.tokens.get(actor.username) if certificate.storage is KeyStorage.PKCS11 else None
-    # A token's certificate may come from any CA, without docflow's UID; the fingerprint binds it instead.
-    holder = (actor.username if certificate.kind is CertificateKind.PERSONAL
-              and certificate.storage is KeyStorage.PKCS12 else None)
+    # Certificates docflow's development CA issues name the user (UID); a token's or a real CA's need not,
+    # and the fingerprint on record binds them to the user instead.
+    holder = (actor.username if certificate.kind is CertificateKind.PERSONAL and certificate.storage is KeyStorage.PKCS12
+              and settings.signing.ca == "development" else None)
     if certificate.storage is KeyStorage.PKCS11:
         if token is None:
             raise SigningError(N_("No hardware token is configured for %(user)s (signing.tokens)."),
@@ -326,6 +384,33 @@ def _check(key: SigningKey, certificate: Certificate, holder: str | None, now: d
     if hashlib.sha256(key.certificate.dump()).hexdigest() != certificate.sha256:
         raise CertificateError(N_("The key opened does not match the certificate docflow has on record."))
     keys.check_certificate(key.certificate, now=now, holder=holder, revocation=_revocation(settings))
+    if settings.signing.ca == "production":
+        _check_online(key, settings, now)
+
+
+def _check_online(key: SigningKey, settings: Settings, now: datetime) -> None:
+    """Production: the certificate must chain to the configured CA and not be revoked, asking its OCSP
+    responder or CRL now (hard-fail: an unanswered revocation check refuses the signature)."""
+    import asyncio
+
+    from asn1crypto import pem, x509
+    from pyhanko_certvalidator import CertificateValidator, ValidationContext
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, RevokedError
+    from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+
+    roots = [x509.Certificate.load(pem.unarmor(p)[2]) for p in root_certificates_pem(settings)]
+    context = ValidationContext(trust_roots=roots, allow_fetching=True, revocation_mode="hard-fail", moment=now,
+                                fetcher_backend=RequestsFetcherBackend())
+    validator = CertificateValidator(key.certificate, intermediate_certs=list(key.chain), validation_context=context)
+    try:
+        asyncio.run(validator.async_validate_usage({"digital_signature", "non_repudiation"}))
+    except RevokedError:
+        raise CertificateError(N_("The certificate was revoked on %(date)s."), date=now.date().isoformat()) from None
+    except PathBuildingError:
+        raise CertificateError(N_("The certificate is not issued by the ward's certificate authority.")) from None
+    except PathValidationError:
+        raise CertificateError(N_("The certificate's revocation status could not be checked; try again later.")) \
+            from None
 
 
 def expiring(rows: list[CertificateRow], settings: Settings) -> list[CertificateRow]:

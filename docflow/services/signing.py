@@ -65,6 +65,7 @@ def trust_settings(settings: Settings) -> TrustSettings:
 def signing_context(settings: Settings, level: PadesLevel) -> SigningContext:
     """Timestamper and validation data for ``level``: the configured TSA, or the development CA's own."""
     from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
     from docflow.signing.sign import SigningContext
     from docflow.signing.timestamp import timestamper_for
@@ -79,8 +80,9 @@ def signing_context(settings: Settings, level: PadesLevel) -> SigningContext:
         roots = [x509.Certificate.load(pem.unarmor(p)[2]) for p in keys.root_certificates_pem(settings)]
         crls = [asn1_crl.CertificateList.load(ca.crl_der())] if ca is not None else []
         others = list(ca.chain()) if ca is not None else []
-        validation = ValidationContext(trust_roots=roots, other_certs=others, crls=crls,
-                                       allow_fetching=ca is None or settings.signing.fetch_revocation)
+        fetching = ca is None or settings.signing.fetch_revocation
+        validation = ValidationContext(trust_roots=roots, other_certs=others, crls=crls, allow_fetching=fetching,
+                                       fetcher_backend=RequestsFetcherBackend() if fetching else None)
     return SigningContext(timestamper=timestamper, validation_context=validation)
 
 
