@@ -146,3 +146,30 @@ def keys_token(username: str, pin_env: str | None) -> None:
         del pin
     click.echo(f"{username} signs with the token's certificate {row.serial} ({row.subject}), "
                f"valid until {row.not_after:%Y-%m-%d}.")
+
+
+@keys.command("import")
+@click.argument("username", required=False)
+@click.argument("p12", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--organisation", "kind", flag_value="organisation", help="the ward's organisation certificate")
+@click.option("--system", "kind", flag_value="system", help="the ward's system certificate")
+@click.option("--personal", "kind", flag_value="personal", default=True, hidden=True)
+@click.option("--pin-env", default=None, help="read the PIN from this environment variable instead of asking")
+@with_app
+def keys_import(username: str | None, p12: Path, kind: str, pin_env: str | None) -> None:
+    """Take a PKCS#12 file issued by the ward's real CA as USERNAME's (or the ward's) signing key."""
+    from docflow import db
+    from docflow.services import keys as key_service
+    from docflow.services.users import find_user_by_username
+    from docflow.web.helpers import settings
+
+    cert_kind = CertificateKind(kind)
+    with db.transaction() as s:
+        holder = find_user_by_username(s, username) if username else None
+        if cert_kind is CertificateKind.PERSONAL and holder is None:
+            raise click.ClickException(f"no user named {username}")
+        pin = read_pin(pin_env, confirm=False)
+        row = key_service.import_pkcs12_certificate(s, settings=settings(), actor=None, holder=holder,
+                                                    kind=cert_kind, source=p12, pin=pin)
+        del pin
+    click.echo(f"Imported certificate {row.serial} ({row.subject}), valid until {row.not_after:%Y-%m-%d}.")
