@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres install translations messages bench clean
+.PHONY: run test test-sqlite test-postgres install translations messages bench bench-signing clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test-postgres:
 
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Signing and verification against bare pyHanko (figures: bench/SIGNING.md); BENCH_ARGS=--quick halves it.
+bench-signing: install
+	$(BIN)/python -m bench.signing_suite $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -463,37 +463,58 @@ def bench_cached(signed: bytes, pki: Pki, tmp: Path, rounds: int) -> dict[str, A
 
 # --- 2. cold command ------------------------------------------------------------------------------
 
-def _clean_env() -> dict[str, str]:
+def _env(pycache: Path | None) -> dict[str, str]:
+    """The environment of a child: no DOCFLOW_* settings; with ``pycache``, bytecode cached under it for every
+    module (PYTHONPYCACHEPREFIX, so nothing is written into the repository or the venv); without it, the
+    caller's PYTHONDONTWRITEBYTECODE as it is."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCFLOW_")}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"   # both sides read the same cached .pyc files, none are written
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
     return env
 
 
 def bench_cold(files: dict[str, Path], pki: Pki, tmp: Path, runs: int) -> dict[str, Any]:
+    """Fresh processes, interleaved, with bytecode cached (as deployed) and, when this environment sets
+    PYTHONDONTWRITEBYTECODE, also as it stands (docflow's own modules then compile on every start;
+    the libraries' .pyc files in site-packages are used either way)."""
     script = tmp / "bare_verify.py"
     script.write_text(BARE_SCRIPT, encoding="utf-8")
-    env = _clean_env()
+    envs = {"cached_bytecode": _env(tmp / "pycache")}
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        envs["no_bytecode_cache"] = _env(None)
     out: dict[str, Any] = {}
-    for label, pdf in files.items():
-        commands = {
-            "docflow": [str(DOCFLOW_BIN), "verify", str(pdf), "--trust-root", str(pki.root_pem)],
-            "bare": [PYTHON, str(script), str(pdf), str(pki.root_pem)],
-        }
-        codes: dict[str, set[int]] = {k: set() for k in commands}
+    for env_name, env in envs.items():
+        for label, pdf in files.items():
+            commands = {
+                "docflow": [str(DOCFLOW_BIN), "verify", str(pdf), "--trust-root", str(pki.root_pem)],
+                "bare": [PYTHON, str(script), str(pdf), str(pki.root_pem)],
+            }
+            codes: dict[str, set[int]] = {k: set() for k in commands}
+            cpu: dict[str, list[float]] = {k: [] for k in commands}
 
-        def runner(name: str) -> Callable[[], None]:
-            def run() -> None:
-                done = subprocess.run(commands[name], cwd=tmp, env=env, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, check=False)
-                codes[name].add(done.returncode)
-            return run
+            def runner(name: str, commands: dict[str, list[str]] = commands, env: dict[str, str] = env,
+                       codes: dict[str, set[int]] = codes, cpu: dict[str, list[float]] = cpu) -> Callable[[], None]:
+                def run() -> None:
+                    process = subprocess.Popen(commands[name], cwd=tmp, env=env, stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.DEVNULL)
+                    _, status, usage = os.wait4(process.pid, 0)   # this child's CPU time (all its threads)
+                    process.returncode = os.waitstatus_to_exitcode(status)
+                    codes[name].add(process.returncode)
+                    cpu[name].append(usage.ru_utime + usage.ru_stime)
+                return run
 
-        samples = interleaved({name: runner(name) for name in commands}, runs)
-        out[label] = {"exit_codes": {k: sorted(v) for k, v in codes.items()}, "samples": samples,
-                      "stats": {k: asdict(Stats.of(v)) for k, v in samples.items()},
-                      "ratio": asdict(Ratio.of(samples["docflow"], samples["bare"])),
-                      "commands": {k: " ".join(v) for k, v in commands.items()}}
-    out["import_time"] = import_times(files[next(iter(files))], pki, tmp, env)
+            samples = interleaved({name: runner(name) for name in commands}, runs, warmup=2)
+            cpu = {k: v[-runs:] for k, v in cpu.items()}   # the warm-up runs are not samples
+            out[f"{label} {env_name}"] = {
+                "exit_codes": {k: sorted(v) for k, v in codes.items()}, "samples": samples, "cpu_samples": cpu,
+                "stats": {k: asdict(Stats.of(v)) for k, v in samples.items()},
+                "cpu_stats": {k: asdict(Stats.of(v)) for k, v in cpu.items()},
+                "ratio": asdict(Ratio.of(samples["docflow"], samples["bare"])),
+                "cpu_ratio": asdict(Ratio.of(cpu["docflow"], cpu["bare"])),
+                "commands": {k: " ".join(v) for k, v in commands.items()}}
+    out["import_time"] = {env_name: import_times(files[next(iter(files))], pki, tmp, env)
+                          for env_name, env in envs.items()}
     return out
 
 
@@ -513,36 +534,52 @@ def import_times(pdf: Path, pki: Pki, tmp: Path, env: dict[str, str], repeats: i
         "bare": [PYTHON, "-X", "importtime", str(tmp / "bare_verify.py"), str(pdf), str(pki.root_pem)],
     }
     result: dict[str, Any] = {}
+    parsed: dict[str, list[tuple[dict[str, tuple[int, int]], list[str]]]] = {}
     for side, command in commands.items():
-        runs: list[tuple[dict[str, int], list[str]]] = []
+        runs = parsed[side] = []
         for _ in range(repeats):
             done = subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True, check=False)
             runs.append(_parse_importtime(done.stderr))
         names = set().union(*(modules for modules, _ in runs))
-        cumulative = {name: statistics.median(m.get(name, 0) for m, _ in runs) for name in names}
+        cumulative = {name: statistics.median(m[name][1] if name in m else 0 for m, _ in runs) for name in names}
         roots = set().union(*(set(r) for _, r in runs))
         result[side] = {
-            "total_import_us": statistics.median(sum(m[n] for n in r) for m, r in runs),
+            "total_import_us": statistics.median(sum(m[n][0] for n in m) for m, _ in runs),
             "modules": len(names),
             "chosen_us": {name: cumulative[name] for name in interesting if name in cumulative},
             "top_level_us": dict(sorted(((n, cumulative[n]) for n in roots), key=lambda kv: -kv[1])[:15]),
         }
+    # What the command imports that the bare script does not, by package, summed over self times.
+    bare_names = set().union(*(m for m, _ in parsed["bare"]))
+    extra: dict[str, list[float]] = {}
+    for modules, _ in parsed["docflow"]:
+        per_package: dict[str, int] = {}
+        for name, (self_us, _) in modules.items():
+            if name not in bare_names:
+                package = name if name.startswith("docflow") else name.split(".")[0]
+                package = ".".join(package.split(".")[:3])
+                per_package[package] = per_package.get(package, 0) + self_us
+        for package, us in per_package.items():
+            extra.setdefault(package, []).append(us)
+    only = {package: statistics.median(v + [0] * (repeats - len(v))) for package, v in extra.items()}
+    result["only_in_docflow_self_us"] = dict(sorted(only.items(), key=lambda kv: -kv[1]))
+    result["only_in_docflow_total_us"] = sum(only.values())
     return result
 
 
 _IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 
-def _parse_importtime(stderr: str) -> tuple[dict[str, int], list[str]]:
-    """(module -> cumulative µs, the modules imported at depth 0) from ``-X importtime`` output."""
-    modules: dict[str, int] = {}
+def _parse_importtime(stderr: str) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """(module -> (self µs, cumulative µs), the modules imported at depth 0) from ``-X importtime``."""
+    modules: dict[str, tuple[int, int]] = {}
     roots: list[str] = []
     for line in stderr.splitlines():
         match = _IMPORT_LINE.match(line)
         if match is None:
             continue
-        _, cumulative_us, indent, name = match.groups()
-        modules[name] = int(cumulative_us)
+        self_us, cumulative_us, indent, name = match.groups()
+        modules[name] = (int(self_us), int(cumulative_us))
         if len(indent) <= 1:
             roots.append(name)
     return modules, roots
@@ -562,16 +599,17 @@ def child(mode: str, pdf: Path, keys_dir: Path, out: Path, report: Path) -> int:
     """One measured operation in this (fresh) process. Writes {"rss_after_imports_kib", "seconds", ...}."""
     import io
 
-    if mode.startswith("docflow"):
-        import asyncio  # noqa: F401
-        from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: F401 - verify_pdf imports these lazily
-        from pyhanko.sign.validation import pdf_embedded  # noqa: F401
-        from pyhanko.sign.validation.dss import DocumentSecurityStore  # noqa: F401
-        from pyhanko.sign.diff_analysis import ModificationLevel  # noqa: F401
-
+    if mode == "docflow-sign":
         from docflow.signing.base import PadesLevel, SignatureKind
         from docflow.signing.keys import load_pkcs12
         from docflow.signing.sign import SignRequest, sign_pdf
+    elif mode == "docflow-verify":
+        import asyncio  # noqa: F401 - verify_pdf imports these lazily; counted as imports, not as work
+        from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: F401
+        from pyhanko.sign.diff_analysis import ModificationLevel  # noqa: F401
+        from pyhanko.sign.validation import pdf_embedded  # noqa: F401
+        from pyhanko.sign.validation.dss import DocumentSecurityStore  # noqa: F401
+
         from docflow.signing.verify import TrustSettings, verify_pdf
     else:
         from asn1crypto import crl as asn1_crl
@@ -659,18 +697,29 @@ def child(mode: str, pdf: Path, keys_dir: Path, out: Path, report: Path) -> int:
 
 
 def run_child(mode: str, pdf: Path, keys_dir: Path, out: Path, tmp: Path) -> dict[str, Any]:
-    """Run ``child`` in a fresh interpreter and take its peak RSS from wait4 (this child only)."""
+    """Run ``child`` in a fresh interpreter under /usr/bin/time and take its peak RSS.
+
+    Not ``os.wait4``/RUSAGE_CHILDREN of this process: Linux carries the high-water mark of the memory
+    a process had before exec() into ru_maxrss, so a child forked from this (large) process would report
+    this process's peak. /usr/bin/time forks from a small process; the child's own VmHWM (read at its end)
+    is the cross-check.
+    """
     report = tmp / f"child-{mode}.json"
-    process = subprocess.Popen([PYTHON, "-m", "bench.verification", "child", mode, str(pdf), str(keys_dir),
-                                str(out), str(report)], cwd=PROJECT_ROOT, env=_clean_env())
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"child {mode} failed with exit code {process.returncode}")
+    timing = tmp / f"child-{mode}.time"
+    command = [PYTHON, "-m", "bench.verification", "child", mode, str(pdf), str(keys_dir), str(out), str(report)]
+    if Path("/usr/bin/time").exists():
+        command = ["/usr/bin/time", "-f", "%M", "-o", str(timing), *command]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=_env(tmp / "pycache"), check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"child {mode} failed with exit code {done.returncode}")
     values = json.loads(report.read_text())
-    values["ru_maxrss_kib"] = usage.ru_maxrss
-    values["delta_mib"] = (usage.ru_maxrss - values["rss_after_imports_kib"]) / 1024
-    values["delta_x_file"] = (usage.ru_maxrss - values["rss_after_imports_kib"]) * 1024 / values["input_bytes"]
+    peak = values["vm_hwm_kib"]
+    if timing.exists():
+        values["time_maxrss_kib"] = int(timing.read_text().split()[-1])
+        peak = max(peak, values["time_maxrss_kib"])
+    values["peak_kib"] = peak
+    values["delta_mib"] = (peak - values["rss_after_imports_kib"]) / 1024
+    values["delta_x_file"] = (peak - values["rss_after_imports_kib"]) * 1024 / values["input_bytes"]
     return values
 
 
@@ -691,7 +740,9 @@ def bench_memory(big: Path, big_signed: Path, small: Path, small_signed: Path, p
             "delta_mib_median": statistics.median(r["delta_mib"] for r in runs),
             "delta_mib_all": [round(r["delta_mib"], 1) for r in runs],
             "delta_x_file_median": statistics.median(r["delta_x_file"] for r in runs),
-            "peak_mib_median": statistics.median(r["ru_maxrss_kib"] / 1024 for r in runs),
+            "peak_mib_median": statistics.median(r["peak_kib"] / 1024 for r in runs),
+            "vm_hwm_mib_all": [round(r["vm_hwm_kib"] / 1024, 1) for r in runs],
+            "time_maxrss_mib_all": [round(r.get("time_maxrss_kib", -1) / 1024, 1) for r in runs],
             "after_imports_mib_median": statistics.median(r["rss_after_imports_kib"] / 1024 for r in runs),
             "seconds_median": statistics.median(r["seconds"] for r in runs),
             "input_bytes": runs[0]["input_bytes"],
@@ -699,8 +750,8 @@ def bench_memory(big: Path, big_signed: Path, small: Path, small_signed: Path, p
     return summary
 
 
-def memory_profile(mode: str, pdf: Path, pki: Pki, top: int = 12) -> str:
-    """tracemalloc peak and its largest allocation sites for one operation, in this process."""
+def memory_profile(mode: str, pdf: Path, pki: Pki) -> str:
+    """tracemalloc peak of one operation in this process, the input already in memory (warm)."""
     import tracemalloc
 
     from docflow.signing.base import PadesLevel, SignatureKind
@@ -722,16 +773,11 @@ def memory_profile(mode: str, pdf: Path, pki: Pki, top: int = 12) -> str:
 
         def operation() -> None:
             verify_pdf_(data, trust)
-    tracemalloc.start(25)
+    tracemalloc.start()
     operation()
-    snapshot = tracemalloc.take_snapshot()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    lines = [f"tracemalloc peak during {mode}: {peak / MB:.1f} MiB (input {len(data) / MB:.1f} MiB); "
-             f"largest live allocations at the end:"]
-    for stat in snapshot.statistics("lineno")[:top]:
-        lines.append(f"  {stat.size / MB:8.1f} MiB  {stat.traceback}")
-    return "\n".join(lines)
+    return f"tracemalloc peak of Python allocations during {mode}: {peak / MB:.1f} MiB (input {len(data) / MB:.1f} MiB)"
 
 
 # --- everything -----------------------------------------------------------------------------------
@@ -816,8 +862,9 @@ def run_all(config: Config, log: Callable[[str], None] = print) -> dict[str, Any
 
         t0 = time.perf_counter()
         results["cold"] = bench_cold(files, pki, tmp, config.runs_cold)
-        for label in files:
-            log(f"cold `docflow verify` vs bare script, {label}: {Ratio(**results['cold'][label]['ratio']).text()}")
+        for label, values in results["cold"].items():
+            if label != "import_time":
+                log(f"cold `docflow verify` vs bare script, {label}: {Ratio(**values['ratio']).text()}")
         log(f"  ({time.perf_counter() - t0:.0f} s)")
 
         t0 = time.perf_counter()

@@ -15,10 +15,25 @@ from docflow.models.documents import (
     Urgency,
 )
 from docflow.models.organisation import Department, Organisation
+from docflow.models.routing import (
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    Delegation,
+    Notification,
+    Opinion,
+    Recipient,
+    RoutingStep,
+    SigningMode,
+    StepKind,
+    StepStatus,
+)
 from docflow.models.signatures import Certificate, CertificateStatus, KeyStorage, Signature, VerificationReport
 from docflow.models.users import LoginThrottle, Role, User
 
 __all__ = [
+    "Assignment", "AssignmentRole", "AssignmentStatus", "Delegation", "Notification", "Opinion", "Recipient",
+    "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",
     "DocumentKind", "DocumentStatus", "DocumentVersion", "GrantReason", "KeyStorage", "LoginThrottle",
     "Organisation", "Register", "RegisterKind", "Role", "Signature", "Urgency", "User", "VerificationReport",

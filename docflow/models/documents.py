@@ -83,6 +83,14 @@ class Document(Base):
     deadline: Mapped[date | None]
     register_id: Mapped[int | None] = mapped_column(ForeignKey("registers.id"))
     register_number: Mapped[int | None]
+    # Outgoing: who is to sign; when it was issued. Incoming: when it was received (ngày đến).
+    signer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime | None]
+    received_at: Mapped[datetime | None]
+    # Replace / correct / reply: the other document and how this one relates to it.
+    related_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    relation: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    recalled_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
@@ -92,7 +100,8 @@ class Document(Base):
 
     organisation: Mapped[Organisation] = relationship()
     department: Mapped[Department | None] = relationship()
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    signer: Mapped[User | None] = relationship(foreign_keys=[signer_id])
     versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document", order_by="DocumentVersion.number")
 
