@@ -83,12 +83,35 @@ class SigningSettings:
 
 
 @dataclass(frozen=True)
+class WorkflowSettings:
+    # Public holidays and make-up working days (TOML); empty: the calendar shipped with docflow.
+    holidays_file: Path | None = None
+    # An assignment with this many working days or fewer left is "at risk".
+    at_risk_working_days: int = 1
+    # Working days a leader gives by default when directing an incoming document.
+    default_deadline_working_days: int = 10
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    # Empty: notices stay in the app. Otherwise urgent documents and escalations are also e-mailed.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    starttls: bool = True
+    username: str = ""
+    password_env: str | None = None
+    sender: str = "docflow@localhost"
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
     signing: SigningSettings = field(default_factory=SigningSettings)
+    workflow: WorkflowSettings = field(default_factory=WorkflowSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
     source: Path | None = None
 
     @property
@@ -245,8 +268,8 @@ def _coerce(name: str, hint: Any, value: Any, base: Path) -> Any:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
-        if value is None:
-            return None
+        if value is None or (value == "" and options[0] is Path):
+            return None  # an optional path left empty means "not set"
         return _coerce(name, options[0], value, base)
     if origin is Literal:
         allowed = typing.get_args(hint)
