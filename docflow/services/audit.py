@@ -53,6 +53,27 @@ class AuditAction(enum.StrEnum):
     DOCUMENT_SIGNED = "document.signed"
     DOCUMENT_SIGNING_REFUSED = "document.signing_refused"
     DOCUMENT_VERIFIED = "document.verified"
+    # the workflow (issue 4)
+    INCOMING_REGISTERED = "incoming.registered"
+    DOCUMENT_DIRECTED = "document.directed"
+    ASSIGNMENT_CREATED = "assignment.created"
+    ASSIGNMENT_FORWARDED = "assignment.forwarded"
+    ASSIGNMENT_COMPLETED = "assignment.completed"
+    ASSIGNMENT_ESCALATED = "assignment.escalated"
+    OPINION_ADDED = "opinion.added"
+    DRAFT_CREATED = "draft.created"
+    ROUTE_STARTED = "route.started"
+    STEP_APPROVED = "step.approved"
+    STEP_RETURNED = "step.returned"
+    DOCUMENT_ISSUED = "document.issued"
+    NUMBER_ASSIGNED = "register.number_assigned"
+    DOCUMENT_DISTRIBUTED = "document.distributed"
+    DOCUMENT_REPLACED = "document.replaced"
+    DOCUMENT_CORRECTED = "document.corrected"
+    DOCUMENT_RECALLED = "document.recalled"
+    DELEGATION_CREATED = "delegation.created"
+    DELEGATION_REVOKED = "delegation.revoked"
+    REGISTER_EXPORTED = "register.exported"
 
 
 def canonical_bytes(*, seq: int, occurred_at: datetime, actor_id: int | None, actor_name: str,

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 LOCALES = ("vi", "en")
 
 csrf = CSRFProtect()
+WORKFLOW_BLUEPRINTS = ("registers", "incoming", "outgoing", "delegations", "queues", "notifications")
 
 
 def select_locale() -> str:
@@ -43,6 +44,16 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing):
+        app.register_blueprint(module.bp)
+    import importlib
+    # The workflow's blueprints, registered as they land (a static list once all of them exist).
+    for name in WORKFLOW_BLUEPRINTS:
+        try:
+            module = importlib.import_module(f"docflow.web.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"docflow.web.{name}":
+                raise
+            continue
         app.register_blueprint(module.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.
     csrf.exempt(signing.pki_ocsp)
