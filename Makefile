@@ -13,7 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Byte-compile docflow too: pip compiles the libraries it installs, but not an editable checkout, and with
+# PYTHONDONTWRITEBYTECODE set every `docflow` command would compile its modules again at start-up.
 install: $(STAMP) translations
+	$(BIN)/python -m compileall -q docflow
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d docflow/translations

@@ -139,8 +139,12 @@ class Ratio:
                 f"ratio of medians {self.of_medians:.2f}×)")
 
 
-def interleaved(actions: dict[str, Callable[[], object]], rounds: int, warmup: int = 1) -> dict[str, list[float]]:
-    """Time every action once per round, the order reversed every other round (A B C, C B A, ...)."""
+def interleaved(actions: dict[str, Callable[[], object]], rounds: int, warmup: int = 1,
+                cpu: dict[str, list[float]] | None = None) -> dict[str, list[float]]:
+    """Wall time of every action once per round, the order reversed every other round (A B C, C B A, ...).
+
+    With ``cpu``, this process's CPU time (all threads: verify_pdf works in a thread) goes there too;
+    it moves less than wall time when other processes load the machine."""
     names = list(actions)
     for _ in range(warmup):
         for name in names:
@@ -148,9 +152,11 @@ def interleaved(actions: dict[str, Callable[[], object]], rounds: int, warmup: i
     samples: dict[str, list[float]] = {name: [] for name in names}
     for round_ in range(rounds):
         for name in (names if round_ % 2 == 0 else reversed(names)):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             actions[name]()
             samples[name].append(time.perf_counter() - start)
+            if cpu is not None:
+                cpu.setdefault(name, []).append(time.process_time() - start_cpu)
     return samples
 
 
@@ -334,15 +340,43 @@ def bench_in_process(signed: bytes, pki: Pki, rounds: int) -> dict[str, Any]:
     check = {"docflow_valid": result.valid, "docflow_verdicts": [s.ok for s in result.signatures],
              "docflow_problems": sorted({p.code for s in result.signatures for p in s.problems}),
              "bare_bottom_lines": bare}
+    cpu: dict[str, list[float]] = {}
     samples = interleaved({
         "docflow": lambda: docflow_verify(signed, trust),
         "bare": lambda: bare_verify(signed, root),
         "bare_shared": lambda: bare_verify(signed, root, shared=True),
-    }, rounds)
-    return {"check": check, "samples": samples,
+    }, rounds, cpu=cpu)
+    return {"check": check, "samples": samples, "cpu_samples": cpu,
             "stats": {k: asdict(Stats.of(v)) for k, v in samples.items()},
+            "cpu_stats": {k: asdict(Stats.of(v)) for k, v in cpu.items()},
             "ratio": asdict(Ratio.of(samples["docflow"], samples["bare"])),
-            "ratio_vs_shared": asdict(Ratio.of(samples["docflow"], samples["bare_shared"]))}
+            "ratio_vs_shared": asdict(Ratio.of(samples["docflow"], samples["bare_shared"])),
+            "cpu_ratio": asdict(Ratio.of(cpu["docflow"], cpu["bare"])),
+            "cpu_ratio_vs_shared": asdict(Ratio.of(cpu["docflow"], cpu["bare_shared"])),
+            "docflow_own_code": own_code_share(signed, trust)}
+
+
+def own_code_share(signed: bytes, trust: Any, repeats: int = 5) -> dict[str, float]:
+    """cProfile (in the calling thread) of docflow's _verify: the seconds spent in docflow's own functions
+    (tottime, pyHanko excluded) against the total, summed over ``repeats`` runs, and the top ones."""
+    import asyncio
+    import cProfile
+    import pstats
+
+    from docflow.signing import verify as verify_module
+
+    profiler = cProfile.Profile()
+    for _ in range(repeats):
+        profiler.enable()
+        asyncio.run(verify_module._verify(signed, trust, None, time.monotonic() + 600))
+        profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(tottime for (_, _, tottime, _, _) in stats.values())
+    own = {f"{Path(file).name}:{func}": tottime for (file, _, func), (_, _, tottime, _, _) in stats.items()
+           if "/docflow/" in file}
+    top = dict(sorted(own.items(), key=lambda kv: -kv[1])[:8])
+    return {"total_s": total / repeats, "docflow_s": sum(own.values()) / repeats,
+            **{k: v / repeats for k, v in top.items()}}
 
 
 def profile_verify(signed: bytes, pki: Pki, top: int = 25) -> str:
@@ -598,6 +632,9 @@ def _rss_kib(field_name: str = "VmRSS") -> int:
 def child(mode: str, pdf: Path, keys_dir: Path, out: Path, report: Path) -> int:
     """One measured operation in this (fresh) process. Writes {"rss_after_imports_kib", "seconds", ...}."""
     import io
+    import logging
+
+    logging.getLogger("pyhanko").setLevel(logging.ERROR)
 
     if mode == "docflow-sign":
         from docflow.signing.base import PadesLevel, SignatureKind
@@ -784,7 +821,7 @@ def memory_profile(mode: str, pdf: Path, pki: Pki) -> str:
 
 @dataclass
 class Config:
-    rounds_verify: int = 15
+    rounds_verify: int = 25
     rounds_cached: int = 30
     runs_cold: int = 12
     memory_repeats: int = 3
@@ -792,7 +829,7 @@ class Config:
     profiles: bool = True
 
 
-QUICK = Config(rounds_verify=5, rounds_cached=10, runs_cold=10, memory_repeats=1, profiles=False)
+QUICK = Config(rounds_verify=8, rounds_cached=10, runs_cold=10, memory_repeats=1, profiles=False)
 
 
 def machine() -> dict[str, Any]:

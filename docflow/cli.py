@@ -12,7 +12,29 @@ from docflow.commands.context import command_app, with_app
 # runs without a database, and its start-up time is part of its contract.
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """Commands in docflow.commands are imported only when run: `docflow verify` must start as fast as a
+    bare pyHanko script (click's documented lazy-loading pattern)."""
+
+    LAZY = {
+        "keys": "docflow.commands.keys:keys",
+        "sign": "docflow.commands.sign:sign",
+        "verify": "docflow.commands.verify:verify",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY:
+            import importlib
+            module, name = self.LAZY[cmd_name].split(":")
+            command: click.Command = getattr(importlib.import_module(module), name)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup)
 def main() -> None:
     """docflow: documents and digital signatures for a ward People's Committee."""
 
@@ -164,16 +186,6 @@ def run(host: str, port: int, threads: int) -> None:
     click.echo(f"docflow is serving on http://{host}:{port}/")
     waitress.serve(app, host=host, port=port, threads=threads, ident="docflow")
 
-
-def _register_commands() -> None:
-    from docflow.commands.keys import keys
-    from docflow.commands.sign import sign
-    from docflow.commands.verify import verify
-    for command in (keys, sign, verify):
-        main.add_command(command)
-
-
-_register_commands()
 
 if __name__ == "__main__":
     main()
