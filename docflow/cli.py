@@ -20,6 +20,7 @@ class LazyGroup(click.Group):
         "keys": "docflow.commands.keys:keys",
         "sign": "docflow.commands.sign:sign",
         "verify": "docflow.commands.verify:verify",
+        "escalate": "docflow.commands.deadlines:escalate",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
