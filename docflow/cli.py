@@ -21,6 +21,7 @@ class LazyGroup(click.Group):
         "sign": "docflow.commands.sign:sign",
         "verify": "docflow.commands.verify:verify",
         "escalate": "docflow.commands.deadlines:escalate",
+        "registers": "docflow.commands.registers:registers",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
