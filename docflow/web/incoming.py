@@ -1,0 +1,277 @@
+"""Incoming documents and internal memos: the clerk's registration, the list (urgent first), the incoming page
+with its timeline, and the leader's, head's and handler's actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import login_required
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from docflow import db
+from docflow.errors import N_, ConflictError, InvalidTransitionError, ValidationError
+from docflow.models import AssignmentRole, Confidentiality, DocumentKind, Role, Urgency, User, utc_now
+from docflow.services import incoming, organisation
+from docflow.services import signing as signing_service
+from docflow.services.documents import UploadedFile
+from docflow.services.incoming import Direction, DuplicateIncomingError, Target
+from docflow.web.documents import _document_input
+from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store
+
+bp = Blueprint("incoming", __name__, url_prefix="/incoming")
+
+HELD_MAX_AGE = 3600       # a held upload can be confirmed within an hour
+PERSON_ROWS = (1, 2)      # extra rows of the direction form for people
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="docflow.incoming.held-upload")
+
+
+def _held_file(actor: User) -> UploadedFile | None:
+    """The file kept at a duplicate warning; the token is signed for this user, so no one names a blob."""
+    token = request.form.get("held", "")
+    if not token:
+        return None
+    try:
+        held = _serializer().loads(token, max_age=HELD_MAX_AGE)
+    except BadSignature:
+        raise ValidationError(N_("The kept file has expired; choose the PDF again."), field="file") from None
+    if held.get("u") != actor.id or not store().exists(held.get("sha", "")):
+        raise ValidationError(N_("The kept file has expired; choose the PDF again."), field="file")
+    return UploadedFile(store().open(held["sha"]), held.get("name", "document.pdf"))
+
+
+def _uploaded_file(actor: User) -> UploadedFile:
+    file = request.files.get("file")
+    if file is not None and file.filename:
+        return UploadedFile(file.stream, file.filename)
+    held = _held_file(actor)
+    if held is None:
+        raise ValidationError(N_("Choose a PDF file to upload."), field="file")
+    return held
+
+
+def _received_at() -> datetime | None:
+    raw = form_str("received_at", max_length=20).strip()
+    if not raw:
+        return None
+    try:
+        local = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(N_("Enter the date and time received."), field="received_at") from None
+    return local.replace(tzinfo=ZoneInfo(settings().app.timezone))
+
+
+def _form_context(**extra: object) -> dict[str, object]:
+    session = db.get_session()
+    return {"departments": organisation.list_departments(session), "Urgency": Urgency,
+            "Confidentiality": Confidentiality, "max_mb": settings().uploads.max_upload_mb,
+            "people": incoming.assignable_people(session, current_actor()), "roles": list(AssignmentRole),
+            "now_local": datetime.now(ZoneInfo(settings().app.timezone)).strftime("%Y-%m-%dT%H:%M"),
+            "person_rows": PERSON_ROWS, **extra}
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    """Incoming (or internal) documents, urgent first."""
+    kind = DocumentKind.INTERNAL if request.args.get("kind") == "internal" else DocumentKind.INCOMING
+    page = incoming.list_incoming(db.get_session(), actor=current_actor(), kind=kind,
+                                  scope=request.args.get("scope", incoming.Scope.OPEN),
+                                  page=small_int(request.args.get("page")) or 1,
+                                  page_size=settings().uploads.page_size)
+    return render_template("incoming/index.html", page=page, scopes=incoming.SCOPES)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    """The clerk registers a received document."""
+    actor = current_actor()
+    if actor.role is not Role.CLERK:
+        abort(403)
+    if request.method == "GET":
+        return render_template("incoming/new.html", form={}, **_form_context())
+    upload: UploadedFile | None = None
+    try:
+        data = _document_input(DocumentKind.INCOMING)
+        upload = _uploaded_file(actor)
+        with db.transaction() as s:
+            registration = incoming.register_incoming(
+                s, actor=actor, data=data, upload=upload, store=store(), settings=settings(),
+                received_at=_received_at(), confirm_duplicate=request.form.get("confirm_duplicate") == "1")
+    except DuplicateIncomingError as exc:
+        assert upload is not None
+        return _warn_duplicate(actor, exc, upload)
+    except ValidationError as exc:
+        return render_template("incoming/new.html", form=request.form, held=request.form.get("held", ""),
+                               error=gettext(exc.message, **exc.params), error_field=exc.field,
+                               **_form_context()), 400
+    finally:
+        if upload is not None:
+            upload.stream.close()
+    if registration.report is not None:
+        flash(gettext("The PDF carries signatures; its verification report is shown below."), "info")
+    flash(gettext("Registered as incoming no. %(number)s.", number=incoming.number_label(registration.document)),
+          "success")
+    return redirect(url_for("incoming.detail", document_id=registration.document.id))
+
+
+def _warn_duplicate(actor: User, exc: DuplicateIncomingError, upload: UploadedFile) -> ResponseReturnValue:
+    """Show the earlier entries and keep the file, so confirming does not ask for it again."""
+    upload.stream.seek(0)
+    sha256 = incoming.hold_upload(store(), upload, max_bytes=settings().max_upload_bytes)
+    held = _serializer().dumps({"u": actor.id, "sha": sha256, "name": upload.filename})
+    return render_template("incoming/new.html", form=request.form, duplicate=exc, held=held,
+                           held_name=upload.filename, **_form_context()), 409
+
+
+def _targets() -> tuple[Target, ...]:
+    """The assignee table of the direction and memo forms: one row per department, a few rows for people."""
+    rows: list[tuple[str, str, dict[str, int | None]]] = []
+    for department in organisation.list_departments(db.get_session()):
+        rows.append((f"role_d{department.id}", f"deadline_d{department.id}", {"department_id": department.id}))
+    for n in PERSON_ROWS:
+        user_id = form_int(f"person_{n}")
+        if user_id is not None:
+            rows.append((f"role_p{n}", f"deadline_p{n}", {"user_id": user_id}))
+    targets = []
+    for role_field, deadline_field, who in rows:
+        raw = form_str(role_field, max_length=10)
+        if not raw:
+            continue
+        try:
+            role = AssignmentRole(raw)
+        except ValueError:
+            raise ValidationError(N_("Choose a value from the list."), field=role_field) from None
+        targets.append(Target(role=role, deadline=parse_date(form_str(deadline_field, max_length=20),
+                                                              deadline_field), **who))
+    return tuple(targets)
+
+
+def _direction() -> Direction:
+    return Direction(targets=_targets(), instruction=form_str("instruction", max_length=5000))
+
+
+@bp.route("/memos/new", methods=["GET", "POST"])
+@login_required
+def new_memo() -> ResponseReturnValue:
+    """A department head or a leader sends an internal memo to other departments."""
+    actor = current_actor()
+    if actor.role not in (Role.HEAD, Role.LEADER):
+        abort(403)
+    if request.method == "GET":
+        return render_template("incoming/memo.html", form={}, **_form_context())
+    try:
+        file = request.files.get("file")
+        if file is None or not file.filename:
+            raise ValidationError(N_("Choose a PDF file to upload."), field="file")
+        with db.transaction() as s:
+            document = incoming.send_internal(s, actor=actor, data=_document_input(DocumentKind.INTERNAL),
+                                              upload=UploadedFile(file.stream, file.filename),
+                                              direction=_direction(), store=store(), settings=settings())
+    except ValidationError as exc:
+        return render_template("incoming/memo.html", form=request.form, error=gettext(exc.message, **exc.params),
+                               error_field=exc.field, **_form_context()), 400
+    flash(gettext("The memo has been sent."), "success")
+    return redirect(url_for("incoming.detail", document_id=document.id))
+
+
+@bp.get("/<int:document_id>")
+@login_required
+def detail(document_id: int) -> ResponseReturnValue:
+    """The incoming page: the document, its assignments, the timeline, and the forms this user may use."""
+    session = db.get_session()
+    actor = current_actor()
+    view = incoming.view_incoming(session, actor=actor, document_id=document_id, settings=settings())
+    if view.document.is_confidential:
+        g.no_store = True
+    current = view.document.current_version
+    report = signing_service.cached_report(session, settings=settings(), sha256=current.sha256) if current else None
+    acting = [row for row in view.assignments if row.can_act]
+    today = incoming.local_date(settings(), utc_now())
+    context: dict[str, Any] = {}
+    if view.can_direct:
+        context["default_deadline"] = incoming.default_deadline(settings(), view.document, today)
+    if any(row.can_assign for row in acting) and actor.department_id is not None:
+        context["members"] = incoming.department_members(session, actor.department_id)
+    if acting:
+        context["reply_choices"] = incoming.reply_choices(session, actor)
+    return render_template("incoming/detail.html", view=view, document=view.document, report=report,
+                           acting=acting, today=today, **_form_context(**context))
+
+
+def _act(back_to: int, action: Callable[..., Any], success: str, **kwargs: Any) -> ResponseReturnValue:
+    """Run one assignment action in its transaction; a refusal the user can act on comes back as a message."""
+    try:
+        with db.transaction() as s:
+            action(s, actor=current_actor(), **kwargs)
+    except (ValidationError, ConflictError, InvalidTransitionError) as exc:
+        flash(gettext(exc.message, **exc.params), "danger")
+    else:
+        flash(gettext(success), "success")
+    return redirect(url_for("incoming.detail", document_id=back_to))
+
+
+@bp.post("/<int:document_id>/direct")
+@login_required
+def direct(document_id: int) -> ResponseReturnValue:
+    """The leader's direction."""
+    return _act(document_id, incoming.direct_document, N_("The document has been directed."),
+                document_id=document_id, direction=_direction(), settings=settings(),
+                expected_row_version=form_int("row_version"))
+
+
+def _assignment_kwargs(assignment_id: int) -> dict[str, Any]:
+    return {"assignment_id": assignment_id, "expected_row_version": form_int("row_version")}
+
+
+@bp.post("/<int:document_id>/assignments/<int:assignment_id>/assign")
+@login_required
+def assign(document_id: int, assignment_id: int) -> ResponseReturnValue:
+    """The head names a handler in the department."""
+    return _act(document_id, incoming.assign_handler, N_("The handler has been assigned."),
+                handler_id=form_int("handler_id", required=True), settings=settings(),
+                instruction=form_str("instruction", max_length=5000),
+                deadline=parse_date(form_str("deadline", max_length=20), "deadline"),
+                **_assignment_kwargs(assignment_id))
+
+
+@bp.post("/<int:document_id>/assignments/<int:assignment_id>/opinion")
+@login_required
+def opinion(document_id: int, assignment_id: int) -> ResponseReturnValue:
+    """A handler's opinion."""
+    return _act(document_id, incoming.add_opinion, N_("Your opinion has been recorded."),
+                body=form_str("body", max_length=5000), **_assignment_kwargs(assignment_id))
+
+
+@bp.post("/<int:document_id>/assignments/<int:assignment_id>/forward")
+@login_required
+def forward(document_id: int, assignment_id: int) -> ResponseReturnValue:
+    """Pass the assignment on with a note."""
+    return _act(document_id, incoming.forward_assignment, N_("The assignment has been forwarded."),
+                note=form_str("note", max_length=5000), settings=settings(), to_user_id=form_int("to_user_id"),
+                to_department_id=form_int("to_department_id"), **_assignment_kwargs(assignment_id))
+
+
+@bp.post("/<int:document_id>/assignments/<int:assignment_id>/reply")
+@login_required
+def reply(document_id: int, assignment_id: int) -> ResponseReturnValue:
+    """Link an outgoing document as the reply."""
+    return _act(document_id, incoming.attach_reply, N_("The reply has been attached."),
+                reply_document_id=form_int("reply_document_id", required=True), **_assignment_kwargs(assignment_id))
+
+
+@bp.post("/<int:document_id>/assignments/<int:assignment_id>/complete")
+@login_required
+def complete(document_id: int, assignment_id: int) -> ResponseReturnValue:
+    """Complete the assignment with its result."""
+    return _act(document_id, incoming.complete_assignment, N_("The assignment has been completed."),
+                result=form_str("result", max_length=5000), settings=settings(), **_assignment_kwargs(assignment_id))
