@@ -30,7 +30,8 @@ def _enum(enum_cls: type, raw: str, field: str, default: object = None) -> objec
         raise ValidationError(N_("Choose a value from the list."), field=field) from None
 
 
-def _document_input(kind: DocumentKind) -> DocumentInput:
+def document_input(kind: DocumentKind) -> DocumentInput:
+    """The document metadata fields of the posted form (shared by the upload, edit and incoming forms)."""
     return DocumentInput(
         kind=kind,
         doc_type=form_str("doc_type", max_length=30),
@@ -100,7 +101,7 @@ def new() -> ResponseReturnValue:
     file = request.files.get("file")
     try:
         kind = _enum(DocumentKind, form_str("kind", max_length=20), "kind")
-        data = _document_input(kind)  # type: ignore[arg-type]
+        data = document_input(kind)  # type: ignore[arg-type]
         if file is None or not file.filename:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
         with db.transaction() as s:
@@ -180,7 +181,7 @@ def edit(document_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("documents/edit.html", document=document, form=None, **_form_context())
     try:
-        data = _document_input(document.kind)
+        data = document_input(document.kind)
         with db.transaction() as s:
             doc_service.edit_metadata(s, actor=actor, document_id=document_id, data=data,
                                       expected_row_version=form_int("row_version", required=True) or 0)

@@ -21,7 +21,7 @@ from docflow.services import incoming, organisation
 from docflow.services import signing as signing_service
 from docflow.services.documents import UploadedFile
 from docflow.services.incoming import Direction, DuplicateIncomingError, Target
-from docflow.web.documents import _document_input
+from docflow.web.documents import document_input
 from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store
 
 bp = Blueprint("incoming", __name__, url_prefix="/incoming")
@@ -101,7 +101,7 @@ def new() -> ResponseReturnValue:
         return render_template("incoming/new.html", form={}, **_form_context())
     upload: UploadedFile | None = None
     try:
-        data = _document_input(DocumentKind.INCOMING)
+        data = document_input(DocumentKind.INCOMING)
         upload = _uploaded_file(actor)
         with db.transaction() as s:
             registration = incoming.register_incoming(
@@ -174,7 +174,7 @@ def new_memo() -> ResponseReturnValue:
         if file is None or not file.filename:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
         with db.transaction() as s:
-            document = incoming.send_internal(s, actor=actor, data=_document_input(DocumentKind.INTERNAL),
+            document = incoming.send_internal(s, actor=actor, data=document_input(DocumentKind.INTERNAL),
                                               upload=UploadedFile(file.stream, file.filename),
                                               direction=_direction(), store=store(), settings=settings())
     except ValidationError as exc:
