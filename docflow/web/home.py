@@ -10,6 +10,7 @@ from docflow import db
 from docflow.models import Role
 from docflow.services import home as home_service
 from docflow.web.helpers import current_actor
+from docflow.web.queues import today
 
 bp = Blueprint("home", __name__)
 
@@ -17,9 +18,11 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    """The signed-in user's work, by role."""
+    """The signed-in user's work queues, or for administrators and auditors the latest activity."""
     actor = current_actor()
     session = db.get_session()
-    events = home_service.recent_events(session) if actor.role in (Role.ADMIN, Role.AUDITOR) else []
-    return render_template("home/index.html", sections=home_service.sections_for(session, actor),
-                           events=events)
+    cards = home_service.cards_for(session, actor=actor, day=today())
+    oversight = actor.role in (Role.ADMIN, Role.AUDITOR)
+    return render_template("home/index.html", cards=cards,
+                           documents=home_service.recent_documents(session, actor) if not cards else [],
+                           events=home_service.recent_events(session) if oversight else [])

@@ -1,0 +1,262 @@
+"""Work queues per role: what is waiting for the signed-in user, urgent first, then by deadline.
+
+Each queue is one SQL query per page plus one capped count. A queue holds only the actor's own work
+(assignments and routing steps addressed to the actor, or to the department the actor heads), so a
+user never sees another user's queue; asking for a queue the role does not have is refused.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union, union_all
+from sqlalchemy.orm import Session, contains_eager, joinedload
+
+from docflow.errors import N_, PermissionDeniedError
+from docflow.models import Document, DocumentKind, DocumentStatus, Role, Urgency, User
+from docflow.models.routing import Assignment, AssignmentRole, AssignmentStatus, RoutingStep, StepKind, StepStatus
+from docflow.services.calendar import DeadlineState, WorkingCalendar
+from docflow.services.documents import COUNT_LIMIT
+
+PAGE_SIZE = 25
+PREVIEW_SIZE = 5
+WEEKENDS_ONLY = WorkingCalendar()
+
+
+class QueueName(enum.StrEnum):
+    DIRECT = "direct"      # incoming documents waiting for a leader's direction
+    HANDLE = "handle"      # assignments open for me, or for the department I head
+    REVIEW = "review"      # active review steps assigned to me
+    SIGN = "sign"          # active sign steps assigned to me
+    ISSUE = "issue"        # active issue steps (clerks)
+    OVERDUE = "overdue"    # my open assignments past their deadline
+    FOLLOW = "follow"      # documents I created or directed, not yet finished
+
+
+@dataclass(frozen=True)
+class QueueInfo:
+    title: str   # msgid
+    empty: str   # msgid: what will appear here
+
+
+QUEUE_INFO: dict[QueueName, QueueInfo] = {
+    QueueName.DIRECT: QueueInfo(N_("To direct"), N_("Incoming documents registered by the clerk and waiting for "
+                                                    "your direction will appear here.")),
+    QueueName.HANDLE: QueueInfo(N_("To handle"), N_("Documents assigned to you, or to the department you head, "
+                                                    "will appear here until they are completed.")),
+    QueueName.REVIEW: QueueInfo(N_("To review"), N_("Drafts submitted to you for review will appear here.")),
+    QueueName.SIGN: QueueInfo(N_("To sign"), N_("Drafts submitted for your signature will appear here.")),
+    QueueName.ISSUE: QueueInfo(N_("To issue"), N_("Signed documents waiting for a number and the ward's seal "
+                                                  "will appear here.")),
+    QueueName.OVERDUE: QueueInfo(N_("Overdue"), N_("Your open assignments past their deadline will appear here. "
+                                                   "None is a good sign.")),
+    QueueName.FOLLOW: QueueInfo(N_("Sent and followed"), N_("Documents you drafted, registered or directed will "
+                                                            "appear here until they are completed or issued.")),
+}
+
+# What the queue asks of the user, by assignment role or step kind.
+TASK_LABELS: dict[str, str] = {
+    AssignmentRole.LEAD: N_("Lead (chủ trì)"), AssignmentRole.CO: N_("Co-handle (phối hợp)"),
+    AssignmentRole.INFO: N_("For information (để biết)"), StepKind.REVIEW: N_("Review"),
+    StepKind.SIGN: N_("Approve and sign"), StepKind.ISSUE: N_("Number, seal and issue"),
+}
+
+ROLE_QUEUES: dict[Role, tuple[QueueName, ...]] = {
+    Role.LEADER: (QueueName.SIGN, QueueName.DIRECT, QueueName.REVIEW, QueueName.HANDLE, QueueName.OVERDUE,
+                  QueueName.FOLLOW),
+    Role.HEAD: (QueueName.HANDLE, QueueName.REVIEW, QueueName.OVERDUE, QueueName.FOLLOW),
+    Role.OFFICIAL: (QueueName.HANDLE, QueueName.REVIEW, QueueName.OVERDUE, QueueName.FOLLOW),
+    Role.CLERK: (QueueName.ISSUE, QueueName.HANDLE, QueueName.OVERDUE, QueueName.FOLLOW),
+    Role.ADMIN: (),
+    Role.AUDITOR: (),
+}
+
+OPEN_ASSIGNMENT = (AssignmentStatus.OPEN, AssignmentStatus.IN_PROGRESS)
+FINISHED = (DocumentStatus.COMPLETED, DocumentStatus.ISSUED, DocumentStatus.RECALLED, DocumentStatus.REPLACED)
+_URGENCY_ORDER = case({Urgency.EXPRESS: 0, Urgency.VERY_URGENT: 1, Urgency.URGENT: 2}, value=Document.urgency,
+                      else_=3)
+
+
+@dataclass(frozen=True)
+class Day:
+    """Today on the ward's working calendar: what "overdue" and "at risk" are measured against."""
+    today: date
+    calendar: WorkingCalendar = WEEKENDS_ONLY
+    at_risk_days: int = 1
+
+    def state(self, deadline: date | None) -> DeadlineState:
+        return self.calendar.deadline_state(deadline, today=self.today, at_risk_days=self.at_risk_days)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    document: Document
+    state: DeadlineState
+    assignment: Assignment | None = None
+    step: RoutingStep | None = None
+
+    @property
+    def deadline(self) -> date | None:
+        if self.assignment is not None:
+            return self.assignment.deadline
+        return self.document.deadline
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    name: QueueName
+    items: list[QueueItem]
+    total: int          # at most COUNT_LIMIT; ``more`` says there are more
+    page: int
+    page_size: int
+    more: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    @property
+    def info(self) -> QueueInfo:
+        return QUEUE_INFO[self.name]
+
+
+def queues_for(user: User) -> tuple[QueueName, ...]:
+    """The queues ``user``'s role has, in the order the home page shows them."""
+    return ROLE_QUEUES.get(user.role, ()) if user.is_active else ()
+
+
+def _require(actor: User, name: QueueName) -> None:
+    if name not in queues_for(actor):
+        raise PermissionDeniedError(N_("This work queue is not part of your role."))
+
+
+# --- the queries --------------------------------------------------------------------------------------
+
+def _in_org(actor: User) -> ColumnElement[bool]:
+    # "+ 0" keeps the organisation out of index choice: every document of a ward has the same value, and
+    # without statistics SQLite would walk the whole ward's documents by it instead of the queue's index.
+    return (Document.organisation_id + 0) == actor.organisation_id
+
+
+def _mine(actor: User) -> ColumnElement[bool]:
+    """Open assignments addressed to the actor, or to the department the actor heads while no handler is named
+    in it (who may act on an assignment, as incoming.can_act says)."""
+    own = and_(Assignment.assignee_id == actor.id, Assignment.status.in_(OPEN_ASSIGNMENT))
+    if actor.role is not Role.HEAD or actor.department_id is None:
+        return own
+    # Two index walks (assignee, department) joined by id: an OR of the two made SQLite read every open
+    # assignment of the ward through the status index.
+    ids = union_all(
+        select(Assignment.id).where(own),
+        select(Assignment.id).where(Assignment.department_id == actor.department_id,
+                                    Assignment.status.in_(OPEN_ASSIGNMENT), Assignment.assignee_id.is_(None)))
+    return Assignment.id.in_(ids)
+
+
+def _assignments(actor: User, *extra: ColumnElement[bool]) -> Select[Any]:
+    return (select(Assignment).join(Assignment.document)
+            .where(_mine(actor), _in_org(actor), *extra))
+
+
+def _steps(actor: User, kind: StepKind) -> Select[Any]:
+    whose: ColumnElement[bool] = RoutingStep.assignee_id == actor.id
+    if kind is StepKind.ISSUE:
+        # An issue step is for the ward's clerks: unnamed (any clerk) or named for this one.
+        whose = or_(RoutingStep.assignee_id.is_(None), whose)
+    return (select(RoutingStep).join(RoutingStep.document)
+            .where(RoutingStep.kind == kind, RoutingStep.status == StepStatus.ACTIVE, whose, _in_org(actor)))
+
+
+def _documents(actor: User, name: QueueName) -> Select[Any]:
+    if name is QueueName.DIRECT:
+        return select(Document).where(_in_org(actor), Document.status == DocumentStatus.REGISTERED,
+                                      Document.kind == DocumentKind.INCOMING)
+    # What I sent: my drafts and memos (a clerk registering an incoming letter did not send it), and what I
+    # directed or passed on while any of it is still open (a forwarded share is followed by its new holder).
+    drafted = select(Document.id).where(Document.created_by_id == actor.id, Document.kind != DocumentKind.INCOMING,
+                                        Document.status.not_in(FINISHED))
+    directed = select(Assignment.document_id).where(
+        Assignment.assigned_by_id == actor.id,
+        Assignment.status.in_((*OPEN_ASSIGNMENT, AssignmentStatus.FORWARDED)))
+    return select(Document).where(Document.id.in_(union(drafted, directed)), Document.status.not_in(FINISHED),
+                                  _in_org(actor))
+
+
+def _base(actor: User, name: QueueName, day: Day) -> Select[Any]:
+    if name is QueueName.HANDLE:
+        return _assignments(actor)
+    if name is QueueName.OVERDUE:
+        return _assignments(actor, Assignment.deadline <= day.calendar.overdue_cutoff(day.today))
+    if name is QueueName.REVIEW:
+        return _steps(actor, StepKind.REVIEW)
+    if name is QueueName.SIGN:
+        return _steps(actor, StepKind.SIGN)
+    if name is QueueName.ISSUE:
+        return _steps(actor, StepKind.ISSUE)
+    return _documents(actor, name)
+
+
+def _ordered(stmt: Select[Any], name: QueueName) -> Select[Any]:
+    if name in (QueueName.HANDLE, QueueName.OVERDUE):
+        return (stmt.options(contains_eager(Assignment.document).joinedload(Document.department),
+                             joinedload(Assignment.assigned_by), joinedload(Assignment.department))
+                .order_by(_URGENCY_ORDER, Assignment.deadline.asc().nulls_last(), Assignment.id))
+    if name in (QueueName.REVIEW, QueueName.SIGN, QueueName.ISSUE):
+        return (stmt.options(contains_eager(RoutingStep.document).joinedload(Document.department),
+                             contains_eager(RoutingStep.document).joinedload(Document.created_by))
+                .order_by(_URGENCY_ORDER, Document.deadline.asc().nulls_last(), RoutingStep.id))
+    return (stmt.options(joinedload(Document.department))
+            .order_by(_URGENCY_ORDER, Document.deadline.asc().nulls_last(), Document.id.desc()))
+
+
+def _item(row: Any, day: Day) -> QueueItem:
+    if isinstance(row, Assignment):
+        return QueueItem(document=row.document, state=day.state(row.deadline), assignment=row)
+    if isinstance(row, RoutingStep):
+        return QueueItem(document=row.document, state=day.state(row.document.deadline), step=row)
+    return QueueItem(document=row, state=day.state(row.deadline))
+
+
+def _counted(stmt: Select[Any]) -> Any:
+    """A capped count: "more than 10,000" tells a clerk as much as the exact figure, for far less work."""
+    return select(func.count()).select_from(stmt.with_only_columns(literal(1), maintain_column_froms=True).limit(COUNT_LIMIT + 1).subquery())
+
+
+def count_queue(session: Session, *, actor: User, name: QueueName, day: Day) -> int:
+    """How many items ``name`` holds for ``actor`` (capped at COUNT_LIMIT + 1). Raises PermissionDeniedError."""
+    _require(actor, name)
+    return int(session.execute(_counted(_base(actor, name, day))).scalar_one())
+
+
+def count_queues(session: Session, *, actor: User, day: Day) -> dict[QueueName, int]:
+    """Every queue of the actor's role with its count, in one query."""
+    names = queues_for(actor)
+    if not names:
+        return {}
+    row = session.execute(select(*[_counted(_base(actor, n, day)).scalar_subquery() for n in names])).one()
+    return {name: int(value) for name, value in zip(names, row, strict=True)}
+
+
+def list_queue(session: Session, *, actor: User, name: QueueName, day: Day, page: int = 1,
+               page_size: int = PAGE_SIZE) -> QueuePage:
+    """One page of ``actor``'s queue ``name``, urgent first, then by deadline (none last).
+    Two queries: the capped count and the page. Raises PermissionDeniedError for a queue not of the role."""
+    total = count_queue(session, actor=actor, name=name, day=day)
+    pages = max(1, math.ceil(min(total, COUNT_LIMIT) / page_size))
+    page = max(1, min(page, pages))
+    stmt = _ordered(_base(actor, name, day), name).limit(page_size).offset((page - 1) * page_size)
+    items = [_item(row, day) for row in session.execute(stmt).unique().scalars()]
+    return QueuePage(name=name, items=items, total=min(total, COUNT_LIMIT), page=page, page_size=page_size,
+                     more=total > COUNT_LIMIT)
+
+
+def preview_queue(session: Session, *, actor: User, name: QueueName, day: Day,
+                  size: int = PREVIEW_SIZE) -> list[QueueItem]:
+    """The first few items of a queue, for the home page (one query, no count)."""
+    _require(actor, name)
+    stmt = _ordered(_base(actor, name, day), name).limit(size)
+    return [_item(row, day) for row in session.execute(stmt).unique().scalars()]
