@@ -66,6 +66,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_assignments_dept_status', ['department_id', 'status', 'deadline'], unique=False)
         batch_op.create_index('ix_assignments_document', ['document_id'], unique=False)
         batch_op.create_index('ix_assignments_status_deadline', ['status', 'deadline'], unique=False)
+        batch_op.create_index('ix_assignments_assigned_by', ['assigned_by_id', 'status'], unique=False)
         batch_op.create_index('ix_assignments_user_status', ['assignee_id', 'status', 'deadline'], unique=False)
 
     op.create_table('notifications',
@@ -193,6 +194,7 @@ def downgrade() -> None:
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index('ix_assignments_user_status')
         batch_op.drop_index('ix_assignments_status_deadline')
+        batch_op.drop_index('ix_assignments_assigned_by')
         batch_op.drop_index('ix_assignments_document')
         batch_op.drop_index('ix_assignments_dept_status')
 
