@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -39,6 +41,9 @@ from docflow.signing.base import CertificateKind, PadesLevel, SignatureKind
 from docflow.storage import DocumentStore
 
 if TYPE_CHECKING:
+    from docflow.models import Certificate
+    from docflow.services.delegations import SigningAuthority
+    from docflow.signing.sign import SigningSession
     from docflow.signing.sign import Appearance, SigningContext
     from docflow.signing.verify import TrustSettings, VerificationResult
 
@@ -86,28 +91,28 @@ def signing_context(settings: Settings, level: PadesLevel) -> SigningContext:
     return SigningContext(timestamper=timestamper, validation_context=validation)
 
 
-def default_mode_line(user: User) -> tuple[str | None, str]:
-    """Signing mode line and post for the signature block (Decree 30, Annex I), from the signer's post.
+def local_today(settings: Settings, now: datetime) -> date:
+    """The ward's calendar day at ``now`` (entitlements, registers and issue dates follow it)."""
+    from zoneinfo import ZoneInfo
+    return now.astimezone(ZoneInfo(settings.app.timezone)).date()
 
-    The delegation register (a later issue) replaces this guess for delegated signatures.
-    """
-    post = (user.post or "").strip()
-    folded = post.casefold()
-    if user.role is Role.LEADER and folded.startswith("phó chủ tịch"):
-        return "KT. CHỦ TỊCH", post.upper()
-    if user.role is Role.LEADER and folded.startswith("chủ tịch"):
-        return "TM. ỦY BAN NHÂN DÂN", post.upper()
-    return None, post.upper()
+
+def signing_authority(session: Session, *, signer: User, doc_type: str, on: date) -> SigningAuthority:
+    """The mode line and post of ``signer``'s personal signature on a ``doc_type`` on ``on``, from the
+    delegation register. Raises PermissionDeniedError when the signer is not entitled to sign it."""
+    from docflow.services import delegations
+    return delegations.signing_mode_for(session, signer=signer, doc_type=doc_type, on=on)
 
 
 def allowed_kinds(user: User) -> list[SignatureKind]:
-    """The kinds of signature ``user`` may apply at all (the document's state decides the rest)."""
+    """The kinds of signature ``user`` may apply at all (the document's state and, for a personal
+    signature, the delegation register decide the rest)."""
     if user.is_read_only or not user.is_active:
         return []
     if user.role is Role.LEADER:
         return [SignatureKind.PERSONAL, SignatureKind.INITIAL]
     if user.role is Role.HEAD:
-        return [SignatureKind.INITIAL]
+        return [SignatureKind.INITIAL, SignatureKind.PERSONAL]
     if user.role is Role.CLERK:
         return [SignatureKind.ORGANISATION, SignatureKind.ORGANISATION_TEXT]
     return []
@@ -118,9 +123,37 @@ def kinds_for(user: User, document: Document, signatures: list[Signature]) -> li
     if document.current_version is None or any(s.kind in ORGANISATION_KINDS for s in signatures):
         return []
     kinds = allowed_kinds(user)
+    if user.role is Role.HEAD:
+        # A head signs personally only under a delegation, from the outgoing document's route.
+        kinds = [k for k in kinds if k is not SignatureKind.PERSONAL]
     if not any(s.kind is SignatureKind.PERSONAL for s in signatures):
         kinds = [k for k in kinds if k not in ORGANISATION_KINDS]
     return kinds
+
+
+@dataclass(frozen=True)
+class OpenedKey:
+    """A signer's key opened once with the PIN, for signing a batch of documents in one sitting."""
+    certificate: Certificate
+    level: PadesLevel
+    signing: SigningSession
+
+
+@contextmanager
+def open_key(session: Session, *, settings: Settings, actor: User, kind: SignatureKind, pin: str,
+             now: datetime | None = None) -> Iterator[OpenedKey]:
+    """Open ``actor``'s key for ``kind`` once (the PIN is checked here) and keep one SigningSession, whose
+    fonts, images and appearances are built once for all the documents signed with it.
+
+    Raises WrongPinError, CertificateError, SigningError. Reads only.
+    """
+    from docflow.signing.sign import SigningSession
+    if kind not in allowed_kinds(actor):
+        raise PermissionDeniedError(N_("You may not apply this kind of signature."))
+    certificate = keys.certificate_for(session, actor=actor, kind=certificate_kind(kind))
+    level = level_for(settings, kind)
+    with keys.open_signing_key(settings, actor=actor, certificate=certificate, pin=pin, now=now) as key:
+        yield OpenedKey(certificate=certificate, level=level, signing=SigningSession(key, signing_context(settings, level)))
 
 
 @dataclass(frozen=True)
@@ -131,8 +164,13 @@ class SignOutcome:
 
 def sign_version(session: Session, *, settings: Settings, store: DocumentStore, actor: User, document_id: int,
                  kind: SignatureKind, pin: str, expected_version: int | None, reason: str = "",
-                 now: datetime | None = None) -> SignOutcome:
+                 now: datetime | None = None, via_route: bool = False,
+                 opened: OpenedKey | None = None) -> SignOutcome:
     """Sign the current version of a document as a new version (an incremental update of it).
+
+    An outgoing document is signed only through its route (``via_route``: docflow.services.outgoing and
+    issuing), where the chosen signer, the review and the register's number are enforced. ``opened``: a key
+    opened once for a batch (``open_key``); the PIN is then not used again.
 
     Raises PermissionDeniedError, ConflictError (the version changed meanwhile), InvalidTransitionError
     (an organisation signature without a valid personal one, or after the document was locked),
@@ -144,6 +182,13 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
     document = doc_service.get_document_for(session, actor=actor, document_id=document_id, lock=True)
     if kind not in allowed_kinds(actor) or not access.can_view(actor, document):
         raise PermissionDeniedError(N_("You may not apply this kind of signature."))
+    if document.kind is DocumentKind.OUTGOING and not via_route:
+        raise InvalidTransitionError(N_("An outgoing document is initialled, signed and issued on its route "
+                                        "(the outgoing page), not here."))
+    authority = None
+    if kind is SignatureKind.PERSONAL:
+        authority = signing_authority(session, signer=actor, doc_type=document.doc_type,
+                                      on=local_today(settings, now))
     current = document.current_version
     if current is None:
         raise InvalidTransitionError(N_("This document has no file to sign."))
@@ -156,17 +201,22 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
         raise InvalidTransitionError(N_("The organisation's signature has locked this document; "
                                         "nothing more can be signed."))
     if kind in ORGANISATION_KINDS:
-        _require_valid_personal_signature(session, settings=settings, document=document, version=current,
-                                          signatures=signatures, data=data)
+        require_valid_personal_signature(session, settings=settings, document=document, version=current,
+                                         signatures=signatures, data=data)
     certificate = keys.certificate_for(session, actor=actor, kind=certificate_kind(kind))
     data = _prepare_fields(data, document=document, kind=kind, signatures=signatures, settings=settings, now=now)
     level = level_for(settings, kind)
-    appearance = appearance_for(actor, kind, store=store, document=document)
+    appearance = appearance_for(actor, kind, store=store, document=document, authority=authority)
     field_name = _field_name(kind, signatures)
     request = SignRequest(kind=kind, level=level, appearance=appearance, field_name=field_name,
                           reason=reason or None, location=settings.app.organisation_name)
-    with keys.open_signing_key(settings, actor=actor, certificate=certificate, pin=pin, now=now) as key:
-        signed = sign_pdf(data, key, request, signing_context(settings, level))
+    if opened is not None:
+        if opened.certificate.id != certificate.id or opened.level is not level:
+            raise SigningError(N_("The key opened for this batch no longer matches your certificate."))
+        signed = opened.signing.sign(data, request)
+    else:
+        with keys.open_signing_key(settings, actor=actor, certificate=certificate, pin=pin, now=now) as key:
+            signed = sign_pdf(data, key, request, signing_context(settings, level))
     sha256 = store.put_bytes(signed)
     version = DocumentVersion(document=document, number=current.number + 1, parent_id=current.id, sha256=sha256,
                               size=len(signed), page_count=current.page_count, original_filename=None,
@@ -199,8 +249,7 @@ def _prepare_fields(data: bytes, *, document: Document, kind: SignatureKind, sig
             and b"/ByteRange" not in data:
         return ensure_fields(data)
     if kind is SignatureKind.ORGANISATION and document.number_symbol:
-        from zoneinfo import ZoneInfo
-        day = document.document_date or now.astimezone(ZoneInfo(settings.app.timezone)).date()
+        day = document.document_date or local_today(settings, now)
         place = _place_name(document.organisation.name)
         try:
             return fill_fields(data, {NUMBER_FIELD: f"Số: {document.number_symbol}",
@@ -236,12 +285,18 @@ def certificate_kind(kind: SignatureKind) -> CertificateKind:
 
 
 def appearance_for(actor: User, kind: SignatureKind, *, store: DocumentStore | None,
-                   document: Document | None = None) -> Appearance:
-    """What the visible signature shows: mode line, post, the signer's image and name; or the ward's seal."""
+                   document: Document | None = None, authority: SigningAuthority | None = None) -> Appearance:
+    """What the visible signature shows: mode line (from the delegation register), post, the signer's
+    image and name; or the ward's seal."""
     from docflow.signing.sign import Appearance
     from docflow.signing.stamp import demo_seal_png
+    if kind is SignatureKind.PERSONAL and authority is None:
+        # No document to check the delegation register against (the command line): the ward's standing rule.
+        from docflow.services import delegations
+        authority = delegations._standing_authority(actor)  # noqa: SLF001
     if kind is SignatureKind.PERSONAL or kind is SignatureKind.INITIAL:
-        mode_line, post = default_mode_line(actor)
+        mode_line = authority.mode_line if authority is not None else None
+        post = authority.post if authority is not None else " ".join((actor.post or "").split()).upper()
         image = (store.read(actor.signature_image_sha256)
                  if store is not None and actor.signature_image_sha256 else None)
         return Appearance(mode_line=mode_line, post=post, full_name=actor.full_name, signature_image=image,
@@ -251,17 +306,37 @@ def appearance_for(actor: User, kind: SignatureKind, *, store: DocumentStore | N
                       seal_image=seal, number_symbol=document.number_symbol if document else None)
 
 
-def _require_valid_personal_signature(session: Session, *, settings: Settings, document: Document,
-                                      version: DocumentVersion, signatures: list[Signature],
-                                      data: bytes) -> None:
-    personal = [s for s in signatures if s.kind is SignatureKind.PERSONAL and s.signer.role is Role.LEADER]
+def require_valid_personal_signature(session: Session, *, settings: Settings, document: Document,
+                                     version: DocumentVersion | None = None, signatures: list[Signature] | None = None,
+                                     data: bytes | None = None, store: DocumentStore | None = None) -> None:
+    """Decree 30: the organisation's signature only after a valid personal signature by a person entitled
+    to sign the document (on the day they signed it). Raises InvalidTransitionError. Flushes a report."""
+    version = version or document.current_version
+    if version is None:
+        raise InvalidTransitionError(N_("This document has no file to sign."))
+    signatures = _signatures(session, document) if signatures is None else signatures
+    personal = [s for s in signatures if s.kind is SignatureKind.PERSONAL
+                and _was_entitled(session, settings=settings, signature=s, doc_type=document.doc_type)]
     if not personal:
         raise InvalidTransitionError(N_("The organisation's signature needs the personal signature of the "
                                         "chairman or a vice-chairman first."))
+    if data is None:
+        if store is None:
+            raise ValueError("require_valid_personal_signature needs the data or the store")
+        data = store.read(version.sha256)
     report = verify_bytes(session, settings=settings, data=data, sha256=version.sha256)
     if not report["valid"]:
         raise InvalidTransitionError(N_("The signatures already on this document do not verify; the "
                                         "organisation's signature cannot be added."))
+
+
+def _was_entitled(session: Session, *, settings: Settings, signature: Signature, doc_type: str) -> bool:
+    try:
+        signing_authority(session, signer=signature.signer, doc_type=doc_type,
+                          on=local_today(settings, signature.signed_at))
+    except PermissionDeniedError:
+        return False
+    return True
 
 
 def trust_key(settings: Settings) -> str:
@@ -339,6 +414,12 @@ def cached_report(session: Session, *, settings: Settings, sha256: str) -> dict[
     report: dict[str, Any] = json.loads(row.report_json)
     report["verified_at"] = row.verified_at.isoformat()
     return report
+
+
+def current_report(session: Session, *, settings: Settings, document: Document) -> dict[str, Any] | None:
+    """The kept report of the document's current version, or None when it was never verified. Reads only."""
+    current = document.current_version
+    return cached_report(session, settings=settings, sha256=current.sha256) if current is not None else None
 
 
 def verify_version(session: Session, *, settings: Settings, store: DocumentStore, actor: User,

@@ -34,7 +34,8 @@ def test_a_vice_chairman_signs_and_the_clerk_seals_a_draft_in_the_browser(
     file = tmp_path / "du-thao.pdf"
     file.write_bytes(pdf_bytes("draft-to-sign"))
     form.locator("#file").set_input_files(str(file))
-    form.locator("#kind").select_option("outgoing")
+    # an internal document: an outgoing one is signed on its route (tests/browser/test_outgoing_in_browser.py)
+    form.locator("#kind").select_option("internal")
     form.locator("#doc_type").select_option("quyet_dinh")
     summary = unique_summary()
     form.locator("#summary").fill(summary)

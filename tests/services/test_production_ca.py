@@ -37,6 +37,7 @@ def _pem(der: bytes) -> bytes:
 def test_an_imported_real_ca_certificate_signs_at_b_lt_with_the_real_tsa(
         db_session, production, test_pki, store, make_user, make_department, make_document, tmp_path):
     leader = make_user(Role.LEADER, username="chutich-prod")
+    leader.post = "Chủ tịch"  # entitled to sign by the ward's standing rule (the delegation register)
     p12 = test_pki.write_pkcs12("chutich", PIN, tmp_path)
     row = key_service.import_pkcs12_certificate(db_session, settings=production, actor=make_user(Role.ADMIN),
                                                 holder=leader, kind=CertificateKind.PERSONAL, source=p12, pin=PIN)

@@ -52,10 +52,10 @@ def new_document(make_document: Any, make_department: Any) -> Any:
 
 
 def _sign(db_session: Session, signing_settings: Any, store: Any, actor: User, document_id: int, kind: SignatureKind,
-          pin: str = PIN, expected_version: int | None = None) -> Any:
+          pin: str = PIN, expected_version: int | None = None, via_route: bool = False) -> Any:
     return signing_service.sign_version(db_session, settings=signing_settings, store=store, actor=actor,
                                         document_id=document_id, kind=kind, pin=pin,
-                                        expected_version=expected_version)
+                                        expected_version=expected_version, via_route=via_route)
 
 
 def _events(db_session: Session, action: str) -> list[AuditEvent]:
@@ -118,19 +118,28 @@ def test_a_wrong_pin_is_a_message_and_changes_nothing(db_session, signing_settin
     assert len(_events(db_session, "document.signed")) == signed_before
 
 
-def test_an_official_may_not_sign_and_a_head_may_only_initial(db_session, signing_settings, store, make_user,
-                                                              make_department, make_document, issue_cert):
+def test_an_official_may_not_sign_and_a_head_signs_personally_only_under_a_delegation(
+        db_session, signing_settings, store, make_user, make_department, make_document, issue_cert, leader):
+    from datetime import date
+
+    from docflow.models.routing import SigningMode
+    from docflow.services import delegations
     department = make_department()
     official, head = make_user(Role.OFFICIAL, department=department), make_user(Role.HEAD, department=department)
+    head.post = "Chánh Văn phòng"
     issue_cert(official)
     issue_cert(head)
     document = make_document(official, department=department)
     with pytest.raises(PermissionDeniedError, match="this kind of signature"):
         _sign(db_session, signing_settings, store, official, document.id, SignatureKind.INITIAL)
-    with pytest.raises(PermissionDeniedError, match="this kind of signature"):
+    with pytest.raises(PermissionDeniedError, match="not entitled to sign"):
         _sign(db_session, signing_settings, store, head, document.id, SignatureKind.PERSONAL)
     outcome = _sign(db_session, signing_settings, store, head, document.id, SignatureKind.INITIAL)
     assert outcome.signature.field_name == "initial_1"
+    delegations.create_delegation(db_session, actor=leader, delegate_id=head.id, delegator_id=leader.id,
+                                  mode=SigningMode.TL, doc_types=None, valid_from=date(2020, 1, 1), valid_to=None)
+    outcome = _sign(db_session, signing_settings, store, head, document.id, SignatureKind.PERSONAL)
+    assert outcome.signature.mode_line == "TL. PHÓ CHỦ TỊCH"
 
 
 def test_signing_a_version_the_signer_was_not_shown_is_refused(db_session, signing_settings, store, leader,
@@ -159,6 +168,7 @@ def test_the_organisation_signature_needs_a_personal_one_first_and_then_locks_th
 
 def test_a_revoked_certificate_cannot_sign(db_session, signing_settings, store, make_user, issue_cert, new_document):
     user = make_user(Role.LEADER)
+    user.post = "Chủ tịch"
     certificate = issue_cert(user)
     key_service.revoke_certificate(db_session, settings=signing_settings, actor=make_user(Role.ADMIN),
                                    certificate_id=certificate.id, reason="key_compromise")
@@ -170,6 +180,7 @@ def test_a_revoked_certificate_cannot_sign(db_session, signing_settings, store, 
 def test_a_user_without_a_certificate_is_told_to_ask_for_one(db_session, signing_settings, store, make_user,
                                                              new_document):
     user = make_user(Role.LEADER)
+    user.post = "Chủ tịch"
     with pytest.raises(CertificateError, match="no valid signing certificate"):
         _sign(db_session, signing_settings, store, user, new_document(user).id, SignatureKind.PERSONAL)
 
@@ -223,10 +234,12 @@ def test_an_outgoing_draft_gets_number_and_date_fields_filled_before_the_seal(
     department = make_department()
     document = make_document(leader, department=department, kind=DocumentKind.OUTGOING, doc_type="quyet_dinh",
                              number_symbol="15/QĐ-UBND")
-    personal = _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL)
+    with pytest.raises(InvalidTransitionError, match="on its route"):
+        _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL)
+    personal = _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL, via_route=True)
     fields = PdfReader(io.BytesIO(store.read(personal.version.sha256))).get_fields() or {}
     assert {"so_ky_hieu", "ngay_ban_hanh"} <= set(fields) and not fields["so_ky_hieu"].get("/V")
-    sealed = _sign(db_session, signing_settings, store, clerk, document.id, SignatureKind.ORGANISATION)
+    sealed = _sign(db_session, signing_settings, store, clerk, document.id, SignatureKind.ORGANISATION, via_route=True)
     fields = PdfReader(io.BytesIO(store.read(sealed.version.sha256))).get_fields() or {}
     assert fields["so_ky_hieu"]["/V"] == "Số: 15/QĐ-UBND"
     assert fields["ngay_ban_hanh"]["/V"].startswith("Thử Nghiệm, ngày ")
@@ -245,6 +258,7 @@ def test_no_pin_or_private_key_reaches_the_database_the_logs_or_a_message(
     caplog.set_level(logging.DEBUG)
     pin = "975318"
     leader = make_user(Role.LEADER)
+    leader.post = "Phó Chủ tịch"
     row = key_service.issue_certificate(db_session, settings=signing_settings, actor=make_user(Role.ADMIN),
                                         holder=leader, kind=CertificateKind.PERSONAL, pin=pin)
     document = new_document(leader)

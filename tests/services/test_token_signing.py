@@ -48,6 +48,7 @@ def token_settings(signing_settings: Any, token_key: tuple[str, TokenSettings]) 
 def test_a_leader_signs_with_the_key_on_the_token(db_session, token_settings, token_key, store, make_user,
                                                   make_department, make_document):
     leader = make_user(Role.LEADER, username="tokenleader", full_name="Hoàng Văn Token")
+    leader.post = "Phó Chủ tịch"  # entitled to sign by the ward's standing rule (the delegation register)
     row = key_service.register_token_certificate(db_session, settings=token_settings, actor=make_user(Role.ADMIN),
                                                  holder=leader, pin=TOKEN_PIN)
     assert (row.storage, row.key_path, row.sha256) == (KeyStorage.PKCS11, None, token_key[0])

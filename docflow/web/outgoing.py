@@ -1,0 +1,341 @@
+"""Outgoing documents: the draft form, the template, the outgoing page with its route and actions, issue,
+recall, replacement and correction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import login_required
+
+from docflow import db
+from docflow.errors import (
+    N_,
+    ConflictError,
+    InvalidTransitionError,
+    SigningError,
+    ValidationError,
+)
+from docflow.models import DocumentKind, DocumentStatus, Role, Urgency, User, utc_now
+from docflow.models.routing import StepKind, StepStatus
+from docflow.services import access, issuing, organisation
+from docflow.services import documents as doc_service
+from docflow.services import outgoing as outgoing_service
+from docflow.services import signing as signing_service
+from docflow.services.documents import DocumentFilters, UploadedFile
+from docflow.services.outgoing import DraftInput
+from docflow.signing.base import SignatureKind
+from docflow.web.helpers import current_actor, form_int, form_str, settings, small_int, store
+
+bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
+
+PIN_MAX = 64
+# Refusals the user can act on come back as a message on the page, not as an error page.
+FLASHED = (SigningError, ConflictError, InvalidTransitionError, ValidationError)
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    """Outgoing documents the user may see, newest first, with their status."""
+    status = request.args.get("status", "")
+    filters = DocumentFilters(kind=DocumentKind.OUTGOING, q=request.args.get("q", "")[:100],
+                              status=DocumentStatus(status) if status in set(DocumentStatus) else None)
+    page = doc_service.list_documents(db.get_session(), actor=current_actor(), filters=filters,
+                                      page=small_int(request.args.get("page")) or 1,
+                                      page_size=settings().uploads.page_size)
+    return render_template("outgoing/index.html", page=page, statuses=list(DocumentStatus), status=status)
+
+
+def _today() -> Any:
+    return signing_service.local_today(settings(), utc_now())
+
+
+def _form_context(form: Any, **extra: Any) -> dict[str, Any]:
+    session = db.get_session()
+    actor = current_actor()
+    return {"form": form, "departments": organisation.list_departments(session), "Urgency": Urgency,
+            "signers": outgoing_service.signer_choices(session, actor=actor, doc_type=None, on=_today()),
+            "max_mb": settings().uploads.max_upload_mb, **extra}
+
+
+def _draft_input() -> DraftInput:
+    urgency_raw = form_str("urgency", max_length=20)
+    try:
+        urgency = Urgency(urgency_raw) if urgency_raw else Urgency.NORMAL
+    except ValueError:
+        raise ValidationError(N_("Choose a value from the list."), field="urgency") from None
+    departments = [small_int(v) for v in request.form.getlist("recipient_department_ids")]
+    if any(d is None for d in departments):
+        raise ValidationError(N_("Choose an active department."), field="recipient_department_ids")
+    return DraftInput(doc_type=form_str("doc_type", max_length=30), summary=form_str("summary", max_length=2000),
+                      signer_id=form_int("signer_id"), urgency=urgency, department_id=form_int("department_id"),
+                      recipient_department_ids=[d for d in departments if d is not None],
+                      external_recipients=form_str("external_recipients", max_length=20000).splitlines(),
+                      related_document_id=form_int("related_document_id"),
+                      relation=form_str("relation", max_length=20))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    """Draft an outgoing document (or a replacement / correction of an issued one)."""
+    actor = current_actor()
+    if actor.role is Role.AUDITOR or not access.can_upload(actor):
+        abort(403)
+    if request.method == "GET":
+        related_id = small_int(request.args.get("related"))
+        related = (outgoing_service.get_outgoing(db.get_session(), actor=actor, document_id=related_id)
+                   if related_id else None)
+        relation = request.args.get("relation", "") if related else ""
+        form = {"related_document_id": related.id if related else "", "relation": relation,
+                "doc_type": "cong_van" if relation == "corrects" else (related.doc_type if related else "")}
+        return render_template("outgoing/new.html", related=related, **_form_context(form))
+    file = request.files.get("file")
+    try:
+        data = _draft_input()
+        if file is None or not file.filename:
+            raise ValidationError(N_("Choose a PDF file to upload."), field="file")
+        with db.transaction() as s:
+            document = outgoing_service.create_draft(
+                s, actor=actor, data=data, upload=UploadedFile(file.stream, file.filename), store=store(),
+                max_bytes=settings().max_upload_bytes, settings=settings())
+    except (ValidationError, InvalidTransitionError) as exc:
+        return render_template("outgoing/new.html", related=None, error=gettext(exc.message, **exc.params),
+                               error_field=getattr(exc, "field", None), **_form_context(request.form)), 400
+    flash(gettext("The draft has been saved. Send it for review when it is ready."), "success")
+    return redirect(url_for("outgoing.detail", document_id=document.id))
+
+
+@bp.get("/template.pdf")
+@login_required
+def template() -> ResponseReturnValue:
+    """A draft template: the Decree 30 header, the number and date fields and the signer's place."""
+    data = issuing.draft_template_pdf(organisation_name=settings().app.organisation_name,
+                                      doc_type=request.args.get("doc_type", "")[:30],
+                                      summary=request.args.get("summary", "")[:300])
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": 'attachment; filename="du-thao-mau.pdf"',
+                             "Cache-Control": "private, no-store"})
+
+
+@bp.get("/<int:document_id>")
+@login_required
+def detail(document_id: int) -> ResponseReturnValue:
+    """The outgoing page: the PDF, the route step by step, the actions open to the user, recipients, thread."""
+    session = db.get_session()
+    actor = current_actor()
+    document = outgoing_service.get_outgoing(session, actor=actor, document_id=document_id)
+    signatures = signing_service.signatures_of(session, actor=actor, document_id=document_id)
+    report = signing_service.current_report(session, settings=settings(), document=document)
+    if report is None and signatures:
+        # docflow signed it: show the verdict at once (then it is cached by the file's SHA-256).
+        with db.transaction() as s:
+            report = signing_service.verify_version(s, settings=settings(), store=store(), actor=actor,
+                                                    document_id=document_id, version_number=None)
+        document = outgoing_service.get_outgoing(session, actor=actor, document_id=document_id)
+    steps = outgoing_service.steps_of(session, document.id)
+    active = next((s for s in steps if s.status is StepStatus.ACTIVE), None)
+    deciders = {s.decided_by_id: session.get(User, s.decided_by_id) for s in steps if s.decided_by_id}
+    return render_template(
+        "outgoing/detail.html", document=document, steps=steps, active=active, report=report, deciders=deciders,
+        rounds=sorted({s.round for s in steps}, reverse=True), StepKind=StepKind, StepStatus=StepStatus,
+        signatures=signatures,
+        recipients=outgoing_service.recipients_of(session, document.id),
+        comments=outgoing_service.comments_of(session, document.id),
+        related=outgoing_service.related_of(session, actor=actor, document=document),
+        can_edit=access.can_edit(actor, document) and document.status in outgoing_service.OPEN_STATUSES,
+        can_route=access.can_edit(actor, document) and document.status is DocumentStatus.DRAFT,
+        can_initial=SignatureKind.INITIAL in signing_service.allowed_kinds(actor),
+        can_issue=actor.role is Role.CLERK and active is not None and active.kind is StepKind.ISSUE,
+        can_recall=issuing.can_recall(actor) and document.status is DocumentStatus.ISSUED,
+        can_follow_up=document.status is DocumentStatus.ISSUED and access.can_upload(actor)
+        and actor.role is not Role.AUDITOR,
+        max_mb=settings().uploads.max_upload_mb)
+
+
+def _act(document_id: int, action: Callable[[Any], Any], success: str, anchor: str = "route",
+         **params: Any) -> ResponseReturnValue:
+    """Run one action in one transaction; refusals the user can act on become a message on the page."""
+    try:
+        with db.transaction() as s:
+            action(s)
+    except FLASHED as exc:
+        flash(gettext(exc.message, **exc.params), "danger")
+    else:
+        flash(gettext(success, **params), "success")
+    return redirect(url_for("outgoing.detail", document_id=document_id, _anchor=anchor))
+
+
+def _pin() -> str:
+    return request.form.get("pin", "")[:PIN_MAX]
+
+
+@bp.post("/<int:document_id>/route")
+@login_required
+def start_route(document_id: int) -> ResponseReturnValue:
+    """Send the draft for review (the default reviewers, then the signer, then the clerk)."""
+    return _act(document_id, lambda s: outgoing_service.start_route(s, actor=current_actor(), document_id=document_id),
+                N_("The draft has been sent for review."))
+
+
+@bp.post("/<int:document_id>/steps/<int:step_id>/approve")
+@login_required
+def approve(document_id: int, step_id: int) -> ResponseReturnValue:
+    """Approve a review step, with a review initial when a PIN is given."""
+    pin = _pin() if request.form.get("initial") else ""
+    return _act(document_id, lambda s: outgoing_service.approve_step(
+        s, actor=current_actor(), document_id=document_id, step_id=step_id,
+        expected_row_version=form_int("row_version"), initial_pin=pin, settings=settings(), store=store()),
+        N_("Approved."))
+
+
+@bp.post("/<int:document_id>/steps/<int:step_id>/return")
+@login_required
+def return_(document_id: int, step_id: int) -> ResponseReturnValue:
+    """Return the draft to the drafter with a reason."""
+    return _act(document_id, lambda s: outgoing_service.return_step(
+        s, actor=current_actor(), document_id=document_id, step_id=step_id,
+        reason=form_str("reason", max_length=2000), expected_row_version=form_int("row_version")),
+        N_("The draft has been returned to the drafter."))
+
+
+@bp.post("/<int:document_id>/steps/<int:step_id>/sign")
+@login_required
+def sign(document_id: int, step_id: int) -> ResponseReturnValue:
+    """The signer approves and signs with the PIN."""
+    pin = _pin()
+    if not pin:
+        flash(gettext("Enter your signing PIN."), "danger")
+        return redirect(url_for("outgoing.detail", document_id=document_id, _anchor="route"))
+    return _act(document_id, lambda s: outgoing_service.sign_step(
+        s, actor=current_actor(), settings=settings(), store=store(), document_id=document_id, step_id=step_id,
+        pin=pin, expected_version=form_int("version"), expected_row_version=form_int("row_version")),
+        N_("Signed. The document now awaits issue by the clerk."))
+
+
+@bp.post("/<int:document_id>/issue")
+@login_required
+def issue(document_id: int) -> ResponseReturnValue:
+    """The clerk issues: number, date, the organisation's signature, distribution."""
+    pin = _pin()
+    if not pin:
+        flash(gettext("Enter your signing PIN."), "danger")
+        return redirect(url_for("outgoing.detail", document_id=document_id, _anchor="route"))
+    issued: list[Any] = []
+    response = _act(document_id, lambda s: issued.append(issuing.issue_document(
+        s, actor=current_actor(), settings=settings(), store=store(), document_id=document_id, pin=pin,
+        expected_version=form_int("version"))), N_("Issued."))
+    if issued:
+        flash(gettext("Number and symbol: %(number)s.", number=issued[0].number_symbol), "success")
+    return response
+
+
+@bp.post("/<int:document_id>/recall")
+@login_required
+def recall(document_id: int) -> ResponseReturnValue:
+    """Recall an issued document with a reason."""
+    return _act(document_id, lambda s: issuing.recall_document(
+        s, actor=current_actor(), document_id=document_id, reason=form_str("reason", max_length=2000)),
+        N_("The document has been recalled; its recipients have been notified."))
+
+
+@bp.post("/<int:document_id>/versions")
+@login_required
+def add_version(document_id: int) -> ResponseReturnValue:
+    """A new version of the draft (after an approval, the route starts again)."""
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        flash(gettext("Choose a PDF file to upload."), "danger")
+        return redirect(url_for("outgoing.detail", document_id=document_id))
+    return _act(document_id, lambda s: outgoing_service.add_draft_version(
+        s, actor=current_actor(), document_id=document_id, upload=UploadedFile(file.stream, file.filename or ""),
+        store=store(), max_bytes=settings().max_upload_bytes, note=form_str("note", max_length=500),
+        expected_row_version=form_int("row_version")), N_("The new version has been added."), anchor="versions")
+
+
+@bp.post("/<int:document_id>/comments")
+@login_required
+def comment(document_id: int) -> ResponseReturnValue:
+    """Add a comment to the document's thread."""
+    return _act(document_id, lambda s: outgoing_service.add_comment(
+        s, actor=current_actor(), document_id=document_id, body=form_str("body", max_length=4000)),
+        N_("Your comment has been added."), anchor="comments")
+
+
+
+# --- batch signing: one PIN entry for many documents, progress polled while a background thread signs -------
+
+BATCHES = "docflow.outgoing_batches"
+MAX_KEPT_BATCHES = 100
+
+
+@bp.get("/batch")
+@login_required
+def batch() -> ResponseReturnValue:
+    """The documents awaiting my signature, to sign together with one PIN entry."""
+    documents = outgoing_service.awaiting_signature_of(db.get_session(), actor=current_actor())
+    return render_template("outgoing/batch.html", documents=documents)
+
+
+def _batch_choices() -> list[tuple[int, int | None]]:
+    chosen = []
+    for raw in request.form.getlist("documents")[:200]:
+        document_id, _, version = raw.partition(":")
+        if small_int(document_id) is None:
+            raise ValidationError(N_("Choose the documents to sign."), field="documents")
+        chosen.append((int(document_id), small_int(version)))
+    return chosen
+
+
+@bp.post("/batch")
+@login_required
+def start_batch() -> ResponseReturnValue:
+    """Start signing the chosen documents in the background; show the progress page."""
+    import threading
+    import uuid
+
+    from flask import current_app
+    actor = current_actor()
+    chosen, pin = _batch_choices(), _pin()
+    if not chosen or not pin:
+        flash(gettext("Choose the documents to sign and enter your signing PIN."), "danger")
+        return redirect(url_for("outgoing.batch"))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    progress = issuing.BatchProgress(user_id=actor.id, total=len(chosen))
+
+    def run() -> None:
+        with app.app_context():
+            issuing.sign_batch(transaction=db.transaction, settings=settings(), store=store(), actor_id=actor.id,
+                               documents=chosen, pin=pin, progress=progress)
+
+    job_id = uuid.uuid4().hex
+    thread = threading.Thread(target=run, name=f"docflow-batch-{job_id[:8]}", daemon=True)
+    jobs: dict[str, tuple[issuing.BatchProgress, threading.Thread]] = app.extensions.setdefault(BATCHES, {})
+    for old in [k for k, (p, _) in jobs.items() if p.done][: max(0, len(jobs) - MAX_KEPT_BATCHES)]:
+        jobs.pop(old, None)
+    jobs[job_id] = (progress, thread)
+    response = redirect(url_for("outgoing.batch_progress", job_id=job_id))
+    # Started once the response is sent, after this request's own session has been closed.
+    response.call_on_close(thread.start)
+    return response
+
+
+@bp.get("/batch/<job_id>")
+@login_required
+def batch_progress(job_id: str) -> ResponseReturnValue:
+    """A batch's progress and its result per document (JSON with ?format=json, for polling)."""
+    from flask import current_app, jsonify
+    job = current_app.extensions.get(BATCHES, {}).get(job_id)
+    if job is None or job[0].user_id != current_actor().id:
+        abort(404)
+    state = job[0].snapshot()
+    if request.args.get("format") == "json":
+        return jsonify({**state, "error": gettext(state["error"][0], **state["error"][1]) if state["error"] else None,
+                        "results": [{"document_id": r.document_id, "ok": r.ok,
+                                     "message": gettext(r.message, **r.params) if r.message else ""}
+                                    for r in state["results"]]})
+    return render_template("outgoing/batch_progress.html", state=state, job_id=job_id)
