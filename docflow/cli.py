@@ -74,6 +74,11 @@ def demo() -> None:
     with db.transaction() as s:
         accounts = demo_service.seed_demo(s, organisation_name=settings().app.organisation_name)
         issued = demo_service.seed_demo_keys(s, settings=settings(), store=store())
+    documents = 0
+    if settings().signing.ca == "development":
+        from docflow.services.demo_documents import seed_demo_documents
+        with db.transaction() as s:
+            documents = seed_demo_documents(s, settings=settings(), store=store())
     click.echo(f"Demo ward ready. Every demo account's password is: {demo_service.DEMO_PASSWORD}")
     for account in accounts:
         click.echo(f"  {account.username:<16} {account.role.value:<9} {account.full_name} — {account.post}")
@@ -81,6 +86,8 @@ def demo() -> None:
         click.echo(f"Signing keys ({', '.join(demo_service.DEMO_KEY_HOLDERS)}, and the organisation's key for "
                    f"the clerk vanthu) all open with the demo PIN: {demo_service.DEMO_PIN}"
                    + (f" (issued now: {', '.join(issued)})" if issued else ""))
+    if documents:
+        click.echo(f"{documents} demo documents walked through the incoming and outgoing flows.")
 
 
 @main.group()

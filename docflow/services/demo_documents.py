@@ -1,0 +1,140 @@
+"""The demo ward's documents at every stage of both flows, so a newcomer sees them at once: incoming ones
+registered, directed, being handled and completed; outgoing drafts, under review, signed and issued."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from docflow.config import Settings
+from docflow.models import AssignmentRole, Department, Document, DocumentKind, Urgency, User, utc_now
+from docflow.services.demo import DEMO_PIN
+from docflow.services.documents import DocumentInput, UploadedFile
+from docflow.storage import DocumentStore
+
+@dataclass(frozen=True)
+class Stage:
+    summary: str
+    doc_type: str
+    stop: str   # incoming: registered / directed / assigned / completed; outgoing: draft / review / signed / issued
+
+
+INCOMING = (
+    Stage("Về việc rà soát hộ nghèo, hộ cận nghèo năm 2026", "cong_van", "registered"),
+    Stage("Kế hoạch kiểm tra công tác phòng cháy chữa cháy quý IV", "ke_hoach", "directed"),
+    Stage("Về việc cấp giấy chứng nhận quyền sử dụng đất cho hộ ông Nguyễn Văn Tư", "cong_van", "assigned"),
+    Stage("Thông báo lịch tiếp công dân tháng 12", "thong_bao", "completed"),
+)
+OUTGOING = (
+    Stage("Quyết định thành lập tổ công tác chuyển đổi số phường", "quyet_dinh", "draft"),
+    Stage("Kế hoạch tổ chức Ngày hội Đại đoàn kết toàn dân tộc", "ke_hoach", "review"),
+    Stage("Báo cáo kết quả thu ngân sách 10 tháng năm 2026", "bao_cao", "signed"),
+    Stage("Quyết định khen thưởng các tổ dân phố tiêu biểu", "quyet_dinh", "issued"),
+    Stage("Về việc tăng cường quản lý trật tự xây dựng", "cong_van", "issued"),
+)
+
+
+def seed_demo_documents(session: Session, *, settings: Settings, store: DocumentStore) -> int:
+    """Walk demo documents through the real services (every step audited, signed with the demo PIN).
+    Only into an empty ward: returns 0 when any document exists. Flushes."""
+    if session.execute(select(func.count()).select_from(Document)).scalar_one():
+        return 0
+    users = {u.username: u for u in session.execute(select(User)).scalars()}
+    departments = {d.code: d for d in session.execute(select(Department)).scalars()}
+    _delegations(session, users)
+    count = 0
+    for stage in INCOMING:
+        _incoming(session, settings, store, users, departments, stage)
+        count += 1
+    for stage in OUTGOING:
+        _outgoing(session, settings, store, users, departments, stage)
+        count += 1
+    return count
+
+
+def _delegations(session: Session, users: dict[str, User]) -> None:
+    """The chief of the office signs invitations and notices "TL. CHỦ TỊCH" (thừa lệnh) for the year."""
+    from docflow.models import SigningMode
+    from docflow.services import delegations
+    today = utc_now().date()
+    delegations.create_delegation(session, actor=users["chutich"], delegate_id=users["truongvp"].id,
+                                  delegator_id=users["chutich"].id, mode=SigningMode.TL,
+                                  doc_types=["giay_moi", "thong_bao"], valid_from=today.replace(month=1, day=1),
+                                  valid_to=today.replace(month=12, day=31))
+
+
+def _pdf(title: str) -> bytes:
+    from docflow.services.issuing import draft_template_pdf
+    return draft_template_pdf(organisation_name="UBND phường Tích Sơn", summary=title)
+
+
+def _incoming(session: Session, settings: Settings, store: DocumentStore, users: dict[str, User],
+              departments: dict[str, Department], stage: Stage) -> None:
+    from docflow.services import incoming
+    now = utc_now()
+    data = DocumentInput(kind=DocumentKind.INCOMING, doc_type=stage.doc_type, summary=stage.summary,
+                         number_symbol=f"{len(stage.summary) % 90 + 10}/UBND-VP", issuing_body="UBND quận Thanh Xuân",
+                         document_date=(now - timedelta(days=3)).date(),
+                         urgency=Urgency.URGENT if stage.stop == "directed" else Urgency.NORMAL,
+                         department_id=departments["VP"].id)
+    registration = incoming.register_incoming(session, actor=users["vanthu"], data=data, store=store,
+                                              settings=settings, confirm_duplicate=True,
+                                              upload=UploadedFile(io.BytesIO(_pdf(stage.summary)), "den.pdf"))
+    if stage.stop == "registered":
+        return
+    document = registration.document
+    lead = departments["ĐC"] if "đất" in stage.summary or "xây dựng" in stage.summary else departments["VHXH"]
+    assignments = incoming.direct_document(
+        session, actor=users["chutich"], document_id=document.id, settings=settings,
+        direction=incoming.Direction(targets=(incoming.Target(AssignmentRole.LEAD, department_id=lead.id),
+                                              incoming.Target(AssignmentRole.INFO, department_id=departments["VP"].id)),
+                                     instruction="Giao bộ phận chủ trì nghiên cứu, tham mưu giải quyết theo quy định."))
+    if stage.stop == "directed":
+        return
+    head = users["truongdc"] if lead.code == "ĐC" else users["truongvh"]
+    handler = users["chuyenvien.dc"] if lead.code == "ĐC" else users["chuyenvien.vh"]
+    child = incoming.assign_handler(session, actor=head, assignment_id=assignments[0].id, handler_id=handler.id,
+                                    settings=settings, instruction="Đề nghị kiểm tra hồ sơ và báo cáo.")
+    incoming.add_opinion(session, actor=handler, assignment_id=child.id,
+                         body="Đã kiểm tra hồ sơ, đủ điều kiện theo quy định.")
+    if stage.stop == "assigned":
+        return
+    incoming.complete_assignment(session, actor=handler, assignment_id=child.id, settings=settings,
+                                 result="Đã giải quyết xong, trả kết quả cho công dân.")
+    parent = session.get(type(child), assignments[0].id)
+    if parent is not None and parent.status.value != "completed":
+        incoming.complete_assignment(session, actor=head, assignment_id=parent.id, settings=settings,
+                                     result="Bộ phận đã hoàn thành.")
+
+
+def _outgoing(session: Session, settings: Settings, store: DocumentStore, users: dict[str, User],
+              departments: dict[str, Department], stage: Stage) -> None:
+    from docflow.services import issuing, outgoing
+    drafter, signer = users["chuyenvien.vp"], users["phochutich1"]
+    data = outgoing.DraftInput(doc_type=stage.doc_type, summary=stage.summary, signer_id=signer.id,
+                               recipient_department_ids=(departments["VHXH"].id,),
+                               external_recipients=("UBND quận Thanh Xuân",))
+    document = outgoing.create_draft(session, actor=drafter, data=data, store=store, settings=settings,
+                                     max_bytes=settings.max_upload_bytes,
+                                     upload=UploadedFile(io.BytesIO(_pdf(stage.summary)), "du-thao.pdf"))
+    if stage.stop == "draft":
+        return
+    outgoing.start_route(session, actor=drafter, document_id=document.id)
+    if stage.stop == "review":
+        return
+    while (step := outgoing.active_step(session, document.id)) is not None and step.kind.value == "review":
+        assert step.assignee is not None
+        outgoing.approve_step(session, actor=step.assignee, document_id=document.id, step_id=step.id,
+                              settings=settings, store=store)
+    step = outgoing.active_step(session, document.id)
+    assert step is not None and step.kind.value == "sign"
+    outgoing.sign_step(session, actor=signer, settings=settings, store=store, document_id=document.id,
+                       step_id=step.id, pin=DEMO_PIN, expected_version=None)
+    if stage.stop == "signed":
+        return
+    issuing.issue_document(session, actor=users["vanthu"], settings=settings, store=store,
+                           document_id=document.id, pin=DEMO_PIN)
