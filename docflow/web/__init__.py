@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 LOCALES = ("vi", "en")
 
 csrf = CSRFProtect()
-WORKFLOW_BLUEPRINTS = ("registers", "incoming", "outgoing", "delegations", "queues", "notifications")
 
 
 def select_locale() -> str:
@@ -36,24 +35,28 @@ def select_locale() -> str:
 
 
 def register(app: Flask) -> None:
-    from docflow.web import admin, audit, auth, documents, home, signing
+    from docflow.web import (
+        admin,
+        audit,
+        auth,
+        delegations,
+        documents,
+        home,
+        incoming,
+        notifications,
+        outgoing,
+        queues,
+        registers,
+        signing,
+    )
 
     app.url_map.converters["int"] = helpers.BoundedIntConverter
     Babel(app, locale_selector=select_locale,
           default_translation_directories=str(PROJECT_ROOT / "docflow" / "translations"))
     csrf.init_app(app)
     auth.init_login(app)
-    for module in (auth, home, documents, admin, audit, signing):
-        app.register_blueprint(module.bp)
-    import importlib
-    # The workflow's blueprints, registered as they land (a static list once all of them exist).
-    for name in WORKFLOW_BLUEPRINTS:
-        try:
-            module = importlib.import_module(f"docflow.web.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"docflow.web.{name}":
-                raise
-            continue
+    for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
+                   notifications):
         app.register_blueprint(module.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.
     csrf.exempt(signing.pki_ocsp)

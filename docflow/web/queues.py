@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from werkzeug.exceptions import HTTPException
 
 from docflow import db
 from docflow.models.base import utc_now
@@ -49,33 +48,16 @@ def show(name: str) -> ResponseReturnValue:
     return render_template("queues/show.html", page=page, names=queue_service.queues_for(actor), day=day)
 
 
-def has_endpoint(endpoint: str) -> bool:
-    """Whether a view exists: the workflow's blueprints land one by one, so the menu asks before linking."""
-    return endpoint in current_app.view_functions
-
-
-def nav_url(path: str) -> str | None:
-    """``url_for`` of the view that answers GET ``path``, or None while no blueprint serves it yet."""
-    try:
-        endpoint, values = current_app.url_map.bind("").match(path, method="GET")
-    except HTTPException:
-        return None
-    return url_for(endpoint, **values)
-
-
 def unread_notices() -> int | None:
-    """The signed-in user's unread notices, or None while the notifications service is not installed."""
+    """The signed-in user's unread notices (None when nobody is signed in)."""
     if not getattr(current_user, "is_authenticated", False):
         return None
-    try:
-        from docflow.services import notifications
-    except ImportError:
-        return None
+    from docflow.services import notifications
     count: int = notifications.unread_count(db.get_session(), current_actor())
     return count
 
 
 @bp.app_context_processor
 def _navigation() -> dict[str, Any]:
-    return {"has_endpoint": has_endpoint, "nav_url": nav_url, "unread_notices": unread_notices, "QUEUE_INFO": queue_service.QUEUE_INFO,
+    return {"unread_notices": unread_notices, "QUEUE_INFO": queue_service.QUEUE_INFO,
             "TASK_LABELS": queue_service.TASK_LABELS}

@@ -34,7 +34,7 @@ def test_the_list_shows_only_my_notices_newest_first_with_unread_highlighted(cli
     assert [flag for flag, _ in notices] == ["true", "false"]
     assert "A new document needs you: 42/UBND-VP." in notices[0][1] and "Về việc sửa chữa trường mầm non" in notices[0][1]
     assert "cũ" in notices[1][1] and "của người khác" not in html
-    assert 'data-testid="unread-count">1 unread' in html
+    assert 'data-testid="unread-count">1 chưa đọc' in html
     assert f'action="/notifications/{newer.id}/open"' in html and f"/notifications/{older[0].id}/open" not in html
 
 
@@ -70,7 +70,7 @@ def test_mark_selected_then_mark_all_as_read(client, db_session, make_user):
     assert response.status_code == 302
     assert unread_count(db_session, me) == 2
     assert client.get("/notifications/unread-count").get_json() == {"unread": 2}
-    assert "1 notice marked as read." in client.get(response.location).get_data(as_text=True)
+    assert "Đã đánh dấu 1 thông báo là đã đọc." in client.get(response.location).get_data(as_text=True)
     client.post("/notifications/read", {"all": "1"})
     assert client.get("/notifications/unread-count").get_json() == {"unread": 0}
     assert "Mark all as read" not in client.get("/notifications/").get_data(as_text=True)
