@@ -15,7 +15,14 @@ from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from docflow import doctypes, textsearch
-from docflow.errors import N_, ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from docflow.errors import (
+    N_,
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from docflow.models import (
     Confidentiality,
     Department,
@@ -183,6 +190,7 @@ def add_version(session: Session, *, actor: User, document_id: int, upload: Uplo
     document = get_document_for(session, actor=actor, document_id=document_id, lock=True)
     if not access.can_edit(actor, document):
         raise PermissionDeniedError(N_("You may not change this document."))
+    _refuse_if_final(document)
     _check_row_version(document, expected_row_version)
     if len(note) > 500:
         raise ValidationError(N_("The note is too long (at most 500 characters)."), field="note")
@@ -202,6 +210,17 @@ def add_version(session: Session, *, actor: User, document_id: int, upload: Uplo
     return version
 
 
+FINAL_STATUSES = (DocumentStatus.ISSUED, DocumentStatus.RECALLED, DocumentStatus.REPLACED)
+
+
+def _refuse_if_final(document: Document) -> None:
+    # An issued document is what its recipients hold and what the register records: it is replaced or
+    # corrected by a new document, never changed (Decree 30, Art. 17).
+    if document.status in FINAL_STATUSES:
+        raise InvalidTransitionError(N_("An issued, recalled or replaced document cannot be changed; "
+                                        "issue a replacement or a correction instead."))
+
+
 def _check_row_version(document: Document, expected: int | None) -> None:
     if expected is not None and expected != document.row_version:
         raise ConflictError(N_("Someone else changed this document after you opened it. "
@@ -215,11 +234,12 @@ EDITABLE_FIELDS = ("doc_type", "summary", "number_symbol", "document_date", "iss
 def edit_metadata(session: Session, *, actor: User, document_id: int, data: DocumentInput,
                   expected_row_version: int, now: datetime | None = None) -> Document:
     """Change a document's metadata; the audit event holds each field's before and after.
-    Raises PermissionDeniedError, ConflictError, ValidationError. Flushes."""
+    Raises PermissionDeniedError, InvalidTransitionError (issued), ConflictError, ValidationError. Flushes."""
     now = now or utc_now()
     document = get_document_for(session, actor=actor, document_id=document_id, lock=True)
     if not access.can_edit(actor, document):
         raise PermissionDeniedError(N_("You may not change this document."))
+    _refuse_if_final(document)
     _check_row_version(document, expected_row_version)
     data = dataclasses.replace(data, kind=document.kind)
     validate_input(session, actor, data, today=now.date())

@@ -264,3 +264,23 @@ def test_search_treats_every_character_literally(db_session, make_user, make_doc
     found = doc_service.list_documents(db_session, actor=clerk, page=1, page_size=10,
                                        filters=DocumentFilters(department_id=dept.id, q=query))
     assert [d.summary for d in found.items] == expected
+
+
+@pytest.mark.parametrize("status", ["issued", "recalled", "replaced"])
+def test_an_issued_document_gets_no_new_version_and_no_metadata_change(db_session, make_user, make_document, store,
+                                                                        status):
+    from docflow.errors import InvalidTransitionError
+    from docflow.models import DocumentStatus
+    clerk = make_user(Role.CLERK)
+    doc = make_document(clerk)
+    doc.status = DocumentStatus(status)
+    db_session.flush()
+    with pytest.raises(InvalidTransitionError, match="replacement or a correction"):
+        doc_service.add_version(db_session, actor=clerk, document_id=doc.id, store=store, max_bytes=10 ** 6,
+                                upload=UploadedFile(io.BytesIO(pdf_bytes("late")), "x.pdf"))
+    with pytest.raises(InvalidTransitionError):
+        doc_service.edit_metadata(db_session, actor=clerk, document_id=doc.id, expected_row_version=doc.row_version,
+                                  data=DocumentInput(kind=doc.kind, doc_type=doc.doc_type, summary="changed",
+                                                     issuing_body=doc.issuing_body,
+                                                     department_id=doc.department_id))
+    assert len(doc.versions) == 1 and doc.summary != "changed"
