@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -163,3 +164,34 @@ def test_keys_init_is_safe_to_run_twice(demo_ward):
     again = run(demo_ward, "keys", "init")
     assert again.returncode == 0 and "already exists" in again.stdout
     assert Path(demo_ward[0] / "keys" / "ca" / "root.pem").exists()
+
+
+_DUMP_ISSUED = """
+import sys
+from sqlalchemy import select
+from docflow import create_app, db
+from docflow.models import Document, DocumentStatus
+app = create_app()
+with app.app_context():
+    issued = db.get_session().execute(select(Document).where(Document.status == DocumentStatus.ISSUED)
+                                      .order_by(Document.id)).scalars().first()
+    sys.stdout.write(issued.number_symbol + "\\n")
+    open(sys.argv[1], "wb").write(app.extensions["docflow.store"].read(issued.current_version.sha256))
+"""
+
+
+def test_a_document_issued_in_the_demo_verifies_with_docflow_and_pdfsig(demo_ward):
+    cwd, env = demo_ward
+    dumped = subprocess.run([sys.executable, "-c", _DUMP_ISSUED, str(cwd / "issued.pdf")], cwd=cwd, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert dumped.returncode == 0, dumped.stderr
+    assert dumped.stdout.strip().startswith("01/")  # the year's first outgoing number
+    report = json.loads(run(demo_ward, "verify", "issued.pdf", "--json").stdout)
+    assert report["valid"] is True
+    assert [s["field"] for s in report["signatures"]][-1] == "organisation"
+    if not (shutil.which("pdfsig") and shutil.which("certutil")):
+        pytest.skip("poppler-utils and libnss3-tools are needed for the independent check")
+    assert run(demo_ward, "keys", "root", "--out", "root.pem").returncode == 0
+    poppler = _pdfsig_trusting(demo_ward, cwd / "issued.pdf")
+    signatures = poppler.count("Signature Validation: Signature is Valid.")
+    assert signatures >= 2 and poppler.count("Certificate Validation: Certificate is Trusted.") == signatures, poppler
