@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres install translations messages bench bench-signing clean
+.PHONY: run test test-sqlite test-postgres install translations messages bench bench-signing bench-workflow clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench: install
 # Signing and verification against bare pyHanko (figures: bench/SIGNING.md); BENCH_ARGS=--quick halves it.
 bench-signing: install
 	$(BIN)/python -m bench.signing_suite $(BENCH_ARGS)
+
+# Work-queue pages and issuing on 100,000 documents + 300,000 assignments (figures: bench/WORKFLOW.md).
+bench-workflow: install
+	$(BIN)/python -m bench.workflow $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var
