@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from PIL import Image
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError, PdfReadError
@@ -691,6 +692,7 @@ def fill_fields(data: bytes, values: Mapping[str, str], fonts: FontLibrary | Non
     """
     writer = open_incremental(data)
     library = fonts or FontLibrary()
+    engine = library.field_engine(writer)   # one font resource for every field: subset once per write
     existing = _text_fields(writer)
     for name, value in values.items():
         ref = existing.get(name)
@@ -704,7 +706,7 @@ def fill_fields(data: bytes, values: Mapping[str, str], fonts: FontLibrary | Non
             rect = _rect_of(widget)
             if rect is None:
                 continue
-            appearance = _field_appearance(writer, library, value, rect, quadding)
+            appearance = _field_appearance(engine, value, rect, quadding)
             # The appearance is a state (/AS) of /N rather than /N itself. pyHanko 0.38's check for
             # in-place appearance updates (_allow_in_place_appearance_update) flags the appearance
             # stream of every locked text field in each revision after the lock unless the stream was
@@ -721,10 +723,8 @@ def fill_fields(data: bytes, values: Mapping[str, str], fonts: FontLibrary | Non
     return out.getvalue()
 
 
-def _field_appearance(writer: IncrementalPdfFileWriter, library: FontLibrary, value: str, rect: Rect,
-                      quadding: int) -> generic.StreamObject:
+def _field_appearance(engine: GlyphAccumulator, value: str, rect: Rect, quadding: int) -> generic.StreamObject:
     size = 12.0
-    engine = library.engine(writer, FontFace.SERIF, 12)
     shaped = engine.shape(value)
     natural = shaped.x_advance * size
     room = rect.width - 4

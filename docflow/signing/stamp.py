@@ -12,6 +12,7 @@ already-compressed form XObject; a batch therefore pays for shaping, subsetting 
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Sequence
@@ -77,9 +78,36 @@ class FontLibrary:
         """A glyph accumulator for one writer (pyHanko subsets it when the writer writes)."""
         return GlyphAccumulator(writer, io.BytesIO(self.data(face)), size)
 
+    def field_engine(self, writer: BasePdfFileWriter) -> GlyphAccumulator:
+        """A glyph accumulator over Noto Serif cut down to the Vietnamese repertoire, for form fields.
+
+        pyHanko subsets the font program every time a writer writes; on the full Noto Serif that is
+        ~200 ms per field, which made filling the number and date the dearest step of issuing.
+        """
+        return GlyphAccumulator(writer, io.BytesIO(_vietnamese_subset(self.data(FontFace.SERIF))), 12)
+
     def factory(self, face: FontFace, size: int = TEXT_SIZE) -> FontEngineFactory:
         """A factory for pyHanko's text boxes that reuses the bytes read here."""
         return _LibraryFontFactory(self, face, size)
+
+
+# Basic Latin, Latin-1, Latin Extended-A/B (ơ, ư, đ), combining marks, Latin Extended Additional (ạ … ỹ),
+# general punctuation: every character a Vietnamese number, date or name needs.
+_VIETNAMESE_RANGES = ((0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x323), (0x1EA0, 0x1EF9), (0x2010, 0x2026))
+
+
+@functools.lru_cache(maxsize=2)
+def _vietnamese_subset(font: bytes) -> bytes:
+    from fontTools import subset
+    options = subset.Options()
+    options.layout_features = ["*"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[c for low, high in _VIETNAMESE_RANGES for c in range(low, high + 1)])
+    tt = subset.load_font(io.BytesIO(font), options)
+    subsetter.subset(tt)
+    out = io.BytesIO()
+    subset.save_font(tt, out, options)
+    return out.getvalue()
 
 
 class _LibraryFontFactory(FontEngineFactory):
