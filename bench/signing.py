@@ -89,6 +89,7 @@ def make_credentials(directory: Path) -> tuple[Path, DummyTimeStamper]:
 
 def make_pdf(pages: int, tag: int = 0) -> bytes:
     """An A4 PDF with ``pages`` pages of Helvetica text; ``tag`` makes documents differ."""
+    from tests.testpki import assemble_pdf  # the one classic-xref writer the tests use too
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
     kids = []
     font_id = 3
@@ -104,16 +105,7 @@ def make_pdf(pages: int, tag: int = 0) -> bytes:
         kids.append(page_id)
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
         b" ".join(b"%d 0 R" % k for k in kids), pages)
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return assemble_pdf(objects, file_id=None)
 
 
 def _load(p12: Path) -> signers.SimpleSigner:

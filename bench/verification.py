@@ -211,6 +211,7 @@ def signing_context(ca: Any) -> Any:
 
 def _pdf(page_bodies: Sequence[tuple[bytes, bytes | None]]) -> bytes:
     """A classic-xref PDF: each page is (content stream, optional JPEG drawn full page)."""
+    from tests.testpki import assemble_pdf  # the one classic-xref writer the tests use too
     objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
                             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     kids = []
@@ -227,16 +228,7 @@ def _pdf(page_bodies: Sequence[tuple[bytes, bytes | None]]) -> bytes:
                        b" >>%s >> /Contents %d 0 R >>" % (xobject, len(objects)))
         kids.append(len(objects))
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return assemble_pdf(objects, file_id=None)
 
 
 def _text(page: int, lines: int = 45) -> bytes:

@@ -460,8 +460,12 @@ def pdfsig(test_pki: LivePKI, tmp_path_factory: pytest.TempPathFactory) -> PdfSi
 # --- sample PDFs ------------------------------------------------------------------------------
 
 
-def _assemble_pdf(objects: list[bytes]) -> bytes:
-    """A classic PDF file from bodies of objects 1..n (object 1 is the catalog)."""
+_FILE_ID = b"<646f63666c6f7774696e79706466>"
+
+
+def assemble_pdf(objects: list[bytes], *, file_id: bytes | None = _FILE_ID) -> bytes:
+    """A classic one-revision PDF from bodies of objects 1..n (object 1 is the catalog); ``file_id`` (a hex
+    string) goes into the trailer's /ID, which the sample PDFs carry and hand-made attack files may not."""
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -470,9 +474,9 @@ def _assemble_pdf(objects: list[bytes]) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += (b"trailer\n<< /Size %d /Root 1 0 R /ID [<646f63666c6f7774696e79706466> "
-            b"<646f63666c6f7774696e79706466>] >>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(objects) + 1, xref))
+    trailer_id = b" /ID [%s %s]" % (file_id, file_id) if file_id is not None else b""
+    out += (b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(objects) + 1, trailer_id, xref))
     return bytes(out)
 
 
@@ -487,7 +491,7 @@ _FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsi
 
 def tiny_pdf() -> bytes:
     """A small valid one-page A4 PDF with a line of text, as bytes."""
-    return _assemble_pdf([
+    return assemble_pdf([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >>"
@@ -501,7 +505,7 @@ def pdf_with_fields() -> bytes:
     """Like :func:`tiny_pdf`, plus AcroForm text fields ``so_ky_hieu`` and ``ngay_ban_hanh``
     (empty, Helvetica 11) and an empty signature field named :data:`SIGNATURE_FIELD`."""
     widget = b"/Type /Annot /Subtype /Widget /F 4 /P 3 0 R"
-    return _assemble_pdf([
+    return assemble_pdf([
         b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R 7 0 R 8 0 R]"
         b" /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv 5 0 R >> >> >> >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

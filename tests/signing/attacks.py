@@ -19,6 +19,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 
+from tests.testpki import _stream, assemble_pdf
+
 _WHITE_BOX = b"1 1 1 rg 0 0 595 842 re f\n"
 
 
@@ -230,11 +232,10 @@ def shadow_original() -> bytes:
     """A one-page PDF that already holds a white overlay form XObject (drawn over the text), an opaque
     Square annotation over the first line and an unreferenced 'shadow' page tree with other content:
     the material hide / hide-and-replace use."""
-    from tests.testpki import _assemble_pdf, _stream
 
     text = (b"BT /F1 16 Tf 72 770 Td (Noi dung that) Tj ET\n"
             b"BT /F1 16 Tf 72 600 Td (Noi dung an: chuyen 1 ty dong) Tj ET\n")
-    return _assemble_pdf([
+    return assemble_pdf([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >>"
@@ -441,17 +442,8 @@ _HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 
 
 def assemble(objects: list[bytes]) -> bytes:
-    """A classic one-revision PDF from bodies of objects 1..n (object 1 is the catalog)."""
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    """A classic one-revision PDF from bodies of objects 1..n (object 1 is the catalog), without a file ID."""
+    return assemble_pdf(objects, file_id=None)
 
 
 def deeply_nested(depth: int = 100_000, *, comments: bool = False) -> bytes:
