@@ -15,6 +15,7 @@ from docflow.services import documents as doc_service
 from docflow.services import signing as signing_service
 from docflow.services.documents import DocumentFilters, DocumentInput, UploadedFile
 from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store
+from docflow.web.signing import panel_report
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -128,16 +129,7 @@ def detail(document_id: int) -> ResponseReturnValue:
     if document.is_confidential:
         g.no_store = True
     signatures = signing_service.signatures_of(session, actor=actor, document_id=document_id)
-    current = document.current_version
-    report = None
-    if current is not None:
-        report = signing_service.cached_report(session, settings=settings(), sha256=current.sha256)
-        if report is None and signatures:
-            # docflow signed it: show the verdict at once (then it is cached by the file's SHA-256).
-            with db.transaction() as s:
-                report = signing_service.verify_version(s, settings=settings(), store=store(), actor=actor,
-                                                        document_id=document_id, version_number=None)
-            document = doc_service.get_document_for(session, actor=actor, document_id=document_id)
+    report = panel_report(document, signed_by_docflow=bool(signatures))
     return render_template("documents/detail.html", document=document, can_edit=access.can_edit(actor, document),
                            max_mb=settings().uploads.max_upload_mb, signatures=signatures, report=report,
                            sign_kinds=signing_service.kinds_for(actor, document, signatures))

@@ -29,6 +29,7 @@ from docflow.services.documents import DocumentFilters, UploadedFile
 from docflow.services.outgoing import DraftInput
 from docflow.signing.base import SignatureKind
 from docflow.web.helpers import current_actor, form_int, form_str, settings, small_int, store
+from docflow.web.signing import panel_report
 
 bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
 
@@ -130,13 +131,7 @@ def detail(document_id: int) -> ResponseReturnValue:
     actor = current_actor()
     document = outgoing_service.get_outgoing(session, actor=actor, document_id=document_id)
     signatures = signing_service.signatures_of(session, actor=actor, document_id=document_id)
-    report = signing_service.current_report(session, settings=settings(), document=document)
-    if report is None and signatures:
-        # docflow signed it: show the verdict at once (then it is cached by the file's SHA-256).
-        with db.transaction() as s:
-            report = signing_service.verify_version(s, settings=settings(), store=store(), actor=actor,
-                                                    document_id=document_id, version_number=None)
-        document = outgoing_service.get_outgoing(session, actor=actor, document_id=document_id)
+    report = panel_report(document, signed_by_docflow=bool(signatures))
     steps = outgoing_service.steps_of(session, document.id)
     active = next((s for s in steps if s.status is StepStatus.ACTIVE), None)
     deciders = {s.decided_by_id: session.get(User, s.decided_by_id) for s in steps if s.decided_by_id}

@@ -13,7 +13,7 @@ from flask_login import login_required
 
 from docflow import db
 from docflow.errors import N_, ConfigurationError, ConflictError, InvalidTransitionError, SigningError, UnreadablePdfError, ValidationError
-from docflow.models import Role, utc_now
+from docflow.models import Document, Role, utc_now
 from docflow.services import keys
 from docflow.services import documents as doc_service
 from docflow.services import signing as signing_service
@@ -51,6 +51,17 @@ def sign(document_id: int) -> ResponseReturnValue:
         del pin
     flash(gettext("Signed. Version %(n)s holds your signature.", n=outcome.version.number), "success")
     return redirect(url_for("documents.detail", document_id=document_id, _anchor="signatures"))
+
+
+def panel_report(document: Document, *, signed_by_docflow: bool) -> dict[str, Any] | None:
+    """The report the signature panel shows: the kept one, or, when docflow signed the current version and
+    nobody verified it yet, a fresh one (kept by the file's SHA-256 from then on). Commits when it verifies."""
+    report = signing_service.current_report(db.get_session(), settings=settings(), document=document)
+    if report is None and signed_by_docflow:
+        with db.transaction() as s:
+            report = signing_service.verify_version(s, settings=settings(), store=store(), actor=current_actor(),
+                                                    document_id=document.id, version_number=None)
+    return report
 
 
 @bp.post("/documents/<int:document_id>/verify")
