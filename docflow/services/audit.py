@@ -74,6 +74,10 @@ class AuditAction(enum.StrEnum):
     DELEGATION_CREATED = "delegation.created"
     DELEGATION_REVOKED = "delegation.revoked"
     REGISTER_EXPORTED = "register.exported"
+    # auditors (issue 5)
+    SIGNATURE_CHAIN_CHECKED = "document.signature_chain_checked"
+    EVIDENCE_EXPORTED = "evidence.exported"
+    ACCESS_CHANGE_CONFIRMED = "access_change.confirmed"
 
 
 def canonical_bytes(*, seq: int, occurred_at: datetime, actor_id: int | None, actor_name: str,
