@@ -1,39 +1,82 @@
-"""The audit trail for auditors and administrators: recent events and a chain check."""
+"""The auditor's screens: search the audit log, verify its chain, a document's signature chain checked
+against docflow's records, and the changes of access rights waiting for a leader's confirmation."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
-from sqlalchemy import select
+from flask_babel import gettext
+from flask_login import current_user, login_required
 
 from docflow import db
-from docflow.models import AuditEvent, Role
+from docflow.errors import ValidationError
+from docflow.models import Document, Role
+from docflow.services import access_changes as access_service
+from docflow.services import audit_search, chaincheck
 from docflow.services import audit as audit_service
 from docflow.services.audit import AuditAction
-from docflow.web.helpers import current_actor, small_int
+from docflow.web.helpers import current_actor, parse_date, settings, small_int, store
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-PAGE = 50
+# Leaders come here only to confirm changes of access rights; everything else is for auditors and admins.
+LEADER_ENDPOINTS = frozenset({"audit.access_changes", "audit.confirm_change"})
+
+
+# What an auditor may post: signing in and out, the language, the password, and verifying (which only
+# keeps a report and an audit event). Everything else that changes state is refused before any view runs,
+# so a view that forgets its own check still cannot be reached (the services refuse as well).
+AUDITOR_MAY_POST = frozenset({
+    "auth.login", "auth.logout", "auth.set_language", "auth.change_password", "signing.pki_ocsp",
+    "signing.verify_document", "signing.verify_upload", "audit.verify", "audit.create_checkpoint",
+})
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@bp.before_app_request
+def _auditors_change_nothing() -> None:
+    if request.method in READ_METHODS or request.endpoint in AUDITOR_MAY_POST:
+        return
+    if getattr(current_user, "is_authenticated", False) and current_user.role is Role.AUDITOR:
+        abort(403)
 
 
 @bp.before_request
 @login_required
 def _auditors_only() -> None:
-    if current_actor().role not in (Role.AUDITOR, Role.ADMIN):
-        abort(403)
+    role = current_actor().role
+    if role in (Role.AUDITOR, Role.ADMIN):
+        return
+    if role is Role.LEADER and request.endpoint in LEADER_ENDPOINTS:
+        return
+    abort(403)
+
+
+def _query() -> audit_search.AuditQuery:
+    args = request.args
+    try:
+        return audit_search.AuditQuery(
+            user=args.get("user", "").strip()[:80], document_id=small_int(args.get("document")),
+            action=args.get("action", "").strip()[:60], date_from=parse_date(args.get("from", ""), "from"),
+            date_to=parse_date(args.get("to", ""), "to"), before=small_int(args.get("before")))
+    except ValidationError:
+        return audit_search.AuditQuery(before=small_int(args.get("before")))
+
+
+def _index(report: object = None) -> ResponseReturnValue:
+    session = db.get_session()
+    query = _query()
+    page = audit_search.search_events(session, actor=current_actor(), query=query,
+                                      tz=ZoneInfo(settings().app.timezone))
+    return render_template("audit/index.html", page=page, query=query, report=report,
+                           actions=audit_search.known_actions(session))
 
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    """The newest events, fifty a page, by sequence number."""
-    session = db.get_session()
-    before = small_int(request.args.get("before"))
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(PAGE)
-    if before is not None:
-        stmt = stmt.where(AuditEvent.seq < before)
-    events = list(session.execute(stmt).scalars())
-    return render_template("audit/index.html", events=events, report=None)
+    """Search the log by user, document, action and days, newest first, fifty a page (keyset by seq)."""
+    return _index()
 
 
 @bp.post("/verify")
@@ -44,6 +87,32 @@ def verify() -> ResponseReturnValue:
         audit_service.record(s, action=AuditAction.AUDIT_VERIFIED, actor=current_actor(), object_type="audit",
                              details={"checked": report.checked, "intact": report.intact,
                                       "problem_seq": report.problem.seq if report.problem else None})
-    events = list(db.get_session().execute(
-        select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(PAGE)).scalars())
-    return render_template("audit/index.html", events=events, report=report)
+    return _index(report)
+
+
+@bp.get("/documents/<int:document_id>/chain")
+def document_chain(document_id: int) -> ResponseReturnValue:
+    """A document's signature chain as a timeline, each step checked against docflow's records."""
+    with db.transaction() as s:
+        result = chaincheck.check_document(s, settings=settings(), store=store(), actor=current_actor(),
+                                           document_id=document_id)
+        document = s.get_one(Document, document_id)
+    return render_template("audit/chain.html", result=result, document=document)
+
+
+@bp.get("/access-changes")
+def access_changes() -> ResponseReturnValue:
+    """Changes of access rights no leader has confirmed yet (Decree 30, Annex VI)."""
+    actor = current_actor()
+    changes = access_service.unconfirmed_changes(db.get_session(), actor=actor)
+    return render_template("audit/access_changes.html", changes=changes,
+                           can_confirm=access_service.can_confirm(actor))
+
+
+@bp.post("/access-changes/<int:seq>/confirm")
+def confirm_change(seq: int) -> ResponseReturnValue:
+    """A leader confirms one change of access rights."""
+    with db.transaction() as s:
+        access_service.confirm_change(s, actor=current_actor(), seq=seq)
+    flash(gettext("Change #%(seq)s confirmed.", seq=seq), "success")
+    return redirect(url_for("audit.access_changes"))

@@ -1,0 +1,82 @@
+"""Searching the audit log for auditors: by user, document, action and time, newest first, a page at a time
+by sequence number (keyset: ``before`` is the last seq shown, so a page costs the same at any depth)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from docflow.errors import N_, PermissionDeniedError
+from docflow.models import AuditEvent, Role, User
+
+PAGE = 50
+READERS = (Role.AUDITOR, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    user: str = ""                    # a username, or an actor name such as "system"
+    document_id: int | None = None
+    action: str = ""
+    date_from: date | None = None     # the ward's calendar days, both included
+    date_to: date | None = None
+    before: int | None = None         # the keyset: only events with a smaller seq
+
+    def as_args(self) -> dict[str, str]:
+        """The query as URL arguments (without ``before``), for the next page's link."""
+        args = {"user": self.user, "document": str(self.document_id or ""), "action": self.action,
+                "from": self.date_from.isoformat() if self.date_from else "",
+                "to": self.date_to.isoformat() if self.date_to else ""}
+        return {k: v for k, v in args.items() if v}
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    next_before: int | None           # pass as ``before`` for the next (older) page; None: the last page
+
+
+def can_search(user: User) -> bool:
+    return user.is_active and user.role in READERS
+
+
+def _conditions(session: Session, query: AuditQuery, tz: tzinfo) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if query.user:
+        user_id = session.execute(select(User.id).where(User.username == query.user.strip())).scalar()
+        where.append(AuditEvent.actor_id == user_id if user_id is not None
+                     else AuditEvent.actor_name == query.user.strip())
+    if query.document_id is not None:
+        where += [AuditEvent.object_type == "document", AuditEvent.object_id == str(query.document_id)]
+    if query.action:
+        where.append(AuditEvent.action == query.action)
+    if query.date_from is not None:
+        where.append(AuditEvent.occurred_at >= datetime.combine(query.date_from, time(), tz))
+    if query.date_to is not None:
+        where.append(AuditEvent.occurred_at < datetime.combine(query.date_to + timedelta(days=1), time(), tz))
+    if query.before is not None:
+        where.append(AuditEvent.seq < query.before)
+    return where
+
+
+def search_events(session: Session, *, actor: User, query: AuditQuery, tz: tzinfo,
+                  page_size: int | None = None) -> AuditPage:
+    """One page of the events matching ``query``, newest first. Raises PermissionDeniedError. Reads only."""
+    if not can_search(actor):
+        raise PermissionDeniedError(N_("Only auditors and administrators read the audit log."))
+    page_size = page_size or PAGE
+    stmt = (select(AuditEvent).where(*_conditions(session, query, tz))
+            .order_by(AuditEvent.seq.desc()).limit(page_size + 1))
+    events = list(session.execute(stmt).scalars())
+    more = len(events) > page_size
+    events = events[:page_size]
+    return AuditPage(events=events, next_before=events[-1].seq if more else None)
+
+
+def known_actions(session: Session) -> list[str]:
+    """Every action string the log can hold, for the search form's choices."""
+    from docflow.services.audit import AuditAction
+    return sorted(str(a) for a in AuditAction)

@@ -1,0 +1,149 @@
+"""The auditor's screens: log search with keyset paging, a document's signature chain, access changes for
+leaders to confirm, and an auditor who can change nothing anywhere."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from docflow.errors import PermissionDeniedError
+from docflow.models import AuditEvent, Role
+from docflow.models.routing import SigningMode
+from docflow.services import audit, delegations
+from docflow.services.audit import AuditAction
+from docflow.services.users import update_user
+from tests.services.test_chaincheck import _issued
+from tests.services.test_outgoing import ward  # noqa: F401 - the ward fixture
+
+
+def _seqs(html: str) -> list[int]:
+    return [int(s) for s in re.findall(r'<tr data-seq="(\d+)"', html)]
+
+
+def test_auditors_search_the_log_by_user_document_action_and_day(client, make_user, make_document, db_session):
+    auditor, clerk = make_user(Role.AUDITOR), make_user(Role.CLERK)
+    document = make_document(clerk)
+    for n in range(3):
+        audit.record(db_session, action=AuditAction.DOCUMENT_VIEWED, actor=clerk, object_type="document",
+                     object_id=document.id, details={"n": n})
+    client.login(auditor)
+
+    by_document = client.get(f"/audit/?document={document.id}").get_data(as_text=True)
+    mine = db_session.execute(select(AuditEvent.seq).where(AuditEvent.object_id == str(document.id),
+                                                           AuditEvent.object_type == "document")
+                              .order_by(AuditEvent.seq.desc())).scalars().all()
+    assert _seqs(by_document) == list(mine)
+    by_user_and_action = client.get(f"/audit/?user={clerk.username}&action=document.viewed").get_data(as_text=True)
+    assert len(_seqs(by_user_and_action)) == 3
+    today = date.today()
+    assert _seqs(client.get(f"/audit/?document={document.id}&from={today + timedelta(days=2)}").get_data(as_text=True)) == []
+    assert len(_seqs(client.get(f"/audit/?document={document.id}&from={today - timedelta(days=1)}"
+                                f"&to={today + timedelta(days=1)}").get_data(as_text=True))) == len(mine)
+
+
+def test_the_log_pages_by_sequence_number_keeping_the_filters(client, make_user, make_document, db_session, monkeypatch):
+    from docflow.services import audit_search
+    monkeypatch.setattr(audit_search, "PAGE", 2)
+    auditor, clerk = make_user(Role.AUDITOR), make_user(Role.CLERK)
+    document = make_document(clerk)
+    for _ in range(4):
+        audit.record(db_session, action=AuditAction.DOCUMENT_VIEWED, actor=clerk, object_type="document",
+                     object_id=document.id)
+    client.login(auditor)
+    first = client.get(f"/audit/?action=document.viewed&user={clerk.username}").get_data(as_text=True)
+    older = re.search(r'href="([^"]+)" data-testid="older"', first)
+    assert older and len(_seqs(first)) == 2
+    second = client.get(older.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert len(_seqs(second)) == 2 and max(_seqs(second)) < min(_seqs(first))
+    assert 'data-testid="older"' not in second
+
+
+def test_an_auditor_sees_an_issued_documents_chain_checked_from_its_page(client, db_session, signing_settings, store,
+                                                                          ward, make_user):
+    document = _issued(db_session, signing_settings, store, ward)
+    auditor = make_user(Role.AUDITOR)
+    client.login(auditor)
+    detail = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert f'/audit/documents/{document.id}/chain' in detail
+
+    page = client.get(f"/audit/documents/{document.id}/chain")
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-verdict="ok"' in html and 'data-kind="organisation"' in html
+    assert 'data-verdict="problem"' not in html
+
+
+def test_a_leader_confirms_a_change_of_rights_and_officials_cannot_see_the_list(client, make_user, db_session):
+    admin, leader, official = make_user(Role.ADMIN), make_user(Role.LEADER), make_user(Role.OFFICIAL)
+    update_user(db_session, actor=admin, user_id=official.id, role=Role.CLERK, post="",
+                department_id=official.department_id, full_name=official.full_name)
+    seq = db_session.execute(select(AuditEvent.seq).where(AuditEvent.action == "user.updated")
+                             .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
+    client.login(leader)
+    assert seq in _seqs(client.get("/audit/access-changes").get_data(as_text=True))
+    assert client.get("/audit/").status_code == 403  # leaders come only for the confirmations
+    assert client.post(f"/audit/access-changes/{seq}/confirm", csrf=False).status_code == 400
+    assert client.post(f"/audit/access-changes/{seq}/confirm").status_code == 302
+    assert seq not in _seqs(client.get("/audit/access-changes").get_data(as_text=True))
+    client.post("/logout")
+    client._token = None  # a new session
+    client.login(official)
+    assert client.get("/audit/access-changes").status_code == 403
+
+
+# --- an auditor changes nothing ----------------------------------------------------------------------------
+
+AUDITOR_MAY_POST = {"auth.login", "auth.logout", "auth.set_language", "auth.change_password", "signing.pki_ocsp",
+                    "signing.verify_document", "signing.verify_upload", "audit.verify", "audit.create_checkpoint",
+                    "audit.build_evidence"}
+
+
+def test_every_state_changing_route_refuses_an_auditor(app, client, make_user, make_document, db_session):
+    auditor, clerk = make_user(Role.AUDITOR), make_user(Role.CLERK)
+    document = make_document(clerk)
+    ids = {"document_id": document.id, "user_id": clerk.id}
+    client.login(auditor)
+    checked = []
+    for rule in app.url_map.iter_rules():
+        methods = (rule.methods or set()) - {"GET", "HEAD", "OPTIONS"}
+        if not methods or rule.endpoint in AUDITOR_MAY_POST:
+            continue
+        url = rule.build({arg: ids.get(arg, 1) for arg in rule.arguments}, append_unknown=False)[1]
+        for method in methods:
+            response = client.client.open(url, method=method, data={"csrf_token": client.token()})
+            assert response.status_code == 403, f"{method} {rule.rule} gave {response.status_code}"
+            checked.append(rule.endpoint)
+    assert len(checked) >= 30 and "documents.edit" in checked and "admin.edit_user" in checked
+
+
+def test_the_services_refuse_an_auditor_too(db_session, make_user, make_document, store):
+    import io
+
+    from docflow.services import documents as doc_service
+    from docflow.services.documents import DocumentInput, UploadedFile
+    from docflow.services.users import set_user_active
+    from tests.conftest import pdf_bytes
+    auditor, clerk, chairman, head = (make_user(Role.AUDITOR), make_user(Role.CLERK), make_user(Role.LEADER),
+                                      make_user(Role.HEAD))
+    chairman.post = "Chủ tịch"
+    document = make_document(clerk)
+    refusals = [
+        lambda: doc_service.upload_document(db_session, actor=auditor, store=store, max_bytes=10 ** 7,
+                                            data=DocumentInput(kind=document.kind, doc_type="cong_van", summary="x",
+                                                               department_id=None),
+                                            upload=UploadedFile(io.BytesIO(pdf_bytes()), "x.pdf")),
+        lambda: doc_service.add_version(db_session, actor=auditor, document_id=document.id, store=store,
+                                        max_bytes=10 ** 7, upload=UploadedFile(io.BytesIO(pdf_bytes()), "x.pdf")),
+        lambda: update_user(db_session, actor=auditor, user_id=clerk.id, role=Role.ADMIN, post="",
+                            department_id=None, full_name="x"),
+        lambda: set_user_active(db_session, actor=auditor, user_id=clerk.id, active=False),
+        lambda: delegations.create_delegation(db_session, actor=auditor, delegate_id=head.id,
+                                              delegator_id=chairman.id, mode=SigningMode.TL, doc_types=None,
+                                              valid_from=date.today(), valid_to=None),
+    ]
+    for attempt in refusals:
+        with pytest.raises(PermissionDeniedError):
+            attempt()
