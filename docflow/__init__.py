@@ -18,6 +18,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from docflow import config, db, web
+    from docflow.services import audit_checkpoints
     from docflow.storage import DocumentStore
 
     settings = config.load(os.environ.get("DOCFLOW_CONFIG") or None, overrides=overrides)
@@ -26,5 +27,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["docflow.settings"] = settings
     app.extensions["docflow.store"] = DocumentStore(settings.blobs_dir)
     db.init_app(app, settings.database_url, echo=settings.database.echo)
+    audit_checkpoints.install(app.extensions["docflow.sessionmaker"], settings)
     web.register(app)
     return app

@@ -1,8 +1,6 @@
-"""The `docflow` command: init, demo, users, audit verify, run."""
+"""The `docflow` command: init, demo, users, run; the other groups are in docflow.commands."""
 
 from __future__ import annotations
-
-import sys
 
 import click
 
@@ -22,6 +20,7 @@ class LazyGroup(click.Group):
         "verify": "docflow.commands.verify:verify",
         "escalate": "docflow.commands.deadlines:escalate",
         "registers": "docflow.commands.registers:registers",
+        "audit": "docflow.commands.audit:audit",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -88,6 +87,13 @@ def demo() -> None:
                    + (f" (issued now: {', '.join(issued)})" if issued else ""))
     if documents:
         click.echo(f"{documents} demo documents walked through the incoming and outgoing flows.")
+    if settings().signing.ca == "development":
+        from docflow.services.audit_checkpoints import checkpointer_of, create_checkpoint
+        with db.transaction() as s:
+            checkpointer = checkpointer_of(s)
+            checkpoint = create_checkpoint(s, checkpointer=checkpointer) if checkpointer else None
+        if checkpoint is not None:
+            click.echo(f"The audit log is signed up to event #{checkpoint.seq} (checkpoint by the system key).")
 
 
 @main.group()
@@ -153,30 +159,6 @@ def users_deactivate(username: str) -> None:
             raise click.ClickException(f"no user named {username}")
         set_user_active(s, actor=None, user_id=user.id, active=False)
     click.echo(f"{username} can no longer sign in.")
-
-
-@main.group()
-def audit() -> None:
-    """The audit trail."""
-
-
-@audit.command("verify")
-@click.option("--from", "from_seq", type=click.IntRange(min=1), default=None)
-@click.option("--to", "to_seq", type=click.IntRange(min=1), default=None)
-@with_app
-def audit_verify(from_seq: int | None, to_seq: int | None) -> None:
-    """Recompute the hash chain; exit 0 when intact, 1 with the first broken position."""
-    from docflow import db
-    from docflow.services.audit import verify_chain
-
-    report = verify_chain(db.get_session(), from_seq=from_seq, to_seq=to_seq)
-    if report.problem is None:
-        click.echo(f"intact: {report.checked} events checked"
-                   + (f" (#{report.first_seq}–#{report.last_seq})" if report.checked else ""))
-        return
-    click.echo(f"BROKEN at event #{report.problem.seq}: {report.problem.kind.value} — {report.problem.detail} "
-               f"({report.checked} events before it are intact)")
-    sys.exit(1)
 
 
 @main.command()

@@ -104,6 +104,14 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class AuditSettings:
+    # The chain head is signed with the ward's system key after this many events (0: never by count) ...
+    checkpoint_every_events: int = 1000
+    # ... or at the first event this many minutes after the last checkpoint (0: never by time).
+    checkpoint_every_minutes: int = 60
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -112,6 +120,7 @@ class Settings:
     signing: SigningSettings = field(default_factory=SigningSettings)
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
     source: Path | None = None
 
     @property
@@ -223,6 +232,8 @@ _MINIMUMS = {
     ("uploads", "page_size"): 1,
     ("signing", "certificate_validity_days"): 1,
     ("signing", "verify_time_limit_seconds"): 1,
+    ("audit", "checkpoint_every_events"): 0,
+    ("audit", "checkpoint_every_minutes"): 0,
 }
 
 

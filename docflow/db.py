@@ -10,6 +10,10 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+# JSON columns are stored as canonical text (sorted keys, compact, UTF-8): the audit chain hashes an
+# event's details exactly as stored, so verification never re-encodes them.
+from docflow.auditlog.chain import canonical_json
+
 
 WRITE_OPTION = "docflow_write"
 
@@ -17,10 +21,10 @@ WRITE_OPTION = "docflow_write"
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and working SAVEPOINTs."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, json_serializer=canonical_json)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=canonical_json)
 
 
 def _configure_sqlite(engine: Engine) -> None:

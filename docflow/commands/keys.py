@@ -63,7 +63,8 @@ def keys_issue(username: str | None, kind: str, key_type: str, pin_env: str | No
         holder = find_user_by_username(s, username) if username else None
         if cert_kind is CertificateKind.PERSONAL and holder is None:
             raise click.ClickException(f"no user named {username}")
-        pin = read_pin(pin_env, confirm=True)
+        # The system key opens with the CA passphrase (it signs audit checkpoints unattended).
+        pin = "" if cert_kind is CertificateKind.SYSTEM else read_pin(pin_env, confirm=True)
         row = key_service.issue_certificate(s, settings=settings(), actor=None, holder=holder, kind=cert_kind,
                                             pin=pin, key_type=key_type)
         del pin

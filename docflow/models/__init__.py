@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers every table."""
 
-from docflow.models.audit import AuditEvent, AuditHead
+from docflow.models.audit import AuditCheckpoint, AuditEvent, AuditHead
 from docflow.models.base import Base, utc_now
 from docflow.models.documents import (
     Confidentiality,
@@ -34,7 +34,7 @@ from docflow.models.users import LoginThrottle, Role, User
 __all__ = [
     "Assignment", "AssignmentRole", "AssignmentStatus", "Delegation", "Notification", "Opinion", "Recipient",
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
-    "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",
+    "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",
     "DocumentKind", "DocumentStatus", "DocumentVersion", "GrantReason", "KeyStorage", "LoginThrottle",
     "Organisation", "Register", "RegisterKind", "Role", "Signature", "Urgency", "User", "VerificationReport",
     "utc_now",

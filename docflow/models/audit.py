@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from docflow.models.base import Base
@@ -33,10 +33,31 @@ class AuditEvent(Base):
 
 
 class AuditHead(Base):
-    """One row per chain: the last sequence number and hash. Writers lock it, so the chain never forks."""
+    """One row per chain: the last sequence number and hash. Writers lock it, so the chain never forks.
+
+    ``checkpoint_seq``/``checkpoint_at`` say when the head was last signed, so deciding whether the next
+    event is due for a checkpoint costs nothing beyond the lock the writer already holds.
+    """
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    checkpoint_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    checkpoint_at: Mapped[datetime | None]
+
+
+class AuditCheckpoint(Base):
+    """A signed chain head (docflow.auditlog.checkpoints). Insert-only: the database refuses UPDATE and DELETE."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    organisation: Mapped[str] = mapped_column(String(200))
+    signature: Mapped[bytes] = mapped_column(LargeBinary)          # CMS SignedData over the payload, DER
+    certificate: Mapped[bytes] = mapped_column(LargeBinary)        # the system certificate that signed, DER
+    timestamp_token: Mapped[bytes | None] = mapped_column(LargeBinary)  # RFC 3161 over sha256(signature)

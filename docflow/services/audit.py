@@ -1,27 +1,42 @@
-"""Record audit events into the hash chain and verify the chain.
+"""Record audit events into the hash chain and verify the chain stored in the database.
 
-Each event's hash is SHA-256 over the previous event's hash and the event's canonical encoding
-(sorted-key compact JSON in UTF-8), so changing, removing, inserting or reordering any row breaks
-the chain at that row. Writers lock the single ``audit_head`` row, which keeps the chain one line
-under concurrent transactions.
+Each event's hash is SHA-256 over the previous event's hash and the SHA-256 of the event's canonical
+content (``docflow.auditlog.chain``), so changing, removing, inserting or reordering any row breaks the
+chain at that row, and signed checkpoints (``docflow.services.audit_checkpoints``) show even a chain
+recomputed after the fact. Writers lock the single ``audit_head`` row, which keeps the chain one line under
+concurrent transactions. The database refuses UPDATE and DELETE on the log (migration 0006).
 """
 
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docflow.models import AuditEvent, AuditHead, User, utc_now
+from docflow.auditlog.chain import (
+    GENESIS_HASH,
+    ChainProblem,
+    ChainReport,
+    ChainVerifier,
+    ProblemKind,
+    canonical_bytes,
+    canonical_json,
+    chain_hash,
+    content_sha256,
+)
+from docflow.auditlog.checkpoints import Checkpoint, Trust
+from docflow.models import AuditCheckpoint, AuditEvent, AuditHead, User, utc_now
 
-GENESIS_HASH = "0" * 64
+__all__ = ["GENESIS_HASH", "AuditAction", "ChainProblem", "ChainReport", "ProblemKind", "canonical_bytes",
+           "chain_hash", "event_content", "event_hash", "events_for", "lock_chain", "record", "verify_chain"]
+
+# session.info key of the object that signs checkpoints (services.audit_checkpoints.Checkpointer).
+CHECKPOINTER = "docflow.audit_checkpointer"
 
 
 class AuditAction(enum.StrEnum):
@@ -47,6 +62,7 @@ class AuditAction(enum.StrEnum):
     DOCUMENT_DOWNLOADED = "document.downloaded"
     DOCUMENT_ACCESS_GRANTED = "document.access_granted"
     AUDIT_VERIFIED = "audit.verified"
+    AUDIT_EXPORTED = "audit.exported"
     CERTIFICATE_ISSUED = "certificate.issued"
     CERTIFICATE_REVOKED = "certificate.revoked"
     SIGNATURE_IMAGE_CHANGED = "user.signature_image_changed"
@@ -80,32 +96,17 @@ class AuditAction(enum.StrEnum):
     ACCESS_CHANGE_CONFIRMED = "access_change.confirmed"
 
 
-def canonical_bytes(*, seq: int, occurred_at: datetime, actor_id: int | None, actor_name: str,
-                    action: str, object_type: str, object_id: str, details: dict[str, Any]) -> bytes:
-    """The exact bytes an event's hash covers; stable across databases and Python versions."""
-    payload = {
-        "seq": seq,
-        "occurred_at": occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "actor_id": actor_id,
-        "actor_name": actor_name,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "details": details,
-    }
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def chain_hash(prev_hash: str, content: bytes) -> str:
-    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + content).hexdigest()
-
-
 def event_content(event: Any) -> bytes:
     """Canonical bytes of a stored event (an ORM row or a plain row with the same attributes)."""
     return canonical_bytes(seq=event.seq, occurred_at=event.occurred_at, actor_id=event.actor_id,
                            actor_name=event.actor_name, action=event.action,
                            object_type=event.object_type, object_id=event.object_id,
                            details=event.details)
+
+
+def event_hash(prev_hash: str, content: bytes) -> str:
+    """The chain hash of an event with canonical ``content`` written after ``prev_hash``."""
+    return chain_hash(prev_hash, content_sha256(content))
 
 
 def lock_chain(session: Session) -> AuditHead:
@@ -128,107 +129,85 @@ def record(
     details: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain, in the caller's transaction. Flushes.
+    """Append one event to the chain, in the caller's transaction, and sign a checkpoint when one is due
+    (never failing the event for it). Flushes.
 
     ``details`` must be JSON-serialisable and must never hold secrets (passwords, PINs, keys).
     """
-    now = now or utc_now()
-    details = json.loads(json.dumps(details or {}, ensure_ascii=False, default=str))
+    now = (now or utc_now()).astimezone(UTC)
+    # Stored as canonical text (the engine's JSON serialiser), hashed exactly as stored.
+    details = json.loads(canonical_json(json.loads(json.dumps(details or {}, ensure_ascii=False, default=str))))
     head = lock_chain(session)
     seq = head.seq + 1
     event = AuditEvent(seq=seq, occurred_at=now, actor_id=actor.id if actor else None,
                        actor_name=actor.username if actor else "system", action=str(action),
                        object_type=object_type, object_id="" if object_id is None else str(object_id),
                        details=details, prev_hash=head.hash)
-    digest = chain_hash(head.hash, event_content(event))
+    digest = event_hash(head.hash, event_content(event))
     event.hash = digest
     session.add(event)
     head.seq, head.hash = seq, digest
     session.flush()
+    checkpointer = session.info.get(CHECKPOINTER)
+    if checkpointer is not None:
+        checkpointer.after_event(session, head, now)
     return event
 
 
-class ProblemKind(enum.StrEnum):
-    CHANGED = "changed"      # a row's content no longer matches its hash
-    REMOVED = "removed"      # a sequence number is missing
-    INSERTED = "inserted"    # rows slipped in between two that were written one after the other
-    REORDERED = "reordered"  # a row now stands before the row it was written after
-    TRUNCATED = "truncated"  # the head says the chain is longer than the rows
+def row_select_sql(dialect: str) -> str:
+    """SELECT of events in [start, end] as ``auditlog.chain.FullRow`` tuples: the time already in the
+    hashed form and the details as their stored text, so no row is decoded or re-encoded in Python."""
+    if dialect == "postgresql":
+        return ("SELECT seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_id, "
+                "actor_name, action, object_type, object_id, details::text, prev_hash, hash FROM audit_events "
+                "WHERE seq >= %s AND seq <= %s ORDER BY seq")
+    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC, see UTCDateTime).
+    return ("SELECT seq, replace(occurred_at, ' ', 'T') || 'Z', actor_id, actor_name, action, object_type, "
+            "object_id, details, prev_hash, hash FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq")
 
 
-@dataclass(frozen=True)
-class ChainProblem:
-    seq: int
-    kind: ProblemKind
-    detail: str
+def iter_row_batches(session: Session, start: int, end: int, batch: int = 20_000) -> Iterator[list[tuple[Any, ...]]]:
+    """Events ``start``..``end`` as FullRow tuples, ``batch`` at a time, through the driver's own cursor
+    (a server-side cursor on PostgreSQL), so a million rows cost neither ORM objects nor memory."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    raw: Any = connection.connection.driver_connection
+    cursor = raw.cursor(name="docflow_audit_rows") if dialect == "postgresql" else raw.cursor()
+    try:
+        if dialect == "postgresql":
+            cursor.itersize = batch
+        cursor.execute(row_select_sql(dialect), (start, end))
+        while rows := cursor.fetchmany(batch):
+            yield rows
+    finally:
+        cursor.close()
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    checked: int
-    first_seq: int | None
-    last_seq: int | None
-    problem: ChainProblem | None
-
-    @property
-    def intact(self) -> bool:
-        return self.problem is None
+def load_checkpoints(session: Session, start: int, end: int | None) -> list[Checkpoint]:
+    """The stored checkpoints with seq in [start, end], oldest first."""
+    stmt = select(AuditCheckpoint).where(AuditCheckpoint.seq >= start).order_by(AuditCheckpoint.seq)
+    if end is not None:
+        stmt = stmt.where(AuditCheckpoint.seq <= end)
+    return [as_checkpoint(row) for row in session.execute(stmt).scalars()]
 
 
-def verify_rows(rows: Iterable[Any], *, expected_prev: str | None = None,
-                expected_first_seq: int | None = None,
-                locate: Callable[[str], int | None] = lambda _h: None) -> ChainReport:
-    """Recompute the chain over rows in sequence order and name the first broken position.
-
-    ``locate(hash)`` returns the sequence number of the row carrying that hash (or None); it is
-    only called once something is wrong, to tell an insertion or reordering from a plain change.
-    """
-    checked = 0
-    first_seq: int | None = None
-    prev_seq = (expected_first_seq - 1) if expected_first_seq is not None else None
-    prev_hash = expected_prev
-    for row in rows:
-        problem = _check_row(row, prev_seq, prev_hash, locate)
-        if problem is not None:
-            return ChainReport(checked, first_seq, prev_seq, problem)
-        checked += 1
-        first_seq = row.seq if first_seq is None else first_seq
-        prev_seq, prev_hash = row.seq, row.hash
-    return ChainReport(checked, first_seq, prev_seq, None)
-
-
-def _check_row(row: Any, prev_seq: int | None, prev_hash: str | None,
-               locate: Callable[[str], int | None]) -> ChainProblem | None:
-    if prev_seq is not None and row.seq <= prev_seq:
-        return ChainProblem(row.seq, ProblemKind.REORDERED, f"sequence {row.seq} follows {prev_seq}")
-    if prev_seq is not None and row.seq > prev_seq + 1:
-        return ChainProblem(prev_seq + 1, ProblemKind.REMOVED,
-                            f"event {prev_seq + 1} is missing: {row.seq} follows {prev_seq}")
-    content_ok = chain_hash(row.prev_hash, event_content(row)) == row.hash
-    if prev_hash is None or row.prev_hash == prev_hash:
-        if content_ok:
-            return None
-        return ChainProblem(row.seq, ProblemKind.CHANGED, f"event {row.seq} does not match its hash")
-    # The row does not continue from its predecessor: find where the row it was written after is now.
-    written_after = locate(row.prev_hash) if row.prev_hash != GENESIS_HASH else 0
-    if written_after is not None and prev_seq is not None and written_after < prev_seq:
-        return ChainProblem(written_after + 1, ProblemKind.INSERTED,
-                            f"events {written_after + 1}–{prev_seq} were inserted: event {row.seq} was "
-                            f"written right after event {written_after}")
-    if written_after is not None and prev_seq is not None and written_after > prev_seq:
-        return ChainProblem(row.seq, ProblemKind.REORDERED,
-                            f"event {row.seq} was written after event {written_after}, which now comes later")
-    return ChainProblem(row.seq, ProblemKind.CHANGED,
-                        f"event {row.seq} does not continue the chain from event {prev_seq}")
+def as_checkpoint(row: AuditCheckpoint) -> Checkpoint:
+    return Checkpoint(seq=row.seq, hash=row.hash, created_at=row.created_at, organisation=row.organisation,
+                      signature=bytes(row.signature), certificate=bytes(row.certificate),
+                      timestamp_token=bytes(row.timestamp_token) if row.timestamp_token is not None else None)
 
 
 def verify_chain(session: Session, *, from_seq: int | None = None, to_seq: int | None = None,
-                 batch: int = 5000) -> ChainReport:
-    """Verify the stored chain (optionally a range of it) against its head. Read-only."""
+                 trust: Trust | None = None, batch: int = 20_000) -> ChainReport:
+    """Verify the stored chain (optionally a range of it) against its head and, with ``trust``
+    (``audit_checkpoints.trust_for(settings)``), against every signed checkpoint in the range. Read-only.
+
+    The report names the first broken position and the checkpoint that proves it; see ``ChainReport``.
+    """
     start = from_seq or 1
-    expected_prev: str | None = GENESIS_HASH
+    anchor: str | None = GENESIS_HASH
     if start > 1:
-        expected_prev = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == start - 1)).scalar()
+        anchor = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == start - 1)).scalar()
 
     def locate(digest: str) -> int | None:
         return session.execute(select(AuditEvent.seq).where(AuditEvent.hash == digest).limit(1)).scalar()
@@ -238,41 +217,21 @@ def verify_chain(session: Session, *, from_seq: int | None = None, to_seq: int |
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)
                            .execution_options(populate_existing=True)).scalar_one()
     end = head.seq if to_seq is None else to_seq
-    report = verify_rows(_iter_rows(session, start, end, batch), expected_prev=expected_prev,
-                         expected_first_seq=start, locate=locate)
-    if report.problem is None and to_seq is None:
-        last = report.last_seq if report.last_seq is not None else start - 1
-        if head.seq > last:
-            return ChainReport(report.checked, report.first_seq, report.last_seq,
-                               ChainProblem(last + 1, ProblemKind.TRUNCATED,
-                                            f"the chain head is at {head.seq} but the events end at {last}"))
-        if report.checked and head.hash != _last_hash(session, last):
-            return ChainReport(report.checked, report.first_seq, report.last_seq,
-                               ChainProblem(last, ProblemKind.CHANGED, "the chain head does not match"))
-    return report
-
-
-def _last_hash(session: Session, seq: int) -> str | None:
-    return session.execute(select(AuditEvent.hash).where(AuditEvent.seq == seq)).scalar()
-
-
-_ROW_COLUMNS = (AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.actor_id,
-                AuditEvent.actor_name, AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id,
-                AuditEvent.details, AuditEvent.prev_hash, AuditEvent.hash)
-
-
-def _iter_rows(session: Session, start: int, end: int | None, batch: int) -> Iterator[Any]:
-    # Keyset pagination over seq (unique, indexed) keeps memory flat on a million rows.
-    last_seq = start - 1
-    while True:
-        stmt = select(*_ROW_COLUMNS).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
-        if end is not None:
-            stmt = stmt.where(AuditEvent.seq <= end)
-        rows = session.execute(stmt).all()
-        if not rows:
-            return
-        yield from rows
-        last_seq = rows[-1].seq
+    checkpoints = load_checkpoints(session, start, end) if trust is not None else []
+    verifier = ChainVerifier(start_prev_hash=anchor, first_seq=start, checkpoints=checkpoints,
+                             check=trust.check if trust is not None else None, locate=locate)
+    for rows in iter_row_batches(session, start, end, batch):
+        verifier.feed(rows)
+        if verifier.done:
+            break
+    report = verifier.finish(head=(head.seq, head.hash) if to_seq is None else None)
+    notes = list(report.notes)
+    if trust is not None and not checkpoints:
+        notes.append("no checkpoints")
+    if trust is not None and checkpoints and not trust.revocation_checked:
+        notes.append("revocation not checked: no CRL available")
+    return ChainReport(report.checked, report.first_seq, report.last_seq, report.problem,
+                       report.proving_checkpoint_seq, report.checkpoints_checked, report.last_checkpoint, tuple(notes))
 
 
 def events_for(session: Session, *, object_type: str, object_id: int | str) -> list[AuditEvent]:
@@ -280,4 +239,3 @@ def events_for(session: Session, *, object_type: str, object_id: int | str) -> l
             .where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id))
             .order_by(AuditEvent.seq))
     return list(session.execute(stmt).scalars())
-

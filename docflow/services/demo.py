@@ -99,7 +99,8 @@ DEMO_KEY_HOLDERS = ("chutich", "phochutich1", "phochutich2", "truongvp", "truong
 
 def seed_demo_keys(session: Session, *, settings: Settings, store: DocumentStore,
                    now: datetime | None = None) -> list[str]:
-    """The demo ward's CA, a certificate for every signer and for the organisation (all under DEMO_PIN),
+    """The demo ward's CA, a certificate for every signer and for the organisation (all under DEMO_PIN), the
+    system certificate for audit checkpoints (under the CA passphrase),
     and a handwritten signature image per signer. What exists is kept. Returns what was issued. Flushes."""
     from docflow.models import Certificate
     from docflow.services import keys
@@ -120,9 +121,11 @@ def seed_demo_keys(session: Session, *, settings: Settings, store: DocumentStore
             issued.append(username)
         if user.signature_image_sha256 is None:
             user.signature_image_sha256 = store.put_bytes(demo_signature_png(user.full_name))
-    if None not in held:
-        keys.issue_certificate(session, settings=settings, actor=None, holder=None,
-                               kind=CertificateKind.ORGANISATION, pin=DEMO_PIN, now=now)
-        issued.append("organisation")
+    for kind in (CertificateKind.ORGANISATION, CertificateKind.SYSTEM):   # the system key signs audit checkpoints
+        if not session.execute(select(Certificate.id).where(Certificate.kind == kind,
+                                                            Certificate.status == "valid")).first():
+            keys.issue_certificate(session, settings=settings, actor=None, holder=None, kind=kind, pin=DEMO_PIN,
+                                   now=now)
+            issued.append(kind.value)
     session.flush()
     return issued

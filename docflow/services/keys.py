@@ -119,7 +119,8 @@ def issue_certificate(session: Session, *, settings: Settings, actor: User | Non
                       kind: CertificateKind, pin: str, key_type: str = "rsa",
                       now: datetime | None = None) -> Certificate:
     """Issue a certificate from the development CA and record it; the older one of the same holder and
-    kind is superseded and revoked. Raises PermissionDeniedError, SigningError, ConfigurationError. Flushes."""
+    kind is superseded and revoked. A system certificate's key is encrypted under the CA passphrase
+    (``pin`` is ignored). Raises PermissionDeniedError, SigningError, ConfigurationError. Flushes."""
     now = now or utc_now()
     _guard_admin(actor)
     organisation = session.execute(select(Organisation).order_by(Organisation.id)).scalars().first()
@@ -132,6 +133,9 @@ def issue_certificate(session: Session, *, settings: Settings, actor: User | Non
     else:
         holder = None
         name, post, file_stem = organisation.name, "", kind.value
+    if kind is CertificateKind.SYSTEM:
+        # The system key signs audit checkpoints unattended: it opens with the CA passphrase, not a PIN.
+        pin = ca_passphrase(settings).decode("utf-8")
     ca = open_ca(settings)
     issued = ca.issue(holder=holder.username if holder else kind.value, full_name=name, post=post,
                       organisation=organisation.name, kind=kind, pin=pin,

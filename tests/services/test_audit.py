@@ -7,12 +7,24 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from docflow.models import AuditEvent
+from docflow.models import AuditCheckpoint, AuditEvent
 from docflow.services import audit
 from docflow.services.audit import AuditAction, ProblemKind, verify_chain
 from tests.conftest import is_postgres
+
+
+def bypass_append_only(session: Session) -> None:
+    """Act as an attacker who goes around the app: on SQLite, whoever has the file drops the triggers; on
+    PostgreSQL a superuser turns triggers off for the transaction. Both end with the test's rollback."""
+    if is_postgres():
+        session.execute(text("SET LOCAL session_replication_role = replica"))
+        return
+    for table in ("audit_events", "audit_checkpoints"):
+        for verb in ("update", "delete"):
+            session.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))
 
 
 def _append(session: Session, n: int) -> list[AuditEvent]:
@@ -42,6 +54,7 @@ def test_canonical_encoding_is_independent_of_key_order_and_uses_utc():
 def test_a_changed_row_is_found_at_its_position(db_session):
     events = _append(db_session, 6)
     db_session.expunge_all()
+    bypass_append_only(db_session)
     target = events[3]
     db_session.execute(text("UPDATE audit_events SET actor_name = 'mallory' WHERE seq = :s"), {"s": target.seq})
     db_session.expire_all()
@@ -53,6 +66,7 @@ def test_a_changed_row_is_found_at_its_position(db_session):
 def test_changed_details_are_found(db_session):
     events = _append(db_session, 4)
     db_session.expunge_all()
+    bypass_append_only(db_session)
     db_session.execute(text("UPDATE audit_events SET details = :d WHERE seq = :s"),
                        {"d": '{"i": 99, "text": "Trích yếu có dấu"}', "s": events[1].seq})
     db_session.expire_all()
@@ -62,6 +76,7 @@ def test_changed_details_are_found(db_session):
 
 def test_a_removed_row_is_found_at_its_position(db_session):
     removed = _append(db_session, 6)[2].seq
+    bypass_append_only(db_session)
     db_session.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": removed})
     db_session.expire_all()
     report = verify_chain(db_session)
@@ -71,6 +86,7 @@ def test_a_removed_row_is_found_at_its_position(db_session):
 
 def test_a_removed_last_row_is_found_through_the_head(db_session):
     last = _append(db_session, 3)[-1].seq
+    bypass_append_only(db_session)
     db_session.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": last})
     db_session.expire_all()
     report = verify_chain(db_session)
@@ -81,6 +97,7 @@ def test_a_removed_last_row_is_found_through_the_head(db_session):
 def test_an_inserted_row_is_found(db_session):
     events = _append(db_session, 4)
     db_session.expunge_all()
+    bypass_append_only(db_session)
     # A forger renumbers the tail and slips a self-consistent row in at position 3.
     victim = events[2]
     for e in reversed(events[2:]):
@@ -89,7 +106,7 @@ def test_an_inserted_row_is_found(db_session):
     content = audit.canonical_bytes(seq=forged_seq, occurred_at=victim.occurred_at, actor_id=None,
                                     actor_name="system", action="user.created", object_type="user",
                                     object_id="1", details={})
-    forged_hash = audit.chain_hash(events[1].hash, content)
+    forged_hash = audit.event_hash(events[1].hash, content)
     db_session.execute(text(
         "INSERT INTO audit_events (seq, occurred_at, actor_id, actor_name, action, object_type, object_id, "
         "details, prev_hash, hash) VALUES (:seq, :at, NULL, 'system', 'user.created', 'user', '1', '{}', :p, :h)"),
@@ -105,6 +122,7 @@ def test_an_inserted_row_is_found(db_session):
 def test_two_swapped_rows_are_found(db_session):
     events = _append(db_session, 5)
     db_session.expunge_all()
+    bypass_append_only(db_session)
     a, b = events[1], events[2]
     db_session.execute(text("UPDATE audit_events SET seq = -1 WHERE id = :i"), {"i": a.id})
     db_session.execute(text("UPDATE audit_events SET seq = :s WHERE id = :i"), {"s": a.seq, "i": b.id})
@@ -119,10 +137,41 @@ def test_two_swapped_rows_are_found(db_session):
 def test_a_range_can_be_verified_on_its_own(db_session):
     events = _append(db_session, 6)
     db_session.expunge_all()
+    bypass_append_only(db_session)
     db_session.execute(text("UPDATE audit_events SET action = 'x' WHERE seq = :s"), {"s": events[5].seq})
     db_session.expire_all()
     assert verify_chain(db_session, from_seq=events[1].seq, to_seq=events[4].seq).intact
     assert not verify_chain(db_session, from_seq=events[1].seq).intact
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET actor_name = 'mallory' WHERE seq = :s",
+                                       "DELETE FROM audit_events WHERE seq = :s",
+                                       "UPDATE audit_checkpoints SET hash = 'x' WHERE seq = :s",
+                                       "DELETE FROM audit_checkpoints WHERE seq = :s"])
+def test_the_database_refuses_to_change_the_log(db_session, statement):
+    seq = _append(db_session, 2)[-1].seq
+    db_session.add(AuditCheckpoint(seq=seq, hash="0" * 64, created_at=datetime.now(UTC), organisation="x",
+                                   signature=b"x", certificate=b"x"))   # inserting is allowed
+    db_session.commit()   # the test's savepoint: the refused statement below rolls back only itself
+    with pytest.raises(DBAPIError, match="append-only"):
+        with db_session.begin_nested():
+            db_session.execute(text(statement), {"s": seq})
+    assert verify_chain(db_session).intact
+
+
+@pytest.mark.skipif(not is_postgres(), reason="TRUNCATE is PostgreSQL's")
+def test_postgres_refuses_truncate(db_session):
+    _append(db_session, 1)
+    for table in ("audit_events", "audit_checkpoints"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with db_session.begin_nested():
+                db_session.execute(text(f"TRUNCATE {table}"))
+
+
+def test_the_head_stays_writable(db_session):
+    head = audit.lock_chain(db_session)
+    db_session.execute(text("UPDATE audit_head SET checkpoint_seq = checkpoint_seq WHERE id = 1"))
+    assert head.id == 1
 
 
 @pytest.mark.skipif(not is_postgres(), reason="concurrent writers need PostgreSQL")

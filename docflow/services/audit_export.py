@@ -1,0 +1,83 @@
+"""Export the audit log as JSON Lines (format: ``docflow.auditlog.export``), streaming.
+
+Events come through the driver's cursor in batches and checkpoints in keyset pages, and each line is
+written as it is made, so exporting a million events takes the memory of one batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from docflow.auditlog import export as fmt
+from docflow.auditlog.chain import GENESIS_HASH
+from docflow.auditlog.checkpoints import Checkpoint
+from docflow.config import Settings
+from docflow.models import AuditCheckpoint, AuditEvent, AuditHead, Organisation, utc_now
+from docflow.services.audit import as_checkpoint, iter_row_batches
+from docflow.services.audit_checkpoints import ca_chain_pem, ca_crls
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    events: int
+    checkpoints: int
+    first_seq: int
+    last_seq: int | None
+
+
+def export_log(session: Session, out: IO[str], *, settings: Settings, from_seq: int | None = None,
+               to_seq: int | None = None, now: datetime | None = None) -> ExportSummary:
+    """Write events ``from_seq``..``to_seq`` (default: all up to the head) with their checkpoints to ``out``.
+    Read-only; the caller records the export in the log."""
+    start = from_seq or 1
+    head_seq = session.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar_one()
+    end = head_seq if to_seq is None else min(to_seq, head_seq)
+    anchor = GENESIS_HASH if start == 1 else session.execute(
+        select(AuditEvent.hash).where(AuditEvent.seq == start - 1)).scalar() or ""
+    signers = session.execute(select(AuditCheckpoint.certificate).distinct()
+                              .where(AuditCheckpoint.seq >= start, AuditCheckpoint.seq <= end)).scalars()
+    out.write(fmt.header_line(
+        organisation=session.execute(select(Organisation.name).order_by(Organisation.id).limit(1)).scalar() or "",
+        exported_at=now or utc_now(), from_seq=start, to_seq=to_seq, start_prev_hash=anchor,
+        certificates_pem=[*(_pem(bytes(der)) for der in signers), *ca_chain_pem(settings)], crls_der=ca_crls(settings)))
+    checkpoints = _checkpoints(session, start, end)
+    pending = next(checkpoints, None)
+    events = written_cps = 0
+    last: tuple[int, str] | None = None
+    for rows in iter_row_batches(session, start, end):
+        for row in rows:
+            while pending is not None and pending.seq <= row[0]:
+                out.write(fmt.checkpoint_line(pending))
+                written_cps += 1
+                pending = next(checkpoints, None)
+            out.write(fmt.event_line(row))
+        events += len(rows)
+        last = (rows[-1][0], rows[-1][9])
+    out.write(fmt.end_line(events=events, checkpoints=written_cps, last_seq=last[0] if last else None,
+                           last_hash=last[1] if last else None))
+    return ExportSummary(events, written_cps, start, last[0] if last else None)
+
+
+def _checkpoints(session: Session, start: int, end: int, page: int = 200) -> Iterator[Checkpoint]:
+    after = start - 1
+    while True:
+        rows = list(session.execute(select(AuditCheckpoint).where(AuditCheckpoint.seq > after,
+                                                                  AuditCheckpoint.seq <= end)
+                                    .order_by(AuditCheckpoint.seq).limit(page)).scalars())
+        if not rows:
+            return
+        for row in rows:
+            yield as_checkpoint(row)
+            session.expunge(row)
+        after = rows[-1].seq
+
+
+def _pem(der: bytes) -> bytes:
+    from asn1crypto import pem
+    return pem.armor("CERTIFICATE", der)
