@@ -204,12 +204,13 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
         require_valid_personal_signature(session, settings=settings, document=document, version=current,
                                          signatures=signatures, data=data)
     certificate = keys.certificate_for(session, actor=actor, kind=certificate_kind(kind))
-    data = _prepare_fields(data, document=document, kind=kind, signatures=signatures, settings=settings, now=now)
+    data = _prepare_fields(data, document=document, kind=kind, signatures=signatures)
     level = level_for(settings, kind)
     appearance = appearance_for(actor, kind, store=store, document=document, authority=authority)
     field_name = _field_name(kind, signatures)
     request = SignRequest(kind=kind, level=level, appearance=appearance, field_name=field_name,
-                          reason=reason or None, location=settings.app.organisation_name)
+                          reason=reason or None, location=settings.app.organisation_name,
+                          fill=_field_values(document, kind=kind, settings=settings, now=now))
     if opened is not None:
         if opened.certificate.id != certificate.id or opened.level is not level:
             raise SigningError(N_("The key opened for this batch no longer matches your certificate."))
@@ -236,27 +237,34 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
                  details={"version": version.number, "sha256": sha256, "parent_sha256": current.sha256,
                           "kind": kind.value, "field": field_name, "level": level.value,
                           "certificate_serial": certificate.serial, "certificate_sha256": certificate.sha256})
+    if kind is SignatureKind.PERSONAL:
+        # Kept while the bytes are at hand: the organisation's signature at issue checks this report
+        # instead of verifying the file again, and the document page shows it at once.
+        verify_bytes(session, settings=settings, data=signed, sha256=sha256, now=now)
     return SignOutcome(signature=signature, version=version)
 
 
-def _prepare_fields(data: bytes, *, document: Document, kind: SignatureKind, signatures: list[Signature],
-                    settings: Settings, now: datetime) -> bytes:
-    """Decree 30's number and date fields: added before the first signature of a document docflow drafts,
-    filled in (form filling, which the personal signature allows) just before the organisation's seal."""
-    from docflow.signing.base import DATE_FIELD, NUMBER_FIELD
-    from docflow.signing.sign import ensure_fields, fill_fields
+def _prepare_fields(data: bytes, *, document: Document, kind: SignatureKind, signatures: list[Signature]) -> bytes:
+    """Decree 30's number and date fields, added before the first signature of a document docflow drafts
+    (filled in later, in the organisation signature's own revision: see _field_values)."""
+    from docflow.signing.sign import ensure_fields
     if kind is SignatureKind.PERSONAL and not signatures and document.kind is not DocumentKind.INCOMING \
             and b"/ByteRange" not in data:
         return ensure_fields(data)
-    if kind is SignatureKind.ORGANISATION and document.number_symbol:
-        day = document.document_date or local_today(settings, now)
-        place = _place_name(document.organisation.name)
-        try:
-            return fill_fields(data, {NUMBER_FIELD: f"Số: {document.number_symbol}",
-                                      DATE_FIELD: f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"})
-        except SigningError:
-            return data  # a PDF without the fields (signed elsewhere first): nothing to fill
     return data
+
+
+def _field_values(document: Document, *, kind: SignatureKind, settings: Settings,
+                  now: datetime) -> dict[str, str] | None:
+    """The number and issue date the organisation's seal fills in (form filling, which the personal
+    signature allows); a PDF without the fields (signed elsewhere first) keeps its own."""
+    from docflow.signing.base import DATE_FIELD, NUMBER_FIELD
+    if kind is not SignatureKind.ORGANISATION or not document.number_symbol:
+        return None
+    day = document.document_date or local_today(settings, now)
+    place = _place_name(document.organisation.name)
+    return {NUMBER_FIELD: f"Số: {document.number_symbol}",
+            DATE_FIELD: f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"}
 
 
 def _place_name(organisation: str) -> str:

@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import io
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -101,6 +102,9 @@ class SignRequest:
     field_name: str | None = None
     reason: str | None = None
     location: str | None = None
+    # text fields to fill in the signature's own revision (the number and date at issue), as fill_fields
+    # does; fields the PDF lacks are left out (a PDF signed elsewhere first)
+    fill: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,10 @@ class SigningSession:
 
     def _sign(self, data: bytes, request: SignRequest, reserve: int | None) -> bytes:
         writer = open_incremental(data)
+        if request.fill:
+            # one revision for the values and the seal: no second parse of the file, and the filled
+            # appearances are written in the revision the locking signature covers
+            _fill_on_writer(writer, request.fill, self.fonts, missing_ok=True)
         field_name = request.field_name or _next_field_name(writer, request.kind)
         if any(True for _ in sig_fields.enumerate_sig_fields(writer, filled_status=True, with_name=field_name)):
             raise SigningError(N_("The signature field %(field)s is already signed."), field=field_name)
@@ -691,9 +699,24 @@ def fill_fields(data: bytes, values: Mapping[str, str], fonts: FontLibrary | Non
     Raises UnreadablePdfError, or SigningError if a field does not exist.
     """
     writer = open_incremental(data)
-    library = fonts or FontLibrary()
-    engine = library.field_engine(writer)   # one font resource for every field: subset once per write
+    _fill_on_writer(writer, values, fonts or FontLibrary())
+    out = io.BytesIO()
+    with _damage_is_unreadable():
+        writer.write(out)
+    return out.getvalue()
+
+
+def _fill_on_writer(writer: IncrementalPdfFileWriter, values: Mapping[str, str], library: FontLibrary,
+                    missing_ok: bool = False) -> None:
     existing = _text_fields(writer)
+    if missing_ok:
+        values = {name: value for name, value in values.items() if name in existing}
+        if not values:
+            return
+    # precomposed letters (NFC): the field font has no layout tables to place combining marks
+    values = {name: unicodedata.normalize("NFC", value) for name, value in values.items()}
+    # one font resource for every field: subset once per write
+    engine = library.field_engine(writer, values.values())
     for name, value in values.items():
         ref = existing.get(name)
         if ref is None:
@@ -717,10 +740,6 @@ def fill_fields(data: bytes, values: Mapping[str, str], fonts: FontLibrary | Non
                 {_FILLED_STATE: writer.add_object(appearance)})})
             widget["/AS"] = _FILLED_STATE
             writer.mark_update(widget_ref)
-    out = io.BytesIO()
-    with _damage_is_unreadable():
-        writer.write(out)
-    return out.getvalue()
 
 
 def _field_appearance(engine: GlyphAccumulator, value: str, rect: Rect, quadding: int) -> generic.StreamObject:

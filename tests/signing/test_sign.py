@@ -249,6 +249,27 @@ def test_an_archive_timestamp_after_the_lock_keeps_every_signature_valid(
     assert result["organisation"].modification_level is ModificationLevel.LTA_UPDATES
 
 
+def test_the_seal_fills_number_and_date_in_its_own_revision(chain: dict[str, bytes], test_pki: LivePKI) -> None:
+    # what issuing does: the values, their appearances and the seal in one incremental update
+    sealed = sign_pdf(chain["personal"], test_pki.simple_signer("organisation"),
+                      SignRequest(SignatureKind.ORGANISATION, PadesLevel.B_LT,
+                                  Appearance(full_name=ORGANISATION, seal_image=red_seal_png()),
+                                  fill={NUMBER_FIELD: NUMBER, DATE_FIELD: DATE, "no_such_field": "x"}),
+                      context(test_pki))
+    archived = add_document_timestamp(sealed, context(test_pki))
+
+    for data in (sealed, archived):
+        result = statuses(data, test_pki)
+        assert all(s.intact and s.trusted and s.docmdp_ok for s in result.values())
+        assert result["personal_1"].modification_level is ModificationLevel.FORM_FILLING
+    reader = PdfFileReader(io.BytesIO(sealed))
+    values = {str(f.get_object()["/T"]): str(f.get_object().get("/V")) for f in reader.root["/AcroForm"]["/Fields"]}
+    assert values[NUMBER_FIELD] == NUMBER and values[DATE_FIELD] == DATE
+    # one revision fewer than fill_fields followed by the seal
+    two_step = PdfFileReader(io.BytesIO(chain["organisation"])).xrefs.total_revisions
+    assert reader.xrefs.total_revisions == two_step - 1
+
+
 def test_an_organisation_signature_at_b_lta_is_locked_and_archived(
         chain: dict[str, bytes], test_pki: LivePKI) -> None:
     data = sign_pdf(chain["filled"], test_pki.simple_signer("organisation"),

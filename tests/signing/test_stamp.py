@@ -16,8 +16,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields
 
 from docflow.signing.base import NUMBER_FIELD, PadesLevel, SignatureKind
-from docflow.signing.sign import Appearance, SignRequest, SigningContext, sign_pdf
+from docflow.signing.sign import Appearance, SignRequest, SigningContext, ensure_fields, fill_fields, sign_pdf
 from docflow.signing.stamp import (
+    FIELD_CHARACTERS,
     FONT_DIR,
     TEXT_SIZE,
     FontFace,
@@ -150,6 +151,23 @@ def test_the_bundled_fonts_have_a_glyph_for_every_vietnamese_letter(face: FontFa
     letters = {c for text in VIETNAMESE for c in unicodedata.normalize("NFC", text)}
     letters |= set("ăâđêôơưĂÂĐÊÔƠƯàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
     assert not [c for c in letters if ord(c) not in cmap]
+
+
+def test_the_field_font_cut_covers_every_character_a_number_or_date_line_uses() -> None:
+    cmap = TTFont(io.BytesIO(FontLibrary().field_font())).getBestCmap()
+    letters = {c for text in VIETNAMESE for c in unicodedata.normalize("NFC", text)}
+
+    assert letters <= FIELD_CHARACTERS
+    assert not [c for c in FIELD_CHARACTERS if ord(c) not in cmap]
+    assert ord("ñ") not in cmap  # a cut indeed: Latin-1 beyond Vietnamese is left out
+
+
+@needs_poppler
+def test_a_field_value_outside_the_cut_is_drawn_with_the_whole_font(tmp_path: Path) -> None:
+    value = "Số: 07/ÑĐ-UBND € Ÿ"
+    filled = fill_fields(ensure_fields(tiny_pdf()), {NUMBER_FIELD: value})
+
+    assert value in unicodedata.normalize("NFC", text_of(filled, tmp_path))
 
 
 def test_the_fonts_are_bundled_with_their_licence() -> None:
