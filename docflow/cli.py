@@ -21,6 +21,7 @@ class LazyGroup(click.Group):
         "escalate": "docflow.commands.deadlines:escalate",
         "registers": "docflow.commands.registers:registers",
         "audit": "docflow.commands.audit:audit",
+        "evidence": "docflow.commands.evidence:evidence",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
