@@ -146,9 +146,7 @@ def build_check(session: Session, *, settings: Settings, store: DocumentStore, d
 # --- the audit trail and the stored versions -----------------------------------------------------------
 
 def _event_steps(events: list[AuditEvent]) -> list[ChainStep]:
-    # event_hash: the chain hash over the content's digest (issue 5); chain_hash before it landed.
-    rehash = getattr(audit, "event_hash", None) or getattr(audit, "chain_hash")  # noqa: B009
-    broken = [e.seq for e in events if rehash(e.prev_hash, audit.event_content(e)) != e.hash]
+    broken = [e.seq for e in events if audit.event_hash(e.prev_hash, audit.event_content(e)) != e.hash]
     if not broken:
         return []
     return [ChainStep("audit", Finding.of(N_("Audit events of the document")), None, "",
