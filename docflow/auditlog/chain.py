@@ -211,10 +211,16 @@ class ChainVerifier:
         seq, prev_seq, prev_hash = int(row[0]), self.prev_seq, self.prev_hash
         if prev_seq is not None and seq <= prev_seq:
             return ChainProblem(seq, ProblemKind.REORDERED, f"sequence {seq} follows {prev_seq}")
+        row_prev, row_hash = str(row[-2]), str(row[-1])
         if prev_seq is not None and seq > prev_seq + 1:
+            # Missing here: removed, or moved further on (an export's lines can be reordered without renumbering).
+            written_after = self.locate(row_prev) if row_prev != GENESIS_HASH else 0
+            if written_after is not None and written_after > prev_seq:
+                return ChainProblem(prev_seq + 1, ProblemKind.REORDERED,
+                                    f"event {seq} stands where event {prev_seq + 1} was; it was written after "
+                                    f"event {written_after}, which now comes later")
             return ChainProblem(prev_seq + 1, ProblemKind.REMOVED,
                                 f"event {prev_seq + 1} is missing: {seq} follows {prev_seq}")
-        row_prev, row_hash = str(row[-2]), str(row[-1])
         content_ok = chain_hash(row_prev, row_digest(row)) == row_hash
         if prev_hash is None or row_prev == prev_hash:
             return None if content_ok else ChainProblem(seq, ProblemKind.CHANGED,

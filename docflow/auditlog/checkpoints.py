@@ -137,7 +137,7 @@ class Trust:
     def _validate(self, cert: asn1_x509.Certificate, extra: Sequence[asn1_x509.Certificate], moment: datetime,
                   purpose: str) -> str | None:
         from pyhanko_certvalidator import CertificateValidator, ValidationContext
-        from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+        from pyhanko_certvalidator.errors import InvalidCertificateError, PathBuildingError, ValidationError
 
         if not self.roots:
             return "no trust root was given"
@@ -151,9 +151,9 @@ class Trust:
                 asyncio.run(validator.async_validate_usage(set(), extended_key_usage={"time_stamping"}))
             else:
                 asyncio.run(validator.async_validate_usage({"digital_signature"}))
-        except PathBuildingError:
+        except (PathBuildingError, InvalidCertificateError):
             return "its certificate does not chain to the trust root"
-        except PathValidationError as exc:
+        except ValidationError as exc:
             return f"its certificate is not valid: {exc}"
         return None
 

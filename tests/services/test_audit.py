@@ -174,15 +174,43 @@ def test_the_head_stays_writable(db_session):
     assert head.id == 1
 
 
+@pytest.fixture
+def system_checkpointer(committed_app):
+    """The committed database's system certificate and a checkpointer signing every 7 events; the certificate
+    is withdrawn afterwards so other committed tests do not sign checkpoints."""
+    import dataclasses
+
+    from docflow.config import AuditSettings
+    from docflow.models import Certificate
+    from docflow.services import keys as key_service
+    from docflow.services.audit_checkpoints import Checkpointer
+    from docflow.signing.base import CertificateKind
+
+    settings = committed_app.extensions["docflow.settings"]
+    key_service.init_ca(settings, organisation="UBND phường Tích Sơn")
+    engine = committed_app.extensions["docflow.engine"]
+    with Session(engine) as s, s.begin():
+        cert = key_service.issue_certificate(s, settings=settings, actor=None, holder=None,
+                                             kind=CertificateKind.SYSTEM, pin="")
+        cert_id = cert.id
+    yield Checkpointer(dataclasses.replace(settings, audit=AuditSettings(checkpoint_every_events=7,
+                                                                         checkpoint_every_minutes=0)))
+    with Session(engine) as s, s.begin():
+        s.get(Certificate, cert_id).status = "revoked"
+
+
 @pytest.mark.skipif(not is_postgres(), reason="concurrent writers need PostgreSQL")
-def test_concurrent_writers_keep_one_chain(committed_app):
+def test_concurrent_writers_keep_one_chain(committed_app, system_checkpointer):
+    from docflow.services.audit import CHECKPOINTER
+    from docflow.services.audit_checkpoints import trust_for
+
     engine = committed_app.extensions["docflow.engine"]
     errors: list[BaseException] = []
 
     def writer(n: int) -> None:
         try:
             for i in range(25):
-                with Session(engine) as s, s.begin():
+                with Session(engine, info={CHECKPOINTER: system_checkpointer}) as s, s.begin():
                     audit.record(s, action=AuditAction.DOCUMENT_VIEWED, actor=None, object_type="bench",
                                  object_id=f"{n}-{i}")
         except BaseException as exc:  # noqa: BLE001 - reported below
@@ -198,6 +226,12 @@ def test_concurrent_writers_keep_one_chain(committed_app):
         rows = s.execute(text("SELECT seq, prev_hash, hash FROM audit_events ORDER BY seq")).all()
         assert len({r.seq for r in rows}) == len(rows)
         assert all(b.prev_hash == a.hash and b.seq == a.seq + 1 for a, b in zip(rows, rows[1:]))
-        assert verify_chain(s).intact
         written = s.execute(text("SELECT count(*) FROM audit_events WHERE object_type = 'bench'")).scalar()
         assert written == 200
+        # Checkpoints were signed while the writers raced: one per 7 events, each on the head its writer committed.
+        checkpoints = s.execute(text("SELECT seq, hash FROM audit_checkpoints ORDER BY seq")).all()
+        by_seq = {r.seq: r.hash for r in rows}
+        assert len(checkpoints) >= 200 // 7 and all(by_seq[c.seq] == c.hash for c in checkpoints)
+        assert all(b.seq - a.seq == 7 for a, b in zip(checkpoints, checkpoints[1:]))
+        report = verify_chain(s, trust=trust_for(committed_app.extensions["docflow.settings"]))
+        assert report.intact and report.checkpoints_checked == len(checkpoints)
