@@ -10,7 +10,8 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from docflow.errors import N_, PermissionDeniedError
-from docflow.models import AuditEvent, Role, User
+from docflow.auditlog.checkpoints import Trust
+from docflow.models import AuditCheckpoint, AuditEvent, Role, User
 
 PAGE = 50
 READERS = (Role.AUDITOR, Role.ADMIN)
@@ -80,3 +81,35 @@ def known_actions(session: Session) -> list[str]:
     """Every action string the log can hold, for the search form's choices."""
     from docflow.services.audit import AuditAction
     return sorted(str(a) for a in AuditAction)
+
+
+@dataclass(frozen=True)
+class CheckpointRow:
+    seq: int
+    hash: str
+    created_at: datetime
+    signer: str
+    timestamped_at: datetime | None
+    valid: bool
+    problem: str
+
+
+def list_checkpoints(session: Session, *, actor: User, trust: Trust, before: int | None = None,
+                     page_size: int | None = None) -> tuple[list[CheckpointRow], int | None]:
+    """Signed checkpoints, newest first, each verified against ``trust`` (signature, path to the ward's
+    root, timestamp); and the ``before`` of the next page. Raises PermissionDeniedError. Reads only."""
+    from docflow.auditlog.checkpoints import verify_checkpoint
+    from docflow.services.audit import as_checkpoint
+    if not can_search(actor):
+        raise PermissionDeniedError(N_("Only auditors and administrators read the audit log."))
+    page_size = page_size or PAGE
+    stmt = select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(page_size + 1)
+    if before is not None:
+        stmt = stmt.where(AuditCheckpoint.seq < before)
+    found = list(session.execute(stmt).scalars())
+    rows = []
+    for stored in found[:page_size]:
+        check = verify_checkpoint(as_checkpoint(stored), trust)
+        rows.append(CheckpointRow(stored.seq, stored.hash, stored.created_at, check.signer, check.timestamped_at,
+                                  check.valid, check.problem))
+    return rows, (rows[-1].seq if len(found) > page_size else None)

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from docflow import db
-from docflow.errors import ValidationError
+from docflow.errors import ConfigurationError, ValidationError
 from docflow.models import Document, Role
 from docflow.services import access_changes as access_service
-from docflow.services import audit_search, chaincheck
+from docflow.services import audit_search, chaincheck, evidence
 from docflow.services import audit as audit_service
 from docflow.services.audit import AuditAction
 from docflow.web.helpers import current_actor, parse_date, settings, small_int, store
@@ -30,6 +30,7 @@ LEADER_ENDPOINTS = frozenset({"audit.access_changes", "audit.confirm_change"})
 AUDITOR_MAY_POST = frozenset({
     "auth.login", "auth.logout", "auth.set_language", "auth.change_password", "signing.pki_ocsp",
     "signing.verify_document", "signing.verify_upload", "audit.verify", "audit.create_checkpoint",
+    "audit.build_evidence",
 })
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -81,13 +82,59 @@ def index() -> ResponseReturnValue:
 
 @bp.post("/verify")
 def verify() -> ResponseReturnValue:
-    """Recompute the whole chain and show the first broken position, if any."""
-    report = audit_service.verify_chain(db.get_session())  # a read: it holds no lock while it works
+    """Recompute the whole chain and every checkpoint signature; show the first broken position, if any."""
+    from docflow.services.audit_checkpoints import trust_for
+    # A read: it holds no lock while it works.
+    report = audit_service.verify_chain(db.get_session(), trust=trust_for(settings()))
     with db.transaction() as s:
         audit_service.record(s, action=AuditAction.AUDIT_VERIFIED, actor=current_actor(), object_type="audit",
                              details={"checked": report.checked, "intact": report.intact,
-                                      "problem_seq": report.problem.seq if report.problem else None})
+                                      "checkpoints": report.checkpoints_checked,
+                                      "problem_seq": report.problem.seq if report.problem else None,
+                                      "proving_checkpoint": report.proving_checkpoint_seq})
     return _index(report)
+
+
+@bp.get("/checkpoints")
+def checkpoints() -> ResponseReturnValue:
+    """The signed checkpoints, newest first, each verified against the ward's root."""
+    from docflow.services.audit_checkpoints import trust_for
+    rows, next_before = audit_search.list_checkpoints(db.get_session(), actor=current_actor(),
+                                                      trust=trust_for(settings()),
+                                                      before=small_int(request.args.get("before")))
+    return render_template("audit/checkpoints.html", rows=rows, next_before=next_before)
+
+
+@bp.post("/checkpoints")
+def create_checkpoint() -> ResponseReturnValue:
+    """Sign the chain's head now."""
+    from docflow.services import audit_checkpoints
+    try:
+        with db.transaction() as s:
+            checkpointer = audit_checkpoints.checkpointer_of(s)
+            row = audit_checkpoints.create_checkpoint(s, checkpointer=checkpointer) if checkpointer else None
+    except ConfigurationError:
+        row = None
+    if row is None:
+        flash(gettext("No checkpoint could be signed: the log is empty or there is no system key."), "danger")
+    else:
+        flash(gettext("Checkpoint signed at event #%(seq)s.", seq=row.seq), "success")
+    return redirect(url_for("audit.checkpoints"))
+
+
+@bp.post("/documents/<int:document_id>/evidence")
+def build_evidence(document_id: int) -> ResponseReturnValue:
+    """Build and download a document's evidence pack (audited, and anchored by a checkpoint)."""
+    try:
+        with db.transaction() as s:
+            pack = evidence.build_document_pack(s, settings=settings(), store=store(), actor=current_actor(),
+                                                document_id=document_id)
+    except ConfigurationError:
+        flash(gettext("The evidence pack needs a signed checkpoint, and there is no system key to sign one."),
+              "danger")
+        return redirect(url_for("audit.document_chain", document_id=document_id))
+    return Response(pack.data, mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{pack.filename}"'})
 
 
 @bp.get("/documents/<int:document_id>/chain")

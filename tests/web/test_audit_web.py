@@ -147,3 +147,45 @@ def test_the_services_refuse_an_auditor_too(db_session, make_user, make_document
     for attempt in refusals:
         with pytest.raises(PermissionDeniedError):
             attempt()
+
+
+# --- checkpoints, chain verification and evidence packs on the screens ---------------------------------------
+
+@pytest.fixture
+def signed_checkpoints(app, db_session, issue_cert, signing_settings):
+    from docflow.services import audit_checkpoints
+    from docflow.services.audit import CHECKPOINTER
+    from docflow.signing.base import CertificateKind
+    issue_cert(None, CertificateKind.SYSTEM)
+    audit_checkpoints.install(app.extensions["docflow.sessionmaker"], signing_settings)
+    db_session.info[CHECKPOINTER] = audit_checkpoints.Checkpointer(signing_settings)
+    yield
+    db_session.info.pop(CHECKPOINTER, None)
+
+
+def test_an_auditor_signs_a_checkpoint_sees_it_verified_and_verifies_the_chain(client, make_user, signed_checkpoints):
+    client.login(make_user(Role.AUDITOR))
+    assert client.post("/audit/checkpoints").status_code == 302
+    page = client.get("/audit/checkpoints").get_data(as_text=True)
+    assert 'data-verdict="ok"' in page and 'data-verdict="problem"' not in page
+    report = client.post("/audit/verify").get_data(as_text=True)
+    assert 'alert-success" data-testid="chain-report"' in report
+
+
+def test_an_auditor_downloads_a_documents_evidence_pack_that_verifies(client, db_session, signing_settings, store,
+                                                                       ward, make_user, signed_checkpoints, tmp_path):
+    from docflow.evidencepack import verify_pack
+    from docflow.services.keys import root_certificates_pem
+    document = _issued(db_session, signing_settings, store, ward)
+    client.login(make_user(Role.AUDITOR))
+    assert 'data-testid="download-evidence"' in client.get(f"/audit/documents/{document.id}/chain").get_data(as_text=True)
+
+    response = client.post(f"/audit/documents/{document.id}/evidence")
+
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    path = tmp_path / "pack.zip"
+    path.write_bytes(response.get_data())
+    assert verify_pack(path, root_certificates_pem(signing_settings)).ok
+    last = db_session.execute(select(AuditEvent).where(AuditEvent.action == "evidence.exported")
+                              .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
+    assert last.object_id == str(document.id)
