@@ -293,6 +293,12 @@ def _ensure_grant(session: Session, document: Document, user: User, reason: Gran
     if not exists:
         session.add(DocumentGrant(document_id=document.id, user_id=user.id, reason=reason,
                                   granted_by_id=user.id, granted_at=now))
+        if reason is GrantReason.CONFIDENTIAL_ACCESS:
+            # A clearance for a confidential document is a change of access rights: audited, and
+            # flagged until a leader confirms it (docflow.services.access_changes).
+            audit.record(session, action=AuditAction.DOCUMENT_ACCESS_GRANTED, actor=user, object_type="document",
+                         object_id=document.id, now=now,
+                         details={"user_id": user.id, "username": user.username, "reason": reason.value})
 
 
 def open_version(session: Session, *, actor: User, document_id: int, version_number: int | None,

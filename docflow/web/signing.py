@@ -14,7 +14,7 @@ from flask_login import login_required
 from docflow import db
 from docflow.errors import N_, ConfigurationError, ConflictError, InvalidTransitionError, SigningError, UnreadablePdfError, ValidationError
 from docflow.models import Document, Role, utc_now
-from docflow.services import keys
+from docflow.services import keys, verification_log
 from docflow.services import documents as doc_service
 from docflow.services import signing as signing_service
 from docflow.signing.base import SignatureKind
@@ -69,8 +69,10 @@ def panel_report(document: Document, *, signed_by_docflow: bool) -> dict[str, An
 def verify_document(document_id: int) -> ResponseReturnValue:
     """Verify the current version (or ?version=N) and keep the report."""
     with db.transaction() as s:
-        signing_service.verify_version(s, settings=settings(), store=store(), actor=current_actor(),
-                                       document_id=document_id, version_number=form_int("version"))
+        report = signing_service.verify_version(s, settings=settings(), store=store(), actor=current_actor(),
+                                                document_id=document_id, version_number=form_int("version"))
+        verification_log.record_verification(s, actor=current_actor(), report=report, document_id=document_id,
+                                             version=form_int("version"))
     return redirect(url_for("documents.detail", document_id=document_id, _anchor="signatures"))
 
 
@@ -111,6 +113,7 @@ def verify_upload() -> ResponseReturnValue:
     try:
         with db.transaction() as s:
             report = signing_service.verify_bytes(s, settings=settings(), data=data)
+            verification_log.record_verification(s, actor=current_actor(), report=report)
     except UnreadablePdfError as exc:
         return _verify_error(exc.message, **exc.params)
     return redirect(url_for("signing.upload_report", sha256=report["sha256"]))

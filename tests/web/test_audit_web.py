@@ -189,3 +189,32 @@ def test_an_auditor_downloads_a_documents_evidence_pack_that_verifies(client, db
     last = db_session.execute(select(AuditEvent).where(AuditEvent.action == "evidence.exported")
                               .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
     assert last.object_id == str(document.id)
+
+
+# --- what is logged ---------------------------------------------------------------------------------------
+
+def test_a_verification_run_is_audited(client, make_user, make_document, db_session):
+    document = make_document(make_user(Role.CLERK))
+    auditor = make_user(Role.AUDITOR)
+    client.login(auditor)
+    assert client.post(f"/documents/{document.id}/verify").status_code == 302
+    event = db_session.execute(select(AuditEvent).where(AuditEvent.action == "document.verified")
+                               .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
+    assert (event.actor_id, event.object_id, event.details["valid"]) == (auditor.id, str(document.id), False)
+
+
+def test_making_a_document_confidential_grants_the_editor_access_and_flags_it(db_session, make_user, make_document):
+    import dataclasses
+
+    from docflow.models import Confidentiality
+    from docflow.services import access_changes
+    from docflow.services import documents as doc_service
+    from docflow.services.documents import DocumentInput
+    clerk, leader = make_user(Role.CLERK), make_user(Role.LEADER)
+    document = make_document(clerk)
+    data = DocumentInput(kind=document.kind, doc_type=document.doc_type, summary=document.summary,
+                         department_id=document.department_id, issuing_body=document.issuing_body)
+    doc_service.edit_metadata(db_session, actor=clerk, document_id=document.id, expected_row_version=None,
+                              data=dataclasses.replace(data, confidentiality=Confidentiality.CONFIDENTIAL))
+    flagged = [c.event for c in access_changes.unconfirmed_changes(db_session, actor=leader)]
+    assert any(e.action == "document.access_granted" and e.object_id == str(document.id) for e in flagged)
