@@ -68,6 +68,7 @@ def test_an_issued_document_passes_every_step_and_the_run_is_audited(db_session,
     assert kinds.index("personal") < kinds.index("organisation")
     last = db_session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
     assert last.action == "document.signature_chain_checked" and last.details["verdict"] == "ok"
+    assert result.to_json()["steps"][0]["title"]["vi"] == "Lưu phiên bản 1"
 
 
 def test_a_signer_who_was_not_assigned_the_step_is_named(db_session, signing_settings, store, ward):
