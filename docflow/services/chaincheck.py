@@ -303,7 +303,7 @@ def _record_problems(session: Session, settings: Settings, document: Document, r
         if not personal_ok:
             problems.append(Finding.of(N_("The organisation signature was applied without a valid personal "
                                           "signature before it.")))
-        if record.signer.role is not Role.CLERK:
+        if role_and_post_at(session, record.signer, record.signed_at)[0] is not Role.CLERK:
             problems.append(Finding.of(N_("The organisation signature was applied by %(signer)s, who is not a "
                                           "clerk."), signer=record.signer.full_name))
         if on_route and (step is None or step.kind is not StepKind.ISSUE):
@@ -320,8 +320,10 @@ def entitlement_at(session: Session, *, signer: User, doc_type: str, at: datetim
                                 .order_by(Delegation.created_at.desc(), Delegation.id.desc())).scalars())
     if any(_held(session, d, doc_type, at, day) for d in rows):
         return None
-    if delegations.is_chairman(signer) or delegations.is_vice_chairman(signer):
-        return None
+    role, post = role_and_post_at(session, signer, at)
+    folded = " ".join(post.split()).casefold()
+    if role is Role.LEADER and (folded.startswith("chủ tịch") or folded.startswith("phó chủ tịch")):
+        return None  # the standing rule: the chairman signs TM., a vice-chairman KT.
     lapsed = [d for d in rows if delegations.covers_type(d, doc_type)]
     for d in lapsed:
         if d.valid_to is not None and d.valid_to < day:
@@ -333,6 +335,23 @@ def entitlement_at(session: Session, *, signer: User, doc_type: str, at: datetim
                               name=signer.full_name, id=d.id, day=day.strftime("%d/%m/%Y"))
     return Finding.of(N_("%(name)s held neither the role nor a valid delegation to sign this type of document "
                          "on %(day)s."), name=signer.full_name, day=day.strftime("%d/%m/%Y"))
+
+
+def role_and_post_at(session: Session, user: User, at: datetime) -> tuple[Role, str]:
+    """The role and post ``user`` held at ``at``: the "from" side of the first change of each recorded in the
+    audit trail after that moment, else the current ones. Reads only."""
+    role, post = user.role, user.post or ""
+    later = session.execute(select(AuditEvent).where(
+        AuditEvent.object_type == "user", AuditEvent.object_id == str(user.id),
+        AuditEvent.action == str(AuditAction.USER_UPDATED), AuditEvent.occurred_at > at)
+        .order_by(AuditEvent.seq.desc())).scalars()
+    for event in later:   # newest first, so the earliest change after ``at`` is applied last
+        changes = event.details.get("changes") or {}
+        if "role" in changes:
+            role = Role(changes["role"]["from"])
+        if "post" in changes:
+            post = str(changes["post"]["from"] or "")
+    return role, post
 
 
 def _held(session: Session, delegation: Delegation, doc_type: str, at: datetime, day: date) -> bool:

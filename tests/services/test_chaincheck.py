@@ -153,3 +153,18 @@ def test_someone_who_cannot_see_the_document_cannot_check_it(db_session, signing
     outsider = make_user(Role.OFFICIAL, department=make_department("Công an", "CA"))
     with pytest.raises(PermissionDeniedError):
         _check(db_session, signing_settings, store, outsider, document)
+
+
+def test_roles_are_judged_as_they_were_when_signing_not_as_they_are_now(db_session, signing_settings, store, ward,
+                                                                        make_user):
+    from docflow.services.users import update_user
+    document = _issued(db_session, signing_settings, store, ward)
+    admin = make_user(Role.ADMIN)
+    # Later the vice-chairman leaves office and the clerk moves to another post.
+    update_user(db_session, actor=admin, user_id=ward.leader.id, role=Role.OFFICIAL, post="Chuyên viên",
+                department_id=ward.land.id, full_name=ward.leader.full_name)
+    update_user(db_session, actor=admin, user_id=ward.clerk.id, role=Role.OFFICIAL, post="",
+                department_id=ward.clerk.department_id, full_name=ward.clerk.full_name)
+
+    assert _check(db_session, signing_settings, store, admin, document).ok
+    assert chaincheck.role_and_post_at(db_session, ward.leader, document.issued_at) == (Role.LEADER, "Phó Chủ tịch")
