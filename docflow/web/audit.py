@@ -3,21 +3,23 @@ against docflow's records, and the changes of access rights waiting for a leader
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
 
 from docflow import db
-from docflow.errors import ConfigurationError, ValidationError
-from docflow.models import Document, Role
+from docflow.errors import N_, ConfigurationError, ValidationError
+from docflow.models import Document, RegisterKind, Role
 from docflow.services import access_changes as access_service
 from docflow.services import audit_search, chaincheck, evidence
 from docflow.services import audit as audit_service
 from docflow.services.audit import AuditAction
-from docflow.web.helpers import current_actor, parse_date, settings, small_int, store
+from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 # Leaders come here only to confirm changes of access rights; everything else is for auditors and admins.
@@ -30,7 +32,7 @@ LEADER_ENDPOINTS = frozenset({"audit.access_changes", "audit.confirm_change"})
 AUDITOR_MAY_POST = frozenset({
     "auth.login", "auth.logout", "auth.set_language", "auth.change_password", "signing.pki_ocsp",
     "signing.verify_document", "signing.verify_upload", "audit.verify", "audit.create_checkpoint",
-    "audit.build_evidence",
+    "audit.build_evidence", "audit.build_register_evidence",
 })
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -125,14 +127,19 @@ def create_checkpoint() -> ResponseReturnValue:
 @bp.post("/documents/<int:document_id>/evidence")
 def build_evidence(document_id: int) -> ResponseReturnValue:
     """Build and download a document's evidence pack (audited, and anchored by a checkpoint)."""
+    return _pack_response(lambda s: evidence.build_document_pack(
+        s, settings=settings(), store=store(), actor=current_actor(), document_id=document_id),
+        back=url_for("audit.document_chain", document_id=document_id))
+
+
+def _pack_response(build: Callable[[Session], evidence.Pack], *, back: str) -> ResponseReturnValue:
     try:
         with db.transaction() as s:
-            pack = evidence.build_document_pack(s, settings=settings(), store=store(), actor=current_actor(),
-                                                document_id=document_id)
+            pack = build(s)
     except ConfigurationError:
         flash(gettext("The evidence pack needs a signed checkpoint, and there is no system key to sign one."),
               "danger")
-        return redirect(url_for("audit.document_chain", document_id=document_id))
+        return redirect(back)
     return Response(pack.data, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{pack.filename}"'})
 
@@ -145,6 +152,20 @@ def document_chain(document_id: int) -> ResponseReturnValue:
                                            document_id=document_id)
         document = s.get_one(Document, document_id)
     return render_template("audit/chain.html", result=result, document=document)
+
+
+@bp.post("/evidence/register")
+def build_register_evidence() -> ResponseReturnValue:
+    """Build and download the evidence pack of a register range (entries first..last of a year)."""
+    kind = form_str("kind", max_length=20)
+    if kind not in (RegisterKind.INCOMING.value, RegisterKind.OUTGOING.value):
+        raise ValidationError(N_("Choose the incoming or the outgoing register."), field="kind")
+    year, first, last = form_int("year", required=True), form_int("first", required=True), \
+        form_int("last", required=True)
+    assert year is not None and first is not None and last is not None
+    return _pack_response(lambda s: evidence.build_register_pack(
+        s, settings=settings(), store=store(), actor=current_actor(), kind=RegisterKind(kind), year=year,
+        first=first, last=last), back=url_for("audit.checkpoints"))
 
 
 @bp.get("/access-changes")

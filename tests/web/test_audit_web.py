@@ -3,6 +3,7 @@ leaders to confirm, and an auditor who can change nothing anywhere."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 
@@ -98,7 +99,7 @@ def test_a_leader_confirms_a_change_of_rights_and_officials_cannot_see_the_list(
 
 AUDITOR_MAY_POST = {"auth.login", "auth.logout", "auth.set_language", "auth.change_password", "signing.pki_ocsp",
                     "signing.verify_document", "signing.verify_upload", "audit.verify", "audit.create_checkpoint",
-                    "audit.build_evidence"}
+                    "audit.build_evidence", "audit.build_register_evidence"}
 
 
 def test_every_state_changing_route_refuses_an_auditor(app, client, make_user, make_document, db_session):
@@ -218,3 +219,19 @@ def test_making_a_document_confidential_grants_the_editor_access_and_flags_it(db
                               data=dataclasses.replace(data, confidentiality=Confidentiality.CONFIDENTIAL))
     flagged = [c.event for c in access_changes.unconfirmed_changes(db_session, actor=leader)]
     assert any(e.action == "document.access_granted" and e.object_id == str(document.id) for e in flagged)
+
+
+def test_an_auditor_downloads_a_register_range_pack(client, db_session, signing_settings, store, ward, make_user,
+                                                    signed_checkpoints, tmp_path):
+    import zipfile
+    first, second = (_issued(db_session, signing_settings, store, ward) for _ in range(2))
+    client.login(make_user(Role.AUDITOR))
+    assert 'data-testid="register-evidence"' in client.get("/audit/checkpoints").get_data(as_text=True)
+    response = client.post("/audit/evidence/register", {"kind": "outgoing", "year": first.document_date.year,
+                                                        "first": first.register_number,
+                                                        "last": second.register_number})
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(response.get_data())).namelist()
+    assert f"documents/{first.id}/v3.pdf" in names and f"documents/{second.id}/v3.pdf" in names
+    assert client.post("/audit/evidence/register", {"kind": "secret", "year": 2026, "first": 1,
+                                                    "last": 2}).status_code == 400
