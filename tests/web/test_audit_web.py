@@ -125,7 +125,10 @@ def test_the_services_refuse_an_auditor_too(db_session, make_user, make_document
 
     from docflow.services import documents as doc_service
     from docflow.services.documents import DocumentInput, UploadedFile
+    from docflow.services import access_changes, issuing
+    from docflow.services import signing as signing_service
     from docflow.services.users import set_user_active
+    from docflow.signing.base import SignatureKind
     from tests.conftest import pdf_bytes
     auditor, clerk, chairman, head = (make_user(Role.AUDITOR), make_user(Role.CLERK), make_user(Role.LEADER),
                                       make_user(Role.HEAD))
@@ -144,6 +147,13 @@ def test_the_services_refuse_an_auditor_too(db_session, make_user, make_document
         lambda: delegations.create_delegation(db_session, actor=auditor, delegate_id=head.id,
                                               delegator_id=chairman.id, mode=SigningMode.TL, doc_types=None,
                                               valid_from=date.today(), valid_to=None),
+        lambda: signing_service.sign_version(db_session, settings=None, store=store, actor=auditor,
+                                             document_id=document.id, kind=SignatureKind.PERSONAL, pin="x",
+                                             expected_version=None),
+        lambda: issuing.issue_document(db_session, actor=auditor, settings=None, store=store,
+                                       document_id=document.id, pin="x"),
+        lambda: issuing.recall_document(db_session, actor=auditor, document_id=document.id, reason="x"),
+        lambda: access_changes.confirm_change(db_session, actor=auditor, seq=1),
     ]
     for attempt in refusals:
         with pytest.raises(PermissionDeniedError):
