@@ -14,7 +14,7 @@ import hashlib
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -238,6 +238,7 @@ def _signature_steps(session: Session, settings: Settings, document: Document,
         if pdf_sig.get("certificate_sha256") and pdf_sig["certificate_sha256"] != record.certificate.sha256:
             problems.append(Finding.of(N_("The certificate in the PDF is not the one docflow recorded for this "
                                           "signature.")))
+        problems.extend(_time_problems(pdf_sig, record))
         problems.extend(_record_problems(session, settings, document, record,
                                          steps_by_signature.get(record.id), personal_ok))
         if record.kind is SignatureKind.PERSONAL and not problems:
@@ -249,6 +250,21 @@ def _signature_steps(session: Session, settings: Settings, document: Document,
             steps.append(ChainStep(_kind(record), _title(record), record.signed_at, record.signer.full_name,
                                    (Finding.of(N_("docflow recorded this signature but it is not in the current PDF.")),)))
     return steps
+
+
+# docflow records the signing time when it signs; the PDF's timestamp (or claimed time) is taken moments later.
+TIME_TOLERANCE = timedelta(minutes=30)
+
+
+def _time_problems(pdf_sig: Mapping[str, Any], record: Signature) -> list[Finding]:
+    """The entitlement is judged at docflow's recorded time, so that time must agree with the PDF's own:
+    a record moved into a delegation's dates would otherwise pass."""
+    in_pdf = _time(pdf_sig.get("timestamp_time")) or _time(pdf_sig.get("signing_time"))
+    if in_pdf is None or abs(_aware(in_pdf) - _aware(record.signed_at)) <= TIME_TOLERANCE:
+        return []
+    return [Finding.of(N_("docflow records the signature at %(recorded)s, but the PDF says %(in_pdf)s."),
+                       recorded=_aware(record.signed_at).isoformat(timespec="minutes"),
+                       in_pdf=_aware(in_pdf).isoformat(timespec="minutes"))]
 
 
 def _kind(record: Signature) -> str:

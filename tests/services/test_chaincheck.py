@@ -168,3 +168,15 @@ def test_roles_are_judged_as_they_were_when_signing_not_as_they_are_now(db_sessi
 
     assert _check(db_session, signing_settings, store, admin, document).ok
     assert chaincheck.role_and_post_at(db_session, ward.leader, document.issued_at) == (Role.LEADER, "Phó Chủ tịch")
+
+
+def test_a_signing_time_moved_in_the_records_no_longer_agrees_with_the_pdf(db_session, signing_settings, store, ward):
+    document = _issued(db_session, signing_settings, store, ward)
+    personal = db_session.execute(select(Signature).where(Signature.document_id == document.id,
+                                                          Signature.kind == SignatureKind.PERSONAL)).scalar_one()
+    db_session.execute(update(Signature).where(Signature.id == personal.id)
+                       .values(signed_at=personal.signed_at - timedelta(days=40)))
+
+    result = _check(db_session, signing_settings, store, ward.clerk, document)
+
+    assert any("but the PDF says" in p for p in _problems(result, "personal"))

@@ -115,12 +115,13 @@ def test_verifying_a_pack_needs_neither_flask_nor_sqlalchemy():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
 
 
-@pytest.mark.parametrize("target", ["pdf", "events", "manifest", "chain"])
+@pytest.mark.parametrize("target", ["pdf", "events", "events-anywhere", "manifest", "chain"])
 def test_one_byte_changed_is_refused_at_that_file(pack, root, target):
     with zipfile.ZipFile(pack) as z:
         pdf = sorted(n for n in z.namelist() if n.endswith("v1.pdf"))[0]
         chain = sorted(n for n in z.namelist() if n.endswith("signature-chain.json"))[0]
-    name = {"pdf": pdf, "events": "audit/events.jsonl", "manifest": "manifest.json", "chain": chain}[target]
+    name = {"pdf": pdf, "events": "audit/events.jsonl", "events-anywhere": "audit/events.jsonl",
+            "manifest": "manifest.json", "chain": chain}[target]
     if target == "events":
         # a digit of a document event's details (its own content), not the framing
         change = lambda data: data.replace(b'"version":1', b'"version":7', 1)  # noqa: E731
