@@ -1,7 +1,8 @@
 """Changes of access rights stay flagged until a leader confirms them (Decree 30/2020/NĐ-CP, Annex VI).
 
 The audit log is the record: a change of rights is an event (a user created, given another role or
-department, deactivated or reactivated; a document access grant; a delegation made or revoked), and its
+department, deactivated or reactivated; a document access grant; a delegation made or revoked; a signing
+certificate issued or revoked), and its
 confirmation is another event (ACCESS_CHANGE_CONFIRMED, object ``audit_event``/seq). So nothing here can
 be edited away, and an unconfirmed change is simply one no confirmation points at.
 """
@@ -21,7 +22,8 @@ from docflow.services.audit import AuditAction
 
 PERMISSION_ACTIONS = (AuditAction.USER_CREATED, AuditAction.USER_UPDATED, AuditAction.USER_DEACTIVATED,
                       AuditAction.USER_REACTIVATED, AuditAction.DOCUMENT_ACCESS_GRANTED,
-                      AuditAction.DELEGATION_CREATED, AuditAction.DELEGATION_REVOKED)
+                      AuditAction.DELEGATION_CREATED, AuditAction.DELEGATION_REVOKED, AuditAction.CERTIFICATE_ISSUED,
+                      AuditAction.CERTIFICATE_REVOKED)
 # A user update changes rights only when it touches what access is decided by.
 RIGHTS_FIELDS = frozenset({"role", "department_id"})
 CONFIRMED_OBJECT = "audit_event"
@@ -42,6 +44,8 @@ class AccessChange:
             AuditAction.DOCUMENT_ACCESS_GRANTED: N_("Access to a document granted"),
             AuditAction.DELEGATION_CREATED: N_("Delegation of signing authority made"),
             AuditAction.DELEGATION_REVOKED: N_("Delegation of signing authority revoked"),
+            AuditAction.CERTIFICATE_ISSUED: N_("Signing certificate issued"),
+            AuditAction.CERTIFICATE_REVOKED: N_("Signing certificate revoked"),
         }.get(AuditAction(self.event.action), N_("Access rights changed"))
 
 

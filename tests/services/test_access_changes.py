@@ -64,3 +64,12 @@ def test_a_leader_does_not_confirm_his_own_delegation_and_others_cannot_confirm(
     assert seq not in _flagged(db_session, vice)
     with pytest.raises(PermissionDeniedError):
         access_changes.unconfirmed_changes(db_session, actor=head)
+
+
+def test_a_signing_certificate_issued_is_a_change_of_rights(db_session, make_user, issue_cert):
+    leader, head = make_user(Role.LEADER), make_user(Role.HEAD)
+    certificate = issue_cert(head)
+    seq = db_session.execute(select(AuditEvent.seq).where(AuditEvent.action == "certificate.issued")
+                             .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
+    changes = {c.event.seq: c for c in access_changes.unconfirmed_changes(db_session, actor=leader)}
+    assert seq in changes and changes[seq].summary == "Signing certificate issued" and certificate.holder_id == head.id
