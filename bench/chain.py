@@ -81,7 +81,7 @@ def measure(app: Flask, engine: Engine) -> ChainResult:
     prev, ok = GENESIS_HASH, True
     sha256 = hashlib.sha256
     for content, stored, stored_prev in zip(contents, hashes, prev_hashes):
-        digest = sha256(prev.encode("ascii") + b"\n" + content).hexdigest()
+        digest = sha256(f"{prev}\n{sha256(content).hexdigest()}".encode()).hexdigest()
         ok = ok and stored_prev == prev and digest == stored
         prev = digest
     hash_s = time.perf_counter() - started

@@ -1,6 +1,6 @@
 """Bulk audit events that continue docflow's hash chain, inserted with Core executemany batches.
 
-Every row is hashed with docflow's own ``canonical_bytes`` and ``chain_hash``; ``audit_head`` is
+Every row is hashed with docflow's own ``canonical_bytes`` and ``event_hash``; ``audit_head`` is
 moved to the last row in the same transaction as each batch, so the chain is valid after every
 commit and ``verify_chain`` must report it intact.
 """
@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 
 from bench.dataset import BATCH, Dataset, DocInfo
 from docflow.models import AuditEvent, AuditHead
-from docflow.services.audit import AuditAction, canonical_bytes, chain_hash
+from docflow.services.audit import AuditAction, canonical_bytes, event_hash
 
 # (action, weight) for the events that are not a document's upload.
 OTHER_ACTIONS: tuple[tuple[AuditAction, float], ...] = (
@@ -94,7 +94,7 @@ def insert_events(data: Dataset) -> int:
             fields = gen.other(at)
         seq += 1
         fields["seq"] = seq
-        digest = chain_hash(prev, canonical_bytes(**fields))
+        digest = event_hash(prev, canonical_bytes(**fields))
         rows.append({**fields, "prev_hash": prev, "hash": digest})
         prev = digest
         hashing += time.perf_counter() - started

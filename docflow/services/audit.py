@@ -31,6 +31,8 @@ from docflow.auditlog.chain import (
 )
 from docflow.auditlog.checkpoints import Checkpoint, Trust
 from docflow.models import AuditCheckpoint, AuditEvent, AuditHead, User, utc_now
+from docflow.services import audit_parallel
+from docflow.services.audit_parallel import row_select_sql
 
 __all__ = ["GENESIS_HASH", "AuditAction", "ChainProblem", "ChainReport", "ProblemKind", "canonical_bytes",
            "chain_hash", "event_content", "event_hash", "events_for", "lock_chain", "record", "verify_chain"]
@@ -154,18 +156,6 @@ def record(
     return event
 
 
-def row_select_sql(dialect: str) -> str:
-    """SELECT of events in [start, end] as ``auditlog.chain.FullRow`` tuples: the time already in the
-    hashed form and the details as their stored text, so no row is decoded or re-encoded in Python."""
-    if dialect == "postgresql":
-        return ("SELECT seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_id, "
-                "actor_name, action, object_type, object_id, details::text, prev_hash, hash FROM audit_events "
-                "WHERE seq >= %s AND seq <= %s ORDER BY seq")
-    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC, see UTCDateTime).
-    return ("SELECT seq, replace(occurred_at, ' ', 'T') || 'Z', actor_id, actor_name, action, object_type, "
-            "object_id, details, prev_hash, hash FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq")
-
-
 def iter_row_batches(session: Session, start: int, end: int, batch: int = 20_000) -> Iterator[list[tuple[Any, ...]]]:
     """Events ``start``..``end`` as FullRow tuples, ``batch`` at a time, through the driver's own cursor
     (a server-side cursor on PostgreSQL), so a million rows cost neither ORM objects nor memory."""
@@ -198,19 +188,18 @@ def as_checkpoint(row: AuditCheckpoint) -> Checkpoint:
 
 
 def verify_chain(session: Session, *, from_seq: int | None = None, to_seq: int | None = None,
-                 trust: Trust | None = None, batch: int = 20_000) -> ChainReport:
+                 trust: Trust | None = None, batch: int = 20_000, workers: int | None = None) -> ChainReport:
     """Verify the stored chain (optionally a range of it) against its head and, with ``trust``
     (``audit_checkpoints.trust_for(settings)``), against every signed checkpoint in the range. Read-only.
 
     The report names the first broken position and the checkpoint that proves it; see ``ChainReport``.
+    Long ranges of committed rows are verified by ``workers`` processes (default: one per core, at most
+    four; 1 turns that off) and, only if something is wrong, again in one pass to say where.
     """
     start = from_seq or 1
     anchor: str | None = GENESIS_HASH
     if start > 1:
         anchor = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == start - 1)).scalar()
-
-    def locate(digest: str) -> int | None:
-        return session.execute(select(AuditEvent.seq).where(AuditEvent.hash == digest).limit(1)).scalar()
 
     # The head is read first and the rows only up to it: events committed while we read are not
     # part of this check, so they cannot look like a truncated chain.
@@ -218,13 +207,11 @@ def verify_chain(session: Session, *, from_seq: int | None = None, to_seq: int |
                            .execution_options(populate_existing=True)).scalar_one()
     end = head.seq if to_seq is None else to_seq
     checkpoints = load_checkpoints(session, start, end) if trust is not None else []
-    verifier = ChainVerifier(start_prev_hash=anchor, first_seq=start, checkpoints=checkpoints,
-                             check=trust.check if trust is not None else None, locate=locate)
-    for rows in iter_row_batches(session, start, end, batch):
-        verifier.feed(rows)
-        if verifier.done:
-            break
-    report = verifier.finish(head=(head.seq, head.hash) if to_seq is None else None)
+    report = _verify_in_parallel(session, start, end, anchor, (head.seq, head.hash) if to_seq is None else None,
+                                 checkpoints, trust, workers)
+    if report is None:
+        report = _verify_in_one_pass(session, start, end, anchor, (head.seq, head.hash) if to_seq is None else None,
+                                     checkpoints, trust, batch)
     notes = list(report.notes)
     if trust is not None and not checkpoints:
         notes.append("no checkpoints")
@@ -232,6 +219,37 @@ def verify_chain(session: Session, *, from_seq: int | None = None, to_seq: int |
         notes.append("revocation not checked: no CRL available")
     return ChainReport(report.checked, report.first_seq, report.last_seq, report.problem,
                        report.proving_checkpoint_seq, report.checkpoints_checked, report.last_checkpoint, tuple(notes))
+
+
+def _verify_in_parallel(session: Session, start: int, end: int, anchor: str | None, head: tuple[int, str] | None,
+                        checkpoints: list[Checkpoint], trust: Trust | None, workers: int | None) -> ChainReport | None:
+    workers = audit_parallel.default_workers() if workers is None else workers
+    if workers < 2 or end - start + 1 < audit_parallel.PARALLEL_MIN_ROWS:
+        return None
+    url = session.get_bind().engine.url
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return None
+        dsn = url.database
+    else:
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return audit_parallel.verify_parallel(dialect=url.get_backend_name(), dsn=dsn, start=start, end=end,
+                                          anchor=anchor, head=head, checkpoints=checkpoints, trust=trust,
+                                          workers=workers)
+
+
+def _verify_in_one_pass(session: Session, start: int, end: int, anchor: str | None, head: tuple[int, str] | None,
+                        checkpoints: list[Checkpoint], trust: Trust | None, batch: int) -> ChainReport:
+    def locate(digest: str) -> int | None:
+        return session.execute(select(AuditEvent.seq).where(AuditEvent.hash == digest).limit(1)).scalar()
+
+    verifier = ChainVerifier(start_prev_hash=anchor, first_seq=start, checkpoints=checkpoints,
+                             check=trust.check if trust is not None else None, locate=locate)
+    for rows in iter_row_batches(session, start, end, batch):
+        verifier.feed(rows)
+        if verifier.done:
+            break
+    return verifier.finish(head=head)
 
 
 def events_for(session: Session, *, object_type: str, object_id: int | str) -> list[AuditEvent]:

@@ -235,3 +235,37 @@ def test_concurrent_writers_keep_one_chain(committed_app, system_checkpointer):
         assert all(b.seq - a.seq == 7 for a, b in zip(checkpoints, checkpoints[1:]))
         report = verify_chain(s, trust=trust_for(committed_app.extensions["docflow.settings"]))
         assert report.intact and report.checkpoints_checked == len(checkpoints)
+
+
+def test_a_long_chain_is_verified_by_worker_processes(committed_app, monkeypatch):
+    from docflow.services import audit_parallel
+
+    monkeypatch.setattr(audit_parallel, "PARALLEL_MIN_ROWS", 1)
+    engine = committed_app.extensions["docflow.engine"]
+    with Session(engine) as s, s.begin():
+        _append(s, 30)
+    used: list[object] = []
+    real = audit_parallel.verify_parallel
+
+    def spy(**kwargs):
+        used.append(result := real(**kwargs))
+        return result
+
+    monkeypatch.setattr(audit_parallel, "verify_parallel", spy)
+    with Session(engine) as s:
+        report = verify_chain(s, workers=2)
+        single = verify_chain(s, workers=1)
+    assert used and used[0] is not None   # the workers' verdict was used, not the one-pass fallback
+    assert report.intact and (report.checked, report.last_seq) == (single.checked, single.last_seq)
+
+
+def test_uncommitted_tampering_is_not_hidden_by_the_worker_processes(db_session, monkeypatch):
+    # workers only see committed rows; a session's own view that disagrees falls back to the one-pass check
+    from docflow.services import audit_parallel
+
+    monkeypatch.setattr(audit_parallel, "PARALLEL_MIN_ROWS", 1)
+    events = _append(db_session, 5)
+    bypass_append_only(db_session)
+    db_session.execute(text("UPDATE audit_events SET action = 'x' WHERE seq = :s"), {"s": events[2].seq})
+    report = verify_chain(db_session, workers=2)
+    assert (report.problem_seq, report.problem_kind) == (events[2].seq, ProblemKind.CHANGED)
