@@ -59,7 +59,9 @@ class Document(Base):
         Index("ix_documents_type_created", "doc_type", "created_at"),
         Index("ix_documents_date_id", "document_date", "id"),
         Index("ix_documents_created_id", "created_at", "id"),
-        Index("ix_documents_created_by", "created_by_id"),
+        Index("ix_documents_created_by_kind", "created_by_id", "kind", "status"),
+        # the work queues that list documents (to direct, sent and followed): filter and order in one index
+        Index("ix_documents_queue", "status", "kind", "organisation_id", "urgency", "deadline", "id"),
         # Not declared here, made by migration 0003 for each database: the trigram search index
         # (SQLite: the documents_fts FTS5 table and its triggers; PostgreSQL: GIN pg_trgm on search_text).
     )

@@ -72,7 +72,7 @@ class Assignment(Base):
         Index("ix_assignments_dept_status", "department_id", "status", "deadline"),
         Index("ix_assignments_document", "document_id"),
         Index("ix_assignments_status_deadline", "status", "deadline"),
-        Index("ix_assignments_assigned_by", "assigned_by_id", "status"),
+        Index("ix_assignments_assigned_by", "assigned_by_id", "status", "document_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

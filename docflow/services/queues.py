@@ -11,9 +11,9 @@ import enum
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Unpack
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, or_, select, union, union_all
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.orm import Session, contains_eager, joinedload
@@ -79,8 +79,18 @@ ROLE_QUEUES: dict[Role, tuple[QueueName, ...]] = {
 
 OPEN_ASSIGNMENT = (AssignmentStatus.OPEN, AssignmentStatus.IN_PROGRESS)
 FINISHED = (DocumentStatus.COMPLETED, DocumentStatus.ISSUED, DocumentStatus.RECALLED, DocumentStatus.REPLACED)
-_URGENCY_ORDER = case({Urgency.EXPRESS: 0, Urgency.VERY_URGENT: 1, Urgency.URGENT: 2}, value=Document.urgency,
-                      else_=3)
+# the same set named positively, so an index on status can answer it (NOT IN cannot)
+UNFINISHED = tuple(s for s in DocumentStatus if s not in FINISHED)
+SENT_KINDS = (DocumentKind.OUTGOING, DocumentKind.INTERNAL)   # what a user drafts; incoming is registered
+DOCUMENT_QUEUES = (QueueName.DIRECT, QueueName.FOLLOW)
+AnySelect = Select[Unpack[tuple[Any, ...]]]
+
+
+def _urgency_rank(urgency: Any) -> Any:
+    return case({Urgency.EXPRESS: 0, Urgency.VERY_URGENT: 1, Urgency.URGENT: 2}, value=urgency, else_=3)
+
+
+_URGENCY_ORDER = _urgency_rank(Document.urgency)
 
 
 @dataclass(frozen=True)
@@ -193,22 +203,29 @@ def _steps(actor: User, kind: StepKind) -> Select[Any]:
             .where(RoutingStep.kind == kind, RoutingStep.status == StepStatus.ACTIVE, whose, _in_org(actor)))
 
 
-def _documents(actor: User, name: QueueName) -> Select[Any]:
+def _documents(session: Session, actor: User, name: QueueName) -> AnySelect:
+    """The keys of a document queue (id, urgency, deadline): narrow rows to count, sort and page; the page's
+    documents are read by id afterwards (a sort of whole document rows spilled to disk on PostgreSQL)."""
+    keys = (Document.id, Document.urgency, Document.deadline)
     if name is QueueName.DIRECT:
-        return select(Document).where(_in_org(actor), Document.status == DocumentStatus.REGISTERED,
-                                      Document.kind == DocumentKind.INCOMING)
+        return select(*keys).where(Document.status == DocumentStatus.REGISTERED,
+                                   Document.kind == DocumentKind.INCOMING, _in_org(actor))
     # What I sent: my drafts and memos (a clerk registering an incoming letter did not send it), and what I
     # directed or passed on while any of it is still open (a forwarded share is followed by its new holder).
-    drafted = select(Document.id).where(Document.created_by_id == actor.id, Document.kind != DocumentKind.INCOMING,
-                                        Document.status.not_in(FINISHED))
-    directed = select(Assignment.document_id).where(
-        Assignment.assigned_by_id == actor.id,
-        Assignment.status.in_((*OPEN_ASSIGNMENT, AssignmentStatus.FORWARDED)))
-    return select(Document).where(Document.id.in_(union(drafted, directed)), Document.status.not_in(FINISHED),
-                                  _in_org(actor))
+    # The directed ids are read first (an index-only scan of open work, a few thousand at most), so that
+    # both halves are index lookups joined by OR: as a join or "IN (subquery)", PostgreSQL hashed the
+    # ward's every unfinished document to find a leader's few hundred.
+    directed = list(session.execute(
+        select(Assignment.document_id).where(Assignment.assigned_by_id == actor.id,
+                                             Assignment.status.in_((*OPEN_ASSIGNMENT, AssignmentStatus.FORWARDED)))
+        .distinct()).scalars())
+    followed: ColumnElement[bool] = and_(Document.created_by_id == actor.id, Document.kind.in_(SENT_KINDS))
+    if directed:
+        followed = or_(followed, Document.id.in_(directed))
+    return select(*keys).where(followed, Document.status.in_(UNFINISHED), _in_org(actor))
 
 
-def _base(actor: User, name: QueueName, day: Day) -> Select[Any]:
+def _base(session: Session, actor: User, name: QueueName, day: Day) -> AnySelect:
     if name is QueueName.HANDLE:
         return _assignments(actor)
     if name is QueueName.OVERDUE:
@@ -219,7 +236,7 @@ def _base(actor: User, name: QueueName, day: Day) -> Select[Any]:
         return _steps(actor, StepKind.SIGN)
     if name is QueueName.ISSUE:
         return _steps(actor, StepKind.ISSUE)
-    return _documents(actor, name)
+    return _documents(session, actor, name)
 
 
 def _ordered(stmt: Select[Any], name: QueueName) -> Select[Any]:
@@ -227,11 +244,20 @@ def _ordered(stmt: Select[Any], name: QueueName) -> Select[Any]:
         return (stmt.options(contains_eager(Assignment.document).joinedload(Document.department),
                              joinedload(Assignment.assigned_by), joinedload(Assignment.department))
                 .order_by(_URGENCY_ORDER, Assignment.deadline.asc().nulls_last(), Assignment.id))
-    if name in (QueueName.REVIEW, QueueName.SIGN, QueueName.ISSUE):
-        return (stmt.options(contains_eager(RoutingStep.document).joinedload(Document.department),
-                             contains_eager(RoutingStep.document).joinedload(Document.created_by))
-                .order_by(_URGENCY_ORDER, Document.deadline.asc().nulls_last(), RoutingStep.id))
-    return (stmt.options(joinedload(Document.department))
+    return (stmt.options(contains_eager(RoutingStep.document).joinedload(Document.department),
+                         contains_eager(RoutingStep.document).joinedload(Document.created_by))
+            .order_by(_URGENCY_ORDER, Document.deadline.asc().nulls_last(), RoutingStep.id))
+
+
+def _page(base: AnySelect, name: QueueName, *, limit: int, offset: int = 0) -> Select[Any]:
+    """One page of a queue (``base``: what _base made of it), in its order: urgent first, then by deadline
+    (none last)."""
+    if name not in DOCUMENT_QUEUES:
+        return _ordered(base, name).limit(limit).offset(offset)
+    keys = base.subquery()
+    ids = (select(keys.c.id).order_by(_urgency_rank(keys.c.urgency), keys.c.deadline.asc().nulls_last(),
+                                      keys.c.id.desc()).limit(limit).offset(offset))
+    return (select(Document).where(Document.id.in_(ids)).options(joinedload(Document.department))
             .order_by(_URGENCY_ORDER, Document.deadline.asc().nulls_last(), Document.id.desc()))
 
 
@@ -251,15 +277,15 @@ def _counted(stmt: Select[Any]) -> Any:
 def count_queue(session: Session, *, actor: User, name: QueueName, day: Day) -> int:
     """How many items ``name`` holds for ``actor`` (capped at COUNT_LIMIT + 1). Raises PermissionDeniedError."""
     _require(actor, name)
-    return int(session.execute(_counted(_base(actor, name, day))).scalar_one())
+    return int(session.execute(_counted(_base(session, actor, name, day))).scalar_one())
 
 
 def count_queues(session: Session, *, actor: User, day: Day) -> dict[QueueName, int]:
-    """Every queue of the actor's role with its count, in one query."""
+    """Every queue of the actor's role with its count, in one query (after the ids of what the actor directed)."""
     names = queues_for(actor)
     if not names:
         return {}
-    row = session.execute(select(*[_counted(_base(actor, n, day)).scalar_subquery() for n in names])).one()
+    row = session.execute(select(*[_counted(_base(session, actor, n, day)).scalar_subquery() for n in names])).one()
     return {name: int(value) for name, value in zip(names, row, strict=True)}
 
 
@@ -267,10 +293,12 @@ def list_queue(session: Session, *, actor: User, name: QueueName, day: Day, page
                page_size: int = PAGE_SIZE) -> QueuePage:
     """One page of ``actor``'s queue ``name``, urgent first, then by deadline (none last).
     Two queries: the capped count and the page. Raises PermissionDeniedError for a queue not of the role."""
-    total = count_queue(session, actor=actor, name=name, day=day)
+    _require(actor, name)
+    base = _base(session, actor, name, day)
+    total = int(session.execute(_counted(base)).scalar_one())
     pages = max(1, math.ceil(min(total, COUNT_LIMIT) / page_size))
     page = max(1, min(page, pages))
-    stmt = _ordered(_base(actor, name, day), name).limit(page_size).offset((page - 1) * page_size)
+    stmt = _page(base, name, limit=page_size, offset=(page - 1) * page_size)
     items = [_item(row, day) for row in session.execute(stmt).unique().scalars()]
     return QueuePage(name=name, items=items, total=min(total, COUNT_LIMIT), page=page, page_size=page_size,
                      more=total > COUNT_LIMIT)
@@ -280,5 +308,5 @@ def preview_queue(session: Session, *, actor: User, name: QueueName, day: Day,
                   size: int = PREVIEW_SIZE) -> list[QueueItem]:
     """The first few items of a queue, for the home page (one query, no count)."""
     _require(actor, name)
-    stmt = _ordered(_base(actor, name, day), name).limit(size)
+    stmt = _page(_base(session, actor, name, day), name, limit=size)
     return [_item(row, day) for row in session.execute(stmt).unique().scalars()]

@@ -167,6 +167,25 @@ def test_sent_and_followed_holds_what_i_drafted_or_directed_until_finished(db_se
     assert listed(db_session, w["clerk"], QueueName.FOLLOW).items == []
 
 
+def test_sent_and_followed_lists_a_memo_i_drafted_and_directed_once_urgent_first(db_session, ward, make_document,
+                                                                                  assign):
+    w = ward
+    memo = make_document(w["head"], kind=DocumentKind.INTERNAL, department=w["dept"])
+    assign(memo, by=w["head"], to=w["official"])
+    assign(memo, by=w["head"], department=w["other"], role=AssignmentRole.CO, status=AssignmentStatus.FORWARDED)
+    letter = make_document(w["clerk"], department=w["dept"])
+    letter.urgency = Urgency.VERY_URGENT
+    assign(letter, by=w["head"], to=w["official"])
+    done = make_document(w["clerk"], department=w["dept"])
+    assign(done, by=w["head"], to=w["official"], status=AssignmentStatus.COMPLETED)
+    db_session.flush()
+
+    page = listed(db_session, w["head"], QueueName.FOLLOW)
+
+    assert ids(page) == [letter.id, memo.id] and page.total == 2
+    assert queues.count_queues(db_session, actor=w["head"], day=DAY)[QueueName.FOLLOW] == 2
+
+
 def test_the_leader_directs_registered_incoming_documents(db_session, ward, make_document):
     registered = make_document(ward["clerk"])
     assert registered.status is DocumentStatus.REGISTERED
