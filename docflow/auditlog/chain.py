@@ -170,28 +170,31 @@ class ChainVerifier:
     def feed(self, rows: Iterable[Sequence[Any]]) -> None:
         """Verify rows (full or digest) continuing from the previous call."""
         sha, enc, template = hashlib.sha256, _enc, _TEMPLATE
-        prev, prev_seq, checked = self.prev_hash, self.prev_seq, self.checked
-        next_cp = self._next_cp_seq()
+        prev, checked = self.prev_hash, self.checked
+        prev_seq = self.prev_seq if self.prev_seq is not None else -2   # -2: the first row takes the slow path
+        next_cp = self._next_cp_seq() if self.problem is None else -1  # -1: every row takes the slow path
         for row in rows:
-            if self.done:
-                break
-            seq = row[0]
             # The fast path: a full row that continues the chain and is not at a checkpoint.
-            if (len(row) == 10 and prev_seq is not None and seq == prev_seq + 1 and row[8] == prev
-                    and seq < next_cp and self.problem is None):
-                actor_id = row[2]
-                content = template % (enc(row[4]), "null" if actor_id is None else actor_id, enc(row[3]), row[7],
-                                      enc(row[6]), enc(row[5]), enc(row[1]), seq)
+            try:
+                seq, at, actor_id, name, action, object_type, object_id, details, row_prev, row_hash = row
+            except ValueError:
+                seq = -(1 << 62)   # never prev_seq + 1: the slow path
+            if seq == prev_seq + 1 and row_prev == prev and seq < next_cp:
+                content = template % (enc(action), "null" if actor_id is None else actor_id, enc(name), details,
+                                      enc(object_id), enc(object_type), enc(at), seq)
                 digest = sha(f"{prev}\n{sha(content.encode()).hexdigest()}".encode()).hexdigest()
-                if digest == row[9]:
+                if digest == row_hash:
                     prev, prev_seq = digest, seq
                     checked += 1
                     continue
-            self.prev_hash, self.prev_seq, self.checked = prev, prev_seq, checked
+            self.prev_hash, self.prev_seq, self.checked = prev, (prev_seq if prev_seq != -2 else None), checked
             self._step(row)
-            prev, prev_seq, checked = self.prev_hash, self.prev_seq, self.checked
-            next_cp = self._next_cp_seq()
-        self.prev_hash, self.prev_seq, self.checked = prev, prev_seq, checked
+            if self.done:
+                return
+            prev, checked = self.prev_hash, self.checked
+            prev_seq = self.prev_seq if self.prev_seq is not None else -2
+            next_cp = self._next_cp_seq() if self.problem is None else -1
+        self.prev_hash, self.prev_seq, self.checked = prev, (prev_seq if prev_seq != -2 else None), checked
 
     def _step(self, row: Sequence[Any]) -> None:
         if self.problem is not None:
