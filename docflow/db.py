@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,21 +11,29 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-# JSON columns are stored as canonical text (sorted keys, compact, UTF-8): the audit chain hashes an
-# event's details exactly as stored, so verification never re-encodes them.
 from docflow.auditlog.chain import canonical_json
 
 
 WRITE_OPTION = "docflow_write"
 
 
+def _json_serializer(value: Any) -> str:
+    """JSON columns are stored as canonical text (sorted keys, compact, UTF-8): the audit chain hashes an
+    event's details exactly as stored, so verification never re-encodes them. Keys that cannot be sorted
+    (mixed types, never in the audit log) keep their order."""
+    try:
+        return canonical_json(value)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and working SAVEPOINTs."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, json_serializer=canonical_json)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, json_serializer=_json_serializer)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=canonical_json)
+    return create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=_json_serializer)
 
 
 def _configure_sqlite(engine: Engine) -> None:

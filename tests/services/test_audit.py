@@ -269,3 +269,31 @@ def test_uncommitted_tampering_is_not_hidden_by_the_worker_processes(db_session,
     db_session.execute(text("UPDATE audit_events SET action = 'x' WHERE seq = :s"), {"s": events[2].seq})
     report = verify_chain(db_session, workers=2)
     assert (report.problem_seq, report.problem_kind) == (events[2].seq, ProblemKind.CHANGED)
+
+
+def test_migration_0006_rehashes_an_existing_chain(database_factory):
+    """Events written before 0006 (old hash formula, details as json.dumps wrote them) verify after it."""
+    import hashlib
+
+    from docflow import db, migrations
+
+    engine = db.make_engine(database_factory("rehash"))
+    migrations.upgrade(engine, "0005")
+    prev = audit.GENESIS_HASH
+    with engine.begin() as conn:
+        for seq in (1, 2, 3):
+            digest = hashlib.sha256(f"{prev}\nold".encode()).hexdigest()
+            conn.execute(text("INSERT INTO audit_events (seq, occurred_at, actor_id, actor_name, action, object_type, "
+                              "object_id, details, prev_hash, hash) VALUES (:seq, :at, NULL, 'system', 'user.created', "
+                              "'user', :seq, :d, :p, :h)"),
+                         {"seq": seq, "at": datetime(2026, 1, seq, 3, 4, 5, tzinfo=UTC) if is_postgres()
+                          else f"2026-01-0{seq} 03:04:05.000000", "d": '{"z": 1, "a": "Văn bản"}', "p": prev, "h": digest})
+            prev = digest
+        conn.execute(text("UPDATE audit_head SET seq = 3, hash = :h"), {"h": prev})
+    migrations.upgrade(engine)
+    with Session(engine) as s:
+        report = verify_chain(s)
+        assert report.intact and report.checked == 3
+        stored = s.execute(text("SELECT CAST(details AS TEXT) FROM audit_events WHERE seq = 1")).scalar()
+        assert stored == '{"a":"Văn bản","z":1}'
+    engine.dispose()
