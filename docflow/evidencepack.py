@@ -106,6 +106,12 @@ def verify_pack(path: Path, trust_roots: Sequence[bytes], *, time_limit_seconds:
         listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
     except (ValueError, KeyError, TypeError) as exc:
         raise PackUnreadable(f"{MANIFEST} cannot be read ({type(exc).__name__})") from None
+    from docflow.errors import ConfigurationError
+    from docflow.signing.verify import TrustSettings
+    try:
+        TrustSettings.from_pem_bytes(trust_roots)
+    except ConfigurationError as exc:
+        raise PackUnreadable(f"the trust root cannot be read: {exc}") from None
     report = PackReport()
     _check_files(members, listed, report)
     rows = _check_events(members[EVENTS], members, listed, trust_roots, report)
@@ -142,9 +148,14 @@ def _check_events(raw: bytes, members: Mapping[str, bytes], listed: Mapping[str,
     """Verify every segment up to its signed checkpoint; return the full rows (the documents' events)."""
     from docflow.auditlog.checkpoints import Trust
     from docflow.auditlog.export import ExportUnreadable, parse_checkpoint, parse_event
-    certificates = [members[n] for n in listed if n.startswith("certificates/") and n in members]
-    crls = [members[n] for n in listed if n.startswith("crls/") and n in members]
-    trust = Trust(trust_roots, intermediates=certificates, crls=crls)
+    # Only files the manifest vouches for (a changed one is already reported by _check_files).
+    intact = {n for n, digest in listed.items() if n in members and sha256_hex(members[n]) == digest}
+    try:
+        trust = Trust(trust_roots, intermediates=[members[n] for n in sorted(intact) if n.startswith("certificates/")],
+                      crls=[members[n] for n in sorted(intact) if n.startswith("crls/")])
+    except ValueError as exc:
+        report.problem("certificates/", f"a certificate or CRL of the pack cannot be read: {exc}")
+        return []
     segments: list[tuple[dict[str, Any], list[Any]]] = []
     try:
         for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):

@@ -115,13 +115,13 @@ def test_verifying_a_pack_needs_neither_flask_nor_sqlalchemy():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
 
 
-@pytest.mark.parametrize("target", ["pdf", "events", "events-anywhere", "manifest", "chain"])
+@pytest.mark.parametrize("target", ["pdf", "events", "events-anywhere", "manifest", "chain", "certificate"])
 def test_one_byte_changed_is_refused_at_that_file(pack, root, target):
     with zipfile.ZipFile(pack) as z:
         pdf = sorted(n for n in z.namelist() if n.endswith("v1.pdf"))[0]
         chain = sorted(n for n in z.namelist() if n.endswith("signature-chain.json"))[0]
     name = {"pdf": pdf, "events": "audit/events.jsonl", "events-anywhere": "audit/events.jsonl",
-            "manifest": "manifest.json", "chain": chain}[target]
+            "manifest": "manifest.json", "chain": chain, "certificate": "certificates/ca-1.pem"}[target]
     if target == "events":
         # a digit of a document event's details (its own content), not the framing
         change = lambda data: data.replace(b'"version":1', b'"version":7', 1)  # noqa: E731
@@ -150,11 +150,15 @@ def test_the_wrong_trust_root_is_refused(pack, tmp_path):
     assert result.exit_code == 1
 
 
-def test_a_file_that_is_not_a_pack_is_unreadable(tmp_path, root):
+def test_a_file_that_is_not_a_pack_or_a_root_that_is_not_a_certificate_is_unreadable(tmp_path, root, pack):
     path = tmp_path / "x.zip"
     path.write_bytes(b"not a zip")
     result = CliRunner().invoke(main, ["evidence", "verify", str(path), "--trust-root", str(root)])
     assert result.exit_code == 2 and "UNREADABLE" in result.output
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("garbage", encoding="utf-8")
+    result = CliRunner().invoke(main, ["evidence", "verify", str(pack), "--trust-root", str(garbage)])
+    assert result.exit_code == 2 and "the trust root cannot be read" in result.output
 
 
 def test_a_register_range_pack_covers_each_entry(db_session, signing_settings, store, ward, checkpointer, root,
