@@ -7,6 +7,7 @@ from docflow.models.documents import (
     Document,
     DocumentGrant,
     DocumentKind,
+    DocumentRelation,
     DocumentStatus,
     DocumentVersion,
     GrantReason,
@@ -22,6 +23,7 @@ from docflow.models.routing import (
     Delegation,
     Notification,
     Opinion,
+    OpinionKind,
     Recipient,
     RoutingStep,
     SigningMode,
@@ -32,10 +34,10 @@ from docflow.models.signatures import Certificate, CertificateStatus, KeyStorage
 from docflow.models.users import LoginThrottle, Role, User
 
 __all__ = [
-    "Assignment", "AssignmentRole", "AssignmentStatus", "Delegation", "Notification", "Opinion", "Recipient",
+    "Assignment", "AssignmentRole", "AssignmentStatus", "Delegation", "Notification", "Opinion", "OpinionKind", "Recipient",
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",
-    "DocumentKind", "DocumentStatus", "DocumentVersion", "GrantReason", "KeyStorage", "LoginThrottle",
+    "DocumentKind", "DocumentRelation", "DocumentStatus", "DocumentVersion", "GrantReason", "KeyStorage", "LoginThrottle",
     "Organisation", "Register", "RegisterKind", "Role", "Signature", "Urgency", "User", "VerificationReport",
     "utc_now",
 ]

@@ -19,6 +19,15 @@ class DocumentKind(enum.StrEnum):
     INTERNAL = "internal"
 
 
+class DocumentRelation(enum.StrEnum):
+    """How a document stands to its ``related_document_id`` (stored as this text; "" for none)."""
+    NONE = ""
+    REPLY_TO = "reply_to"     # an outgoing reply to an incoming document
+    COPY_OF = "copy_of"       # an incoming copy of an issued document, delivered to an internal recipient
+    REPLACES = "replaces"     # an outgoing document that replaces an issued one once it is issued
+    CORRECTS = "corrects"     # a correction letter (đính chính) of an issued document
+
+
 class DocumentStatus(enum.StrEnum):
     DRAFT = "draft"
     REGISTERED = "registered"

@@ -160,6 +160,15 @@ class Recipient(Base):
     department: Mapped[Department | None] = relationship()
 
 
+class OpinionKind(enum.StrEnum):
+    """What an entry of a document's thread is (stored as this text)."""
+    COMMENT = "comment"        # a remark on an outgoing draft
+    OPINION = "opinion"        # a handler's opinion on an incoming document
+    FORWARD = "forward"        # the note that passed an assignment on
+    DIRECTIVE = "directive"    # a leader's instruction (ý kiến chỉ đạo)
+    REPLY = "reply"            # an outgoing reply attached to an assignment
+
+
 class Opinion(Base):
     """A handler's opinion, a forward note, a reviewer's comment, or a directive: the document's thread."""
     __tablename__ = "opinions"
@@ -169,7 +178,7 @@ class Opinion(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[str] = mapped_column(String(20), default="comment")   # comment / opinion / forward / directive
+    kind: Mapped[str] = mapped_column(String(20), default=OpinionKind.COMMENT)   # an OpinionKind
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 

@@ -112,7 +112,7 @@ def authority_from(delegation: Delegation) -> SigningAuthority:
     return SigningAuthority(mode, f"{mode.value}. {principal}", own_post, delegation.id)
 
 
-def _standing_authority(signer: User) -> SigningAuthority | None:
+def standing_authority(signer: User) -> SigningAuthority | None:
     """The ward's standing rule, with no delegation row: the chairman signs for the committee (TM.) and a
     vice-chairman in the chairman's place (KT.), for every document type."""
     if is_chairman(signer):
@@ -144,7 +144,7 @@ def signing_mode_for(session: Session, *, signer: User, doc_type: str, on: date)
         delegation = find_delegation_for(session, signer=signer, doc_type=doc_type, on=on)
         if delegation is not None:
             return authority_from(delegation)
-        standing = _standing_authority(signer)
+        standing = standing_authority(signer)
         if standing is not None:
             return standing
     raise PermissionDeniedError(

@@ -262,7 +262,7 @@ def edit_metadata(session: Session, *, actor: User, document_id: int, data: Docu
                    for name, change in changes.items()}
     _refresh_search_text(document)
     if document.is_confidential and "confidentiality" in changes:
-        _ensure_grant(session, document, actor, GrantReason.CONFIDENTIAL_ACCESS, now)
+        ensure_grant(session, document, actor, GrantReason.CONFIDENTIAL_ACCESS, now)
     document.updated_at = now
     session.flush()
     audit.record(session, action=AuditAction.DOCUMENT_METADATA_EDITED, actor=actor, object_type="document",
@@ -286,7 +286,8 @@ def _plain(value: object) -> object:
     return getattr(value, "value", value)
 
 
-def _ensure_grant(session: Session, document: Document, user: User, reason: GrantReason, now: datetime) -> None:
+def ensure_grant(session: Session, document: Document, user: User, reason: GrantReason, now: datetime) -> None:
+    """Give ``user`` access to ``document`` for ``reason`` unless a grant for it exists already. Flushes."""
     exists = session.execute(select(DocumentGrant.id).where(
         DocumentGrant.document_id == document.id, DocumentGrant.user_id == user.id,
         DocumentGrant.reason == reason)).first()

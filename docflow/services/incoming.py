@@ -40,9 +40,11 @@ from docflow.models import (
     Document,
     DocumentGrant,
     DocumentKind,
+    DocumentRelation,
     DocumentStatus,
     GrantReason,
     Opinion,
+    OpinionKind,
     RegisterKind,
     Role,
     Urgency,
@@ -312,7 +314,7 @@ def _create_direction(session: Session, *, actor: User, document: Document, dire
                                department_id=target.department_id, user_id=target.user_id, deadline=deadline,
                                instruction=instruction, now=now))
     if instruction:
-        session.add(Opinion(document_id=document.id, author_id=actor.id, kind="directive", body=instruction,
+        session.add(Opinion(document_id=document.id, author_id=actor.id, kind=OpinionKind.DIRECTIVE, body=instruction,
                             created_at=now))
     document.status = DocumentStatus.IN_PROGRESS
     document.updated_at = now
@@ -480,13 +482,13 @@ def add_opinion(session: Session, *, actor: User, assignment_id: int, body: str,
     document, assignment = _acting(session, actor=actor, assignment_id=assignment_id,
                                    expected_row_version=expected_row_version)
     body = _text(body, "body", required=True, message=N_("Write your opinion."))
-    opinion = Opinion(document_id=document.id, assignment_id=assignment.id, author_id=actor.id, kind="opinion",
+    opinion = Opinion(document_id=document.id, assignment_id=assignment.id, author_id=actor.id, kind=OpinionKind.OPINION,
                       body=body, created_at=now)
     session.add(opinion)
     _start(assignment)
     session.flush()
     _record(session, AuditAction.OPINION_ADDED, actor, document, now, assignment_id=assignment.id,
-            opinion_id=opinion.id, kind="opinion", body_sha256=_digest(body))
+            opinion_id=opinion.id, kind=OpinionKind.OPINION, body_sha256=_digest(body))
     return opinion
 
 
@@ -519,7 +521,7 @@ def forward_assignment(session: Session, *, actor: User, assignment_id: int, not
     parent = session.get(Assignment, old.parent_id) if old.parent_id is not None else None
     new = _assign(session, document=document, actor=actor, role=old.role, department_id=department_id,
                   user_id=to_user_id, deadline=deadline, instruction=old.instruction, now=now, parent=parent)
-    opinion = Opinion(document_id=document.id, assignment_id=old.id, author_id=actor.id, kind="forward", body=note,
+    opinion = Opinion(document_id=document.id, assignment_id=old.id, author_id=actor.id, kind=OpinionKind.FORWARD, body=note,
                       created_at=now)
     session.add(opinion)
     session.flush()
@@ -548,9 +550,9 @@ def attach_reply(session: Session, *, actor: User, assignment_id: int, reply_doc
     if reply.related_document_id is not None:
         raise ValidationError(N_("That document is linked to another document already."),
                               field="reply_document_id")
-    reply.related_document_id, reply.relation, reply.updated_at = document.id, "reply_to", now
+    reply.related_document_id, reply.relation, reply.updated_at = document.id, DocumentRelation.REPLY_TO, now
     body = f"{reply.number_symbol or '—'} · {reply.summary}"[:MAX_TEXT]
-    opinion = Opinion(document_id=document.id, assignment_id=assignment.id, author_id=actor.id, kind="reply",
+    opinion = Opinion(document_id=document.id, assignment_id=assignment.id, author_id=actor.id, kind=OpinionKind.REPLY,
                       body=body, created_at=now)
     session.add(opinion)
     _start(assignment)
@@ -558,9 +560,9 @@ def attach_reply(session: Session, *, actor: User, assignment_id: int, reply_doc
     audit.record(session, action=AuditAction.DOCUMENT_METADATA_EDITED, actor=actor, object_type="document",
                  object_id=reply.id, now=now, details={"changes": {
                      "related_document_id": {"from": None, "to": document.id},
-                     "relation": {"from": "", "to": "reply_to"}}})
+                     "relation": {"from": "", "to": DocumentRelation.REPLY_TO.value}}})
     _record(session, AuditAction.OPINION_ADDED, actor, document, now, assignment_id=assignment.id,
-            opinion_id=opinion.id, kind="reply", reply_document_id=reply.id)
+            opinion_id=opinion.id, kind=OpinionKind.REPLY, reply_document_id=reply.id)
     return reply
 
 
@@ -740,7 +742,7 @@ def _entry(event: AuditEvent, document: Document, assignments: dict[int, Assignm
                              state=step_state(settings, parent.deadline if parent else None, on=on))
     if action == AuditAction.OPINION_ADDED:
         opinion = opinions.get(d.get("opinion_id") or 0)
-        if d.get("kind") == "reply":
+        if d.get("kind") == OpinionKind.REPLY:
             return TimelineEntry(at, who, N_("Reply attached"), params={}, body=opinion.body if opinion else "",
                                  state=step_state(settings, deadline, on=on),
                                  link_document_id=d.get("reply_document_id"))
@@ -819,7 +821,7 @@ def view_incoming(session: Session, *, actor: User, document_id: int, settings: 
     by_id = {a.id: a for a in assignments}
     names = _Names(session, [a.assignee_id for a in assignments], [a.department_id for a in assignments])
     replies = list(session.execute(select(Document).where(
-        Document.related_document_id == document.id, Document.relation == "reply_to").order_by(Document.id)).scalars())
+        Document.related_document_id == document.id, Document.relation == DocumentRelation.REPLY_TO).order_by(Document.id)).scalars())
     return IncomingView(
         document=document,
         assignments=_rows(session, actor, assignments, names, settings, local_date(settings, now)),

@@ -26,6 +26,7 @@ from docflow.errors import N_, DocflowError, InvalidTransitionError, PermissionD
 from docflow.models import (
     Document,
     DocumentKind,
+    DocumentRelation,
     DocumentStatus,
     DocumentVersion,
     RegisterKind,
@@ -48,7 +49,6 @@ from docflow.services.outgoing import (
 from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
 
-COPY_RELATION = "copy_of"   # an incoming copy of an issued document, delivered to an internal recipient
 
 
 def issue_document(session: Session, *, actor: User, settings: Settings, store: DocumentStore, document_id: int,
@@ -107,12 +107,13 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
 
 def _take_effect(session: Session, actor: User, document: Document, now: datetime) -> None:
     """A replacement marks the document it replaces REPLACED; a correction letter is recorded on the original."""
-    if document.related_document_id is None or document.relation not in ("replaces", "corrects"):
+    if document.related_document_id is None or document.relation not in (DocumentRelation.REPLACES,
+                                                                         DocumentRelation.CORRECTS):
         return
     original = session.get(Document, document.related_document_id, with_for_update=True)
     if original is None:
         return
-    if document.relation == "replaces":
+    if document.relation == DocumentRelation.REPLACES:
         if original.status is DocumentStatus.ISSUED:
             original.status = DocumentStatus.REPLACED
             original.updated_at = now
@@ -152,7 +153,7 @@ def _deliver(session: Session, actor: User, document: Document, version: Documen
                     document_date=document.document_date, issuing_body=document.organisation.name,
                     summary=document.summary, search_text=document.search_text, urgency=document.urgency,
                     confidentiality=document.confidentiality, status=DocumentStatus.REGISTERED,
-                    received_at=now, related_document_id=document.id, relation=COPY_RELATION,
+                    received_at=now, related_document_id=document.id, relation=DocumentRelation.COPY_OF,
                     created_by_id=actor.id, created_at=now, updated_at=now)
     session.add(copy)
     session.flush()

@@ -19,6 +19,7 @@ from docflow.models import (
     Department,
     Document,
     DocumentKind,
+    DocumentRelation,
     DocumentStatus,
     DocumentVersion,
     GrantReason,
@@ -27,7 +28,7 @@ from docflow.models import (
     User,
     utc_now,
 )
-from docflow.models.routing import Opinion, Recipient, RoutingStep, StepKind, StepStatus
+from docflow.models.routing import Opinion, OpinionKind, Recipient, RoutingStep, StepKind, StepStatus
 from docflow.services import access, audit, delegations
 from docflow.services import documents as doc_service
 from docflow.services import signing as signing_service
@@ -37,7 +38,7 @@ from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
 
 OFFICE_CODE = "VP"           # Văn phòng: reviews every draft for form (thể thức)
-RELATIONS = ("replaces", "corrects")
+RELATIONS = (DocumentRelation.REPLACES, DocumentRelation.CORRECTS)
 MAX_EXTERNAL = 50
 MAX_COMMENT = 4000
 # Step labels: English msgids, translated where shown.
@@ -203,7 +204,7 @@ def _chosen_reviewers(session: Session, actor: User, reviewer_ids: Sequence[int]
 def _grant(session: Session, document: Document, users: Sequence[User], actor: User, now: datetime) -> None:
     for user in users:
         if not access.can_view(user, document):
-            doc_service._ensure_grant(session, document, user, GrantReason.ROUTED, now)  # noqa: SLF001
+            doc_service.ensure_grant(session, document, user, GrantReason.ROUTED, now)
 
 
 def _new_round(session: Session, document: Document, reviewers: Sequence[tuple[User, str]], actor: User,
@@ -485,11 +486,11 @@ def add_comment(session: Session, *, actor: User, document_id: int, body: str,
         raise ValidationError(N_("Write a comment first."), field="body")
     if len(body) > MAX_COMMENT:
         raise ValidationError(N_("The comment is too long (at most %(n)s characters)."), field="body", n=MAX_COMMENT)
-    opinion = Opinion(document_id=document.id, author_id=actor.id, kind="comment", body=body, created_at=now)
+    opinion = Opinion(document_id=document.id, author_id=actor.id, kind=OpinionKind.COMMENT, body=body, created_at=now)
     session.add(opinion)
     session.flush()
     audit.record(session, action=AuditAction.OPINION_ADDED, actor=actor, object_type="document",
-                 object_id=document.id, now=now, details={"opinion_id": opinion.id, "kind": "comment"})
+                 object_id=document.id, now=now, details={"opinion_id": opinion.id, "kind": OpinionKind.COMMENT.value})
     return opinion
 
 

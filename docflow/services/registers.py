@@ -26,6 +26,7 @@ from docflow.models import (
     Confidentiality,
     Department,
     Document,
+    DocumentRelation,
     DocumentStatus,
     Organisation,
     Recipient,
@@ -325,7 +326,7 @@ def _entries(session: Session, actor: User | None, documents: list[Document], tz
     replies: dict[int | None, list[str]] = defaultdict(list)
     for related_id, symbol in session.execute(
             select(Document.related_document_id, Document.number_symbol)
-            .where(Document.related_document_id.in_(ids), Document.relation == "reply_to",
+            .where(Document.related_document_id.in_(ids), Document.relation == DocumentRelation.REPLY_TO,
                    Document.number_symbol.is_not(None)).order_by(Document.id)):
         replies[related_id].append(symbol or "")
     return [_entry(d, hidden=d.id in hidden, handlers=tuple(handlers.get(d.id, ())),

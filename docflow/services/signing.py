@@ -301,7 +301,7 @@ def appearance_for(actor: User, kind: SignatureKind, *, store: DocumentStore | N
     if kind is SignatureKind.PERSONAL and authority is None:
         # No document to check the delegation register against (the command line): the ward's standing rule.
         from docflow.services import delegations
-        authority = delegations._standing_authority(actor)  # noqa: SLF001
+        authority = delegations.standing_authority(actor)
     if kind is SignatureKind.PERSONAL or kind is SignatureKind.INITIAL:
         mode_line = authority.mode_line if authority is not None else None
         post = authority.post if authority is not None else " ".join((actor.post or "").split()).upper()

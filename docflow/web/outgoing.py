@@ -19,7 +19,7 @@ from docflow.errors import (
     SigningError,
     ValidationError,
 )
-from docflow.models import DocumentKind, DocumentStatus, Role, Urgency, User, utc_now
+from docflow.models import DocumentKind, DocumentRelation, DocumentStatus, Role, Urgency, User, utc_now
 from docflow.models.routing import StepKind, StepStatus
 from docflow.services import access, issuing, organisation
 from docflow.services import documents as doc_service
@@ -93,7 +93,7 @@ def new() -> ResponseReturnValue:
                    if related_id else None)
         relation = request.args.get("relation", "") if related else ""
         form = {"related_document_id": related.id if related else "", "relation": relation,
-                "doc_type": "cong_van" if relation == "corrects" else (related.doc_type if related else "")}
+                "doc_type": "cong_van" if relation == DocumentRelation.CORRECTS else (related.doc_type if related else "")}
         return render_template("outgoing/new.html", related=related, **_form_context(form))
     file = request.files.get("file")
     try:
