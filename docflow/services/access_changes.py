@@ -62,6 +62,14 @@ def is_rights_change(event: AuditEvent) -> bool:
     return True
 
 
+def concerns(event: AuditEvent, user: User) -> bool:
+    """Whether a change of rights is about ``user``: their account, a clearance or delegation given to them."""
+    details = event.details
+    return ((event.object_type == "user" and event.object_id == str(user.id))
+            or details.get("user_id") == user.id or details.get("delegate") == user.username
+            or details.get("delegate_id") == user.id)
+
+
 def _confirmed_seqs() -> Select[str]:
     return select(AuditEvent.object_id).where(AuditEvent.action == str(AuditAction.ACCESS_CHANGE_CONFIRMED),
                                               AuditEvent.object_type == CONFIRMED_OBJECT)
@@ -95,8 +103,9 @@ def confirm_change(session: Session, *, actor: User, seq: int, now: datetime | N
     event = session.execute(select(AuditEvent).where(AuditEvent.seq == seq)).scalar_one_or_none()
     if event is None or not is_rights_change(event):
         raise NotFoundError(N_("This change of access rights does not exist."))
-    if event.actor_id == actor.id:
-        raise PermissionDeniedError(N_("Another leader must confirm a change you made yourself."))
+    if event.actor_id == actor.id or concerns(event, actor):
+        raise PermissionDeniedError(N_("Another leader must confirm a change you made yourself or that "
+                                       "concerns you."))
     if str(seq) in set(session.execute(_confirmed_seqs().where(AuditEvent.object_id == str(seq))).scalars()):
         raise InvalidTransitionError(N_("This change has already been confirmed."))
     return audit.record(session, action=AuditAction.ACCESS_CHANGE_CONFIRMED, actor=actor,

@@ -414,8 +414,8 @@ def _number_steps(session: Session, store: DocumentStore, document: Document,
                                    count=same))
     if document.kind is DocumentKind.OUTGOING:
         problems.extend(_outgoing_number_problems(store, document, events, register))
-    title = Finding.of(N_("Number %(number)s in register %(register)s/%(year)s"),
-                       number=document.number_symbol or registers.format_number(number), register=register.code,
+    title = Finding.of(N_("Number %(number)s in the register “%(register)s” of %(year)s"),
+                       number=document.number_symbol or registers.format_number(number), register=register.name,
                        year=register.year)
     return [ChainStep("number", title, document.issued_at or document.received_at, "", tuple(problems))]
 

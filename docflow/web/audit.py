@@ -174,7 +174,7 @@ def access_changes() -> ResponseReturnValue:
     actor = current_actor()
     changes = access_service.unconfirmed_changes(db.get_session(), actor=actor)
     return render_template("audit/access_changes.html", changes=changes,
-                           can_confirm=access_service.can_confirm(actor))
+                           can_confirm=access_service.can_confirm(actor), concerns=access_service.concerns)
 
 
 @bp.post("/access-changes/<int:seq>/confirm")

@@ -73,3 +73,14 @@ def test_a_signing_certificate_issued_is_a_change_of_rights(db_session, make_use
                              .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
     changes = {c.event.seq: c for c in access_changes.unconfirmed_changes(db_session, actor=leader)}
     assert seq in changes and changes[seq].summary == "Signing certificate issued" and certificate.holder_id == head.id
+
+
+def test_a_leader_does_not_confirm_a_change_that_concerns_himself(db_session, make_user):
+    admin, chairman, vice = make_user(Role.ADMIN), make_user(Role.LEADER), make_user(Role.LEADER)
+    update_user(db_session, actor=admin, user_id=vice.id, role=Role.LEADER, post="Phó Chủ tịch",
+                department_id=admin.department_id, full_name=vice.full_name)
+    seq = db_session.execute(select(AuditEvent.seq).where(AuditEvent.action == "user.updated")
+                             .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
+    with pytest.raises(PermissionDeniedError):
+        access_changes.confirm_change(db_session, actor=vice, seq=seq)
+    access_changes.confirm_change(db_session, actor=chairman, seq=seq)
