@@ -71,9 +71,14 @@ def take_number(session: Session, *, organisation: Organisation, kind: RegisterK
     so concurrent issuers queue and get consecutive numbers. If the transaction rolls back (a failed
     signature, a crash), the number goes back with it: nothing is skipped. Flushes.
     """
-    register = ensure_register(session, organisation=organisation, kind=kind, year=year)
-    locked = session.execute(select(Register).where(Register.id == register.id)
-                             .with_for_update().execution_options(populate_existing=True)).scalar_one()
+    code, _ = REGISTER_NAMES[kind]
+    lock = (select(Register).where(Register.organisation_id == organisation.id, Register.code == code,
+                                   Register.year == year)
+            .with_for_update().execution_options(populate_existing=True))
+    locked = session.execute(lock).scalar_one_or_none()
+    if locked is None:   # the year's first number: make the register, then lock it
+        ensure_register(session, organisation=organisation, kind=kind, year=year)
+        locked = session.execute(lock).scalar_one()
     locked.last_number += 1
     session.flush()
     return locked, locked.last_number

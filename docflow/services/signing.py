@@ -165,12 +165,14 @@ class SignOutcome:
 def sign_version(session: Session, *, settings: Settings, store: DocumentStore, actor: User, document_id: int,
                  kind: SignatureKind, pin: str, expected_version: int | None, reason: str = "",
                  now: datetime | None = None, via_route: bool = False,
-                 opened: OpenedKey | None = None) -> SignOutcome:
+                 opened: OpenedKey | None = None, checked: Document | None = None) -> SignOutcome:
     """Sign the current version of a document as a new version (an incremental update of it).
 
     An outgoing document is signed only through its route (``via_route``: docflow.services.outgoing and
     issuing), where the chosen signer, the review and the register's number are enforced. ``opened``: a key
-    opened once for a batch (``open_key``); the PIN is then not used again.
+    opened once for a batch (``open_key``); the PIN is then not used again. ``checked``: the document as
+    issue_document locked it in this transaction, its personal signature already verified there (it is
+    not read or verified a second time).
 
     Raises PermissionDeniedError, ConflictError (the version changed meanwhile), InvalidTransitionError
     (an organisation signature without a valid personal one, or after the document was locked),
@@ -179,7 +181,9 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
     """
     from docflow.signing.sign import SignRequest, sign_pdf
     now = now or utc_now()
-    document = doc_service.get_document_for(session, actor=actor, document_id=document_id, lock=True)
+    if checked is not None and checked.id != document_id:
+        raise ValueError("sign_version: the checked document is not the one to sign")
+    document = checked or doc_service.get_document_for(session, actor=actor, document_id=document_id, lock=True)
     if kind not in allowed_kinds(actor) or not access.can_view(actor, document):
         raise PermissionDeniedError(N_("You may not apply this kind of signature."))
     if document.kind is DocumentKind.OUTGOING and not via_route:
@@ -200,7 +204,7 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
     if any(s.kind in ORGANISATION_KINDS for s in signatures):
         raise InvalidTransitionError(N_("The organisation's signature has locked this document; "
                                         "nothing more can be signed."))
-    if kind in ORGANISATION_KINDS:
+    if kind in ORGANISATION_KINDS and checked is None:
         require_valid_personal_signature(session, settings=settings, document=document, version=current,
                                          signatures=signatures, data=data)
     certificate = keys.certificate_for(session, actor=actor, kind=certificate_kind(kind))

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from docflow.errors import InvalidTransitionError
-from docflow.models import Document, DocumentStatus, Register, RegisterKind, Role, Signature, User
+from docflow.models import Document, DocumentStatus, Register, RegisterKind, Role, Signature, User, utc_now
 from docflow.services import issuing, outgoing
+from docflow.services import signing as signing_service
 from docflow.services.demo import DEMO_PIN, seed_demo_keys
 from docflow.services.documents import UploadedFile
 from docflow.services.users import UserInput, create_user
@@ -86,9 +87,11 @@ def _race(ward: dict[str, Any], actions: list[Callable[[Session], Any]]) -> list
 
 
 def _last_number(ward: dict[str, Any]) -> int:
+    """The last number of this year's outgoing register (the numbering race fills a register of its own year)."""
+    year = signing_service.local_today(ward["settings"], utc_now()).year
     with Session(ward["engine"]) as s:
         return s.execute(select(func.coalesce(func.max(Register.last_number), 0))
-                         .where(Register.kind == RegisterKind.OUTGOING)).scalar_one()
+                         .where(Register.kind == RegisterKind.OUTGOING, Register.year == year)).scalar_one()
 
 
 def test_two_clerks_issuing_the_same_document_at_once_take_one_number_and_one_seal(ward):
