@@ -24,6 +24,7 @@ export without it was cut short. The trust root is never taken from the file: th
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -37,16 +38,20 @@ from docflow.auditlog.chain import (
     ChainReport,
     ChainVerifier,
     ProblemKind,
-    _enc,
     canonical_json,
+    content_text,
     format_time,
 )
 from docflow.auditlog.checkpoints import Checkpoint, Trust
 
 FORMAT, VERSION = "docflow-audit-export", 1
 
-_EVENT = ('{"type":"event","seq":%d,"occurred_at":%s,"actor_id":%s,"actor_name":%s,"action":%s,"object_type":%s,'
-          '"object_id":%s,"details":%s,"prev_hash":"%s","hash":"%s"}\n')
+# An event line is its canonical content with prev_hash and hash put first, so the verifier can hash the
+# content straight from the line's bytes; any other layout is read as plain JSON.
+_EVENT_HEAD = '{"type":"event","prev_hash":"%s","hash":"%s",'
+_PREFIX, _MIDDLE, _END = b'{"type":"event","prev_hash":"', b'","hash":"', b'",'
+_HASH_AT = len(_PREFIX) + 64 + len(_MIDDLE)
+_CONTENT_AT = _HASH_AT + 64 + len(_END)
 
 
 class ExportUnreadable(Exception):
@@ -75,10 +80,24 @@ def header_line(*, organisation: str, exported_at: datetime, from_seq: int, to_s
 
 
 def event_line(row: Sequence[Any]) -> str:
-    """The line of a full row (see ``chain.FullRow``); ``details`` is spliced as its canonical text."""
-    seq, at, actor_id, actor_name, action, object_type, object_id, details, prev_hash, digest = row
-    return _EVENT % (seq, _enc(at), "null" if actor_id is None else actor_id, _enc(actor_name), _enc(action),
-                     _enc(object_type), _enc(object_id), details, prev_hash, digest)
+    """The line of a full row (see ``chain.FullRow``): ``{"type":"event","prev_hash":…,"hash":…,`` then the
+    event's canonical content without its opening brace."""
+    return _EVENT_HEAD % (row[8], row[9]) + content_text(*row[:8])[1:] + "\n"
+
+
+def fast_event(raw: bytes) -> tuple[int, str, str, str] | None:
+    """A digest row straight from an event line in ``event_line``'s layout (the content is hashed as the
+    bytes stand), or None for any other line, which is then read as JSON."""
+    if (not raw.startswith(_PREFIX) or raw[_HASH_AT - len(_MIDDLE):_HASH_AT] != _MIDDLE
+            or raw[_HASH_AT + 64:_CONTENT_AT] != _END or not raw.endswith(b"}\n")):
+        return None
+    content = b"{" + raw[_CONTENT_AT:-1]
+    try:
+        seq = int(content[content.rindex(b',"seq":') + 7:-1])
+        return seq, hashlib.sha256(content).hexdigest(), raw[len(_PREFIX):len(_PREFIX) + 64].decode("ascii"), \
+            raw[_HASH_AT:_HASH_AT + 64].decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def checkpoint_line(cp: Checkpoint) -> str:
@@ -146,11 +165,21 @@ def parse_header(line: bytes) -> ExportHeader:
         raise ExportUnreadable(f"the export header cannot be read ({type(exc).__name__})") from None
 
 
-def _lines(fh: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | None]]:
-    """(line number, object) per line; None for a last line cut short."""
+_FLUSH: dict[str, Any] = {"type": "flush"}
+
+
+def _lines(fh: IO[bytes], batch: list[tuple[Any, ...]]) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """(line number, object) per line; events in ``event_line``'s layout go to ``batch`` instead (with a
+    ``flush`` object every 4096). None for a last line cut short."""
     number = 1
     for raw in fh:
         number += 1
+        row = fast_event(raw)
+        if row is not None:
+            batch.append(row)
+            if len(batch) >= 4096:
+                yield number, _FLUSH
+            continue
         try:
             obj = json.loads(raw)
         except ValueError:
@@ -175,21 +204,19 @@ def verify_export(path: Path, trust_roots: Sequence[bytes]) -> ChainReport:
                                  locate=lambda digest: _locate(path, digest))
         end: dict[str, Any] | None = None
         batch: list[tuple[Any, ...]] = []
-        for _number, obj in _lines(fh):
+        for number, obj in _lines(fh, batch):
             kind = obj.get("type") if obj is not None else None
             if kind == "event" and obj is not None:
                 batch.append(parse_event(obj))
-                if len(batch) >= 4096:
-                    verifier.feed(batch)
-                    batch.clear()
-            elif kind == "checkpoint" and obj is not None:
-                verifier.feed(batch)
-                batch.clear()
+                continue
+            verifier.feed(batch)
+            batch.clear()
+            if kind == "checkpoint" and obj is not None:
                 verifier.checkpoints.append(parse_checkpoint(obj))
             elif kind == "end" and obj is not None:
                 end = obj
-            elif obj is not None:
-                raise ExportUnreadable(f"line {_number} has an unknown type {kind!r}")
+            elif obj is not None and kind != "flush":
+                raise ExportUnreadable(f"line {number} has an unknown type {kind!r}")
             if verifier.done:
                 break
         verifier.feed(batch)

@@ -37,8 +37,8 @@ def test_demo_signs_a_checkpoint_and_the_export_verifies_offline(workdir, tmp_pa
     assert not any(elsewhere.iterdir())   # no database, no var/ made
 
     lines = (cwd / "audit.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
-    index = next(i for i, line in enumerate(lines) if '"seq":5,' in line and line.startswith('{"type":"event"'))
-    lines[index] = lines[index].replace('"seq":5,', '"seq":5,"x":1,').replace('"action":"', '"action":"x', 1)
+    index = next(i for i, line in enumerate(lines) if '"seq":5}' in line and line.startswith('{"type":"event"'))
+    lines[index] = lines[index].replace('"action":"', '"action":"x', 1)
     (cwd / "tampered.jsonl").write_text("".join(lines), encoding="utf-8")
     broken = offline("--export", str(cwd / "tampered.jsonl"), "--trust-root", str(cwd / "root.pem"))
     assert broken.returncode == 1 and "BROKEN at event #5" in broken.stdout and f"line {index + 1}" in broken.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -239,7 +240,7 @@ def test_an_inserted_event_in_an_export_is_found(exported, root):
     forged["hash"] = audit.event_hash(before["hash"], content.encode())
     for k, event in events:
         if k >= j:
-            lines[k] = lines[k].replace(f'"seq":{event["seq"]},', f'"seq":{event["seq"] + 1},', 1)
+            lines[k] = re.sub(rf'"seq":{event["seq"]}([,}}])', rf'"seq":{event["seq"] + 1}\1', lines[k], count=1)
     lines.insert(j, json.dumps(dict(forged, type="event"), ensure_ascii=False) + "\n")
     _rewrite(exported, lines)
     report = verify_export(exported, root)
