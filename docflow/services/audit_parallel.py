@@ -82,6 +82,7 @@ def verify_chunk(dialect: str, dsn: str, start: int, end: int, want: Sequence[in
                 if rows[seq - first][0] == seq:
                     hashes[seq] = rows[seq - first][9]
     finally:
+        cursor.close()
         connection.close()
     report = verifier.finish()
     return ChunkResult(start, end, report.checked, report.intact, first_prev, verifier.prev_seq,
@@ -93,15 +94,18 @@ def verify_parallel(*, dialect: str, dsn: str, start: int, end: int, anchor: str
                     workers: int) -> ChainReport | None:
     """The report for an intact range verified by ``workers`` processes, or None when anything is off (the
     caller then verifies sequentially to say where)."""
-    size = -(-(end - start + 1) // workers)
+    size = -(-(end - start + 1) // max(2, workers))
     bounds = [(s, min(s + size - 1, end)) for s in range(start, end + 1, size)]
     cp_seqs = [cp.seq for cp in checkpoints]
     method = "fork" if threading.active_count() == 1 and sys.platform == "linux" else "spawn"
-    with ProcessPoolExecutor(max_workers=len(bounds), mp_context=get_context(method)) as pool:
+    with ProcessPoolExecutor(max_workers=len(bounds) - 1, mp_context=get_context(method)) as pool:
         futures = [pool.submit(verify_chunk, dialect, dsn, lo, hi, [s for s in cp_seqs if lo <= s <= hi])
-                   for lo, hi in bounds]
-        checks = [trust.check(cp) for cp in checkpoints] if trust is not None else []   # meanwhile, here
-        chunks = [future.result() for future in futures]
+                   for lo, hi in bounds[:-1]]
+        # Meanwhile this process checks the checkpoint signatures and verifies the last chunk itself.
+        checks = [trust.check(cp) for cp in checkpoints] if trust is not None else []
+        lo, hi = bounds[-1]
+        own = verify_chunk(dialect, dsn, lo, hi, [s for s in cp_seqs if lo <= s <= hi])
+        chunks = [*(future.result() for future in futures), own]
     expected_prev, expected_seq, hashes = anchor, start, {}
     for chunk in chunks:
         if (not chunk.intact or chunk.checked != chunk.end - chunk.start + 1
