@@ -177,25 +177,53 @@ def stored_sha256(store: DocumentStore, sha256: str) -> str | None:
 
 def _version_steps(store: DocumentStore, document: Document, events: list[AuditEvent]) -> list[ChainStep]:
     recorded = _recorded_hashes(events)
+    signed = _signed_versions(events)
+    intact: set[int] = set()
     steps = []
     for version in document.versions:
-        problems = []
-        actual = stored_sha256(store, version.sha256)
-        if actual is None:
-            problems.append(Finding.of(N_("The file of version %(n)s is missing from storage."), n=version.number))
-        elif actual != version.sha256:
-            problems.append(Finding.of(N_("The stored bytes of version %(n)s were replaced: their SHA-256 is "
-                                          "%(actual)s, not %(sha256)s."), n=version.number, actual=actual[:16],
-                                       sha256=version.sha256[:16]))
+        problems = _stored_problems(store, version)
+        if not problems:
+            intact.add(version.number)
         if version.number not in recorded:
             problems.append(Finding.of(N_("No audit event records the SHA-256 of version %(n)s."), n=version.number))
         elif recorded[version.number] != version.sha256:
             problems.append(Finding.of(N_("The audit trail records another SHA-256 for version %(n)s (%(recorded)s)."),
                                        n=version.number, recorded=recorded[version.number][:16]))
+        parent = version.parent
+        if version.number in signed and parent is not None and {version.number, parent.number} <= intact \
+                and not extends(store, version.sha256, parent.sha256):
+            # Signing appends an incremental update; anything else rewrote the signed bytes before it.
+            problems.append(Finding.of(N_("Version %(n)s was signed but does not extend version %(parent)s byte for "
+                                          "byte: the earlier content was rewritten."), n=version.number,
+                                       parent=parent.number))
         steps.append(ChainStep("version", Finding.of(N_("Version %(n)s stored"), n=version.number),
                                version.created_at, version.created_by.full_name, tuple(problems),
                                (Finding.of(N_("SHA-256 %(sha256)s"), sha256=version.sha256),)))
     return steps
+
+
+def _stored_problems(store: DocumentStore, version: DocumentVersion) -> list[Finding]:
+    actual = stored_sha256(store, version.sha256)
+    if actual is None:
+        return [Finding.of(N_("The file of version %(n)s is missing from storage."), n=version.number)]
+    if actual != version.sha256:
+        return [Finding.of(N_("The stored bytes of version %(n)s were replaced: their SHA-256 is %(actual)s, not "
+                              "%(sha256)s."), n=version.number, actual=actual[:16], sha256=version.sha256[:16])]
+    return []
+
+
+def _signed_versions(events: Iterable[AuditEvent]) -> set[int]:
+    return {int(e.details["version"]) for e in events
+            if e.action == AuditAction.DOCUMENT_SIGNED and isinstance(e.details.get("version"), int)}
+
+
+def extends(store: DocumentStore, sha256: str, parent_sha256: str) -> bool:
+    """Whether the blob ``sha256`` begins with every byte of ``parent_sha256`` (an incremental update)."""
+    with store.open(sha256) as child, store.open(parent_sha256) as parent:
+        while chunk := parent.read(1 << 20):
+            if child.read(len(chunk)) != chunk:
+                return False
+    return True
 
 
 def _pdf_report(session: Session, settings: Settings, store: DocumentStore,

@@ -180,3 +180,28 @@ def test_a_signing_time_moved_in_the_records_no_longer_agrees_with_the_pdf(db_se
     result = _check(db_session, signing_settings, store, ward.clerk, document)
 
     assert any("but the PDF says" in p for p in _problems(result, "personal"))
+
+
+def test_a_signed_version_that_does_not_extend_its_parent_is_found(db_session, signing_settings, store, ward,
+                                                                   make_document):
+    import io
+
+    from docflow.models import DocumentVersion
+    from docflow.services import documents as doc_service
+    from docflow.services.documents import UploadedFile
+    from tests.conftest import pdf_bytes
+    document = make_document(ward.clerk, kind=DocumentKind.INCOMING)
+    doc_service.add_version(db_session, actor=ward.clerk, document_id=document.id, store=store, max_bytes=10 ** 7,
+                            upload=UploadedFile(io.BytesIO(pdf_bytes("another file")), "khac.pdf"),
+                            expected_row_version=None)
+    signing_service.sign_version(db_session, settings=signing_settings, store=store, actor=ward.leader,
+                                 document_id=document.id, kind=SignatureKind.PERSONAL, pin=PIN, expected_version=None)
+    assert _check(db_session, signing_settings, store, ward.clerk, document).ok
+    versions = {v.number: v for v in document.versions}
+    # The records now say the signature was made over version 1, whose bytes it does not carry.
+    db_session.execute(update(DocumentVersion).where(DocumentVersion.id == versions[3].id)
+                       .values(parent_id=versions[1].id))
+
+    result = _check(db_session, signing_settings, store, ward.clerk, document)
+
+    assert any("does not extend version 1" in p for p in _problems(result, "version"))
