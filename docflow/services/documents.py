@@ -286,18 +286,21 @@ def _plain(value: object) -> object:
     return getattr(value, "value", value)
 
 
-def ensure_grant(session: Session, document: Document, user: User, reason: GrantReason, now: datetime) -> None:
-    """Give ``user`` access to ``document`` for ``reason`` unless a grant for it exists already. Flushes."""
+def ensure_grant(session: Session, document: Document, user: User, reason: GrantReason, now: datetime,
+                 by: User | None = None) -> None:
+    """Give ``user`` access to ``document`` for ``reason`` unless a grant for it exists already; ``by``: who
+    gives it (the user themself when None). Flushes."""
     exists = session.execute(select(DocumentGrant.id).where(
         DocumentGrant.document_id == document.id, DocumentGrant.user_id == user.id,
         DocumentGrant.reason == reason)).first()
     if not exists:
+        granter = by or user
         session.add(DocumentGrant(document_id=document.id, user_id=user.id, reason=reason,
-                                  granted_by_id=user.id, granted_at=now))
+                                  granted_by_id=granter.id, granted_at=now))
         if reason is GrantReason.CONFIDENTIAL_ACCESS:
             # A clearance for a confidential document is a change of access rights: audited, and
             # flagged until a leader confirms it (docflow.services.access_changes).
-            audit.record(session, action=AuditAction.DOCUMENT_ACCESS_GRANTED, actor=user, object_type="document",
+            audit.record(session, action=AuditAction.DOCUMENT_ACCESS_GRANTED, actor=granter, object_type="document",
                          object_id=document.id, now=now,
                          details={"user_id": user.id, "username": user.username, "reason": reason.value})
 

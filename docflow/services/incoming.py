@@ -38,7 +38,6 @@ from docflow.models import (
     AssignmentStatus,
     Department,
     Document,
-    DocumentGrant,
     DocumentKind,
     DocumentRelation,
     DocumentStatus,
@@ -94,13 +93,9 @@ def _grant(session: Session, document: Document, user: User, *, by: User, now: d
     """Let an assignee see the document; a confidential one also needs clearance, which directing gives."""
     reasons = [GrantReason.ASSIGNED]
     if document.is_confidential:
-        reasons.append(GrantReason.CONFIDENTIAL_ACCESS)
-    have = set(session.execute(select(DocumentGrant.reason).where(
-        DocumentGrant.document_id == document.id, DocumentGrant.user_id == user.id)).scalars())
+        reasons.append(GrantReason.CONFIDENTIAL_ACCESS)   # audited and flagged for a leader's confirmation
     for reason in reasons:
-        if reason not in have:
-            session.add(DocumentGrant(document_id=document.id, user_id=user.id, reason=reason,
-                                      granted_by_id=by.id, granted_at=now))
+        doc_service.ensure_grant(session, document, user, reason, now, by=by)
 
 
 def department_heads(session: Session, department_id: int) -> list[User]:

@@ -32,7 +32,8 @@ from docflow.models import (
     Urgency,
     User,
 )
-from docflow.services import access, incoming
+from docflow.services import access, access_changes, audit, incoming
+from docflow.services.audit import AuditAction
 from docflow.services.calendar import WorkingCalendar
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.incoming import Direction, DuplicateIncomingError, Target
@@ -272,6 +273,12 @@ def test_directing_a_confidential_document_clears_its_assignees(db_session, ward
                             settings=settings, now=NOW)
     assert access.can_view(ward.handler, d.document)
     assert not access.can_view(ward.official_vp, d.document)
+    # the clearance is a change of access rights: recorded as given by the head, flagged for a leader
+    [cleared] = [e for e in audit.events_for(db_session, object_type="document", object_id=d.document.id)
+                 if e.action == AuditAction.DOCUMENT_ACCESS_GRANTED and e.details["user_id"] == ward.handler.id]
+    assert cleared.actor_id == ward.head_dc.id
+    pending = access_changes.unconfirmed_changes(db_session, actor=ward.leader)
+    assert cleared.seq in [c.event.seq for c in pending]
 
 
 # -- inside the department ---------------------------------------------------------------------------------------
