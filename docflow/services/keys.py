@@ -210,7 +210,8 @@ def import_pkcs12_certificate(session: Session, *, settings: Settings, actor: Us
                               now: datetime | None = None) -> Certificate:
     """Take a PKCS#12 file issued by the ward's real CA (production) as ``holder``'s signing key.
 
-    The file is checked with the PIN (which is not kept), copied under keys_dir/users and recorded; the
+    The file is checked with the PIN (which is not kept), copied under keys_dir/users (a system key
+    re-encrypted under the CA passphrase, for unattended checkpoints) and recorded; the
     holder's previous certificate of that kind is superseded. Raises PermissionDeniedError, WrongPinError,
     CertificateError, SigningError. Flushes.
     """
@@ -236,7 +237,11 @@ def import_pkcs12_certificate(session: Session, *, settings: Settings, actor: Us
     target = settings.app.keys_dir / "users" / f"{stem}-{sha256[:12]}.p12"
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".part")
-    shutil.copyfile(source, partial)
+    if kind is CertificateKind.SYSTEM:
+        # The system key signs audit checkpoints unattended: the copy opens with the CA passphrase, not the PIN.
+        _write_reencrypted(source, pin, ca_passphrase(settings), partial)
+    else:
+        shutil.copyfile(source, partial)
     os.chmod(partial, 0o600)
     os.replace(partial, target)
     for old in _current(session, holder_id=holder.id if holder else None, kind=kind):
@@ -260,6 +265,13 @@ def import_pkcs12_certificate(session: Session, *, settings: Settings, actor: Us
                           "storage": "pkcs12-imported", "subject": row.subject, "sha256": sha256,
                           "not_after": row.not_after.isoformat()})
     return row
+
+
+def _write_reencrypted(source: Path, pin: str, passphrase: bytes, target: Path) -> None:
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+    key, cert, extra = pkcs12.load_key_and_certificates(source.read_bytes(), pin.encode() or None)
+    target.write_bytes(pkcs12.serialize_key_and_certificates(b"system", key, cert, extra,  # type: ignore[arg-type]
+                                                             BestAvailableEncryption(passphrase)))
 
 
 def _revocation(settings: Settings) -> Any:

@@ -274,3 +274,19 @@ def test_garbage_is_unreadable(tmp_path, root):
     path.write_text("not json\n", encoding="utf-8")
     with pytest.raises(ExportUnreadable):
         verify_export(path, root)
+
+
+def test_an_imported_system_key_is_reencrypted_to_sign_unattended(db_session, ward_ca, settings, tmp_path,
+                                                                   make_user):
+    from docflow.models import Role
+    from docflow.services import keys as key_service
+
+    issued = ward_ca.issue(holder="system", full_name="UBND phường Thử Nghiệm", post="",
+                           organisation="UBND phường Thử Nghiệm", kind=CertificateKind.SYSTEM, pin="13579246",
+                           out_dir=tmp_path, validity_days=30, file_stem="from-the-ca")
+    key_service.import_pkcs12_certificate(db_session, settings=settings, actor=make_user(Role.ADMIN), holder=None,
+                                          kind=CertificateKind.SYSTEM, source=issued.path, pin="13579246")
+    checkpointer = Checkpointer(settings)
+    key = checkpointer.signing_key(db_session)   # opened with the CA passphrase; nobody typed the PIN
+    assert key is not None and key.sha256 == issued.sha256
+    assert create_checkpoint(db_session, checkpointer=checkpointer) is not None
