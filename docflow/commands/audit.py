@@ -82,8 +82,9 @@ def _print(report: ChainReport, where: str) -> int:
             click.echo(f"note: {note}")
     if report.problem is None:
         span = f" (#{report.first_seq}–#{report.last_seq})" if report.checked else ""
-        click.echo(f"intact: {report.checked} events checked{span}; {report.checkpoints_checked} checkpoints "
-                   f"verified; {last}")
+        n = report.checkpoints_checked
+        click.echo(f"intact: {report.checked} events checked{span}; {n} checkpoint{'' if n == 1 else 's'} verified; "
+                   f"{last}")
         return EXIT_INTACT
     proof = (f"proved by signed checkpoint #{report.proving_checkpoint_seq}" if report.proving_checkpoint_seq
              else "no signed checkpoint covers it yet")
