@@ -111,25 +111,14 @@ def event_hash(prev_hash: str, content: bytes) -> str:
     return chain_hash(prev_hash, content_sha256(content))
 
 
-_HEAD_LOCKED = "docflow.audit.head_locked"   # session.info: (the transaction that holds the lock, the head)
-
-
 def lock_chain(session: Session) -> AuditHead:
     """Take the chain's write lock for the rest of the transaction (SELECT … FOR UPDATE on its head).
 
     ``populate_existing`` matters: sessions keep objects across commits (expire_on_commit=False), and
-    a head remembered from an earlier transaction would fork the chain. Within one transaction (the same
-    savepoint, still open) the head locked by the first event is the one every later event extends, so it
-    is locked once, not once per event: an issue records five events.
+    a head remembered from an earlier transaction would fork the chain.
     """
-    current = session.get_nested_transaction() or session.get_transaction()
-    held = session.info.get(_HEAD_LOCKED)
-    if current is not None and held is not None and held[0] is current and current.is_active:
-        return held[1]
     stmt = select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
-    head = session.execute(stmt).scalar_one()
-    session.info[_HEAD_LOCKED] = (current, head)
-    return head
+    return session.execute(stmt).scalar_one()
 
 
 def record(

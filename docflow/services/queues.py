@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Unpack
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import ARRAY, ColumnElement, Integer, Select, and_, any_, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.orm import QueryableAttribute, Session, contains_eager, joinedload
@@ -225,7 +225,10 @@ def _documents(session: Session, actor: User, name: QueueName) -> AnySelect:
                                              Assignment.status.in_((*OPEN_ASSIGNMENT, AssignmentStatus.FORWARDED)))
         .distinct()).scalars())
     followed: ColumnElement[bool] = and_(Document.created_by_id == actor.id, Document.kind.in_(SENT_KINDS))
-    if directed:
+    if directed and session.get_bind().dialect.name == "postgresql":
+        # one array parameter: a thousand "IN" parameters cost psycopg and SQLAlchemy ~10 ms to render
+        followed = or_(followed, Document.id == any_(bindparam("directed", directed, type_=ARRAY(Integer))))
+    elif directed:
         followed = or_(followed, Document.id.in_(directed))
     return select(*keys).where(followed, _NotForIndexes(Document.status).in_(UNFINISHED), _in_org(actor))
 
