@@ -89,7 +89,8 @@ def _print(report: ChainReport, where: str) -> int:
     proof = (f"proved by signed checkpoint #{report.proving_checkpoint_seq}" if report.proving_checkpoint_seq
              else "no signed checkpoint covers it yet")
     click.echo(f"BROKEN at event #{report.problem.seq}{where}: {report.problem.kind.value} — {report.problem.detail}; "
-               f"{proof} ({report.checked} events before it are intact; {last})")
+               f"{proof} ({report.checked} events before it are intact; "
+               f"{last if cp else 'no verified checkpoint before it'})")
     return EXIT_PROBLEM
 
 
