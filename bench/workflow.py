@@ -447,7 +447,9 @@ class IssueResult:
     sign_s: list[float] = field(default_factory=list)        # open the key + sign_pdf, same file
     sign_only_s: list[float] = field(default_factory=list)   # sign_pdf with the key already open
     fill_s: list[float] = field(default_factory=list)        # fill_fields alone (number and date), same file
+    distribute_s: list[float] = field(default_factory=list)  # of issue_s: issuing.distribute (the step after)
     ratios: list[float] = field(default_factory=list)
+    core_ratios: list[float] = field(default_factory=list)   # (issue − distribution) ÷ signing alone
     walk_s: float = 0.0
     numbers: list[str] = field(default_factory=list)
     breakdown: list[tuple[str, float]] = field(default_factory=list)  # ms per issue, cProfile cumulative
@@ -462,6 +464,12 @@ class IssueResult:
     @property
     def median_ratio(self) -> float:
         return statistics.median(self.ratios)
+
+    @property
+    def core_median_ratio(self) -> float:
+        """Issuing as the issue defines it (number + filling + organisation signature): issue_document less
+        the distribution to the recipients that follows it, ÷ signing alone, median of pairs."""
+        return statistics.median(self.core_ratios)
 
     @property
     def without_fill(self) -> float:
@@ -570,18 +578,35 @@ class _Reference:
         return done - started, done - inner
 
 
-def _issue(app: Flask, document_id: int, version: int) -> tuple[float, str]:
+def _issue(app: Flask, document_id: int, version: int) -> tuple[float, str, float]:
+    """(issue_document in its own transaction, the number issued, the part of it spent in distribute) —
+    distribute is timed by wrapping the module function issue_document calls, for this call only."""
+    from docflow.services import issuing
     from docflow.services.demo import DEMO_PIN
-    from docflow.services.issuing import issue_document
     settings, store = app.extensions["docflow.settings"], app.extensions["docflow.store"]
+    spent: list[float] = []
+    plain = issuing.distribute
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return plain(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - began)
+
     with app.app_context():
         clerk = _actor(db.get_session(), "vanthu")
-        started = time.perf_counter()
-        with db.transaction() as s:
-            doc = issue_document(s, actor=clerk, settings=settings, store=store, document_id=document_id,
-                                 pin=DEMO_PIN, expected_version=version)
-            number = doc.number_symbol or ""
-        return time.perf_counter() - started, number
+        issuing.distribute = timed
+        try:
+            started = time.perf_counter()
+            with db.transaction() as s:
+                doc = issuing.issue_document(s, actor=clerk, settings=settings, store=store,
+                                             document_id=document_id, pin=DEMO_PIN, expected_version=version)
+                number = doc.number_symbol or ""
+            elapsed = time.perf_counter() - started
+        finally:
+            issuing.distribute = plain
+        return elapsed, number, sum(spent)
 
 
 BREAKDOWN = (  # (label, module path suffix, function name) summed as cumulative time
@@ -641,11 +666,11 @@ def measure_issuing(app: Flask, n: int) -> IssueResult:
         result.file_bytes = len(data)
         # ABBA: even pairs issue first, odd pairs sign first, so drift in machine load hits both sides.
         if i % 2 == 0:
-            issue_s, number = _issue(app, doc_id, version)
+            issue_s, number, distribute_s = _issue(app, doc_id, version)
             sign_s, only_s = ref.sign(data, request)
         else:
             sign_s, only_s = ref.sign(data, request)
-            issue_s, number = _issue(app, doc_id, version)
+            issue_s, number, distribute_s = _issue(app, doc_id, version)
         fill_s = ref.fill(data)
         if i < warm:
             continue
@@ -654,14 +679,17 @@ def measure_issuing(app: Flask, n: int) -> IssueResult:
         result.sign_s.append(sign_s)
         result.sign_only_s.append(only_s)
         result.ratios.append(issue_s / sign_s)
+        result.distribute_s.append(distribute_s)
+        result.core_ratios.append((issue_s - distribute_s) / sign_s)
         result.numbers.append(number)
         log(f"  issue {number:<14} {issue_s * 1000:7.1f} ms   sign alone {sign_s * 1000:7.1f} ms "
-            f"(sign_pdf {only_s * 1000:6.1f} ms)   ×{issue_s / sign_s:.2f}   fill_fields alone {fill_s * 1000:6.1f} ms")
+            f"(sign_pdf {only_s * 1000:6.1f} ms)   ×{issue_s / sign_s:.2f}   fill_fields alone {fill_s * 1000:6.1f} ms"
+            f"   distribution {distribute_s * 1000:5.1f} ms")
     profiler = cProfile.Profile()
     for doc_id in ids[n + warm:]:
         _data, _request, version = ref.prepare(doc_id)
         profiler.enable()
-        _issue(app, doc_id, version)
+        _issue(app, doc_id, version)  # the wrapper around distribute shows in the profile; negligible
         profiler.disable()
     result.profiled = profiled
     result.breakdown = _breakdown(profiler, profiled)
@@ -768,7 +796,12 @@ def markdown(dbs: list[DbReport], facts: dict[str, str], args: argparse.Namespac
         out.append(f"| p95 ≤ 50 ms: {role} {user}, {scen} | " + " | ".join(cells) + " |")
     cells = [f"×{d.issuing.median_ratio:.2f} (median of pairs; ratio of medians ×{d.issuing.ratio_of_medians:.2f}) "
              f"{_verdict(d.issuing.median_ratio <= TARGET_ISSUE_RATIO)}" for d in dbs]
-    out.append("| issue ≤ 1.3 × organisation signature alone | " + " | ".join(cells) + " |")
+    out.append("| issue ≤ 1.3 × organisation signature alone: `issue_document` whole, distribution included | "
+               + " | ".join(cells) + " |")
+    cells = [f"×{d.issuing.core_median_ratio:.2f} (median of pairs) "
+             f"{_verdict(d.issuing.core_median_ratio <= TARGET_ISSUE_RATIO)}" for d in dbs]
+    out.append("| issue ≤ 1.3 × organisation signature alone: number + filling + signature (the issue's "
+               "definition; the distribution that follows left out) | " + " | ".join(cells) + " |")
     out += ["", "## Method", "",
             "- Dataset: `bench/dataset.py` and `bench/events.py` unchanged (the same documents, versions, grants "
             "and hash-chained audit events as `make bench`), then `bench/workflow.py` bulk-inserts with Core "
@@ -848,7 +881,7 @@ def _db_section(d: DbReport, args: argparse.Namespace) -> list[str]:
 
 def _issue_section(r: IssueResult) -> list[str]:
     issue, sign, only = _ms_stats(r.issue_s), _ms_stats(r.sign_s), _ms_stats(r.sign_only_s)
-    fill = _ms_stats(r.fill_s)
+    fill, distribution = _ms_stats(r.fill_s), _ms_stats(r.distribute_s)
     ratios = sorted(r.ratios)
     out = ["", "### Issuing", "",
            f"{len(r.issue_s)} timed pairs on {r.file_bytes:,}-byte signed drafts (numbers issued: "
@@ -860,11 +893,16 @@ def _issue_section(r: IssueResult) -> list[str]:
            f"{sign.max:.1f} |",
            f"| of which `sign_pdf` only (key open) | {only.p50:.1f} | {only.p95:.1f} | {only.max:.1f} |",
            f"| not in the reference: `fill_fields` alone (number + date, same file) | {fill.p50:.1f} | "
-           f"{fill.p95:.1f} | {fill.max:.1f} |", "",
+           f"{fill.p95:.1f} | {fill.max:.1f} |",
+           f"| of `issue_document`: the distribution that follows the seal (incoming copy, its number, notices) | "
+           f"{distribution.p50:.1f} | {distribution.p95:.1f} | {distribution.max:.1f} |", "",
            f"Ratio issue ÷ signing alone, per pair: median **×{r.median_ratio:.2f}**, min ×{ratios[0]:.2f}, "
            f"p95 ×{percentile(ratios, 95):.2f}, max ×{ratios[-1]:.2f}; ratio of medians ×{r.ratio_of_medians:.2f}. "
            f"Target ≤ ×{TARGET_ISSUE_RATIO}: {_verdict(r.median_ratio <= TARGET_ISSUE_RATIO)}. Were filling free "
-           f"((median issue − median `fill_fields` alone) ÷ median signing alone): ×{r.without_fill:.2f}.", "",
+           f"((median issue − median `fill_fields` alone) ÷ median signing alone): ×{r.without_fill:.2f}. "
+           f"Issuing as the issue defines it, number + filling + organisation signature (`issue_document` less "
+           f"its distribution step), ÷ signing alone, median of pairs: **×{r.core_median_ratio:.2f}** "
+           f"({_verdict(r.core_median_ratio <= TARGET_ISSUE_RATIO)}).", "",
            f"Where an issue's time goes (cProfile over {r.profiled} issues, cumulative ms per issue; the profiler "
            "inflates Python-heavy parts):", "", "| part | ms per issue |", "|---|---:|",
            *[f"| {label} | {ms:.1f} |" for label, ms in r.breakdown], "",
@@ -884,7 +922,8 @@ def console(dbs: list[DbReport]) -> str:
                          f"(bare {p.result.bare.p95:.1f} ms)")
         lines.append(f"  issue ÷ sign alone: median ×{d.issuing.median_ratio:.2f} "
                      f"({'met' if d.issuing.median_ratio <= TARGET_ISSUE_RATIO else 'MISSED'}); "
-                     f"without fill_fields ×{d.issuing.without_fill:.2f}")
+                     f"without fill_fields ×{d.issuing.without_fill:.2f}; number + filling + seal (less distribution) "
+                     f"×{d.issuing.core_median_ratio:.2f}")
     return "\n".join(lines)
 
 
