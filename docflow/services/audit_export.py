@@ -45,7 +45,7 @@ def export_log(session: Session, out: IO[str], *, settings: Settings, from_seq: 
     out.write(fmt.header_line(
         organisation=session.execute(select(Organisation.name).order_by(Organisation.id).limit(1)).scalar() or "",
         exported_at=now or utc_now(), from_seq=start, to_seq=to_seq, start_prev_hash=anchor,
-        certificates_pem=[*(_pem(bytes(der)) for der in signers), *ca_chain_pem(settings)], crls_der=ca_crls(settings)))
+        certificates_pem=[*(certificate_pem(bytes(der)) for der in signers), *ca_chain_pem(settings)], crls_der=ca_crls(settings)))
     checkpoints = _checkpoints(session, start, end)
     pending = next(checkpoints, None)
     events = written_cps = 0
@@ -78,6 +78,7 @@ def _checkpoints(session: Session, start: int, end: int, page: int = 200) -> Ite
         after = rows[-1].seq
 
 
-def _pem(der: bytes) -> bytes:
+def certificate_pem(der: bytes) -> bytes:
+    """A DER certificate as PEM (what export headers and evidence packs carry)."""
     from asn1crypto import pem
     return pem.armor("CERTIFICATE", der)

@@ -191,13 +191,13 @@ def _printable(document: Document, report: dict[str, Any], check: chaincheck.Cha
 
 
 def _trust_files(session: Session, settings: Settings, documents: Sequence[Document]) -> dict[str, bytes]:
-    from asn1crypto import pem
     from docflow.services import audit_checkpoints
+    from docflow.services.audit_export import certificate_pem
     files: dict[str, bytes] = {}
     signatures = session.execute(select(Signature).where(Signature.document_id.in_([d.id for d in documents]))).scalars()
     for signature in signatures:
-        files[f"certificates/signer-{signature.certificate.sha256[:16]}.pem"] = pem.armor("CERTIFICATE",
-                                                                                          signature.certificate.der)
+        files[f"certificates/signer-{signature.certificate.sha256[:16]}.pem"] = certificate_pem(
+            signature.certificate.der)
     for i, chain_pem in enumerate([*keys.root_certificates_pem(settings), *audit_checkpoints.ca_chain_pem(settings)]):
         files[f"certificates/ca-{i + 1}.pem"] = chain_pem
     for i, crl in enumerate(audit_checkpoints.ca_crls(settings)):

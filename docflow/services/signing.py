@@ -332,11 +332,14 @@ def require_valid_personal_signature(session: Session, *, settings: Settings, do
     if not personal:
         raise InvalidTransitionError(N_("The organisation's signature needs the personal signature of the "
                                         "chairman or a vice-chairman first."))
-    if data is None:
-        if store is None:
-            raise ValueError("require_valid_personal_signature needs the data or the store")
-        data = store.read(version.sha256)
-    report = verify_bytes(session, settings=settings, data=data, sha256=version.sha256)
+    # the report kept when the personal signature was made, else a verification of the file (read only then)
+    report = cached_report(session, settings=settings, sha256=version.sha256)
+    if report is None:
+        if data is None:
+            if store is None:
+                raise ValueError("require_valid_personal_signature needs the data or the store")
+            data = store.read(version.sha256)
+        report = verify_bytes(session, settings=settings, data=data, sha256=version.sha256)
     if not report["valid"]:
         raise InvalidTransitionError(N_("The signatures already on this document do not verify; the "
                                         "organisation's signature cannot be added."))
