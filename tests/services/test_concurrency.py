@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import io
-import threading
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docflow.errors import ConflictError
 from docflow.models import DocumentVersion, User
 from docflow.services import documents as doc_service
 from docflow.services.documents import UploadedFile
 from tests.conftest import is_postgres, pdf_bytes
+from tests.racing import label, race
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="real concurrent transactions need PostgreSQL")
 
@@ -39,29 +39,12 @@ def test_two_new_versions_from_the_same_page_one_wins_one_is_refused(committed_a
     document_id, clerk_id, row_version = committed_document
     engine = committed_app.extensions["docflow.engine"]
     store = committed_app.extensions["docflow.store"]
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
+    def add_as_racer(n: int) -> Callable[[Session], object]:
+        return lambda s: doc_service.add_version(
+            s, actor=s.get(User, clerk_id), document_id=document_id, store=store, max_bytes=10 ** 6,
+            expected_row_version=row_version, upload=UploadedFile(io.BytesIO(pdf_bytes(f"racer-{n}")), "v.pdf"))
 
-    def act(n: int) -> None:
-        with Session(engine) as s:
-            try:
-                with s.begin():
-                    clerk = s.get(User, clerk_id)
-                    barrier.wait()
-                    doc_service.add_version(s, actor=clerk, document_id=document_id, store=store,
-                                            max_bytes=10 ** 6, expected_row_version=row_version,
-                                            upload=UploadedFile(io.BytesIO(pdf_bytes(f"racer-{n}")), "v.pdf"))
-                outcomes.append("ok")
-            except ConflictError:
-                outcomes.append("conflict")
-            except Exception as exc:  # noqa: BLE001 - any other outcome fails the assertion below
-                outcomes.append(f"error: {exc!r}")
-
-    threads = [threading.Thread(target=act, args=(n,)) for n in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = [label(o) for o in race(engine, [add_as_racer(n) for n in range(2)])]
     assert sorted(outcomes) == ["conflict", "ok"]
     with Session(engine) as s:
         numbers = s.execute(select(DocumentVersion.number).where(DocumentVersion.document_id == document_id)

@@ -4,7 +4,6 @@ forwarding, replies, completion, the timeline and the lists; every transition an
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -38,6 +37,7 @@ from docflow.services.calendar import WorkingCalendar
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.incoming import Direction, DuplicateIncomingError, Target
 from tests.conftest import is_postgres, pdf_bytes
+from tests.racing import label, race
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)      # Tuesday 10 March 2026, 09:00 in Hà Nội
 TODAY = date(2026, 3, 10)
@@ -668,33 +668,16 @@ def test_two_actions_on_one_assignment_at_once_one_wins_and_the_other_gets_a_con
     tp = None
     with Session(engine) as s:
         tp = user(s, "truongtp").department_id
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
+    def complete(s: Session) -> object:
+        return incoming.complete_assignment(s, actor=user(s, "truongdc"), assignment_id=lead_id, result="Xong",
+                                            settings=settings, expected_row_version=seen)
 
-    def act(action: str) -> None:
-        with Session(engine) as s:
-            try:
-                with s.begin():
-                    head = user(s, "truongdc")
-                    barrier.wait()
-                    if action == "complete":
-                        incoming.complete_assignment(s, actor=head, assignment_id=lead_id, result="Xong",
-                                                     settings=settings, expected_row_version=seen)
-                    else:
-                        incoming.forward_assignment(s, actor=head, assignment_id=lead_id, note="Không thuộc ĐC",
-                                                    to_department_id=tp, settings=settings,
-                                                    expected_row_version=seen)
-                outcomes.append("ok")
-            except ConflictError:
-                outcomes.append("conflict")
-            except Exception as exc:  # noqa: BLE001 - any other outcome fails the assertion below
-                outcomes.append(f"error: {exc!r}")
+    def forward(s: Session) -> object:
+        return incoming.forward_assignment(s, actor=user(s, "truongdc"), assignment_id=lead_id,
+                                           note="Không thuộc ĐC", to_department_id=tp, settings=settings,
+                                           expected_row_version=seen)
 
-    threads = [threading.Thread(target=act, args=(a,)) for a in ("complete", "forward")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = [label(o) for o in race(engine, [complete, forward])]
     assert sorted(outcomes) == ["conflict", "ok"]
     with Session(engine) as s:
         lead = s.get(Assignment, lead_id)

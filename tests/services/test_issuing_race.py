@@ -4,7 +4,6 @@ one wins, the other is told someone acted first, and nothing is lost or doubled 
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from docflow.services.demo import DEMO_PIN, seed_demo_keys
 from docflow.services.documents import UploadedFile
 from docflow.services.users import UserInput, create_user
 from tests.conftest import is_postgres, pdf_bytes
+from tests.racing import label, race
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="real concurrent transactions need PostgreSQL")
 
@@ -62,30 +62,6 @@ def _routed(ward: dict[str, Any], *, signed: bool) -> int:
         return document.id
 
 
-def _race(ward: dict[str, Any], actions: list[Callable[[Session], Any]]) -> list[str]:
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[str] = []
-
-    def run(action: Callable[[Session], Any]) -> None:
-        with Session(ward["engine"]) as s:
-            try:
-                with s.begin():
-                    barrier.wait()
-                    action(s)
-                outcomes.append("ok")
-            except InvalidTransitionError as exc:
-                outcomes.append("refused: " + str(exc))
-            except Exception as exc:  # noqa: BLE001 - any other outcome fails the assertion
-                outcomes.append(f"error: {exc!r}")
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
-
-
 def _last_number(ward: dict[str, Any]) -> int:
     """The last number of this year's outgoing register (the numbering race fills a register of its own year)."""
     year = signing_service.local_today(ward["settings"], utc_now()).year
@@ -102,7 +78,7 @@ def test_two_clerks_issuing_the_same_document_at_once_take_one_number_and_one_se
         return lambda s: issuing.issue_document(s, actor=_user(s, username), settings=ward["settings"],
                                                 store=ward["store"], document_id=document_id, pin=DEMO_PIN)
 
-    outcomes = _race(ward, [issue_as("vanthu"), issue_as("vanthu2")])
+    outcomes = [label(o) for o in race(ward["engine"], [issue_as("vanthu"), issue_as("vanthu2")])]
     assert sorted(o.split(":")[0] for o in outcomes) == ["ok", "refused"], outcomes
     assert _last_number(ward) == before + 1
     with Session(ward["engine"]) as s:
@@ -121,7 +97,7 @@ def test_a_double_submitted_approval_is_decided_once(ward):
     def approve(s: Session) -> Any:
         return outgoing.approve_step(s, actor=_user(s, "truongvp"), document_id=document_id, step_id=step_id)
 
-    outcomes = _race(ward, [approve, approve])
+    outcomes = [label(o) for o in race(ward["engine"], [approve, approve])]
     assert sorted(o.split(":")[0] for o in outcomes) == ["ok", "refused"], outcomes
     assert any("has already acted on this step" in o for o in outcomes)
     with Session(ward["engine"]) as s:

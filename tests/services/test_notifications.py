@@ -9,7 +9,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -47,6 +46,7 @@ from docflow.services import notifications
 from docflow.services.audit import AuditAction
 from docflow.services.notifications import escalate_overdue, list_for, mark_read, notify, unread_count
 from tests.conftest import is_postgres, make_test_app
+from tests.racing import race
 
 HANOI = dt.timezone(timedelta(hours=7))
 MESSAGE = "A new document needs you: %(document)s."
@@ -397,22 +397,10 @@ def test_two_escalation_runs_at_once_escalate_each_assignment_once(committed_app
         assignment = _assign(s, doc, assignee=official, by=leader, deadline=date(2026, 1, 5),
                              department_id=official.department_id)
         ids = (doc.id, assignment.id)
-    barrier = threading.Barrier(2)
-    results: list[list[int] | str] = []
+    def escalate(s: Session) -> list[int]:
+        return [a.id for a in escalate_overdue(s, settings=settings, now=_at("2026-02-02"))]
 
-    def run() -> None:
-        try:
-            with Session(engine) as s, s.begin():
-                barrier.wait()
-                results.append([a.id for a in escalate_overdue(s, settings=settings, now=_at("2026-02-02"))])
-        except Exception as exc:  # noqa: BLE001 - any failure shows in the assertion
-            results.append(repr(exc))
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results = race(engine, [escalate, escalate], timeout=60)
     assert all(isinstance(r, list) for r in results), results
     assert sum(r.count(ids[1]) for r in results if isinstance(r, list)) == 1
     with Session(engine) as s:
