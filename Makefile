@@ -5,13 +5,33 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres install translations messages bench bench-signing bench-workflow bench-audit clean
+.PHONY: lock run test test-sqlite test-postgres install translations messages bench bench-signing bench-workflow bench-audit clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+# The environment is built from the lock only (hash-checked, no resolving): the build tools first, then every
+# runtime and test dependency, then docflow itself without its dependencies. A changed lock rebuilds .venv from
+# scratch, so nothing installed by an earlier lock lingers. PIP_CONFIG_FILE=/dev/null: a machine-wide pip
+# configuration (extra indexes, constraints) must not change what is installed.
+LOCK_PIP := PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/python -m pip install --quiet --require-hashes --no-deps
+
+$(STAMP): requirements.txt requirements-build.txt pyproject.toml
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(LOCK_PIP) -r requirements-build.txt
+	$(LOCK_PIP) -r requirements.txt
+	PIP_CONFIG_FILE=/dev/null $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --no-index -e .
 	touch $(STAMP)
+
+# Refresh the lock deliberately (README, "Dependencies"): keeps every pin that still satisfies pyproject.toml;
+# LOCK_ARGS=--upgrade moves everything to the newest release, LOCK_ARGS="--upgrade-package NAME" one package.
+PIP_TOOLS_VERSION := 7.7.0
+LOCK_VENV := var/lock-venv
+COMPILE := PIP_CONFIG_FILE=/dev/null $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) && PIP_CONFIG_FILE=/dev/null $(LOCK_VENV)/bin/pip install --quiet pip-tools==$(PIP_TOOLS_VERSION); }
+	$(COMPILE) --output-file requirements-build.txt requirements-build.in
+	$(COMPILE) --extra test --output-file requirements.txt pyproject.toml
+	$(PYTHON) tools/lock.py stamp
 
 # Byte-compile docflow too: pip compiles the libraries it installs, but not an editable checkout, and with
 # PYTHONDONTWRITEBYTECODE set every `docflow` command would compile its modules again at start-up.
