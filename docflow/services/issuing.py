@@ -90,7 +90,7 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
     outcome = signing_service.sign_version(session, settings=settings, store=store, actor=actor,
                                            document_id=document.id, kind=SignatureKind.ORGANISATION, pin=pin,
                                            expected_version=expected_version, reason="Issued", now=now,
-                                           via_route=True, checked=document)
+                                           via_route=True, checked=document, step_id=step.id)
     step.status, step.decided_by_id, step.decided_at = StepStatus.DONE, actor.id, now
     step.version_number, step.signature_id = outcome.version.number, outcome.signature.id
     document.status = DocumentStatus.ISSUED

@@ -352,7 +352,8 @@ def approve_step(session: Session, *, actor: User, document_id: int, step_id: in
         outcome = signing_service.sign_version(session, settings=settings, store=store, actor=actor,
                                                document_id=document.id, kind=SignatureKind.INITIAL,
                                                pin=initial_pin, expected_version=_version_number(document),
-                                               reason="Review initial", now=now, via_route=True)
+                                               reason="Review initial", now=now, via_route=True,
+                                               step_id=step.id)
         step.signature_id = outcome.signature.id
         document = get_outgoing(session, actor=actor, document_id=document_id)
     _decide(step, actor, StepStatus.APPROVED, now, _version_number(document))
@@ -415,7 +416,7 @@ def sign_step(session: Session, *, actor: User, settings: Settings, store: Docum
     outcome = signing_service.sign_version(session, settings=settings, store=store, actor=actor,
                                            document_id=document.id, kind=SignatureKind.PERSONAL, pin=pin,
                                            expected_version=expected_version, reason="Approved", now=now,
-                                           via_route=True, opened=opened)
+                                           via_route=True, opened=opened, step_id=step.id)
     step.signature_id = outcome.signature.id
     _decide(step, actor, StepStatus.DONE, now, outcome.version.number)
     document.status = DocumentStatus.SIGNED
