@@ -123,7 +123,7 @@ def _outgoing(session: Session, settings: Settings, store: DocumentStore, users:
                                      upload=UploadedFile(io.BytesIO(_pdf(stage.summary)), "du-thao.pdf"))
     if stage.stop == "draft":
         return
-    outgoing.start_route(session, actor=drafter, document_id=document.id)
+    outgoing.start_route(session, actor=drafter, document_id=document.id, store=store)
     if stage.stop == "review":
         return
     while (step := outgoing.active_step(session, document.id)) is not None and step.kind.value == "review":

@@ -36,7 +36,7 @@ def _problems(result: chaincheck.ChainCheck, kind: str) -> list[str]:
 def _issued(db_session: Session, settings: Any, store: Any, w: Ward, **kw: Any) -> Document:
     """Draft, review, sign and issue, each step by whoever the route assigned it to."""
     document = _draft(db_session, store, w, settings=settings, **kw)
-    outgoing.start_route(db_session, actor=w.drafter, document_id=document.id)
+    outgoing.start_route(db_session, actor=w.drafter, document_id=document.id, store=store)
     while (step := outgoing.active_step(db_session, document.id)) is not None and step.kind is not StepKind.ISSUE:
         assignee = db_session.get(User, step.assignee_id)
         if step.kind is StepKind.SIGN:
