@@ -270,10 +270,15 @@ def _field_values(document: Document, *, kind: SignatureKind, settings: Settings
                   now: datetime) -> dict[str, str] | None:
     """The number and issue date the organisation's seal fills in (form filling, which the personal
     signature allows); a PDF without the fields (signed elsewhere first) keeps its own."""
-    from docflow.signing.base import DATE_FIELD, NUMBER_FIELD
     if kind is not SignatureKind.ORGANISATION or not document.number_symbol:
         return None
-    day = document.document_date or local_today(settings, now)
+    return number_and_date_values(document, day=document.document_date or local_today(settings, now))
+
+
+def number_and_date_values(document: Document, *, day: date) -> dict[str, str]:
+    """What the number and date fields of an issued document print: "Số: 07/UBND-VP" and
+    "Tích Sơn, ngày 05 tháng 12 năm 2026"."""
+    from docflow.signing.base import DATE_FIELD, NUMBER_FIELD
     place = _place_name(document.organisation.name)
     return {NUMBER_FIELD: f"Số: {document.number_symbol}",
             DATE_FIELD: f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"}

@@ -221,7 +221,8 @@ def test_a_reviewer_may_approve_with_a_review_initial(db_session, store, ward, s
     signature = db_session.get(Signature, step.signature_id)
     assert (signature.kind, signature.signer_id, signature.field_name) == (SignatureKind.INITIAL, ward.land_head.id,
                                                                            "initial_1")
-    assert step.version_number == 2 == document.current_version.number
+    # version 2 added the number and date fields when the route started; the initial made version 3
+    assert step.version_number == 3 == document.current_version.number
     with pytest.raises(WrongPinError):
         _approve(db_session, document, ward.office_head, initial_pin="000000", settings=signing_settings, store=store)
 
@@ -277,8 +278,12 @@ def test_a_version_added_elsewhere_after_an_approval_cannot_be_signed(db_session
     outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store)
     _approve(db_session, document, ward.land_head)
     _approve(db_session, document, ward.office_head)
+    with pytest.raises(InvalidTransitionError, match="on its route"):
+        doc_service.add_version(db_session, actor=ward.drafter, document_id=document.id, store=store,
+                                max_bytes=10 ** 7, upload=UploadedFile(io.BytesIO(pdf_bytes("sneaky")), "v2.pdf"))
+    # a path that reached the version service as the route does, without starting the route again
     doc_service.add_version(db_session, actor=ward.drafter, document_id=document.id, store=store, max_bytes=10 ** 7,
-                            upload=UploadedFile(io.BytesIO(pdf_bytes("sneaky")), "v2.pdf"))
+                            upload=UploadedFile(io.BytesIO(pdf_bytes("sneaky")), "v2.pdf"), via_route=True)
     with pytest.raises(InvalidTransitionError, match="changed after it was approved"):
         _sign(db_session, signing_settings, store, document, ward.leader)
 
@@ -504,7 +509,7 @@ def test_a_batch_is_signed_with_the_key_opened_once_and_one_result_per_document(
     assert [d.id for d in outgoing.awaiting_signature_of(db_session, actor=ward.leader)] == [first.id, second.id]
     progress = issuing.BatchProgress(user_id=ward.leader.id, total=3)
     issuing.sign_batch(transaction=_savepoint(db_session), settings=signing_settings, store=store,
-                       actor_id=ward.leader.id, documents=[(first.id, 1), (second.id, 7), (draft.id, 1)], pin=PIN,
+                       actor_id=ward.leader.id, documents=[(first.id, 2), (second.id, 7), (draft.id, 1)], pin=PIN,
                        progress=progress)
     state = progress.snapshot()
     assert state["done"] and state["error"] is None and state["signed"] == 1
