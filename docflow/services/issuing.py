@@ -255,9 +255,11 @@ def recall_document(session: Session, *, actor: User, document_id: int, reason: 
 
 # --- the drafting template ------------------------------------------------------------------------------
 
-def draft_template_pdf(*, organisation_name: str, doc_type: str = "", summary: str = "") -> bytes:
+def draft_template_pdf(*, organisation_name: str, doc_type: str = "", summary: str = "",
+                       number_fields: bool = True) -> bytes:
     """An A4 draft with the Decree 30 header, the number and date fields (``so_ky_hieu``, ``ngay_ban_hanh``)
     and an empty ``personal_1`` signature field where the signer's block goes: what docflow fills and signs.
+    ``number_fields=False`` leaves the number and date fields out (as a draft made elsewhere would).
     """
     from fpdf import FPDF
     from pyhanko.sign.fields import SigFieldSpec, append_signature_field
@@ -299,7 +301,7 @@ def draft_template_pdf(*, organisation_name: str, doc_type: str = "", summary: s
     for i, line in enumerate(("- Như trên;", "- Lưu: VT.")):
         pdf.set_xy(20, 211 + 5 * i)
         pdf.cell(70, 5, line)
-    data = ensure_fields(bytes(pdf.output()))
+    data = ensure_fields(bytes(pdf.output())) if number_fields else bytes(pdf.output())
     writer = open_incremental(data)
     # The signer's block, right column under the text (Decree 30, Annex I): 220 × 110 pt.
     append_signature_field(writer, SigFieldSpec("personal_1", on_page=0, box=(315, 180, 535, 290)))

@@ -253,9 +253,6 @@ def start_route(session: Session, *, actor: User, document_id: int, store: Docum
     return steps
 
 
-NUMBER_FIELDS_NOTE = "Number and date fields"
-
-
 def ensure_number_fields(session: Session, *, actor: User, document: Document, store: DocumentStore,
                          now: datetime) -> DocumentVersion | None:
     """Decree 30's empty number and date fields (``so_ky_hieu``, ``ngay_ban_hanh``) on the current version,
@@ -263,36 +260,31 @@ def ensure_number_fields(session: Session, *, actor: User, document: Document, s
     so that the clerk's seal can fill them whatever the route's first signature is. Returns that version, or
     None when the fields were already there.
 
-    Raises InvalidTransitionError for a PDF that cannot take them (signed already, fields holding text,
-    unreadable), with the reason. Flushes.
+    Raises InvalidTransitionError for a PDF that cannot take them (signed already, fields holding text) and
+    UnreadablePdfError for one docflow cannot read, each with the reason. Flushes.
     """
-    from docflow.errors import UnreadablePdfError
     from docflow.signing.base import DATE_FIELD, NUMBER_FIELD
     from docflow.signing.sign import ensure_fields, text_field_values
     current = document.current_version
     if current is None:
         raise InvalidTransitionError(N_("This document has no file to sign."))
     data = store.read(current.sha256)
-    try:
-        values = text_field_values(data)
-        if {NUMBER_FIELD, DATE_FIELD} - values.keys() and b"/ByteRange" in data:
-            raise InvalidTransitionError(N_("This PDF is already signed, so the number and date fields cannot be "
-                                            "added without breaking that signature. Upload the unsigned draft "
-                                            "(made from the drafting template)."))
-        prepared = ensure_fields(data)
-    except UnreadablePdfError as exc:
-        raise InvalidTransitionError(N_("The number and date fields cannot be added to this PDF: %(reason)s"),
-                                     reason=exc.message) from None
+    values = text_field_values(data)   # UnreadablePdfError says why (damaged, encrypted)
+    if {NUMBER_FIELD, DATE_FIELD} - values.keys() and b"/ByteRange" in data:
+        raise InvalidTransitionError(N_("This PDF is already signed, so the number and date fields cannot be "
+                                        "added without breaking that signature. Upload the unsigned draft "
+                                        "(made from the drafting template)."))
     filled = {value for name, value in values.items() if name in (NUMBER_FIELD, DATE_FIELD) and value.strip()}
     if filled:
         raise InvalidTransitionError(N_("The number and date fields of this PDF already hold text (%(value)s); "
                                         "the clerk fills them at issue. Upload the draft with the fields empty."),
                                      value=", ".join(sorted(filled)))
+    prepared = ensure_fields(data)
     if prepared == data:
         return None
     version = DocumentVersion(document=document, number=current.number + 1, parent_id=current.id,
                               sha256=store.put_bytes(prepared), size=len(prepared), page_count=current.page_count,
-                              original_filename=None, note=NUMBER_FIELDS_NOTE, created_at=now, created_by_id=actor.id)
+                              original_filename=None, note="", created_at=now, created_by_id=actor.id)
     session.add(version)
     document.updated_at = now
     session.flush()
