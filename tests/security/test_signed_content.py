@@ -136,13 +136,3 @@ def test_a_signature_record_moved_to_someone_else_is_named_by_the_chain_check(
     assert (f"docflow ghi nhận người ký là {ward.chairman.full_name}, nhưng chứng thư số thuộc về "
             f"{ward.leader.full_name}") in html
 
-
-def test_each_signature_records_its_step_and_the_bytes_before_and_after(db_session, signing_settings, store, ward):
-    _, target = _two_signed(db_session, signing_settings, store, ward)
-    record = db_session.execute(select(Signature).where(Signature.document_id == target.id)).scalar_one()
-    step = db_session.execute(select(RoutingStep).where(RoutingStep.document_id == target.id,
-                                                        RoutingStep.kind == StepKind.SIGN)).scalar_one()
-    version = db_session.get(DocumentVersion, record.version_id)
-
-    assert record.step_id == step.id and step.signature_id == record.id
-    assert (record.before_sha256, record.after_sha256) == (version.parent.sha256, version.sha256)
