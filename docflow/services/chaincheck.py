@@ -346,7 +346,8 @@ def _holder_problems(record: Signature) -> list[Finding]:
                        signer=record.signer.full_name, holder=holder)]
 
 
-def _step_of(session: Session, record: Signature, steps_by_signature: Mapping[int | None, RoutingStep]) -> RoutingStep | None:
+def _step_of(session: Session, record: Signature,
+             steps_by_signature: Mapping[int | None, RoutingStep]) -> RoutingStep | None:
     """The routing step the record names; a step pointing at another record does not count."""
     pointing = steps_by_signature.get(record.id)
     if record.step_id is None:

@@ -122,10 +122,10 @@ def _outgoing(session: Session, settings: Settings, store: DocumentStore, users:
     data = outgoing.DraftInput(doc_type=stage.doc_type, summary=stage.summary, signer_id=signer.id,
                                recipient_department_ids=(departments["VHXH"].id,),
                                external_recipients=("UBND quận Thanh Xuân",))
+    content = _pdf(stage.summary, number_fields=not stage.initial)
     document = outgoing.create_draft(session, actor=drafter, data=data, store=store, settings=settings,
                                      max_bytes=settings.max_upload_bytes,
-                                     upload=UploadedFile(io.BytesIO(_pdf(stage.summary, number_fields=not stage.initial)),
-                                                         "du-thao.pdf"))
+                                     upload=UploadedFile(io.BytesIO(content), "du-thao.pdf"))
     if stage.stop == "draft":
         return
     outgoing.start_route(session, actor=drafter, document_id=document.id, store=store)

@@ -109,11 +109,11 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
     return document
 
 
-def _require_signed_version(session: Session, store: DocumentStore, document: Document, issue_step: RoutingStep) -> None:
+def _require_signed_version(session: Session, store: DocumentStore, document: Document,
+                            issue_step: RoutingStep) -> None:
     """The current version must be, byte for byte, the one the signer's step of this round produced (its
     signature record's ``after_sha256``, and the stored bytes re-hashed), with empty number and date fields
     for the seal to fill. Raises InvalidTransitionError. Reads only."""
-    from docflow.signing.sign import text_field_values
     current = document.current_version
     sign_step = session.execute(select(RoutingStep).where(
         RoutingStep.document_id == document.id, RoutingStep.round == issue_step.round,
@@ -125,6 +125,11 @@ def _require_signed_version(session: Session, store: DocumentStore, document: Do
             or record.after_sha256 != current.sha256 or hashlib.sha256(data).hexdigest() != current.sha256:
         raise InvalidTransitionError(N_("The current version is not the file the signer signed on this route, so "
                                         "it cannot be issued. Ask the auditor to check the signature chain."))
+    _require_empty_fields(data)
+
+
+def _require_empty_fields(data: bytes) -> None:
+    from docflow.signing.sign import text_field_values
     values = text_field_values(data)
     if NUMBER_FIELD not in values or DATE_FIELD not in values:
         raise InvalidTransitionError(N_("The signed document has no number and date fields, so the number "

@@ -293,7 +293,8 @@ def test_only_the_chosen_signer_signs_and_only_while_entitled(db_session, store,
         db_session, actor=ward.chairman, delegate_id=ward.office_head.id, delegator_id=ward.chairman.id,
         mode=SigningMode.TL, doc_types=None, valid_from=date(2020, 1, 1), valid_to=None)
     document = _draft(db_session, store, ward, signer=ward.office_head, doc_type="cong_van")
-    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store, reviewer_ids=[ward.land_head.id])
+    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store,
+                         reviewer_ids=[ward.land_head.id])
     _approve(db_session, document, ward.land_head)
     with pytest.raises(PermissionDeniedError):
         _sign(db_session, signing_settings, store, document, ward.chairman)
