@@ -54,7 +54,9 @@ class Certificate(Base):
 
 
 class Signature(Base):
-    """One signature docflow applied: the version it produced, who signed, with which certificate."""
+    """One signature docflow applied: the routing step it closed, the version it produced, who signed, with
+    which certificate, and the SHA-256 of the bytes before and after (the chain check and issuing compare
+    the stored versions with them)."""
     __tablename__ = "signatures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +69,10 @@ class Signature(Base):
     level: Mapped[str] = mapped_column(String(8))
     mode_line: Mapped[str] = mapped_column(String(200), default="")
     signed_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # NULL for a signature made outside an outgoing route (an internal document signed from its page).
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("routing_steps.id", use_alter=True), index=True)
+    before_sha256: Mapped[str] = mapped_column(String(64))
+    after_sha256: Mapped[str] = mapped_column(String(64))
 
     document: Mapped[Document] = relationship()
     version: Mapped[DocumentVersion] = relationship()

@@ -11,7 +11,6 @@ Messages are English msgids with parameters (translated where shown, ``render`` 
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,12 +27,14 @@ from docflow.services import audit, delegations, registers
 from docflow.services import documents as doc_service
 from docflow.services import signing as signing_service
 from docflow.services.audit import AuditAction
-from docflow.signing.base import NUMBER_FIELD, SignatureKind
+from docflow.signing.base import DATE_FIELD, NUMBER_FIELD, CertificateKind, SignatureKind
 from docflow.storage import BlobMissingError, DocumentStore
 
 # Events whose details record the SHA-256 of a version (``version`` defaults to 1 when absent).
 HASH_EVENTS = (AuditAction.DOCUMENT_UPLOADED, AuditAction.DOCUMENT_VERSION_ADDED, AuditAction.DOCUMENT_SIGNED,
                AuditAction.INCOMING_REGISTERED)
+# The steps that bring content in without a signature (a signature's version is checked against its record).
+UPLOAD_EVENTS = (AuditAction.DOCUMENT_UPLOADED, AuditAction.DOCUMENT_VERSION_ADDED, AuditAction.INCOMING_REGISTERED)
 
 
 @dataclass(frozen=True)
@@ -135,9 +136,11 @@ def check_document(session: Session, *, settings: Settings, store: DocumentStore
 def build_check(session: Session, *, settings: Settings, store: DocumentStore, document: Document) -> ChainCheck:
     """The check itself, for a document already authorised. Flushes a kept verification report only."""
     events = audit.events_for(session, object_type="document", object_id=document.id)
-    steps = [*_event_steps(events), *_version_steps(store, document, events)]
+    records = list(session.execute(select(Signature).where(Signature.document_id == document.id)
+                                   .order_by(Signature.id)).scalars())
+    steps = [*_event_steps(events), *_version_steps(store, document, events, records)]
     report = _pdf_report(session, settings, store, document)
-    steps.extend(_signature_steps(session, settings, document, report))
+    steps.extend(_signature_steps(session, settings, store, document, report, records))
     steps.extend(_number_steps(session, store, document, events))
     return ChainCheck(document_id=document.id, number_symbol=document.number_symbol, steps=tuple(steps),
                       pdf_report=report)
@@ -175,15 +178,51 @@ def stored_sha256(store: DocumentStore, sha256: str) -> str | None:
     return digest.hexdigest()
 
 
-def _version_steps(store: DocumentStore, document: Document, events: list[AuditEvent]) -> list[ChainStep]:
+def _uploads(events: Iterable[AuditEvent]) -> set[tuple[int, str]]:
+    """(version number, SHA-256) of every version an upload step recorded: the draft, a new version, the
+    number and date fields added at the route's start, a registration."""
+    found = set()
+    for event in events:
+        if event.action in UPLOAD_EVENTS and isinstance(event.details.get("sha256"), str):
+            number = event.details.get("version", 1)
+            found.add((number if isinstance(number, int) else 1, event.details["sha256"]))
+    return found
+
+
+def _producer_problems(version: DocumentVersion, record: Signature | None,
+                       uploads: set[tuple[int, str]]) -> list[Finding]:
+    """Every stored version comes from a recorded step: a signature docflow made (whose record holds the
+    SHA-256 before and after) or a recorded upload. A row written past the services has neither."""
+    if record is None:
+        if (version.number, version.sha256) in uploads:
+            return []
+        return [Finding.of(N_("No recorded step produced version %(n)s: neither a signature docflow made nor a "
+                              "recorded upload. It was added outside docflow."), n=version.number)]
+    problems = []
+    if record.after_sha256 != version.sha256:
+        problems.append(Finding.of(N_("The signature record of version %(n)s produced %(recorded)s, not this "
+                                      "file."), n=version.number, recorded=record.after_sha256[:16]))
+    parent = version.parent
+    if parent is not None and record.before_sha256 != parent.sha256:
+        problems.append(Finding.of(N_("The signature of version %(n)s was made on %(recorded)s, not on version "
+                                      "%(parent)s."), n=version.number, recorded=record.before_sha256[:16],
+                                   parent=parent.number))
+    return problems
+
+
+def _version_steps(store: DocumentStore, document: Document, events: list[AuditEvent],
+                   records: list[Signature]) -> list[ChainStep]:
     recorded = _recorded_hashes(events)
     signed = _signed_versions(events)
+    uploads = _uploads(events)
+    by_version = {r.version_id: r for r in records}
     intact: set[int] = set()
     steps = []
     for version in document.versions:
         problems = _stored_problems(store, version)
         if not problems:
             intact.add(version.number)
+        problems.extend(_producer_problems(version, by_version.get(version.id), uploads))
         if version.number not in recorded:
             problems.append(Finding.of(N_("No audit event records the SHA-256 of version %(n)s."), n=version.number))
         elif recorded[version.number] != version.sha256:
@@ -241,10 +280,9 @@ def _pdf_report(session: Session, settings: Settings, store: DocumentStore,
 
 # --- the signatures ------------------------------------------------------------------------------------
 
-def _signature_steps(session: Session, settings: Settings, document: Document,
-                     report: dict[str, Any] | None) -> list[ChainStep]:
-    records = {s.field_name: s for s in session.execute(
-        select(Signature).where(Signature.document_id == document.id).order_by(Signature.id)).scalars()}
+def _signature_steps(session: Session, settings: Settings, store: DocumentStore, document: Document,
+                     report: dict[str, Any] | None, all_records: list[Signature]) -> list[ChainStep]:
+    records = {s.field_name: s for s in all_records}
     steps_by_signature = {step.signature_id: step for step in session.execute(
         select(RoutingStep).where(RoutingStep.document_id == document.id,
                                   RoutingStep.signature_id.is_not(None))).scalars()}
@@ -266,9 +304,11 @@ def _signature_steps(session: Session, settings: Settings, document: Document,
         if pdf_sig.get("certificate_sha256") and pdf_sig["certificate_sha256"] != record.certificate.sha256:
             problems.append(Finding.of(N_("The certificate in the PDF is not the one docflow recorded for this "
                                           "signature.")))
+        problems.extend(_made_here_problems(store, document, record))
+        problems.extend(_holder_problems(record))
         problems.extend(_time_problems(pdf_sig, record))
         problems.extend(_record_problems(session, settings, document, record,
-                                         steps_by_signature.get(record.id), personal_ok))
+                                         _step_of(session, record, steps_by_signature), personal_ok))
         if record.kind is SignatureKind.PERSONAL and not problems:
             personal_ok = True
         steps.append(ChainStep(_kind(record), _title(record), record.signed_at, record.signer.full_name,
@@ -278,6 +318,42 @@ def _signature_steps(session: Session, settings: Settings, document: Document,
             steps.append(ChainStep(_kind(record), _title(record), record.signed_at, record.signer.full_name,
                                    (Finding.of(N_("docflow recorded this signature but it is not in the current PDF.")),)))
     return steps
+
+
+def _made_here_problems(store: DocumentStore, document: Document, record: Signature) -> list[Finding]:
+    """A signature in the PDF is the one the record made only if the file continues, byte for byte, the
+    version that signature produced: the same field name and signer on another document's bytes is not."""
+    current = document.current_version
+    try:
+        if current is not None and extends(store, current.sha256, record.after_sha256):
+            return []
+    except BlobMissingError:
+        pass
+    return [Finding.of(N_("The signature %(field)s in the PDF is not the one docflow's step made: the file does not "
+                          "continue the version that step produced."), field=record.field_name)]
+
+
+def _holder_problems(record: Signature) -> list[Finding]:
+    """The recorded signer must hold the certificate (the ward's own certificate for the organisation's)."""
+    certificate = record.certificate
+    if record.kind in signing_service.ORGANISATION_KINDS:
+        if certificate.holder_id is None and certificate.kind is CertificateKind.ORGANISATION:
+            return []
+    elif certificate.holder_id == record.signer_id:
+        return []
+    holder = certificate.holder.full_name if certificate.holder is not None else certificate.subject
+    return [Finding.of(N_("docflow records %(signer)s as the signer, but the certificate belongs to %(holder)s."),
+                       signer=record.signer.full_name, holder=holder)]
+
+
+def _step_of(session: Session, record: Signature,
+             steps_by_signature: Mapping[int | None, RoutingStep]) -> RoutingStep | None:
+    """The routing step the record names; a step pointing at another record does not count."""
+    pointing = steps_by_signature.get(record.id)
+    if record.step_id is None:
+        return pointing
+    named = session.get(RoutingStep, record.step_id)
+    return named if named is not None and (pointing is None or pointing.id == named.id) else None
 
 
 # docflow records the signing time when it signs; the PDF's timestamp (or claimed time) is taken moments later.
@@ -467,22 +543,38 @@ def _outgoing_number_problems(store: DocumentStore, document: Document, events: 
             problems.append(Finding.of(N_("The audit trail issued this document as %(recorded)s, not %(number)s."),
                                        recorded=event.details.get("number_symbol", ""),
                                        number=document.number_symbol or ""))
-    in_pdf = pdf_number(store, document.current_version)
-    if in_pdf is not None and in_pdf != f"Số: {document.number_symbol}":
-        problems.append(Finding.of(N_("The PDF shows \"%(shown)s\", not the register's number %(number)s."),
-                                   shown=in_pdf, number=document.number_symbol or ""))
+    problems.extend(_printed_problems(store, document))
     return problems
 
 
-def pdf_number(store: DocumentStore, version: DocumentVersion | None) -> str | None:
-    """The value filled into the PDF's number field (``so_ky_hieu``), or None when there is none."""
+def _printed_problems(store: DocumentStore, document: Document) -> list[Finding]:
+    """The number and date the signed PDF prints (its fields in the final revision) against the register."""
+    printed = pdf_fields(store, document.current_version)
+    if document.document_date is None:
+        return [Finding.of(N_("The register has no issue date for this document."))]
+    expected = signing_service.number_and_date_values(document, day=document.document_date)
+    missing = {NUMBER_FIELD: N_("The PDF prints no number: its field is missing or empty (the register says "
+                                "\"%(expected)s\")."),
+               DATE_FIELD: N_("The PDF prints no issue date: its field is missing or empty (the register says "
+                              "\"%(expected)s\").")}
+    differs = {NUMBER_FIELD: N_("The PDF shows \"%(shown)s\", not the register's number \"%(expected)s\"."),
+               DATE_FIELD: N_("The PDF shows \"%(shown)s\", not the register's issue date \"%(expected)s\".")}
+    problems = []
+    for name, value in expected.items():
+        shown = printed.get(name, "").strip()
+        if not shown:
+            problems.append(Finding.of(missing[name], expected=value))
+        elif shown != value:
+            problems.append(Finding.of(differs[name], shown=shown, expected=value))
+    return problems
+
+
+def pdf_fields(store: DocumentStore, version: DocumentVersion | None) -> dict[str, str]:
+    """The text fields of a stored version's final revision and their values; empty when unreadable."""
+    from docflow.signing.sign import text_field_values
     if version is None:
-        return None
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+        return {}
     try:
-        fields = PdfReader(io.BytesIO(store.read(version.sha256))).get_fields() or {}
-    except (BlobMissingError, PyPdfError, ValueError):
-        return None
-    value = fields.get(NUMBER_FIELD, {}).get("/V")
-    return str(value) if value else None
+        return text_field_values(store.read(version.sha256))
+    except (BlobMissingError, UnreadablePdfError):
+        return {}

@@ -21,6 +21,9 @@ class Stage:
     summary: str
     doc_type: str
     stop: str   # incoming: registered / directed / assigned / completed; outgoing: draft / review / signed / issued
+    # outgoing: the reviewers initial (ký nháy) a draft made without the template's number and date fields,
+    # which the route's start adds
+    initial: bool = False
 
 
 INCOMING = (
@@ -35,6 +38,7 @@ OUTGOING = (
     Stage("Báo cáo kết quả thu ngân sách 10 tháng năm 2026", "bao_cao", "signed"),
     Stage("Quyết định khen thưởng các tổ dân phố tiêu biểu", "quyet_dinh", "issued"),
     Stage("Về việc tăng cường quản lý trật tự xây dựng", "cong_van", "issued"),
+    Stage("Về việc tổ chức tiêm chủng mở rộng đợt 2 năm 2026", "cong_van", "issued", initial=True),
 )
 
 
@@ -67,9 +71,9 @@ def _delegations(session: Session, users: dict[str, User]) -> None:
                                   valid_to=today.replace(month=12, day=31))
 
 
-def _pdf(title: str) -> bytes:
+def _pdf(title: str, *, number_fields: bool = True) -> bytes:
     from docflow.services.issuing import draft_template_pdf
-    return draft_template_pdf(organisation_name="UBND phường Tích Sơn", summary=title)
+    return draft_template_pdf(organisation_name="UBND phường Tích Sơn", summary=title, number_fields=number_fields)
 
 
 def _incoming(session: Session, settings: Settings, store: DocumentStore, users: dict[str, User],
@@ -118,18 +122,19 @@ def _outgoing(session: Session, settings: Settings, store: DocumentStore, users:
     data = outgoing.DraftInput(doc_type=stage.doc_type, summary=stage.summary, signer_id=signer.id,
                                recipient_department_ids=(departments["VHXH"].id,),
                                external_recipients=("UBND quận Thanh Xuân",))
+    content = _pdf(stage.summary, number_fields=not stage.initial)
     document = outgoing.create_draft(session, actor=drafter, data=data, store=store, settings=settings,
                                      max_bytes=settings.max_upload_bytes,
-                                     upload=UploadedFile(io.BytesIO(_pdf(stage.summary)), "du-thao.pdf"))
+                                     upload=UploadedFile(io.BytesIO(content), "du-thao.pdf"))
     if stage.stop == "draft":
         return
-    outgoing.start_route(session, actor=drafter, document_id=document.id)
+    outgoing.start_route(session, actor=drafter, document_id=document.id, store=store)
     if stage.stop == "review":
         return
     while (step := outgoing.active_step(session, document.id)) is not None and step.kind.value == "review":
         assert step.assignee is not None
         outgoing.approve_step(session, actor=step.assignee, document_id=document.id, step_id=step.id,
-                              settings=settings, store=store)
+                              settings=settings, store=store, initial_pin=DEMO_PIN if stage.initial else "")
     step = outgoing.active_step(session, document.id)
     assert step is not None and step.kind.value == "sign"
     outgoing.sign_step(session, actor=signer, settings=settings, store=store, document_id=document.id,

@@ -183,14 +183,20 @@ def get_document_for(session: Session, *, actor: User, document_id: int, lock: b
 
 def add_version(session: Session, *, actor: User, document_id: int, upload: UploadedFile,
                 store: DocumentStore, max_bytes: int, note: str = "", expected_row_version: int | None = None,
-                now: datetime | None = None) -> DocumentVersion:
-    """Append a new version whose parent is the current one. Raises PermissionDeniedError,
-    ConflictError (someone else changed the document), ValidationError. Flushes."""
+                now: datetime | None = None, via_route: bool = False) -> DocumentVersion:
+    """Append a new version whose parent is the current one. An outgoing document past its draft changes
+    only through its route (``via_route``: docflow.services.outgoing.add_draft_version, which starts the
+    route again). Raises PermissionDeniedError, InvalidTransitionError, ConflictError (someone else changed
+    the document), ValidationError. Flushes."""
     now = now or utc_now()
     document = get_document_for(session, actor=actor, document_id=document_id, lock=True)
     if not access.can_edit(actor, document):
         raise PermissionDeniedError(N_("You may not change this document."))
     _refuse_if_final(document)
+    if document.kind is DocumentKind.OUTGOING and document.status is not DocumentStatus.DRAFT and not via_route:
+        # Reviewers and the signer approved the content they saw: a new one goes back through them.
+        raise InvalidTransitionError(N_("This outgoing document is on its route: add a new version from its "
+                                        "outgoing page, where review and signature start again."))
     _check_row_version(document, expected_row_version)
     if len(note) > 500:
         raise ValidationError(N_("The note is too long (at most 500 characters)."), field="note")

@@ -9,12 +9,13 @@ with the rest, so no number is consumed (Decree 30: never reused, never skipped)
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -31,10 +32,11 @@ from docflow.models import (
     DocumentVersion,
     RegisterKind,
     Role,
+    Signature,
     User,
     utc_now,
 )
-from docflow.models.routing import Recipient, StepKind, StepStatus
+from docflow.models.routing import Recipient, RoutingStep, StepKind, StepStatus
 from docflow.services import audit, registers
 from docflow.services import signing as signing_service
 from docflow.services.audit import AuditAction
@@ -46,7 +48,7 @@ from docflow.services.outgoing import (
     recipients_of,
     sign_step,
 )
-from docflow.signing.base import SignatureKind
+from docflow.signing.base import DATE_FIELD, NUMBER_FIELD, SignatureKind
 from docflow.storage import DocumentStore
 
 
@@ -71,6 +73,7 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
     if document.status is not DocumentStatus.SIGNED or step is None or step.kind is not StepKind.ISSUE:
         raise InvalidTransitionError(N_("Only a document signed by its signer can be issued."))
     # Checked before the number is taken, so the register's lock is not held through a verification.
+    _require_signed_version(session, store, document, step)
     signing_service.require_valid_personal_signature(session, settings=settings, document=document, store=store)
     today = signing_service.local_today(settings, now)
     register, number = registers.take_number(session, organisation=document.organisation, kind=RegisterKind.OUTGOING,
@@ -90,7 +93,8 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
     outcome = signing_service.sign_version(session, settings=settings, store=store, actor=actor,
                                            document_id=document.id, kind=SignatureKind.ORGANISATION, pin=pin,
                                            expected_version=expected_version, reason="Issued", now=now,
-                                           via_route=True, checked=document)
+                                           via_route=True, checked=document, step_id=step.id)
+    _require_filled(store, document, outcome.version, day=today)
     step.status, step.decided_by_id, step.decided_at = StepStatus.DONE, actor.id, now
     step.version_number, step.signature_id = outcome.version.number, outcome.signature.id
     document.status = DocumentStatus.ISSUED
@@ -103,6 +107,46 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
     _take_effect(session, actor, document, now)
     distribute(session, actor=actor, document=document, version=outcome.version, settings=settings, now=now)
     return document
+
+
+def _require_signed_version(session: Session, store: DocumentStore, document: Document,
+                            issue_step: RoutingStep) -> None:
+    """The current version must be, byte for byte, the one the signer's step of this round produced (its
+    signature record's ``after_sha256``, and the stored bytes re-hashed), with empty number and date fields
+    for the seal to fill. Raises InvalidTransitionError. Reads only."""
+    current = document.current_version
+    sign_step = session.execute(select(RoutingStep).where(
+        RoutingStep.document_id == document.id, RoutingStep.round == issue_step.round,
+        RoutingStep.kind == StepKind.SIGN, RoutingStep.status == StepStatus.DONE)).scalar_one_or_none()
+    record = session.get(Signature, sign_step.signature_id) if sign_step and sign_step.signature_id else None
+    data = store.read(current.sha256) if current is not None else b""
+    if current is None or sign_step is None or record is None or record.kind is not SignatureKind.PERSONAL \
+            or record.step_id != sign_step.id or record.signer_id != sign_step.assignee_id \
+            or record.after_sha256 != current.sha256 or hashlib.sha256(data).hexdigest() != current.sha256:
+        raise InvalidTransitionError(N_("The current version is not the file the signer signed on this route, so "
+                                        "it cannot be issued. Ask the auditor to check the signature chain."))
+    _require_empty_fields(data)
+
+
+def _require_empty_fields(data: bytes) -> None:
+    from docflow.signing.sign import text_field_values
+    values = text_field_values(data)
+    if NUMBER_FIELD not in values or DATE_FIELD not in values:
+        raise InvalidTransitionError(N_("The signed document has no number and date fields, so the number "
+                                        "cannot be printed on it. Return it to the drafter."))
+    if values[NUMBER_FIELD].strip() or values[DATE_FIELD].strip():
+        raise InvalidTransitionError(N_("The number and date fields of the signed document already hold text; "
+                                        "the register's number cannot be printed on it. Return it to the drafter."))
+
+
+def _require_filled(store: DocumentStore, document: Document, version: DocumentVersion, *, day: date) -> None:
+    """The sealed revision must print the register's number and the issue date. Raises InvalidTransitionError."""
+    from docflow.signing.sign import text_field_values
+    expected = signing_service.number_and_date_values(document, day=day)
+    values = text_field_values(store.read(version.sha256))
+    if any(values.get(name) != value for name, value in expected.items()):
+        raise InvalidTransitionError(N_("The number and date could not be printed on the document; it was not "
+                                        "issued."))
 
 
 def _take_effect(session: Session, actor: User, document: Document, now: datetime) -> None:
@@ -216,9 +260,11 @@ def recall_document(session: Session, *, actor: User, document_id: int, reason: 
 
 # --- the drafting template ------------------------------------------------------------------------------
 
-def draft_template_pdf(*, organisation_name: str, doc_type: str = "", summary: str = "") -> bytes:
+def draft_template_pdf(*, organisation_name: str, doc_type: str = "", summary: str = "",
+                       number_fields: bool = True) -> bytes:
     """An A4 draft with the Decree 30 header, the number and date fields (``so_ky_hieu``, ``ngay_ban_hanh``)
     and an empty ``personal_1`` signature field where the signer's block goes: what docflow fills and signs.
+    ``number_fields=False`` leaves the number and date fields out (as a draft made elsewhere would).
     """
     from fpdf import FPDF
     from pyhanko.sign.fields import SigFieldSpec, append_signature_field
@@ -260,7 +306,7 @@ def draft_template_pdf(*, organisation_name: str, doc_type: str = "", summary: s
     for i, line in enumerate(("- Như trên;", "- Lưu: VT.")):
         pdf.set_xy(20, 211 + 5 * i)
         pdf.cell(70, 5, line)
-    data = ensure_fields(bytes(pdf.output()))
+    data = ensure_fields(bytes(pdf.output())) if number_fields else bytes(pdf.output())
     writer = open_incremental(data)
     # The signer's block, right column under the text (Decree 30, Annex I): 220 × 110 pt.
     append_signature_field(writer, SigFieldSpec("personal_1", on_page=0, box=(315, 180, 535, 290)))

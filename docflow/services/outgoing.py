@@ -229,12 +229,14 @@ def _new_round(session: Session, document: Document, reviewers: Sequence[tuple[U
     return steps
 
 
-def start_route(session: Session, *, actor: User, document_id: int, reviewer_ids: Sequence[int] | None = None,
-                now: datetime | None = None) -> list[RoutingStep]:
+def start_route(session: Session, *, actor: User, document_id: int, store: DocumentStore,
+                reviewer_ids: Sequence[int] | None = None, now: datetime | None = None) -> list[RoutingStep]:
     """Send a draft on its route: the review steps in order (by default the department head for content and
-    Văn phòng's head for form), then the signer, then the clerk's issue step; a new round each time.
+    Văn phòng's head for form), then the signer, then the clerk's issue step; a new round each time. The
+    number and date fields are added first when the draft lacks them (see ``ensure_number_fields``).
 
-    Raises PermissionDeniedError, InvalidTransitionError, ValidationError. Flushes.
+    Raises PermissionDeniedError, InvalidTransitionError (also for a PDF that cannot take the fields),
+    ValidationError. Flushes.
     """
     now = now or utc_now()
     document = get_outgoing(session, actor=actor, document_id=document_id, lock=True)
@@ -244,10 +246,53 @@ def start_route(session: Session, *, actor: User, document_id: int, reviewer_ids
         raise InvalidTransitionError(N_("Only a draft can be sent for review; this one is already on its way."))
     reviewers = (_chosen_reviewers(session, actor, reviewer_ids) if reviewer_ids is not None
                  else default_reviewers(session, document))
+    ensure_number_fields(session, actor=actor, document=document, store=store, now=now)
     steps = _new_round(session, document, reviewers, actor, now)
     _record_route(session, actor, document, steps, now, reason="submitted")
     notify_users(session, [steps[0].assignee_id], document, N_("A draft awaits your review: %(summary)s"))
     return steps
+
+
+def ensure_number_fields(session: Session, *, actor: User, document: Document, store: DocumentStore,
+                         now: datetime) -> DocumentVersion | None:
+    """Decree 30's empty number and date fields (``so_ky_hieu``, ``ngay_ban_hanh``) on the current version,
+    before anyone reviews or signs it: added as a new version (an incremental update, audited) when missing,
+    so that the clerk's seal can fill them whatever the route's first signature is. Returns that version, or
+    None when the fields were already there.
+
+    Raises InvalidTransitionError for a PDF that cannot take them (signed already, fields holding text) and
+    UnreadablePdfError for one docflow cannot read, each with the reason. Flushes.
+    """
+    from docflow.signing.base import DATE_FIELD, NUMBER_FIELD
+    from docflow.signing.sign import ensure_fields, text_field_values
+    current = document.current_version
+    if current is None:
+        raise InvalidTransitionError(N_("This document has no file to sign."))
+    data = store.read(current.sha256)
+    values = text_field_values(data)   # UnreadablePdfError says why (damaged, encrypted)
+    if {NUMBER_FIELD, DATE_FIELD} - values.keys() and b"/ByteRange" in data:
+        raise InvalidTransitionError(N_("This PDF is already signed, so the number and date fields cannot be "
+                                        "added without breaking that signature. Upload the unsigned draft "
+                                        "(made from the drafting template)."))
+    filled = {value for name, value in values.items() if name in (NUMBER_FIELD, DATE_FIELD) and value.strip()}
+    if filled:
+        raise InvalidTransitionError(N_("The number and date fields of this PDF already hold text (%(value)s); "
+                                        "the clerk fills them at issue. Upload the draft with the fields empty."),
+                                     value=", ".join(sorted(filled)))
+    prepared = ensure_fields(data)
+    if prepared == data:
+        return None
+    version = DocumentVersion(document=document, number=current.number + 1, parent_id=current.id,
+                              sha256=store.put_bytes(prepared), size=len(prepared), page_count=current.page_count,
+                              original_filename=None, note="", created_at=now, created_by_id=actor.id)
+    session.add(version)
+    document.updated_at = now
+    session.flush()
+    audit.record(session, action=AuditAction.DOCUMENT_VERSION_ADDED, actor=actor, object_type="document",
+                 object_id=document.id, now=now,
+                 details={"version": version.number, "sha256": version.sha256, "size": version.size,
+                          "parent_sha256": current.sha256, "reason": "number_and_date_fields"})
+    return version
 
 
 def _record_route(session: Session, actor: User, document: Document, steps: Sequence[RoutingStep],
@@ -352,7 +397,8 @@ def approve_step(session: Session, *, actor: User, document_id: int, step_id: in
         outcome = signing_service.sign_version(session, settings=settings, store=store, actor=actor,
                                                document_id=document.id, kind=SignatureKind.INITIAL,
                                                pin=initial_pin, expected_version=_version_number(document),
-                                               reason="Review initial", now=now, via_route=True)
+                                               reason="Review initial", now=now, via_route=True,
+                                               step_id=step.id)
         step.signature_id = outcome.signature.id
         document = get_outgoing(session, actor=actor, document_id=document_id)
     _decide(step, actor, StepStatus.APPROVED, now, _version_number(document))
@@ -415,7 +461,7 @@ def sign_step(session: Session, *, actor: User, settings: Settings, store: Docum
     outcome = signing_service.sign_version(session, settings=settings, store=store, actor=actor,
                                            document_id=document.id, kind=SignatureKind.PERSONAL, pin=pin,
                                            expected_version=expected_version, reason="Approved", now=now,
-                                           via_route=True, opened=opened)
+                                           via_route=True, opened=opened, step_id=step.id)
     step.signature_id = outcome.signature.id
     _decide(step, actor, StepStatus.DONE, now, outcome.version.number)
     document.status = DocumentStatus.SIGNED
@@ -459,7 +505,9 @@ def add_draft_version(session: Session, *, actor: User, document_id: int, upload
         raise InvalidTransitionError(N_("An issued, recalled or replaced document cannot get a new version."))
     version = doc_service.add_version(session, actor=actor, document_id=document_id, upload=upload, store=store,
                                       max_bytes=max_bytes, note=note, expected_row_version=expected_row_version,
-                                      now=now)
+                                      now=now, via_route=True)
+    if document.status is not DocumentStatus.DRAFT:
+        ensure_number_fields(session, actor=actor, document=document, store=store, now=now)
     steps = steps_of(session, document.id)
     current_round = max((s.round for s in steps), default=0)
     decided = [s for s in steps if s.round == current_round and s.status in (StepStatus.APPROVED, StepStatus.DONE)]

@@ -165,14 +165,16 @@ class SignOutcome:
 def sign_version(session: Session, *, settings: Settings, store: DocumentStore, actor: User, document_id: int,
                  kind: SignatureKind, pin: str, expected_version: int | None, reason: str = "",
                  now: datetime | None = None, via_route: bool = False,
-                 opened: OpenedKey | None = None, checked: Document | None = None) -> SignOutcome:
+                 opened: OpenedKey | None = None, checked: Document | None = None,
+                 step_id: int | None = None) -> SignOutcome:
     """Sign the current version of a document as a new version (an incremental update of it).
 
     An outgoing document is signed only through its route (``via_route``: docflow.services.outgoing and
     issuing), where the chosen signer, the review and the register's number are enforced. ``opened``: a key
     opened once for a batch (``open_key``); the PIN is then not used again. ``checked``: the document as
     issue_document locked it in this transaction, its personal signature already verified there (it is
-    not read or verified a second time).
+    not read or verified a second time). ``step_id``: the routing step this signature closes, kept in the
+    signature's record with the SHA-256 of the bytes before and after.
 
     Raises PermissionDeniedError, ConflictError (the version changed meanwhile), InvalidTransitionError
     (an organisation signature without a valid personal one, or after the document was locked),
@@ -200,6 +202,11 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
         raise ConflictError(N_("The document has a newer version than the one you were shown. "
                                "Reload the page and check it before signing."))
     data = store.read(current.sha256)
+    before_sha256 = hashlib.sha256(data).hexdigest()
+    if before_sha256 != current.sha256:
+        raise InvalidTransitionError(N_("The stored file of version %(n)s is not the one docflow recorded; "
+                                        "it cannot be signed. Ask the auditor to check the signature chain."),
+                                     n=current.number)
     signatures = _signatures(session, document)
     if any(s.kind in ORGANISATION_KINDS for s in signatures):
         raise InvalidTransitionError(N_("The organisation's signature has locked this document; "
@@ -233,7 +240,8 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
     session.flush()
     signature = Signature(document_id=document.id, version_id=version.id, kind=kind, field_name=field_name,
                           signer_id=actor.id, certificate_id=certificate.id, level=level.value,
-                          mode_line=(appearance.mode_line or "") if appearance else "", signed_at=now)
+                          mode_line=(appearance.mode_line or "") if appearance else "", signed_at=now,
+                          step_id=step_id, before_sha256=before_sha256, after_sha256=sha256)
     session.add(signature)
     session.flush()
     audit.record(session, action=AuditAction.DOCUMENT_SIGNED, actor=actor, object_type="document",
@@ -262,10 +270,15 @@ def _field_values(document: Document, *, kind: SignatureKind, settings: Settings
                   now: datetime) -> dict[str, str] | None:
     """The number and issue date the organisation's seal fills in (form filling, which the personal
     signature allows); a PDF without the fields (signed elsewhere first) keeps its own."""
-    from docflow.signing.base import DATE_FIELD, NUMBER_FIELD
     if kind is not SignatureKind.ORGANISATION or not document.number_symbol:
         return None
-    day = document.document_date or local_today(settings, now)
+    return number_and_date_values(document, day=document.document_date or local_today(settings, now))
+
+
+def number_and_date_values(document: Document, *, day: date) -> dict[str, str]:
+    """What the number and date fields of an issued document print: "Số: 07/UBND-VP" and
+    "Tích Sơn, ngày 05 tháng 12 năm 2026"."""
+    from docflow.signing.base import DATE_FIELD, NUMBER_FIELD
     place = _place_name(document.organisation.name)
     return {NUMBER_FIELD: f"Số: {document.number_symbol}",
             DATE_FIELD: f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"}

@@ -691,6 +691,20 @@ def _text_fields(writer: IncrementalPdfFileWriter) -> dict[str, generic.Indirect
     return result
 
 
+def text_field_values(data: bytes) -> dict[str, str]:
+    """The text form fields of the PDF as its last revision has them, each with its value ("" when empty).
+
+    Raises UnreadablePdfError.
+    """
+    writer = open_incremental(data)
+    with _damage_is_unreadable():
+        values = {}
+        for name, ref in _text_fields(writer).items():
+            value = ref.get_object().get("/V")
+            values[name] = str(value) if value is not None else ""
+    return values
+
+
 def fill_fields(data: bytes, values: Mapping[str, str], fonts: FontLibrary | None = None) -> bytes:
     """Set text form fields (``so_ky_hieu``, ``ngay_ban_hanh``) in an incremental update.
 
@@ -856,6 +870,6 @@ def _acroform(writer: IncrementalPdfFileWriter) -> generic.DictionaryObject:
 
 __all__ = [
     "Appearance", "KeyLike", "SignRequest", "SigningContext", "SigningSession", "add_document_timestamp",
-    "ensure_fields", "fill_fields", "open_incremental", "sign_pdf",
+    "ensure_fields", "fill_fields", "open_incremental", "sign_pdf", "text_field_values",
 ]
 

@@ -173,7 +173,8 @@ def _pin() -> str:
 @login_required
 def start_route(document_id: int) -> ResponseReturnValue:
     """Send the draft for review (the default reviewers, then the signer, then the clerk)."""
-    return _act(document_id, lambda s: outgoing_service.start_route(s, actor=current_actor(), document_id=document_id),
+    return _act(document_id, lambda s: outgoing_service.start_route(s, actor=current_actor(), document_id=document_id,
+                                                                       store=store()),
                 N_("The draft has been sent for review."))
 
 

@@ -36,7 +36,7 @@ def _problems(result: chaincheck.ChainCheck, kind: str) -> list[str]:
 def _issued(db_session: Session, settings: Any, store: Any, w: Ward, **kw: Any) -> Document:
     """Draft, review, sign and issue, each step by whoever the route assigned it to."""
     document = _draft(db_session, store, w, settings=settings, **kw)
-    outgoing.start_route(db_session, actor=w.drafter, document_id=document.id)
+    outgoing.start_route(db_session, actor=w.drafter, document_id=document.id, store=store)
     while (step := outgoing.active_step(db_session, document.id)) is not None and step.kind is not StepKind.ISSUE:
         assignee = db_session.get(User, step.assignee_id)
         if step.kind is StepKind.SIGN:
@@ -64,7 +64,8 @@ def test_an_issued_document_passes_every_step_and_the_run_is_audited(db_session,
 
     assert result.ok, [s.to_json() for s in result.steps if not s.ok]
     kinds = [s.kind for s in result.steps]
-    assert kinds.count("version") == 3 and "personal" in kinds and "organisation" in kinds and "number" in kinds
+    # the upload, the number and date fields added at the route's start, the signature, the seal
+    assert kinds.count("version") == 4 and "personal" in kinds and "organisation" in kinds and "number" in kinds
     assert kinds.index("personal") < kinds.index("organisation")
     last = db_session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
     assert last.action == "document.signature_chain_checked" and last.details["verdict"] == "ok"
@@ -131,7 +132,7 @@ def test_a_version_whose_bytes_were_replaced_in_storage_is_found(db_session, sig
     result = _check(db_session, signing_settings, store, ward.clerk, document)
 
     assert [p for p in _problems(result, "version") if "stored bytes of version 1 were replaced" in p]
-    assert [s.ok for s in result.steps if s.kind == "version"] == [False, True, True]
+    assert [s.ok for s in result.steps if s.kind == "version"] == [False, True, True, True]
 
 
 def test_a_number_that_does_not_match_the_register_is_found(db_session, signing_settings, store, ward):

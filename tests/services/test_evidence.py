@@ -123,8 +123,9 @@ def test_one_byte_changed_is_refused_at_that_file(pack, root, target):
     name = {"pdf": pdf, "events": "audit/events.jsonl", "events-anywhere": "audit/events.jsonl",
             "manifest": "manifest.json", "chain": chain, "certificate": "certificates/ca-1.pem"}[target]
     if target == "events":
-        # a digit of a document event's details (its own content), not the framing
-        change = lambda data: data.replace(b'"version":1', b'"version":7', 1)  # noqa: E731
+        # a digit of a document event's details (its own content), not the framing; the route starts at
+        # version 2 (the number and date fields added to the upload)
+        change = lambda data: data.replace(b'"version":2', b'"version":7', 1)  # noqa: E731
     elif target == "manifest":
         change = lambda data: data.replace(b'"size":', b'"size":1', 1)  # noqa: E731
     else:

@@ -52,7 +52,7 @@ def _routed(ward: dict[str, Any], *, signed: bool) -> int:
             s, actor=drafter, store=ward["store"], max_bytes=10 ** 7, settings=ward["settings"],
             data=outgoing.DraftInput(doc_type="thong_bao", summary="Thông báo lịch tiếp dân", signer_id=leader.id),
             upload=UploadedFile(io.BytesIO(pdf_bytes()), "tb.pdf"))
-        outgoing.start_route(s, actor=drafter, document_id=document.id)
+        outgoing.start_route(s, actor=drafter, document_id=document.id, store=ward["store"])
         if signed:
             step = outgoing.active_step(s, document.id)
             outgoing.approve_step(s, actor=_user(s, "truongvp"), document_id=document.id, step_id=step.id)

@@ -108,7 +108,7 @@ def _issue(db_session: Session, settings: Any, store: Any, document: Document, u
 
 def _signed(db_session: Session, settings: Any, store: Any, w: Ward, **kw: Any) -> Document:
     document = _draft(db_session, store, w, **kw)
-    outgoing.start_route(db_session, actor=w.drafter, document_id=document.id)
+    outgoing.start_route(db_session, actor=w.drafter, document_id=document.id, store=store)
     _approve(db_session, document, w.land_head)
     _approve(db_session, document, w.office_head)
     _sign(db_session, settings, store, document, w.leader)
@@ -176,13 +176,13 @@ def test_comments_form_the_documents_thread(db_session, store, ward, make_user):
 def test_the_route_runs_content_review_then_form_review_then_the_signer_then_the_clerk(
         db_session, store, ward, signing_settings):
     document = _draft(db_session, store, ward)
-    steps = outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id)
+    steps = outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store)
     assert [(s.kind, s.assignee_id, s.status) for s in steps] == [
         (StepKind.REVIEW, ward.land_head.id, StepStatus.ACTIVE), (StepKind.REVIEW, ward.office_head.id, StepStatus.WAITING),
         (StepKind.SIGN, ward.leader.id, StepStatus.WAITING), (StepKind.ISSUE, None, StepStatus.WAITING)]
     assert document.status is DocumentStatus.IN_REVIEW
     with pytest.raises(InvalidTransitionError, match="already on its way"):
-        outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id)
+        outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store)
     _approve(db_session, document, ward.land_head)
     assert document.status is DocumentStatus.IN_REVIEW
     _approve(db_session, document, ward.office_head)
@@ -199,7 +199,7 @@ def test_the_route_runs_content_review_then_form_review_then_the_signer_then_the
 
 def test_only_the_assignee_acts_on_the_open_step(db_session, store, ward, signing_settings):
     document = _draft(db_session, store, ward)
-    steps = outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id)
+    steps = outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store)
     with pytest.raises(PermissionDeniedError):
         _approve(db_session, document, ward.office_head)
     with pytest.raises(InvalidTransitionError, match="not open"):
@@ -216,19 +216,20 @@ def test_only_the_assignee_acts_on_the_open_step(db_session, store, ward, signin
 
 def test_a_reviewer_may_approve_with_a_review_initial(db_session, store, ward, signing_settings):
     document = _draft(db_session, store, ward)
-    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id)
+    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store)
     step = _approve(db_session, document, ward.land_head, initial_pin=PIN, settings=signing_settings, store=store)
     signature = db_session.get(Signature, step.signature_id)
     assert (signature.kind, signature.signer_id, signature.field_name) == (SignatureKind.INITIAL, ward.land_head.id,
                                                                            "initial_1")
-    assert step.version_number == 2 == document.current_version.number
+    # version 2 added the number and date fields when the route started; the initial made version 3
+    assert step.version_number == 3 == document.current_version.number
     with pytest.raises(WrongPinError):
         _approve(db_session, document, ward.office_head, initial_pin="000000", settings=signing_settings, store=store)
 
 
 def test_returning_needs_a_reason_and_gives_the_draft_back_for_a_new_round(db_session, store, ward, signing_settings):
     document = _draft(db_session, store, ward)
-    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id)
+    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store)
     _approve(db_session, document, ward.land_head)
     step = _active(db_session, document)
     with pytest.raises(ValidationError):
@@ -241,7 +242,7 @@ def test_returning_needs_a_reason_and_gives_the_draft_back_for_a_new_round(db_se
     assert outgoing.active_step(db_session, document.id) is None
     outgoing.add_draft_version(db_session, actor=ward.drafter, document_id=document.id, store=store, max_bytes=10 ** 7,
                                upload=UploadedFile(io.BytesIO(pdf_bytes("v2")), "v2.pdf"))
-    second = outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id)
+    second = outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store)
     assert {s.round for s in second} == {2} and second[0].status is StepStatus.ACTIVE
     assert "step.returned" in _actions(db_session, document.id)
     assert db_session.execute(select(Notification).where(Notification.user_id == ward.drafter.id)).first()
@@ -249,7 +250,7 @@ def test_returning_needs_a_reason_and_gives_the_draft_back_for_a_new_round(db_se
 
 def test_the_signer_may_return_the_draft_too(db_session, store, ward):
     document = _draft(db_session, store, ward)
-    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, reviewer_ids=[])
+    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store, reviewer_ids=[])
     assert document.status is DocumentStatus.AWAITING_SIGNATURE
     outgoing.return_step(db_session, actor=ward.leader, document_id=document.id,
                          step_id=_active(db_session, document).id, reason="Chưa đủ căn cứ.")
@@ -258,7 +259,7 @@ def test_the_signer_may_return_the_draft_too(db_session, store, ward):
 
 def test_a_new_version_after_an_approval_starts_the_route_again(db_session, store, ward, signing_settings):
     document = _draft(db_session, store, ward)
-    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id)
+    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store)
     _approve(db_session, document, ward.land_head)
     _approve(db_session, document, ward.office_head)
     outgoing.add_draft_version(db_session, actor=ward.drafter, document_id=document.id, store=store, max_bytes=10 ** 7,
@@ -274,11 +275,15 @@ def test_a_new_version_after_an_approval_starts_the_route_again(db_session, stor
 
 def test_a_version_added_elsewhere_after_an_approval_cannot_be_signed(db_session, store, ward, signing_settings):
     document = _draft(db_session, store, ward)
-    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id)
+    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store)
     _approve(db_session, document, ward.land_head)
     _approve(db_session, document, ward.office_head)
+    with pytest.raises(InvalidTransitionError, match="on its route"):
+        doc_service.add_version(db_session, actor=ward.drafter, document_id=document.id, store=store,
+                                max_bytes=10 ** 7, upload=UploadedFile(io.BytesIO(pdf_bytes("sneaky")), "v2.pdf"))
+    # a path that reached the version service as the route does, without starting the route again
     doc_service.add_version(db_session, actor=ward.drafter, document_id=document.id, store=store, max_bytes=10 ** 7,
-                            upload=UploadedFile(io.BytesIO(pdf_bytes("sneaky")), "v2.pdf"))
+                            upload=UploadedFile(io.BytesIO(pdf_bytes("sneaky")), "v2.pdf"), via_route=True)
     with pytest.raises(InvalidTransitionError, match="changed after it was approved"):
         _sign(db_session, signing_settings, store, document, ward.leader)
 
@@ -288,7 +293,8 @@ def test_only_the_chosen_signer_signs_and_only_while_entitled(db_session, store,
         db_session, actor=ward.chairman, delegate_id=ward.office_head.id, delegator_id=ward.chairman.id,
         mode=SigningMode.TL, doc_types=None, valid_from=date(2020, 1, 1), valid_to=None)
     document = _draft(db_session, store, ward, signer=ward.office_head, doc_type="cong_van")
-    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, reviewer_ids=[ward.land_head.id])
+    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store,
+                         reviewer_ids=[ward.land_head.id])
     _approve(db_session, document, ward.land_head)
     with pytest.raises(PermissionDeniedError):
         _sign(db_session, signing_settings, store, document, ward.chairman)
@@ -304,7 +310,7 @@ def test_only_the_chosen_signer_signs_and_only_while_entitled(db_session, store,
 
 def test_a_crash_between_signing_and_commit_leaves_the_document_as_it_was(db_session, store, ward, signing_settings):
     document = _draft(db_session, store, ward)
-    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, reviewer_ids=[])
+    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store, reviewer_ids=[])
     versions_before = [v.sha256 for v in document.versions]
     signed_sha: list[str] = []
     with pytest.raises(RuntimeError, match="power cut"):
@@ -387,7 +393,7 @@ def test_only_a_clerk_issues_and_only_a_signed_document(db_session, store, ward,
 
 def test_the_organisation_signature_needs_an_entitled_personal_signature(db_session, store, ward, signing_settings):
     document = _draft(db_session, store, ward)
-    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id)
+    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store)
     _approve(db_session, document, ward.land_head, initial_pin=PIN, settings=signing_settings, store=store)
     with pytest.raises(InvalidTransitionError, match="personal signature"):
         signing_service.sign_version(db_session, settings=signing_settings, store=store, actor=ward.clerk,
@@ -475,7 +481,7 @@ def test_the_template_carries_the_fields_and_signature_place_through_the_whole_c
 
 def _awaiting(db_session: Session, store: Any, w: Ward) -> Document:
     document = _draft(db_session, store, w)
-    outgoing.start_route(db_session, actor=w.drafter, document_id=document.id, reviewer_ids=[])
+    outgoing.start_route(db_session, actor=w.drafter, document_id=document.id, store=store, reviewer_ids=[])
     return document
 
 
@@ -504,7 +510,7 @@ def test_a_batch_is_signed_with_the_key_opened_once_and_one_result_per_document(
     assert [d.id for d in outgoing.awaiting_signature_of(db_session, actor=ward.leader)] == [first.id, second.id]
     progress = issuing.BatchProgress(user_id=ward.leader.id, total=3)
     issuing.sign_batch(transaction=_savepoint(db_session), settings=signing_settings, store=store,
-                       actor_id=ward.leader.id, documents=[(first.id, 1), (second.id, 7), (draft.id, 1)], pin=PIN,
+                       actor_id=ward.leader.id, documents=[(first.id, 2), (second.id, 7), (draft.id, 1)], pin=PIN,
                        progress=progress)
     state = progress.snapshot()
     assert state["done"] and state["error"] is None and state["signed"] == 1

@@ -288,7 +288,7 @@ def test_a_draft_moves_through_the_queues_as_the_outgoing_route_runs(db_session,
     draft = outgoing.create_draft(db_session, actor=drafter, data=data, store=store, max_bytes=10 ** 7, settings=None,
                                   upload=UploadedFile(io.BytesIO(pdf_bytes()), "du-thao.pdf"))
     assert ids(listed(db_session, drafter, QueueName.FOLLOW)) == [draft.id]
-    outgoing.start_route(db_session, actor=drafter, document_id=draft.id)
+    outgoing.start_route(db_session, actor=drafter, document_id=draft.id, store=store)
     for reviewer in (land_head, office_head):
         assert ids(listed(db_session, reviewer, QueueName.REVIEW)) == [draft.id]
         assert listed(db_session, vice, QueueName.SIGN).items == []

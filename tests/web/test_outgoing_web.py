@@ -72,7 +72,7 @@ def _to_signed(client, db_session, people) -> int:
     page = client.get(f"/outgoing/{document_id}").get_data(as_text=True)
     assert 'data-testid="sign-step-form"' in page
     _follow(client, client.post(f"/outgoing/{document_id}/steps/{_active(db_session, document_id).id}/sign",
-                                {"pin": SIGNING_PIN, "version": "1"}))
+                                {"pin": SIGNING_PIN, "version": "2"}))
     return document_id
 
 
@@ -107,7 +107,7 @@ def test_an_outgoing_document_goes_from_draft_to_issued_on_screen(client, db_ses
     _switch(client, people["clerk"])
     page = client.get(f"/outgoing/{document_id}").get_data(as_text=True)
     assert 'data-testid="issue-form"' in page
-    html = _follow(client, client.post(f"/outgoing/{document_id}/issue", {"pin": SIGNING_PIN, "version": "2"}))
+    html = _follow(client, client.post(f"/outgoing/{document_id}/issue", {"pin": SIGNING_PIN, "version": "3"}))
     assert 'data-status="issued"' in html and "01/QĐ-UBND" in html
     assert 'data-valid="true"' in html and 'data-field="organisation"' in html
     document = db_session.get(Document, document_id)
@@ -195,7 +195,7 @@ def test_a_leader_signs_a_batch_with_one_pin_and_sees_a_result_per_document(clie
     _switch(client, people["leader"])
     page = client.get("/outgoing/batch").get_data(as_text=True)
     assert page.count('name="documents"') == 2
-    response = client.post("/outgoing/batch", {"documents": [f"{i}:1" for i in ids], "pin": SIGNING_PIN},
+    response = client.post("/outgoing/batch", {"documents": [f"{i}:2" for i in ids], "pin": SIGNING_PIN},
                            buffered=True)  # the batch starts when the response is closed
     assert response.status_code == 302
     job_id = response.location.rsplit("/", 1)[1]
