@@ -40,6 +40,7 @@ class DocumentStore:
         ``check`` runs on the complete temporary file first, so rejected content never enters the store.
         Raises ValidationError when the stream is larger than ``max_bytes``, or what ``check`` raises.
         """
+        private_dir(self.root)
         private_dir(self.tmp)
         digest = hashlib.sha256()
         size = 0

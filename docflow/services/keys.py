@@ -95,6 +95,7 @@ def init_ca(settings: Settings, *, organisation: str, base_url: str = "http://12
     from docflow.signing.pki import DevelopmentCA
     _require_development(settings)
     directory = ca_directory(settings)
+    private_dir(settings.app.keys_dir)
     private_dir(directory)
     if (directory / "root.pem").exists():
         return DevelopmentCA.open(directory, ca_passphrase(settings))
@@ -196,6 +197,7 @@ def _issue(session: Session, *, settings: Settings, actor: User | None, holder: 
     password = (ca_passphrase(settings).decode("utf-8") if wrap is None
                 else wrap.password(secret, server_secret=settings.key_secret()))
     ca = open_ca(settings)
+    private_dir(settings.app.keys_dir)
     private_dir(settings.app.keys_dir / "users")
     issued = ca.issue(holder=holder.username if holder else kind.value, full_name=name, post=post,
                       organisation=organisation.name, kind=kind, pin=password,
