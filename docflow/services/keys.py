@@ -533,7 +533,7 @@ def _held_certificate(session: Session, *, actor: User, certificate_id: int) -> 
     row = session.get(Certificate, certificate_id)
     if row is None or row.organisation_id != actor.organisation_id:
         raise NotFoundError(N_("No such certificate."))
-    if actor not in pins.holders_of(session, row) or not actor.is_active:
+    if actor.id not in {u.id for u in pins.holders_of(session, row)} or not actor.is_active:
         raise PermissionDeniedError(N_("Only the holder of a signing key chooses or changes its PIN."))
     if row.status is not CertificateStatus.VALID:
         raise ValidationError(N_("This certificate is no longer valid."))
@@ -598,7 +598,7 @@ def pending_enrolments(session: Session, *, actor: User) -> list[Certificate]:
     rows = session.execute(select(Certificate).join(KeyGuard, KeyGuard.certificate_id == Certificate.id).where(
         Certificate.status == CertificateStatus.VALID, Certificate.organisation_id == actor.organisation_id,
         KeyGuard.pin_set_at.is_(None)).order_by(Certificate.id)).scalars()
-    return [c for c in rows if actor in pins.holders_of(session, c)]
+    return [c for c in rows if actor.id in {u.id for u in pins.holders_of(session, c)}]
 
 
 def pin_certificates(session: Session, *, actor: User) -> list[Certificate]:
@@ -607,7 +607,8 @@ def pin_certificates(session: Session, *, actor: User) -> list[Certificate]:
         Certificate.status == CertificateStatus.VALID, Certificate.storage == KeyStorage.PKCS12,
         Certificate.organisation_id == actor.organisation_id, KeyGuard.pin_set_at.is_not(None))
         .order_by(Certificate.id)).scalars()
-    return [c for c in rows if c.kind is not CertificateKind.SYSTEM and actor in pins.holders_of(session, c)]
+    return [c for c in rows if c.kind is not CertificateKind.SYSTEM
+            and actor.id in {u.id for u in pins.holders_of(session, c)}]
 
 
 def _check(key: SigningKey, certificate: Certificate, holder: str | None, now: datetime,
