@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 
 from docflow.config import Settings
 from docflow.db import outlive_rollback
-from docflow.errors import N_, PermissionDeniedError, SigningError, ValidationError
+from docflow.errors import (
+    N_,
+    KeyLockedError,
+    NotFoundError,
+    PermissionDeniedError,
+    SigningError,
+    ValidationError,
+    WrongPinError,
+)
 from docflow.models import Certificate, KeyGuard, Role, User, utc_now
 from docflow.services import audit, notifications
 from docflow.services.audit import AuditAction
@@ -34,11 +42,6 @@ COMMON_PINS = frozenset({
 })
 # Locks double from signing.pin_lockout_minutes up to this many doublings (about 10 days from 15 minutes).
 _MAX_DOUBLINGS = 10
-
-
-class KeyLockedError(SigningError):
-    """Too many wrong PINs: the key refuses every PIN, the right one included, until ``until``."""
-    status_code = 423
 
 
 def check_pin_strength(pin: str) -> None:
@@ -92,12 +95,11 @@ def record_wrong_pin(session: Session, *, settings: Settings, guard: KeyGuard, a
                      now: datetime) -> SigningError:
     """Count one wrong PIN (durably, see the module's docstring) and return the error to raise, which says
     how many tries are left or how long the key is now locked."""
-    guard_id, actor_id = guard.id, actor.id
-    outlive_rollback(session, lambda s: _count_wrong_pin(s, settings=settings, guard_id=guard_id,
+    certificate_id, actor_id = guard.certificate_id, actor.id
+    outlive_rollback(session, lambda s: _count_wrong_pin(s, settings=settings, certificate_id=certificate_id,
                                                          actor_id=actor_id, now=now))
     left = settings.signing.pin_max_failures - (guard.failed_pins + 1)
     if left > 0:
-        from docflow.errors import WrongPinError
         return WrongPinError(N_("The PIN is not correct. After %(left)s more wrong PINs in a row the key is "
                                 "locked."), left=left)
     return KeyLockedError(N_("The PIN is not correct. After %(count)s wrong PINs in a row the key is locked for "
@@ -109,13 +111,16 @@ def _lock_minutes(settings: Settings, locks_before: int) -> int:
     return settings.signing.pin_lockout_minutes * 2 ** min(locks_before, _MAX_DOUBLINGS)
 
 
-def _count_wrong_pin(session: Session, *, settings: Settings, guard_id: int, actor_id: int,
+def _count_wrong_pin(session: Session, *, settings: Settings, certificate_id: int, actor_id: int,
                      now: datetime) -> None:
+    certificate = session.get(Certificate, certificate_id)
+    assert certificate is not None
+    guard_of(session, certificate)   # a guard made in the rolled-back transaction is made again
     # The UPDATE comes first: it takes the row's lock (the write lock on SQLite), so two wrong PINs at
     # once are counted one after the other and neither is lost.
-    session.execute(update(KeyGuard).where(KeyGuard.id == guard_id)
+    session.execute(update(KeyGuard).where(KeyGuard.certificate_id == certificate_id)
                     .values(failed_pins=KeyGuard.failed_pins + 1, last_failed_at=now))
-    guard = session.execute(select(KeyGuard).where(KeyGuard.id == guard_id)
+    guard = session.execute(select(KeyGuard).where(KeyGuard.certificate_id == certificate_id)
                             .execution_options(populate_existing=True)).scalar_one()
     actor = session.get(User, actor_id)
     audit.record(session, action=AuditAction.KEY_PIN_WRONG, actor=actor, object_type="certificate",
@@ -131,8 +136,6 @@ def _count_wrong_pin(session: Session, *, settings: Settings, guard_id: int, act
                  object_id=guard.certificate_id, now=now,
                  details={"minutes": minutes, "locked_until": guard.locked_until.isoformat(),
                           "lock_count": guard.lock_count})
-    certificate = session.get(Certificate, guard.certificate_id)
-    assert certificate is not None
     params = {"subject": certificate.subject, "minutes": minutes}
     notifications.notify(session, users=holders_of(session, certificate), document=None, urgent=True, now=now,
                          params=params, message=N_("Your signing key (%(subject)s) was locked for %(minutes)s "
@@ -159,7 +162,6 @@ def unlock_key(session: Session, *, actor: User, certificate_id: int, now: datet
         raise PermissionDeniedError(N_("Only an administrator manages signing certificates."))
     certificate = session.get(Certificate, certificate_id)
     if certificate is None or certificate.organisation_id != actor.organisation_id:
-        from docflow.errors import NotFoundError
         raise NotFoundError(N_("No such certificate."))
     guard = guard_of(session, certificate)
     if guard.locked_until is None or guard.locked_until <= now:

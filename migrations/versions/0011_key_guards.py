@@ -35,6 +35,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_key_guards')),
     sa.UniqueConstraint('certificate_id', name=op.f('uq_key_guards_certificate_id'))
     )
+    # Keys issued before this revision: their PIN was set (by whoever issued them) and their file is still
+    # PKCS#12 under the bare PIN (wrap NULL), rewrapped under the server secret at the next right PIN.
+    op.execute("INSERT INTO key_guards (organisation_id, certificate_id, failed_pins, lock_count, pin_set_at) "
+               "SELECT organisation_id, id, 0, 0, created_at FROM certificates WHERE kind <> 'system'")
 
 
 def downgrade() -> None:

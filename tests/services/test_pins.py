@@ -13,13 +13,12 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from sqlalchemy import func, select
 
 from docflow import db
-from docflow.errors import DocflowError, SigningError, ValidationError, WrongPinError
+from docflow.errors import DocflowError, KeyLockedError, SigningError, ValidationError, WrongPinError
 from docflow.models import AuditEvent, Certificate, KeyGuard, Role, User, utc_now
 from docflow.services import keys as key_service
 from docflow.services import pins
 from docflow.services import signing as signing_service
 from docflow.services.audit import AuditAction
-from docflow.services.pins import KeyLockedError
 from docflow.signing.base import CertificateKind, SignatureKind
 from tests.conftest import _PASSWORD_HASH, SIGNING_PIN, is_postgres
 
