@@ -3,6 +3,12 @@
 The development CA (``signing.ca = "development"``) lives under ``keys_dir/ca``; its private keys are
 encrypted under a passphrase from the environment (or, in development, a random file under data_dir).
 The database keeps each certificate, its holder and where its key lives, never the key or the PIN.
+
+A holder's key file is PKCS#12 under a password derived from the PIN and the server secret
+(docflow.signing.keywrap); its KeyGuard row keeps the wrap's salt and cost, the wrong-PIN count and lock
+(docflow.services.pins) and the pending enrolment code's SHA-256. Keeping the PKCS#12 container (rather than
+a format of our own) means any PKCS#12 reader, pyHanko's included, opens the file given the derived password,
+and a file from before wrapping (wrap NULL) still opens with the bare PIN once, then is rewrapped.
 """
 
 from __future__ import annotations
