@@ -25,6 +25,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"))
     app.config.from_mapping(settings.flask_mapping())
     app.extensions["docflow.settings"] = settings
+    if settings.app.mode == "production":
+        settings.key_secret()   # refuses to start without the key-wrapping secret (signing.key_secret_file)
     app.extensions["docflow.store"] = DocumentStore(settings.blobs_dir)
     db.init_app(app, settings.database_url, echo=settings.database.echo)
     audit_checkpoints.install(app.extensions["docflow.sessionmaker"], settings)

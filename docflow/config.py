@@ -80,6 +80,18 @@ class SigningSettings:
     fetch_revocation: bool = False
     verify_time_limit_seconds: int = 30
     tokens: dict[str, TokenSettings] = field(default_factory=dict)
+    # The server secret that, with the PIN, derives each key file's password; kept outside keys_dir.
+    # Unset: data_dir/key_secret, made (0600) on first use; production mode requires it set and readable.
+    key_secret_file: Path | None = None
+    # argon2id cost of one PIN check (and of one offline guess); below 64 MiB only in testing mode.
+    pin_kdf_memory_kib: int = 65536
+    pin_kdf_time_cost: int = 6
+    pin_kdf_parallelism: int = 1
+    # Wrong PINs in a row that lock a key, the first lock's length (each further lock doubles it), and
+    # how long an enrolment code (the holder's first PIN) stays valid.
+    pin_max_failures: int = 5
+    pin_lockout_minutes: int = 15
+    pin_enrolment_hours: int = 72
 
 
 @dataclass(frozen=True)
@@ -145,6 +157,24 @@ class Settings:
     def max_upload_bytes(self) -> int:
         return self.uploads.max_upload_mb * 1024 * 1024
 
+    def key_secret(self) -> bytes:
+        """The server secret for key wrapping: the configured file, or (not in production) data_dir/key_secret,
+        created 0600 on first use. Raises ConfigurationError when it cannot be had."""
+        path = self.signing.key_secret_file
+        if path is None:
+            if self.app.mode == "production":
+                raise ConfigurationError("production mode needs signing.key_secret_file (outside keys_dir)")
+            path = self.app.data_dir / "key_secret"
+            if not path.exists():
+                _write_private(path, secrets.token_urlsafe(48))
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(f"signing.key_secret_file cannot be read: {exc.strerror}") from exc
+        if len(value) < 32:
+            raise ConfigurationError("signing.key_secret_file must hold at least 32 characters")
+        return value.encode("utf-8")
+
     def secret_key(self) -> str:
         """The Flask secret key: environment, then file; development keeps a random one under data_dir."""
         value = os.environ.get(self.app.secret_key_env, "").strip()
@@ -184,12 +214,17 @@ def _development_secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48)
+    _write_private(path, value)
+    return value
+
+
+def _write_private(path: Path, value: str) -> None:
+    """Create ``path`` owner-only (0600, its folder 0700); an existing file is never overwritten."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(value)
-    return value
 
 
 def load(path: str | os.PathLike[str] | None = None, *, overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -232,6 +267,11 @@ _MINIMUMS = {
     ("uploads", "page_size"): 1,
     ("signing", "certificate_validity_days"): 1,
     ("signing", "verify_time_limit_seconds"): 1,
+    ("signing", "pin_kdf_time_cost"): 1,
+    ("signing", "pin_kdf_parallelism"): 1,
+    ("signing", "pin_max_failures"): 1,
+    ("signing", "pin_lockout_minutes"): 15,
+    ("signing", "pin_enrolment_hours"): 1,
     ("audit", "checkpoint_every_events"): 0,
     ("audit", "checkpoint_every_minutes"): 0,
 }
@@ -250,6 +290,10 @@ def _check(settings: Settings) -> None:
         raise ConfigurationError("security.csrf_enabled cannot be false in production mode")
     if settings.signing.ca == "production" and not settings.signing.ca_chain:
         raise ConfigurationError("signing.ca_chain must name the CA chain when signing.ca is \"production\"")
+    if settings.app.mode != "testing" and settings.signing.pin_kdf_memory_kib < 65536:
+        raise ConfigurationError("signing.pin_kdf_memory_kib must be at least 65536 (64 MiB) outside testing mode")
+    if settings.signing.pin_kdf_memory_kib < 8 * settings.signing.pin_kdf_parallelism:
+        raise ConfigurationError("signing.pin_kdf_memory_kib must be at least 8 KiB per lane")
     if settings.signing.tsa_url and not settings.signing.tsa_url.startswith(("http://", "https://")):
         raise ConfigurationError("signing.tsa_url must be an http:// or https:// URL")
 

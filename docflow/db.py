@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +16,8 @@ from docflow.auditlog.chain import canonical_json
 
 
 WRITE_OPTION = "docflow_write"
+_DURABLE = "outlive_rollback"
+log = logging.getLogger(__name__)
 
 
 def _json_serializer(value: Any) -> str:
@@ -30,10 +33,24 @@ def _json_serializer(value: Any) -> str:
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and working SAVEPOINTs."""
     if url.startswith("sqlite"):
+        _create_private_database_file(url)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, json_serializer=_json_serializer)
         _configure_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=_json_serializer)
+
+
+def _create_private_database_file(url: str) -> None:
+    """Create the SQLite file owner-only before the driver does (it would follow the umask); its -wal and
+    -shm companions take the database file's mode."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from docflow.private_files import touch_private
+    database = make_url(url).database
+    if database not in (None, "", ":memory:") and not database.startswith("file:"):
+        touch_private(Path(database))
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -85,11 +102,39 @@ def transaction() -> Iterator[Session]:
     begin_write(session)
     try:
         yield session
+        for durable in session.info.get(_DURABLE, []):
+            durable(session)
         session.commit()
     except BaseException:
         session.rollback()
         session.info.pop("after_commit", None)
+        _record_after_rollback(session)
         raise
+    session.info.pop(_DURABLE, None)
+    for callback in session.info.pop("after_commit", []):
+        callback()
+
+
+def outlive_rollback(session: Session, record: Callable[[Session], None]) -> None:
+    """Write ``record`` whatever becomes of the action: in its transaction if that commits, else in a short
+    transaction of its own right after the rollback (a wrong PIN raises, yet its count and audit event stay)."""
+    session.info.setdefault(_DURABLE, []).append(record)
+
+
+def _record_after_rollback(session: Session) -> None:
+    records = session.info.pop(_DURABLE, [])
+    if not records:
+        return
+    try:
+        begin_write(session)
+        for record in records:
+            record(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        session.info.pop("after_commit", None)
+        log.exception("a record that must outlive the rollback could not be written")
+        return
     for callback in session.info.pop("after_commit", []):
         callback()
 

@@ -76,3 +76,8 @@ class CertificateError(SigningError):
 
 class UnreadablePdfError(ValidationError):
     """The input is not a PDF docflow can read (not a PDF, truncated, malformed, too deep, too slow)."""
+
+
+class KeyLockedError(SigningError):
+    """Too many wrong PINs in a row: the key refuses every PIN, the right one included, for a while."""
+    status_code = 423

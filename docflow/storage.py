@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import IO, BinaryIO
 
 from docflow.errors import N_, StorageError, ValidationError
+from docflow.private_files import READ_ONLY_MODE, private_dir
 
 CHUNK = 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -39,7 +40,8 @@ class DocumentStore:
         ``check`` runs on the complete temporary file first, so rejected content never enters the store.
         Raises ValidationError when the stream is larger than ``max_bytes``, or what ``check`` raises.
         """
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root)
+        private_dir(self.tmp)
         digest = hashlib.sha256()
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")
@@ -61,8 +63,9 @@ class DocumentStore:
             if final.exists():
                 os.unlink(tmp_name)
             else:
-                final.parent.mkdir(parents=True, exist_ok=True)
-                os.chmod(tmp_name, 0o444)
+                private_dir(final.parent)
+                # Owner-only and read-only: blobs are confidential evidence, written once.
+                os.chmod(tmp_name, READ_ONLY_MODE)
                 os.replace(tmp_name, final)
             return sha256, size, final
         except BaseException:

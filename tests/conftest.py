@@ -81,6 +81,8 @@ def make_test_app(database_url: str, data_dir: Path, **extra: Any) -> Flask:
     overrides: dict[str, Any] = {
         "app": {"mode": "testing", "data_dir": str(data_dir), "keys_dir": str(data_dir / "keys")},
         "database": {"url": database_url},
+        # Cheap key wrapping for tests only; the production floor is 64 MiB (bench/KDF.md).
+        "signing": {"pin_kdf_memory_kib": 64, "pin_kdf_time_cost": 1},
     }
     for section, values in extra.items():
         overrides.setdefault(section, {}).update(values)

@@ -47,10 +47,13 @@ def keys_init(base_url: str) -> None:
 @click.option("--system", "kind", flag_value="system", help="the ward's system certificate (audit checkpoints)")
 @click.option("--personal", "kind", flag_value="personal", default=True, hidden=True)
 @click.option("--key-type", type=click.Choice(["rsa", "ec"]), default="rsa", show_default=True)
-@click.option("--pin-env", default=None, help="read the PIN from this environment variable instead of asking")
+@click.option("--pin-env", default=None,
+              help="wrap the key under the PIN in this environment variable (scripts and tests) instead of "
+                   "printing an enrolment code for the holder")
 @with_app
 def keys_issue(username: str | None, kind: str, key_type: str, pin_env: str | None) -> None:
-    """Issue (or re-issue) a certificate; the key is written encrypted under the holder's PIN."""
+    """Issue (or re-issue) a certificate and print the one-time enrolment code with which its holder
+    chooses the PIN (on their "My signature" page)."""
     from docflow import db
     from docflow.services import keys as key_service
     from docflow.services.users import find_user_by_username
@@ -59,17 +62,25 @@ def keys_issue(username: str | None, kind: str, key_type: str, pin_env: str | No
     cert_kind = CertificateKind(kind)
     if cert_kind is CertificateKind.PERSONAL and not username:
         raise click.ClickException("name the user: docflow keys issue USERNAME")
+    code = None
     with db.transaction() as s:
         holder = find_user_by_username(s, username) if username else None
         if cert_kind is CertificateKind.PERSONAL and holder is None:
             raise click.ClickException(f"no user named {username}")
-        # The system key opens with the CA passphrase (it signs audit checkpoints unattended).
-        pin = "" if cert_kind is CertificateKind.SYSTEM else read_pin(pin_env, confirm=True)
-        row = key_service.issue_certificate(s, settings=settings(), actor=None, holder=holder, kind=cert_kind,
-                                            pin=pin, key_type=key_type)
-        del pin
+        if cert_kind is CertificateKind.SYSTEM or pin_env:
+            # The system key opens with the CA passphrase (it signs audit checkpoints unattended).
+            pin = "" if cert_kind is CertificateKind.SYSTEM else read_pin(pin_env, confirm=False)
+            row = key_service.issue_certificate(s, settings=settings(), actor=None, holder=holder, kind=cert_kind,
+                                                pin=pin, key_type=key_type)
+            del pin
+        else:
+            enrolment = key_service.issue_for_enrolment(s, settings=settings(), actor=None, holder=holder,
+                                                        kind=cert_kind, key_type=key_type)
+            row, code = enrolment.certificate, enrolment.code
     click.echo(f"Issued certificate {row.serial} ({row.kind.value}) for {row.subject}, "
                f"valid until {row.not_after:%Y-%m-%d}; key in {settings().app.keys_dir / (row.key_path or '')}.")
+    if code is not None:
+        click.echo(f"Enrolment code (shown once; give it to the holder, who chooses the PIN with it): {code}")
 
 
 @keys.command("revoke")

@@ -49,16 +49,18 @@ def sign(file: Path, out: Path, p12: Path | None, username: str | None, kind: st
         signed = sign_pdf(data, key, SignRequest(kind=sig_kind, level=pades, appearance=appearance),
                           signing_service.signing_context(settings(), pades))
     else:
-        session = db.get_session()
-        user = find_user_by_username(session, username or "")
-        if user is None:
-            raise click.ClickException(f"no user named {username}")
-        cert_kind = signing_service.certificate_kind(sig_kind)
-        certificate = key_service.certificate_for(session, actor=user, kind=cert_kind)
-        appearance = signing_service.appearance_for(user, sig_kind, store=None) if visible else None
-        with key_service.open_signing_key(settings(), actor=user, certificate=certificate, pin=pin) as key:
-            signed = sign_pdf(data, key, SignRequest(kind=sig_kind, level=pades, appearance=appearance),
-                              signing_service.signing_context(settings(), pades))
+        # A transaction: a wrong PIN is counted (and may lock the key) here as on the web.
+        with db.transaction() as session:
+            user = find_user_by_username(session, username or "")
+            if user is None:
+                raise click.ClickException(f"no user named {username}")
+            cert_kind = signing_service.certificate_kind(sig_kind)
+            certificate = key_service.certificate_for(session, actor=user, kind=cert_kind)
+            appearance = signing_service.appearance_for(user, sig_kind, store=None) if visible else None
+            with key_service.open_signing_key(session, settings(), actor=user, certificate=certificate,
+                                              pin=pin) as key:
+                signed = sign_pdf(data, key, SignRequest(kind=sig_kind, level=pades, appearance=appearance),
+                                  signing_service.signing_context(settings(), pades))
     del pin
     tmp = out.with_name(out.name + ".part")
     tmp.write_bytes(signed)

@@ -15,6 +15,7 @@ from docflow.models.documents import (
     RegisterKind,
     Urgency,
 )
+from docflow.models.keys import KeyGuard
 from docflow.models.organisation import Department, Organisation
 from docflow.models.routing import (
     Assignment,
@@ -37,7 +38,7 @@ __all__ = [
     "Assignment", "AssignmentRole", "AssignmentStatus", "Delegation", "Notification", "Opinion", "OpinionKind", "Recipient",
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",
-    "DocumentKind", "DocumentRelation", "DocumentStatus", "DocumentVersion", "GrantReason", "KeyStorage", "LoginThrottle",
+    "DocumentKind", "DocumentRelation", "DocumentStatus", "DocumentVersion", "GrantReason", "KeyGuard", "KeyStorage", "LoginThrottle",
     "Organisation", "Register", "RegisterKind", "Role", "Signature", "Urgency", "User", "VerificationReport",
     "utc_now",
 ]

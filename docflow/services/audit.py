@@ -96,6 +96,14 @@ class AuditAction(enum.StrEnum):
     SIGNATURE_CHAIN_CHECKED = "document.signature_chain_checked"
     EVIDENCE_EXPORTED = "evidence.exported"
     ACCESS_CHANGE_CONFIRMED = "access_change.confirmed"
+    # signing keys and PINs (issue 10)
+    KEY_PIN_WRONG = "key.pin_wrong"
+    KEY_LOCKED = "key.locked"
+    KEY_REFUSED_LOCKED = "key.refused_locked"
+    KEY_UNLOCKED = "key.unlocked"
+    KEY_PIN_SET = "key.pin_set"
+    KEY_PIN_CHANGED = "key.pin_changed"
+    KEY_REWRAPPED = "key.rewrapped"
 
 
 def event_content(event: Any) -> bytes:

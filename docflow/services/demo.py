@@ -13,6 +13,7 @@ from docflow.models import Department, Organisation, Register, RegisterKind, Rol
 from docflow.services import audit, organisation
 from docflow.services.audit import AuditAction
 from docflow.services.users import UserInput, create_user
+from docflow.signing.base import CertificateKind
 from docflow.storage import DocumentStore
 
 DEMO_PASSWORD = "TichSon@2026"  # printed by `docflow demo`; a demo ward is not a production ward
@@ -99,12 +100,12 @@ DEMO_KEY_HOLDERS = ("chutich", "phochutich1", "phochutich2", "truongvp", "truong
 
 def seed_demo_keys(session: Session, *, settings: Settings, store: DocumentStore,
                    now: datetime | None = None) -> list[str]:
-    """The demo ward's CA, a certificate for every signer and for the organisation (all under DEMO_PIN), the
-    system certificate for audit checkpoints (under the CA passphrase),
+    """The demo ward's CA, a certificate for every signer and for the organisation (all under DEMO_PIN, set
+    the way a holder sets it: an enrolment code redeemed with the PIN), the system certificate for audit
+    checkpoints (under the CA passphrase),
     and a handwritten signature image per signer. What exists is kept. Returns what was issued. Flushes."""
     from docflow.models import Certificate
     from docflow.services import keys
-    from docflow.signing.base import CertificateKind
     from docflow.signing.stamp import demo_signature_png
 
     if settings.signing.ca != "development":
@@ -115,17 +116,31 @@ def seed_demo_keys(session: Session, *, settings: Settings, store: DocumentStore
     for username in DEMO_KEY_HOLDERS:
         user = session.execute(select(User).where(User.username == username)).scalar_one()
         if user.id not in held:
-            keys.issue_certificate(session, settings=settings, actor=None, holder=user,
-                                   kind=CertificateKind.PERSONAL, pin=DEMO_PIN, now=now,
-                                   key_type="ec" if username == "phochutich2" else "rsa")
+            _enrol(session, settings=settings, holder=user, redeemer=user, kind=CertificateKind.PERSONAL, now=now,
+                   key_type="ec" if username == "phochutich2" else "rsa")
             issued.append(username)
         if user.signature_image_sha256 is None:
             user.signature_image_sha256 = store.put_bytes(demo_signature_png(user.full_name))
     for kind in (CertificateKind.ORGANISATION, CertificateKind.SYSTEM):   # the system key signs audit checkpoints
         if not session.execute(select(Certificate.id).where(Certificate.kind == kind,
                                                             Certificate.status == "valid")).first():
-            keys.issue_certificate(session, settings=settings, actor=None, holder=None, kind=kind, pin=DEMO_PIN,
-                                   now=now)
+            if kind is CertificateKind.SYSTEM:
+                keys.issue_certificate(session, settings=settings, actor=None, holder=None, kind=kind, pin="",
+                                       now=now)
+            else:
+                clerk = session.execute(select(User).where(User.username == "vanthu")).scalar_one()
+                _enrol(session, settings=settings, holder=None, redeemer=clerk, kind=kind, now=now)
             issued.append(kind.value)
     session.flush()
     return issued
+
+
+def _enrol(session: Session, *, settings: Settings, holder: User | None, redeemer: User, kind: CertificateKind,
+           now: datetime | None, key_type: str = "rsa") -> None:
+    """Issue with an enrolment code and redeem it with DEMO_PIN, as the holder (the clerk for the ward's key)
+    would on their "My signature" page: the demo shows the same path as a real ward."""
+    from docflow.services import keys
+    enrolment = keys.issue_for_enrolment(session, settings=settings, actor=None, holder=holder, kind=kind,
+                                         key_type=key_type, now=now)
+    keys.enrol_pin(session, settings=settings, actor=redeemer, certificate_id=enrolment.certificate.id,
+                   code=enrolment.code, pin=DEMO_PIN, confirm=DEMO_PIN, now=now)

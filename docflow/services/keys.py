@@ -3,18 +3,25 @@
 The development CA (``signing.ca = "development"``) lives under ``keys_dir/ca``; its private keys are
 encrypted under a passphrase from the environment (or, in development, a random file under data_dir).
 The database keeps each certificate, its holder and where its key lives, never the key or the PIN.
+
+A holder's key file is PKCS#12 under a password derived from the PIN and the server secret
+(docflow.signing.keywrap); its KeyGuard row keeps the wrap's salt and cost, the wrong-PIN count and lock
+(docflow.services.pins) and the pending enrolment code's SHA-256. Keeping the PKCS#12 container (rather than
+a format of our own) means any PKCS#12 reader, pyHanko's included, opens the file given the derived password,
+and a file from before wrapping (wrap NULL) still opens with the bare PIN once, then is rewrapped.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +29,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow.config import Settings
-from docflow.errors import N_, CertificateError, ConfigurationError, NotFoundError, PermissionDeniedError, SigningError
-from docflow.models import Certificate, CertificateStatus, KeyStorage, Organisation, Role, User, utc_now
-from docflow.services import audit
+from docflow.db import after_commit
+from docflow.errors import (
+    N_,
+    CertificateError,
+    ConfigurationError,
+    NotFoundError,
+    PermissionDeniedError,
+    SigningError,
+    ValidationError,
+    WrongPinError,
+)
+from docflow.models import Certificate, CertificateStatus, KeyGuard, KeyStorage, Organisation, Role, User, utc_now
+from docflow.private_files import private_dir, write_private
+from docflow.services import audit, pins
 from docflow.services.audit import AuditAction
 from docflow.signing.base import CertificateKind
+from docflow.signing.keywrap import KdfParams, KeyWrap
 
 if TYPE_CHECKING:
     from docflow.signing.keys import SigningKey
@@ -42,6 +61,19 @@ def ca_directory(settings: Settings) -> Path:
     return settings.app.keys_dir / "ca"
 
 
+def kdf_params(settings: Settings) -> KdfParams:
+    return KdfParams(memory_kib=settings.signing.pin_kdf_memory_kib, time_cost=settings.signing.pin_kdf_time_cost,
+                     parallelism=settings.signing.pin_kdf_parallelism)
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A certificate issued without a PIN, and the one-time code its holder redeems to choose one."""
+    certificate: Certificate
+    code: str
+    expires_at: datetime
+
+
 def ca_passphrase(settings: Settings) -> bytes:
     """The development CA's key passphrase: the environment, else (development only) a random file."""
     value = os.environ.get(settings.signing.ca_passphrase_env, "")
@@ -51,7 +83,7 @@ def ca_passphrase(settings: Settings) -> bytes:
         raise ConfigurationError(f"set {settings.signing.ca_passphrase_env} to open the development CA")
     path = settings.app.data_dir / "ca_passphrase"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(secrets.token_urlsafe(32))
@@ -69,6 +101,8 @@ def init_ca(settings: Settings, *, organisation: str, base_url: str = "http://12
     from docflow.signing.pki import DevelopmentCA
     _require_development(settings)
     directory = ca_directory(settings)
+    private_dir(settings.app.keys_dir)
+    private_dir(directory)
     if (directory / "root.pem").exists():
         return DevelopmentCA.open(directory, ca_passphrase(settings))
     return DevelopmentCA.create(directory, organisation=organisation, passphrase=ca_passphrase(settings),
@@ -118,10 +152,41 @@ def _guard_admin(actor: User | None) -> None:
 def issue_certificate(session: Session, *, settings: Settings, actor: User | None, holder: User | None,
                       kind: CertificateKind, pin: str, key_type: str = "rsa",
                       now: datetime | None = None) -> Certificate:
-    """Issue a certificate from the development CA and record it; the older one of the same holder and
-    kind is superseded and revoked. A system certificate's key is encrypted under the CA passphrase
-    (``pin`` is ignored). Raises PermissionDeniedError, SigningError, ConfigurationError. Flushes."""
+    """Issue a certificate from the development CA with its key wrapped under ``pin`` at once: for the
+    server's shell (`docflow keys issue --pin-env`) and tests; the web and the demo use issue_for_enrolment,
+    so that the holder chooses the PIN. A system certificate's key is encrypted under the CA passphrase
+    (``pin`` is ignored). Raises PermissionDeniedError, ValidationError (a trivial PIN), SigningError,
+    ConfigurationError. Flushes."""
     now = now or utc_now()
+    if kind is not CertificateKind.SYSTEM:
+        pins.check_pin_strength(pin)
+    row, _ = _issue(session, settings=settings, actor=actor, holder=holder, kind=kind, secret=pin,
+                    key_type=key_type, now=now)
+    return row
+
+
+def issue_for_enrolment(session: Session, *, settings: Settings, actor: User | None, holder: User | None,
+                        kind: CertificateKind, key_type: str = "rsa", now: datetime | None = None) -> Enrolment:
+    """Issue a certificate whose key waits for its holder's PIN: the key is wrapped under a one-time
+    enrolment code, shown once to the administrator and kept only as its SHA-256, which the holder redeems
+    with a PIN of their own (``enrol_pin``). Raises what issue_certificate raises. Flushes."""
+    now = now or utc_now()
+    if kind is CertificateKind.SYSTEM:
+        raise SigningError(N_("The system certificate opens with the CA passphrase; it has no PIN."))
+    code = _new_enrolment_code()
+    row, guard = _issue(session, settings=settings, actor=actor, holder=holder, kind=kind,
+                        secret=_normal_code(code), key_type=key_type, now=now, enrolment=True)
+    assert guard is not None
+    expires_at = now + timedelta(hours=settings.signing.pin_enrolment_hours)
+    guard.pin_set_at, guard.enrolment_expires_at = None, expires_at
+    guard.enrolment_sha256 = hashlib.sha256(_normal_code(code).encode()).hexdigest()
+    session.flush()
+    return Enrolment(certificate=row, code=code, expires_at=expires_at)
+
+
+def _issue(session: Session, *, settings: Settings, actor: User | None, holder: User | None,
+           kind: CertificateKind, secret: str, key_type: str, now: datetime,
+           enrolment: bool = False) -> tuple[Certificate, KeyGuard | None]:
     _guard_admin(actor)
     organisation = session.execute(select(Organisation).order_by(Organisation.id)).scalars().first()
     if organisation is None:
@@ -133,12 +198,15 @@ def issue_certificate(session: Session, *, settings: Settings, actor: User | Non
     else:
         holder = None
         name, post, file_stem = organisation.name, "", kind.value
-    if kind is CertificateKind.SYSTEM:
-        # The system key signs audit checkpoints unattended: it opens with the CA passphrase, not a PIN.
-        pin = ca_passphrase(settings).decode("utf-8")
+    wrap = None if kind is CertificateKind.SYSTEM else KeyWrap.new(kdf_params(settings))
+    # The system key signs audit checkpoints unattended: it opens with the CA passphrase, not a PIN.
+    password = (ca_passphrase(settings).decode("utf-8") if wrap is None
+                else wrap.password(secret, server_secret=settings.key_secret()))
     ca = open_ca(settings)
+    private_dir(settings.app.keys_dir)
+    private_dir(settings.app.keys_dir / "users")
     issued = ca.issue(holder=holder.username if holder else kind.value, full_name=name, post=post,
-                      organisation=organisation.name, kind=kind, pin=pin,
+                      organisation=organisation.name, kind=kind, pin=password,
                       out_dir=settings.app.keys_dir / "users", validity_days=settings.signing.certificate_validity_days,
                       key_type=key_type, now=now, file_stem=file_stem)
     for old in _current(session, holder_id=holder.id if holder else None, kind=kind):
@@ -153,11 +221,31 @@ def issue_certificate(session: Session, *, settings: Settings, actor: User | Non
                       created_at=now, created_by_id=actor.id if actor else None)
     session.add(row)
     session.flush()
+    guard = None
+    if wrap is not None:
+        guard = KeyGuard(organisation_id=organisation.id, certificate_id=row.id, failed_pins=0, lock_count=0,
+                         wrap=wrap.to_json(), pin_set_at=now)
+        session.add(guard)
+        session.flush()
     audit.record(session, action=AuditAction.CERTIFICATE_ISSUED, actor=actor, object_type="certificate",
                  object_id=row.id, now=now,
                  details={"serial": row.serial, "kind": kind.value, "holder": holder.username if holder else None,
-                          "subject": row.subject, "not_after": row.not_after.isoformat(), "sha256": row.sha256})
-    return row
+                          "subject": row.subject, "not_after": row.not_after.isoformat(), "sha256": row.sha256,
+                          "pin": "enrolment" if enrolment else "set"})
+    return row, guard
+
+
+# No 0/O/1/I/L: the code is read off a screen and typed again.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def _new_enrolment_code() -> str:
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
+    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def _normal_code(code: str) -> str:
+    return "".join(code.split()).replace("-", "").upper()
 
 
 def register_token_certificate(session: Session, *, settings: Settings, actor: User | None, holder: User,
@@ -197,6 +285,9 @@ def register_token_certificate(session: Session, *, settings: Settings, actor: U
                       created_at=now, created_by_id=actor.id if actor else None)
     session.add(row)
     session.flush()
+    session.add(KeyGuard(organisation_id=row.organisation_id, certificate_id=row.id, failed_pins=0, lock_count=0,
+                         pin_set_at=now))
+    session.flush()
     audit.record(session, action=AuditAction.CERTIFICATE_ISSUED, actor=actor, object_type="certificate",
                  object_id=row.id, now=now,
                  details={"serial": row.serial, "kind": "personal", "holder": holder.username, "storage": "pkcs11",
@@ -215,8 +306,6 @@ def import_pkcs12_certificate(session: Session, *, settings: Settings, actor: Us
     holder's previous certificate of that kind is superseded. Raises PermissionDeniedError, WrongPinError,
     CertificateError, SigningError. Flushes.
     """
-    import shutil
-
     from docflow.signing import keys
     now = now or utc_now()
     _guard_admin(actor)
@@ -236,14 +325,13 @@ def import_pkcs12_certificate(session: Session, *, settings: Settings, actor: Us
     stem = holder.username if holder else kind.value
     target = settings.app.keys_dir / "users" / f"{stem}-{sha256[:12]}.p12"
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
-    if kind is CertificateKind.SYSTEM:
-        # The system key signs audit checkpoints unattended: the copy opens with the CA passphrase, not the PIN.
-        _write_reencrypted(source, pin, ca_passphrase(settings), partial)
-    else:
-        shutil.copyfile(source, partial)
-    os.chmod(partial, 0o600)
-    os.replace(partial, target)
+    private_dir(target.parent)
+    # The system key signs audit checkpoints unattended: the copy opens with the CA passphrase, not the PIN.
+    # Any other copy is wrapped under the PIN and the server secret, like the keys docflow issues.
+    wrap = None if kind is CertificateKind.SYSTEM else KeyWrap.new(kdf_params(settings))
+    password = (ca_passphrase(settings).decode("utf-8") if wrap is None
+                else wrap.password(pin, server_secret=settings.key_secret()))
+    write_private(target, keys.rewrap_pkcs12(source.read_bytes(), pin, password))
     for old in _current(session, holder_id=holder.id if holder else None, kind=kind):
         old.status, old.revoked_at, old.revocation_reason = CertificateStatus.SUPERSEDED, now, "superseded"
     validity = key.certificate["tbs_certificate"]["validity"]
@@ -259,19 +347,16 @@ def import_pkcs12_certificate(session: Session, *, settings: Settings, actor: Us
                       created_by_id=actor.id if actor else None)
     session.add(row)
     session.flush()
+    if wrap is not None:
+        session.add(KeyGuard(organisation_id=row.organisation_id, certificate_id=row.id, failed_pins=0,
+                             lock_count=0, wrap=wrap.to_json(), pin_set_at=now))
+        session.flush()
     audit.record(session, action=AuditAction.CERTIFICATE_ISSUED, actor=actor, object_type="certificate",
                  object_id=row.id, now=now,
                  details={"serial": row.serial, "kind": kind.value, "holder": holder.username if holder else None,
                           "storage": "pkcs12-imported", "subject": row.subject, "sha256": sha256,
                           "not_after": row.not_after.isoformat()})
     return row
-
-
-def _write_reencrypted(source: Path, pin: str, passphrase: bytes, target: Path) -> None:
-    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
-    key, cert, extra = pkcs12.load_key_and_certificates(source.read_bytes(), pin.encode() or None)
-    target.write_bytes(pkcs12.serialize_key_and_certificates(b"system", key, cert, extra,  # type: ignore[arg-type]
-                                                             BestAvailableEncryption(passphrase)))
 
 
 def _revocation(settings: Settings) -> Any:
@@ -362,11 +447,14 @@ def certificate_for(session: Session, *, actor: User, kind: CertificateKind) -> 
 
 
 @contextmanager
-def open_signing_key(settings: Settings, *, actor: User, certificate: Certificate, pin: str,
+def open_signing_key(session: Session, settings: Settings, *, actor: User, certificate: Certificate, pin: str,
                      now: datetime | None = None) -> Iterator[SigningKey]:
     """Open the key of ``certificate`` with ``pin`` and check the certificate may sign now.
 
-    Raises WrongPinError, CertificateError, SigningError. The PIN is used once and not kept.
+    Every opening of a key goes through here: a locked key refuses every PIN, a wrong PIN is counted and
+    audited (durably: the caller's rollback does not undo it), a right one ends the count, and a key file
+    still under the bare PIN is rewrapped under the server secret. Raises KeyLockedError, WrongPinError,
+    CertificateError, SigningError. The PIN is used once and not kept. Flushes.
     """
     from docflow.signing import keys
     now = now or utc_now()
@@ -374,24 +462,159 @@ def open_signing_key(settings: Settings, *, actor: User, certificate: Certificat
         raise CertificateError(N_("The signing certificate was revoked on %(date)s and cannot sign. "
                                   "Ask the administrator to issue a new one."),
                                date=(certificate.revoked_at or now).date().isoformat())
-    token = settings.signing.tokens.get(actor.username) if certificate.storage is KeyStorage.PKCS11 else None
     # Certificates docflow's development CA issues name the user (UID); a token's or a real CA's need not,
     # and the fingerprint on record binds them to the user instead.
     holder = (actor.username if certificate.kind is CertificateKind.PERSONAL and certificate.storage is KeyStorage.PKCS12
               and settings.signing.ca == "development" else None)
+    guard = _usable_guard(session, certificate=certificate, actor=actor, now=now)
     if certificate.storage is KeyStorage.PKCS11:
+        token = settings.signing.tokens.get(actor.username)
         if token is None:
             raise SigningError(N_("No hardware token is configured for %(user)s (signing.tokens)."),
                                user=actor.username)
-        with keys.open_token(token, pin) as key:
+        with ExitStack() as stack:
+            try:
+                key = stack.enter_context(keys.open_token(token, pin))
+            except WrongPinError:
+                raise pins.record_wrong_pin(session, settings=settings, guard=guard, actor=actor, now=now) from None
+            pins.record_success(session, guard=guard)
             _check(key, certificate, holder, now, settings)
             yield key
         return
+    key, password = _unlock_file(session, settings, certificate=certificate, guard=guard, actor=actor, pin=pin,
+                                 now=now)
+    _check(key, certificate, holder, now, settings)
+    if guard.wrap is None and certificate.kind is not CertificateKind.SYSTEM:
+        _rewrap(session, settings, certificate=certificate, guard=guard, old_password=password, new_pin=pin)
+        audit.record(session, action=AuditAction.KEY_REWRAPPED, actor=actor, object_type="certificate",
+                     object_id=certificate.id, now=now, details={"key_path": certificate.key_path})
+    yield key
+
+
+def _usable_guard(session: Session, *, certificate: Certificate, actor: User, now: datetime) -> KeyGuard:
+    guard = pins.guard_of(session, certificate)
+    pins.refuse_if_locked(session, guard=guard, actor=actor, now=now)
+    if guard.pin_set_at is None:
+        raise SigningError(N_("No PIN has been chosen for this signing key yet: enter the enrolment code the "
+                              "administrator gave you, and your new PIN, on the “My signature” page."))
+    return guard
+
+
+def _unlock_file(session: Session, settings: Settings, *, certificate: Certificate, guard: KeyGuard, actor: User,
+                 pin: str, now: datetime) -> tuple[SigningKey, str]:
+    """The key from its PKCS#12 file, and the file's password; a wrong PIN is counted and raised."""
+    from docflow.signing import keys
     if certificate.key_path is None:
         raise SigningError(N_("The key of this certificate is not stored by docflow."))
-    key = keys.load_pkcs12(settings.app.keys_dir / certificate.key_path, pin)
-    _check(key, certificate, holder, now, settings)
-    yield key
+    password = (pin if guard.wrap is None
+                else KeyWrap.from_json(guard.wrap).password(pin, server_secret=settings.key_secret()))
+    try:
+        key = keys.load_pkcs12(settings.app.keys_dir / certificate.key_path, password)
+    except WrongPinError:
+        raise pins.record_wrong_pin(session, settings=settings, guard=guard, actor=actor, now=now) from None
+    pins.record_success(session, guard=guard)
+    return key, password
+
+
+def _rewrap(session: Session, settings: Settings, *, certificate: Certificate, guard: KeyGuard, old_password: str,
+            new_pin: str) -> None:
+    """Write the key under a password derived from ``new_pin`` to a new file and point the certificate at it;
+    the old file goes once the transaction commits (a rollback leaves the old one in use). Flushes."""
+    from docflow.signing import keys
+    assert certificate.key_path is not None
+    source = settings.app.keys_dir / certificate.key_path
+    wrap = KeyWrap.new(kdf_params(settings))
+    data = keys.rewrap_pkcs12(source.read_bytes(), old_password,
+                              wrap.password(new_pin, server_secret=settings.key_secret()))
+    target = source.with_name(f"{source.name.split('.')[0]}.{secrets.token_hex(6)}.p12")
+    write_private(target, data)
+    certificate.key_path = str(target.relative_to(settings.app.keys_dir))
+    guard.wrap = wrap.to_json()
+    session.flush()
+    after_commit(session, lambda: source.unlink(missing_ok=True))
+
+
+def _held_certificate(session: Session, *, actor: User, certificate_id: int) -> Certificate:
+    """A valid certificate whose PIN ``actor`` holds: their own, or (a clerk) the ward's organisation key."""
+    row = session.get(Certificate, certificate_id)
+    if row is None or row.organisation_id != actor.organisation_id:
+        raise NotFoundError(N_("No such certificate."))
+    if actor.id not in {u.id for u in pins.holders_of(session, row)} or not actor.is_active:
+        raise PermissionDeniedError(N_("Only the holder of a signing key chooses or changes its PIN."))
+    if row.status is not CertificateStatus.VALID:
+        raise ValidationError(N_("This certificate is no longer valid."))
+    if row.storage is not KeyStorage.PKCS12:
+        raise ValidationError(N_("The PIN of a hardware token is changed with the token's own tool."))
+    return row
+
+
+def _new_pin(pin: str, confirm: str) -> None:
+    if pin != confirm:
+        raise ValidationError(N_("The two PINs do not match."), field="confirm_pin")
+    pins.check_pin_strength(pin)
+
+
+def enrol_pin(session: Session, *, settings: Settings, actor: User, certificate_id: int, code: str, pin: str,
+              confirm: str, now: datetime | None = None) -> Certificate:
+    """The holder redeems the enrolment code with a PIN of their own choosing (typed twice); the code is
+    then spent. A wrong code counts as a wrong PIN. Raises NotFoundError, PermissionDeniedError,
+    ValidationError, KeyLockedError. Flushes."""
+    now = now or utc_now()
+    certificate = _held_certificate(session, actor=actor, certificate_id=certificate_id)
+    guard = pins.guard_of(session, certificate)
+    pins.refuse_if_locked(session, guard=guard, actor=actor, now=now)
+    if guard.pin_set_at is not None or guard.enrolment_sha256 is None or guard.wrap is None:
+        raise ValidationError(N_("The PIN of this key has already been chosen; change it with your current PIN."))
+    if guard.enrolment_expires_at is None or guard.enrolment_expires_at <= now:
+        raise ValidationError(N_("The enrolment code has expired. Ask the administrator to issue a new "
+                                 "certificate."), field="code")
+    digest = hashlib.sha256(_normal_code(code).encode()).hexdigest()
+    if not hmac.compare_digest(digest, guard.enrolment_sha256):
+        pins.record_wrong_pin(session, settings=settings, guard=guard, actor=actor, now=now)
+        raise ValidationError(N_("The enrolment code is not correct."), field="code")
+    _new_pin(pin, confirm)
+    old_password = KeyWrap.from_json(guard.wrap).password(_normal_code(code), server_secret=settings.key_secret())
+    _rewrap(session, settings, certificate=certificate, guard=guard, old_password=old_password, new_pin=pin)
+    guard.pin_set_at, guard.enrolment_sha256, guard.enrolment_expires_at = now, None, None
+    guard.failed_pins = 0
+    session.flush()
+    audit.record(session, action=AuditAction.KEY_PIN_SET, actor=actor, object_type="certificate",
+                 object_id=certificate.id, now=now, details={"serial": certificate.serial})
+    return certificate
+
+
+def change_pin(session: Session, *, settings: Settings, actor: User, certificate_id: int, old_pin: str,
+               new_pin: str, confirm: str, now: datetime | None = None) -> Certificate:
+    """The holder replaces the PIN, proving the current one (counted like any wrong PIN). Raises
+    NotFoundError, PermissionDeniedError, ValidationError, KeyLockedError, WrongPinError. Flushes."""
+    now = now or utc_now()
+    certificate = _held_certificate(session, actor=actor, certificate_id=certificate_id)
+    _new_pin(new_pin, confirm)
+    guard = _usable_guard(session, certificate=certificate, actor=actor, now=now)
+    _, password = _unlock_file(session, settings, certificate=certificate, guard=guard, actor=actor, pin=old_pin,
+                               now=now)
+    _rewrap(session, settings, certificate=certificate, guard=guard, old_password=password, new_pin=new_pin)
+    audit.record(session, action=AuditAction.KEY_PIN_CHANGED, actor=actor, object_type="certificate",
+                 object_id=certificate.id, now=now, details={"serial": certificate.serial})
+    return certificate
+
+
+def pending_enrolments(session: Session, *, actor: User) -> list[Certificate]:
+    """The valid PKCS#12 certificates ``actor`` holds whose PIN waits for an enrolment code."""
+    rows = session.execute(select(Certificate).join(KeyGuard, KeyGuard.certificate_id == Certificate.id).where(
+        Certificate.status == CertificateStatus.VALID, Certificate.organisation_id == actor.organisation_id,
+        KeyGuard.pin_set_at.is_(None)).order_by(Certificate.id)).scalars()
+    return [c for c in rows if actor.id in {u.id for u in pins.holders_of(session, c)}]
+
+
+def pin_certificates(session: Session, *, actor: User) -> list[Certificate]:
+    """The valid PKCS#12 certificates whose PIN ``actor`` may change (their own, a clerk's ward key)."""
+    rows = session.execute(select(Certificate).join(KeyGuard, KeyGuard.certificate_id == Certificate.id).where(
+        Certificate.status == CertificateStatus.VALID, Certificate.storage == KeyStorage.PKCS12,
+        Certificate.organisation_id == actor.organisation_id, KeyGuard.pin_set_at.is_not(None))
+        .order_by(Certificate.id)).scalars()
+    return [c for c in rows if c.kind is not CertificateKind.SYSTEM
+            and actor.id in {u.id for u in pins.holders_of(session, c)}]
 
 
 def _check(key: SigningKey, certificate: Certificate, holder: str | None, now: datetime,

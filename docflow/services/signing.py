@@ -145,14 +145,14 @@ def open_key(session: Session, *, settings: Settings, actor: User, kind: Signatu
     """Open ``actor``'s key for ``kind`` once (the PIN is checked here) and keep one SigningSession, whose
     fonts, images and appearances are built once for all the documents signed with it.
 
-    Raises WrongPinError, CertificateError, SigningError. Reads only.
+    Raises KeyLockedError, WrongPinError, CertificateError, SigningError. Flushes only the key's PIN state.
     """
     from docflow.signing.sign import SigningSession
     if kind not in allowed_kinds(actor):
         raise PermissionDeniedError(N_("You may not apply this kind of signature."))
     certificate = keys.certificate_for(session, actor=actor, kind=certificate_kind(kind))
     level = level_for(settings, kind)
-    with keys.open_signing_key(settings, actor=actor, certificate=certificate, pin=pin, now=now) as key:
+    with keys.open_signing_key(session, settings, actor=actor, certificate=certificate, pin=pin, now=now) as key:
         yield OpenedKey(certificate=certificate, level=level, signing=SigningSession(key, signing_context(settings, level)))
 
 
@@ -227,7 +227,7 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
             raise SigningError(N_("The key opened for this batch no longer matches your certificate."))
         signed = opened.signing.sign(data, request)
     else:
-        with keys.open_signing_key(settings, actor=actor, certificate=certificate, pin=pin, now=now) as key:
+        with keys.open_signing_key(session, settings, actor=actor, certificate=certificate, pin=pin, now=now) as key:
             signed = sign_pdf(data, key, request, signing_context(settings, level))
     sha256 = store.put_bytes(signed)
     version = DocumentVersion(document=document, number=current.number + 1, parent_id=current.id, sha256=sha256,

@@ -93,6 +93,23 @@ def load_pkcs12(path: Path, pin: str) -> SigningKey:
     return SigningKey(signer=signer, certificate=certificate, chain=chain)
 
 
+def rewrap_pkcs12(data: bytes, old_password: str, new_password: str) -> bytes:
+    """The same key, certificate and chain as a PKCS#12 file under ``new_password``.
+
+    Raises WrongPinError if ``old_password`` does not open ``data``, SigningError if it is not PKCS#12.
+    """
+    if not _is_pkcs12(data):
+        raise SigningError(N_("The key file is not a PKCS#12 file."))
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(data, old_password.encode() or None)
+    except ValueError:
+        raise WrongPinError(N_("The PIN is not correct.")) from None
+    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)) or cert is None:
+        raise SigningError(N_("The key file does not contain a key and its certificate."))
+    return pkcs12.serialize_key_and_certificates(b"docflow", key, cert, extra,
+                                                 serialization.BestAvailableEncryption(new_password.encode()))
+
+
 @contextmanager
 def open_token(settings: TokenSettings, pin: str) -> Iterator[SigningKey]:
     """Log in to a PKCS#11 token and yield a SigningKey backed by that session; the session closes at exit.

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
 from docflow import db
 from docflow.errors import N_, DocflowError, ValidationError
-from docflow.models import Role, User
+from docflow.models import Role, User, utc_now
 from docflow.services import keys as key_service
 from docflow.services import organisation as org_service
+from docflow.services import pins
 from docflow.services import users as user_service
 from docflow.services.users import UserInput
 from docflow.signing.base import CertificateKind
@@ -131,7 +132,8 @@ def certificates() -> ResponseReturnValue:
     """Every signing certificate, its holder, status and expiry; those expiring soon first."""
     session = db.get_session()
     rows = key_service.list_certificates(session, actor=current_actor())
-    return render_template("admin/certificates.html", rows=rows,
+    return render_template("admin/certificates.html", rows=rows, now=utc_now(),
+                           guards=pins.lock_states(session, [r.certificate.id for r in rows]),
                            expiring=key_service.expiring(rows, settings()),
                            users=[u for u in user_service.list_users(session) if u.is_active and u.role is not Role.AUDITOR],
                            development=settings().signing.ca == "development",
@@ -140,24 +142,35 @@ def certificates() -> ResponseReturnValue:
 
 @bp.post("/certificates")
 def issue_certificate() -> ResponseReturnValue:
-    """Issue a certificate; the holder types the signing PIN twice (it is never stored)."""
-    pin, confirm = request.form.get("pin", "")[:64], request.form.get("confirm_pin", "")[:64]
+    """Issue a certificate and show its one-time enrolment code; the holder chooses the PIN with it."""
     try:
         kind = CertificateKind(form_str("kind", max_length=20) or "personal")
     except ValueError:
         raise ValidationError(N_("Choose a kind of certificate."), field="kind") from None
-    if pin != confirm:
-        flash(gettext("The two PINs do not match."), "danger")
-        return redirect(url_for("admin.certificates"))
     try:
         with db.transaction() as s:
             holder = s.get(User, form_int("holder_id") or 0) if kind is CertificateKind.PERSONAL else None
-            row = key_service.issue_certificate(s, settings=settings(), actor=current_actor(), holder=holder,
-                                                kind=kind, pin=pin)
+            enrolment = key_service.issue_for_enrolment(s, settings=settings(), actor=current_actor(),
+                                                        holder=holder, kind=kind)
     except DocflowError as exc:
         flash(gettext(exc.message, **exc.params), "danger")
         return redirect(url_for("admin.certificates"))
-    flash(gettext("Certificate %(serial)s issued.", serial=row.serial), "success")
+    # Shown once, on this page only (never in a flash message, which travels in the session cookie).
+    response = make_response(render_template("admin/enrolment_code.html", enrolment=enrolment))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/certificates/<int:certificate_id>/unlock")
+def unlock_certificate(certificate_id: int) -> ResponseReturnValue:
+    """End a wrong-PIN lock before its time; the holder is told."""
+    try:
+        with db.transaction() as s:
+            pins.unlock_key(s, actor=current_actor(), certificate_id=certificate_id)
+    except DocflowError as exc:
+        flash(gettext(exc.message, **exc.params), "danger")
+        return redirect(url_for("admin.certificates"))
+    flash(gettext("The signing key is unlocked; its holder has been told."), "success")
     return redirect(url_for("admin.certificates"))
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
+from sqlalchemy.orm import Session
 
 from docflow import db
 from docflow.errors import N_, ConfigurationError, ConflictError, InvalidTransitionError, SigningError, UnreadablePdfError, ValidationError
@@ -198,7 +200,44 @@ def my_signature() -> ResponseReturnValue:
     session = db.get_session()
     return render_template("signing/my_signature.html", error=error,
                            certificates=signing_service.my_certificates(session, actor=actor),
+                           pending=keys.pending_enrolments(session, actor=actor),
+                           pin_certificates=keys.pin_certificates(session, actor=actor),
                            now=utc_now()), 400 if error else 200
+
+
+@bp.post("/account/pin/enrol")
+@login_required
+def enrol_pin() -> ResponseReturnValue:
+    """Redeem the administrator's enrolment code with a signing PIN of my own choosing."""
+    return _pin_action(lambda s: keys.enrol_pin(
+        s, settings=settings(), actor=current_actor(), certificate_id=form_int("certificate_id") or 0,
+        code=form_str("code", max_length=40), pin=_secret("pin"), confirm=_secret("confirm_pin")),
+        gettext("Your signing PIN has been set. Only you know it; docflow does not keep it."))
+
+
+@bp.post("/account/pin/change")
+@login_required
+def change_pin() -> ResponseReturnValue:
+    """Replace my signing PIN, proving the current one."""
+    return _pin_action(lambda s: keys.change_pin(
+        s, settings=settings(), actor=current_actor(), certificate_id=form_int("certificate_id") or 0,
+        old_pin=_secret("old_pin"), new_pin=_secret("pin"), confirm=_secret("confirm_pin")),
+        gettext("Your signing PIN has been changed."))
+
+
+def _secret(name: str) -> str:
+    return request.form.get(name, "")[:64]
+
+
+def _pin_action(action: Callable[[Session], object], done: str) -> ResponseReturnValue:
+    try:
+        with db.transaction() as s:
+            action(s)
+    except (ValidationError, SigningError) as exc:
+        flash(gettext(exc.message, **exc.params), "danger")
+        return redirect(url_for("signing.my_signature"))
+    flash(done, "success")
+    return redirect(url_for("signing.my_signature"))
 
 
 @bp.get("/account/signature/image")

@@ -133,30 +133,34 @@ def test_a_wrong_pin_is_one_clear_line(demo_ward, monkeypatch):
     assert "Traceback" not in result.stderr and not (demo_ward[0] / "x.pdf").exists()
 
 
-def test_issue_asks_the_pin_twice_and_revoke_stops_signing(demo_ward, monkeypatch):
-    issued = run(demo_ward, "keys", "issue", "chuyenvien.tp", input="314159\n314159\n")
+def test_issue_prints_an_enrolment_code_or_wraps_under_the_pin_env_and_revoke_stops_signing(demo_ward, monkeypatch):
+    issued = run(demo_ward, "keys", "issue", "chuyenvien.tp")
     assert issued.returncode == 0, issued.stderr
-    assert "314159" not in issued.stdout + issued.stderr
+    assert "Enrolment code" in issued.stdout   # the holder chooses the PIN with it; nobody is asked for one here
     serial = issued.stdout.split("certificate ")[1].split()[0]
-    mismatch = run(demo_ward, "keys", "issue", "chuyenvien.tp", input="314159\n271828\n271828\n271828\n")
-    assert mismatch.returncode == 0  # click asks again until both entries match
+    monkeypatch.setitem(demo_ward[1], "PIN", "000000")
+    trivial = run(demo_ward, "keys", "issue", "chuyenvien.tp", "--pin-env", "PIN")
+    assert trivial.returncode != 0 and "000000" not in trivial.stdout + trivial.stderr
+    monkeypatch.setitem(demo_ward[1], "PIN", "271828")
+    with_pin = run(demo_ward, "keys", "issue", "chuyenvien.tp", "--pin-env", "PIN")
+    assert with_pin.returncode == 0 and "Enrolment code" not in with_pin.stdout
     listing = run(demo_ward, "keys", "list").stdout
     assert serial in listing and "superseded" in listing
     line = next(l for l in listing.splitlines() if "chuyenvien.tp" in l and "days left" in l)
     current = line.split()[0]
     revoked = run(demo_ward, "keys", "revoke", current, "--reason", "key_compromise")
     assert revoked.returncode == 0, revoked.stderr
-    monkeypatch.setitem(demo_ward[1], "PIN", "271828")
     refused = _sign(demo_ward, "in.pdf", "y.pdf", "--user", "chuyenvien.tp")
     assert refused.returncode == 1 and "revoked" in refused.stderr.lower() and "Traceback" not in refused.stderr
 
 
-def test_sign_with_a_pkcs12_file_needs_no_database(demo_ward, tmp_path):
-    keys = demo_ward[0] / "keys" / "users"
-    signed = _sign(demo_ward, "in.pdf", "p12.pdf", "--p12", str(keys / "truongvp.p12"), "--kind", "initial",
-                   "--level", "B-B")
+def test_sign_with_a_pkcs12_file_needs_no_database(demo_ward, test_pki, tmp_path):
+    # A PKCS#12 file from elsewhere, under its PIN (the ward's own key files need the server secret too).
+    p12 = test_pki.write_pkcs12("chutich", DEMO_PIN, tmp_path)
+    signed = _sign(demo_ward, "in.pdf", "p12.pdf", "--p12", str(p12), "--kind", "initial", "--level", "B-B")
     assert signed.returncode == 0, signed.stderr
-    report = json.loads(run(demo_ward, "verify", "p12.pdf", "--json").stdout)
+    report = json.loads(run(demo_ward, "verify", "p12.pdf", "--json", "--trust-root",
+                            str(test_pki.root_pem_path)).stdout)
     assert report["valid"] is True and report["signatures"][0]["pades_level"] == "B-B"
 
 

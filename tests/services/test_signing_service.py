@@ -265,8 +265,14 @@ def test_no_pin_or_private_key_reaches_the_database_the_logs_or_a_message(
     with pytest.raises(WrongPinError) as wrong:
         _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL, pin="975319")
     _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL, pin=pin)
-    key, _, _ = pkcs12.load_key_and_certificates(
-        (signing_settings.app.keys_dir / row.key_path).read_bytes(), pin.encode())
+    from docflow.models import KeyGuard
+    from docflow.signing.keywrap import KeyWrap
+    data = (signing_settings.app.keys_dir / row.key_path).read_bytes()
+    with pytest.raises(ValueError):   # the file is wrapped under the PIN and the server secret, not the PIN
+        pkcs12.load_key_and_certificates(data, pin.encode())
+    guard = db_session.query(KeyGuard).filter_by(certificate_id=row.id).one()
+    password = KeyWrap.from_json(guard.wrap).password(pin, server_secret=signing_settings.key_secret())
+    key, _, _ = pkcs12.load_key_and_certificates(data, password.encode())
     assert key is not None
     secret = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                serialization.NoEncryption())
@@ -276,6 +282,6 @@ def test_no_pin_or_private_key_reaches_the_database_the_logs_or_a_message(
         for values in db_session.execute(table.select()).all():
             dumped.append(repr(tuple(values)))
     everything = "\n".join(dumped)
-    assert pin not in everything and "975319" not in everything
+    assert pin not in everything and "975319" not in everything and password not in everything
     assert secret.hex() not in everything and secret[16:48] not in everything.encode("latin-1", "replace")
     assert pin not in caplog.text and "975319" not in caplog.text and "975319" not in str(wrong.value)

@@ -135,3 +135,29 @@ def test_signing_lists_and_token_tables_are_typed_and_checked(tmp_path):
 def test_bad_signing_settings_name_the_key(table, message):
     with pytest.raises(ConfigurationError, match=re.escape(message)):
         config.load(overrides={"signing": table})
+
+
+def test_production_refuses_to_start_without_the_key_wrapping_secret(tmp_path, monkeypatch):
+    from docflow import create_app
+    monkeypatch.setenv("DOCFLOW_SECRET_KEY", "k" * 48)
+    monkeypatch.delenv("DOCFLOW_CONFIG", raising=False)
+    production = {"app": {"mode": "production", "data_dir": str(tmp_path)},
+                  "database": {"url": f"sqlite:///{tmp_path / 'p.db'}"}}
+    with pytest.raises(ConfigurationError, match="key_secret_file"):
+        create_app(production)
+    secret = tmp_path / "elsewhere" / "key_secret"
+    secret.parent.mkdir()
+    with pytest.raises(ConfigurationError, match="cannot be read"):
+        config.load(overrides={**production, "signing": {"key_secret_file": str(secret)}}).key_secret()
+    secret.write_text("s" * 48, encoding="utf-8")
+    settings = config.load(overrides={**production, "signing": {"key_secret_file": str(secret)}})
+    assert settings.key_secret() == b"s" * 48
+
+
+def test_a_cheap_pin_kdf_is_refused_outside_testing_mode():
+    with pytest.raises(ConfigurationError, match="pin_kdf_memory_kib"):
+        config.load(overrides={"signing": {"pin_kdf_memory_kib": 1024}})
+    with pytest.raises(ConfigurationError, match="pin_lockout_minutes"):
+        config.load(overrides={"signing": {"pin_lockout_minutes": 5}})
+    assert config.load(overrides={"app": {"mode": "testing"},
+                                  "signing": {"pin_kdf_memory_kib": 64}}).signing.pin_kdf_memory_kib == 64
