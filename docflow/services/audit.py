@@ -96,6 +96,10 @@ class AuditAction(enum.StrEnum):
     SIGNATURE_CHAIN_CHECKED = "document.signature_chain_checked"
     EVIDENCE_EXPORTED = "evidence.exported"
     ACCESS_CHANGE_CONFIRMED = "access_change.confirmed"
+    # access changes that wait for a leader's confirmation before they take effect (issue 10)
+    CONFIDENTIALITY_LOWERING_PROPOSED = "document.confidentiality_lowering_proposed"
+    ASSIGNMENT_FORWARD_PROPOSED = "assignment.forward_proposed"
+    ACCESS_CHANGE_DECLINED = "access_change.declined"
 
 
 def event_content(event: Any) -> bytes:
