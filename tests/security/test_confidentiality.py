@@ -67,7 +67,7 @@ def test_an_official_cannot_lower_their_own_secret_document_to_open_it_to_collea
     response = _edit_confidentiality(attacker, document_id, "normal")
 
     assert response.status_code == 403
-    assert "Only a leader may lower" in response.get_data(as_text=True)
+    assert "Chỉ lãnh đạo được hạ độ mật" in response.get_data(as_text=True)   # the clear message, in Vietnamese
     assert db_session.get(Document, document_id).confidentiality is Confidentiality.SECRET
     reader = signed_in(colleague)
     assert reader.get(f"/documents/{document_id}").status_code == 403
@@ -140,8 +140,12 @@ def test_a_leader_confirms_the_cross_department_forward_and_the_receiver_then_ha
     document, child = _confidential_with_handler(db_session, ward, directed, settings)
     _forward(signed_in(ward.handler), document.id, child.id, ward.official_tp.id)
     seq = _last_seq(db_session, "assignment.forward_proposed")
+    leader = signed_in(ward.vice)
+    assert "Đang chờ lãnh đạo xác nhận" in leader.get(f"/incoming/{document.id}").get_data(as_text=True)
+    listed = leader.get("/audit/access-changes").get_data(as_text=True)
+    assert f'data-seq="{seq}"' in listed and 'data-testid="decline"' in listed
 
-    assert signed_in(ward.vice).post(f"/audit/access-changes/{seq}/confirm").status_code == 302
+    assert leader.post(f"/audit/access-changes/{seq}/confirm").status_code == 302
 
     receiver = signed_in(ward.official_tp)
     assert receiver.get(f"/incoming/{document.id}").status_code == 200
