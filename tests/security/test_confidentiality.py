@@ -153,6 +153,21 @@ def test_a_leader_confirms_the_cross_department_forward_and_the_receiver_then_ha
     assert f"/incoming/{document.id}" in receiver.get("/queues/handle").get_data(as_text=True)
 
 
+def test_a_leader_declines_the_cross_department_forward_and_it_goes_back_to_the_handler(
+        signed_in, db_session, ward, directed, settings):
+    document, child = _confidential_with_handler(db_session, ward, directed, settings)
+    handler = signed_in(ward.handler)
+    _forward(handler, document.id, child.id, ward.official_tp.id)
+    seq = _last_seq(db_session, "assignment.forward_proposed")
+
+    assert signed_in(ward.vice).post(f"/audit/access-changes/{seq}/decline").status_code == 302
+
+    assert signed_in(ward.official_tp).get(f"/incoming/{document.id}").status_code == 403
+    db_session.refresh(child)
+    assert child.status is AssignmentStatus.IN_PROGRESS
+    assert f"/incoming/{document.id}" in handler.get("/queues/handle").get_data(as_text=True)
+
+
 def test_a_confidential_forward_inside_the_department_keeps_taking_effect_at_once(signed_in, db_session, ward,
                                                                                    directed, settings):
     document, child = _confidential_with_handler(db_session, ward, directed, settings)
