@@ -570,7 +570,7 @@ def confirm_forward(session: Session, *, actor: User, proposal: AuditEvent, now:
     the document and a notice. Raises InvalidTransitionError when the document's handling ended meanwhile.
     Flushes."""
     now = now or utc_now()
-    document, old, new = _proposed(session, proposal)
+    document, _, new = _proposed(session, proposal)
     parent = _get_assignment(session, new.parent_id) if new.parent_id is not None else None
     if new.status is not AssignmentStatus.PENDING or document.status is not DocumentStatus.IN_PROGRESS \
             or (parent is not None and parent.status not in OPEN_STATUSES):
