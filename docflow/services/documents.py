@@ -285,10 +285,15 @@ def _propose_lowering(session: Session, *, actor: User, document: Document, to: 
     audit.record(session, action=AuditAction.CONFIDENTIALITY_LOWERING_PROPOSED, actor=actor, object_type="document",
                  object_id=document.id, now=now,
                  details={"from": document.confidentiality.value, "to": to.value})
-    leaders = session.execute(select(User).where(User.organisation_id == actor.organisation_id,
-                                                 User.role == Role.LEADER, User.id != actor.id)).scalars()
-    notifications.notify(session, users=leaders, document=document, now=now,
+    notifications.notify(session, users=other_leaders(session, actor), document=document, now=now,
                          message=N_("A lowering of a document's confidentiality awaits your confirmation."))
+
+
+def other_leaders(session: Session, actor: User) -> list[User]:
+    """The ward's active leaders but ``actor``: those who confirm what ``actor`` proposes."""
+    return list(session.execute(select(User).where(
+        User.organisation_id == actor.organisation_id, User.role == Role.LEADER, User.is_active.is_(True),
+        User.id != actor.id).order_by(User.id)).scalars())
 
 
 def apply_lowering(session: Session, *, actor: User, document_id: int, before: Confidentiality,

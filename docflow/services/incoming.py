@@ -536,7 +536,7 @@ def forward_assignment(session: Session, *, actor: User, assignment_id: int, not
             to_department_id=to_department_id, deadline=deadline.isoformat() if deadline else None,
             opinion_id=opinion.id, note_sha256=_digest(note))
     if held:
-        _notify(session, document, _leaders(session, actor), N_("A confidential document forwarded to another "
+        _notify(session, document, doc_service.other_leaders(session, actor), N_("A confidential document forwarded to another "
                                                                 "department awaits your confirmation."))
     return new
 
@@ -549,12 +549,6 @@ def _needs_confirmation(actor: User, document: Document, department_id: int | No
     if receiver is not None and receiver.role is Role.LEADER:
         return False
     return actor.department_id is None or department_id != actor.department_id
-
-
-def _leaders(session: Session, actor: User) -> list[User]:
-    return list(session.execute(select(User).where(
-        User.organisation_id == actor.organisation_id, User.role == Role.LEADER, User.is_active.is_(True),
-        User.id != actor.id).order_by(User.id)).scalars())
 
 
 def _proposed(session: Session, proposal: AuditEvent) -> tuple[Document, Assignment, Assignment]:
