@@ -54,6 +54,11 @@ class Confidentiality(enum.StrEnum):
     SECRET = "secret"              # Tối mật
     TOP_SECRET = "top_secret"      # Tuyệt mật
 
+    @property
+    def rank(self) -> int:
+        """0 for normal up to 3 for top secret: lowering is moving to a smaller rank."""
+        return list(Confidentiality).index(self)
+
 
 URGENCY_RANK = {Urgency.EXPRESS: 3, Urgency.VERY_URGENT: 2, Urgency.URGENT: 1, Urgency.NORMAL: 0}
 

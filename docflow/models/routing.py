@@ -60,6 +60,9 @@ class AssignmentStatus(enum.StrEnum):
     FORWARDED = "forwarded"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    # A confidential document forwarded to another department: no access, nothing to do, until a leader
+    # confirms (then OPEN) or declines (then CANCELLED).
+    PENDING = "pending"
 
 
 class Assignment(Base):

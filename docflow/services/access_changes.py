@@ -5,6 +5,11 @@ department, deactivated or reactivated; a document access grant; a delegation ma
 certificate issued or revoked), and its
 confirmation is another event (ACCESS_CHANGE_CONFIRMED, object ``audit_event``/seq). So nothing here can
 be edited away, and an unconfirmed change is simply one no confirmation points at.
+
+Two changes open a confidential document to people not cleared for it, and so are only *proposed* until
+another leader confirms them: lowering its confidentiality, and forwarding it to another department. The
+confirmation carries them out; a leader may instead decline one (ACCESS_CHANGE_DECLINED), which undoes the
+proposal.
 """
 
 from __future__ import annotations
@@ -16,14 +21,15 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from docflow.errors import N_, InvalidTransitionError, NotFoundError, PermissionDeniedError
-from docflow.models import AuditEvent, Role, User
-from docflow.services import audit
+from docflow.models import AuditEvent, Confidentiality, Role, User
+from docflow.services import audit, documents, incoming
 from docflow.services.audit import AuditAction
 
+PROPOSALS = (AuditAction.CONFIDENTIALITY_LOWERING_PROPOSED, AuditAction.ASSIGNMENT_FORWARD_PROPOSED)
 PERMISSION_ACTIONS = (AuditAction.USER_CREATED, AuditAction.USER_UPDATED, AuditAction.USER_DEACTIVATED,
                       AuditAction.USER_REACTIVATED, AuditAction.DOCUMENT_ACCESS_GRANTED,
                       AuditAction.DELEGATION_CREATED, AuditAction.DELEGATION_REVOKED, AuditAction.CERTIFICATE_ISSUED,
-                      AuditAction.CERTIFICATE_REVOKED)
+                      AuditAction.CERTIFICATE_REVOKED, *PROPOSALS)
 # A user update changes rights only when it touches what access is decided by.
 RIGHTS_FIELDS = frozenset({"role", "department_id"})
 CONFIRMED_OBJECT = "audit_event"
@@ -32,6 +38,11 @@ CONFIRMED_OBJECT = "audit_event"
 @dataclass(frozen=True)
 class AccessChange:
     event: AuditEvent
+
+    @property
+    def is_proposal(self) -> bool:
+        """Whether the change waits for the confirmation to take effect (and may be declined)."""
+        return self.event.action in PROPOSALS
 
     @property
     def summary(self) -> str:
@@ -46,6 +57,10 @@ class AccessChange:
             AuditAction.DELEGATION_REVOKED: N_("Delegation of signing authority revoked"),
             AuditAction.CERTIFICATE_ISSUED: N_("Signing certificate issued"),
             AuditAction.CERTIFICATE_REVOKED: N_("Signing certificate revoked"),
+            AuditAction.CONFIDENTIALITY_LOWERING_PROPOSED: N_("Lowering of a document's confidentiality "
+                                                              "(takes effect when confirmed)"),
+            AuditAction.ASSIGNMENT_FORWARD_PROPOSED: N_("Confidential document forwarded to another department "
+                                                        "(takes effect when confirmed)"),
         }.get(AuditAction(self.event.action), N_("Access rights changed"))
 
 
@@ -59,7 +74,8 @@ def is_rights_change(event: AuditEvent) -> bool:
         return False
     if event.action == AuditAction.USER_UPDATED:
         return bool(RIGHTS_FIELDS & set((event.details.get("changes") or {}).keys()))
-    return True
+    # A grant that carries out a confirmed proposal was confirmed with it.
+    return not (event.action == AuditAction.DOCUMENT_ACCESS_GRANTED and "confirms" in event.details)
 
 
 def concerns(event: AuditEvent, user: User) -> bool:
@@ -67,12 +83,14 @@ def concerns(event: AuditEvent, user: User) -> bool:
     details = event.details
     return ((event.object_type == "user" and event.object_id == str(user.id))
             or details.get("user_id") == user.id or details.get("delegate") == user.username
-            or details.get("delegate_id") == user.id)
+            or details.get("delegate_id") == user.id or details.get("to_user_id") == user.id)
 
 
 def _confirmed_seqs() -> Select[str]:
-    return select(AuditEvent.object_id).where(AuditEvent.action == str(AuditAction.ACCESS_CHANGE_CONFIRMED),
-                                              AuditEvent.object_type == CONFIRMED_OBJECT)
+    """Changes confirmed, or (proposals only) declined: nothing is left for a leader to do on them."""
+    return select(AuditEvent.object_id).where(
+        AuditEvent.action.in_([str(AuditAction.ACCESS_CHANGE_CONFIRMED), str(AuditAction.ACCESS_CHANGE_DECLINED)]),
+        AuditEvent.object_type == CONFIRMED_OBJECT)
 
 
 def unconfirmed_changes(session: Session, *, actor: User, limit: int = 200) -> list[AccessChange]:
@@ -93,22 +111,54 @@ def unconfirmed_changes(session: Session, *, actor: User, limit: int = 200) -> l
 
 
 def confirm_change(session: Session, *, actor: User, seq: int, now: datetime | None = None) -> AuditEvent:
-    """A leader confirms the change of rights recorded as event ``seq``; the confirmation is audited. A
-    leader does not confirm a change he or she made. Raises PermissionDeniedError, NotFoundError,
-    InvalidTransitionError (already confirmed). Flushes."""
+    """A leader confirms the change of rights recorded as event ``seq``; a proposal takes effect now. The
+    confirmation is audited. A leader does not confirm a change he or she made. Raises PermissionDeniedError,
+    NotFoundError, InvalidTransitionError (already confirmed or declined, or the proposal no longer applies).
+    Flushes."""
+    event = _open_change(session, actor=actor, seq=seq)
+    if event.action == AuditAction.CONFIDENTIALITY_LOWERING_PROPOSED:
+        documents.apply_lowering(session, actor=actor, document_id=int(event.object_id),
+                                 before=Confidentiality(event.details["from"]),
+                                 after=Confidentiality(event.details["to"]), proposal_seq=event.seq, now=now)
+    elif event.action == AuditAction.ASSIGNMENT_FORWARD_PROPOSED:
+        incoming.confirm_forward(session, actor=actor, proposal=event, now=now)
+    return _settle(session, AuditAction.ACCESS_CHANGE_CONFIRMED, actor=actor, event=event, now=now)
+
+
+def decline_change(session: Session, *, actor: User, seq: int, now: datetime | None = None) -> AuditEvent:
+    """A leader declines a proposed change (a lowering of confidentiality, a forward to another department):
+    it never takes effect, and a forwarded assignment goes back to its holder. Audited. Raises
+    PermissionDeniedError, NotFoundError, InvalidTransitionError (not a proposal, or settled). Flushes."""
+    event = _open_change(session, actor=actor, seq=seq)
+    if event.action not in PROPOSALS:
+        raise InvalidTransitionError(N_("Only a proposed change can be declined; this one has taken effect."))
+    if event.action == AuditAction.ASSIGNMENT_FORWARD_PROPOSED:
+        incoming.decline_forward(session, actor=actor, proposal=event, now=now)
+    return _settle(session, AuditAction.ACCESS_CHANGE_DECLINED, actor=actor, event=event, now=now)
+
+
+def _open_change(session: Session, *, actor: User, seq: int) -> AuditEvent:
+    """The unsettled change ``seq`` that ``actor`` may settle, with the locks taken in the house order."""
     if not can_confirm(actor):
         raise PermissionDeniedError(N_("Only leaders confirm changes of access rights."))
-    # The chain's lock first: two leaders confirming at once queue here, and the second sees the first.
-    audit.lock_chain(session)
     event = session.execute(select(AuditEvent).where(AuditEvent.seq == seq)).scalar_one_or_none()
     if event is None or not is_rights_change(event):
         raise NotFoundError(N_("This change of access rights does not exist."))
     if event.actor_id == actor.id or concerns(event, actor):
         raise PermissionDeniedError(N_("Another leader must confirm a change you made yourself or that "
                                        "concerns you."))
+    if event.action in PROPOSALS:
+        # The document's row before the chain's lock, as every document action takes them (no deadlock).
+        documents.get_document(session, int(event.object_id), lock=True)
+    # The chain's lock next: two leaders settling at once queue here, and the second sees the first.
+    audit.lock_chain(session)
     if str(seq) in set(session.execute(_confirmed_seqs().where(AuditEvent.object_id == str(seq))).scalars()):
         raise InvalidTransitionError(N_("This change has already been confirmed."))
-    return audit.record(session, action=AuditAction.ACCESS_CHANGE_CONFIRMED, actor=actor,
-                        object_type=CONFIRMED_OBJECT, object_id=seq, now=now,
-                        details={"action": event.action, "object_type": event.object_type,
-                                 "object_id": event.object_id, "changed_by": event.actor_name})
+    return event
+
+
+def _settle(session: Session, action: AuditAction, *, actor: User, event: AuditEvent,
+            now: datetime | None) -> AuditEvent:
+    return audit.record(session, action=action, actor=actor, object_type=CONFIRMED_OBJECT, object_id=event.seq,
+                        now=now, details={"action": event.action, "object_type": event.object_type,
+                                          "object_id": event.object_id, "changed_by": event.actor_name})

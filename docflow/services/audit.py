@@ -104,6 +104,10 @@ class AuditAction(enum.StrEnum):
     KEY_PIN_SET = "key.pin_set"
     KEY_PIN_CHANGED = "key.pin_changed"
     KEY_REWRAPPED = "key.rewrapped"
+    # access changes that wait for a leader's confirmation before they take effect (issue 10)
+    CONFIDENTIALITY_LOWERING_PROPOSED = "document.confidentiality_lowering_proposed"
+    ASSIGNMENT_FORWARD_PROPOSED = "assignment.forward_proposed"
+    ACCESS_CHANGE_DECLINED = "access_change.declined"
 
 
 def event_content(event: Any) -> bytes:

@@ -32,12 +32,13 @@ from docflow.models import (
     DocumentStatus,
     DocumentVersion,
     GrantReason,
+    Role,
     Urgency,
     User,
     utc_now,
 )
 from docflow.pdfcheck import PdfInfo, check_pdf
-from docflow.services import access, audit
+from docflow.services import access, audit, notifications
 from docflow.services.audit import AuditAction
 from docflow.storage import DocumentStore
 
@@ -239,7 +240,9 @@ EDITABLE_FIELDS = ("doc_type", "summary", "number_symbol", "document_date", "iss
 
 def edit_metadata(session: Session, *, actor: User, document_id: int, data: DocumentInput,
                   expected_row_version: int, now: datetime | None = None) -> Document:
-    """Change a document's metadata; the audit event holds each field's before and after.
+    """Change a document's metadata; the audit event holds each field's before and after. Raising the
+    confidentiality takes effect at once; lowering it is only proposed (a leader's, confirmed by another
+    leader: ``apply_lowering``), and the document keeps its level until then.
     Raises PermissionDeniedError, InvalidTransitionError (issued), ConflictError, ValidationError. Flushes."""
     now = now or utc_now()
     document = get_document_for(session, actor=actor, document_id=document_id, lock=True)
@@ -249,6 +252,9 @@ def edit_metadata(session: Session, *, actor: User, document_id: int, data: Docu
     _check_row_version(document, expected_row_version)
     data = dataclasses.replace(data, kind=document.kind)
     validate_input(session, actor, data, today=now.date())
+    if data.confidentiality.rank < document.confidentiality.rank:
+        _propose_lowering(session, actor=actor, document=document, to=data.confidentiality, now=now)
+        data = dataclasses.replace(data, confidentiality=document.confidentiality)
     new_values = {"doc_type": data.doc_type, "summary": data.summary.strip(),
                   "number_symbol": data.number_symbol.strip() or None, "document_date": data.document_date,
                   "issuing_body": data.issuing_body.strip(), "urgency": data.urgency,
@@ -276,6 +282,45 @@ def edit_metadata(session: Session, *, actor: User, document_id: int, data: Docu
     return document
 
 
+def _propose_lowering(session: Session, *, actor: User, document: Document, to: Confidentiality,
+                      now: datetime) -> None:
+    # Lowering opens the document to people who were not cleared for it: a change of access rights that
+    # only a leader makes and that waits for another leader (docflow.services.access_changes).
+    if actor.role is not Role.LEADER:
+        raise PermissionDeniedError(N_("Only a leader may lower a document's confidentiality."))
+    audit.record(session, action=AuditAction.CONFIDENTIALITY_LOWERING_PROPOSED, actor=actor, object_type="document",
+                 object_id=document.id, now=now,
+                 details={"from": document.confidentiality.value, "to": to.value})
+    notifications.notify(session, users=other_leaders(session, actor), document=document, now=now,
+                         message=N_("A lowering of a document's confidentiality awaits your confirmation."))
+
+
+def other_leaders(session: Session, actor: User) -> list[User]:
+    """The ward's active leaders but ``actor``: those who confirm what ``actor`` proposes."""
+    return list(session.execute(select(User).where(
+        User.organisation_id == actor.organisation_id, User.role == Role.LEADER, User.is_active.is_(True),
+        User.id != actor.id).order_by(User.id)).scalars())
+
+
+def apply_lowering(session: Session, *, actor: User, document_id: int, before: Confidentiality,
+                   after: Confidentiality, proposal_seq: int, now: datetime | None = None) -> Document:
+    """Make a confirmed lowering of confidentiality take effect. Raises InvalidTransitionError when the
+    document's level changed since it was proposed. Flushes."""
+    now = now or utc_now()
+    document = get_document(session, document_id, lock=True)
+    if document.confidentiality is not before:
+        raise InvalidTransitionError(N_("The document's confidentiality changed after this lowering was "
+                                        "proposed; propose it again."))
+    document.confidentiality = after
+    document.updated_at = now
+    session.flush()
+    audit.record(session, action=AuditAction.DOCUMENT_METADATA_EDITED, actor=actor, object_type="document",
+                 object_id=document.id, now=now,
+                 details={"changes": {"confidentiality": {"from": before.value, "to": after.value}},
+                          "confirms": proposal_seq})
+    return document
+
+
 # Free-text fields of a confidential document reach the audit log only as digests: auditors and
 # admins read the log but are not cleared for the document (they can still check a value's digest).
 REDACTED_FIELDS = frozenset({"summary", "number_symbol", "issuing_body"})
@@ -293,9 +338,10 @@ def _plain(value: object) -> object:
 
 
 def ensure_grant(session: Session, document: Document, user: User, reason: GrantReason, now: datetime,
-                 by: User | None = None) -> None:
+                 by: User | None = None, confirms: int | None = None) -> None:
     """Give ``user`` access to ``document`` for ``reason`` unless a grant for it exists already; ``by``: who
-    gives it (the user themself when None). Flushes."""
+    gives it (the user themself when None); ``confirms``: the proposal (audit seq) a leader confirmed, which
+    this grant carries out. Flushes."""
     exists = session.execute(select(DocumentGrant.id).where(
         DocumentGrant.document_id == document.id, DocumentGrant.user_id == user.id,
         DocumentGrant.reason == reason)).first()
@@ -306,9 +352,11 @@ def ensure_grant(session: Session, document: Document, user: User, reason: Grant
         if reason is GrantReason.CONFIDENTIAL_ACCESS:
             # A clearance for a confidential document is a change of access rights: audited, and
             # flagged until a leader confirms it (docflow.services.access_changes).
+            details: dict[str, object] = {"user_id": user.id, "username": user.username, "reason": reason.value}
+            if confirms is not None:
+                details["confirms"] = confirms
             audit.record(session, action=AuditAction.DOCUMENT_ACCESS_GRANTED, actor=granter, object_type="document",
-                         object_id=document.id, now=now,
-                         details={"user_id": user.id, "username": user.username, "reason": reason.value})
+                         object_id=document.id, now=now, details=details)
 
 
 def open_version(session: Session, *, actor: User, document_id: int, version_number: int | None,

@@ -280,13 +280,16 @@ def _check_person(session: Session, actor: User, user_id: int) -> User:
 
 def _assign(session: Session, *, document: Document, actor: User, role: AssignmentRole, department_id: int | None,
             user_id: int | None, deadline: date | None, instruction: str, now: datetime,
-            parent: Assignment | None = None) -> Assignment:
+            parent: Assignment | None = None, pending: bool = False) -> Assignment:
+    """A new assignment whose holders are given access and told; a pending one neither, until confirmed."""
     assignment = Assignment(document_id=document.id, parent_id=parent.id if parent else None,
                             department_id=department_id, assignee_id=user_id, role=role, instruction=instruction,
-                            deadline=deadline, status=AssignmentStatus.OPEN, assigned_by_id=actor.id,
-                            assigned_at=now)
+                            deadline=deadline, status=AssignmentStatus.PENDING if pending else AssignmentStatus.OPEN,
+                            assigned_by_id=actor.id, assigned_at=now)
     session.add(assignment)
     session.flush()
+    if pending:
+        return assignment
     receivers = _receivers(session, assignment)
     for user in receivers:
         _grant(session, document, user, by=actor, now=now)
@@ -492,7 +495,9 @@ def forward_assignment(session: Session, *, actor: User, assignment_id: int, not
                        deadline: date | None = None, expected_row_version: int | None = None,
                        now: datetime | None = None) -> Assignment:
     """Pass an assignment on to another person or department with a note: the old one is FORWARDED, a new
-    one with the same role (and by default the same deadline) is created.
+    one with the same role (and by default the same deadline) is created. A confidential document sent out
+    of the sender's department waits for a leader: the new assignment is PENDING, its holder gets no access
+    and no notice until a leader confirms (``confirm_forward``).
 
     Raises PermissionDeniedError, InvalidTransitionError, ConflictError, ValidationError. Flushes.
     """
@@ -502,8 +507,12 @@ def forward_assignment(session: Session, *, actor: User, assignment_id: int, not
     note = _text(note, "note", required=True, message=N_("Say why you forward it (the note is required)."))
     if (to_user_id is None) == (to_department_id is None):
         raise ValidationError(N_("Forward to one person or one department."), field="to")
-    department_id = _check_department(session, actor, to_department_id).id if to_department_id is not None \
-        else _check_person(session, actor, to_user_id or 0).department_id
+    receiver: User | None = None
+    if to_department_id is not None:
+        department_id: int | None = _check_department(session, actor, to_department_id).id
+    else:
+        receiver = _check_person(session, actor, to_user_id or 0)
+        department_id = receiver.department_id
     if (to_user_id, to_department_id) == (old.assignee_id, old.department_id if old.assignee_id is None else None):
         raise ValidationError(N_("It is already theirs."), field="to")
     if _open_children(session, old):
@@ -514,16 +523,76 @@ def forward_assignment(session: Session, *, actor: User, assignment_id: int, not
     deadline = deadline or old.deadline
     old.status, old.completed_at, old.result = AssignmentStatus.FORWARDED, now, note
     parent = session.get(Assignment, old.parent_id) if old.parent_id is not None else None
+    held = _needs_confirmation(actor, document, department_id, receiver)
     new = _assign(session, document=document, actor=actor, role=old.role, department_id=department_id,
-                  user_id=to_user_id, deadline=deadline, instruction=old.instruction, now=now, parent=parent)
+                  user_id=to_user_id, deadline=deadline, instruction=old.instruction, now=now, parent=parent,
+                  pending=held)
     opinion = Opinion(document_id=document.id, assignment_id=old.id, author_id=actor.id, kind=OpinionKind.FORWARD, body=note,
                       created_at=now)
     session.add(opinion)
     session.flush()
-    _record(session, AuditAction.ASSIGNMENT_FORWARDED, actor, document, now, assignment_id=old.id,
-            to_assignment_id=new.id, to_user_id=to_user_id, to_department_id=to_department_id,
-            deadline=deadline.isoformat() if deadline else None, opinion_id=opinion.id, note_sha256=_digest(note))
+    _record(session, AuditAction.ASSIGNMENT_FORWARD_PROPOSED if held else AuditAction.ASSIGNMENT_FORWARDED, actor,
+            document, now, assignment_id=old.id, to_assignment_id=new.id, to_user_id=to_user_id,
+            to_department_id=to_department_id, deadline=deadline.isoformat() if deadline else None,
+            opinion_id=opinion.id, note_sha256=_digest(note))
+    if held:
+        _notify(session, document, doc_service.other_leaders(session, actor), N_("A confidential document forwarded to another "
+                                                                "department awaits your confirmation."))
     return new
+
+
+def _needs_confirmation(actor: User, document: Document, department_id: int | None, receiver: User | None) -> bool:
+    """A confidential document leaving the sender's department, unless a leader sends it or receives it
+    (leaders see every confidential document, and a leader's forward is a leader's decision)."""
+    if not document.is_confidential or actor.role is Role.LEADER:
+        return False
+    if receiver is not None and receiver.role is Role.LEADER:
+        return False
+    return actor.department_id is None or department_id != actor.department_id
+
+
+def _proposed(session: Session, proposal: AuditEvent) -> tuple[Document, Assignment, Assignment]:
+    """The document, the forwarded assignment and the pending one of a forward proposal, locked."""
+    document = doc_service.get_document(session, int(proposal.object_id), lock=True)
+    old = _get_assignment(session, proposal.details["assignment_id"], lock=True)
+    new = _get_assignment(session, proposal.details["to_assignment_id"], lock=True)
+    return document, old, new
+
+
+def confirm_forward(session: Session, *, actor: User, proposal: AuditEvent, now: datetime | None = None) -> Assignment:
+    """A leader confirms a forward that waited (``proposal``): the new holder gets the assignment, access to
+    the document and a notice. Raises InvalidTransitionError when the document's handling ended meanwhile.
+    Flushes."""
+    now = now or utc_now()
+    document, _, new = _proposed(session, proposal)
+    parent = _get_assignment(session, new.parent_id) if new.parent_id is not None else None
+    if new.status is not AssignmentStatus.PENDING or document.status is not DocumentStatus.IN_PROGRESS \
+            or (parent is not None and parent.status not in OPEN_STATUSES):
+        raise InvalidTransitionError(N_("This forward no longer waits: the document's handling has ended."))
+    new.status = AssignmentStatus.OPEN
+    receivers = _receivers(session, new)
+    for user in receivers:
+        for reason in (GrantReason.ASSIGNED, GrantReason.CONFIDENTIAL_ACCESS):
+            doc_service.ensure_grant(session, document, user, reason, now, by=actor, confirms=proposal.seq)
+    _notify(session, document, receivers, N_("New document to handle: %(summary)s"), summary=document.summary[:120])
+    session.flush()
+    _record(session, AuditAction.ASSIGNMENT_FORWARDED, actor, document, now, **proposal.details,
+            confirms=proposal.seq)
+    return new
+
+
+def decline_forward(session: Session, *, actor: User, proposal: AuditEvent, now: datetime | None = None) -> None:
+    """A leader declines a forward that waited: the pending assignment is cancelled and, while the document
+    is still being handled, the forwarded one goes back to its holder, who is told. Flushes."""
+    now = now or utc_now()
+    document, old, new = _proposed(session, proposal)
+    if new.status is AssignmentStatus.PENDING:
+        new.status, new.completed_at = AssignmentStatus.CANCELLED, now
+    if old.status is AssignmentStatus.FORWARDED and document.status is DocumentStatus.IN_PROGRESS:
+        old.status, old.completed_at, old.result = AssignmentStatus.IN_PROGRESS, None, ""
+        _notify(session, document, _receivers(session, old),
+                N_("A leader declined your forward of a confidential document; it is yours again."))
+    session.flush()
 
 
 def attach_reply(session: Session, *, actor: User, assignment_id: int, reply_document_id: int,
@@ -617,7 +686,7 @@ def _finish(assignment: Assignment, result: str, now: datetime) -> None:
 def _close_remaining(session: Session, document: Document, now: datetime) -> list[Assignment]:
     """Co-handlers' and for-information assignments still open when the lead finishes end with the document."""
     remaining = list(session.execute(select(Assignment).where(
-        Assignment.document_id == document.id, Assignment.status.in_(OPEN_STATUSES))
+        Assignment.document_id == document.id, Assignment.status.in_((*OPEN_STATUSES, AssignmentStatus.PENDING)))
         .order_by(Assignment.id).with_for_update()).scalars())
     for item in remaining:
         item.status, item.completed_at = AssignmentStatus.CANCELLED, now
@@ -667,6 +736,7 @@ class TimelineEntry:
 
 TIMELINE_ACTIONS = (AuditAction.DOCUMENT_UPLOADED, AuditAction.INCOMING_REGISTERED, AuditAction.DOCUMENT_DIRECTED,
                     AuditAction.ASSIGNMENT_CREATED, AuditAction.OPINION_ADDED, AuditAction.ASSIGNMENT_FORWARDED,
+                    AuditAction.ASSIGNMENT_FORWARD_PROPOSED,
                     AuditAction.ASSIGNMENT_COMPLETED, AuditAction.ASSIGNMENT_ESCALATED,
                     AuditAction.DOCUMENT_VERSION_ADDED)
 
@@ -743,9 +813,11 @@ def _entry(event: AuditEvent, document: Document, assignments: dict[int, Assignm
                                  link_document_id=d.get("reply_document_id"))
         return TimelineEntry(at, who, N_("Opinion"), params={}, body=opinion.body if opinion else "",
                              state=step_state(settings, deadline, on=on))
-    if action == AuditAction.ASSIGNMENT_FORWARDED:
+    if action in (AuditAction.ASSIGNMENT_FORWARDED, AuditAction.ASSIGNMENT_FORWARD_PROPOSED):
         opinion = opinions.get(d.get("opinion_id") or 0)
-        return TimelineEntry(at, who, N_("Forwarded to %(name)s"),
+        what = N_("Forwarded to %(name)s") if action == AuditAction.ASSIGNMENT_FORWARDED \
+            else N_("Forwarded to %(name)s, awaiting a leader's confirmation")
+        return TimelineEntry(at, who, what,
                              params={"name": names.holder(d.get("to_user_id"), d.get("to_department_id"))},
                              body=opinion.body if opinion else "", state=step_state(settings, deadline, on=on))
     if action == AuditAction.ASSIGNMENT_COMPLETED and assignment is not None:

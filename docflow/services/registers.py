@@ -121,6 +121,8 @@ REGISTER_READERS = (Role.CLERK, Role.LEADER, Role.AUDITOR, Role.ADMIN)
 SOURCE_KIND = {RegisterKind.INCOMING: RegisterKind.INCOMING, RegisterKind.OUTGOING: RegisterKind.OUTGOING,
                RegisterKind.RESOLUTION: RegisterKind.INCOMING}
 CHUNK = 500
+# Assignments that are nobody's work: cancelled, or a forward still waiting for a leader's confirmation.
+NOT_HANDLING = (AssignmentStatus.CANCELLED, AssignmentStatus.PENDING)
 
 
 def can_view_registers(user: User) -> bool:
@@ -254,7 +256,7 @@ def _conditions(actor: User | None, register: Register, kind: RegisterKind, filt
         else:
             where.append(Document.id.in_(select(Assignment.document_id).where(
                 Assignment.department_id == filters.department_id,
-                Assignment.status != AssignmentStatus.CANCELLED)))
+                Assignment.status.notin_(NOT_HANDLING))))
     if filters.issuing_body and kind is not RegisterKind.OUTGOING:
         where.append(Document.issuing_body == filters.issuing_body)
     folded = textsearch.fold(filters.q[:100])
@@ -350,7 +352,7 @@ def _hidden_ids(session: Session, actor: User | None, documents: list[Document])
 
 def _handlers(session: Session, ids: list[int], tz: tzinfo) -> dict[int, list[Handler]]:
     rows = list(session.execute(
-        select(Assignment).where(Assignment.document_id.in_(ids), Assignment.status != AssignmentStatus.CANCELLED)
+        select(Assignment).where(Assignment.document_id.in_(ids), Assignment.status.notin_(NOT_HANDLING))
         .options(selectinload(Assignment.department), selectinload(Assignment.assignee))
         .order_by(Assignment.id)).scalars())
     people: dict[int, list[str]] = defaultdict(list)

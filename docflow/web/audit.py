@@ -23,7 +23,7 @@ from docflow.web.helpers import current_actor, form_int, form_str, parse_date, s
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 # Leaders come here only to confirm changes of access rights; everything else is for auditors and admins.
-LEADER_ENDPOINTS = frozenset({"audit.access_changes", "audit.confirm_change"})
+LEADER_ENDPOINTS = frozenset({"audit.access_changes", "audit.confirm_change", "audit.decline_change"})
 
 
 # What an auditor may post: signing in and out, the language, the password, and verifying (which only
@@ -183,4 +183,13 @@ def confirm_change(seq: int) -> ResponseReturnValue:
     with db.transaction() as s:
         access_service.confirm_change(s, actor=current_actor(), seq=seq)
     flash(gettext("Change #%(seq)s confirmed.", seq=seq), "success")
+    return redirect(url_for("audit.access_changes"))
+
+
+@bp.post("/access-changes/<int:seq>/decline")
+def decline_change(seq: int) -> ResponseReturnValue:
+    """A leader declines a proposed change (a lowering of confidentiality, a forward to another department)."""
+    with db.transaction() as s:
+        access_service.decline_change(s, actor=current_actor(), seq=seq)
+    flash(gettext("Change #%(seq)s declined.", seq=seq), "success")
     return redirect(url_for("audit.access_changes"))

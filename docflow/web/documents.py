@@ -183,6 +183,9 @@ def edit(document_id: int) -> ResponseReturnValue:
                                error=gettext(exc.message, **exc.params), error_field=exc.field,
                                **_form_context()), 400
     flash(gettext("The changes have been saved."), "success")
+    if data.confidentiality.rank < document.confidentiality.rank:
+        flash(gettext("The lowering of confidentiality awaits another leader's confirmation; the document "
+                      "keeps its level until then."), "info")
     return redirect(url_for("documents.detail", document_id=document_id))
 
 

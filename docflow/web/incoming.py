@@ -16,7 +16,17 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from docflow import db
 from docflow.errors import N_, ConflictError, InvalidTransitionError, ValidationError
-from docflow.models import AssignmentRole, Confidentiality, DocumentKind, Role, Urgency, User, utc_now
+from docflow.models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    Confidentiality,
+    DocumentKind,
+    Role,
+    Urgency,
+    User,
+    utc_now,
+)
 from docflow.services import incoming, organisation
 from docflow.services import signing as signing_service
 from docflow.services.documents import UploadedFile
@@ -208,15 +218,17 @@ def detail(document_id: int) -> ResponseReturnValue:
                            acting=acting, today=today, **_form_context(**context))
 
 
-def _act(back_to: int, action: Callable[..., Any], success: str, **kwargs: Any) -> ResponseReturnValue:
-    """Run one assignment action in its transaction; a refusal the user can act on comes back as a message."""
+def _act(back_to: int, action: Callable[..., Any], success: str | Callable[[Any], str],
+         **kwargs: Any) -> ResponseReturnValue:
+    """Run one assignment action in its transaction; a refusal the user can act on comes back as a message.
+    ``success``: the message, or a function of the action's result giving it."""
     try:
         with db.transaction() as s:
-            action(s, actor=current_actor(), **kwargs)
+            result = action(s, actor=current_actor(), **kwargs)
     except (ValidationError, ConflictError, InvalidTransitionError) as exc:
         flash(gettext(exc.message, **exc.params), "danger")
     else:
-        flash(gettext(success), "success")
+        flash(gettext(success(result) if callable(success) else success), "success")
     return redirect(url_for("incoming.detail", document_id=back_to))
 
 
@@ -256,9 +268,16 @@ def opinion(document_id: int, assignment_id: int) -> ResponseReturnValue:
 @login_required
 def forward(document_id: int, assignment_id: int) -> ResponseReturnValue:
     """Pass the assignment on with a note."""
-    return _act(document_id, incoming.forward_assignment, N_("The assignment has been forwarded."),
+    return _act(document_id, incoming.forward_assignment, _forwarded,
                 note=form_str("note", max_length=5000), settings=settings(), to_user_id=form_int("to_user_id"),
                 to_department_id=form_int("to_department_id"), **_assignment_kwargs(assignment_id))
+
+
+def _forwarded(new: Assignment) -> str:
+    if new.status is AssignmentStatus.PENDING:
+        return N_("The forward awaits a leader's confirmation: a confidential document leaves your department "
+                  "only when a leader confirms.")
+    return N_("The assignment has been forwarded.")
 
 
 @bp.post("/<int:document_id>/assignments/<int:assignment_id>/reply")
