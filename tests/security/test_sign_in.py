@@ -34,8 +34,7 @@ def test_someone_elses_wrong_passwords_do_not_lock_the_chairman_out(app, db_sess
         attacker.post("/login", {"username": "chutich.test", "password": f"doan-mo-{i}"})
 
     owner = _from(app, OFFICE)
-    waiting = owner.login(chairman)
-    assert waiting.status_code == 429 and "Retry-After" in waiting.headers
+    assert owner.login(chairman).status_code == 429  # a short wait, not a lock
     _later(monkeypatch, timedelta(minutes=1))
     assert owner.login(chairman).status_code == 302
 
