@@ -99,17 +99,18 @@ def sign_in(session: Session, *, username: str, password: str, policy: SignInPol
     unknown username and an inactive user get the same answers as a wrong password."""
     policy = policy or SignInPolicy()
     now = now or utc_now()
-    user = find_user_by_username(session, username)
-    organisation = find_organisation(session)
-    refusal = _refusal(session, organisation, username, remote_addr, now) if organisation else None
-    if refusal is not None:
-        return _refuse(session, refusal, user=user, remote_addr=remote_addr, now=now)
-    with (gate.slot() if gate else _always_slot()) as checked:
-        valid = checked and password_matches(user.password_hash if user else _DUMMY_HASH, password)
-    if not checked:
-        retry_at = now + timedelta(seconds=gate.retry_after_seconds if gate else 1)
-        return _refuse(session, SignInResult(SignInOutcome.BUSY, retry_at=retry_at), user=user,
-                       remote_addr=remote_addr, now=now)
+    # The slot is taken before the first query: a sign-in waiting for one holds no database connection.
+    with gate.slot() if gate else _always_slot() as free:
+        if not free:
+            retry_at = now + timedelta(seconds=gate.retry_after_seconds if gate else 1)
+            return _refuse(session, SignInResult(SignInOutcome.BUSY, retry_at=retry_at),
+                           user=find_user_by_username(session, username), remote_addr=remote_addr, now=now)
+        user = find_user_by_username(session, username)
+        organisation = find_organisation(session)
+        refusal = _refusal(session, organisation, username, remote_addr, now) if organisation else None
+        if refusal is not None:
+            return _refuse(session, refusal, user=user, remote_addr=remote_addr, now=now)
+        valid = password_matches(user.password_hash if user else _DUMMY_HASH, password)
     # Every attempt writes to the audit chain anyway; taking its lock first serialises attempts, so
     # parallel guesses cannot overwrite each other's failure count (a lost update on PostgreSQL).
     audit.lock_chain(session)
