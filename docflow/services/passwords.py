@@ -31,6 +31,7 @@ _SEQUENCES = (
     "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik,9ol.0p;/", "qazwsxedcrfvtgbyhnujmikolp", "0123456789",
 )
 _SHORTEST_RUN = 4
+_FEWEST_LETTERS = 4
 # Letters and digits a guesser swaps for each other ("p@ssw0rd" is "password").
 _UNLEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s", "5": "s",
                          "7": "t", "+": "t", "8": "b", "9": "g"})
@@ -58,9 +59,9 @@ def check_password(password: str, *, username: str = "", full_name: str = "", or
                               field="password", n=MIN_PASSWORD_LENGTH)
     folded = fold(password)
     letters = "".join(c for c in folded if c.isalnum())
-    if folded.isdigit():
-        raise ValidationError(N_("The password must not be digits only: dates and phone numbers are guessed "
-                                 "early."), field="password")
+    if sum(c.isalpha() for c in folded) < _FEWEST_LETTERS:
+        raise ValidationError(N_("The password must have at least %(n)s letters: dates and phone numbers, even "
+                                 "with symbols added, are guessed early."), field="password", n=_FEWEST_LETTERS)
     if _is_repeated_group(folded):
         raise ValidationError(N_("The password must not be one character or a short group repeated."),
                               field="password")
