@@ -42,8 +42,14 @@ class DatabaseSettings:
 class SecuritySettings:
     session_cookie_secure: bool = False
     session_lifetime_minutes: int = 480
-    login_max_failures: int = 5
-    login_lockout_minutes: int = 15
+    session_max_age_hours: int = 12
+    login_free_failures: int = 5
+    login_first_delay_seconds: int = 30
+    login_max_delay_minutes: int = 10
+    login_address_max_failures: int = 30
+    login_address_window_minutes: int = 15
+    login_concurrent_checks: int = 4
+    trusted_proxies: int = 0
     csrf_enabled: bool = True
 
 
@@ -154,6 +160,11 @@ class Settings:
         return url
 
     @property
+    def cookies_secure(self) -> bool:
+        """Production is served over HTTPS only: its cookies are always Secure, whatever the file says."""
+        return self.security.session_cookie_secure or self.app.mode == "production"
+
+    @property
     def max_upload_bytes(self) -> int:
         return self.uploads.max_upload_mb * 1024 * 1024
 
@@ -198,10 +209,10 @@ class Settings:
             "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
-            "SESSION_COOKIE_SECURE": self.security.session_cookie_secure,
+            "SESSION_COOKIE_SECURE": self.cookies_secure,
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
-            "REMEMBER_COOKIE_SECURE": self.security.session_cookie_secure,
+            "REMEMBER_COOKIE_SECURE": self.cookies_secure,
             "PERMANENT_SESSION_LIFETIME": self.security.session_lifetime_minutes * 60,
             "WTF_CSRF_ENABLED": self.security.csrf_enabled,
             "WTF_CSRF_TIME_LIMIT": None,
@@ -258,11 +269,16 @@ def load(path: str | os.PathLike[str] | None = None, *, overrides: Mapping[str, 
     return settings
 
 
-# Settings that must be at least this much; 0 would mean "lock on the first failure" or "no page".
+# Settings that must be at least this much; 0 would mean "wait after every mistype" or "no page".
 _MINIMUMS = {
-    ("security", "login_max_failures"): 1,
-    ("security", "login_lockout_minutes"): 1,
+    ("security", "login_free_failures"): 1,
+    ("security", "login_first_delay_seconds"): 1,
+    ("security", "login_max_delay_minutes"): 1,
+    ("security", "login_address_max_failures"): 1,
+    ("security", "login_address_window_minutes"): 1,
+    ("security", "login_concurrent_checks"): 1,
     ("security", "session_lifetime_minutes"): 1,
+    ("security", "session_max_age_hours"): 1,
     ("uploads", "max_upload_mb"): 1,
     ("uploads", "page_size"): 1,
     ("signing", "certificate_validity_days"): 1,
@@ -308,11 +324,22 @@ def _deep_merge(a: dict[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Keys that once existed: an old file stops startup with what to write instead, never with a bare "unknown".
+_REMOVED = {
+    "security.login_max_failures": "sign-in no longer locks an account; remove it and, if needed, set "
+                                   "security.login_free_failures (failures before the waits begin)",
+    "security.login_lockout_minutes": "sign-in no longer locks an account; remove it and, if needed, set "
+                                      "security.login_first_delay_seconds and security.login_max_delay_minutes",
+}
+
+
 def _build_section(section: str, cls: type, table: Mapping[str, Any], base: Path) -> Any:
     hints = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = {}
     for key, value in table.items():
         name = f"{section}.{key}"
+        if name in _REMOVED:
+            raise ConfigurationError(f"{name} was removed: {_REMOVED[name]}")
         if key not in hints:
             raise ConfigurationError(f"unknown key {name}")
         kwargs[key] = _coerce(name, hints[key], value, base)

@@ -32,13 +32,13 @@ from docflow.models.routing import (
     StepStatus,
 )
 from docflow.models.signatures import Certificate, CertificateStatus, KeyStorage, Signature, VerificationReport
-from docflow.models.users import LoginThrottle, Role, User
+from docflow.models.users import LoginThrottle, Role, ThrottleKind, User
 
 __all__ = [
     "Assignment", "AssignmentRole", "AssignmentStatus", "Delegation", "Notification", "Opinion", "OpinionKind", "Recipient",
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",
     "DocumentKind", "DocumentRelation", "DocumentStatus", "DocumentVersion", "GrantReason", "KeyGuard", "KeyStorage", "LoginThrottle",
-    "Organisation", "Register", "RegisterKind", "Role", "Signature", "Urgency", "User", "VerificationReport",
+    "Organisation", "Register", "RegisterKind", "Role", "Signature", "ThrottleKind", "Urgency", "User", "VerificationReport",
     "utc_now",
 ]

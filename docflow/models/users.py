@@ -1,11 +1,11 @@
-"""Users, their roles, and the failed-login throttle."""
+"""Users, their roles, and the failed sign-in throttles."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docflow.models.base import Base, str_enum, utc_now
@@ -75,13 +75,25 @@ class User(Base):
         return self.role is Role.AUDITOR
 
 
+class ThrottleKind(enum.StrEnum):
+    USERNAME = "username"
+    ADDRESS = "address"
+
+
 class LoginThrottle(Base):
-    """Failed sign-ins per username; a lock after too many, cleared by a successful sign-in."""
+    """Failed sign-ins counted per username (growing waits, cleared by a success) and per client address
+    (a ceiling per time window). Kept in the database so every app process sees the same counts."""
 
     __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("organisation_id", "kind", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    kind: Mapped[ThrottleKind] = mapped_column(str_enum(ThrottleKind))
+    # A digest of the username or address: the table must not become a list of mistyped passwords.
+    key: Mapped[str] = mapped_column(String(64))
     failures: Mapped[int] = mapped_column(default=0)
+    first_failed_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_failed_at: Mapped[datetime] = mapped_column(default=utc_now)
-    locked_until: Mapped[datetime | None]
+    # No attempt is checked before this time (the username's growing wait, or the address's window end).
+    next_attempt_at: Mapped[datetime | None]

@@ -14,8 +14,8 @@ from docflow.errors import N_, ConflictError, NotFoundError, PermissionDeniedErr
 from docflow.models import Department, Organisation, Role, User, utc_now
 from docflow.services import audit
 from docflow.services.audit import AuditAction
+from docflow.services.passwords import check_password
 
-MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
 
 
@@ -28,12 +28,6 @@ def password_matches(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(N_("The password must have at least %(n)s characters."),
-                              field="password", n=MIN_PASSWORD_LENGTH)
 
 
 @dataclass(frozen=True)
@@ -88,7 +82,8 @@ def create_user(session: Session, *, actor: User | None, organisation: Organisat
     if actor is not None:
         require_admin(actor)
     _validate(session, organisation, data)
-    check_password_strength(password)
+    check_password(password, username=data.username, full_name=data.full_name,
+                   organisation_name=organisation.name)
     if find_user_by_username(session, data.username) is not None:
         raise ConflictError(N_("The username %(username)s is already taken."), username=data.username)
     user = User(organisation=organisation, username=data.username.strip(), full_name=data.full_name.strip(),
@@ -152,7 +147,8 @@ def change_password(session: Session, *, actor: User, current_password: str, new
     """A user changes their own password after proving the current one. Flushes."""
     if not password_matches(actor.password_hash, current_password):
         raise ValidationError(N_("The current password is not correct."), field="current_password")
-    check_password_strength(new_password)
+    check_password(new_password, username=actor.username, full_name=actor.full_name,
+                   organisation_name=actor.organisation.name)
     if current_password == new_password:
         raise ValidationError(N_("The new password must differ from the current one."), field="new_password")
     actor.password_hash = hash_password(new_password)

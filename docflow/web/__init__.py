@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from docflow import PROJECT_ROOT
 from docflow.errors import DocflowError
@@ -51,6 +52,11 @@ def register(app: Flask) -> None:
     )
 
     app.url_map.converters["int"] = helpers.BoundedIntConverter
+    proxies = app.extensions["docflow.settings"].security.trusted_proxies
+    if proxies:
+        # request.remote_addr becomes the client's address as the trusted proxies saw it (sign-in limits and
+        # the audit log use it); without trusted proxies a forged X-Forwarded-For changes nothing.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     Babel(app, locale_selector=select_locale,
           default_translation_directories=str(PROJECT_ROOT / "docflow" / "translations"))
     csrf.init_app(app)
@@ -130,6 +136,10 @@ def _security_headers(response: Any) -> Any:
             "default-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'self'; "
             "form-action 'self'; frame-ancestors 'self'; img-src 'self' data:")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    if g.get("no_store"):
+    # Pages show documents and names: neither the browser nor a shared proxy keeps a copy (the back button
+    # on a shared PC after sign-out shows nothing).
+    if response.mimetype == "text/html" or g.get("no_store"):
         response.headers["Cache-Control"] = "no-store"
+    if helpers.settings().app.mode == "production":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response

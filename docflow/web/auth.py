@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import datetime
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, gettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
 from docflow import db
+from docflow.config import Settings
 from docflow.errors import N_, ValidationError
-from docflow.models import User
+from docflow.models import User, utc_now
 from docflow.services import auth as auth_service
 from docflow.services import users as user_service
+from docflow.services.auth import PasswordCheckGate, SignInOutcome, SignInPolicy, SignInResult
 from docflow.web.helpers import current_actor, safe_next, settings
 
 bp = Blueprint("auth", __name__)
+SIGNED_IN_AT = "signed_in_at"  # session key: when this session's sign-in happened (Unix seconds)
 
 
 def init_login(app: Flask) -> None:
@@ -24,17 +28,36 @@ def init_login(app: Flask) -> None:
     manager.login_view = "auth.login"
     manager.login_message = ""
     manager.session_protection = "strong"
+    cfg: Settings = app.extensions["docflow.settings"]
+    app.extensions["docflow.password_checks"] = PasswordCheckGate(cfg.security.login_concurrent_checks)
 
     @manager.user_loader
     def load_user(token: str) -> User | None:
         # The token carries the password-change time, so changing a password ends other sessions.
         user_id, _, stamp = token.partition(".")
-        if not user_id.isdigit():
+        if not user_id.isdigit() or not _session_is_young():
             return None
         user = db.get_session().get(User, int(user_id))
         if user is None or not user.is_active or stamp != user.session_stamp:
             return None
         return user
+
+
+def _session_is_young() -> bool:
+    """A session ends a fixed time after its sign-in, however active: a stolen cookie is not good forever.
+    Sessions from before this rule (no sign-in time) end too."""
+    signed_in_at = session.get(SIGNED_IN_AT)
+    max_age = settings().security.session_max_age_hours * 3600
+    if isinstance(signed_in_at, int) and 0 <= utc_now().timestamp() - signed_in_at <= max_age:
+        return True
+    session.clear()
+    flash(gettext("Your session has ended. Please sign in again."), "info")
+    return False
+
+
+def password_checks() -> PasswordCheckGate:
+    gate: PasswordCheckGate = current_app.extensions["docflow.password_checks"]
+    return gate
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -43,27 +66,43 @@ def login() -> ResponseReturnValue:
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
         return render_template("auth/login.html", next=next_url)
-    cfg = settings().security
     with db.transaction() as s:
         result = auth_service.sign_in(s, username=request.form.get("username", "")[:200],
                                       password=request.form.get("password", "")[:1000],
-                                      max_failures=cfg.login_max_failures,
-                                      lockout=timedelta(minutes=cfg.login_lockout_minutes),
-                                      remote_addr=request.remote_addr or "")
-    if result.outcome is auth_service.SignInOutcome.OK and result.user is not None:
+                                      policy=SignInPolicy.from_settings(settings().security),
+                                      gate=password_checks(), remote_addr=request.remote_addr or "")
+    if result.outcome is SignInOutcome.OK and result.user is not None:
         chosen = session.get("locale")
         session.clear()  # a fresh session on sign-in: nothing from before it is trusted
         if chosen and result.user.locale is None:
             session["locale"] = chosen
         login_user(result.user)
+        session[SIGNED_IN_AT] = int(utc_now().timestamp())
         session.permanent = True
         return redirect(next_url or url_for("home.index"))
-    if result.outcome is auth_service.SignInOutcome.LOCKED and result.locked_until is not None:
-        message = gettext("Too many failed sign-ins. This account is locked until %(time)s.",
-                          time=format_datetime(result.locked_until, "HH:mm dd/MM/yyyy"))
-        return render_template("auth/login.html", next=next_url, error=message), 429
-    return render_template("auth/login.html", next=next_url,
-                           error=gettext("Wrong username or password, or the account is inactive.")), 401
+    return _refused(result, next_url)
+
+
+def _refused(result: SignInResult, next_url: str | None) -> ResponseReturnValue:
+    """The sign-in page again, saying why and, when waiting helps, until when (also as Retry-After)."""
+    if result.outcome is SignInOutcome.BAD_CREDENTIALS or result.retry_at is None:
+        return render_template("auth/login.html", next=next_url,
+                               error=gettext("Wrong username or password, or the account is inactive.")), 401
+    time = format_datetime(result.retry_at, "HH:mm:ss")
+    status, message = {
+        SignInOutcome.DELAYED: (429, gettext(
+            "Too many failed sign-ins for this username. Wait until %(time)s, then try again: the right "
+            "password will work.", time=time)),
+        SignInOutcome.ADDRESS_LIMITED: (429, gettext(
+            "Too many failed sign-ins from your network address. Try again after %(time)s.", time=time)),
+        SignInOutcome.BUSY: (503, gettext("docflow is busy checking other sign-ins. Try again in a few seconds.")),
+    }[result.outcome]
+    return (render_template("auth/login.html", next=next_url, error=message), status,
+            {"Retry-After": str(_seconds_until(result.retry_at))})
+
+
+def _seconds_until(moment: datetime) -> int:
+    return max(1, math.ceil((moment - utc_now()).total_seconds()))
 
 
 @bp.post("/logout")
@@ -93,11 +132,12 @@ def change_password() -> ResponseReturnValue:
                                          current_password=request.form.get("current_password", "")[:1000],
                                          new_password=new[:1000])
     except ValidationError as exc:
-        if exc.field == "current_password" and _count_wrong_current_password():
+        retry_at = _count_wrong_current_password() if exc.field == "current_password" else None
+        if retry_at is not None:
             logout_user()
             session.clear()
-            flash(gettext("Too many wrong passwords: you have been signed out and the account is locked "
-                          "for a while."), "danger")
+            flash(gettext("Too many wrong passwords: you have been signed out. You can sign in again after "
+                          "%(time)s.", time=format_datetime(retry_at, "HH:mm:ss")), "danger")
             return redirect(url_for("auth.login"))
         return render_template("auth/password.html", error=gettext(exc.message, **exc.params)), 400
     login_user(current_actor())
@@ -105,13 +145,12 @@ def change_password() -> ResponseReturnValue:
     return redirect(url_for("home.index"))
 
 
-def _count_wrong_current_password() -> bool:
-    """A wrong current password counts like a failed sign-in (an unattended PC is no guessing machine)."""
-    cfg = settings().security
+def _count_wrong_current_password() -> datetime | None:
+    """A wrong current password counts like a failed sign-in (an unattended PC is no guessing machine);
+    returns when sign-in may be tried again once the failures have reached the waits."""
     with db.transaction() as s:
         return auth_service.record_password_change_failure(
-            s, user=current_actor(), max_failures=cfg.login_max_failures,
-            lockout=timedelta(minutes=cfg.login_lockout_minutes))
+            s, user=current_actor(), policy=SignInPolicy.from_settings(settings().security))
 
 
 @bp.post("/language")

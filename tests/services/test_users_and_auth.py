@@ -42,7 +42,7 @@ def test_only_an_admin_creates_users(db_session, org, make_user):
 def test_usernames_are_unique_regardless_of_case(db_session, org, make_user):
     make_user(Role.AUDITOR, username="thanhtra")
     with pytest.raises(ConflictError):
-        create_user(db_session, actor=None, organisation=org, password="x" * 12,
+        create_user(db_session, actor=None, organisation=org, password="mot-mat-khau-dai",
                     data=UserInput(username="ThanhTra", full_name="Trùng tên", role=Role.AUDITOR))
 
 
@@ -68,39 +68,33 @@ def test_role_change_is_audited_with_before_and_after(db_session, make_user):
 
 def test_sign_in_succeeds_and_is_audited(db_session, make_user):
     user = make_user(Role.CLERK)
-    result = sign_in(db_session, username=user.username.upper(), password=PASSWORD, max_failures=5,
-                     lockout=timedelta(minutes=15))
+    result = sign_in(db_session, username=user.username.upper(), password=PASSWORD)
     assert result.outcome is SignInOutcome.OK and result.user is user
     assert _actions(db_session, user.id)[-1] == AuditAction.USER_SIGNED_IN
 
 
 def test_wrong_password_is_refused_and_audited(db_session, make_user):
     user = make_user(Role.CLERK)
-    result = sign_in(db_session, username=user.username, password="wrong", max_failures=5,
-                     lockout=timedelta(minutes=15))
+    result = sign_in(db_session, username=user.username, password="wrong")
     assert result.outcome is SignInOutcome.BAD_CREDENTIALS
     assert _actions(db_session, user.id)[-1] == AuditAction.USER_SIGN_IN_FAILED
 
 
 def test_an_inactive_user_cannot_sign_in_even_with_the_right_password(db_session, make_user):
     user = make_user(Role.CLERK, active=False)
-    result = sign_in(db_session, username=user.username, password=PASSWORD, max_failures=5,
-                     lockout=timedelta(minutes=15))
+    result = sign_in(db_session, username=user.username, password=PASSWORD)
     assert result.outcome is SignInOutcome.BAD_CREDENTIALS and result.user is None
 
 
-def test_repeated_failures_lock_the_account_until_the_lockout_ends(db_session, make_user):
+def test_repeated_failures_delay_the_account_and_the_right_password_works_after_the_wait(db_session, make_user):
     user = make_user(Role.CLERK)
     now = utc_now()
     for i in range(5):
-        result = sign_in(db_session, username=user.username, password=f"wrong{i}", max_failures=5,
-                         lockout=timedelta(minutes=15), now=now)
-    assert result.outcome is SignInOutcome.LOCKED
-    locked = sign_in(db_session, username=user.username, password=PASSWORD, max_failures=5,
-                     lockout=timedelta(minutes=15), now=now + timedelta(minutes=1))
-    assert locked.outcome is SignInOutcome.LOCKED
-    later = sign_in(db_session, username=user.username, password=PASSWORD, max_failures=5,
-                    lockout=timedelta(minutes=15), now=now + timedelta(minutes=16))
+        result = sign_in(db_session, username=user.username, password=f"wrong{i}", now=now)
+    assert result.outcome is SignInOutcome.DELAYED and result.retry_at == now + timedelta(seconds=30)
+    inside = sign_in(db_session, username=user.username, password=PASSWORD, now=now + timedelta(seconds=10))
+    assert inside.outcome is SignInOutcome.DELAYED
+    later = sign_in(db_session, username=user.username, password=PASSWORD, now=now + timedelta(seconds=31))
     assert later.outcome is SignInOutcome.OK
 
 
@@ -112,8 +106,7 @@ def test_change_password_needs_the_current_one(db_session, make_user):
     change_password(db_session, actor=user, current_password=PASSWORD, new_password="a-new-password",
                     now=utc_now() + timedelta(seconds=2))
     assert user.session_stamp != old_stamp
-    assert sign_in(db_session, username=user.username, password="a-new-password", max_failures=5,
-                   lockout=timedelta(minutes=15)).outcome is SignInOutcome.OK
+    assert sign_in(db_session, username=user.username, password="a-new-password").outcome is SignInOutcome.OK
 
 
 def test_deactivation_is_audited_and_an_admin_cannot_deactivate_themself(db_session, make_user):

@@ -38,13 +38,26 @@ def test_an_unknown_section_is_named(tmp_path):
     ('[app]\ndefault_locale = "fr"\n', "app.default_locale"),
     ('[uploads]\npage_size = -1\n', "uploads.page_size"),
     ('[uploads]\npage_size = 0\n', "uploads.page_size"),
-    ('[security]\nlogin_max_failures = 0\n', "security.login_max_failures"),
+    ('[security]\nlogin_free_failures = 0\n', "security.login_free_failures"),
     ('[app]\ntimezone = "Asia/Ho_Chi_Mihn"\n', "app.timezone"),
     ('[app]\nmode = "production"\n[security]\ncsrf_enabled = false\n', "security.csrf_enabled"),
 ])
 def test_a_wrong_type_stops_startup_with_the_key(tmp_path, text, key):
     with pytest.raises(ConfigurationError, match=key.replace(".", r"\.")):
         config.load(_write(tmp_path, text))
+
+
+def test_a_removed_sign_in_lock_key_stops_startup_saying_what_replaces_it(tmp_path):
+    with pytest.raises(ConfigurationError, match=r"security\.login_max_failures was removed.*login_free_failures"):
+        config.load(_write(tmp_path, "[security]\nlogin_max_failures = 5\n"))
+    with pytest.raises(ConfigurationError, match=r"login_lockout_minutes was removed.*login_max_delay_minutes"):
+        config.load(_write(tmp_path, "[security]\nlogin_lockout_minutes = 15\n"))
+
+
+def test_production_mode_always_sends_secure_cookies(tmp_path):
+    settings = config.load(overrides={"app": {"mode": "production"}, "security": {"session_cookie_secure": False}})
+    assert settings.cookies_secure
+    assert not config.load(overrides={"app": {"mode": "development"}}).cookies_secure
 
 
 def test_invalid_toml_is_reported(tmp_path):

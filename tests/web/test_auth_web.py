@@ -1,10 +1,14 @@
-"""Sign-in screens: Vietnamese by default, CSRF, throttling, safe redirects, cookies, sign-out."""
+"""Sign-in screens: Vietnamese by default, CSRF, growing waits after failures, safe redirects, cookies,
+sign-out."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
-from docflow.models import Role
+import pytest
+from sqlalchemy import update
+
+from docflow.models import LoginThrottle, Role, utc_now
 from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.web.helpers import safe_next
@@ -36,14 +40,17 @@ def test_a_form_without_its_csrf_token_is_refused_with_a_message(client, make_us
                 if e.action == AuditAction.USER_SIGN_IN_FAILED]
 
 
-def test_ten_wrong_passwords_lock_the_account_with_a_clear_message(client, make_user):
+def test_wrong_passwords_make_the_username_wait_with_a_clear_message_not_a_lock(client, make_user, db_session):
     clerk = make_user(Role.CLERK)
     statuses = [client.post("/login", {"username": clerk.username, "password": f"sai{i}"}).status_code
                 for i in range(10)]
     assert statuses[:4] == [401] * 4 and set(statuses[4:]) == {429}
-    locked = client.login(clerk)
-    assert locked.status_code == 429
-    assert "khóa" in locked.get_data(as_text=True).lower()
+    waiting = client.login(clerk)
+    assert waiting.status_code == 429 and int(waiting.headers["Retry-After"]) >= 1
+    page = waiting.get_data(as_text=True)
+    assert "chờ đến" in page and "mật khẩu đúng sẽ đăng nhập được" in page and "khóa" not in page.lower()
+    db_session.execute(update(LoginThrottle).values(next_attempt_at=utc_now() - timedelta(seconds=1)))
+    assert client.login(clerk).status_code == 302
 
 
 def test_an_inactive_user_cannot_sign_in(client, make_user):
