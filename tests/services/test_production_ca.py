@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from docflow.errors import CertificateError
-from docflow.models import Role
+from docflow.models import DocumentKind, Role
 from docflow.services import keys as key_service
 from docflow.services import signing as signing_service
 from docflow.signing.base import CertificateKind, SignatureKind
@@ -43,7 +43,8 @@ def test_an_imported_real_ca_certificate_signs_at_b_lt_with_the_real_tsa(
                                                 holder=leader, kind=CertificateKind.PERSONAL, source=p12, pin=PIN)
     assert (production.app.keys_dir / row.key_path).read_bytes() == p12.read_bytes()
     department = make_department()
-    document = make_document(make_user(Role.OFFICIAL, department=department), department=department)
+    document = make_document(make_user(Role.OFFICIAL, department=department), department=department,
+                             kind=DocumentKind.INTERNAL)
     signing_service.sign_version(db_session, settings=production, store=store, actor=leader,
                                  document_id=document.id, kind=SignatureKind.PERSONAL, pin=PIN,
                                  expected_version=None)
