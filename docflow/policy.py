@@ -72,6 +72,8 @@ NOT_HERE = N_("This kind of signature does not go on this document at this point
 FINISHED = N_("An issued, completed, recalled or replaced document takes no further signature.")
 NOT_NOW = N_("The document is not at the point of its handling where this signature goes.")
 FINAL = (S.ISSUED, S.COMPLETED, S.RECALLED, S.REPLACED)
+# The order a sign form lists the kinds in: the first is preselected, so a leader signs rather than initials.
+FORM_ORDER = (K.PERSONAL, K.INITIAL, K.ORGANISATION, K.ORGANISATION_TEXT)
 _VIA_OF_STEP = {StepKind.REVIEW: Via.REVIEW, StepKind.SIGN: Via.SIGN, StepKind.ISSUE: Via.ISSUE}
 
 
@@ -93,8 +95,8 @@ def signature_allowed(user: User, kind: SignatureKind, document: Document, step:
 
 
 def allowed_kinds(user: User, document: Document, step: RoutingStep | None = None) -> list[SignatureKind]:
-    """The kinds ``user`` may apply to ``document`` now, through ``step``, in the table's order (for forms)."""
-    return [k for k in SignatureKind if signature_allowed(user, k, document, step)]
+    """The kinds ``user`` may apply to ``document`` now, through ``step``, in FORM_ORDER (for forms)."""
+    return [k for k in FORM_ORDER if signature_allowed(user, k, document, step)]
 
 
 def require_signature(user: User, kind: SignatureKind, document: Document, step: RoutingStep | None = None,

@@ -56,7 +56,7 @@ def test_an_inactive_user_or_an_auditor_applies_nothing():
     memo = _document(DocumentKind.INTERNAL, S.IN_PROGRESS)
     assert policy.allowed_kinds(_user(Role.LEADER, active=False), memo) == []
     assert policy.kinds_of_role(_user(Role.AUDITOR)) == []
-    assert policy.allowed_kinds(_user(Role.LEADER), memo) == [SignatureKind.INITIAL, SignatureKind.PERSONAL]
+    assert policy.allowed_kinds(_user(Role.LEADER), memo) == [SignatureKind.PERSONAL, SignatureKind.INITIAL]
 
 
 @pytest.mark.parametrize(("old", "new"), [
