@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from docflow import textsearch
+from docflow import policy, textsearch
 from docflow.config import Settings
 from docflow.pdfcheck import check_pdf
 from docflow.errors import (
@@ -314,7 +314,7 @@ def _create_direction(session: Session, *, actor: User, document: Document, dire
     if instruction:
         session.add(Opinion(document_id=document.id, author_id=actor.id, kind=OpinionKind.DIRECTIVE, body=instruction,
                             created_at=now))
-    document.status = DocumentStatus.IN_PROGRESS
+    policy.move_status(document, DocumentStatus.IN_PROGRESS)
     document.updated_at = now
     session.flush()
     _record(session, AuditAction.DOCUMENT_DIRECTED, actor, document, now,
@@ -656,7 +656,8 @@ def complete_assignment(session: Session, *, actor: User, assignment_id: int, re
     document_done = top.parent_id is None and top.role is AssignmentRole.LEAD
     closed = _close_remaining(session, document, now) if document_done else []
     if document_done:
-        document.status, document.updated_at = DocumentStatus.COMPLETED, now
+        policy.move_status(document, DocumentStatus.COMPLETED)
+        document.updated_at = now
     session.flush()
     digest = _digest(result) if result else None
     # The event of the assignment that completed the document says so, with what it closed.

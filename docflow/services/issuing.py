@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docflow import textsearch
+from docflow import policy, textsearch
 from docflow.config import Settings
 from docflow.errors import N_, DocflowError, InvalidTransitionError, PermissionDeniedError
 from docflow.models import (
@@ -63,7 +63,7 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
     SigningError. Flushes; the caller commits, and a failure anywhere leaves the number unconsumed.
     """
     now = now or utc_now()
-    if actor.role is not Role.CLERK or not actor.is_active:
+    if not policy.may_apply(actor, SignatureKind.ORGANISATION):
         raise PermissionDeniedError(N_("Only the clerk (văn thư) issues documents."))
     document = get_outgoing(session, actor=actor, document_id=document_id, lock=True)
     step = active_step(session, document.id)
@@ -72,6 +72,7 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
                                      number=document.number_symbol or "")
     if document.status is not DocumentStatus.SIGNED or step is None or step.kind is not StepKind.ISSUE:
         raise InvalidTransitionError(N_("Only a document signed by its signer can be issued."))
+    policy.require_signature(actor, SignatureKind.ORGANISATION, document, step)
     # Checked before the number is taken, so the register's lock is not held through a verification.
     _require_signed_version(session, store, document, step)
     signing_service.require_valid_personal_signature(session, settings=settings, document=document, store=store)
@@ -93,11 +94,11 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
     outcome = signing_service.sign_version(session, settings=settings, store=store, actor=actor,
                                            document_id=document.id, kind=SignatureKind.ORGANISATION, pin=pin,
                                            expected_version=expected_version, reason="Issued", now=now,
-                                           via_route=True, checked=document, step_id=step.id)
+                                           step=step, checked=document)
     _require_filled(store, document, outcome.version, day=today)
     step.status, step.decided_by_id, step.decided_at = StepStatus.DONE, actor.id, now
     step.version_number, step.signature_id = outcome.version.number, outcome.signature.id
-    document.status = DocumentStatus.ISSUED
+    policy.move_status(document, DocumentStatus.ISSUED)
     session.flush()
     audit.record(session, action=AuditAction.DOCUMENT_ISSUED, actor=actor, object_type="document",
                  object_id=document.id, now=now,
@@ -159,10 +160,11 @@ def _take_effect(session: Session, actor: User, document: Document, now: datetim
         return
     if document.relation == DocumentRelation.REPLACES:
         if original.status is DocumentStatus.ISSUED:
-            original.status = DocumentStatus.REPLACED
+            policy.move_status(original, DocumentStatus.REPLACED)
             original.updated_at = now
             for copy in _copies(session, original):
-                copy.status, copy.updated_at = DocumentStatus.REPLACED, now
+                if policy.is_forward(copy.status, DocumentStatus.REPLACED):
+                    copy.status, copy.updated_at = DocumentStatus.REPLACED, now
         action = AuditAction.DOCUMENT_REPLACED
     else:
         action = AuditAction.DOCUMENT_CORRECTED
@@ -243,7 +245,8 @@ def recall_document(session: Session, *, actor: User, document_id: int, reason: 
         raise InvalidTransitionError(N_("Only an issued document can be recalled."))
     copies = _copies(session, document)
     for doc in (document, *copies):
-        doc.status, doc.recalled_at, doc.updated_at = DocumentStatus.RECALLED, now, now
+        if policy.is_forward(doc.status, DocumentStatus.RECALLED):
+            doc.status, doc.recalled_at, doc.updated_at = DocumentStatus.RECALLED, now, now
     session.flush()
     audit.record(session, action=AuditAction.DOCUMENT_RECALLED, actor=actor, object_type="document",
                  object_id=document.id, now=now,

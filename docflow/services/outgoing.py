@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, ConflictError, InvalidTransitionError, PermissionDeniedError, ValidationError
 from docflow.models import (
@@ -222,7 +223,8 @@ def _new_round(session: Session, document: Document, reviewers: Sequence[tuple[U
                          status=StepStatus.ACTIVE if i == 0 else StepStatus.WAITING)
              for i, (kind, user, label) in enumerate(plan)]
     session.add_all(steps)
-    document.status = DocumentStatus.IN_REVIEW if reviewers else DocumentStatus.AWAITING_SIGNATURE
+    policy.move_status(document, DocumentStatus.IN_REVIEW if reviewers else DocumentStatus.AWAITING_SIGNATURE,
+                       route_restart=True)
     document.updated_at = now
     _grant(session, document, [u for _, u, _ in plan if u is not None], actor, now)
     session.flush()
@@ -355,7 +357,7 @@ def _advance(session: Session, document: Document, step: RoutingStep) -> Routing
     if following is not None:
         following.status = StepStatus.ACTIVE
         if following.kind is StepKind.SIGN:
-            document.status = DocumentStatus.AWAITING_SIGNATURE
+            policy.move_status(document, DocumentStatus.AWAITING_SIGNATURE)
     session.flush()
     return following
 
@@ -397,8 +399,7 @@ def approve_step(session: Session, *, actor: User, document_id: int, step_id: in
         outcome = signing_service.sign_version(session, settings=settings, store=store, actor=actor,
                                                document_id=document.id, kind=SignatureKind.INITIAL,
                                                pin=initial_pin, expected_version=_version_number(document),
-                                               reason="Review initial", now=now, via_route=True,
-                                               step_id=step.id)
+                                               reason="Review initial", now=now, step=step)
         step.signature_id = outcome.signature.id
         document = get_outgoing(session, actor=actor, document_id=document_id)
     _decide(step, actor, StepStatus.APPROVED, now, _version_number(document))
@@ -427,7 +428,7 @@ def return_step(session: Session, *, actor: User, document_id: int, step_id: int
                               (StepKind.REVIEW, StepKind.SIGN), N_("The issue step cannot return a draft."))
     _decide(step, actor, StepStatus.RETURNED, now, _version_number(document), reason)
     _close_round(session, document, step.round)
-    document.status = DocumentStatus.DRAFT
+    policy.move_status(document, DocumentStatus.DRAFT, route_restart=True)
     document.updated_at = now
     session.flush()
     audit.record(session, action=AuditAction.STEP_RETURNED, actor=actor, object_type="document",
@@ -461,10 +462,10 @@ def sign_step(session: Session, *, actor: User, settings: Settings, store: Docum
     outcome = signing_service.sign_version(session, settings=settings, store=store, actor=actor,
                                            document_id=document.id, kind=SignatureKind.PERSONAL, pin=pin,
                                            expected_version=expected_version, reason="Approved", now=now,
-                                           via_route=True, opened=opened, step_id=step.id)
+                                           step=step, opened=opened)
     step.signature_id = outcome.signature.id
     _decide(step, actor, StepStatus.DONE, now, outcome.version.number)
-    document.status = DocumentStatus.SIGNED
+    policy.move_status(document, DocumentStatus.SIGNED)
     following = _advance(session, document, step)
     audit.record(session, action=AuditAction.STEP_APPROVED, actor=actor, object_type="document",
                  object_id=document.id, now=now,

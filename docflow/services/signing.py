@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.config import Settings
 from docflow.errors import (
     N_,
@@ -26,7 +27,6 @@ from docflow.errors import (
 from docflow.models import (
     Document,
     DocumentKind,
-    DocumentStatus,
     DocumentVersion,
     Role,
     Signature,
@@ -42,6 +42,7 @@ from docflow.storage import DocumentStore
 
 if TYPE_CHECKING:
     from docflow.models import Certificate
+    from docflow.models.routing import RoutingStep
     from docflow.services.delegations import SigningAuthority
     from docflow.signing.sign import SigningSession
     from docflow.signing.sign import Appearance, SigningContext
@@ -104,31 +105,12 @@ def signing_authority(session: Session, *, signer: User, doc_type: str, on: date
     return delegations.signing_mode_for(session, signer=signer, doc_type=doc_type, on=on)
 
 
-def allowed_kinds(user: User) -> list[SignatureKind]:
-    """The kinds of signature ``user`` may apply at all (the document's state and, for a personal
-    signature, the delegation register decide the rest)."""
-    if user.is_read_only or not user.is_active:
-        return []
-    if user.role is Role.LEADER:
-        return [SignatureKind.PERSONAL, SignatureKind.INITIAL]
-    if user.role is Role.HEAD:
-        return [SignatureKind.INITIAL, SignatureKind.PERSONAL]
-    if user.role is Role.CLERK:
-        return [SignatureKind.ORGANISATION, SignatureKind.ORGANISATION_TEXT]
-    return []
-
-
 def kinds_for(user: User, document: Document, signatures: list[Signature]) -> list[SignatureKind]:
-    """The kinds of signature ``user`` could apply to the document as it stands (for the sign form)."""
+    """The kinds of signature ``user`` could apply to the document on its page (the policy's answer), none
+    once the ward's seal has locked it."""
     if document.current_version is None or any(s.kind in ORGANISATION_KINDS for s in signatures):
         return []
-    kinds = allowed_kinds(user)
-    if user.role is Role.HEAD:
-        # A head signs personally only under a delegation, from the outgoing document's route.
-        kinds = [k for k in kinds if k is not SignatureKind.PERSONAL]
-    if not any(s.kind is SignatureKind.PERSONAL for s in signatures):
-        kinds = [k for k in kinds if k not in ORGANISATION_KINDS]
-    return kinds
+    return policy.allowed_kinds(user, document)
 
 
 @dataclass(frozen=True)
@@ -148,8 +130,8 @@ def open_key(session: Session, *, settings: Settings, actor: User, kind: Signatu
     Raises KeyLockedError, WrongPinError, CertificateError, SigningError. Flushes only the key's PIN state.
     """
     from docflow.signing.sign import SigningSession
-    if kind not in allowed_kinds(actor):
-        raise PermissionDeniedError(N_("You may not apply this kind of signature."))
+    if not policy.may_apply(actor, kind):
+        raise PermissionDeniedError(policy.MAY_NOT)
     certificate = keys.certificate_for(session, actor=actor, kind=certificate_kind(kind))
     level = level_for(settings, kind)
     with keys.open_signing_key(session, settings, actor=actor, certificate=certificate, pin=pin, now=now) as key:
@@ -164,17 +146,17 @@ class SignOutcome:
 
 def sign_version(session: Session, *, settings: Settings, store: DocumentStore, actor: User, document_id: int,
                  kind: SignatureKind, pin: str, expected_version: int | None, reason: str = "",
-                 now: datetime | None = None, via_route: bool = False,
-                 opened: OpenedKey | None = None, checked: Document | None = None,
-                 step_id: int | None = None) -> SignOutcome:
+                 now: datetime | None = None, step: RoutingStep | None = None,
+                 opened: OpenedKey | None = None, checked: Document | None = None) -> SignOutcome:
     """Sign the current version of a document as a new version (an incremental update of it).
 
-    An outgoing document is signed only through its route (``via_route``: docflow.services.outgoing and
-    issuing), where the chosen signer, the review and the register's number are enforced. ``opened``: a key
+    docflow.policy decides who may apply ``kind`` to this document in its state, through ``step`` (the open
+    route step the signature is made for, by docflow.services.outgoing and issuing; None outside a route).
+    A signature never changes the document's status: the route does. ``opened``: a key
     opened once for a batch (``open_key``); the PIN is then not used again. ``checked``: the document as
     issue_document locked it in this transaction, its personal signature already verified there (it is
-    not read or verified a second time). ``step_id``: the routing step this signature closes, kept in the
-    signature's record with the SHA-256 of the bytes before and after.
+    not read or verified a second time). The signature's record keeps ``step`` with the SHA-256 of the bytes
+    before and after.
 
     Raises PermissionDeniedError, ConflictError (the version changed meanwhile), InvalidTransitionError
     (an organisation signature without a valid personal one, or after the document was locked),
@@ -186,11 +168,9 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
     if checked is not None and checked.id != document_id:
         raise ValueError("sign_version: the checked document is not the one to sign")
     document = checked or doc_service.get_document_for(session, actor=actor, document_id=document_id, lock=True)
-    if kind not in allowed_kinds(actor) or not access.can_view(actor, document):
-        raise PermissionDeniedError(N_("You may not apply this kind of signature."))
-    if document.kind is DocumentKind.OUTGOING and not via_route:
-        raise InvalidTransitionError(N_("An outgoing document is initialled, signed and issued on its route "
-                                        "(the outgoing page), not here."))
+    if not access.can_view(actor, document):
+        raise PermissionDeniedError(policy.MAY_NOT)
+    policy.require_signature(actor, kind, document, step)
     authority = None
     if kind is SignatureKind.PERSONAL:
         authority = signing_authority(session, signer=actor, doc_type=document.doc_type,
@@ -235,13 +215,12 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
                               note="", created_at=now, created_by_id=actor.id)
     session.add(version)
     document.updated_at = now
-    if kind is SignatureKind.PERSONAL and document.status not in (DocumentStatus.ISSUED,):
-        document.status = DocumentStatus.SIGNED
     session.flush()
     signature = Signature(document_id=document.id, version_id=version.id, kind=kind, field_name=field_name,
                           signer_id=actor.id, certificate_id=certificate.id, level=level.value,
                           mode_line=(appearance.mode_line or "") if appearance else "", signed_at=now,
-                          step_id=step_id, before_sha256=before_sha256, after_sha256=sha256)
+                          step_id=step.id if step is not None else None, before_sha256=before_sha256,
+                          after_sha256=sha256)
     session.add(signature)
     session.flush()
     audit.record(session, action=AuditAction.DOCUMENT_SIGNED, actor=actor, object_type="document",

@@ -13,10 +13,11 @@ from flask_babel import format_datetime, gettext
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 
-from docflow import doctypes
+from docflow import doctypes, policy
 from docflow.config import Settings
 from docflow.errors import N_, ValidationError
 from docflow.models import Role, User
+from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
 
 
@@ -203,5 +204,8 @@ def page_url(page: int) -> str:
 
 def template_globals() -> dict[str, Any]:
     from flask_babel import get_locale
+    signed_in = current_user.is_authenticated
     return {"Role": Role, "current_locale": str(get_locale()), "DOCUMENT_TYPES": doctypes.DOCUMENT_TYPES,
-            "org_name": settings().app.organisation_name, "page_url": page_url}
+            "org_name": settings().app.organisation_name, "page_url": page_url,
+            # the signing menu follows the signature policy, like every sign button
+            "may_sign_batches": signed_in and policy.may_apply(current_actor(), SignatureKind.PERSONAL)}

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
-from docflow import db
+from docflow import db, policy
 from docflow.errors import (
     N_,
     ConflictError,
@@ -144,8 +144,9 @@ def detail(document_id: int) -> ResponseReturnValue:
         related=outgoing_service.related_of(session, actor=actor, document=document),
         can_edit=access.can_edit(actor, document) and document.status in outgoing_service.OPEN_STATUSES,
         can_route=access.can_edit(actor, document) and document.status is DocumentStatus.DRAFT,
-        can_initial=SignatureKind.INITIAL in signing_service.allowed_kinds(actor),
-        can_issue=actor.role is Role.CLERK and active is not None and active.kind is StepKind.ISSUE,
+        can_initial=active is not None and policy.signature_allowed(actor, SignatureKind.INITIAL, document, active),
+        can_sign=active is not None and policy.signature_allowed(actor, SignatureKind.PERSONAL, document, active),
+        can_issue=active is not None and policy.signature_allowed(actor, SignatureKind.ORGANISATION, document, active),
         can_recall=issuing.can_recall(actor) and document.status is DocumentStatus.ISSUED,
         can_follow_up=document.status is DocumentStatus.ISSUED and access.can_upload(actor)
         and actor.role is not Role.AUDITOR,

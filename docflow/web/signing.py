@@ -14,7 +14,7 @@ from flask_login import login_required
 from sqlalchemy.orm import Session
 
 from docflow import db
-from docflow.errors import N_, ConfigurationError, ConflictError, InvalidTransitionError, SigningError, UnreadablePdfError, ValidationError
+from docflow.errors import N_, ConfigurationError, ConflictError, SigningError, UnreadablePdfError, ValidationError
 from docflow.models import Document, Role, utc_now
 from docflow.services import keys, verification_log
 from docflow.services import documents as doc_service
@@ -46,7 +46,7 @@ def sign(document_id: int) -> ResponseReturnValue:
                 s, settings=settings(), store=store(), actor=current_actor(), document_id=document_id,
                 kind=kind, pin=pin, expected_version=form_int("version"),
                 reason=form_str("reason", max_length=200))
-    except (SigningError, ConflictError, InvalidTransitionError) as exc:
+    except (SigningError, ConflictError) as exc:  # a wrong PIN or a stale page: the user can try again
         flash(gettext(exc.message, **exc.params), "danger")
         return redirect(url_for("documents.detail", document_id=document_id, _anchor="sign"))
     finally:

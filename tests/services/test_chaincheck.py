@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.errors import PermissionDeniedError
 from docflow.models import AuditEvent, Document, DocumentKind, Role, Signature, User
 from docflow.models.routing import Delegation, RoutingStep, SigningMode, StepKind
@@ -112,6 +113,7 @@ def test_a_seal_without_a_personal_signature_is_refused(db_session, signing_sett
     document = make_document(ward.clerk, kind=DocumentKind.INCOMING)
     # The signing guard bypassed, as a bug or a direct database write would: the checker must still see it.
     monkeypatch.setattr(signing_service, "require_valid_personal_signature", lambda *a, **kw: None)
+    monkeypatch.setattr(policy, "require_signature", lambda *a, **kw: None)
     signing_service.sign_version(db_session, settings=signing_settings, store=store, actor=ward.clerk,
                                  document_id=document.id, kind=SignatureKind.ORGANISATION_TEXT, pin=PIN,
                                  expected_version=None)
@@ -191,7 +193,7 @@ def test_a_signed_version_that_does_not_extend_its_parent_is_found(db_session, s
     from docflow.services import documents as doc_service
     from docflow.services.documents import UploadedFile
     from tests.conftest import pdf_bytes
-    document = make_document(ward.clerk, kind=DocumentKind.INCOMING)
+    document = make_document(ward.clerk, kind=DocumentKind.INTERNAL)
     doc_service.add_version(db_session, actor=ward.clerk, document_id=document.id, store=store, max_bytes=10 ** 7,
                             upload=UploadedFile(io.BytesIO(pdf_bytes("another file")), "khac.pdf"),
                             expected_row_version=None)

@@ -395,10 +395,19 @@ def test_the_organisation_signature_needs_an_entitled_personal_signature(db_sess
     document = _draft(db_session, store, ward)
     outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store)
     _approve(db_session, document, ward.land_head, initial_pin=PIN, settings=signing_settings, store=store)
-    with pytest.raises(InvalidTransitionError, match="personal signature"):
+    with pytest.raises(InvalidTransitionError, match="on its route"):
         signing_service.sign_version(db_session, settings=signing_settings, store=store, actor=ward.clerk,
                                      document_id=document.id, kind=SignatureKind.ORGANISATION, pin=PIN,
-                                     expected_version=None, via_route=True)
+                                     expected_version=None)
+    with pytest.raises(PermissionDeniedError, match="assigned to someone else"):
+        signing_service.sign_version(db_session, settings=signing_settings, store=store, actor=ward.clerk,
+                                     document_id=document.id, kind=SignatureKind.ORGANISATION, pin=PIN,
+                                     expected_version=None, step=_active(db_session, document))
+    _approve(db_session, document, ward.office_head)
+    _sign(db_session, signing_settings, store, document, ward.leader)
+    ward.leader.post = ""  # neither the standing rule nor a delegation entitles the signer any more
+    with pytest.raises(InvalidTransitionError, match="personal signature"):
+        _issue(db_session, signing_settings, store, document, ward.clerk)
     with pytest.raises(InvalidTransitionError, match="on its route"):
         signing_service.sign_version(db_session, settings=signing_settings, store=store, actor=ward.leader,
                                      document_id=document.id, kind=SignatureKind.PERSONAL, pin=PIN,

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from docflow.errors import CertificateError
-from docflow.models import Role
+from docflow.models import DocumentKind, Role
 from docflow.services import keys as key_service
 from docflow.services import signing as signing_service
 from docflow.signing.base import CertificateKind, SignatureKind
@@ -46,7 +46,8 @@ def test_an_imported_real_ca_certificate_signs_at_b_lt_with_the_real_tsa(
     with pytest.raises(ValueError):   # the kept copy is wrapped under the PIN and the server secret
         pkcs12.load_key_and_certificates(copy, PIN.encode())
     department = make_department()
-    document = make_document(make_user(Role.OFFICIAL, department=department), department=department)
+    document = make_document(make_user(Role.OFFICIAL, department=department), department=department,
+                             kind=DocumentKind.INTERNAL)
     signing_service.sign_version(db_session, settings=production, store=store, actor=leader,
                                  document_id=document.id, kind=SignatureKind.PERSONAL, pin=PIN,
                                  expected_version=None)

@@ -22,7 +22,16 @@ from docflow.errors import (
     ValidationError,
     WrongPinError,
 )
-from docflow.models import AuditEvent, Certificate, CertificateStatus, Role, Signature, User, VerificationReport
+from docflow.models import (
+    AuditEvent,
+    Certificate,
+    CertificateStatus,
+    DocumentKind,
+    Role,
+    Signature,
+    User,
+    VerificationReport,
+)
 from docflow.services import keys as key_service
 from docflow.services import signing as signing_service
 from docflow.signing.base import CertificateKind, SignatureKind
@@ -48,14 +57,14 @@ def clerk(make_user: Any, issue_cert: Any) -> User:
 @pytest.fixture
 def new_document(make_document: Any, make_department: Any) -> Any:
     department = make_department()
-    return lambda owner: make_document(owner, department=department)
+    return lambda owner: make_document(owner, department=department, kind=DocumentKind.INTERNAL)
 
 
 def _sign(db_session: Session, signing_settings: Any, store: Any, actor: User, document_id: int, kind: SignatureKind,
-          pin: str = PIN, expected_version: int | None = None, via_route: bool = False) -> Any:
+          pin: str = PIN, expected_version: int | None = None, step: Any = None) -> Any:
     return signing_service.sign_version(db_session, settings=signing_settings, store=store, actor=actor,
                                         document_id=document_id, kind=kind, pin=pin,
-                                        expected_version=expected_version, via_route=via_route)
+                                        expected_version=expected_version, step=step)
 
 
 def _events(db_session: Session, action: str) -> list[AuditEvent]:
@@ -118,27 +127,32 @@ def test_a_wrong_pin_is_a_message_and_changes_nothing(db_session, signing_settin
     assert len(_events(db_session, "document.signed")) == signed_before
 
 
-def test_an_official_may_not_sign_and_a_head_signs_personally_only_under_a_delegation(
+def test_an_official_may_not_sign_and_a_head_signs_personally_only_at_a_routes_sign_step(
         db_session, signing_settings, store, make_user, make_department, make_document, issue_cert, leader):
     from datetime import date
 
     from docflow.models.routing import SigningMode
-    from docflow.services import delegations
+    from docflow.services import delegations, outgoing
     department = make_department()
     official, head = make_user(Role.OFFICIAL, department=department), make_user(Role.HEAD, department=department)
     head.post = "Chánh Văn phòng"
     issue_cert(official)
     issue_cert(head)
-    document = make_document(official, department=department)
+    document = make_document(official, department=department, kind=DocumentKind.INTERNAL)
     with pytest.raises(PermissionDeniedError, match="this kind of signature"):
         _sign(db_session, signing_settings, store, official, document.id, SignatureKind.INITIAL)
-    with pytest.raises(PermissionDeniedError, match="not entitled to sign"):
-        _sign(db_session, signing_settings, store, head, document.id, SignatureKind.PERSONAL)
     outcome = _sign(db_session, signing_settings, store, head, document.id, SignatureKind.INITIAL)
     assert outcome.signature.field_name == "initial_1"
     delegations.create_delegation(db_session, actor=leader, delegate_id=head.id, delegator_id=leader.id,
                                   mode=SigningMode.TL, doc_types=None, valid_from=date(2020, 1, 1), valid_to=None)
-    outcome = _sign(db_session, signing_settings, store, head, document.id, SignatureKind.PERSONAL)
+    # Even under a delegation, not on a document's page: the form never offered it, the service refuses it.
+    with pytest.raises(InvalidTransitionError, match="does not go on this document"):
+        _sign(db_session, signing_settings, store, head, document.id, SignatureKind.PERSONAL)
+    draft = make_document(official, department=department, kind=DocumentKind.OUTGOING)
+    draft.signer_id = head.id
+    outgoing.start_route(db_session, actor=official, document_id=draft.id, reviewer_ids=[])
+    step = outgoing.active_step(db_session, draft.id)
+    outcome = _sign(db_session, signing_settings, store, head, draft.id, SignatureKind.PERSONAL, step=step)
     assert outcome.signature.mode_line == "TL. PHÓ CHỦ TỊCH"
 
 
@@ -149,21 +163,32 @@ def test_signing_a_version_the_signer_was_not_shown_is_refused(db_session, signi
         _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL, expected_version=7)
 
 
-def test_the_organisation_signature_needs_a_personal_one_first_and_then_locks_the_document(
-        db_session, signing_settings, store, leader, clerk, new_document):
+def test_the_organisation_signature_goes_only_on_an_outgoing_document_at_issue_and_then_locks_it(
+        db_session, signing_settings, store, leader, clerk, new_document, make_document, make_department):
+    from docflow.services import outgoing
     document = new_document(leader)
-    with pytest.raises(InvalidTransitionError):
-        _sign(db_session, signing_settings, store, clerk, document.id, SignatureKind.ORGANISATION)
     with pytest.raises(PermissionDeniedError, match="this kind of signature"):
         _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.ORGANISATION)
     _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL)
-    outcome = _sign(db_session, signing_settings, store, clerk, document.id, SignatureKind.ORGANISATION)
+    with pytest.raises(InvalidTransitionError, match="does not go on this document"):
+        _sign(db_session, signing_settings, store, clerk, document.id, SignatureKind.ORGANISATION)
+    draft = make_document(leader, kind=DocumentKind.OUTGOING, department=make_department())
+    draft.signer_id = leader.id
+    outgoing.start_route(db_session, actor=leader, document_id=draft.id, reviewer_ids=[])
+    with pytest.raises(PermissionDeniedError, match="assigned to someone else"):  # the signer's step
+        _sign(db_session, signing_settings, store, clerk, draft.id, SignatureKind.ORGANISATION,
+              step=outgoing.active_step(db_session, draft.id))
+    sign_step = outgoing.active_step(db_session, draft.id)
+    outgoing.sign_step(db_session, actor=leader, settings=signing_settings, store=store, document_id=draft.id,
+                       step_id=sign_step.id, pin=PIN, expected_version=None)
+    issue_step = outgoing.active_step(db_session, draft.id)
+    outcome = _sign(db_session, signing_settings, store, clerk, draft.id, SignatureKind.ORGANISATION, step=issue_step)
     report = signing_service.verify_version(db_session, settings=signing_settings, store=store, actor=clerk,
-                                            document_id=document.id, version_number=outcome.version.number)
+                                            document_id=draft.id, version_number=outcome.version.number)
     assert report["valid"] is True
     assert [s["field"] for s in report["signatures"]] == ["personal_1", "organisation"]
-    with pytest.raises(InvalidTransitionError):
-        _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL)
+    with pytest.raises(InvalidTransitionError, match="locked"):
+        _sign(db_session, signing_settings, store, clerk, draft.id, SignatureKind.ORGANISATION, step=issue_step)
 
 
 def test_a_revoked_certificate_cannot_sign(db_session, signing_settings, store, make_user, issue_cert, new_document):
@@ -230,16 +255,22 @@ def test_an_outgoing_draft_gets_number_and_date_fields_filled_before_the_seal(
         db_session, signing_settings, store, leader, clerk, make_document, make_department):
     from pypdf import PdfReader
 
-    from docflow.models import DocumentKind
     department = make_department()
+    from docflow.services import outgoing
     document = make_document(leader, department=department, kind=DocumentKind.OUTGOING, doc_type="quyet_dinh",
                              number_symbol="15/QĐ-UBND")
+    document.signer_id = leader.id
     with pytest.raises(InvalidTransitionError, match="on its route"):
         _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL)
-    personal = _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL, via_route=True)
-    fields = PdfReader(io.BytesIO(store.read(personal.version.sha256))).get_fields() or {}
+    outgoing.start_route(db_session, actor=leader, document_id=document.id, reviewer_ids=[])
+    personal = outgoing.sign_step(db_session, actor=leader, settings=signing_settings, store=store,
+                                  document_id=document.id, step_id=outgoing.active_step(db_session, document.id).id,
+                                  pin=PIN, expected_version=None)
+    fields = PdfReader(io.BytesIO(store.read(document.current_version.sha256))).get_fields() or {}
+    assert personal.signature_id is not None
     assert {"so_ky_hieu", "ngay_ban_hanh"} <= set(fields) and not fields["so_ky_hieu"].get("/V")
-    sealed = _sign(db_session, signing_settings, store, clerk, document.id, SignatureKind.ORGANISATION, via_route=True)
+    sealed = _sign(db_session, signing_settings, store, clerk, document.id, SignatureKind.ORGANISATION,
+                   step=outgoing.active_step(db_session, document.id))
     fields = PdfReader(io.BytesIO(store.read(sealed.version.sha256))).get_fields() or {}
     assert fields["so_ky_hieu"]["/V"] == "Số: 15/QĐ-UBND"
     assert fields["ngay_ban_hanh"]["/V"].startswith("Thử Nghiệm, ngày ")

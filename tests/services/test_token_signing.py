@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from docflow.config import TokenSettings
 from docflow.errors import SigningError, WrongPinError
-from docflow.models import CertificateStatus, KeyStorage, Role
+from docflow.models import CertificateStatus, DocumentKind, KeyStorage, Role
 from docflow.services import keys as key_service
 from docflow.services import signing as signing_service
 from docflow.signing.base import CertificateKind, SignatureKind
@@ -53,7 +53,8 @@ def test_a_leader_signs_with_the_key_on_the_token(db_session, token_settings, to
                                                  holder=leader, pin=TOKEN_PIN)
     assert (row.storage, row.key_path, row.sha256) == (KeyStorage.PKCS11, None, token_key[0])
     department = make_department()
-    document = make_document(make_user(Role.OFFICIAL, department=department), department=department)
+    document = make_document(make_user(Role.OFFICIAL, department=department), department=department,
+                             kind=DocumentKind.INTERNAL)
     with pytest.raises(WrongPinError):
         signing_service.sign_version(db_session, settings=token_settings, store=store, actor=leader,
                                      document_id=document.id, kind=SignatureKind.PERSONAL, pin="000000",

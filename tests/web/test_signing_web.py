@@ -12,7 +12,7 @@ from asn1crypto import ocsp, x509
 from PIL import Image
 from sqlalchemy import select
 
-from docflow.models import Certificate, CertificateStatus, Role, Signature
+from docflow.models import Certificate, CertificateStatus, DocumentKind, Role, Signature
 from docflow.signing.base import CertificateKind
 from tests.conftest import SIGNING_PIN, pdf_bytes
 
@@ -32,7 +32,8 @@ def leader(make_user, issue_cert):
 
 @pytest.fixture
 def document(make_document, make_user, department):
-    return make_document(make_user(Role.OFFICIAL, department=department), department=department)
+    return make_document(make_user(Role.OFFICIAL, department=department), department=department,
+                         kind=DocumentKind.INTERNAL)
 
 
 def _sign(client, document_id, kind="personal", pin=SIGNING_PIN, version=None):
@@ -97,19 +98,19 @@ def test_another_departments_document_cannot_be_signed_by_url(client, make_user,
     assert _sign(client, document.id, kind="initial").status_code == 403
 
 
-def test_the_clerk_adds_the_organisation_signature_only_after_the_personal_one(
-        client, leader, document, make_user, issue_cert):
+def test_the_clerk_never_seals_a_document_on_its_page_even_after_the_personal_signature(
+        client, leader, document, make_user, issue_cert, db_session):
     clerk = make_user(Role.CLERK)
     issue_cert(None, CertificateKind.ORGANISATION)
-    client.login(clerk)
-    refused = _sign(client, document.id, kind="organisation")
-    assert "chữ ký cá nhân của Chủ tịch hoặc Phó Chủ tịch" in _flash(client, refused)
-    _switch(client, leader)
+    client.login(leader)
     assert "Đã ký" in _flash(client, _sign(client, document.id))
     _switch(client, clerk)
-    html = _flash(client, _sign(client, document.id, kind="organisation"))
-    assert 'data-valid="true"' in html and 'data-field="organisation"' in html
-    assert 'data-testid="sign-form"' not in html  # locked: nothing more to sign
+    page = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert 'data-testid="sign-form"' not in page  # the seal goes on an outgoing document at issue only
+    refused = _sign(client, document.id, kind="organisation")
+    assert refused.status_code == 409
+    assert [s.kind.value for s in db_session.execute(select(Signature).where(
+        Signature.document_id == document.id)).scalars()] == ["personal"]
 
 
 def test_the_report_downloads_as_json_with_the_command_line_fields(client, leader, document):
