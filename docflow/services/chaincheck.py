@@ -353,7 +353,9 @@ def _step_of(session: Session, record: Signature,
     if record.step_id is None:
         return pointing
     named = session.get(RoutingStep, record.step_id)
-    return named if named is not None and (pointing is None or pointing.id == named.id) else None
+    if named is None or named.document_id != record.document_id or (pointing is not None and pointing.id != named.id):
+        return None
+    return named
 
 
 # docflow records the signing time when it signs; the PDF's timestamp (or claimed time) is taken moments later.
