@@ -150,7 +150,7 @@ def test_an_official_may_not_sign_and_a_head_signs_personally_only_at_a_routes_s
         _sign(db_session, signing_settings, store, head, document.id, SignatureKind.PERSONAL)
     draft = make_document(official, department=department, kind=DocumentKind.OUTGOING)
     draft.signer_id = head.id
-    outgoing.start_route(db_session, actor=official, document_id=draft.id, reviewer_ids=[])
+    outgoing.start_route(db_session, actor=official, document_id=draft.id, store=store, reviewer_ids=[])
     step = outgoing.active_step(db_session, draft.id)
     outcome = _sign(db_session, signing_settings, store, head, draft.id, SignatureKind.PERSONAL, step=step)
     assert outcome.signature.mode_line == "TL. PHÓ CHỦ TỊCH"
@@ -174,7 +174,7 @@ def test_the_organisation_signature_goes_only_on_an_outgoing_document_at_issue_a
         _sign(db_session, signing_settings, store, clerk, document.id, SignatureKind.ORGANISATION)
     draft = make_document(leader, kind=DocumentKind.OUTGOING, department=make_department())
     draft.signer_id = leader.id
-    outgoing.start_route(db_session, actor=leader, document_id=draft.id, reviewer_ids=[])
+    outgoing.start_route(db_session, actor=leader, document_id=draft.id, store=store, reviewer_ids=[])
     with pytest.raises(PermissionDeniedError, match="assigned to someone else"):  # the signer's step
         _sign(db_session, signing_settings, store, clerk, draft.id, SignatureKind.ORGANISATION,
               step=outgoing.active_step(db_session, draft.id))
@@ -262,7 +262,7 @@ def test_an_outgoing_draft_gets_number_and_date_fields_filled_before_the_seal(
     document.signer_id = leader.id
     with pytest.raises(InvalidTransitionError, match="on its route"):
         _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL)
-    outgoing.start_route(db_session, actor=leader, document_id=document.id, reviewer_ids=[])
+    outgoing.start_route(db_session, actor=leader, document_id=document.id, store=store, reviewer_ids=[])
     personal = outgoing.sign_step(db_session, actor=leader, settings=signing_settings, store=store,
                                   document_id=document.id, step_id=outgoing.active_step(db_session, document.id).id,
                                   pin=PIN, expected_version=None)

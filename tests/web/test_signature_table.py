@@ -115,7 +115,7 @@ def _route_document(db_session: Session, store: Any, settings: Any, ward: Ward, 
     signer = ward.office_head if (step, assignee) == ("sign", "head") else ward.leader
     document = _draft(db_session, store, ward, signer=signer, settings=settings)
     reviewers = [ward.leader.id] if assignee == "leader" and step == "review" else [ward.land_head.id]
-    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, reviewer_ids=reviewers)
+    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store, reviewer_ids=reviewers)
     while (active := outgoing.active_step(db_session, document.id)).kind.value != step:
         actor = db_session.get(User, active.assignee_id)
         if active.kind is StepKind.REVIEW:
@@ -174,7 +174,8 @@ def _steps(db_session: Session, document_id: int) -> dict[str, RoutingStep]:
 def test_each_route_step_signs_only_in_its_own_state(app, db_session, store, signing_settings, ward,
                                                      people):  # noqa: F811
     document = _draft(db_session, store, ward, settings=signing_settings)
-    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, reviewer_ids=[ward.land_head.id])
+    outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store,
+                         reviewer_ids=[ward.land_head.id])
     clients = _clients(app, {"review": ward.land_head, "sign": ward.leader, "issue": ward.clerk})
     seen = {}
     for state in ROUTE_BY_STATE:
