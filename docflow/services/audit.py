@@ -46,7 +46,7 @@ class AuditAction(enum.StrEnum):
     DEMO_SEEDED = "demo.seeded"
     USER_SIGNED_IN = "user.signed_in"
     USER_SIGN_IN_FAILED = "user.sign_in_failed"
-    USER_SIGN_IN_LOCKED = "user.sign_in_locked"  # before migration 0013: the old hard lock
+    USER_SIGN_IN_LOCKED = "user.sign_in_locked"  # before migration 0011: the old hard lock
     USER_SIGN_IN_DELAYED = "user.sign_in_delayed"
     USER_SIGN_IN_ADDRESS_LIMITED = "user.sign_in_address_limited"
     USER_SIGN_IN_BUSY = "user.sign_in_busy"

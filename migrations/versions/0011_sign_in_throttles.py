@@ -4,8 +4,8 @@ The old table held one row per username with a hard lock (locked_until). Its row
 of failures, not records: they are dropped, not converted (at worst an account under attack gets its five
 free tries again after the upgrade).
 
-Revision ID: 0013
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
