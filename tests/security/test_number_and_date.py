@@ -100,7 +100,8 @@ def test_a_document_whose_route_began_with_a_review_initial_is_issued_with_its_n
 
 def _signed_elsewhere(db_session: Session, settings: Any, signer: User) -> bytes:
     certificate = keys.certificate_for(db_session, actor=signer, kind=CertificateKind.PERSONAL)
-    with keys.open_signing_key(settings, actor=signer, certificate=certificate, pin=PIN) as key:
+    with keys.open_signing_key(db_session, settings, actor=signer, certificate=certificate,
+                               pin=PIN) as key:
         return sign_pdf(pdf_bytes("signed before the route"), key,
                         SignRequest(kind=SignatureKind.INITIAL, level=PadesLevel.B_B), SigningContext())
 
