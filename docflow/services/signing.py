@@ -225,7 +225,8 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
     sha256 = store.put_bytes(signed)
     version = DocumentVersion(document=document, number=current.number + 1, parent_id=current.id, sha256=sha256,
                               size=len(signed), page_count=current.page_count, original_filename=None,
-                              note="", created_at=now, created_by_id=actor.id)
+                              active_content=current.active_content, note="", created_at=now,
+                              created_by_id=actor.id)
     session.add(version)
     document.updated_at = now
     if kind is SignatureKind.PERSONAL and document.status not in (DocumentStatus.ISSUED,):

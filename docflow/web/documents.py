@@ -105,9 +105,10 @@ def new() -> ResponseReturnValue:
         data = document_input(kind)  # type: ignore[arg-type]
         if file is None or not file.filename:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
+        upload = doc_service.receive_upload(store(), UploadedFile(file.stream, file.filename), settings=settings())
         with db.transaction() as s:
             document = doc_service.upload_document(
-                s, actor=actor, data=data, upload=UploadedFile(file.stream, file.filename),
+                s, actor=actor, data=data, upload=upload,
                 store=store(), max_bytes=settings().max_upload_bytes)
             signing_service.keep_report_if_signed(s, settings=settings(), store=store(),
                                                   version=document.versions[-1])
@@ -193,9 +194,10 @@ def add_version(document_id: int) -> ResponseReturnValue:
     file = request.files.get("file")
     if file is None or not file.filename:
         raise ValidationError(N_("Choose a PDF file to upload."), field="file")
+    upload = doc_service.receive_upload(store(), UploadedFile(file.stream, file.filename), settings=settings())
     with db.transaction() as s:
         version = doc_service.add_version(s, actor=current_actor(), document_id=document_id,
-                                          upload=UploadedFile(file.stream, file.filename), store=store(),
+                                          upload=upload, store=store(),
                                           max_bytes=settings().max_upload_bytes,
                                           note=form_str("note", max_length=500),
                                           expected_row_version=form_int("row_version"))

@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from docflow import db
 from docflow.errors import N_, ConflictError, InvalidTransitionError, ValidationError
 from docflow.models import AssignmentRole, Confidentiality, DocumentKind, Role, Urgency, User, utc_now
+from docflow.services import documents as doc_service
 from docflow.services import incoming, organisation
 from docflow.services import signing as signing_service
 from docflow.services.documents import UploadedFile
@@ -49,13 +50,12 @@ def _held_file(actor: User) -> UploadedFile | None:
 
 
 def _uploaded_file(actor: User) -> UploadedFile:
+    """The posted (or kept) PDF, checked and stored before the registration's transaction begins."""
     file = request.files.get("file")
-    if file is not None and file.filename:
-        return UploadedFile(file.stream, file.filename)
-    held = _held_file(actor)
-    if held is None:
+    upload = UploadedFile(file.stream, file.filename) if file is not None and file.filename else _held_file(actor)
+    if upload is None:
         raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-    return held
+    return doc_service.receive_upload(store(), upload, settings=settings())
 
 
 def _received_at() -> datetime | None:
@@ -173,9 +173,10 @@ def new_memo() -> ResponseReturnValue:
         file = request.files.get("file")
         if file is None or not file.filename:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
+        upload = doc_service.receive_upload(store(), UploadedFile(file.stream, file.filename), settings=settings())
         with db.transaction() as s:
             document = incoming.send_internal(s, actor=actor, data=document_input(DocumentKind.INTERNAL),
-                                              upload=UploadedFile(file.stream, file.filename),
+                                              upload=upload,
                                               direction=_direction(), store=store(), settings=settings())
     except ValidationError as exc:
         return render_template("incoming/memo.html", form=request.form, error=gettext(exc.message, **exc.params),
