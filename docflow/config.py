@@ -36,6 +36,7 @@ class DatabaseSettings:
     url: str = ""
     password_env: str | None = None
     echo: bool = False
+    lock_timeout_seconds: int = 30
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,7 @@ _MINIMUMS = {
     ("security", "login_max_failures"): 1,
     ("security", "login_lockout_minutes"): 1,
     ("security", "session_lifetime_minutes"): 1,
+    ("database", "lock_timeout_seconds"): 1,
     ("uploads", "max_upload_mb"): 1,
     ("uploads", "page_size"): 1,
     ("uploads", "parse_cpu_seconds"): 1,
