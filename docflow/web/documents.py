@@ -141,11 +141,16 @@ def _send(document_id: int, version_number: int | None, purpose: str) -> Respons
         version, stream = doc_service.open_version(s, actor=current_actor(), document_id=document_id,
                                                    version_number=version_number, store=store(), purpose=purpose)
     name = version.original_filename or f"document-{document_id}-v{version.number}.pdf"
+    # Active content (JavaScript, launch actions, embedded files) never runs in the browser's viewer:
+    # such a file is only ever a sandboxed download.
+    active = bool(version.active_flags)
     # A confidential file is always sent whole: each view is one audit event, not one per byte range.
-    response = send_file(stream, mimetype="application/pdf", as_attachment=purpose == "download",
+    response = send_file(stream, mimetype="application/pdf", as_attachment=active or purpose == "download",
                          download_name=name, etag=version.sha256, max_age=0,
                          conditional=not version.document.is_confidential)
     response.headers["Cache-Control"] = "private, no-store"
+    if active:
+        response.headers["Content-Security-Policy"] = "sandbox"
     return response
 
 
