@@ -14,7 +14,16 @@ from docflow.services import access, organisation
 from docflow.services import documents as doc_service
 from docflow.services import signing as signing_service
 from docflow.services.documents import DocumentFilters, DocumentInput, UploadedFile
-from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store
+from docflow.web.helpers import (
+    current_actor,
+    form_int,
+    form_str,
+    parse_date,
+    receive_upload,
+    settings,
+    small_int,
+    store,
+)
 from docflow.web.signing import panel_report
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -105,7 +114,7 @@ def new() -> ResponseReturnValue:
         data = document_input(kind)  # type: ignore[arg-type]
         if file is None or not file.filename:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-        upload = doc_service.receive_upload(store(), UploadedFile(file.stream, file.filename), settings=settings())
+        upload = receive_upload(UploadedFile(file.stream, file.filename))
         with db.transaction() as s:
             document = doc_service.upload_document(
                 s, actor=actor, data=data, upload=upload,
@@ -199,7 +208,7 @@ def add_version(document_id: int) -> ResponseReturnValue:
     file = request.files.get("file")
     if file is None or not file.filename:
         raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-    upload = doc_service.receive_upload(store(), UploadedFile(file.stream, file.filename), settings=settings())
+    upload = receive_upload(UploadedFile(file.stream, file.filename))
     with db.transaction() as s:
         version = doc_service.add_version(s, actor=current_actor(), document_id=document_id,
                                           upload=upload, store=store(),

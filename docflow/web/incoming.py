@@ -17,13 +17,21 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from docflow import db
 from docflow.errors import N_, ConflictError, InvalidTransitionError, ValidationError
 from docflow.models import AssignmentRole, Confidentiality, DocumentKind, Role, Urgency, User, utc_now
-from docflow.services import documents as doc_service
 from docflow.services import incoming, organisation
 from docflow.services import signing as signing_service
 from docflow.services.documents import UploadedFile
 from docflow.services.incoming import Direction, DuplicateIncomingError, Target
 from docflow.web.documents import document_input
-from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store
+from docflow.web.helpers import (
+    current_actor,
+    form_int,
+    form_str,
+    parse_date,
+    receive_upload,
+    settings,
+    small_int,
+    store,
+)
 
 bp = Blueprint("incoming", __name__, url_prefix="/incoming")
 
@@ -55,7 +63,7 @@ def _uploaded_file(actor: User) -> UploadedFile:
     upload = UploadedFile(file.stream, file.filename) if file is not None and file.filename else _held_file(actor)
     if upload is None:
         raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-    return doc_service.receive_upload(store(), upload, settings=settings())
+    return receive_upload(upload)
 
 
 def _received_at() -> datetime | None:
@@ -173,7 +181,7 @@ def new_memo() -> ResponseReturnValue:
         file = request.files.get("file")
         if file is None or not file.filename:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-        upload = doc_service.receive_upload(store(), UploadedFile(file.stream, file.filename), settings=settings())
+        upload = receive_upload(UploadedFile(file.stream, file.filename))
         with db.transaction() as s:
             document = incoming.send_internal(s, actor=actor, data=document_input(DocumentKind.INTERNAL),
                                               upload=upload,

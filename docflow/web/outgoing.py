@@ -28,7 +28,7 @@ from docflow.services import signing as signing_service
 from docflow.services.documents import DocumentFilters, UploadedFile
 from docflow.services.outgoing import DraftInput
 from docflow.signing.base import SignatureKind
-from docflow.web.helpers import current_actor, form_int, form_str, settings, small_int, store
+from docflow.web.helpers import current_actor, form_int, form_str, receive_upload, settings, small_int, store
 from docflow.web.signing import panel_report
 
 bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
@@ -100,7 +100,7 @@ def new() -> ResponseReturnValue:
         data = _draft_input()
         if file is None or not file.filename:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-        upload = doc_service.receive_upload(store(), UploadedFile(file.stream, file.filename), settings=settings())
+        upload = receive_upload(UploadedFile(file.stream, file.filename))
         with db.transaction() as s:
             document = outgoing_service.create_draft(
                 s, actor=actor, data=data, upload=upload, store=store(),
@@ -248,7 +248,7 @@ def add_version(document_id: int) -> ResponseReturnValue:
         flash(gettext("Choose a PDF file to upload."), "danger")
         return redirect(url_for("outgoing.detail", document_id=document_id))
     try:
-        upload = doc_service.receive_upload(store(), UploadedFile(file.stream, file.filename), settings=settings())
+        upload = receive_upload(UploadedFile(file.stream, file.filename))
     except ValidationError as exc:
         flash(gettext(exc.message, **exc.params), "danger")
         return redirect(url_for("outgoing.detail", document_id=document_id, _anchor="versions"))

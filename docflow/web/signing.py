@@ -112,6 +112,7 @@ def verify_upload() -> ResponseReturnValue:
         return _verify_error(N_("The file is larger than %(limit)s MB."), limit=settings().uploads.max_upload_mb)
     try:
         pdfcheck.check_pdf_bytes(data, doc_service.parse_limits(settings().uploads))
+        signing_service.verify_ahead(db.get_session(), settings=settings(), data=data)
         with db.transaction() as s:
             report = signing_service.verify_bytes(s, settings=settings(), data=data)
             verification_log.record_verification(s, actor=current_actor(), report=report)
