@@ -140,13 +140,15 @@ def _child_main(sender: Connection, path: str, limits: ParseLimits) -> None:
     memory = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     try:
-        outcome: tuple[str, Any] = ("ok", _parse(Path(path), limits.max_pages))
-    except _Refused as refused:
-        outcome = ("refused", (refused.message, refused.params))
+        try:
+            outcome: tuple[str, Any] = ("ok", _parse(Path(path), limits.max_pages))
+        except _Refused as refused:
+            outcome = ("refused", (refused.message, refused.params))
+        sender.send(outcome)
     except MemoryError:
-        return  # the parent answers "too complex"
-    sender.send(outcome)
-    sender.close()
+        pass  # nothing sent: the parent answers "too complex"
+    finally:
+        sender.close()
 
 
 # What pypdf raises, besides its own errors, on a damaged or hostile file.
