@@ -141,6 +141,10 @@ def _store_pdf(store: DocumentStore, upload: UploadedFile, max_bytes: int) -> St
     return _put_checked(store, upload.stream, max_bytes=max_bytes, limits=ParseLimits())
 
 
+def _active_content_detail(stored: StoredPdf) -> dict[str, object]:
+    return {"active_content": list(stored.info.active_content)} if stored.info.active_content else {}
+
+
 def _clean_filename(name: str) -> str:
     """The base name without control or format characters (they would break HTTP headers)."""
     name = "".join(c for c in name if not unicodedata.category(c).startswith("C"))
@@ -190,8 +194,7 @@ def upload_document(session: Session, *, actor: User, data: DocumentInput, uploa
     details: dict[str, object] = {"sha256": stored.sha256, "size": stored.size, "pages": stored.info.page_count,
                                   "kind": document.kind.value,
                                   "doc_type": document.doc_type, "confidentiality": document.confidentiality.value}
-    if stored.info.active_content:
-        details["active_content"] = list(stored.info.active_content)
+    details.update(_active_content_detail(stored))
     if not document.is_confidential:
         # A confidential document's filename can reveal its content; the audit log is read by people
         # who are not cleared for the document, so only the digest identifies it there.
@@ -227,9 +230,7 @@ def add_version(session: Session, *, actor: User, document_id: int, upload: Uplo
     ConflictError (someone else changed the document), ValidationError. Flushes."""
     now = now or utc_now()
     document = get_document_for(session, actor=actor, document_id=document_id, lock=True)
-    if not access.can_edit(actor, document):
-        raise PermissionDeniedError(N_("You may not change this document."))
-    _refuse_if_final(document)
+    _check_can_add_version(actor, document)
     _check_row_version(document, expected_row_version)
     if len(note) > 500:
         raise ValidationError(N_("The note is too long (at most 500 characters)."), field="note")
@@ -247,8 +248,21 @@ def add_version(session: Session, *, actor: User, document_id: int, upload: Uplo
                  object_id=document.id, now=now,
                  details={"version": version.number, "sha256": stored.sha256, "size": stored.size,
                           "parent_sha256": parent.sha256 if parent else None,
-                          "active_content": list(stored.info.active_content)})
+                          **_active_content_detail(stored)})
     return version
+
+
+def check_can_add_version(session: Session, *, actor: User, document_id: int) -> None:
+    """add_version's own refusals, read-only: the web asks before it receives the file, so that no one
+    stores files through a document they may not change. Raises NotFoundError, PermissionDeniedError,
+    InvalidTransitionError."""
+    _check_can_add_version(actor, get_document_for(session, actor=actor, document_id=document_id))
+
+
+def _check_can_add_version(actor: User, document: Document) -> None:
+    if not access.can_edit(actor, document):
+        raise PermissionDeniedError(N_("You may not change this document."))
+    _refuse_if_final(document)
 
 
 FINAL_STATUSES = (DocumentStatus.ISSUED, DocumentStatus.RECALLED, DocumentStatus.REPLACED)

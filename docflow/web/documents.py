@@ -208,6 +208,7 @@ def add_version(document_id: int) -> ResponseReturnValue:
     file = request.files.get("file")
     if file is None or not file.filename:
         raise ValidationError(N_("Choose a PDF file to upload."), field="file")
+    doc_service.check_can_add_version(db.get_session(), actor=current_actor(), document_id=document_id)
     upload = receive_upload(UploadedFile(file.stream, file.filename))
     with db.transaction() as s:
         version = doc_service.add_version(s, actor=current_actor(), document_id=document_id,

@@ -248,8 +248,9 @@ def add_version(document_id: int) -> ResponseReturnValue:
         flash(gettext("Choose a PDF file to upload."), "danger")
         return redirect(url_for("outgoing.detail", document_id=document_id))
     try:
+        doc_service.check_can_add_version(db.get_session(), actor=current_actor(), document_id=document_id)
         upload = receive_upload(UploadedFile(file.stream, file.filename))
-    except ValidationError as exc:
+    except FLASHED as exc:
         flash(gettext(exc.message, **exc.params), "danger")
         return redirect(url_for("outgoing.detail", document_id=document_id, _anchor="versions"))
     return _act(document_id, lambda s: outgoing_service.add_draft_version(

@@ -261,3 +261,16 @@ def test_a_plain_pdf_is_still_shown_inline(client, make_user):
     page = client.get(f"/documents/{document_id}").get_data(as_text=True)
     assert 'data-testid="pdf-frame"' in page and "active-content-warning" not in page
     assert client.get(f"/documents/{document_id}/file").headers["Content-Disposition"].startswith("inline")
+
+
+def test_a_version_from_someone_who_may_not_change_the_document_is_refused_before_its_file_is_kept(
+        client, db_session, make_user, make_department, make_document, store):
+    # Uploads are now checked and stored before the transaction: the permission is asked first.
+    document = make_document(make_user(Role.CLERK))
+    client.login(make_user(Role.OFFICIAL, department=make_department()))
+    blobs = _blobs(store)
+
+    response = client.post(f"/documents/{document.id}/versions",
+                           {"file": (io.BytesIO(pdf_bytes("intruder")), "v2.pdf")}, content_type="multipart/form-data")
+
+    assert response.status_code == 403 and _blobs(store) == blobs
