@@ -3,6 +3,7 @@ each performed through the web client as the attacker would, on both databases."
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import sqlite3
@@ -274,3 +275,34 @@ def test_a_version_from_someone_who_may_not_change_the_document_is_refused_befor
                            {"file": (io.BytesIO(pdf_bytes("intruder")), "v2.pdf")}, content_type="multipart/form-data")
 
     assert response.status_code == 403 and _blobs(store) == blobs
+
+
+@pytest.mark.parametrize("url", ["/documents/new", "/incoming/new"])
+def test_an_upload_is_parsed_before_the_write_transaction_begins(client, make_user, monkeypatch, url):
+    from docflow import db, pdfcheck
+    inside: list[bool] = []
+    parsed_inside: list[bool] = []
+    real_transaction = db.transaction
+
+    @contextlib.contextmanager
+    def watched_transaction() -> Iterator[Session]:
+        with real_transaction() as session:
+            inside.append(True)
+            try:
+                yield session
+            finally:
+                inside.pop()
+
+    def watched_check(path: Any, limits: Any = pdfcheck.ParseLimits()) -> PdfInfo:
+        parsed_inside.append(bool(inside))
+        return pdfcheck.check_pdf(path, limits)
+    monkeypatch.setattr(db, "transaction", watched_transaction)
+    monkeypatch.setattr(doc_service, "check_pdf", watched_check)
+    client.login(make_user(Role.CLERK))
+
+    response = client.post(url, {"kind": "incoming", "doc_type": "cong_van", "summary": "Về việc thử khóa ghi",
+                                 "issuing_body": "UBND quận Thử Nghiệm", "urgency": "normal",
+                                 "confidentiality": "normal", "file": (io.BytesIO(pdf_bytes("lock")), "a.pdf")},
+                           content_type="multipart/form-data")
+
+    assert response.status_code == 302 and parsed_inside == [False]
