@@ -306,3 +306,21 @@ def test_an_upload_is_parsed_before_the_write_transaction_begins(client, make_us
                            content_type="multipart/form-data")
 
     assert response.status_code == 302 and parsed_inside == [False]
+
+
+def test_the_incoming_page_warns_instead_of_showing_a_pdf_with_javascript(client, make_user):
+    client.login(make_user(Role.CLERK))
+    response = client.post("/incoming/new", {
+        "doc_type": "cong_van", "summary": "Về việc tệp có mã chạy", "issuing_body": "UBND quận Thử Nghiệm",
+        "urgency": "normal", "confidentiality": "normal", "file": (io.BytesIO(WITH_JAVASCRIPT), "js.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert 'data-flags="javascript"' in page and 'data-testid="pdf-frame"' not in page
+
+
+def test_the_verify_page_refuses_a_pdf_declaring_a_billion_pages_with_a_message(client, make_user):
+    client.login(make_user(Role.AUDITOR))
+    response = client.post("/verify", {"file": (io.BytesIO(BILLION_PAGES), "x.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and "quá nhiều trang" in response.get_data(as_text=True)
