@@ -63,7 +63,11 @@ def _uploaded_file(actor: User) -> UploadedFile:
     upload = UploadedFile(file.stream, file.filename) if file is not None and file.filename else _held_file(actor)
     if upload is None:
         raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-    return receive_upload(upload)
+    try:
+        return receive_upload(upload)
+    except BaseException:
+        upload.stream.close()  # a kept file was opened from the store just now
+        raise
 
 
 def _received_at() -> datetime | None:
