@@ -28,7 +28,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if settings.app.mode == "production":
         settings.key_secret()   # refuses to start without the key-wrapping secret (signing.key_secret_file)
     app.extensions["docflow.store"] = DocumentStore(settings.blobs_dir)
-    db.init_app(app, settings.database_url, echo=settings.database.echo)
+    db.init_app(app, settings.database_url, echo=settings.database.echo,
+                lock_timeout_seconds=settings.database.lock_timeout_seconds)
     audit_checkpoints.install(app.extensions["docflow.sessionmaker"], settings)
     web.register(app)
     return app

@@ -36,6 +36,7 @@ class DatabaseSettings:
     url: str = ""
     password_env: str | None = None
     echo: bool = False
+    lock_timeout_seconds: int = 30
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ class SecuritySettings:
 class UploadSettings:
     max_upload_mb: int = 60
     page_size: int = 25
+    # Each uploaded PDF is parsed in a child process under these limits (docflow.pdfcheck).
+    parse_cpu_seconds: int = 20
+    parse_memory_mb: int = 512
+    max_pages: int = 2000
+    parse_concurrency: int = 2
 
 
 PadesLevelName = Literal["B-B", "B-T", "B-LT", "B-LTA"]
@@ -279,8 +285,13 @@ _MINIMUMS = {
     ("security", "login_concurrent_checks"): 1,
     ("security", "session_lifetime_minutes"): 1,
     ("security", "session_max_age_hours"): 1,
+    ("database", "lock_timeout_seconds"): 1,
     ("uploads", "max_upload_mb"): 1,
     ("uploads", "page_size"): 1,
+    ("uploads", "parse_cpu_seconds"): 1,
+    ("uploads", "parse_memory_mb"): 128,
+    ("uploads", "max_pages"): 1,
+    ("uploads", "parse_concurrency"): 1,
     ("signing", "certificate_validity_days"): 1,
     ("signing", "verify_time_limit_seconds"): 1,
     ("signing", "pin_kdf_time_cost"): 1,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from docflow.auditlog.chain import canonical_json
@@ -30,14 +32,17 @@ def _json_serializer(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and working SAVEPOINTs."""
+def make_engine(url: str, *, echo: bool = False, lock_timeout_seconds: int = 30) -> Engine:
+    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and working SAVEPOINTs. A request
+    waits ``lock_timeout_seconds`` for a lock, then fails with an error the web answers as 503."""
     if url.startswith("sqlite"):
         _create_private_database_file(url)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, json_serializer=_json_serializer)
-        _configure_sqlite(engine)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": lock_timeout_seconds},
+                               json_serializer=_json_serializer)
+        _configure_sqlite(engine, lock_timeout_seconds)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=_json_serializer)
+    return create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=_json_serializer,
+                         connect_args={"options": f"-c lock_timeout={lock_timeout_seconds * 1000}"})
 
 
 def _create_private_database_file(url: str) -> None:
@@ -53,7 +58,7 @@ def _create_private_database_file(url: str) -> None:
         touch_private(Path(database))
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, lock_timeout_seconds: int) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's SQLite dialect docs
     # ("Serializable isolation / Savepoints / Transactional DDL") prescribe taking it over like this.
     @event.listens_for(engine, "connect")
@@ -63,7 +68,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={lock_timeout_seconds * 1000}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -75,8 +80,27 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def init_app(app: Flask, url: str, *, echo: bool = False) -> None:
-    engine = make_engine(url, echo=echo)
+# SQLite's SQLITE_BUSY and SQLITE_LOCKED (primary codes; extended codes keep them in the low byte).
+_SQLITE_BUSY_CODES = frozenset({5, 6})
+# PostgreSQL: lock_not_available (lock_timeout), serialization_failure, deadlock_detected, query_canceled
+# (statement_timeout).
+_POSTGRES_BUSY_STATES = frozenset({"55P03", "40001", "40P01", "57014"})
+
+
+def is_busy(exc: OperationalError) -> bool:
+    """Whether the database refused for contention (a lock it waited for too long, a serialization or
+    deadlock abort), which a retry a few seconds later can cure, rather than for any other reason."""
+    original = exc.orig
+    if isinstance(original, sqlite3.OperationalError):
+        code = getattr(original, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF in _SQLITE_BUSY_CODES
+        return str(original).startswith(("database is locked", "database table is locked"))
+    return getattr(original, "sqlstate", None) in _POSTGRES_BUSY_STATES
+
+
+def init_app(app: Flask, url: str, *, echo: bool = False, lock_timeout_seconds: int = 30) -> None:
+    engine = make_engine(url, echo=echo, lock_timeout_seconds=lock_timeout_seconds)
     app.extensions["docflow.engine"] = engine
     app.extensions["docflow.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)

@@ -1,56 +1,242 @@
-"""Check that an uploaded file really is a readable, unencrypted PDF before it becomes a version."""
+"""Check that an uploaded file really is a readable, unencrypted PDF before it becomes a version.
+
+The parse runs in a child process under CPU-time, address-space and page-count limits: a hostile PDF (a
+page tree of 100,000 pages, a /Count of a billion, a decompression bomb) can exhaust the child, never the
+app process, and the memory it took goes back to the system when the child ends. The child also reports
+active content (JavaScript, launch actions, embedded files): such a PDF is accepted as evidence, but
+flagged, and never shown inline.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
+import multiprocessing
+import tempfile
+import threading
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from docflow.errors import N_, ValidationError
 
 log = logging.getLogger(__name__)
 
+JAVASCRIPT = "javascript"
+LAUNCH = "launch"
+EMBEDDED_FILES = "embedded_files"
+ACTIVE_CONTENT = (JAVASCRIPT, LAUNCH, EMBEDDED_FILES)
+
+MSG_EMPTY = N_("The file is empty.")
+MSG_NOT_PDF = N_("The file is not a PDF document.")
+MSG_DAMAGED = N_("The PDF is damaged or cannot be read.")
+MSG_ENCRYPTED = N_("The PDF is password-protected. Please upload a copy without a password.")
+MSG_NO_PAGES = N_("The PDF has no pages.")
+MSG_TOO_MANY_PAGES = N_("The PDF has too many pages (more than %(limit)s). Split it into smaller files.")
+MSG_TOO_COMPLEX = N_("The PDF is too complex to check safely (it needs more than %(seconds)s seconds or "
+                     "%(mb)s MB). Save or print it again as a simpler PDF and upload that.")
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """What one upload's check may use (config [uploads]: parse_cpu_seconds, parse_memory_mb, max_pages,
+    parse_concurrency)."""
+    cpu_seconds: int = 20
+    memory_mb: int = 512
+    max_pages: int = 2000
+    concurrency: int = 2
+
 
 @dataclass(frozen=True)
 class PdfInfo:
     page_count: int
+    active_content: tuple[str, ...] = ()
 
 
-def check_pdf(path: Path) -> PdfInfo:
-    """Parse the file with pypdf; raise ValidationError with a clear message when it is not usable."""
+def check_pdf(path: Path, limits: ParseLimits = ParseLimits()) -> PdfInfo:
+    """Parse the file in a limited child process; raise ValidationError with a clear message when it is
+    not usable (empty, not a PDF, damaged, encrypted, no pages, too many pages, too complex)."""
     size = path.stat().st_size
     if size == 0:
-        raise ValidationError(N_("The file is empty."), field="file")
+        raise ValidationError(MSG_EMPTY, field="file")
     with path.open("rb") as fh:
         head = fh.read(1024)
     if b"%PDF-" not in head:
-        raise ValidationError(N_("The file is not a PDF document."), field="file")
-    pypdf_log = logging.getLogger("pypdf")
-    previous_level = pypdf_log.level
+        raise ValidationError(MSG_NOT_PDF, field="file")
+    with _slots(max(1, limits.concurrency)):
+        outcome = _run_child(path, limits)
+    if outcome is None:
+        raise ValidationError(MSG_TOO_COMPLEX, field="file", seconds=limits.cpu_seconds, mb=limits.memory_mb)
+    status, value = outcome
+    if status == "refused":
+        message, params = value
+        raise ValidationError(message, field="file", **params)
+    pages, flags = value
+    return PdfInfo(page_count=pages, active_content=tuple(flags))
+
+
+def check_pdf_bytes(data: bytes, limits: ParseLimits = ParseLimits()) -> PdfInfo:
+    """check_pdf for bytes held in memory (the verify page keeps no copy of what it checks)."""
+    with tempfile.NamedTemporaryFile(prefix="docflow-check-", suffix=".pdf") as fh:
+        fh.write(data)
+        fh.flush()
+        return check_pdf(Path(fh.name), limits)
+
+
+@functools.cache
+def _slots(count: int) -> threading.BoundedSemaphore:
+    # At most ``count`` checks at once per app process: eight hostile uploads queue instead of taking
+    # eight cores and eight times the memory limit.
+    return threading.BoundedSemaphore(count)
+
+
+@functools.cache
+def _context() -> Any:
+    # forkserver: children fork from a small clean server process, not from this threaded one (fork from
+    # a threaded server can copy a held lock), and pypdf is imported there once, not per upload.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def _run_child(path: Path, limits: ParseLimits) -> tuple[str, Any] | None:
+    """The child's answer, or None when a limit ended it. A child that failed with a Python error (a
+    bug, not the file) raises RuntimeError here rather than blaming the file."""
+    receiver, sender = _context().Pipe(duplex=False)
+    child = _context().Process(target=_child_main, args=(sender, str(path), limits), daemon=True)
+    child.start()
+    sender.close()
+    answer: tuple[str, Any] | None = None
     try:
-        # pypdf reports every repaired oddity of a damaged file as a warning; the answer here is ours.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pypdf_log.setLevel(logging.CRITICAL)
-            try:
-                reader = PdfReader(path, strict=False)
-                if reader.is_encrypted:
-                    raise ValidationError(
-                        N_("The PDF is password-protected. Please upload a copy without a password."),
-                        field="file")
-                pages = len(reader.pages)
-            finally:
-                pypdf_log.setLevel(previous_level)
-    except ValidationError:
-        raise
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError,
-            IndexError, RecursionError, OSError, AssertionError) as exc:
+        # The CPU limit ends a busy child; the wall-clock bound catches one that waits instead.
+        if receiver.poll(limits.cpu_seconds * 2 + 5):
+            answer = receiver.recv()
+    except EOFError:
+        pass
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+        exitcode = child.exitcode
+        child.close()
+    if answer is None and exitcode == 1:
+        raise RuntimeError("the PDF check failed with an error (see the log above)")
+    if answer is None:
+        log.warning("PDF check ended by a limit (exit code %s)", exitcode)
+    return answer
+
+
+def _child_main(sender: Connection, path: str, limits: ParseLimits) -> None:
+    import resource
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
+    memory = limits.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    try:
+        try:
+            outcome: tuple[str, Any] = ("ok", _parse(Path(path), limits.max_pages))
+        except _Refused as refused:
+            outcome = ("refused", (refused.message, refused.params))
+        sender.send(outcome)
+    except MemoryError:
+        pass  # nothing sent: the parent answers "too complex"
+    finally:
+        sender.close()
+
+
+# What pypdf raises, besides its own errors, on a damaged or hostile file.
+_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError, AssertionError)
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+
+def _parse(path: Path, max_pages: int) -> tuple[int, list[str]]:
+    # pypdf reports every repaired oddity of a damaged file as a warning or a log line; the answer is ours.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            raise _Refused(MSG_ENCRYPTED)
+        pages = _count_pages(reader.root_object["/Pages"], max_pages)
+        flags = _active_content(reader)
+    except (PdfReadError, PyPdfError, *_UNREADABLE) as exc:
         log.info("rejected unreadable PDF: %s", type(exc).__name__)
-        raise ValidationError(N_("The PDF is damaged or cannot be read."), field="file") from exc
+        raise _Refused(MSG_DAMAGED) from exc
     if pages < 1:
-        raise ValidationError(N_("The PDF has no pages."), field="file")
-    return PdfInfo(page_count=pages)
+        raise _Refused(MSG_NO_PAGES)
+    return pages, flags
+
+
+def _count_pages(root: Any, max_pages: int) -> int:
+    """The leaves of the page tree, walked without recursion and refused past ``max_pages``. A declared
+    /Count past the limit is refused too: pyHanko and viewers believe it."""
+    if "/Count" in root and int(root["/Count"]) > max_pages:
+        raise _Refused(MSG_TOO_MANY_PAGES, limit=max_pages)
+    count, seen, stack = 0, set(), [root]
+    while stack:
+        entry = stack.pop()
+        ref = getattr(entry, "indirect_reference", None) or entry
+        if hasattr(ref, "idnum"):
+            if (ref.idnum, ref.generation) in seen:
+                raise KeyError("the page tree has a cycle")
+            seen.add((ref.idnum, ref.generation))
+        node = entry.get_object()
+        if "/Kids" not in node:
+            count += 1
+            if count > max_pages:
+                raise _Refused(MSG_TOO_MANY_PAGES, limit=max_pages)
+            continue
+        # Kids stay unresolved until popped: a flat list of 100,000 pages is refused after max_pages reads.
+        stack.extend(reversed(list(node["/Kids"])))
+    return count
+
+
+def _active_content(reader: Any) -> list[str]:
+    """Which kinds of active content any object of the file carries, whether or not a viewer would reach
+    it from the catalogue (every object is looked at: a hidden action is still a finding)."""
+    found: set[str] = set()
+    numbers = {(num, gen) for gen, table in reader.xref.items() for num in table}
+    numbers |= {(num, 0) for num in reader.xref_objStm}
+    for num, gen in sorted(numbers):
+        try:
+            obj = IndirectObject(num, gen, reader).get_object()
+        except (PyPdfError, *_UNREADABLE):  # an object pypdf cannot read carries nothing we can name
+            continue
+        found.update(_flags_in(obj))
+        if found.issuperset(ACTIVE_CONTENT):
+            break
+    return [flag for flag in ACTIVE_CONTENT if flag in found]
+
+
+def _flags_in(obj: Any) -> Iterator[str]:
+    """Flags of one object and its direct (not referenced) dictionaries and arrays, without recursion."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ArrayObject):
+            stack.extend(v for v in item if isinstance(v, (ArrayObject, DictionaryObject)))
+            continue
+        if not isinstance(item, DictionaryObject):
+            continue
+        action = item.get("/S")
+        if "/JS" in item or action == "/JavaScript" or "/JavaScript" in item:
+            yield JAVASCRIPT
+        if action == "/Launch":
+            yield LAUNCH
+        if "/EmbeddedFiles" in item or "/EF" in item or item.get("/Type") == "/EmbeddedFile" \
+                or item.get("/Subtype") == "/FileAttachment":
+            yield EMBEDDED_FILES
+        stack.extend(v for v in item.values() if isinstance(v, (ArrayObject, DictionaryObject)))

@@ -147,12 +147,19 @@ class DocumentVersion(Base):
     page_count: Mapped[int]
     original_filename: Mapped[str | None] = mapped_column(String(255))
     note: Mapped[str] = mapped_column(String(500), default="")
+    # What the upload check found (docflow.pdfcheck): "javascript", "launch", "embedded_files", comma-separated;
+    # "" for none. Such a file is evidence, kept as it came, but never shown inline.
+    active_content: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     document: Mapped[Document] = relationship(back_populates="versions")
     parent: Mapped[DocumentVersion | None] = relationship(remote_side=[id])
     created_by: Mapped[User] = relationship()
+
+    @property
+    def active_flags(self) -> tuple[str, ...]:
+        return tuple(flag for flag in self.active_content.split(",") if flag)
 
 
 class GrantReason(enum.StrEnum):

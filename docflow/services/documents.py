@@ -37,7 +37,8 @@ from docflow.models import (
     User,
     utc_now,
 )
-from docflow.pdfcheck import PdfInfo, check_pdf
+from docflow.config import Settings, UploadSettings
+from docflow.pdfcheck import ParseLimits, PdfInfo, check_pdf
 from docflow.services import access, audit, notifications
 from docflow.services.audit import AuditAction
 from docflow.storage import DocumentStore
@@ -65,9 +66,18 @@ class DocumentInput:
 
 
 @dataclass(frozen=True)
+class StoredPdf:
+    """An uploaded PDF already checked and in the store."""
+    sha256: str
+    size: int
+    info: PdfInfo
+
+
+@dataclass(frozen=True)
 class UploadedFile:
     stream: IO[bytes]
     filename: str
+    stored: StoredPdf | None = None  # set by receive_upload, before the transaction that records it
 
 
 def validate_input(session: Session, actor: User, data: DocumentInput, *, today: date) -> None:
@@ -97,15 +107,43 @@ def validate_input(session: Session, actor: User, data: DocumentInput, *, today:
         raise ValidationError(N_("Choose the department the document belongs to."), field="department_id")
 
 
-def _checked_pdf(path: Path) -> PdfInfo:
-    return check_pdf(path)
+def parse_limits(uploads: UploadSettings) -> ParseLimits:
+    """The configured limits of one upload's check ([uploads] in the configuration)."""
+    return ParseLimits(cpu_seconds=uploads.parse_cpu_seconds, memory_mb=uploads.parse_memory_mb,
+                       max_pages=uploads.max_pages, concurrency=uploads.parse_concurrency)
 
 
-def _store_pdf(store: DocumentStore, upload: UploadedFile, max_bytes: int) -> tuple[str, int, int]:
+def receive_upload(store: DocumentStore, upload: UploadedFile, *, settings: Settings) -> UploadedFile:
+    """Check an uploaded PDF in a limited child process and store it, before the transaction that records
+    it begins: the parse then holds no database lock (on SQLite, the whole database's write lock).
+
+    Raises ValidationError (too large, not a PDF, damaged, encrypted, too many pages, too complex). When
+    the action is then refused, the blob stays unreferenced, like any blob of a rolled-back transaction.
+    """
+    stored = _put_checked(store, upload.stream, max_bytes=settings.max_upload_bytes,
+                          limits=parse_limits(settings.uploads))
+    return dataclasses.replace(upload, stored=stored)
+
+
+def _put_checked(store: DocumentStore, stream: IO[bytes], *, max_bytes: int, limits: ParseLimits) -> StoredPdf:
     info: list[PdfInfo] = []
-    sha256, size, _ = store.put_stream(upload.stream, max_bytes=max_bytes,
-                                       check=lambda p: info.append(_checked_pdf(p)))
-    return sha256, size, info[0].page_count
+    sha256, size, _ = store.put_stream(stream, max_bytes=max_bytes,
+                                       check=lambda path: info.append(check_pdf(path, limits)))
+    return StoredPdf(sha256=sha256, size=size, info=info[0])
+
+
+def _store_pdf(store: DocumentStore, upload: UploadedFile, max_bytes: int) -> StoredPdf:
+    if upload.stored is not None:
+        if upload.stored.size > max_bytes:
+            raise ValidationError(N_("The file is larger than the limit of %(limit)s MB."),
+                                  limit=max_bytes // (1024 * 1024))
+        return upload.stored
+    # Files the web did not receive first (the demo ward, scripts) are checked here, under default limits.
+    return _put_checked(store, upload.stream, max_bytes=max_bytes, limits=ParseLimits())
+
+
+def _active_content_detail(stored: StoredPdf) -> dict[str, object]:
+    return {"active_content": list(stored.info.active_content)} if stored.info.active_content else {}
 
 
 def _clean_filename(name: str) -> str:
@@ -132,7 +170,7 @@ def upload_document(session: Session, *, actor: User, data: DocumentInput, uploa
     if not access.can_upload(actor):
         raise PermissionDeniedError(N_("Your role cannot upload documents."))
     validate_input(session, actor, data, today=now.date())
-    sha256, size, pages = _store_pdf(store, upload, max_bytes)
+    stored = _store_pdf(store, upload, max_bytes)
     document = Document(
         organisation_id=actor.organisation_id, department_id=data.department_id or actor.department_id,
         kind=data.kind, doc_type=data.doc_type, summary=data.summary.strip(),
@@ -143,7 +181,9 @@ def upload_document(session: Session, *, actor: User, data: DocumentInput, uploa
     _refresh_search_text(document)
     session.add(document)
     session.flush()
-    version = DocumentVersion(document=document, number=1, sha256=sha256, size=size, page_count=pages,
+    version = DocumentVersion(document=document, number=1, sha256=stored.sha256, size=stored.size,
+                              page_count=stored.info.page_count,
+                              active_content=",".join(stored.info.active_content),
                               original_filename=_clean_filename(upload.filename), created_at=now,
                               created_by_id=actor.id)
     session.add(version)
@@ -152,8 +192,10 @@ def upload_document(session: Session, *, actor: User, data: DocumentInput, uploa
         session.add(DocumentGrant(document_id=document.id, user_id=actor.id, reason=GrantReason.CONFIDENTIAL_ACCESS,
                                   granted_by_id=actor.id, granted_at=now))
     session.flush()
-    details: dict[str, object] = {"sha256": sha256, "size": size, "pages": pages, "kind": document.kind.value,
+    details: dict[str, object] = {"sha256": stored.sha256, "size": stored.size, "pages": stored.info.page_count,
+                                  "kind": document.kind.value,
                                   "doc_type": document.doc_type, "confidentiality": document.confidentiality.value}
+    details.update(_active_content_detail(stored))
     if not document.is_confidential:
         # A confidential document's filename can reveal its content; the audit log is read by people
         # who are not cleared for the document, so only the digest identifies it there.
@@ -191,6 +233,37 @@ def add_version(session: Session, *, actor: User, document_id: int, upload: Uplo
     the document), ValidationError. Flushes."""
     now = now or utc_now()
     document = get_document_for(session, actor=actor, document_id=document_id, lock=True)
+    _check_can_add_version(actor, document, via_route=via_route)
+    _check_row_version(document, expected_row_version)
+    if len(note) > 500:
+        raise ValidationError(N_("The note is too long (at most 500 characters)."), field="note")
+    stored = _store_pdf(store, upload, max_bytes)
+    parent = document.current_version
+    version = DocumentVersion(document=document, number=(parent.number + 1) if parent else 1,
+                              parent_id=parent.id if parent else None, sha256=stored.sha256, size=stored.size,
+                              page_count=stored.info.page_count, active_content=",".join(stored.info.active_content),
+                              original_filename=_clean_filename(upload.filename),
+                              note=note.strip(), created_at=now, created_by_id=actor.id)
+    session.add(version)
+    document.updated_at = now
+    session.flush()
+    audit.record(session, action=AuditAction.DOCUMENT_VERSION_ADDED, actor=actor, object_type="document",
+                 object_id=document.id, now=now,
+                 details={"version": version.number, "sha256": stored.sha256, "size": stored.size,
+                          "parent_sha256": parent.sha256 if parent else None,
+                          **_active_content_detail(stored)})
+    return version
+
+
+def check_can_add_version(session: Session, *, actor: User, document_id: int, via_route: bool = False) -> None:
+    """add_version's own refusals, read-only: the web asks before it receives the file, so that no one
+    stores files through a document they may not change. Raises NotFoundError, PermissionDeniedError,
+    InvalidTransitionError."""
+    _check_can_add_version(actor, get_document_for(session, actor=actor, document_id=document_id),
+                           via_route=via_route)
+
+
+def _check_can_add_version(actor: User, document: Document, *, via_route: bool) -> None:
     if not access.can_edit(actor, document):
         raise PermissionDeniedError(N_("You may not change this document."))
     _refuse_if_final(document)
@@ -198,23 +271,6 @@ def add_version(session: Session, *, actor: User, document_id: int, upload: Uplo
         # Reviewers and the signer approved the content they saw: a new one goes back through them.
         raise InvalidTransitionError(N_("This outgoing document is on its route: add a new version from its "
                                         "outgoing page, where review and signature start again."))
-    _check_row_version(document, expected_row_version)
-    if len(note) > 500:
-        raise ValidationError(N_("The note is too long (at most 500 characters)."), field="note")
-    sha256, size, pages = _store_pdf(store, upload, max_bytes)
-    parent = document.current_version
-    version = DocumentVersion(document=document, number=(parent.number + 1) if parent else 1,
-                              parent_id=parent.id if parent else None, sha256=sha256, size=size,
-                              page_count=pages, original_filename=_clean_filename(upload.filename),
-                              note=note.strip(), created_at=now, created_by_id=actor.id)
-    session.add(version)
-    document.updated_at = now
-    session.flush()
-    audit.record(session, action=AuditAction.DOCUMENT_VERSION_ADDED, actor=actor, object_type="document",
-                 object_id=document.id, now=now,
-                 details={"version": version.number, "sha256": sha256, "size": size,
-                          "parent_sha256": parent.sha256 if parent else None})
-    return version
 
 
 FINAL_STATUSES = (DocumentStatus.ISSUED, DocumentStatus.RECALLED, DocumentStatus.REPLACED)

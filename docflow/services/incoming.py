@@ -171,6 +171,8 @@ def find_duplicates(session: Session, *, organisation_id: int, number_symbol: st
 def hold_upload(store: DocumentStore, upload: UploadedFile, *, max_bytes: int) -> str:
     """Keep an uploaded PDF while the clerk decides on a duplicate warning; returns its SHA-256.
     Raises ValidationError (too large, not a PDF). A file never registered stays an orphan blob."""
+    if upload.stored is not None:
+        return upload.stored.sha256
     sha256, _, _ = store.put_stream(upload.stream, max_bytes=max_bytes, check=check_pdf)
     return sha256
 

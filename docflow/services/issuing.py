@@ -204,8 +204,8 @@ def _deliver(session: Session, actor: User, document: Document, version: Documen
     session.add(copy)
     session.flush()
     session.add(DocumentVersion(document_id=copy.id, number=1, sha256=version.sha256, size=version.size,
-                                page_count=version.page_count, original_filename=None,
-                                note="", created_at=now, created_by_id=actor.id))
+                                page_count=version.page_count, active_content=version.active_content,
+                                original_filename=None, note="", created_at=now, created_by_id=actor.id))
     register, number = registers.take_number(session, organisation=document.organisation,
                                              kind=RegisterKind.INCOMING, year=year)
     copy.register_id, copy.register_number = register.id, number

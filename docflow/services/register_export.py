@@ -14,7 +14,6 @@ chunks (registers.iter_entries), so a year of 10,000 entries is never one string
 
 from __future__ import annotations
 
-import csv
 import enum
 import io
 import unicodedata
@@ -26,6 +25,7 @@ from typing import Any
 from fpdf import FPDF
 from sqlalchemy.orm import Session
 
+from docflow import csvexport
 from docflow.doctypes import get_type
 from docflow.errors import N_
 from docflow.models import AssignmentRole, DocumentStatus, Organisation, RegisterKind, User
@@ -193,7 +193,7 @@ def csv_chunks(kind: RegisterKind, entries: Iterable[RegisterEntry]) -> Iterator
     a few hundred rows per chunk."""
     columns = COLUMNS[kind]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csvexport.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow([c.heading for c in columns])
     for n, entry in enumerate(entries, start=1):

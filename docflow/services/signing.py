@@ -22,6 +22,7 @@ from docflow.errors import (
     InvalidTransitionError,
     PermissionDeniedError,
     SigningError,
+    UnreadablePdfError,
     ValidationError,
 )
 from docflow.models import (
@@ -212,7 +213,8 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
     sha256 = store.put_bytes(signed)
     version = DocumentVersion(document=document, number=current.number + 1, parent_id=current.id, sha256=sha256,
                               size=len(signed), page_count=current.page_count, original_filename=None,
-                              note="", created_at=now, created_by_id=actor.id)
+                              active_content=current.active_content, note="", created_at=now,
+                              created_by_id=actor.id)
     session.add(version)
     document.updated_at = now
     session.flush()
@@ -355,6 +357,33 @@ def trust_key(settings: Settings) -> str:
     return digest.hexdigest()
 
 
+_VERIFIED_AHEAD = "docflow.verified_ahead"
+
+
+def verify_ahead(session: Session, *, settings: Settings, data: bytes, sha256: str | None = None) -> None:
+    """Verify ``data`` before the transaction that keeps its report begins, so that pyHanko's work (up to
+    signing.verify_time_limit_seconds) holds no database lock; verify_bytes in that transaction then
+    takes the result from the session. Reads only; raises nothing (an unreadable file is answered there).
+    """
+    from docflow.signing.verify import verify_pdf
+    sha256 = sha256 or hashlib.sha256(data).hexdigest()
+    if cached_report(session, settings=settings, sha256=sha256) is not None:
+        return
+    outcome: VerificationResult | UnreadablePdfError
+    try:
+        outcome = verify_pdf(data, trust_settings(settings), now=utc_now())
+    except UnreadablePdfError as exc:
+        outcome = exc
+    session.info.setdefault(_VERIFIED_AHEAD, {})[(sha256, trust_key(settings))] = outcome
+
+
+def verify_upload_ahead(session: Session, *, settings: Settings, store: DocumentStore,
+                        upload: doc_service.UploadedFile) -> None:
+    """verify_ahead for a received upload that carries signatures (keep_report_if_signed's case)."""
+    if upload.stored is not None and _looks_signed(store, upload.stored.sha256):
+        verify_ahead(session, settings=settings, data=store.read(upload.stored.sha256), sha256=upload.stored.sha256)
+
+
 def verify_bytes(session: Session, *, settings: Settings, data: bytes, sha256: str | None = None,
                  now: datetime | None = None) -> dict[str, Any]:
     """The verification report of a PDF as a JSON-ready dict, cached by SHA-256 and trust configuration.
@@ -368,7 +397,10 @@ def verify_bytes(session: Session, *, settings: Settings, data: bytes, sha256: s
     if cached is not None:
         return cached
     now = now or utc_now()
-    result = verify_pdf(data, trust_settings(settings), now=now)
+    ahead = session.info.get(_VERIFIED_AHEAD, {}).pop((sha256, key), None)
+    if isinstance(ahead, UnreadablePdfError):
+        raise ahead
+    result = ahead if ahead is not None else verify_pdf(data, trust_settings(settings), now=now)
     report: dict[str, Any] = report_dict(result)
     _map_signers(session, report)
     session.add(VerificationReport(sha256=sha256, trust_key=key, valid=bool(report["valid"]),
@@ -510,7 +542,6 @@ def keep_report_if_signed(session: Session, *, settings: Settings, store: Docume
     A PDF docflow can store but the verifier cannot read gets no report (the panel offers to verify).
     Flushes.
     """
-    from docflow.errors import UnreadablePdfError
     if not _looks_signed(store, version.sha256):
         return None
     try:

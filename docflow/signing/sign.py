@@ -33,7 +33,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError, PdfReadError
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields as sig_fields
 from pyhanko.sign.fields import FieldMDPAction, FieldMDPSpec, MDPPerm, SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.general import SigningError as PyHankoSigningError
@@ -325,13 +325,19 @@ class _ReservationTooSmall(Exception):
     pass
 
 
+MSG_UNSIGNABLE = N_("The PDF of this document is damaged or malformed, so it cannot be signed. Upload a "
+                    "corrected version (for example, print it to PDF again).")
+
+
 @contextmanager
 def _damage_is_unreadable() -> Iterator[None]:
-    # pyHanko reads objects lazily, so damage past the trailer surfaces while signing or writing
+    # pyHanko reads objects lazily, so damage past the trailer surfaces while placing fields, signing or
+    # writing: a page tree whose /Count lies ("Page not found"), cross-references into the middle of an
+    # object, nesting deeper than the parser's recursion. pyHanko reports all of them as PdfError.
     try:
         yield
-    except PdfReadError as exc:
-        raise UnreadablePdfError(N_("The PDF is damaged and cannot be read.")) from exc
+    except (PdfError, RecursionError) as exc:
+        raise UnreadablePdfError(MSG_UNSIGNABLE) from exc
 
 
 class _LoadedKeySigner(SimpleSigner):
@@ -705,6 +711,7 @@ def text_field_values(data: bytes) -> dict[str, str]:
     return values
 
 
+@_damage_is_unreadable()
 def fill_fields(data: bytes, values: Mapping[str, str], fonts: FontLibrary | None = None) -> bytes:
     """Set text form fields (``so_ky_hieu``, ``ngay_ban_hanh``) in an incremental update.
 
@@ -788,6 +795,7 @@ class _FieldPlacement:
     quadding: int = 0
 
 
+@_damage_is_unreadable()
 def ensure_fields(data: bytes) -> bytes:
     """Add empty ``so_ky_hieu`` and ``ngay_ban_hanh`` text fields to page 1 when they are missing.
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, g, jsonify, make_response, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from docflow import PROJECT_ROOT
+from docflow import PROJECT_ROOT, db
 from docflow.errors import DocflowError
 from docflow.storage import BlobMissingError
 from docflow.web import helpers
@@ -71,6 +71,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(StaleDataError, _concurrent_change)
     app.register_error_handler(IntegrityError, _concurrent_change)
+    app.register_error_handler(OperationalError, _database_busy)
     app.after_request(_security_headers)
     app.context_processor(helpers.template_globals)
     app.jinja_env.filters.update(helpers.FILTERS)
@@ -113,6 +114,20 @@ def _concurrent_change(exc: Exception) -> ResponseReturnValue:
     log.warning("concurrent change refused: %s", type(exc).__name__)
     return _render_error(409, gettext("Someone else changed this at the same moment. Nothing of yours was "
                                       "saved; reload the page and try again."))
+
+
+BUSY_RETRY_AFTER_SECONDS = 5
+
+
+def _database_busy(exc: OperationalError) -> ResponseReturnValue:
+    # Only contention is answered "try again": any other database failure stays a logged 500.
+    if not db.is_busy(exc):
+        raise exc
+    log.warning("database busy, answered 503: %s", exc.orig)
+    response = make_response(_render_error(503, gettext("The system is busy. Nothing was changed; please try "
+                                                        "again in a few seconds.")))
+    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+    return response
 
 
 def _http_error(exc: HTTPException) -> ResponseReturnValue:

@@ -14,7 +14,16 @@ from docflow.services import access, organisation
 from docflow.services import documents as doc_service
 from docflow.services import signing as signing_service
 from docflow.services.documents import DocumentFilters, DocumentInput, UploadedFile
-from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store
+from docflow.web.helpers import (
+    current_actor,
+    form_int,
+    form_str,
+    parse_date,
+    receive_upload,
+    settings,
+    small_int,
+    store,
+)
 from docflow.web.signing import panel_report
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -105,9 +114,10 @@ def new() -> ResponseReturnValue:
         data = document_input(kind)  # type: ignore[arg-type]
         if file is None or not file.filename:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
+        upload = receive_upload(UploadedFile(file.stream, file.filename))
         with db.transaction() as s:
             document = doc_service.upload_document(
-                s, actor=actor, data=data, upload=UploadedFile(file.stream, file.filename),
+                s, actor=actor, data=data, upload=upload,
                 store=store(), max_bytes=settings().max_upload_bytes)
             signing_service.keep_report_if_signed(s, settings=settings(), store=store(),
                                                   version=document.versions[-1])
@@ -140,11 +150,16 @@ def _send(document_id: int, version_number: int | None, purpose: str) -> Respons
         version, stream = doc_service.open_version(s, actor=current_actor(), document_id=document_id,
                                                    version_number=version_number, store=store(), purpose=purpose)
     name = version.original_filename or f"document-{document_id}-v{version.number}.pdf"
+    # Active content (JavaScript, launch actions, embedded files) never runs in the browser's viewer:
+    # such a file is only ever a sandboxed download.
+    active = bool(version.active_flags)
     # A confidential file is always sent whole: each view is one audit event, not one per byte range.
-    response = send_file(stream, mimetype="application/pdf", as_attachment=purpose == "download",
+    response = send_file(stream, mimetype="application/pdf", as_attachment=active or purpose == "download",
                          download_name=name, etag=version.sha256, max_age=0,
                          conditional=not version.document.is_confidential)
     response.headers["Cache-Control"] = "private, no-store"
+    if active:
+        response.headers["Content-Security-Policy"] = "sandbox"
     return response
 
 
@@ -196,9 +211,11 @@ def add_version(document_id: int) -> ResponseReturnValue:
     file = request.files.get("file")
     if file is None or not file.filename:
         raise ValidationError(N_("Choose a PDF file to upload."), field="file")
+    doc_service.check_can_add_version(db.get_session(), actor=current_actor(), document_id=document_id)
+    upload = receive_upload(UploadedFile(file.stream, file.filename))
     with db.transaction() as s:
         version = doc_service.add_version(s, actor=current_actor(), document_id=document_id,
-                                          upload=UploadedFile(file.stream, file.filename), store=store(),
+                                          upload=upload, store=store(),
                                           max_bytes=settings().max_upload_bytes,
                                           note=form_str("note", max_length=500),
                                           expected_row_version=form_int("row_version"))

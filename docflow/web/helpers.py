@@ -13,10 +13,13 @@ from flask_babel import format_datetime, gettext
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 
-from docflow import doctypes, policy
+from docflow import db, doctypes, policy
 from docflow.config import Settings
 from docflow.errors import N_, ValidationError
 from docflow.models import Role, User
+from docflow.services import documents as doc_service
+from docflow.services import signing as signing_service
+from docflow.services.documents import UploadedFile
 from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
 
@@ -35,6 +38,14 @@ def current_actor() -> User:
     """The signed-in User row behind flask-login's proxy."""
     user: User = current_user._get_current_object()
     return user
+
+
+def receive_upload(upload: UploadedFile) -> UploadedFile:
+    """Check, store and (when it carries signatures) verify an uploaded PDF before the action's transaction
+    begins: neither the parse nor the verification then holds a database lock. Raises ValidationError."""
+    received = doc_service.receive_upload(store(), upload, settings=settings())
+    signing_service.verify_upload_ahead(db.get_session(), settings=settings(), store=store(), upload=received)
+    return received
 
 
 def safe_next(target: str | None) -> str | None:

@@ -32,7 +32,16 @@ from docflow.services import signing as signing_service
 from docflow.services.documents import UploadedFile
 from docflow.services.incoming import Direction, DuplicateIncomingError, Target
 from docflow.web.documents import document_input
-from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store
+from docflow.web.helpers import (
+    current_actor,
+    form_int,
+    form_str,
+    parse_date,
+    receive_upload,
+    settings,
+    small_int,
+    store,
+)
 
 bp = Blueprint("incoming", __name__, url_prefix="/incoming")
 
@@ -59,13 +68,16 @@ def _held_file(actor: User) -> UploadedFile | None:
 
 
 def _uploaded_file(actor: User) -> UploadedFile:
+    """The posted (or kept) PDF, checked and stored before the registration's transaction begins."""
     file = request.files.get("file")
-    if file is not None and file.filename:
-        return UploadedFile(file.stream, file.filename)
-    held = _held_file(actor)
-    if held is None:
+    upload = UploadedFile(file.stream, file.filename) if file is not None and file.filename else _held_file(actor)
+    if upload is None:
         raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-    return held
+    try:
+        return receive_upload(upload)
+    except BaseException:
+        upload.stream.close()  # a kept file was opened from the store just now
+        raise
 
 
 def _received_at() -> datetime | None:
@@ -183,9 +195,10 @@ def new_memo() -> ResponseReturnValue:
         file = request.files.get("file")
         if file is None or not file.filename:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
+        upload = receive_upload(UploadedFile(file.stream, file.filename))
         with db.transaction() as s:
             document = incoming.send_internal(s, actor=actor, data=document_input(DocumentKind.INTERNAL),
-                                              upload=UploadedFile(file.stream, file.filename),
+                                              upload=upload,
                                               direction=_direction(), store=store(), settings=settings())
     except ValidationError as exc:
         return render_template("incoming/memo.html", form=request.form, error=gettext(exc.message, **exc.params),

@@ -28,7 +28,7 @@ from docflow.services import signing as signing_service
 from docflow.services.documents import DocumentFilters, UploadedFile
 from docflow.services.outgoing import DraftInput
 from docflow.signing.base import SignatureKind
-from docflow.web.helpers import current_actor, form_int, form_str, settings, small_int, store
+from docflow.web.helpers import current_actor, form_int, form_str, receive_upload, settings, small_int, store
 from docflow.web.signing import panel_report
 
 bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
@@ -100,9 +100,10 @@ def new() -> ResponseReturnValue:
         data = _draft_input()
         if file is None or not file.filename:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
+        upload = receive_upload(UploadedFile(file.stream, file.filename))
         with db.transaction() as s:
             document = outgoing_service.create_draft(
-                s, actor=actor, data=data, upload=UploadedFile(file.stream, file.filename), store=store(),
+                s, actor=actor, data=data, upload=upload, store=store(),
                 max_bytes=settings().max_upload_bytes, settings=settings())
     except (ValidationError, InvalidTransitionError) as exc:
         return render_template("outgoing/new.html", related=None, error=gettext(exc.message, **exc.params),
@@ -248,8 +249,15 @@ def add_version(document_id: int) -> ResponseReturnValue:
     if file is None or not file.filename:
         flash(gettext("Choose a PDF file to upload."), "danger")
         return redirect(url_for("outgoing.detail", document_id=document_id))
+    try:
+        doc_service.check_can_add_version(db.get_session(), actor=current_actor(), document_id=document_id,
+                                          via_route=True)
+        upload = receive_upload(UploadedFile(file.stream, file.filename))
+    except FLASHED as exc:
+        flash(gettext(exc.message, **exc.params), "danger")
+        return redirect(url_for("outgoing.detail", document_id=document_id, _anchor="versions"))
     return _act(document_id, lambda s: outgoing_service.add_draft_version(
-        s, actor=current_actor(), document_id=document_id, upload=UploadedFile(file.stream, file.filename or ""),
+        s, actor=current_actor(), document_id=document_id, upload=upload,
         store=store(), max_bytes=settings().max_upload_bytes, note=form_str("note", max_length=500),
         expected_row_version=form_int("row_version")), N_("The new version has been added."), anchor="versions")
 

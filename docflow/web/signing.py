@@ -13,8 +13,9 @@ from flask_babel import gettext
 from flask_login import login_required
 from sqlalchemy.orm import Session
 
-from docflow import db
-from docflow.errors import N_, ConfigurationError, ConflictError, SigningError, UnreadablePdfError, ValidationError
+from docflow import db, pdfcheck
+from docflow.errors import (N_, ConfigurationError, ConflictError, InvalidTransitionError, SigningError,
+                            UnreadablePdfError, ValidationError)
 from docflow.models import Document, Role, utc_now
 from docflow.services import keys, verification_log
 from docflow.services import documents as doc_service
@@ -113,10 +114,12 @@ def verify_upload() -> ResponseReturnValue:
     if len(data) > settings().max_upload_bytes:
         return _verify_error(N_("The file is larger than %(limit)s MB."), limit=settings().uploads.max_upload_mb)
     try:
+        pdfcheck.check_pdf_bytes(data, doc_service.parse_limits(settings().uploads))
+        signing_service.verify_ahead(db.get_session(), settings=settings(), data=data)
         with db.transaction() as s:
             report = signing_service.verify_bytes(s, settings=settings(), data=data)
             verification_log.record_verification(s, actor=current_actor(), report=report)
-    except UnreadablePdfError as exc:
+    except ValidationError as exc:  # UnreadablePdfError included
         return _verify_error(exc.message, **exc.params)
     return redirect(url_for("signing.upload_report", sha256=report["sha256"]))
 
