@@ -105,8 +105,11 @@ def test_a_user_cannot_choose_a_password_containing_their_username(client, make_
 def production_app(app, db_session, tmp_path):
     secret = tmp_path / "secret_key"
     secret.write_text("a-production-secret-key-for-this-test-only-0123456789", encoding="utf-8")
+    key_secret = tmp_path / "key_secret"
+    key_secret.write_bytes(b"k" * 48)
     production = make_test_app(app.extensions["docflow.settings"].database_url, tmp_path / "data",
-                               app={"mode": "production", "secret_key_file": str(secret)})
+                               app={"mode": "production", "secret_key_file": str(secret)},
+                               signing={"pin_kdf_memory_kib": 65536, "key_secret_file": str(key_secret)})
     production.extensions["docflow.sessionmaker"] = app.extensions["docflow.sessionmaker"]
     yield production
     production.extensions["docflow.engine"].dispose()
