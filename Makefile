@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: lock run test test-sqlite test-postgres install translations messages bench bench-signing bench-workflow bench-audit clean
+.PHONY: lock run test test-sqlite test-postgres install translations messages bench bench-signing bench-workflow bench-audit bench-kdf clean
 
 # The environment is built from the lock only (hash-checked, no resolving): the build tools first, then every
 # runtime and test dependency, then docflow itself without its dependencies. A changed lock rebuilds .venv from
@@ -79,6 +79,10 @@ bench-workflow: install
 # The audit log at 1,000,000 events: verify vs a hashlib loop, export memory, offline verify (figures: bench/AUDIT.md).
 bench-audit: install
 	$(BIN)/python -m bench.audit $(BENCH_ARGS)
+
+# The cost of one PIN guess under the key-wrapping KDF (figures: bench/KDF.md).
+bench-kdf: install
+	$(BIN)/python -m bench.kdf $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var
