@@ -36,7 +36,7 @@ def test_upload_stores_the_pdf_once_and_records_version_one(db_session, make_use
     assert _actions(db_session, doc) == [AuditAction.DOCUMENT_UPLOADED]
     stored = store.path_for(version.sha256)
     assert not os.access(stored, os.W_OK) or os.geteuid() == 0
-    assert oct(stored.stat().st_mode & 0o777) == "0o444"
+    assert oct(stored.stat().st_mode & 0o777) == "0o400"   # read-only and owner-only (issue 10, section 4)
 
 
 def test_a_rejected_upload_leaves_no_document_no_event_and_no_blob(db_session, make_user, store):
