@@ -123,7 +123,9 @@ def _refusal(user: User, kind: SignatureKind, document: Document, step: RoutingS
             return PermissionDeniedError(N_("This step is assigned to someone else."))
     if document.kind is DocumentKind.INCOMING:
         return InvalidTransitionError(RECEIVED)
-    via = via or (_VIA_OF_STEP[step.kind] if step is not None else Via.PAGE)
+    via = via or (_VIA_OF_STEP.get(step.kind) if step is not None else Via.PAGE)
+    if via is None:
+        return InvalidTransitionError(NOT_HERE)
     if document.kind is DocumentKind.OUTGOING and via is Via.PAGE:
         return InvalidTransitionError(ON_ROUTE)
     rules = [r for r in SIGNATURE_TABLE if r.kind is kind and user.role in r.roles

@@ -284,9 +284,11 @@ def ensure_number_fields(session: Session, *, actor: User, document: Document, s
     prepared = ensure_fields(data)
     if prepared == data:
         return None
+    # an incremental update keeps every object of the draft: its active content too
     version = DocumentVersion(document=document, number=current.number + 1, parent_id=current.id,
                               sha256=store.put_bytes(prepared), size=len(prepared), page_count=current.page_count,
-                              original_filename=None, note="", created_at=now, created_by_id=actor.id)
+                              active_content=current.active_content, original_filename=None, note="",
+                              created_at=now, created_by_id=actor.id)
     session.add(version)
     document.updated_at = now
     session.flush()

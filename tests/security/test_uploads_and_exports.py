@@ -327,3 +327,25 @@ def test_the_verify_page_refuses_a_pdf_declaring_a_billion_pages_with_a_message(
     response = client.post("/verify", {"file": (io.BytesIO(BILLION_PAGES), "x.pdf")},
                            content_type="multipart/form-data")
     assert response.status_code == 400 and "quá nhiều trang" in response.get_data(as_text=True)
+
+
+def test_a_drafts_active_content_stays_flagged_on_the_version_its_route_adds(client, db_session, people, store):
+    # The route's start adds the number and date fields as an incremental update, which keeps the script.
+    stored = StoredPdf(sha256=store.put_bytes(WITH_JAVASCRIPT), size=len(WITH_JAVASCRIPT),
+                       info=PdfInfo(page_count=1, active_content=("javascript",)))
+    data = outgoing_service.DraftInput(doc_type="quyet_dinh", summary="Về việc thành lập tổ công tác",
+                                       signer_id=people["leader"].id,
+                                       recipient_department_ids=(people["culture"].id,))
+    document = outgoing_service.create_draft(db_session, actor=people["drafter"], data=data, store=store,
+                                             max_bytes=10 ** 7,
+                                             upload=UploadedFile(io.BytesIO(b""), "du-thao.pdf", stored=stored))
+    client.login(people["drafter"])
+
+    _follow(client, client.post(f"/outgoing/{document.id}/route"))
+
+    versions = db_session.execute(select(DocumentVersion).where(DocumentVersion.document_id == document.id)
+                                  .order_by(DocumentVersion.number)).scalars().all()
+    assert len(versions) == 2 and [v.active_flags for v in versions] == [("javascript",), ("javascript",)]
+    served = client.get(f"/documents/{document.id}/file")
+    assert served.headers["Content-Disposition"].startswith("attachment")
+    assert served.headers["Content-Security-Policy"] == "sandbox"
