@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import click
@@ -27,8 +28,10 @@ def sign(file: Path, out: Path, p12: Path | None, username: str | None, kind: st
          visible: bool, pin_env: str | None) -> None:
     """Sign FILE into OUT as an incremental update (earlier signatures stay valid)."""
     from docflow import db
+    from docflow.services import audit
     from docflow.services import keys as key_service
     from docflow.services import signing as signing_service
+    from docflow.services.audit import AuditAction
     from docflow.services.users import find_user_by_username
     from docflow.signing.keys import load_pkcs12
     from docflow.signing.sign import Appearance, SignRequest, sign_pdf
@@ -61,6 +64,13 @@ def sign(file: Path, out: Path, p12: Path | None, username: str | None, kind: st
                                               pin=pin) as key:
                 signed = sign_pdf(data, key, SignRequest(kind=sig_kind, level=pades, appearance=appearance),
                                   signing_service.signing_context(settings(), pades))
+            # No document, route or register stands behind this signature: the log is what lets an auditor
+            # find a ward key's signature (the seal's above all) made from the command line.
+            audit.record(session, action=AuditAction.FILE_SIGNED, actor=user, object_type="file",
+                         object_id=hashlib.sha256(signed).hexdigest(),
+                         details={"kind": sig_kind.value, "level": pades.value, "file": file.name,
+                                  "parent_sha256": hashlib.sha256(data).hexdigest(),
+                                  "certificate_serial": certificate.serial})
     del pin
     tmp = out.with_name(out.name + ".part")
     tmp.write_bytes(signed)

@@ -3,6 +3,7 @@ command line, checked by docflow and by poppler's pdfsig; revocation, wrong PINs
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -95,6 +96,12 @@ def test_a_vice_chairman_signs_the_clerk_seals_and_both_docflow_and_pdfsig_agree
     assert personal.returncode == 0, personal.stderr
     sealed = _sign(demo_ward, "personal.pdf", "sealed.pdf", "--user", "vanthu", "--kind", "organisation")
     assert sealed.returncode == 0, sealed.stderr
+    # no document stands behind a seal made here: the audit log names it, by the sealed file's SHA-256
+    assert run(demo_ward, "audit", "export", "--out", "log.jsonl").returncode == 0
+    events = [json.loads(line) for line in (demo_ward[0] / "log.jsonl").read_text(encoding="utf-8").splitlines()]
+    sealed_sha256 = hashlib.sha256((demo_ward[0] / "sealed.pdf").read_bytes()).hexdigest()
+    assert any(sealed_sha256 in json.dumps(e, ensure_ascii=False) and "file.signed" in json.dumps(e)
+               and '"organisation"' in json.dumps(e) for e in events)
     verified = run(demo_ward, "verify", "sealed.pdf", "--json")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     report = json.loads(verified.stdout)
