@@ -492,7 +492,7 @@ def open_signing_key(session: Session, settings: Settings, *, actor: User, certi
 
 
 def _usable_guard(session: Session, *, certificate: Certificate, actor: User, now: datetime) -> KeyGuard:
-    guard = pins.guard_of(session, certificate)
+    guard = pins.guard_of(session, certificate, lock=True)
     pins.refuse_if_locked(session, guard=guard, actor=actor, now=now)
     if guard.pin_set_at is None:
         raise SigningError(N_("No PIN has been chosen for this signing key yet: enter the enrolment code the "
@@ -561,7 +561,7 @@ def enrol_pin(session: Session, *, settings: Settings, actor: User, certificate_
     ValidationError, KeyLockedError. Flushes."""
     now = now or utc_now()
     certificate = _held_certificate(session, actor=actor, certificate_id=certificate_id)
-    guard = pins.guard_of(session, certificate)
+    guard = pins.guard_of(session, certificate, lock=True)
     pins.refuse_if_locked(session, guard=guard, actor=actor, now=now)
     if guard.pin_set_at is not None or guard.enrolment_sha256 is None or guard.wrap is None:
         raise ValidationError(N_("The PIN of this key has already been chosen; change it with your current PIN."))

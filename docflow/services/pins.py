@@ -58,9 +58,12 @@ def check_pin_strength(pin: str) -> None:
         raise ValidationError(N_("This PIN is among the most common ones; choose another."), field="pin")
 
 
-def guard_of(session: Session, certificate: Certificate) -> KeyGuard:
-    """The certificate's guard row, made on first use for a certificate that has none. Flushes."""
-    guard = session.execute(select(KeyGuard).where(KeyGuard.certificate_id == certificate.id)
+def guard_of(session: Session, certificate: Certificate, *, lock: bool = False) -> KeyGuard:
+    """The certificate's guard row, made on first use for a certificate that has none. ``lock``: held until
+    the transaction ends, so that PIN tries on one key run one after the other (PostgreSQL; SQLite's write
+    lock does it already) and none reads the count before the one ahead of it was counted. Flushes."""
+    query = select(KeyGuard).where(KeyGuard.certificate_id == certificate.id)
+    guard = session.execute((query.with_for_update() if lock else query)
                             .execution_options(populate_existing=True)).scalar_one_or_none()
     if guard is None:
         guard = KeyGuard(organisation_id=certificate.organisation_id, certificate_id=certificate.id,
