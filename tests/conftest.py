@@ -243,6 +243,11 @@ class WebClient:
         self._token = None  # a new session after sign-in
         return response
 
+    def logout(self) -> Any:
+        response = self.post("/logout")
+        self._token = None  # signing out ends the session and its CSRF token
+        return response
+
 
 @pytest.fixture
 def client(app: Flask, db_session: Session) -> WebClient:

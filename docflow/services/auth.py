@@ -92,13 +92,18 @@ class PasswordCheckGate:
 
 
 def sign_in(session: Session, *, username: str, password: str, policy: SignInPolicy | None = None,
-            gate: PasswordCheckGate | None = None, remote_addr: str = "", now: datetime | None = None
-            ) -> SignInResult:
+            gate: PasswordCheckGate | None = None, remote_addr: str = "", device: str | None = None,
+            now: datetime | None = None) -> SignInResult:
     """Check credentials unless a wait or the address's ceiling forbids it, and audit the attempt, whatever
     its outcome. Flushes; the caller commits whatever the outcome, so failures are recorded too. An
-    unknown username and an inactive user get the same answers as a wrong password."""
+    unknown username and an inactive user get the same answers as a wrong password.
+
+    ``device``: the token of a browser that signed in as ``username`` before (a signed cookie the web sets).
+    Its attempts wait on their own count, not on the username's: someone guessing elsewhere cannot keep the
+    owner out of the browser they always use, and guesses made in that browser still wait."""
     policy = policy or SignInPolicy()
     now = now or utc_now()
+    throttled = username if device is None else f"{username}\x00device:{device}"
     # The slot is taken before the first query: a sign-in waiting for one holds no database connection.
     with gate.slot() if gate else _always_slot() as free:
         if not free:
@@ -107,7 +112,7 @@ def sign_in(session: Session, *, username: str, password: str, policy: SignInPol
                            user=find_user_by_username(session, username), remote_addr=remote_addr, now=now)
         user = find_user_by_username(session, username)
         organisation = find_organisation(session)
-        refusal = _refusal(session, organisation, username, remote_addr, now) if organisation else None
+        refusal = _refusal(session, organisation, throttled, remote_addr, now) if organisation else None
         if refusal is not None:
             return _refuse(session, refusal, user=user, remote_addr=remote_addr, now=now)
         valid = password_matches(user.password_hash if user else _DUMMY_HASH, password)
@@ -116,11 +121,11 @@ def sign_in(session: Session, *, username: str, password: str, policy: SignInPol
     audit.lock_chain(session)
     if user is not None and valid and user.is_active:
         if organisation is not None:
-            _clear(session, organisation, ThrottleKind.USERNAME, username)
+            _clear(session, organisation, ThrottleKind.USERNAME, throttled)
         audit.record(session, action=AuditAction.USER_SIGNED_IN, actor=user, object_type="user",
                      object_id=user.id, details={"remote_addr": remote_addr}, now=now)
         return SignInResult(SignInOutcome.OK, user=user)
-    return _fail(session, organisation, policy, user=user, username=username,
+    return _fail(session, organisation, policy, user=user, username=throttled,
                  reason="inactive" if (user is not None and valid) else "bad_credentials",
                  remote_addr=remote_addr, now=now)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+import secrets
 from datetime import datetime
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 from flask_babel import format_datetime, gettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
@@ -66,11 +70,12 @@ def login() -> ResponseReturnValue:
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
         return render_template("auth/login.html", next=next_url)
+    username = request.form.get("username", "")[:200]
     with db.transaction() as s:
-        result = auth_service.sign_in(s, username=request.form.get("username", "")[:200],
-                                      password=request.form.get("password", "")[:1000],
+        result = auth_service.sign_in(s, username=username, password=request.form.get("password", "")[:1000],
                                       policy=SignInPolicy.from_settings(settings().security),
-                                      gate=password_checks(), remote_addr=request.remote_addr or "")
+                                      gate=password_checks(), remote_addr=request.remote_addr or "",
+                                      device=_known_device(username))
     if result.outcome is SignInOutcome.OK and result.user is not None:
         chosen = session.get("locale")
         session.clear()  # a fresh session on sign-in: nothing from before it is trusted
@@ -79,8 +84,47 @@ def login() -> ResponseReturnValue:
         login_user(result.user)
         session[SIGNED_IN_AT] = int(utc_now().timestamp())
         session.permanent = True
-        return redirect(next_url or url_for("home.index"))
+        response = redirect(next_url or url_for("home.index"))
+        _remember_device(response, username)
+        return response
     return _refused(result, next_url)
+
+
+# A browser that signed in as a username gets a signed cookie naming it; its later attempts for that
+# username wait on their own failures only (services.auth.sign_in ``device``), so a guesser elsewhere cannot
+# keep the owner out. OWASP's "device cookie" defence against lockout abuse.
+DEVICE_COOKIE = "docflow_device"
+_DEVICE_DAYS = 180
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="docflow-known-device")
+
+
+def _username_digest(username: str) -> str:
+    return hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+
+
+def _known_device(username: str) -> str | None:
+    """The device token of this browser if it signed in as ``username`` before (within 180 days)."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if not cookie or not username:
+        return None
+    try:
+        value = _device_serializer().loads(cookie, max_age=_DEVICE_DAYS * 86400)
+    except BadSignature:
+        return None
+    if not isinstance(value, dict) or value.get("u") != _username_digest(username):
+        return None
+    token = value.get("d")
+    return token if isinstance(token, str) else None
+
+
+def _remember_device(response: Response, username: str) -> None:
+    token = _known_device(username) or secrets.token_hex(16)
+    response.set_cookie(DEVICE_COOKIE, _device_serializer().dumps({"u": _username_digest(username), "d": token}),
+                        max_age=_DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
 
 
 def _refused(result: SignInResult, next_url: str | None) -> ResponseReturnValue:

@@ -39,6 +39,31 @@ def test_someone_elses_wrong_passwords_do_not_lock_the_chairman_out(app, db_sess
     assert owner.login(chairman).status_code == 302
 
 
+def test_a_guesser_elsewhere_cannot_keep_the_chairman_out_of_the_browser_he_signed_in_with(app, db_session,
+                                                                                          make_user):
+    chairman = make_user(Role.LEADER, username="chutich.maytinh")
+    own_browser = _from(app, OFFICE)
+    assert own_browser.login(chairman).status_code == 302
+    assert own_browser.logout().status_code == 302
+    attacker = _from(app, ATTACKER)
+    for i in range(8):   # past the free failures: the username now waits, doubling
+        attacker.post("/login", {"username": "chutich.maytinh", "password": f"doan-mo-{i}"})
+
+    assert _from(app, OFFICE).login(chairman).status_code == 429   # a browser never used by him waits
+    assert own_browser.login(chairman).status_code == 302          # his own browser signs in at once
+
+
+def test_guesses_in_a_browser_that_once_signed_in_still_wait(app, db_session, make_user):
+    official = make_user(Role.OFFICIAL)
+    browser = _from(app, OFFICE)
+    assert browser.login(official).status_code == 302
+    assert browser.logout().status_code == 302
+    statuses = [browser.post("/login", {"username": official.username, "password": f"doan-mo-{i}"}).status_code
+                for i in range(6)]
+    assert statuses == [401] * 4 + [429, 429]
+    assert browser.login(official).status_code == 429
+
+
 def test_failed_sign_ins_from_one_address_are_limited_but_successful_ones_are_not(app, db_session, make_user):
     staff = [make_user(Role.OFFICIAL) for _ in range(ADDRESS_CEILING + 5)]
     for person in staff:  # one browser each, one NAT address for the whole office
