@@ -166,7 +166,8 @@ def keys_token(username: str, pin_env: str | None) -> None:
 @click.option("--organisation", "kind", flag_value="organisation", help="the ward's organisation certificate")
 @click.option("--system", "kind", flag_value="system", help="the ward's system certificate")
 @click.option("--personal", "kind", flag_value="personal", default=True, hidden=True)
-@click.option("--pin-env", default=None, help="read the PIN from this environment variable instead of asking")
+@click.option("--pin-env", default=None,
+              help="read the PKCS#12 file's password from this environment variable instead of asking")
 @with_app
 def keys_import(username: str | None, p12: Path, kind: str, pin_env: str | None) -> None:
     """Take a PKCS#12 file issued by the ward's real CA as USERNAME's (or the ward's) signing key."""
@@ -180,8 +181,12 @@ def keys_import(username: str | None, p12: Path, kind: str, pin_env: str | None)
         holder = find_user_by_username(s, username) if username else None
         if cert_kind is CertificateKind.PERSONAL and holder is None:
             raise click.ClickException(f"no user named {username}")
-        pin = read_pin(pin_env, confirm=False)
-        row = key_service.import_pkcs12_certificate(s, settings=settings(), actor=None, holder=holder,
-                                                    kind=cert_kind, source=p12, pin=pin)
-        del pin
+        password = read_pin(pin_env, confirm=False)   # the file's password, never the signing PIN
+        imported = key_service.import_pkcs12_certificate(s, settings=settings(), actor=None, holder=holder,
+                                                         kind=cert_kind, source=p12, pin=password)
+        del password
+    row = imported.certificate
     click.echo(f"Imported certificate {row.serial} ({row.subject}), valid until {row.not_after:%Y-%m-%d}.")
+    if imported.code is not None:
+        click.echo(f"Enrolment code (shown once; give it to the holder, who chooses the PIN with it): "
+                   f"{imported.code}")

@@ -159,6 +159,11 @@ def issue_certificate(session: Session, *, settings: Settings, actor: User | Non
     ConfigurationError. Flushes."""
     now = now or utc_now()
     if kind is not CertificateKind.SYSTEM:
+        if settings.app.mode == "production":
+            # Decree 30's signer alone holds the means of signing: in production no one chooses a PIN for
+            # somebody else, not even from the server's shell.
+            raise PermissionDeniedError(N_("In production the holder chooses the PIN: issue the certificate "
+                                           "without a PIN and give the holder the enrolment code."))
         pins.check_pin_strength(pin)
     row, _ = _issue(session, settings=settings, actor=actor, holder=holder, kind=kind, secret=pin,
                     key_type=key_type, now=now)
@@ -296,15 +301,25 @@ def register_token_certificate(session: Session, *, settings: Settings, actor: U
     return row
 
 
+@dataclass(frozen=True)
+class Imported:
+    """An imported certificate and, unless it is the system's, the enrolment code its holder redeems."""
+    certificate: Certificate
+    code: str | None
+    expires_at: datetime | None
+
+
 def import_pkcs12_certificate(session: Session, *, settings: Settings, actor: User | None, holder: User | None,
                               kind: CertificateKind, source: Path, pin: str,
-                              now: datetime | None = None) -> Certificate:
+                              now: datetime | None = None) -> Imported:
     """Take a PKCS#12 file issued by the ward's real CA (production) as ``holder``'s signing key.
 
-    The file is checked with the PIN (which is not kept), copied under keys_dir/users (a system key
-    re-encrypted under the CA passphrase, for unattended checkpoints) and recorded; the
-    holder's previous certificate of that kind is superseded. Raises PermissionDeniedError, WrongPinError,
-    CertificateError, SigningError. Flushes.
+    The file is opened with its password ``pin`` (not kept), copied under keys_dir/users and recorded; the
+    holder's previous certificate of that kind is superseded. Whoever imports a file knows its password, so
+    that password never becomes the signing PIN: the copy waits, wrapped under a one-time enrolment code,
+    for its holder to choose one (``enrol_pin``), as a key docflow issues does. The system key is
+    re-encrypted under the CA passphrase instead (unattended checkpoints). Raises PermissionDeniedError,
+    WrongPinError, CertificateError, SigningError. Flushes.
     """
     from docflow.signing import keys
     now = now or utc_now()
@@ -329,8 +344,9 @@ def import_pkcs12_certificate(session: Session, *, settings: Settings, actor: Us
     # The system key signs audit checkpoints unattended: the copy opens with the CA passphrase, not the PIN.
     # Any other copy is wrapped under the PIN and the server secret, like the keys docflow issues.
     wrap = None if kind is CertificateKind.SYSTEM else KeyWrap.new(kdf_params(settings))
-    password = (ca_passphrase(settings).decode("utf-8") if wrap is None
-                else wrap.password(pin, server_secret=settings.key_secret()))
+    code = None if wrap is None else _new_enrolment_code()
+    password = (ca_passphrase(settings).decode("utf-8") if wrap is None or code is None
+                else wrap.password(_normal_code(code), server_secret=settings.key_secret()))
     write_private(target, keys.rewrap_pkcs12(source.read_bytes(), pin, password))
     for old in _current(session, holder_id=holder.id if holder else None, kind=kind):
         old.status, old.revoked_at, old.revocation_reason = CertificateStatus.SUPERSEDED, now, "superseded"
@@ -347,16 +363,19 @@ def import_pkcs12_certificate(session: Session, *, settings: Settings, actor: Us
                       created_by_id=actor.id if actor else None)
     session.add(row)
     session.flush()
-    if wrap is not None:
+    expires_at = None
+    if wrap is not None and code is not None:
+        expires_at = now + timedelta(hours=settings.signing.pin_enrolment_hours)
         session.add(KeyGuard(organisation_id=row.organisation_id, certificate_id=row.id, failed_pins=0,
-                             lock_count=0, wrap=wrap.to_json(), pin_set_at=now))
+                             lock_count=0, wrap=wrap.to_json(), pin_set_at=None, enrolment_expires_at=expires_at,
+                             enrolment_sha256=hashlib.sha256(_normal_code(code).encode()).hexdigest()))
         session.flush()
     audit.record(session, action=AuditAction.CERTIFICATE_ISSUED, actor=actor, object_type="certificate",
                  object_id=row.id, now=now,
                  details={"serial": row.serial, "kind": kind.value, "holder": holder.username if holder else None,
                           "storage": "pkcs12-imported", "subject": row.subject, "sha256": sha256,
                           "not_after": row.not_after.isoformat()})
-    return row
+    return Imported(certificate=row, code=code, expires_at=expires_at)
 
 
 def _revocation(settings: Settings) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import stat
@@ -11,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 from sqlalchemy import select
 
+from docflow.errors import PermissionDeniedError
 from docflow.models import AuditEvent, Certificate, DocumentKind, KeyGuard, Notification, Role, Signature
 from docflow.services import keys as key_service
 from docflow.services.audit import AuditAction
@@ -119,6 +121,17 @@ def test_the_admin_can_neither_set_nor_see_a_holders_pin(client, db_session, mak
                                         "pin": "111357", "confirm_pin": "111357"})
     actions = _actions(db_session, certificate.id)
     assert actions.count(AuditAction.KEY_PIN_SET.value) == 1 and actions.count(AuditAction.KEY_PIN_CHANGED.value) == 1
+
+
+def test_in_production_no_one_sets_a_pin_for_someone_else_even_from_the_shell(db_session, make_user,
+                                                                              signing_settings):
+    production = dataclasses.replace(signing_settings, app=dataclasses.replace(signing_settings.app,
+                                                                               mode="production"))
+    holder = make_user(Role.LEADER)
+    with pytest.raises(PermissionDeniedError, match="holder chooses the PIN"):
+        key_service.issue_certificate(db_session, settings=production, actor=None, holder=holder,
+                                      kind=CertificateKind.PERSONAL, pin="975318")
+    assert db_session.execute(select(Certificate).where(Certificate.holder_id == holder.id)).first() is None
 
 
 def _guard_id(db_session, certificate) -> int:

@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from docflow.errors import CertificateError
+from docflow.errors import CertificateError, SigningError
 from docflow.models import DocumentKind, Role
 from docflow.services import keys as key_service
 from docflow.services import signing as signing_service
 from docflow.signing.base import CertificateKind, SignatureKind
 
 PIN = "424242"
+FILE_PASSWORD = "mat-khau-cua-tep-p12"   # the PKCS#12 file's password, set by the CA
 
 
 @pytest.fixture
@@ -39,15 +40,27 @@ def test_an_imported_real_ca_certificate_signs_at_b_lt_with_the_real_tsa(
         db_session, production, test_pki, store, make_user, make_department, make_document, tmp_path):
     leader = make_user(Role.LEADER, username="chutich-prod")
     leader.post = "Chủ tịch"  # entitled to sign by the ward's standing rule (the delegation register)
-    p12 = test_pki.write_pkcs12("chutich", PIN, tmp_path)
-    row = key_service.import_pkcs12_certificate(db_session, settings=production, actor=make_user(Role.ADMIN),
-                                                holder=leader, kind=CertificateKind.PERSONAL, source=p12, pin=PIN)
+    p12 = test_pki.write_pkcs12("chutich", FILE_PASSWORD, tmp_path)
+    imported = key_service.import_pkcs12_certificate(db_session, settings=production, actor=make_user(Role.ADMIN),
+                                                     holder=leader, kind=CertificateKind.PERSONAL, source=p12,
+                                                     pin=FILE_PASSWORD)
+    row = imported.certificate
     copy = (production.app.keys_dir / row.key_path).read_bytes()
-    with pytest.raises(ValueError):   # the kept copy is wrapped under the PIN and the server secret
-        pkcs12.load_key_and_certificates(copy, PIN.encode())
+    with pytest.raises(ValueError):   # the kept copy is no longer under the file's password
+        pkcs12.load_key_and_certificates(copy, FILE_PASSWORD.encode())
+    # whoever imported the file knows its password: the holder chooses the signing PIN with the code
+    assert imported.code is not None
     department = make_department()
     document = make_document(make_user(Role.OFFICIAL, department=department), department=department,
                              kind=DocumentKind.INTERNAL)
+    with pytest.raises(SigningError, match="enrolment code"):
+        signing_service.sign_version(db_session, settings=production, store=store, actor=leader,
+                                     document_id=document.id, kind=SignatureKind.PERSONAL, pin=FILE_PASSWORD,
+                                     expected_version=None)
+    key_service.enrol_pin(db_session, settings=production, actor=leader, certificate_id=row.id,
+                          code=imported.code, pin=PIN, confirm=PIN)
+    with pytest.raises(ValueError):   # the kept copy is wrapped under the PIN and the server secret
+        pkcs12.load_key_and_certificates((production.app.keys_dir / row.key_path).read_bytes(), PIN.encode())
     signing_service.sign_version(db_session, settings=production, store=store, actor=leader,
                                  document_id=document.id, kind=SignatureKind.PERSONAL, pin=PIN,
                                  expected_version=None)
