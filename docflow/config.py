@@ -184,6 +184,9 @@ class Settings:
             path = self.app.data_dir / "key_secret"
             if not path.exists():
                 _write_private(path, secrets.token_urlsafe(48))
+        if path.resolve().is_relative_to(self.app.keys_dir.resolve()):
+            # a copy of the key folder alone must not be enough to test PINs against the key files
+            raise ConfigurationError("signing.key_secret_file must lie outside app.keys_dir")
         try:
             value = path.read_text(encoding="utf-8").strip()
         except OSError as exc:

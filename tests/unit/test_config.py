@@ -165,6 +165,12 @@ def test_production_refuses_to_start_without_the_key_wrapping_secret(tmp_path, m
     secret.write_text("s" * 48, encoding="utf-8")
     settings = config.load(overrides={**production, "signing": {"key_secret_file": str(secret)}})
     assert settings.key_secret() == b"s" * 48
+    beside_the_keys = tmp_path / "keys" / "key_secret"
+    beside_the_keys.parent.mkdir()
+    beside_the_keys.write_text("s" * 48, encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="outside app.keys_dir"):
+        config.load(overrides={**production, "app": {**production["app"], "keys_dir": str(tmp_path / "keys")},
+                               "signing": {"key_secret_file": str(beside_the_keys)}}).key_secret()
 
 
 def test_a_cheap_pin_kdf_is_refused_outside_testing_mode():
