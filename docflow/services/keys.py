@@ -42,7 +42,7 @@ from docflow.errors import (
 )
 from docflow.models import Certificate, CertificateStatus, KeyGuard, KeyStorage, Organisation, Role, User, utc_now
 from docflow.private_files import private_dir, write_private
-from docflow.services import audit, pins
+from docflow.services import audit, notifications, pins
 from docflow.services.audit import AuditAction
 from docflow.signing.base import CertificateKind
 from docflow.signing.keywrap import KdfParams, KeyWrap
@@ -599,6 +599,11 @@ def enrol_pin(session: Session, *, settings: Settings, actor: User, certificate_
     session.flush()
     audit.record(session, action=AuditAction.KEY_PIN_SET, actor=actor, object_type="certificate",
                  object_id=certificate.id, now=now, details={"serial": certificate.serial})
+    # The administrator saw the code: if anyone but the holder redeemed it, the holder learns of it at once.
+    notifications.notify(session, users=pins.holders_of(session, certificate), document=None, urgent=True, now=now,
+                         params={"subject": certificate.subject, "name": actor.full_name},
+                         message=N_("The PIN of the signing key %(subject)s was chosen by %(name)s. If that was "
+                                    "not you, tell the administrator at once."))
     return certificate
 
 

@@ -113,6 +113,8 @@ def test_the_admin_can_neither_set_nor_see_a_holders_pin(client, db_session, mak
     client.post("/account/pin/enrol", {"certificate_id": str(certificate.id), "code": code,
                                        "pin": "864197", "confirm_pin": "864197"})
     assert "Đã ký" in _sign(client, document.id, "864197")
+    told = db_session.execute(select(Notification).where(Notification.user_id == holder.id)).scalars().all()
+    assert any("was chosen by" in n.message for n in told)   # whoever redeemed the code, the holder hears of it
     assert 'data-testid="change-pin"' in client.get("/account/signature").get_data(as_text=True)
     client.post("/account/pin/change", {"certificate_id": str(certificate.id), "old_pin": "864197",
                                         "pin": "397154", "confirm_pin": "397154"})
