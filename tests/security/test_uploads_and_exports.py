@@ -170,9 +170,11 @@ def test_a_busy_database_answers_503_with_retry_after_and_changes_nothing(commit
 
 # -- signing a malformed stored PDF -----------------------------------------------------------------------
 
-def _stored_draft(db_session: Session, store: Any, people: dict[str, Any], content: bytes) -> int:
-    """A draft whose file was stored without today's upload check (as files stored before it were)."""
-    stored = StoredPdf(sha256=store.put_bytes(content), size=len(content), info=PdfInfo(page_count=1))
+def _stored_draft(db_session: Session, store: Any, people: dict[str, Any], content: bytes,
+                  info: PdfInfo | None = None) -> int:
+    """A draft whose file was stored without today's upload check (as files stored before it were), or with
+    the check's findings ``info``."""
+    stored = StoredPdf(sha256=store.put_bytes(content), size=len(content), info=info or PdfInfo(page_count=1))
     data = outgoing_service.DraftInput(doc_type="quyet_dinh", summary="Về việc thành lập tổ công tác",
                                        signer_id=people["leader"].id,
                                        recipient_department_ids=(people["culture"].id,))
@@ -331,21 +333,15 @@ def test_the_verify_page_refuses_a_pdf_declaring_a_billion_pages_with_a_message(
 
 def test_a_drafts_active_content_stays_flagged_on_the_version_its_route_adds(client, db_session, people, store):
     # The route's start adds the number and date fields as an incremental update, which keeps the script.
-    stored = StoredPdf(sha256=store.put_bytes(WITH_JAVASCRIPT), size=len(WITH_JAVASCRIPT),
-                       info=PdfInfo(page_count=1, active_content=("javascript",)))
-    data = outgoing_service.DraftInput(doc_type="quyet_dinh", summary="Về việc thành lập tổ công tác",
-                                       signer_id=people["leader"].id,
-                                       recipient_department_ids=(people["culture"].id,))
-    document = outgoing_service.create_draft(db_session, actor=people["drafter"], data=data, store=store,
-                                             max_bytes=10 ** 7,
-                                             upload=UploadedFile(io.BytesIO(b""), "du-thao.pdf", stored=stored))
+    document_id = _stored_draft(db_session, store, people, WITH_JAVASCRIPT,
+                                PdfInfo(page_count=1, active_content=("javascript",)))
     client.login(people["drafter"])
 
-    _follow(client, client.post(f"/outgoing/{document.id}/route"))
+    _follow(client, client.post(f"/outgoing/{document_id}/route"))
 
-    versions = db_session.execute(select(DocumentVersion).where(DocumentVersion.document_id == document.id)
+    versions = db_session.execute(select(DocumentVersion).where(DocumentVersion.document_id == document_id)
                                   .order_by(DocumentVersion.number)).scalars().all()
     assert len(versions) == 2 and [v.active_flags for v in versions] == [("javascript",), ("javascript",)]
-    served = client.get(f"/documents/{document.id}/file")
+    served = client.get(f"/documents/{document_id}/file")
     assert served.headers["Content-Disposition"].startswith("attachment")
     assert served.headers["Content-Security-Policy"] == "sandbox"
