@@ -103,7 +103,7 @@ def sign_in(session: Session, *, username: str, password: str, policy: SignInPol
     owner out of the browser they always use, and guesses made in that browser still wait."""
     policy = policy or SignInPolicy()
     now = now or utc_now()
-    throttled = username if device is None else f"{username}\x00device:{device}"
+    throttled = throttle_key(username, device)
     # The slot is taken before the first query: a sign-in waiting for one holds no database connection.
     with gate.slot() if gate else _always_slot() as free:
         if not free:
@@ -208,15 +208,26 @@ def _count_address_failure(session: Session, organisation: Organisation, remote_
     session.flush()
 
 
+def throttle_key(username: str, device: str | None) -> str:
+    """What a sign-in attempt's failures count against: the username, or the username in one known browser."""
+    return username if device is None else f"{username}\x00device:{device}"
+
+
 def record_password_change_failure(session: Session, *, user: User, policy: SignInPolicy | None = None,
-                                   now: datetime | None = None) -> datetime | None:
-    """Count a wrong current password on the change-password form like a failed sign-in, and audit it.
-    Returns the time until which sign-in must wait when the failures have reached the waits (the caller
-    then signs the user out: an unattended PC is no guessing machine), else None. Flushes."""
+                                   device: str | None = None, now: datetime | None = None) -> datetime | None:
+    """Count a wrong current password on the change-password form like a failed sign-in, and audit it:
+    against the username and, in a known browser (``device``), against that browser too, so that its
+    sign-in waits as well. Returns the time until which sign-in must wait when the failures have reached
+    the waits (the caller then signs the user out: an unattended PC is no guessing machine), else None.
+    Flushes."""
     policy = policy or SignInPolicy()
     now = now or utc_now()
     audit.lock_chain(session)
     failures, retry_at = count_failure(session, user.organisation, user.username, policy=policy, now=now)
+    if device is not None:
+        _, device_retry_at = count_failure(session, user.organisation, throttle_key(user.username, device),
+                                           policy=policy, now=now)
+        retry_at = max((t for t in (retry_at, device_retry_at) if t is not None), default=None)
     if retry_at is not None:
         user.end_sessions()
     audit.record(session, action=AuditAction.USER_PASSWORD_CHANGE_FAILED, actor=user, object_type="user",

@@ -193,8 +193,10 @@ def _count_wrong_current_password() -> datetime | None:
     """A wrong current password counts like a failed sign-in (an unattended PC is no guessing machine);
     returns when sign-in may be tried again once the failures have reached the waits."""
     with db.transaction() as s:
+        user = current_actor()
         return auth_service.record_password_change_failure(
-            s, user=current_actor(), policy=SignInPolicy.from_settings(settings().security))
+            s, user=user, policy=SignInPolicy.from_settings(settings().security),
+            device=_known_device(user.username))
 
 
 @bp.post("/language")
