@@ -561,7 +561,9 @@ def _printed_problems(store: DocumentStore, document: Document) -> list[Finding]
                               "\"%(expected)s\").")}
     differs = {NUMBER_FIELD: N_("The PDF shows \"%(shown)s\", not the register's number \"%(expected)s\"."),
                DATE_FIELD: N_("The PDF shows \"%(shown)s\", not the register's issue date \"%(expected)s\".")}
-    problems = []
+    problems = [Finding.of(N_("The PDF's field %(field)s is not visible on its first page: the value in it is "
+                              "not what the page prints."), field=name)
+                for name in unseen_pdf_fields(store, document.current_version, expected)]
     for name, value in expected.items():
         shown = printed.get(name, "").strip()
         if not shown:
@@ -569,6 +571,17 @@ def _printed_problems(store: DocumentStore, document: Document) -> list[Finding]
         elif shown != value:
             problems.append(Finding.of(differs[name], shown=shown, expected=value))
     return problems
+
+
+def unseen_pdf_fields(store: DocumentStore, version: DocumentVersion | None, names: Iterable[str]) -> list[str]:
+    """Those of ``names`` that the stored version has as fields not visible on its first page."""
+    from docflow.signing.sign import unseen_fields
+    if version is None:
+        return []
+    try:
+        return unseen_fields(store.read(version.sha256), names)
+    except (BlobMissingError, UnreadablePdfError):
+        return []
 
 
 def pdf_fields(store: DocumentStore, version: DocumentVersion | None) -> dict[str, str]:

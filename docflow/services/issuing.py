@@ -142,10 +142,11 @@ def _require_empty_fields(data: bytes) -> None:
 
 def _require_filled(store: DocumentStore, document: Document, version: DocumentVersion, *, day: date) -> None:
     """The sealed revision must print the register's number and the issue date. Raises InvalidTransitionError."""
-    from docflow.signing.sign import text_field_values
+    from docflow.signing.sign import text_field_values, unseen_fields
     expected = signing_service.number_and_date_values(document, day=day)
-    values = text_field_values(store.read(version.sha256))
-    if any(values.get(name) != value for name, value in expected.items()):
+    sealed = store.read(version.sha256)
+    values = text_field_values(sealed)
+    if any(values.get(name) != value for name, value in expected.items()) or unseen_fields(sealed, expected):
         raise InvalidTransitionError(N_("The number and date could not be printed on the document; it was not "
                                         "issued."))
 

@@ -266,12 +266,18 @@ def ensure_number_fields(session: Session, *, actor: User, document: Document, s
     UnreadablePdfError for one docflow cannot read, each with the reason. Flushes.
     """
     from docflow.signing.base import DATE_FIELD, NUMBER_FIELD
-    from docflow.signing.sign import ensure_fields, text_field_values
+    from docflow.signing.sign import ensure_fields, text_field_values, unseen_fields
     current = document.current_version
     if current is None:
         raise InvalidTransitionError(N_("This document has no file to sign."))
     data = store.read(current.sha256)
     values = text_field_values(data)   # UnreadablePdfError says why (damaged, encrypted)
+    unseen = unseen_fields(data, (NUMBER_FIELD, DATE_FIELD))
+    if unseen:
+        # the clerk would fill a value nobody sees, while the page prints whatever the drafter wrote
+        raise InvalidTransitionError(N_("The number and date fields of this PDF (%(fields)s) are not visible on "
+                                        "its first page. Upload the draft made from the drafting template."),
+                                     fields=", ".join(unseen))
     if {NUMBER_FIELD, DATE_FIELD} - values.keys() and b"/ByteRange" in data:
         raise InvalidTransitionError(N_("This PDF is already signed, so the number and date fields cannot be "
                                         "added without breaking that signature. Upload the unsigned draft "

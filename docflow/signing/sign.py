@@ -18,7 +18,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -709,6 +709,40 @@ def text_field_values(data: bytes) -> dict[str, str]:
             value = ref.get_object().get("/V")
             values[name] = str(value) if value is not None else ""
     return values
+
+
+# Annotation flags (PDF 32000-1, 12.5.3) under which a widget is not shown on screen or on paper.
+_HIDDEN, _NO_VIEW = 2, 32
+
+
+def unseen_fields(data: bytes, names: Iterable[str]) -> list[str]:
+    """Those of ``names`` that the PDF has as text fields but with no widget visible on its first page
+    (hidden, not viewable, of no size, or elsewhere): a value there is not what the document prints.
+
+    Raises UnreadablePdfError.
+    """
+    writer = open_incremental(data)
+    with _damage_is_unreadable():
+        fields = _text_fields(writer)
+        page_ref, _ = writer.find_page_for_modification(0)
+        annots = page_ref.get_object().get("/Annots")
+        on_page = {(ref.idnum, ref.generation) for ref in (annots.get_object() if annots is not None else ())
+                   if isinstance(ref, generic.IndirectObject)}
+        return [name for name in names if name in fields and not _shown_on(fields[name], on_page)]
+
+
+def _shown_on(field: generic.IndirectObject, on_page: set[tuple[int, int]]) -> bool:
+    kids = field.get_object().get("/Kids")
+    widgets = [k for k in kids if isinstance(k, generic.IndirectObject)] if kids is not None else [field]
+    for ref in widgets:
+        widget = ref.get_object()
+        rect = widget.get("/Rect")
+        if (ref.idnum, ref.generation) not in on_page or rect is None or len(rect) != 4:
+            continue
+        x0, y0, x1, y1 = (float(v) for v in rect)
+        if abs(x1 - x0) >= 1 and abs(y1 - y0) >= 1 and not int(widget.get("/F", 0)) & (_HIDDEN | _NO_VIEW):
+            return True
+    return False
 
 
 @_damage_is_unreadable()

@@ -13,6 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -106,11 +108,27 @@ def _signed_elsewhere(db_session: Session, settings: Any, signer: User) -> bytes
                         SignRequest(kind=SignatureKind.INITIAL, level=PadesLevel.B_B), SigningContext())
 
 
-@pytest.mark.parametrize("draft", ["already signed", "fields already filled"])
+def _hidden_number_field(content: bytes) -> bytes:
+    """The number field kept but hidden (annotation flag 2): the clerk's number would go where no one sees
+    it, while the page shows the number the drafter typed as plain text."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(content))
+    for ref in writer.root["/AcroForm"]["/Fields"]:
+        if ref.get_object().get("/T") == NUMBER_FIELD:
+            ref.get_object()["/F"] = generic.NumberObject(2)
+            writer.mark_update(ref)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("draft", ["already signed", "fields already filled", "number field hidden"])
 def test_a_draft_that_cannot_take_the_number_and_date_is_refused_when_the_route_starts(
         client, db_session, signing_settings, store, ward, draft):
     if draft == "already signed":
         content, reason = _signed_elsewhere(db_session, signing_settings, ward.land_head), "đã có chữ ký"
+    elif draft == "number field hidden":
+        content = _hidden_number_field(ensure_fields(pdf_bytes("hidden")))
+        reason = "không hiển thị trên trang đầu"
     else:
         content = fill_fields(ensure_fields(pdf_bytes("prefilled")), {NUMBER_FIELD: "Số: 99/UBND-VP"})
         reason = "đã có nội dung (Số: 99/UBND-VP)"
@@ -174,3 +192,20 @@ def test_the_demo_wards_document_with_a_review_initial_is_issued_with_its_number
     assert printed.get(NUMBER_FIELD) == f"Số: {document.number_symbol}"
     assert printed.get(DATE_FIELD, "").endswith(_expected_date(document))
     assert result.ok, [s.to_json() for s in result.steps if not s.ok]
+
+
+def test_a_field_hidden_shrunk_to_nothing_or_not_viewable_is_not_what_the_page_prints():
+    from docflow.signing.sign import unseen_fields
+    drafted = ensure_fields(pdf_bytes("fields", pages=2))
+    assert unseen_fields(drafted, (NUMBER_FIELD, DATE_FIELD)) == []
+    assert unseen_fields(_hidden_number_field(drafted), (NUMBER_FIELD, DATE_FIELD)) == [NUMBER_FIELD]
+    for change in ({"/Rect": generic.ArrayObject([generic.FloatObject(0)] * 4)},
+                   {"/F": generic.NumberObject(32)}):
+        writer = IncrementalPdfFileWriter(io.BytesIO(drafted))
+        for ref in writer.root["/AcroForm"]["/Fields"]:
+            if ref.get_object().get("/T") == DATE_FIELD:
+                ref.get_object().update({generic.NameObject(k): v for k, v in change.items()})
+                writer.mark_update(ref)
+        out = io.BytesIO()
+        writer.write(out)
+        assert unseen_fields(out.getvalue(), (NUMBER_FIELD, DATE_FIELD)) == [DATE_FIELD]
