@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,6 +29,9 @@ from docflow.services import signing as signing_service
 from docflow.services.audit import AuditAction
 from docflow.signing.base import DATE_FIELD, NUMBER_FIELD, CertificateKind, SignatureKind
 from docflow.storage import BlobMissingError, DocumentStore
+
+if TYPE_CHECKING:
+    from docflow.signing.sign import TextField
 
 # Events whose details record the SHA-256 of a version (``version`` defaults to 1 when absent).
 HASH_EVENTS = (AuditAction.DOCUMENT_UPLOADED, AuditAction.DOCUMENT_VERSION_ADDED, AuditAction.DOCUMENT_SIGNED,
@@ -563,9 +566,9 @@ def _printed_problems(store: DocumentStore, document: Document) -> list[Finding]
                DATE_FIELD: N_("The PDF shows \"%(shown)s\", not the register's issue date \"%(expected)s\".")}
     problems = [Finding.of(N_("The PDF's field %(field)s is not visible on its first page: the value in it is "
                               "not what the page prints."), field=name)
-                for name in unseen_pdf_fields(store, document.current_version, expected)]
+                for name in expected if name in printed and not printed[name].visible]
     for name, value in expected.items():
-        shown = printed.get(name, "").strip()
+        shown = printed[name].value.strip() if name in printed else ""
         if not shown:
             problems.append(Finding.of(missing[name], expected=value))
         elif shown != value:
@@ -573,23 +576,12 @@ def _printed_problems(store: DocumentStore, document: Document) -> list[Finding]
     return problems
 
 
-def unseen_pdf_fields(store: DocumentStore, version: DocumentVersion | None, names: Iterable[str]) -> list[str]:
-    """Those of ``names`` that the stored version has as fields not visible on its first page."""
-    from docflow.signing.sign import unseen_fields
-    if version is None:
-        return []
-    try:
-        return unseen_fields(store.read(version.sha256), names)
-    except (BlobMissingError, UnreadablePdfError):
-        return []
-
-
-def pdf_fields(store: DocumentStore, version: DocumentVersion | None) -> dict[str, str]:
-    """The text fields of a stored version's final revision and their values; empty when unreadable."""
-    from docflow.signing.sign import text_field_values
+def pdf_fields(store: DocumentStore, version: DocumentVersion | None) -> dict[str, TextField]:
+    """The text fields of a stored version's final revision (value, visibility); empty when unreadable."""
+    from docflow.signing.sign import read_text_fields
     if version is None:
         return {}
     try:
-        return text_field_values(store.read(version.sha256))
+        return read_text_fields(store.read(version.sha256))
     except (BlobMissingError, UnreadablePdfError):
         return {}

@@ -142,11 +142,11 @@ def _require_empty_fields(data: bytes) -> None:
 
 def _require_filled(store: DocumentStore, document: Document, version: DocumentVersion, *, day: date) -> None:
     """The sealed revision must print the register's number and the issue date. Raises InvalidTransitionError."""
-    from docflow.signing.sign import text_field_values, unseen_fields
+    from docflow.signing.sign import read_text_fields
     expected = signing_service.number_and_date_values(document, day=day)
-    sealed = store.read(version.sha256)
-    values = text_field_values(sealed)
-    if any(values.get(name) != value for name, value in expected.items()) or unseen_fields(sealed, expected):
+    fields = read_text_fields(store.read(version.sha256))
+    if any(name not in fields or fields[name].value != value or not fields[name].visible
+           for name, value in expected.items()):
         raise InvalidTransitionError(N_("The number and date could not be printed on the document; it was not "
                                         "issued."))
 

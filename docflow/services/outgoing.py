@@ -266,13 +266,14 @@ def ensure_number_fields(session: Session, *, actor: User, document: Document, s
     UnreadablePdfError for one docflow cannot read, each with the reason. Flushes.
     """
     from docflow.signing.base import DATE_FIELD, NUMBER_FIELD
-    from docflow.signing.sign import ensure_fields, text_field_values, unseen_fields
+    from docflow.signing.sign import ensure_fields, read_text_fields
     current = document.current_version
     if current is None:
         raise InvalidTransitionError(N_("This document has no file to sign."))
     data = store.read(current.sha256)
-    values = text_field_values(data)   # UnreadablePdfError says why (damaged, encrypted)
-    unseen = unseen_fields(data, (NUMBER_FIELD, DATE_FIELD))
+    fields = read_text_fields(data)   # UnreadablePdfError says why (damaged, encrypted)
+    values = {name: field.value for name, field in fields.items()}
+    unseen = [name for name in (NUMBER_FIELD, DATE_FIELD) if name in fields and not fields[name].visible]
     if unseen:
         # the clerk would fill a value nobody sees, while the page prints whatever the drafter wrote
         raise InvalidTransitionError(N_("The number and date fields of this PDF (%(fields)s) are not visible on "

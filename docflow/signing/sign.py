@@ -18,7 +18,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -697,41 +697,44 @@ def _text_fields(writer: IncrementalPdfFileWriter) -> dict[str, generic.Indirect
     return result
 
 
+@dataclass(frozen=True)
+class TextField:
+    """A text form field as the PDF's last revision has it: its value ("" when empty), and whether a widget
+    of it is visible on the first page (a value in a field nobody sees is not what the document prints)."""
+    value: str
+    visible: bool
+
+
+def read_text_fields(data: bytes) -> dict[str, TextField]:
+    """The PDF's text form fields by name, read in one parse. Raises UnreadablePdfError."""
+    writer = open_incremental(data)
+    with _damage_is_unreadable():
+        page_ref, _ = writer.find_page_for_modification(0)
+        annots = page_ref.get_object().get("/Annots")
+        on_page = {(ref.idnum, ref.generation) for ref in (annots.get_object() if annots is not None else ())
+                   if isinstance(ref, generic.IndirectObject)}
+        fields = {}
+        for name, ref in _text_fields(writer).items():
+            value = ref.get_object().get("/V")
+            fields[name] = TextField(value=str(value) if value is not None else "", visible=_shown_on(ref, on_page))
+    return fields
+
+
 def text_field_values(data: bytes) -> dict[str, str]:
     """The text form fields of the PDF as its last revision has them, each with its value ("" when empty).
 
     Raises UnreadablePdfError.
     """
-    writer = open_incremental(data)
-    with _damage_is_unreadable():
-        values = {}
-        for name, ref in _text_fields(writer).items():
-            value = ref.get_object().get("/V")
-            values[name] = str(value) if value is not None else ""
-    return values
+    return {name: field.value for name, field in read_text_fields(data).items()}
 
 
 # Annotation flags (PDF 32000-1, 12.5.3) under which a widget is not shown on screen or on paper.
 _HIDDEN, _NO_VIEW = 2, 32
 
 
-def unseen_fields(data: bytes, names: Iterable[str]) -> list[str]:
-    """Those of ``names`` that the PDF has as text fields but with no widget visible on its first page
-    (hidden, not viewable, of no size, or elsewhere): a value there is not what the document prints.
-
-    Raises UnreadablePdfError.
-    """
-    writer = open_incremental(data)
-    with _damage_is_unreadable():
-        fields = _text_fields(writer)
-        page_ref, _ = writer.find_page_for_modification(0)
-        annots = page_ref.get_object().get("/Annots")
-        on_page = {(ref.idnum, ref.generation) for ref in (annots.get_object() if annots is not None else ())
-                   if isinstance(ref, generic.IndirectObject)}
-        return [name for name in names if name in fields and not _shown_on(fields[name], on_page)]
-
-
 def _shown_on(field: generic.IndirectObject, on_page: set[tuple[int, int]]) -> bool:
+    """Whether a widget of ``field`` is on the first page (``on_page``: its annotations), of some size and
+    neither hidden nor unviewable."""
     kids = field.get_object().get("/Kids")
     widgets = [k for k in kids if isinstance(k, generic.IndirectObject)] if kids is not None else [field]
     for ref in widgets:
@@ -912,6 +915,6 @@ def _acroform(writer: IncrementalPdfFileWriter) -> generic.DictionaryObject:
 
 __all__ = [
     "Appearance", "KeyLike", "SignRequest", "SigningContext", "SigningSession", "add_document_timestamp",
-    "ensure_fields", "fill_fields", "open_incremental", "sign_pdf", "text_field_values",
+    "ensure_fields", "fill_fields", "open_incremental", "read_text_fields", "sign_pdf", "text_field_values",
 ]
 
