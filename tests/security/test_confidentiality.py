@@ -159,6 +159,9 @@ def test_a_leader_declines_the_cross_department_forward_and_it_goes_back_to_the_
     handler = signed_in(ward.handler)
     _forward(handler, document.id, child.id, ward.official_tp.id)
     seq = _last_seq(db_session, "assignment.forward_proposed")
+    # neither the sender nor the receiver settles it: only another leader
+    assert handler.post(f"/audit/access-changes/{seq}/decline").status_code == 403
+    assert signed_in(ward.official_tp).post(f"/audit/access-changes/{seq}/confirm").status_code == 403
 
     assert signed_in(ward.vice).post(f"/audit/access-changes/{seq}/decline").status_code == 302
 

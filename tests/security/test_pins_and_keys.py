@@ -43,8 +43,7 @@ def _sign(client, document_id, pin):
 
 
 def _switch(client, user) -> None:
-    assert client.post("/logout").status_code == 302
-    client._token = None  # the session, and its CSRF token, ended with the sign-out
+    assert client.logout().status_code == 302
     assert client.login(user).status_code == 302
 
 
@@ -82,6 +81,7 @@ def test_an_admin_unlocks_a_locked_key_and_the_holder_is_told(client, db_session
     client.login(leader)
     for guess in ("111357", "222468", "333579", "444680", "555791"):
         _sign(client, document.id, guess)
+    assert client.post(f"/admin/certificates/{certificate.id}/unlock", {}).status_code == 403   # not the holder
     _switch(client, admin)
     listing = client.get("/admin/certificates").get_data(as_text=True)
     assert 'data-testid="key-locked"' in listing

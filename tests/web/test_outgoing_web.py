@@ -35,8 +35,7 @@ def people(make_department, make_user, issue_cert) -> dict[str, Any]:
 
 
 def _switch(client, user) -> None:
-    client.post("/logout")
-    client._token = None
+    client.logout()
     assert client.login(user).status_code == 302
 
 

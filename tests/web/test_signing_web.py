@@ -44,8 +44,7 @@ def _sign(client, document_id, kind="personal", pin=SIGNING_PIN, version=None):
 
 
 def _switch(client, user) -> None:
-    assert client.post("/logout").status_code == 302
-    client._token = None  # the session, and its CSRF token, ended with the sign-out
+    assert client.logout().status_code == 302
     assert client.login(user).status_code == 302
 
 
