@@ -30,6 +30,12 @@ class AppSettings:
     timezone: str = "Asia/Ho_Chi_Minh"
     organisation_name: str = "UBND phường Tích Sơn"
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The ward's time zone: the one place every local date and time (deadlines, registers, the
+        signing time printed on a stamp) is computed in. Checked when the settings load."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
 
 @dataclass(frozen=True)
 class DatabaseSettings:

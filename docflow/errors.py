@@ -37,6 +37,11 @@ class InvalidTransitionError(DocflowError):
     status_code = 409
 
 
+class WrongKindError(InvalidTransitionError):
+    """The action does not apply to this kind of document (directing an outgoing one, issuing an incoming
+    one, a reply that is not outgoing): every flow raises this one class for it."""
+
+
 class ConflictError(DocflowError):
     status_code = 409
 
