@@ -77,7 +77,7 @@ def signing_context(settings: Settings, level: PadesLevel) -> SigningContext:
     from docflow.signing.sign import SigningContext
     from docflow.signing.timestamp import timestamper_for
     if level is PadesLevel.B_B:
-        return SigningContext(timestamper=None, validation_context=None)
+        return SigningContext(timestamper=None, validation_context=None, zone=settings.app.zone)
     ca = keys.open_ca(settings) if settings.signing.ca == "development" else None
     timestamper = timestamper_for(settings.signing.tsa_url or None, ca)
     validation = None
@@ -90,7 +90,7 @@ def signing_context(settings: Settings, level: PadesLevel) -> SigningContext:
         fetching = ca is None or settings.signing.fetch_revocation
         validation = ValidationContext(trust_roots=roots, other_certs=others, crls=crls, allow_fetching=fetching,
                                        fetcher_backend=RequestsFetcherBackend() if fetching else None)
-    return SigningContext(timestamper=timestamper, validation_context=validation)
+    return SigningContext(timestamper=timestamper, validation_context=validation, zone=settings.app.zone)
 
 
 def local_today(settings: Settings, now: datetime) -> date:

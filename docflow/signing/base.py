@@ -20,6 +20,10 @@ class SignatureKind(StrEnum):
     ORGANISATION_TEXT = "organisation_text"  # the ward's text-only signature for attachments
 
 
+# The organisation's signatures lock the document: no change at all is allowed after them.
+LOCKING_KINDS = frozenset({SignatureKind.ORGANISATION, SignatureKind.ORGANISATION_TEXT})
+
+
 class CertificateKind(StrEnum):
     PERSONAL = "personal"          # an official's own certificate
     ORGANISATION = "organisation"  # chữ ký số của cơ quan: the ward's, used by clerks only

@@ -18,16 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import base64
-import hashlib
 import json
 import os
 import re
-import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -37,10 +33,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from docflow.errors import N_, ConfigurationError, ConflictError, NotFoundError, ValidationError
+from docflow.signing import atomic, x509build
 from docflow.signing.base import CertificateKind
+from docflow.signing.issued import CertificateStatus, IssuedCertificate
 from docflow.signing.keys import RevocationCheck
 from docflow.signing.timestamp import LocalTimeStamper
 
@@ -60,47 +58,6 @@ _KEY_MODE = 0o600
 REVOCATION_REASONS = (x509.ReasonFlags.unspecified, x509.ReasonFlags.key_compromise,
                       x509.ReasonFlags.affiliation_changed, x509.ReasonFlags.superseded,
                       x509.ReasonFlags.cessation_of_operation, x509.ReasonFlags.privilege_withdrawn)
-_NAME_OVERRIDES = {NameOID.TITLE: "title", NameOID.USER_ID: "UID"}
-
-
-class CertificateStatus(StrEnum):
-    VALID = "valid"
-    REVOKED = "revoked"
-
-
-@dataclass(frozen=True)
-class IssuedCertificate:
-    """One row of the CA database."""
-    serial: int
-    holder: str
-    kind: CertificateKind
-    subject: str                 # RFC 4514
-    issuer: str                  # RFC 4514
-    not_before: datetime
-    not_after: datetime
-    sha256: str                  # hex SHA-256 of the certificate's DER
-    path: Path                   # the PKCS#12 file written at issue time
-    der: bytes = field(repr=False, compare=False)
-    status: CertificateStatus = CertificateStatus.VALID
-    revoked_at: datetime | None = None
-    reason: str | None = None    # RFC 5280 reason name, e.g. "keyCompromise"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"serial": format(self.serial, "X"), "holder": self.holder, "kind": self.kind.value,
-                "subject": self.subject, "issuer": self.issuer, "not_before": self.not_before.isoformat(),
-                "not_after": self.not_after.isoformat(), "sha256": self.sha256, "path": str(self.path),
-                "status": self.status.value,
-                "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None, "reason": self.reason,
-                "der": base64.b64encode(self.der).decode("ascii")}
-
-    @classmethod
-    def from_json(cls, row: dict[str, Any]) -> IssuedCertificate:
-        return cls(serial=int(row["serial"], 16), holder=row["holder"], kind=CertificateKind(row["kind"]),
-                   subject=row["subject"], issuer=row["issuer"], not_before=datetime.fromisoformat(row["not_before"]),
-                   not_after=datetime.fromisoformat(row["not_after"]), sha256=row["sha256"],
-                   path=Path(row["path"]), der=base64.b64decode(row["der"]), status=CertificateStatus(row["status"]),
-                   revoked_at=datetime.fromisoformat(row["revoked_at"]) if row["revoked_at"] else None,
-                   reason=row["reason"])
 
 
 @dataclass(frozen=True)
@@ -141,36 +98,20 @@ class DevelopmentCA:
                                      directory=str(directory))
         now = _second(now)
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        keys = {role: rsa.generate_private_key(public_exponent=65537, key_size=key_size) for role in _ROLES}
-        root_name = _ca_name(organisation, f"{organisation} Root CA")
-        issuing_name = _ca_name(organisation, f"{organisation} Issuing CA")
-        root = _ca_certificate(root_name, root_name, keys["root"].public_key(), keys["root"], now,
-                               now + ROOT_VALIDITY, path_length=1, crl_url=None)
-        issuing = _ca_certificate(issuing_name, root_name, keys["issuing"].public_key(), keys["root"], now,
-                                  min(now + ISSUING_VALIDITY, root.not_valid_after_utc), path_length=0,
-                                  crl_url=root_crl_url)
-        tsa = _service_certificate(_ca_name(organisation, f"{organisation} TSA"), keys["tsa"].public_key(),
-                                   keys["issuing"], issuing, now, ExtendedKeyUsageOID.TIME_STAMPING,
-                                   ocsp_url=ocsp_url, crl_url=crl_url)
-        responder = _service_certificate(_ca_name(organisation, f"{organisation} OCSP Responder"),
-                                         keys["ocsp"].public_key(), keys["issuing"], issuing, now,
-                                         ExtendedKeyUsageOID.OCSP_SIGNING, ocsp_url=None, crl_url=None)
-        certs = {"root": root, "issuing": issuing, "tsa": tsa, "ocsp": responder}
-        encryption = serialization.BestAvailableEncryption(passphrase)
-        for role in _ROLES:
-            _write_atomic(directory / f"{role}.key", keys[role].private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption), _KEY_MODE)
-            _write_atomic(directory / f"{role}.pem", certs[role].public_bytes(serialization.Encoding.PEM))
-        _write_json(directory / "index.json", {"certificates": []})
+        credentials = _ca_credentials(organisation, now, key_size, ocsp_url=ocsp_url, crl_url=crl_url,
+                                      root_crl_url=root_crl_url)
+        _write_credentials(directory, credentials, passphrase)
+        atomic.write_json(directory / "index.json", {"certificates": []})
+        service_serials = [format(credentials[role].certificate.serial_number, "X") for role in ("tsa", "ocsp")]
         settings = {"version": 1, "organisation": organisation, "ocsp_url": ocsp_url, "crl_url": crl_url,
                     "root_crl_url": root_crl_url, "crl_numbers": {"root": 0, "issuing": 0},
-                    "service_serials": [format(tsa.serial_number, "X"), format(responder.serial_number, "X")]}
-        ca = cls(directory, {role: _Credential(certs[role], keys[role]) for role in _ROLES}, settings)
+                    "service_serials": service_serials}
+        ca = cls(directory, credentials, settings)
         with ca._locked():
             issuers: tuple[CrlIssuer, ...] = ("root", "issuing")
             for issuer in issuers:
                 ca._write_crl(issuer, now)
-            _write_json(directory / "ca.json", ca._settings)   # last: marks the CA complete
+            atomic.write_json(directory / "ca.json", ca._settings)   # last: marks the CA complete
         return ca
 
     @classmethod
@@ -218,19 +159,9 @@ class DevelopmentCA:
         replaces the older file atomically. Raises ValidationError for a short PIN, an unusable user name or
         file stem, an unknown key type, or a validity beyond the issuing CA's.
         """
-        if len(pin) < MIN_PIN_LENGTH:
-            raise ValidationError(N_("The PIN must be at least %(minimum)s characters long."),
-                                  field="pin", minimum=MIN_PIN_LENGTH)
         stem = file_stem or (holder if kind is CertificateKind.PERSONAL else kind.value)
-        for name in (holder, stem):
-            if not _HOLDER.fullmatch(name):
-                raise ValidationError(N_("%(holder)s is not a valid user name for a certificate."),
-                                      field="holder", holder=name)
-        if key_type not in get_args(KeyType):
-            raise ValidationError(N_("The key type must be rsa or ec, not %(key_type)s."),
-                                  field="key_type", key_type=key_type)
-        if not full_name.strip() or not organisation.strip():
-            raise ValidationError(N_("A certificate needs the holder's full name and organisation."))
+        _check_request(pin=pin, names=(holder, stem), key_type=key_type, full_name=full_name,
+                       organisation=organisation)
         now = _second(now)
         issuing = self._credentials["issuing"]
         not_after = now + timedelta(days=validity_days)
@@ -238,33 +169,16 @@ class DevelopmentCA:
             raise ValidationError(N_("The certificate cannot be valid after the issuing CA (%(date)s)."),
                                   field="validity_days", date=issuing.certificate.not_valid_after_utc)
         path = out_dir / f"{stem}.p12"
-        key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = (
-            rsa.generate_private_key(public_exponent=65537, key_size=2048) if key_type == "rsa"
-            else ec.generate_private_key(ec.SECP256R1()))
-        attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-                      x509.NameAttribute(NameOID.COMMON_NAME, full_name)]
-        if post.strip():
-            attributes.append(x509.NameAttribute(NameOID.TITLE, post))
-        attributes.append(x509.NameAttribute(NameOID.USER_ID, holder))
-        cert = (_builder(x509.Name(attributes), issuing.certificate.subject, key.public_key(), now, not_after)
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
-                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                    issuing.key.public_key()), critical=False)
-                .add_extension(_crl_points(self._settings["crl_url"]), critical=False)
-                .add_extension(_ocsp_access(self._settings["ocsp_url"]), critical=False)
-                .sign(issuing.key, hashes.SHA256()))
+        key = _new_key(key_type)
+        subject = x509build.holder_name(organisation=organisation, full_name=full_name, post=post, holder=holder)
+        cert = x509build.end_entity_certificate(subject, key.public_key(), issuing.certificate, issuing.key, now,
+                                                not_after, crl_url=self._settings["crl_url"],
+                                                ocsp_url=self._settings["ocsp_url"])
         chain = [issuing.certificate, self._credentials["root"].certificate]
         out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _write_atomic(path, pkcs12.serialize_key_and_certificates(
+        atomic.write_atomic(path, pkcs12.serialize_key_and_certificates(
             holder.encode(), key, cert, chain, serialization.BestAvailableEncryption(pin.encode())), _KEY_MODE)
-        issued = IssuedCertificate(
-            serial=cert.serial_number, holder=holder, kind=kind,
-            subject=cert.subject.rfc4514_string(_NAME_OVERRIDES),
-            issuer=cert.issuer.rfc4514_string(_NAME_OVERRIDES), not_before=cert.not_valid_before_utc,
-            not_after=cert.not_valid_after_utc, sha256=cert.fingerprint(hashes.SHA256()).hex(), path=path,
-            der=cert.public_bytes(serialization.Encoding.DER))
+        issued = IssuedCertificate.of(cert, holder=holder, kind=kind, path=path)
         with self._locked():
             rows = self._read_index()
             rows.append(issued)
@@ -320,7 +234,7 @@ class DevelopmentCA:
 
     def chain(self) -> tuple[asn1_x509.Certificate, ...]:
         """The CA certificates above an end-entity certificate: issuing CA, then root."""
-        return tuple(_to_asn1(self._credentials[role].certificate) for role in ("issuing", "root"))
+        return tuple(x509build.to_asn1(self._credentials[role].certificate) for role in ("issuing", "root"))
 
     def crl_der(self, issuer: CrlIssuer = "issuing", *, now: datetime | None = None) -> bytes:
         """The current CRL of the issuing CA (or the root), reissued first if it is close to expiring."""
@@ -342,12 +256,12 @@ class DevelopmentCA:
         try:
             request = ocsp.load_der_ocsp_request(request_der)
         except ValueError:
-            return _unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
+            return x509build.unsuccessful_ocsp(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
         issuing = self._credentials["issuing"].certificate
         algorithm = request.hash_algorithm
-        name_hash, key_hash = _issuer_hashes(issuing, algorithm.name)
+        name_hash, key_hash = x509build.issuer_hashes(issuing, algorithm.name)
         if (request.issuer_name_hash, request.issuer_key_hash) != (name_hash, key_hash):
-            return _unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED)
+            return x509build.unsuccessful_ocsp(ocsp.OCSPResponseStatus.UNAUTHORIZED)
         now = _second(now)
         status, revoked_at, reason = ocsp.OCSPCertStatus.UNKNOWN, None, None
         row = next((r for r in self._read_index() if r.serial == request.serial_number), None)
@@ -370,7 +284,7 @@ class DevelopmentCA:
     def tsa_signer(self, *, fixed_time: datetime | None = None) -> LocalTimeStamper:
         """An in-process RFC 3161 timestamper signing with the development TSA's key."""
         tsa = self._credentials["tsa"]
-        return LocalTimeStamper(_to_asn1(tsa.certificate), tsa.key, self.chain(), fixed_time=fixed_time)
+        return LocalTimeStamper(x509build.to_asn1(tsa.certificate), tsa.key, self.chain(), fixed_time=fixed_time)
 
     # --- internals --------------------------------------------------------------------------------
 
@@ -388,7 +302,7 @@ class DevelopmentCA:
         return [IssuedCertificate.from_json(row) for row in data["certificates"]]
 
     def _write_index(self, rows: list[IssuedCertificate]) -> None:
-        _write_json(self.directory / "index.json", {"certificates": [row.to_json() for row in rows]})
+        atomic.write_json(self.directory / "index.json", {"certificates": [row.to_json() for row in rows]})
 
     def _write_crl(self, issuer: CrlIssuer, now: datetime) -> None:
         """Sign and store a new CRL; the caller holds the lock."""
@@ -403,11 +317,12 @@ class DevelopmentCA:
         if issuer == "issuing":
             for row in self._read_index():
                 if row.status is CertificateStatus.REVOKED and row.revoked_at is not None:
-                    builder = builder.add_revoked_certificate(_revoked_entry(row))
+                    builder = builder.add_revoked_certificate(
+                        x509build.revoked_entry(row.serial, row.revoked_at, row.reason))
         crl = builder.sign(ca.key, hashes.SHA256())
-        _write_atomic(self.directory / f"{issuer}.crl", crl.public_bytes(serialization.Encoding.DER))
+        atomic.write_atomic(self.directory / f"{issuer}.crl", crl.public_bytes(serialization.Encoding.DER))
         if (self.directory / "ca.json").exists():
-            _write_json(self.directory / "ca.json", self._settings)
+            atomic.write_json(self.directory / "ca.json", self._settings)
 
 
 def _marker_files() -> list[str]:
@@ -422,111 +337,61 @@ def _second(now: datetime | None) -> datetime:
     return value.astimezone(timezone.utc).replace(microsecond=0)
 
 
-def _ca_name(organisation: str, common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+def _check_request(*, pin: str, names: tuple[str, ...], key_type: str, full_name: str, organisation: str) -> None:
+    """Raise ValidationError for a short PIN, an unusable user name or file stem, an unknown key type, or
+    a missing name or organisation."""
+    if len(pin) < MIN_PIN_LENGTH:
+        raise ValidationError(N_("The PIN must be at least %(minimum)s characters long."),
+                              field="pin", minimum=MIN_PIN_LENGTH)
+    for name in names:
+        if not _HOLDER.fullmatch(name):
+            raise ValidationError(N_("%(holder)s is not a valid user name for a certificate."),
+                                  field="holder", holder=name)
+    if key_type not in get_args(KeyType):
+        raise ValidationError(N_("The key type must be rsa or ec, not %(key_type)s."),
+                              field="key_type", key_type=key_type)
+    if not full_name.strip() or not organisation.strip():
+        raise ValidationError(N_("A certificate needs the holder's full name and organisation."))
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, public_key: Any, not_before: datetime,
-             not_after: datetime) -> x509.CertificateBuilder:
-    return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
-            .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False))
+def _new_key(key_type: str) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
+    if key_type == "rsa":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return ec.generate_private_key(ec.SECP256R1())
 
 
-def _key_usage(*, digital_signature: bool = False, content_commitment: bool = False,
-               cert_sign: bool = False) -> x509.KeyUsage:
-    return x509.KeyUsage(digital_signature=digital_signature, content_commitment=content_commitment,
-                         key_encipherment=False, data_encipherment=False, key_agreement=False,
-                         key_cert_sign=cert_sign, crl_sign=cert_sign, encipher_only=False, decipher_only=False)
+def _ca_credentials(organisation: str, now: datetime, key_size: int, *, ocsp_url: str, crl_url: str,
+                    root_crl_url: str | None) -> dict[str, _Credential]:
+    """New keys and certificates of the root, the issuing CA, the TSA and the OCSP responder."""
+    keys = {role: rsa.generate_private_key(public_exponent=65537, key_size=key_size) for role in _ROLES}
+    root_name = x509build.ca_name(organisation, f"{organisation} Root CA")
+    issuing_name = x509build.ca_name(organisation, f"{organisation} Issuing CA")
+    root = x509build.ca_certificate(root_name, root_name, keys["root"].public_key(), keys["root"], now,
+                                    now + ROOT_VALIDITY, path_length=1, crl_url=None)
+    issuing = x509build.ca_certificate(issuing_name, root_name, keys["issuing"].public_key(), keys["root"], now,
+                                       min(now + ISSUING_VALIDITY, root.not_valid_after_utc), path_length=0,
+                                       crl_url=root_crl_url)
+    tsa = x509build.service_certificate(
+        x509build.ca_name(organisation, f"{organisation} TSA"), keys["tsa"].public_key(), keys["issuing"], issuing,
+        now, ExtendedKeyUsageOID.TIME_STAMPING, ocsp_url=ocsp_url, crl_url=crl_url)
+    responder = x509build.service_certificate(
+        x509build.ca_name(organisation, f"{organisation} OCSP Responder"), keys["ocsp"].public_key(),
+        keys["issuing"], issuing, now, ExtendedKeyUsageOID.OCSP_SIGNING, ocsp_url=None, crl_url=None)
+    certs = {"root": root, "issuing": issuing, "tsa": tsa, "ocsp": responder}
+    return {role: _Credential(certs[role], keys[role]) for role in _ROLES}
 
 
-def _crl_points(url: str) -> x509.CRLDistributionPoints:
-    return x509.CRLDistributionPoints([x509.DistributionPoint(
-        full_name=[x509.UniformResourceIdentifier(url)], relative_name=None, reasons=None, crl_issuer=None)])
+def _write_credentials(directory: Path, credentials: dict[str, _Credential], passphrase: bytes) -> None:
+    """Each role's key (encrypted under ``passphrase``, mode 0600) and certificate."""
+    encryption = serialization.BestAvailableEncryption(passphrase)
+    for role, credential in credentials.items():
+        atomic.write_atomic(directory / f"{role}.key", credential.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption), _KEY_MODE)
+        atomic.write_atomic(directory / f"{role}.pem",
+                            credential.certificate.public_bytes(serialization.Encoding.PEM))
 
 
-def _ocsp_access(url: str) -> x509.AuthorityInformationAccess:
-    return x509.AuthorityInformationAccess([x509.AccessDescription(
-        AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(url))])
-
-
-def _ca_certificate(subject: x509.Name, issuer: x509.Name, public_key: rsa.RSAPublicKey,
-                    signing_key: rsa.RSAPrivateKey, not_before: datetime, not_after: datetime, *,
-                    path_length: int, crl_url: str | None) -> x509.Certificate:
-    builder = (_builder(subject, issuer, public_key, not_before, not_after)
-               .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-               .add_extension(_key_usage(cert_sign=True), critical=True)
-               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()),
-                              critical=False))
-    if crl_url:
-        builder = builder.add_extension(_crl_points(crl_url), critical=False)
-    return builder.sign(signing_key, hashes.SHA256())
-
-
-def _service_certificate(subject: x509.Name, public_key: rsa.RSAPublicKey, issuing_key: rsa.RSAPrivateKey,
-                         issuing: x509.Certificate, now: datetime, purpose: x509.ObjectIdentifier, *,
-                         ocsp_url: str | None, crl_url: str | None) -> x509.Certificate:
-    """The TSA's or the OCSP responder's certificate: one critical extended key usage, as RFC 3161 asks."""
-    builder = (_builder(subject, issuing.subject, public_key, now, issuing.not_valid_after_utc)
-               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-               .add_extension(_key_usage(digital_signature=True), critical=True)
-               .add_extension(x509.ExtendedKeyUsage([purpose]), critical=True)
-               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuing_key.public_key()),
-                              critical=False))
-    if purpose == ExtendedKeyUsageOID.OCSP_SIGNING:
-        # The responder's own certificate is not checked by OCSP (RFC 6960 §4.2.2.2.1).
-        builder = builder.add_extension(x509.OCSPNoCheck(), critical=False)
-    if crl_url:
-        builder = builder.add_extension(_crl_points(crl_url), critical=False)
-    if ocsp_url:
-        builder = builder.add_extension(_ocsp_access(ocsp_url), critical=False)
-    return builder.sign(issuing_key, hashes.SHA256())
-
-
-def _revoked_entry(row: IssuedCertificate) -> x509.RevokedCertificate:
-    assert row.revoked_at is not None
-    builder = x509.RevokedCertificateBuilder().serial_number(row.serial).revocation_date(row.revoked_at)
-    if row.reason and row.reason != "unspecified":   # RFC 5280 §5.3.1: omit reasonCode for unspecified
-        builder = builder.add_extension(x509.CRLReason(x509.ReasonFlags(row.reason)), critical=False)
-    return builder.build()
-
-
-def _issuer_hashes(issuer: x509.Certificate, algorithm: str) -> tuple[bytes, bytes]:
-    """RFC 6960 CertID hashes: of the issuer's DER name and of its subjectPublicKey bit string contents."""
-    key_bits = _to_asn1(issuer).public_key["public_key"].contents[1:]   # drop the unused-bits octet
-    return (hashlib.new(algorithm, issuer.subject.public_bytes()).digest(),
-            hashlib.new(algorithm, key_bits).digest())
-
-
-def _unsuccessful(status: ocsp.OCSPResponseStatus) -> bytes:
-    return ocsp.OCSPResponseBuilder.build_unsuccessful(status).public_bytes(serialization.Encoding.DER)
-
-
-def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-
-
-def _write_json(path: Path, data: Any) -> None:
-    _write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
-
-
-def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename it over ``path``."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+__all__ = [
+    "CRL_REFRESH_BEFORE", "CRL_VALIDITY", "ISSUING_VALIDITY", "MIN_PIN_LENGTH", "OCSP_VALIDITY", "REVOCATION_REASONS",
+    "ROOT_VALIDITY", "CertificateStatus", "CrlIssuer", "DevelopmentCA", "IssuedCertificate", "KeyType",
+]
