@@ -21,7 +21,7 @@ from docflow.errors import (
 )
 from docflow.models import DocumentKind, DocumentRelation, DocumentStatus, Role, Urgency, User, utc_now
 from docflow.models.routing import StepKind, StepStatus
-from docflow.services import access, issuing, organisation
+from docflow.services import access, organisation
 from docflow.services import documents as doc_service
 from docflow.services import outgoing as outgoing_service
 from docflow.services import signing as signing_service
@@ -116,7 +116,7 @@ def new() -> ResponseReturnValue:
 @login_required
 def template() -> ResponseReturnValue:
     """A draft template: the Decree 30 header, the number and date fields and the signer's place."""
-    data = issuing.draft_template_pdf(organisation_name=settings().app.organisation_name,
+    data = outgoing_service.draft_template_pdf(organisation_name=settings().app.organisation_name,
                                       doc_type=request.args.get("doc_type", "")[:30],
                                       summary=request.args.get("summary", "")[:300])
     return Response(data, mimetype="application/pdf",
@@ -143,12 +143,12 @@ def detail(document_id: int) -> ResponseReturnValue:
         recipients=outgoing_service.recipients_of(session, document.id),
         comments=outgoing_service.comments_of(session, document.id),
         related=outgoing_service.related_of(session, actor=actor, document=document),
-        can_edit=access.can_edit(actor, document) and document.status in outgoing_service.OPEN_STATUSES,
+        can_edit=access.can_edit(actor, document) and document.status in outgoing_service.REVISABLE_STATUSES,
         can_route=access.can_edit(actor, document) and document.status is DocumentStatus.DRAFT,
         can_initial=active is not None and policy.signature_allowed(actor, SignatureKind.INITIAL, document, active),
         can_sign=active is not None and policy.signature_allowed(actor, SignatureKind.PERSONAL, document, active),
         can_issue=active is not None and policy.signature_allowed(actor, SignatureKind.ORGANISATION, document, active),
-        can_recall=issuing.can_recall(actor) and document.status is DocumentStatus.ISSUED,
+        can_recall=outgoing_service.can_recall(actor) and document.status is DocumentStatus.ISSUED,
         can_follow_up=document.status is DocumentStatus.ISSUED and access.can_upload(actor)
         and actor.role is not Role.AUDITOR,
         max_mb=settings().uploads.max_upload_mb)
@@ -224,7 +224,7 @@ def issue(document_id: int) -> ResponseReturnValue:
         flash(gettext("Enter your signing PIN."), "danger")
         return redirect(url_for("outgoing.detail", document_id=document_id, _anchor="route"))
     issued: list[Any] = []
-    response = _act(document_id, lambda s: issued.append(issuing.issue_document(
+    response = _act(document_id, lambda s: issued.append(outgoing_service.issue_document(
         s, actor=current_actor(), settings=settings(), store=store(), document_id=document_id, pin=pin,
         expected_version=form_int("version"))), N_("Issued."))
     if issued:
@@ -236,7 +236,7 @@ def issue(document_id: int) -> ResponseReturnValue:
 @login_required
 def recall(document_id: int) -> ResponseReturnValue:
     """Recall an issued document with a reason."""
-    return _act(document_id, lambda s: issuing.recall_document(
+    return _act(document_id, lambda s: outgoing_service.recall_document(
         s, actor=current_actor(), document_id=document_id, reason=form_str("reason", max_length=2000)),
         N_("The document has been recalled; its recipients have been notified."))
 
@@ -310,16 +310,16 @@ def start_batch() -> ResponseReturnValue:
         flash(gettext("Choose the documents to sign and enter your signing PIN."), "danger")
         return redirect(url_for("outgoing.batch"))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    progress = issuing.BatchProgress(user_id=actor.id, total=len(chosen))
+    progress = outgoing_service.BatchProgress(user_id=actor.id, total=len(chosen))
 
     def run() -> None:
         with app.app_context():
-            issuing.sign_batch(transaction=db.transaction, settings=settings(), store=store(), actor_id=actor.id,
+            outgoing_service.sign_batch(transaction=db.transaction, settings=settings(), store=store(), actor_id=actor.id,
                                documents=chosen, pin=pin, progress=progress)
 
     job_id = uuid.uuid4().hex
     thread = threading.Thread(target=run, name=f"docflow-batch-{job_id[:8]}", daemon=True)
-    jobs: dict[str, tuple[issuing.BatchProgress, threading.Thread]] = app.extensions.setdefault(BATCHES, {})
+    jobs: dict[str, tuple[outgoing_service.BatchProgress, threading.Thread]] = app.extensions.setdefault(BATCHES, {})
     for old in [k for k, (p, _) in jobs.items() if p.done][: max(0, len(jobs) - MAX_KEPT_BATCHES)]:
         jobs.pop(old, None)
     jobs[job_id] = (progress, thread)
