@@ -10,7 +10,17 @@ from docflow.services.outgoing.base import (
     notify_users,
     recipients_of,
 )
-from docflow.services.outgoing.batch import BatchProgress, BatchResult, sign_batch
+from docflow.services.outgoing.batch import (
+    BATCH_JOB,
+    BatchProgress,
+    BatchResult,
+    batch_job_for,
+    batch_state,
+    refused_batch,
+    sign_batch,
+    sign_documents,
+    start_batch,
+)
 from docflow.services.outgoing.distribution import copies_of, distribute
 from docflow.services.outgoing.drafts import (
     DraftInput,
@@ -38,10 +48,11 @@ from docflow.services.outgoing.route import (
 from docflow.services.outgoing.template import draft_template_pdf
 
 __all__ = [
-    "REVISABLE_STATUSES", "ROUTED", "BatchProgress", "BatchResult", "DraftInput", "Related",
-    "active_step", "add_comment", "add_draft_version", "approve_step", "awaiting_signature_of", "can_recall",
+    "BATCH_JOB", "REVISABLE_STATUSES", "ROUTED", "BatchProgress", "BatchResult", "DraftInput", "Related",
+    "active_step", "add_comment", "add_draft_version", "approve_step", "awaiting_signature_of", "batch_job_for",
+    "batch_state", "can_recall",
     "clean_reason", "clerks_of", "comments_of", "copies_of", "create_draft", "default_reviewers", "distribute",
     "draft_template_pdf", "ensure_number_fields", "get_outgoing", "issue_document", "notify_users",
-    "recall_document", "recipients_of", "related_of", "return_step", "sign_batch", "sign_step", "signer_choices",
-    "start_route", "steps_of", "take_effect",
+    "recall_document", "recipients_of", "refused_batch", "related_of", "return_step", "sign_batch",
+    "sign_documents", "sign_step", "signer_choices", "start_batch", "start_route", "steps_of", "take_effect",
 ]
