@@ -488,7 +488,7 @@ def walk_to_signed(app: Flask, n: int) -> list[int]:
     from docflow.services import outgoing
     from docflow.services.demo import DEMO_PIN
     from docflow.services.documents import UploadedFile
-    from docflow.services.issuing import draft_template_pdf
+    from docflow.services.outgoing import draft_template_pdf
     settings, store = app.extensions["docflow.settings"], app.extensions["docflow.store"]
     ids = []
     for i in range(n):
@@ -581,7 +581,7 @@ class _Reference:
 def _issue(app: Flask, document_id: int, version: int) -> tuple[float, str, float]:
     """(issue_document in its own transaction, the number issued, the part of it spent in distribute) —
     distribute is timed by wrapping the module function issue_document calls, for this call only."""
-    from docflow.services import issuing
+    from docflow.services.outgoing import issuing
     from docflow.services.demo import DEMO_PIN
     settings, store = app.extensions["docflow.settings"], app.extensions["docflow.store"]
     spent: list[float] = []
@@ -610,7 +610,7 @@ def _issue(app: Flask, document_id: int, version: int) -> tuple[float, str, floa
 
 
 BREAKDOWN = (  # (label, module path suffix, function name) summed as cumulative time
-    ("issue_document (whole, cProfile)", "services/issuing.py", "issue_document"),
+    ("issue_document (whole, cProfile)", "services/outgoing/issuing.py", "issue_document"),
     ("require_valid_personal_signature (verify_pdf of the personal signature)", "services/signing.py",
      "require_valid_personal_signature"),
     ("  of which verify_pdf", "signing/verify.py", "verify_pdf"),
@@ -623,7 +623,7 @@ BREAKDOWN = (  # (label, module path suffix, function name) summed as cumulative
     ("  of which open_signing_key (PKCS#12 + PIN)", "signing/keys.py", "load_pkcs12"),
     ("  of which signing_context (dev CA, CRL, TSA)", "services/signing.py", "signing_context"),
     ("  of which SigningSession.sign (pyHanko)", "signing/sign.py", "sign"),
-    ("distribute (incoming copy, its number, notices)", "services/issuing.py", "distribute"),
+    ("distribute (incoming copy, its number, notices)", "services/outgoing/distribution.py", "distribute"),
     ("audit.record (all events of the issue)", "services/audit.py", "record"),
     ("Session.flush (all)", "orm/session.py", "flush"),
 )

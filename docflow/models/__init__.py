@@ -15,6 +15,7 @@ from docflow.models.documents import (
     RegisterKind,
     Urgency,
 )
+from docflow.models.jobs import Job, JobStatus
 from docflow.models.keys import KeyGuard
 from docflow.models.organisation import Department, Organisation
 from docflow.models.routing import (
@@ -38,7 +39,7 @@ __all__ = [
     "Assignment", "AssignmentRole", "AssignmentStatus", "Delegation", "Notification", "Opinion", "OpinionKind", "Recipient",
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",
-    "DocumentKind", "DocumentRelation", "DocumentStatus", "DocumentVersion", "GrantReason", "KeyGuard", "KeyStorage", "LoginThrottle",
+    "DocumentKind", "DocumentRelation", "DocumentStatus", "DocumentVersion", "GrantReason", "Job", "JobStatus", "KeyGuard", "KeyStorage", "LoginThrottle",
     "Organisation", "Register", "RegisterKind", "Role", "Signature", "ThrottleKind", "Urgency", "User", "VerificationReport",
     "utc_now",
 ]

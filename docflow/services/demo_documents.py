@@ -72,7 +72,7 @@ def _delegations(session: Session, users: dict[str, User]) -> None:
 
 
 def _pdf(title: str, *, number_fields: bool = True) -> bytes:
-    from docflow.services.issuing import draft_template_pdf
+    from docflow.services.outgoing import draft_template_pdf
     return draft_template_pdf(organisation_name="UBND phường Tích Sơn", summary=title, number_fields=number_fields)
 
 
@@ -117,7 +117,8 @@ def _incoming(session: Session, settings: Settings, store: DocumentStore, users:
 
 def _outgoing(session: Session, settings: Settings, store: DocumentStore, users: dict[str, User],
               departments: dict[str, Department], stage: Stage) -> None:
-    from docflow.services import issuing, outgoing
+    from docflow.services import outgoing
+    from docflow.services.outgoing import issuing
     drafter, signer = users["chuyenvien.vp"], users["phochutich1"]
     data = outgoing.DraftInput(doc_type=stage.doc_type, summary=stage.summary, signer_id=signer.id,
                                recipient_department_ids=(departments["VHXH"].id,),

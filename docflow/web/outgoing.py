@@ -4,9 +4,22 @@ recall, replacement and correction."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
@@ -15,13 +28,15 @@ from docflow import db, policy
 from docflow.errors import (
     N_,
     ConflictError,
+    DocflowError,
     InvalidTransitionError,
+    NotFoundError,
     SigningError,
     ValidationError,
 )
 from docflow.models import DocumentKind, DocumentRelation, DocumentStatus, Role, Urgency, User, utc_now
 from docflow.models.routing import StepKind, StepStatus
-from docflow.services import access, issuing, organisation
+from docflow.services import access, jobs, organisation
 from docflow.services import documents as doc_service
 from docflow.services import outgoing as outgoing_service
 from docflow.services import signing as signing_service
@@ -116,7 +131,7 @@ def new() -> ResponseReturnValue:
 @login_required
 def template() -> ResponseReturnValue:
     """A draft template: the Decree 30 header, the number and date fields and the signer's place."""
-    data = issuing.draft_template_pdf(organisation_name=settings().app.organisation_name,
+    data = outgoing_service.draft_template_pdf(organisation_name=settings().app.organisation_name,
                                       doc_type=request.args.get("doc_type", "")[:30],
                                       summary=request.args.get("summary", "")[:300])
     return Response(data, mimetype="application/pdf",
@@ -143,12 +158,12 @@ def detail(document_id: int) -> ResponseReturnValue:
         recipients=outgoing_service.recipients_of(session, document.id),
         comments=outgoing_service.comments_of(session, document.id),
         related=outgoing_service.related_of(session, actor=actor, document=document),
-        can_edit=access.can_edit(actor, document) and document.status in outgoing_service.OPEN_STATUSES,
+        can_edit=access.can_edit(actor, document) and document.status in outgoing_service.REVISABLE_STATUSES,
         can_route=access.can_edit(actor, document) and document.status is DocumentStatus.DRAFT,
         can_initial=active is not None and policy.signature_allowed(actor, SignatureKind.INITIAL, document, active),
         can_sign=active is not None and policy.signature_allowed(actor, SignatureKind.PERSONAL, document, active),
         can_issue=active is not None and policy.signature_allowed(actor, SignatureKind.ORGANISATION, document, active),
-        can_recall=issuing.can_recall(actor) and document.status is DocumentStatus.ISSUED,
+        can_recall=outgoing_service.can_recall(actor) and document.status is DocumentStatus.ISSUED,
         can_follow_up=document.status is DocumentStatus.ISSUED and access.can_upload(actor)
         and actor.role is not Role.AUDITOR,
         max_mb=settings().uploads.max_upload_mb)
@@ -224,7 +239,7 @@ def issue(document_id: int) -> ResponseReturnValue:
         flash(gettext("Enter your signing PIN."), "danger")
         return redirect(url_for("outgoing.detail", document_id=document_id, _anchor="route"))
     issued: list[Any] = []
-    response = _act(document_id, lambda s: issued.append(issuing.issue_document(
+    response = _act(document_id, lambda s: issued.append(outgoing_service.issue_document(
         s, actor=current_actor(), settings=settings(), store=store(), document_id=document_id, pin=pin,
         expected_version=form_int("version"))), N_("Issued."))
     if issued:
@@ -236,7 +251,7 @@ def issue(document_id: int) -> ResponseReturnValue:
 @login_required
 def recall(document_id: int) -> ResponseReturnValue:
     """Recall an issued document with a reason."""
-    return _act(document_id, lambda s: issuing.recall_document(
+    return _act(document_id, lambda s: outgoing_service.recall_document(
         s, actor=current_actor(), document_id=document_id, reason=form_str("reason", max_length=2000)),
         N_("The document has been recalled; its recipients have been notified."))
 
@@ -272,10 +287,22 @@ def comment(document_id: int) -> ResponseReturnValue:
 
 
 
-# --- batch signing: one PIN entry for many documents, progress polled while a background thread signs -------
+# --- batch signing: one PIN entry for many documents, as a job whose row any app process reads -------------
 
-BATCHES = "docflow.outgoing_batches"
-MAX_KEPT_BATCHES = 100
+JOBS = "docflow.jobs"
+# This process's job threads by job id (tests join them); a progress poll reads the job's row instead.
+JOB_THREADS = "docflow.outgoing_batches"
+
+
+def job_runner() -> jobs.JobRunner:
+    """The app's runner: threads of this process (the embedded default), made at first use."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    runner = app.extensions.get(JOBS)
+    if runner is None:
+        runner = jobs.InProcessRunner(db.transaction, scope=app.app_context)
+        runner = app.extensions.setdefault(JOBS, runner)
+        app.extensions.setdefault(JOB_THREADS, runner.running)
+    return cast(jobs.JobRunner, runner)
 
 
 @bp.get("/batch")
@@ -299,33 +326,25 @@ def _batch_choices() -> list[tuple[int, int | None]]:
 @bp.post("/batch")
 @login_required
 def start_batch() -> ResponseReturnValue:
-    """Start signing the chosen documents in the background; show the progress page."""
-    import threading
-    import uuid
-
-    from flask import current_app
+    """Open the key with the PIN and start signing the chosen documents as a job; show the progress page
+    (which says why when the key did not open)."""
     actor = current_actor()
     chosen, pin = _batch_choices(), _pin()
     if not chosen or not pin:
         flash(gettext("Choose the documents to sign and enter your signing PIN."), "danger")
         return redirect(url_for("outgoing.batch"))
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    progress = issuing.BatchProgress(user_id=actor.id, total=len(chosen))
-
-    def run() -> None:
-        with app.app_context():
-            issuing.sign_batch(transaction=db.transaction, settings=settings(), store=store(), actor_id=actor.id,
-                               documents=chosen, pin=pin, progress=progress)
-
-    job_id = uuid.uuid4().hex
-    thread = threading.Thread(target=run, name=f"docflow-batch-{job_id[:8]}", daemon=True)
-    jobs: dict[str, tuple[issuing.BatchProgress, threading.Thread]] = app.extensions.setdefault(BATCHES, {})
-    for old in [k for k, (p, _) in jobs.items() if p.done][: max(0, len(jobs) - MAX_KEPT_BATCHES)]:
-        jobs.pop(old, None)
-    jobs[job_id] = (progress, thread)
-    response = redirect(url_for("outgoing.batch_progress", job_id=job_id))
-    # Started once the response is sent, after this request's own session has been closed.
-    response.call_on_close(thread.start)
+    work: jobs.JobWork | None = None
+    try:
+        with db.transaction() as s:
+            job, work = outgoing_service.start_batch(s, settings=settings(), store=store(), actor=actor,
+                                                     documents=chosen, pin=pin)
+    except DocflowError as exc:
+        with db.transaction() as s:
+            job = outgoing_service.refused_batch(s, actor=actor, total=len(chosen), error=exc)
+    response = redirect(url_for("outgoing.batch_progress", job_id=job.id))
+    if work is not None:
+        # Started once the response is sent, after this request's own session has been closed.
+        response.call_on_close(partial(job_runner().submit, job.id, work))
     return response
 
 
@@ -333,11 +352,11 @@ def start_batch() -> ResponseReturnValue:
 @login_required
 def batch_progress(job_id: str) -> ResponseReturnValue:
     """A batch's progress and its result per document (JSON with ?format=json, for polling)."""
-    from flask import current_app, jsonify
-    job = current_app.extensions.get(BATCHES, {}).get(job_id)
-    if job is None or job[0].user_id != current_actor().id:
+    try:
+        job = outgoing_service.batch_job_for(db.get_session(), actor=current_actor(), job_id=job_id)
+    except NotFoundError:
         abort(404)
-    state = job[0].snapshot()
+    state = outgoing_service.batch_state(job)
     if request.args.get("format") == "json":
         return jsonify({**state, "error": gettext(state["error"][0], **state["error"][1]) if state["error"] else None,
                         "results": [{"document_id": r.document_id, "ok": r.ok,

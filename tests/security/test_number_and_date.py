@@ -145,7 +145,7 @@ def test_a_draft_that_cannot_take_the_number_and_date_is_refused_when_the_route_
 def test_a_document_routed_without_the_fields_is_refused_at_issue_and_keeps_the_number_free(
         client, db_session, signing_settings, store, ward, monkeypatch):
     # as for a document sent on its route before the fields were added at the route's start
-    monkeypatch.setattr(outgoing, "ensure_number_fields", lambda *args, **kwargs: None)
+    monkeypatch.setattr(outgoing.route, "ensure_number_fields", lambda *args, **kwargs: None)
     document_id = _draft(client, ward, pdf_bytes("routed before the fix"))
     numbers = _issued_numbers(db_session)
 

@@ -1,0 +1,81 @@
+"""Distribution of an issued outgoing document: each internal recipient department receives it as an
+incoming document (the same signed file, registered in the incoming register); external recipients are
+recorded as sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from docflow.config import Settings
+from docflow.errors import N_
+from docflow.models import (
+    Document,
+    DocumentKind,
+    DocumentRelation,
+    DocumentStatus,
+    DocumentVersion,
+    RegisterKind,
+    Role,
+    User,
+)
+from docflow.models.routing import Recipient
+from docflow.services import audit, registers
+from docflow.services import signing as signing_service
+from docflow.services.audit import AuditAction
+from docflow.services.outgoing.base import notify_users, recipients_of
+
+
+def distribute(session: Session, *, actor: User, document: Document, version: DocumentVersion,
+               settings: Settings, now: datetime) -> list[Recipient]:
+    """Each internal recipient department receives the issued document as an incoming one (the same signed
+    file, registered in the incoming register); external recipients are recorded as sent. Flushes."""
+    today = signing_service.local_today(settings, now)
+    recipients = recipients_of(session, document.id)
+    for recipient in recipients:
+        recipient.sent_at = now
+        if recipient.department_id is not None and recipient.delivered_document_id is None:
+            recipient.delivered_document_id = _deliver(session, actor, document, version, recipient, today.year, now)
+    session.flush()
+    audit.record(session, action=AuditAction.DOCUMENT_DISTRIBUTED, actor=actor, object_type="document",
+                 object_id=document.id, now=now,
+                 details={"departments": [r.department_id for r in recipients if r.department_id is not None],
+                          "delivered": [r.delivered_document_id for r in recipients if r.delivered_document_id],
+                          "external": [r.external_name for r in recipients if r.department_id is None]})
+    return recipients
+
+
+def _deliver(session: Session, actor: User, document: Document, version: DocumentVersion, recipient: Recipient,
+             year: int, now: datetime) -> int:
+    copy = Document(organisation_id=document.organisation_id, department_id=recipient.department_id,
+                    kind=DocumentKind.INCOMING, doc_type=document.doc_type, number_symbol=document.number_symbol,
+                    document_date=document.document_date, issuing_body=document.organisation.name,
+                    summary=document.summary, search_text=document.search_text, urgency=document.urgency,
+                    confidentiality=document.confidentiality, status=DocumentStatus.REGISTERED,
+                    received_at=now, related_document_id=document.id, relation=DocumentRelation.COPY_OF,
+                    created_by_id=actor.id, created_at=now, updated_at=now)
+    session.add(copy)
+    session.flush()
+    session.add(DocumentVersion(document_id=copy.id, number=1, sha256=version.sha256, size=version.size,
+                                page_count=version.page_count, active_content=version.active_content,
+                                original_filename=None, note="", created_at=now, created_by_id=actor.id))
+    register, number = registers.take_number(session, organisation=document.organisation,
+                                             kind=RegisterKind.INCOMING, year=year)
+    copy.register_id, copy.register_number = register.id, number
+    session.flush()
+    audit.record(session, action=AuditAction.INCOMING_REGISTERED, actor=actor, object_type="document",
+                 object_id=copy.id, now=now,
+                 details={"register_id": register.id, "number": number, "year": register.year,
+                          "from_document_id": document.id, "sha256": version.sha256})
+    heads = session.execute(select(User.id).where(User.department_id == recipient.department_id,
+                                                  User.role == Role.HEAD, User.is_active.is_(True))).scalars()
+    notify_users(session, list(heads), copy, N_("A document of the ward was delivered to your department: %(summary)s"))
+    return copy.id
+
+
+def copies_of(session: Session, document: Document) -> list[Document]:
+    """The incoming copies distribution delivered of ``document``."""
+    ids = [r.delivered_document_id for r in recipients_of(session, document.id) if r.delivered_document_id]
+    return list(session.execute(select(Document).where(Document.id.in_(ids))).scalars()) if ids else []
