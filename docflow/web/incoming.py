@@ -14,7 +14,7 @@ from flask_login import login_required
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from docflow import db
-from docflow.errors import N_, ConflictError, InvalidTransitionError, ValidationError
+from docflow.errors import N_, ConflictError, InvalidTransitionError, NotFoundError, ValidationError, WrongKindError
 from docflow.models import (
     Assignment,
     AssignmentRole,
@@ -218,7 +218,11 @@ def detail(document_id: int) -> ResponseReturnValue:
     session = db.get_session()
     actor = current_actor()
     now = utc_now()
-    view = incoming.view_incoming(session, actor=actor, document_id=document_id, settings=settings(), now=now)
+    try:
+        view = incoming.view_incoming(session, actor=actor, document_id=document_id, settings=settings(), now=now)
+    except WrongKindError as exc:
+        # Only incoming documents and memos have this page: any other is answered as a page that does not exist.
+        raise NotFoundError(exc.message, **exc.params) from None
     if view.document.is_confidential:
         g.no_store = True
     current = view.document.current_version

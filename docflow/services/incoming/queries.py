@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from docflow.config import Settings
-from docflow.errors import N_, NotFoundError
+from docflow.errors import N_, WrongKindError
 from docflow.models import (
     Assignment,
     AssignmentStatus,
@@ -83,12 +83,12 @@ def _rows(actor: User, assignments: list[Assignment], names: Names, settings: Se
 def view_incoming(session: Session, *, actor: User, document_id: int, settings: Settings,
                   now: datetime | None = None) -> IncomingView:
     """What the incoming page shows ``actor``: assignments with their deadline state, the timeline, and which
-    forms apply. Raises NotFoundError (also for a document that is not incoming or internal: it has no
-    incoming page), PermissionDeniedError (no access)."""
+    forms apply. Raises NotFoundError, PermissionDeniedError (no access), WrongKindError (not an incoming or
+    internal document)."""
     now = now or utc_now()
     document = doc_service.get_document_for(session, actor=actor, document_id=document_id)
     if document.kind not in WORKFLOW_KINDS:
-        raise NotFoundError(N_("This is not an incoming or internal document."))
+        raise WrongKindError(N_("This is not an incoming or internal document."))
     assignments = list(session.execute(select(Assignment).where(Assignment.document_id == document.id)
                                        .order_by(Assignment.id)).scalars())
     names = Names(session, [a.assignee_id for a in assignments], [a.department_id for a in assignments])
