@@ -65,6 +65,10 @@ class AssignmentStatus(enum.StrEnum):
     PENDING = "pending"
 
 
+# Assignments still being worked on: their holder may act, they count as open work in queues and reminders.
+ACTIVE_ASSIGNMENT_STATUSES = (AssignmentStatus.OPEN, AssignmentStatus.IN_PROGRESS)
+
+
 class Assignment(Base):
     """One assignee's share of an incoming or internal document: a department or a person, with a role,
     the leader's instruction and a deadline. A department head's assignment inside the department is a

@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from docflow import db
 from docflow.models import Role
-from docflow.services import home as home_service
+from docflow.services.queues import home as home_service
 from docflow.web.helpers import current_actor
 from docflow.web.queues import today
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -15,7 +14,7 @@ from flask_login import login_required
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from docflow import db
-from docflow.errors import N_, ConflictError, InvalidTransitionError, ValidationError
+from docflow.errors import N_, ConflictError, InvalidTransitionError, NotFoundError, ValidationError, WrongKindError
 from docflow.models import (
     Assignment,
     AssignmentRole,
@@ -88,7 +87,7 @@ def _received_at() -> datetime | None:
         local = datetime.fromisoformat(raw)
     except ValueError:
         raise ValidationError(N_("Enter the date and time received."), field="received_at") from None
-    return local.replace(tzinfo=ZoneInfo(settings().app.timezone))
+    return local.replace(tzinfo=settings().app.zone)
 
 
 def _form_context(**extra: object) -> dict[str, object]:
@@ -96,7 +95,7 @@ def _form_context(**extra: object) -> dict[str, object]:
     return {"departments": organisation.list_departments(session), "Urgency": Urgency,
             "Confidentiality": Confidentiality, "max_mb": settings().uploads.max_upload_mb,
             "people": incoming.assignable_people(session, current_actor()), "roles": list(AssignmentRole),
-            "now_local": datetime.now(ZoneInfo(settings().app.timezone)).strftime("%Y-%m-%dT%H:%M"),
+            "now_local": utc_now().astimezone(settings().app.zone).strftime("%Y-%m-%dT%H:%M"),
             "person_rows": PERSON_ROWS, **extra}
 
 
@@ -121,29 +120,33 @@ def new() -> ResponseReturnValue:
         abort(403)
     if request.method == "GET":
         return render_template("incoming/new.html", form={}, **_form_context())
-    upload: UploadedFile | None = None
     try:
         data = document_input(DocumentKind.INCOMING)
         upload = _uploaded_file(actor)
+    except ValidationError as exc:
+        return _refused(exc)
+    try:
         with db.transaction() as s:
             registration = incoming.register_incoming(
-                s, actor=actor, data=data, upload=upload, store=store(), settings=settings(),
+                s, actor=actor, data=data, upload=upload, store=store(), settings=settings(), now=utc_now(),
                 received_at=_received_at(), confirm_duplicate=request.form.get("confirm_duplicate") == "1")
     except DuplicateIncomingError as exc:
-        assert upload is not None
         return _warn_duplicate(actor, exc, upload)
     except ValidationError as exc:
-        return render_template("incoming/new.html", form=request.form, held=request.form.get("held", ""),
-                               error=gettext(exc.message, **exc.params), error_field=exc.field,
-                               **_form_context()), 400
+        return _refused(exc)
     finally:
-        if upload is not None:
-            upload.stream.close()
+        upload.stream.close()
     if registration.report is not None:
         flash(gettext("The PDF carries signatures; its verification report is shown below."), "info")
     flash(gettext("Registered as incoming no. %(number)s.", number=incoming.number_label(registration.document)),
           "success")
     return redirect(url_for("incoming.detail", document_id=registration.document.id))
+
+
+def _refused(exc: ValidationError) -> ResponseReturnValue:
+    return render_template("incoming/new.html", form=request.form, held=request.form.get("held", ""),
+                           error=gettext(exc.message, **exc.params), error_field=exc.field,
+                           **_form_context()), 400
 
 
 def _warn_duplicate(actor: User, exc: DuplicateIncomingError, upload: UploadedFile) -> ResponseReturnValue:
@@ -199,7 +202,8 @@ def new_memo() -> ResponseReturnValue:
         with db.transaction() as s:
             document = incoming.send_internal(s, actor=actor, data=document_input(DocumentKind.INTERNAL),
                                               upload=upload,
-                                              direction=_direction(), store=store(), settings=settings())
+                                              direction=_direction(), store=store(), settings=settings(),
+                                              now=utc_now())
     except ValidationError as exc:
         return render_template("incoming/memo.html", form=request.form, error=gettext(exc.message, **exc.params),
                                error_field=exc.field, **_form_context()), 400
@@ -213,13 +217,18 @@ def detail(document_id: int) -> ResponseReturnValue:
     """The incoming page: the document, its assignments, the timeline, and the forms this user may use."""
     session = db.get_session()
     actor = current_actor()
-    view = incoming.view_incoming(session, actor=actor, document_id=document_id, settings=settings())
+    now = utc_now()
+    try:
+        view = incoming.view_incoming(session, actor=actor, document_id=document_id, settings=settings(), now=now)
+    except WrongKindError as exc:
+        # Only incoming documents and memos have this page: any other is answered as a page that does not exist.
+        raise NotFoundError(exc.message, **exc.params) from None
     if view.document.is_confidential:
         g.no_store = True
     current = view.document.current_version
     report = signing_service.cached_report(session, settings=settings(), sha256=current.sha256) if current else None
     acting = [row for row in view.assignments if row.can_act]
-    today = incoming.local_date(settings(), utc_now())
+    today = incoming.local_date(settings(), now)
     context: dict[str, Any] = {}
     if view.can_direct:
         context["default_deadline"] = incoming.default_deadline(settings(), view.document, today)
@@ -237,7 +246,7 @@ def _act(back_to: int, action: Callable[..., Any], success: str | Callable[[Any]
     ``success``: the message, or a function of the action's result giving it."""
     try:
         with db.transaction() as s:
-            result = action(s, actor=current_actor(), **kwargs)
+            result = action(s, actor=current_actor(), now=utc_now(), **kwargs)
     except (ValidationError, ConflictError, InvalidTransitionError) as exc:
         flash(gettext(exc.message, **exc.params), "danger")
     else:

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from docflow import db
 from docflow.models.base import utc_now
+from docflow.services import notifications
 from docflow.services import queues as queue_service
 from docflow.services.calendar import WorkingCalendar
 from docflow.services.queues import Day, QueueName
@@ -52,7 +53,6 @@ def unread_notices() -> int | None:
     """The signed-in user's unread notices (None when nobody is signed in)."""
     if not getattr(current_user, "is_authenticated", False):
         return None
-    from docflow.services import notifications
     count: int = notifications.unread_count(db.get_session(), current_actor())
     return count
 

@@ -302,7 +302,7 @@ def test_an_upload_is_parsed_before_the_write_transaction_begins(client, make_us
         parsed_inside.append(bool(inside))
         return pdfcheck.check_pdf(path, limits)
     monkeypatch.setattr(db, "transaction", watched_transaction)
-    monkeypatch.setattr(doc_service, "check_pdf", watched_check)
+    monkeypatch.setattr(doc_service.uploads, "check_pdf", watched_check)
     client.login(make_user(Role.CLERK))
 
     response = client.post(url, {"kind": "incoming", "doc_type": "cong_van", "summary": "Về việc thử khóa ghi",

@@ -233,7 +233,7 @@ def test_versions_are_append_only_in_number_order(db_session, make_user, make_do
 
 def test_counting_stops_at_the_limit_and_says_there_are_more(db_session, make_user, make_document,
                                                             make_department, monkeypatch):
-    monkeypatch.setattr(doc_service, "COUNT_LIMIT", 5)
+    monkeypatch.setattr(doc_service.listing, "COUNT_LIMIT", 5)
     dept = make_department()
     clerk = make_user(Role.CLERK, department=dept)
     for i in range(7):

@@ -257,7 +257,7 @@ def test_overdue_follows_the_working_calendar(db_session, ward, make_document, a
 
 def test_the_home_page_previews_the_first_three_queues_with_work_and_counts_every_one(db_session, ward,
                                                                                        make_document, assign, step):
-    from docflow.services import home
+    from docflow.services.queues import home
     w = ward
     incoming = make_document(w["clerk"], department=w["dept"])              # to direct
     assign(incoming, by=w["leader"], to=w["leader"], deadline=TODAY - timedelta(days=3))  # to handle + overdue

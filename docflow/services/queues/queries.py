@@ -1,83 +1,32 @@
-"""Work queues per role: what is waiting for the signed-in user, urgent first, then by deadline.
-
-Each queue is one SQL query per page plus one capped count. A queue holds only the actor's own work
-(assignments and routing steps addressed to the actor, or to the department the actor heads), so a
-user never sees another user's queue; asking for a queue the role does not have is refused.
+"""The queues' SQL: one query per page plus one capped count. A queue holds only the actor's own work
+(assignments and routing steps addressed to the actor, or to the department the actor heads), so a user
+never sees another user's queue; asking for a queue the role does not have is refused.
 """
 
 from __future__ import annotations
 
-import enum
 import math
-from dataclasses import dataclass
-from datetime import date
 from typing import Any, Unpack
 
 from sqlalchemy import ARRAY, ColumnElement, Integer, Select, and_, any_, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.orm import QueryableAttribute, Session, contains_eager, joinedload
+from sqlalchemy.sql.functions import FunctionElement
 
-from docflow.errors import N_, PermissionDeniedError
 from docflow.models import Document, DocumentKind, DocumentStatus, Role, Urgency, User
-from docflow.models.routing import Assignment, AssignmentRole, AssignmentStatus, RoutingStep, StepKind, StepStatus
-from docflow.services.calendar import DeadlineState, WorkingCalendar
+from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, RoutingStep, StepKind, StepStatus
 from docflow.services.documents import COUNT_LIMIT
+from docflow.services.queues.catalogue import (
+    PAGE_SIZE,
+    PREVIEW_SIZE,
+    Day,
+    QueueItem,
+    QueueName,
+    QueuePage,
+    queues_for,
+    require,
+)
 
-PAGE_SIZE = 25
-PREVIEW_SIZE = 5
-WEEKENDS_ONLY = WorkingCalendar()
-
-
-class QueueName(enum.StrEnum):
-    DIRECT = "direct"      # incoming documents waiting for a leader's direction
-    HANDLE = "handle"      # assignments open for me, or for the department I head
-    REVIEW = "review"      # active review steps assigned to me
-    SIGN = "sign"          # active sign steps assigned to me
-    ISSUE = "issue"        # active issue steps (clerks)
-    OVERDUE = "overdue"    # my open assignments past their deadline
-    FOLLOW = "follow"      # documents I created or directed, not yet finished
-
-
-@dataclass(frozen=True)
-class QueueInfo:
-    title: str   # msgid
-    empty: str   # msgid: what will appear here
-
-
-QUEUE_INFO: dict[QueueName, QueueInfo] = {
-    QueueName.DIRECT: QueueInfo(N_("To direct"), N_("Incoming documents registered by the clerk and waiting for "
-                                                    "your direction will appear here.")),
-    QueueName.HANDLE: QueueInfo(N_("To handle"), N_("Documents assigned to you, or to the department you head, "
-                                                    "will appear here until they are completed.")),
-    QueueName.REVIEW: QueueInfo(N_("To review"), N_("Drafts submitted to you for review will appear here.")),
-    QueueName.SIGN: QueueInfo(N_("To sign"), N_("Drafts submitted for your signature will appear here.")),
-    QueueName.ISSUE: QueueInfo(N_("To issue"), N_("Signed documents waiting for a number and the ward's seal "
-                                                  "will appear here.")),
-    QueueName.OVERDUE: QueueInfo(N_("Overdue"), N_("Your open assignments past their deadline will appear here. "
-                                                   "None is a good sign.")),
-    QueueName.FOLLOW: QueueInfo(N_("Sent and followed"), N_("Documents you drafted, registered or directed will "
-                                                            "appear here until they are completed or issued.")),
-}
-
-# What the queue asks of the user, by assignment role or step kind.
-TASK_LABELS: dict[str, str] = {
-    AssignmentRole.LEAD: N_("Lead (chủ trì)"), AssignmentRole.CO: N_("Co-handle (phối hợp)"),
-    AssignmentRole.INFO: N_("For information (để biết)"), StepKind.REVIEW: N_("Review"),
-    StepKind.SIGN: N_("Approve and sign"), StepKind.ISSUE: N_("Number, seal and issue"),
-}
-
-ROLE_QUEUES: dict[Role, tuple[QueueName, ...]] = {
-    Role.LEADER: (QueueName.SIGN, QueueName.DIRECT, QueueName.REVIEW, QueueName.HANDLE, QueueName.OVERDUE,
-                  QueueName.FOLLOW),
-    Role.HEAD: (QueueName.HANDLE, QueueName.REVIEW, QueueName.OVERDUE, QueueName.FOLLOW),
-    Role.OFFICIAL: (QueueName.HANDLE, QueueName.REVIEW, QueueName.OVERDUE, QueueName.FOLLOW),
-    Role.CLERK: (QueueName.ISSUE, QueueName.HANDLE, QueueName.OVERDUE, QueueName.FOLLOW),
-    Role.ADMIN: (),
-    Role.AUDITOR: (),
-}
-
-OPEN_ASSIGNMENT = (AssignmentStatus.OPEN, AssignmentStatus.IN_PROGRESS)
 FINISHED = (DocumentStatus.COMPLETED, DocumentStatus.ISSUED, DocumentStatus.RECALLED, DocumentStatus.REPLACED)
 # the same set named positively, so an index on status can answer it (NOT IN cannot)
 UNFINISHED = tuple(s for s in DocumentStatus if s not in FINISHED)
@@ -92,61 +41,6 @@ def _urgency_rank(urgency: Any) -> Any:
 
 _URGENCY_ORDER = _urgency_rank(Document.urgency)
 
-
-@dataclass(frozen=True)
-class Day:
-    """Today on the ward's working calendar: what "overdue" and "at risk" are measured against."""
-    today: date
-    calendar: WorkingCalendar = WEEKENDS_ONLY
-    at_risk_days: int = 1
-
-    def state(self, deadline: date | None) -> DeadlineState:
-        return self.calendar.deadline_state(deadline, today=self.today, at_risk_days=self.at_risk_days)
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    document: Document
-    state: DeadlineState
-    assignment: Assignment | None = None
-    step: RoutingStep | None = None
-
-    @property
-    def deadline(self) -> date | None:
-        if self.assignment is not None:
-            return self.assignment.deadline
-        return self.document.deadline
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    name: QueueName
-    items: list[QueueItem]
-    total: int          # at most COUNT_LIMIT; ``more`` says there are more
-    page: int
-    page_size: int
-    more: bool = False
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size))
-
-    @property
-    def info(self) -> QueueInfo:
-        return QUEUE_INFO[self.name]
-
-
-def queues_for(user: User) -> tuple[QueueName, ...]:
-    """The queues ``user``'s role has, in the order the home page shows them."""
-    return ROLE_QUEUES.get(user.role, ()) if user.is_active else ()
-
-
-def _require(actor: User, name: QueueName) -> None:
-    if name not in queues_for(actor):
-        raise PermissionDeniedError(N_("This work queue is not part of your role."))
-
-
-# --- the queries --------------------------------------------------------------------------------------
 
 class _NotForIndexes(FunctionElement[Any]):
     """A column the SQLite planner must not choose an index by (unary "+col", which keeps the value);
@@ -182,7 +76,7 @@ def _in_org(actor: User) -> ColumnElement[bool]:
 def _mine(actor: User) -> ColumnElement[bool]:
     """Open assignments addressed to the actor, or to the department the actor heads while no handler is named
     in it (who may act on an assignment, as incoming.can_act says)."""
-    own = and_(Assignment.assignee_id == actor.id, Assignment.status.in_(OPEN_ASSIGNMENT))
+    own = and_(Assignment.assignee_id == actor.id, Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))
     if actor.role is not Role.HEAD or actor.department_id is None:
         return own
     # Two index walks (assignee, department) joined by id: an OR of the two made SQLite read every open
@@ -190,7 +84,7 @@ def _mine(actor: User) -> ColumnElement[bool]:
     ids = union_all(
         select(Assignment.id).where(own),
         select(Assignment.id).where(Assignment.department_id == actor.department_id,
-                                    Assignment.status.in_(OPEN_ASSIGNMENT), Assignment.assignee_id.is_(None)))
+                                    Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES), Assignment.assignee_id.is_(None)))
     return Assignment.id.in_(ids)
 
 
@@ -222,7 +116,7 @@ def _documents(session: Session, actor: User, name: QueueName) -> AnySelect:
     # ward's every unfinished document to find a leader's few hundred.
     directed = list(session.execute(
         select(Assignment.document_id).where(Assignment.assigned_by_id == actor.id,
-                                             Assignment.status.in_((*OPEN_ASSIGNMENT, AssignmentStatus.FORWARDED)))
+                                             Assignment.status.in_((*ACTIVE_ASSIGNMENT_STATUSES, AssignmentStatus.FORWARDED)))
         .distinct()).scalars())
     followed: ColumnElement[bool] = and_(Document.created_by_id == actor.id, Document.kind.in_(SENT_KINDS))
     if directed and session.get_bind().dialect.name == "postgresql":
@@ -284,7 +178,7 @@ def _counted(stmt: Select[Any]) -> Any:
 
 def count_queue(session: Session, *, actor: User, name: QueueName, day: Day) -> int:
     """How many items ``name`` holds for ``actor`` (capped at COUNT_LIMIT + 1). Raises PermissionDeniedError."""
-    _require(actor, name)
+    require(actor, name)
     return int(session.execute(_counted(_base(session, actor, name, day))).scalar_one())
 
 
@@ -301,7 +195,7 @@ def list_queue(session: Session, *, actor: User, name: QueueName, day: Day, page
                page_size: int = PAGE_SIZE) -> QueuePage:
     """One page of ``actor``'s queue ``name``, urgent first, then by deadline (none last).
     Two queries: the capped count and the page. Raises PermissionDeniedError for a queue not of the role."""
-    _require(actor, name)
+    require(actor, name)
     base = _base(session, actor, name, day)
     total = int(session.execute(_counted(base)).scalar_one())
     pages = max(1, math.ceil(min(total, COUNT_LIMIT) / page_size))
@@ -315,6 +209,6 @@ def list_queue(session: Session, *, actor: User, name: QueueName, day: Day, page
 def preview_queue(session: Session, *, actor: User, name: QueueName, day: Day,
                   size: int = PREVIEW_SIZE) -> list[QueueItem]:
     """The first few items of a queue, for the home page (one query, no count)."""
-    _require(actor, name)
+    require(actor, name)
     stmt = _page(_base(session, actor, name, day), name, limit=size)
     return [_item(row, day) for row in session.execute(stmt).unique().scalars()]

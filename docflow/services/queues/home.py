@@ -9,8 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from docflow.models import AuditEvent, Document, User
-from docflow.services import access, queues
-from docflow.services.queues import Day, QueueInfo, QueueItem, QueueName
+from docflow.services import access
+from docflow.services.documents import COUNT_LIMIT
+from docflow.services.queues.catalogue import QUEUE_INFO, Day, QueueInfo, QueueItem, QueueName
+from docflow.services.queues.queries import count_queues, preview_queue
 
 RECENT_SIZE = 8
 PREVIEWED = 3
@@ -24,20 +26,20 @@ class QueueCard:
 
     @property
     def info(self) -> QueueInfo:
-        return queues.QUEUE_INFO[self.name]
+        return QUEUE_INFO[self.name]
 
     @property
     def more(self) -> bool:
-        return self.count > queues.COUNT_LIMIT
+        return self.count > COUNT_LIMIT
 
 
 def cards_for(session: Session, *, actor: User, day: Day) -> list[QueueCard]:
     """One card per queue of the actor's role, in the role's order: the count and, for the first
     ``PREVIEWED`` queues that hold work, their first few items. One query for every count, then one per
     previewed queue, so the page costs the same whatever the backlog."""
-    counts = queues.count_queues(session, actor=actor, day=day)
+    counts = count_queues(session, actor=actor, day=day)
     previewed = [name for name, count in counts.items() if count][:PREVIEWED]
-    return [QueueCard(name, count, queues.preview_queue(session, actor=actor, name=name, day=day)
+    return [QueueCard(name, count, preview_queue(session, actor=actor, name=name, day=day)
                       if name in previewed else [])
             for name, count in counts.items()]
 

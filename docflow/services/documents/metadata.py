@@ -1,0 +1,123 @@
+"""Metadata edits: each field's before and after in the audit log (free text of a confidential document
+only as digests), and a lowering of confidentiality proposed by a leader, applied once another confirms."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError
+from docflow.models import Confidentiality, Document, GrantReason, Role, User, utc_now
+from docflow.services import access, audit, notifications
+from docflow.services.audit import AuditAction
+from docflow.services.documents.grants import ensure_grant, other_leaders
+from docflow.services.documents.lookup import get_document, get_document_for
+from docflow.services.documents.uploads import DocumentInput, refresh_search_text, validate_input
+from docflow.services.documents.versions import check_row_version, refuse_if_final
+
+EDITABLE_FIELDS = ("doc_type", "summary", "number_symbol", "document_date", "issuing_body", "urgency",
+                   "confidentiality", "deadline", "department_id")
+# Free-text fields of a confidential document reach the audit log only as digests: auditors and
+# admins read the log but are not cleared for the document (they can still check a value's digest).
+REDACTED_FIELDS = frozenset({"summary", "number_symbol", "issuing_body"})
+
+Changes = dict[str, dict[str, object]]
+
+
+def edit_metadata(session: Session, *, actor: User, document_id: int, data: DocumentInput,
+                  expected_row_version: int, now: datetime | None = None) -> Document:
+    """Change a document's metadata; the audit event holds each field's before and after. Raising the
+    confidentiality takes effect at once; lowering it is only proposed (a leader's, confirmed by another
+    leader: ``apply_lowering``), and the document keeps its level until then.
+    Raises PermissionDeniedError, InvalidTransitionError (issued), ConflictError, ValidationError. Flushes."""
+    now = now or utc_now()
+    document = get_document_for(session, actor=actor, document_id=document_id, lock=True)
+    if not access.can_edit(actor, document):
+        raise PermissionDeniedError(N_("You may not change this document."))
+    refuse_if_final(document)
+    check_row_version(document, expected_row_version)
+    data = dataclasses.replace(data, kind=document.kind)
+    validate_input(session, actor, data, today=now.date())
+    if data.confidentiality.rank < document.confidentiality.rank:
+        _propose_lowering(session, actor=actor, document=document, to=data.confidentiality, now=now)
+        data = dataclasses.replace(data, confidentiality=document.confidentiality)
+    was_confidential = document.is_confidential
+    changes = _apply(document, _new_values(document, data))
+    if not changes:
+        return document
+    if was_confidential or document.is_confidential:
+        changes = {name: _redacted(change) if name in REDACTED_FIELDS else change
+                   for name, change in changes.items()}
+    refresh_search_text(document)
+    if document.is_confidential and "confidentiality" in changes:
+        ensure_grant(session, document, actor, GrantReason.CONFIDENTIAL_ACCESS, now)
+    document.updated_at = now
+    session.flush()
+    audit.record(session, action=AuditAction.DOCUMENT_METADATA_EDITED, actor=actor, object_type="document",
+                 object_id=document.id, details={"changes": changes}, now=now)
+    return document
+
+
+def _new_values(document: Document, data: DocumentInput) -> dict[str, object]:
+    return {"doc_type": data.doc_type, "summary": data.summary.strip(),
+            "number_symbol": data.number_symbol.strip() or None, "document_date": data.document_date,
+            "issuing_body": data.issuing_body.strip(), "urgency": data.urgency,
+            "confidentiality": data.confidentiality, "deadline": data.deadline,
+            "department_id": data.department_id or document.department_id}
+
+
+def _apply(document: Document, new_values: dict[str, object]) -> Changes:
+    """Set the fields that differ; returns each one's before and after, as the audit log keeps them."""
+    changes: Changes = {}
+    for name in EDITABLE_FIELDS:
+        old, new = getattr(document, name), new_values[name]
+        if old != new:
+            changes[name] = {"from": _plain(old), "to": _plain(new)}
+            setattr(document, name, new)
+    return changes
+
+
+def _propose_lowering(session: Session, *, actor: User, document: Document, to: Confidentiality,
+                      now: datetime) -> None:
+    # Lowering opens the document to people who were not cleared for it: a change of access rights that
+    # only a leader makes and that waits for another leader (docflow.services.access_changes).
+    if actor.role is not Role.LEADER:
+        raise PermissionDeniedError(N_("Only a leader may lower a document's confidentiality."))
+    audit.record(session, action=AuditAction.CONFIDENTIALITY_LOWERING_PROPOSED, actor=actor, object_type="document",
+                 object_id=document.id, now=now,
+                 details={"from": document.confidentiality.value, "to": to.value})
+    notifications.notify(session, users=other_leaders(session, actor), document=document, now=now,
+                         message=N_("A lowering of a document's confidentiality awaits your confirmation."))
+
+
+def apply_lowering(session: Session, *, actor: User, document_id: int, before: Confidentiality,
+                   after: Confidentiality, proposal_seq: int, now: datetime | None = None) -> Document:
+    """Make a confirmed lowering of confidentiality take effect. Raises InvalidTransitionError when the
+    document's level changed since it was proposed. Flushes."""
+    now = now or utc_now()
+    document = get_document(session, document_id, lock=True)
+    if document.confidentiality is not before:
+        raise InvalidTransitionError(N_("The document's confidentiality changed after this lowering was "
+                                        "proposed; propose it again."))
+    document.confidentiality = after
+    document.updated_at = now
+    session.flush()
+    audit.record(session, action=AuditAction.DOCUMENT_METADATA_EDITED, actor=actor, object_type="document",
+                 object_id=document.id, now=now,
+                 details={"changes": {"confidentiality": {"from": before.value, "to": after.value}},
+                          "confirms": proposal_seq})
+    return document
+
+
+def _redacted(change: dict[str, object]) -> dict[str, object]:
+    return {f"{side}_sha256": hashlib.sha256(str(value).encode()).hexdigest() if value is not None else None
+            for side, value in change.items()}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return getattr(value, "value", value)

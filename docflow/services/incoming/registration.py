@@ -1,0 +1,115 @@
+"""The clerk's registration of a received document: the duplicate warning, the year's số đến from the
+incoming register, and the verification of a signed PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from docflow import textsearch
+from docflow.config import Settings
+from docflow.errors import N_, ConflictError, PermissionDeniedError, ValidationError
+from docflow.models import Document, DocumentKind, RegisterKind, Role, User, utc_now
+from docflow.pdfcheck import check_pdf
+from docflow.services import registers
+from docflow.services import documents as doc_service
+from docflow.services import signing as signing_service
+from docflow.services.audit import AuditAction
+from docflow.services.documents import DocumentInput, UploadedFile
+from docflow.services.incoming.common import record
+from docflow.services.incoming.deadlines import local_date
+from docflow.storage import DocumentStore
+
+
+@dataclass(frozen=True)
+class Registration:
+    document: Document
+    number: int
+    report: dict[str, Any] | None      # the verification report when the PDF carries signatures
+    duplicate_of: tuple[int, ...] = ()
+
+
+class DuplicateIncomingError(ConflictError):
+    """The same number and symbol from the same issuing body is registered already: the clerk looks at the
+    earlier entry, then confirms or cancels."""
+
+    def __init__(self, earlier: Sequence[Document]) -> None:
+        super().__init__(N_("A document with this number and symbol from this issuing body is already registered "
+                            "(incoming no. %(numbers)s). Check the earlier entry, then register anyway or cancel."),
+                         numbers=", ".join(number_label(d) for d in earlier))
+        self.earlier_ids = tuple(d.id for d in earlier)
+
+
+def number_label(document: Document) -> str:
+    """"05/2026" for a registered incoming document, "—" otherwise."""
+    if document.register_number is None:
+        return "—"
+    year = document.received_at.year if document.received_at else document.created_at.year
+    return f"{registers.format_number(document.register_number)}/{year}"
+
+
+def find_duplicates(session: Session, *, organisation_id: int, number_symbol: str, issuing_body: str) -> list[Document]:
+    """Incoming documents with the same number and symbol from the same issuing body, compared without case
+    or diacritics, oldest first (confidential ones included: the warning must not depend on clearance)."""
+    key, body = textsearch.fold(number_symbol), textsearch.fold(issuing_body)
+    if not key:
+        return []
+    pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    candidates = session.execute(select(Document).where(
+        Document.organisation_id == organisation_id, Document.kind == DocumentKind.INCOMING,
+        Document.search_text.like(pattern, escape="\\")).order_by(Document.id)).scalars()
+    return [d for d in candidates
+            if textsearch.fold(d.number_symbol or "") == key and textsearch.fold(d.issuing_body) == body]
+
+
+def hold_upload(store: DocumentStore, upload: UploadedFile, *, max_bytes: int) -> str:
+    """Keep an uploaded PDF while the clerk decides on a duplicate warning; returns its SHA-256.
+    Raises ValidationError (too large, not a PDF). A file never registered stays an orphan blob."""
+    if upload.stored is not None:
+        return upload.stored.sha256
+    sha256, _, _ = store.put_stream(upload.stream, max_bytes=max_bytes, check=check_pdf)
+    return sha256
+
+
+def register_incoming(session: Session, *, actor: User, data: DocumentInput, upload: UploadedFile,
+                      store: DocumentStore, settings: Settings, now: datetime | None = None,
+                      received_at: datetime | None = None, confirm_duplicate: bool = False) -> Registration:
+    """The clerk registers a received document: stores the PDF (upload_document's checks), takes the next
+    số đến of the year's incoming register, and verifies a signed PDF at once.
+
+    Raises PermissionDeniedError (not a clerk), ValidationError, DuplicateIncomingError (unless
+    ``confirm_duplicate``). Flushes.
+    """
+    now = now or utc_now()
+    received_at = received_at or now
+    if actor.role is not Role.CLERK or not actor.is_active:
+        raise PermissionDeniedError(N_("Only the clerk (văn thư) registers incoming documents."))
+    data = replace(data, kind=DocumentKind.INCOMING)
+    doc_service.validate_input(session, actor, data, today=local_date(settings, now))
+    received_on = local_date(settings, received_at)
+    if received_at > now + timedelta(minutes=5):
+        raise ValidationError(N_("The date received cannot be in the future."), field="received_at")
+    if data.document_date is not None and received_on < data.document_date:
+        raise ValidationError(N_("The date received cannot be before the document date."), field="received_at")
+    earlier = find_duplicates(session, organisation_id=actor.organisation_id, number_symbol=data.number_symbol,
+                              issuing_body=data.issuing_body)
+    if earlier and not confirm_duplicate:
+        raise DuplicateIncomingError(earlier)
+    document = doc_service.upload_document(session, actor=actor, data=data, upload=upload, store=store,
+                                           max_bytes=settings.max_upload_bytes, now=now)
+    # The number is taken last: the register row stays locked for the shortest time.
+    register, number = registers.take_number(session, organisation=actor.organisation, kind=RegisterKind.INCOMING,
+                                             year=received_on.year)
+    document.register_id, document.register_number, document.received_at = register.id, number, received_at
+    session.flush()
+    record(session, AuditAction.INCOMING_REGISTERED, actor, document, now, register_id=register.id,
+           register_code=register.code, year=register.year, number=number, received_at=received_at.isoformat(),
+           duplicate_of=[d.id for d in earlier])
+    report = signing_service.keep_report_if_signed(session, settings=settings, store=store,
+                                                   version=document.versions[-1])
+    return Registration(document=document, number=number, report=report, duplicate_of=tuple(d.id for d in earlier))
