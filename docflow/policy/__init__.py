@@ -32,6 +32,7 @@ from docflow.policy.roles import (
     may_register_incoming,
     may_revoke_delegation,
     may_sign_batches,
+    may_verify_uploads,
     may_write_memo,
     permissions_for,
 )
@@ -63,6 +64,6 @@ __all__ = [
     "kinds_of_role", "may_administer", "may_apply", "may_comment", "may_confirm_access_changes",
     "may_delegate_for_others", "may_direct", "may_draft", "may_list_delegations", "may_manage_delegations",
     "may_read_access_changes", "may_read_audit_log", "may_read_registers", "may_recall", "may_register_incoming",
-    "may_revoke_delegation", "may_sign_batches", "may_write_memo", "move_status", "permissions_for",
+    "may_revoke_delegation", "may_sign_batches", "may_verify_uploads", "may_write_memo", "move_status", "permissions_for",
     "require_signature", "signature_allowed", "visible_filter",
 ]

@@ -105,6 +105,12 @@ def may_administer(user: User) -> bool:
     return _is(user, Role.ADMIN)
 
 
+def may_verify_uploads(user: User) -> bool:
+    """Anyone but the administrator checks an uploaded PDF's signatures: the administrator's screens are the
+    accounts and keys, not documents."""
+    return user.is_active and user.role is not Role.ADMIN
+
+
 @dataclass(frozen=True)
 class Permissions:
     """A signed-in user's answers to every global question, for menus and page headers. ``role`` is there to be
@@ -126,6 +132,7 @@ class Permissions:
     read_access_changes: bool = False
     read_audit_log: bool = False
     administer: bool = False
+    verify_uploads: bool = False
 
 
 NOBODY = Permissions()
@@ -142,4 +149,5 @@ def permissions_for(user: User | None) -> Permissions:
         read_registers=may_read_registers(user), list_delegations=may_list_delegations(user),
         manage_delegations=may_manage_delegations(user), delegate_for_others=may_delegate_for_others(user),
         confirm_access_changes=may_confirm_access_changes(user), read_access_changes=may_read_access_changes(user),
-        read_audit_log=may_read_audit_log(user), administer=may_administer(user))
+        read_audit_log=may_read_audit_log(user), administer=may_administer(user),
+        verify_uploads=may_verify_uploads(user))
