@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from docflow import PROJECT_ROOT, db
+from docflow import PROJECT_ROOT, db, policy
 from docflow.errors import DocflowError
 from docflow.storage import BlobMissingError
 from docflow.web import helpers
@@ -74,7 +74,14 @@ def register(app: Flask) -> None:
     app.register_error_handler(OperationalError, _database_busy)
     app.after_request(_security_headers)
     app.context_processor(helpers.template_globals)
+    app.context_processor(_permissions)
     app.jinja_env.filters.update(helpers.FILTERS)
+
+
+def _permissions() -> dict[str, Any]:
+    """Every template gets the signed-in user's answers as ``perms``: templates test them, never a role."""
+    signed_in = getattr(current_user, "is_authenticated", False)
+    return {"perms": policy.permissions_for(helpers.current_actor() if signed_in else None)}
 
 
 def _wants_json() -> bool:

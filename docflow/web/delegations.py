@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
-from docflow import db, doctypes
+from docflow import db, doctypes, policy
 from docflow.errors import N_, DocflowError, PermissionDeniedError, ValidationError
 from docflow.models import Role
 from docflow.models.base import utc_now
@@ -44,7 +44,8 @@ def _context(**extra: Any) -> dict[str, Any]:
              if u.is_active and u.organisation_id == actor.organisation_id and u.role is not Role.AUDITOR]
     return {"rows": delegation_service.list_delegations(session, actor=actor, on=today), "today": today,
             "users": users, "leaders": [u for u in users if u.role is Role.LEADER],
-            "can_manage": delegation_service.can_manage(actor), "modes": list(SigningMode),
+            "can_manage": delegation_service.can_manage(actor),
+            "may_revoke": lambda delegation: policy.may_revoke_delegation(actor, delegation), "modes": list(SigningMode),
             "MODE_LABELS": MODE_LABELS, "STATE_LABELS": STATE_LABELS, "types": doctypes.DOCUMENT_TYPES,
             "form": {}, "chosen_types": request.form.getlist("doc_types"), **extra}
 

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
-from docflow import db
+from docflow import db, policy
 from docflow.errors import N_, ValidationError
 from docflow.models import Confidentiality, DocumentKind, DocumentStatus, Urgency
 from docflow.services import access, organisation
@@ -140,8 +140,8 @@ def detail(document_id: int) -> ResponseReturnValue:
         g.no_store = True
     signatures = signing_service.signatures_of(session, actor=actor, document_id=document_id)
     report = panel_report(document, signed_by_docflow=bool(signatures))
-    return render_template("documents/detail.html", document=document, can_edit=access.can_edit(actor, document),
-                           max_mb=settings().uploads.max_upload_mb, signatures=signatures, report=report,
+    return render_template("documents/detail.html", document=document,
+                           may=policy.document_permissions(actor, document), max_mb=settings().uploads.max_upload_mb, signatures=signatures, report=report,
                            sign_kinds=signing_service.kinds_for(actor, document, signatures))
 
 

@@ -158,14 +158,7 @@ def detail(document_id: int) -> ResponseReturnValue:
         recipients=outgoing_service.recipients_of(session, document.id),
         comments=outgoing_service.comments_of(session, document.id),
         related=outgoing_service.related_of(session, actor=actor, document=document),
-        can_edit=access.can_edit(actor, document) and document.status in outgoing_service.REVISABLE_STATUSES,
-        can_route=access.can_edit(actor, document) and document.status is DocumentStatus.DRAFT,
-        can_initial=active is not None and policy.signature_allowed(actor, SignatureKind.INITIAL, document, active),
-        can_sign=active is not None and policy.signature_allowed(actor, SignatureKind.PERSONAL, document, active),
-        can_issue=active is not None and policy.signature_allowed(actor, SignatureKind.ORGANISATION, document, active),
-        can_recall=outgoing_service.can_recall(actor) and document.status is DocumentStatus.ISSUED,
-        can_follow_up=document.status is DocumentStatus.ISSUED and access.can_upload(actor)
-        and actor.role is not Role.AUDITOR,
+        may=policy.document_permissions(actor, document, active),
         max_mb=settings().uploads.max_upload_mb)
 
 

@@ -1,9 +1,9 @@
-"""Who may put which signature on what (DESIGN.md §3), and which moves of a document's state go forward.
+"""Who may put which signature on what (DESIGN.md §3).
 
 One table, ``SIGNATURE_TABLE``, answers every signature question: every service that signs asks
-``require_signature`` before it opens a key, and the views pass ``allowed_kinds`` / ``signature_allowed`` to the
-templates, so a button shows exactly when the service would accept it. What the table does not decide: who may
-see the document (services.access), whether a head or leader is entitled to sign that type of document that
+``require_signature`` before it opens a key, and the views hand its answers to the templates (``allowed_kinds``,
+``policy.documents``), so a button shows exactly when the service would accept it. What the table does not decide: who may
+see the document (policy.access), whether a head or leader is entitled to sign that type of document that
 day (the delegation register, services.delegations), and that the ward's seal locks a document.
 
 Nothing here imports the services, the database session or Flask.
@@ -135,43 +135,3 @@ def _refusal(user: User, kind: SignatureKind, document: Document, step: RoutingS
     if not any(document.status in r.states for r in rules):
         return InvalidTransitionError(FINISHED if document.status in FINAL else NOT_NOW)
     return None
-
-
-# --- the forward order of a document's states ---------------------------------------------------------
-
-# Every forward move. A recall or replacement of an issued document freezes its delivered copies too,
-# whatever their handling had reached.
-FORWARD: dict[DocumentStatus, frozenset[DocumentStatus]] = {
-    S.DRAFT: frozenset({S.IN_REVIEW, S.AWAITING_SIGNATURE}),
-    S.IN_REVIEW: frozenset({S.AWAITING_SIGNATURE}),
-    S.AWAITING_SIGNATURE: frozenset({S.SIGNED}),
-    S.SIGNED: frozenset({S.ISSUED}),
-    S.ISSUED: frozenset({S.RECALLED, S.REPLACED}),
-    S.REGISTERED: frozenset({S.IN_PROGRESS, S.RECALLED, S.REPLACED}),
-    S.IN_PROGRESS: frozenset({S.COMPLETED, S.RECALLED, S.REPLACED}),
-    S.COMPLETED: frozenset({S.RECALLED, S.REPLACED}),
-    S.RECALLED: frozenset(),
-    S.REPLACED: frozenset(),
-}
-# The outgoing route's own backward moves (a return to the drafter, a new round after a change), before issue.
-ROUTE_OPEN = frozenset({S.DRAFT, S.IN_REVIEW, S.AWAITING_SIGNATURE, S.SIGNED})
-ROUTE_RESTARTS = frozenset({S.DRAFT, S.IN_REVIEW, S.AWAITING_SIGNATURE})
-
-
-def is_forward(old: DocumentStatus, new: DocumentStatus) -> bool:
-    """Staying put, or a forward move."""
-    return old is new or new in FORWARD[old]
-
-
-def move_status(document: Document, new: DocumentStatus, *, route_restart: bool = False) -> None:
-    """Set ``document.status`` to ``new`` if that goes forward, or (``route_restart``) if it is the outgoing
-    route's return or restart of a document not yet issued; the caller audits the move.
-
-    Raises InvalidTransitionError for any other backward move.
-    """
-    old = document.status
-    restart = route_restart and old in ROUTE_OPEN and new in ROUTE_RESTARTS
-    if not (is_forward(old, new) or restart):
-        raise InvalidTransitionError(N_("An issued, completed, recalled or replaced document never goes back "
-                                        "to an earlier state."))
-    document.status = new
