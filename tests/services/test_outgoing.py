@@ -34,7 +34,8 @@ from docflow.models import (
     utc_now,
 )
 from docflow.models.routing import Notification, SigningMode, StepKind, StepStatus
-from docflow.services import delegations, issuing
+from docflow.services import issuing
+from docflow.services.people import delegations
 from docflow.services import documents as doc_service
 from docflow.services import outgoing
 from docflow.services import signing as signing_service
