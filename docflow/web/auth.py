@@ -91,7 +91,7 @@ def login() -> ResponseReturnValue:
 
 
 # A browser that signed in as a username gets a signed cookie naming it; its later attempts for that
-# username wait on their own failures only (services.auth.sign_in ``device``), so a guesser elsewhere cannot
+# username wait on their own failures only (services.people.sign_in ``device``), so a guesser elsewhere cannot
 # keep the owner out. OWASP's "device cookie" defence against lockout abuse.
 DEVICE_COOKIE = "docflow_device"
 _DEVICE_DAYS = 180

@@ -1,14 +1,15 @@
 """Who may be given a part in a document's flow: the checks the incoming flow (direction, handlers) and the
 outgoing flow (signer, reviewers, recipient departments) both make, written once.
 
-Each answers with the user or department found, or None (or True/False): the caller refuses in its own
-words, since "Choose who signs" and "Choose an active member of the department" are different questions to
-the person filling in the form.
+Each answers with the user or department found, or None; the ``is_`` forms answer True or False, and the
+type checker then knows the value is not None. The caller refuses in its own words: "Choose who signs" and
+"Choose an active member of the department" are different questions to the person filling in the form.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import TypeGuard
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ REVIEWER_ROLES = (Role.HEAD, Role.LEADER)
 SIGNER_ROLES = (Role.LEADER, Role.HEAD)
 
 
-def is_ward_member(user: User | None, organisation_id: int, roles: Collection[Role]) -> bool:
+def is_ward_member(user: User | None, organisation_id: int, roles: Collection[Role]) -> TypeGuard[User]:
     """Whether ``user`` is an active user of the ward ``organisation_id`` in one of ``roles``."""
     return (user is not None and user.organisation_id == organisation_id and user.is_active
             and user.role in roles)
@@ -34,10 +35,10 @@ def ward_member(session: Session, organisation_id: int, user_id: int | None,
                 roles: Collection[Role]) -> User | None:
     """The user ``user_id`` when an active user of the ward in one of ``roles``, else None."""
     user = session.get(User, user_id) if user_id is not None else None
-    return user if user is not None and is_ward_member(user, organisation_id, roles) else None
+    return user if is_ward_member(user, organisation_id, roles) else None
 
 
-def is_active_department(department: Department | None, organisation_id: int) -> bool:
+def is_active_department(department: Department | None, organisation_id: int) -> TypeGuard[Department]:
     """Whether ``department`` is an active department of the ward ``organisation_id``."""
     return department is not None and department.organisation_id == organisation_id and department.is_active
 
@@ -45,10 +46,10 @@ def is_active_department(department: Department | None, organisation_id: int) ->
 def active_department(session: Session, organisation_id: int, department_id: int | None) -> Department | None:
     """The department ``department_id`` when an active department of the ward, else None."""
     department = session.get(Department, department_id) if department_id is not None else None
-    return department if department is not None and is_active_department(department, organisation_id) else None
+    return department if is_active_department(department, organisation_id) else None
 
 
-def is_department_member(user: User | None, department_id: int | None) -> bool:
+def is_department_member(user: User | None, department_id: int | None) -> TypeGuard[User]:
     """Whether ``user`` may handle an assignment of department ``department_id``: an active official or
     head of that department."""
     return (user is not None and department_id is not None and user.department_id == department_id
