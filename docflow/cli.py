@@ -48,7 +48,7 @@ def init() -> None:
     from sqlalchemy import text
 
     from docflow import db, migrations
-    from docflow.services import organisation
+    from docflow.services.people import organisation
     from docflow.web.helpers import settings
 
     migrations.upgrade()
@@ -76,7 +76,7 @@ def demo() -> None:
         issued = demo_service.seed_demo_keys(s, settings=settings(), store=store())
     documents = 0
     if settings().signing.ca == "development":
-        from docflow.services.demo_documents import seed_demo_documents
+        from docflow.services.demo import seed_demo_documents
         with db.transaction() as s:
             documents = seed_demo_documents(s, settings=settings(), store=store())
     click.echo(f"Demo ward ready. Every demo account's password is: {demo_service.DEMO_PASSWORD}")
@@ -118,8 +118,8 @@ def users_create(username: str, full_name: str, role: str, post: str, department
     from sqlalchemy import select
 
     from docflow.models import Department, Role
-    from docflow.services import organisation
-    from docflow.services.users import UserInput, create_user
+    from docflow.services.people import organisation
+    from docflow.services.people import UserInput, create_user
 
     with db.transaction() as s:
         dept_id = None
@@ -138,7 +138,7 @@ def users_create(username: str, full_name: str, role: str, post: str, department
 def users_list() -> None:
     """List accounts."""
     from docflow import db
-    from docflow.services.users import list_users
+    from docflow.services.people import list_users
 
     for user in list_users(db.get_session()):
         dept = user.department.code if user.department else "-"
@@ -152,7 +152,7 @@ def users_list() -> None:
 def users_deactivate(username: str) -> None:
     """Deactivate an account: it can no longer sign in."""
     from docflow import db
-    from docflow.services.users import find_user_by_username, set_user_active
+    from docflow.services.people import find_user_by_username, set_user_active
 
     with db.transaction() as s:
         user = find_user_by_username(s, username)

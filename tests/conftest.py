@@ -34,7 +34,7 @@ from docflow.models import (
 from docflow.services import documents as doc_service
 from docflow.services import keys as key_service
 from docflow.services.documents import DocumentInput, UploadedFile
-from docflow.services.users import hash_password
+from docflow.services.people import hash_password
 from docflow.signing.base import CertificateKind
 
 pytest_plugins = ["tests.testpki"]
@@ -146,7 +146,7 @@ def store(app: Flask) -> Any:
 
 @pytest.fixture
 def org(db_session: Session) -> Organisation:
-    from docflow.services.organisation import ensure_organisation
+    from docflow.services.people import ensure_organisation
     organisation = ensure_organisation(db_session, name="UBND phường Thử Nghiệm")
     return organisation
 

@@ -56,7 +56,7 @@ def keys_issue(username: str | None, kind: str, key_type: str, pin_env: str | No
     chooses the PIN (on their "My signature" page)."""
     from docflow import db
     from docflow.services import keys as key_service
-    from docflow.services.users import find_user_by_username
+    from docflow.services.people import find_user_by_username
     from docflow.web.helpers import settings
 
     cert_kind = CertificateKind(kind)
@@ -146,7 +146,7 @@ def keys_token(username: str, pin_env: str | None) -> None:
     """Register the certificate on USERNAME's hardware token (configured in signing.tokens) for signing."""
     from docflow import db
     from docflow.services import keys as key_service
-    from docflow.services.users import find_user_by_username
+    from docflow.services.people import find_user_by_username
     from docflow.web.helpers import settings
 
     with db.transaction() as s:
@@ -173,7 +173,7 @@ def keys_import(username: str | None, p12: Path, kind: str, pin_env: str | None)
     """Take a PKCS#12 file issued by the ward's real CA as USERNAME's (or the ward's) signing key."""
     from docflow import db
     from docflow.services import keys as key_service
-    from docflow.services.users import find_user_by_username
+    from docflow.services.people import find_user_by_username
     from docflow.web.helpers import settings
 
     cert_kind = CertificateKind(kind)

@@ -32,7 +32,7 @@ def sign(file: Path, out: Path, p12: Path | None, username: str | None, kind: st
     from docflow.services import keys as key_service
     from docflow.services import signing as signing_service
     from docflow.services.audit import AuditAction
-    from docflow.services.users import find_user_by_username
+    from docflow.services.people import find_user_by_username
     from docflow.signing.keys import load_pkcs12
     from docflow.signing.sign import Appearance, SignRequest, sign_pdf
     from docflow.web.helpers import settings

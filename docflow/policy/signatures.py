@@ -4,7 +4,7 @@ One table, ``SIGNATURE_TABLE``, answers every signature question: every service 
 ``require_signature`` before it opens a key, and the views hand its answers to the templates (``allowed_kinds``,
 ``policy.documents``), so a button shows exactly when the service would accept it. What the table does not decide: who may
 see the document (policy.access), whether a head or leader is entitled to sign that type of document that
-day (the delegation register, services.delegations), and that the ward's seal locks a document.
+day (the delegation register, services.people.delegations), and that the ward's seal locks a document.
 
 Nothing here imports the services, the database session or Flask.
 """

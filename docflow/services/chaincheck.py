@@ -23,7 +23,8 @@ from docflow.config import Settings
 from docflow.errors import N_, UnreadablePdfError
 from docflow.models import AuditEvent, Document, DocumentKind, DocumentVersion, Register, Role, Signature, User
 from docflow.models.routing import Delegation, RoutingStep, StepKind
-from docflow.services import audit, delegations, registers
+from docflow.services import audit, registers
+from docflow.services.people import delegations
 from docflow.services import documents as doc_service
 from docflow.services import signing as signing_service
 from docflow.services.audit import AuditAction

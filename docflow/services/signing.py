@@ -44,7 +44,7 @@ from docflow.storage import DocumentStore
 if TYPE_CHECKING:
     from docflow.models import Certificate
     from docflow.models.routing import RoutingStep
-    from docflow.services.delegations import SigningAuthority
+    from docflow.services.people import SigningAuthority
     from docflow.signing.sign import SigningSession
     from docflow.signing.sign import Appearance, SigningContext
     from docflow.signing.verify import TrustSettings, VerificationResult
@@ -102,7 +102,7 @@ def local_today(settings: Settings, now: datetime) -> date:
 def signing_authority(session: Session, *, signer: User, doc_type: str, on: date) -> SigningAuthority:
     """The mode line and post of ``signer``'s personal signature on a ``doc_type`` on ``on``, from the
     delegation register. Raises PermissionDeniedError when the signer is not entitled to sign it."""
-    from docflow.services import delegations
+    from docflow.services.people import delegations
     return delegations.signing_mode_for(session, signer=signer, doc_type=doc_type, on=on)
 
 
@@ -298,7 +298,7 @@ def appearance_for(actor: User, kind: SignatureKind, *, store: DocumentStore | N
     from docflow.signing.stamp import demo_seal_png
     if kind is SignatureKind.PERSONAL and authority is None:
         # No document to check the delegation register against (the command line): the ward's standing rule.
-        from docflow.services import delegations
+        from docflow.services.people import delegations
         authority = delegations.standing_authority(actor)
     if kind is SignatureKind.PERSONAL or kind is SignatureKind.INITIAL:
         mode_line = authority.mode_line if authority is not None else None

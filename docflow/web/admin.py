@@ -11,10 +11,10 @@ from docflow import db
 from docflow.errors import N_, DocflowError, ValidationError
 from docflow.models import Role, User, utc_now
 from docflow.services import keys as key_service
-from docflow.services import organisation as org_service
-from docflow.services import pins
-from docflow.services import users as user_service
-from docflow.services.users import UserInput
+from docflow.services.people import organisation as org_service
+from docflow.services.keys import pins
+from docflow.services.people import users as user_service
+from docflow.services.people import UserInput
 from docflow.signing.base import CertificateKind
 from docflow.web.helpers import current_actor, form_int, form_str, settings
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from docflow import db
 from docflow.errors import N_, ConfigurationError, ValidationError
 from docflow.models import Document, RegisterKind, Role
-from docflow.services import access_changes as access_service
+from docflow.services.people import access_changes as access_service
 from docflow.services import audit_search, chaincheck, evidence
 from docflow.services import audit as audit_service
 from docflow.services.audit import AuditAction

@@ -18,9 +18,9 @@ from docflow import db
 from docflow.config import Settings
 from docflow.errors import N_, ValidationError
 from docflow.models import User, utc_now
-from docflow.services import auth as auth_service
-from docflow.services import users as user_service
-from docflow.services.auth import PasswordCheckGate, SignInOutcome, SignInPolicy, SignInResult
+from docflow.services.people import signin as auth_service
+from docflow.services.people import users as user_service
+from docflow.services.people import PasswordCheckGate, SignInOutcome, SignInPolicy, SignInResult
 from docflow.web.helpers import current_actor, safe_next, settings
 
 bp = Blueprint("auth", __name__)
@@ -91,7 +91,7 @@ def login() -> ResponseReturnValue:
 
 
 # A browser that signed in as a username gets a signed cookie naming it; its later attempts for that
-# username wait on their own failures only (services.auth.sign_in ``device``), so a guesser elsewhere cannot
+# username wait on their own failures only (services.people.sign_in ``device``), so a guesser elsewhere cannot
 # keep the owner out. OWASP's "device cookie" defence against lockout abuse.
 DEVICE_COOKIE = "docflow_device"
 _DEVICE_DAYS = 180

@@ -14,8 +14,8 @@ from docflow.errors import N_, DocflowError, PermissionDeniedError, ValidationEr
 from docflow.models import Role
 from docflow.models.base import utc_now
 from docflow.models.routing import SigningMode
-from docflow.services import delegations as delegation_service
-from docflow.services import users as user_service
+from docflow.services.people import delegations as delegation_service
+from docflow.services.people import users as user_service
 from docflow.services.signing import local_today
 from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings
 

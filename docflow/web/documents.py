@@ -10,7 +10,8 @@ from flask_login import login_required
 from docflow import db, policy
 from docflow.errors import N_, ValidationError
 from docflow.models import Confidentiality, DocumentKind, DocumentStatus, Urgency
-from docflow.services import access, organisation
+from docflow.services import access
+from docflow.services.people import organisation
 from docflow.services import documents as doc_service
 from docflow.services import signing as signing_service
 from docflow.services.documents import DocumentFilters, DocumentInput, UploadedFile

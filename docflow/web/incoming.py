@@ -26,7 +26,8 @@ from docflow.models import (
     User,
     utc_now,
 )
-from docflow.services import incoming, organisation
+from docflow.services import incoming
+from docflow.services.people import organisation
 from docflow.services import signing as signing_service
 from docflow.services.documents import UploadedFile
 from docflow.services.incoming import Direction, DuplicateIncomingError, Target

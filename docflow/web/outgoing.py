@@ -36,7 +36,8 @@ from docflow.errors import (
 )
 from docflow.models import DocumentKind, DocumentRelation, DocumentStatus, Role, Urgency, User, utc_now
 from docflow.models.routing import StepKind, StepStatus
-from docflow.services import access, jobs, organisation
+from docflow.services import access, jobs
+from docflow.services.people import organisation
 from docflow.services import documents as doc_service
 from docflow.services import outgoing as outgoing_service
 from docflow.services import signing as signing_service

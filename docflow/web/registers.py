@@ -12,7 +12,7 @@ from flask_login import login_required
 from docflow import db
 from docflow.errors import N_, ValidationError
 from docflow.models import RegisterKind, utc_now
-from docflow.services import organisation as org_service
+from docflow.services.people import organisation as org_service
 from docflow.services import register_export, registers
 from docflow.services.register_export import COLUMNS, ExportFormat
 from docflow.services.registers import EntryFilters, Progress

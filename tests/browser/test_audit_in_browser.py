@@ -18,7 +18,7 @@ import docflow.services.demo
 from docflow import db
 from docflow.evidencepack import verify_pack
 from docflow.models import Document, DocumentKind, DocumentStatus
-from docflow.services.demo_documents import seed_demo_documents
+from docflow.services.demo import seed_demo_documents
 from docflow.services.keys import root_certificates_pem
 from tests.browser.conftest import ORGANISATION, TIMEOUT_MS
 from tests.browser.test_documents_in_browser import sign_in

@@ -174,7 +174,7 @@ def test_an_issue_date_changed_in_the_register_is_named_by_the_chain_check(
 def test_the_demo_wards_document_with_a_review_initial_is_issued_with_its_number_and_date(
         db_session, signing_settings, store):
     from docflow.services.demo import seed_demo, seed_demo_keys
-    from docflow.services.demo_documents import seed_demo_documents
+    from docflow.services.demo import seed_demo_documents
     seed_demo(db_session, organisation_name="UBND phường Tích Sơn")
     seed_demo_keys(db_session, settings=signing_settings, store=store)
     seed_demo_documents(db_session, settings=signing_settings, store=store)

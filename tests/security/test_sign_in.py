@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from docflow.models import Role, utc_now
-from docflow.services import auth as auth_service
+from docflow.services.people import signin as auth_service
 from tests.conftest import PASSWORD, WebClient, make_test_app
 
 ATTACKER, OFFICE = "203.0.113.66", "198.51.100.7"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from docflow.models import Document, DocumentKind, DocumentStatus, DocumentVersion, Role, Signature, User
 from docflow.models.routing import SigningMode
-from docflow.services import delegations
+from docflow.services.people import delegations
 from docflow.signing.base import CertificateKind
 from tests.conftest import SIGNING_PIN, WebClient
 

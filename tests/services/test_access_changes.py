@@ -10,8 +10,8 @@ from sqlalchemy import select
 from docflow.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from docflow.models import AuditEvent, Role
 from docflow.models.routing import SigningMode
-from docflow.services import access_changes, delegations
-from docflow.services.users import update_user
+from docflow.services.people import access_changes, delegations
+from docflow.services.people import update_user
 
 
 def _flagged(db_session, actor) -> list[int]:

@@ -16,7 +16,8 @@ from docflow import policy
 from docflow.errors import PermissionDeniedError
 from docflow.models import AuditEvent, Document, DocumentKind, Role, Signature, User
 from docflow.models.routing import Delegation, RoutingStep, SigningMode, StepKind
-from docflow.services import chaincheck, delegations, outgoing
+from docflow.services import chaincheck, outgoing
+from docflow.services.people import delegations
 from docflow.services import signing as signing_service
 from docflow.signing.base import SignatureKind
 from tests.conftest import SIGNING_PIN as PIN
@@ -160,7 +161,7 @@ def test_someone_who_cannot_see_the_document_cannot_check_it(db_session, signing
 
 def test_roles_are_judged_as_they_were_when_signing_not_as_they_are_now(db_session, signing_settings, store, ward,
                                                                         make_user):
-    from docflow.services.users import update_user
+    from docflow.services.people import update_user
     document = _issued(db_session, signing_settings, store, ward)
     admin = make_user(Role.ADMIN)
     # Later the vice-chairman leaves office and the clerk moves to another post.

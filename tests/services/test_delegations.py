@@ -10,8 +10,8 @@ from sqlalchemy import select
 from docflow.errors import InvalidTransitionError, PermissionDeniedError, ValidationError
 from docflow.models import AuditEvent, Role
 from docflow.models.routing import SigningMode
-from docflow.services import delegations
-from docflow.services.delegations import DelegationState, SigningAuthority, signing_mode_for
+from docflow.services.people import delegations
+from docflow.services.people import DelegationState, SigningAuthority, signing_mode_for
 
 TODAY = date(2026, 11, 27)
 

@@ -31,7 +31,8 @@ from docflow.models import (
     Urgency,
     User,
 )
-from docflow.services import access, access_changes, audit, incoming
+from docflow.services import access, audit, incoming
+from docflow.services.people import access_changes
 from docflow.services.audit import AuditAction
 from docflow.services.calendar import WorkingCalendar
 from docflow.services.documents import DocumentInput, UploadedFile

@@ -18,7 +18,7 @@ from docflow.services.outgoing import issuing
 from docflow.services import signing as signing_service
 from docflow.services.demo import DEMO_PIN, seed_demo_keys
 from docflow.services.documents import UploadedFile
-from docflow.services.users import UserInput, create_user
+from docflow.services.people import UserInput, create_user
 from tests.conftest import is_postgres, pdf_bytes
 from tests.racing import label, race
 

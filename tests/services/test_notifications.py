@@ -113,7 +113,7 @@ def _body(message: Any) -> str:
 
 def _person(s: Session, role: Role, *, department_id: int | None = None, email: str | None = "auto",
             locale: str | None = None) -> User:
-    from docflow.services.organisation import ensure_organisation
+    from docflow.services.people import ensure_organisation
     org = ensure_organisation(s, name="UBND phường Thư Điện Tử")
     name = f"{role.value}-{uuid.uuid4().hex[:8]}"
     user = User(organisation_id=org.id, department_id=department_id, username=name, full_name=f"Ông {name}",
@@ -414,7 +414,7 @@ def test_the_escalate_command_escalates_commits_and_emails(mail_app, inbox, tmp_
     with mail_app.app_context():
         with db.transaction() as s:
             from docflow.models import Department
-            from docflow.services.organisation import ensure_organisation
+            from docflow.services.people import ensure_organisation
             org = ensure_organisation(s, name="UBND phường Thư Điện Tử")
             dept = Department(organisation_id=org.id, name="Tư pháp", code=f"TP{uuid.uuid4().hex[:4]}")
             s.add(dept)

@@ -34,7 +34,7 @@ from docflow.models import (
     utc_now,
 )
 from docflow.models.routing import Notification, SigningMode, StepKind, StepStatus
-from docflow.services import delegations
+from docflow.services.people import delegations
 from docflow.services import outgoing as issuing
 from docflow.services import documents as doc_service
 from docflow.services import outgoing

@@ -16,7 +16,7 @@ from docflow import db
 from docflow.errors import DocflowError, KeyLockedError, SigningError, ValidationError, WrongPinError
 from docflow.models import AuditEvent, Certificate, KeyGuard, Role, User, utc_now
 from docflow.services import keys as key_service
-from docflow.services import pins
+from docflow.services.keys import pins
 from docflow.services import signing as signing_service
 from docflow.services.audit import AuditAction
 from docflow.signing.base import CertificateKind, SignatureKind

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from docflow.models import LoginThrottle, Role, ThrottleKind, utc_now
 from docflow.services import audit
 from docflow.services.audit import AuditAction
-from docflow.services.auth import (
+from docflow.services.people import (
     PasswordCheckGate,
     SignInOutcome,
     SignInPolicy,

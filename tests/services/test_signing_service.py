@@ -132,7 +132,8 @@ def test_an_official_may_not_sign_and_a_head_signs_personally_only_at_a_routes_s
     from datetime import date
 
     from docflow.models.routing import SigningMode
-    from docflow.services import delegations, outgoing
+    from docflow.services import outgoing
+    from docflow.services.people import delegations
     department = make_department()
     official, head = make_user(Role.OFFICIAL, department=department), make_user(Role.HEAD, department=department)
     head.post = "Chánh Văn phòng"

@@ -10,8 +10,8 @@ from docflow.errors import ConflictError, PermissionDeniedError, ValidationError
 from docflow.models import Role, utc_now
 from docflow.services import audit
 from docflow.services.audit import AuditAction
-from docflow.services.auth import SignInOutcome, sign_in
-from docflow.services.users import UserInput, change_password, create_user, set_user_active, update_user
+from docflow.services.people import SignInOutcome, sign_in
+from docflow.services.people import UserInput, change_password, create_user, set_user_active, update_user
 from tests.conftest import PASSWORD
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from docflow.errors import ValidationError
 from docflow.services.demo import DEMO_PASSWORD
-from docflow.services.passwords import check_password, common_passwords
+from docflow.services.people import check_password, common_passwords
 from tests.conftest import PASSWORD
 
 WARD = "UBND phường Tích Sơn"

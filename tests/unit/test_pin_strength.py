@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from docflow.errors import ValidationError
-from docflow.services.pins import check_pin_strength
+from docflow.services.keys import check_pin_strength
 
 
 @pytest.mark.parametrize("pin", ["000000", "999999", "123456", "654321", "234567", "890123", "3210987",

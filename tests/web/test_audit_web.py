@@ -13,9 +13,10 @@ from sqlalchemy import select
 from docflow.errors import PermissionDeniedError
 from docflow.models import AuditEvent, Role
 from docflow.models.routing import SigningMode
-from docflow.services import audit, delegations
+from docflow.services import audit
+from docflow.services.people import delegations
 from docflow.services.audit import AuditAction
-from docflow.services.users import update_user
+from docflow.services.people import update_user
 from tests.services.test_chaincheck import _issued
 from tests.services.test_outgoing import ward  # noqa: F401 - the ward fixture
 
@@ -125,10 +126,10 @@ def test_the_services_refuse_an_auditor_too(db_session, make_user, make_document
 
     from docflow.services import documents as doc_service
     from docflow.services.documents import DocumentInput, UploadedFile
-    from docflow.services import access_changes
+    from docflow.services.people import access_changes
     from docflow.services import outgoing as issuing
     from docflow.services import signing as signing_service
-    from docflow.services.users import set_user_active
+    from docflow.services.people import set_user_active
     from docflow.signing.base import SignatureKind
     from tests.conftest import pdf_bytes
     auditor, clerk, chairman, head = (make_user(Role.AUDITOR), make_user(Role.CLERK), make_user(Role.LEADER),
@@ -219,7 +220,7 @@ def test_making_a_document_confidential_grants_the_editor_access_and_flags_it(db
     import dataclasses
 
     from docflow.models import Confidentiality
-    from docflow.services import access_changes
+    from docflow.services.people import access_changes
     from docflow.services import documents as doc_service
     from docflow.services.documents import DocumentInput
     clerk, leader = make_user(Role.CLERK), make_user(Role.LEADER)

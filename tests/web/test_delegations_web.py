@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from docflow.models import Role
 from docflow.models.routing import Delegation, SigningMode
-from docflow.services import delegations
+from docflow.services.people import delegations
 
 
 def _chairman(make_user):

@@ -164,7 +164,7 @@ def test_reading_pages_is_not_blocked_by_a_writer_on_sqlite(committed_app):
 def test_parallel_wrong_passwords_are_all_counted(committed_app):
     from sqlalchemy.orm import Session
 
-    from docflow.services.auth import SignInOutcome, sign_in
+    from docflow.services.people import SignInOutcome, sign_in
     engine = committed_app.extensions["docflow.engine"]
     outcomes: list[SignInOutcome] = []
     barrier = threading.Barrier(10)

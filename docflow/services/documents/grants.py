@@ -26,7 +26,7 @@ def ensure_grant(session: Session, document: Document, user: User, reason: Grant
                                   granted_by_id=granter.id, granted_at=now))
         if reason is GrantReason.CONFIDENTIAL_ACCESS:
             # A clearance for a confidential document is a change of access rights: audited, and
-            # flagged until a leader confirms it (docflow.services.access_changes).
+            # flagged until a leader confirms it (docflow.services.people.access_changes).
             details: dict[str, object] = {"user_id": user.id, "username": user.username, "reason": reason.value}
             if confirms is not None:
                 details["confirms"] = confirms

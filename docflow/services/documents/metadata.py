@@ -83,7 +83,7 @@ def _apply(document: Document, new_values: dict[str, object]) -> Changes:
 def _propose_lowering(session: Session, *, actor: User, document: Document, to: Confidentiality,
                       now: datetime) -> None:
     # Lowering opens the document to people who were not cleared for it: a change of access rights that
-    # only a leader makes and that waits for another leader (docflow.services.access_changes).
+    # only a leader makes and that waits for another leader (docflow.services.people.access_changes).
     if actor.role is not Role.LEADER:
         raise PermissionDeniedError(N_("Only a leader may lower a document's confidentiality."))
     audit.record(session, action=AuditAction.CONFIDENTIALITY_LOWERING_PROPOSED, actor=actor, object_type="document",

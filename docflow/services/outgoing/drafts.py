@@ -25,7 +25,8 @@ from docflow.models import (
     utc_now,
 )
 from docflow.models.routing import Opinion, OpinionKind, Recipient, StepKind, StepStatus
-from docflow.services import access, audit, delegations
+from docflow.services import access, audit
+from docflow.services.people import delegations
 from docflow.services import documents as doc_service
 from docflow.services import signing as signing_service
 from docflow.services.audit import AuditAction

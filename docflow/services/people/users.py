@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from docflow.errors import N_, ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from docflow.models import Department, Organisation, Role, User, utc_now
+from docflow.models import Organisation, Role, User, utc_now
 from docflow.services import audit
 from docflow.services.audit import AuditAction
-from docflow.services.passwords import check_password
+from docflow.services.people.eligibility import active_department
+from docflow.services.people.passwords import check_password
 
 _hasher = PasswordHasher()
 
@@ -67,8 +68,7 @@ def _validate(session: Session, organisation: Organisation, data: UserInput) -> 
     if len(data.post) > 200:
         raise ValidationError(N_("The post is too long (at most 200 characters)."), field="post")
     if data.department_id is not None:
-        dept = session.get(Department, data.department_id)
-        if dept is None or dept.organisation_id != organisation.id or not dept.is_active:
+        if active_department(session, organisation.id, data.department_id) is None:
             raise ValidationError(N_("Choose an active department."), field="department_id")
     elif data.role in (Role.OFFICIAL, Role.HEAD):
         raise ValidationError(N_("Officials and department heads must belong to a department."),

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow.config import Settings
-from docflow.models import Department, Organisation, Register, RegisterKind, Role, User, utc_now
-from docflow.services import audit, organisation
+from docflow.models import Certificate, Department, Organisation, Register, RegisterKind, Role, User, utc_now
+from docflow.services import audit, keys
 from docflow.services.audit import AuditAction
-from docflow.services.users import UserInput, create_user
+from docflow.services.people import organisation
+from docflow.services.people.users import UserInput, create_user
 from docflow.signing.base import CertificateKind
 from docflow.storage import DocumentStore
 
@@ -104,9 +105,7 @@ def seed_demo_keys(session: Session, *, settings: Settings, store: DocumentStore
     the way a holder sets it: an enrolment code redeemed with the PIN), the system certificate for audit
     checkpoints (under the CA passphrase),
     and a handwritten signature image per signer. What exists is kept. Returns what was issued. Flushes."""
-    from docflow.models import Certificate
-    from docflow.services import keys
-    from docflow.signing.stamp import demo_signature_png
+    from docflow.signing.stamp import demo_signature_png  # pyHanko loads when a key is used, not at start-up
 
     if settings.signing.ca != "development":
         return []
@@ -139,7 +138,6 @@ def _enrol(session: Session, *, settings: Settings, holder: User | None, redeeme
            now: datetime | None, key_type: str = "rsa") -> None:
     """Issue with an enrolment code and redeem it with DEMO_PIN, as the holder (the clerk for the ward's key)
     would on their "My signature" page: the demo shows the same path as a real ward."""
-    from docflow.services import keys
     enrolment = keys.issue_for_enrolment(session, settings=settings, actor=None, holder=holder, kind=kind,
                                          key_type=key_type, now=now)
     keys.enrol_pin(session, settings=settings, actor=redeemer, certificate_id=enrolment.certificate.id,

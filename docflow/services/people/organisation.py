@@ -11,7 +11,7 @@ from docflow.errors import N_, ConflictError, NotFoundError, ValidationError
 from docflow.models import Department, Organisation, User
 from docflow.services import audit
 from docflow.services.audit import AuditAction
-from docflow.services.users import require_admin
+from docflow.services.people.users import require_admin
 
 
 def find_organisation(session: Session) -> Organisation | None:

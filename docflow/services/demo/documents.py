@@ -11,9 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from docflow.config import Settings
-from docflow.models import AssignmentRole, Department, Document, DocumentKind, Urgency, User, utc_now
-from docflow.services.demo import DEMO_PIN
+from docflow.errors import InvalidTransitionError
+from docflow.models import AssignmentRole, Department, Document, DocumentKind, SigningMode, Urgency, User, utc_now
+from docflow.services import incoming, outgoing
+from docflow.services.demo.ward import DEMO_PIN
 from docflow.services.documents import DocumentInput, UploadedFile
+from docflow.services.outgoing import draft_template_pdf, issuing
+from docflow.services.people import delegations
 from docflow.storage import DocumentStore
 
 @dataclass(frozen=True)
@@ -62,8 +66,6 @@ def seed_demo_documents(session: Session, *, settings: Settings, store: Document
 
 def _delegations(session: Session, users: dict[str, User]) -> None:
     """The chief of the office signs invitations and notices "TL. CHỦ TỊCH" (thừa lệnh) for the year."""
-    from docflow.models import SigningMode
-    from docflow.services import delegations
     today = utc_now().date()
     delegations.create_delegation(session, actor=users["chutich"], delegate_id=users["truongvp"].id,
                                   delegator_id=users["chutich"].id, mode=SigningMode.TL,
@@ -72,13 +74,11 @@ def _delegations(session: Session, users: dict[str, User]) -> None:
 
 
 def _pdf(title: str, *, number_fields: bool = True) -> bytes:
-    from docflow.services.outgoing import draft_template_pdf
     return draft_template_pdf(organisation_name="UBND phường Tích Sơn", summary=title, number_fields=number_fields)
 
 
 def _incoming(session: Session, settings: Settings, store: DocumentStore, users: dict[str, User],
               departments: dict[str, Department], stage: Stage) -> None:
-    from docflow.services import incoming
     now = utc_now()
     data = DocumentInput(kind=DocumentKind.INCOMING, doc_type=stage.doc_type, summary=stage.summary,
                          number_symbol=f"{len(stage.summary) % 90 + 10}/UBND-VP", issuing_body="UBND quận Thanh Xuân",
@@ -117,8 +117,6 @@ def _incoming(session: Session, settings: Settings, store: DocumentStore, users:
 
 def _outgoing(session: Session, settings: Settings, store: DocumentStore, users: dict[str, User],
               departments: dict[str, Department], stage: Stage) -> None:
-    from docflow.services import outgoing
-    from docflow.services.outgoing import issuing
     drafter, signer = users["chuyenvien.vp"], users["phochutich1"]
     data = outgoing.DraftInput(doc_type=stage.doc_type, summary=stage.summary, signer_id=signer.id,
                                recipient_department_ids=(departments["VHXH"].id,),
@@ -133,11 +131,13 @@ def _outgoing(session: Session, settings: Settings, store: DocumentStore, users:
     if stage.stop == "review":
         return
     while (step := outgoing.active_step(session, document.id)) is not None and step.kind.value == "review":
-        assert step.assignee is not None
+        if step.assignee is None:
+            raise InvalidTransitionError("a demo draft's review step has nobody to approve it")
         outgoing.approve_step(session, actor=step.assignee, document_id=document.id, step_id=step.id,
                               settings=settings, store=store, initial_pin=DEMO_PIN if stage.initial else "")
     step = outgoing.active_step(session, document.id)
-    assert step is not None and step.kind.value == "sign"
+    if step is None or step.kind.value != "sign":
+        raise InvalidTransitionError("a demo draft's route did not reach its signature step")
     outgoing.sign_step(session, actor=signer, settings=settings, store=store, document_id=document.id,
                        step_id=step.id, pin=DEMO_PIN, expected_version=None)
     if stage.stop == "signed":

@@ -223,28 +223,12 @@ def create_delegation(
     """Record that ``delegate`` may sign ``doc_types`` (None or ["*"]: all) on ``delegator``'s authority in
     ``mode`` from ``valid_from`` to ``valid_to`` (None: until revoked). A leader delegates his own authority
     (or passes on one he holds); an admin records any. Raises PermissionDeniedError, ValidationError. Flushes."""
-    if not can_manage(actor):
-        raise PermissionDeniedError(N_("Only leaders and administrators can manage delegations."))
-    delegate = _user_in_org(session, delegate_id, actor, "delegate_id")
-    delegator = _user_in_org(session, delegator_id, actor, "delegator_id")
-    if actor.role is Role.LEADER and delegator.id != actor.id:
-        raise PermissionDeniedError(N_("A leader can only delegate his or her own authority."))
-    if delegate.id == delegator.id:
-        raise ValidationError(N_("A person cannot delegate to himself or herself."), field="delegate_id")
-    if not delegate.is_active or delegate.role is Role.AUDITOR:
-        raise ValidationError(N_("This user cannot be given the right to sign."), field="delegate_id")
+    delegate, delegator = _parties(session, actor=actor, delegate_id=delegate_id, delegator_id=delegator_id)
     if valid_to is not None and valid_to < valid_from:
         raise ValidationError(N_("The end date must not be before the start date."), field="valid_to")
     types = _clean_types(doc_types)
-    parent = None
-    if parent_id is not None:
-        parent = session.get(Delegation, parent_id)
-        if parent is None or parent.organisation_id != actor.organisation_id:
-            raise ValidationError(N_("Choose a delegation of the ward."), field="parent_id")
-        _check_parent(parent, delegator=delegator, types=types, valid_from=valid_from, valid_to=valid_to)
-    elif delegator.role is not Role.LEADER:
-        raise ValidationError(N_("Only a leader's authority can be delegated; to pass on a delegation, "
-                                 "choose it."), field="delegator_id")
+    parent = _parent(session, actor=actor, parent_id=parent_id, delegator=delegator, types=types,
+                     valid_from=valid_from, valid_to=valid_to)
     delegation = Delegation(organisation_id=actor.organisation_id, delegate_id=delegate.id,
                             delegator_id=delegator.id, mode=mode, doc_types=types, valid_from=valid_from,
                             valid_to=valid_to, parent_id=parent.id if parent else None, created_by_id=actor.id,
@@ -257,6 +241,36 @@ def create_delegation(
                           "doc_types": types, "valid_from": valid_from.isoformat(),
                           "valid_to": valid_to.isoformat() if valid_to else None, "parent_id": delegation.parent_id})
     return delegation
+
+
+def _parties(session: Session, *, actor: User, delegate_id: int, delegator_id: int) -> tuple[User, User]:
+    """The delegate and the delegator, once ``actor`` may record a delegation between them."""
+    if not can_manage(actor):
+        raise PermissionDeniedError(N_("Only leaders and administrators can manage delegations."))
+    delegate = _user_in_org(session, delegate_id, actor, "delegate_id")
+    delegator = _user_in_org(session, delegator_id, actor, "delegator_id")
+    if actor.role is Role.LEADER and delegator.id != actor.id:
+        raise PermissionDeniedError(N_("A leader can only delegate his or her own authority."))
+    if delegate.id == delegator.id:
+        raise ValidationError(N_("A person cannot delegate to himself or herself."), field="delegate_id")
+    if not delegate.is_active or delegate.role is Role.AUDITOR:
+        raise ValidationError(N_("This user cannot be given the right to sign."), field="delegate_id")
+    return delegate, delegator
+
+
+def _parent(session: Session, *, actor: User, parent_id: int | None, delegator: User, types: str,
+            valid_from: date, valid_to: date | None) -> Delegation | None:
+    """The delegation passed on (checked against the new one), or None when a leader delegates his own."""
+    if parent_id is None:
+        if delegator.role is not Role.LEADER:
+            raise ValidationError(N_("Only a leader's authority can be delegated; to pass on a delegation, "
+                                     "choose it."), field="delegator_id")
+        return None
+    parent = session.get(Delegation, parent_id)
+    if parent is None or parent.organisation_id != actor.organisation_id:
+        raise ValidationError(N_("Choose a delegation of the ward."), field="parent_id")
+    _check_parent(parent, delegator=delegator, types=types, valid_from=valid_from, valid_to=valid_to)
+    return parent
 
 
 def get_delegation(session: Session, delegation_id: int, *, actor: User) -> Delegation:

@@ -117,7 +117,8 @@ def _lock_minutes(settings: Settings, locks_before: int) -> int:
 def _count_wrong_pin(session: Session, *, settings: Settings, certificate_id: int, actor_id: int,
                      now: datetime) -> None:
     certificate = session.get(Certificate, certificate_id)
-    assert certificate is not None
+    if certificate is None:
+        raise NotFoundError(N_("No such certificate."))
     guard_of(session, certificate)   # a guard made in the rolled-back transaction is made again
     # The UPDATE comes first: it takes the row's lock (the write lock on SQLite), so two wrong PINs at
     # once are counted one after the other and neither is lost.

@@ -11,7 +11,7 @@ from pathlib import Path
 from docflow.errors import N_, ValidationError
 
 MIN_PASSWORD_LENGTH = 10
-COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "common-passwords.txt"
 
 # Words a Vietnamese ward's staff reach for that the (English-speaking) leak list ranks low or lacks:
 # "password", "I love you", places, roles in docflow itself, seasons and months (with a year, a classic).

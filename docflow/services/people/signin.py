@@ -19,8 +19,8 @@ from docflow.config import SecuritySettings
 from docflow.models import LoginThrottle, Organisation, ThrottleKind, User, utc_now
 from docflow.services import audit
 from docflow.services.audit import AuditAction
-from docflow.services.organisation import find_organisation
-from docflow.services.users import find_user_by_username, hash_password, password_matches
+from docflow.services.people.organisation import find_organisation
+from docflow.services.people.users import find_user_by_username, hash_password, password_matches
 
 # Verifying against a fixed hash when the username is unknown keeps the response time the same,
 # so timing does not reveal which usernames exist.
