@@ -624,7 +624,7 @@ BREAKDOWN = (  # (label, module path suffix, function name) summed as cumulative
     ("  of which signing_context (dev CA, CRL, TSA)", "services/signing.py", "signing_context"),
     ("  of which SigningSession.sign (pyHanko)", "signing/sign.py", "sign"),
     ("distribute (incoming copy, its number, notices)", "services/issuing.py", "distribute"),
-    ("audit.record (all events of the issue)", "services/audit.py", "record"),
+    ("audit.record (all events of the issue)", "services/audit/log.py", "record"),
     ("Session.flush (all)", "orm/session.py", "flush"),
 )
 
