@@ -614,7 +614,7 @@ BREAKDOWN = (  # (label, module path suffix, function name) summed as cumulative
     ("require_valid_personal_signature (verify_pdf of the personal signature)", "services/signing.py",
      "require_valid_personal_signature"),
     ("  of which verify_pdf", "signing/verify.py", "verify_pdf"),
-    ("registers.take_number", "services/registers.py", "take_number"),
+    ("registers.take_number", "services/registers/numbers.py", "take_number"),
     ("sign_version (organisation signature, all of it)", "services/signing.py", "sign_version"),
     ("  of which _prepare_fields (fill number and date)", "services/signing.py", "_prepare_fields"),
     ("    of which GlyphAccumulator.__init__ (fontTools reads the TTF, once per field)",
