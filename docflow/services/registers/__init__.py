@@ -6,6 +6,8 @@ counts, pages, every entry for an export), ``columns`` (the columns of Decree 30
 printable register), ``export`` (an export, audited, as CSV or PDF).
 """
 
+# The model, as ``registers.Register`` has always resolved (tests/services/test_numbering_race.py reads it so).
+from docflow.models import Register
 from docflow.services.registers.columns import COLUMNS, Column, register_title
 from docflow.services.registers.entries import (
     EntryFilters,
@@ -55,6 +57,7 @@ __all__ = [
     "ExportFormat",
     "Handler",
     "Progress",
+    "Register",
     "RegisterEntry",
     "RegisterExport",
     "build_entries",
