@@ -42,9 +42,9 @@ from docflow.auditlog.export import verify_export
 from docflow.models import AuditCheckpoint, AuditHead
 from docflow.models.base import utc_now
 from docflow.services import audit, keys
-from docflow.services.audit_checkpoints import Checkpointer, trust_for
-from docflow.services.audit_export import export_log
-from docflow.services.audit_parallel import default_workers
+from docflow.services.audit.checkpoints import Checkpointer, trust_for
+from docflow.services.audit.export import export_log
+from docflow.services.audit.parallel import default_workers
 from docflow.signing.base import CertificateKind
 
 CHECKPOINT_EVERY = 1000

@@ -614,7 +614,7 @@ BREAKDOWN = (  # (label, module path suffix, function name) summed as cumulative
     ("require_valid_personal_signature (verify_pdf of the personal signature)", "services/signing.py",
      "require_valid_personal_signature"),
     ("  of which verify_pdf", "signing/verify.py", "verify_pdf"),
-    ("registers.take_number", "services/registers.py", "take_number"),
+    ("registers.take_number", "services/registers/numbers.py", "take_number"),
     ("sign_version (organisation signature, all of it)", "services/signing.py", "sign_version"),
     ("  of which _prepare_fields (fill number and date)", "services/signing.py", "_prepare_fields"),
     ("    of which GlyphAccumulator.__init__ (fontTools reads the TTF, once per field)",
@@ -624,7 +624,7 @@ BREAKDOWN = (  # (label, module path suffix, function name) summed as cumulative
     ("  of which signing_context (dev CA, CRL, TSA)", "services/signing.py", "signing_context"),
     ("  of which SigningSession.sign (pyHanko)", "signing/sign.py", "sign"),
     ("distribute (incoming copy, its number, notices)", "services/outgoing/distribution.py", "distribute"),
-    ("audit.record (all events of the issue)", "services/audit.py", "record"),
+    ("audit.record (all events of the issue)", "services/audit/log.py", "record"),
     ("Session.flush (all)", "orm/session.py", "flush"),
 )
 

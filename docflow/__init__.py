@@ -18,7 +18,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from docflow import config, db, web
-    from docflow.services import audit_checkpoints
+    from docflow.services.audit import checkpoints as audit_checkpoints
     from docflow.storage import DocumentStore
 
     settings = config.load(os.environ.get("DOCFLOW_CONFIG") or None, overrides=overrides)

@@ -89,7 +89,7 @@ def demo() -> None:
     if documents:
         click.echo(f"{documents} demo documents walked through the incoming and outgoing flows.")
     if settings().signing.ca == "development":
-        from docflow.services.audit_checkpoints import checkpointer_of, create_checkpoint
+        from docflow.services.audit.checkpoints import checkpointer_of, create_checkpoint
         with db.transaction() as s:
             checkpointer = checkpointer_of(s)
             checkpoint = create_checkpoint(s, checkpointer=checkpointer) if checkpointer else None

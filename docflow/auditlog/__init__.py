@@ -2,7 +2,7 @@
 
 Nothing here imports SQLAlchemy or Flask (a test checks it): ``docflow audit verify --export`` and the
 evidence packs verify on a machine that has only docflow installed. The database side lives in
-``docflow.services.audit`` and ``docflow.services.audit_checkpoints``.
+``docflow.services.audit`` (its ``checkpoints`` and ``export`` modules).
 
 Public entry points (see each module):
 

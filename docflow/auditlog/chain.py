@@ -204,7 +204,7 @@ class ChainVerifier:
 
     def _step(self, row: Sequence[Any]) -> None:
         if self.problem is not None:
-            self._follow_divergent(row)
+            self._follow_divergent(self.problem, row)
             return
         problem = self._check_row(row)
         if problem is not None:
@@ -249,8 +249,7 @@ class ChainVerifier:
         while self.next_cp < len(self.checkpoints) and self.checkpoints[self.next_cp].seq <= seq:
             cp = self.checkpoints[self.next_cp]
             self.next_cp += 1
-            assert self.check is not None
-            result = self.check(cp)
+            result = self._verdict(cp)
             if not result.valid:
                 self._set_problem(ChainProblem(cp.seq, ProblemKind.FORGED_CHECKPOINT,
                                                f"checkpoint #{cp.seq} is not genuine: {result.problem}"), cp.seq)
@@ -267,27 +266,30 @@ class ChainVerifier:
             self.last_checkpoint = CheckpointSummary(cp.seq, cp.hash, cp.created_at, result.signer,
                                                      result.timestamped_at)
 
+    def _verdict(self, cp: Checkpoint) -> CheckpointCheck:
+        if self.check is None:   # the constructor keeps no checkpoints without a check; one was added later
+            raise TypeError("a checkpoint was given to a ChainVerifier that has no check for it")
+        return self.check(cp)
+
     def _fail(self, problem: ChainProblem, row: Sequence[Any]) -> None:
         self.problem = problem
         self._divergent = self.prev_hash or str(row[-2])
-        self._follow_divergent(row)
+        self._follow_divergent(problem, row)
 
-    def _follow_divergent(self, row: Sequence[Any]) -> None:
+    def _follow_divergent(self, problem: ChainProblem, row: Sequence[Any]) -> None:
         """After a problem: recompute the chain the way the rows now stand, up to the first checkpoint at or
         after the problem; a genuine checkpoint there that the recomputed chain misses proves the problem."""
         self._divergent = chain_hash(self._divergent, row_digest(row))
-        self._divergent_at(int(row[0]), self._divergent)
+        self._divergent_at(problem, int(row[0]), self._divergent)
 
-    def _divergent_at(self, seq: int, digest: str | None = None) -> None:
-        assert self.problem is not None
+    def _divergent_at(self, problem: ChainProblem, seq: int, digest: str | None = None) -> None:
         while self.next_cp < len(self.checkpoints) and self.checkpoints[self.next_cp].seq <= seq:
             cp = self.checkpoints[self.next_cp]
             self.next_cp += 1
-            if cp.seq < self.problem.seq:
+            if cp.seq < problem.seq:
                 continue
-            assert self.check is not None
-            if self.check(cp).valid and (cp.seq < seq or cp.hash != digest):
-                self._set_problem(self.problem, cp.seq)
+            if self._verdict(cp).valid and (cp.seq < seq or cp.hash != digest):
+                self._set_problem(problem, cp.seq)
                 return
 
     def _set_problem(self, problem: ChainProblem, proving: int | None) -> None:
@@ -311,7 +313,7 @@ class ChainVerifier:
                                         f"checkpoint #{cp.seq} signs a chain longer than the events, which end "
                                         f"at {reached}")
         if self.problem is not None and self.proving is None and not self.done:
-            self._divergent_at(1 << 62)
+            self._divergent_at(self.problem, 1 << 62)
         notes = () if self.check is not None else ("checkpoints were not checked (no trust roots)",)
         return ChainReport(self.checked, self.first_seq if self.checked else None, last, self.problem, self.proving,
                            self.checkpoints_checked, self.last_checkpoint, notes)

@@ -59,7 +59,7 @@ def _verify_export(path: Path, trust_roots: tuple[Path, ...]) -> None:
 def _verify_database(from_seq: int | None, to_seq: int | None) -> None:
     from docflow import db
     from docflow.services import audit as audit_service
-    from docflow.services.audit_checkpoints import trust_for
+    from docflow.services.audit.checkpoints import trust_for
     from docflow.web.helpers import settings
 
     report = audit_service.verify_chain(db.get_session(), from_seq=from_seq, to_seq=to_seq,
@@ -99,7 +99,7 @@ def _print(report: ChainReport, where: str) -> int:
 def checkpoint() -> None:
     """Sign the head of the chain now with the ward's system key."""
     from docflow import db
-    from docflow.services.audit_checkpoints import checkpointer_of, create_checkpoint
+    from docflow.services.audit.checkpoints import checkpointer_of, create_checkpoint
 
     with db.transaction() as s:
         checkpointer = checkpointer_of(s)
@@ -122,7 +122,7 @@ def export(out: Path, from_seq: int | None, to_seq: int | None) -> None:
     """Write the log with its checkpoints and certificates as JSON Lines (verify it with --export)."""
     from docflow import db
     from docflow.services import audit as audit_service
-    from docflow.services.audit_export import export_log
+    from docflow.services.audit.export import export_log
     from docflow.web.helpers import settings
 
     partial = out.with_name(out.name + ".part")

@@ -61,7 +61,7 @@ def build(document_id: int | None, register_kind: str | None, year: int | None, 
 def verify(pack: Path, trust_roots: tuple[Path, ...]) -> None:
     """Check every file, the audit segments and their signed checkpoints, and the PDFs' signatures."""
     from docflow.errors import ConfigurationError
-    from docflow.evidencepack import PackUnreadable, verify_pack
+    from docflow.auditlog.evidencepack import PackUnreadable, verify_pack
 
     try:
         roots = [p.read_bytes() for p in trust_roots]

@@ -30,9 +30,9 @@ def registers_export(kind: str, year: int, fmt: str, out: Path) -> None:
 
     from docflow import db
     from docflow.models import RegisterKind, utc_now
-    from docflow.services import register_export
     from docflow.services.people import organisation
-    from docflow.services.register_export import ExportFormat
+    from docflow.services import registers as register_export
+    from docflow.services.registers import ExportFormat
     from docflow.services.registers import EntryFilters
     from docflow.web.helpers import settings
 

@@ -4,7 +4,6 @@ against docflow's records, and the changes of access rights waiting for a leader
 from __future__ import annotations
 
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -14,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from docflow import db
 from docflow.errors import N_, ConfigurationError, ValidationError
-from docflow.models import Document, RegisterKind, Role
+from docflow.models import Document, RegisterKind, Role, utc_now
 from docflow.services.people import access_changes as access_service
-from docflow.services import audit_search, chaincheck, evidence
 from docflow.services import audit as audit_service
-from docflow.services.audit import AuditAction
+from docflow.services import chaincheck, evidence
+from docflow.services.audit import AuditAction, AuditQuery
+from docflow.services.audit import checkpoints as audit_checkpoints
 from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -56,24 +56,23 @@ def _auditors_only() -> None:
     abort(403)
 
 
-def _query() -> audit_search.AuditQuery:
+def _query() -> AuditQuery:
     args = request.args
     try:
-        return audit_search.AuditQuery(
+        return AuditQuery(
             user=args.get("user", "").strip()[:80], document_id=small_int(args.get("document")),
             action=args.get("action", "").strip()[:60], date_from=parse_date(args.get("from", ""), "from"),
             date_to=parse_date(args.get("to", ""), "to"), before=small_int(args.get("before")))
     except ValidationError:
-        return audit_search.AuditQuery(before=small_int(args.get("before")))
+        return AuditQuery(before=small_int(args.get("before")))
 
 
 def _index(report: object = None) -> ResponseReturnValue:
     session = db.get_session()
     query = _query()
-    page = audit_search.search_events(session, actor=current_actor(), query=query,
-                                      tz=ZoneInfo(settings().app.timezone))
+    page = audit_service.search_events(session, actor=current_actor(), query=query, tz=settings().app.zone)
     return render_template("audit/index.html", page=page, query=query, report=report,
-                           actions=audit_search.known_actions(session))
+                           actions=audit_service.known_actions(session))
 
 
 @bp.get("/")
@@ -85,9 +84,8 @@ def index() -> ResponseReturnValue:
 @bp.post("/verify")
 def verify() -> ResponseReturnValue:
     """Recompute the whole chain and every checkpoint signature; show the first broken position, if any."""
-    from docflow.services.audit_checkpoints import trust_for
     # A read: it holds no lock while it works.
-    report = audit_service.verify_chain(db.get_session(), trust=trust_for(settings()))
+    report = audit_service.verify_chain(db.get_session(), trust=audit_checkpoints.trust_for(settings()))
     with db.transaction() as s:
         audit_service.record(s, action=AuditAction.AUDIT_VERIFIED, actor=current_actor(), object_type="audit",
                              details={"checked": report.checked, "intact": report.intact,
@@ -100,21 +98,20 @@ def verify() -> ResponseReturnValue:
 @bp.get("/checkpoints")
 def checkpoints() -> ResponseReturnValue:
     """The signed checkpoints, newest first, each verified against the ward's root."""
-    from docflow.services.audit_checkpoints import trust_for
-    rows, next_before = audit_search.list_checkpoints(db.get_session(), actor=current_actor(),
-                                                      trust=trust_for(settings()),
-                                                      before=small_int(request.args.get("before")))
+    rows, next_before = audit_service.list_checkpoints(db.get_session(), actor=current_actor(),
+                                                       trust=audit_checkpoints.trust_for(settings()),
+                                                       before=small_int(request.args.get("before")))
     return render_template("audit/checkpoints.html", rows=rows, next_before=next_before)
 
 
 @bp.post("/checkpoints")
 def create_checkpoint() -> ResponseReturnValue:
     """Sign the chain's head now."""
-    from docflow.services import audit_checkpoints
     try:
         with db.transaction() as s:
             checkpointer = audit_checkpoints.checkpointer_of(s)
-            row = audit_checkpoints.create_checkpoint(s, checkpointer=checkpointer) if checkpointer else None
+            row = (audit_checkpoints.create_checkpoint(s, checkpointer=checkpointer, now=utc_now())
+                   if checkpointer else None)
     except ConfigurationError:
         row = None
     if row is None:
@@ -128,7 +125,7 @@ def create_checkpoint() -> ResponseReturnValue:
 def build_evidence(document_id: int) -> ResponseReturnValue:
     """Build and download a document's evidence pack (audited, and anchored by a checkpoint)."""
     return _pack_response(lambda s: evidence.build_document_pack(
-        s, settings=settings(), store=store(), actor=current_actor(), document_id=document_id),
+        s, settings=settings(), store=store(), actor=current_actor(), document_id=document_id, now=utc_now()),
         back=url_for("audit.document_chain", document_id=document_id))
 
 
@@ -160,12 +157,17 @@ def build_register_evidence() -> ResponseReturnValue:
     kind = form_str("kind", max_length=20)
     if kind not in (RegisterKind.INCOMING.value, RegisterKind.OUTGOING.value):
         raise ValidationError(N_("Choose the incoming or the outgoing register."), field="kind")
-    year, first, last = form_int("year", required=True), form_int("first", required=True), \
-        form_int("last", required=True)
-    assert year is not None and first is not None and last is not None
+    year, first, last = _required_int("year"), _required_int("first"), _required_int("last")
     return _pack_response(lambda s: evidence.build_register_pack(
         s, settings=settings(), store=store(), actor=current_actor(), kind=RegisterKind(kind), year=year,
-        first=first, last=last), back=url_for("audit.checkpoints"))
+        first=first, last=last, now=utc_now()), back=url_for("audit.checkpoints"))
+
+
+def _required_int(name: str) -> int:
+    value = form_int(name, required=True)
+    if value is None:  # form_int already refuses a missing value; this says so to the type checker
+        raise ValidationError(N_("This field is required."), field=name)
+    return value
 
 
 @bp.get("/access-changes")

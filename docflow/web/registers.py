@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
@@ -13,9 +12,8 @@ from docflow import db
 from docflow.errors import N_, ValidationError
 from docflow.models import RegisterKind, utc_now
 from docflow.services.people import organisation as org_service
-from docflow.services import register_export, registers
-from docflow.services.register_export import COLUMNS, ExportFormat
-from docflow.services.registers import EntryFilters, Progress
+from docflow.services import registers
+from docflow.services.registers import COLUMNS, EntryFilters, ExportFormat, Progress
 from docflow.web.helpers import current_actor, parse_date, settings, small_int
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
@@ -41,12 +39,9 @@ def _readers_only() -> None:
         abort(403)
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(settings().app.timezone)
-
-
-def _today() -> date:
-    return datetime.now(_tz()).date()
+def _today(now: datetime) -> date:
+    """The ward's calendar day at ``now``."""
+    return now.astimezone(settings().app.zone).date()
 
 
 def _kind(raw: str) -> RegisterKind:
@@ -77,14 +72,14 @@ def _filters() -> EntryFilters:
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """The year's three registers with their number of entries; other years to pick from."""
-    session, actor = db.get_session(), current_actor()
+    session, actor, zone = db.get_session(), current_actor(), settings().app.zone
     years = registers.register_years(session, actor=actor, organisation_id=actor.organisation_id,
-                                     this_year=_today().year)
+                                     this_year=_today(utc_now()).year)
     year = small_int(request.args.get("year")) or years[0]
     if not 1900 <= year <= 9999:
         year = years[0]
     counts = {kind: registers.count_entries(session, actor=actor, organisation_id=actor.organisation_id, kind=kind,
-                                            year=year, filters=EntryFilters(), tz=_tz())
+                                            year=year, filters=EntryFilters(), tz=zone)
               for kind in RegisterKind}
     return render_template("registers/index.html", years=years, year=year, counts=counts, labels=REGISTER_LABELS)
 
@@ -96,8 +91,8 @@ def entries(year: int, kind: str) -> ResponseReturnValue:
     session, actor = db.get_session(), current_actor()
     filters = _filters()
     page = registers.list_entries(session, actor=actor, kind=register_kind, year=year, filters=filters,
-                                  page=small_int(request.args.get("page")) or 1, page_size=PAGE_SIZE, tz=_tz(),
-                                  today=_today())
+                                  page=small_int(request.args.get("page")) or 1, page_size=PAGE_SIZE,
+                                  tz=settings().app.zone, today=_today(utc_now()))
     return render_template(
         "registers/entries.html", kind=register_kind, year=year, page=page, filters=filters,
         columns=COLUMNS[register_kind], label=REGISTER_LABELS[register_kind], progress_labels=PROGRESS_LABELS,
@@ -114,13 +109,14 @@ def export(year: int, kind: str, fmt: str) -> ResponseReturnValue:
         export_format = ExportFormat(fmt)
     except ValueError:
         abort(404)
-    actor, filters = current_actor(), _filters()
+    actor, filters, zone = current_actor(), _filters(), settings().app.zone
     with db.transaction() as s:
         org = org_service.get_organisation(s)
-        done = register_export.record_export(s, actor=actor, organisation=org, kind=register_kind, year=year,
-                                             fmt=export_format, filters=filters, tz=_tz())
-    chunks = register_export.export_chunks(db.get_session(), done, actor=actor, organisation=org, filters=filters,
-                                           tz=_tz(), today=_today(), now=utc_now())
+        done = registers.record_export(s, actor=actor, organisation=org, kind=register_kind, year=year,
+                                       fmt=export_format, filters=filters, tz=zone)
+    now = utc_now()
+    chunks = registers.export_chunks(db.get_session(), done, actor=actor, organisation=org, filters=filters,
+                                     tz=zone, today=_today(now), now=now)
     response = Response(stream_with_context(chunks), mimetype=done.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{done.filename}"'
     response.headers["Cache-Control"] = "private, no-store"

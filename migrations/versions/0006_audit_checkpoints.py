@@ -61,7 +61,7 @@ def upgrade() -> None:
 def _rehash() -> None:
     """Recompute every event's hash with the new formula (and canonical details), then the head."""
     from docflow.auditlog.chain import GENESIS_HASH, canonical_json, chain_hash, content_sha256, content_text
-    from docflow.services.audit import row_select_sql
+    from docflow.auditlog.rows import row_select_sql
 
     conn = op.get_bind()
     dialect = conn.dialect.name

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 import docflow.services.demo
 from docflow import db
-from docflow.evidencepack import verify_pack
+from docflow.auditlog.evidencepack import verify_pack
 from docflow.models import Document, DocumentKind, DocumentStatus
 from docflow.services.demo import seed_demo_documents
 from docflow.services.keys import root_certificates_pem

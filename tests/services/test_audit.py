@@ -183,7 +183,7 @@ def system_checkpointer(committed_app):
     from docflow.config import AuditSettings
     from docflow.models import Certificate
     from docflow.services import keys as key_service
-    from docflow.services.audit_checkpoints import Checkpointer
+    from docflow.services.audit.checkpoints import Checkpointer
     from docflow.signing.base import CertificateKind
 
     settings = committed_app.extensions["docflow.settings"]
@@ -202,7 +202,7 @@ def system_checkpointer(committed_app):
 @pytest.mark.skipif(not is_postgres(), reason="concurrent writers need PostgreSQL")
 def test_concurrent_writers_keep_one_chain(committed_app, system_checkpointer):
     from docflow.services.audit import CHECKPOINTER
-    from docflow.services.audit_checkpoints import trust_for
+    from docflow.services.audit.checkpoints import trust_for
 
     engine = committed_app.extensions["docflow.engine"]
     errors: list[BaseException] = []
@@ -238,7 +238,7 @@ def test_concurrent_writers_keep_one_chain(committed_app, system_checkpointer):
 
 
 def test_a_long_chain_is_verified_by_worker_processes(committed_app, monkeypatch):
-    from docflow.services import audit_parallel
+    from docflow.services.audit import parallel as audit_parallel
 
     monkeypatch.setattr(audit_parallel, "PARALLEL_MIN_ROWS", 1)
     engine = committed_app.extensions["docflow.engine"]
@@ -261,7 +261,7 @@ def test_a_long_chain_is_verified_by_worker_processes(committed_app, monkeypatch
 
 def test_uncommitted_tampering_is_not_hidden_by_the_worker_processes(db_session, monkeypatch):
     # workers only see committed rows; a session's own view that disagrees falls back to the one-pass check
-    from docflow.services import audit_parallel
+    from docflow.services.audit import parallel as audit_parallel
 
     monkeypatch.setattr(audit_parallel, "PARALLEL_MIN_ROWS", 1)
     events = _append(db_session, 5)

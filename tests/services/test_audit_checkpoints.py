@@ -19,8 +19,8 @@ from docflow.config import AuditSettings
 from docflow.models import AuditCheckpoint, AuditEvent
 from docflow.services import audit
 from docflow.services.audit import CHECKPOINTER, AuditAction, verify_chain
-from docflow.services.audit_checkpoints import Checkpointer, create_checkpoint, trust_for
-from docflow.services.audit_export import export_log
+from docflow.services.audit.checkpoints import Checkpointer, create_checkpoint, trust_for
+from docflow.services.audit.export import export_log
 from docflow.signing.base import CertificateKind
 from tests.services.test_audit import bypass_append_only
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from docflow import evidencepack
+from docflow.auditlog import evidencepack
 from docflow.cli import main
-from docflow.evidencepack import verify_pack
+from docflow.auditlog.evidencepack import verify_pack
 from docflow.models import RegisterKind, Role
 from docflow.services import evidence
 from docflow.services.audit import CHECKPOINTER
-from docflow.services.audit_checkpoints import Checkpointer
+from docflow.services.audit.checkpoints import Checkpointer
 from docflow.services.keys import root_certificates_pem
 from docflow.signing.base import CertificateKind
 from tests.services.test_chaincheck import _issued
@@ -110,7 +110,7 @@ def test_the_command_verifies_a_pack_in_an_empty_directory(pack, root, tmp_path,
 def test_verifying_a_pack_needs_neither_flask_nor_sqlalchemy():
     import subprocess
     import sys
-    code = ("import sys; import docflow.commands.evidence, docflow.evidencepack, docflow.auditlog.export, "
+    code = ("import sys; import docflow.commands.evidence, docflow.auditlog.evidencepack, docflow.auditlog.export, "
             "docflow.signing.verify; print([m for m in ('flask', 'sqlalchemy') if m in sys.modules])")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
 

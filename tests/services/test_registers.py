@@ -59,8 +59,8 @@ from docflow.models import (  # noqa: E402
     Role,
     Urgency,
 )
-from docflow.services import register_export  # noqa: E402
-from docflow.services.register_export import COLUMNS, ExportFormat  # noqa: E402
+from docflow.services import registers as register_export  # noqa: E402
+from docflow.services.registers import COLUMNS, ExportFormat  # noqa: E402
 from docflow.services.registers import EntryFilters, Progress  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

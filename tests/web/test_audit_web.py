@@ -47,7 +47,7 @@ def test_auditors_search_the_log_by_user_document_action_and_day(client, make_us
 
 
 def test_the_log_pages_by_sequence_number_keeping_the_filters(client, make_user, make_document, db_session, monkeypatch):
-    from docflow.services import audit_search
+    from docflow.services.audit import search as audit_search
     monkeypatch.setattr(audit_search, "PAGE", 2)
     auditor, clerk = make_user(Role.AUDITOR), make_user(Role.CLERK)
     document = make_document(clerk)
@@ -166,7 +166,7 @@ def test_the_services_refuse_an_auditor_too(db_session, make_user, make_document
 
 @pytest.fixture
 def signed_checkpoints(app, db_session, issue_cert, signing_settings):
-    from docflow.services import audit_checkpoints
+    from docflow.services.audit import checkpoints as audit_checkpoints
     from docflow.services.audit import CHECKPOINTER
     from docflow.signing.base import CertificateKind
     issue_cert(None, CertificateKind.SYSTEM)
@@ -187,7 +187,7 @@ def test_an_auditor_signs_a_checkpoint_sees_it_verified_and_verifies_the_chain(c
 
 def test_an_auditor_downloads_a_documents_evidence_pack_that_verifies(client, db_session, signing_settings, store,
                                                                        ward, make_user, signed_checkpoints, tmp_path):
-    from docflow.evidencepack import verify_pack
+    from docflow.auditlog.evidencepack import verify_pack
     from docflow.services.keys import root_certificates_pem
     document = _issued(db_session, signing_settings, store, ward)
     client.login(make_user(Role.AUDITOR))

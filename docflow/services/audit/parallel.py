@@ -11,7 +11,7 @@ Fetching a row through the driver costs about as much as hashing it twice (about
 PostgreSQL), so a single process cannot come within 3x of a bare hashlib loop over a million rows; two
 processes can. Workers are forked from a single-threaded process (the CLI: no start-up cost) and spawned
 from a threaded one (the web server, whose other threads may hold locks a fork would copy); a spawned worker
-imports only the driver and ``docflow.auditlog``.
+imports only the driver and ``docflow.auditlog`` (the worker is ``docflow.auditlog.rows.verify_chunk``).
 """
 
 from __future__ import annotations
@@ -21,72 +21,39 @@ import sys
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from multiprocessing import get_context
-from typing import Any
 
-from docflow.auditlog.chain import ChainReport, ChainVerifier, CheckpointSummary
-from docflow.auditlog.checkpoints import Checkpoint, Trust
+from sqlalchemy.orm import Session
+
+from docflow.auditlog.chain import ChainReport, CheckpointSummary
+from docflow.auditlog.checkpoints import Checkpoint, CheckpointCheck, Trust
+from docflow.auditlog.rows import ChunkResult, verify_chunk
 
 # Below this many rows one process is quicker than starting workers.
 PARALLEL_MIN_ROWS = 200_000
 MAX_WORKERS = 4
-BATCH = 20_000
 
 
-def row_select_sql(dialect: str) -> str:
-    """SELECT of events in [start, end] as ``auditlog.chain.FullRow`` tuples: the time already in the
-    hashed form and the details as their stored text, so no row is decoded or re-encoded in Python."""
-    if dialect == "postgresql":
-        return ("SELECT seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_id, "
-                "actor_name, action, object_type, object_id, details::text, prev_hash, hash FROM audit_events "
-                "WHERE seq >= %s AND seq <= %s ORDER BY seq")
-    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC, see UTCDateTime).
-    return ("SELECT seq, replace(occurred_at, ' ', 'T') || 'Z', actor_id, actor_name, action, object_type, "
-            "object_id, details, prev_hash, hash FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq")
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
-@dataclass(frozen=True)
-class ChunkResult:
-    start: int
-    end: int
-    checked: int
-    intact: bool
-    first_prev_hash: str | None
-    last_seq: int | None
-    last_hash: str | None
-    hashes: dict[int, str]   # the verified hash at each requested seq (checkpoints)
-
-
-def verify_chunk(dialect: str, dsn: str, start: int, end: int, want: Sequence[int]) -> ChunkResult:
-    """Worker: verify events start..end on a connection of its own (read-only)."""
-    if dialect == "postgresql":
-        import psycopg
-        connection: Any = psycopg.connect(dsn)
-        cursor = connection.cursor(name="docflow_audit_chunk")
+def verify_in_parallel(session: Session, start: int, end: int, anchor: str | None, head: tuple[int, str] | None,
+                       checkpoints: list[Checkpoint], trust: Trust | None, workers: int | None) -> ChainReport | None:
+    """The workers' report on events start..end, or None when the range is short, there is one worker, the
+    database is in memory, or anything is off (the caller then verifies in one pass)."""
+    workers = default_workers() if workers is None else workers
+    if workers < 2 or end - start + 1 < PARALLEL_MIN_ROWS:
+        return None
+    url = session.get_bind().engine.url
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return None
+        dsn = url.database
     else:
-        import sqlite3
-        connection = sqlite3.connect(f"file:{dsn}?mode=ro", uri=True)
-        cursor = connection.cursor()
-    hashes: dict[int, str] = {}
-    verifier = ChainVerifier(start_prev_hash=None, first_seq=start)
-    first_prev: str | None = None
-    try:
-        cursor.execute(row_select_sql(dialect), (start, end))
-        while (rows := cursor.fetchmany(BATCH)) and not verifier.done:
-            if first_prev is None:
-                first_prev = rows[0][8]
-            verifier.feed(rows)
-            first = rows[0][0]
-            for seq in [s for s in want if first <= s < first + len(rows)]:
-                if rows[seq - first][0] == seq:
-                    hashes[seq] = rows[seq - first][9]
-    finally:
-        cursor.close()
-        connection.close()
-    report = verifier.finish()
-    return ChunkResult(start, end, report.checked, report.intact, first_prev, verifier.prev_seq,
-                       verifier.prev_hash, hashes)
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return verify_parallel(dialect=url.get_backend_name(), dsn=dsn, start=start, end=end, anchor=anchor,
+                           head=head, checkpoints=checkpoints, trust=trust, workers=workers)
 
 
 def verify_parallel(*, dialect: str, dsn: str, start: int, end: int, anchor: str | None,
@@ -106,6 +73,13 @@ def verify_parallel(*, dialect: str, dsn: str, start: int, end: int, anchor: str
         lo, hi = bounds[-1]
         own = verify_chunk(dialect, dsn, lo, hi, [s for s in cp_seqs if lo <= s <= hi])
         chunks = [*(future.result() for future in futures), own]
+    return _combine(chunks, start, end, anchor, head, checkpoints, checks, trust)
+
+
+def _combine(chunks: Sequence[ChunkResult], start: int, end: int, anchor: str | None,
+             head: tuple[int, str] | None, checkpoints: Sequence[Checkpoint], checks: Sequence[CheckpointCheck],
+             trust: Trust | None) -> ChainReport | None:
+    """Check the seams between the chunks, the head and every checkpoint; None when any of them is off."""
     expected_prev, expected_seq, hashes = anchor, start, {}
     for chunk in chunks:
         if (not chunk.intact or chunk.checked != chunk.end - chunk.start + 1
@@ -122,7 +96,3 @@ def verify_parallel(*, dialect: str, dsn: str, start: int, end: int, anchor: str
         last = CheckpointSummary(cp.seq, cp.hash, cp.created_at, check.signer, check.timestamped_at)
     notes = ("checkpoints were not checked (no trust roots)",) if trust is None else ()
     return ChainReport(end - start + 1, start, end, None, None, len(checks), last, notes)
-
-
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))

@@ -13,7 +13,9 @@ Layout::
 The manifest is anchored in the chain: building a pack records an ``evidence.exported`` event carrying the
 manifest's SHA-256, and a checkpoint signed after it covers that event. So ``verify_pack`` trusts nothing in
 the ZIP but the auditor's trust root: the checkpoints' signatures prove the events, an event proves the
-manifest, and the manifest proves every other file. Imports neither Flask nor SQLAlchemy.
+manifest, and the manifest proves every other file. Imports neither Flask nor SQLAlchemy: ``docflow evidence
+verify`` runs on a machine with only docflow installed. The packs are built from the database by
+``docflow.services.evidence``; the PDFs' signatures are checked by ``docflow.signing.verify``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from docflow.auditlog.chain import ChainVerifier
+from docflow.auditlog.checkpoints import Checkpoint, Trust
+from docflow.auditlog.export import ExportUnreadable, parse_checkpoint, parse_event
+from docflow.errors import ConfigurationError, UnreadablePdfError
+from docflow.signing.verify import TrustSettings, verify_pdf
 
 FORMAT, VERSION = "docflow-evidence-pack", 1
 MANIFEST = "manifest.json"
@@ -106,8 +114,6 @@ def verify_pack(path: Path, trust_roots: Sequence[bytes], *, time_limit_seconds:
         listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
     except (ValueError, KeyError, TypeError) as exc:
         raise PackUnreadable(f"{MANIFEST} cannot be read ({type(exc).__name__})") from None
-    from docflow.errors import ConfigurationError
-    from docflow.signing.verify import TrustSettings
     try:
         TrustSettings.from_pem_bytes(trust_roots)
     except ConfigurationError as exc:
@@ -146,8 +152,6 @@ def _check_files(members: Mapping[str, bytes], listed: Mapping[str, str], report
 def _check_events(raw: bytes, members: Mapping[str, bytes], listed: Mapping[str, str],
                   trust_roots: Sequence[bytes], report: PackReport) -> list[tuple[Any, ...]]:
     """Verify every segment up to its signed checkpoint; return the full rows (the documents' events)."""
-    from docflow.auditlog.checkpoints import Trust
-    from docflow.auditlog.export import ExportUnreadable, parse_checkpoint, parse_event
     # Only files the manifest vouches for (a changed one is already reported by _check_files).
     intact = {n for n, digest in listed.items() if n in members and sha256_hex(members[n]) == digest}
     try:
@@ -180,10 +184,8 @@ def _check_events(raw: bytes, members: Mapping[str, bytes], listed: Mapping[str,
     return full
 
 
-def _verify_segment(header: Mapping[str, Any], items: Sequence[Any], trust: Any,
+def _verify_segment(header: Mapping[str, Any], items: Sequence[Any], trust: Trust,
                     report: PackReport) -> list[tuple[Any, ...]]:
-    from docflow.auditlog.chain import ChainVerifier
-    from docflow.auditlog.checkpoints import Checkpoint
     verifier = ChainVerifier(start_prev_hash=None, first_seq=header.get("from_seq"), check=trust.check)
     rows: list[tuple[Any, ...]] = []
     for item in items:
@@ -244,8 +246,6 @@ _HASH_ACTIONS = frozenset({"document.uploaded", "document.version_added", "docum
 def _check_pdfs(members: Mapping[str, bytes], listed: Mapping[str, str], trust_roots: Sequence[bytes],
                 report: PackReport, time_limit_seconds: float) -> None:
     """The signatures of each document's last version (which carries every earlier signature)."""
-    from docflow.errors import UnreadablePdfError
-    from docflow.signing.verify import TrustSettings, verify_pdf
     trust = TrustSettings.from_pem_bytes(trust_roots, time_limit_seconds=time_limit_seconds)
     last: dict[str, tuple[int, str]] = {}
     for name in listed:

@@ -9,9 +9,11 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from docflow.auditlog.checkpoints import Trust, verify_checkpoint
 from docflow.errors import N_, PermissionDeniedError
-from docflow.auditlog.checkpoints import Trust
 from docflow.models import AuditCheckpoint, AuditEvent, Role, User
+from docflow.services.audit.actions import AuditAction
+from docflow.services.audit.log import as_checkpoint
 
 PAGE = 50
 READERS = (Role.AUDITOR, Role.ADMIN)
@@ -79,7 +81,6 @@ def search_events(session: Session, *, actor: User, query: AuditQuery, tz: tzinf
 
 def known_actions(session: Session) -> list[str]:
     """Every action string the log can hold, for the search form's choices."""
-    from docflow.services.audit import AuditAction
     return sorted(str(a) for a in AuditAction)
 
 
@@ -98,8 +99,6 @@ def list_checkpoints(session: Session, *, actor: User, trust: Trust, before: int
                      page_size: int | None = None) -> tuple[list[CheckpointRow], int | None]:
     """Signed checkpoints, newest first, each verified against ``trust`` (signature, path to the ward's
     root, timestamp); and the ``before`` of the next page. Raises PermissionDeniedError. Reads only."""
-    from docflow.auditlog.checkpoints import verify_checkpoint
-    from docflow.services.audit import as_checkpoint
     if not can_search(actor):
         raise PermissionDeniedError(N_("Only auditors and administrators read the audit log."))
     page_size = page_size or PAGE

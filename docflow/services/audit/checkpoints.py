@@ -27,13 +27,13 @@ from docflow.config import Settings
 from docflow.errors import ConfigurationError
 from docflow.models import AuditCheckpoint, AuditHead, Certificate, CertificateStatus, Organisation, utc_now
 from docflow.services import keys as key_service
-from docflow.services.audit import CHECKPOINTER, lock_chain
+from docflow.services.audit.log import CHECKPOINTER, lock_chain
 from docflow.signing.base import CertificateKind
+from docflow.signing.keys import SigningKey, load_pkcs12
+from docflow.signing.timestamp import timestamper_for
 
 if TYPE_CHECKING:
     from pyhanko.sign.timestamps import TimeStamper
-
-    from docflow.signing.keys import SigningKey
 
 log = logging.getLogger(__name__)
 # After finding no usable system key, look again only after this long (every event would ask otherwise).
@@ -83,16 +83,19 @@ class Checkpointer:
             return None
         with self._lock:
             if self._key is None or self._key[0] != cert.sha256:
-                from docflow.signing.keys import load_pkcs12
                 key = load_pkcs12(self.settings.app.keys_dir / cert.key_path, system_key_passphrase(self.settings))
                 if key.sha256 != cert.sha256:
                     raise ConfigurationError("the system key file does not match the system certificate on record")
                 self._key = (cert.sha256, key)
             return self._key[1]
 
+    def look_again(self) -> None:
+        """Ask the database for the system certificate on the next event even if it was missing a moment ago
+        (someone asks for a checkpoint now)."""
+        self._missing_until = 0.0
+
     def timestamper(self) -> TimeStamper | None:
         """The configured TSA, else the development CA's; None when there is neither."""
-        from docflow.signing.timestamp import timestamper_for
         signing = self.settings.signing
         if signing.tsa_url:
             return timestamper_for(signing.tsa_url, None)
@@ -146,7 +149,7 @@ def create_checkpoint(session: Session, *, checkpointer: Checkpointer,
     existing = session.execute(select(AuditCheckpoint).where(AuditCheckpoint.seq == head.seq)).scalar_one_or_none()
     if existing is not None:
         return existing
-    checkpointer._missing_until = 0.0
+    checkpointer.look_again()
     key = checkpointer.signing_key(session)
     if key is None:
         raise ConfigurationError("there is no system certificate to sign checkpoints: run "

@@ -2,14 +2,13 @@
 
 Each event's hash is SHA-256 over the previous event's hash and the SHA-256 of the event's canonical
 content (``docflow.auditlog.chain``), so changing, removing, inserting or reordering any row breaks the
-chain at that row, and signed checkpoints (``docflow.services.audit_checkpoints``) show even a chain
+chain at that row, and signed checkpoints (``docflow.services.audit.checkpoints``) show even a chain
 recomputed after the fact. Writers lock the single ``audit_head`` row, which keeps the chain one line under
 concurrent transactions. The database refuses UPDATE and DELETE on the log (migration 0006).
 """
 
 from __future__ import annotations
 
-import enum
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,98 +19,21 @@ from sqlalchemy.orm import Session
 
 from docflow.auditlog.chain import (
     GENESIS_HASH,
-    ChainProblem,
     ChainReport,
     ChainVerifier,
-    ProblemKind,
     canonical_bytes,
     canonical_json,
     chain_hash,
     content_sha256,
 )
 from docflow.auditlog.checkpoints import Checkpoint, Trust
+from docflow.auditlog.rows import row_select_sql
 from docflow.models import AuditCheckpoint, AuditEvent, AuditHead, User, utc_now
-from docflow.services import audit_parallel
-from docflow.services.audit_parallel import row_select_sql
+from docflow.services.audit.actions import AuditAction
+from docflow.services.audit.parallel import verify_in_parallel
 
-__all__ = ["GENESIS_HASH", "AuditAction", "ChainProblem", "ChainReport", "ProblemKind", "canonical_bytes",
-           "chain_hash", "event_content", "event_hash", "events_for", "lock_chain", "record", "verify_chain"]
-
-# session.info key of the object that signs checkpoints (services.audit_checkpoints.Checkpointer).
+# session.info key of the object that signs checkpoints (services.audit.checkpoints.Checkpointer).
 CHECKPOINTER = "docflow.audit_checkpointer"
-
-
-class AuditAction(enum.StrEnum):
-    SYSTEM_INITIALISED = "system.initialised"
-    DEMO_SEEDED = "demo.seeded"
-    USER_SIGNED_IN = "user.signed_in"
-    USER_SIGN_IN_FAILED = "user.sign_in_failed"
-    USER_SIGN_IN_LOCKED = "user.sign_in_locked"  # before migration 0011: the old hard lock
-    USER_SIGN_IN_DELAYED = "user.sign_in_delayed"
-    USER_SIGN_IN_ADDRESS_LIMITED = "user.sign_in_address_limited"
-    USER_SIGN_IN_BUSY = "user.sign_in_busy"
-    USER_SIGNED_OUT = "user.signed_out"
-    USER_CREATED = "user.created"
-    USER_UPDATED = "user.updated"
-    USER_DEACTIVATED = "user.deactivated"
-    USER_REACTIVATED = "user.reactivated"
-    USER_PASSWORD_CHANGED = "user.password_changed"
-    USER_PASSWORD_CHANGE_FAILED = "user.password_change_failed"
-    USER_LANGUAGE_CHANGED = "user.language_changed"
-    DEPARTMENT_CREATED = "department.created"
-    DEPARTMENT_UPDATED = "department.updated"
-    DOCUMENT_UPLOADED = "document.uploaded"
-    DOCUMENT_VERSION_ADDED = "document.version_added"
-    DOCUMENT_METADATA_EDITED = "document.metadata_edited"
-    DOCUMENT_VIEWED = "document.viewed"
-    DOCUMENT_DOWNLOADED = "document.downloaded"
-    DOCUMENT_ACCESS_GRANTED = "document.access_granted"
-    AUDIT_VERIFIED = "audit.verified"
-    AUDIT_EXPORTED = "audit.exported"
-    CERTIFICATE_ISSUED = "certificate.issued"
-    CERTIFICATE_REVOKED = "certificate.revoked"
-    SIGNATURE_IMAGE_CHANGED = "user.signature_image_changed"
-    DOCUMENT_SIGNED = "document.signed"
-    FILE_SIGNED = "file.signed"   # `docflow sign --user`: a file outside docflow's documents, with a ward key
-    DOCUMENT_SIGNING_REFUSED = "document.signing_refused"
-    DOCUMENT_VERIFIED = "document.verified"
-    # the workflow (issue 4)
-    INCOMING_REGISTERED = "incoming.registered"
-    DOCUMENT_DIRECTED = "document.directed"
-    ASSIGNMENT_CREATED = "assignment.created"
-    ASSIGNMENT_FORWARDED = "assignment.forwarded"
-    ASSIGNMENT_COMPLETED = "assignment.completed"
-    ASSIGNMENT_ESCALATED = "assignment.escalated"
-    OPINION_ADDED = "opinion.added"
-    DRAFT_CREATED = "draft.created"
-    ROUTE_STARTED = "route.started"
-    STEP_APPROVED = "step.approved"
-    STEP_RETURNED = "step.returned"
-    DOCUMENT_ISSUED = "document.issued"
-    NUMBER_ASSIGNED = "register.number_assigned"
-    DOCUMENT_DISTRIBUTED = "document.distributed"
-    DOCUMENT_REPLACED = "document.replaced"
-    DOCUMENT_CORRECTED = "document.corrected"
-    DOCUMENT_RECALLED = "document.recalled"
-    DELEGATION_CREATED = "delegation.created"
-    DELEGATION_REVOKED = "delegation.revoked"
-    REGISTER_EXPORTED = "register.exported"
-    # auditors (issue 5)
-    SIGNATURE_CHAIN_CHECKED = "document.signature_chain_checked"
-    EVIDENCE_EXPORTED = "evidence.exported"
-    ACCESS_CHANGE_CONFIRMED = "access_change.confirmed"
-    # signing keys and PINs (issue 10)
-    KEY_PIN_WRONG = "key.pin_wrong"
-    KEY_LOCKED = "key.locked"
-    KEY_REFUSED_LOCKED = "key.refused_locked"
-    KEY_UNLOCKED = "key.unlocked"
-    KEY_PIN_SET = "key.pin_set"
-    KEY_PIN_CHANGED = "key.pin_changed"
-    KEY_REWRAPPED = "key.rewrapped"
-    # access changes that wait for a leader's confirmation before they take effect (issue 10)
-    CONFIDENTIALITY_LOWERING_PROPOSED = "document.confidentiality_lowering_proposed"
-    ASSIGNMENT_FORWARD_PROPOSED = "assignment.forward_proposed"
-    ACCESS_CHANGE_DECLINED = "access_change.declined"
 
 
 def event_content(event: Any) -> bytes:
@@ -206,7 +128,7 @@ def as_checkpoint(row: AuditCheckpoint) -> Checkpoint:
 def verify_chain(session: Session, *, from_seq: int | None = None, to_seq: int | None = None,
                  trust: Trust | None = None, batch: int = 20_000, workers: int | None = None) -> ChainReport:
     """Verify the stored chain (optionally a range of it) against its head and, with ``trust``
-    (``audit_checkpoints.trust_for(settings)``), against every signed checkpoint in the range. Read-only.
+    (``audit.checkpoints.trust_for(settings)``), against every signed checkpoint in the range. Read-only.
 
     The report names the first broken position and the checkpoint that proves it; see ``ChainReport``.
     Long ranges of committed rows are verified by ``workers`` processes (default: one per core, at most
@@ -223,8 +145,8 @@ def verify_chain(session: Session, *, from_seq: int | None = None, to_seq: int |
                            .execution_options(populate_existing=True)).scalar_one()
     end = head.seq if to_seq is None else to_seq
     checkpoints = load_checkpoints(session, start, end) if trust is not None else []
-    report = _verify_in_parallel(session, start, end, anchor, (head.seq, head.hash) if to_seq is None else None,
-                                 checkpoints, trust, workers)
+    report = verify_in_parallel(session, start, end, anchor, (head.seq, head.hash) if to_seq is None else None,
+                                checkpoints, trust, workers)
     if report is None:
         report = _verify_in_one_pass(session, start, end, anchor, (head.seq, head.hash) if to_seq is None else None,
                                      checkpoints, trust, batch)
@@ -235,23 +157,6 @@ def verify_chain(session: Session, *, from_seq: int | None = None, to_seq: int |
         notes.append("revocation not checked: no CRL available")
     return ChainReport(report.checked, report.first_seq, report.last_seq, report.problem,
                        report.proving_checkpoint_seq, report.checkpoints_checked, report.last_checkpoint, tuple(notes))
-
-
-def _verify_in_parallel(session: Session, start: int, end: int, anchor: str | None, head: tuple[int, str] | None,
-                        checkpoints: list[Checkpoint], trust: Trust | None, workers: int | None) -> ChainReport | None:
-    workers = audit_parallel.default_workers() if workers is None else workers
-    if workers < 2 or end - start + 1 < audit_parallel.PARALLEL_MIN_ROWS:
-        return None
-    url = session.get_bind().engine.url
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:":
-            return None
-        dsn = url.database
-    else:
-        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    return audit_parallel.verify_parallel(dialect=url.get_backend_name(), dsn=dsn, start=start, end=end,
-                                          anchor=anchor, head=head, checkpoints=checkpoints, trust=trust,
-                                          workers=workers)
 
 
 def _verify_in_one_pass(session: Session, start: int, end: int, anchor: str | None, head: tuple[int, str] | None,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
 
+from asn1crypto import pem
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,8 +20,8 @@ from docflow.auditlog.chain import GENESIS_HASH
 from docflow.auditlog.checkpoints import Checkpoint
 from docflow.config import Settings
 from docflow.models import AuditCheckpoint, AuditEvent, AuditHead, Organisation, utc_now
-from docflow.services.audit import as_checkpoint, iter_row_batches
-from docflow.services.audit_checkpoints import ca_chain_pem, ca_crls
+from docflow.services.audit.checkpoints import ca_chain_pem, ca_crls
+from docflow.services.audit.log import as_checkpoint, iter_row_batches
 
 
 @dataclass(frozen=True)
@@ -80,5 +81,4 @@ def _checkpoints(session: Session, start: int, end: int, page: int = 200) -> Ite
 
 def certificate_pem(der: bytes) -> bytes:
     """A DER certificate as PEM (what export headers and evidence packs carry)."""
-    from asn1crypto import pem
     return pem.armor("CERTIFICATE", der)

@@ -1,0 +1,88 @@
+"""Registers (sổ đăng ký) and their numbers: per register and calendar year, from 1, in issue order, never
+reused, never skipped (Decree 30/2020/NĐ-CP, Art. 15 and 22)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from docflow.doctypes import get_type
+from docflow.models import Department, Document, Organisation, Register, RegisterKind, utc_now
+
+REGISTER_NAMES = {
+    RegisterKind.INCOMING: ("den", "Sổ đăng ký văn bản đến"),
+    RegisterKind.OUTGOING: ("di", "Sổ đăng ký văn bản đi"),
+    RegisterKind.RESOLUTION: ("giai-quyet", "Sổ theo dõi giải quyết văn bản đến"),
+}
+
+
+def ensure_register(session: Session, *, organisation: Organisation, kind: RegisterKind, year: int) -> Register:
+    """The organisation's register of ``kind`` for ``year``, created when the year's first number is taken.
+    Flushes."""
+    code, name = REGISTER_NAMES[kind]
+    find = select(Register).where(Register.organisation_id == organisation.id, Register.code == code,
+                                  Register.year == year)
+    register = session.execute(find).scalar_one_or_none()
+    if register is None:
+        # Two issuers taking the year's first number at once would both insert; the second waits for the
+        # first's commit and then inserts nothing, instead of failing on the unique key.
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(Register).values(organisation_id=organisation.id, code=code, name=name, kind=kind,
+                                                year=year, last_number=0, created_at=utc_now())
+                        .on_conflict_do_nothing(index_elements=["organisation_id", "code", "year"]))
+        register = session.execute(find).scalar_one()
+    return register
+
+
+def take_number(session: Session, *, organisation: Organisation, kind: RegisterKind, year: int) -> tuple[Register, int]:
+    """The next number of the year's register, reserved for the caller's transaction.
+
+    The register row is locked (SELECT … FOR UPDATE on PostgreSQL; the transaction's write lock on SQLite),
+    so concurrent issuers queue and get consecutive numbers. If the transaction rolls back (a failed
+    signature, a crash), the number goes back with it: nothing is skipped. Flushes.
+    """
+    code, _ = REGISTER_NAMES[kind]
+    lock = (select(Register).where(Register.organisation_id == organisation.id, Register.code == code,
+                                   Register.year == year)
+            .with_for_update().execution_options(populate_existing=True))
+    locked = session.execute(lock).scalar_one_or_none()
+    if locked is None:   # the year's first number: make the register, then lock it
+        ensure_register(session, organisation=organisation, kind=kind, year=year)
+        locked = session.execute(lock).scalar_one()
+    locked.last_number += 1
+    session.flush()
+    return locked, locked.last_number
+
+
+def format_number(number: int) -> str:
+    """01 … 09, then 10, 11 … (Decree 30, Annex I: numbers below 10 are written with a leading zero)."""
+    return f"{number:02d}"
+
+
+def number_symbol(number: int, *, doc_type: str, body: str = "UBND", unit: str = "") -> str:
+    """Số, ký hiệu: "15/QĐ-UBND"; a công văn (no type abbreviation) is body + drafting unit: "07/UBND-VP"."""
+    kind = get_type(doc_type)
+    abbreviation = kind.abbreviation if kind is not None else ""
+    if abbreviation:
+        return f"{format_number(number)}/{abbreviation}-{body}"
+    return f"{format_number(number)}/{body}-{unit}" if unit else f"{format_number(number)}/{body}"
+
+
+def unit_code(department: Department | None) -> str:
+    """The drafting unit's part of a công văn symbol, from the department's code: capitals, letters and digits
+    only, Vietnamese letters kept ("đc" → "ĐC", as Decree 30, Annex I writes "UBND-ĐC")."""
+    if department is None:
+        return ""
+    code = unicodedata.normalize("NFC", department.code).upper()
+    return "".join(c for c in code if c.isalnum())
+
+
+def symbol_for(document: Document, number: int) -> str:
+    """The number and symbol an issued document gets: its type, the organisation and, for a công văn, the
+    drafting department (``15/QĐ-UBND``, ``07/UBND-ĐC``)."""
+    return number_symbol(number, doc_type=document.doc_type, body=document.organisation.code,
+                         unit=unit_code(document.department))
