@@ -453,7 +453,7 @@ def validation_calls(signed: bytes, pki: Pki) -> dict[str, int]:
 def bench_cached(signed: bytes, pki: Pki, tmp: Path, rounds: int) -> dict[str, Any]:
     import docflow
     from docflow import db, migrations
-    from docflow.services.signing import verify_bytes
+    from docflow.services.signatures import verify_bytes
 
     import hashlib
 

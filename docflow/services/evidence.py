@@ -22,9 +22,10 @@ from docflow import evidencepack
 from docflow.config import Settings
 from docflow.errors import N_, ConfigurationError, NotFoundError, PermissionDeniedError
 from docflow.models import AuditEvent, Document, Register, RegisterKind, Role, Signature, User, utc_now
-from docflow.services import access, audit, chaincheck, keys
+from docflow.services import access, audit, keys
+from docflow.services.signatures import chain as chaincheck
 from docflow.services import documents as doc_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.storage import DocumentStore
 

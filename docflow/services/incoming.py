@@ -53,7 +53,7 @@ from docflow.models import (
 from docflow.services import access, audit, notifications, registers
 from docflow.services import calendar as work_calendar
 from docflow.services import documents as doc_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.storage import DocumentStore

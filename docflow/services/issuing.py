@@ -38,7 +38,7 @@ from docflow.models import (
 )
 from docflow.models.routing import Recipient, RoutingStep, StepKind, StepStatus
 from docflow.services import audit, registers
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.outgoing import (
     active_step,
@@ -75,7 +75,7 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
     policy.require_signature(actor, SignatureKind.ORGANISATION, document, step)
     # Checked before the number is taken, so the register's lock is not held through a verification.
     _require_signed_version(session, store, document, step)
-    signing_service.require_valid_personal_signature(session, settings=settings, document=document, store=store)
+    proof = signing_service.verify_personal_signature(session, settings=settings, document=document, store=store)
     today = signing_service.local_today(settings, now)
     register, number = registers.take_number(session, organisation=document.organisation, kind=RegisterKind.OUTGOING,
                                              year=today.year)
@@ -91,10 +91,8 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
                  object_id=register.id, now=now,
                  details={"document_id": document.id, "number": number, "year": register.year,
                           "number_symbol": document.number_symbol})
-    outcome = signing_service.sign_version(session, settings=settings, store=store, actor=actor,
-                                           document_id=document.id, kind=SignatureKind.ORGANISATION, pin=pin,
-                                           expected_version=expected_version, reason="Issued", now=now,
-                                           step=step, checked=document)
+    outcome = signing_service.sign_seal(session, settings=settings, store=store, actor=actor, proof=proof, pin=pin,
+                                        expected_version=expected_version, reason="Issued", now=now, step=step)
     _require_filled(store, document, outcome.version, day=today)
     step.status, step.decided_by_id, step.decided_at = StepStatus.DONE, actor.id, now
     step.version_number, step.signature_id = outcome.version.number, outcome.signature.id

@@ -32,7 +32,7 @@ from docflow.models import (
 from docflow.models.routing import Opinion, OpinionKind, Recipient, RoutingStep, StepKind, StepStatus
 from docflow.services import access, audit, delegations
 from docflow.services import documents as doc_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.signing.base import SignatureKind

@@ -16,7 +16,8 @@ from docflow import db
 from docflow.errors import N_, ConfigurationError, ValidationError
 from docflow.models import Document, RegisterKind, Role
 from docflow.services import access_changes as access_service
-from docflow.services import audit_search, chaincheck, evidence
+from docflow.services import audit_search, evidence
+from docflow.services.signatures import chain as chaincheck
 from docflow.services import audit as audit_service
 from docflow.services.audit import AuditAction
 from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store

@@ -12,7 +12,7 @@ from docflow.errors import N_, ValidationError
 from docflow.models import Confidentiality, DocumentKind, DocumentStatus, Urgency
 from docflow.services import access, organisation
 from docflow.services import documents as doc_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentFilters, DocumentInput, UploadedFile
 from docflow.web.helpers import (
     current_actor,

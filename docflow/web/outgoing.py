@@ -24,7 +24,7 @@ from docflow.models.routing import StepKind, StepStatus
 from docflow.services import access, issuing, organisation
 from docflow.services import documents as doc_service
 from docflow.services import outgoing as outgoing_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentFilters, UploadedFile
 from docflow.services.outgoing import DraftInput
 from docflow.signing.base import SignatureKind

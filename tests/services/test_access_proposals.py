@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from docflow.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from docflow.models import AssignmentStatus, AuditEvent, Confidentiality, Role
-from docflow.services import access, access_changes, incoming, verification_log
+from docflow.services import access, access_changes, incoming
+from docflow.services.signatures import verification_log
 from docflow.services import documents as doc_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentInput
 from docflow.services.users import update_user
 from tests.services.test_incoming import NOW, directed, register, settings, ward  # noqa: F401 - fixtures

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from docflow.errors import InvalidTransitionError
 from docflow.models import Document, DocumentStatus, Register, RegisterKind, Role, Signature, User, utc_now
 from docflow.services import issuing, outgoing
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.demo import DEMO_PIN, seed_demo_keys
 from docflow.services.documents import UploadedFile
 from docflow.services.users import UserInput, create_user

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from docflow.models import Document, DocumentKind, DocumentStatus, DocumentVersion, Role, User
 from docflow.models.routing import RoutingStep, SigningMode, StepKind
 from docflow.services import delegations, outgoing
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from tests.conftest import SIGNING_PIN, WebClient
 from tests.services.test_outgoing import Ward, _draft, ward  # noqa: F401 - the ward fixture
 
