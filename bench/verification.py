@@ -15,7 +15,7 @@ other processes put on the machine falls on both sides alike:
    signature ``validate_pdf_signature`` with a ValidationContext built from the DSS (hard-fail revocation,
    no fetching), difference analysis included. The bare side is measured twice: a fresh context per
    signature (as a short script would write it) and one context shared by the five signatures (what docflow
-   does). Plus ``services.signing.verify_bytes`` on the unchanged stored version (the report comes from the
+   does). Plus ``services.signatures.verify_bytes`` on the unchanged stored version (the report comes from the
    database) in a real app on SQLite.
 2. ``docflow verify FILE --trust-root ROOT`` as a fresh process per run against a minimal pyHanko script
    (written next to the file; same interpreter), on the 5-signature file and on a 1-page, 1-signature file
@@ -196,7 +196,7 @@ def open_ca(pki: Pki) -> Any:
 
 
 def signing_context(ca: Any) -> Any:
-    """docflow's SigningContext for B-LT from the development CA, offline (as services.signing builds it)."""
+    """docflow's SigningContext for B-LT from the development CA, offline (as services.signatures builds it)."""
     from asn1crypto import crl as asn1_crl
     from pyhanko_certvalidator import ValidationContext
 
@@ -453,7 +453,7 @@ def validation_calls(signed: bytes, pki: Pki) -> dict[str, int]:
 def bench_cached(signed: bytes, pki: Pki, tmp: Path, rounds: int) -> dict[str, Any]:
     import docflow
     from docflow import db, migrations
-    from docflow.services.signing import verify_bytes
+    from docflow.services.signatures import verify_bytes
 
     import hashlib
 

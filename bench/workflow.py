@@ -530,7 +530,7 @@ class _Reference:
 
     def __init__(self, app: Flask) -> None:
         from docflow.services import keys
-        from docflow.services import signing as svc
+        from docflow.services import signatures as svc
         from docflow.signing.base import CertificateKind, SignatureKind
         self.app, self.svc, self.keys = app, svc, keys
         self.settings, self.store = app.extensions["docflow.settings"], app.extensions["docflow.store"]
@@ -611,17 +611,17 @@ def _issue(app: Flask, document_id: int, version: int) -> tuple[float, str, floa
 
 BREAKDOWN = (  # (label, module path suffix, function name) summed as cumulative time
     ("issue_document (whole, cProfile)", "services/outgoing/issuing.py", "issue_document"),
-    ("require_valid_personal_signature (verify_pdf of the personal signature)", "services/signing.py",
+    ("require_valid_personal_signature (verify_pdf of the personal signature)", "services/signatures/seal.py",
      "require_valid_personal_signature"),
     ("  of which verify_pdf", "signing/verify.py", "verify_pdf"),
-    ("registers.take_number", "services/registers/numbers.py", "take_number"),
-    ("sign_version (organisation signature, all of it)", "services/signing.py", "sign_version"),
-    ("  of which _prepare_fields (fill number and date)", "services/signing.py", "_prepare_fields"),
+    ("registers.take_number", "services/registers.py", "take_number"),
+    ("sign_seal (organisation signature, all of it)", "services/signatures/seal.py", "sign_seal"),
+    ("  of which prepare_fields (fill number and date)", "services/signatures/appearance.py", "prepare_fields"),
     ("    of which GlyphAccumulator.__init__ (fontTools reads the TTF, once per field)",
      "pdf_utils/font/opentype.py", "GlyphAccumulator.__init__"),
     ("    of which fontTools subsetting (at write)", "fontTools/subset/__init__.py", "subset"),
     ("  of which open_signing_key (PKCS#12 + PIN)", "signing/keys.py", "load_pkcs12"),
-    ("  of which signing_context (dev CA, CRL, TSA)", "services/signing.py", "signing_context"),
+    ("  of which signing_context (dev CA, CRL, TSA)", "services/signatures/context.py", "signing_context"),
     ("  of which SigningSession.sign (pyHanko)", "signing/sign.py", "sign"),
     ("distribute (incoming copy, its number, notices)", "services/outgoing/distribution.py", "distribute"),
     ("audit.record (all events of the issue)", "services/audit/log.py", "record"),

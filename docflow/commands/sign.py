@@ -30,7 +30,7 @@ def sign(file: Path, out: Path, p12: Path | None, username: str | None, kind: st
     from docflow import db
     from docflow.services import audit
     from docflow.services import keys as key_service
-    from docflow.services import signing as signing_service
+    from docflow.services import signatures as signing_service
     from docflow.services.audit import AuditAction
     from docflow.services.people import find_user_by_username
     from docflow.signing.keys import load_pkcs12

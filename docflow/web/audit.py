@@ -16,7 +16,8 @@ from docflow.errors import N_, ConfigurationError, ValidationError
 from docflow.models import Document, RegisterKind, Role, utc_now
 from docflow.services.people import access_changes as access_service
 from docflow.services import audit as audit_service
-from docflow.services import chaincheck, evidence
+from docflow.services import evidence
+from docflow.services.signatures import chain as chaincheck
 from docflow.services.audit import AuditAction, AuditQuery
 from docflow.services.audit import checkpoints as audit_checkpoints
 from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store

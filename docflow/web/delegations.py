@@ -16,7 +16,7 @@ from docflow.models.base import utc_now
 from docflow.models.routing import SigningMode
 from docflow.services.people import delegations as delegation_service
 from docflow.services.people import users as user_service
-from docflow.services.signing import local_today
+from docflow.services.signatures import local_today
 from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")

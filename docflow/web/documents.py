@@ -13,7 +13,7 @@ from docflow.models import Confidentiality, DocumentKind, DocumentStatus, Urgenc
 from docflow.services import access
 from docflow.services.people import organisation
 from docflow.services import documents as doc_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentFilters, DocumentInput, UploadedFile
 from docflow.web.helpers import (
     current_actor,

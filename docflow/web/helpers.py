@@ -18,7 +18,7 @@ from docflow.config import Settings
 from docflow.errors import N_, ValidationError
 from docflow.models import Role, User
 from docflow.services import documents as doc_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.documents import UploadedFile
 from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore

@@ -28,7 +28,7 @@ from docflow.models import (
 )
 from docflow.services import incoming
 from docflow.services.people import organisation
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.documents import UploadedFile
 from docflow.services.incoming import Direction, DuplicateIncomingError, Target
 from docflow.web.documents import document_input

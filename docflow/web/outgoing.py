@@ -40,7 +40,7 @@ from docflow.services import access, jobs
 from docflow.services.people import organisation
 from docflow.services import documents as doc_service
 from docflow.services import outgoing as outgoing_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentFilters, UploadedFile
 from docflow.services.outgoing import DraftInput
 from docflow.signing.base import SignatureKind

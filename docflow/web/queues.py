@@ -14,7 +14,7 @@ from docflow.services import notifications
 from docflow.services import queues as queue_service
 from docflow.services.calendar import WorkingCalendar
 from docflow.services.queues import Day, QueueName
-from docflow.services.signing import local_today
+from docflow.services.signatures import local_today
 from docflow.web.helpers import current_actor, settings, small_int
 
 bp = Blueprint("queues", __name__, url_prefix="/queues")

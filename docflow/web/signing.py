@@ -17,9 +17,10 @@ from docflow import db, pdfcheck
 from docflow.errors import (N_, ConfigurationError, ConflictError, InvalidTransitionError, SigningError,
                             UnreadablePdfError, ValidationError)
 from docflow.models import Document, Role, utc_now
-from docflow.services import keys, verification_log
+from docflow.services import keys
+from docflow.services.signatures import verification_log
 from docflow.services import documents as doc_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.signing.base import SignatureKind
 from docflow.web.helpers import current_actor, form_int, form_str, settings, store
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.demo import DEMO_PIN
 from tests.browser.test_documents_in_browser import sign_in, unique_summary
 

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from docflow.models import Document, DocumentStatus, Register, RegisterKind, Role, Signature, User
 from docflow.models.routing import RoutingStep, StepKind, StepStatus
-from docflow.services import chaincheck, keys, outgoing
+from docflow.services import keys, outgoing
+from docflow.services.signatures import chain as chaincheck
 from docflow.signing.base import DATE_FIELD, NUMBER_FIELD, CertificateKind, PadesLevel, SignatureKind
 from docflow.signing.sign import SignRequest, SigningContext, ensure_fields, fill_fields, sign_pdf
 from tests.conftest import SIGNING_PIN as PIN

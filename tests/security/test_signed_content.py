@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from docflow.models import Document, DocumentStatus, DocumentVersion, Register, Role, Signature, utc_now
 from docflow.models.routing import RoutingStep, StepKind, StepStatus
-from docflow.services import chaincheck
+from docflow.services.signatures import chain as chaincheck
 from docflow.signing.base import SignatureKind
 from tests.conftest import SIGNING_PIN as PIN
 from tests.conftest import pdf_bytes

@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from docflow.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from docflow.models import AssignmentStatus, AuditEvent, Confidentiality, Role
-from docflow.services import access, incoming, verification_log
+from docflow.services import access, incoming
+from docflow.services.signatures import verification_log
 from docflow.services.people import access_changes
 from docflow.services import documents as doc_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentInput
 from docflow.services.people import update_user
 from tests.services.test_incoming import NOW, directed, register, settings, ward  # noqa: F401 - fixtures

@@ -16,9 +16,11 @@ from docflow import policy
 from docflow.errors import PermissionDeniedError
 from docflow.models import AuditEvent, Document, DocumentKind, Role, Signature, User
 from docflow.models.routing import Delegation, RoutingStep, SigningMode, StepKind
-from docflow.services import chaincheck, outgoing
+from docflow.services import outgoing
+from docflow.services.signatures import chain as chaincheck
+from docflow.services.signatures import seal as seal_service
 from docflow.services.people import delegations
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.signing.base import SignatureKind
 from tests.conftest import SIGNING_PIN as PIN
 from tests.services.test_outgoing import Ward, _approve, _draft, _issue, _sign, ward  # noqa: F401 - the ward fixture
@@ -113,7 +115,7 @@ def test_a_seal_without_a_personal_signature_is_refused(db_session, signing_sett
                                                         monkeypatch):
     document = make_document(ward.clerk, kind=DocumentKind.INCOMING)
     # The signing guard bypassed, as a bug or a direct database write would: the checker must still see it.
-    monkeypatch.setattr(signing_service, "require_valid_personal_signature", lambda *a, **kw: None)
+    monkeypatch.setattr(seal_service, "require_valid_personal_signature", lambda *a, **kw: None)
     monkeypatch.setattr(policy, "require_signature", lambda *a, **kw: None)
     signing_service.sign_version(db_session, settings=signing_settings, store=store, actor=ward.clerk,
                                  document_id=document.id, kind=SignatureKind.ORGANISATION_TEXT, pin=PIN,

@@ -15,7 +15,7 @@ from docflow.errors import InvalidTransitionError
 from docflow.models import Document, DocumentStatus, Register, RegisterKind, Role, Signature, User, utc_now
 from docflow.services import outgoing
 from docflow.services.outgoing import issuing
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.demo import DEMO_PIN, seed_demo_keys
 from docflow.services.documents import UploadedFile
 from docflow.services.people import UserInput, create_user

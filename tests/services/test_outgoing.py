@@ -38,7 +38,7 @@ from docflow.services.people import delegations
 from docflow.services import outgoing as issuing
 from docflow.services import documents as doc_service
 from docflow.services import outgoing
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.documents import UploadedFile
 from docflow.signing.base import CertificateKind, SignatureKind
 from tests.conftest import SIGNING_PIN as PIN

@@ -17,7 +17,7 @@ from docflow.errors import DocflowError, KeyLockedError, SigningError, Validatio
 from docflow.models import AuditEvent, Certificate, KeyGuard, Role, User, utc_now
 from docflow.services import keys as key_service
 from docflow.services.keys import pins
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.signing.base import CertificateKind, SignatureKind
 from tests.conftest import _PASSWORD_HASH, SIGNING_PIN, is_postgres

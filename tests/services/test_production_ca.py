@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from docflow.errors import CertificateError, SigningError
 from docflow.models import DocumentKind, Role
 from docflow.services import keys as key_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.signing.base import CertificateKind, SignatureKind
 
 PIN = "424242"

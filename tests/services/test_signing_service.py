@@ -33,7 +33,7 @@ from docflow.models import (
     VerificationReport,
 )
 from docflow.services import keys as key_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.signing.base import CertificateKind, SignatureKind
 
 from tests.conftest import SIGNING_PIN as PIN

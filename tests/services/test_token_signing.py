@@ -14,7 +14,7 @@ from docflow.config import TokenSettings
 from docflow.errors import SigningError, WrongPinError
 from docflow.models import CertificateStatus, DocumentKind, KeyStorage, Role
 from docflow.services import keys as key_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.signing.base import CertificateKind, SignatureKind
 from tests.signing.softhsm import MODULE, SoftHsmToken, import_credentials, init_token
 from tests.signing.softhsm import softhsm_environment  # noqa: F401  (fixture)

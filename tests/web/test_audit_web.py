@@ -128,7 +128,7 @@ def test_the_services_refuse_an_auditor_too(db_session, make_user, make_document
     from docflow.services.documents import DocumentInput, UploadedFile
     from docflow.services.people import access_changes
     from docflow.services import outgoing as issuing
-    from docflow.services import signing as signing_service
+    from docflow.services import signatures as signing_service
     from docflow.services.people import set_user_active
     from docflow.signing.base import SignatureKind
     from tests.conftest import pdf_bytes

@@ -16,7 +16,7 @@ from docflow.models import Document, DocumentKind, DocumentStatus, DocumentVersi
 from docflow.models.routing import RoutingStep, SigningMode, StepKind
 from docflow.services import outgoing
 from docflow.services.people import delegations
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from tests.conftest import SIGNING_PIN, WebClient
 from tests.services.test_outgoing import Ward, _draft, ward  # noqa: F401 - the ward fixture
 

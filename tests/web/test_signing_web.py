@@ -226,7 +226,7 @@ def test_the_crl_and_ocsp_endpoints_answer_for_the_wards_certificates(client, le
 def test_a_signed_pdf_registered_as_a_document_is_verified_at_once(client, leader, document, make_user, store,
                                                                    db_session):
     from docflow.models import VerificationReport
-    from docflow.services import signing as signing_service
+    from docflow.services import signatures as signing_service
     outcome = signing_service.sign_version(db_session, settings=client.client.application.extensions["docflow.settings"],
                                            store=store, actor=leader, document_id=document.id,
                                            kind=signing_service.SignatureKind.PERSONAL, pin=SIGNING_PIN,

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from docflow.config import Settings
 from docflow.models import Document, Register, Signature
-from docflow.services import chaincheck, keys
+from docflow.services import keys
+from docflow.services.signatures import chain as chaincheck
 from docflow.services.audit.checkpoints import ca_chain_pem, ca_crls
 from docflow.services.audit.export import certificate_pem
 from docflow.storage import DocumentStore

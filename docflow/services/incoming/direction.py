@@ -26,7 +26,7 @@ from docflow.models import (
     utc_now,
 )
 from docflow.services import documents as doc_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.incoming.common import (

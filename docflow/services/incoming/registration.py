@@ -18,7 +18,7 @@ from docflow.models import Document, DocumentKind, RegisterKind, Role, User, utc
 from docflow.pdfcheck import check_pdf
 from docflow.services import registers
 from docflow.services import documents as doc_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.incoming.common import record

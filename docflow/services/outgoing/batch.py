@@ -22,7 +22,7 @@ from docflow.errors import N_, DocflowError, InvalidTransitionError, PermissionD
 from docflow.models import Job, User
 from docflow.models.routing import StepKind
 from docflow.services import jobs
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.jobs import JobContext, JobWork, Transaction
 from docflow.services.outgoing.base import get_outgoing
 from docflow.services.outgoing.route import active_step, sign_step

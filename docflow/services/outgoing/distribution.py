@@ -23,7 +23,7 @@ from docflow.models import (
 )
 from docflow.models.routing import Recipient
 from docflow.services import audit, registers
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.outgoing.base import notify_users, recipients_of
 

@@ -28,7 +28,7 @@ from docflow.models.routing import Opinion, OpinionKind, Recipient, StepKind, St
 from docflow.services import access, audit
 from docflow.services.people import delegations
 from docflow.services import documents as doc_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.outgoing.base import REVISABLE_STATUSES, get_outgoing, notify_users

@@ -20,7 +20,8 @@ from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError
 from docflow.models import Document, DocumentStatus, Register, RegisterKind, Signature, User, utc_now
 from docflow.models.routing import RoutingStep, StepKind, StepStatus
 from docflow.services import audit, registers
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
+from docflow.services.signatures import VerifiedPersonalSignature
 from docflow.services.audit import AuditAction
 from docflow.services.outgoing.base import get_outgoing
 from docflow.services.outgoing.distribution import distribute
@@ -41,13 +42,12 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
     SigningError. Flushes; the caller commits, and a failure anywhere leaves the number unconsumed.
     """
     now = now or utc_now()
-    document, step = _issuable(session, actor=actor, settings=settings, store=store, document_id=document_id)
+    document, step, proof = _issuable(session, actor=actor, settings=settings, store=store,
+                                      document_id=document_id)
     today = signing_service.local_today(settings, now)
     register, number = _assign_number(session, actor, document, today=today, now=now)
-    outcome = signing_service.sign_version(session, settings=settings, store=store, actor=actor,
-                                           document_id=document.id, kind=SignatureKind.ORGANISATION, pin=pin,
-                                           expected_version=expected_version, reason="Issued", now=now,
-                                           step=step, checked=document)
+    outcome = signing_service.sign_seal(session, settings=settings, store=store, actor=actor, proof=proof, pin=pin,
+                                        expected_version=expected_version, reason="Issued", now=now, step=step)
     require_filled(store, document, outcome.version, day=today)
     step.status, step.decided_by_id, step.decided_at = StepStatus.DONE, actor.id, now
     step.version_number, step.signature_id = outcome.version.number, outcome.signature.id
@@ -64,9 +64,10 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
 
 
 def _issuable(session: Session, *, actor: User, settings: Settings, store: DocumentStore,
-              document_id: int) -> tuple[Document, RoutingStep]:
-    """The locked document, signed by its signer and at its open issue step, and that step; checked before
-    the number is taken, so the register's lock is not held through a verification."""
+              document_id: int) -> tuple[Document, RoutingStep, VerifiedPersonalSignature]:
+    """The locked document, signed by its signer and at its open issue step, that step, and the proof that
+    its personal signature verifies (the only thing the seal accepts); checked before the number is taken,
+    so the register's lock is not held through a verification."""
     if not policy.may_apply(actor, SignatureKind.ORGANISATION):
         raise PermissionDeniedError(N_("Only the clerk (văn thư) issues documents."))
     document = get_outgoing(session, actor=actor, document_id=document_id, lock=True)
@@ -78,8 +79,8 @@ def _issuable(session: Session, *, actor: User, settings: Settings, store: Docum
         raise InvalidTransitionError(N_("Only a document signed by its signer can be issued."))
     policy.require_signature(actor, SignatureKind.ORGANISATION, document, step)
     _require_signed_version(session, store, document, step)
-    signing_service.require_valid_personal_signature(session, settings=settings, document=document, store=store)
-    return document, step
+    proof = signing_service.verify_personal_signature(session, settings=settings, document=document, store=store)
+    return document, step, proof
 
 
 def _assign_number(session: Session, actor: User, document: Document, *, today: date,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from docflow.errors import N_, InvalidTransitionError
 from docflow.models import Document, DocumentVersion, User
 from docflow.services import audit
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.signing.base import DATE_FIELD, NUMBER_FIELD
 from docflow.storage import DocumentStore

@@ -18,7 +18,7 @@ from docflow.models import Department, Document, DocumentStatus, GrantReason, Ro
 from docflow.models.routing import RoutingStep, StepKind, StepStatus
 from docflow.services import access, audit
 from docflow.services import documents as doc_service
-from docflow.services import signing as signing_service
+from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.outgoing.base import clean_reason, clerks_of, get_outgoing, notify_users
 from docflow.services.outgoing.numberfields import ensure_number_fields

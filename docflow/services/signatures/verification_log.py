@@ -12,8 +12,8 @@ from docflow.config import Settings
 from docflow.errors import N_, NotFoundError
 from docflow.models import AuditEvent, Document, DocumentVersion, Role, User
 from docflow.services import access, audit
-from docflow.services import signing as signing_service
 from docflow.services.audit import AuditAction
+from docflow.services.signatures.reports import cached_report
 
 HEX = frozenset("0123456789abcdef")
 
@@ -39,7 +39,7 @@ def report_by_digest(session: Session, *, actor: User, settings: Settings, sha25
     if actor.role is Role.ADMIN or len(sha256) != 64 or not set(sha256) <= HEX \
             or not (_verified_by(session, actor, sha256) or _readable_version(session, actor, sha256)):
         raise NotFoundError(N_("No verification report is kept for this file."))
-    report = signing_service.cached_report(session, settings=settings, sha256=sha256)
+    report = cached_report(session, settings=settings, sha256=sha256)
     if report is None:
         raise NotFoundError(N_("No verification report is kept for this file."))
     return report
