@@ -8,12 +8,12 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import request
 from flask_babel import format_datetime, gettext
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 
-from docflow import db, doctypes, policy
+from docflow import appctx, db, doctypes, policy
 from docflow.config import Settings
 from docflow.errors import N_, ValidationError
 from docflow.models import Role, User
@@ -25,13 +25,13 @@ from docflow.storage import DocumentStore
 
 
 def settings() -> Settings:
-    value: Settings = current_app.extensions["docflow.settings"]
-    return value
+    """The running app's settings (docflow.appctx; kept here for the blueprints that import it)."""
+    return appctx.settings()
 
 
 def store() -> DocumentStore:
-    value: DocumentStore = current_app.extensions["docflow.store"]
-    return value
+    """The running app's document store (docflow.appctx)."""
+    return appctx.store()
 
 
 def current_actor() -> User:
