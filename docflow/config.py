@@ -6,7 +6,6 @@ import dataclasses
 import os
 import secrets
 import tomllib
-import types
 import typing
 import zoneinfo
 from collections.abc import Mapping
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from docflow.config_loading import build_section, deep_merge
 from docflow.errors import ConfigurationError
 
 Mode = Literal["development", "production", "testing"]
@@ -268,7 +268,7 @@ def load(path: str | os.PathLike[str] | None = None, *, overrides: Mapping[str, 
             raise ConfigurationError(f"configuration file {source} does not exist") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigurationError(f"configuration file {source} is not valid TOML: {exc}") from exc
-    merged = _deep_merge(raw, dict(overrides or {}))
+    merged = deep_merge(raw, dict(overrides or {}))
     base = source.parent if source is not None else Path.cwd()
     sections = {f.name: f for f in dataclasses.fields(Settings) if f.name != "source"}
     values: dict[str, Any] = {}
@@ -278,7 +278,7 @@ def load(path: str | os.PathLike[str] | None = None, *, overrides: Mapping[str, 
         if not isinstance(value, Mapping):
             raise ConfigurationError(f"{name} must be a table")
         cls = typing.get_type_hints(Settings)[name]
-        values[name] = _build_section(name, cls, value, base)
+        values[name] = build_section(name, cls, value, base)
     settings = Settings(**values, source=source)
     _check(settings)
     return settings
@@ -332,88 +332,3 @@ def _check(settings: Settings) -> None:
         raise ConfigurationError("signing.pin_kdf_memory_kib must be at least 8 KiB per lane")
     if settings.signing.tsa_url and not settings.signing.tsa_url.startswith(("http://", "https://")):
         raise ConfigurationError("signing.tsa_url must be an http:// or https:// URL")
-
-
-def _deep_merge(a: dict[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(a)
-    for key, value in b.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _deep_merge(dict(out[key]), value)
-        else:
-            out[key] = value
-    return out
-
-
-# Keys that once existed: an old file stops startup with what to write instead, never with a bare "unknown".
-_REMOVED = {
-    "security.login_max_failures": "sign-in no longer locks an account; remove it and, if needed, set "
-                                   "security.login_free_failures (failures before the waits begin)",
-    "security.login_lockout_minutes": "sign-in no longer locks an account; remove it and, if needed, set "
-                                      "security.login_first_delay_seconds and security.login_max_delay_minutes",
-}
-
-
-def _build_section(section: str, cls: type, table: Mapping[str, Any], base: Path) -> Any:
-    hints = typing.get_type_hints(cls)
-    kwargs: dict[str, Any] = {}
-    for key, value in table.items():
-        name = f"{section}.{key}"
-        if name in _REMOVED:
-            raise ConfigurationError(f"{name} was removed: {_REMOVED[name]}")
-        if key not in hints:
-            raise ConfigurationError(f"unknown key {name}")
-        kwargs[key] = _coerce(name, hints[key], value, base)
-    return cls(**kwargs)
-
-
-def _coerce(name: str, hint: Any, value: Any, base: Path) -> Any:
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(hint) if a is not type(None)]
-        if value is None or (value == "" and options[0] is Path):
-            return None  # an optional path left empty means "not set"
-        return _coerce(name, options[0], value, base)
-    if origin is Literal:
-        allowed = typing.get_args(hint)
-        if value not in allowed:
-            raise ConfigurationError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
-        return value
-    if origin is tuple:
-        if not isinstance(value, list):
-            raise ConfigurationError(f"{name} must be a list, not {type(value).__name__}")
-        item = typing.get_args(hint)[0]
-        return tuple(_coerce(f"{name}[{i}]", item, v, base) for i, v in enumerate(value))
-    if origin is dict:
-        if not isinstance(value, Mapping):
-            raise ConfigurationError(f"{name} must be a table")
-        item = typing.get_args(hint)[1]
-        return {str(k): _coerce(f"{name}.{k}", item, v, base) for k, v in value.items()}
-    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        if not isinstance(value, Mapping):
-            raise ConfigurationError(f"{name} must be a table")
-        missing = [f.name for f in dataclasses.fields(hint)
-                   if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-                   and f.name not in value]
-        if missing:
-            raise ConfigurationError(f"{name}.{missing[0]} is required")
-        return _build_section(name, hint, value, base)
-    if hint is Path:
-        if not isinstance(value, (str, Path)):
-            raise ConfigurationError(f"{name} must be a path (string), not {type(value).__name__}")
-        p = Path(value)
-        return p if p.is_absolute() else base / p
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigurationError(f"{name} must be true or false, not {value!r}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigurationError(f"{name} must be an integer, not {value!r}")
-        if value < 0:
-            raise ConfigurationError(f"{name} must not be negative")
-        return value
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigurationError(f"{name} must be a string, not {type(value).__name__}")
-        return value
-    raise ConfigurationError(f"{name}: unsupported setting type")  # pragma: no cover

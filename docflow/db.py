@@ -1,25 +1,31 @@
-"""Engine and sessionmaker per app, the request session on ``g``, and the one-commit-per-action boundary."""
+"""The engine and its sessions, and ``transaction()``: the one commit point of the work in hand.
+
+The session comes from the application context (``docflow.appctx``), whoever bound it: a request, a command
+or a test. The after-commit and outlive-the-rollback queues are in ``docflow.unit_of_work``; their names are
+re-exported here for the callers that know them as ``db.after_commit`` and ``db.outlive_rollback``.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from docflow import appctx, unit_of_work
 from docflow.auditlog.chain import canonical_json
+from docflow.private_files import touch_private
+from docflow.unit_of_work import WRITE_OPTION, after_commit, begin_write, outlive_rollback
 
-
-WRITE_OPTION = "docflow_write"
-_DURABLE = "outlive_rollback"
-log = logging.getLogger(__name__)
+__all__ = ["WRITE_OPTION", "after_commit", "begin_write", "get_session", "is_busy", "make_engine",
+           "make_sessionmaker", "outlive_rollback", "transaction"]
 
 
 def _json_serializer(value: Any) -> str:
@@ -48,11 +54,6 @@ def make_engine(url: str, *, echo: bool = False, lock_timeout_seconds: int = 30)
 def _create_private_database_file(url: str) -> None:
     """Create the SQLite file owner-only before the driver does (it would follow the umask); its -wal and
     -shm companions take the database file's mode."""
-    from pathlib import Path
-
-    from sqlalchemy.engine import make_url
-
-    from docflow.private_files import touch_private
     database = make_url(url).database
     if database not in (None, "", ":memory:") and not database.startswith("file:"):
         touch_private(Path(database))
@@ -99,79 +100,18 @@ def is_busy(exc: OperationalError) -> bool:
     return getattr(original, "sqlstate", None) in _POSTGRES_BUSY_STATES
 
 
-def init_app(app: Flask, url: str, *, echo: bool = False, lock_timeout_seconds: int = 30) -> None:
-    engine = make_engine(url, echo=echo, lock_timeout_seconds=lock_timeout_seconds)
-    app.extensions["docflow.engine"] = engine
-    app.extensions["docflow.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
-    app.teardown_appcontext(_close_session)
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions keep their objects readable after commit: a view renders what its action just saved."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
 
 
 def get_session() -> Session:
-    if "db_session" not in g:
-        g.db_session = current_app.extensions["docflow.sessionmaker"]()
-    session: Session = g.db_session
-    return session
-
-
-def _close_session(_exc: BaseException | None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
+    """The session of the work in hand: the request's, the command's, or the bound test's (docflow.appctx)."""
+    return appctx.session()
 
 
 @contextmanager
 def transaction() -> Iterator[Session]:
-    """Commit what the block did, or nothing; then run after-commit callbacks."""
-    session = get_session()
-    begin_write(session)
-    try:
+    """Commit what the block did, or nothing; then run after-commit callbacks (docflow.unit_of_work)."""
+    with unit_of_work.transaction(get_session()) as session:
         yield session
-        for durable in session.info.get(_DURABLE, []):
-            durable(session)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        session.info.pop("after_commit", None)
-        _record_after_rollback(session)
-        raise
-    session.info.pop(_DURABLE, None)
-    for callback in session.info.pop("after_commit", []):
-        callback()
-
-
-def outlive_rollback(session: Session, record: Callable[[Session], None]) -> None:
-    """Write ``record`` whatever becomes of the action: in its transaction if that commits, else in a short
-    transaction of its own right after the rollback (a wrong PIN raises, yet its count and audit event stay)."""
-    session.info.setdefault(_DURABLE, []).append(record)
-
-
-def _record_after_rollback(session: Session) -> None:
-    records = session.info.pop(_DURABLE, [])
-    if not records:
-        return
-    try:
-        begin_write(session)
-        for record in records:
-            record(session)
-        session.commit()
-    except Exception:
-        session.rollback()
-        session.info.pop("after_commit", None)
-        log.exception("a record that must outlive the rollback could not be written")
-        return
-    for callback in session.info.pop("after_commit", []):
-        callback()
-
-
-def begin_write(session: Session) -> None:
-    """Start the session's writing transaction. A read transaction the request already opened (loading
-    the signed-in user) is ended first, so the write begins with the write lock on SQLite."""
-    if session.in_transaction():
-        if session.new or session.dirty or session.deleted:
-            raise RuntimeError("unflushed changes outside db.transaction()")
-        session.commit()
-    session.connection(execution_options={WRITE_OPTION: True})
-
-
-def after_commit(session: Session, callback: Callable[[], None]) -> None:
-    session.info.setdefault("after_commit", []).append(callback)

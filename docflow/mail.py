@@ -19,12 +19,12 @@ from typing import Any
 
 from babel.support import NullTranslations, Translations
 
-from docflow import PROJECT_ROOT
-from docflow.config import MailSettings
+from docflow import appctx
+from docflow.config import MailSettings, Settings
 from docflow.errors import N_
+from docflow.paths import TRANSLATIONS_DIR
 
 log = logging.getLogger(__name__)
-TRANSLATIONS_DIR = PROJECT_ROOT / "docflow" / "translations"
 TIMEOUT_SECONDS = 10.0
 
 
@@ -129,16 +129,17 @@ def _describe(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def deliver_after_commit(notices: Sequence[PendingNotice]) -> int:
-    """Render and send queued notices with the running app's settings (an after-commit callback)."""
-    from flask import current_app, has_app_context
-
+def deliver_after_commit(notices: Sequence[PendingNotice], settings: Settings | None = None) -> int:
+    """Render and send queued notices (an after-commit callback) with ``settings``, by default those of
+    the application context in hand (docflow.appctx)."""
     if not notices:
         return 0
-    if not has_app_context():
-        log.warning("mail: %d notices not e-mailed: no application context", len(notices))
-        return 0
-    settings = current_app.extensions["docflow.settings"]
+    if settings is None:
+        scope = appctx.current_or_none()
+        if scope is None:
+            log.warning("mail: %d notices not e-mailed: no application context", len(notices))
+            return 0
+        settings = scope.context.settings
     if not settings.mail.smtp_host:
         return 0
     messages = [render(n, default_locale=settings.app.default_locale, organisation=settings.app.organisation_name)

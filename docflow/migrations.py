@@ -1,13 +1,16 @@
-"""Run Alembic programmatically against the app's engine (used by `docflow init` and the tests)."""
+"""Run Alembic programmatically against an engine, by default the application context's (used by
+`docflow init` and the tests)."""
 
 from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
-from flask import current_app
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from docflow import PROJECT_ROOT
+from docflow import appctx
+from docflow.paths import MIGRATIONS_DIR
 
 
 # Search-index objects that migration 0003 makes per database and the models do not declare.
@@ -21,22 +24,19 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool, c
 
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
     return cfg
 
 
 def is_current(engine: Engine | None = None) -> bool:
     """True when the database schema is at the newest migration."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    engine = engine or current_app.extensions["docflow.engine"]
+    engine = engine or appctx.engine()
     heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
     with engine.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads()) == heads
 
 
 def upgrade(engine: Engine | None = None, revision: str = "head") -> None:
-    engine = engine or current_app.extensions["docflow.engine"]
+    engine = engine or appctx.engine()
     command.upgrade(alembic_config(engine), revision)

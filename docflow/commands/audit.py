@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from docflow import appctx
+from docflow.auditlog.chain import ChainReport
+from docflow.auditlog.export import ExportUnreadable, line_of, verify_export
 from docflow.commands.context import with_app
-
-if TYPE_CHECKING:
-    from docflow.auditlog.chain import ChainReport
 
 EXIT_INTACT, EXIT_PROBLEM, EXIT_UNREADABLE = 0, 1, 2
 
@@ -41,8 +40,6 @@ def verify(from_seq: int | None, to_seq: int | None, export: Path | None, trust_
 
 
 def _verify_export(path: Path, trust_roots: tuple[Path, ...]) -> None:
-    from docflow.auditlog.export import ExportUnreadable, line_of, verify_export
-
     if not trust_roots:
         raise click.UsageError("--export needs --trust-root CA.pem (the root is never taken from the file)")
     try:
@@ -57,13 +54,13 @@ def _verify_export(path: Path, trust_roots: tuple[Path, ...]) -> None:
 
 @with_app
 def _verify_database(from_seq: int | None, to_seq: int | None) -> None:
+    # Imported here: `docflow audit verify --export` must not load the database layer.
     from docflow import db
     from docflow.services import audit as audit_service
     from docflow.services.audit.checkpoints import trust_for
-    from docflow.web.helpers import settings
 
     report = audit_service.verify_chain(db.get_session(), from_seq=from_seq, to_seq=to_seq,
-                                        trust=trust_for(settings()))
+                                        trust=trust_for(appctx.settings()))
     with db.transaction() as s:
         audit_service.record(s, action=audit_service.AuditAction.AUDIT_VERIFIED, actor=None, object_type="audit",
                              details={"checked": report.checked, "intact": report.intact, "via": "cli",
@@ -98,6 +95,7 @@ def _print(report: ChainReport, where: str) -> int:
 @with_app
 def checkpoint() -> None:
     """Sign the head of the chain now with the ward's system key."""
+    # Imported here: `docflow audit verify --export` must not load the database layer.
     from docflow import db
     from docflow.services.audit.checkpoints import checkpointer_of, create_checkpoint
 
@@ -120,14 +118,14 @@ def checkpoint() -> None:
 @with_app
 def export(out: Path, from_seq: int | None, to_seq: int | None) -> None:
     """Write the log with its checkpoints and certificates as JSON Lines (verify it with --export)."""
+    # Imported here: `docflow audit verify --export` must not load the database layer.
     from docflow import db
     from docflow.services import audit as audit_service
     from docflow.services.audit.export import export_log
-    from docflow.web.helpers import settings
 
     partial = out.with_name(out.name + ".part")
     with partial.open("w", encoding="utf-8") as fh:
-        summary = export_log(db.get_session(), fh, settings=settings(), from_seq=from_seq, to_seq=to_seq)
+        summary = export_log(db.get_session(), fh, settings=appctx.settings(), from_seq=from_seq, to_seq=to_seq)
     partial.replace(out)
     with db.transaction() as s:
         audit_service.record(s, action=audit_service.AuditAction.AUDIT_EXPORTED, actor=None, object_type="audit",

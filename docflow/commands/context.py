@@ -1,38 +1,40 @@
-"""The app behind a `docflow` command: created once per invocation, errors turned into one clear line."""
+"""The application context behind a `docflow` command: bound once per invocation from the configuration,
+errors turned into one clear line. No Flask: a command runs on docflow.appctx alone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from docflow import appctx
 from docflow.errors import ConfigurationError, DocflowError
 
-if TYPE_CHECKING:
-    from flask import Flask
 
-
-def command_app() -> Flask:
+def bind_context() -> None:
+    """Bind the application context of DOCFLOW_CONFIG until the command ends (its session closed, its
+    engine disposed). Nothing to do when one is active already: a test running the command in its app."""
+    if appctx.is_active():
+        return
+    # Imported here, not above: the database layer and the services load only for the commands that use
+    # them; `docflow verify` and the offline verifiers import this module and must start fast.
+    from docflow import bootstrap
     ctx = click.get_current_context()
-    app = ctx.meta.get("docflow.app")
-    if app is None:
-        from docflow import create_app
-        try:
-            app = create_app()
-        except ConfigurationError as exc:
-            raise click.ClickException(f"configuration error: {exc}") from None
-        ctx.meta["docflow.app"] = app
-        ctx.with_resource(app.app_context())
-    return app
+    try:
+        context = bootstrap.open_context(bootstrap.load_settings())
+    except ConfigurationError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
+    ctx.call_on_close(context.engine.dispose)
+    ctx.with_resource(appctx.bound(context))
 
 
 def with_app(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Run the command inside an app context; DocflowErrors become one clear line and exit 1."""
+    """Run the command in its application context; DocflowErrors become one clear line and exit 1."""
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        command_app()
+        bind_context()
         try:
             return func(*args, **kwargs)
         except DocflowError as exc:

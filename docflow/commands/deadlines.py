@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import click
 
+from docflow import appctx, db
 from docflow.commands.context import with_app
+from docflow.models import utc_now
+from docflow.services.notifications import escalate_overdue
 
 
 @click.command("escalate")
 @with_app
 def escalate() -> None:
     """Escalate assignments past their deadline to the department head and the leader; safe to repeat."""
-    from docflow import db
-    from docflow.models import utc_now
-    from docflow.services.notifications import escalate_overdue
-    from docflow.web.helpers import settings
-
     with db.transaction() as s:
-        escalated = escalate_overdue(s, settings=settings(), now=utc_now())
+        escalated = escalate_overdue(s, settings=appctx.settings(), now=utc_now())
     # E-mails went out after the commit above; their failures are in the log, not here.
     click.echo(f"{len(escalated)} overdue assignment(s) escalated.")
     for assignment in escalated:

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import click
 
+from docflow import appctx
 from docflow.commands.context import with_app
+from docflow.errors import ConfigurationError
+from docflow.auditlog.evidencepack import PackUnreadable, verify_pack
 
 EXIT_VALID, EXIT_PROBLEM, EXIT_UNREADABLE = 0, 1, 2
 
@@ -34,17 +37,18 @@ def evidence() -> None:
 def build(document_id: int | None, register_kind: str | None, year: int | None, first: int | None,
           last: int | None, out: Path) -> None:
     """Build the pack of a document or a register range and write it to --out."""
+    # Imported here: `docflow evidence verify` must not load the database layer.
     from docflow import db
     from docflow.models import RegisterKind
     from docflow.services import evidence as evidence_service
-    from docflow.web.helpers import settings, store
 
+    settings, store = appctx.settings(), appctx.store()
     with db.transaction() as s:
         if document_id is not None:
-            pack = evidence_service.build_document_pack(s, settings=settings(), store=store(), actor=None,
+            pack = evidence_service.build_document_pack(s, settings=settings, store=store, actor=None,
                                                         document_id=document_id)
         elif register_kind and year and first and last:
-            pack = evidence_service.build_register_pack(s, settings=settings(), store=store(), actor=None,
+            pack = evidence_service.build_register_pack(s, settings=settings, store=store, actor=None,
                                                         kind=RegisterKind(register_kind), year=year, first=first,
                                                         last=last)
         else:
@@ -60,9 +64,6 @@ def build(document_id: int | None, register_kind: str | None, year: int | None, 
               help="the ward's root certificate (PEM or DER), from a trusted source, never from the pack")
 def verify(pack: Path, trust_roots: tuple[Path, ...]) -> None:
     """Check every file, the audit segments and their signed checkpoints, and the PDFs' signatures."""
-    from docflow.errors import ConfigurationError
-    from docflow.auditlog.evidencepack import PackUnreadable, verify_pack
-
     try:
         roots = [p.read_bytes() for p in trust_roots]
         report = verify_pack(pack, roots)

@@ -6,8 +6,14 @@ import os
 from pathlib import Path
 
 import click
+from sqlalchemy import select
 
-from docflow.commands.context import command_app, with_app
+from docflow import appctx, db
+from docflow.commands.context import bind_context, with_app
+from docflow.models import Certificate
+from docflow.models.base import utc_now
+from docflow.services import keys as key_service
+from docflow.services.people import find_user_by_username
 from docflow.signing.base import CertificateKind
 
 
@@ -32,12 +38,10 @@ def keys() -> None:
 @with_app
 def keys_init(base_url: str) -> None:
     """Create the development CA: root, issuing CA, TSA, OCSP responder and CRL. Safe to run again."""
-    from docflow.services import keys as key_service
-    from docflow.web.helpers import settings
-
-    existed = (key_service.ca_directory(settings()) / "root.pem").exists()
-    key_service.init_ca(settings(), organisation=settings().app.organisation_name, base_url=base_url)
-    where = key_service.ca_directory(settings())
+    settings = appctx.settings()
+    existed = (key_service.ca_directory(settings) / "root.pem").exists()
+    key_service.init_ca(settings, organisation=settings.app.organisation_name, base_url=base_url)
+    where = key_service.ca_directory(settings)
     click.echo(f"The ward's CA {'already exists' if existed else 'was created'} in {where}.")
 
 
@@ -54,11 +58,7 @@ def keys_init(base_url: str) -> None:
 def keys_issue(username: str | None, kind: str, key_type: str, pin_env: str | None) -> None:
     """Issue (or re-issue) a certificate and print the one-time enrolment code with which its holder
     chooses the PIN (on their "My signature" page)."""
-    from docflow import db
-    from docflow.services import keys as key_service
-    from docflow.services.people import find_user_by_username
-    from docflow.web.helpers import settings
-
+    settings = appctx.settings()
     cert_kind = CertificateKind(kind)
     if cert_kind is CertificateKind.PERSONAL and not username:
         raise click.ClickException("name the user: docflow keys issue USERNAME")
@@ -70,15 +70,15 @@ def keys_issue(username: str | None, kind: str, key_type: str, pin_env: str | No
         if cert_kind is CertificateKind.SYSTEM or pin_env:
             # The system key opens with the CA passphrase (it signs audit checkpoints unattended).
             pin = "" if cert_kind is CertificateKind.SYSTEM else read_pin(pin_env, confirm=False)
-            row = key_service.issue_certificate(s, settings=settings(), actor=None, holder=holder, kind=cert_kind,
+            row = key_service.issue_certificate(s, settings=settings, actor=None, holder=holder, kind=cert_kind,
                                                 pin=pin, key_type=key_type)
             del pin
         else:
-            enrolment = key_service.issue_for_enrolment(s, settings=settings(), actor=None, holder=holder,
+            enrolment = key_service.issue_for_enrolment(s, settings=settings, actor=None, holder=holder,
                                                         kind=cert_kind, key_type=key_type)
             row, code = enrolment.certificate, enrolment.code
     click.echo(f"Issued certificate {row.serial} ({row.kind.value}) for {row.subject}, "
-               f"valid until {row.not_after:%Y-%m-%d}; key in {settings().app.keys_dir / (row.key_path or '')}.")
+               f"valid until {row.not_after:%Y-%m-%d}; key in {settings.app.keys_dir / (row.key_path or '')}.")
     if code is not None:
         click.echo(f"Enrolment code (shown once; give it to the holder, who chooses the PIN with it): {code}")
 
@@ -90,18 +90,12 @@ def keys_issue(username: str | None, kind: str, key_type: str, pin_env: str | No
 @with_app
 def keys_revoke(serial: str, reason: str) -> None:
     """Revoke a certificate by its serial number (hex, as `docflow keys list` shows it)."""
-    from sqlalchemy import select
-
-    from docflow import db
-    from docflow.models import Certificate
-    from docflow.services import keys as key_service
-    from docflow.web.helpers import settings
-
     with db.transaction() as s:
         cert_id = s.execute(select(Certificate.id).where(Certificate.serial == serial.lower())).scalar()
         if cert_id is None:
             raise click.ClickException(f"no certificate with serial {serial}")
-        key_service.revoke_certificate(s, settings=settings(), actor=None, certificate_id=cert_id, reason=reason)
+        key_service.revoke_certificate(s, settings=appctx.settings(), actor=None, certificate_id=cert_id,
+                                       reason=reason)
     click.echo(f"Certificate {serial} is revoked ({reason}); the CRL and OCSP say so from now on.")
 
 
@@ -109,12 +103,6 @@ def keys_revoke(serial: str, reason: str) -> None:
 @with_app
 def keys_list() -> None:
     """Every certificate with its holder, status and expiry."""
-    from sqlalchemy import select
-
-    from docflow import db
-    from docflow.models import Certificate
-    from docflow.models.base import utc_now
-
     now = utc_now()
     for c in db.get_session().execute(select(Certificate).order_by(Certificate.id)).scalars():
         holder = c.holder.username if c.holder else f"({c.kind.value})"
@@ -127,11 +115,8 @@ def keys_list() -> None:
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def keys_root(out: Path) -> None:
     """Write the ward's root certificate (PEM), for verifiers elsewhere."""
-    from docflow.services import keys as key_service
-    from docflow.web.helpers import settings
-
-    command_app()
-    pems = key_service.root_certificates_pem(settings())
+    bind_context()
+    pems = key_service.root_certificates_pem(appctx.settings())
     if not pems:
         raise click.ClickException("no root certificate: run `docflow keys init` first")
     out.write_bytes(pems[-1])
@@ -144,17 +129,13 @@ def keys_root(out: Path) -> None:
 @with_app
 def keys_token(username: str, pin_env: str | None) -> None:
     """Register the certificate on USERNAME's hardware token (configured in signing.tokens) for signing."""
-    from docflow import db
-    from docflow.services import keys as key_service
-    from docflow.services.people import find_user_by_username
-    from docflow.web.helpers import settings
-
     with db.transaction() as s:
         holder = find_user_by_username(s, username)
         if holder is None:
             raise click.ClickException(f"no user named {username}")
         pin = read_pin(pin_env, confirm=False)
-        row = key_service.register_token_certificate(s, settings=settings(), actor=None, holder=holder, pin=pin)
+        row = key_service.register_token_certificate(s, settings=appctx.settings(), actor=None, holder=holder,
+                                                     pin=pin)
         del pin
     click.echo(f"{username} signs with the token's certificate {row.serial} ({row.subject}), "
                f"valid until {row.not_after:%Y-%m-%d}.")
@@ -171,19 +152,14 @@ def keys_token(username: str, pin_env: str | None) -> None:
 @with_app
 def keys_import(username: str | None, p12: Path, kind: str, pin_env: str | None) -> None:
     """Take a PKCS#12 file issued by the ward's real CA as USERNAME's (or the ward's) signing key."""
-    from docflow import db
-    from docflow.services import keys as key_service
-    from docflow.services.people import find_user_by_username
-    from docflow.web.helpers import settings
-
     cert_kind = CertificateKind(kind)
     with db.transaction() as s:
         holder = find_user_by_username(s, username) if username else None
         if cert_kind is CertificateKind.PERSONAL and holder is None:
             raise click.ClickException(f"no user named {username}")
         password = read_pin(pin_env, confirm=False)   # the file's password, never the signing PIN
-        imported = key_service.import_pkcs12_certificate(s, settings=settings(), actor=None, holder=holder,
-                                                         kind=cert_kind, source=p12, pin=password)
+        imported = key_service.import_pkcs12_certificate(s, settings=appctx.settings(), actor=None,
+                                                         holder=holder, kind=cert_kind, source=p12, pin=password)
         del password
     row = imported.certificate
     click.echo(f"Imported certificate {row.serial} ({row.subject}), valid until {row.not_after:%Y-%m-%d}.")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import click
 
+from docflow import appctx, db
 from docflow.commands.context import with_app
+from docflow.models import RegisterKind, utc_now
+from docflow.services import registers as register_export
+from docflow.services.people import organisation
+from docflow.services.registers import ExportFormat
+from docflow.services.registers import EntryFilters
 
 KINDS = ["incoming", "outgoing", "resolution"]
 
@@ -26,24 +31,15 @@ def registers() -> None:
 @with_app
 def registers_export(kind: str, year: int, fmt: str, out: Path) -> None:
     """Export a year's register with the columns of Decree 30, Annex IV (audited as the system)."""
-    from zoneinfo import ZoneInfo
-
-    from docflow import db
-    from docflow.models import RegisterKind, utc_now
-    from docflow.services.people import organisation
-    from docflow.services import registers as register_export
-    from docflow.services.registers import ExportFormat
-    from docflow.services.registers import EntryFilters
-    from docflow.web.helpers import settings
-
-    tz = ZoneInfo(settings().app.timezone)
+    tz = appctx.settings().app.zone
     filters = EntryFilters()
+    now = utc_now()
     with db.transaction() as s:
         org = organisation.get_organisation(s)
         export = register_export.record_export(s, actor=None, organisation=org, kind=RegisterKind(kind), year=year,
                                                fmt=ExportFormat(fmt), filters=filters, tz=tz)
     chunks = register_export.export_chunks(db.get_session(), export, actor=None, organisation=org,
-                                           filters=filters, tz=tz, today=datetime.now(tz).date(), now=utc_now())
+                                           filters=filters, tz=tz, today=now.astimezone(tz).date(), now=now)
     with click.open_file(str(out), "wb", atomic=str(out) != "-") as target:
         for chunk in chunks:
             target.write(chunk)

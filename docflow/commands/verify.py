@@ -12,13 +12,21 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
-if TYPE_CHECKING:
-    from docflow.config import Settings
-    from docflow.signing.verify import SignatureReport, TrustSettings, VerificationResult
+from docflow import config
+from docflow.config import Settings
+from docflow.errors import ConfigurationError, UnreadablePdfError
+from docflow.signing.verify import (
+    Problem,
+    SignatureReport,
+    TrustSettings,
+    VerificationResult,
+    translate,
+    verify_pdf,
+)
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -61,9 +69,6 @@ _LABELS: dict[str, dict[str, str]] = {
               help="language of the report (default: app.default_locale)")
 def verify(pdf: Path, trust_roots: tuple[Path, ...], as_json: bool, lang: str | None) -> None:
     """Check the signatures of FILE.pdf: exit 0 valid, 1 not valid, 2 unreadable."""
-    from docflow.errors import ConfigurationError, UnreadablePdfError
-    from docflow.signing.verify import translate, verify_pdf
-
     # pyHanko logs every rejected certificate with a traceback; the report says it better.
     for name in ("pyhanko", "pyhanko_certvalidator"):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
@@ -91,15 +96,11 @@ def verify(pdf: Path, trust_roots: tuple[Path, ...], as_json: bool, lang: str | 
 
 
 def _settings() -> Settings:
-    from docflow import config
-
     return config.load(os.environ.get("DOCFLOW_CONFIG"))
 
 
 def _trust(settings: Settings, explicit: tuple[Path, ...]) -> TrustSettings:
     """The roots given on the command line, or else the configured ones (plus the development root)."""
-    from docflow.signing.verify import TrustSettings
-
     roots = list(explicit)
     if not roots:
         roots = list(settings.signing.trust_roots)
@@ -127,8 +128,6 @@ def _human(result: VerificationResult, labels: dict[str, str], lang: str) -> str
 
 
 def _human_signature(number: int, report: SignatureReport, labels: dict[str, str], lang: str) -> list[str]:
-    from docflow.signing.verify import Problem
-
     def yes_no(value: bool | None) -> str:
         return labels["unknown"] if value is None else labels["yes" if value else "no"]
 

@@ -15,10 +15,25 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from docflow import PROJECT_ROOT, db, policy
+from docflow import db, policy
 from docflow.errors import DocflowError
+from docflow.paths import TRANSLATIONS_DIR
 from docflow.storage import BlobMissingError
-from docflow.web import helpers
+from docflow.web import (
+    admin,
+    audit,
+    auth,
+    delegations,
+    documents,
+    helpers,
+    home,
+    incoming,
+    notifications,
+    outgoing,
+    queues,
+    registers,
+    signing,
+)
 
 log = logging.getLogger(__name__)
 LOCALES = ("vi", "en")
@@ -36,21 +51,6 @@ def select_locale() -> str:
 
 
 def register(app: Flask) -> None:
-    from docflow.web import (
-        admin,
-        audit,
-        auth,
-        delegations,
-        documents,
-        home,
-        incoming,
-        notifications,
-        outgoing,
-        queues,
-        registers,
-        signing,
-    )
-
     app.url_map.converters["int"] = helpers.BoundedIntConverter
     proxies = app.extensions["docflow.settings"].security.trusted_proxies
     if proxies:
@@ -58,7 +58,7 @@ def register(app: Flask) -> None:
         # the audit log use it); without trusted proxies a forged X-Forwarded-For changes nothing.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     Babel(app, locale_selector=select_locale,
-          default_translation_directories=str(PROJECT_ROOT / "docflow" / "translations"))
+          default_translation_directories=str(TRANSLATIONS_DIR))
     csrf.init_app(app)
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,

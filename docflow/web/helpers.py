@@ -8,12 +8,12 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, request
-from flask_babel import format_datetime, gettext
+from flask import request, url_for
+from flask_babel import format_datetime, get_locale, gettext
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 
-from docflow import db, doctypes, policy
+from docflow import appctx, db, doctypes, policy
 from docflow.config import Settings
 from docflow.errors import N_, ValidationError
 from docflow.models import Role, User
@@ -25,13 +25,13 @@ from docflow.storage import DocumentStore
 
 
 def settings() -> Settings:
-    value: Settings = current_app.extensions["docflow.settings"]
-    return value
+    """The running app's settings (docflow.appctx; kept here for the blueprints that import it)."""
+    return appctx.settings()
 
 
 def store() -> DocumentStore:
-    value: DocumentStore = current_app.extensions["docflow.store"]
-    return value
+    """The running app's document store (docflow.appctx)."""
+    return appctx.store()
 
 
 def current_actor() -> User:
@@ -181,7 +181,6 @@ def doc_type_name(code: str) -> str:
     t = doctypes.get_type(code)
     if t is None:
         return code
-    from flask_babel import get_locale
     return t.name_vi if str(get_locale()) == "vi" else t.name_en
 
 
@@ -208,13 +207,11 @@ FILTERS = {"json_text": json_text, "label": label, "doc_type_name": doc_type_nam
 
 def page_url(page: int) -> str:
     """The current URL with another page number, keeping the filters."""
-    from flask import url_for
     values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(), "page": str(page)}
     return url_for(str(request.endpoint), **values)
 
 
 def template_globals() -> dict[str, Any]:
-    from flask_babel import get_locale
     signed_in = current_user.is_authenticated
     return {"Role": Role, "current_locale": str(get_locale()), "DOCUMENT_TYPES": doctypes.DOCUMENT_TYPES,
             "org_name": settings().app.organisation_name, "page_url": page_url,

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from docflow import PROJECT_ROOT, config
+from docflow import config
 from docflow.errors import ConfigurationError
+from docflow.paths import PROJECT_ROOT
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -7,7 +7,8 @@ import io
 
 import pytest
 
-from docflow import PROJECT_ROOT, csvexport
+from docflow import csvexport
+from docflow.paths import PROJECT_ROOT
 
 PACKAGE_ROOT = PROJECT_ROOT / "docflow"
 

@@ -13,7 +13,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from docflow import PROJECT_ROOT
+from docflow.paths import PROJECT_ROOT
 from tests.conftest import is_postgres
 
 pytestmark = pytest.mark.skipif(is_postgres(), reason="touches no database: runs once, in the SQLite pass")

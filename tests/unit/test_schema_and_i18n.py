@@ -9,9 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from babel.messages.pofile import read_po
 
-from docflow import PROJECT_ROOT
 from docflow.migrations import include_object
 from docflow.models import Base
+from docflow.paths import PROJECT_ROOT
 
 
 def test_migrations_build_exactly_the_models(app):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from docflow import PROJECT_ROOT
+from docflow.paths import PROJECT_ROOT
 
 
 def test_mypy_finds_no_errors_in_the_package():
