@@ -151,13 +151,15 @@ class DevelopmentCA:
 
     def issue(self, *, holder: str, full_name: str, post: str, organisation: str, kind: CertificateKind,
               pin: str, out_dir: Path, validity_days: int, key_type: KeyType | str = "rsa",
-              now: datetime | None = None, file_stem: str | None = None) -> IssuedCertificate:
+              now: datetime | None = None, file_stem: str | None = None,
+              key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None = None) -> IssuedCertificate:
         """Issue a signing certificate and write key, certificate and chain as a PKCS#12 file under ``pin``.
 
         Personal certificates go to ``out_dir/<holder>.p12``, the organisation's and the system's to
         ``organisation.p12`` and ``system.p12`` (``file_stem`` overrides the name); a renewed certificate
-        replaces the older file atomically. Raises ValidationError for a short PIN, an unusable user name or
-        file stem, an unknown key type, or a validity beyond the issuing CA's.
+        replaces the older file atomically. ``key``, if given, is certified instead of a fresh key of
+        ``key_type`` (the test suite reuses keys). Raises ValidationError for a short PIN, an unusable user
+        name or file stem, an unknown key type, or a validity beyond the issuing CA's.
         """
         stem = file_stem or (holder if kind is CertificateKind.PERSONAL else kind.value)
         _check_request(pin=pin, names=(holder, stem), key_type=key_type, full_name=full_name,
@@ -169,7 +171,7 @@ class DevelopmentCA:
             raise ValidationError(N_("The certificate cannot be valid after the issuing CA (%(date)s)."),
                                   field="validity_days", date=issuing.certificate.not_valid_after_utc)
         path = out_dir / f"{stem}.p12"
-        key = _new_key(key_type)
+        key = key or _new_key(key_type)
         subject = x509build.holder_name(organisation=organisation, full_name=full_name, post=post, holder=holder)
         cert = x509build.end_entity_certificate(subject, key.public_key(), issuing.certificate, issuing.key, now,
                                                 not_after, crl_url=self._settings["crl_url"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -52,9 +53,15 @@ def key(issued: IssuedCertificate) -> SigningKey:
     return load_pkcs12(issued.path, PIN)
 
 
+@functools.cache
+def _bare_key() -> rsa.RSAPrivateKey:
+    """One key for every bare certificate: the refusals are about the certificate, not its key."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 def _bare_certificate(key_usage: x509.KeyUsage | None) -> asn1_x509.Certificate:
     """A self-signed certificate for holder 'phamthidung' with the given key usage (or none)."""
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = _bare_key()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Phạm Thị Dung"),
                       x509.NameAttribute(NameOID.USER_ID, "phamthidung")])
     now = datetime.now(timezone.utc)

@@ -207,6 +207,7 @@ def test_an_issued_certificate_allows_signing_only_and_points_at_crl_and_ocsp(is
     assert [a.access_location.value for a in access] == [OCSP_URL]
 
 
+@pytest.mark.fresh_keys   # the key DevelopmentCA.issue generates itself
 def test_the_pkcs12_file_opens_with_the_pin_and_not_without_it(issue: Issue) -> None:
     issued = issue()
     data = issued.path.read_bytes()
@@ -242,6 +243,7 @@ def test_organisation_and_system_certificates_get_their_own_file_names(issue: Is
     assert not _cert(organisation).subject.get_attributes_for_oid(NameOID.TITLE)
 
 
+@pytest.mark.fresh_keys   # the key DevelopmentCA.issue generates itself
 def test_an_ec_key_is_issued_when_asked_for(issue: Issue) -> None:
     issued = issue(holder="ecuser", key_type="ec")
     assert isinstance(_cert(issued).public_key(), ec.EllipticCurvePublicKey)
