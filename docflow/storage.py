@@ -42,23 +42,12 @@ class DocumentStore:
         """
         private_dir(self.root)
         private_dir(self.tmp)
-        digest = hashlib.sha256()
-        size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := source.read(CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise ValidationError(N_("The file is larger than the limit of %(limit)s MB."),
-                                              limit=max_bytes // (1024 * 1024))
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+                sha256, size = _copy_hashing(source, out, max_bytes)
             if check is not None:
                 check(Path(tmp_name))
-            sha256 = digest.hexdigest()
             final = self.path_for(sha256)
             if final.exists():
                 os.unlink(tmp_name)
@@ -94,3 +83,20 @@ class DocumentStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
+
+
+def _copy_hashing(source: IO[bytes], out: IO[bytes], max_bytes: int) -> tuple[str, int]:
+    """Copy ``source`` to ``out`` in chunks and fsync it; returns (sha256 hex, size). Raises ValidationError
+    as soon as more than ``max_bytes`` arrived."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := source.read(CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise ValidationError(N_("The file is larger than the limit of %(limit)s MB."),
+                                  limit=max_bytes // (1024 * 1024))
+        digest.update(chunk)
+        out.write(chunk)
+    out.flush()
+    os.fsync(out.fileno())
+    return digest.hexdigest(), size

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from docflow.commands.registers import registers
 from docflow.models import AuditEvent, DocumentKind, Role
-from tests.services.test_registers import YEAR, at, issue_outgoing, pdf_text, register_incoming
+from tests.services.registers.test_registers import YEAR, at, issue_outgoing, pdf_text, register_incoming
 
 
 @pytest.fixture

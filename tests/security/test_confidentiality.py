@@ -18,7 +18,7 @@ from sqlalchemy import select
 from docflow.models import Assignment, AssignmentStatus, AuditEvent, Confidentiality, Document, Role
 from docflow.services import incoming
 from tests.conftest import WebClient, pdf_bytes
-from tests.services.test_incoming import NOW, directed, register, settings, ward  # noqa: F401 - fixtures
+from tests.services.incoming.test_incoming import NOW, directed, register, settings, ward  # noqa: F401 - fixtures
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ from docflow.signing.base import DATE_FIELD, NUMBER_FIELD, CertificateKind, Pade
 from docflow.signing.sign import SignRequest, SigningContext, ensure_fields, fill_fields, sign_pdf
 from tests.conftest import SIGNING_PIN as PIN
 from tests.conftest import pdf_bytes
-from tests.services.test_chaincheck import _issued
-from tests.services.test_outgoing import Ward, ward  # noqa: F401 - the ward fixture
+from tests.services.signatures.test_chaincheck import _issued
+from tests.services.outgoing.test_outgoing import Ward, ward  # noqa: F401 - the ward fixture
 
 
 def _draft(client: Any, w: Ward, content: bytes) -> int:

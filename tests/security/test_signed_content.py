@@ -20,7 +20,7 @@ from docflow.services.signatures import chain as chaincheck
 from docflow.signing.base import SignatureKind
 from tests.conftest import SIGNING_PIN as PIN
 from tests.conftest import pdf_bytes
-from tests.services.test_outgoing import Ward, _signed, ward  # noqa: F401 - the ward fixture
+from tests.services.outgoing.test_outgoing import Ward, _signed, ward  # noqa: F401 - the ward fixture
 
 
 def _two_signed(db_session: Session, settings: Any, store: Any, w: Ward) -> tuple[Document, Document]:

@@ -23,7 +23,7 @@ from docflow.services import outgoing as outgoing_service
 from docflow.services.demo import DEMO_PASSWORD
 from docflow.services.documents import StoredPdf, UploadedFile
 from tests.conftest import SIGNING_PIN, WebClient, is_postgres, pdf_bytes
-from tests.services.test_registers import YEAR, at, register_incoming
+from tests.services.registers.test_registers import YEAR, at, register_incoming
 from tests.web.test_outgoing_web import _active, _follow, _switch, people  # noqa: F401 - fixture
 
 

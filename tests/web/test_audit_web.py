@@ -17,8 +17,8 @@ from docflow.services import audit
 from docflow.services.people import delegations
 from docflow.services.audit import AuditAction
 from docflow.services.people import update_user
-from tests.services.test_chaincheck import _issued
-from tests.services.test_outgoing import ward  # noqa: F401 - the ward fixture
+from tests.services.signatures.test_chaincheck import _issued
+from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
 
 
 def _seqs(html: str) -> list[int]:
@@ -247,3 +247,12 @@ def test_an_auditor_downloads_a_register_range_pack(client, db_session, signing_
     assert f"documents/{first.id}/v3.pdf" in names and f"documents/{second.id}/v3.pdf" in names
     assert client.post("/audit/evidence/register", {"kind": "secret", "year": 2026, "first": 1,
                                                     "last": 2}).status_code == 400
+
+
+def test_the_audit_page_shows_vietnamese_as_written(client, make_user, make_document):
+    make_document(make_user(Role.CLERK), summary="Trích yếu")
+    admin = make_user(Role.ADMIN, full_name="Quản trị")
+    client.login(admin)
+    client.post("/admin/departments", {"name": "Văn hóa mới", "code": "VHM"})
+    html = client.get("/audit/").get_data(as_text=True)
+    assert "Văn hóa mới" in html and "\\u" not in html

@@ -12,6 +12,10 @@ from docflow.models import LoginThrottle, Role, utc_now
 from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.web.helpers import safe_next
+from docflow.models import AuditEvent
+from tests.conftest import is_postgres
+from sqlalchemy import select
+import threading
 
 
 def test_the_sign_in_page_is_vietnamese_by_default_and_english_on_request(client):
@@ -139,3 +143,60 @@ def test_the_chosen_language_survives_sign_in_and_is_remembered_for_the_account(
     assert 'lang="en"' in elsewhere.get("/").get_data(as_text=True)
     elsewhere.post("/language", {"locale": "vi"})
     assert 'lang="vi"' in elsewhere.get("/").get_data(as_text=True)
+
+
+def test_a_mistyped_username_is_not_written_into_the_audit_log(client, db_session):
+    client.post("/login", {"username": "mật khẩu của tôi là abc123", "password": "x"})
+    events = db_session.execute(select(AuditEvent).where(AuditEvent.action == "user.sign_in_failed")).scalars()
+    assert all("abc123" not in str(e.details) + e.object_id for e in events)
+    keys = db_session.execute(select(LoginThrottle.key)).scalars().all()
+    assert all("abc123" not in k for k in keys)
+
+
+def test_a_copied_session_cookie_stops_working_after_sign_out(app, client, make_user):
+    user = make_user(Role.CLERK)
+    client.login(user)
+    cookie = client.client.get_cookie("session")
+    assert cookie is not None and client.get("/").status_code == 200
+    client.post("/logout")
+    replay = app.test_client()
+    replay.set_cookie("session", cookie.value)
+    assert replay.get("/documents/").status_code == 302
+
+
+def test_guessing_the_current_password_signs_out_and_locks(client, make_user, db_session):
+    user = make_user(Role.OFFICIAL)
+    client.login(user)
+    statuses = [client.post("/account/password", {"current_password": f"sai-{i}", "new_password": "mat-khau-moi-1",
+                                                  "confirm_password": "mat-khau-moi-1"}).status_code
+                for i in range(5)]
+    assert statuses == [400, 400, 400, 400, 302]
+    assert client.get("/").status_code == 302
+    client._token = None  # the session (and its CSRF token) ended with the sign-out
+    assert client.login(user).status_code == 429
+    actions = [e.action for e in audit.events_for(db_session, object_type="user", object_id=user.id)]
+    assert actions.count("user.password_change_failed") == 5
+
+
+@pytest.mark.skipif(not is_postgres(), reason="parallel transactions need PostgreSQL")
+def test_parallel_wrong_passwords_are_all_counted(committed_app):
+    from sqlalchemy.orm import Session
+
+    from docflow.services.people import SignInOutcome, sign_in
+    engine = committed_app.extensions["docflow.engine"]
+    outcomes: list[SignInOutcome] = []
+    barrier = threading.Barrier(10)
+
+    def guess(i: int) -> None:
+        with Session(engine) as s:
+            barrier.wait()
+            with s.begin():
+                outcomes.append(sign_in(s, username="phochutich2", password=f"guess-{i}").outcome)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 10
+    assert outcomes.count(SignInOutcome.BAD_CREDENTIALS) == 4 and outcomes.count(SignInOutcome.DELAYED) == 6

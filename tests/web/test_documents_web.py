@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from docflow.models import Confidentiality, Document, Role
 from tests.conftest import pdf_bytes
+from docflow.services import audit
 
 
 def _upload(client, content: bytes, filename: str = "van-ban.pdf", **fields):
@@ -172,3 +173,48 @@ def test_the_list_filters_and_pages(client, make_user, make_document, make_depar
     filtered = client.get(f"/documents/?department_id={dept.id}&doc_type=ke_hoach").get_data(as_text=True)
     assert filtered.count("Danh sách mục") == 3
     assert client.get("/documents/?page=abc&kind=nonsense&date_from=xx").status_code == 200
+
+
+def test_a_control_character_in_a_filename_does_not_break_downloads(client, make_user, db_session):
+    client.login(make_user(Role.CLERK))
+    boundary = "docflowboundary"
+    fields = {"csrf_token": client.token(), "kind": "incoming", "doc_type": "cong_van", "summary": "Tên tệp lạ",
+              "issuing_body": "UBND"}
+    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                    for k, v in fields.items())
+    # RFC 5987 lets a client put CR LF into the filename; a browser never would, an attacker can.
+    body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+             f"filename*=UTF-8''bad%0D%0AX-Injected%3A%201.pdf\r\nContent-Type: application/pdf\r\n\r\n").encode()
+    body += pdf_bytes("ctl") + f"\r\n--{boundary}--\r\n".encode()
+    response = client.client.post("/documents/new", data=body,
+                                  content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 302
+    document_id = int(response.location.rsplit("/", 1)[1])
+    download = client.get(f"/documents/{document_id}/versions/1/download")
+    assert download.status_code == 200 and "X-Injected" not in download.headers
+    assert "bad" in download.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize("url,status", [
+    ("/documents/?page=%C2%B2", 200),
+    ("/documents/?department_id=99999999999999999999", 200),
+    ("/audit/?before=%C2%B2", 200),
+    ("/documents/99999999999999999999", 404),
+    ("/documents/1/versions/99999999999999999999/download", 404),
+])
+def test_crafted_numbers_get_an_answer_not_a_500(client, make_user, url, status):
+    client.login(make_user(Role.ADMIN))
+    assert client.get(url).status_code == status
+
+
+def test_a_confidential_pdf_is_always_sent_whole_and_audited_once_per_request(client, make_user, make_document,
+                                                                             make_department,
+                                                                             db_session):
+    leader = make_user(Role.LEADER)
+    doc = make_document(leader, department=make_department(), confidentiality=Confidentiality.CONFIDENTIAL)
+    client.login(leader)
+    response = client.get(f"/documents/{doc.id}/file", headers={"Range": "bytes=0-10"})
+    assert response.status_code == 200 and len(response.data) == doc.current_version.size
+    views = [e for e in audit.events_for(db_session, object_type="document", object_id=doc.id)
+             if e.action == "document.viewed"]
+    assert len(views) == 1

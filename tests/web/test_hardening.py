@@ -8,6 +8,12 @@ from sqlalchemy import event
 
 from docflow import PROJECT_ROOT
 from docflow.models import Role
+from tests.conftest import WebClient
+from tests.conftest import is_postgres
+from sqlalchemy.engine import make_url
+import pytest
+import sqlite3
+import threading
 
 
 def test_every_post_form_in_every_template_carries_a_csrf_token():
@@ -76,3 +82,22 @@ def test_the_list_and_document_pages_issue_a_bounded_number_of_queries(app, clie
     assert small == large
     one = _count_queries(app, lambda: client.get(f"/documents/{docs[0].id}"))
     assert one <= 12
+
+
+@pytest.mark.skipif(is_postgres(), reason="SQLite's write lock")
+def test_reading_pages_is_not_blocked_by_a_writer_on_sqlite(committed_app):
+    path = make_url(str(committed_app.extensions["docflow.engine"].url)).database
+    web = WebClient(committed_app.test_client())
+    from docflow.services.demo import DEMO_PASSWORD
+    assert web.login("vanthu", DEMO_PASSWORD).status_code == 302
+    writer = sqlite3.connect(path, isolation_level=None, timeout=1)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        result: list[int] = []
+        reader = threading.Thread(target=lambda: result.append(web.get("/documents/").status_code))
+        reader.start()
+        reader.join(timeout=20)
+        assert result == [200]
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

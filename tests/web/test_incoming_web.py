@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from docflow.models import Assignment, AssignmentStatus, Document, DocumentKind, DocumentStatus, Role, Urgency
 from tests.conftest import WebClient, pdf_bytes
-from tests.services.test_incoming import _data, directed, register, settings, ward  # noqa: F401 - fixtures
+from tests.services.incoming.test_incoming import _data, directed, register, settings, ward  # noqa: F401 - fixtures
 
 FORM = {"doc_type": "cong_van", "summary": "Về việc kiểm tra công trình xây dựng trái phép",
         "number_symbol": "56/UBND-QLĐT", "document_date": "2026-03-05", "issuing_body": "UBND quận Thử Nghiệm",

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from docflow.models import DocumentKind, Role, Urgency
 from docflow.models.routing import StepKind
-from tests.services.test_queues import assign, step  # noqa: F401 (fixtures)
+from tests.services.queues.test_queues import assign, step  # noqa: F401 (fixtures)
 from tests.web.test_hardening import _count_queries
 
 # Far enough from today that no time zone or holiday moves them across "overdue".

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 
 from docflow.models import AuditEvent, Confidentiality, DocumentKind, RegisterKind, Role
-from tests.services.test_registers import YEAR, at, issue_outgoing, pdf_text, register_incoming
+from tests.services.registers.test_registers import YEAR, at, issue_outgoing, pdf_text, register_incoming
 
 
 def seed(db_session, org, make_user, make_document):

@@ -18,7 +18,7 @@ from docflow.services import outgoing
 from docflow.services.people import delegations
 from docflow.services import signatures as signing_service
 from tests.conftest import SIGNING_PIN, WebClient
-from tests.services.test_outgoing import Ward, _draft, ward  # noqa: F401 - the ward fixture
+from tests.services.outgoing.test_outgoing import Ward, _draft, ward  # noqa: F401 - the ward fixture
 
 ROLES = ("clerk", "official", "head", "leader", "auditor", "admin")
 KINDS = ("initial", "personal", "organisation", "organisation_text")

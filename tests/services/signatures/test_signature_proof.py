@@ -19,7 +19,7 @@ from docflow.services.signatures import seal
 from docflow.signing.base import SignatureKind
 from tests.conftest import SIGNING_PIN as PIN
 from tests.conftest import pdf_bytes
-from tests.services.test_outgoing import ward  # noqa: F401 - the ward fixture
+from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 

@@ -18,7 +18,7 @@ from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentInput
 from docflow.services.people import update_user
-from tests.services.test_incoming import NOW, directed, register, settings, ward  # noqa: F401 - fixtures
+from tests.services.incoming.test_incoming import NOW, directed, register, settings, ward  # noqa: F401 - fixtures
 
 
 def _proposal(db_session: Any, action: str) -> AuditEvent:

@@ -284,3 +284,40 @@ def test_an_issued_document_gets_no_new_version_and_no_metadata_change(db_sessio
                                                      issuing_body=doc.issuing_body,
                                                      department_id=doc.department_id))
     assert len(doc.versions) == 1 and doc.summary != "changed"
+
+
+def test_a_confidential_edit_leaves_no_plain_text_in_the_audit_log(db_session, make_user, make_document,
+                                                                    make_department):
+    leader = make_user(Role.LEADER)
+    doc = make_document(leader, department=make_department(), confidentiality=Confidentiality.TOP_SECRET,
+                        summary="Bí mật: hồ sơ A")
+    data = DocumentInput(kind=doc.kind, doc_type=doc.doc_type, summary="Tối mật: hồ sơ B",
+                         department_id=doc.department_id, issuing_body=doc.issuing_body,
+                         confidentiality=Confidentiality.TOP_SECRET)
+    doc_service.edit_metadata(db_session, actor=leader, document_id=doc.id, data=data,
+                              expected_row_version=doc.row_version)
+    logged = str([e.details for e in audit.events_for(db_session, object_type="document", object_id=doc.id)])
+    assert "hồ sơ" not in logged and "van-ban.pdf" not in logged
+    assert "summary" in logged and "to_sha256" in logged
+
+
+def test_the_uploader_keeps_access_to_a_document_filed_for_another_department(db_session, make_user,
+                                                                              make_document, make_department):
+    own, other = make_department(), make_department()
+    official = make_user(Role.OFFICIAL, department=own)
+    doc = make_document(official, department=other)
+    assert doc_service.get_document_for(db_session, actor=official, document_id=doc.id) is doc
+    listed = doc_service.list_documents(db_session, actor=official, filters=DocumentFilters(), page=1, page_size=50)
+    assert doc.id in {d.id for d in listed.items}
+
+
+def test_search_ignores_case_and_diacritics_on_every_database(db_session, make_user, make_document):
+    clerk = make_user(Role.CLERK)
+    doc = make_document(clerk, summary="Về việc ĐẤT ĐAI tại PHƯỜNG TÍCH SƠN")
+    for query in ("đất đai", "dat dai", "phường tích sơn", "PHUONG TICH"):
+        found = doc_service.list_documents(db_session, actor=clerk, filters=DocumentFilters(q=query), page=1,
+                                           page_size=50)
+        assert doc.id in {d.id for d in found.items}, query
+    none = doc_service.list_documents(db_session, actor=clerk, filters=DocumentFilters(q="100%_"), page=1,
+                                      page_size=50)
+    assert doc.id not in {d.id for d in none.items}

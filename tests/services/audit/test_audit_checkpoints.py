@@ -22,7 +22,7 @@ from docflow.services.audit import CHECKPOINTER, AuditAction, verify_chain
 from docflow.services.audit.checkpoints import Checkpointer, create_checkpoint, trust_for
 from docflow.services.audit.export import export_log
 from docflow.signing.base import CertificateKind
-from tests.services.test_audit import bypass_append_only
+from tests.services.audit.test_audit import bypass_append_only
 
 
 @pytest.fixture

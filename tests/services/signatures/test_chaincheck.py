@@ -23,7 +23,7 @@ from docflow.services.people import delegations
 from docflow.services import signatures as signing_service
 from docflow.signing.base import SignatureKind
 from tests.conftest import SIGNING_PIN as PIN
-from tests.services.test_outgoing import Ward, _approve, _draft, _issue, _sign, ward  # noqa: F401 - the ward fixture
+from tests.services.outgoing.test_outgoing import Ward, _approve, _draft, _issue, _sign, ward  # noqa: F401 - the ward fixture
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 

@@ -21,8 +21,8 @@ from docflow.services.audit import CHECKPOINTER
 from docflow.services.audit.checkpoints import Checkpointer
 from docflow.services.keys import root_certificates_pem
 from docflow.signing.base import CertificateKind
-from tests.services.test_chaincheck import _issued
-from tests.services.test_outgoing import ward  # noqa: F401 - the ward fixture
+from tests.services.signatures.test_chaincheck import _issued
+from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from sqlalchemy import select, text, update
 from docflow import PROJECT_ROOT
 from docflow.models import Signature
 from docflow.models.routing import RoutingStep
-from tests.services.test_chaincheck import _issued
-from tests.services.test_outgoing import ward  # noqa: F401 - the ward fixture
+from tests.services.signatures.test_chaincheck import _issued
+from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
