@@ -10,6 +10,7 @@ import typing
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +36,12 @@ class AppSettings:
         """The ward's time zone: the one place every local date and time (deadlines, registers, the
         signing time printed on a stamp) is computed in. Checked when the settings load."""
         return zoneinfo.ZoneInfo(self.timezone)
+
+
+def local_date(settings: Settings, moment: datetime) -> date:
+    """The ward's calendar date at ``moment``: deadlines, registers, entitlements and issue dates follow the
+    ward's clock, not UTC (a UTC 20:00 is already tomorrow in Hanoi). The one place it is computed."""
+    return moment.astimezone(settings.app.zone).date()
 
 
 @dataclass(frozen=True)

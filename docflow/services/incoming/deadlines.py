@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from docflow.config import Settings
+from docflow.config import Settings, local_date
 from docflow.models import Document
 from docflow.services import calendar as work_calendar
 
@@ -14,11 +14,6 @@ STATE_KEYS = {
     work_calendar.DeadlineState.AT_RISK: "at_risk", work_calendar.DeadlineState.OVERDUE: "late",
     work_calendar.DeadlineState.DONE_LATE: "late",
 }
-
-
-def local_date(settings: Settings, moment: datetime) -> date:
-    """The ward's calendar date at ``moment`` (deadlines and registers follow the ward's clock, not UTC)."""
-    return moment.astimezone(settings.app.zone).date()
 
 
 def default_deadline(settings: Settings, document: Document, today: date) -> date:

@@ -11,25 +11,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from docflow.config import Settings
+from docflow.config import local_date as local_today
 from docflow.errors import N_
 from docflow.models import Assignment, AssignmentRole, AssignmentStatus, Document, Role, User
+from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
 from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.calendar import WorkingCalendar
 from docflow.services.notifications.notices import notify
 
-# Work still expected of the assignee, so still escalated when late; forwarded work continues in the
-# assignment it was forwarded to. (services/incoming names the same pair ACTIVE_ASSIGNMENT_STATUSES.)
-STILL_BEING_WORKED_ON = (AssignmentStatus.OPEN, AssignmentStatus.IN_PROGRESS)
+# Work still expected of the assignee is still escalated when late; forwarded work continues in the
+# assignment it was forwarded to.
+STILL_BEING_WORKED_ON = ACTIVE_ASSIGNMENT_STATUSES
 
 MSG_OVERDUE_FOR_SUPERVISOR = N_("Overdue: %(document)s — %(assignee)s has not finished it (deadline %(deadline)s).")
 MSG_OVERDUE_FOR_ASSIGNEE = N_("Overdue: %(document)s (deadline %(deadline)s). Your department head and the "
                               "leader who directed it have been told.")
-
-
-def local_today(settings: Settings, now: datetime) -> date:
-    """The ward's calendar date at ``now`` (a UTC 20:00 is already tomorrow in Hanoi)."""
-    return now.astimezone(settings.app.zone).date()
 
 
 def document_label(document: Document) -> str:

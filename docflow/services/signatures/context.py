@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from docflow import policy
 from docflow.config import Settings
+from docflow.config import local_date as local_today
 from docflow.errors import PermissionDeniedError
 from docflow.models import User
 from docflow.services import keys
@@ -62,11 +63,6 @@ def signing_context(settings: Settings, level: PadesLevel) -> SigningContext:
         validation = ValidationContext(trust_roots=roots, other_certs=others, crls=crls, allow_fetching=fetching,
                                        fetcher_backend=RequestsFetcherBackend() if fetching else None)
     return SigningContext(timestamper=timestamper, validation_context=validation)
-
-
-def local_today(settings: Settings, now: datetime) -> date:
-    """The ward's calendar day at ``now`` (entitlements, registers and issue dates follow it)."""
-    return now.astimezone(settings.app.zone).date()
 
 
 @dataclass(frozen=True)
