@@ -43,7 +43,6 @@ from docflow.services import outgoing as outgoing_service
 from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentFilters, UploadedFile
 from docflow.services.outgoing import DraftInput
-from docflow.signing.base import SignatureKind
 from docflow.web.helpers import current_actor, form_int, form_str, receive_upload, settings, small_int, store
 from docflow.web.signing import panel_report
 

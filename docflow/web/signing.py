@@ -14,8 +14,7 @@ from flask_login import login_required
 from sqlalchemy.orm import Session
 
 from docflow import db, pdfcheck
-from docflow.errors import (N_, ConfigurationError, ConflictError, InvalidTransitionError, SigningError,
-                            UnreadablePdfError, ValidationError)
+from docflow.errors import N_, ConfigurationError, ConflictError, SigningError, ValidationError
 from docflow.models import Document, Role, utc_now
 from docflow.services import keys
 from docflow.services.signatures import verification_log

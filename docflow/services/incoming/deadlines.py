@@ -3,9 +3,10 @@ a step stood against its deadline (on time, at risk, late)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from docflow.config import Settings, local_date
+from docflow.config import Settings
+from docflow.config import local_date  # noqa: F401 - re-exported: the ward's date, computed in config
 from docflow.models import Document
 from docflow.services import calendar as work_calendar
 

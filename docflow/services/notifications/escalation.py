@@ -5,7 +5,7 @@ Run daily by `docflow escalate`; the notices are e-mailed after the command's tr
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from docflow.config import Settings
 from docflow.config import local_date as local_today
 from docflow.errors import N_
-from docflow.models import Assignment, AssignmentRole, AssignmentStatus, Document, Role, User
+from docflow.models import Assignment, AssignmentRole, Document, Role, User
 from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
 from docflow.services import audit
 from docflow.services.audit import AuditAction

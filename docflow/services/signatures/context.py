@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from docflow import policy
 from docflow.config import Settings
-from docflow.config import local_date as local_today
+from docflow.config import local_date as local_today  # noqa: F401 - re-exported
 from docflow.errors import PermissionDeniedError
 from docflow.models import User
 from docflow.services import keys
