@@ -35,6 +35,7 @@ from docflow.services.audit import AuditAction
 from docflow.services.incoming.common import MAX_TEXT, check_row_version, clean_text, digest, get_assignment, record
 from docflow.services.incoming.deadlines import local_date
 from docflow.services.incoming.direction import assign
+from docflow.services.people.eligibility import is_department_member
 
 
 def holds(actor: User, assignment: Assignment) -> bool:
@@ -99,8 +100,7 @@ def assign_handler(session: Session, *, actor: User, assignment_id: int, handler
     if parent.assignee_id is not None or actor.role is not Role.HEAD:
         raise InvalidTransitionError(N_("Only a department's assignment is given to a handler by its head."))
     handler = session.get(User, handler_id)
-    if handler is None or handler.department_id != parent.department_id or not handler.is_active \
-            or handler.role not in (Role.OFFICIAL, Role.HEAD):
+    if not is_department_member(handler, parent.department_id):
         raise ValidationError(N_("Choose an active member of the department."), field="handler_id")
     if any(c.assignee_id == handler.id for c in open_children(session, parent)):
         raise ValidationError(N_("%(name)s is handling this already."), field="handler_id", name=handler.full_name)

@@ -29,9 +29,10 @@ from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
 from docflow.services import access
 from docflow.services import documents as doc_service
 from docflow.services.incoming.assignments import can_act
-from docflow.services.incoming.common import HANDLER_ROLES, WORKFLOW_KINDS
+from docflow.services.incoming.common import WORKFLOW_KINDS
 from docflow.services.incoming.deadlines import local_date, step_state
 from docflow.services.incoming.timeline import Names, TimelineEntry, timeline
+from docflow.services.people.eligibility import HANDLER_ROLES
 
 
 @dataclass(frozen=True)
@@ -102,13 +103,6 @@ def view_incoming(session: Session, *, actor: User, document_id: int, settings: 
         can_direct=actor.role is Role.LEADER and document.kind is DocumentKind.INCOMING
         and document.status is DocumentStatus.REGISTERED,
         replies=[r for r in replies if access.can_view(actor, r)])
-
-
-def department_members(session: Session, department_id: int) -> list[User]:
-    """Who a head may name as handler: the department's active officials and heads."""
-    return list(session.execute(select(User).where(
-        User.department_id == department_id, User.is_active.is_(True), User.role.in_([Role.OFFICIAL, Role.HEAD]))
-        .order_by(case((User.role == Role.HEAD, 1), else_=0), User.full_name)).scalars())
 
 
 def assignable_people(session: Session, actor: User) -> list[User]:

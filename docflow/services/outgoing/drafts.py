@@ -27,6 +27,7 @@ from docflow.models import (
 from docflow.models.routing import Opinion, OpinionKind, Recipient, StepKind, StepStatus
 from docflow.services import access, audit
 from docflow.services.people import delegations
+from docflow.services.people.eligibility import SIGNER_ROLES, active_department, ward_member
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
@@ -60,9 +61,8 @@ def _today(now: datetime, settings: Settings | None) -> date:
 
 
 def _check_signer(session: Session, actor: User, signer_id: int | None, doc_type: str, on: date) -> User:
-    signer = session.get(User, signer_id) if signer_id is not None else None
-    if signer is None or signer.organisation_id != actor.organisation_id or not signer.is_active \
-            or signer.role not in (Role.LEADER, Role.HEAD):
+    signer = ward_member(session, actor.organisation_id, signer_id, SIGNER_ROLES)
+    if signer is None:
         raise ValidationError(N_("Choose who signs: a leader, or a head with a delegation."), field="signer_id")
     try:
         delegations.signing_mode_for(session, signer=signer, doc_type=doc_type, on=on)
@@ -74,8 +74,8 @@ def _check_signer(session: Session, actor: User, signer_id: int | None, doc_type
 def _recipient_departments(session: Session, actor: User, ids: Sequence[int]) -> list[Department]:
     found = []
     for department_id in dict.fromkeys(ids):
-        department = session.get(Department, department_id)
-        if department is None or department.organisation_id != actor.organisation_id or not department.is_active:
+        department = active_department(session, actor.organisation_id, department_id)
+        if department is None:
             raise ValidationError(N_("Choose an active department."), field="recipient_department_ids")
         found.append(department)
     return found
@@ -215,6 +215,6 @@ def related_of(session: Session, *, actor: User, document: Document) -> Related:
 def signer_choices(session: Session, *, actor: User, doc_type: str | None, on: date) -> list[User]:
     """The leaders, and the heads with a delegation valid today (for ``doc_type`` when given)."""
     users = session.execute(select(User).where(User.organisation_id == actor.organisation_id,
-                                               User.is_active.is_(True), User.role.in_((Role.LEADER, Role.HEAD)))
+                                               User.is_active.is_(True), User.role.in_(SIGNER_ROLES))
                             .order_by(User.role.desc(), User.full_name)).scalars()
     return [u for u in users if delegations.can_sign(session, signer=u, doc_type=doc_type or "cong_van", on=on)]
