@@ -15,10 +15,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.auditlog import evidencepack
 from docflow.config import Settings
 from docflow.errors import N_, NotFoundError, PermissionDeniedError
-from docflow.models import Document, Register, RegisterKind, Role, User, utc_now
+from docflow.models import Document, Register, RegisterKind, User, utc_now
 from docflow.services import access, audit
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
@@ -81,7 +82,8 @@ class Pack:
 
 
 def can_build(user: User | None) -> bool:
-    return user is None or (user.is_active and user.role in (Role.AUDITOR, Role.ADMIN))
+    """Auditors and administrators build packs; ``user`` None is the command line."""
+    return user is None or policy.may_read_audit_log(user)
 
 
 def build_document_pack(session: Session, *, settings: Settings, store: DocumentStore, actor: User | None,

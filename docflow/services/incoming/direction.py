@@ -21,7 +21,6 @@ from docflow.models import (
     DocumentStatus,
     Opinion,
     OpinionKind,
-    Role,
     User,
     utc_now,
 )
@@ -153,7 +152,7 @@ def direct_document(session: Session, *, actor: User, document_id: int, directio
     (directed already), ConflictError, ValidationError. Flushes.
     """
     now = now or utc_now()
-    if actor.role is not Role.LEADER or not actor.is_active:
+    if not policy.may_direct(actor):
         raise PermissionDeniedError(N_("Only a leader directs incoming documents."))
     document = doc_service.get_document_for(session, actor=actor, document_id=document_id, lock=True)
     if document.kind is not DocumentKind.INCOMING:
@@ -173,7 +172,7 @@ def send_internal(session: Session, *, actor: User, data: DocumentInput, upload:
     Raises PermissionDeniedError, ValidationError. Flushes.
     """
     now = now or utc_now()
-    if actor.role not in (Role.HEAD, Role.LEADER) or not actor.is_active:
+    if not policy.may_write_memo(actor):
         raise PermissionDeniedError(N_("Only a department head or a leader sends internal memos."))
     if any(t.department_id is not None and t.department_id == actor.department_id for t in direction.targets):
         raise ValidationError(N_("A memo goes to other departments, not your own."), field="targets")

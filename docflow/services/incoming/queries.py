@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, WrongKindError
 from docflow.models import (
@@ -100,7 +101,7 @@ def view_incoming(session: Session, *, actor: User, document_id: int, settings: 
         document=document,
         assignments=_rows(actor, assignments, names, settings, local_date(settings, now)),
         timeline=timeline(session, document, {a.id: a for a in assignments}, settings),
-        can_direct=actor.role is Role.LEADER and document.kind is DocumentKind.INCOMING
+        can_direct=policy.may_direct(actor) and document.kind is DocumentKind.INCOMING
         and document.status is DocumentStatus.REGISTERED,
         replies=[r for r in replies if access.can_view(actor, r)])
 

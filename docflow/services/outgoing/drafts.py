@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError, ValidationError, WrongKindError
 from docflow.models import (
@@ -19,7 +20,6 @@ from docflow.models import (
     DocumentRelation,
     DocumentStatus,
     DocumentVersion,
-    Role,
     Urgency,
     User,
     utc_now,
@@ -113,7 +113,7 @@ def create_draft(session: Session, *, actor: User, data: DraftInput, upload: Upl
     Raises PermissionDeniedError, ValidationError, InvalidTransitionError, NotFoundError. Flushes.
     """
     now = now or utc_now()
-    if actor.role is Role.AUDITOR or not access.can_upload(actor):
+    if not policy.may_draft(actor):
         raise PermissionDeniedError(N_("Your role cannot draft documents."))
     signer = _check_signer(session, actor, data.signer_id, data.doc_type, _today(now, settings))
     departments = _recipient_departments(session, actor, data.recipient_department_ids)
@@ -177,7 +177,7 @@ def add_comment(session: Session, *, actor: User, document_id: int, body: str,
     """A comment in the document's thread. Raises PermissionDeniedError, ValidationError. Flushes."""
     now = now or utc_now()
     document = get_outgoing(session, actor=actor, document_id=document_id)
-    if actor.is_read_only:
+    if not policy.may_comment(actor):
         raise PermissionDeniedError(N_("Your role cannot comment."))
     body = body.strip()
     if not body:
