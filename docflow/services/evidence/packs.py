@@ -20,7 +20,7 @@ from docflow.auditlog import evidencepack
 from docflow.config import Settings
 from docflow.errors import N_, NotFoundError, PermissionDeniedError
 from docflow.models import Document, Register, RegisterKind, User, utc_now
-from docflow.services import access, audit
+from docflow.services import audit
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
 from docflow.services.evidence.contents import document_files, trust_files
@@ -110,7 +110,7 @@ def build_register_pack(session: Session, *, settings: Settings, store: Document
         Document.register_id == register.id, Document.register_number >= first, Document.register_number <= last)
         .order_by(Document.register_number)).scalars())
     if actor is not None:
-        documents = [d for d in documents if access.can_view(actor, d)]
+        documents = [d for d in documents if policy.can_view(actor, d)]
     if not documents:
         raise NotFoundError(N_("There is no such register range."))
     return _build(session, settings, store, actor, documents, title=f"{register.code} {year} {first}–{last}",

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from docflow.models import (
@@ -29,7 +30,7 @@ from docflow.models import (
     utc_now,
 )
 from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
-from docflow.services import access, audit
+from docflow.services import audit
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
 from docflow.services.incoming.common import MAX_TEXT, check_row_version, clean_text, digest, get_assignment, record
@@ -156,7 +157,7 @@ def attach_reply(session: Session, *, actor: User, assignment_id: int, reply_doc
     if reply.kind is not DocumentKind.OUTGOING or reply.status in (DocumentStatus.RECALLED, DocumentStatus.REPLACED):
         raise ValidationError(N_("A reply is an outgoing document that is not recalled or replaced."),
                               field="reply_document_id")
-    if not access.can_edit(actor, reply):
+    if not policy.can_edit(actor, reply):
         raise PermissionDeniedError(N_("You may not change this document."))
     if reply.related_document_id is not None:
         raise ValidationError(N_("That document is linked to another document already."),

@@ -27,7 +27,6 @@ from docflow.models import (
     utc_now,
 )
 from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
-from docflow.services import access
 from docflow.services import documents as doc_service
 from docflow.services.incoming.assignments import can_act
 from docflow.services.incoming.common import WORKFLOW_KINDS
@@ -103,7 +102,7 @@ def view_incoming(session: Session, *, actor: User, document_id: int, settings: 
         timeline=timeline(session, document, {a.id: a for a in assignments}, settings),
         can_direct=policy.may_direct(actor) and document.kind is DocumentKind.INCOMING
         and document.status is DocumentStatus.REGISTERED,
-        replies=[r for r in replies if access.can_view(actor, r)])
+        replies=[r for r in replies if policy.can_view(actor, r)])
 
 
 def assignable_people(session: Session, actor: User) -> list[User]:
@@ -115,11 +114,11 @@ def assignable_people(session: Session, actor: User) -> list[User]:
 
 def reply_choices(session: Session, actor: User, *, limit: int = 50) -> list[Document]:
     """Outgoing documents ``actor`` could attach as a reply: visible, editable, not linked yet; newest first."""
-    stmt = (select(Document).where(access.visible_filter(actor), Document.kind == DocumentKind.OUTGOING,
+    stmt = (select(Document).where(policy.visible_filter(actor), Document.kind == DocumentKind.OUTGOING,
                                    Document.related_document_id.is_(None),
                                    Document.status.not_in([DocumentStatus.RECALLED, DocumentStatus.REPLACED]))
             .order_by(Document.created_at.desc(), Document.id.desc()).limit(limit))
-    return [d for d in session.execute(stmt).scalars() if access.can_edit(actor, d)]
+    return [d for d in session.execute(stmt).scalars() if policy.can_edit(actor, d)]
 
 
 class Scope(enum.StrEnum):
@@ -166,7 +165,7 @@ def list_incoming(session: Session, *, actor: User, kind: DocumentKind = Documen
         kind = DocumentKind.INCOMING
     chosen = Scope(scope) if scope in SCOPES else Scope.OPEN
     page_size = max(1, min(page_size, 100))
-    where: list[ColumnElement[bool]] = [access.visible_filter(actor), Document.kind == kind]
+    where: list[ColumnElement[bool]] = [policy.visible_filter(actor), Document.kind == kind]
     if chosen is Scope.OPEN:
         where.append(Document.status.in_([DocumentStatus.REGISTERED, DocumentStatus.IN_PROGRESS]))
     elif chosen is Scope.MINE:

@@ -25,7 +25,7 @@ from docflow.models import (
     utc_now,
 )
 from docflow.models.routing import Opinion, OpinionKind, Recipient, StepKind, StepStatus
-from docflow.services import access, audit
+from docflow.services import audit
 from docflow.services.people import delegations
 from docflow.services.people.eligibility import SIGNER_ROLES, active_department, ward_member
 from docflow.services import documents as doc_service
@@ -208,8 +208,8 @@ def related_of(session: Session, *, actor: User, document: Document) -> Related:
     original = session.get(Document, document.related_document_id) if document.related_document_id else None
     followers = session.execute(select(Document).where(Document.related_document_id == document.id,
                                                        Document.relation.in_(RELATIONS)).order_by(Document.id)).scalars()
-    return Related(original=original if original is not None and access.can_view(actor, original) else None,
-                   followers=[d for d in followers if access.can_view(actor, d)])
+    return Related(original=original if original is not None and policy.can_view(actor, original) else None,
+                   followers=[d for d in followers if policy.can_view(actor, d)])
 
 
 def signer_choices(session: Session, *, actor: User, doc_type: str | None, on: date) -> list[User]:

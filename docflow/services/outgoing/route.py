@@ -16,7 +16,7 @@ from docflow.config import Settings
 from docflow.errors import N_, ConflictError, InvalidTransitionError, PermissionDeniedError, ValidationError
 from docflow.models import Department, Document, DocumentStatus, GrantReason, User, utc_now
 from docflow.models.routing import RoutingStep, StepKind, StepStatus
-from docflow.services import access, audit
+from docflow.services import audit
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
@@ -72,7 +72,7 @@ def _chosen_reviewers(session: Session, actor: User, reviewer_ids: Sequence[int]
 
 def _grant(session: Session, document: Document, users: Sequence[User], actor: User, now: datetime) -> None:
     for user in users:
-        if not access.can_view(user, document):
+        if not policy.can_view(user, document):
             doc_service.ensure_grant(session, document, user, GrantReason.ROUTED, now)
 
 
@@ -110,7 +110,7 @@ def start_route(session: Session, *, actor: User, document_id: int, store: Docum
     """
     now = now or utc_now()
     document = get_outgoing(session, actor=actor, document_id=document_id, lock=True)
-    if not access.can_edit(actor, document):
+    if not policy.can_edit(actor, document):
         raise PermissionDeniedError(N_("You may not send this draft for review."))
     if document.status is not DocumentStatus.DRAFT:
         raise InvalidTransitionError(N_("Only a draft can be sent for review; this one is already on its way."))

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, selectinload
 from docflow import policy, textsearch
 from docflow.errors import N_, PermissionDeniedError
 from docflow.models import Assignment, Document, Register, RegisterKind, User
-from docflow.services import access
 from docflow.services.registers.entries import NOT_HANDLING, EntryFilters, EntryPage, RegisterEntry, build_entries
 from docflow.services.registers.numbers import REGISTER_NAMES
 
@@ -81,7 +80,7 @@ def _conditions(actor: User | None, register: Register, kind: RegisterKind, filt
     if folded:
         where.append(Document.search_text.contains(folded, autoescape=True))
         if actor is not None:  # a confidential summary the reader may not see must not be found by its words
-            where.append(access.visible_filter(actor))
+            where.append(policy.visible_filter(actor))
     return where
 
 
