@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.models import Document, User
-from docflow.services import access
 
 Captured = tuple[str, Any]  # (statement, driver parameters) as the cursor received them
 
@@ -44,7 +44,7 @@ def viewer(conn: Connection, username: str) -> Viewer:
 
 def visible_ids(conn: Connection, v: Viewer) -> list[int]:
     """Every document id ``v`` may open (to draw random document pages from), by docflow's own rule."""
-    stmt = select(Document.id).where(access.visible_filter(v.user)).order_by(Document.id)
+    stmt = select(Document.id).where(policy.visible_filter(v.user)).order_by(Document.id)
     return list(conn.execute(stmt).scalars())
 
 

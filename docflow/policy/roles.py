@@ -105,6 +105,12 @@ def may_administer(user: User) -> bool:
     return _is(user, Role.ADMIN)
 
 
+def may_change_anything(user: User) -> bool:
+    """Auditors only read: a request that would change something is refused them before any view runs, except
+    the few the audit screens name (signing in and out, verifying)."""
+    return user.is_active and not user.is_read_only
+
+
 def may_verify_uploads(user: User) -> bool:
     """Anyone but the administrator checks an uploaded PDF's signatures: the administrator's screens are the
     accounts and keys, not documents."""

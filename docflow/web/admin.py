@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
-from docflow import db
+from docflow import db, policy
 from docflow.errors import N_, DocflowError, ValidationError
 from docflow.models import Role, User, utc_now
 from docflow.services import keys as key_service
@@ -25,7 +25,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @login_required
 def _admins_only() -> None:
     # The services check again; this only keeps non-admins off the screens.
-    if current_actor().role is not Role.ADMIN:
+    if not policy.may_administer(current_actor()):
         abort(403)
 
 

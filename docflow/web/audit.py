@@ -11,9 +11,9 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
-from docflow import db
+from docflow import db, policy
 from docflow.errors import N_, ConfigurationError, ValidationError
-from docflow.models import Document, RegisterKind, Role, utc_now
+from docflow.models import Document, RegisterKind, utc_now
 from docflow.services.people import access_changes as access_service
 from docflow.services import audit as audit_service
 from docflow.services import evidence
@@ -42,17 +42,17 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def _auditors_change_nothing() -> None:
     if request.method in READ_METHODS or request.endpoint in AUDITOR_MAY_POST:
         return
-    if getattr(current_user, "is_authenticated", False) and current_user.role is Role.AUDITOR:
+    if getattr(current_user, "is_authenticated", False) and not policy.may_change_anything(current_actor()):
         abort(403)
 
 
 @bp.before_request
 @login_required
 def _auditors_only() -> None:
-    role = current_actor().role
-    if role in (Role.AUDITOR, Role.ADMIN):
+    actor = current_actor()
+    if policy.may_read_audit_log(actor):
         return
-    if role is Role.LEADER and request.endpoint in LEADER_ENDPOINTS:
+    if policy.may_confirm_access_changes(actor) and request.endpoint in LEADER_ENDPOINTS:
         return
     abort(403)
 
@@ -177,7 +177,7 @@ def access_changes() -> ResponseReturnValue:
     actor = current_actor()
     changes = access_service.unconfirmed_changes(db.get_session(), actor=actor)
     return render_template("audit/access_changes.html", changes=changes,
-                           can_confirm=access_service.can_confirm(actor), concerns=access_service.concerns)
+                           can_confirm=policy.may_confirm_access_changes(actor), concerns=access_service.concerns)
 
 
 @bp.post("/access-changes/<int:seq>/confirm")

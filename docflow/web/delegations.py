@@ -44,7 +44,7 @@ def _context(**extra: Any) -> dict[str, Any]:
              if u.is_active and u.organisation_id == actor.organisation_id and u.role is not Role.AUDITOR]
     return {"rows": delegation_service.list_delegations(session, actor=actor, on=today), "today": today,
             "users": users, "leaders": [u for u in users if u.role is Role.LEADER],
-            "can_manage": delegation_service.can_manage(actor),
+            "can_manage": policy.may_manage_delegations(actor),
             "may_revoke": lambda delegation: policy.may_revoke_delegation(actor, delegation), "modes": list(SigningMode),
             "MODE_LABELS": MODE_LABELS, "STATE_LABELS": STATE_LABELS, "types": doctypes.DOCUMENT_TYPES,
             "form": {}, "chosen_types": request.form.getlist("doc_types"), **extra}
@@ -73,7 +73,7 @@ def create() -> ResponseReturnValue:
         valid_from = parse_date(form_str("valid_from", max_length=20), "valid_from")
         if valid_from is None:
             raise ValidationError(N_("This field is required."), field="valid_from")
-        delegator_id = form_int("delegator_id") if actor.role is Role.ADMIN else actor.id
+        delegator_id = form_int("delegator_id") if policy.may_delegate_for_others(actor) else actor.id
         with db.transaction() as s:
             delegation_service.create_delegation(
                 s, actor=actor, delegate_id=form_int("delegate_id", required=True) or 0,

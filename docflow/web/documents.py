@@ -10,7 +10,6 @@ from flask_login import login_required
 from docflow import db, policy
 from docflow.errors import N_, ValidationError
 from docflow.models import Confidentiality, DocumentKind, DocumentStatus, Urgency
-from docflow.services import access
 from docflow.services.people import organisation
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
@@ -105,7 +104,7 @@ def _form_context(**extra: object) -> dict[str, object]:
 def new() -> ResponseReturnValue:
     """Upload a PDF with its metadata."""
     actor = current_actor()
-    if not access.can_upload(actor):
+    if not policy.can_upload(actor):
         abort(403)
     if request.method == "GET":
         return render_template("documents/new.html", form={}, **_form_context())
@@ -184,7 +183,7 @@ def edit(document_id: int) -> ResponseReturnValue:
     """Edit the metadata, refusing a stale form."""
     actor = current_actor()
     document = doc_service.get_document_for(db.get_session(), actor=actor, document_id=document_id)
-    if not access.can_edit(actor, document):
+    if not policy.can_edit(actor, document):
         abort(403)
     if request.method == "GET":
         return render_template("documents/edit.html", document=document, form=None, **_form_context())

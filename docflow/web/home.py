@@ -6,8 +6,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from docflow import db
-from docflow.models import Role
+from docflow import db, policy
 from docflow.services.queues import home as home_service
 from docflow.web.helpers import current_actor
 from docflow.web.queues import today
@@ -22,7 +21,7 @@ def index() -> ResponseReturnValue:
     actor = current_actor()
     session = db.get_session()
     cards = home_service.cards_for(session, actor=actor, day=today())
-    oversight = actor.role in (Role.ADMIN, Role.AUDITOR)
+    oversight = policy.may_read_audit_log(actor)
     return render_template("home/index.html", cards=cards,
                            documents=home_service.recent_documents(session, actor) if not cards else [],
                            events=home_service.recent_events(session) if oversight else [])

@@ -13,7 +13,7 @@ from flask_babel import gettext
 from flask_login import login_required
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from docflow import db
+from docflow import db, policy
 from docflow.errors import N_, ConflictError, InvalidTransitionError, NotFoundError, ValidationError, WrongKindError
 from docflow.models import (
     Assignment,
@@ -21,7 +21,6 @@ from docflow.models import (
     AssignmentStatus,
     Confidentiality,
     DocumentKind,
-    Role,
     Urgency,
     User,
     utc_now,
@@ -117,7 +116,7 @@ def index() -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     """The clerk registers a received document."""
     actor = current_actor()
-    if actor.role is not Role.CLERK:
+    if not policy.may_register_incoming(actor):
         abort(403)
     if request.method == "GET":
         return render_template("incoming/new.html", form={}, **_form_context())
@@ -191,7 +190,7 @@ def _direction() -> Direction:
 def new_memo() -> ResponseReturnValue:
     """A department head or a leader sends an internal memo to other departments."""
     actor = current_actor()
-    if actor.role not in (Role.HEAD, Role.LEADER):
+    if not policy.may_write_memo(actor):
         abort(403)
     if request.method == "GET":
         return render_template("incoming/memo.html", form={}, **_form_context())

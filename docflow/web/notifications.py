@@ -9,8 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 
-from docflow import db
-from docflow.services import access
+from docflow import db, policy
 from docflow.services import notifications as notices
 from docflow.web.helpers import current_actor, small_int
 
@@ -24,7 +23,7 @@ def index() -> ResponseReturnValue:
     actor = current_actor()
     page = notices.list_for(db.get_session(), actor, small_int(request.args.get("page")) or 1)
     visible = {row.notification.id for row in page.items
-               if row.document is not None and access.can_view(actor, row.document)}
+               if row.document is not None and policy.can_view(actor, row.document)}
     return render_template("notifications/index.html", page=page, visible=visible, notice_text=notice_text)
 
 

@@ -34,9 +34,9 @@ from docflow.errors import (
     SigningError,
     ValidationError,
 )
-from docflow.models import DocumentKind, DocumentRelation, DocumentStatus, Role, Urgency, User, utc_now
+from docflow.models import DocumentKind, DocumentRelation, DocumentStatus, Urgency, User, utc_now
 from docflow.models.routing import StepKind, StepStatus
-from docflow.services import access, jobs
+from docflow.services import jobs
 from docflow.services.people import organisation
 from docflow.services import documents as doc_service
 from docflow.services import outgoing as outgoing_service
@@ -100,7 +100,7 @@ def _draft_input() -> DraftInput:
 def new() -> ResponseReturnValue:
     """Draft an outgoing document (or a replacement / correction of an issued one)."""
     actor = current_actor()
-    if actor.role is Role.AUDITOR or not access.can_upload(actor):
+    if not policy.may_draft(actor):
         abort(403)
     if request.method == "GET":
         related_id = small_int(request.args.get("related"))

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from docflow import db
+from docflow import db, policy
 from docflow.errors import N_, ValidationError
 from docflow.models import RegisterKind, utc_now
 from docflow.services.people import organisation as org_service
@@ -35,7 +35,7 @@ PROGRESS_LABELS = {
 @bp.before_request
 @login_required
 def _readers_only() -> None:
-    if not registers.can_view_registers(current_actor()):
+    if not policy.may_read_registers(current_actor()):
         abort(403)
 
 

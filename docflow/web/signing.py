@@ -13,9 +13,9 @@ from flask_babel import gettext
 from flask_login import login_required
 from sqlalchemy.orm import Session
 
-from docflow import db, pdfcheck
+from docflow import db, pdfcheck, policy
 from docflow.errors import N_, ConfigurationError, ConflictError, SigningError, ValidationError
-from docflow.models import Document, Role, utc_now
+from docflow.models import Document, utc_now
 from docflow.services import keys
 from docflow.services.signatures import verification_log
 from docflow.services import documents as doc_service
@@ -103,7 +103,7 @@ def _report_response(report: dict[str, Any], *, title: str, filename: str) -> Re
 @login_required
 def verify_upload() -> ResponseReturnValue:
     """Upload any PDF and see whether its signatures hold."""
-    if current_actor().role is Role.ADMIN:
+    if not policy.may_verify_uploads(current_actor()):
         abort(403)
     if request.method == "GET":
         return render_template("signing/verify.html", max_mb=settings().uploads.max_upload_mb)

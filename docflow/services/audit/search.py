@@ -9,14 +9,14 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.auditlog.checkpoints import Trust, verify_checkpoint
 from docflow.errors import N_, PermissionDeniedError
-from docflow.models import AuditCheckpoint, AuditEvent, Role, User
+from docflow.models import AuditCheckpoint, AuditEvent, User
 from docflow.services.audit.actions import AuditAction
 from docflow.services.audit.log import as_checkpoint
 
 PAGE = 50
-READERS = (Role.AUDITOR, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,6 @@ class AuditPage:
     next_before: int | None           # pass as ``before`` for the next (older) page; None: the last page
 
 
-def can_search(user: User) -> bool:
-    return user.is_active and user.role in READERS
-
-
 def _conditions(session: Session, query: AuditQuery, tz: tzinfo) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if query.user:
@@ -68,7 +64,7 @@ def _conditions(session: Session, query: AuditQuery, tz: tzinfo) -> list[ColumnE
 def search_events(session: Session, *, actor: User, query: AuditQuery, tz: tzinfo,
                   page_size: int | None = None) -> AuditPage:
     """One page of the events matching ``query``, newest first. Raises PermissionDeniedError. Reads only."""
-    if not can_search(actor):
+    if not policy.may_read_audit_log(actor):
         raise PermissionDeniedError(N_("Only auditors and administrators read the audit log."))
     page_size = page_size or PAGE
     stmt = (select(AuditEvent).where(*_conditions(session, query, tz))
@@ -99,7 +95,7 @@ def list_checkpoints(session: Session, *, actor: User, trust: Trust, before: int
                      page_size: int | None = None) -> tuple[list[CheckpointRow], int | None]:
     """Signed checkpoints, newest first, each verified against ``trust`` (signature, path to the ward's
     root, timestamp); and the ``before`` of the next page. Raises PermissionDeniedError. Reads only."""
-    if not can_search(actor):
+    if not policy.may_read_audit_log(actor):
         raise PermissionDeniedError(N_("Only auditors and administrators read the audit log."))
     page_size = page_size or PAGE
     stmt = select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(page_size + 1)

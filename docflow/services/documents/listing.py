@@ -10,9 +10,8 @@ from datetime import date
 from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from docflow import textsearch
+from docflow import policy, textsearch
 from docflow.models import Document, DocumentKind, DocumentStatus, User
-from docflow.services import access
 
 SORTS = {
     "created": Document.created_at,
@@ -51,7 +50,7 @@ class Page:
 
 
 def _conditions(session: Session, actor: User, filters: DocumentFilters) -> list[ColumnElement[bool]]:
-    where = [access.visible_filter(actor)]
+    where = [policy.visible_filter(actor)]
     if filters.kind is not None:
         where.append(Document.kind == filters.kind)
     if filters.doc_type:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, selectinload
 
+from docflow import policy
 from docflow.errors import N_, NotFoundError, PermissionDeniedError
 from docflow.models import Document, DocumentVersion, User
-from docflow.services import access
 
 
 def get_document(session: Session, document_id: int, *, lock: bool = False) -> Document:
@@ -23,6 +23,6 @@ def get_document(session: Session, document_id: int, *, lock: bool = False) -> D
 def get_document_for(session: Session, *, actor: User, document_id: int, lock: bool = False) -> Document:
     """The document if ``actor`` may see it. Raises NotFoundError or PermissionDeniedError."""
     document = get_document(session, document_id, lock=lock)
-    if not access.can_view(actor, document):
+    if not policy.can_view(actor, document):
         raise PermissionDeniedError(N_("You do not have access to this document."))
     return document

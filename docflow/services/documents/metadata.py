@@ -9,9 +9,10 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError
 from docflow.models import Confidentiality, Document, GrantReason, Role, User, utc_now
-from docflow.services import access, audit, notifications
+from docflow.services import audit, notifications
 from docflow.services.audit import AuditAction
 from docflow.services.documents.grants import ensure_grant, other_leaders
 from docflow.services.documents.lookup import get_document, get_document_for
@@ -35,7 +36,7 @@ def edit_metadata(session: Session, *, actor: User, document_id: int, data: Docu
     Raises PermissionDeniedError, InvalidTransitionError (issued), ConflictError, ValidationError. Flushes."""
     now = now or utc_now()
     document = get_document_for(session, actor=actor, document_id=document_id, lock=True)
-    if not access.can_edit(actor, document):
+    if not policy.can_edit(actor, document):
         raise PermissionDeniedError(N_("You may not change this document."))
     refuse_if_final(document)
     check_row_version(document, expected_row_version)

@@ -12,7 +12,7 @@ from typing import IO
 
 from sqlalchemy.orm import Session
 
-from docflow import doctypes, textsearch
+from docflow import doctypes, policy, textsearch
 from docflow.config import Settings, UploadSettings
 from docflow.errors import N_, PermissionDeniedError, ValidationError
 from docflow.models import (
@@ -29,7 +29,7 @@ from docflow.models import (
     utc_now,
 )
 from docflow.pdfcheck import ParseLimits, PdfInfo, check_pdf
-from docflow.services import access, audit
+from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.storage import DocumentStore
 
@@ -158,7 +158,7 @@ def upload_document(session: Session, *, actor: User, data: DocumentInput, uploa
     Flushes.
     """
     now = now or utc_now()
-    if not access.can_upload(actor):
+    if not policy.can_upload(actor):
         raise PermissionDeniedError(N_("Your role cannot upload documents."))
     validate_input(session, actor, data, today=now.date())
     stored = store_pdf(store, upload, max_bytes)

@@ -8,9 +8,10 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.errors import N_, ConflictError, InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from docflow.models import Document, DocumentKind, DocumentStatus, DocumentVersion, User, utc_now
-from docflow.services import access, audit
+from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.documents.lookup import get_document_for
 from docflow.services.documents.uploads import UploadedFile, active_content_detail, clean_filename, store_pdf
@@ -59,7 +60,7 @@ def check_can_add_version(session: Session, *, actor: User, document_id: int, vi
 
 
 def _check_can_add_version(actor: User, document: Document, *, via_route: bool) -> None:
-    if not access.can_edit(actor, document):
+    if not policy.can_edit(actor, document):
         raise PermissionDeniedError(N_("You may not change this document."))
     refuse_if_final(document)
     if document.kind is DocumentKind.OUTGOING and document.status is not DocumentStatus.DRAFT and not via_route:

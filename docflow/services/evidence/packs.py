@@ -15,11 +15,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.auditlog import evidencepack
 from docflow.config import Settings
 from docflow.errors import N_, NotFoundError, PermissionDeniedError
-from docflow.models import Document, Register, RegisterKind, Role, User, utc_now
-from docflow.services import access, audit
+from docflow.models import Document, Register, RegisterKind, User, utc_now
+from docflow.services import audit
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
 from docflow.services.evidence.contents import document_files, trust_files
@@ -81,7 +82,8 @@ class Pack:
 
 
 def can_build(user: User | None) -> bool:
-    return user is None or (user.is_active and user.role in (Role.AUDITOR, Role.ADMIN))
+    """Auditors and administrators build packs; ``user`` None is the command line."""
+    return user is None or policy.may_read_audit_log(user)
 
 
 def build_document_pack(session: Session, *, settings: Settings, store: DocumentStore, actor: User | None,
@@ -108,7 +110,7 @@ def build_register_pack(session: Session, *, settings: Settings, store: Document
         Document.register_id == register.id, Document.register_number >= first, Document.register_number <= last)
         .order_by(Document.register_number)).scalars())
     if actor is not None:
-        documents = [d for d in documents if access.can_view(actor, d)]
+        documents = [d for d in documents if policy.can_view(actor, d)]
     if not documents:
         raise NotFoundError(N_("There is no such register range."))
     return _build(session, settings, store, actor, documents, title=f"{register.code} {year} {first}–{last}",

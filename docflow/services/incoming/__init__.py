@@ -8,7 +8,7 @@ queries.py (the incoming page and the lists), deadlines.py and common.py (what t
 """
 
 from docflow.services.incoming.assignments import add_opinion, assign_handler, attach_reply, can_act, holds
-from docflow.services.incoming.common import HANDLER_ROLES, MAX_TEXT, WORKFLOW_KINDS, department_heads
+from docflow.services.incoming.common import MAX_TEXT, WORKFLOW_KINDS
 from docflow.services.incoming.completion import complete_assignment
 from docflow.services.incoming.deadlines import completion_state, default_deadline, local_date, step_state
 from docflow.services.incoming.direction import Direction, Target, direct_document, send_internal
@@ -20,7 +20,6 @@ from docflow.services.incoming.queries import (
     IncomingView,
     Scope,
     assignable_people,
-    department_members,
     list_incoming,
     reply_choices,
     urgency_order,
@@ -35,6 +34,7 @@ from docflow.services.incoming.registration import (
     register_incoming,
 )
 from docflow.services.incoming.timeline import TIMELINE_ACTIONS, TimelineEntry
+from docflow.services.people.eligibility import HANDLER_ROLES, department_heads, department_members
 
 __all__ = [
     "HANDLER_ROLES", "MAX_TEXT", "SCOPES", "TIMELINE_ACTIONS", "WORKFLOW_KINDS", "AssignmentRow", "Direction",

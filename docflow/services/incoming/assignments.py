@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from docflow.models import (
@@ -29,12 +30,13 @@ from docflow.models import (
     utc_now,
 )
 from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
-from docflow.services import access, audit
+from docflow.services import audit
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
 from docflow.services.incoming.common import MAX_TEXT, check_row_version, clean_text, digest, get_assignment, record
 from docflow.services.incoming.deadlines import local_date
 from docflow.services.incoming.direction import assign
+from docflow.services.people.eligibility import is_department_member
 
 
 def holds(actor: User, assignment: Assignment) -> bool:
@@ -99,8 +101,7 @@ def assign_handler(session: Session, *, actor: User, assignment_id: int, handler
     if parent.assignee_id is not None or actor.role is not Role.HEAD:
         raise InvalidTransitionError(N_("Only a department's assignment is given to a handler by its head."))
     handler = session.get(User, handler_id)
-    if handler is None or handler.department_id != parent.department_id or not handler.is_active \
-            or handler.role not in (Role.OFFICIAL, Role.HEAD):
+    if not is_department_member(handler, parent.department_id):
         raise ValidationError(N_("Choose an active member of the department."), field="handler_id")
     if any(c.assignee_id == handler.id for c in open_children(session, parent)):
         raise ValidationError(N_("%(name)s is handling this already."), field="handler_id", name=handler.full_name)
@@ -156,7 +157,7 @@ def attach_reply(session: Session, *, actor: User, assignment_id: int, reply_doc
     if reply.kind is not DocumentKind.OUTGOING or reply.status in (DocumentStatus.RECALLED, DocumentStatus.REPLACED):
         raise ValidationError(N_("A reply is an outgoing document that is not recalled or replaced."),
                               field="reply_document_id")
-    if not access.can_edit(actor, reply):
+    if not policy.can_edit(actor, reply):
         raise PermissionDeniedError(N_("You may not change this document."))
     if reply.related_document_id is not None:
         raise ValidationError(N_("That document is linked to another document already."),

@@ -8,17 +8,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from docflow.errors import N_, ConflictError, NotFoundError, ValidationError
-from docflow.models import Assignment, Document, DocumentKind, GrantReason, Role, User
+from docflow.models import Assignment, Document, DocumentKind, GrantReason, User
 from docflow.services import audit, notifications
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
+from docflow.services.people.eligibility import department_heads
 
-HANDLER_ROLES = (Role.OFFICIAL, Role.HEAD, Role.LEADER)
 MAX_TEXT = 5000
 WORKFLOW_KINDS = (DocumentKind.INCOMING, DocumentKind.INTERNAL)
 STALE = N_("Someone else acted on this document after you opened it. Reload the page to see what they did, "
@@ -48,12 +47,6 @@ def grant(session: Session, document: Document, user: User, *, by: User, now: da
         reasons.append(GrantReason.CONFIDENTIAL_ACCESS)   # audited and flagged for a leader's confirmation
     for reason in reasons:
         doc_service.ensure_grant(session, document, user, reason, now, by=by)
-
-
-def department_heads(session: Session, department_id: int) -> list[User]:
-    return list(session.execute(select(User).where(
-        User.department_id == department_id, User.role == Role.HEAD, User.is_active.is_(True))
-        .order_by(User.id)).scalars())
 
 
 def receivers(session: Session, assignment: Assignment) -> list[User]:

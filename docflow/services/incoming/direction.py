@@ -21,7 +21,6 @@ from docflow.models import (
     DocumentStatus,
     Opinion,
     OpinionKind,
-    Role,
     User,
     utc_now,
 )
@@ -30,10 +29,8 @@ from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.incoming.common import (
-    HANDLER_ROLES,
     check_row_version,
     clean_text,
-    department_heads,
     digest,
     grant,
     notify,
@@ -41,6 +38,7 @@ from docflow.services.incoming.common import (
     record,
 )
 from docflow.services.incoming.deadlines import default_deadline, local_date
+from docflow.services.people.eligibility import HANDLER_ROLES, active_department, department_heads, ward_member
 from docflow.storage import DocumentStore
 
 
@@ -81,8 +79,8 @@ def _check_targets(session: Session, actor: User, direction: Direction, *, today
 
 def check_department(session: Session, actor: User, department_id: int) -> Department:
     """The department work can be given to: active, of the ward, with a head to receive it (ValidationError)."""
-    department = session.get(Department, department_id)
-    if department is None or department.organisation_id != actor.organisation_id or not department.is_active:
+    department = active_department(session, actor.organisation_id, department_id)
+    if department is None:
         raise ValidationError(N_("Choose an active department."), field="targets")
     if not department_heads(session, department.id):
         raise ValidationError(N_("The department %(name)s has no head to receive the document."),
@@ -92,9 +90,8 @@ def check_department(session: Session, actor: User, department_id: int) -> Depar
 
 def check_person(session: Session, actor: User, user_id: int) -> User:
     """The person work can be given to: an active handler of the ward, not ``actor`` (ValidationError)."""
-    user = session.get(User, user_id)
-    if user is None or user.organisation_id != actor.organisation_id or not user.is_active \
-            or user.role not in HANDLER_ROLES or user.id == actor.id:
+    user = ward_member(session, actor.organisation_id, user_id, HANDLER_ROLES)
+    if user is None or user.id == actor.id:
         raise ValidationError(N_("Choose an active official, department head or leader."), field="targets")
     return user
 
@@ -155,7 +152,7 @@ def direct_document(session: Session, *, actor: User, document_id: int, directio
     (directed already), ConflictError, ValidationError. Flushes.
     """
     now = now or utc_now()
-    if actor.role is not Role.LEADER or not actor.is_active:
+    if not policy.may_direct(actor):
         raise PermissionDeniedError(N_("Only a leader directs incoming documents."))
     document = doc_service.get_document_for(session, actor=actor, document_id=document_id, lock=True)
     if document.kind is not DocumentKind.INCOMING:
@@ -175,7 +172,7 @@ def send_internal(session: Session, *, actor: User, data: DocumentInput, upload:
     Raises PermissionDeniedError, ValidationError. Flushes.
     """
     now = now or utc_now()
-    if actor.role not in (Role.HEAD, Role.LEADER) or not actor.is_active:
+    if not policy.may_write_memo(actor):
         raise PermissionDeniedError(N_("Only a department head or a leader sends internal memos."))
     if any(t.department_id is not None and t.department_id == actor.department_id for t in direction.targets):
         raise ValidationError(N_("A memo goes to other departments, not your own."), field="targets")

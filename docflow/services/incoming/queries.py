@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, WrongKindError
 from docflow.models import (
@@ -26,12 +27,12 @@ from docflow.models import (
     utc_now,
 )
 from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
-from docflow.services import access
 from docflow.services import documents as doc_service
 from docflow.services.incoming.assignments import can_act
-from docflow.services.incoming.common import HANDLER_ROLES, WORKFLOW_KINDS
+from docflow.services.incoming.common import WORKFLOW_KINDS
 from docflow.services.incoming.deadlines import local_date, step_state
 from docflow.services.incoming.timeline import Names, TimelineEntry, timeline
+from docflow.services.people.eligibility import HANDLER_ROLES
 
 
 @dataclass(frozen=True)
@@ -99,16 +100,9 @@ def view_incoming(session: Session, *, actor: User, document_id: int, settings: 
         document=document,
         assignments=_rows(actor, assignments, names, settings, local_date(settings, now)),
         timeline=timeline(session, document, {a.id: a for a in assignments}, settings),
-        can_direct=actor.role is Role.LEADER and document.kind is DocumentKind.INCOMING
+        can_direct=policy.may_direct(actor) and document.kind is DocumentKind.INCOMING
         and document.status is DocumentStatus.REGISTERED,
-        replies=[r for r in replies if access.can_view(actor, r)])
-
-
-def department_members(session: Session, department_id: int) -> list[User]:
-    """Who a head may name as handler: the department's active officials and heads."""
-    return list(session.execute(select(User).where(
-        User.department_id == department_id, User.is_active.is_(True), User.role.in_([Role.OFFICIAL, Role.HEAD]))
-        .order_by(case((User.role == Role.HEAD, 1), else_=0), User.full_name)).scalars())
+        replies=[r for r in replies if policy.can_view(actor, r)])
 
 
 def assignable_people(session: Session, actor: User) -> list[User]:
@@ -120,11 +114,11 @@ def assignable_people(session: Session, actor: User) -> list[User]:
 
 def reply_choices(session: Session, actor: User, *, limit: int = 50) -> list[Document]:
     """Outgoing documents ``actor`` could attach as a reply: visible, editable, not linked yet; newest first."""
-    stmt = (select(Document).where(access.visible_filter(actor), Document.kind == DocumentKind.OUTGOING,
+    stmt = (select(Document).where(policy.visible_filter(actor), Document.kind == DocumentKind.OUTGOING,
                                    Document.related_document_id.is_(None),
                                    Document.status.not_in([DocumentStatus.RECALLED, DocumentStatus.REPLACED]))
             .order_by(Document.created_at.desc(), Document.id.desc()).limit(limit))
-    return [d for d in session.execute(stmt).scalars() if access.can_edit(actor, d)]
+    return [d for d in session.execute(stmt).scalars() if policy.can_edit(actor, d)]
 
 
 class Scope(enum.StrEnum):
@@ -171,7 +165,7 @@ def list_incoming(session: Session, *, actor: User, kind: DocumentKind = Documen
         kind = DocumentKind.INCOMING
     chosen = Scope(scope) if scope in SCOPES else Scope.OPEN
     page_size = max(1, min(page_size, 100))
-    where: list[ColumnElement[bool]] = [access.visible_filter(actor), Document.kind == kind]
+    where: list[ColumnElement[bool]] = [policy.visible_filter(actor), Document.kind == kind]
     if chosen is Scope.OPEN:
         where.append(Document.status.in_([DocumentStatus.REGISTERED, DocumentStatus.IN_PROGRESS]))
     elif chosen is Scope.MINE:

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docflow import textsearch
+from docflow import policy, textsearch
 from docflow.config import Settings
 from docflow.errors import N_, ConflictError, PermissionDeniedError, ValidationError
-from docflow.models import Document, DocumentKind, RegisterKind, Role, User, utc_now
+from docflow.models import Document, DocumentKind, RegisterKind, User, utc_now
 from docflow.pdfcheck import check_pdf
 from docflow.services import registers
 from docflow.services import documents as doc_service
@@ -87,7 +87,7 @@ def register_incoming(session: Session, *, actor: User, data: DocumentInput, upl
     """
     now = now or utc_now()
     received_at = received_at or now
-    if actor.role is not Role.CLERK or not actor.is_active:
+    if not policy.may_register_incoming(actor):
         raise PermissionDeniedError(N_("Only the clerk (văn thư) registers incoming documents."))
     data = replace(data, kind=DocumentKind.INCOMING)
     doc_service.validate_input(session, actor, data, today=local_date(settings, now))

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, CertificateError, ConfigurationError, NotFoundError, PermissionDeniedError, SigningError
 from docflow.models import Certificate, CertificateStatus, Organisation, Role, User, utc_now
@@ -28,7 +29,7 @@ REVOCATION_REASONS = ("unspecified", "key_compromise", "affiliation_changed", "s
 def guard_admin(actor: User | None) -> None:
     """Refuse anyone but an active administrator. ``actor`` None is the `docflow keys` command, run by
     whoever holds the server's shell."""
-    if actor is not None and (actor.role is not Role.ADMIN or not actor.is_active):
+    if actor is not None and not policy.may_administer(actor):
         raise PermissionDeniedError(N_("Only an administrator manages signing certificates."))
 
 

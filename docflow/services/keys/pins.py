@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.config import Settings
 from docflow.db import outlive_rollback
 from docflow.errors import (
@@ -162,7 +163,7 @@ def unlock_key(session: Session, *, actor: User, certificate_id: int, now: datet
     """An administrator ends a lock early (and the count); the holder is told. Raises PermissionDeniedError,
     SigningError when the key is not locked. Flushes."""
     now = now or utc_now()
-    if actor.role is not Role.ADMIN or not actor.is_active:
+    if not policy.may_administer(actor):
         raise PermissionDeniedError(N_("Only an administrator manages signing certificates."))
     certificate = session.get(Certificate, certificate_id)
     if certificate is None or certificate.organisation_id != actor.organisation_id:

@@ -34,7 +34,7 @@ from docflow.services.outgoing.drafts import (
 )
 from docflow.services.outgoing.issuing import issue_document
 from docflow.services.outgoing.numberfields import ensure_number_fields
-from docflow.services.outgoing.recall import can_recall, recall_document, take_effect
+from docflow.services.outgoing.recall import recall_document, take_effect
 from docflow.services.outgoing.route import (
     active_step,
     approve_step,
@@ -50,7 +50,7 @@ from docflow.services.outgoing.template import draft_template_pdf
 __all__ = [
     "BATCH_JOB", "REVISABLE_STATUSES", "ROUTED", "BatchProgress", "BatchResult", "DraftInput", "Related",
     "active_step", "add_comment", "add_draft_version", "approve_step", "awaiting_signature_of", "batch_job_for",
-    "batch_state", "can_recall",
+    "batch_state",
     "clean_reason", "clerks_of", "comments_of", "copies_of", "create_draft", "default_reviewers", "distribute",
     "draft_template_pdf", "ensure_number_fields", "get_outgoing", "issue_document", "notify_users",
     "recall_document", "recipients_of", "refused_batch", "related_of", "return_step", "sign_batch",

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError, ValidationError, WrongKindError
 from docflow.models import (
@@ -19,14 +20,14 @@ from docflow.models import (
     DocumentRelation,
     DocumentStatus,
     DocumentVersion,
-    Role,
     Urgency,
     User,
     utc_now,
 )
 from docflow.models.routing import Opinion, OpinionKind, Recipient, StepKind, StepStatus
-from docflow.services import access, audit
+from docflow.services import audit
 from docflow.services.people import delegations
+from docflow.services.people.eligibility import SIGNER_ROLES, active_department, ward_member
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
@@ -60,9 +61,8 @@ def _today(now: datetime, settings: Settings | None) -> date:
 
 
 def _check_signer(session: Session, actor: User, signer_id: int | None, doc_type: str, on: date) -> User:
-    signer = session.get(User, signer_id) if signer_id is not None else None
-    if signer is None or signer.organisation_id != actor.organisation_id or not signer.is_active \
-            or signer.role not in (Role.LEADER, Role.HEAD):
+    signer = ward_member(session, actor.organisation_id, signer_id, SIGNER_ROLES)
+    if signer is None:
         raise ValidationError(N_("Choose who signs: a leader, or a head with a delegation."), field="signer_id")
     try:
         delegations.signing_mode_for(session, signer=signer, doc_type=doc_type, on=on)
@@ -74,8 +74,8 @@ def _check_signer(session: Session, actor: User, signer_id: int | None, doc_type
 def _recipient_departments(session: Session, actor: User, ids: Sequence[int]) -> list[Department]:
     found = []
     for department_id in dict.fromkeys(ids):
-        department = session.get(Department, department_id)
-        if department is None or department.organisation_id != actor.organisation_id or not department.is_active:
+        department = active_department(session, actor.organisation_id, department_id)
+        if department is None:
             raise ValidationError(N_("Choose an active department."), field="recipient_department_ids")
         found.append(department)
     return found
@@ -113,7 +113,7 @@ def create_draft(session: Session, *, actor: User, data: DraftInput, upload: Upl
     Raises PermissionDeniedError, ValidationError, InvalidTransitionError, NotFoundError. Flushes.
     """
     now = now or utc_now()
-    if actor.role is Role.AUDITOR or not access.can_upload(actor):
+    if not policy.may_draft(actor):
         raise PermissionDeniedError(N_("Your role cannot draft documents."))
     signer = _check_signer(session, actor, data.signer_id, data.doc_type, _today(now, settings))
     departments = _recipient_departments(session, actor, data.recipient_department_ids)
@@ -177,7 +177,7 @@ def add_comment(session: Session, *, actor: User, document_id: int, body: str,
     """A comment in the document's thread. Raises PermissionDeniedError, ValidationError. Flushes."""
     now = now or utc_now()
     document = get_outgoing(session, actor=actor, document_id=document_id)
-    if actor.is_read_only:
+    if not policy.may_comment(actor):
         raise PermissionDeniedError(N_("Your role cannot comment."))
     body = body.strip()
     if not body:
@@ -208,13 +208,13 @@ def related_of(session: Session, *, actor: User, document: Document) -> Related:
     original = session.get(Document, document.related_document_id) if document.related_document_id else None
     followers = session.execute(select(Document).where(Document.related_document_id == document.id,
                                                        Document.relation.in_(RELATIONS)).order_by(Document.id)).scalars()
-    return Related(original=original if original is not None and access.can_view(actor, original) else None,
-                   followers=[d for d in followers if access.can_view(actor, d)])
+    return Related(original=original if original is not None and policy.can_view(actor, original) else None,
+                   followers=[d for d in followers if policy.can_view(actor, d)])
 
 
 def signer_choices(session: Session, *, actor: User, doc_type: str | None, on: date) -> list[User]:
     """The leaders, and the heads with a delegation valid today (for ``doc_type`` when given)."""
     users = session.execute(select(User).where(User.organisation_id == actor.organisation_id,
-                                               User.is_active.is_(True), User.role.in_((Role.LEADER, Role.HEAD)))
+                                               User.is_active.is_(True), User.role.in_(SIGNER_ROLES))
                             .order_by(User.role.desc(), User.full_name)).scalars()
     return [u for u in users if delegations.can_sign(session, signer=u, doc_type=doc_type or "cong_van", on=on)]

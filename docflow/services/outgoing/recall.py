@@ -10,15 +10,11 @@ from sqlalchemy.orm import Session
 
 from docflow import policy
 from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError
-from docflow.models import Document, DocumentRelation, DocumentStatus, Role, User, utc_now
+from docflow.models import Document, DocumentRelation, DocumentStatus, User, utc_now
 from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.outgoing.base import clean_reason, get_outgoing, notify_users
 from docflow.services.outgoing.distribution import copies_of
-
-
-def can_recall(user: User) -> bool:
-    return user.is_active and user.role in (Role.LEADER, Role.CLERK)
 
 
 def recall_document(session: Session, *, actor: User, document_id: int, reason: str,
@@ -29,7 +25,7 @@ def recall_document(session: Session, *, actor: User, document_id: int, reason: 
     Raises PermissionDeniedError (not a leader or clerk), InvalidTransitionError, ValidationError. Flushes.
     """
     now = now or utc_now()
-    if not can_recall(actor):
+    if not policy.may_recall(actor):
         raise PermissionDeniedError(N_("Only a leader or the clerk can recall an issued document."))
     reason = clean_reason(reason, N_("Say why the document is recalled."))
     document = get_outgoing(session, actor=actor, document_id=document_id, lock=True)

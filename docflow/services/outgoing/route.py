@@ -14,14 +14,15 @@ from sqlalchemy.orm import Session, selectinload
 from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, ConflictError, InvalidTransitionError, PermissionDeniedError, ValidationError
-from docflow.models import Department, Document, DocumentStatus, GrantReason, Role, User, utc_now
+from docflow.models import Department, Document, DocumentStatus, GrantReason, User, utc_now
 from docflow.models.routing import RoutingStep, StepKind, StepStatus
-from docflow.services import access, audit
+from docflow.services import audit
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.outgoing.base import clean_reason, clerks_of, get_outgoing, notify_users
 from docflow.services.outgoing.numberfields import ensure_number_fields
+from docflow.services.people.eligibility import REVIEWER_ROLES, department_head, ward_member
 from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
 
@@ -47,20 +48,13 @@ def active_step(session: Session, document_id: int) -> RoutingStep | None:
     return next((s for s in steps_of(session, document_id) if s.status is StepStatus.ACTIVE), None)
 
 
-def _department_head(session: Session, department_id: int | None) -> User | None:
-    if department_id is None:
-        return None
-    return session.execute(select(User).where(User.department_id == department_id, User.role == Role.HEAD,
-                                              User.is_active.is_(True)).order_by(User.id).limit(1)).scalar_one_or_none()
-
-
 def default_reviewers(session: Session, document: Document) -> list[tuple[User, str]]:
     """The drafting department's head for content, then Văn phòng's head for form (once, if the same)."""
     office = session.execute(select(Department).where(Department.organisation_id == document.organisation_id,
                                                       Department.code == OFFICE_CODE)).scalar_one_or_none()
     reviewers: list[tuple[User, str]] = []
-    for user, label in ((_department_head(session, document.department_id), LABEL_CONTENT),
-                        (_department_head(session, office.id if office else None), LABEL_FORM)):
+    for user, label in ((department_head(session, document.department_id), LABEL_CONTENT),
+                        (department_head(session, office.id if office else None), LABEL_FORM)):
         if user is not None and user.id != document.created_by_id and all(u.id != user.id for u, _ in reviewers):
             reviewers.append((user, label))
     return reviewers
@@ -69,9 +63,8 @@ def default_reviewers(session: Session, document: Document) -> list[tuple[User, 
 def _chosen_reviewers(session: Session, actor: User, reviewer_ids: Sequence[int]) -> list[tuple[User, str]]:
     chosen = []
     for user_id in dict.fromkeys(reviewer_ids):
-        user = session.get(User, user_id)
-        if user is None or user.organisation_id != actor.organisation_id or not user.is_active \
-                or user.role not in (Role.HEAD, Role.LEADER):
+        user = ward_member(session, actor.organisation_id, user_id, REVIEWER_ROLES)
+        if user is None:
             raise ValidationError(N_("Reviewers are department heads or leaders of the ward."), field="reviewer_ids")
         chosen.append((user, LABEL_REVIEW))
     return chosen
@@ -79,7 +72,7 @@ def _chosen_reviewers(session: Session, actor: User, reviewer_ids: Sequence[int]
 
 def _grant(session: Session, document: Document, users: Sequence[User], actor: User, now: datetime) -> None:
     for user in users:
-        if not access.can_view(user, document):
+        if not policy.can_view(user, document):
             doc_service.ensure_grant(session, document, user, GrantReason.ROUTED, now)
 
 
@@ -117,7 +110,7 @@ def start_route(session: Session, *, actor: User, document_id: int, store: Docum
     """
     now = now or utc_now()
     document = get_outgoing(session, actor=actor, document_id=document_id, lock=True)
-    if not access.can_edit(actor, document):
+    if not policy.can_edit(actor, document):
         raise PermissionDeniedError(N_("You may not send this draft for review."))
     if document.status is not DocumentStatus.DRAFT:
         raise InvalidTransitionError(N_("Only a draft can be sent for review; this one is already on its way."))

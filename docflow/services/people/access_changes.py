@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.errors import N_, InvalidTransitionError, NotFoundError, PermissionDeniedError
 from docflow.models import AuditEvent, Confidentiality, Role, User
 from docflow.services import audit, documents, incoming
@@ -64,11 +65,6 @@ class AccessChange:
         }.get(AuditAction(self.event.action), N_("Access rights changed"))
 
 
-def can_confirm(user: User) -> bool:
-    """Only the chairman and the vice-chairmen (role leader) confirm changes of access rights."""
-    return user.is_active and user.role is Role.LEADER
-
-
 def is_rights_change(event: AuditEvent) -> bool:
     if event.action not in PERMISSION_ACTIONS:
         return False
@@ -96,7 +92,7 @@ def _confirmed_seqs() -> Select[str]:
 def unconfirmed_changes(session: Session, *, actor: User, limit: int = 200) -> list[AccessChange]:
     """Changes of access rights no leader has confirmed yet, oldest first. Raises PermissionDeniedError
     for roles that neither confirm nor audit. Reads only."""
-    if not (can_confirm(actor) or (actor.is_active and actor.role in (Role.AUDITOR, Role.ADMIN))):
+    if not policy.may_read_access_changes(actor):
         raise PermissionDeniedError(N_("Only leaders confirm changes of access rights."))
     confirmed = set(session.execute(_confirmed_seqs()).scalars())
     changes: list[AccessChange] = []
@@ -139,7 +135,7 @@ def decline_change(session: Session, *, actor: User, seq: int, now: datetime | N
 
 def _open_change(session: Session, *, actor: User, seq: int) -> AuditEvent:
     """The unsettled change ``seq`` that ``actor`` may settle, with the locks taken in the house order."""
-    if not can_confirm(actor):
+    if not policy.may_confirm_access_changes(actor):
         raise PermissionDeniedError(N_("Only leaders confirm changes of access rights."))
     event = session.execute(select(AuditEvent).where(AuditEvent.seq == seq)).scalar_one_or_none()
     if event is None or not is_rights_change(event):

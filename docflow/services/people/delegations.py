@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from docflow import doctypes
+from docflow import doctypes, policy
 from docflow.errors import N_, InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from docflow.models import Role, User
 from docflow.models.base import utc_now
@@ -162,14 +162,6 @@ def can_sign(session: Session, *, signer: User, doc_type: str, on: date) -> bool
 
 # --- the register -------------------------------------------------------------------------------------
 
-def can_manage(user: User) -> bool:
-    return user.is_active and user.role in (Role.LEADER, Role.ADMIN)
-
-
-def can_list(user: User) -> bool:
-    return user.is_active and user.role in (Role.LEADER, Role.ADMIN, Role.AUDITOR)
-
-
 def _user_in_org(session: Session, user_id: int | None, actor: User, field: str) -> User:
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or user.organisation_id != actor.organisation_id:
@@ -245,11 +237,11 @@ def create_delegation(
 
 def _parties(session: Session, *, actor: User, delegate_id: int, delegator_id: int) -> tuple[User, User]:
     """The delegate and the delegator, once ``actor`` may record a delegation between them."""
-    if not can_manage(actor):
+    if not policy.may_manage_delegations(actor):
         raise PermissionDeniedError(N_("Only leaders and administrators can manage delegations."))
     delegate = _user_in_org(session, delegate_id, actor, "delegate_id")
     delegator = _user_in_org(session, delegator_id, actor, "delegator_id")
-    if actor.role is Role.LEADER and delegator.id != actor.id:
+    if not policy.may_delegate_for_others(actor) and delegator.id != actor.id:
         raise PermissionDeniedError(N_("A leader can only delegate his or her own authority."))
     if delegate.id == delegator.id:
         raise ValidationError(N_("A person cannot delegate to himself or herself."), field="delegate_id")
@@ -275,7 +267,7 @@ def _parent(session: Session, *, actor: User, parent_id: int | None, delegator: 
 
 def get_delegation(session: Session, delegation_id: int, *, actor: User) -> Delegation:
     delegation = session.get(Delegation, delegation_id)
-    if delegation is None or delegation.organisation_id != actor.organisation_id or not can_list(actor):
+    if delegation is None or delegation.organisation_id != actor.organisation_id or not policy.may_list_delegations(actor):
         raise NotFoundError(N_("This delegation does not exist."))
     return delegation
 
@@ -284,8 +276,7 @@ def revoke_delegation(session: Session, *, actor: User, delegation_id: int, now:
     """Revoke a delegation from now on (the delegator or an admin). Delegations passed on from it lapse with it.
     Raises NotFoundError, PermissionDeniedError, InvalidTransitionError. Flushes."""
     delegation = get_delegation(session, delegation_id, actor=actor)
-    if not can_manage(actor) or (actor.role is not Role.ADMIN
-                                 and actor.id not in (delegation.delegator_id, delegation.created_by_id)):
+    if not policy.may_revoke_delegation(actor, delegation):
         raise PermissionDeniedError(N_("Only the person who delegated or an administrator can revoke this "
                                        "delegation."))
     if delegation.revoked_at is not None:
@@ -307,7 +298,7 @@ class DelegationRow:
 def list_delegations(session: Session, *, actor: User, on: date, limit: int = 500) -> list[DelegationRow]:
     """The ward's delegations, current first, then upcoming, expired and revoked; newest first within each.
     Raises PermissionDeniedError for roles that do not see the register."""
-    if not can_list(actor):
+    if not policy.may_list_delegations(actor):
         raise PermissionDeniedError(N_("Only leaders, administrators and auditors can see the delegation register."))
     stmt = (select(Delegation).where(Delegation.organisation_id == actor.organisation_id)
             .options(selectinload(Delegation.delegate), selectinload(Delegation.delegator))

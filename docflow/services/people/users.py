@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.errors import N_, ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from docflow.models import Organisation, Role, User, utc_now
 from docflow.services import audit
@@ -54,7 +55,7 @@ def find_user_by_username(session: Session, username: str) -> User | None:
 
 
 def require_admin(actor: User) -> None:
-    if actor.role is not Role.ADMIN or not actor.is_active:
+    if not policy.may_administer(actor):
         raise PermissionDeniedError(N_("Only an administrator may do this."))
 
 

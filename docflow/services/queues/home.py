@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from docflow import policy
 from docflow.models import AuditEvent, Document, User
-from docflow.services import access
 from docflow.services.documents import COUNT_LIMIT
 from docflow.services.queues.catalogue import QUEUE_INFO, Day, QueueInfo, QueueItem, QueueName
 from docflow.services.queues.queries import count_queues, preview_queue
@@ -46,7 +46,7 @@ def cards_for(session: Session, *, actor: User, day: Day) -> list[QueueCard]:
 
 def recent_documents(session: Session, actor: User, limit: int = RECENT_SIZE) -> list[Document]:
     """The latest documents ``actor`` may see."""
-    stmt = (select(Document).where(access.visible_filter(actor))
+    stmt = (select(Document).where(policy.visible_filter(actor))
             .options(selectinload(Document.department))
             .order_by(Document.created_at.desc(), Document.id.desc()).limit(limit))
     return list(session.execute(stmt).scalars())

@@ -38,7 +38,6 @@ from docflow.services.registers.numbers import (
 )
 from docflow.services.registers.pdf import pdf_bytes
 from docflow.services.registers.queries import (
-    can_view_registers,
     count_entries,
     find_source_register,
     iter_entries,
@@ -61,7 +60,6 @@ __all__ = [
     "RegisterEntry",
     "RegisterExport",
     "build_entries",
-    "can_view_registers",
     "count_entries",
     "csv_chunks",
     "ensure_register",

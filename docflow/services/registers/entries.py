@@ -12,6 +12,7 @@ from datetime import date, datetime, tzinfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from docflow import policy
 from docflow.models import (
     Assignment,
     AssignmentRole,
@@ -24,7 +25,6 @@ from docflow.models import (
     Urgency,
     User,
 )
-from docflow.services import access
 
 # Assignments that are nobody's work: cancelled, or a forward still waiting for a leader's confirmation.
 NOT_HANDLING = (AssignmentStatus.CANCELLED, AssignmentStatus.PENDING)
@@ -125,7 +125,7 @@ def _hidden_ids(session: Session, actor: User | None, documents: list[Document])
     if actor is None or not confidential:
         return set()
     visible = set(session.execute(select(Document.id).where(Document.id.in_(confidential),
-                                                            access.visible_filter(actor))).scalars())
+                                                            policy.visible_filter(actor))).scalars())
     return confidential - visible
 
 

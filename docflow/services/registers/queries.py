@@ -10,25 +10,18 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from docflow import textsearch
+from docflow import policy, textsearch
 from docflow.errors import N_, PermissionDeniedError
-from docflow.models import Assignment, Document, Register, RegisterKind, Role, User
-from docflow.services import access
+from docflow.models import Assignment, Document, Register, RegisterKind, User
 from docflow.services.registers.entries import NOT_HANDLING, EntryFilters, EntryPage, RegisterEntry, build_entries
 from docflow.services.registers.numbers import REGISTER_NAMES
 
-REGISTER_READERS = (Role.CLERK, Role.LEADER, Role.AUDITOR, Role.ADMIN)
 # The resolution register (sổ theo dõi giải quyết) follows the incoming register's documents.
 SOURCE_KIND = {RegisterKind.INCOMING: RegisterKind.INCOMING, RegisterKind.OUTGOING: RegisterKind.OUTGOING,
                RegisterKind.RESOLUTION: RegisterKind.INCOMING}
 CHUNK = 500
-def can_view_registers(user: User) -> bool:
-    """Clerks keep the registers; leaders and auditors read them (auditors only read); admins too."""
-    return user.is_active and user.role in REGISTER_READERS
-
-
 def _check_reader(actor: User | None) -> None:
-    if actor is not None and not can_view_registers(actor):
+    if actor is not None and not policy.may_read_registers(actor):
         raise PermissionDeniedError(N_("Only clerks, leaders and auditors may open the registers."))
 
 
@@ -87,7 +80,7 @@ def _conditions(actor: User | None, register: Register, kind: RegisterKind, filt
     if folded:
         where.append(Document.search_text.contains(folded, autoescape=True))
         if actor is not None:  # a confidential summary the reader may not see must not be found by its words
-            where.append(access.visible_filter(actor))
+            where.append(policy.visible_filter(actor))
     return where
 
 

@@ -19,7 +19,7 @@ from docflow.config import Settings
 from docflow.errors import N_, ConflictError, InvalidTransitionError, PermissionDeniedError, SigningError
 from docflow.models import Certificate, Document, DocumentVersion, Signature, User
 from docflow.models.routing import RoutingStep
-from docflow.services import access, keys
+from docflow.services import keys
 from docflow.services.people.delegations import SigningAuthority
 from docflow.services.signatures.appearance import appearance_for, field_name, field_values, prepare_fields
 from docflow.services.signatures.context import (
@@ -71,7 +71,7 @@ class SignOutcome:
 def admit(occasion: Occasion, kind: SignatureKind, document: Document) -> None:
     """docflow.policy decides who may apply ``kind`` to this document in its state, through the occasion's
     step. Raises PermissionDeniedError or InvalidTransitionError."""
-    if not access.can_view(occasion.actor, document):
+    if not policy.can_view(occasion.actor, document):
         raise PermissionDeniedError(policy.MAY_NOT)
     policy.require_signature(occasion.actor, kind, document, occasion.step)
 

@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, NotFoundError
 from docflow.models import AuditEvent, Document, DocumentVersion, Role, User
-from docflow.services import access, audit
+from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.signatures.reports import cached_report
 
@@ -55,4 +56,4 @@ def _verified_by(session: Session, actor: User, sha256: str) -> bool:
 def _readable_version(session: Session, actor: User, sha256: str) -> bool:
     documents = session.execute(select(Document).join(DocumentVersion, DocumentVersion.document_id == Document.id)
                                 .where(DocumentVersion.sha256 == sha256)).scalars()
-    return any(access.can_view(actor, document) for document in documents)
+    return any(policy.can_view(actor, document) for document in documents)

@@ -10,9 +10,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from docflow import policy
 from docflow.errors import ConflictError, PermissionDeniedError, ValidationError
 from docflow.models import Confidentiality, Document, DocumentKind, DocumentStatus, DocumentVersion, Role
-from docflow.services import access, audit
+from docflow.services import audit
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import DocumentFilters, DocumentInput, UploadedFile
@@ -146,8 +147,8 @@ def test_confidential_documents_only_for_leaders_and_the_granted(db_session, mak
     leader = make_user(Role.LEADER)
     auditor = make_user(Role.AUDITOR)
     doc = make_document(clerk, confidentiality=Confidentiality.CONFIDENTIAL)
-    assert access.can_view(clerk, doc) and access.can_view(leader, doc)
-    assert not access.can_view(colleague, doc) and not access.can_view(auditor, doc)
+    assert policy.can_view(clerk, doc) and policy.can_view(leader, doc)
+    assert not policy.can_view(colleague, doc) and not policy.can_view(auditor, doc)
     _, stream = doc_service.open_version(db_session, actor=leader, document_id=doc.id, version_number=None,
                                          store=store, purpose="download")
     stream.close()
@@ -216,7 +217,7 @@ def test_the_list_query_and_can_view_agree_for_every_role(db_session, make_user,
     for viewer in viewers + list(authors.values()):
         listed = {d.id for d in doc_service.list_documents(db_session, actor=viewer, filters=DocumentFilters(),
                                                            page=1, page_size=100).items} & ids
-        allowed = {d.id for d in docs if access.can_view(viewer, d)}
+        allowed = {d.id for d in docs if policy.can_view(viewer, d)}
         assert listed == allowed, viewer.role
 
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from docflow import policy
 from docflow.errors import ConflictError, InvalidTransitionError, PermissionDeniedError, ValidationError
 from docflow.models import (
     Assignment,
@@ -31,7 +32,7 @@ from docflow.models import (
     Urgency,
     User,
 )
-from docflow.services import access, audit, incoming
+from docflow.services import audit, incoming
 from docflow.services.people import access_changes
 from docflow.services.audit import AuditAction
 from docflow.services.calendar import WorkingCalendar
@@ -196,8 +197,8 @@ def test_a_leader_directs_lead_co_and_information_with_deadlines_grants_and_audi
     assert (d.co.role, d.co.deadline) == (AssignmentRole.CO, date(2026, 3, 20))
     assert (d.info.role, d.info.assignee_id, d.info.deadline) == (AssignmentRole.INFO, ward.vice.id, None)
     # The heads of the assigned departments see it; the department's officials not until they are assigned.
-    assert access.can_view(ward.head_dc, doc) and access.can_view(ward.head_tp, doc)
-    assert not access.can_view(ward.handler, doc)
+    assert policy.can_view(ward.head_dc, doc) and policy.can_view(ward.head_tp, doc)
+    assert not policy.can_view(ward.handler, doc)
     [event] = _events(db_session, doc, "document.directed")
     assert [a["assignment_id"] for a in event.details["assignments"]] == [d.lead.id, d.co.id, d.info.id]
     assert "Giao" not in str(event.details)   # the instruction lives in the thread, the log keeps its digest
@@ -269,11 +270,11 @@ def test_an_outgoing_document_is_not_directed(db_session, ward, make_document, s
 
 def test_directing_a_confidential_document_clears_its_assignees(db_session, ward, directed, settings):
     d = directed(confidentiality=Confidentiality.CONFIDENTIAL)
-    assert access.can_view(ward.head_dc, d.document) and not access.can_view(ward.handler, d.document)
+    assert policy.can_view(ward.head_dc, d.document) and not policy.can_view(ward.handler, d.document)
     incoming.assign_handler(db_session, actor=ward.head_dc, assignment_id=d.lead.id, handler_id=ward.handler.id,
                             settings=settings, now=NOW)
-    assert access.can_view(ward.handler, d.document)
-    assert not access.can_view(ward.official_vp, d.document)
+    assert policy.can_view(ward.handler, d.document)
+    assert not policy.can_view(ward.official_vp, d.document)
     # the clearance is a change of access rights: recorded as given by the head, flagged for a leader
     [cleared] = [e for e in audit.events_for(db_session, object_type="document", object_id=d.document.id)
                  if e.action == AuditAction.DOCUMENT_ACCESS_GRANTED and e.details["user_id"] == ward.handler.id]
@@ -293,7 +294,7 @@ def test_the_head_assigns_a_handler_who_then_sees_the_document(db_session, ward,
     assert (child.parent_id, child.assignee_id, child.role, child.deadline) == \
         (d.lead.id, ward.handler.id, AssignmentRole.LEAD, d.lead.deadline)
     assert d.lead.status is AssignmentStatus.IN_PROGRESS
-    assert access.can_view(ward.handler, d.document)
+    assert policy.can_view(ward.handler, d.document)
     [event] = _events(db_session, d.document, "assignment.created")
     assert event.details["assignment_id"] == child.id and event.details["user_id"] == ward.handler.id
     with pytest.raises(ValidationError):   # the same handler twice
@@ -383,7 +384,7 @@ def test_forwarding_closes_the_assignment_and_gives_the_same_role_to_someone_els
     assert child.status is AssignmentStatus.FORWARDED and child.result.startswith("Chị Ngọc")
     assert (new.parent_id, new.role, new.deadline, new.assignee_id) == \
         (d.lead.id, AssignmentRole.LEAD, child.deadline, ward.handler2.id)
-    assert access.can_view(ward.handler2, d.document)
+    assert policy.can_view(ward.handler2, d.document)
     [event] = _events(db_session, d.document, "assignment.forwarded")
     assert (event.details["assignment_id"], event.details["to_assignment_id"]) == (child.id, new.id)
     # The old holder's assignment is closed now.
@@ -619,7 +620,7 @@ def test_a_head_sends_a_memo_to_other_departments_with_the_same_machinery(db_ses
     assert memo.register_number is None
     lead = db_session.execute(select(Assignment).where(Assignment.document_id == memo.id,
                                                        Assignment.role == AssignmentRole.LEAD)).scalar_one()
-    assert lead.deadline is not None and access.can_view(ward.head_dc, memo)
+    assert lead.deadline is not None and policy.can_view(ward.head_dc, memo)
     incoming.add_opinion(db_session, actor=ward.head_dc, assignment_id=lead.id, body="Cử anh Sơn", now=NOW)
     incoming.complete_assignment(db_session, actor=ward.head_dc, assignment_id=lead.id, result="Đã cử",
                                  settings=settings, now=NOW)

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from docflow import policy
 from docflow.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from docflow.models import AssignmentStatus, AuditEvent, Confidentiality, Role
-from docflow.services import access, incoming
+from docflow.services import incoming
 from docflow.services.signatures import verification_log
 from docflow.services.people import access_changes
 from docflow.services import documents as doc_service
@@ -120,12 +121,12 @@ def test_a_confirmed_forward_opens_the_assignment_and_its_grants_need_no_second_
         db_session, ward, directed, settings):
     f = _forwarded_out(db_session, ward, directed, settings)
     assert f.new.status is AssignmentStatus.PENDING and f.old.status is AssignmentStatus.FORWARDED
-    assert not access.can_view(ward.official_tp, f.document)
+    assert not policy.can_view(ward.official_tp, f.document)
     assert f.seq in _flagged(db_session, ward.leader)
 
     access_changes.confirm_change(db_session, actor=ward.leader, seq=f.seq)
 
-    assert f.new.status is AssignmentStatus.OPEN and access.can_view(ward.official_tp, f.document)
+    assert f.new.status is AssignmentStatus.OPEN and policy.can_view(ward.official_tp, f.document)
     assert incoming.can_act(ward.official_tp, f.new)
     assert f.seq not in _flagged(db_session, ward.vice)
     grants = [e for e in db_session.execute(select(AuditEvent).where(
@@ -138,7 +139,7 @@ def test_a_confirmed_forward_opens_the_assignment_and_its_grants_need_no_second_
 def test_a_declined_forward_goes_back_to_its_holder(db_session, ward, directed, settings):
     f = _forwarded_out(db_session, ward, directed, settings)
     access_changes.decline_change(db_session, actor=ward.vice, seq=f.seq)
-    assert f.new.status is AssignmentStatus.CANCELLED and not access.can_view(ward.official_tp, f.document)
+    assert f.new.status is AssignmentStatus.CANCELLED and not policy.can_view(ward.official_tp, f.document)
     assert incoming.can_act(ward.handler, f.old)
     with pytest.raises(InvalidTransitionError):
         access_changes.confirm_change(db_session, actor=ward.leader, seq=f.seq)
@@ -149,7 +150,7 @@ def test_a_head_sending_a_confidential_department_assignment_elsewhere_waits_too
     d = directed(confidentiality=Confidentiality.CONFIDENTIAL)
     new = incoming.forward_assignment(db_session, actor=ward.head_dc, assignment_id=d.lead.id, note="Sai bộ phận",
                                       to_user_id=ward.official_vp.id, settings=settings, now=NOW)
-    assert new.status is AssignmentStatus.PENDING and not access.can_view(ward.official_vp, d.document)
+    assert new.status is AssignmentStatus.PENDING and not policy.can_view(ward.official_vp, d.document)
 
 
 def test_a_normal_document_is_forwarded_across_departments_at_once(db_session, ward, directed, settings):
@@ -158,7 +159,7 @@ def test_a_normal_document_is_forwarded_across_departments_at_once(db_session, w
                                     handler_id=ward.handler.id, settings=settings, now=NOW)
     new = incoming.forward_assignment(db_session, actor=ward.handler, assignment_id=child.id, note="Chuyển",
                                       to_user_id=ward.official_tp.id, settings=settings, now=NOW)
-    assert new.status is AssignmentStatus.OPEN and access.can_view(ward.official_tp, d.document)
+    assert new.status is AssignmentStatus.OPEN and policy.can_view(ward.official_tp, d.document)
 
 
 # -- verification reports by digest --------------------------------------------------------------------------
