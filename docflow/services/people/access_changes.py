@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from docflow import policy
 from docflow.errors import N_, InvalidTransitionError, NotFoundError, PermissionDeniedError
-from docflow.models import AuditEvent, Confidentiality, Role, User
+from docflow.models import AuditEvent, Confidentiality, User
 from docflow.services import audit, documents, incoming
 from docflow.services.audit import AuditAction
 
