@@ -17,7 +17,9 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from docflow.config import ConvertSettings
 from docflow.convert.office import SourceKind
 from docflow.errors import N_, DocflowError, ValidationError
 
@@ -46,14 +48,6 @@ class ConverterMissingError(DocflowError):
 
 
 @dataclass(frozen=True)
-class ConvertSettings:
-    """Where soffice is and how long one conversion may run (config [convert])."""
-    soffice_path: Path = Path("/usr/bin/soffice")
-    timeout_seconds: int = 60
-    concurrency: int = 2
-
-
-@dataclass(frozen=True)
 class Converted:
     pdf: bytes
     seconds: float
@@ -71,7 +65,7 @@ def convert_to_pdfa(data: bytes, kind: SourceKind, settings: ConvertSettings = C
     Raises ConverterMissingError (no soffice), ValidationError (failed, timed out, not PDF/A-2b).
     """
     soffice = settings.soffice_path
-    if not (soffice.is_file() and os.access(soffice, os.X_OK)):
+    if not soffice_available(soffice):
         raise ConverterMissingError(MSG_MISSING, path=str(soffice))
     with _slots(max(1, settings.concurrency)), tempfile.TemporaryDirectory(prefix="docflow-convert-") as tmp:
         work = Path(tmp)
@@ -131,7 +125,7 @@ def pdfa_identification(pdf: bytes) -> tuple[str, str] | None:
     from pypdf import PdfReader  # pypdf at first use (the CLI imports the services at start-up)
     from pypdf.errors import PyPdfError
     try:
-        metadata = PdfReader(io.BytesIO(pdf)).trailer["/Root"].get("/Metadata")
+        metadata: Any = PdfReader(io.BytesIO(pdf), strict=False).root_object.get("/Metadata")
         xmp = metadata.get_object().get_data() if metadata is not None else b""
     except (PyPdfError, KeyError, ValueError, TypeError, AttributeError):
         return None

@@ -69,17 +69,21 @@ KINDS: dict[str, TemplateKind] = {k.code: k for k in (
 
 @dataclass(frozen=True)
 class Ward:
-    """Who issues: "ỦY BAN NHÂN DÂN" / "PHƯỜNG TÍCH SƠN", the place "Tích Sơn", the drafting unit "VP"."""
+    """Who issues: "ỦY BAN NHÂN DÂN" / "PHƯỜNG TÍCH SƠN", the place "Tích Sơn", the drafting unit "VP", the
+    year of the date line and the body's part of the symbol ("UBND")."""
     body: str
     name: str
     place: str
     unit: str
     year: int
+    body_code: str = "UBND"
 
 
 def symbol(kind: TemplateKind, ward: Ward) -> str:
     """QĐ-UBND for a type with an abbreviation; UBND-<unit> for a công văn (Annex I, II.3.b)."""
-    return f"{kind.abbreviation}-UBND" if kind.abbreviation else f"UBND-{ward.unit}"
+    if kind.abbreviation:
+        return f"{kind.abbreviation}-{ward.body_code}"
+    return f"{ward.body_code}-{ward.unit}" if ward.unit else ward.body_code
 
 
 def number_line(kind: TemplateKind, ward: Ward) -> str:
@@ -164,7 +168,7 @@ def _closing(document: Any, kind: TemplateKind, ward: Ward) -> None:
     row.height, row.height_rule = SIGNATURE_BLOCK_HEIGHT, WD_ROW_HEIGHT_RULE.AT_LEAST
     left, right = row.cells
     _cell_para(left, "Nơi nhận:", size=12, bold=True, italic=True, first=True, align=WD_ALIGN_PARAGRAPH.LEFT)
-    for line in (*kind.recipients, f"- Lưu: VT, {ward.unit}."):
+    for line in (*kind.recipients, f"- Lưu: VT, {ward.unit}." if ward.unit else "- Lưu: VT."):
         _cell_para(left, line, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
 
 
