@@ -91,16 +91,16 @@ def _run(soffice: Path, work: Path, source: Path, timeout: int) -> None:
                "--outdir", str(work / "out"), str(source)]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LANG": "C.UTF-8",
            "TMPDIR": str(work), "SAL_USE_VCLPLUGIN": "svp"}
-    process = subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        output, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        raise ValidationError(MSG_TIMEOUT, field="file", seconds=timeout) from None
-    finally:
-        # a helper LibreOffice forked into the group must not outlive the conversion either
-        _kill_group(process)
+    with subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, start_new_session=True) as process:
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            raise ValidationError(MSG_TIMEOUT, field="file", seconds=timeout) from None
+        finally:
+            # a helper LibreOffice forked into the group must not outlive the conversion either
+            _kill_group(process)
     if process.returncode != 0:
         log.warning("soffice exited with %s: %s", process.returncode, output[-2000:].decode(errors="replace"))
         raise ValidationError(MSG_FAILED, field="file")

@@ -1,5 +1,5 @@
 """Decree 30 drafting templates (.docx) for the common types, built with python-docx to the Annex I page:
-A4, margins 20/20/30/15 mm, Times New Roman (LibreOffice prints it with the metric-compatible Liberation
+A4, margins 22/22/31/16 mm, Times New Roman (LibreOffice prints it with the metric-compatible Liberation
 Serif), the header as a two-column borderless table with the rule under the body's name and the rule under
 the motto as long as the motto, the blank number line ("Số:      /QĐ-UBND") and date line ("Tích Sơn, ngày
      tháng      năm 2026") where docflow lays its fields, the type line or "V/v", "Kính gửi" where the
@@ -24,7 +24,7 @@ FONT = "Times New Roman"
 BLANK = " " * 6              # the number, day and month left blank, as on a paper draft
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-LEFT_COLUMN, RIGHT_COLUMN = Mm(65), Mm(100)
+LEFT_COLUMN, RIGHT_COLUMN = Mm(65), Mm(98)    # 163 mm: the width between the margins
 CELL_PADDING = Mm(1.9)       # Word's default left and right cell margins (0.19 cm), which LibreOffice keeps
 # The motto at 13 pt bold is 159.14 pt wide in Times New Roman metrics (measured with Liberation Serif
 # Bold, which has the same advance widths): Annex I wants the rule under it exactly that long.
@@ -63,7 +63,7 @@ KINDS: dict[str, TemplateKind] = {k.code: k for k in (
                  (_TEXT, "Kính trình […] xem xét, quyết định./."), ("- Như trên;", "- […];")),
     TemplateKind("giay_moi", "GIẤY MỜI", "GM", False, "[Dự họp / dự hội nghị về …]",
                  ("Ủy ban nhân dân {PLACE_TITLE} trân trọng kính mời: […]", "Thời gian: […]",
-                  "Địa điểm: […]", "Nội dung: […]"), ("- Như trên;", "- […];")),
+                  "Địa điểm: […]", "Nội dung: […]"), ("- […];",)),
 )}
 
 
@@ -120,8 +120,10 @@ def _page(document: Any) -> None:
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    # inside Annex I's ranges (top and bottom 20-25 mm, left 30-35, right 15-20) with room for the glyphs'
+    # ascent, which rises a little above a line's box
+    section.top_margin, section.bottom_margin = Mm(22), Mm(22)
+    section.left_margin, section.right_margin = Mm(31), Mm(16)
     section.header_distance, section.footer_distance = Mm(10), Mm(10)
     # page numbers centred in the top margin, none on page 1 (Annex I, II.9); the footer stays empty for
     # the verification code and QR a later issue adds
@@ -163,7 +165,7 @@ def _header(document: Any, kind: TemplateKind, ward: Ward) -> None:
 def _closing(document: Any, kind: TemplateKind, ward: Ward) -> None:
     """"Nơi nhận" on the left; the empty signature block on the right, as tall as Annex I's block needs."""
     _para(document, "", size=6)
-    table = _table(document, 1, (Mm(80), Mm(85)))
+    table = _table(document, 1, (Mm(80), Mm(83)))
     row = table.rows[0]
     row.height, row.height_rule = SIGNATURE_BLOCK_HEIGHT, WD_ROW_HEIGHT_RULE.AT_LEAST
     left, right = row.cells
