@@ -23,7 +23,6 @@ MEDIA_TYPES = {
     SourceKind.ODT: "application/vnd.oasis.opendocument.text",
 }
 _DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-_DOCM_MAIN = "application/vnd.ms-word.document.macroenabled.main+xml"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # compound file: an encrypted .docx, or an old .doc
 _ZIP_MAGIC = b"PK\x03\x04"
 # Relationships LibreOffice would follow off the machine while converting (linked images, objects, templates).
@@ -90,8 +89,8 @@ def _read(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
 
 def _check_docx(archive: zipfile.ZipFile, names: set[str]) -> None:
     types = _read(archive, "[Content_Types].xml", 1024 * 1024).lower()
-    if _DOCM_MAIN.encode() in types or any(n.lower().endswith("vbaproject.bin") for n in names) \
-            or b"vbaproject" in types:
+    # .docm / .dotm declare "application/vnd.ms-word.document.macroEnabled.main+xml" (or template.macroEnabled)
+    if b"macroenabled" in types or b"vbaproject" in types or any(n.lower().endswith("vbaproject.bin") for n in names):
         raise ValidationError(MSG_MACRO, field="file")
     if _DOCX_MAIN.encode() not in types:
         raise ValidationError(MSG_NOT_WORD, field="file")
