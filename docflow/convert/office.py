@@ -29,6 +29,12 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _FETCHED = re.compile(rb'Type="[^"]*/(image|oleObject|attachedTemplate|subDocument|frame)"[^>]*'
                       rb'TargetMode="External"|TargetMode="External"[^>]*Type="[^"]*/'
                       rb'(image|oleObject|attachedTemplate|subDocument|frame)"', re.IGNORECASE)
+# The same in the text itself: an ODT image or object by URL, a Word INCLUDEPICTURE / INCLUDETEXT field.
+_LINKED_IN_TEXT = re.compile(rb'<(?:draw:image|draw:object|draw:object-ole|text:section-source)\b[^>]*'
+                             rb'xlink:href="(?!\.?/?Pictures/|\./Object|Object)[^"]*"'
+                             rb'|INCLUDE(?:PICTURE|TEXT)\s', re.IGNORECASE)
+_TEXT_PARTS = ("content.xml", "styles.xml", "word/document.xml", "word/header1.xml", "word/header2.xml",
+               "word/header3.xml", "word/footer1.xml", "word/footer2.xml", "word/footer3.xml")
 
 MSG_NOT_WORD = N_("The file is not a Word (.docx) or OpenDocument text (.odt) document.")
 MSG_TOO_LARGE = N_("The Word file is larger than the limit of %(limit)s MB.")
@@ -60,7 +66,9 @@ def inspect_source(data: bytes, limits: SourceLimits = SourceLimits()) -> Source
         raise ValidationError(MSG_NOT_WORD, field="file")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return _kind_of(archive, limits)
+            kind = _kind_of(archive, limits)
+            _check_linked_text(archive)
+            return kind
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError):
         raise ValidationError(MSG_NOT_WORD, field="file") from None
 
@@ -107,3 +115,10 @@ def _check_odt(archive: zipfile.ZipFile, names: set[str]) -> None:
         raise ValidationError(MSG_ENCRYPTED, field="file")
     if b"content.xml" not in manifest and "content.xml" not in names:
         raise ValidationError(MSG_NOT_WORD, field="file")
+
+
+def _check_linked_text(archive: zipfile.ZipFile) -> None:
+    names = set(archive.namelist())
+    for name in _TEXT_PARTS:
+        if name in names and _LINKED_IN_TEXT.search(_read(archive, name, 32 * 1024 * 1024)):
+            raise ValidationError(MSG_EXTERNAL, field="file")

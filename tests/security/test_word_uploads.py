@@ -210,3 +210,25 @@ def test_a_word_source_is_not_given_to_another_ward(
     db_session.flush()
     assert client.login(stranger).status_code == 302
     assert client.get(f"/outgoing/{document.id}/versions/1/source").status_code in (403, 404)
+
+
+def test_images_or_text_linked_by_url_inside_the_text_are_refused() -> None:
+    odt = io.BytesIO()
+    with zipfile.ZipFile(odt, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", '<office:document-content><draw:frame><draw:image '
+                                        'xlink:href="http://169.254.169.254/latest/" xlink:type="simple"/>'
+                                        '</draw:frame></office:document-content>')
+    _refused(odt.getvalue(), MSG_EXTERNAL)
+    embedded = io.BytesIO()
+    with zipfile.ZipFile(embedded, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", '<office:document-content><draw:frame><draw:image '
+                                        'xlink:href="Pictures/1.png" xlink:type="simple"/></draw:frame>'
+                                        '</office:document-content>')
+    assert inspect_source(embedded.getvalue()) is SourceKind.ODT
+    with zipfile.ZipFile(io.BytesIO(DOCX)) as archive:
+        body = archive.read("word/document.xml")
+    field = body.replace(b"</w:body>", b'<w:p><w:r><w:instrText> INCLUDEPICTURE "file:///etc/passwd" '
+                                      b'</w:instrText></w:r></w:p></w:body>')
+    _refused(_rezip(DOCX, replace={"word/document.xml": field}), MSG_EXTERNAL)
