@@ -131,7 +131,7 @@ def _signature_box(pages: Sequence[tuple[list[_Word], float, float]]) -> Box:
         anchor = anchors[-1]
         left_side = [w for w in words if anchor.top - SAME_LINE <= w.top < anchor.top + BLOCK_HEIGHT
                      and w.x0 < width / 2]
-        x0 = max(width / 2, max(w.x1 for w in left_side) + 6)
+        x0 = max(width / 2, max((w.x1 for w in left_side), default=0.0) + 6)
         box = Box(number, x0, max(height - anchor.top - BLOCK_HEIGHT, 20.0), width - RIGHT_MARGIN,
                   height - anchor.top + 4)
         inside = [w.text for w in words if w.x1 > box.x0 and height - w.bottom < box.y1 and height - w.top > box.y0]
