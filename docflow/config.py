@@ -78,6 +78,15 @@ class UploadSettings:
     parse_concurrency: int = 2
 
 
+@dataclass(frozen=True)
+class ConvertSettings:
+    """Drafting from Word: LibreOffice converts a .docx / .odt to PDF/A-2b (docflow.convert)."""
+    soffice_path: Path = Path("/usr/bin/soffice")
+    timeout_seconds: int = 60
+    max_source_mb: int = 20
+    concurrency: int = 2
+
+
 PadesLevelName = Literal["B-B", "B-T", "B-LT", "B-LTA"]
 
 
@@ -154,6 +163,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
+    convert: ConvertSettings = field(default_factory=ConvertSettings)
     signing: SigningSettings = field(default_factory=SigningSettings)
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)
     mail: MailSettings = field(default_factory=MailSettings)
@@ -308,6 +318,9 @@ _MINIMUMS = {
     ("uploads", "parse_memory_mb"): 128,
     ("uploads", "max_pages"): 1,
     ("uploads", "parse_concurrency"): 1,
+    ("convert", "timeout_seconds"): 1,
+    ("convert", "max_source_mb"): 1,
+    ("convert", "concurrency"): 1,
     ("signing", "certificate_validity_days"): 1,
     ("signing", "verify_time_limit_seconds"): 1,
     ("signing", "pin_kdf_time_cost"): 1,

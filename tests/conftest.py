@@ -37,7 +37,7 @@ from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.people import hash_password
 from docflow.signing.base import CertificateKind
 
-pytest_plugins = ["tests.testpki", "tests.keypool"]
+pytest_plugins = ["tests.testpki", "tests.keypool", "tests.wordconvert"]
 
 PASSWORD = "correct-horse-battery"
 _PASSWORD_HASH = hash_password(PASSWORD)

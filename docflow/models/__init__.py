@@ -32,6 +32,7 @@ from docflow.models.routing import (
     StepKind,
     StepStatus,
 )
+from docflow.models.sources import VersionSource
 from docflow.models.signatures import Certificate, CertificateStatus, KeyStorage, Signature, VerificationReport
 from docflow.models.users import LoginThrottle, Role, ThrottleKind, User
 
@@ -40,6 +41,6 @@ __all__ = [
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",
     "DocumentKind", "DocumentRelation", "DocumentStatus", "DocumentVersion", "GrantReason", "Job", "JobStatus", "KeyGuard", "KeyStorage", "LoginThrottle",
-    "Organisation", "Register", "RegisterKind", "Role", "Signature", "ThrottleKind", "Urgency", "User", "VerificationReport",
+    "Organisation", "Register", "RegisterKind", "Role", "Signature", "ThrottleKind", "Urgency", "User", "VerificationReport", "VersionSource",
     "utc_now",
 ]

@@ -208,6 +208,21 @@ def ensure_fields(data: bytes) -> bytes:
     return written(writer)
 
 
+_LABELS = {NUMBER_FIELD: "Số, ký hiệu", DATE_FIELD: "Ngày ban hành"}
+
+
+@damage_is_unreadable()
+def add_text_fields_at(data: bytes, rects: Mapping[str, Rect], *, page: int = 0) -> bytes:
+    """Add empty text fields (centred text) named by ``rects`` at exactly those rectangles of ``page``: for a
+    draft whose lines docflow found itself (converted from Word), where the fields lie over the blank number
+    and date lines. Must run before any signature. Raises UnreadablePdfError."""
+    writer = open_incremental(data)
+    page_ref, _ = writer.find_page_for_modification(page)
+    _add_text_fields(writer, page_ref, [_FieldPlacement(name, _LABELS.get(name, name), rect, quadding=1)
+                                        for name, rect in rects.items()])
+    return written(writer)
+
+
 def _header_placements(writer: IncrementalPdfFileWriter) -> list[_FieldPlacement]:
     """Decree 30 header: "Số: …" in the left column under the ward's name, the place and date in the
     right column under the national motto, both under the header text if the top of the page has any."""

@@ -18,6 +18,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -25,6 +26,7 @@ from flask_babel import gettext
 from flask_login import login_required
 
 from docflow import db, policy
+from docflow.convert import ConverterMissingError
 from docflow.errors import (
     N_,
     ConflictError,
@@ -36,7 +38,7 @@ from docflow.errors import (
 )
 from docflow.models import DocumentKind, DocumentRelation, DocumentStatus, Urgency, User, utc_now
 from docflow.models.routing import StepKind, StepStatus
-from docflow.services import jobs
+from docflow.services import drafting, jobs
 from docflow.services.people import organisation
 from docflow.services import documents as doc_service
 from docflow.services import outgoing as outgoing_service
@@ -50,7 +52,7 @@ bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
 
 PIN_MAX = 64
 # Refusals the user can act on come back as a message on the page, not as an error page.
-FLASHED = (SigningError, ConflictError, InvalidTransitionError, ValidationError)
+FLASHED = (SigningError, ConflictError, InvalidTransitionError, ValidationError, ConverterMissingError)
 
 
 @bp.get("/")
@@ -75,7 +77,16 @@ def _form_context(form: Any, **extra: Any) -> dict[str, Any]:
     actor = current_actor()
     return {"form": form, "departments": organisation.list_departments(session), "Urgency": Urgency,
             "signers": outgoing_service.signer_choices(session, actor=actor, doc_type=None, on=_today()),
-            "max_mb": settings().uploads.max_upload_mb, **extra}
+            "max_mb": settings().uploads.max_upload_mb, "word_templates": drafting.TEMPLATE_TYPES, **extra}
+
+
+def _receive_draft(file: Any) -> UploadedFile:
+    """A PDF checked and stored, or a .docx / .odt converted to PDF/A-2b with its fields and source, before
+    the transaction that records it (a conversion takes seconds and holds no database lock)."""
+    upload = UploadedFile(file.stream, file.filename)
+    if drafting.is_word_upload(upload):
+        return drafting.receive_word_upload(store(), upload, settings=settings())
+    return receive_upload(upload)
 
 
 def _draft_input() -> DraftInput:
@@ -115,12 +126,12 @@ def new() -> ResponseReturnValue:
         data = _draft_input()
         if file is None or not file.filename:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-        upload = receive_upload(UploadedFile(file.stream, file.filename))
+        upload = _receive_draft(file)
         with db.transaction() as s:
             document = outgoing_service.create_draft(
                 s, actor=actor, data=data, upload=upload, store=store(),
                 max_bytes=settings().max_upload_bytes, settings=settings())
-    except (ValidationError, InvalidTransitionError) as exc:
+    except (ValidationError, InvalidTransitionError, ConverterMissingError) as exc:
         return render_template("outgoing/new.html", related=None, error=gettext(exc.message, **exc.params),
                                error_field=getattr(exc, "field", None), **_form_context(request.form)), 400
     flash(gettext("The draft has been saved. Send it for review when it is ready."), "success")
@@ -137,6 +148,29 @@ def template() -> ResponseReturnValue:
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": 'attachment; filename="du-thao-mau.pdf"',
                              "Cache-Control": "private, no-store"})
+
+
+@bp.get("/templates/<doc_type>.docx")
+@login_required
+def word_template(doc_type: str) -> ResponseReturnValue:
+    """A Decree 30 drafting template (.docx) of one type, for the ward and the drafter's unit."""
+    data = drafting.drafting_template(actor=current_actor(), doc_type=doc_type[:30], today=_today())
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f'attachment; filename="mau-{doc_type[:30]}.docx"',
+                             "Cache-Control": "private, no-store"})
+
+
+@bp.get("/<int:document_id>/versions/<int:number>/source")
+@login_required
+def download_source(document_id: int, number: int) -> ResponseReturnValue:
+    """The Word source (.docx / .odt) a version was converted from, for whoever may see the document."""
+    with db.transaction() as s:
+        source, stream = drafting.open_source(s, actor=current_actor(), document_id=document_id,
+                                              version_number=number, store=store())
+    response = send_file(stream, mimetype=source.media_type, as_attachment=True,
+                         download_name=source.original_filename, etag=source.sha256, max_age=0, conditional=False)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/<int:document_id>")
@@ -159,6 +193,7 @@ def detail(document_id: int) -> ResponseReturnValue:
         comments=outgoing_service.comments_of(session, document.id),
         related=outgoing_service.related_of(session, actor=actor, document=document),
         may=policy.document_permissions(actor, document, active),
+        sources=drafting.sources_of(session, document),
         max_mb=settings().uploads.max_upload_mb)
 
 
@@ -260,7 +295,7 @@ def add_version(document_id: int) -> ResponseReturnValue:
     try:
         doc_service.check_can_add_version(db.get_session(), actor=current_actor(), document_id=document_id,
                                           via_route=True)
-        upload = receive_upload(UploadedFile(file.stream, file.filename))
+        upload = _receive_draft(file)
     except FLASHED as exc:
         flash(gettext(exc.message, **exc.params), "danger")
         return redirect(url_for("outgoing.detail", document_id=document_id, _anchor="versions"))

@@ -15,6 +15,7 @@ from docflow.services.documents.uploads import (
     MAX_FILENAME,
     DocumentInput,
     StoredPdf,
+    StoredSource,
     UploadedFile,
     parse_limits,
     receive_upload,
@@ -31,7 +32,7 @@ from docflow.services.documents.versions import (
 
 __all__ = [
     "COUNT_LIMIT", "EDITABLE_FIELDS", "FINAL_STATUSES", "INITIAL_STATUS", "MAX_FILENAME", "REDACTED_FIELDS",
-    "SORTS", "DocumentFilters", "DocumentInput", "Page", "StoredPdf", "UploadedFile", "add_version",
+    "SORTS", "DocumentFilters", "DocumentInput", "Page", "StoredPdf", "StoredSource", "UploadedFile", "add_version",
     "apply_lowering", "check_can_add_version", "edit_metadata", "ensure_grant", "get_document",
     "get_document_for", "list_documents", "open_version", "other_leaders", "parse_limits", "receive_upload",
     "upload_document", "validate_input", "version_of",

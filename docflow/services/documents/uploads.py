@@ -26,6 +26,7 @@ from docflow.models import (
     GrantReason,
     Urgency,
     User,
+    VersionSource,
     utc_now,
 )
 from docflow.pdfcheck import ParseLimits, PdfInfo, check_pdf
@@ -64,10 +65,21 @@ class StoredPdf:
 
 
 @dataclass(frozen=True)
+class StoredSource:
+    """The .docx / .odt a draft PDF was converted from, already in the store (docflow.services.drafting)."""
+    sha256: str
+    size: int
+    filename: str
+    media_type: str
+    conversion_ms: int
+
+
+@dataclass(frozen=True)
 class UploadedFile:
     stream: IO[bytes]
     filename: str
     stored: StoredPdf | None = None  # set by receive_upload, before the transaction that records it
+    source: StoredSource | None = None  # a draft converted from Word: the file the drafter wrote
 
 
 def validate_input(session: Session, actor: User, data: DocumentInput, *, today: date) -> None:
@@ -171,14 +183,38 @@ def upload_document(session: Session, *, actor: User, data: DocumentInput, uploa
                               original_filename=clean_filename(upload.filename), created_at=now,
                               created_by_id=actor.id)
     session.add(version)
+    add_source(session, version, upload, organisation_id=actor.organisation_id, now=now)
     if document.is_confidential:
         # The uploader keeps access to what they registered; everyone else needs a leader or a grant.
         session.add(DocumentGrant(document_id=document.id, user_id=actor.id, reason=GrantReason.CONFIDENTIAL_ACCESS,
                                   granted_by_id=actor.id, granted_at=now))
     session.flush()
     audit.record(session, action=AuditAction.DOCUMENT_UPLOADED, actor=actor, object_type="document",
-                 object_id=document.id, now=now, details=_upload_details(document, version, stored))
+                 object_id=document.id, now=now,
+                 details={**_upload_details(document, version, stored),
+                          **source_detail(upload, document.is_confidential)})
     return document
+
+
+def add_source(session: Session, version: DocumentVersion, upload: UploadedFile, *, organisation_id: int,
+               now: datetime) -> None:
+    """Keep the Word source of a converted upload beside its version (nothing for a PDF upload)."""
+    source = upload.source
+    if source is None:
+        return
+    session.add(VersionSource(organisation_id=organisation_id, version=version, sha256=source.sha256,
+                              size=source.size, original_filename=clean_filename(source.filename),
+                              media_type=source.media_type, conversion_ms=source.conversion_ms, created_at=now))
+
+
+def source_detail(upload: UploadedFile, confidential: bool) -> dict[str, object]:
+    """The audit's record of a Word source (its name only when the document is not confidential)."""
+    if upload.source is None:
+        return {}
+    detail: dict[str, object] = {"source_sha256": upload.source.sha256, "source_media_type": upload.source.media_type}
+    if not confidential:
+        detail["source_filename"] = clean_filename(upload.source.filename)
+    return detail
 
 
 def _new_document(actor: User, data: DocumentInput, now: datetime) -> Document:

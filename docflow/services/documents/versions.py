@@ -14,7 +14,14 @@ from docflow.models import Document, DocumentKind, DocumentStatus, DocumentVersi
 from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.documents.lookup import get_document_for
-from docflow.services.documents.uploads import UploadedFile, active_content_detail, clean_filename, store_pdf
+from docflow.services.documents.uploads import (
+    UploadedFile,
+    active_content_detail,
+    add_source,
+    clean_filename,
+    source_detail,
+    store_pdf,
+)
 from docflow.storage import DocumentStore
 
 FINAL_STATUSES = (DocumentStatus.ISSUED, DocumentStatus.RECALLED, DocumentStatus.REPLACED)
@@ -41,13 +48,14 @@ def add_version(session: Session, *, actor: User, document_id: int, upload: Uplo
                               original_filename=clean_filename(upload.filename),
                               note=note.strip(), created_at=now, created_by_id=actor.id)
     session.add(version)
+    add_source(session, version, upload, organisation_id=document.organisation_id, now=now)
     document.updated_at = now
     session.flush()
     audit.record(session, action=AuditAction.DOCUMENT_VERSION_ADDED, actor=actor, object_type="document",
                  object_id=document.id, now=now,
                  details={"version": version.number, "sha256": stored.sha256, "size": stored.size,
                           "parent_sha256": parent.sha256 if parent else None,
-                          **active_content_detail(stored)})
+                          **active_content_detail(stored), **source_detail(upload, document.is_confidential)})
     return version
 
 
