@@ -91,8 +91,14 @@ def number_and_date_values(document: Document, *, day: date) -> dict[str, str]:
     """What the number and date fields of an issued document print: "Số: 07/UBND-VP" and
     "Tích Sơn, ngày 05 tháng 12 năm 2026"."""
     place = place_name(document.organisation.name)
-    return {NUMBER_FIELD: f"Số: {document.number_symbol}",
-            DATE_FIELD: f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"}
+    return {NUMBER_FIELD: f"Số: {document.number_symbol}", DATE_FIELD: f"{place}, {date_words(day)}"}
+
+
+def date_words(day: date) -> str:
+    """Decree 30, Annex I: "ngày 05 tháng 5 năm 2026": a leading zero for days 1-9 and for months 1 and 2
+    only ("tháng 01", "tháng 02", "tháng 3" ... "tháng 12")."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 def place_name(organisation: str) -> str:
