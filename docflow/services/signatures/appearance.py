@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from docflow.config import Settings
 from docflow.errors import PermissionDeniedError
 from docflow.models import Document, DocumentKind, Signature, User
+from docflow.services import seals
 from docflow.services.people import delegations
 from docflow.services.people.delegations import SigningAuthority
 from docflow.services.signatures.context import ORGANISATION_KINDS, local_today
@@ -43,7 +44,6 @@ def appearance_for(actor: User, kind: SignatureKind, *, store: DocumentStore | N
     image and name; or the ward's seal."""
     # pyHanko takes seconds to import: only a signature pays for it, not the CLI's start.
     from docflow.signing.sign import Appearance
-    from docflow.signing.stamp import demo_seal_png
     if kind is SignatureKind.PERSONAL and authority is None:
         # No document to check the delegation register against (the command line): the ward's standing rule.
         authority = delegations.standing_authority(actor)
@@ -54,9 +54,11 @@ def appearance_for(actor: User, kind: SignatureKind, *, store: DocumentStore | N
                  if store is not None and actor.signature_image_sha256 else None)
         return Appearance(mode_line=mode_line, post=post, full_name=actor.full_name, signature_image=image,
                           seal_image=None, number_symbol=None)
-    seal = demo_seal_png(actor.organisation.name) if kind is SignatureKind.ORGANISATION else None
+    seal, diameter = (seals.seal_for_signature(object_session(actor), actor.organisation, store)
+                      if kind is SignatureKind.ORGANISATION else (None, None))
     return Appearance(mode_line=None, post="", full_name=actor.organisation.name, signature_image=None,
-                      seal_image=seal, number_symbol=document.number_symbol if document else None)
+                      seal_image=seal, number_symbol=document.number_symbol if document else None,
+                      seal_diameter=diameter)
 
 
 def field_name(kind: SignatureKind, existing: list[Signature]) -> str:
