@@ -107,16 +107,17 @@ def draft_page(organisation_name: str, *, doc_type: str, summary: str, details: 
 
 def trich_yeu(kind: doctypes.DocumentType | None, summary: str) -> str:
     """The trích yếu as the page prints it: without the type's name the type line already shows
-    ("Quyết định khen thưởng …" → "Khen thưởng …") or the "Về việc" that "V/v" stands for."""
+    ("Quyết định khen thưởng …" → "Khen thưởng …"), or for a công văn the "Về việc" that "V/v" stands for."""
     text = " ".join(summary.split())
-    lowered = text.lower()
-    for prefix in ("v/v ", "về việc ", (kind.name_vi.lower() + " ") if kind is not None else "v/v "):
-        if lowered.startswith(prefix):
+    letter = kind is not None and kind.code == "cong_van"
+    prefixes = ("v/v ", "về việc ") if letter else (kind.name_vi.lower() + " ",) if kind is not None else ()
+    for prefix in prefixes:
+        if text.lower().startswith(prefix):
             text = text[len(prefix):]
             break
     if not text:
         return "…"
-    return text if kind is not None and kind.code == "cong_van" else text[0].upper() + text[1:]
+    return text if letter else text[0].upper() + text[1:]
 
 
 def _top(y: float) -> float:
@@ -238,7 +239,7 @@ def _recipients(pdf: FPDF, kinh_gui: list[str], details: DraftDetails) -> None:
     lines += [f"- {r};" for r in (*details.internal_recipients, *details.external_recipients) if r not in named]
     keep = ", ".join(p for p in ("VT", details.unit) if p)
     lines.append(f"- Lưu: {keep} ({details.copies})." if details.copies else f"- Lưu: {keep}.")
-    baseline = _top(RECIPIENTS_TOP) + 13
+    baseline = _top(RECIPIENTS_TOP) + 10
     pdf.set_font(FAMILY, "BI", 12)
     pdf.text(TEXT_LEFT, baseline, "Nơi nhận:")
     pdf.set_font(FAMILY, "", 11)
