@@ -82,8 +82,10 @@ def _details(stage: Stage, unit: Department, internal: list[Department], externa
     """The draft's page names its real recipients, drafting unit and a short text of its kind."""
     text: tuple[str, ...]
     if stage.doc_type == "quyet_dinh":
-        text = ("Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;",
+        text = ("CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG TÍCH SƠN",
+                "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;",
                 "Theo đề nghị của Chánh Văn phòng Hội đồng nhân dân và Ủy ban nhân dân phường.",
+                "QUYẾT ĐỊNH:",
                 f"Điều 1. {stage.summary.removeprefix('Quyết định ').capitalize()}.",
                 "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
                 "Điều 3. Chánh Văn phòng, các bộ phận và cá nhân có liên quan chịu trách nhiệm thi hành "

@@ -205,11 +205,18 @@ def _kinh_gui(pdf: FPDF, names: list[str], baseline: float) -> float:
 
 
 def _text(pdf: FPDF, paragraphs: Sequence[str], baseline: float) -> None:
-    """The text, 14 pt, justified, first lines indented, down to the signature block at most."""
+    """The text, 14 pt, justified, first lines indented (the grounds in italics, lines in capitals centred in
+    bold), down to the signature block at most."""
     width = TEXT_RIGHT - TEXT_LEFT
     floor = _top(RECIPIENTS_TOP) - 12
     for paragraph in paragraphs or ("[Nội dung văn bản]",):
-        lines = _wrap(pdf, paragraph, width - 36, "", TEXT_PT, rest_width=width)
+        if _is_heading(paragraph):
+            baseline += LINE_PT
+            _centred(pdf, (TEXT_LEFT, TEXT_RIGHT), baseline, paragraph, "B", TEXT_PT)
+            baseline += 4
+            continue
+        kind = "I" if paragraph.startswith(_GROUNDS) else ""
+        lines = _wrap(pdf, paragraph, width - 36, kind, TEXT_PT, rest_width=width)
         for index, line in enumerate(lines):
             baseline += LINE_PT
             if baseline > floor:
@@ -218,6 +225,15 @@ def _text(pdf: FPDF, paragraphs: Sequence[str], baseline: float) -> None:
             last = index == len(lines) - 1
             _justified(pdf, line, x, baseline, TEXT_RIGHT - x, last)
         baseline += 4
+
+
+# the grounds of a decision ("Căn cứ …;", "Theo đề nghị …") are set in italics, as Annex I's samples do
+_GROUNDS = ("Căn cứ ", "Theo đề nghị ", "Xét đề nghị ")
+
+
+def _is_heading(paragraph: str) -> bool:
+    """A line in capitals ("QUYẾT ĐỊNH:", "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG …") stands centred in bold."""
+    return any(c.isalpha() for c in paragraph) and paragraph == paragraph.upper() and len(paragraph) < 80
 
 
 def _justified(pdf: FPDF, line: str, x: float, baseline: float, width: float, last: bool) -> None:

@@ -16,13 +16,14 @@ from docflow.services.outgoing.template import DraftDetails, draft_template_pdf,
 from docflow import doctypes
 from docflow.signing.base import DATE_FIELD, NUMBER_FIELD
 from docflow.signing.fields import fill_fields
-from docflow.signing.pagelayout import FOOTER_RESERVE, SIGNER_BOX, TEXT_BOTTOM
+from docflow.signing.pagelayout import FOOTER_RESERVE, SIGNER_BOX, TEXT_BOTTOM, TEXT_LEFT, TEXT_RIGHT
 from docflow.signing.stamp import MM
 
 ORGANISATION = "UBND phường Tích Sơn"
 DETAILS = DraftDetails(unit="VP", internal_recipients=("Văn phòng HĐND và UBND phường", "Bộ phận Văn hóa - Xã hội"),
                        external_recipients=("Sở Tư pháp tỉnh Bắc Ninh",), copies=3, year=2026,
                        paragraphs=("Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;",
+                                   "QUYẾT ĐỊNH:",
                                    "Điều 1. Thành lập tổ công tác chuyển đổi số của phường, gồm các thành viên có "
                                    "tên trong danh sách kèm theo Quyết định này."))
 
@@ -161,6 +162,17 @@ def test_annex1_a_decision_has_its_type_line_and_trich_yeu_in_bold_and_no_kinh_g
     assert style(summary["chars"]) == {("LiberationSerifBold", 14.0)}
     assert summary["top"] > title["top"] > line(decision, "Số:")["top"]
     assert not any("Kính gửi" in t or "Như trên" in t or "V/v" in t for t in texts)
+
+
+def test_annex1_the_grounds_are_italic_and_a_line_in_capitals_stands_centred_in_bold(decision: bytes) -> None:
+    grounds = line(decision, "Căn cứ Luật")
+    [heading] = [item for item in lines_of(decision) if item["text"] == "QUYẾT ĐỊNH:"]
+    article = line(decision, "Điều 1.")
+
+    assert style(grounds["chars"]) == {("LiberationSerifItalic", 14.0)}
+    assert style(heading["chars"]) == {("LiberationSerifBold", 14.0)}
+    assert (heading["x0"] + heading["x1"]) / 2 == pytest.approx((TEXT_LEFT + TEXT_RIGHT) / 2, abs=1)
+    assert style(article["chars"]) == {("LiberationSerif", 14.0)} and grounds["top"] < heading["top"] < article["top"]
 
 
 def test_annex1_a_cong_van_has_v_v_under_the_number_and_kinh_gui_but_no_type_line(letter: bytes) -> None:
