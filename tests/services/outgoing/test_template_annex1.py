@@ -75,7 +75,7 @@ def width(chars: list[dict[str, Any]]) -> float:
     return max(c["x1"] for c in chars) - min(c["x0"] for c in chars)
 
 
-def test_annex1_the_page_is_a4_in_black_liberation_serif(decision: bytes, letter: bytes) -> None:
+def test_r32_the_page_is_a4_in_black_liberation_serif(decision: bytes, letter: bytes) -> None:
     for data in (decision, letter):
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             page = pdf.pages[0]
@@ -86,7 +86,7 @@ def test_annex1_the_page_is_a4_in_black_liberation_serif(decision: bytes, letter
             assert {tuple(c["non_stroking_color"]) for c in page.chars} <= {(0,), (0, 0, 0)}
 
 
-def test_annex1_no_character_stands_in_the_margins(decision: bytes, letter: bytes) -> None:
+def test_r32_no_character_stands_in_the_margins(decision: bytes, letter: bytes) -> None:
     # top and bottom 20-25 mm, left 30-35 mm, right 15-20 mm
     for data in (decision, letter):
         with pdfplumber.open(io.BytesIO(data)) as pdf:
@@ -187,7 +187,7 @@ def test_annex1_a_cong_van_has_v_v_under_the_number_and_kinh_gui_but_no_type_lin
     assert any(t.startswith("Kính gửi:") for t in texts)
 
 
-def test_annex1_noi_nhan_lists_the_real_recipients_and_the_copy_kept(decision: bytes, letter: bytes) -> None:
+def test_r32_noi_nhan_lists_the_real_recipients_and_the_copy_kept(decision: bytes, letter: bytes) -> None:
     decision_lines = [item["text"] for item in lines_of(decision)]
     start = decision_lines.index("Nơi nhận:")
     heading = line(decision, "Nơi nhận:")

@@ -16,12 +16,12 @@ MONTHS = {1: "01", 2: "02", 3: "3", 4: "4", 5: "5", 6: "6", 7: "7", 8: "8", 9: "
 
 
 @pytest.mark.parametrize("month", range(1, 13))
-def test_annex1_the_month_has_a_leading_zero_only_in_january_and_february(month: int) -> None:
+def test_r32_the_month_has_a_leading_zero_only_in_january_and_february(month: int) -> None:
     assert date_words(date(2026, month, 15)) == f"ngày 15 tháng {MONTHS[month]} năm 2026"
 
 
 @pytest.mark.parametrize(("day", "written"), [(1, "01"), (5, "05"), (9, "09"), (10, "10"), (31, "31")])
-def test_annex1_days_one_to_nine_have_a_leading_zero(day: int, written: str) -> None:
+def test_r32_days_one_to_nine_have_a_leading_zero(day: int, written: str) -> None:
     assert date_words(date(2026, 12, day)) == f"ngày {written} tháng 12 năm 2026"
 
 
