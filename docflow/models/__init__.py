@@ -32,11 +32,13 @@ from docflow.models.routing import (
     StepKind,
     StepStatus,
 )
+from docflow.models.seals import SealImage
 from docflow.models.sources import VersionSource
 from docflow.models.signatures import Certificate, CertificateStatus, KeyStorage, Signature, VerificationReport
 from docflow.models.users import LoginThrottle, Role, ThrottleKind, User
 
 __all__ = [
+    "SealImage",
     "Assignment", "AssignmentRole", "AssignmentStatus", "Delegation", "Notification", "Opinion", "OpinionKind", "Recipient",
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",

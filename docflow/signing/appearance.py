@@ -34,6 +34,7 @@ class Appearance:
     number_symbol: str | None = None
     page: int | None = None
     box: tuple[float, float, float, float] | None = None
+    seal_diameter: float | None = None    # the seal's real diameter in points (None: 35 mm)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Appearances:
             if kind in (SignatureKind.PERSONAL, SignatureKind.ORGANISATION):
                 raise SigningError(N_("A %(kind)s signature must be visible."), kind=kind.value)
             return Placement(SigFieldSpec(field_name, **lock))
-        page, rect = default_rect(writer, kind, appearance.page, appearance.box)
+        page, rect = default_rect(writer, kind, appearance.page, appearance.box, appearance.seal_diameter)
         spec = SigFieldSpec(field_name, on_page=page, box=rect.as_box(), **lock)
         if kind is SignatureKind.ORGANISATION_TEXT:
             params = {"number": appearance.number_symbol or "", "organisation": appearance.full_name,

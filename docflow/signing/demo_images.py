@@ -50,7 +50,7 @@ def demo_seal_png(organisation: str) -> bytes:
     draw.polygon(star, fill=red)
     try:
         font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.truetype(
-            str(FONT_DIR / FontFace.SANS_BOLD.value), 26)
+            str(FONT_DIR / FontFace.SERIF_BOLD.value), 26)
     except OSError:
         font = ImageFont.load_default()
     text = organisation.upper()

@@ -20,15 +20,19 @@ from pyhanko.sign import fields as sig_fields
 
 from docflow.errors import N_, SigningError
 from docflow.signing.base import DATE_FIELD, NUMBER_FIELD, SignatureKind
-from docflow.signing.geometry import lowest_text_y, page_box, rect_of, widgets
+from docflow.signing.geometry import lowest_text_y, page_baselines, page_box, rect_of, widgets
 from docflow.signing.incremental import damage_is_unreadable, open_incremental, written
+from docflow.signing.pagelayout import DATE_FIELD_RECT, FIELD_DESCENT, NUMBER_FIELD_RECT, PAGE_HEIGHT
 from docflow.signing.stamp import FontLibrary, Rect
+from docflow.signing.typefaces import FIELD_SIZE, FontFace
 
 _FILLED_STATE = pdf_name("/Filled")
 # Annotation flags (PDF 32000-1, 12.5.3): a widget that is hidden or not viewable is not shown on screen or
 # on paper; the fields docflow adds print.
 _HIDDEN, _NO_VIEW, _PRINT = 2, 32, 4
-_DEFAULT_APPEARANCE = "/Helv 12 Tf 0 g"
+_DEFAULT_APPEARANCE = "/Helv 13 Tf 0 g"
+# Annex I: the place-and-date line is italic, the number line upright.
+_FIELD_FACES = {DATE_FIELD: FontFace.SERIF_ITALIC}
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,9 @@ def _shown_on(field: generic.IndirectObject, on_page: set[tuple[int, int]]) -> b
 def fill_fields(data: bytes, values: Mapping[str, str], fonts: FontLibrary | None = None) -> bytes:
     """Set text form fields (``so_ky_hieu``, ``ngay_ban_hanh``) in an incremental update.
 
-    The values and new appearance streams (Noto Serif, so Vietnamese shows) are what pyHanko's
-    difference analysis accepts as form filling, which earlier signatures allow.
+    The values and new appearance streams (Liberation Serif 13 pt, the date italic, as Annex I prints those
+    lines, on a white ground that hides the draft's blank line) are what pyHanko's difference analysis
+    accepts as form filling, which earlier signatures allow.
     Raises UnreadablePdfError, or SigningError if a field does not exist.
     """
     writer = open_incremental(data)
@@ -127,13 +132,16 @@ def fill_on_writer(writer: IncrementalPdfFileWriter, values: Mapping[str, str], 
             return
     # precomposed letters (NFC): the field font has no layout tables to place combining marks
     values = {name: unicodedata.normalize("NFC", value) for name, value in values.items()}
-    # one font resource for every field: subset once per write
-    engine = library.field_engine(writer, values.values())
+    # one font resource per face for every field: subset once per write
+    engines: dict[FontFace, GlyphAccumulator] = {}
     for name, value in values.items():
         ref = existing.get(name)
         if ref is None:
             raise SigningError(N_("The document has no form field %(field)s."), field=name)
-        _fill_field(writer, ref, value, engine)
+        face = _FIELD_FACES.get(name, FontFace.SERIF)
+        if face not in engines:
+            engines[face] = library.field_engine(writer, values.values(), face)
+        _fill_field(writer, ref, value, engines[face])
 
 
 def _fill_field(writer: IncrementalPdfFileWriter, ref: generic.IndirectObject, value: str,
@@ -160,7 +168,7 @@ def _fill_field(writer: IncrementalPdfFileWriter, ref: generic.IndirectObject, v
 
 
 def _field_appearance(engine: GlyphAccumulator, value: str, rect: Rect, quadding: int) -> generic.StreamObject:
-    size = 12.0
+    size = float(FIELD_SIZE)
     shaped = engine.shape(value)
     natural = shaped.x_advance * size
     room = rect.width - 4
@@ -169,9 +177,12 @@ def _field_appearance(engine: GlyphAccumulator, value: str, rect: Rect, quadding
     size = min(size, rect.height * 0.75)
     natural = shaped.x_advance * size
     x = 2.0 if quadding == 0 else (rect.width - natural) / 2 if quadding == 1 else rect.width - 2 - natural
+    # the baseline the drafting template's blank line has (pagelayout.FIELD_DESCENT for a 13 pt value)
     y = (rect.height - size * 0.7) / 2
-    scale = size / 12
-    content = b"/Tx BMC q BT /F0 12 Tf %g 0 0 %g %g %g Tm %s ET Q EMC" % (scale, scale, x, y, shaped.graphics_ops)
+    scale = size / engine.font_size
+    # an opaque white ground: the filled line replaces the draft's blank one ("Số:      /QĐ-UBND")
+    content = b"/Tx BMC q 1 g 0 0 %.4f %.4f re f 0 g BT /F0 %d Tf %.4f 0 0 %.4f %.4f %.4f Tm %s ET Q EMC" % (
+        rect.width, rect.height, engine.font_size, scale, scale, x, y, shaped.graphics_ops)
     resources = generic.DictionaryObject({
         pdf_name("/Font"): generic.DictionaryObject({pdf_name("/F0"): engine.as_resource()}),
     })
@@ -224,15 +235,25 @@ def add_text_fields_at(data: bytes, rects: Mapping[str, Rect], *, page: int = 0)
 
 
 def _header_placements(writer: IncrementalPdfFileWriter) -> list[_FieldPlacement]:
-    """Decree 30 header: "Số: …" in the left column under the ward's name, the place and date in the
-    right column under the national motto, both under the header text if the top of the page has any."""
+    """Annex I's places (kept at their distance from the top left of a page of another size): "Số: …"
+    centred in the left column under the issuing body, the place and date centred in the right column
+    under the motto, on one line. A page whose header has other text on that line (made elsewhere, not
+    to Annex I) gets the fields under its header text instead, so their white ground hides nothing."""
     media = page_box(writer, 0)
-    top = min(media.y1 - 100, lowest_text_y(writer, 0, media, above=media.y1 - 140) - 8)
-    return [
-        _FieldPlacement(NUMBER_FIELD, "Số, ký hiệu", Rect(media.x0 + 50, top - 22, media.x0 + 260, top)),
-        _FieldPlacement(DATE_FIELD, "Ngày ban hành",
-                        Rect(media.x0 + media.width / 2 - 10, top - 22, media.x1 - 40, top), quadding=1),
-    ]
+    dx, dy = media.x0, media.y1 - PAGE_HEIGHT
+    number, date = _shifted(NUMBER_FIELD_RECT, dx, dy), _shifted(DATE_FIELD_RECT, dx, dy)
+    line = number.y0 + FIELD_DESCENT
+    baselines = page_baselines(writer, 0)
+    clash = baselines is None or any(number.y0 - 2 < y < number.y1 + 2 and abs(y - line) > 2.5 for y in baselines)
+    if clash:
+        top = min(media.y1 - 100, lowest_text_y(writer, 0, media, above=media.y1 - 140) - 8)
+        number, date = _shifted(number, 0, top - number.y1), _shifted(date, 0, top - date.y1)
+    return [_FieldPlacement(NUMBER_FIELD, "Số, ký hiệu", number, quadding=1),
+            _FieldPlacement(DATE_FIELD, "Ngày ban hành", date, quadding=1)]
+
+
+def _shifted(rect: Rect, dx: float, dy: float) -> Rect:
+    return Rect(rect.x0 + dx, rect.y0 + dy, rect.x1 + dx, rect.y1 + dy)
 
 
 def _add_text_fields(writer: IncrementalPdfFileWriter, page_ref: generic.IndirectObject,

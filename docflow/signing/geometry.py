@@ -55,16 +55,25 @@ def page_box(writer: IncrementalPdfFileWriter, page: int) -> Rect:
 def lowest_text_y(writer: IncrementalPdfFileWriter, page: int, media: Rect, above: float | None = None) -> float:
     """The baseline of the lowest text on a page (only text above ``above`` if given), or the page top
     when there is none or the content cannot be read. Text inside form XObjects is not seen."""
+    baselines = page_baselines(writer, page)
+    if baselines is None:
+        # placement is best effort: unreadable content gets the default position
+        return media.y1 - PAGE_MARGIN
+    ys = [y for y in baselines if above is None or y > above]
+    return min(ys) if ys else media.y1 - PAGE_MARGIN
+
+
+def page_baselines(writer: IncrementalPdfFileWriter, page: int) -> list[float] | None:
+    """The baselines of the text a page's content stream shows (not inside form XObjects); None when the
+    content cannot be read."""
     page_ref, _ = writer.find_page_for_modification(page)
     try:
         contents = page_ref.get_object().get("/Contents")
         parts = [] if contents is None else contents if isinstance(contents, generic.ArrayObject) else [contents]
         data = b"\n".join(part.get_object().data for part in parts)
-        ys = [y for y in text_baselines(data) if above is None or y > above]
+        return list(text_baselines(data))
     except (PdfError, ValueError, TypeError, AttributeError, IndexError):
-        # placement is best effort: unreadable content gets the default position
-        return media.y1 - PAGE_MARGIN
-    return min(ys) if ys else media.y1 - PAGE_MARGIN
+        return None
 
 
 def lowest_widget_y(writer: IncrementalPdfFileWriter, page: int, media: Rect) -> float:
@@ -136,9 +145,10 @@ def last_personal_widget(writer: IncrementalPdfFileWriter) -> tuple[int, Rect] |
 
 
 def default_rect(writer: IncrementalPdfFileWriter, kind: SignatureKind, page: int | None,
-                 box: tuple[float, float, float, float] | None = None) -> tuple[int, Rect]:
+                 box: tuple[float, float, float, float] | None = None,
+                 seal_diameter: float | None = None) -> tuple[int, Rect]:
     """The page and rectangle of a new visible ``kind`` signature on ``page`` (None: the last page), or
-    ``box`` there when given.
+    ``box`` there when given; the seal is ``seal_diameter`` points across (None: 35 mm).
 
     Raises SigningError when the page does not exist, or for a seal when there is no personal signature
     to put it over.
@@ -150,7 +160,7 @@ def default_rect(writer: IncrementalPdfFileWriter, kind: SignatureKind, page: in
     if box is not None:
         return page, Rect(*box)
     if kind is SignatureKind.ORGANISATION:
-        return _over_personal_signature(writer)
+        return _over_personal_signature(writer, seal_diameter)
     if kind is SignatureKind.ORGANISATION_TEXT:
         # Decree 30, Annex I: the organisation's signature on attachments sits top right of page 1
         media = page_box(writer, 0)
@@ -169,11 +179,11 @@ def default_rect(writer: IncrementalPdfFileWriter, kind: SignatureKind, page: in
     return page, Rect(centre - w / 2, y0, centre + w / 2, y0 + h)
 
 
-def _over_personal_signature(writer: IncrementalPdfFileWriter) -> tuple[int, Rect]:
+def _over_personal_signature(writer: IncrementalPdfFileWriter, diameter: float | None) -> tuple[int, Rect]:
     """The seal's place: over the left third of the last personal signature's image."""
     found = last_personal_widget(writer)
     if found is None:
         raise SigningError(N_("The organisation signature goes over a visible personal "
                               "signature, and the document has none."))
     page, widget = found
-    return page, stamp.seal_rect(stamp.personal_image_rect(widget))
+    return page, stamp.seal_rect(stamp.personal_image_rect(widget), diameter)

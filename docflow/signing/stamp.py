@@ -2,7 +2,8 @@
 
 A personal signature shows, top to bottom and centred: the signing mode line (``KT. CHỦ TỊCH``), the post,
 the signer's signature image and the full name; the organisation signature shows the ward's red seal.
-Text is set in Noto Serif (bundled under ``fonts/``, so no system font package is needed) through
+Text is set in Liberation Serif (Times New Roman's metrics, as Annex I asks; bundled under ``fonts/``, so
+no system font package is needed) through
 pyHanko's OpenType engine, which shapes with HarfBuzz: Vietnamese stacked diacritics come out right.
 
 Fonts are read once per :class:`FontLibrary` (typefaces.py). A fixed appearance (a personal block, a
@@ -91,9 +92,15 @@ def personal_image_rect(widget: Rect) -> Rect:
     )
 
 
-def seal_rect(image: Rect) -> Rect:
-    """The seal's square: its right part covers the left third of the signature image (Decree 30)."""
-    side = image.height * 1.25
+# Decree 30, Annex I (R28): the seal is printed at its real size; a ward's seal is 30-45 mm across.
+MM = 72 / 25.4
+DEFAULT_SEAL_DIAMETER_MM = 35.0
+
+
+def seal_rect(image: Rect, diameter: float | None = None) -> Rect:
+    """The seal's square, ``diameter`` points wide (default 35 mm): its right part covers the left third of
+    the signature image (Decree 30, Annex I)."""
+    side = diameter if diameter is not None else DEFAULT_SEAL_DIAMETER_MM * MM
     right = image.x0 + image.width / 3
     middle = (image.y0 + image.y1) / 2
     return Rect(right - side, middle - side / 2, right, middle + side / 2)
@@ -117,7 +124,7 @@ def _shaped_line(engine: GlyphAccumulator, font_res: str, line: TextLine, width:
     x = (width - natural) / 2
     # The engine's ops assume the font size the engine was built with; scale the text matrix instead.
     scale = size / engine.font_size
-    return b"BT /%s %d Tf %g 0 0 %g %g %g Tm %s ET" % (
+    return b"BT /%s %d Tf %.4f 0 0 %.4f %.4f %.4f Tm %s ET" % (
         font_res.encode("ascii"), engine.font_size, scale, scale, x, y, shaped.graphics_ops,
     )
 
@@ -153,7 +160,7 @@ class _BlockContent(ContentStamp):
             placed = _fit(image, area)
             name = "/Im%d" % index
             self.set_resource(ResourceType.XOBJECT, pdf_name(name), pil_image(image, writer))
-            ops.append(b"q %g 0 0 %g %g %g cm %s Do Q" % (
+            ops.append(b"q %.4f 0 0 %.4f %.4f %.4f cm %s Do Q" % (
                 placed.width, placed.height, placed.x0, placed.y0, name.encode("ascii")))
         engines: dict[FontFace, tuple[str, GlyphAccumulator]] = {}
         for line, baseline in self._lines:
@@ -224,7 +231,7 @@ class TemplateStamp(ContentStamp):
         self.set_resource(ResourceType.XOBJECT, pdf_name("/Tpl"), ref)
         sx = self.box.width / template.width
         sy = self.box.height / template.height
-        return [b"q %g 0 0 %g 0 0 cm /Tpl Do Q" % (sx, sy)]
+        return [b"q %.4f 0 0 %.4f 0 0 cm /Tpl Do Q" % (sx, sy)]
 
 
 def personal_template(
@@ -274,7 +281,7 @@ def text_stamp_style(library: FontLibrary) -> TextStampStyle:
 
 
 __all__ = [
-    "FIELD_CHARACTERS", "FONT_DIR", "LINE_HEIGHT", "TEXT_SIZE", "AppearanceTemplate", "FontFace", "FontLibrary",
+    "DEFAULT_SEAL_DIAMETER_MM", "FIELD_CHARACTERS", "FONT_DIR", "MM", "LINE_HEIGHT", "TEXT_SIZE", "AppearanceTemplate", "FontFace", "FontLibrary",
     "Rect", "TemplateStamp", "TemplateStampStyle", "TextLine", "demo_seal_png", "demo_signature_png",
     "image_template", "initials_template", "open_png", "personal_image_rect", "personal_template", "seal_rect",
     "text_stamp_style", "text_width",

@@ -1,8 +1,9 @@
-"""Administration: users (create, edit role/post/department, deactivate), departments, certificates."""
+"""Administration: users (create, edit role/post/department, deactivate), departments, certificates, the
+ward's seal image."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
@@ -11,12 +12,13 @@ from docflow import db, policy
 from docflow.errors import N_, DocflowError, ValidationError
 from docflow.models import Role, User, utc_now
 from docflow.services import keys as key_service
+from docflow.services import seals as seal_service
 from docflow.services.people import organisation as org_service
 from docflow.services.keys import pins
 from docflow.services.people import users as user_service
 from docflow.services.people import UserInput
 from docflow.signing.base import CertificateKind
-from docflow.web.helpers import current_actor, form_int, form_str, settings
+from docflow.web.helpers import current_actor, form_int, form_str, settings, store
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -187,3 +189,42 @@ def revoke_certificate(certificate_id: int) -> ResponseReturnValue:
         return redirect(url_for("admin.certificates"))
     flash(gettext("Certificate %(serial)s revoked.", serial=row.serial), "success")
     return redirect(url_for("admin.certificates"))
+
+
+@bp.route("/seal", methods=["GET", "POST"])
+def seal() -> ResponseReturnValue:
+    """The ward's seal image and its real diameter, which the organisation's signature shows."""
+    error = None
+    if request.method == "POST":
+        try:
+            _save_seal()
+            flash(gettext("The ward's seal has been saved."), "success")
+            return redirect(url_for("admin.seal"))
+        except ValidationError as exc:
+            db.get_session().rollback()
+            error = gettext(exc.message, **exc.params)
+    current = seal_service.active_seal(db.get_session(), current_actor().organisation_id)
+    return render_template("admin/seal.html", seal=current, error=error,
+                           low=int(seal_service.MIN_DIAMETER_MM), high=int(seal_service.MAX_DIAMETER_MM),
+                           default=seal_service.DEFAULT_DIAMETER_MM), 400 if error else 200
+
+
+def _save_seal() -> None:
+    """A new seal image at the diameter given, or the same image at a new diameter."""
+    diameter = seal_service.parse_diameter(form_str("diameter", max_length=10))
+    file = request.files.get("image")
+    with db.transaction() as s:
+        if file is not None and file.filename:
+            seal_service.upload_seal(s, actor=current_actor(), data=file.stream.read(seal_service.MAX_SEAL_BYTES + 1),
+                                     diameter_mm=diameter, store=store())
+        else:
+            seal_service.set_seal_diameter(s, actor=current_actor(), diameter_mm=diameter)
+
+
+@bp.get("/seal/image.png")
+def seal_image() -> ResponseReturnValue:
+    """The seal image in use (PNG)."""
+    current = seal_service.active_seal(db.get_session(), current_actor().organisation_id)
+    if current is None:
+        abort(404)
+    return Response(store().read(current.sha256), mimetype="image/png", headers={"Cache-Control": "private, no-store"})

@@ -142,9 +142,12 @@ def new() -> ResponseReturnValue:
 @login_required
 def template() -> ResponseReturnValue:
     """A draft template: the Decree 30 header, the number and date fields and the signer's place."""
+    actor = current_actor()
+    details = outgoing_service.DraftDetails(body_code=actor.organisation.code,
+                                            unit=actor.department.code if actor.department else "")
     data = outgoing_service.draft_template_pdf(organisation_name=settings().app.organisation_name,
-                                      doc_type=request.args.get("doc_type", "")[:30],
-                                      summary=request.args.get("summary", "")[:300])
+                                               doc_type=request.args.get("doc_type", "")[:30],
+                                               summary=request.args.get("summary", "")[:300], details=details)
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": 'attachment; filename="du-thao-mau.pdf"',
                              "Cache-Control": "private, no-store"})

@@ -35,6 +35,7 @@ class AuditAction(enum.StrEnum):
     CERTIFICATE_ISSUED = "certificate.issued"
     CERTIFICATE_REVOKED = "certificate.revoked"
     SIGNATURE_IMAGE_CHANGED = "user.signature_image_changed"
+    SEAL_IMAGE_CHANGED = "organisation.seal_image_changed"
     DOCUMENT_SIGNED = "document.signed"
     FILE_SIGNED = "file.signed"   # `docflow sign --user`: a file outside docflow's documents, with a ward key
     DOCUMENT_SIGNING_REFUSED = "document.signing_refused"

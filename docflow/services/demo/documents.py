@@ -16,7 +16,7 @@ from docflow.models import AssignmentRole, Department, Document, DocumentKind, S
 from docflow.services import incoming, outgoing
 from docflow.services.demo.ward import DEMO_PIN
 from docflow.services.documents import DocumentInput, UploadedFile
-from docflow.services.outgoing import draft_template_pdf, issuing
+from docflow.services.outgoing import DraftDetails, draft_template_pdf, issuing
 from docflow.services.people import delegations
 from docflow.storage import DocumentStore
 
@@ -73,8 +73,30 @@ def _delegations(session: Session, users: dict[str, User]) -> None:
                                   valid_to=today.replace(month=12, day=31))
 
 
-def _pdf(title: str, *, number_fields: bool = True) -> bytes:
-    return draft_template_pdf(organisation_name="UBND phường Tích Sơn", summary=title, number_fields=number_fields)
+def _pdf(title: str, *, number_fields: bool = True, doc_type: str = "", details: DraftDetails | None = None) -> bytes:
+    return draft_template_pdf(organisation_name="UBND phường Tích Sơn", summary=title, number_fields=number_fields,
+                              doc_type=doc_type, details=details)
+
+
+def _details(stage: Stage, unit: Department, internal: list[Department], external: list[str]) -> DraftDetails:
+    """The draft's page names its real recipients, drafting unit and a short text of its kind."""
+    text: tuple[str, ...]
+    if stage.doc_type == "quyet_dinh":
+        text = ("CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG TÍCH SƠN",
+                "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;",
+                "Theo đề nghị của Chánh Văn phòng Hội đồng nhân dân và Ủy ban nhân dân phường.",
+                "QUYẾT ĐỊNH:",
+                f"Điều 1. {stage.summary.removeprefix('Quyết định ').capitalize()}.",
+                "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
+                "Điều 3. Chánh Văn phòng, các bộ phận và cá nhân có liên quan chịu trách nhiệm thi hành "
+                "Quyết định này.")
+    else:
+        text = ("Thực hiện chỉ đạo của cấp trên, Ủy ban nhân dân phường Tích Sơn đề nghị các cơ quan, đơn vị "
+                "triển khai thực hiện nội dung trên theo đúng quy định.",
+                "Trong quá trình thực hiện, nếu có vướng mắc, đề nghị phản ánh về Văn phòng Hội đồng nhân dân và "
+                "Ủy ban nhân dân phường để tổng hợp, báo cáo.")
+    return DraftDetails(unit=unit.code, internal_recipients=[d.name for d in internal],
+                        external_recipients=external, paragraphs=text)
 
 
 def _incoming(session: Session, settings: Settings, store: DocumentStore, users: dict[str, User],
@@ -118,10 +140,11 @@ def _incoming(session: Session, settings: Settings, store: DocumentStore, users:
 def _outgoing(session: Session, settings: Settings, store: DocumentStore, users: dict[str, User],
               departments: dict[str, Department], stage: Stage) -> None:
     drafter, signer = users["chuyenvien.vp"], users["phochutich1"]
+    internal, external = [departments["VHXH"]], ["UBND quận Thanh Xuân"]
     data = outgoing.DraftInput(doc_type=stage.doc_type, summary=stage.summary, signer_id=signer.id,
-                               recipient_department_ids=(departments["VHXH"].id,),
-                               external_recipients=("UBND quận Thanh Xuân",))
-    content = _pdf(stage.summary, number_fields=not stage.initial)
+                               recipient_department_ids=tuple(d.id for d in internal), external_recipients=external)
+    content = _pdf(stage.summary, number_fields=not stage.initial, doc_type=stage.doc_type,
+                   details=_details(stage, departments["VP"], internal, external))
     document = outgoing.create_draft(session, actor=drafter, data=data, store=store, settings=settings,
                                      max_bytes=settings.max_upload_bytes,
                                      upload=UploadedFile(io.BytesIO(content), "du-thao.pdf"))

@@ -45,14 +45,14 @@ from docflow.services.outgoing.route import (
     start_route,
     steps_of,
 )
-from docflow.services.outgoing.template import draft_template_pdf
+from docflow.services.outgoing.template import DraftDetails, draft_template_pdf
 
 __all__ = [
     "BATCH_JOB", "REVISABLE_STATUSES", "ROUTED", "BatchProgress", "BatchResult", "DraftInput", "Related",
     "active_step", "add_comment", "add_draft_version", "approve_step", "awaiting_signature_of", "batch_job_for",
     "batch_state",
     "clean_reason", "clerks_of", "comments_of", "copies_of", "create_draft", "default_reviewers", "distribute",
-    "draft_template_pdf", "ensure_number_fields", "get_outgoing", "issue_document", "notify_users",
+    "DraftDetails", "draft_template_pdf", "ensure_number_fields", "get_outgoing", "issue_document", "notify_users",
     "recall_document", "recipients_of", "refused_batch", "related_of", "return_step", "sign_batch",
     "sign_documents", "sign_step", "signer_choices", "start_batch", "start_route", "steps_of", "take_effect",
 ]

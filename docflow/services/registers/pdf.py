@@ -11,9 +11,9 @@ from fpdf import FPDF
 from docflow.models import RegisterKind
 from docflow.services.registers.columns import COLUMNS, Column, register_title
 from docflow.services.registers.entries import RegisterEntry
-from docflow.signing.stamp import FONT_DIR
+from docflow.signing.typefaces import FONT_DIR, FontFace
 
-FONT = "NotoSans"
+FONT = "LiberationSerif"   # Times New Roman metrics, Vietnamese (Decree 30, Annex I)
 BODY_PT, HEADING_PT = 7.5, 7.5
 LINE_MM = 3.4
 PADDING_MM = 0.9
@@ -28,8 +28,8 @@ class RegisterPdf(FPDF):
         super().__init__(orientation="L", unit="mm", format="A4")
         self.columns = columns
         self.register_title, self.organisation, self.year, self.subtitle = title, organisation, year, subtitle
-        for style, name in (("", "NotoSans-Regular.ttf"), ("B", "NotoSans-Bold.ttf")):
-            self.add_font(FONT, style, str(FONT_DIR / name))
+        for style, face in (("", FontFace.SERIF), ("B", FontFace.SERIF_BOLD)):
+            self.add_font(FONT, style, str(FONT_DIR / face.value))
         self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
         self.set_auto_page_break(False)  # rows are placed by hand so that one never splits across pages
         self.set_title(f"{title} – {year}")
@@ -119,7 +119,7 @@ class RegisterPdf(FPDF):
 
 
 def _nfc(text: str) -> str:
-    # Text typed with combining marks (NFD) would print as loose accents: NotoSans has the precomposed letters.
+    # Text typed with combining marks (NFD) would print as loose accents: Liberation Serif has the precomposed letters.
     return unicodedata.normalize("NFC", text)
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from docflow.config import Settings
 from docflow.errors import PermissionDeniedError
 from docflow.models import Document, DocumentKind, Signature, User
+from docflow.services import seals
 from docflow.services.people import delegations
 from docflow.services.people.delegations import SigningAuthority
 from docflow.services.signatures.context import ORGANISATION_KINDS, local_today
@@ -43,7 +44,6 @@ def appearance_for(actor: User, kind: SignatureKind, *, store: DocumentStore | N
     image and name; or the ward's seal."""
     # pyHanko takes seconds to import: only a signature pays for it, not the CLI's start.
     from docflow.signing.sign import Appearance
-    from docflow.signing.stamp import demo_seal_png
     if kind is SignatureKind.PERSONAL and authority is None:
         # No document to check the delegation register against (the command line): the ward's standing rule.
         authority = delegations.standing_authority(actor)
@@ -54,9 +54,11 @@ def appearance_for(actor: User, kind: SignatureKind, *, store: DocumentStore | N
                  if store is not None and actor.signature_image_sha256 else None)
         return Appearance(mode_line=mode_line, post=post, full_name=actor.full_name, signature_image=image,
                           seal_image=None, number_symbol=None)
-    seal = demo_seal_png(actor.organisation.name) if kind is SignatureKind.ORGANISATION else None
+    seal, diameter = (seals.seal_for_signature(object_session(actor), actor.organisation, store)
+                      if kind is SignatureKind.ORGANISATION else (None, None))
     return Appearance(mode_line=None, post="", full_name=actor.organisation.name, signature_image=None,
-                      seal_image=seal, number_symbol=document.number_symbol if document else None)
+                      seal_image=seal, number_symbol=document.number_symbol if document else None,
+                      seal_diameter=diameter)
 
 
 def field_name(kind: SignatureKind, existing: list[Signature]) -> str:
@@ -91,8 +93,14 @@ def number_and_date_values(document: Document, *, day: date) -> dict[str, str]:
     """What the number and date fields of an issued document print: "Số: 07/UBND-VP" and
     "Tích Sơn, ngày 05 tháng 12 năm 2026"."""
     place = place_name(document.organisation.name)
-    return {NUMBER_FIELD: f"Số: {document.number_symbol}",
-            DATE_FIELD: f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"}
+    return {NUMBER_FIELD: f"Số: {document.number_symbol}", DATE_FIELD: f"{place}, {date_words(day)}"}
+
+
+def date_words(day: date) -> str:
+    """Decree 30, Annex I: "ngày 05 tháng 5 năm 2026": a leading zero for days 1-9 and for months 1 and 2
+    only ("tháng 01", "tháng 02", "tháng 3" ... "tháng 12")."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 def place_name(organisation: str) -> str:
