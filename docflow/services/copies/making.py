@@ -98,7 +98,7 @@ def copy_paper_original(session: Session, *, actor: User, settings: Settings, st
     data = store.read(stored.sha256)
     copy_pages.check_scan(data)
     chosen = _chosen(request, stored.info.page_count)
-    source = copy_pages.cut_pages(data, chosen) if request.form is CopyForm.TRICH_SAO else data
+    source = copy_pages.cut_pages(data, chosen)
     return _sign_and_number(session, actor=actor, settings=settings, store=store, source=source, pin=pin, now=now,
                             request=request, chosen=chosen,
                             origin=_Origin(CopySource.PAPER, None, reference, clean_filename(upload.filename)))

@@ -58,11 +58,13 @@ def picture_of(data: bytes, pages: Sequence[int]) -> bytes:
         document.close()
     out = io.BytesIO()
     images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=float(DPI), quality=90)
-    return out.getvalue()
+    return cut_pages(out.getvalue(), range(len(images)))
 
 
 def cut_pages(data: bytes, pages: Sequence[int]) -> bytes:
-    """A new PDF of the chosen pages of a scan (for a trích sao from paper), the scan's images untouched."""
+    """A new PDF of the chosen pages of a scan, the scan's images untouched, written afresh by pypdf: a
+    scanner's (or Pillow's) cross-reference quirks that pyHanko's strict reader refuses do not reach the
+    signed copy."""
     from pypdf import PdfReader, PdfWriter  # only when a copy is made
     reader = PdfReader(io.BytesIO(data))
     writer = PdfWriter()
