@@ -5,6 +5,7 @@ from docflow.services.attachments.files import (
     add_attachment,
     attachment_file,
     attachments_of,
+    can_change,
     get_attachment_for,
     labelled,
     list_attachments,
@@ -13,5 +14,5 @@ from docflow.services.attachments.files import (
 )
 from docflow.services.attachments.signing import open_text_stamp, sign_attachments
 
-__all__ = ["Listed", "add_attachment", "attachment_file", "attachments_of", "get_attachment_for", "labelled",
+__all__ = ["Listed", "add_attachment", "attachment_file", "attachments_of", "can_change", "get_attachment_for", "labelled",
            "list_attachments", "open_text_stamp", "remove_attachment", "roman", "sign_attachments"]

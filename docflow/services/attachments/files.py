@@ -75,6 +75,15 @@ def labelled(rows: list[Attachment]) -> list[Listed]:
     return out
 
 
+def can_change(session: Session, actor: User, document: Document) -> bool:
+    """Whether ``actor`` may add or remove attachments of ``document`` now (for the page's forms). Reads only."""
+    if document.kind not in OPEN_STATUS or document.status is not OPEN_STATUS[document.kind]:
+        return False
+    if document.created_by_id != actor.id or not policy.can_edit(actor, document):
+        return False
+    return not session.execute(select(func.count(Signature.id)).where(Signature.document_id == document.id)).scalar()
+
+
 def _editable(session: Session, actor: User, document_id: int) -> Document:
     """The locked document, if ``actor`` drafted it and nobody has signed it yet. Raises NotFoundError,
     PermissionDeniedError, InvalidTransitionError."""

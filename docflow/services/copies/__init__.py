@@ -7,6 +7,7 @@ from docflow.services.copies.making import (
     copy_issued_document,
     copy_paper_original,
     copy_symbol,
+    may_copy,
     require_copier,
 )
 from docflow.services.copies.pages import check_scan, pages_label, parse_pages
@@ -22,5 +23,5 @@ from docflow.services.copies.register import (
 )
 
 __all__ = ["ABBREVIATION", "FORM_LINE", "TITLE", "CopyRequest", "CopyRow", "check_scan", "copy_file",
-           "copy_issued_document", "copy_paper_original", "copy_register", "copy_symbol", "csv_chunks",
+           "copy_issued_document", "copy_paper_original", "copy_register", "copy_symbol", "csv_chunks", "may_copy",
            "pages_label", "parse_pages", "pdf_bytes", "record_export", "require_copier", "require_reader"]

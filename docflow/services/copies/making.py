@@ -58,6 +58,12 @@ def require_copier(actor: User) -> None:
         raise PermissionDeniedError(N_("Only the clerk (văn thư) makes copies of documents."))
 
 
+def may_copy(actor: User, document: Document) -> bool:
+    """Whether the page offers ``actor`` a copy of ``document``: the clerk, on a document the ward issued."""
+    return policy.may_apply(actor, SignatureKind.ORGANISATION_TEXT) and document.kind is DocumentKind.OUTGOING \
+        and document.status is DocumentStatus.ISSUED
+
+
 def copy_issued_document(session: Session, *, actor: User, settings: Settings, store: DocumentStore,
                          document_id: int, request: CopyRequest, pin: str, now: datetime | None = None) -> DocumentCopy:
     """A copy of a document the ward issued: its pages (a trích sao's chosen ones) drawn in colour at 200
