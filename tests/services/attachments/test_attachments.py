@@ -22,6 +22,7 @@ from docflow.services.signatures.reports import trust_settings
 from docflow.signing.textstamp import stamp_time
 from docflow.signing.verify import verify_pdf
 from tests.conftest import pdf_bytes
+from tests.services.evidence.test_evidence import checkpointer  # noqa: F401 - the system key's checkpoints
 from tests.services.outgoing.test_outgoing import PIN, Ward, _draft, _issue, _signed, ward  # noqa: F401
 
 ISSUED_AT = datetime(2026, 12, 6, 3, 15, 30, tzinfo=timezone.utc)
@@ -147,3 +148,27 @@ def _text(data: bytes, tmp_path: Any) -> str:
     out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True,
                          timeout=60).stdout
     return unicodedata.normalize("NFC", out)
+
+
+def test_r29_the_evidence_pack_carries_each_attachment_as_stored_and_as_signed(
+        db_session, store, ward, signing_settings, make_user, checkpointer):
+    import json
+    import zipfile
+
+    from docflow.models import Role
+    from docflow.services import evidence
+    document = _draft(db_session, store, ward)
+    appendix = add(db_session, store, ward, document.id)
+    document = _signed_from_draft(db_session, store, ward, signing_settings, document)
+    _issue(db_session, signing_settings, store, document, ward.clerk)
+
+    built = evidence.build_document_pack(db_session, settings=signing_settings, store=store,
+                                         actor=make_user(Role.AUDITOR), document_id=document.id)
+
+    with zipfile.ZipFile(io.BytesIO(built.data)) as pack:
+        base = f"documents/{document.id}/"
+        [record] = json.loads(pack.read(f"{base}attachments.json"))
+        assert pack.read(f"{base}attachments/appendix-1.pdf") == store.read(appendix.sha256)
+        assert pack.read(f"{base}attachments/appendix-1-signed.pdf") == store.read(appendix.signed_sha256)
+    assert record["signed_sha256"] == appendix.signed_sha256 and record["stored_matches"] and record["signed_matches"]
+    assert record["step_id"] == appendix.step_id and record["certificate_serial"]
