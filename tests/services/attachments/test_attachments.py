@@ -25,7 +25,6 @@ from tests.conftest import pdf_bytes
 from tests.services.evidence.test_evidence import checkpointer  # noqa: F401 - the system key's checkpoints
 from tests.services.outgoing.test_outgoing import PIN, Ward, _draft, _issue, _signed, ward  # noqa: F401
 
-ISSUED_AT = datetime(2026, 12, 6, 3, 15, 30, tzinfo=timezone.utc)
 
 
 def add(db_session: Session, store: Any, w: Ward, document_id: int, kind: AttachmentKind = AttachmentKind.APPENDIX,

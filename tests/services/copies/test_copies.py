@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 import unicodedata
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -26,7 +26,10 @@ from tests.conftest import SIGNING_PIN as PIN
 from tests.services.copies.helpers import scan_pdf
 from tests.services.outgoing.test_outgoing import Ward, _issue, _signed, ward  # noqa: F401
 
-NOW = datetime(2026, 12, 6, 3, 15, 30, tzinfo=timezone.utc)
+# a little after the test's certificates are issued (they are not valid before the real time)
+NOW = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(minutes=10)
+VIETNAM = timezone(timedelta(hours=7))
+YEAR = NOW.astimezone(VIETNAM).year
 
 
 def issued(db_session: Session, store: Any, w: Ward, settings: Any) -> Any:
@@ -67,10 +70,10 @@ def test_r15_sao_y_sao_luc_and_trich_sao_share_one_series_that_restarts_each_yea
     third = electronic(db_session, store, ward, signing_settings, document.id, CopyForm.SAO_LUC)
     # 1 January, Vietnam time (31 December 17:00 UTC): the series starts again at 01
     next_year = electronic(db_session, store, ward, signing_settings, document.id,
-                           now=datetime(2026, 12, 31, 17, 0, 1, tzinfo=timezone.utc))
+                           now=datetime(YEAR, 12, 31, 17, 0, 1, tzinfo=timezone.utc))
 
-    assert [(c.year, c.number) for c in (first, second, third, next_year)] == [(2026, 1), (2026, 2), (2026, 3),
-                                                                              (2027, 1)]
+    assert [(c.year, c.number) for c in (first, second, third, next_year)] == [(YEAR, 1), (YEAR, 2), (YEAR, 3),
+                                                                              (YEAR + 1, 1)]
     assert [c.number_symbol for c in (first, second, third, next_year)] == [
         f"01/SY-{code}", f"02/TrS-{code}", f"03/SL-{code}", f"01/SY-{code}"]
 
@@ -99,7 +102,7 @@ def test_r45_an_electronic_copy_carries_the_text_stamp_of_its_form_body_and_time
     assert signed.startswith(store.read(copy.source_sha256)) and signed.startswith(b"%PDF-1.4")
     text = text_of(signed, tmp_path)
     assert "SAO Y" in text and ward.clerk.organisation.name in text and stamp_time(NOW) in text
-    assert stamp_time(NOW) == "2026-12-06T10:15:30+07:00"
+    assert stamp_time(NOW) == NOW.astimezone(VIETNAM).strftime("%Y-%m-%dT%H:%M:%S+07:00")
     # the picture of the original is at the decree's scan profile: colour, 200 dpi
     assert [(i.colour, round(i.dpi)) for i in copies.check_scan(store.read(copy.source_sha256))] == [(True, 200)]
     assert copy.original_document_id == document.id and copy.source is CopySource.ELECTRONIC
@@ -178,16 +181,16 @@ def test_r15_the_copy_register_lists_the_year_s_copies_and_exports_them(db_sessi
     paper(db_session, store, ward, signing_settings, scan_pdf(pages=2), CopyForm.TRICH_SAO, "2")
     tz = signing_settings.app.zone
 
-    rows = copies.copy_register(db_session, actor=ward.chairman, year=2026, tz=tz)
+    rows = copies.copy_register(db_session, actor=ward.chairman, year=YEAR, tz=tz)
 
     assert [r.cells[0] for r in rows] == [r.copy.number_symbol for r in rows] and len(rows) == 2
-    assert rows[1].cells[2] == "Trích Sao" and rows[1].cells[4] == "2" and rows[0].cells[1] == "06/12/2026"
+    assert rows[1].cells[2] == "Trích Sao" and rows[1].cells[4] == "2" and rows[0].cells[1] == NOW.astimezone(VIETNAM).strftime("%d/%m/%Y")
     csv = b"".join(copies.csv_chunks(rows)).decode("utf-8")
     assert csv.startswith("\ufeffSố, ký hiệu bản sao") or csv.startswith("\ufeff\"Số, ký hiệu bản sao\"")
     assert rows[0].copy.number_symbol in csv
-    pdf = copies.pdf_bytes(rows, organisation="UBND phường Thử Nghiệm", year=2026)
+    pdf = copies.pdf_bytes(rows, organisation="UBND phường Thử Nghiệm", year=YEAR)
     assert pdf.startswith(b"%PDF") and len(PdfReader(io.BytesIO(pdf)).pages) == 1
-    assert copies.copy_register(db_session, actor=ward.chairman, year=2025, tz=tz) == []
+    assert copies.copy_register(db_session, actor=ward.chairman, year=YEAR - 1, tz=tz) == []
 
 
 def _red_pixels(data: bytes) -> int:
