@@ -12,6 +12,8 @@ This is the ordinary signing session (sign.py: PAdES, timestamp, validation data
 
 from __future__ import annotations
 
+import functools
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -79,10 +81,26 @@ class TextStampFonts(FontLibrary):
             return super().data(face)
         if self._liberation is None:
             try:
-                self._liberation = font_path(self._directory).read_bytes()
+                self._liberation = thousand_upem(font_path(self._directory).read_bytes())
             except OSError as exc:
                 raise SigningError(N_("The signature font %(font)s is missing."), font=FONT_FILE) from exc
         return self._liberation
+
+
+@functools.lru_cache(maxsize=2)
+def thousand_upem(font: bytes) -> bytes:
+    """The font rescaled to 1000 units per em. pyHanko's glyph accumulator writes the glyphs' advance widths
+    (the CID font's /W) in font units, which PDF reads as thousandths of an em: right for Noto's 1000, but
+    Liberation's 2048 would double every advance and spread the letters apart."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.scaleUpem import scale_upem
+    tt = TTFont(io.BytesIO(font))
+    if tt["head"].unitsPerEm == 1000:
+        return font
+    scale_upem(tt, 1000)
+    out = io.BytesIO()
+    tt.save(out)
+    return out.getvalue()
 
 
 @dataclass(frozen=True)

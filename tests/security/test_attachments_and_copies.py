@@ -18,7 +18,7 @@ from tests.conftest import pdf_bytes
 from tests.services.attachments.test_attachments import _signed_from_draft, add
 from tests.services.copies.helpers import scan_pdf
 from tests.services.copies.test_copies import electronic, issued
-from tests.services.outgoing.test_outgoing import PIN, Ward, _draft, ward  # noqa: F401
+from tests.services.outgoing.test_outgoing import PIN, _draft, ward  # noqa: F401
 
 DENIED = (PermissionDeniedError, NotFoundError)
 

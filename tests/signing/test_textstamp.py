@@ -26,6 +26,7 @@ from docflow.signing.textstamp import (
     font_path,
     sign_text_stamp,
     stamp_time,
+    thousand_upem,
 )
 from docflow.signing.verify import TrustSettings, verify_pdf
 from tests.signing.test_stamp import count, crop, is_ink, is_red, needs_poppler, render, text_of
@@ -85,6 +86,30 @@ def test_r29_the_stamp_is_text_only_liberation_serif_10_pt_black_with_no_border(
     assert content.count(b"BT") == 2  # number and symbol, time
 
 
+def test_r29_the_stamp_s_glyph_widths_are_times_metrics_in_thousandths_of_an_em(stamped: bytes) -> None:
+    _, resources = _template_content(_widget(stamped))
+    [font] = [f.get_object() for f in resources["/Font"].values()]
+    widths = [float(w) for entry in font["/DescendantFonts"][0].get_object()["/W"] if isinstance(entry, list)
+              for w in entry]
+
+    # Times New Roman (and Liberation Serif) set digits at half an em; "Q" at 0.722 em is the widest here
+    assert 500.0 in widths and max(widths) <= 1000
+
+
+@needs_poppler
+def test_r29_the_stamp_s_lines_are_set_at_their_natural_width(stamped: bytes, tmp_path: Path) -> None:
+    from PIL import ImageOps
+    widget = Rect(*(float(v) for v in _widget(stamped)["/Rect"]))
+    page = render(stamped, tmp_path, dpi=144)
+    first_line = crop(page, Rect(widget.x0, widget.y1 - 14, widget.x1, widget.y1), 842, scale=2, inset=0)
+    box = ImageOps.invert(first_line.convert("L")).point(lambda v: 255 if v > 60 else 0).getbbox()
+
+    assert box is not None
+    inked = (box[2] - box[0]) / 2   # points
+    # "07/QĐ-UBND" at 10 pt Times is about 62 pt wide, the time line (the box's width) about 125 pt
+    assert 50 < inked < 75 and 110 < widget.width < 145
+
+
 def test_r29_the_stamp_sits_top_right_on_page_1(stamped: bytes) -> None:
     widget = _widget(stamped)
     rect = Rect(*(float(v) for v in widget["/Rect"]))
@@ -129,6 +154,7 @@ def test_r29_pdfsig_reads_the_stamped_attachment_as_valid(stamped: bytes, pdfsig
 def test_r29_the_font_is_the_bundled_liberation_serif_else_the_system_one(tmp_path: Path) -> None:
     assert font_path(tmp_path).name == "LiberationSerif-Regular.ttf"
     assert font_path(tmp_path).parent == Path("/usr/share/fonts/truetype/liberation2")
-    (tmp_path / "LiberationSerif-Regular.ttf").write_bytes(b"bundled")
-    assert font_path(tmp_path) == tmp_path / "LiberationSerif-Regular.ttf"
-    assert TextStampFonts(tmp_path).data(FontFace.SERIF) == b"bundled"
+    bundled = tmp_path / "LiberationSerif-Regular.ttf"
+    bundled.write_bytes(font_path(tmp_path).read_bytes())
+    assert font_path(tmp_path) == bundled
+    assert TextStampFonts(tmp_path).data(FontFace.SERIF) == thousand_upem(bundled.read_bytes())

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import subprocess
 import unicodedata
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from docflow.signing.textstamp import stamp_time
 from docflow.signing.verify import verify_pdf
 from tests.conftest import pdf_bytes
 from tests.services.evidence.test_evidence import checkpointer  # noqa: F401 - the system key's checkpoints
-from tests.services.outgoing.test_outgoing import PIN, Ward, _draft, _issue, _signed, ward  # noqa: F401
+from tests.services.outgoing.test_outgoing import Ward, _draft, _issue, _signed, ward  # noqa: F401
 
 
 
