@@ -99,7 +99,8 @@ def test_r45_an_electronic_copy_carries_the_text_stamp_of_its_form_body_and_time
 
     signed = store.read(copy.sha256)
     assert verify_pdf(signed, trust_settings(signing_settings)).valid
-    assert signed.startswith(store.read(copy.source_sha256)) and signed.startswith(b"%PDF-1.4")
+    assert signed.startswith(store.read(copy.source_sha256))
+    assert signed[:5] == b"%PDF-" and (int(signed[5:6]), int(signed[7:8])) >= (1, 4)  # PDF 1.4 or later
     text = text_of(signed, tmp_path)
     assert "SAO Y" in text and ward.clerk.organisation.name in text and stamp_time(NOW) in text
     assert stamp_time(NOW) == NOW.astimezone(VIETNAM).strftime("%Y-%m-%dT%H:%M:%S+07:00")
