@@ -93,3 +93,15 @@ def test_r33_an_official_neither_reads_the_copy_register_nor_copies(client, db_s
                            content_type="multipart/form-data")
     assert response.status_code == 403
     assert db_session.execute(select(DocumentCopy)).first() is None
+
+
+def test_r29_an_internal_document_takes_attachments_on_its_page(client, db_session, people, make_document):
+    from docflow.models import DocumentKind
+    document = make_document(people["drafter"], kind=DocumentKind.INTERNAL, department=people["land"])
+    client.login(people["drafter"])
+
+    html = _attach(client, document.id, kind="attachment", title="Bảng kê")
+
+    assert 'data-testid="attachment"' in html and "Bảng kê" in html and 'data-testid="copy-form"' not in html
+    _switch(client, people["reader"])
+    assert client.get(f"/documents/{document.id}").status_code == 403
