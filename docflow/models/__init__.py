@@ -1,7 +1,9 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers every table."""
 
+from docflow.models.attachments import Attachment, AttachmentKind
 from docflow.models.audit import AuditCheckpoint, AuditEvent, AuditHead
 from docflow.models.base import Base, utc_now
+from docflow.models.copies import CopyForm, CopySource, DocumentCopy
 from docflow.models.documents import (
     Confidentiality,
     Document,
@@ -39,6 +41,7 @@ from docflow.models.users import LoginThrottle, Role, ThrottleKind, User
 
 __all__ = [
     "SealImage",
+    "Attachment", "AttachmentKind", "CopyForm", "CopySource", "DocumentCopy",
     "Assignment", "AssignmentRole", "AssignmentStatus", "Delegation", "Notification", "Opinion", "OpinionKind", "Recipient",
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",

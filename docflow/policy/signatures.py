@@ -56,8 +56,8 @@ SIGNATURE_TABLE: tuple[SignatureRule, ...] = (
     _rule(K.PERSONAL, (R.LEADER, R.HEAD), (D.OUTGOING,), (S.AWAITING_SIGNATURE,), Via.SIGN),
     _rule(K.ORGANISATION, (R.CLERK,), (D.OUTGOING,), (S.SIGNED,), Via.ISSUE),
     # Decree 30, Annex I: an attachment in a file of its own carries the ward's signature as text (no seal
-    # image), made by the clerk when the main document is issued. docflow does not keep such attachments
-    # yet, so no service asks with Via.ATTACHMENT and the text stamp is refused everywhere today.
+    # image), made by the clerk when the main document is issued (services.attachments, asked with
+    # Via.ATTACHMENT while the document is still SIGNED, just before it becomes ISSUED).
     _rule(K.ORGANISATION_TEXT, (R.CLERK,), (D.OUTGOING,), (S.SIGNED,), Via.ATTACHMENT),
     # internal (nội bộ), on its page while it is being handled: a head's or leader's initial, a leader's
     # signature. A head signs personally only at an outgoing route's sign step, under a delegation.

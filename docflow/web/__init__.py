@@ -21,8 +21,10 @@ from docflow.paths import TRANSLATIONS_DIR
 from docflow.storage import BlobMissingError
 from docflow.web import (
     admin,
+    attachments,
     audit,
     auth,
+    copies,
     delegations,
     documents,
     helpers,
@@ -62,7 +64,7 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
-                   notifications):
+                   notifications, attachments, copies):
         app.register_blueprint(module.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.
     csrf.exempt(signing.pki_ocsp)

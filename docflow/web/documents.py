@@ -11,6 +11,7 @@ from docflow import db, policy
 from docflow.errors import N_, ValidationError
 from docflow.models import Confidentiality, DocumentKind, DocumentStatus, Urgency
 from docflow.services.people import organisation
+from docflow.services import attachments as attachment_service
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentFilters, DocumentInput, UploadedFile
@@ -142,7 +143,9 @@ def detail(document_id: int) -> ResponseReturnValue:
     report = panel_report(document, signed_by_docflow=bool(signatures))
     return render_template("documents/detail.html", document=document,
                            may=policy.document_permissions(actor, document), max_mb=settings().uploads.max_upload_mb, signatures=signatures, report=report,
-                           sign_kinds=signing_service.kinds_for(actor, document, signatures))
+                           sign_kinds=signing_service.kinds_for(actor, document, signatures),
+                           attachments=attachment_service.labelled(attachment_service.attachments_of(session, document)),
+                           may_attach=attachment_service.can_change(session, actor, document), may_copy=False)
 
 
 def _send(document_id: int, version_number: int | None, purpose: str) -> ResponseReturnValue:

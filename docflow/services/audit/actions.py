@@ -77,3 +77,8 @@ class AuditAction(enum.StrEnum):
     CONFIDENTIALITY_LOWERING_PROPOSED = "document.confidentiality_lowering_proposed"
     ASSIGNMENT_FORWARD_PROPOSED = "assignment.forward_proposed"
     ACCESS_CHANGE_DECLINED = "access_change.declined"
+    # attachments as files of their own, and copies (issue 12)
+    ATTACHMENT_ADDED = "attachment.added"
+    ATTACHMENT_REMOVED = "attachment.removed"
+    ATTACHMENT_SIGNED = "attachment.signed"
+    COPY_MADE = "copy.made"

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from docflow.config import Settings
 from docflow.models import Document, Register, Signature
 from docflow.services import keys
+from docflow.services.attachments import evidence as attachment_evidence
 from docflow.services.signatures import chain as chaincheck
 from docflow.services.audit.checkpoints import ca_chain_pem, ca_crls
 from docflow.services.audit.export import certificate_pem
@@ -31,6 +32,7 @@ def document_files(session: Session, settings: Settings, store: DocumentStore, d
     files[f"{base}verification.html"] = _printable(document, public, check).encode("utf-8")
     files[f"{base}signature-chain.json"] = _json(check.to_json() | {"pdf_report": None})
     files[f"{base}register-entry.json"] = _json(_register_entry(session, document))
+    files.update(attachment_evidence.evidence_files(session, store, document, base))
     return files
 
 

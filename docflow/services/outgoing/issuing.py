@@ -19,7 +19,7 @@ from docflow.config import Settings
 from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError
 from docflow.models import Document, DocumentStatus, Register, RegisterKind, Signature, User, utc_now
 from docflow.models.routing import RoutingStep, StepKind, StepStatus
-from docflow.services import audit, registers
+from docflow.services import attachments, audit, registers
 from docflow.services import signatures as signing_service
 from docflow.services.signatures import VerifiedPersonalSignature
 from docflow.services.audit import AuditAction
@@ -49,6 +49,9 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
     outcome = signing_service.sign_seal(session, settings=settings, store=store, actor=actor, proof=proof, pin=pin,
                                         expected_version=expected_version, reason="Issued", now=now, step=step)
     require_filled(store, document, outcome.version, day=today)
+    # Decree 30 (R29): each attachment file takes the ward's text signature with the number, before the status moves
+    attachments.sign_attachments(session, settings=settings, store=store, actor=actor, document=document, pin=pin,
+                                 step=step, now=now)
     step.status, step.decided_by_id, step.decided_at = StepStatus.DONE, actor.id, now
     step.version_number, step.signature_id = outcome.version.number, outcome.signature.id
     policy.move_status(document, DocumentStatus.ISSUED)
