@@ -2,6 +2,7 @@
 
 from docflow.models.audit import AuditCheckpoint, AuditEvent, AuditHead
 from docflow.models.base import Base, utc_now
+from docflow.models.completion import CompletionProposal, Contribution, ProposalStatus
 from docflow.models.documents import (
     Confidentiality,
     Document,
@@ -36,6 +37,7 @@ from docflow.models.signatures import Certificate, CertificateStatus, KeyStorage
 from docflow.models.users import LoginThrottle, Role, ThrottleKind, User
 
 __all__ = [
+    "CompletionProposal", "Contribution", "ProposalStatus",
     "Assignment", "AssignmentRole", "AssignmentStatus", "Delegation", "Notification", "Opinion", "OpinionKind", "Recipient",
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",

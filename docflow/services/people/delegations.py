@@ -17,6 +17,7 @@ from docflow.models.base import utc_now
 from docflow.models.routing import Delegation, SigningMode
 from docflow.services import audit
 from docflow.services.audit import AuditAction
+from docflow.services.people.delegation_rules import Basis, check_mode
 
 ALL_TYPES = "*"
 COMMITTEE = "ỦY BAN NHÂN DÂN"
@@ -210,28 +211,36 @@ def create_delegation(
     valid_from: date,
     valid_to: date | None,
     parent_id: int | None = None,
+    basis: Basis | None = None,
     now: datetime | None = None,
 ) -> Delegation:
     """Record that ``delegate`` may sign ``doc_types`` (None or ["*"]: all) on ``delegator``'s authority in
     ``mode`` from ``valid_from`` to ``valid_to`` (None: until revoked). A leader delegates his own authority
-    (or passes on one he holds); an admin records any. Raises PermissionDeniedError, ValidationError. Flushes."""
+    (or passes on one he holds); an admin records any. KT. goes only to the delegator's deputy; TUQ. needs
+    ``basis`` (the authorising document) and an end date (delegation_rules). Raises PermissionDeniedError,
+    ValidationError. Flushes."""
     delegate, delegator = _parties(session, actor=actor, delegate_id=delegate_id, delegator_id=delegator_id)
     if valid_to is not None and valid_to < valid_from:
         raise ValidationError(N_("The end date must not be before the start date."), field="valid_to")
     types = _clean_types(doc_types)
     parent = _parent(session, actor=actor, parent_id=parent_id, delegator=delegator, types=types,
                      valid_from=valid_from, valid_to=valid_to)
+    basis = check_mode(session, delegate=delegate, delegator=delegator, mode=mode, parent=parent,
+                       valid_to=valid_to, basis=basis or Basis())
     delegation = Delegation(organisation_id=actor.organisation_id, delegate_id=delegate.id,
                             delegator_id=delegator.id, mode=mode, doc_types=types, valid_from=valid_from,
                             valid_to=valid_to, parent_id=parent.id if parent else None, created_by_id=actor.id,
-                            created_at=now or utc_now())
+                            created_at=now or utc_now(), basis_document_id=basis.document_id,
+                            basis_reference=basis.reference, basis_date=basis.issued_on)
     session.add(delegation)
     session.flush()
     audit.record(session, action=AuditAction.DELEGATION_CREATED, actor=actor, object_type="delegation",
                  object_id=delegation.id, now=now,
                  details={"delegate": delegate.username, "delegator": delegator.username, "mode": mode.value,
                           "doc_types": types, "valid_from": valid_from.isoformat(),
-                          "valid_to": valid_to.isoformat() if valid_to else None, "parent_id": delegation.parent_id})
+                          "valid_to": valid_to.isoformat() if valid_to else None, "parent_id": delegation.parent_id,
+                          "basis_document_id": basis.document_id, "basis_reference": basis.reference,
+                          "basis_date": basis.issued_on.isoformat() if basis.issued_on else None})
     return delegation
 
 
