@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from docflow.models import Assignment, AssignmentStatus, Document, DocumentKind, DocumentStatus, Role, Urgency
+from docflow.services import incoming
 from tests.conftest import WebClient, pdf_bytes
 from tests.services.incoming.test_incoming import _data, directed, register, settings, ward  # noqa: F401 - fixtures
 
@@ -149,7 +150,18 @@ def test_a_head_assigns_and_the_handler_gives_an_opinion_and_completes_from_the_
     done = client.post(f"{base}/complete", {"result": "Đã lập biên bản", "row_version": str(child.row_version)},
                        follow_redirects=True)
     html = done.get_data(as_text=True)
-    assert done.status_code == 200 and 'data-status="completed"' in html
+    # The lead's complete proposes (R43): the head who assigned accepts on the page.
+    assert done.status_code == 200 and 'data-testid="completion-proposal"' in html and "Đã lập biên bản" in html
+    assert 'data-testid="accept-form"' not in html     # not the proposer's to accept
+    db_session.refresh(d.document)
+    assert d.document.status is DocumentStatus.IN_PROGRESS
+    proposal = incoming.pending_proposal(db_session, d.document.id)
+    client = signed_in(ward.head_dc)
+    page = client.get(f"/incoming/{d.document.id}").get_data(as_text=True)
+    assert 'data-testid="accept-form"' in page and 'data-testid="return-form"' in page
+    accepted = client.post(f"/incoming/{d.document.id}/completion/{proposal.id}/accept", follow_redirects=True)
+    html = accepted.get_data(as_text=True)
+    assert accepted.status_code == 200 and 'data-status="completed"' in html
     assert "Đã kiểm tra thực địa" in html and "Đã lập biên bản" in html
     db_session.refresh(d.document)
     assert d.document.status is DocumentStatus.COMPLETED

@@ -16,6 +16,7 @@ from docflow.services.incoming.forwarding import confirm_forward, decline_forwar
 from docflow.services.incoming.proposals import (
     accept_completion,
     contribute,
+    contributions_of,
     may_decide,
     pending_proposal,
     propose_completion,
@@ -47,7 +48,7 @@ from docflow.services.people.eligibility import HANDLER_ROLES, department_heads,
 __all__ = [
     "HANDLER_ROLES", "MAX_TEXT", "SCOPES", "TIMELINE_ACTIONS", "WORKFLOW_KINDS", "AssignmentRow", "Direction",
     "DuplicateIncomingError", "IncomingPage", "IncomingView", "Registration", "Scope", "Target", "TimelineEntry",
-    "accept_completion", "contribute", "may_decide", "pending_proposal", "propose_completion", "return_completion",
+    "accept_completion", "contribute", "contributions_of", "may_decide", "pending_proposal", "propose_completion", "return_completion",
     "add_opinion", "assign_handler", "assignable_people", "attach_reply", "can_act", "complete_assignment",
     "completion_state", "confirm_forward", "decline_forward", "default_deadline", "department_heads",
     "department_members", "direct_document", "find_duplicates", "forward_assignment", "hold_upload", "holds",

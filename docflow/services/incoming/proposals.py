@@ -44,6 +44,11 @@ def pending_proposal(session: Session, document_id: int) -> CompletionProposal |
         CompletionProposal.status == ProposalStatus.PROPOSED)).scalar_one_or_none()
 
 
+def contributions_of(session: Session, document_id: int) -> list[Contribution]:
+    return list(session.execute(select(Contribution).where(Contribution.document_id == document_id)
+                                .order_by(Contribution.id)).scalars())
+
+
 def may_decide(session: Session, actor: User, proposal: CompletionProposal) -> bool:
     """The head who holds the department's assignment the lead works under, or the leader who directed it;
     never the one who proposed."""
