@@ -234,14 +234,19 @@ def create_delegation(
                             basis_reference=basis.reference, basis_date=basis.issued_on)
     session.add(delegation)
     session.flush()
-    audit.record(session, action=AuditAction.DELEGATION_CREATED, actor=actor, object_type="delegation",
-                 object_id=delegation.id, now=now,
-                 details={"delegate": delegate.username, "delegator": delegator.username, "mode": mode.value,
-                          "doc_types": types, "valid_from": valid_from.isoformat(),
-                          "valid_to": valid_to.isoformat() if valid_to else None, "parent_id": delegation.parent_id,
-                          "basis_document_id": basis.document_id, "basis_reference": basis.reference,
-                          "basis_date": basis.issued_on.isoformat() if basis.issued_on else None})
+    _record_created(session, actor, delegation, now)
     return delegation
+
+
+def _record_created(session: Session, actor: User, delegation: Delegation, now: datetime | None) -> None:
+    d = delegation
+    audit.record(session, action=AuditAction.DELEGATION_CREATED, actor=actor, object_type="delegation",
+                 object_id=d.id, now=now,
+                 details={"delegate": d.delegate.username, "delegator": d.delegator.username if d.delegator else None,
+                          "mode": d.mode.value, "doc_types": d.doc_types, "valid_from": d.valid_from.isoformat(),
+                          "valid_to": d.valid_to.isoformat() if d.valid_to else None, "parent_id": d.parent_id,
+                          "basis_document_id": d.basis_document_id, "basis_reference": d.basis_reference,
+                          "basis_date": d.basis_date.isoformat() if d.basis_date else None})
 
 
 def _parties(session: Session, *, actor: User, delegate_id: int, delegator_id: int) -> tuple[User, User]:
