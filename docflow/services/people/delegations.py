@@ -32,11 +32,14 @@ class SigningAuthority:
 
     ``mode_line`` is the line above the post (Annex I: "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH",
     "TL. CHỦ TỊCH", "TUQ. CHỦ TỊCH"); ``post`` is the signer's own post in capitals ("PHÓ CHỦ TỊCH",
-    "CHÁNH VĂN PHÒNG", "Q. CHỦ TỊCH"). ``delegation_id`` is None under the ward's standing rule."""
+    "CHÁNH VĂN PHÒNG", "Q. CHỦ TỊCH"). ``delegation_id`` is None under the ward's standing rule.
+    ``collective_line`` stands above a KT. line for the chairman: the committee signs as a body, so the
+    block reads "TM. ỦY BAN NHÂN DÂN" / "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH" (Annex I, Art. 13.1)."""
     mode: SigningMode
     mode_line: str
     post: str
     delegation_id: int | None
+    collective_line: str = ""
 
 
 class DelegationState(enum.StrEnum):
@@ -110,7 +113,8 @@ def authority_from(delegation: Delegation) -> SigningAuthority:
     if mode is SigningMode.Q:
         # An acting chairman signs for the committee as "Q. CHỦ TỊCH" (Annex I: "Q. Giám đốc").
         return SigningAuthority(mode, f"TM. {COMMITTEE}", f"Q. {principal}", delegation.id)
-    return SigningAuthority(mode, f"{mode.value}. {principal}", own_post, delegation.id)
+    collective = f"TM. {COMMITTEE}" if mode is SigningMode.KT and principal == CHAIRMAN_POST else ""
+    return SigningAuthority(mode, f"{mode.value}. {principal}", own_post, delegation.id, collective)
 
 
 def standing_authority(signer: User) -> SigningAuthority | None:
@@ -119,7 +123,7 @@ def standing_authority(signer: User) -> SigningAuthority | None:
     if is_chairman(signer):
         return SigningAuthority(SigningMode.TM, f"TM. {COMMITTEE}", CHAIRMAN_POST, None)
     if is_vice_chairman(signer):
-        return SigningAuthority(SigningMode.KT, f"KT. {CHAIRMAN_POST}", VICE_CHAIRMAN_POST, None)
+        return SigningAuthority(SigningMode.KT, f"KT. {CHAIRMAN_POST}", VICE_CHAIRMAN_POST, None, f"TM. {COMMITTEE}")
     return None
 
 

@@ -88,7 +88,7 @@ def test_art13_thua_uy_quyen_and_ky_thay_delegations_give_their_lines(db_session
     assert signing_mode_for(db_session, signer=ward["office_head"], doc_type="bao_cao", on=TODAY) == \
         SigningAuthority(SigningMode.TUQ, "TUQ. CHỦ TỊCH", "CHÁNH VĂN PHÒNG", tuq.id)
     assert signing_mode_for(db_session, signer=ward["vice"], doc_type="bao_cao", on=TODAY) == \
-        SigningAuthority(SigningMode.KT, "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", kt.id)
+        SigningAuthority(SigningMode.KT, "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", kt.id, "TM. ỦY BAN NHÂN DÂN")
 
 
 def test_art13_kt_to_a_chuyen_vien_is_refused(db_session, ward):

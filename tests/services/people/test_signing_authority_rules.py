@@ -10,6 +10,9 @@ from docflow.errors import ValidationError
 from docflow.models import Role
 from docflow.models.routing import SigningMode
 from docflow.services.people import Basis, delegations, is_deputy_of, signing_mode_for
+from docflow.services.signatures.appearance import appearance_for
+from docflow.signing.appearance import header_lines
+from docflow.signing.base import SignatureKind
 
 TODAY = date(2026, 11, 27)
 BASIS = Basis(reference="12/QĐ-UBND", issued_on=date(2026, 11, 20))
@@ -111,3 +114,16 @@ def test_r25_tl_passed_on_only_to_the_holders_deputy(db_session, ward):
     passed = make(db_session, ward, to="office_deputy", by="office_head", mode=SigningMode.TL, parent=tl,
                   types=["giay_moi"])
     assert passed.parent_id == tl.id
+
+
+def test_art13_a_vice_chairman_signs_kt_for_the_committee_under_its_tm_line(db_session, ward):
+    standing = signing_mode_for(db_session, signer=ward["vice"], doc_type="quyet_dinh", on=TODAY)
+    assert (standing.collective_line, standing.mode_line, standing.post) == (
+        "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH")
+    appearance = appearance_for(ward["vice"], SignatureKind.PERSONAL, store=None, authority=standing)
+    assert header_lines(appearance) == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+    # a deputy head's KT. for his head is not the committee's: no TM. line
+    tl = make(db_session, ward, to="office_head", mode=SigningMode.TL, types=["giay_moi"])
+    make(db_session, ward, to="office_deputy", by="office_head", mode=SigningMode.KT, parent=tl, types=["giay_moi"])
+    deputy = signing_mode_for(db_session, signer=ward["office_deputy"], doc_type="giay_moi", on=TODAY)
+    assert (deputy.collective_line, deputy.mode_line) == ("", "KT. CHÁNH VĂN PHÒNG")
