@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
@@ -341,6 +341,20 @@ def contribute(document_id: int, assignment_id: int) -> ResponseReturnValue:
     return _act(document_id, incoming.contribute, N_("Your contribution has been recorded."),
                 body=form_str("body", max_length=5000), file=upload, done=request.form.get("done") == "1",
                 **_assignment_kwargs(assignment_id))
+
+
+@bp.get("/<int:document_id>/contributions/<int:contribution_id>/file")
+@login_required
+def contribution_file(document_id: int, contribution_id: int) -> ResponseReturnValue:
+    """A contribution's file, always as a sandboxed download."""
+    contribution, stream = incoming.open_contribution_file(db.get_session(), actor=current_actor(),
+                                                           document_id=document_id, contribution_id=contribution_id,
+                                                           store=store())
+    response = send_file(stream, mimetype="application/pdf", as_attachment=True,
+                         download_name=contribution.file_name or f"contribution-{contribution.id}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
 
 
 @bp.post("/<int:document_id>/completion/<int:proposal_id>/accept")

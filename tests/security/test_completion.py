@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from docflow.errors import InvalidTransitionError, PermissionDeniedError
 from docflow.models import AssignmentRole, CompletionProposal, Document, DocumentStatus, ProposalStatus, User
 from docflow.services import incoming
-from docflow.services.documents import UploadedFile
+from docflow.services.documents import UploadedFile, receive_upload
 from docflow.services.incoming import Direction, Target
 from tests.conftest import is_postgres, pdf_bytes
 from tests.racing import label, race
@@ -111,3 +111,13 @@ def test_r43_two_accepts_at_once_make_one_completion(committed_app):
             CompletionProposal.document_id == document_id,
             CompletionProposal.status == ProposalStatus.ACCEPTED)).scalar_one()
         assert accepted == 1
+
+
+def test_r43_a_contributions_file_is_refused_to_someone_who_may_not_see_the_document(
+        client, ward, directed, db_session, settings, store):
+    d = directed()
+    upload = receive_upload(store, UploadedFile(io.BytesIO(pdf_bytes("gop-y")), "gop-y.pdf"), settings=settings)
+    contribution = incoming.contribute(db_session, actor=ward.head_tp, assignment_id=d.co.id, body="Ý kiến",
+                                       file=upload, now=NOW)
+    client.login(ward.handler)    # in the lead department, but not named by the head: no access yet
+    assert client.get(f"/incoming/{d.document.id}/contributions/{contribution.id}/file").status_code == 403

@@ -239,6 +239,13 @@ def test_r43_a_co_handler_contributes_with_a_file_and_the_head_returns_the_propo
     html = done.get_data(as_text=True)
     assert done.status_code == 200 and 'data-testid="contributions"' in html
     assert "Ý kiến của Tư pháp" in html and "y-kien.pdf" in html
+    [contribution] = incoming.contributions_of(db_session, d.document.id)
+    url = f"/incoming/{d.document.id}/contributions/{contribution.id}/file"
+    got = client.get(url)
+    assert got.status_code == 200 and got.data == pdf_bytes("tu-phap")
+    assert got.headers["Content-Security-Policy"] == "sandbox"
+    wrong = client.get(f"/incoming/{d.document.id + 999}/contributions/{contribution.id}/file")
+    assert wrong.status_code == 404
     db_session.refresh(d.co)
     assert d.co.status is AssignmentStatus.COMPLETED
     client = signed_in(ward.head_dc)   # the lead department's head proposes; the directing leader decides

@@ -11,6 +11,7 @@ accept it is not the handler's delay. The acceptance records that state and its 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,6 +37,7 @@ from docflow.services.documents import UploadedFile
 from docflow.services.incoming.assignments import acting, attach_reply, holds, open_children, start
 from docflow.services.incoming.common import clean_text, digest, get_assignment, notify, record
 from docflow.services.incoming.deadlines import completion_state, local_date
+from docflow.storage import DocumentStore
 
 
 def pending_proposal(session: Session, document_id: int) -> CompletionProposal | None:
@@ -47,6 +49,16 @@ def pending_proposal(session: Session, document_id: int) -> CompletionProposal |
 def contributions_of(session: Session, document_id: int) -> list[Contribution]:
     return list(session.execute(select(Contribution).where(Contribution.document_id == document_id)
                                 .order_by(Contribution.id)).scalars())
+
+
+def open_contribution_file(session: Session, *, actor: User, document_id: int, contribution_id: int,
+                           store: DocumentStore) -> tuple[Contribution, BinaryIO]:
+    """A contribution's file, for someone who may see the document. Raises NotFoundError."""
+    doc_service.get_document_for(session, actor=actor, document_id=document_id)
+    contribution = session.get(Contribution, contribution_id)
+    if contribution is None or contribution.document_id != document_id or contribution.file_sha256 is None:
+        raise NotFoundError(N_("This file does not exist."))
+    return contribution, store.open(contribution.file_sha256)
 
 
 def may_decide(session: Session, actor: User, proposal: CompletionProposal) -> bool:
