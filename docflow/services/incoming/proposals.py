@@ -31,6 +31,7 @@ from docflow.models import (
     User,
     utc_now,
 )
+from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import UploadedFile
@@ -97,14 +98,23 @@ def contribute(session: Session, *, actor: User, assignment_id: int, body: str, 
     session.add(contribution)
     start(assignment)
     if done:
-        for child in open_children(session, assignment):
-            child.status, child.completed_at = AssignmentStatus.CANCELLED, now
-        assignment.status, assignment.completed_at, assignment.result = AssignmentStatus.COMPLETED, now, body
+        _part_done(session, assignment, body, now)
     session.flush()
     record(session, AuditAction.CONTRIBUTION_ADDED, actor, document, now, assignment_id=assignment.id,
            contribution_id=contribution.id, body_sha256=digest(body), file_sha256=contribution.file_sha256,
            done=done)
     return contribution
+
+
+def _part_done(session: Session, assignment: Assignment, body: str, now: datetime) -> None:
+    """A co-handler's part is done: their open handlers' work ends, and the co-handling department's share
+    is done too when its last handler is."""
+    for child in open_children(session, assignment):
+        child.status, child.completed_at = AssignmentStatus.CANCELLED, now
+    assignment.status, assignment.completed_at, assignment.result = AssignmentStatus.COMPLETED, now, body
+    parent = session.get(Assignment, assignment.parent_id) if assignment.parent_id is not None else None
+    if parent is not None and parent.status in ACTIVE_ASSIGNMENT_STATUSES and not open_children(session, parent):
+        parent.status, parent.completed_at, parent.result = AssignmentStatus.COMPLETED, now, body
 
 
 def propose_completion(session: Session, *, actor: User, assignment_id: int, result: str, settings: Settings,

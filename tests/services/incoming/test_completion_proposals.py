@@ -8,7 +8,7 @@ import io
 import pytest
 
 from docflow.errors import InvalidTransitionError, ValidationError
-from docflow.models import AssignmentStatus, DocumentStatus, ProposalStatus
+from docflow.models import AssignmentStatus, DocumentStatus, ProposalStatus, Role
 from docflow.services import incoming
 from docflow.services.documents import UploadedFile, receive_upload
 from tests.conftest import pdf_bytes
@@ -66,3 +66,16 @@ def test_art24_on_time_is_judged_at_the_proposal_not_at_the_acceptance(db_sessio
     [completed] = _events(db_session, d.document, "assignment.completed")
     [accepted] = _events(db_session, d.document, "completion.accepted")
     assert completed.details["state"] == "on_time" and accepted.details["state"] == "on_time"
+
+
+def test_r43_the_last_co_handler_of_a_department_marking_done_completes_the_departments_share(
+        db_session, ward, make_user, directed, settings):
+    d = directed()
+    clerk_tp = make_user(Role.OFFICIAL, department=ward.tp, full_name="Đỗ Văn Tư")
+    child = incoming.assign_handler(db_session, actor=ward.head_tp, assignment_id=d.co.id, handler_id=clerk_tp.id,
+                                    settings=settings, now=NOW)
+    incoming.contribute(db_session, actor=clerk_tp, assignment_id=child.id, body="Đã rà soát", done=True, now=NOW)
+    assert child.status is AssignmentStatus.COMPLETED and d.co.status is AssignmentStatus.COMPLETED
+    assert d.document.status is DocumentStatus.IN_PROGRESS
+    with pytest.raises(InvalidTransitionError):   # the lead's work is not a contribution
+        incoming.contribute(db_session, actor=ward.head_dc, assignment_id=d.lead.id, body="x", now=NOW)
