@@ -77,6 +77,8 @@ def _sign_as_user(file: Path, username: str, pin: str, request: SignRequest, set
             raise click.ClickException(f"no user named {username}")
         certificate = key_service.certificate_for(session, actor=user,
                                                   kind=signing_service.certificate_kind(request.kind))
+        if request.kind not in signing_service.ORGANISATION_KINDS:
+            signing_service.check_holder(certificate, user)   # R61: the holder, within the holder's post
         appearance = signing_service.appearance_for(user, request.kind, store=None) if visible else None
         with key_service.open_signing_key(session, settings, actor=user, certificate=certificate, pin=pin) as key:
             signed = sign_pdf(data, key, dataclasses.replace(request, appearance=appearance),

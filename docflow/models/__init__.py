@@ -3,6 +3,7 @@
 from docflow.models.attachments import Attachment, AttachmentKind
 from docflow.models.audit import AuditCheckpoint, AuditEvent, AuditHead
 from docflow.models.base import Base, utc_now
+from docflow.models.completion import CompletionProposal, Contribution, ProposalStatus
 from docflow.models.copies import CopyForm, CopySource, DocumentCopy
 from docflow.models.documents import (
     Confidentiality,
@@ -42,6 +43,7 @@ from docflow.models.users import LoginThrottle, Role, ThrottleKind, User
 __all__ = [
     "SealImage",
     "Attachment", "AttachmentKind", "CopyForm", "CopySource", "DocumentCopy",
+    "CompletionProposal", "Contribution", "ProposalStatus",
     "Assignment", "AssignmentRole", "AssignmentStatus", "Delegation", "Notification", "Opinion", "OpinionKind", "Recipient",
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",

@@ -40,6 +40,10 @@ class Delegation(Base):
     valid_to: Mapped[date | None]
     # The TUQ a delegation was passed on from, if any (refused: TUQ cannot be passed on).
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("delegations.id"))
+    # The written basis (TUQ. must have one): the authorising document in docflow, or its number and date.
+    basis_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    basis_reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    basis_date: Mapped[date | None]
     revoked_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -19,7 +19,16 @@ from docflow.signing import stamp
 from docflow.signing.base import LOCKING_KINDS, SignatureKind
 from docflow.signing.fields import empty_signature_field
 from docflow.signing.geometry import default_rect
-from docflow.signing.stamp import AppearanceTemplate, FontLibrary, Rect, TemplateStampStyle
+from docflow.signing.stamp import AppearanceTemplate, FontLibrary, Rect, TemplateStampStyle, TextLine
+from docflow.signing.typefaces import FontFace, text_width
+
+# The signature block's type, in one place (Annex I, PL I.II.7: the authority and post lines and the name in
+# bold capitals of 13-14 pt, Times-metric): the face is whatever typefaces.FontFace bundles as the bold serif.
+BLOCK_FACE = FontFace.SERIF_BOLD
+BLOCK_SIZE = 13.0
+LEADING = 1.2                 # line height as a multiple of the size
+MAX_HEADER_LINES = 3          # "TM. ỦY BAN NHÂN DÂN" / "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH"
+MIN_IMAGE_LINES = 2           # the signature image keeps at least two lines' height
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,7 @@ class Appearance:
     """What a visible signature shows; ``page``/``box`` override the default placement."""
 
     mode_line: str | None = None     # "KT. CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN"
+    collective_line: str | None = None   # "TM. ỦY BAN NHÂN DÂN" above a KT. line (the committee signs as a body)
     post: str = ""                   # "PHÓ CHỦ TỊCH"; "CHỦ TỊCH" under a TM. line
     full_name: str = ""              # the signer, or the organisation for ORGANISATION_TEXT
     signature_image: bytes | None = None
@@ -101,7 +111,7 @@ class Appearances:
     def template(self, kind: SignatureKind, appearance: Appearance, width: float,
                  height: float) -> AppearanceTemplate:
         """The rendered appearance of ``kind`` in a width×height box (cached). Raises SigningError."""
-        key = (kind, appearance.mode_line, appearance.post, appearance.full_name,
+        key = (kind, appearance.collective_line, appearance.mode_line, appearance.post, appearance.full_name,
                _digest(appearance.signature_image), _digest(appearance.seal_image), round(width, 2),
                round(height, 2))
         template = self._templates.get(key)
@@ -120,9 +130,8 @@ class Appearances:
         if kind is SignatureKind.INITIAL:
             return stamp.initials_template(self.fonts, initials(appearance.full_name), width, height)
         image = self.image(appearance.signature_image) if appearance.signature_image else None
-        return stamp.personal_template(
-            self.fonts, width, height, mode_line=appearance.mode_line, post=appearance.post,
-            full_name=appearance.full_name, signature_image=image)
+        return signature_block(self.fonts, width, height, header=header_lines(appearance),
+                               full_name=appearance.full_name, signature_image=image)
 
     def image(self, data: bytes) -> Image.Image:
         """The decoded image (cached by content). Raises SigningError."""
@@ -131,6 +140,48 @@ class Appearances:
         if image is None:
             image = self._images[key] = stamp.open_png(data)
         return image
+
+
+def header_lines(appearance: Appearance) -> list[str]:
+    """The lines above the signature image, top down: the collective's TM. line, the authority line, the
+    signer's post (at most three)."""
+    lines = [appearance.collective_line, appearance.mode_line, appearance.post]
+    return [" ".join(line.split()) for line in lines if line and line.strip()][:MAX_HEADER_LINES]
+
+
+def fits(fonts: FontLibrary, text: str, width: float, size: float = BLOCK_SIZE) -> bool:
+    """Whether ``text`` in the block's type at ``size`` fits ``width`` without shrinking."""
+    return text_width(fonts, BLOCK_FACE, text, size) <= width
+
+
+def block_size(height: float) -> float:
+    """The block's type size for a box ``height`` high: 13 pt while three header lines, the name and a
+    two-line signature image fit; smaller in proportion in a shorter box."""
+    needed = (MAX_HEADER_LINES + 1 + MIN_IMAGE_LINES) * BLOCK_SIZE * LEADING
+    return BLOCK_SIZE if height >= needed else BLOCK_SIZE * height / needed
+
+
+def signature_block(fonts: FontLibrary, width: float, height: float, *, header: list[str], full_name: str,
+                    signature_image: Image.Image | None) -> AppearanceTemplate:
+    """The personal signature block (Annex I; R27): up to three header lines in bold capitals from the top,
+    the name in bold at the bottom, and the signer's image centred between the last header line and the
+    name. A line wider than the box shrinks to its width (stamp._shaped_line)."""
+    size = block_size(height)
+    line_height = size * LEADING
+    # room above the first baseline for the stacked marks of Ủ, Ậ
+    first = height - size * 1.05
+    # A lone post sits on the second line, level with the image's top, as in Annex I.
+    offset = 1 if len(header) == 1 else 0
+    lines = [(TextLine(text, BLOCK_FACE, size), first - (offset + i) * line_height) for i, text in enumerate(header)]
+    name_baseline = size * 0.35
+    lines.append((TextLine(full_name, BLOCK_FACE, size), name_baseline))
+    images = []
+    if signature_image is not None:
+        last = first - (offset + max(len(header), 1) - 1) * line_height
+        area = Rect(0, name_baseline + size * 1.1, width, last - size * 0.35)
+        if area.height > 0:
+            images.append((signature_image, area))
+    return AppearanceTemplate.render(fonts, width, height, lines, images)
 
 
 def _digest(data: bytes | None) -> bytes | None:

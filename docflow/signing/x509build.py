@@ -115,6 +115,17 @@ def holder_name(*, organisation: str, full_name: str, post: str, holder: str) ->
     return x509.Name(attributes)
 
 
+def subject_holder(der: bytes) -> tuple[str, str]:
+    """The holder a signing certificate names: its common name and its post (the title attribute, which
+    holder_name writes; an organisational unit where a certificate from another CA carries the post there)."""
+    subject = x509.load_der_x509_certificate(der).subject
+
+    def first(oid: x509.ObjectIdentifier) -> str:
+        values = subject.get_attributes_for_oid(oid)
+        return str(values[0].value) if values else ""
+    return first(NameOID.COMMON_NAME), first(NameOID.TITLE) or first(NameOID.ORGANIZATIONAL_UNIT_NAME)
+
+
 def end_entity_certificate(subject: x509.Name, public_key: Any, issuing: x509.Certificate,
                            issuing_key: rsa.RSAPrivateKey, not_before: datetime, not_after: datetime, *,
                            crl_url: str, ocsp_url: str) -> x509.Certificate:

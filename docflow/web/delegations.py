@@ -14,6 +14,7 @@ from docflow.errors import N_, DocflowError, PermissionDeniedError, ValidationEr
 from docflow.models import Role
 from docflow.models.base import utc_now
 from docflow.models.routing import SigningMode
+from docflow.services.people import Basis
 from docflow.services.people import delegations as delegation_service
 from docflow.services.people import users as user_service
 from docflow.services.signatures import local_today
@@ -23,10 +24,10 @@ bp = Blueprint("delegations", __name__, url_prefix="/delegations")
 
 MODE_LABELS = {
     SigningMode.TM: N_("TM. — on behalf of the committee"),
-    SigningMode.KT: N_("KT. — signing in place of the chairman"),
+    SigningMode.KT: N_("KT. — a deputy signing in place of the head (vice-chairman for the chairman)"),
     SigningMode.Q: N_("Q. — acting chairman"),
     SigningMode.TL: N_("TL. — by order of the chairman"),
-    SigningMode.TUQ: N_("TUQ. — by authorisation (cannot be passed on)"),
+    SigningMode.TUQ: N_("TUQ. — by written authorisation, with an end date (cannot be passed on)"),
 }
 STATE_LABELS = {
     delegation_service.DelegationState.CURRENT: N_("Current"),
@@ -64,6 +65,13 @@ def _mode() -> SigningMode:
         raise ValidationError(N_("Choose a signing mode."), field="mode") from None
 
 
+def _basis() -> Basis:
+    """The written basis from the form: a document of the ward, or a number and symbol with its date."""
+    return Basis(
+        document_id=form_int("basis_document_id"), reference=form_str("basis_reference", max_length=100),
+        issued_on=parse_date(form_str("basis_date", max_length=20), "basis_date"))
+
+
 @bp.post("/")
 @login_required
 def create() -> ResponseReturnValue:
@@ -79,7 +87,7 @@ def create() -> ResponseReturnValue:
                 s, actor=actor, delegate_id=form_int("delegate_id", required=True) or 0,
                 delegator_id=delegator_id or 0, mode=_mode(), doc_types=request.form.getlist("doc_types"),
                 valid_from=valid_from, valid_to=parse_date(form_str("valid_to", max_length=20), "valid_to"),
-                parent_id=form_int("parent_id"))
+                parent_id=form_int("parent_id"), basis=_basis())
     except (ValidationError, PermissionDeniedError) as exc:
         db.get_session().rollback()
         return render_template("delegations/index.html", **_context(form=request.form,

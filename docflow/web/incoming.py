@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
@@ -236,6 +236,10 @@ def detail(document_id: int) -> ResponseReturnValue:
         context["members"] = incoming.department_members(session, actor.department_id)
     if acting:
         context["reply_choices"] = incoming.reply_choices(session, actor)
+    proposal = incoming.pending_proposal(session, view.document.id)
+    context["proposal"] = proposal
+    context["may_decide"] = proposal is not None and incoming.may_decide(session, actor, proposal)
+    context["contributions"] = incoming.contributions_of(session, view.document.id)
     return render_template("incoming/detail.html", view=view, document=view.document, report=report,
                            acting=acting, today=today, **_form_context(**context))
 
@@ -313,6 +317,57 @@ def reply(document_id: int, assignment_id: int) -> ResponseReturnValue:
 @bp.post("/<int:document_id>/assignments/<int:assignment_id>/complete")
 @login_required
 def complete(document_id: int, assignment_id: int) -> ResponseReturnValue:
-    """Complete the assignment with its result."""
-    return _act(document_id, incoming.complete_assignment, N_("The assignment has been completed."),
+    """Complete the assignment with its result; for the lead, propose the document's completion (R43)."""
+    return _act(document_id, incoming.complete_assignment, _completed,
                 result=form_str("result", max_length=5000), settings=settings(), **_assignment_kwargs(assignment_id))
+
+
+def _completed(assignment: Assignment) -> str:
+    if assignment.role is AssignmentRole.LEAD:
+        return N_("The completion has been proposed; it awaits the acceptance of the head who assigned you.")
+    return N_("The assignment has been completed.")
+
+
+@bp.post("/<int:document_id>/assignments/<int:assignment_id>/contribute")
+@login_required
+def contribute(document_id: int, assignment_id: int) -> ResponseReturnValue:
+    """A co-handler's contribution (text and an optional PDF), optionally marking their part done."""
+    file = request.files.get("file")
+    try:
+        upload = receive_upload(UploadedFile(file.stream, file.filename)) if file and file.filename else None
+    except ValidationError as exc:
+        flash(gettext(exc.message, **exc.params), "danger")
+        return redirect(url_for("incoming.detail", document_id=document_id))
+    return _act(document_id, incoming.contribute, N_("Your contribution has been recorded."),
+                body=form_str("body", max_length=5000), file=upload, done=request.form.get("done") == "1",
+                **_assignment_kwargs(assignment_id))
+
+
+@bp.get("/<int:document_id>/contributions/<int:contribution_id>/file")
+@login_required
+def contribution_file(document_id: int, contribution_id: int) -> ResponseReturnValue:
+    """A contribution's file, always as a sandboxed download."""
+    contribution, stream = incoming.open_contribution_file(db.get_session(), actor=current_actor(),
+                                                           document_id=document_id, contribution_id=contribution_id,
+                                                           store=store())
+    response = send_file(stream, mimetype="application/pdf", as_attachment=True,
+                         download_name=contribution.file_name or f"contribution-{contribution.id}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@bp.post("/<int:document_id>/completion/<int:proposal_id>/accept")
+@login_required
+def accept_completion(document_id: int, proposal_id: int) -> ResponseReturnValue:
+    """The assigning head (or the directing leader) accepts the lead's proposal: the document completes."""
+    return _act(document_id, incoming.accept_completion, N_("The completion has been accepted."),
+                proposal_id=proposal_id, settings=settings())
+
+
+@bp.post("/<int:document_id>/completion/<int:proposal_id>/return")
+@login_required
+def return_completion(document_id: int, proposal_id: int) -> ResponseReturnValue:
+    """... or returns it to the lead with a reason."""
+    return _act(document_id, incoming.return_completion, N_("The completion has been returned to the lead."),
+                proposal_id=proposal_id, reason=form_str("reason", max_length=5000))

@@ -1,6 +1,6 @@
 """An incoming document's whole life in a real browser, in Vietnamese: the clerk registers it, the chairman
-directs it to Địa chính, the head names a handler, the handler gives an opinion and completes it; each
-step appears on the timeline with who did it and whether it was on time."""
+directs it to Địa chính, the head names a handler, the handler gives an opinion and proposes completion, the
+head accepts it; each step appears on the timeline with who did it and whether it was on time."""
 
 from __future__ import annotations
 
@@ -102,8 +102,19 @@ def test_an_incoming_document_from_registration_to_completion_with_its_timeline(
     assert vi_text("Your opinion has been recorded.") in flash(official)
     official.get_by_test_id("complete-form").locator("textarea").fill("Đã lập biên bản và báo cáo UBND phường.")
     official.get_by_test_id("complete-form").locator("button[type=submit]").click()
-    assert vi_text("The assignment has been completed.") in flash(official)
-    expect(official.get_by_test_id("status")).to_have_attribute("data-status", "completed")
+    # The lead's "complete" proposes (R43): the head who assigned her accepts, then the document completes.
+    assert vi_text("The completion has been proposed; it awaits the acceptance of the head who assigned you.") \
+        in flash(official)
+    expect(official.get_by_test_id("status")).to_have_attribute("data-status", "in_progress")
+    expect(official.get_by_test_id("completion-proposal")).to_have_count(1)
+    expect(official.get_by_test_id("accept-form")).to_have_count(0)    # not hers to accept
+    expect(official.get_by_test_id("complete-form")).to_have_count(0)  # one proposal at a time
+
+    head.goto(url)
+    head.get_by_test_id("accept-form").locator("button[type=submit]").click()
+    assert vi_text("The completion has been accepted.") in flash(head)
+    expect(head.get_by_test_id("status")).to_have_attribute("data-status", "completed")
+    official.goto(url)
     expect(official.get_by_test_id("actions")).to_have_count(0)       # nothing left to do
 
     chairman.goto(url)
@@ -114,8 +125,8 @@ def test_an_incoming_document_from_registration_to_completion_with_its_timeline(
         ("Trần Văn Minh", vi_text("Directed")),
         ("Hoàng Văn Nam", vi_text("Assigned to %(name)s", name="Phan Thị Ngọc")),
         ("Phan Thị Ngọc", vi_text("Opinion")),
-        ("Phan Thị Ngọc", vi_text("Completed")),
-        ("Phan Thị Ngọc", vi_text("Completed; the document is completed")),
+        ("Phan Thị Ngọc", vi_text("Completion proposed, awaiting acceptance")),
+        ("Hoàng Văn Nam", vi_text("Completion accepted; the document is completed")),
     ]
     expect(steps).to_have_count(len(expected))
     for index, (who, what) in enumerate(expected):

@@ -15,12 +15,12 @@ from PIL import Image, ImageDraw
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields
 
+from docflow.signing.appearance import BLOCK_FACE, BLOCK_SIZE
 from docflow.signing.base import NUMBER_FIELD, PadesLevel, SignatureKind
 from docflow.signing.sign import Appearance, SignRequest, SigningContext, ensure_fields, fill_fields, sign_pdf
 from docflow.signing.stamp import (
     FIELD_CHARACTERS,
     FONT_DIR,
-    TEXT_SIZE,
     FontFace,
     FontLibrary,
     Rect,
@@ -191,7 +191,8 @@ def test_the_rendered_name_is_as_wide_as_the_font_metrics_predict(test_pki: Live
     columns = [x for x in range(name_strip.width)
                if any(is_ink(name_strip.getpixel((x, y))) for y in range(name_strip.height))]  # type: ignore[arg-type]
     ink_width = (columns[-1] - columns[0] + 1) / scale
-    predicted = text_width(FontLibrary(), FontFace.SERIF_BOLD, name, TEXT_SIZE)
+    # the personal block's name is set in the block's type (signing.appearance: 13 pt bold, Annex I)
+    predicted = text_width(FontLibrary(), BLOCK_FACE, name, BLOCK_SIZE)
 
     assert 0.85 * predicted < ink_width < 1.05 * predicted
     # centred in the block

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from docflow.models import Role
 from docflow.models.routing import Delegation, SigningMode
-from docflow.services.people import delegations
+from docflow.services.people import Basis, delegations
 
 
 def _chairman(make_user):
@@ -39,7 +39,8 @@ def test_passing_on_a_tuq_delegation_is_refused_with_a_message(client, make_user
     admin, holder, deputy = make_user(Role.ADMIN), make_user(Role.HEAD), make_user(Role.HEAD)
     tuq = delegations.create_delegation(db_session, actor=chairman, delegate_id=holder.id,
                                         delegator_id=chairman.id, mode=SigningMode.TUQ, doc_types=None,
-                                        valid_from=date.today(), valid_to=None)
+                                        valid_from=date.today(), valid_to=date.today() + timedelta(days=30),
+                                        basis=Basis(reference="12/QĐ-UBND", issued_on=date.today()))
     client.login(admin)
     response = client.post("/delegations/", {"delegate_id": deputy.id, "delegator_id": holder.id, "mode": "KT",
                                              "valid_from": date.today().isoformat(), "parent_id": tuq.id})
@@ -91,3 +92,20 @@ def test_a_vice_chairman_cannot_revoke_the_chairmans_delegation(client, make_use
     html = client.get("/delegations/").get_data(as_text=True)
     row = re.search(rf'data-delegation-id="{d.id}".*?</tr>', html, re.S)
     assert row and "Revoke" not in row.group(0) and "Thu hồi" not in row.group(0)
+
+
+def test_r25_a_tuq_is_recorded_from_the_form_with_its_basis_and_shown(client, make_user, db_session):
+    chairman = _chairman(make_user)
+    holder = make_user(Role.HEAD, full_name="Lê Chánh Văn")
+    client.login(chairman)
+    today = date.today()
+    form = {"delegate_id": holder.id, "mode": "TUQ", "valid_from": today.isoformat(),
+            "valid_to": (today + timedelta(days=30)).isoformat()}
+    refused = client.post("/delegations/", form)
+    assert refused.status_code == 400 and 'data-testid="error"' in refused.get_data(as_text=True)
+    response = client.post("/delegations/", {**form, "basis_reference": "12/QĐ-UBND",
+                                             "basis_date": (today - timedelta(days=3)).isoformat()})
+    assert response.status_code == 302
+    made = db_session.execute(select(Delegation).where(Delegation.delegate_id == holder.id)).scalar_one()
+    assert (made.mode, made.basis_reference) == (SigningMode.TUQ, "12/QĐ-UBND")
+    assert "12/QĐ-UBND" in client.get("/delegations/").get_data(as_text=True)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from docflow.models import Assignment, AssignmentStatus, Document, DocumentKind, DocumentStatus, Role, Urgency
+from docflow.services import incoming
 from tests.conftest import WebClient, pdf_bytes
 from tests.services.incoming.test_incoming import _data, directed, register, settings, ward  # noqa: F401 - fixtures
 
@@ -149,7 +150,18 @@ def test_a_head_assigns_and_the_handler_gives_an_opinion_and_completes_from_the_
     done = client.post(f"{base}/complete", {"result": "Đã lập biên bản", "row_version": str(child.row_version)},
                        follow_redirects=True)
     html = done.get_data(as_text=True)
-    assert done.status_code == 200 and 'data-status="completed"' in html
+    # The lead's complete proposes (R43): the head who assigned accepts on the page.
+    assert done.status_code == 200 and 'data-testid="completion-proposal"' in html and "Đã lập biên bản" in html
+    assert 'data-testid="accept-form"' not in html     # not the proposer's to accept
+    db_session.refresh(d.document)
+    assert d.document.status is DocumentStatus.IN_PROGRESS
+    proposal = incoming.pending_proposal(db_session, d.document.id)
+    client = signed_in(ward.head_dc)
+    page = client.get(f"/incoming/{d.document.id}").get_data(as_text=True)
+    assert 'data-testid="accept-form"' in page and 'data-testid="return-form"' in page
+    accepted = client.post(f"/incoming/{d.document.id}/completion/{proposal.id}/accept", follow_redirects=True)
+    html = accepted.get_data(as_text=True)
+    assert accepted.status_code == 200 and 'data-status="completed"' in html
     assert "Đã kiểm tra thực địa" in html and "Đã lập biên bản" in html
     db_session.refresh(d.document)
     assert d.document.status is DocumentStatus.COMPLETED
@@ -211,3 +223,45 @@ def test_an_outgoing_document_has_no_incoming_page(client, ward, make_document):
     outgoing = make_document(ward.official_vp, kind=DocumentKind.OUTGOING)
     client.login(ward.official_vp)
     assert client.get(f"/incoming/{outgoing.id}").status_code == 404
+
+
+def test_r43_a_co_handler_contributes_with_a_file_and_the_head_returns_the_proposal_from_the_page(
+        client, ward, directed, db_session, signed_in):
+    d = directed()
+    client.login(ward.head_tp)    # the co-handling department's head
+    page = client.get(f"/incoming/{d.document.id}").get_data(as_text=True)
+    assert 'data-testid="contribute-form"' in page
+    base = f"/incoming/{d.document.id}/assignments/{d.co.id}"
+    done = client.post(f"{base}/contribute", {"body": "Ý kiến của Tư pháp", "done": "1",
+                                              "row_version": str(d.co.row_version),
+                                              "file": (io.BytesIO(pdf_bytes("tu-phap")), "y-kien.pdf")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200 and 'data-testid="contributions"' in html
+    assert "Ý kiến của Tư pháp" in html and "y-kien.pdf" in html
+    [contribution] = incoming.contributions_of(db_session, d.document.id)
+    url = f"/incoming/{d.document.id}/contributions/{contribution.id}/file"
+    got = client.get(url)
+    assert got.status_code == 200 and got.data == pdf_bytes("tu-phap")
+    assert got.headers["Content-Security-Policy"] == "sandbox"
+    wrong = client.get(f"/incoming/{d.document.id + 999}/contributions/{contribution.id}/file")
+    assert wrong.status_code == 404
+    db_session.refresh(d.co)
+    assert d.co.status is AssignmentStatus.COMPLETED
+    client = signed_in(ward.head_dc)   # the lead department's head proposes; the directing leader decides
+    client.post(f"/incoming/{d.document.id}/assignments/{d.lead.id}/complete",
+                {"result": "Đã xử lý", "row_version": str(d.lead.row_version)})
+    proposal = incoming.pending_proposal(db_session, d.document.id)
+    assert proposal is not None
+    client = signed_in(ward.leader)
+    assert client.post(f"/incoming/{d.document.id}/completion/{proposal.id}/return", {"reason": ""},
+                       follow_redirects=True).status_code == 200   # a message: the reason is required
+    db_session.refresh(proposal)
+    assert proposal.status.value == "proposed"
+    returned = client.post(f"/incoming/{d.document.id}/completion/{proposal.id}/return",
+                           {"reason": "Bổ sung ý kiến"}, follow_redirects=True)
+    assert returned.status_code == 200 and "Bổ sung ý kiến" in returned.get_data(as_text=True)
+    db_session.refresh(proposal)
+    assert proposal.status.value == "returned"
+    # a form without its CSRF token is refused
+    assert client.post(f"/incoming/{d.document.id}/completion/{proposal.id}/accept", csrf=False).status_code == 400

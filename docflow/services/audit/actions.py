@@ -47,6 +47,10 @@ class AuditAction(enum.StrEnum):
     ASSIGNMENT_FORWARDED = "assignment.forwarded"
     ASSIGNMENT_COMPLETED = "assignment.completed"
     ASSIGNMENT_ESCALATED = "assignment.escalated"
+    CONTRIBUTION_ADDED = "assignment.contribution_added"      # a co-handler's contribution (R43)
+    COMPLETION_PROPOSED = "completion.proposed"               # the lead proposes completion with a result
+    COMPLETION_ACCEPTED = "completion.accepted"               # the assigning head or leader accepts: completed
+    COMPLETION_RETURNED = "completion.returned"               # ... or returns it to the lead with a reason
     OPINION_ADDED = "opinion.added"
     DRAFT_CREATED = "draft.created"
     ROUTE_STARTED = "route.started"

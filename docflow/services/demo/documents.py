@@ -129,12 +129,10 @@ def _incoming(session: Session, settings: Settings, store: DocumentStore, users:
                          body="Đã kiểm tra hồ sơ, đủ điều kiện theo quy định.")
     if stage.stop == "assigned":
         return
-    incoming.complete_assignment(session, actor=handler, assignment_id=child.id, settings=settings,
-                                 result="Đã giải quyết xong, trả kết quả cho công dân.")
-    parent = session.get(type(child), assignments[0].id)
-    if parent is not None and parent.status.value != "completed":
-        incoming.complete_assignment(session, actor=head, assignment_id=parent.id, settings=settings,
-                                     result="Bộ phận đã hoàn thành.")
+    # The lead handler proposes completion with the result and the head who assigned him accepts it (R43).
+    proposal = incoming.propose_completion(session, actor=handler, assignment_id=child.id, settings=settings,
+                                           result="Đã giải quyết xong, trả kết quả cho công dân.")
+    incoming.accept_completion(session, actor=head, proposal_id=proposal.id, settings=settings)
 
 
 def _outgoing(session: Session, settings: Settings, store: DocumentStore, users: dict[str, User],

@@ -1,5 +1,6 @@
-"""Completing an assignment: a handler's completion completes the department's share when no other handler
-is at work, and the lead's completion completes the document and closes what is still open on it."""
+"""Completing an assignment. A co-handler's (or for-information) completion completes their own share, and
+the department's when no other handler is at work; the lead's "complete" proposes the completion of the
+document, which the assigning head or the directing leader accepts (proposals.py, Decree 30 Art. 24)."""
 
 from __future__ import annotations
 
@@ -9,38 +10,33 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_
-from docflow.models import (
-    Assignment,
-    AssignmentRole,
-    AssignmentStatus,
-    Document,
-    DocumentStatus,
-    User,
-    utc_now,
-)
+from docflow.models import Assignment, AssignmentRole, AssignmentStatus, Document, User, utc_now
 from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
 from docflow.services.audit import AuditAction
 from docflow.services.incoming.assignments import acting, open_children
-from docflow.services.incoming.common import clean_text, digest, notify, record
+from docflow.services.incoming.common import clean_text, digest, get_assignment, record
 from docflow.services.incoming.deadlines import completion_state, local_date
+from docflow.services.incoming.proposals import propose_completion
 
 
 def complete_assignment(session: Session, *, actor: User, assignment_id: int, result: str, settings: Settings,
                         expected_row_version: int | None = None, now: datetime | None = None) -> Assignment:
-    """Complete an assignment with its result. A handler's completion completes the department's assignment
-    when no other handler is still at work; the lead's completion completes the document and closes what
-    is still open on it.
+    """Complete an assignment with its result; for the lead, propose the document's completion (the
+    assignment stays open until the proposal is accepted).
 
     Raises PermissionDeniedError, InvalidTransitionError, ConflictError, ValidationError. Flushes.
     """
     now = now or utc_now()
+    role = session.execute(select(Assignment.role).where(Assignment.id == assignment_id)).scalar_one_or_none()
+    if role is AssignmentRole.LEAD:
+        proposal = propose_completion(session, actor=actor, assignment_id=assignment_id, result=result,
+                                      settings=settings, expected_row_version=expected_row_version, now=now)
+        return get_assignment(session, proposal.assignment_id)
     document, assignment = acting(session, actor=actor, assignment_id=assignment_id,
                                   expected_row_version=expected_row_version)
-    result = clean_text(result, "result", required=assignment.role is AssignmentRole.LEAD,
-                        message=N_("Write the result of the handling."))
+    result = clean_text(result, "result", required=False, message=N_("Write the result of the handling."))
     cancelled = open_children(session, assignment)
     for child in cancelled:   # the head decided: the handlers' open work ends with the department's
         child.status, child.completed_at = AssignmentStatus.CANCELLED, now
@@ -48,24 +44,13 @@ def complete_assignment(session: Session, *, actor: User, assignment_id: int, re
     parent = _department_done(session, assignment)
     if parent is not None:
         _finish(parent, result, now)
-    top = parent or assignment
-    document_done = top.parent_id is None and top.role is AssignmentRole.LEAD
-    closed = _close_remaining(session, document, now) if document_done else []
-    if document_done:
-        policy.move_status(document, DocumentStatus.COMPLETED)
-        document.updated_at = now
     session.flush()
     digested = digest(result) if result else None
-    # The event of the assignment that completed the document says so, with what it closed.
-    ending = {"document_completed": True, "closed": [c.id for c in closed]} if document_done else {}
     _record_completion(session, actor, document, assignment, settings, now, result_sha256=digested,
-                       cancelled=[c.id for c in cancelled], **(ending if top is assignment else {}))
+                       cancelled=[c.id for c in cancelled])
     if parent is not None:
         _record_completion(session, actor, document, parent, settings, now, result_sha256=digested,
-                           via_assignment_id=assignment.id, **ending)
-    if document_done:
-        notify(session, document, _followers(session, document, actor),
-               N_("Document completed: %(summary)s"), summary=document.summary[:120])
+                           via_assignment_id=assignment.id)
     return assignment
 
 
@@ -87,21 +72,3 @@ def _record_completion(session: Session, actor: User, document: Document, done: 
 
 def _finish(assignment: Assignment, result: str, now: datetime) -> None:
     assignment.status, assignment.completed_at, assignment.result = AssignmentStatus.COMPLETED, now, result
-
-
-def _close_remaining(session: Session, document: Document, now: datetime) -> list[Assignment]:
-    """Co-handlers' and for-information assignments still open when the lead finishes end with the document."""
-    remaining = list(session.execute(select(Assignment).where(
-        Assignment.document_id == document.id,
-        Assignment.status.in_((*ACTIVE_ASSIGNMENT_STATUSES, AssignmentStatus.PENDING)))
-        .order_by(Assignment.id).with_for_update()).scalars())
-    for item in remaining:
-        item.status, item.completed_at = AssignmentStatus.CANCELLED, now
-    return remaining
-
-
-def _followers(session: Session, document: Document, actor: User) -> list[User]:
-    """Who directed or assigned the document's work (the leader, the heads), to hear it is done."""
-    ids = set(session.execute(select(Assignment.assigned_by_id).where(Assignment.document_id == document.id)).scalars())
-    ids.discard(actor.id)
-    return list(session.execute(select(User).where(User.id.in_(ids)).order_by(User.id)).scalars()) if ids else []

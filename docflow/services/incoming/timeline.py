@@ -17,7 +17,18 @@ from sqlalchemy.orm import Session
 
 from docflow.config import Settings
 from docflow.errors import N_
-from docflow.models import Assignment, AuditEvent, Department, Document, DocumentKind, Opinion, OpinionKind, User
+from docflow.models import (
+    Assignment,
+    AuditEvent,
+    CompletionProposal,
+    Contribution,
+    Department,
+    Document,
+    DocumentKind,
+    Opinion,
+    OpinionKind,
+    User,
+)
 from docflow.services import registers
 from docflow.services.audit import AuditAction
 from docflow.services.incoming.deadlines import local_date, step_state
@@ -126,12 +137,46 @@ class Completed:
     assignment_id: int | None
     document_completed: bool
     via_assignment_id: int | None     # a department's share completed by its last handler's completion
+    proposal_id: int | None = None    # completed by an accepted proposal: the acceptance tells it
 
     @classmethod
     def read(cls, details: Details) -> Completed:
         return cls(assignment_id=details.get("assignment_id"),
                    document_completed=bool(details.get("document_completed")),
-                   via_assignment_id=details.get("via_assignment_id"))
+                   via_assignment_id=details.get("via_assignment_id"), proposal_id=details.get("proposal_id"))
+
+
+@dataclass(frozen=True)
+class Contributed:
+    """A co-handler's contribution, and whether it marked their part done."""
+    assignment_id: int | None
+    contribution_id: int | None
+    done: bool
+
+    @classmethod
+    def read(cls, details: Details) -> Contributed:
+        return cls(assignment_id=details.get("assignment_id"), contribution_id=details.get("contribution_id"),
+                   done=bool(details.get("done")))
+
+
+@dataclass(frozen=True)
+class ProposalDecided:
+    """The lead's proposal of completion (``kind`` "proposed"), its acceptance or its return."""
+    kind: str
+    proposal_id: int | None
+    state: str | None                 # on time or late, as of the proposal
+
+    @classmethod
+    def proposed(cls, details: Details) -> ProposalDecided:
+        return cls("proposed", details.get("proposal_id"), details.get("state"))
+
+    @classmethod
+    def accepted(cls, details: Details) -> ProposalDecided:
+        return cls("accepted", details.get("proposal_id"), details.get("state"))
+
+    @classmethod
+    def returned(cls, details: Details) -> ProposalDecided:
+        return cls("returned", details.get("proposal_id"), None)
 
 
 @dataclass(frozen=True)
@@ -151,7 +196,7 @@ class VersionAdded:
 
 
 TimelineEvent = (Uploaded | Registered | Directed | HandlerAssigned | OpinionAdded | Forwarded | Completed
-                 | Escalated | VersionAdded)
+                 | Escalated | VersionAdded | Contributed | ProposalDecided)
 
 READERS: dict[str, Callable[[Details], TimelineEvent]] = {
     AuditAction.DOCUMENT_UPLOADED: Uploaded.read,
@@ -164,6 +209,10 @@ READERS: dict[str, Callable[[Details], TimelineEvent]] = {
     AuditAction.ASSIGNMENT_COMPLETED: Completed.read,
     AuditAction.ASSIGNMENT_ESCALATED: Escalated.read,
     AuditAction.DOCUMENT_VERSION_ADDED: VersionAdded.read,
+    AuditAction.CONTRIBUTION_ADDED: Contributed.read,
+    AuditAction.COMPLETION_PROPOSED: ProposalDecided.proposed,
+    AuditAction.COMPLETION_ACCEPTED: ProposalDecided.accepted,
+    AuditAction.COMPLETION_RETURNED: ProposalDecided.returned,
 }
 TIMELINE_ACTIONS = tuple(READERS)
 
@@ -202,6 +251,8 @@ class _Page:
     opinions: dict[int, Opinion]
     names: Names
     settings: Settings
+    proposals: dict[int, CompletionProposal]
+    contributions: dict[int, Contribution]
 
     def assignment(self, assignment_id: int | None) -> Assignment | None:
         return self.assignments.get(assignment_id or 0)
@@ -230,7 +281,11 @@ def timeline(session: Session, document: Document, assignments: dict[int, Assign
     user_ids: list[int | None] = [e.actor_id for e in events] + [a.assignee_id for a in assignments.values()]
     names = Names(session, user_ids + [f.to_user_id for f in forwards],
                   [a.department_id for a in assignments.values()] + [f.to_department_id for f in forwards])
-    page = _Page(document, assignments, opinions, names, settings)
+    proposals = {p.id: p for p in session.execute(select(CompletionProposal).where(
+        CompletionProposal.document_id == document.id)).scalars()}
+    contributions = {c.id: c for c in session.execute(select(Contribution).where(
+        Contribution.document_id == document.id)).scalars()}
+    page = _Page(document, assignments, opinions, names, settings, proposals, contributions)
     entries = []
     for event, read in reads:
         entry = _entry(page, event, read) if read is not None else None
@@ -264,7 +319,25 @@ def _entry(page: _Page, event: AuditEvent, read: TimelineEvent) -> TimelineEntry
             return TimelineEntry(at, who, N_("Escalated: the deadline has passed"), params={}, state="late")
         case VersionAdded(version=version):
             return TimelineEntry(at, who, N_("Version %(n)s added"), params={"n": version})
+        case Contributed():
+            contribution = page.contributions.get(read.contribution_id or 0)
+            what = N_("Contribution; part done") if read.done else N_("Contribution")
+            return TimelineEntry(at, who, what, params={}, body=contribution.body if contribution else "")
+        case ProposalDecided():
+            return _proposal(page, read, at, who)
     return None
+
+
+PROPOSAL_WHAT = {"proposed": N_("Completion proposed, awaiting acceptance"),
+                 "accepted": N_("Completion accepted; the document is completed"),
+                 "returned": N_("Completion returned to the lead")}
+
+
+def _proposal(page: _Page, read: ProposalDecided, at: datetime, who: str) -> TimelineEntry:
+    proposal = page.proposals.get(read.proposal_id or 0)
+    body = "" if proposal is None else (proposal.return_reason if read.kind == "returned" else proposal.result)
+    return TimelineEntry(at, who, PROPOSAL_WHAT[read.kind], params={}, body=body, state=read.state,
+                         link_document_id=proposal.reply_document_id if proposal and read.kind == "proposed" else None)
 
 
 def _directed(page: _Page, read: Directed, at: datetime, who: str) -> TimelineEntry:
@@ -301,7 +374,7 @@ def _forwarded(page: _Page, read: Forwarded, at: datetime, who: str) -> Timeline
 
 def _completed(page: _Page, read: Completed, at: datetime, who: str) -> TimelineEntry | None:
     assignment = page.assignment(read.assignment_id)
-    if assignment is None:
+    if assignment is None or read.proposal_id is not None:
         return None
     what = N_("Completed; the document is completed") if read.document_completed else N_("Completed")
     return TimelineEntry(at, who, what, params={}, body=assignment.result if not read.via_assignment_id else "",

@@ -6,6 +6,7 @@ and the documents service, which themselves ask this package who is eligible. Im
 ``from docflow.services.people import access_changes``, so that importing ``people`` stays below the flows.
 """
 
+from docflow.services.people.delegation_rules import Basis, is_deputy_of
 from docflow.services.people.delegations import (
     ALL_TYPES,
     DelegationRow,
@@ -78,6 +79,7 @@ from docflow.services.people.users import (
 )
 
 __all__ = [
+    "Basis", "is_deputy_of",
     "ALL_TYPES", "DEPARTMENT_MEMBER_ROLES", "HANDLER_ROLES", "LOCALES", "MIN_PASSWORD_LENGTH", "REVIEWER_ROLES",
     "SIGNER_ROLES", "DelegationRow", "DelegationState", "PasswordCheckGate", "SignInOutcome", "SignInPolicy",
     "SignInResult", "SigningAuthority", "UserInput", "active_department", "address_key", "authority_from",

@@ -17,6 +17,7 @@ from docflow.models.base import utc_now
 from docflow.models.routing import Delegation, SigningMode
 from docflow.services import audit
 from docflow.services.audit import AuditAction
+from docflow.services.people.delegation_rules import Basis, check_mode
 
 ALL_TYPES = "*"
 COMMITTEE = "ỦY BAN NHÂN DÂN"
@@ -31,11 +32,14 @@ class SigningAuthority:
 
     ``mode_line`` is the line above the post (Annex I: "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH",
     "TL. CHỦ TỊCH", "TUQ. CHỦ TỊCH"); ``post`` is the signer's own post in capitals ("PHÓ CHỦ TỊCH",
-    "CHÁNH VĂN PHÒNG", "Q. CHỦ TỊCH"). ``delegation_id`` is None under the ward's standing rule."""
+    "CHÁNH VĂN PHÒNG", "Q. CHỦ TỊCH"). ``delegation_id`` is None under the ward's standing rule.
+    ``collective_line`` stands above a KT. line for the chairman: the committee signs as a body, so the
+    block reads "TM. ỦY BAN NHÂN DÂN" / "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH" (Annex I, Art. 13.1)."""
     mode: SigningMode
     mode_line: str
     post: str
     delegation_id: int | None
+    collective_line: str = ""
 
 
 class DelegationState(enum.StrEnum):
@@ -109,7 +113,8 @@ def authority_from(delegation: Delegation) -> SigningAuthority:
     if mode is SigningMode.Q:
         # An acting chairman signs for the committee as "Q. CHỦ TỊCH" (Annex I: "Q. Giám đốc").
         return SigningAuthority(mode, f"TM. {COMMITTEE}", f"Q. {principal}", delegation.id)
-    return SigningAuthority(mode, f"{mode.value}. {principal}", own_post, delegation.id)
+    collective = f"TM. {COMMITTEE}" if mode is SigningMode.KT and principal == CHAIRMAN_POST else ""
+    return SigningAuthority(mode, f"{mode.value}. {principal}", own_post, delegation.id, collective)
 
 
 def standing_authority(signer: User) -> SigningAuthority | None:
@@ -118,7 +123,7 @@ def standing_authority(signer: User) -> SigningAuthority | None:
     if is_chairman(signer):
         return SigningAuthority(SigningMode.TM, f"TM. {COMMITTEE}", CHAIRMAN_POST, None)
     if is_vice_chairman(signer):
-        return SigningAuthority(SigningMode.KT, f"KT. {CHAIRMAN_POST}", VICE_CHAIRMAN_POST, None)
+        return SigningAuthority(SigningMode.KT, f"KT. {CHAIRMAN_POST}", VICE_CHAIRMAN_POST, None, f"TM. {COMMITTEE}")
     return None
 
 
@@ -210,29 +215,42 @@ def create_delegation(
     valid_from: date,
     valid_to: date | None,
     parent_id: int | None = None,
+    basis: Basis | None = None,
     now: datetime | None = None,
 ) -> Delegation:
     """Record that ``delegate`` may sign ``doc_types`` (None or ["*"]: all) on ``delegator``'s authority in
     ``mode`` from ``valid_from`` to ``valid_to`` (None: until revoked). A leader delegates his own authority
-    (or passes on one he holds); an admin records any. Raises PermissionDeniedError, ValidationError. Flushes."""
+    (or passes on one he holds); an admin records any. KT. goes only to the delegator's deputy; TUQ. needs
+    ``basis`` (the authorising document) and an end date (delegation_rules). Raises PermissionDeniedError,
+    ValidationError. Flushes."""
     delegate, delegator = _parties(session, actor=actor, delegate_id=delegate_id, delegator_id=delegator_id)
     if valid_to is not None and valid_to < valid_from:
         raise ValidationError(N_("The end date must not be before the start date."), field="valid_to")
     types = _clean_types(doc_types)
     parent = _parent(session, actor=actor, parent_id=parent_id, delegator=delegator, types=types,
                      valid_from=valid_from, valid_to=valid_to)
+    basis = check_mode(session, delegate=delegate, delegator=delegator, mode=mode, parent=parent,
+                       valid_to=valid_to, basis=basis or Basis())
     delegation = Delegation(organisation_id=actor.organisation_id, delegate_id=delegate.id,
                             delegator_id=delegator.id, mode=mode, doc_types=types, valid_from=valid_from,
                             valid_to=valid_to, parent_id=parent.id if parent else None, created_by_id=actor.id,
-                            created_at=now or utc_now())
+                            created_at=now or utc_now(), basis_document_id=basis.document_id,
+                            basis_reference=basis.reference, basis_date=basis.issued_on)
     session.add(delegation)
     session.flush()
-    audit.record(session, action=AuditAction.DELEGATION_CREATED, actor=actor, object_type="delegation",
-                 object_id=delegation.id, now=now,
-                 details={"delegate": delegate.username, "delegator": delegator.username, "mode": mode.value,
-                          "doc_types": types, "valid_from": valid_from.isoformat(),
-                          "valid_to": valid_to.isoformat() if valid_to else None, "parent_id": delegation.parent_id})
+    _record_created(session, actor, delegation, now)
     return delegation
+
+
+def _record_created(session: Session, actor: User, delegation: Delegation, now: datetime | None) -> None:
+    d = delegation
+    audit.record(session, action=AuditAction.DELEGATION_CREATED, actor=actor, object_type="delegation",
+                 object_id=d.id, now=now,
+                 details={"delegate": d.delegate.username, "delegator": d.delegator.username if d.delegator else None,
+                          "mode": d.mode.value, "doc_types": d.doc_types, "valid_from": d.valid_from.isoformat(),
+                          "valid_to": d.valid_to.isoformat() if d.valid_to else None, "parent_id": d.parent_id,
+                          "basis_document_id": d.basis_document_id, "basis_reference": d.basis_reference,
+                          "basis_date": d.basis_date.isoformat() if d.basis_date else None})
 
 
 def _parties(session: Session, *, actor: User, delegate_id: int, delegator_id: int) -> tuple[User, User]:

@@ -20,6 +20,7 @@ from docflow.services.signatures.context import (
     open_key,
     signing_context,
 )
+from docflow.services.signatures.holder import check_holder
 from docflow.services.signatures.page import kinds_for, sign_version
 from docflow.services.signatures.personal import sign_initial, sign_personal
 from docflow.services.signatures.records import recorded_signatures, signatures_of
@@ -45,6 +46,7 @@ from docflow.services.signatures.verification_log import record_verification, re
 from docflow.signing.base import SignatureKind  # noqa: F401 - callers of the former services.signing reach it here
 
 __all__ = [
+    "check_holder",
     "MAX_SIGNATURE_IMAGE_BYTES", "ORGANISATION_KINDS", "ChainCheck", "ChainStep", "Finding", "OpenedKey",
     "SignOutcome", "VerifiedPersonalSignature", "appearance_for", "build_check", "cached_report",
     "certificate_kind", "check_document", "current_report", "keep_report_if_signed", "kinds_for", "level_for",

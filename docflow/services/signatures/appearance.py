@@ -40,8 +40,9 @@ def was_entitled(session: Session, *, settings: Settings, signature: Signature, 
 
 def appearance_for(actor: User, kind: SignatureKind, *, store: DocumentStore | None,
                    document: Document | None = None, authority: SigningAuthority | None = None) -> Appearance:
-    """What the visible signature shows: mode line (from the delegation register), post, the signer's
-    image and name; or the ward's seal."""
+    """What the visible signature shows: the collective's TM. line where a deputy signs KT. for the
+    chairman, mode line (from the delegation register), post, the signer's image and name; or the ward's
+    seal."""
     # pyHanko takes seconds to import: only a signature pays for it, not the CLI's start.
     from docflow.signing.sign import Appearance
     if kind is SignatureKind.PERSONAL and authority is None:
@@ -52,8 +53,9 @@ def appearance_for(actor: User, kind: SignatureKind, *, store: DocumentStore | N
         post = authority.post if authority is not None else " ".join((actor.post or "").split()).upper()
         image = (store.read(actor.signature_image_sha256)
                  if store is not None and actor.signature_image_sha256 else None)
+        collective = authority.collective_line if authority is not None and kind is SignatureKind.PERSONAL else ""
         return Appearance(mode_line=mode_line, post=post, full_name=actor.full_name, signature_image=image,
-                          seal_image=None, number_symbol=None)
+                          seal_image=None, number_symbol=None, collective_line=collective or None)
     seal, diameter = (seals.seal_for_signature(object_session(actor), actor.organisation, store)
                       if kind is SignatureKind.ORGANISATION else (None, None))
     return Appearance(mode_line=None, post="", full_name=actor.organisation.name, signature_image=None,

@@ -29,6 +29,7 @@ from docflow.services.signatures.context import (
     level_for,
     signing_context,
 )
+from docflow.services.signatures.holder import check_holder
 from docflow.services.signatures.records import record_signature, recorded_signatures
 from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
@@ -106,6 +107,8 @@ def apply_signature(session: Session, occasion: Occasion, prepared: Prepared, ki
     at most an unreferenced blob."""
     actor = occasion.actor
     certificate = keys.certificate_for(session, actor=actor, kind=certificate_kind(kind))
+    if kind not in ORGANISATION_KINDS:
+        check_holder(certificate, actor)   # R61: before anything is signed
     request = _request(occasion, prepared, kind, authority)
     signed = _signed_bytes(session, occasion, certificate, request,
                            prepare_fields(prepared.data, document=prepared.document, kind=kind,

@@ -425,7 +425,15 @@ def test_attaching_a_reply_links_the_outgoing_document(db_session, ward, directe
                               now=NOW)
 
 
-def test_the_handlers_completion_completes_the_department_and_the_document(db_session, ward, directed, settings):
+def _accept(db_session, settings, decider, document, now=NOW):
+    """The pending proposal of completion on ``document``, accepted by ``decider`` (R43)."""
+    proposal = incoming.pending_proposal(db_session, document.id)
+    assert proposal is not None
+    return incoming.accept_completion(db_session, actor=decider, proposal_id=proposal.id, settings=settings, now=now)
+
+
+def test_r43_the_lead_handlers_proposal_accepted_by_the_head_completes_the_department_and_the_document(
+        db_session, ward, directed, settings):
     d = directed()
     child = incoming.assign_handler(db_session, actor=ward.head_dc, assignment_id=d.lead.id,
                                     handler_id=ward.handler.id, settings=settings, now=NOW)
@@ -434,6 +442,10 @@ def test_the_handlers_completion_completes_the_department_and_the_document(db_se
                                      settings=settings, now=NOW)
     incoming.complete_assignment(db_session, actor=ward.handler, assignment_id=child.id,
                                  result="Đã rà soát 12 hồ sơ, báo cáo kèm theo.", settings=settings, now=NOW)
+    # The lead's "complete" proposes: nothing completes until the head who assigned him accepts.
+    assert child.status is AssignmentStatus.IN_PROGRESS and d.document.status is DocumentStatus.IN_PROGRESS
+    assert d.co.status is AssignmentStatus.OPEN
+    _accept(db_session, settings, ward.head_dc, d.document)
     assert child.status is AssignmentStatus.COMPLETED and d.lead.status is AssignmentStatus.COMPLETED
     assert d.lead.result.startswith("Đã rà soát")
     assert d.document.status is DocumentStatus.COMPLETED
@@ -442,8 +454,9 @@ def test_the_handlers_completion_completes_the_department_and_the_document(db_se
     events = _events(db_session, d.document, "assignment.completed")
     assert [e.details["assignment_id"] for e in events] == [child.id, d.lead.id]
     assert [e.details["state"] for e in events] == ["on_time", "on_time"]
-    assert events[-1].details["document_completed"] is True
-    assert sorted(events[-1].details["closed"]) == sorted([d.co.id, d.info.id])
+    [accepted] = _events(db_session, d.document, "completion.accepted")
+    assert accepted.details["document_completed"] is True and accepted.details["state"] == "on_time"
+    assert sorted(accepted.details["closed"]) == sorted([d.co.id, d.info.id])
     # Completed is final.
     with pytest.raises(InvalidTransitionError):
         incoming.complete_assignment(db_session, actor=ward.handler, assignment_id=child.id, result="Lại",
@@ -469,9 +482,12 @@ def test_one_handler_of_two_finishing_leaves_the_department_open(db_session, war
     incoming.complete_assignment(db_session, actor=ward.handler, assignment_id=first.id, result="Phần 1",
                                  settings=settings, now=NOW)
     assert d.lead.status is AssignmentStatus.IN_PROGRESS and d.document.status is DocumentStatus.IN_PROGRESS
-    incoming.complete_assignment(db_session, actor=ward.handler2, assignment_id=second.id, result="Phần 2",
-                                 settings=settings, now=NOW)
+    with pytest.raises(InvalidTransitionError):   # one proposal awaits the head's decision at a time
+        incoming.complete_assignment(db_session, actor=ward.handler2, assignment_id=second.id, result="Phần 2",
+                                     settings=settings, now=NOW)
+    _accept(db_session, settings, ward.head_dc, d.document)
     assert d.lead.status is AssignmentStatus.COMPLETED and d.document.status is DocumentStatus.COMPLETED
+    assert second.status is AssignmentStatus.CANCELLED
 
 
 def test_the_head_completing_the_department_ends_the_handlers_open_work(db_session, ward, directed, settings):
@@ -480,6 +496,7 @@ def test_the_head_completing_the_department_ends_the_handlers_open_work(db_sessi
                                     handler_id=ward.handler.id, settings=settings, now=NOW)
     incoming.complete_assignment(db_session, actor=ward.head_dc, assignment_id=d.lead.id, result="Trưởng xử lý",
                                  settings=settings, now=NOW)
+    _accept(db_session, settings, ward.leader, d.document)   # the head proposes; the leader who directed accepts
     assert child.status is AssignmentStatus.CANCELLED and d.document.status is DocumentStatus.COMPLETED
 
 
@@ -492,6 +509,7 @@ def test_work_finished_after_the_deadline_is_late_on_the_timeline(db_session, wa
     notifications.escalate_overdue(db_session, settings=settings, now=datetime(2026, 3, 13, 3, 0, tzinfo=UTC))
     incoming.complete_assignment(db_session, actor=ward.head_dc, assignment_id=d.lead.id, result="Xong muộn",
                                  settings=settings, now=late)
+    _accept(db_session, settings, ward.leader, d.document, now=late + timedelta(hours=1))
     [event] = _events(db_session, d.document, "assignment.completed")
     assert event.details["state"] == "late"
     view = incoming.view_incoming(db_session, actor=ward.leader, document_id=d.document.id, settings=settings,
@@ -499,8 +517,9 @@ def test_work_finished_after_the_deadline_is_late_on_the_timeline(db_session, wa
     steps = {e.what: e for e in view.timeline}
     assert steps["Opinion"].state == "at_risk"          # one working day before the deadline
     assert steps["Escalated: the deadline has passed"].actor == "docflow"
-    assert steps["Completed; the document is completed"].state == "late"
-    assert steps["Completed; the document is completed"].body == "Xong muộn"
+    assert steps["Completion proposed, awaiting acceptance"].state == "late"
+    assert steps["Completion accepted; the document is completed"].state == "late"
+    assert steps["Completion accepted; the document is completed"].body == "Xong muộn"
 
 
 # -- the timeline and the lists ----------------------------------------------------------------------------------
@@ -517,6 +536,7 @@ def test_the_timeline_shows_who_did_what_when_in_order(db_session, ward, directe
                           now=NOW + timedelta(hours=3))
     incoming.complete_assignment(db_session, actor=ward.handler, assignment_id=child.id, result="Hoàn thành",
                                  settings=settings, now=NOW + timedelta(hours=4))
+    _accept(db_session, settings, ward.head_dc, d.document, now=NOW + timedelta(hours=4, minutes=30))
     view = incoming.view_incoming(db_session, actor=ward.handler, document_id=d.document.id, settings=settings,
                                   now=NOW + timedelta(hours=5))
     steps = [(e.actor, e.what) for e in view.timeline]
@@ -526,8 +546,8 @@ def test_the_timeline_shows_who_did_what_when_in_order(db_session, ward, directe
         ("Hoàng Văn Nam", "Assigned to %(name)s"),
         ("Phan Thị Ngọc", "Opinion"),
         ("Phan Thị Ngọc", "Reply attached"),
-        ("Phan Thị Ngọc", "Completed"),
-        ("Phan Thị Ngọc", "Completed; the document is completed"),
+        ("Phan Thị Ngọc", "Completion proposed, awaiting acceptance"),
+        ("Hoàng Văn Nam", "Completion accepted; the document is completed"),
     ]
     directed_step = view.timeline[1]
     assert directed_step.body.startswith("Giao Địa chính")
@@ -590,6 +610,7 @@ def test_the_lists_of_open_my_and_all_documents(db_session, ward, directed, regi
     done = directed(number_symbol="78/B")
     incoming.complete_assignment(db_session, actor=ward.head_dc, assignment_id=done.lead.id, result="Xong",
                                  settings=settings, now=NOW)
+    _accept(db_session, settings, ward.leader, done.document)
 
     def ids(actor: User, scope: str) -> set[int]:
         return {doc.id for doc in incoming.list_incoming(db_session, actor=actor, scope=scope).items}
@@ -624,6 +645,7 @@ def test_a_head_sends_a_memo_to_other_departments_with_the_same_machinery(db_ses
     incoming.add_opinion(db_session, actor=ward.head_dc, assignment_id=lead.id, body="Cử anh Sơn", now=NOW)
     incoming.complete_assignment(db_session, actor=ward.head_dc, assignment_id=lead.id, result="Đã cử",
                                  settings=settings, now=NOW)
+    _accept(db_session, settings, ward.head_tp, memo)   # the head who sent the memo accepts
     assert memo.status is DocumentStatus.COMPLETED
     view = incoming.view_incoming(db_session, actor=ward.head_tp, document_id=memo.id, settings=settings)
     assert view.timeline[0].what == "Memo sent" and view.timeline[1].what == "Directed"
@@ -683,7 +705,8 @@ def test_two_actions_on_one_assignment_at_once_one_wins_and_the_other_gets_a_con
     assert sorted(outcomes) == ["conflict", "ok"]
     with Session(engine) as s:
         lead = s.get(Assignment, lead_id)
-        assert lead is not None and lead.status in (AssignmentStatus.COMPLETED, AssignmentStatus.FORWARDED)
+        # the lead's "complete" proposes (the assignment stays in progress until accepted) or the forward won
+        assert lead is not None and lead.status in (AssignmentStatus.IN_PROGRESS, AssignmentStatus.FORWARDED)
         others = s.execute(select(func.count(Assignment.id)).where(
             Assignment.document_id == lead.document_id)).scalar_one()
         # A forward made one new assignment; a completion none: never both.

@@ -11,7 +11,7 @@ from docflow.errors import InvalidTransitionError, PermissionDeniedError, Valida
 from docflow.models import AuditEvent, Role
 from docflow.models.routing import SigningMode
 from docflow.services.people import delegations
-from docflow.services.people import DelegationState, SigningAuthority, signing_mode_for
+from docflow.services.people import Basis, DelegationState, SigningAuthority, signing_mode_for
 
 TODAY = date(2026, 11, 27)
 
@@ -34,11 +34,16 @@ def ward(make_user, make_department):
     }
 
 
+BASIS = Basis(reference="12/QĐ-UBND", issued_on=date(2026, 11, 20))
+
+
 def delegate(db_session, ward, *, to, mode, by="chairman", actor=None, types=None, start=TODAY - timedelta(days=1),
-             end=None, parent=None):
+             end=None, parent=None, basis=None):
+    if mode is SigningMode.TUQ:   # R25: a TUQ. is in writing and limited in time
+        end, basis = end or TODAY + timedelta(days=90), basis or BASIS
     return delegations.create_delegation(
         db_session, actor=actor or ward[by], delegate_id=ward[to].id, delegator_id=ward[by].id, mode=mode,
-        doc_types=types, valid_from=start, valid_to=end, parent_id=parent.id if parent else None)
+        doc_types=types, valid_from=start, valid_to=end, parent_id=parent.id if parent else None, basis=basis)
 
 
 def test_the_chairman_signs_for_the_committee_without_any_delegation(db_session, ward):
@@ -77,13 +82,21 @@ def test_a_delegation_is_limited_to_its_document_types(db_session, ward):
         signing_mode_for(db_session, signer=ward["office_head"], doc_type="quyet_dinh", on=TODAY)
 
 
-def test_thua_uy_quyen_and_ky_thay_delegations_give_their_lines(db_session, ward):
+def test_art13_thua_uy_quyen_and_ky_thay_delegations_give_their_lines(db_session, ward):
     tuq = delegate(db_session, ward, to="office_head", mode=SigningMode.TUQ)
-    kt = delegate(db_session, ward, to="official", mode=SigningMode.KT, types=["bao_cao"])
+    kt = delegate(db_session, ward, to="vice", mode=SigningMode.KT, types=["bao_cao"])
     assert signing_mode_for(db_session, signer=ward["office_head"], doc_type="bao_cao", on=TODAY) == \
         SigningAuthority(SigningMode.TUQ, "TUQ. CHỦ TỊCH", "CHÁNH VĂN PHÒNG", tuq.id)
-    assert signing_mode_for(db_session, signer=ward["official"], doc_type="bao_cao", on=TODAY) == \
-        SigningAuthority(SigningMode.KT, "KT. CHỦ TỊCH", "CHUYÊN VIÊN", kt.id)
+    assert signing_mode_for(db_session, signer=ward["vice"], doc_type="bao_cao", on=TODAY) == \
+        SigningAuthority(SigningMode.KT, "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", kt.id, "TM. ỦY BAN NHÂN DÂN")
+
+
+def test_art13_kt_to_a_chuyen_vien_is_refused(db_session, ward):
+    # This test accepted "KT. CHỦ TỊCH / CHUYÊN VIÊN" before issue 12; KT. is for the chairman's deputies only.
+    with pytest.raises(ValidationError) as refused:
+        delegate(db_session, ward, to="official", mode=SigningMode.KT, types=["bao_cao"])
+    assert refused.value.field == "delegate_id"
+    assert not delegations.can_sign(db_session, signer=ward["official"], doc_type="bao_cao", on=TODAY)
 
 
 def test_an_acting_chairman_delegation_outranks_the_vice_chairmans_standing_rule(db_session, ward):

@@ -319,4 +319,7 @@ def test_an_incoming_letter_moves_through_the_queues_as_it_is_directed_and_assig
     assert ids(listed(db_session, w["head"], QueueName.FOLLOW)) == [letter.id]
     incoming.complete_assignment(db_session, actor=w["official"], assignment_id=child.id, result="Đã xử lý",
                                  settings=settings)
+    # the lead's "complete" proposes; the work leaves the queues when the head accepts it (R43)
+    incoming.accept_completion(db_session, actor=w["head"], settings=settings,
+                               proposal_id=incoming.pending_proposal(db_session, letter.id).id)
     assert listed(db_session, w["official"], QueueName.HANDLE).items == []
