@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from flask import Blueprint, flash, redirect, request, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -11,10 +12,12 @@ from flask_login import login_required
 
 from docflow import db
 from docflow.errors import N_, InvalidTransitionError, ValidationError
-from docflow.models import AttachmentKind, Document
+from docflow.models import AttachmentKind, Document, User
 from docflow.services import attachments as attachment_service
+from docflow.services import copies as copy_service
 from docflow.services import documents as doc_service
 from docflow.services.documents import UploadedFile
+from docflow.web.copies import FORM_LABELS as COPY_FORMS
 from docflow.web.helpers import current_actor, form_str, receive_upload, settings, store
 
 bp = Blueprint("attachments", __name__, url_prefix="/documents")
@@ -77,3 +80,11 @@ def download(document_id: int, attachment_id: int) -> ResponseReturnValue:
         name, sha256 = attachment.original_filename, attachment.current_sha256
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name,
                      etag=sha256, max_age=0)
+
+
+def panel_context(session: Any, actor: User, document: Any) -> dict[str, Any]:
+    """The attachments panel of an outgoing document's page: the list, whether the user may change it, and
+    the copy form for the clerk."""
+    return {"attachments": attachment_service.labelled(attachment_service.attachments_of(session, document)),
+            "may_attach": attachment_service.can_change(session, actor, document),
+            "may_copy": copy_service.may_copy(actor, document), "copy_forms": COPY_FORMS}

@@ -38,8 +38,6 @@ from docflow.errors import (
 )
 from docflow.models import DocumentKind, DocumentRelation, DocumentStatus, Urgency, User, utc_now
 from docflow.models.routing import StepKind, StepStatus
-from docflow.services import attachments as attachment_service
-from docflow.services import copies as copy_service
 from docflow.services import drafting, jobs
 from docflow.services.people import organisation
 from docflow.services import documents as doc_service
@@ -48,7 +46,7 @@ from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentFilters, UploadedFile
 from docflow.services.outgoing import DraftInput
 from docflow.web.helpers import current_actor, form_int, form_str, receive_upload, settings, small_int, store
-from docflow.web.copies import FORM_LABELS as COPY_FORMS
+from docflow.web.attachments import panel_context
 from docflow.web.signing import panel_report
 
 bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
@@ -200,14 +198,7 @@ def detail(document_id: int) -> ResponseReturnValue:
         related=outgoing_service.related_of(session, actor=actor, document=document),
         may=policy.document_permissions(actor, document, active),
         sources=drafting.sources_of(session, document),
-        max_mb=settings().uploads.max_upload_mb, **_attachments_context(session, actor, document))
-
-
-def _attachments_context(session: Any, actor: User, document: Any) -> dict[str, Any]:
-    """The attachments panel: the list, whether the user may change it, and the copy form for the clerk."""
-    return {"attachments": attachment_service.labelled(attachment_service.attachments_of(session, document)),
-            "may_attach": attachment_service.can_change(session, actor, document),
-            "may_copy": copy_service.may_copy(actor, document), "copy_forms": COPY_FORMS}
+        max_mb=settings().uploads.max_upload_mb, **panel_context(session, actor, document))
 
 
 def _act(document_id: int, action: Callable[[Any], Any], success: str, anchor: str = "route",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from docflow.services.outgoing.template import SIGNER_BOX
+from docflow.services.outgoing.template import SIGNER_BOX_TUPLE as SIGNER_BOX
 from docflow.signing.appearance import (
     BLOCK_FACE,
     BLOCK_SIZE,
