@@ -12,12 +12,9 @@ This is the ordinary signing session (sign.py: PAdES, timestamp, validation data
 
 from __future__ import annotations
 
-import functools
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -29,19 +26,17 @@ from docflow.signing.base import PadesLevel, SignatureKind
 from docflow.signing.geometry import page_box, page_count
 from docflow.signing.sign import KeyLike, SignRequest, SigningContext, SigningSession
 from docflow.signing.stamp import AppearanceTemplate, Rect, TemplateStampStyle, TextLine
-from docflow.signing.typefaces import FONT_DIR, FontFace, FontLibrary, text_width
+from docflow.signing.typefaces import FontFace, FontLibrary, text_width
 
 # Decree 30 asks for Vietnam time whatever the server's zone; Vietnam has no daylight saving.
 VIETNAM = timezone(timedelta(hours=7))
-FONT_FILE = "LiberationSerif-Regular.ttf"
-SYSTEM_FONT = Path("/usr/share/fonts/truetype/liberation2") / FONT_FILE
 STAMP_SIZE = 10.0
 STAMP_LINE = 12.0
 # right margin of Annex I (15-20 mm) and a gap under the top edge, inside its 20-25 mm top margin
 RIGHT_MARGIN = 15 * 72 / 25.4
 TOP_GAP = 14.0
 _PADDING = 2.0
-# the face the stamp's lines ask the library for; TextStampFonts answers it with Liberation Serif
+# Liberation Serif (Times New Roman's metrics), bundled; FontLibrary embeds it at 1000 units per em
 _FACE = FontFace.SERIF
 
 
@@ -60,47 +55,6 @@ def attachment_lines(number_symbol: str, moment: datetime) -> tuple[str, ...]:
 def copy_lines(form: str, body: str, moment: datetime) -> tuple[str, ...]:
     """A copy's stamp (R45): the form of copy (SAO Y, SAO LỤC, TRÍCH SAO), the copying body, the time."""
     return (form, body, stamp_time(moment))
-
-
-def font_path(directory: Path = FONT_DIR) -> Path:
-    """Liberation Serif as bundled under signing/fonts, else as Debian's fonts-liberation2 installs it."""
-    bundled = directory / FONT_FILE
-    return bundled if bundled.is_file() else SYSTEM_FONT
-
-
-class TextStampFonts(FontLibrary):
-    """The font library with Liberation Serif (Times New Roman metrics, Vietnamese) for the stamp's face."""
-
-    def __init__(self, directory: Path = FONT_DIR) -> None:
-        super().__init__(directory)
-        self._liberation: bytes | None = None
-
-    def data(self, face: FontFace) -> bytes:
-        """Liberation Serif for the stamp's face, the bundled fonts otherwise. Raises SigningError."""
-        if face is not _FACE:
-            return super().data(face)
-        if self._liberation is None:
-            try:
-                self._liberation = thousand_upem(font_path(self._directory).read_bytes())
-            except OSError as exc:
-                raise SigningError(N_("The signature font %(font)s is missing."), font=FONT_FILE) from exc
-        return self._liberation
-
-
-@functools.lru_cache(maxsize=2)
-def thousand_upem(font: bytes) -> bytes:
-    """The font rescaled to 1000 units per em. pyHanko's glyph accumulator writes the glyphs' advance widths
-    (the CID font's /W) in font units, which PDF reads as thousandths of an em: right for Noto's 1000, but
-    Liberation's 2048 would double every advance and spread the letters apart."""
-    from fontTools.ttLib import TTFont
-    from fontTools.ttLib.scaleUpem import scale_upem
-    tt = TTFont(io.BytesIO(font))
-    if tt["head"].unitsPerEm == 1000:
-        return font
-    scale_upem(tt, 1000)
-    out = io.BytesIO()
-    tt.save(out)
-    return out.getvalue()
 
 
 @dataclass(frozen=True)
@@ -150,7 +104,7 @@ class TextStampSession(SigningSession):
     """A signing session whose organisation text signature is the text stamp (one key, many files)."""
 
     def __init__(self, key: KeyLike, context: SigningContext, fonts: FontLibrary | None = None) -> None:
-        super().__init__(key, context, fonts or TextStampFonts())
+        super().__init__(key, context, fonts or FontLibrary())
         self.appearances = TextStampAppearances(self.fonts)
 
     def stamp(self, data: bytes, lines: Sequence[str], *, level: PadesLevel, reason: str | None = None,
@@ -172,5 +126,5 @@ def sign_text_stamp(data: bytes, key: KeyLike, lines: Sequence[str], context: Si
     return TextStampSession(key, context).stamp(data, lines, level=level, reason=reason, location=location)
 
 
-__all__ = ["VIETNAM", "TextStampAppearance", "TextStampFonts", "TextStampSession", "attachment_lines",
-           "copy_lines", "font_path", "sign_text_stamp", "stamp_rect", "stamp_time"]
+__all__ = ["VIETNAM", "TextStampAppearance", "TextStampSession", "attachment_lines",
+           "copy_lines", "sign_text_stamp", "stamp_rect", "stamp_time"]

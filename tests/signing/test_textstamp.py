@@ -18,15 +18,11 @@ from pyhanko.sign import fields
 from docflow.signing.base import PadesLevel
 from docflow.signing.sign import SigningContext
 from docflow.signing.stamp import Rect
-from docflow.signing.typefaces import FontFace
 from docflow.signing.textstamp import (
-    TextStampFonts,
     attachment_lines,
     copy_lines,
-    font_path,
     sign_text_stamp,
     stamp_time,
-    thousand_upem,
 )
 from docflow.signing.verify import TrustSettings, verify_pdf
 from tests.signing.test_stamp import count, crop, is_ink, is_red, needs_poppler, render, text_of
@@ -149,12 +145,3 @@ def test_r29_pdfsig_reads_the_stamped_attachment_as_valid(stamped: bytes, pdfsig
     assert result.returncode == 0, result.stderr
     assert "Signature Validation: Signature is Valid." in result.stdout
     assert "Total document signed" in result.stdout
-
-
-def test_r29_the_font_is_the_bundled_liberation_serif_else_the_system_one(tmp_path: Path) -> None:
-    assert font_path(tmp_path).name == "LiberationSerif-Regular.ttf"
-    assert font_path(tmp_path).parent == Path("/usr/share/fonts/truetype/liberation2")
-    bundled = tmp_path / "LiberationSerif-Regular.ttf"
-    bundled.write_bytes(font_path(tmp_path).read_bytes())
-    assert font_path(tmp_path) == bundled
-    assert TextStampFonts(tmp_path).data(FontFace.SERIF) == thousand_upem(bundled.read_bytes())
