@@ -54,7 +54,7 @@ def fill_upload_form(page: Page, file: Path, summary: str, number_symbol: str) -
     page.goto("/documents/new")
     form = page.get_by_test_id("upload-form")
     form.locator("#file").set_input_files(str(file))
-    form.locator("#kind").select_option("incoming")
+    form.locator("#kind").select_option("internal")
     assert form.locator("#doc_type option[value=cong_van]").count() == 1, \
         "the document type list on /documents/new has no 'cong_van' option"
     form.locator("#doc_type").select_option("cong_van")

@@ -101,7 +101,7 @@ def view_incoming(session: Session, *, actor: User, document_id: int, settings: 
         assignments=_rows(actor, assignments, names, settings, local_date(settings, now)),
         timeline=timeline(session, document, {a.id: a for a in assignments}, settings),
         can_direct=policy.may_direct(actor) and document.kind is DocumentKind.INCOMING
-        and document.status is DocumentStatus.REGISTERED,
+        and document.status is DocumentStatus.REGISTERED and document.register_number is not None,
         replies=[r for r in replies if policy.can_view(actor, r)])
 
 

@@ -100,7 +100,7 @@ def register_incoming(session: Session, *, actor: User, data: DocumentInput, upl
                               issuing_body=data.issuing_body)
     if earlier and not confirm_duplicate:
         raise DuplicateIncomingError(earlier)
-    document = doc_service.upload_document(session, actor=actor, data=data, upload=upload, store=store,
+    document = doc_service.create_document(session, actor=actor, data=data, upload=upload, store=store,
                                            max_bytes=settings.max_upload_bytes, now=now)
     # The number is taken last: the register row stays locked for the shortest time.
     register, number = registers.take_number(session, organisation=actor.organisation, kind=RegisterKind.INCOMING,
