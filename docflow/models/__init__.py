@@ -11,6 +11,7 @@ from docflow.models.documents import (
     DocumentStatus,
     DocumentVersion,
     GrantReason,
+    ReceiptSource,
     Register,
     RegisterKind,
     Urgency,
@@ -40,6 +41,6 @@ __all__ = [
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",
     "DocumentKind", "DocumentRelation", "DocumentStatus", "DocumentVersion", "GrantReason", "Job", "JobStatus", "KeyGuard", "KeyStorage", "LoginThrottle",
-    "Organisation", "Register", "RegisterKind", "Role", "Signature", "ThrottleKind", "Urgency", "User", "VerificationReport",
+    "Organisation", "ReceiptSource", "Register", "RegisterKind", "Role", "Signature", "ThrottleKind", "Urgency", "User", "VerificationReport",
     "utc_now",
 ]

@@ -60,6 +60,14 @@ class Confidentiality(enum.StrEnum):
         return list(Confidentiality).index(self)
 
 
+class ReceiptSource(enum.StrEnum):
+    """Where an incoming document's receipt time (ngày đến) comes from ("" on other kinds)."""
+    NONE = ""
+    SYSTEM = "system"            # registered here: the receipt time is docflow's clock at registration
+    ELECTRONIC = "electronic"    # received electronically from another agency: the exchange's receipt time
+    IMPORTED = "imported"        # imported from a previous system with the receipt time it recorded
+
+
 URGENCY_RANK = {Urgency.EXPRESS: 3, Urgency.VERY_URGENT: 2, Urgency.URGENT: 1, Urgency.NORMAL: 0}
 
 
@@ -103,6 +111,10 @@ class Document(Base):
     signer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     issued_at: Mapped[datetime | None]
     received_at: Mapped[datetime | None]
+    # Incoming: where received_at came from, and the clerk's free note ("received on paper at 16:40 on the 4th"),
+    # kept as a note only: it never moves the receipt time or the register (Decree 30, Art. 22.2).
+    receipt_source: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    receipt_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
     # Replace / correct / reply: the other document and how this one relates to it.
     related_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     relation: Mapped[str] = mapped_column(String(20), default="", server_default="")

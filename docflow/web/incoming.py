@@ -4,7 +4,6 @@ with its timeline, and the leader's, head's and handler's actions."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -79,17 +78,6 @@ def _uploaded_file(actor: User) -> UploadedFile:
         raise
 
 
-def _received_at() -> datetime | None:
-    raw = form_str("received_at", max_length=20).strip()
-    if not raw:
-        return None
-    try:
-        local = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(N_("Enter the date and time received."), field="received_at") from None
-    return local.replace(tzinfo=settings().app.zone)
-
-
 def _form_context(**extra: object) -> dict[str, object]:
     session = db.get_session()
     return {"departments": organisation.list_departments(session), "Urgency": Urgency,
@@ -129,7 +117,7 @@ def new() -> ResponseReturnValue:
         with db.transaction() as s:
             registration = incoming.register_incoming(
                 s, actor=actor, data=data, upload=upload, store=store(), settings=settings(), now=utc_now(),
-                received_at=_received_at(), confirm_duplicate=request.form.get("confirm_duplicate") == "1")
+                receipt_note=form_str("receipt_note", max_length=300), confirm_duplicate=request.form.get("confirm_duplicate") == "1")
     except DuplicateIncomingError as exc:
         return _warn_duplicate(actor, exc, upload)
     except ValidationError as exc:

@@ -84,6 +84,8 @@ def _note(entry: RegisterEntry) -> str:
         parts.append("Đã bị thay thế")
     if entry.pages:
         parts.append(f"{entry.pages} trang")
+    if entry.receipt_note:
+        parts.append(entry.receipt_note)
     return "; ".join(parts)
 
 

@@ -89,6 +89,7 @@ class RegisterEntry:
     replies: tuple[str, ...]
     recalled_on: date | None
     progress: Progress
+    receipt_note: str = ""       # incoming: the clerk's note beside the system's receipt time
 
 
 @dataclass(frozen=True)
@@ -198,4 +199,5 @@ def _entry(document: Document, *, hidden: bool, handlers: tuple[Handler, ...],
         signer=document.signer.full_name if document.signer else "", recipients=tuple(recipients[0]),
         sent_on=_local_date(recipients[1], tz), pages=current.page_count if current else None,
         handlers=handlers, replies=replies, recalled_on=_local_date(document.recalled_at, tz),
-        progress=progress_of(document.status, handlers, deadline, today))
+        progress=progress_of(document.status, handlers, deadline, today),
+        receipt_note="" if hidden else document.receipt_note)
