@@ -23,7 +23,7 @@ class DocumentRelation(enum.StrEnum):
     """How a document stands to its ``related_document_id`` (stored as this text; "" for none)."""
     NONE = ""
     REPLY_TO = "reply_to"     # an outgoing reply to an incoming document
-    COPY_OF = "copy_of"       # an incoming copy of an issued document, delivered to an internal recipient
+    COPY_OF = "copy_of"       # a copy for information of an issued document, delivered to an internal recipient
     REPLACES = "replaces"     # an outgoing document that replaces an issued one once it is issued
     CORRECTS = "corrects"     # a correction letter (đính chính) of an issued document
 
@@ -31,6 +31,9 @@ class DocumentRelation(enum.StrEnum):
 class DocumentStatus(enum.StrEnum):
     DRAFT = "draft"
     REGISTERED = "registered"
+    # The ward's own issued document delivered to one of its departments: a copy for information, with no
+    # số đến and nothing to direct (it is not a document received from another body).
+    FOR_INFORMATION = "for_information"
     IN_PROGRESS = "in_progress"
     IN_REVIEW = "in_review"
     AWAITING_SIGNATURE = "awaiting_signature"

@@ -54,6 +54,7 @@ class AuditAction(enum.StrEnum):
     DOCUMENT_ISSUED = "document.issued"
     NUMBER_ASSIGNED = "register.number_assigned"
     DOCUMENT_DISTRIBUTED = "document.distributed"
+    COPY_DELIVERED = "document.copy_delivered"   # a copy for information of an issued document, to a department
     DOCUMENT_REPLACED = "document.replaced"
     DOCUMENT_CORRECTED = "document.corrected"
     DOCUMENT_RECALLED = "document.recalled"

@@ -167,7 +167,8 @@ def list_incoming(session: Session, *, actor: User, kind: DocumentKind = Documen
     page_size = max(1, min(page_size, 100))
     where: list[ColumnElement[bool]] = [policy.visible_filter(actor), Document.kind == kind]
     if chosen is Scope.OPEN:
-        where.append(Document.status.in_([DocumentStatus.REGISTERED, DocumentStatus.IN_PROGRESS]))
+        where.append(Document.status.in_([DocumentStatus.REGISTERED, DocumentStatus.IN_PROGRESS,
+                                          DocumentStatus.FOR_INFORMATION]))
     elif chosen is Scope.MINE:
         where.append(Document.id.in_(select(Assignment.document_id).where(
             _held_by(actor), Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))))
