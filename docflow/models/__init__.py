@@ -19,6 +19,7 @@ from docflow.models.documents import (
 from docflow.models.jobs import Job, JobStatus
 from docflow.models.keys import KeyGuard
 from docflow.models.organisation import Department, Organisation
+from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
     Assignment,
     AssignmentRole,
@@ -41,6 +42,6 @@ __all__ = [
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",
     "DocumentKind", "DocumentRelation", "DocumentStatus", "DocumentVersion", "GrantReason", "Job", "JobStatus", "KeyGuard", "KeyStorage", "LoginThrottle",
-    "Organisation", "ReceiptSource", "Register", "RegisterKind", "Role", "Signature", "ThrottleKind", "Urgency", "User", "VerificationReport",
+    "Organisation", "ReceiptSource", "Register", "RegisterClosing", "RegisterCounter", "RegisterSeries", "SeriesRule", "RegisterKind", "Role", "Signature", "ThrottleKind", "Urgency", "User", "VerificationReport",
     "utc_now",
 ]

@@ -87,6 +87,8 @@ class Document(Base):
         Index("ix_documents_created_by_kind", "created_by_id", "kind", "status"),
         # the work queues that list documents (to direct, sent and followed): filter and order in one index
         Index("ix_documents_queue", "status", "kind", "organisation_id", "urgency", "deadline", "id"),
+        # R10, R12: a number is given once in a register's year and series (the register row is one year's)
+        Index("uq_documents_register_series_number", "register_id", "series", "register_number", unique=True),
         # Not declared here, made by migration 0003 for each database: the trigram search index
         # (SQLite: the documents_fts FTS5 table and its triggers; PostgreSQL: GIN pg_trgm on search_text).
     )
@@ -110,6 +112,7 @@ class Document(Base):
     deadline: Mapped[date | None]
     register_id: Mapped[int | None] = mapped_column(ForeignKey("registers.id"))
     register_number: Mapped[int | None]
+    series: Mapped[str] = mapped_column(String(20), default="", server_default="")   # "" is the default series
     # Outgoing: who is to sign; when it was issued. Incoming: when it was received (ngày đến).
     signer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     issued_at: Mapped[datetime | None]

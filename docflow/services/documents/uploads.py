@@ -149,6 +149,8 @@ def refresh_search_text(document: Document) -> None:
                                                            document.issuing_body)
 
 
+NUMBER_ONLY_BY_ISSUING = N_("The number and symbol of an outgoing document are never typed: issuing assigns them "
+                            "from the register.")
 INCOMING_ONLY_BY_REGISTRATION = N_(
     "An incoming document is registered by the clerk (văn thư), who gives it its incoming number (số đến): "
     "send the document to the clerk, or, as the clerk, use Incoming → Register.")
@@ -166,6 +168,8 @@ def upload_document(session: Session, *, actor: User, data: DocumentInput, uploa
     """
     if data.kind is DocumentKind.INCOMING:
         raise PermissionDeniedError(INCOMING_ONLY_BY_REGISTRATION)
+    if data.kind is DocumentKind.OUTGOING and data.number_symbol.strip():
+        raise ValidationError(NUMBER_ONLY_BY_ISSUING, field="number_symbol")   # R12
     return create_document(session, actor=actor, data=data, upload=upload, store=store, max_bytes=max_bytes,
                            now=now)
 
