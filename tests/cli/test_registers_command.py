@@ -71,3 +71,13 @@ def test_a_wrong_register_name_is_refused_with_the_choices(invoke, tmp_path):
     result = CliRunner().invoke(registers, ["export", "--register", "sent", "--year", "2025", "--format", "csv",
                                             "--out", str(tmp_path / "x.csv")])
     assert result.exit_code == 2 and "incoming" in result.output and not (tmp_path / "x.csv").exists()
+
+
+def test_r11_the_administrator_configures_a_series_on_the_command_line(invoke, db_session, org):
+    assert invoke("series", "add", "mat", "--name", "Sổ văn bản mật", "--rule", "secret").exit_code == 0
+    twice = invoke("series", "add", "mat2", "--name", "Lần nữa", "--rule", "secret")
+    assert twice.exit_code == 1 and "Traceback" not in twice.output
+    listing = invoke("series", "list").output
+    assert "mat" in listing and "secret" in listing and "active" in listing
+    assert invoke("series", "disable", "mat").exit_code == 0
+    assert "inactive" in invoke("series", "list").output

@@ -61,6 +61,8 @@ class AuditAction(enum.StrEnum):
     DELEGATION_CREATED = "delegation.created"
     DELEGATION_REVOKED = "delegation.revoked"
     REGISTER_EXPORTED = "register.exported"
+    REGISTER_SERIES_CHANGED = "register.series_changed"
+    REGISTER_CLOSED = "register.closed"
     # auditors (issue 5)
     SIGNATURE_CHAIN_CHECKED = "document.signature_chain_checked"
     EVIDENCE_EXPORTED = "evidence.exported"

@@ -86,6 +86,8 @@ def _note(entry: RegisterEntry) -> str:
         parts.append(f"{entry.pages} trang")
     if entry.receipt_note:
         parts.append(entry.receipt_note)
+    if entry.series:
+        parts.append(f"Sổ {entry.series}")
     return "; ".join(parts)
 
 

@@ -90,6 +90,7 @@ class RegisterEntry:
     recalled_on: date | None
     progress: Progress
     receipt_note: str = ""       # incoming: the clerk's note beside the system's receipt time
+    series: str = ""             # the series the number belongs to ("" the default)
 
 
 @dataclass(frozen=True)
@@ -200,4 +201,4 @@ def _entry(document: Document, *, hidden: bool, handlers: tuple[Handler, ...],
         sent_on=_local_date(recipients[1], tz), pages=current.page_count if current else None,
         handlers=handlers, replies=replies, recalled_on=_local_date(document.recalled_at, tz),
         progress=progress_of(document.status, handlers, deadline, today),
-        receipt_note="" if hidden else document.receipt_note)
+        receipt_note="" if hidden else document.receipt_note, series=document.series)
