@@ -11,8 +11,9 @@ from docflow.commands.context import with_app
 from docflow.models import RegisterKind, SeriesRule, utc_now
 from docflow.services import registers as register_export
 from docflow.services.people import organisation
-from docflow.services.registers import ExportFormat
-from docflow.services.registers import EntryFilters
+from docflow.commands.keys import read_pin
+from docflow.services.people import find_user_by_username
+from docflow.services.registers import EntryFilters, ExportFormat, closing
 
 KINDS = ["incoming", "outgoing", "resolution"]
 
@@ -91,3 +92,22 @@ def series_disable(code: str) -> None:
         register_export.deactivate_series(s, actor=None, organisation_id=org.id, kind=RegisterKind.OUTGOING,
                                           code=code)
     click.echo(f"Series {code} disabled.")
+
+
+@registers.command("close")
+@click.option("--register", "kind", type=click.Choice(["incoming", "outgoing"]), required=True)
+@click.option("--year", type=click.IntRange(1900, 9999), required=True)
+@click.option("--user", "username", required=True, help="the clerk (văn thư) whose PIN opens the ward's key")
+@click.option("--pin-env", default=None, help="read the PIN from this environment variable instead of asking")
+@with_app
+def registers_close(kind: str, year: int, username: str, pin_env: str | None) -> None:
+    """Close a year's register (đóng sổ): print it and sign it with the ward's key; no entry afterwards."""
+    pin = read_pin(pin_env, confirm=False)
+    with db.transaction() as s:
+        clerk = find_user_by_username(s, username)
+        if clerk is None:
+            raise click.ClickException(f"no user named {username}")
+        done = closing.close_register(s, actor=clerk, settings=appctx.settings(), store=appctx.store(),
+                                      tz=appctx.settings().app.zone,
+                                      request=closing.CloseRequest(kind=RegisterKind(kind), year=year, pin=pin))
+    click.echo(f"Closed the {year} {kind} register: {done.entries} entries, signed PDF {done.sha256}.")

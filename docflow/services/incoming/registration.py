@@ -104,6 +104,14 @@ def receipt_time(settings: Settings, *, now: datetime, source: ReceiptSource, re
     return received_at, local_date(settings, year_of).year
 
 
+def _receipt_note(text: str) -> str:
+    note = clean_text(text, "receipt_note", required=False, message="")
+    if len(note) > MAX_NOTE:
+        raise ValidationError(N_("The receipt note is too long (at most %(n)s characters)."), field="receipt_note",
+                              n=MAX_NOTE)
+    return note
+
+
 def register_incoming(session: Session, *, actor: User, data: DocumentInput, upload: UploadedFile,
                       store: DocumentStore, settings: Settings, now: datetime | None = None,
                       received_at: datetime | None = None, confirm_duplicate: bool = False,
@@ -123,10 +131,7 @@ def register_incoming(session: Session, *, actor: User, data: DocumentInput, upl
     received_at, year = receipt_time(settings, now=now, source=receipt, received_at=received_at, data=data)
     if data.document_date is not None and local_date(settings, received_at) < data.document_date:
         raise ValidationError(N_("The date received cannot be before the document date."), field="document_date")
-    note = clean_text(receipt_note, "receipt_note", required=False, message="")
-    if len(note) > MAX_NOTE:
-        raise ValidationError(N_("The receipt note is too long (at most %(n)s characters)."), field="receipt_note",
-                              n=MAX_NOTE)
+    note = _receipt_note(receipt_note)
     earlier = find_duplicates(session, organisation_id=actor.organisation_id, number_symbol=data.number_symbol,
                               issuing_body=data.issuing_body)
     if earlier and not confirm_duplicate:

@@ -11,7 +11,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from docflow.doctypes import get_type
-from docflow.models import Department, Document, Organisation, Register, RegisterCounter, RegisterKind, utc_now
+from docflow.errors import N_, InvalidTransitionError
+from docflow.models import (
+    Department,
+    Document,
+    Organisation,
+    Register,
+    RegisterClosing,
+    RegisterCounter,
+    RegisterKind,
+    utc_now,
+)
 
 REGISTER_NAMES = {
     RegisterKind.INCOMING: ("den", "Sổ đăng ký văn bản đến"),
@@ -56,6 +66,10 @@ def take_number(session: Session, *, organisation: Organisation, kind: RegisterK
     if locked is None:   # the year's first number: make the register, then lock it
         ensure_register(session, organisation=organisation, kind=kind, year=year)
         locked = session.execute(lock).scalar_one()
+    if session.execute(select(RegisterClosing.id).where(RegisterClosing.register_id == locked.id)).first():
+        # R16: a closed register (đóng sổ) takes no entry, whatever asks for a number
+        raise InvalidTransitionError(N_("The %(year)s register is closed (đóng sổ): no document can be entered "
+                                        "in it."), year=year)
     if series:
         return locked, _next_in_series(session, locked, series)
     locked.last_number += 1
