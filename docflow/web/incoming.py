@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
@@ -28,6 +28,7 @@ from docflow.services import incoming
 from docflow.services.people import organisation
 from docflow.services import signatures as signing_service
 from docflow.services.documents import UploadedFile
+from docflow.services.registers import slip
 from docflow.services.incoming import Direction, DuplicateIncomingError, Target
 from docflow.web.documents import document_input
 from docflow.web.helpers import (
@@ -304,3 +305,15 @@ def complete(document_id: int, assignment_id: int) -> ResponseReturnValue:
     """Complete the assignment with its result."""
     return _act(document_id, incoming.complete_assignment, N_("The assignment has been completed."),
                 result=form_str("result", max_length=5000), settings=settings(), **_assignment_kwargs(assignment_id))
+
+
+@bp.get("/<int:document_id>/slip.pdf")
+@login_required
+def resolution_slip(document_id: int) -> ResponseReturnValue:
+    """The phiếu giải quyết văn bản đến of the document, printed from its records (Decree 30, Annex IV)."""
+    with db.transaction() as s:
+        data = slip.resolution_slip(s, actor=current_actor(), document_id=document_id, tz=settings().app.zone)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="phieu-giai-quyet-{document_id}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

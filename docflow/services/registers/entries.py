@@ -47,6 +47,7 @@ class Handler:
     deadline: date | None
     status: AssignmentStatus
     completed_on: date | None
+    assigned_on: date | None = None     # when it was transferred (ngày chuyển) to this unit or person
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ def _handlers(session: Session, ids: list[int], tz: tzinfo) -> dict[int, list[Ha
         if people.get(row.id):
             names.append(", ".join(people[row.id]))
         out[row.document_id].append(Handler(role=row.role, name=" – ".join(names), deadline=row.deadline,
-                                            status=row.status, completed_on=_local_date(row.completed_at, tz)))
+                                            status=row.status, completed_on=_local_date(row.completed_at, tz),
+                                            assigned_on=_local_date(row.assigned_at, tz)))
     return out
 
 
