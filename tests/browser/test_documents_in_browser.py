@@ -131,7 +131,7 @@ def test_the_clerk_uploads_a_pdf_and_its_page_shows_the_summary_metadata_version
 
     metadata = page.get_by_test_id("metadata")
     for shown in ("Công văn", "125/STNMT-ĐĐ", "05/03/2026", ISSUING_BODY, "Văn phòng – Thống kê",
-                  "Nguyễn Thị Hoa", vi_text("Incoming")):
+                  "Nguyễn Thị Hoa", vi_text("Internal")):
         expect(metadata).to_contain_text(shown)
 
     versions = page.get_by_test_id("versions").locator("li")
