@@ -25,6 +25,7 @@ from docflow.services.calendar import DeadlineState, WorkingCalendar
 from docflow.signing.base import SignatureKind
 
 ONE_DAY = timedelta(days=1)
+WATCH_SIZE = 100   # the oldest of each kind: a backlog beyond it is overdue anyway, and the home page stays cheap
 LATE_AFTER = time(16, 30)   # a document that arrives after this (local time) is presented the next working day
 WATCHED = {Role.CLERK: (DocumentKind.INCOMING, DocumentKind.OUTGOING), Role.LEADER: (DocumentKind.INCOMING,)}
 
@@ -76,7 +77,8 @@ def _presentations(session: Session, actor: User, calendar: WorkingCalendar, tod
         Document.organisation_id == actor.organisation_id, policy.visible_filter(actor),
         Document.kind == DocumentKind.INCOMING,
         Document.status == DocumentStatus.REGISTERED, Document.register_number.is_not(None),
-        Document.received_at.is_not(None)).options(joinedload(Document.department))).scalars()
+        Document.received_at.is_not(None)).options(joinedload(Document.department))
+        .order_by(Document.received_at, Document.id).limit(WATCH_SIZE)).scalars()
     items = []
     for document in documents:
         received_at = document.received_at
@@ -93,7 +95,8 @@ def _issues(session: Session, actor: User, calendar: WorkingCalendar, today: dat
               .where(Signature.kind == SignatureKind.PERSONAL).group_by(Signature.document_id).subquery())
     rows = session.execute(select(Document, signed.c.signed_at).join(signed, signed.c.document_id == Document.id)
                            .where(Document.organisation_id == actor.organisation_id, policy.visible_filter(actor),
-                                  Document.kind == DocumentKind.OUTGOING, Document.status == DocumentStatus.SIGNED))
+                                  Document.kind == DocumentKind.OUTGOING, Document.status == DocumentStatus.SIGNED)
+                           .order_by(signed.c.signed_at, Document.id).limit(WATCH_SIZE))
     items = []
     for document, signed_at in rows:
         signed_on = _aware(signed_at).astimezone(tz).date()
