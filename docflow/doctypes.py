@@ -1,4 +1,10 @@
-"""Document types of Decree 30/2020/NĐ-CP, Annex III, with their abbreviations."""
+"""Document types of Decree 30/2020/NĐ-CP, Art. 7 (the 29 administrative types, rule R6), with their
+abbreviations from Annex III (rule R7, case-sensitive: "QyĐ", "CTr", "TTr").
+
+Two types have no abbreviation in Annex III: công văn and thư công. "TC" is thông cáo's alone. Rule R8 (Annex I,
+II.3.b) forms a symbol from the type's abbreviation and the issuing body, and, where a type has none (công văn),
+from the issuing body and the drafting unit; a thư công is therefore numbered like a công văn: "05/UBND-VP".
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ class DocumentType:
     code: str          # stored in documents.doc_type
     name_vi: str
     name_en: str
-    abbreviation: str  # "" for công văn: its symbol is body + unit (UBND-VP)
+    abbreviation: str  # "" for công văn and thư công: the symbol is body + unit (UBND-VP)
 
 
 DOCUMENT_TYPES: tuple[DocumentType, ...] = (
@@ -41,7 +47,7 @@ DOCUMENT_TYPES: tuple[DocumentType, ...] = (
     DocumentType("phieu_gui", "Phiếu gửi", "Dispatch slip", "PG"),
     DocumentType("phieu_chuyen", "Phiếu chuyển", "Transfer slip", "PC"),
     DocumentType("phieu_bao", "Phiếu báo", "Advice slip", "PB"),
-    DocumentType("thu_cong", "Thư công", "Official letter", "TC"),
+    DocumentType("thu_cong", "Thư công", "Official letter", ""),
     DocumentType("cong_van", "Công văn", "Official dispatch", ""),
 )
 

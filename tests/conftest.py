@@ -28,11 +28,13 @@ from docflow.models import (
     Document,
     DocumentKind,
     Organisation,
+    RegisterKind,
     Role,
     User,
 )
 from docflow.services import documents as doc_service
 from docflow.services import keys as key_service
+from docflow.services import registers
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.people import hash_password
 from docflow.signing.base import CertificateKind
@@ -206,9 +208,20 @@ def make_document(db_session: Session, store: Any) -> Callable[..., Document]:
                              department_id=department.id if department else None,
                              issuing_body=fields.pop("issuing_body", "UBND quận Thử Nghiệm"),
                              confidentiality=confidentiality, **fields)
-        return doc_service.upload_document(db_session, actor=owner, data=data,
-                                           upload=UploadedFile(io.BytesIO(content or pdf_bytes()), "van-ban.pdf"),
-                                           store=store, max_bytes=10 * 1024 * 1024)
+        upload = UploadedFile(io.BytesIO(content or pdf_bytes()), "van-ban.pdf")
+        if kind is not DocumentKind.INCOMING:
+            return doc_service.upload_document(db_session, actor=owner, data=data, upload=upload, store=store,
+                                               max_bytes=10 * 1024 * 1024)
+        # An incoming document exists only as the clerk registered it (R2): made with its số đến, as
+        # incoming.register_incoming does, whoever the test names as its owner.
+        document = doc_service.create_document(db_session, actor=owner, data=data, upload=upload, store=store,
+                                               max_bytes=10 * 1024 * 1024)
+        register, number = registers.take_number(db_session, organisation=owner.organisation,
+                                                 kind=RegisterKind.INCOMING, year=document.created_at.year)
+        document.register_id, document.register_number = register.id, number
+        document.received_at = document.created_at
+        db_session.flush()
+        return document
     return make
 
 

@@ -23,7 +23,7 @@ class DocumentRelation(enum.StrEnum):
     """How a document stands to its ``related_document_id`` (stored as this text; "" for none)."""
     NONE = ""
     REPLY_TO = "reply_to"     # an outgoing reply to an incoming document
-    COPY_OF = "copy_of"       # an incoming copy of an issued document, delivered to an internal recipient
+    COPY_OF = "copy_of"       # a copy for information of an issued document, delivered to an internal recipient
     REPLACES = "replaces"     # an outgoing document that replaces an issued one once it is issued
     CORRECTS = "corrects"     # a correction letter (đính chính) of an issued document
 
@@ -31,6 +31,9 @@ class DocumentRelation(enum.StrEnum):
 class DocumentStatus(enum.StrEnum):
     DRAFT = "draft"
     REGISTERED = "registered"
+    # The ward's own issued document delivered to one of its departments: a copy for information, with no
+    # số đến and nothing to direct (it is not a document received from another body).
+    FOR_INFORMATION = "for_information"
     IN_PROGRESS = "in_progress"
     IN_REVIEW = "in_review"
     AWAITING_SIGNATURE = "awaiting_signature"
@@ -60,6 +63,14 @@ class Confidentiality(enum.StrEnum):
         return list(Confidentiality).index(self)
 
 
+class ReceiptSource(enum.StrEnum):
+    """Where an incoming document's receipt time (ngày đến) comes from ("" on other kinds)."""
+    NONE = ""
+    SYSTEM = "system"            # registered here: the receipt time is docflow's clock at registration
+    ELECTRONIC = "electronic"    # received electronically from another agency: the exchange's receipt time
+    IMPORTED = "imported"        # imported from a previous system with the receipt time it recorded
+
+
 URGENCY_RANK = {Urgency.EXPRESS: 3, Urgency.VERY_URGENT: 2, Urgency.URGENT: 1, Urgency.NORMAL: 0}
 
 
@@ -76,6 +87,8 @@ class Document(Base):
         Index("ix_documents_created_by_kind", "created_by_id", "kind", "status"),
         # the work queues that list documents (to direct, sent and followed): filter and order in one index
         Index("ix_documents_queue", "status", "kind", "organisation_id", "urgency", "deadline", "id"),
+        # R10, R12: a number is given once in a register's year and series (the register row is one year's)
+        Index("uq_documents_register_series_number", "register_id", "series", "register_number", unique=True),
         # Not declared here, made by migration 0003 for each database: the trigram search index
         # (SQLite: the documents_fts FTS5 table and its triggers; PostgreSQL: GIN pg_trgm on search_text).
     )
@@ -99,10 +112,15 @@ class Document(Base):
     deadline: Mapped[date | None]
     register_id: Mapped[int | None] = mapped_column(ForeignKey("registers.id"))
     register_number: Mapped[int | None]
+    series: Mapped[str] = mapped_column(String(20), default="", server_default="")   # "" is the default series
     # Outgoing: who is to sign; when it was issued. Incoming: when it was received (ngày đến).
     signer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     issued_at: Mapped[datetime | None]
     received_at: Mapped[datetime | None]
+    # Incoming: where received_at came from, and the clerk's free note ("received on paper at 16:40 on the 4th"),
+    # kept as a note only: it never moves the receipt time or the register (Decree 30, Art. 22.2).
+    receipt_source: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    receipt_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
     # Replace / correct / reply: the other document and how this one relates to it.
     related_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     relation: Mapped[str] = mapped_column(String(20), default="", server_default="")

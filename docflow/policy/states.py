@@ -17,6 +17,7 @@ FORWARD: dict[DocumentStatus, frozenset[DocumentStatus]] = {
     S.SIGNED: frozenset({S.ISSUED}),
     S.ISSUED: frozenset({S.RECALLED, S.REPLACED}),
     S.REGISTERED: frozenset({S.IN_PROGRESS, S.RECALLED, S.REPLACED}),
+    S.FOR_INFORMATION: frozenset({S.RECALLED, S.REPLACED}),
     S.IN_PROGRESS: frozenset({S.COMPLETED, S.RECALLED, S.REPLACED}),
     S.COMPLETED: frozenset({S.RECALLED, S.REPLACED}),
     S.RECALLED: frozenset(),

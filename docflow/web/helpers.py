@@ -127,6 +127,7 @@ ENUM_LABELS: dict[str, str] = {
     "incoming": N_("Incoming"), "outgoing": N_("Outgoing"), "internal": N_("Internal"),
     # statuses
     "draft": N_("Draft"), "registered": N_("Registered"), "in_progress": N_("In progress"),
+    "for_information": N_("For information (để biết)"),
     "in_review": N_("In review"), "awaiting_signature": N_("Awaiting signature"), "signed": N_("Signed"),
     "issued": N_("Issued"), "completed": N_("Completed"), "recalled": N_("Recalled"),
     "replaced": N_("Replaced"),

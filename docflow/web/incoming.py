@@ -4,10 +4,9 @@ with its timeline, and the leader's, head's and handler's actions."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
@@ -29,6 +28,7 @@ from docflow.services import incoming
 from docflow.services.people import organisation
 from docflow.services import signatures as signing_service
 from docflow.services.documents import UploadedFile
+from docflow.services.registers import slip
 from docflow.services.incoming import Direction, DuplicateIncomingError, Target
 from docflow.web.documents import document_input
 from docflow.web.helpers import (
@@ -79,17 +79,6 @@ def _uploaded_file(actor: User) -> UploadedFile:
         raise
 
 
-def _received_at() -> datetime | None:
-    raw = form_str("received_at", max_length=20).strip()
-    if not raw:
-        return None
-    try:
-        local = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(N_("Enter the date and time received."), field="received_at") from None
-    return local.replace(tzinfo=settings().app.zone)
-
-
 def _form_context(**extra: object) -> dict[str, object]:
     session = db.get_session()
     return {"departments": organisation.list_departments(session), "Urgency": Urgency,
@@ -129,7 +118,7 @@ def new() -> ResponseReturnValue:
         with db.transaction() as s:
             registration = incoming.register_incoming(
                 s, actor=actor, data=data, upload=upload, store=store(), settings=settings(), now=utc_now(),
-                received_at=_received_at(), confirm_duplicate=request.form.get("confirm_duplicate") == "1")
+                receipt_note=form_str("receipt_note", max_length=300), confirm_duplicate=request.form.get("confirm_duplicate") == "1")
     except DuplicateIncomingError as exc:
         return _warn_duplicate(actor, exc, upload)
     except ValidationError as exc:
@@ -371,3 +360,15 @@ def return_completion(document_id: int, proposal_id: int) -> ResponseReturnValue
     """... or returns it to the lead with a reason."""
     return _act(document_id, incoming.return_completion, N_("The completion has been returned to the lead."),
                 proposal_id=proposal_id, reason=form_str("reason", max_length=5000))
+
+
+@bp.get("/<int:document_id>/slip.pdf")
+@login_required
+def resolution_slip(document_id: int) -> ResponseReturnValue:
+    """The phiếu giải quyết văn bản đến of the document, printed from its records (Decree 30, Annex IV)."""
+    with db.transaction() as s:
+        data = slip.resolution_slip(s, actor=current_actor(), document_id=document_id, tz=settings().app.zone)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="phieu-giai-quyet-{document_id}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

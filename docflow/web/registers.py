@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import login_required
 
 from docflow import db, policy
 from docflow.errors import N_, ValidationError
 from docflow.models import RegisterKind, utc_now
+from docflow.signing.base import SignatureKind
 from docflow.services.people import organisation as org_service
 from docflow.services import registers
-from docflow.services.registers import COLUMNS, EntryFilters, ExportFormat, Progress
-from docflow.web.helpers import current_actor, parse_date, settings, small_int
+from docflow.services.registers import COLUMNS, EntryFilters, ExportFormat, Progress, closing
+from docflow.web.helpers import current_actor, parse_date, settings, small_int, store
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
 PAGE_SIZE = 50
@@ -97,6 +99,9 @@ def entries(year: int, kind: str) -> ResponseReturnValue:
         "registers/entries.html", kind=register_kind, year=year, page=page, filters=filters,
         columns=COLUMNS[register_kind], label=REGISTER_LABELS[register_kind], progress_labels=PROGRESS_LABELS,
         departments=org_service.list_departments(session),
+        closed=closing.find_closing(session, organisation_id=actor.organisation_id, kind=register_kind, year=year),
+        may_close=policy.may_apply(actor, SignatureKind.ORGANISATION) and register_kind in closing.CLOSABLE
+        and year < _today(utc_now()).year,
         issuing_bodies=registers.list_issuing_bodies(session, organisation_id=actor.organisation_id, year=year),
         export_args={k: v for k, v in request.args.items() if k in FILTER_ARGS})
 
@@ -119,5 +124,31 @@ def export(year: int, kind: str, fmt: str) -> ResponseReturnValue:
                                      tz=zone, today=_today(now), now=now)
     response = Response(stream_with_context(chunks), mimetype=done.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{done.filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/<int:year>/<kind>/close")
+def close(year: int, kind: str) -> ResponseReturnValue:
+    """The clerk closes the register's year (đóng sổ): the printed register signed with the ward's key."""
+    register_kind, year = _kind(kind), _year(year)
+    with db.transaction() as s:
+        done = closing.close_register(s, actor=current_actor(), settings=settings(), store=store(),
+                                      tz=settings().app.zone,
+                                      request=closing.CloseRequest(kind=register_kind, year=year,
+                                                                   pin=request.form.get("pin", "")[:64]))
+    flash(gettext("The %(year)s register is closed: %(n)s entries, signed with the ward's key.", year=year,
+                  n=done.entries), "success")
+    return redirect(url_for("registers.entries", year=year, kind=register_kind.value))
+
+
+@bp.get("/<int:year>/<kind>/closing.pdf")
+def closed_register(year: int, kind: str) -> ResponseReturnValue:
+    """The signed register of a closed year, as it was closed."""
+    register_kind, year = _kind(kind), _year(year)
+    done, data = closing.closing_pdf(db.get_session(), actor=current_actor(), store=store(), kind=register_kind,
+                                     year=year)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="so-{done.register.code}-{year}-dong-so.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

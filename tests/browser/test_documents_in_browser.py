@@ -54,7 +54,7 @@ def fill_upload_form(page: Page, file: Path, summary: str, number_symbol: str) -
     page.goto("/documents/new")
     form = page.get_by_test_id("upload-form")
     form.locator("#file").set_input_files(str(file))
-    form.locator("#kind").select_option("incoming")
+    form.locator("#kind").select_option("internal")
     assert form.locator("#doc_type option[value=cong_van]").count() == 1, \
         "the document type list on /documents/new has no 'cong_van' option"
     form.locator("#doc_type").select_option("cong_van")
@@ -131,7 +131,7 @@ def test_the_clerk_uploads_a_pdf_and_its_page_shows_the_summary_metadata_version
 
     metadata = page.get_by_test_id("metadata")
     for shown in ("Công văn", "125/STNMT-ĐĐ", "05/03/2026", ISSUING_BODY, "Văn phòng – Thống kê",
-                  "Nguyễn Thị Hoa", vi_text("Incoming")):
+                  "Nguyễn Thị Hoa", vi_text("Internal")):
         expect(metadata).to_contain_text(shown)
 
     versions = page.get_by_test_id("versions").locator("li")

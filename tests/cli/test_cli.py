@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,13 @@ def test_init_twice_then_demo_twice_keeps_the_data(workdir):
     demo = run(workdir, "demo")
     assert demo.returncode == 0, demo.stderr
     assert "TichSon@2026" in demo.stdout and "vanthu" in demo.stdout
+    # the four documents the clerk registered, and none of the copies for information the issued ones
+    # delivered to the ward's departments (issue 12, section 4)
+    year = str(date.today().year)
+    export = run(workdir, "registers", "export", "--register", "incoming", "--year", year, "--format", "csv",
+                 "--out", "-")
+    assert export.returncode == 0, export.stderr
+    assert len(export.stdout.strip().splitlines()) == 1 + 4
     assert run(workdir, "demo").returncode == 0
     listing = run(workdir, "users", "list").stdout
     assert listing.count("vanthu") == 1 and "chutich" in listing and "thanhtra" in listing

@@ -71,3 +71,30 @@ def test_a_wrong_register_name_is_refused_with_the_choices(invoke, tmp_path):
     result = CliRunner().invoke(registers, ["export", "--register", "sent", "--year", "2025", "--format", "csv",
                                             "--out", str(tmp_path / "x.csv")])
     assert result.exit_code == 2 and "incoming" in result.output and not (tmp_path / "x.csv").exists()
+
+
+def test_r11_the_administrator_configures_a_series_on_the_command_line(invoke, db_session, org):
+    assert invoke("series", "add", "mat", "--name", "Sổ văn bản mật", "--rule", "secret").exit_code == 0
+    twice = invoke("series", "add", "mat2", "--name", "Lần nữa", "--rule", "secret")
+    assert twice.exit_code == 1 and "Traceback" not in twice.output
+    listing = invoke("series", "list").output
+    assert "mat" in listing and "secret" in listing and "active" in listing
+    assert invoke("series", "disable", "mat").exit_code == 0
+    assert "inactive" in invoke("series", "list").output
+
+
+def test_r16_the_clerk_closes_a_year_on_the_command_line(invoke, db_session, org, make_user, make_document,
+                                                         issue_cert, monkeypatch):
+    from docflow.signing.base import CertificateKind
+    from tests.conftest import SIGNING_PIN
+    clerk = make_user(Role.CLERK)
+    issue_cert(None, CertificateKind.ORGANISATION)
+    register_incoming(db_session, org, make_document(clerk, summary="Về việc cuối năm"), received_at=at(3))
+    monkeypatch.setenv("CLOSE_PIN", SIGNING_PIN)
+    result = invoke("close", "--register", "incoming", "--year", str(YEAR), "--user", clerk.username,
+                    "--pin-env", "CLOSE_PIN")
+    assert result.exit_code == 0, result.output
+    assert f"Closed the {YEAR} incoming register: 1 entries" in result.output
+    again = invoke("close", "--register", "incoming", "--year", str(YEAR), "--user", clerk.username,
+                   "--pin-env", "CLOSE_PIN")
+    assert again.exit_code == 1 and "Traceback" not in again.output

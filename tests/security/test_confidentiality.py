@@ -33,7 +33,7 @@ def signed_in(app: Any, db_session: Any) -> Any:
 
 def _upload(client: WebClient, *, confidentiality: str, content: bytes | None = None) -> int:
     response = client.post("/documents/new", {
-        "kind": "incoming", "doc_type": "cong_van", "summary": "Hồ sơ nhân sự", "issuing_body": "UBND quận",
+        "kind": "internal", "doc_type": "cong_van", "summary": "Hồ sơ nhân sự", "issuing_body": "UBND quận",
         "urgency": "normal", "confidentiality": confidentiality,
         "file": (io.BytesIO(content or pdf_bytes()), "ho-so.pdf")}, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)

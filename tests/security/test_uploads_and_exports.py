@@ -58,7 +58,7 @@ WITH_EMBEDDED_FILE = one_page_pdf(b"", b"/Annots [4 0 R]", 1,
 
 
 def _upload(client: WebClient, content: bytes, summary: str = "Về việc kiểm tra tệp tải lên") -> Any:
-    data = {"kind": "incoming", "doc_type": "cong_van", "summary": summary, "issuing_body": "UBND quận Thử Nghiệm",
+    data = {"kind": "internal", "doc_type": "cong_van", "summary": summary, "issuing_body": "UBND quận Thử Nghiệm",
             "urgency": "normal", "confidentiality": "normal", "file": (io.BytesIO(content), "van-ban.pdf")}
     return client.post("/documents/new", data, content_type="multipart/form-data")
 
@@ -119,7 +119,7 @@ def clerks_document(committed_app: Any) -> int:
         clerk = s.execute(select(User).where(User.username == "vanthu")).scalar_one()
         document = doc_service.upload_document(
             s, actor=clerk, store=store, max_bytes=10 ** 6,
-            data=doc_service.DocumentInput(kind=DocumentKind.INCOMING, doc_type="cong_van",
+            data=doc_service.DocumentInput(kind=DocumentKind.INTERNAL, doc_type="cong_van",
                                            summary="Về việc thử khi hệ thống bận", department_id=None,
                                            issuing_body="UBND"),
             upload=UploadedFile(io.BytesIO(pdf_bytes("busy")), "busy.pdf"))
@@ -305,7 +305,7 @@ def test_an_upload_is_parsed_before_the_write_transaction_begins(client, make_us
     monkeypatch.setattr(doc_service.uploads, "check_pdf", watched_check)
     client.login(make_user(Role.CLERK))
 
-    response = client.post(url, {"kind": "incoming", "doc_type": "cong_van", "summary": "Về việc thử khóa ghi",
+    response = client.post(url, {"kind": "internal", "doc_type": "cong_van", "summary": "Về việc thử khóa ghi",
                                  "issuing_body": "UBND quận Thử Nghiệm", "urgency": "normal",
                                  "confidentiality": "normal", "file": (io.BytesIO(pdf_bytes("lock")), "a.pdf")},
                            content_type="multipart/form-data")

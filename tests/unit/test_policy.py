@@ -26,7 +26,7 @@ def _step(kind: StepKind, assignee_id: int | None, status: StepStatus = StepStat
 
 
 def test_a_delivered_copy_of_the_wards_own_document_is_received_and_takes_no_signature():
-    copy = _document(DocumentKind.INCOMING, S.REGISTERED, relation=DocumentRelation.COPY_OF)
+    copy = _document(DocumentKind.INCOMING, S.FOR_INFORMATION, relation=DocumentRelation.COPY_OF)
     for role in Role:
         assert policy.allowed_kinds(_user(role), copy) == []
     with pytest.raises(InvalidTransitionError, match="received from another body"):

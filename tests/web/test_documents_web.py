@@ -16,7 +16,7 @@ from docflow.services import audit
 
 
 def _upload(client, content: bytes, filename: str = "van-ban.pdf", **fields):
-    data = {"kind": "incoming", "doc_type": "cong_van", "summary": "Về việc tổ chức Tết Trung thu",
+    data = {"kind": "internal", "doc_type": "cong_van", "summary": "Về việc tổ chức Tết Trung thu",
             "issuing_body": "UBND quận Hoàn Kiếm", "urgency": "normal", "confidentiality": "normal"}
     data.update(fields)
     data["file"] = (io.BytesIO(content), filename)
@@ -75,7 +75,7 @@ def test_an_oversized_upload_is_refused_with_the_limit(app, client, make_user, d
     limit = app.config["MAX_CONTENT_LENGTH"]
     before = _count(db_session)
     # Encoded here in memory: the test client's own encoder would spool to a file it never closes.
-    boundary, body = encode_multipart({"csrf_token": client.token(), "kind": "incoming", "doc_type": "cong_van",
+    boundary, body = encode_multipart({"csrf_token": client.token(), "kind": "internal", "doc_type": "cong_van",
                                        "summary": "Quá lớn", "issuing_body": "UBND",
                                        "file": FileStorage(io.BytesIO(b"%PDF-1.7\n" + b"0" * (limit + 10)),
                                                            "lon.pdf")})
@@ -178,7 +178,7 @@ def test_the_list_filters_and_pages(client, make_user, make_document, make_depar
 def test_a_control_character_in_a_filename_does_not_break_downloads(client, make_user, db_session):
     client.login(make_user(Role.CLERK))
     boundary = "docflowboundary"
-    fields = {"csrf_token": client.token(), "kind": "incoming", "doc_type": "cong_van", "summary": "Tên tệp lạ",
+    fields = {"csrf_token": client.token(), "kind": "internal", "doc_type": "cong_van", "summary": "Tên tệp lạ",
               "issuing_body": "UBND"}
     body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
                     for k, v in fields.items())

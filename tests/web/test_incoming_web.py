@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from docflow.models import Assignment, AssignmentStatus, Document, DocumentKind, DocumentStatus, Role, Urgency
+from docflow.models import Assignment, AssignmentStatus, Document, DocumentKind, DocumentStatus, Role, Urgency, utc_now
 from docflow.services import incoming
 from tests.conftest import WebClient, pdf_bytes
 from tests.services.incoming.test_incoming import _data, directed, register, settings, ward  # noqa: F401 - fixtures
@@ -50,11 +50,14 @@ def test_the_clerk_registers_an_incoming_document_and_sees_its_number(client, wa
     client.login(ward.clerk)
     form = client.get("/incoming/new")
     assert form.status_code == 200 and 'data-testid="register-form"' in form.get_data(as_text=True)
-    response = _register(client, received_at="2026-03-10T09:15")
+    before = utc_now()
+    response = _register(client, receipt_note="Nhận bản giấy lúc 16:40 ngày 09/3")
     assert response.status_code == 302
     document = db_session.get(Document, _id(response.location))
     assert document.kind is DocumentKind.INCOMING and document.register_number is not None
-    assert document.received_at.isoformat().startswith("2026-03-10T02:15")   # 09:15 in Hà Nội
+    # R13: the receipt time is the system's, the paper time only a note (the form no longer takes a time)
+    assert before <= document.received_at <= utc_now()
+    assert document.receipt_note == "Nhận bản giấy lúc 16:40 ngày 09/3"
     page = client.get(response.location).get_data(as_text=True)
     assert f'data-testid="incoming-number">{document.register_number:02d}<' in page
     assert "56/UBND-QLĐT" in page and 'data-testid="timeline"' in page

@@ -235,7 +235,7 @@ def test_a_signed_pdf_registered_as_a_document_is_verified_at_once(client, leade
     db_session.execute(VerificationReport.__table__.delete().where(VerificationReport.sha256 == outcome.version.sha256))
     client.login(make_user(Role.CLERK))
     response = client.post("/documents/new", {
-        "kind": "incoming", "doc_type": "cong_van", "summary": "Văn bản đến đã ký số", "issuing_body": "UBND quận",
+        "kind": "internal", "doc_type": "cong_van", "summary": "Văn bản đến đã ký số", "issuing_body": "UBND quận",
         "urgency": "normal", "confidentiality": "normal", "file": (io.BytesIO(signed), "da-ky.pdf")},
         content_type="multipart/form-data")
     assert response.status_code == 302

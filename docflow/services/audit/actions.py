@@ -59,12 +59,15 @@ class AuditAction(enum.StrEnum):
     DOCUMENT_ISSUED = "document.issued"
     NUMBER_ASSIGNED = "register.number_assigned"
     DOCUMENT_DISTRIBUTED = "document.distributed"
+    COPY_DELIVERED = "document.copy_delivered"   # a copy for information of an issued document, to a department
     DOCUMENT_REPLACED = "document.replaced"
     DOCUMENT_CORRECTED = "document.corrected"
     DOCUMENT_RECALLED = "document.recalled"
     DELEGATION_CREATED = "delegation.created"
     DELEGATION_REVOKED = "delegation.revoked"
     REGISTER_EXPORTED = "register.exported"
+    REGISTER_SERIES_CHANGED = "register.series_changed"
+    REGISTER_CLOSED = "register.closed"
     # auditors (issue 5)
     SIGNATURE_CHAIN_CHECKED = "document.signature_chain_checked"
     EVIDENCE_EXPORTED = "evidence.exported"

@@ -11,12 +11,14 @@ from docflow.services.documents.listing import COUNT_LIMIT, SORTS, DocumentFilte
 from docflow.services.documents.lookup import get_document, get_document_for
 from docflow.services.documents.metadata import EDITABLE_FIELDS, REDACTED_FIELDS, apply_lowering, edit_metadata
 from docflow.services.documents.uploads import (
+    INCOMING_ONLY_BY_REGISTRATION,
     INITIAL_STATUS,
     MAX_FILENAME,
     DocumentInput,
     StoredPdf,
     StoredSource,
     UploadedFile,
+    create_document,
     parse_limits,
     receive_upload,
     upload_document,
@@ -31,9 +33,9 @@ from docflow.services.documents.versions import (
 )
 
 __all__ = [
-    "COUNT_LIMIT", "EDITABLE_FIELDS", "FINAL_STATUSES", "INITIAL_STATUS", "MAX_FILENAME", "REDACTED_FIELDS",
+    "COUNT_LIMIT", "EDITABLE_FIELDS", "INCOMING_ONLY_BY_REGISTRATION", "FINAL_STATUSES", "INITIAL_STATUS", "MAX_FILENAME", "REDACTED_FIELDS",
     "SORTS", "DocumentFilters", "DocumentInput", "Page", "StoredPdf", "StoredSource", "UploadedFile", "add_version",
-    "apply_lowering", "check_can_add_version", "edit_metadata", "ensure_grant", "get_document",
+    "apply_lowering", "check_can_add_version", "create_document", "edit_metadata", "ensure_grant", "get_document",
     "get_document_for", "list_documents", "open_version", "other_leaders", "parse_limits", "receive_upload",
     "upload_document", "validate_input", "version_of",
 ]

@@ -7,16 +7,22 @@ import dataclasses
 import hashlib
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow import policy
-from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError
-from docflow.models import Confidentiality, Document, GrantReason, Role, User, utc_now
+from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError, ValidationError
+from docflow.models import Confidentiality, Document, DocumentKind, GrantReason, Role, Signature, User, utc_now
 from docflow.services import audit, notifications
 from docflow.services.audit import AuditAction
 from docflow.services.documents.grants import ensure_grant, other_leaders
 from docflow.services.documents.lookup import get_document, get_document_for
-from docflow.services.documents.uploads import DocumentInput, refresh_search_text, validate_input
+from docflow.services.documents.uploads import (
+    NUMBER_ONLY_BY_ISSUING,
+    DocumentInput,
+    refresh_search_text,
+    validate_input,
+)
 from docflow.services.documents.versions import check_row_version, refuse_if_final
 
 EDITABLE_FIELDS = ("doc_type", "summary", "number_symbol", "document_date", "issuing_body", "urgency",
@@ -40,7 +46,8 @@ def edit_metadata(session: Session, *, actor: User, document_id: int, data: Docu
         raise PermissionDeniedError(N_("You may not change this document."))
     refuse_if_final(document)
     check_row_version(document, expected_row_version)
-    data = dataclasses.replace(data, kind=document.kind)
+    data = _checked_numbers(document, dataclasses.replace(data, kind=document.kind))
+    _refuse_after_signature(session, document, data)
     validate_input(session, actor, data, today=now.date())
     if data.confidentiality.rank < document.confidentiality.rank:
         _propose_lowering(session, actor=actor, document=document, to=data.confidentiality, now=now)
@@ -60,6 +67,37 @@ def edit_metadata(session: Session, *, actor: User, document_id: int, data: Docu
     audit.record(session, action=AuditAction.DOCUMENT_METADATA_EDITED, actor=actor, object_type="document",
                  object_id=document.id, details={"changes": changes}, now=now)
     return document
+
+
+def _checked_numbers(document: Document, data: DocumentInput) -> DocumentInput:
+    """An outgoing document's number and symbol are the register's, given by issuing only (Decree 30,
+    Art. 15.2; R12): a form that leaves them out keeps them, one that types another is refused."""
+    if document.kind is not DocumentKind.OUTGOING:
+        return data
+    typed = data.number_symbol.strip()
+    if typed and typed != (document.number_symbol or ""):
+        raise ValidationError(NUMBER_ONLY_BY_ISSUING, field="number_symbol")
+    return dataclasses.replace(data, number_symbol=document.number_symbol or "")
+
+
+FROZEN_AFTER_SIGNATURE = N_(
+    "The type and the subject summary (trích yếu) cannot change once the document carries a signature (ký nháy "
+    "or the signer's): the signer signed them. To change them, upload a new version of the draft; the route then "
+    "starts again and every signature is asked for again.")
+
+
+def _refuse_after_signature(session: Session, document: Document, data: DocumentInput) -> None:
+    """What a signer signed for stays as signed (Decree 30, Art. 11: any change after approval goes back to
+    the signer): an outgoing document's type and trích yếu are frozen while its current version carries a
+    signature; its recipients have no edit at all. Raises InvalidTransitionError."""
+    current = document.current_version
+    if document.kind is not DocumentKind.OUTGOING or current is None:
+        return
+    if data.doc_type == document.doc_type and data.summary.strip() == document.summary:
+        return
+    signed = session.execute(select(Signature.id).where(Signature.version_id == current.id)).first()
+    if signed is not None:
+        raise InvalidTransitionError(FROZEN_AFTER_SIGNATURE)
 
 
 def _new_values(document: Document, data: DocumentInput) -> dict[str, object]:

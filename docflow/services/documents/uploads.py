@@ -161,13 +161,37 @@ def refresh_search_text(document: Document) -> None:
                                                            document.issuing_body)
 
 
+NUMBER_ONLY_BY_ISSUING = N_("The number and symbol of an outgoing document are never typed: issuing assigns them "
+                            "from the register.")
+INCOMING_ONLY_BY_REGISTRATION = N_(
+    "An incoming document is registered by the clerk (văn thư), who gives it its incoming number (số đến): "
+    "send the document to the clerk, or, as the clerk, use Incoming → Register.")
+
+
 def upload_document(session: Session, *, actor: User, data: DocumentInput, upload: UploadedFile,
                     store: DocumentStore, max_bytes: int, now: datetime | None = None) -> Document:
-    """Create a document with its first version from an uploaded PDF.
+    """Create an outgoing or internal document with its first version from an uploaded PDF.
 
-    Raises PermissionDeniedError or ValidationError (metadata, not a PDF, encrypted, too large).
-    The blob is stored before the flush; a rolled-back transaction leaves at most an orphan blob.
-    Flushes.
+    An incoming document is never made here: only the clerk's registration (incoming.register_incoming)
+    makes one, with its số đến (Decree 30, Art. 22.1: an incoming document not registered by the văn thư
+    creates no duty to handle it). Raises PermissionDeniedError (also for kind incoming) or ValidationError
+    (metadata, not a PDF, encrypted, too large). The blob is stored before the flush; a rolled-back
+    transaction leaves at most an orphan blob. Flushes.
+    """
+    if data.kind is DocumentKind.INCOMING:
+        raise PermissionDeniedError(INCOMING_ONLY_BY_REGISTRATION)
+    if data.kind is DocumentKind.OUTGOING and data.number_symbol.strip():
+        raise ValidationError(NUMBER_ONLY_BY_ISSUING, field="number_symbol")   # R12
+    return create_document(session, actor=actor, data=data, upload=upload, store=store, max_bytes=max_bytes,
+                           now=now)
+
+
+def create_document(session: Session, *, actor: User, data: DocumentInput, upload: UploadedFile,
+                    store: DocumentStore, max_bytes: int, now: datetime | None = None) -> Document:
+    """The document and its first version, of any kind: the step registration (which then gives the incoming
+    number) and upload_document share. Views call upload_document or incoming.register_incoming instead.
+
+    Raises PermissionDeniedError or ValidationError. Flushes.
     """
     now = now or utc_now()
     if not policy.can_upload(actor):

@@ -35,12 +35,14 @@ from docflow.services.incoming.queries import (
     urgency_order,
     view_incoming,
 )
+from docflow.models import ReceiptSource
 from docflow.services.incoming.registration import (
     DuplicateIncomingError,
     Registration,
     find_duplicates,
     hold_upload,
     number_label,
+    receipt_time,
     register_incoming,
 )
 from docflow.services.incoming.timeline import TIMELINE_ACTIONS, TimelineEntry
@@ -48,11 +50,11 @@ from docflow.services.people.eligibility import HANDLER_ROLES, department_heads,
 
 __all__ = [
     "HANDLER_ROLES", "MAX_TEXT", "SCOPES", "TIMELINE_ACTIONS", "WORKFLOW_KINDS", "AssignmentRow", "Direction",
-    "DuplicateIncomingError", "IncomingPage", "IncomingView", "Registration", "Scope", "Target", "TimelineEntry",
+    "DuplicateIncomingError", "IncomingPage", "IncomingView", "ReceiptSource", "Registration", "Scope", "Target", "TimelineEntry",
     "accept_completion", "contribute", "contributions_of", "may_decide", "open_contribution_file", "pending_proposal", "propose_completion", "return_completion",
     "add_opinion", "assign_handler", "assignable_people", "attach_reply", "can_act", "complete_assignment",
     "completion_state", "confirm_forward", "decline_forward", "default_deadline", "department_heads",
     "department_members", "direct_document", "find_duplicates", "forward_assignment", "hold_upload", "holds",
-    "list_incoming", "local_date", "number_label", "register_incoming", "reply_choices", "send_internal",
+    "list_incoming", "local_date", "number_label", "receipt_time", "register_incoming", "reply_choices", "send_internal",
     "step_state", "urgency_order", "view_incoming",
 ]

@@ -158,6 +158,9 @@ def direct_document(session: Session, *, actor: User, document_id: int, directio
     if document.kind is not DocumentKind.INCOMING:
         raise WrongKindError(N_("Only incoming documents are directed."))
     check_row_version(document, expected_row_version)
+    if document.register_number is None:
+        raise InvalidTransitionError(N_("This document has no incoming number (số đến): only a document the "
+                                        "clerk registered is directed."))
     if document.status is not DocumentStatus.REGISTERED:
         raise InvalidTransitionError(N_("This document has been directed already."))
     return _create_direction(session, actor=actor, document=document, direction=direction, settings=settings,

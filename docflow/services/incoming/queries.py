@@ -101,7 +101,7 @@ def view_incoming(session: Session, *, actor: User, document_id: int, settings: 
         assignments=_rows(actor, assignments, names, settings, local_date(settings, now)),
         timeline=timeline(session, document, {a.id: a for a in assignments}, settings),
         can_direct=policy.may_direct(actor) and document.kind is DocumentKind.INCOMING
-        and document.status is DocumentStatus.REGISTERED,
+        and document.status is DocumentStatus.REGISTERED and document.register_number is not None,
         replies=[r for r in replies if policy.can_view(actor, r)])
 
 
@@ -167,7 +167,8 @@ def list_incoming(session: Session, *, actor: User, kind: DocumentKind = Documen
     page_size = max(1, min(page_size, 100))
     where: list[ColumnElement[bool]] = [policy.visible_filter(actor), Document.kind == kind]
     if chosen is Scope.OPEN:
-        where.append(Document.status.in_([DocumentStatus.REGISTERED, DocumentStatus.IN_PROGRESS]))
+        where.append(Document.status.in_([DocumentStatus.REGISTERED, DocumentStatus.IN_PROGRESS,
+                                          DocumentStatus.FOR_INFORMATION]))
     elif chosen is Scope.MINE:
         where.append(Document.id.in_(select(Assignment.document_id).where(
             _held_by(actor), Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))))

@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 from docflow import policy, textsearch
 from docflow.config import Settings
 from docflow.errors import N_, ConflictError, PermissionDeniedError, ValidationError
-from docflow.models import Document, DocumentKind, RegisterKind, User, utc_now
+from docflow.models import Document, DocumentKind, ReceiptSource, RegisterKind, User, utc_now
 from docflow.pdfcheck import check_pdf
 from docflow.services import registers
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import DocumentInput, UploadedFile
-from docflow.services.incoming.common import record
+from docflow.services.incoming.common import clean_text, record
 from docflow.services.incoming.deadlines import local_date
 from docflow.storage import DocumentStore
 
@@ -76,40 +76,77 @@ def hold_upload(store: DocumentStore, upload: UploadedFile, *, max_bytes: int) -
     return sha256
 
 
+OWN_RECEIPT_TIME = (ReceiptSource.ELECTRONIC, ReceiptSource.IMPORTED)
+MAX_NOTE = 300
+
+
+def receipt_time(settings: Settings, *, now: datetime, source: ReceiptSource, received_at: datetime | None,
+                 data: DocumentInput) -> tuple[datetime, int]:
+    """The receipt time (ngày đến) and the register year of a registration.
+
+    Registered here: docflow's clock, and this year's register (a typed, back-dated time once reopened an
+    earlier year's register out of order). Received electronically from another agency: the exchange's
+    receipt time, numbered in this year's register. Imported from a previous system: the time it recorded,
+    in that year's register. Raises ValidationError.
+    """
+    if source not in OWN_RECEIPT_TIME:
+        if received_at is not None:
+            raise ValidationError(N_("The receipt time is the system's time at registration; write when it "
+                                     "arrived on paper in the receipt note."), field="received_at")
+        return now, local_date(settings, now).year
+    if received_at is None:
+        raise ValidationError(N_("Enter the date and time received."), field="received_at")
+    if received_at > now + timedelta(minutes=5):
+        raise ValidationError(N_("The date received cannot be in the future."), field="received_at")
+    if data.document_date is not None and local_date(settings, received_at) < data.document_date:
+        raise ValidationError(N_("The date received cannot be before the document date."), field="received_at")
+    year_of = received_at if source is ReceiptSource.IMPORTED else now
+    return received_at, local_date(settings, year_of).year
+
+
+def _receipt_note(text: str) -> str:
+    note = clean_text(text, "receipt_note", required=False, message="")
+    if len(note) > MAX_NOTE:
+        raise ValidationError(N_("The receipt note is too long (at most %(n)s characters)."), field="receipt_note",
+                              n=MAX_NOTE)
+    return note
+
+
 def register_incoming(session: Session, *, actor: User, data: DocumentInput, upload: UploadedFile,
                       store: DocumentStore, settings: Settings, now: datetime | None = None,
-                      received_at: datetime | None = None, confirm_duplicate: bool = False) -> Registration:
+                      received_at: datetime | None = None, confirm_duplicate: bool = False,
+                      receipt: ReceiptSource = ReceiptSource.SYSTEM, receipt_note: str = "") -> Registration:
     """The clerk registers a received document: stores the PDF (upload_document's checks), takes the next
     số đến of the year's incoming register, and verifies a signed PDF at once.
 
-    Raises PermissionDeniedError (not a clerk), ValidationError, DuplicateIncomingError (unless
-    ``confirm_duplicate``). Flushes.
+    The receipt time is the system's time (``received_at`` only for ``receipt`` ELECTRONIC or IMPORTED:
+    see receipt_time); ``receipt_note`` is kept as a note. Raises PermissionDeniedError (not a clerk),
+    ValidationError, DuplicateIncomingError (unless ``confirm_duplicate``). Flushes.
     """
     now = now or utc_now()
-    received_at = received_at or now
     if not policy.may_register_incoming(actor):
         raise PermissionDeniedError(N_("Only the clerk (văn thư) registers incoming documents."))
     data = replace(data, kind=DocumentKind.INCOMING)
     doc_service.validate_input(session, actor, data, today=local_date(settings, now))
-    received_on = local_date(settings, received_at)
-    if received_at > now + timedelta(minutes=5):
-        raise ValidationError(N_("The date received cannot be in the future."), field="received_at")
-    if data.document_date is not None and received_on < data.document_date:
-        raise ValidationError(N_("The date received cannot be before the document date."), field="received_at")
+    received_at, year = receipt_time(settings, now=now, source=receipt, received_at=received_at, data=data)
+    if data.document_date is not None and local_date(settings, received_at) < data.document_date:
+        raise ValidationError(N_("The date received cannot be before the document date."), field="document_date")
+    note = _receipt_note(receipt_note)
     earlier = find_duplicates(session, organisation_id=actor.organisation_id, number_symbol=data.number_symbol,
                               issuing_body=data.issuing_body)
     if earlier and not confirm_duplicate:
         raise DuplicateIncomingError(earlier)
-    document = doc_service.upload_document(session, actor=actor, data=data, upload=upload, store=store,
+    document = doc_service.create_document(session, actor=actor, data=data, upload=upload, store=store,
                                            max_bytes=settings.max_upload_bytes, now=now)
     # The number is taken last: the register row stays locked for the shortest time.
     register, number = registers.take_number(session, organisation=actor.organisation, kind=RegisterKind.INCOMING,
-                                             year=received_on.year)
+                                             year=year)
     document.register_id, document.register_number, document.received_at = register.id, number, received_at
+    document.receipt_source, document.receipt_note = receipt.value, note
     session.flush()
     record(session, AuditAction.INCOMING_REGISTERED, actor, document, now, register_id=register.id,
            register_code=register.code, year=register.year, number=number, received_at=received_at.isoformat(),
-           duplicate_of=[d.id for d in earlier])
+           receipt=receipt.value, duplicate_of=[d.id for d in earlier])
     report = signing_service.keep_report_if_signed(session, settings=settings, store=store,
                                                    version=document.versions[-1])
     return Registration(document=document, number=number, report=report, duplicate_of=tuple(d.id for d in earlier))

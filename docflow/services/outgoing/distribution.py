@@ -1,6 +1,6 @@
-"""Distribution of an issued outgoing document: each internal recipient department receives it as an
-incoming document (the same signed file, registered in the incoming register); external recipients are
-recorded as sent."""
+"""Distribution of an issued outgoing document: each internal recipient department receives a copy for
+information (the same signed file; not an incoming document: no số đến, nothing for a leader to direct);
+external recipients are recorded as sent."""
 
 from __future__ import annotations
 
@@ -17,27 +17,24 @@ from docflow.models import (
     DocumentRelation,
     DocumentStatus,
     DocumentVersion,
-    RegisterKind,
     Role,
     User,
 )
 from docflow.models.routing import Recipient
-from docflow.services import audit, registers
-from docflow.services import signatures as signing_service
+from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.outgoing.base import notify_users, recipients_of
 
 
 def distribute(session: Session, *, actor: User, document: Document, version: DocumentVersion,
                settings: Settings, now: datetime) -> list[Recipient]:
-    """Each internal recipient department receives the issued document as an incoming one (the same signed
-    file, registered in the incoming register); external recipients are recorded as sent. Flushes."""
-    today = signing_service.local_today(settings, now)
+    """Each internal recipient department receives a copy for information of the issued document (the same
+    signed file); external recipients are recorded as sent. Flushes."""
     recipients = recipients_of(session, document.id)
     for recipient in recipients:
         recipient.sent_at = now
         if recipient.department_id is not None and recipient.delivered_document_id is None:
-            recipient.delivered_document_id = _deliver(session, actor, document, version, recipient, today.year, now)
+            recipient.delivered_document_id = _deliver(session, actor, document, version, recipient, now)
     session.flush()
     audit.record(session, action=AuditAction.DOCUMENT_DISTRIBUTED, actor=actor, object_type="document",
                  object_id=document.id, now=now,
@@ -48,12 +45,15 @@ def distribute(session: Session, *, actor: User, document: Document, version: Do
 
 
 def _deliver(session: Session, actor: User, document: Document, version: DocumentVersion, recipient: Recipient,
-             year: int, now: datetime) -> int:
+             now: datetime) -> int:
+    # The ward's own document is not received from another body (Decree 30, Art. 20–22 number only those):
+    # it takes no số đến, is kept out of the incoming register and the direction queue, and the department
+    # sees it "for information".
     copy = Document(organisation_id=document.organisation_id, department_id=recipient.department_id,
                     kind=DocumentKind.INCOMING, doc_type=document.doc_type, number_symbol=document.number_symbol,
                     document_date=document.document_date, issuing_body=document.organisation.name,
                     summary=document.summary, search_text=document.search_text, urgency=document.urgency,
-                    confidentiality=document.confidentiality, status=DocumentStatus.REGISTERED,
+                    confidentiality=document.confidentiality, status=DocumentStatus.FOR_INFORMATION,
                     received_at=now, related_document_id=document.id, relation=DocumentRelation.COPY_OF,
                     created_by_id=actor.id, created_at=now, updated_at=now)
     session.add(copy)
@@ -61,14 +61,11 @@ def _deliver(session: Session, actor: User, document: Document, version: Documen
     session.add(DocumentVersion(document_id=copy.id, number=1, sha256=version.sha256, size=version.size,
                                 page_count=version.page_count, active_content=version.active_content,
                                 original_filename=None, note="", created_at=now, created_by_id=actor.id))
-    register, number = registers.take_number(session, organisation=document.organisation,
-                                             kind=RegisterKind.INCOMING, year=year)
-    copy.register_id, copy.register_number = register.id, number
     session.flush()
-    audit.record(session, action=AuditAction.INCOMING_REGISTERED, actor=actor, object_type="document",
+    audit.record(session, action=AuditAction.COPY_DELIVERED, actor=actor, object_type="document",
                  object_id=copy.id, now=now,
-                 details={"register_id": register.id, "number": number, "year": register.year,
-                          "from_document_id": document.id, "sha256": version.sha256})
+                 details={"from_document_id": document.id, "department_id": recipient.department_id,
+                          "sha256": version.sha256})
     heads = session.execute(select(User.id).where(User.department_id == recipient.department_id,
                                                   User.role == Role.HEAD, User.is_active.is_(True))).scalars()
     notify_users(session, list(heads), copy, N_("A document of the ward was delivered to your department: %(summary)s"))
@@ -76,6 +73,6 @@ def _deliver(session: Session, actor: User, document: Document, version: Documen
 
 
 def copies_of(session: Session, document: Document) -> list[Document]:
-    """The incoming copies distribution delivered of ``document``."""
+    """The copies for information distribution delivered of ``document``."""
     ids = [r.delivered_document_id for r in recipients_of(session, document.id) if r.delivered_document_id]
     return list(session.execute(select(Document).where(Document.id.in_(ids))).scalars()) if ids else []

@@ -89,8 +89,10 @@ def _issuable(session: Session, *, actor: User, settings: Settings, store: Docum
 def _assign_number(session: Session, actor: User, document: Document, *, today: date,
                    now: datetime) -> tuple[Register, int]:
     """The next number of the year's outgoing register, the number and symbol and the issue date. Flushes."""
+    series = registers.series_for(session, document)
     register, number = registers.take_number(session, organisation=document.organisation, kind=RegisterKind.OUTGOING,
-                                             year=today.year)
+                                             year=today.year, series=series)
+    document.series = series
     document.number_symbol = registers.number_symbol(
         number, doc_type=document.doc_type, body=document.organisation.code,
         unit=document.department.code if document.department else "")
@@ -101,7 +103,7 @@ def _assign_number(session: Session, actor: User, document: Document, *, today: 
     session.flush()
     audit.record(session, action=AuditAction.NUMBER_ASSIGNED, actor=actor, object_type="register",
                  object_id=register.id, now=now,
-                 details={"document_id": document.id, "number": number, "year": register.year,
+                 details={"document_id": document.id, "number": number, "year": register.year, "series": series,
                           "number_symbol": document.number_symbol})
     return register, number
 

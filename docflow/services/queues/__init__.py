@@ -20,10 +20,12 @@ from docflow.services.queues.catalogue import (
     queues_for,
 )
 from docflow.services.queues.home import QueueCard, cards_for, recent_documents, recent_events
+from docflow.services.queues.limits import Limit, LimitItem, issue_due, presentation_due, time_limits
 from docflow.services.queues.queries import count_queue, count_queues, list_queue, preview_queue
 
 __all__ = [
-    "COUNT_LIMIT", "PAGE_SIZE", "PREVIEW_SIZE", "QUEUE_INFO", "ROLE_QUEUES", "TASK_LABELS", "Day", "QueueCard",
+    "COUNT_LIMIT", "Limit", "LimitItem", "PAGE_SIZE", "PREVIEW_SIZE", "QUEUE_INFO", "ROLE_QUEUES", "TASK_LABELS", "Day", "QueueCard",
     "QueueInfo", "QueueItem", "QueueName", "QueuePage", "cards_for", "count_queue", "count_queues", "list_queue",
-    "preview_queue", "queues_for", "recent_documents", "recent_events",
+    "issue_due", "presentation_due", "preview_queue", "queues_for", "recent_documents", "recent_events",
+    "time_limits",
 ]

@@ -107,8 +107,10 @@ def _documents(session: Session, actor: User, name: QueueName) -> AnySelect:
     documents are read by id afterwards (a sort of whole document rows spilled to disk on PostgreSQL)."""
     keys = (Document.id, Document.urgency, Document.deadline)
     if name is QueueName.DIRECT:
+        # Only what the clerk registered (with its số đến) waits for a direction (Decree 30, Art. 22.1).
         return select(*keys).where(Document.status == DocumentStatus.REGISTERED,
-                                   Document.kind == DocumentKind.INCOMING, _in_org(actor))
+                                   Document.kind == DocumentKind.INCOMING, Document.register_number.is_not(None),
+                                   _in_org(actor))
     # What I sent: my drafts and memos (a clerk registering an incoming letter did not send it), and what I
     # directed or passed on while any of it is still open (a forwarded share is followed by its new holder).
     # The directed ids are read first (an index-only scan of open work, a few thousand at most), so that

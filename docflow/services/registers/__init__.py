@@ -37,6 +37,14 @@ from docflow.services.registers.numbers import (
     unit_code,
 )
 from docflow.services.registers.pdf import pdf_bytes
+from docflow.services.registers.series import (
+    DEFAULT_SERIES,
+    SeriesInput,
+    add_series,
+    deactivate_series,
+    list_series,
+    series_for,
+)
 from docflow.services.registers.queries import (
     count_entries,
     find_source_register,
@@ -48,6 +56,7 @@ from docflow.services.registers.queries import (
 
 __all__ = [
     "COLUMNS",
+    "DEFAULT_SERIES",
     "MIMETYPES",
     "REGISTER_NAMES",
     "Column",
@@ -59,6 +68,11 @@ __all__ = [
     "Register",
     "RegisterEntry",
     "RegisterExport",
+    "SeriesInput",
+    "add_series",
+    "deactivate_series",
+    "list_series",
+    "series_for",
     "build_entries",
     "count_entries",
     "csv_chunks",

@@ -1,12 +1,15 @@
 """The columns of the registers on paper (CSV and printable PDF): Decree 30/2020/NĐ-CP, Annex IV.
 
-Column headings. The outgoing register's ten are Annex IV, I.2 ("Mẫu sổ đăng ký văn bản đi", read from the
-Annex as republished at dientudacam.vn, "Phụ lục IV … Mẫu về quản lý văn bản"). The incoming register's nine
-(Ngày đến … Ghi chú) and the resolution register's (Số đến … Số, ký hiệu văn bản trả lời, Ghi chú) are the
-Annex's "Mẫu sổ đăng ký văn bản đến" and the State Records and Archives Department's "Sổ theo dõi giải quyết
-văn bản đến" (guidance 425/VTLTNN-NVTW, Annex VI), which Decree 30 kept. The Annex lists the *minimum*
-contents; docflow adds urgency, confidentiality and the deadline to the incoming register (Art. 22).
-The headings are always printed in Vietnamese: the register is a record in the ward's official language.
+Exactly the Annex's columns, in its order. The outgoing register (Annex IV, I; rule R17): Số, ký hiệu văn
+bản · Ngày tháng văn bản · Tên loại và trích yếu nội dung văn bản · Người ký · Nơi nhận văn bản · Đơn vị, người
+nhận bản lưu · Số lượng bản · Ngày chuyển · Ký nhận · Ghi chú. The incoming register (Annex IV, VI; rule R18):
+Ngày đến · Số đến · Tác giả · Số, ký hiệu · Ngày tháng văn bản · Tên loại và trích yếu nội dung · Đơn vị hoặc
+người nhận · Ngày chuyển · Ký nhận · Ghi chú. The resolution register (Annex IV, VIII; rule R19): Số đến · Tên
+loại, số, ký hiệu, ngày tháng và trích yếu … · Đơn vị hoặc người nhận · Thời hạn giải quyết · Tiến độ giải quyết ·
+Số, ký hiệu văn bản trả lời · Ghi chú (docflow adds Ngày đến after Số đến, which the clerk looks documents up by).
+What docflow knows beyond the Annex (urgency, confidentiality, the deadline of an incoming document) is written
+in Ghi chú. The headings are always printed in Vietnamese: the register is a record in the ward's official
+language.
 """
 
 from __future__ import annotations
@@ -84,11 +87,40 @@ def _note(entry: RegisterEntry) -> str:
         parts.append("Đã bị thay thế")
     if entry.pages:
         parts.append(f"{entry.pages} trang")
+    if entry.receipt_note:
+        parts.append(entry.receipt_note)
+    if entry.series:
+        parts.append(f"Sổ {entry.series}")
     return "; ".join(parts)
 
 
 def _blank(_entry: RegisterEntry) -> str:
     return ""
+
+
+def _transferred(entry: RegisterEntry) -> str:
+    """Ngày chuyển: when the leader's direction transferred the document to its units or people."""
+    return _d(min((h.assigned_on for h in entry.handlers if h.assigned_on), default=None))
+
+
+def _incoming_note(entry: RegisterEntry) -> str:
+    """Ghi chú: urgency, confidentiality and the deadline (Art. 22 asks the clerk to record them), then the
+    rest of the note."""
+    parts = [URGENCY_VI[entry.urgency.value], CONFIDENTIALITY_VI[entry.confidentiality.value]]
+    if entry.deadline:
+        parts.append(f"Hạn xử lý {_d(entry.deadline)}")
+    return "; ".join(p for p in (*parts, _note(entry)) if p)
+
+
+def _kept_by(entry: RegisterEntry) -> str:
+    """Đơn vị, người nhận bản lưu: the clerk's file (VT) and the drafting unit, as "Lưu: VT, <unit>" reads."""
+    return f"VT; {entry.department}" if entry.department else "VT"
+
+
+def _copies(entry: RegisterEntry) -> str:
+    """Số lượng bản: a copy for each recipient and each file kept (the clerk's, the drafting unit's)."""
+    kept = 2 if entry.department else 1
+    return str(len(entry.recipients) + kept)
 
 
 @dataclass(frozen=True)
@@ -108,16 +140,14 @@ COLUMNS: dict[RegisterKind, tuple[Column, ...]] = {
     RegisterKind.INCOMING: (
         _c("received_on", "Ngày đến", N_("Date received"), 18, lambda e: _d(e.received_on)),
         _c("number", "Số đến", N_("Incoming no."), 12, lambda e: format_number(e.number)),
-        _c("issuing_body", "Tác giả", N_("Issuing body"), 32, lambda e: e.issuing_body),
-        _c("number_symbol", "Số, ký hiệu", N_("Number and symbol"), 24, lambda e: e.number_symbol),
-        _c("document_date", "Ngày tháng", N_("Document date"), 18, lambda e: _d(e.document_date)),
-        _c("summary", "Tên loại và trích yếu nội dung", N_("Type and subject"), 60, _type_and_summary),
-        _c("urgency", "Độ khẩn", N_("Urgency"), 15, lambda e: URGENCY_VI[e.urgency.value]),
-        _c("confidentiality", "Độ mật", N_("Confidentiality"), 14, lambda e: CONFIDENTIALITY_VI[e.confidentiality.value]),
-        _c("handlers", "Đơn vị hoặc người nhận", N_("Handled by"), 32, _leads),
-        _c("deadline", "Hạn xử lý", N_("Deadline"), 18, lambda e: _d(e.deadline)),
+        _c("issuing_body", "Tác giả", N_("Issuing body"), 36, lambda e: e.issuing_body),
+        _c("number_symbol", "Số, ký hiệu", N_("Number and symbol"), 26, lambda e: e.number_symbol),
+        _c("document_date", "Ngày tháng văn bản", N_("Document date"), 18, lambda e: _d(e.document_date)),
+        _c("summary", "Tên loại và trích yếu nội dung", N_("Type and subject"), 70, _type_and_summary),
+        _c("handlers", "Đơn vị hoặc người nhận", N_("Handled by"), 36, _leads),
+        _c("sent_on", "Ngày chuyển", N_("Date transferred"), 18, _transferred),
         _c("signed_for", "Ký nhận", N_("Signed for"), 14, _blank),
-        _c("note", "Ghi chú", N_("Note"), 20, _note),
+        _c("note", "Ghi chú", N_("Note"), 29, _incoming_note),
     ),
     RegisterKind.OUTGOING: (
         _c("number_symbol", "Số, ký hiệu văn bản", N_("Number and symbol"), 26,
@@ -126,8 +156,8 @@ COLUMNS: dict[RegisterKind, tuple[Column, ...]] = {
         _c("summary", "Tên loại và trích yếu nội dung văn bản", N_("Type and subject"), 70, _type_and_summary),
         _c("signer", "Người ký", N_("Signed by"), 28, lambda e: e.signer),
         _c("recipients", "Nơi nhận văn bản", N_("Recipients"), 40, lambda e: "; ".join(e.recipients)),
-        _c("department", "Đơn vị, người nhận bản lưu", N_("Kept by"), 28, lambda e: e.department),
-        _c("copies", "Số lượng bản", N_("Copies"), 13, lambda e: str(len(e.recipients)) if e.recipients else ""),
+        _c("department", "Đơn vị, người nhận bản lưu", N_("Kept by"), 28, _kept_by),
+        _c("copies", "Số lượng bản", N_("Copies"), 13, _copies),
         _c("sent_on", "Ngày chuyển", N_("Date sent"), 18, lambda e: _d(e.sent_on)),
         _c("signed_for", "Ký nhận", N_("Signed for"), 14, _blank),
         _c("note", "Ghi chú", N_("Note"), 22, _note),

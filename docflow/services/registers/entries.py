@@ -47,6 +47,7 @@ class Handler:
     deadline: date | None
     status: AssignmentStatus
     completed_on: date | None
+    assigned_on: date | None = None     # when it was transferred (ngày chuyển) to this unit or person
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ class RegisterEntry:
     replies: tuple[str, ...]
     recalled_on: date | None
     progress: Progress
+    receipt_note: str = ""       # incoming: the clerk's note beside the system's receipt time
+    series: str = ""             # the series the number belongs to ("" the default)
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,8 @@ def _handlers(session: Session, ids: list[int], tz: tzinfo) -> dict[int, list[Ha
         if people.get(row.id):
             names.append(", ".join(people[row.id]))
         out[row.document_id].append(Handler(role=row.role, name=" – ".join(names), deadline=row.deadline,
-                                            status=row.status, completed_on=_local_date(row.completed_at, tz)))
+                                            status=row.status, completed_on=_local_date(row.completed_at, tz),
+                                            assigned_on=_local_date(row.assigned_at, tz)))
     return out
 
 
@@ -198,4 +202,5 @@ def _entry(document: Document, *, hidden: bool, handlers: tuple[Handler, ...],
         signer=document.signer.full_name if document.signer else "", recipients=tuple(recipients[0]),
         sent_on=_local_date(recipients[1], tz), pages=current.page_count if current else None,
         handlers=handlers, replies=replies, recalled_on=_local_date(document.recalled_at, tz),
-        progress=progress_of(document.status, handlers, deadline, today))
+        progress=progress_of(document.status, handlers, deadline, today),
+        receipt_note="" if hidden else document.receipt_note, series=document.series)

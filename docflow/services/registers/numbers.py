@@ -11,7 +11,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from docflow.doctypes import get_type
-from docflow.models import Department, Document, Organisation, Register, RegisterKind, utc_now
+from docflow.errors import N_, InvalidTransitionError
+from docflow.models import (
+    Department,
+    Document,
+    Organisation,
+    Register,
+    RegisterClosing,
+    RegisterCounter,
+    RegisterKind,
+    utc_now,
+)
 
 REGISTER_NAMES = {
     RegisterKind.INCOMING: ("den", "Sổ đăng ký văn bản đến"),
@@ -38,12 +48,15 @@ def ensure_register(session: Session, *, organisation: Organisation, kind: Regis
     return register
 
 
-def take_number(session: Session, *, organisation: Organisation, kind: RegisterKind, year: int) -> tuple[Register, int]:
-    """The next number of the year's register, reserved for the caller's transaction.
+def take_number(session: Session, *, organisation: Organisation, kind: RegisterKind, year: int,
+                series: str = "") -> tuple[Register, int]:
+    """The next number of ``series`` in the year's register ("" the default series), reserved for the caller's
+    transaction.
 
     The register row is locked (SELECT … FOR UPDATE on PostgreSQL; the transaction's write lock on SQLite),
-    so concurrent issuers queue and get consecutive numbers. If the transaction rolls back (a failed
-    signature, a crash), the number goes back with it: nothing is skipped. Flushes.
+    so concurrent issuers queue and get consecutive numbers; a series' counter is taken under that same lock.
+    If the transaction rolls back (a failed signature, a crash), the number goes back with it: nothing is
+    skipped. Flushes.
     """
     code, _ = REGISTER_NAMES[kind]
     lock = (select(Register).where(Register.organisation_id == organisation.id, Register.code == code,
@@ -53,9 +66,28 @@ def take_number(session: Session, *, organisation: Organisation, kind: RegisterK
     if locked is None:   # the year's first number: make the register, then lock it
         ensure_register(session, organisation=organisation, kind=kind, year=year)
         locked = session.execute(lock).scalar_one()
+    if session.execute(select(RegisterClosing.id).where(RegisterClosing.register_id == locked.id)).first():
+        # R16: a closed register (đóng sổ) takes no entry, whatever asks for a number
+        raise InvalidTransitionError(N_("The %(year)s register is closed (đóng sổ): no document can be entered "
+                                        "in it."), year=year)
+    if series:
+        return locked, _next_in_series(session, locked, series)
     locked.last_number += 1
     session.flush()
     return locked, locked.last_number
+
+
+def _next_in_series(session: Session, register: Register, series: str) -> int:
+    counter = session.execute(select(RegisterCounter).where(RegisterCounter.register_id == register.id,
+                                                            RegisterCounter.series == series)
+                              .execution_options(populate_existing=True)).scalar_one_or_none()
+    if counter is None:
+        counter = RegisterCounter(organisation_id=register.organisation_id, register_id=register.id, series=series,
+                                  last_number=0)
+        session.add(counter)
+    counter.last_number += 1
+    session.flush()
+    return counter.last_number
 
 
 def format_number(number: int) -> str:

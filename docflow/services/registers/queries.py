@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from docflow import policy, textsearch
@@ -112,8 +112,9 @@ def list_entries(session: Session, *, actor: User, kind: RegisterKind, year: int
     register = find_source_register(session, organisation_id=actor.organisation_id, kind=kind, year=year)
     if register is None:
         return EntryPage(items=[], total=0, page=1, page_size=page_size)
-    order = Document.register_number.desc() if filters.descending else Document.register_number.asc()
-    stmt = (_select(_conditions(actor, register, kind, filters, tz)).order_by(order)
+    order = ((Document.series.desc(), Document.register_number.desc()) if filters.descending
+             else (Document.series.asc(), Document.register_number.asc()))
+    stmt = (_select(_conditions(actor, register, kind, filters, tz)).order_by(*order)
             .limit(page_size).offset((page - 1) * page_size))
     documents = list(session.execute(stmt).scalars())
     return EntryPage(items=build_entries(session, actor, documents, tz, today), total=total, page=page,
@@ -130,12 +131,14 @@ def iter_entries(session: Session, *, actor: User | None, organisation_id: int, 
     if register is None:
         return
     where = _conditions(actor, register, kind, filters, tz)
-    last = 0
+    series, last = "", 0
     while True:
-        stmt = _select([*where, Document.register_number > last]).order_by(Document.register_number).limit(CHUNK)
+        # series by series (the default "" first), each in number order
+        after = or_(Document.series > series, and_(Document.series == series, Document.register_number > last))
+        stmt = _select([*where, after]).order_by(Document.series, Document.register_number).limit(CHUNK)
         documents = list(session.execute(stmt).scalars())
         if not documents:
             return
         yield from build_entries(session, actor, documents, tz, today)
         # The session's identity map holds rows weakly: once this chunk is written, its rows are freed.
-        last = documents[-1].register_number or last
+        series, last = documents[-1].series, documents[-1].register_number or last

@@ -47,7 +47,7 @@ def test_a_rejected_upload_leaves_no_document_no_event_and_no_blob(db_session, m
                          issuing_body="UBND")
     blobs_before = set(store.root.rglob("*")) if store.root.exists() else set()
     with pytest.raises(ValidationError) as exc:
-        doc_service.upload_document(db_session, actor=clerk, data=data,
+        doc_service.create_document(db_session, actor=clerk, data=data,
                                     upload=UploadedFile(io.BytesIO(b"GIF89a not a pdf"), "anh.gif"),
                                     store=store, max_bytes=1024 * 1024)
     assert exc.value.field == "file"
@@ -69,7 +69,7 @@ def test_invalid_metadata_is_refused_before_anything_is_stored(db_session, make_
                 issuing_body="UBND quận")
     base.update(data)
     with pytest.raises(ValidationError) as exc:
-        doc_service.upload_document(db_session, actor=clerk, data=DocumentInput(**base),
+        doc_service.create_document(db_session, actor=clerk, data=DocumentInput(**base),
                                     upload=UploadedFile(io.BytesIO(pdf_bytes()), "a.pdf"), store=store,
                                     max_bytes=1024 * 1024)
     assert exc.value.field == field
@@ -80,7 +80,7 @@ def test_an_oversized_upload_is_refused(db_session, make_user, store):
     data = DocumentInput(kind=DocumentKind.INCOMING, doc_type="cong_van", summary="Thử", department_id=None,
                          issuing_body="UBND")
     with pytest.raises(ValidationError):
-        doc_service.upload_document(db_session, actor=clerk, data=data,
+        doc_service.create_document(db_session, actor=clerk, data=data,
                                     upload=UploadedFile(io.BytesIO(pdf_bytes(pages=3)), "a.pdf"), store=store,
                                     max_bytes=100)
 

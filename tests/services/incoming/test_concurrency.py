@@ -29,7 +29,7 @@ def committed_document(committed_app):
         from docflow.services.documents import DocumentInput
         doc = doc_service.upload_document(
             s, actor=clerk, store=store, max_bytes=10 ** 6,
-            data=DocumentInput(kind=DocumentKind.INCOMING, doc_type="cong_van", summary="Tranh chấp",
+            data=DocumentInput(kind=DocumentKind.INTERNAL, doc_type="cong_van", summary="Tranh chấp",
                                department_id=None, issuing_body="UBND"),
             upload=UploadedFile(io.BytesIO(pdf_bytes("race")), "race.pdf"))
         return doc.id, clerk.id, doc.row_version

@@ -161,11 +161,13 @@ def test_a_confirmed_duplicate_is_registered_and_remembers_the_earlier_entry(db_
 
 
 def test_registration_checks_dates_and_the_pdf(register):
+    # Only a receipt time of its own (received electronically, imported) is checked; see test_r13_* for the rest.
+    electronic = incoming.ReceiptSource.ELECTRONIC
     with pytest.raises(ValidationError) as caught:
-        register(received_at=datetime(2026, 3, 1, 2, 0, tzinfo=UTC))   # before the document date (5 March)
+        register(received_at=datetime(2026, 3, 1, 2, 0, tzinfo=UTC), receipt=electronic)   # before 5 March
     assert caught.value.field == "received_at"
     with pytest.raises(ValidationError):
-        register(received_at=NOW + timedelta(days=2))
+        register(received_at=NOW + timedelta(days=2), receipt=electronic)
     with pytest.raises(ValidationError):
         register(content=b"not a pdf at all")
 

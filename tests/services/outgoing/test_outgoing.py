@@ -355,10 +355,11 @@ def test_issuing_numbers_fills_and_seals_the_document_and_distributes_it(db_sess
     recipients = outgoing.recipients_of(db_session, document.id)
     assert all(r.sent_at is not None for r in recipients)
     copy = db_session.get(Document, recipients[0].delivered_document_id)
+    # A copy for information, not an incoming document: no số đến, no incoming register (issue 12, section 4)
     assert (copy.kind, copy.status, copy.department_id, copy.number_symbol) == (
-        DocumentKind.INCOMING, DocumentStatus.REGISTERED, ward.culture.id, "01/QĐ-UBND")
+        DocumentKind.INCOMING, DocumentStatus.FOR_INFORMATION, ward.culture.id, "01/QĐ-UBND")
     assert copy.current_version.sha256 == document.current_version.sha256
-    assert copy.register_number == 1 and _register(db_session, ward, RegisterKind.INCOMING).last_number == 1
+    assert copy.register_number is None and _register(db_session, ward, RegisterKind.INCOMING) is None
     assert recipients[1].delivered_document_id is None and recipients[1].external_name
 
 

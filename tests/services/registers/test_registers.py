@@ -58,6 +58,7 @@ from docflow.models import (  # noqa: E402
     Recipient,
     Role,
     Urgency,
+    utc_now,
 )
 from docflow.services import registers as register_export  # noqa: E402
 from docflow.services.registers import COLUMNS, ExportFormat  # noqa: E402
@@ -141,8 +142,10 @@ def test_the_incoming_register_lists_each_entry_in_number_order_with_who_handles
     cells = {c.key: c.value(rows[0]) for c in COLUMNS[RegisterKind.INCOMING]}
     assert cells["received_on"] == "03/03/2025" and cells["number"] == "01"
     assert cells["summary"] == "Công văn: Về việc rà soát đất công"
-    assert cells["urgency"] == "Khẩn" and cells["deadline"] == "20/03/2025"
+    # Annex IV has no urgency or deadline column (R18): they stand in Ghi chú; Ngày chuyển is the direction's day
+    assert cells["note"].startswith("Khẩn; Hạn xử lý 20/03/2025")
     assert cells["handlers"] == "Địa chính – Xây dựng – Phan Thị Ngọc"
+    assert cells["sent_on"] == utc_now().astimezone(TZ).strftime("%d/%m/%Y")
 
 
 def test_register_filters_narrow_by_date_type_issuing_body_department_and_text(
@@ -239,8 +242,9 @@ def test_the_outgoing_register_shows_number_signer_recipients_and_a_recall(
 
     assert [c["number_symbol"] for c in cells] == ["01/UBND-VP", "02/QĐ-UBND"]
     assert cells[0]["signer"] == "Trần Văn Minh" and cells[0]["issued_on"] == "05/03/2025"
-    assert cells[0]["recipients"] == "Văn phòng; UBND quận" and cells[0]["copies"] == "2"
-    assert cells[0]["sent_on"] == "05/03/2025" and cells[0]["department"] == "Văn phòng"
+    # Số lượng bản (R17): one for each recipient and each file kept (VT, the drafting unit)
+    assert cells[0]["recipients"] == "Văn phòng; UBND quận" and cells[0]["copies"] == "4"
+    assert cells[0]["sent_on"] == "05/03/2025" and cells[0]["department"] == "VT; Văn phòng"
     assert cells[1]["note"] == "Đã thu hồi 08/03/2025; 1 trang"
     assert entries(db_session, clerk, RegisterKind.OUTGOING, date_from=date(2025, 3, 6))[0].number == 2
 
@@ -256,8 +260,8 @@ def test_the_csv_export_round_trips_with_the_annex_iv_columns(db_session, org, m
 
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == ["Ngày đến", "Số đến", "Tác giả", "Số, ký hiệu", "Ngày tháng", "Tên loại và trích yếu nội dung",
-                       "Độ khẩn", "Độ mật", "Đơn vị hoặc người nhận", "Hạn xử lý", "Ký nhận", "Ghi chú"]
+    assert rows[0] == ["Ngày đến", "Số đến", "Tác giả", "Số, ký hiệu", "Ngày tháng văn bản",
+                       "Tên loại và trích yếu nội dung", "Đơn vị hoặc người nhận", "Ngày chuyển", "Ký nhận", "Ghi chú"]
     assert rows[1][:3] == ["03/03/2025", "01", "Sở Tài nguyên và Môi trường"]
     assert rows[1][5] == 'Công văn: Về việc "đất, nhà" ở khu 3\ndòng hai'
     assert len(rows) == 2
@@ -280,7 +284,7 @@ def test_the_pdf_export_prints_the_title_headings_entries_and_page_numbers(db_se
 
     text = pdf_text(data)
     assert "UBND PHƯỜNG TÍCH SƠN" in text and "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in text and "Năm: 2025" in text
-    for heading in ("Ngày đến", "Số đến", "Tác giả", "Độ khẩn", "Ghi chú"):
+    for heading in ("Ngày đến", "Số đến", "Tác giả", "chuyển", "Ghi chú"):   # "Ngày chuyển" wraps
         assert heading in text
     assert "hồ sơ đất đai số 59" in text and "UBND quận Hoàn" in text
     pages = text.split("\f")

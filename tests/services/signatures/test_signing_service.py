@@ -258,9 +258,9 @@ def test_an_outgoing_draft_gets_number_and_date_fields_filled_before_the_seal(
 
     department = make_department()
     from docflow.services import outgoing
-    document = make_document(leader, department=department, kind=DocumentKind.OUTGOING, doc_type="quyet_dinh",
-                             number_symbol="15/QĐ-UBND")
-    document.signer_id = leader.id
+    document = make_document(leader, department=department, kind=DocumentKind.OUTGOING, doc_type="quyet_dinh")
+    # an outgoing number is never typed (R12): set here as issuing sets it
+    document.number_symbol, document.signer_id = "15/QĐ-UBND", leader.id
     with pytest.raises(InvalidTransitionError, match="on its route"):
         _sign(db_session, signing_settings, store, leader, document.id, SignatureKind.PERSONAL)
     outgoing.start_route(db_session, actor=leader, document_id=document.id, store=store, reviewer_ids=[])
