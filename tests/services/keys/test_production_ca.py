@@ -40,6 +40,7 @@ def test_an_imported_real_ca_certificate_signs_at_b_lt_with_the_real_tsa(
         db_session, production, test_pki, store, make_user, make_department, make_document, tmp_path):
     leader = make_user(Role.LEADER, username="chutich-prod")
     leader.post = "Chủ tịch"  # entitled to sign by the ward's standing rule (the delegation register)
+    leader.full_name = "Nguyễn Văn An"  # the certificate's holder (R61: a personal certificate signs only for them)
     p12 = test_pki.write_pkcs12("chutich", FILE_PASSWORD, tmp_path)
     imported = key_service.import_pkcs12_certificate(db_session, settings=production, actor=make_user(Role.ADMIN),
                                                      holder=leader, kind=CertificateKind.PERSONAL, source=p12,
