@@ -15,6 +15,7 @@ from docflow.models.documents import (
     RegisterKind,
     Urgency,
 )
+from docflow.models.formatcheck import FormatCheckResult, FormatCheckSetting
 from docflow.models.jobs import Job, JobStatus
 from docflow.models.keys import KeyGuard
 from docflow.models.organisation import Department, Organisation
@@ -36,6 +37,7 @@ from docflow.models.signatures import Certificate, CertificateStatus, KeyStorage
 from docflow.models.users import LoginThrottle, Role, ThrottleKind, User
 
 __all__ = [
+    "FormatCheckResult", "FormatCheckSetting",
     "Assignment", "AssignmentRole", "AssignmentStatus", "Delegation", "Notification", "Opinion", "OpinionKind", "Recipient",
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",

@@ -76,3 +76,5 @@ class AuditAction(enum.StrEnum):
     CONFIDENTIALITY_LOWERING_PROPOSED = "document.confidentiality_lowering_proposed"
     ASSIGNMENT_FORWARD_PROPOSED = "assignment.forward_proposed"
     ACCESS_CHANGE_DECLINED = "access_change.declined"
+    # the Annex I format check (issue 12): the ward moved checks between blocking and warning
+    FORMAT_CHECK_POLICY_CHANGED = "format_check.policy_changed"
