@@ -54,3 +54,27 @@ def set_blocking_codes(session: Session, *, actor: User, blocking: Iterable[str]
                      details={"now_blocking": sorted(wanted - before), "now_warning": sorted(before - wanted),
                               "blocking": sorted(wanted)})
     return wanted
+
+
+def seed_warning_only(session: Session, *, organisation_id: int, now: datetime | None = None) -> bool:
+    """Make every check of a ward that has no format-check policy yet warn only (a setting the administrator
+    changes on the policy screen); a ward with a policy keeps it. Returns whether it seeded. Flushes.
+
+    For the demo ward while its drafts come from the drafting template that predates Annex I's contract."""
+    exists = session.execute(select(FormatCheckSetting.id)
+                             .where(FormatCheckSetting.organisation_id == organisation_id).limit(1)).first()
+    if exists is not None:
+        return False
+    now = now or utc_now()
+    session.add_all(FormatCheckSetting(organisation_id=organisation_id, code=code, is_blocking=False, updated_at=now)
+                    for code in formatcheck.ALL_CODES)
+    session.flush()
+    return True
+
+
+def restore_defaults(session: Session, *, organisation_id: int) -> None:
+    """Forget the ward's policy: Decree 30's defaults hold again (tests, and a ward starting over). Flushes."""
+    for row in session.execute(select(FormatCheckSetting)
+                               .where(FormatCheckSetting.organisation_id == organisation_id)).scalars():
+        session.delete(row)
+    session.flush()
