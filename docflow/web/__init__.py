@@ -25,6 +25,7 @@ from docflow.web import (
     auth,
     delegations,
     documents,
+    formatchecks,
     helpers,
     home,
     incoming,
@@ -62,7 +63,7 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
-                   notifications):
+                   notifications, formatchecks):
         app.register_blueprint(module.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.
     csrf.exempt(signing.pki_ocsp)
