@@ -6,7 +6,7 @@ each, for the format check's tests. fpdf2 with Liberation Serif, millimetres fro
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,8 @@ class Draft:
     margin_text: bool = False
     motto_rule_ratio: float = 1.0
     first_page_header_only: bool = False   # number, date and type lines pushed to page 2
-    extra: dict[str, Any] = field(default_factory=dict)
+    ward_line: str = "PHƯỜNG TÍCH SƠN"
+    block: tuple[str, ...] | None = ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH")
 
 
 CONG_VAN = Draft(doc_type="cong_van", type_line=None, number_line="Số:      /UBND-VP",
@@ -86,7 +87,7 @@ def _header(pdf: FPDF, draft: Draft) -> None:
     lx, lw = LEFT_COL
     rx, rw = RIGHT_COL
     _put(pdf, lx, TOP, lw, "ỦY BAN NHÂN DÂN", "B", 13)
-    _put(pdf, lx, TOP + 6, lw, "PHƯỜNG TÍCH SƠN", "B", 13)
+    _put(pdf, lx, TOP + 6, lw, draft.ward_line, "B", 13)
     pdf.line(lx + lw / 2 - 12, TOP + 12.5, lx + lw / 2 + 12, TOP + 12.5)
     _put(pdf, rx, TOP, rw, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "B", 12)
     _put(pdf, rx, TOP + 6, rw, MOTTO, "B", 13)
@@ -134,7 +135,7 @@ def _end(pdf: FPDF, draft: Draft, y: float) -> None:
     lines = list(draft.recipients) + ([draft.luu] if draft.luu is not None else [])
     for i, line in enumerate(lines):
         _put(pdf, LEFT, y + 6 + 5 * i, 60, line, "", 11, align="L")
-    for i, line in enumerate(("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH")):
+    for i, line in enumerate(draft.block or ()):
         _put(pdf, rx, y + 6 * i, rw, line, "B", 13)
     _put(pdf, rx, y + 35, rw, "Nguyễn Văn An", "B", 13)
 
@@ -149,10 +150,9 @@ def scanned_pdf() -> bytes:
 
 
 def with_number_and_date_fields(data: bytes) -> bytes:
-    """``data`` with docflow's number and date fields added (the drafting path's ensure_fields)."""
+    """``data`` with docflow's number and date fields added where today's drafting template puts them."""
     from docflow.signing.sign import ensure_fields
-    out = io.BytesIO(ensure_fields(data))
-    return out.getvalue()
+    return ensure_fields(data)
 
 
 def with_fields_over_lines(data: bytes, *, number: str = "", date: str = "") -> bytes:
@@ -184,3 +184,10 @@ def with_fields_over_lines(data: bytes, *, number: str = "", date: str = "") -> 
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def in_test_ward(draft: Draft | None = None, **changes: Any) -> Draft:
+    """``draft`` as the tests' ward ("UBND phường Thử Nghiệm") writes it: its header line and place."""
+    base = draft or Draft()
+    date = base.date_line.replace("Tích Sơn", "Thử Nghiệm") if base.date_line else base.date_line
+    return replace(base, ward_line="PHƯỜNG THỬ NGHIỆM", date_line=date, **changes)

@@ -46,11 +46,14 @@ def _line_of(ctx: Context, pattern: re.Pattern[str], field_name: str) -> tuple[s
         printed = under_field(page, fld)
         if printed is not None and not pattern.search(printed.words):
             printed = None   # the field lies over something else: the draft's own line is not under it
-        text = fld.value.strip() or (printed.text.strip() if printed is not None else "")
-        return text, printed, fld.page, fld.x0, fld.top
+        if fld.value.strip() or printed is not None:
+            text = fld.value.strip() or (printed.text.strip() if printed is not None else "")
+            return text, printed, fld.page, fld.x0, fld.top
     for segment in ctx.all_segments():
         if pattern.search(segment.words):
             return segment.text.strip(), segment, segment.page, segment.x0, segment.top
+    if fld is not None:   # an empty field over no printed line: the line is there, showing nothing
+        return "", None, fld.page, fld.x0, fld.top
     return None
 
 
