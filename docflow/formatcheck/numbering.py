@@ -115,7 +115,11 @@ def check_date_line(ctx: Context) -> list[Finding]:
         if not printed.italic:
             findings.append(at(DATE_LINE, RULE_DATE, N_("The place-and-date line must be in italics."),
                                page=page, x=x, top=top))
-    return findings + _date_text(ctx, text, page, x, top) if text else findings
+    if not text:   # an empty field over no printed line: neither the place nor the year shows
+        return findings + [at(DATE_LINE, RULE_DATE, N_("The place-and-date line is empty; a draft prints the place "
+                                                       "and the year (\"%(place)s, ngày … tháng … năm …\")."),
+                              page=page, x=x, top=top, place=ctx.expect.place or "Địa danh")]
+    return findings + _date_text(ctx, text, page, x, top)
 
 
 def _date_text(ctx: Context, text: str, page: int, x: float, top: float) -> list[Finding]:

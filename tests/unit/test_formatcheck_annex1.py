@@ -134,9 +134,10 @@ def test_annex1_a_scanned_page_gives_one_no_text_finding() -> None:
     assert codes(scanned_pdf()) == ["no_text"]
 
 
-def test_annex1_todays_drafting_template_fields_show_no_symbol() -> None:
-    # the old template's number field lies over nothing: nothing on the page shows the symbol
-    assert "symbol" in codes(with_number_and_date_fields(annex1_pdf(number_line=None)))
+def test_annex1_empty_fields_over_no_printed_line_show_neither_symbol_nor_place() -> None:
+    # today's template puts its empty fields where nothing is printed: the draft shows no symbol, no place
+    found = codes(with_number_and_date_fields(annex1_pdf(number_line=None, date_line=None)))
+    assert "symbol" in found and "date_line" in found
 
 
 @pytest.mark.parametrize("data", [b"", b"%PDF-1.4", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF",
