@@ -149,7 +149,11 @@ def store(app: Flask) -> Any:
 @pytest.fixture
 def org(db_session: Session) -> Organisation:
     from docflow.services.people import ensure_organisation
+    from docflow.services.formatcheck.settings import seed_warning_only
     organisation = ensure_organisation(db_session, name="UBND phường Thử Nghiệm")
+    # The existing tests sign blank PDFs and drafts of the template that predates Annex I (issue 12): the
+    # format check only warns in this ward. The format check's own tests restore Decree 30's defaults.
+    seed_warning_only(db_session, organisation_id=organisation.id)
     return organisation
 
 

@@ -19,6 +19,7 @@ from docflow.models.documents import (
     RegisterKind,
     Urgency,
 )
+from docflow.models.formatcheck import FormatCheckResult, FormatCheckSetting
 from docflow.models.jobs import Job, JobStatus
 from docflow.models.keys import KeyGuard
 from docflow.models.organisation import Department, Organisation
@@ -46,6 +47,7 @@ __all__ = [
     "SealImage",
     "Attachment", "AttachmentKind", "CopyForm", "CopySource", "DocumentCopy",
     "CompletionProposal", "Contribution", "ProposalStatus",
+    "FormatCheckResult", "FormatCheckSetting",
     "Assignment", "AssignmentRole", "AssignmentStatus", "Delegation", "Notification", "Opinion", "OpinionKind", "Recipient",
     "RoutingStep", "SigningMode", "StepKind", "StepStatus",
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",

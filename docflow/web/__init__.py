@@ -27,6 +27,7 @@ from docflow.web import (
     copies,
     delegations,
     documents,
+    formatchecks,
     helpers,
     home,
     incoming,
@@ -64,7 +65,7 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
-                   notifications, attachments, copies):
+                   notifications, attachments, copies, formatchecks):
         app.register_blueprint(module.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.
     csrf.exempt(signing.pki_ocsp)

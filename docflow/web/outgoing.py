@@ -47,6 +47,7 @@ from docflow.services.documents import DocumentFilters, UploadedFile
 from docflow.services.outgoing import DraftInput
 from docflow.web.helpers import current_actor, form_int, form_str, receive_upload, settings, small_int, store
 from docflow.web.attachments import panel_context
+from docflow.web.formatchecks import finding_text, review_rows
 from docflow.web.signing import panel_report
 
 bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
@@ -196,7 +197,7 @@ def detail(document_id: int) -> ResponseReturnValue:
         recipients=outgoing_service.recipients_of(session, document.id),
         comments=outgoing_service.comments_of(session, document.id),
         related=outgoing_service.related_of(session, actor=actor, document=document),
-        may=policy.document_permissions(actor, document, active),
+        may=policy.document_permissions(actor, document, active), format_review=review_rows(document),
         sources=drafting.sources_of(session, document),
         max_mb=settings().uploads.max_upload_mb, **panel_context(session, actor, document))
 
@@ -209,6 +210,8 @@ def _act(document_id: int, action: Callable[[Any], Any], success: str, anchor: s
             action(s)
     except FLASHED as exc:
         flash(gettext(exc.message, **exc.params), "danger")
+        for finding in getattr(exc, "findings", ()):   # a format refusal: each blocking finding, translated
+            flash(f"{finding_text(finding)} ({finding.rule})", "danger")
     else:
         flash(gettext(success, **params), "success")
     return redirect(url_for("outgoing.detail", document_id=document_id, _anchor=anchor))

@@ -17,10 +17,13 @@ from docflow import db, pdfcheck, policy
 from docflow.errors import N_, ConfigurationError, ConflictError, SigningError, ValidationError
 from docflow.models import Document, utc_now
 from docflow.services import keys
+from docflow.services.formatcheck import FormatRefusedError
+from docflow.services.formatcheck.gate import BlockMismatchError
 from docflow.services.signatures import verification_log
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.signing.base import SignatureKind
+from docflow.web.formatchecks import finding_text
 from docflow.web.helpers import current_actor, form_int, form_str, settings, store
 
 bp = Blueprint("signing", __name__)
@@ -47,8 +50,11 @@ def sign(document_id: int) -> ResponseReturnValue:
                 s, settings=settings(), store=store(), actor=current_actor(), document_id=document_id,
                 kind=kind, pin=pin, expected_version=form_int("version"),
                 reason=form_str("reason", max_length=200))
-    except (SigningError, ConflictError) as exc:  # a wrong PIN or a stale page: the user can try again
+    except (SigningError, ConflictError, FormatRefusedError, BlockMismatchError) as exc:
+        # a wrong PIN, a stale page, or a draft the format check refuses: the message says what to do
         flash(gettext(exc.message, **exc.params), "danger")
+        for finding in getattr(exc, "findings", ()):
+            flash(f"{finding_text(finding)} ({finding.rule})", "danger")
         return redirect(url_for("documents.detail", document_id=document_id, _anchor="sign"))
     finally:
         del pin

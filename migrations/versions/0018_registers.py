@@ -7,7 +7,7 @@ series a number belongs to, and one unique index makes register + series + numbe
 is one register for one year). register_closings keeps the signed register of a closed year.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

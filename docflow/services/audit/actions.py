@@ -89,3 +89,5 @@ class AuditAction(enum.StrEnum):
     ATTACHMENT_REMOVED = "attachment.removed"
     ATTACHMENT_SIGNED = "attachment.signed"
     COPY_MADE = "copy.made"
+    # the Annex I format check (issue 12): the ward moved checks between blocking and warning
+    FORMAT_CHECK_POLICY_CHANGED = "format_check.policy_changed"

@@ -20,6 +20,7 @@ from docflow.services import audit
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
+from docflow.services.formatcheck import review as format_review
 from docflow.services.outgoing.base import clean_reason, clerks_of, get_outgoing, notify_users
 from docflow.services.outgoing.numberfields import ensure_number_fields
 from docflow.services.people.eligibility import REVIEWER_ROLES, department_head, ward_member
@@ -210,6 +211,9 @@ def approve_step(session: Session, *, actor: User, document_id: int, step_id: in
     document, step = _my_step(session, actor, document_id, step_id, expected_row_version, (StepKind.REVIEW,),
                               N_("This step is not a review."))
     _refuse_stale_approvals(session, document, step)
+    if store is not None:
+        # Annex I before the review is decided: a blocking finding refuses it (issue 12, section 3)
+        format_review.require_format(session, store=store, document=document)
     if initial_pin:
         if settings is None or store is None:
             raise ValueError("an initial needs the settings and the store")

@@ -12,6 +12,7 @@ from docflow import policy
 from docflow.config import Settings
 from docflow.models import Document, Signature, User, utc_now
 from docflow.models.routing import RoutingStep
+from docflow.services.formatcheck import gate as format_gate
 from docflow.services.signatures.apply import Occasion, SignOutcome
 from docflow.services.signatures.context import ORGANISATION_KINDS, OpenedKey
 from docflow.services.signatures.personal import make_initial, make_personal
@@ -35,15 +36,19 @@ def sign_version(session: Session, *, settings: Settings, store: DocumentStore, 
     """Sign the current version with the ``kind`` the signer chose, as a new version.
 
     docflow.policy decides who may apply ``kind`` here, through ``step`` (None outside a route). The
-    organisation's kinds verify the personal signature first, always. Raises PermissionDeniedError,
+    organisation's kinds verify the personal signature first, always; a personal signature on an outgoing
+    document passes the Annex I format check and the signature-block check first. Raises PermissionDeniedError,
     ConflictError (the version changed meanwhile), InvalidTransitionError, WrongPinError, CertificateError,
-    SigningError. Flushes; the caller commits.
+    SigningError (FormatRefusedError and BlockMismatchError among the InvalidTransitionErrors). Flushes; the
+    caller commits.
     """
     occasion = Occasion(settings=settings, store=store, actor=actor, now=now or utc_now(), step=step,
                         reason=reason, pin=pin, opened=opened)
     if kind is SignatureKind.INITIAL:
         return make_initial(session, occasion, document_id=document_id, expected_version=expected_version)
     if kind is SignatureKind.PERSONAL:
+        # Annex I and the delegation register, before the signature (issue 12, section 3)
+        format_gate.before_personal_signature(session, occasion, document_id=document_id)
         return make_personal(session, occasion, document_id=document_id, expected_version=expected_version)
     return make_seal_checking(session, occasion, document_id=document_id, expected_version=expected_version,
                               kind=kind)
