@@ -19,9 +19,9 @@ from docflow.services import audit
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
 from docflow.services.registers.numbers import format_number
-from docflow.signing.stamp import FONT_DIR
+from docflow.signing.typefaces import FONT_DIR, FontFace
 
-FONT = "NotoSans"
+FONT = "LiberationSerif"  # Times New Roman metrics with Vietnamese, as every page docflow prints
 ROLE_VI = {AssignmentRole.LEAD: "Chủ trì", AssignmentRole.CO: "Phối hợp", AssignmentRole.INFO: "Để biết"}
 SKIPPED = (AssignmentStatus.CANCELLED, AssignmentStatus.PENDING)
 
@@ -39,8 +39,8 @@ def _nfc(text: str) -> str:
 class _Slip(FPDF):
     def __init__(self) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        for style, name in (("", "NotoSans-Regular.ttf"), ("B", "NotoSans-Bold.ttf")):
-            self.add_font(FONT, style, str(FONT_DIR / name))
+        for style, face in (("", FontFace.SERIF), ("B", FontFace.SERIF_BOLD)):
+            self.add_font(FONT, style, str(FONT_DIR / face.value))
         self.set_margins(30, 20, 15)
         self.set_auto_page_break(True, 20)
         self.set_creator("docflow")
