@@ -29,7 +29,7 @@ def check_type_line(ctx: Context) -> list[Finding]:
         if found is None:
             return [at(TYPE_LINE, RULE_TYPE, N_("A công văn carries its summary as \"V/v …\" under the number "
                                                 "line; there is none."), page=1)]
-        ctx.remember("vv_line", found)
+        ctx.remember("vv_line", found, *_continued(ctx, found))
         return not_on_page_one("type_line", found.page, found.x0, found.top)
     title = fold(kind.name_vi).casefold()
     found = next((s for s in ctx.all_segments() if fold(s.text).casefold() == title), None)
@@ -42,6 +42,20 @@ def check_type_line(ctx: Context) -> list[Finding]:
         findings.append(at(TYPE_LINE, RULE_TYPE, N_("The type line must be in capitals (\"%(title)s\")."),
                            page=found.page, x=found.x0, top=found.top, title=kind.name_vi.upper()))
     return findings
+
+
+def _continued(ctx: Context, first: Segment) -> list[Segment]:
+    """The lines a long "V/v …" wraps onto: right under it, within its column."""
+    lines, last = [], first
+    for segment in sorted((s for s in ctx.all_segments() if s.page == first.page and s.top > first.top),
+                          key=lambda s: s.top):
+        if segment.top - last.bottom > 0.8 * last.size or segment.x0 < first.x0 - 2 or segment.x1 > first.x1 + 2:
+            if segment.top - last.bottom > 0.8 * last.size:
+                break
+            continue
+        lines.append(segment)
+        last = segment
+    return lines
 
 
 def check_recipients(ctx: Context) -> list[Finding]:
