@@ -24,7 +24,7 @@ def check_type_line(ctx: Context) -> list[Finding]:
     kind = doctypes.get_type(ctx.expect.doc_type)
     if kind is None:
         return []
-    if not kind.abbreviation:
+    if kind.code == "cong_van":   # only the công văn carries "V/v" (II.5.b); a thư công has no abbreviation either
         found = next((s for s in ctx.all_segments() if s.words.startswith("V/v ")), None)
         if found is None:
             return [at(TYPE_LINE, RULE_TYPE, N_("A công văn carries its summary as \"V/v …\" under the number "
