@@ -47,7 +47,7 @@ class TemplateKind:
 _TEXT = "[Nội dung văn bản: cỡ chữ 13–14, căn đều hai lề, lùi đầu dòng 1 cm.]"
 KINDS: dict[str, TemplateKind] = {k.code: k for k in (
     TemplateKind("quyet_dinh", "QUYẾT ĐỊNH", "QĐ", False, "Về việc […]",
-                 ("CHỦ TỊCH ỦY BAN NHÂN DÂN {BODY}", "Căn cứ […];", "Theo đề nghị của […].", "QUYẾT ĐỊNH:",
+                 ("ỦY BAN NHÂN DÂN {BODY}", "Căn cứ […];", "Theo đề nghị của […].", "QUYẾT ĐỊNH:",
                   "Điều 1. […]", "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
                   "Điều 3. […] chịu trách nhiệm thi hành Quyết định này."),
                  ("- Như Điều 3;", "- […];")),
