@@ -45,16 +45,16 @@ def check_type_line(ctx: Context) -> list[Finding]:
 
 
 def _continued(ctx: Context, first: Segment) -> list[Segment]:
-    """The lines a long "V/v …" wraps onto: right under it, within its column."""
+    """The lines a long "V/v …" wraps onto: each right under the one before, within the V/v's column (a line
+    beside it, in the other column, is skipped; a gap of most of a line ends the V/v)."""
     lines, last = [], first
     for segment in sorted((s for s in ctx.all_segments() if s.page == first.page and s.top > first.top),
                           key=lambda s: s.top):
-        if segment.top - last.bottom > 0.8 * last.size or segment.x0 < first.x0 - 2 or segment.x1 > first.x1 + 2:
-            if segment.top - last.bottom > 0.8 * last.size:
-                break
-            continue
-        lines.append(segment)
-        last = segment
+        if segment.top - last.bottom > 0.8 * last.size:
+            break
+        if first.x0 - 2 <= segment.x0 and segment.x1 <= first.x1 + 2:
+            lines.append(segment)
+            last = segment
     return lines
 
 
