@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfWriter
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -109,9 +109,13 @@ def committed_app(database_factory: Callable[[str], str], tmp_path_factory: pyte
     so nothing they write leaks into the rolled-back tests' database. Seeded with the demo ward."""
     from docflow import db
     from docflow.services.demo import seed_demo
+    from docflow.services.formatcheck.settings import seed_warning_only
     application = make_test_app(database_factory("committed"), tmp_path_factory.mktemp("committed-data"))
     with application.app_context(), db.transaction() as s:
         seed_demo(s, organisation_name="UBND phường Tích Sơn")
+        # These tests race and sign tiny PDFs that are no Annex I page: the format check only warns here, as in
+        # the ``org`` fixture's ward (the demo ward itself keeps Decree 30's blocking defaults).
+        seed_warning_only(s, organisation_id=s.execute(select(Organisation.id)).scalar_one())
     yield application
     application.extensions["docflow.engine"].dispose()
 

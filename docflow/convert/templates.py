@@ -29,6 +29,9 @@ CELL_PADDING = Mm(1.9)       # Word's default left and right cell margins (0.19 
 # The motto at 13 pt bold is 159.14 pt wide in Times New Roman metrics (measured with Liberation Serif
 # Bold, which has the same advance widths): Annex I wants the rule under it exactly that long.
 MOTTO_SIZE, MOTTO_WIDTH = 13, Pt(159.14)
+SUMMARY_RULE = Mm(40)        # under a typed document's trích yếu: a third to a half of a usual one
+TEXT_WIDTH = Mm(210 - 31 - 16)
+GROUNDS = ("Căn cứ", "Theo đề nghị", "Xét đề nghị")
 BODY_RULE = Mm(22)           # under the body's name: a third to a half of "PHƯỜNG TÍCH SƠN" (43.9 mm)
 SIGNATURE_BLOCK_HEIGHT = Mm(55)  # room for three prefix/post lines, the signature image and the name
 
@@ -47,7 +50,7 @@ class TemplateKind:
 _TEXT = "[Nội dung văn bản: cỡ chữ 13–14, căn đều hai lề, lùi đầu dòng 1 cm.]"
 KINDS: dict[str, TemplateKind] = {k.code: k for k in (
     TemplateKind("quyet_dinh", "QUYẾT ĐỊNH", "QĐ", False, "Về việc […]",
-                 ("CHỦ TỊCH ỦY BAN NHÂN DÂN {BODY}", "Căn cứ […];", "Theo đề nghị của […].", "QUYẾT ĐỊNH:",
+                 ("ỦY BAN NHÂN DÂN {BODY}", "Căn cứ […];", "Theo đề nghị của […].", "QUYẾT ĐỊNH:",
                   "Điều 1. […]", "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
                   "Điều 3. […] chịu trách nhiệm thi hành Quyết định này."),
                  ("- Như Điều 3;", "- […];")),
@@ -103,12 +106,14 @@ def build_template(code: str, ward: Ward) -> bytes:
     if kind.title:
         _para(document, kind.title, size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=12)
         _para(document, kind.summary, size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _rule(document, TEXT_WIDTH + 2 * CELL_PADDING, SUMMARY_RULE).paragraph_format.space_after = Pt(12)
     if kind.addressed:
         _para(document, "Kính gửi: […]", size=14, align=WD_ALIGN_PARAGRAPH.CENTER, before=12, after=6)
     for line in kind.body:
         text = line.replace("{BODY}", ward.name).replace("{PLACE_TITLE}", ward.name.lower())
         heading = text.isupper() or text.endswith(":") and text.upper() == text
-        _para(document, text, size=14, bold=heading, align=WD_ALIGN_PARAGRAPH.CENTER if heading
+        grounds = text.startswith(GROUNDS)   # the grounds of a decision are italic (Annex I, II.6)
+        _para(document, text, size=14, bold=heading, italic=grounds, align=WD_ALIGN_PARAGRAPH.CENTER if heading
               else WD_ALIGN_PARAGRAPH.JUSTIFY, indent=not heading, after=6)
     _closing(document, kind, ward)
     out = io.BytesIO()
@@ -211,9 +216,9 @@ def _format(paragraph: Any, text: str, *, size: float, bold: bool, italic: bool,
         run.font.name, run.font.size, run.font.bold, run.font.italic = FONT, Pt(size), bold, italic
 
 
-def _rule(cell: Any, column: Any, length: Any) -> None:
+def _rule(cell: Any, column: Any, length: Any) -> Any:
     """A centred rule ``length`` long: an empty, tiny paragraph with a bottom border, indented so that the
-    border is exactly that long inside the column."""
+    border is exactly that long inside the column (a table cell, or the document's text width)."""
     paragraph = cell.add_paragraph()
     side = max(0, (column - 2 * CELL_PADDING - length) // 2)
     paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = side
@@ -225,3 +230,4 @@ def _rule(cell: Any, column: Any, length: Any) -> None:
         bottom.set(qn(key), value)
     borders.append(bottom)
     paragraph._p.get_or_add_pPr().append(borders)
+    return paragraph

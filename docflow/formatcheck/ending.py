@@ -24,12 +24,12 @@ def check_type_line(ctx: Context) -> list[Finding]:
     kind = doctypes.get_type(ctx.expect.doc_type)
     if kind is None:
         return []
-    if not kind.abbreviation:
+    if kind.code == "cong_van":   # only the công văn carries "V/v" (II.5.b); a thư công has no abbreviation either
         found = next((s for s in ctx.all_segments() if s.words.startswith("V/v ")), None)
         if found is None:
             return [at(TYPE_LINE, RULE_TYPE, N_("A công văn carries its summary as \"V/v …\" under the number "
                                                 "line; there is none."), page=1)]
-        ctx.remember("vv_line", found)
+        ctx.remember("vv_line", found, *_continued(ctx, found))
         return not_on_page_one("type_line", found.page, found.x0, found.top)
     title = fold(kind.name_vi).casefold()
     found = next((s for s in ctx.all_segments() if fold(s.text).casefold() == title), None)
@@ -42,6 +42,20 @@ def check_type_line(ctx: Context) -> list[Finding]:
         findings.append(at(TYPE_LINE, RULE_TYPE, N_("The type line must be in capitals (\"%(title)s\")."),
                            page=found.page, x=found.x0, top=found.top, title=kind.name_vi.upper()))
     return findings
+
+
+def _continued(ctx: Context, first: Segment) -> list[Segment]:
+    """The lines a long "V/v …" wraps onto: each right under the one before, within the V/v's column (a line
+    beside it, in the other column, is skipped; a gap of most of a line ends the V/v)."""
+    lines, last = [], first
+    for segment in sorted((s for s in ctx.all_segments() if s.page == first.page and s.top > first.top),
+                          key=lambda s: s.top):
+        if segment.top - last.bottom > 0.8 * last.size:
+            break
+        if first.x0 - 2 <= segment.x0 and segment.x1 <= first.x1 + 2:
+            lines.append(segment)
+            last = segment
+    return lines
 
 
 def check_recipients(ctx: Context) -> list[Finding]:

@@ -210,15 +210,24 @@ def _segment(run: list[Glyph], page: int) -> Segment:
 
 
 def _fields(page: Any, number: int) -> Iterable[Field]:
-    """docflow's number and date widgets on the page, with their values."""
+    """docflow's number and date widgets on the page, with their values. Each annotation is resolved one
+    level at a time (pdfplumber's ``page.annots`` resolves everything, and a signed page's widgets, signature
+    values and page links nest past Python's recursion limit)."""
     from pdfminer.pdftypes import resolve1  # pdfminer comes with pdfplumber (first use)
-    for annot in page.annots or ():
-        data = annot.get("data") or {}
-        name = _text(resolve1(data.get("T")))
-        if name not in FIELD_NAMES:
+    height = float(page.root_page.height)
+    for ref in resolve1(page.page_obj.annots) or ():
+        annot = resolve1(ref)
+        if not isinstance(annot, dict):
             continue
-        yield Field(name=name, value=_text(resolve1(data.get("V"))), page=number, x0=float(annot["x0"]),
-                    x1=float(annot["x1"]), top=float(annot["top"]), bottom=float(annot["bottom"]))
+        parent = resolve1(annot.get("Parent"))
+        holder = parent if "T" not in annot and isinstance(parent, dict) else annot
+        name = _text(resolve1(holder.get("T")))
+        rect = [float(resolve1(v)) for v in resolve1(annot.get("Rect")) or ()]
+        if name not in FIELD_NAMES or len(rect) != 4:
+            continue
+        yield Field(name=name, value=_text(resolve1(holder.get("V"))), page=number, x0=min(rect[0], rect[2]),
+                    x1=max(rect[0], rect[2]), top=height - max(rect[1], rect[3]),
+                    bottom=height - min(rect[1], rect[3]))
 
 
 def _text(value: Any) -> str:

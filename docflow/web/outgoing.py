@@ -147,7 +147,7 @@ def template() -> ResponseReturnValue:
     actor = current_actor()
     details = outgoing_service.DraftDetails(body_code=actor.organisation.code,
                                             unit=actor.department.code if actor.department else "")
-    data = outgoing_service.draft_template_pdf(organisation_name=settings().app.organisation_name,
+    data = outgoing_service.draft_template_pdf(organisation_name=actor.organisation.name,
                                                doc_type=request.args.get("doc_type", "")[:30],
                                                summary=request.args.get("summary", "")[:300], details=details)
     return Response(data, mimetype="application/pdf",

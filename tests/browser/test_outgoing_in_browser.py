@@ -16,9 +16,14 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docflow.formatcheck import BLOCKING_BY_DEFAULT, check_pdf
+from docflow.models import Document, Organisation
 from docflow.services import signatures as signing_service
+from docflow.services.formatcheck.review import expectation_for
+from docflow.services.formatcheck.settings import blocking_codes
 from docflow.services.demo import DEMO_PIN
 from tests.browser.test_documents_in_browser import sign_in, unique_summary
 
@@ -94,8 +99,13 @@ def test_an_outgoing_document_goes_from_draft_to_issued_in_the_browser(
     assert str(fields["so_ky_hieu"]["/V"]).startswith("Số: 01/")
     with Session(live_app.extensions["docflow.engine"]) as s:
         report = signing_service.verify_bytes(s, settings=live_app.extensions["docflow.settings"], data=data)
+        # the demo ward holds Decree 30's blocking format policy, and the issued page has no finding at all
+        organisation_id = s.execute(select(Organisation.id)).scalar_one()
+        blocking = blocking_codes(s, organisation_id)
+        findings = check_pdf(data, expectation_for(s.get(Document, document_id))).findings
         s.rollback()
     assert report["valid"] is True
+    assert blocking == frozenset(BLOCKING_BY_DEFAULT) and findings == ()
     assert [sig["field"] for sig in report["signatures"]] == ["personal_1", "organisation"]
     if shutil.which("pdfsig"):   # poppler: both signatures' cryptography holds (trust needs the ward's root)
         path = tmp_path / "issued.pdf"

@@ -21,11 +21,14 @@ from docflow.convert import ConverterMissingError, SourceKind, convert_to_pdfa, 
 from docflow.convert.draft import prepare_draft
 from docflow.convert.placement import PAD
 from docflow.convert.soffice import MSG_FAILED, MSG_MISSING, MSG_NOT_PDFA, MSG_TIMEOUT
+from docflow.convert.templates import KINDS
+from docflow.convert.templates import symbol as template_symbol
 from docflow.errors import ValidationError
+from docflow.formatcheck import BLOCKING_BY_DEFAULT, Expectation, check_pdf
 from docflow.pdfcheck import check_pdf_bytes
 from docflow.signing.fields import fill_fields, read_text_fields
 from tests.conftest import pdf_bytes
-from tests.wordconvert import ConvertedTemplate, fake_soffice, needs_soffice
+from tests.wordconvert import TEST_WARD, ConvertedTemplate, fake_soffice, needs_soffice
 
 MM = 72 / 25.4
 ADDRESSED = {"cong_van", "to_trinh", "bao_cao"}
@@ -214,6 +217,24 @@ def test_annex1_filled_fields_print_the_whole_number_and_date_lines(
     assert {n: f.value for n, f in read_text_fields(filled).items()} == values
     assert filled.startswith(prepared)            # an incremental update: the draft's bytes are kept
     assert pdfa_identification(filled) == ("2", "B")
+
+
+@needs_soffice
+@pytest.mark.parametrize("code", sorted(KINDS))
+def test_annex1_each_word_template_passes_the_format_check_as_drafted_and_numbered(
+        code: str, converted_templates: dict[str, ConvertedTemplate]) -> None:
+    kind = KINDS[code]
+    expect = Expectation(doc_type=code, symbol=template_symbol(kind, TEST_WARD),
+                         issuing_body=(TEST_WARD.body, TEST_WARD.name), place=TEST_WARD.place)
+    prepared, _ = prepare_draft(converted_templates[code].converted.pdf, signer_field="personal_1")
+    numbered = fill_fields(prepared, {"so_ky_hieu": f"Số: 05/{template_symbol(kind, TEST_WARD)}",
+                                      "ngay_ban_hanh": "Thử Nghiệm, ngày 05 tháng 12 năm 2026"})
+    for stage, pdf in (("converted", converted_templates[code].converted.pdf), ("draft", prepared),
+                       ("numbered", numbered)):
+        findings = check_pdf(pdf, expect).findings
+        # Decree 30's default policy blocks nothing here, and nothing even warns
+        assert not [f for f in findings if f.code in BLOCKING_BY_DEFAULT], (stage, findings)
+        assert findings == (), (stage, findings)
 
 
 def _odt(text: str) -> bytes:

@@ -13,10 +13,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from docflow import db
-from docflow.models import Job, JobStatus, User
+from docflow.models import Job, JobStatus, Organisation, User
 from docflow.services import outgoing
 from docflow.services.demo import DEMO_PASSWORD, DEMO_PIN, seed_demo, seed_demo_keys
 from docflow.services.documents import UploadedFile
+from docflow.services.formatcheck.settings import seed_warning_only
 from tests.conftest import WebClient, make_test_app, pdf_bytes
 
 
@@ -27,6 +28,8 @@ def two_apps(database_factory: Any, tmp_path_factory: pytest.TempPathFactory) ->
     first, second = make_test_app(url, data), make_test_app(url, data)
     with first.app_context(), db.transaction() as s:
         seed_demo(s, organisation_name="UBND phường Tích Sơn")
+        # The batch signs tiny PDFs that are no Annex I page: the format check only warns in this ward.
+        seed_warning_only(s, organisation_id=s.execute(select(Organisation.id)).scalar_one())
         seed_demo_keys(s, settings=first.extensions["docflow.settings"], store=first.extensions["docflow.store"])
     yield first, second
     for application in (first, second):

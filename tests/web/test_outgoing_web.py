@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from docflow.models import Document, DocumentStatus, Register, RegisterKind, Role
 from docflow.models.routing import Recipient, RoutingStep, StepStatus
+from docflow.services.formatcheck import review as format_review
+from docflow.services.formatcheck.settings import restore_defaults
 from docflow.signing.base import CertificateKind
 from tests.conftest import SIGNING_PIN, pdf_bytes
 
@@ -115,6 +117,34 @@ def test_an_outgoing_document_goes_from_draft_to_issued_on_screen(client, db_ses
     assert PdfReader(io.BytesIO(data)).get_fields()["so_ky_hieu"]["/V"] == "Số: 01/QĐ-UBND"
     assert html.count('data-testid="step"') == 4 and html.count('data-status="done"') == 2
     assert re.search(rf'data-testid="step-decision">{re.escape(people["clerk"].full_name)} · ', html)
+
+
+def _version(db_session, document_id: int) -> str:
+    document = db_session.get(Document, document_id)
+    db_session.refresh(document)
+    return str(document.current_version.number)
+
+
+def test_annex1_a_draft_from_the_template_is_reviewed_signed_and_issued_under_decree_30s_default_policy(
+        client, db_session, people, store):
+    restore_defaults(db_session, organisation_id=people["drafter"].organisation_id)
+    client.login(people["drafter"])
+    template = client.get("/outgoing/template.pdf?doc_type=quyet_dinh&summary=V%E1%BB%81%20vi%E1%BB%87c%20th%E1%BB%AD")
+    document_id = _draft(client, people, file=(io.BytesIO(template.data), "du-thao.pdf"))
+    _follow(client, client.post(f"/outgoing/{document_id}/route"))
+    for reviewer in ("land_head", "office_head"):
+        _switch(client, people[reviewer])
+        _follow(client, client.post(f"/outgoing/{document_id}/steps/{_active(db_session, document_id).id}/approve"))
+    _switch(client, people["leader"])
+    _follow(client, client.post(f"/outgoing/{document_id}/steps/{_active(db_session, document_id).id}/sign",
+                                {"pin": SIGNING_PIN, "version": _version(db_session, document_id)}))
+    _switch(client, people["clerk"])
+    html = _follow(client, client.post(f"/outgoing/{document_id}/issue",
+                                       {"pin": SIGNING_PIN, "version": _version(db_session, document_id)}))
+    assert 'data-status="issued"' in html and "01/QĐ-UBND" in html
+    document = db_session.get(Document, document_id)
+    review = format_review.review_of(db_session, store=store, document=document, keep=False)
+    assert review is not None and review.blocking == () and review.warnings == ()
 
 
 def test_a_wrong_pin_at_issue_is_a_message_and_the_number_is_not_consumed(client, db_session, people):

@@ -82,7 +82,9 @@ def _details(stage: Stage, unit: Department, internal: list[Department], externa
     """The draft's page names its real recipients, drafting unit and a short text of its kind."""
     text: tuple[str, ...]
     if stage.doc_type == "quyet_dinh":
-        text = ("CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG TÍCH SƠN",
+        # The committee decides (its block reads "TM. ỦY BAN NHÂN DÂN" / "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH"), so
+        # the authority line above the grounds names the committee, not its chairman (Annex I, II.5).
+        text = ("ỦY BAN NHÂN DÂN PHƯỜNG TÍCH SƠN",
                 "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;",
                 "Theo đề nghị của Chánh Văn phòng Hội đồng nhân dân và Ủy ban nhân dân phường.",
                 "QUYẾT ĐỊNH:",

@@ -12,7 +12,6 @@ from docflow.config import Settings
 from docflow.models import Certificate, Department, Organisation, Register, RegisterKind, Role, User, utc_now
 from docflow.services import audit, keys
 from docflow.services.audit import AuditAction
-from docflow.services.formatcheck import settings as format_settings
 from docflow.services.people import organisation
 from docflow.services.people.users import UserInput, create_user
 from docflow.signing.base import CertificateKind
@@ -62,9 +61,6 @@ def seed_demo(session: Session, *, organisation_name: str, now: datetime | None 
     Returns every demo account. Flushes."""
     now = now or utc_now()
     org = organisation.ensure_organisation(session, name=organisation_name, now=now)
-    # The demo's drafts come from the drafting template that predates Annex I's contract (issue 12): the
-    # format check only warns in the demo ward until that template is replaced. A setting, not a weaker check.
-    format_settings.seed_warning_only(session, organisation_id=org.id, now=now)
     departments = {d.code: d for d in session.execute(select(Department)).scalars()}
     for code, name in DEPARTMENTS:
         if code not in departments:

@@ -46,10 +46,13 @@ def require_matching_block(session: Session, occasion: Occasion, document: Docum
                                       on=local_today(occasion.settings, occasion.now))
     except PermissionDeniedError:
         return   # not entitled at all: the signature itself refuses, with its own message
-    expected = _lines(authority.mode_line) + (authority.post,)
+    # The whole block, top down: "TM. ỦY BAN NHÂN DÂN" over a KT. line for the chairman, the authority line,
+    # the post (signing/appearance.py header_lines draws the same three).
+    expected = _lines(authority.collective_line) + _lines(authority.mode_line) + (authority.post,)
     drawn = appearance_for(occasion.actor, SignatureKind.PERSONAL, store=None, document=document,
                            authority=authority)
-    _compare(expected, _lines(drawn.mode_line or "") + (drawn.post,), authority)
+    _compare(expected, _lines(drawn.collective_line or "") + _lines(drawn.mode_line or "") + (drawn.post,),
+             authority)
     version = document.current_version
     printed = printed_block(occasion.store.read(version.sha256)) if version is not None else None
     if printed is not None:

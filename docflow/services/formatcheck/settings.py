@@ -60,7 +60,8 @@ def seed_warning_only(session: Session, *, organisation_id: int, now: datetime |
     """Make every check of a ward that has no format-check policy yet warn only (a setting the administrator
     changes on the policy screen); a ward with a policy keeps it. Returns whether it seeded. Flushes.
 
-    For the demo ward while its drafts come from the drafting template that predates Annex I's contract."""
+    For test wards that sign tiny PDFs which are no Annex I page; the demo ward keeps Decree 30's defaults (its
+    drafts come from docflow's Annex I template and pass the check)."""
     exists = session.execute(select(FormatCheckSetting.id)
                              .where(FormatCheckSetting.organisation_id == organisation_id).limit(1)).first()
     if exists is not None:

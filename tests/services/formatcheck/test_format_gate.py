@@ -4,20 +4,22 @@ to the other, the result is kept per version, and the signature block must match
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from docflow.models import AuditEvent, Document, FormatCheckResult, Role, Signature, User
-from docflow.models.routing import StepStatus
+from docflow.models import AuditEvent, Document, FormatCheckResult, Role, Signature, User, utc_now
+from docflow.models.routing import SigningMode, StepStatus
 from docflow.services import formatcheck as format_service
 from docflow.services import outgoing
 from docflow.services.audit import AuditAction
 from docflow.services.formatcheck import FormatRefusedError
 from docflow.services.formatcheck.gate import BlockMismatchError
 from docflow.services.formatcheck.settings import restore_defaults
+from docflow.services.people import delegations
 from tests.annex1_pages import annex1_pdf, in_test_ward
 from tests.services.outgoing.test_outgoing import PIN, Ward, _active, _approve, _draft, ward  # noqa: F401
 
@@ -119,14 +121,62 @@ def test_r25_a_printed_block_that_differs_from_the_delegation_register_is_refuse
     document = _on_route(db_session, store, ward, annex1_pdf(in_test_ward()), signer=ward.leader, reviewed=False)
     with pytest.raises(BlockMismatchError) as refused:
         _sign(db_session, signing_settings, store, document, ward.leader)
-    assert refused.value.params["expected"] == "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+    assert refused.value.params["expected"] == "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
     assert refused.value.params["shown"] == "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH"
     assert _signatures(db_session, document) == 0
 
 
-def test_r25_a_printed_block_that_matches_the_delegation_register_is_signed(
+def test_r25_a_vice_chairman_signing_kt_under_the_committees_tm_line_is_signed(
         db_session: Session, signing_settings: Any, store: Any, ward: Ward) -> None:
-    page = annex1_pdf(in_test_ward(block=("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH")))
+    # the block docflow draws for a vice-chairman (signing/appearance.py header_lines), printed on the page too
+    page = annex1_pdf(in_test_ward(block=("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH")))
     document = _on_route(db_session, store, ward, page, signer=ward.leader, reviewed=False)
     _sign(db_session, signing_settings, store, document, ward.leader)
     assert _signatures(db_session, document) == 1
+
+
+def test_r25_a_page_without_a_printed_block_is_signed_with_the_block_docflow_draws(
+        db_session: Session, signing_settings: Any, store: Any, ward: Ward) -> None:
+    document = _on_route(db_session, store, ward, annex1_pdf(in_test_ward(block=None)), signer=ward.leader,
+                         reviewed=False)
+    _sign(db_session, signing_settings, store, document, ward.leader)
+    assert _signatures(db_session, document) == 1
+
+
+def test_r25_the_chairman_signing_tm_for_the_committee_is_signed(
+        db_session: Session, signing_settings: Any, store: Any, ward: Ward) -> None:
+    # in_test_ward() prints "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH"
+    document = _on_route(db_session, store, ward, annex1_pdf(in_test_ward()), signer=ward.chairman, reviewed=False)
+    _sign(db_session, signing_settings, store, document, ward.chairman)
+    assert _signatures(db_session, document) == 1
+
+
+def test_r25_a_head_signing_tl_for_the_chairman_is_signed_and_a_kt_block_refused(
+        db_session: Session, signing_settings: Any, store: Any, ward: Ward) -> None:
+    today = utc_now().date()
+    delegations.create_delegation(db_session, actor=ward.chairman, delegate_id=ward.office_head.id,
+                                  delegator_id=ward.chairman.id, mode=SigningMode.TL, doc_types=["quyet_dinh"],
+                                  valid_from=today - timedelta(days=1), valid_to=today + timedelta(days=30))
+    wrong = _on_route(db_session, store, ward, annex1_pdf(in_test_ward(block=("KT. CHỦ TỊCH", "CHÁNH VĂN PHÒNG"))),
+                      signer=ward.office_head, reviewed=False)
+    with pytest.raises(BlockMismatchError) as refused:
+        _sign(db_session, signing_settings, store, wrong, ward.office_head)
+    assert refused.value.params["expected"] == "TL. CHỦ TỊCH / CHÁNH VĂN PHÒNG"
+    assert _signatures(db_session, wrong) == 0
+
+    right = _on_route(db_session, store, ward, annex1_pdf(in_test_ward(block=("TL. CHỦ TỊCH", "CHÁNH VĂN PHÒNG"))),
+                      signer=ward.office_head, reviewed=False)
+    _sign(db_session, signing_settings, store, right, ward.office_head)
+    assert _signatures(db_session, right) == 1
+
+
+def test_r25_a_kt_block_without_the_committees_tm_line_is_refused(
+        db_session: Session, signing_settings: Any, store: Any, ward: Ward) -> None:
+    # docflow draws "TM. ỦY BAN NHÂN DÂN" over the vice-chairman's KT. line: a page printing only two lines
+    # would carry a block different from the one signed
+    page = annex1_pdf(in_test_ward(block=("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH")))
+    document = _on_route(db_session, store, ward, page, signer=ward.leader, reviewed=False)
+    with pytest.raises(BlockMismatchError) as refused:
+        _sign(db_session, signing_settings, store, document, ward.leader)
+    assert refused.value.params["shown"] == "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+    assert _signatures(db_session, document) == 0

@@ -40,6 +40,7 @@ from docflow.services import documents as doc_service
 from docflow.services import outgoing
 from docflow.services import signatures as signing_service
 from docflow.services.documents import UploadedFile
+from docflow.services.formatcheck.settings import restore_defaults
 from docflow.signing.base import CertificateKind, SignatureKind
 from tests.conftest import SIGNING_PIN as PIN
 from tests.conftest import pdf_bytes
@@ -476,6 +477,7 @@ def test_a_recall_freezes_the_document_and_its_copies_and_tells_the_recipients(
 
 def test_the_template_carries_the_fields_and_signature_place_through_the_whole_chain(
         db_session, store, ward, signing_settings):
+    restore_defaults(db_session, organisation_id=ward.drafter.organisation_id)   # Decree 30's blocking policy
     template = issuing.draft_template_pdf(organisation_name="UBND phường Thử Nghiệm", doc_type="quyet_dinh",
                                           summary="Về việc thành lập tổ công tác")
     fields = PdfReader(io.BytesIO(template)).get_fields() or {}

@@ -19,6 +19,7 @@ from docflow.models import AuditEvent, DocumentStatus, VersionSource
 from docflow.services import drafting, outgoing
 from docflow.services import signatures as signing_service
 from docflow.services.documents import UploadedFile
+from docflow.services.formatcheck.settings import restore_defaults
 from docflow.signing.fields import read_text_fields
 from tests.conftest import pdf_bytes
 from tests.services.outgoing.test_outgoing import Ward, _approve, _issue, _sign, ward  # noqa: F401 - the fixture
@@ -102,6 +103,7 @@ def test_art10_a_new_version_from_word_carries_its_own_source(
 def test_r1_a_word_draft_is_reviewed_signed_and_issued_with_its_number_and_date_over_the_blank_lines(
         db_session: Session, store: Any, ward: Ward, signing_settings: Any,
         word_upload: tuple[bytes, UploadedFile]) -> None:
+    restore_defaults(db_session, organisation_id=ward.drafter.organisation_id)   # Decree 30's blocking policy
     _, upload = word_upload
     document = outgoing.create_draft(db_session, actor=ward.drafter, data=_input(ward), upload=upload, store=store,
                                      max_bytes=10 ** 7, settings=signing_settings)
