@@ -32,6 +32,7 @@ class Draft:
     date_line: str | None = "Tích Sơn, ngày      tháng      năm 2026"
     date_style: str = "I"
     kinh_gui: str | None = None
+    summary_more: str | None = None        # a công văn's V/v that runs onto a second line (Annex I, II.5)
     recipients: tuple[str, ...] = ("- Văn phòng;", "- Công an phường;")
     luu: str | None = "- Lưu: VT, VP."
     noi_nhan: str | None = "Nơi nhận:"
@@ -107,6 +108,9 @@ def _first_lines(pdf: FPDF, draft: Draft, y: float) -> float:
     y = y - 20 + TOP + 8
     if draft.doc_type == "cong_van":
         _put(pdf, lx, y, lw, draft.summary, "", 12)
+        if draft.summary_more:
+            _put(pdf, lx, y + 5.5, lw, draft.summary_more, "", 12)
+            y += 5.5
         y += 12
         if draft.kinh_gui:
             _put(pdf, LEFT, y, PAGE_W - LEFT - RIGHT, draft.kinh_gui, "", 14)

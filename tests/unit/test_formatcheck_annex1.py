@@ -42,6 +42,25 @@ def test_annex1_the_number_and_date_fields_over_the_blank_lines_count_as_those_l
     assert codes(only_fields) == []
 
 
+def test_annex1_a_v_v_that_runs_onto_a_second_line_is_read_as_the_v_v() -> None:
+    wrapped = annex1_pdf(CONG_VAN, summary="V/v tăng cường quản lý trật tự xây", summary_more="dựng")
+    assert codes(wrapped, LETTER) == []
+
+
+def test_annex1_a_signed_and_issued_page_is_read_not_unreadable(test_pki) -> None:
+    from pyhanko.sign import fields
+
+    from tests.signing import attacks
+    filled = with_fields_over_lines(annex1_pdf(), number="Số: 07/QĐ-UBND", date="Tích Sơn, ngày 05 tháng 5 năm 2026")
+    signed = attacks.sign(filled, test_pki.simple_signer("chutich"), field="personal_1", box=(340, 150, 540, 260))
+    # the organisation's signature locks the fields and the document: its /Reference points back at the
+    # catalogue, a loop that pdfplumber's annotation reader followed until Python's recursion limit
+    sealed = attacks.sign(signed, test_pki.simple_signer("organisation"), field="organisation",
+                          box=(300, 150, 400, 250), field_lock=fields.FieldMDPSpec(fields.FieldMDPAction.ALL),
+                          docmdp=fields.MDPPerm.NO_CHANGES)
+    assert codes(sealed) == []
+
+
 def test_r9_a_missing_number_line_is_found() -> None:
     assert codes(annex1_pdf(number_line=None)) == ["number_line"]
 

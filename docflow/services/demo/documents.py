@@ -105,7 +105,7 @@ def _incoming(session: Session, settings: Settings, store: DocumentStore, users:
               departments: dict[str, Department], stage: Stage) -> None:
     now = utc_now()
     data = DocumentInput(kind=DocumentKind.INCOMING, doc_type=stage.doc_type, summary=stage.summary,
-                         number_symbol=f"{len(stage.summary) % 90 + 10}/UBND-VP", issuing_body="UBND quận Thanh Xuân",
+                         number_symbol=f"{len(stage.summary) % 90 + 10}/UBND-VP", issuing_body="UBND tỉnh Phú Thọ",
                          document_date=(now - timedelta(days=3)).date(),
                          urgency=Urgency.URGENT if stage.stop == "directed" else Urgency.NORMAL,
                          department_id=departments["VP"].id)
@@ -140,7 +140,7 @@ def _incoming(session: Session, settings: Settings, store: DocumentStore, users:
 def _outgoing(session: Session, settings: Settings, store: DocumentStore, users: dict[str, User],
               departments: dict[str, Department], stage: Stage) -> None:
     drafter, signer = users["chuyenvien.vp"], users["phochutich1"]
-    internal, external = [departments["VHXH"]], ["UBND quận Thanh Xuân"]
+    internal, external = [departments["VHXH"]], ["UBND tỉnh Phú Thọ"]
     data = outgoing.DraftInput(doc_type=stage.doc_type, summary=stage.summary, signer_id=signer.id,
                                recipient_department_ids=tuple(d.id for d in internal), external_recipients=external)
     content = _pdf(stage.summary, number_fields=not stage.initial, doc_type=stage.doc_type,

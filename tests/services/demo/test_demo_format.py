@@ -59,7 +59,7 @@ def test_annex1_a_template_draft_of_each_type_with_the_demos_values_passes_the_f
     assert kind is not None
     symbol = f"{kind.abbreviation}-UBND" if kind.abbreviation else "UBND-VP"
     details = DraftDetails(unit="VP", internal_recipients=["Văn hóa – Xã hội"],
-                           external_recipients=["UBND quận Thanh Xuân"],
+                           external_recipients=["UBND tỉnh Phú Thọ"],
                            paragraphs=("Thực hiện chỉ đạo của cấp trên, Ủy ban nhân dân phường Tích Sơn đề nghị các "
                                        "cơ quan, đơn vị triển khai thực hiện nội dung trên theo đúng quy định.",))
     pdf = draft_template_pdf(organisation_name=WARD, summary="Về việc tổ chức tiêm chủng mở rộng đợt 2 năm 2026",
