@@ -234,31 +234,6 @@ class TemplateStamp(ContentStamp):
         return [b"q %.4f 0 0 %.4f 0 0 cm /Tpl Do Q" % (sx, sy)]
 
 
-def personal_template(
-    library: FontLibrary,
-    width: float,
-    height: float,
-    *,
-    mode_line: str | None,
-    post: str,
-    full_name: str,
-    signature_image: Image.Image | None,
-) -> AppearanceTemplate:
-    """The personal block: mode line and post in bold, the signature image, the full name in bold."""
-    # room above the first baseline for the stacked marks of Ủ, Ậ
-    top = height - LINE_HEIGHT + 1.5
-    header = [mode_line, post] if mode_line else [post]
-    # Without a mode line the post sits on the second header line, next to the image, as in Annex I.
-    first = 0 if mode_line else 1
-    lines = [(TextLine(text), top - (first + i) * LINE_HEIGHT) for i, text in enumerate(header)]
-    lines.append((TextLine(full_name), 4.0))
-    images = []
-    if signature_image is not None:
-        area = personal_image_rect(Rect(0, 0, width, height))
-        images.append((signature_image, area))
-    return AppearanceTemplate.render(library, width, height, lines, images)
-
-
 def image_template(library: FontLibrary, image: Image.Image, width: float, height: float) -> AppearanceTemplate:
     """An image alone, fitted into the box (the seal)."""
     return AppearanceTemplate.render(library, width, height, (), [(image, Rect(0, 0, width, height))])
@@ -283,6 +258,6 @@ def text_stamp_style(library: FontLibrary) -> TextStampStyle:
 __all__ = [
     "DEFAULT_SEAL_DIAMETER_MM", "FIELD_CHARACTERS", "FONT_DIR", "MM", "LINE_HEIGHT", "TEXT_SIZE", "AppearanceTemplate", "FontFace", "FontLibrary",
     "Rect", "TemplateStamp", "TemplateStampStyle", "TextLine", "demo_seal_png", "demo_signature_png",
-    "image_template", "initials_template", "open_png", "personal_image_rect", "personal_template", "seal_rect",
+    "image_template", "initials_template", "open_png", "personal_image_rect", "seal_rect",
     "text_stamp_style", "text_width",
 ]
