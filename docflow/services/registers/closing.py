@@ -26,9 +26,8 @@ from docflow.services.registers.numbers import REGISTER_NAMES, ensure_register
 from docflow.services.registers.pdf import pdf_bytes
 from docflow.services.registers.queries import count_entries, iter_entries
 from docflow.services.signatures.context import certificate_kind, level_for, signing_context
-from docflow.signing.appearance import Appearance
 from docflow.signing.base import SignatureKind
-from docflow.signing.sign import SignRequest, sign_pdf
+from docflow.signing.textstamp import sign_text_stamp, stamp_time
 from docflow.storage import DocumentStore
 
 CLOSABLE = (RegisterKind.INCOMING, RegisterKind.OUTGOING)
@@ -82,7 +81,7 @@ def close_register(session: Session, *, actor: User, settings: Settings, store: 
     printed = _printout(session, organisation, request, entries=entries, actor=actor, tz=tz, now=now)
     label = f"Đóng sổ {REGISTER_NAMES[request.kind][1].lower()} năm {request.year}"
     signed = _sign(session, settings, actor=actor, data=printed, pin=request.pin, now=now,
-                   appearance=Appearance(full_name=organisation.name, number_symbol=label))
+                   lines=(label, organisation.name, stamp_time(now)))
     closing = RegisterClosing(organisation_id=organisation.id, register_id=register.id, year=request.year,
                               entries=entries, sha256=store.put_bytes(signed), closed_by_id=actor.id, closed_at=now)
     session.add(closing)
@@ -104,16 +103,15 @@ def _printout(session: Session, organisation: Organisation, request: CloseReques
 
 
 def _sign(session: Session, settings: Settings, *, actor: User, data: bytes, pin: str, now: datetime,
-          appearance: Appearance) -> bytes:
-    # The ward's text-only signature (as on a separate attachment, R29): top right of the first page, the
-    # register and year, the ward and the signing time; the printout carries no seal image to cover.
+          lines: tuple[str, ...]) -> bytes:
+    # The ward's text-only signature, drawn as on a separate attachment (R29): top right of the first page,
+    # no image, the register and year, the ward and the signing time in Vietnam time (ISO 8601).
     kind = SignatureKind.ORGANISATION_TEXT
     certificate = key_service.certificate_for(session, actor=actor, kind=certificate_kind(kind))
     level = level_for(settings, kind)
     with key_service.open_signing_key(session, settings, actor=actor, certificate=certificate, pin=pin,
                                       now=now) as key:
-        return sign_pdf(data, key, SignRequest(kind=kind, level=level, reason="Đóng sổ", appearance=appearance),
-                        signing_context(settings, level))
+        return sign_text_stamp(data, key, lines, signing_context(settings, level), level=level, reason="Đóng sổ")
 
 
 def closing_pdf(session: Session, *, actor: User, store: DocumentStore, kind: RegisterKind,

@@ -3,6 +3,8 @@ register signed by the clerk with the ward's key, kept and downloadable; no entr
 
 from __future__ import annotations
 
+import re
+
 import io
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +50,9 @@ def test_r16_the_clerk_closes_last_years_register_with_the_wards_signature(db_se
     assert report["valid"] is True and len(report["signatures"]) == 1
     text = pdf_text(data)
     assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in text and "Đóng sổ ngày" in text and "Nguyễn Thị Hoa" in text and "Về việc số 3" in text
+    # the R29 text stamp: the register and year, then the signing time in Vietnam time, ISO 8601
+    assert f"Đóng sổ sổ đăng ký văn bản đến năm {YEAR}" in text
+    assert re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00", text)
     event = db_session.execute(select(AuditEvent).where(AuditEvent.action == "register.closed")).scalar_one()
     assert event.details["sha256"] == done.sha256 and event.details["entries"] == 3
 
