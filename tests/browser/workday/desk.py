@@ -93,6 +93,7 @@ class Day:
     reply_id: int = 0
     reply_number: str = ""
     new_account: str = ""
+    seen: dict[str, str] = field(default_factory=dict)   # what a page showed, for a check after the merges
 
     @property
     def incoming_summary(self) -> str:
@@ -137,7 +138,12 @@ class Desk:
 
     def phone_home(self, role: str) -> int:
         """The person's home page on a 390 px phone, screenshotted; returns the page's scroll width."""
+        return self.on_phone(role, {"home": "/"})["home"]
+
+    def on_phone(self, role: str, pages: dict[str, str]) -> dict[str, int]:
+        """Each page (step name -> path) on a 390 px phone as ``role``, screenshotted; their scroll widths."""
         context = self._context(PHONE)
+        widths = {}
         try:
             page = context.new_page()
             # the shared sign_in waits for the user's name in the menu, which a phone folds away
@@ -146,10 +152,12 @@ class Desk:
             page.fill("#password", DEMO_PASSWORD)
             page.click("form[action='/login'] button[type=submit]")
             expect(page).to_have_url(re.compile(r"/$"))
-            expect(page.locator("main h1")).to_be_visible()
-            page.screenshot(path=str(self.artefacts.path(role, "home-390px")), full_page=True)
-            width: int = page.evaluate("document.documentElement.scrollWidth")
-            return width
+            for step, path in pages.items():
+                page.goto(path)
+                expect(page.locator("main h1, main h2").first).to_be_visible()
+                page.screenshot(path=str(self.artefacts.path(role, f"{step}-390px")), full_page=True)
+                widths[step] = page.evaluate("document.documentElement.scrollWidth")
+            return widths
         finally:
             context.close()
 
@@ -191,3 +199,31 @@ def reply_draft(day: Day) -> bytes:
                                        f"chính, không phát hiện vi phạm (đợt {day.tag}).",))
     return draft_template_pdf(organisation_name=ORGANISATION, doc_type="cong_van", summary=day.reply_summary,
                               details=details)
+
+
+def fill_registration(clerk: Page, day: Day, tmp_path: Path) -> None:
+    """The clerk's registration form, filled from the letter (an urgent công văn of the province department)."""
+    letter = tmp_path / "cong-van-so-nong-nghiep.pdf"
+    letter.write_bytes(incoming_letter(day))
+    clerk.goto("/incoming/new")
+    form = clerk.get_by_test_id("register-form")
+    form.locator("#file").set_input_files(str(letter))
+    form.locator("#doc_type").select_option("cong_van")
+    form.locator("#summary").fill(day.incoming_summary)
+    form.locator("#number_symbol").fill(f"{day.tag}/SNNMT-QLĐĐ")
+    form.locator("#document_date").fill(working_day_after(today(), -3).isoformat())
+    form.locator("#issuing_body").fill(ISSUER)
+    form.locator("#urgency").select_option("urgent")
+
+
+def fill_reply_draft(official: Page, day: Day, tmp_path: Path) -> None:
+    """The draft form: a công văn to the province department, for the vice-chairman's signature."""
+    draft = tmp_path / "du-thao-tra-loi.pdf"
+    draft.write_bytes(reply_draft(day))
+    official.goto("/outgoing/new")
+    form = official.get_by_test_id("draft-form")
+    form.locator("#file").set_input_files(str(draft))
+    form.locator("#doc_type").select_option("cong_van")
+    form.locator("#signer_id").select_option(label="Lê Thị Thu Hà · Phó Chủ tịch")
+    form.locator("#summary").fill(day.reply_summary)
+    form.locator("#external_recipients").fill(ISSUER)
