@@ -1,5 +1,5 @@
-"""Fixtures of the working-day walk: the screenshot folder (printed once), the day's shared record, and the
-desks (one signed-in browser per person) of the module."""
+"""Fixtures of the working-day walk: the screenshot folder (its path printed once, in the summary), the day's
+shared record, and the desks (one signed-in browser per person) of the module."""
 
 from __future__ import annotations
 
@@ -12,14 +12,19 @@ from playwright.sync_api import Browser
 from tests.browser.workday.desk import Artefacts, Day, Desk
 
 
+_used: list[Artefacts] = []
+
+
 @pytest.fixture(scope="session")
-def artefacts(request: pytest.FixtureRequest) -> Artefacts:
-    """A fresh var/test-artefacts/working-day/ for this run; its path is printed once."""
-    kept = Artefacts()
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"working-day screenshots: {kept.root}")
-    return kept
+def artefacts() -> Artefacts:
+    """A fresh var/test-artefacts/working-day/ for this run; its path is printed once, in the summary."""
+    _used.append(Artefacts())
+    return _used[0]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _used:
+        terminalreporter.write_line(f"working-day screenshots: {_used[0].root}")
 
 
 @pytest.fixture(scope="session")

@@ -150,14 +150,28 @@ def test_R51_the_chairman_confirms_the_access_changes_of_the_day_in_one_click(
     desk.shot("chairman", "access-changes-confirmed")
 
 
+@needs("readable")
+def test_the_auditor_reads_the_replys_history_as_sentences_with_names(desk: Desk, day: Day) -> None:
+    day.need("auditor")
+    auditor = desk.page("auditor")
+    auditor.goto(f"/audit/?document={day.reply_id}")
+    events = auditor.get_by_test_id("audit-events")
+    expect(events).to_contain_text(NAMES["vice-chairman"])
+    expect(events).to_contain_text(day.reply_number)                    # the document by its number ...
+    for code in ("route.started", "draft.created", "document.uploaded", '{"'):
+        expect(events).not_to_contain_text(code, use_inner_text=True)    # ... not codes or raw JSON shown
+    desk.shot("auditor", "audit-log-as-sentences")
+
+
 @needs("workday")
-def test_the_directions_deadline_shows_on_the_lists_and_the_kind_and_file_name_say_what_a_document_is(
+def test_the_directions_deadline_shows_on_the_lists_info_is_not_work_and_names_say_what_a_document_is(
         desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-afternoon")
     clerk = desk.page("clerk")
     # the chairman saw the letter's page and list right after directing it (test_working_day.py)
     assert day.deadline in day.seen["detail"], day.seen["detail"]
     assert day.deadline in day.seen["list"], day.seen["list"]
+    assert day.seen["info-under-handle"] == "0", "a letter for information is listed under 'Cần xử lý'"
     clerk.goto(f"/documents/?q={day.tag}")
     rows = clerk.locator("main table tbody tr")
     expect(rows.filter(has_text=day.incoming_summary)).to_contain_text(vi_text("Incoming"))
