@@ -133,6 +133,19 @@ class Desk:
             expect(self.pages[role].locator("html")).to_have_attribute("lang", "vi")
         return self.pages[role]
 
+    def visit(self, role: str, path: str) -> Page:
+        """The person's browser, opened at ``path``."""
+        page = self.page(role)
+        page.goto(path)
+        return page
+
+    def queue_row(self, role: str, queue: str, document_id: int, step: str) -> Locator:
+        """The document's row in one of the person's home queues, waited for and screenshotted."""
+        row = home_row(self.visit(role, "/"), queue, document_id)
+        expect(row).to_be_visible()
+        self.shot(role, step)
+        return row
+
     def shot(self, role: str, step: str) -> None:
         self.pages[role].screenshot(path=str(self.artefacts.path(role, step)), full_page=True)
 
@@ -201,19 +214,28 @@ def reply_draft(day: Day) -> bytes:
                               details=details)
 
 
+def fill_form(form: Locator, values: dict[str, str]) -> None:
+    """Fill fields by id: a select takes the option of that value or label, a file input the file's path."""
+    for field_id, value in values.items():
+        element = form.locator(f"#{field_id}")
+        kind = element.evaluate("e => e.tagName === 'SELECT' ? 'select' : e.type")
+        if kind == "select":
+            element.select_option(value)
+        elif kind == "file":
+            element.set_input_files(value)
+        else:
+            element.fill(value)
+
+
 def fill_registration(clerk: Page, day: Day, tmp_path: Path) -> None:
     """The clerk's registration form, filled from the letter (an urgent công văn of the province department)."""
     letter = tmp_path / "cong-van-so-nong-nghiep.pdf"
     letter.write_bytes(incoming_letter(day))
     clerk.goto("/incoming/new")
-    form = clerk.get_by_test_id("register-form")
-    form.locator("#file").set_input_files(str(letter))
-    form.locator("#doc_type").select_option("cong_van")
-    form.locator("#summary").fill(day.incoming_summary)
-    form.locator("#number_symbol").fill(f"{day.tag}/SNNMT-QLĐĐ")
-    form.locator("#document_date").fill(working_day_after(today(), -3).isoformat())
-    form.locator("#issuing_body").fill(ISSUER)
-    form.locator("#urgency").select_option("urgent")
+    fill_form(clerk.get_by_test_id("register-form"), {
+        "file": str(letter), "doc_type": "cong_van", "summary": day.incoming_summary,
+        "number_symbol": f"{day.tag}/SNNMT-QLĐĐ", "document_date": working_day_after(today(), -3).isoformat(),
+        "issuing_body": ISSUER, "urgency": "urgent"})
 
 
 def fill_reply_draft(official: Page, day: Day, tmp_path: Path) -> None:
@@ -221,9 +243,6 @@ def fill_reply_draft(official: Page, day: Day, tmp_path: Path) -> None:
     draft = tmp_path / "du-thao-tra-loi.pdf"
     draft.write_bytes(reply_draft(day))
     official.goto("/outgoing/new")
-    form = official.get_by_test_id("draft-form")
-    form.locator("#file").set_input_files(str(draft))
-    form.locator("#doc_type").select_option("cong_van")
-    form.locator("#signer_id").select_option(label="Lê Thị Thu Hà · Phó Chủ tịch")
-    form.locator("#summary").fill(day.reply_summary)
-    form.locator("#external_recipients").fill(ISSUER)
+    fill_form(official.get_by_test_id("draft-form"), {
+        "file": str(draft), "doc_type": "cong_van", "signer_id": "Lê Thị Thu Hà · Phó Chủ tịch",
+        "summary": day.reply_summary, "external_recipients": ISSUER})

@@ -50,8 +50,7 @@ VT = Callable[..., str]
 
 def test_clerk_morning_registers_the_letter_and_it_waits_for_the_leaders_direction(
         desk: Desk, day: Day, vi_text: VT, tmp_path: Path) -> None:
-    clerk = desk.page("clerk")
-    clerk.goto("/")
+    clerk = desk.visit("clerk", "/")
     expect(clerk.get_by_test_id("current-user")).to_contain_text("Nguyễn Thị Hoa · " + vi_text("Clerk"))
     for queue, title in (("issue", "To issue"), ("handle", "To handle"), ("follow", "Sent and followed")):
         expect(clerk.locator(f"[data-testid=queue-cards] [data-queue={queue}]")).to_contain_text(vi_text(title))
@@ -86,12 +85,10 @@ def test_clerk_morning_registers_the_letter_and_it_waits_for_the_leaders_directi
 def test_chairman_directs_the_letter_to_dia_chinh_with_a_deadline_and_an_instruction(
         desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-morning")
+    waiting = desk.queue_row("chairman", "direct", day.incoming_id, "home-to-direct")
     chairman = desk.page("chairman")
-    chairman.goto("/")
-    waiting = home_row(chairman, "direct", day.incoming_id)
     expect(waiting).to_contain_text(day.incoming_summary[:60])
     expect(chairman.locator("[data-testid=home-section][data-queue=direct] h2")).to_contain_text(vi_text("To direct"))
-    desk.shot("chairman", "home-to-direct")
     desk.phone_home("chairman")
 
     waiting.get_by_role("link").first.click()
@@ -126,14 +123,12 @@ def test_chairman_directs_the_letter_to_dia_chinh_with_a_deadline_and_an_instruc
 
 def test_head_morning_assigns_the_official_of_his_department(desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("chairman")
+    task = desk.queue_row("head", "handle", day.incoming_id, "home-to-handle")
     head = desk.page("head")
-    head.goto("/")
-    task = home_row(head, "handle", day.incoming_id)
     expect(task).to_contain_text(vi_text("Lead (chủ trì)"))
     expect(task).to_contain_text(PHRASE)                                   # the chairman's instruction
     expect(task).to_contain_text(vi_text("from %(name)s", name="Trần Văn Minh"))
     expect(task).to_contain_text(day.deadline)
-    desk.shot("head", "home-to-handle")
     desk.phone_home("head")
 
     task.get_by_role("link").first.click()
@@ -153,12 +148,10 @@ def test_head_morning_assigns_the_official_of_his_department(desk: Desk, day: Da
 def test_official_gives_her_opinion_drafts_the_reply_and_sends_it_for_review(
         desk: Desk, day: Day, vi_text: VT, tmp_path: Path) -> None:
     day.need("head-morning")
+    task = desk.queue_row("official", "handle", day.incoming_id, "home-to-handle")
     official = desk.page("official")
-    official.goto("/")
-    task = home_row(official, "handle", day.incoming_id)
     expect(task).to_contain_text(vi_text("from %(name)s", name="Hoàng Văn Nam"))
     expect(official.get_by_test_id("unread-count")).to_be_visible()        # she was told of the assignment
-    desk.shot("official", "home-to-handle")
     desk.phone_home("official")
 
     task.get_by_role("link").first.click()
@@ -208,22 +201,18 @@ def attach_reply_and_propose_completion(official: Page, day: Day, vi_text: VT) -
 
 def test_head_afternoon_reviews_the_draft_and_accepts_the_completion(desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("official")
+    review = desk.queue_row("head", "review", day.reply_id, "home-to-review")
     head = desk.page("head")
-    head.goto("/")
-    review = home_row(head, "review", day.reply_id)
     expect(review).to_contain_text(vi_text("Content review"))
     expect(review).to_contain_text(vi_text("drafted by %(name)s", name="Phan Thị Ngọc"))
-    desk.shot("head", "home-to-review")
     review.get_by_role("link").first.click()
     expect(head).to_have_url(re.compile(rf"/outgoing/{day.reply_id}$"))
     head.get_by_test_id("approve-form").locator("button[type=submit]").click()
     expect(head.get_by_role("status")).to_contain_text(vi_text("Approved."))
     desk.shot("head", "content-approved")
 
+    to_review = desk.queue_row("office-head", "review", day.reply_id, "office-head-home-to-review")
     office = desk.page("office-head")       # Văn phòng's head checks the form of every draft
-    office.goto("/")
-    to_review = home_row(office, "review", day.reply_id)
-    expect(to_review).to_be_visible()
     # Văn phòng got the letter "for information": whether that is listed as work to do is asked after the merges
     day.seen["info-under-handle"] = str(home_row(office, "handle", day.incoming_id).count())
     to_review.get_by_role("link").first.click()
@@ -245,11 +234,9 @@ def test_head_afternoon_reviews_the_draft_and_accepts_the_completion(desk: Desk,
 
 def test_vice_chairman_signs_the_reply_with_her_pin(desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("head-afternoon")
+    waiting = desk.queue_row("vice-chairman", "sign", day.reply_id, "home-to-sign")
     leader = desk.page("vice-chairman")
-    leader.goto("/")
-    waiting = home_row(leader, "sign", day.reply_id)
     expect(waiting).to_contain_text(vi_text("Approval and signature"))
-    desk.shot("vice-chairman", "home-to-sign")
     desk.phone_home("vice-chairman")
     waiting.get_by_role("link").first.click()
     form = leader.get_by_test_id("sign-step-form")
@@ -270,11 +257,9 @@ def test_vice_chairman_signs_the_reply_with_her_pin(desk: Desk, day: Day, vi_tex
 def test_clerk_afternoon_issues_the_reply_and_finds_it_in_the_outgoing_register(
         desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("vice-chairman")
+    waiting = desk.queue_row("clerk", "issue", day.reply_id, "home-to-issue")
     clerk = desk.page("clerk")
-    clerk.goto("/")
-    waiting = home_row(clerk, "issue", day.reply_id)
     expect(waiting).to_contain_text(vi_text("Numbering, seal and issue"))
-    desk.shot("clerk", "home-to-issue")
     waiting.get_by_role("link").first.click()
     form = clerk.get_by_test_id("issue-form")
     form.locator("input[name=pin]").fill(DEMO_PIN)
@@ -307,8 +292,7 @@ def test_clerk_afternoon_issues_the_reply_and_finds_it_in_the_outgoing_register(
 
 def test_auditor_verifies_the_replys_signature_chain_and_the_audit_log(desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-afternoon")
-    auditor = desk.page("auditor")
-    auditor.goto("/")
+    auditor = desk.visit("auditor", "/")
     expect(auditor.locator("main")).to_contain_text(vi_text("Latest audit events"))
     desk.shot("auditor", "home")
     desk.phone_home("auditor")
@@ -337,8 +321,7 @@ def test_auditor_verifies_the_replys_signature_chain_and_the_audit_log(desk: Des
 
 
 def test_admin_opens_an_account_for_a_new_official_and_corrects_her_post(desk: Desk, day: Day, vi_text: VT) -> None:
-    admin = desk.page("admin")
-    admin.goto("/")
+    admin = desk.visit("admin", "/")
     desk.shot("admin", "home")
     desk.phone_home("admin")
 

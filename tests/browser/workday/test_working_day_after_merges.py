@@ -65,8 +65,7 @@ def test_R50_the_days_documents_and_lists_fit_a_390px_phone_without_horizontal_s
 def test_R53_the_official_finds_the_letter_by_a_phrase_inside_its_pdf_with_a_snippet_and_the_page(
         desk: Desk, day: Day) -> None:
     day.need("clerk-afternoon")
-    official = desk.page("official")
-    official.goto(f"/incoming/{day.incoming_id}")
+    official = desk.visit("official", f"/incoming/{day.incoming_id}")
     expect(official.locator("main")).to_contain_text(re.compile(r"1/1 trang"))   # the text layer was read
     official.goto("/")
     official.locator("nav").get_by_role("link", name="Tìm kiếm").click()
@@ -114,8 +113,7 @@ def test_R53_the_chairman_finds_the_officials_opinion_saves_the_search_and_expor
 @needs("reports")
 def test_the_chairman_sees_the_on_time_rate_of_dia_chinh_on_the_dashboard(desk: Desk, day: Day) -> None:
     day.need("clerk-afternoon")
-    chairman = desk.page("chairman")
-    chairman.goto("/")
+    chairman = desk.visit("chairman", "/")
     chairman.locator("nav").get_by_role("link", name="Thống kê").click()
     expect(chairman).to_have_url(re.compile(r"/dashboard"))
     # the letter was completed the day it came, long before its deadline: Địa chính's rate is all on time
@@ -124,8 +122,7 @@ def test_the_chairman_sees_the_on_time_rate_of_dia_chinh_on_the_dashboard(desk: 
     expect(chairman.locator("main table", has_text="Công văn").first).to_be_visible()   # issued by type
     desk.shot("chairman", "dashboard")
 
-    head = desk.page("head")                           # a head sees his own department
-    head.goto("/dashboard")
+    head = desk.visit("head", "/dashboard")            # a head sees his own department
     expect(head.locator("main table tr", has_text="Địa chính – Xây dựng").first).to_be_visible()
     expect(head.locator("main table tr", has_text="Tư pháp – Hộ tịch")).to_have_count(0)
     desk.shot("head", "dashboard")
@@ -135,8 +132,7 @@ def test_the_chairman_sees_the_on_time_rate_of_dia_chinh_on_the_dashboard(desk: 
 def test_R51_the_chairman_confirms_the_access_changes_of_the_day_in_one_click(
         desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("admin")
-    chairman = desk.page("chairman")
-    chairman.goto("/audit/access-changes")
+    chairman = desk.visit("chairman", "/audit/access-changes")
     changes = chairman.get_by_test_id("access-changes")
     new_account = changes.locator("tbody tr", has_text=re.compile(re.escape(day.new_account) + "|Trương Thị Hải Yến"))
     expect(new_account.first).to_be_visible()
@@ -153,8 +149,7 @@ def test_R51_the_chairman_confirms_the_access_changes_of_the_day_in_one_click(
 @needs("readable")
 def test_the_auditor_reads_the_replys_history_as_sentences_with_names(desk: Desk, day: Day) -> None:
     day.need("auditor")
-    auditor = desk.page("auditor")
-    auditor.goto(f"/audit/?document={day.reply_id}")
+    auditor = desk.visit("auditor", f"/audit/?document={day.reply_id}")
     events = auditor.get_by_test_id("audit-events")
     expect(events).to_contain_text(NAMES["vice-chairman"])
     expect(events).to_contain_text(day.reply_number)                    # the document by its number ...
@@ -167,12 +162,11 @@ def test_the_auditor_reads_the_replys_history_as_sentences_with_names(desk: Desk
 def test_the_directions_deadline_shows_on_the_lists_info_is_not_work_and_names_say_what_a_document_is(
         desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-afternoon")
-    clerk = desk.page("clerk")
     # the chairman saw the letter's page and list right after directing it (test_working_day.py)
     assert day.deadline in day.seen["detail"], day.seen["detail"]
     assert day.deadline in day.seen["list"], day.seen["list"]
     assert day.seen["info-under-handle"] == "0", "a letter for information is listed under 'Cần xử lý'"
-    clerk.goto(f"/documents/?q={day.tag}")
+    clerk = desk.visit("clerk", f"/documents/?q={day.tag}")
     rows = clerk.locator("main table tbody tr")
     expect(rows.filter(has_text=day.incoming_summary)).to_contain_text(vi_text("Incoming"))
     expect(rows.filter(has_text=day.reply_summary)).to_contain_text(vi_text("Outgoing"))
@@ -188,8 +182,7 @@ def test_the_directions_deadline_shows_on_the_lists_info_is_not_work_and_names_s
 def test_the_reply_names_the_letter_it_answers_and_is_not_called_a_correction(
         desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-afternoon")
-    clerk = desk.page("clerk")
-    clerk.goto(f"/outgoing/{day.reply_id}")
+    clerk = desk.visit("clerk", f"/outgoing/{day.reply_id}")
     related = clerk.get_by_test_id("related-original")
     expect(related).not_to_contain_text(vi_text("Corrects"))
     expect(related.get_by_role("link")).to_have_attribute("href", re.compile(rf"/incoming/{day.incoming_id}$"))
