@@ -184,8 +184,9 @@ def home_row(page: Page, queue: str, document_id: int) -> Locator:
     return page.locator(f"[data-testid=home-section][data-queue={queue}] tr[data-document-id='{document_id}']")
 
 
-def flash(page: Page) -> str:
-    return page.get_by_role("status").first.inner_text()
+def expect_flash(page: Page, text: str) -> None:
+    """The message the next page shows (waited for: the page before may still show its own message)."""
+    expect(page.get_by_role("status").filter(has_text=text)).to_have_count(1)
 
 
 def document_id(url: str) -> int:

@@ -31,9 +31,9 @@ from tests.browser.workday.desk import (
     Day,
     Desk,
     document_id,
+    expect_flash,
     fill_registration,
     fill_reply_draft,
-    flash,
     home_row,
     today,
     vn_date,
@@ -65,7 +65,7 @@ def test_clerk_morning_registers_the_letter_and_it_waits_for_the_leaders_directi
     day.incoming_number = clerk.get_by_test_id("incoming-number").inner_text()
     assert re.fullmatch(r"\d{2,}", day.incoming_number), day.incoming_number
     number = f"{day.incoming_number}/{today().year}"
-    assert vi_text("Registered as incoming no. %(number)s.", number=number) in flash(clerk)
+    expect_flash(clerk, vi_text("Registered as incoming no. %(number)s.", number=number))
     status = clerk.get_by_test_id("status")
     expect(status).to_have_attribute("data-status", "registered")
     expect(status).to_have_text(vi_text("Registered"))
@@ -104,7 +104,7 @@ def test_chairman_directs_the_letter_to_dia_chinh_with_a_deadline_and_an_instruc
                                         "trả lời Sở trước thời hạn.")
     desk.shot("chairman", "direction-form")
     direct.locator("button[type=submit]").click()
-    assert vi_text("The document has been directed.") in flash(chairman)
+    expect_flash(chairman, vi_text("The document has been directed."))
     expect(chairman.get_by_test_id("status")).to_have_attribute("data-status", "in_progress")
     lead_row = chairman.locator("[data-testid=assignment]", has_text="Địa chính – Xây dựng")
     expect(lead_row).to_contain_text(vi_text("Lead (chủ trì)"))
@@ -139,7 +139,7 @@ def test_head_morning_assigns_the_official_of_his_department(desk: Desk, day: Da
     assign.locator("input[name=instruction]").fill(f"Đề nghị chị Ngọc {PHRASE}, dự thảo công văn trả lời Sở.")
     desk.shot("head", "assign-form")
     assign.locator("button[type=submit]").click()
-    assert vi_text("The handler has been assigned.") in flash(head)
+    expect_flash(head, vi_text("The handler has been assigned."))
     expect(head.locator("[data-testid=assignment]", has_text="Phan Thị Ngọc")).to_have_count(1)
     desk.shot("head", "assigned")
     day.done("head-morning")
@@ -159,7 +159,7 @@ def test_official_gives_her_opinion_drafts_the_reply_and_sends_it_for_review(
     opinion.locator("textarea").fill(f"Đã {PHRASE} ngày {vn_date(today())}: {OPINION_PHRASE} đúng hồ sơ địa chính, "
                                      "không có tranh chấp.")
     opinion.locator("button[type=submit]").click()
-    assert vi_text("Your opinion has been recorded.") in flash(official)
+    expect_flash(official, vi_text("Your opinion has been recorded."))
     expect(official.get_by_test_id("timeline-entry").last).to_contain_text(OPINION_PHRASE)
     desk.shot("official", "opinion")
 
@@ -170,7 +170,7 @@ def test_official_gives_her_opinion_drafts_the_reply_and_sends_it_for_review(
     day.reply_id = document_id(official.url)
     expect(official.get_by_test_id("status")).to_have_attribute("data-status", "draft")
     official.get_by_test_id("route-form").locator("button[type=submit]").click()
-    expect(official.get_by_role("status")).to_contain_text(vi_text("The draft has been sent for review."))
+    expect_flash(official, vi_text("The draft has been sent for review."))
     steps = official.get_by_test_id("step")
     expect(steps.first).to_have_attribute("data-status", "active")
     expect(steps.first).to_contain_text("Hoàng Văn Nam")
@@ -190,12 +190,12 @@ def attach_reply_and_propose_completion(official: Page, day: Day, vi_text: VT) -
     reply.locator("select").select_option(
         option_value(official, "[data-testid=reply-form] select", day.reply_summary[:40]))
     reply.locator("button[type=submit]").click()
-    assert vi_text("The reply has been attached.") in flash(official)
+    expect_flash(official, vi_text("The reply has been attached."))
     complete = official.get_by_test_id("complete-form")
     complete.locator("textarea").fill("Đã kiểm tra, dự thảo công văn trả lời Sở và trình lãnh đạo ký.")
     complete.locator("button[type=submit]").click()
-    assert vi_text("The completion has been proposed; it awaits the acceptance of the head who assigned you.") \
-        in flash(official)
+    expect_flash(official, vi_text("The completion has been proposed; it awaits the acceptance of the head who "
+                                   "assigned you."))
     expect(official.get_by_test_id("reply-link")).to_be_visible()
 
 
@@ -208,7 +208,7 @@ def test_head_afternoon_reviews_the_draft_and_accepts_the_completion(desk: Desk,
     review.get_by_role("link").first.click()
     expect(head).to_have_url(re.compile(rf"/outgoing/{day.reply_id}$"))
     head.get_by_test_id("approve-form").locator("button[type=submit]").click()
-    expect(head.get_by_role("status")).to_contain_text(vi_text("Approved."))
+    expect_flash(head, vi_text("Approved."))
     desk.shot("head", "content-approved")
 
     to_review = desk.queue_row("office-head", "review", day.reply_id, "office-head-home-to-review")
@@ -223,7 +223,7 @@ def test_head_afternoon_reviews_the_draft_and_accepts_the_completion(desk: Desk,
     head.goto(f"/incoming/{day.incoming_id}")
     expect(head.get_by_test_id("completion-proposal")).to_contain_text("Phan Thị Ngọc")
     head.get_by_test_id("accept-form").locator("button[type=submit]").click()
-    assert vi_text("The completion has been accepted.") in flash(head)
+    expect_flash(head, vi_text("The completion has been accepted."))
     expect(head.get_by_test_id("status")).to_have_attribute("data-status", "completed")
     desk.shot("head", "completion-accepted")
     head.goto("/")
@@ -336,7 +336,7 @@ def test_admin_opens_an_account_for_a_new_official_and_corrects_her_post(desk: D
     admin.locator("#confirm_password").fill("Ph@ngTichSon2026")
     desk.shot("admin", "new-account-form")
     admin.locator("form[action$='/admin/users'] button[type=submit]").click()
-    assert vi_text("The account %(username)s has been created.", username=day.new_account) in flash(admin)
+    expect_flash(admin, vi_text("The account %(username)s has been created.", username=day.new_account))
     row = admin.get_by_test_id("users").locator("tr", has_text=day.new_account)
     expect(row).to_contain_text("Địa chính – Xây dựng")
     expect(row).to_contain_text(vi_text("Active"))
@@ -345,7 +345,7 @@ def test_admin_opens_an_account_for_a_new_official_and_corrects_her_post(desk: D
     row.get_by_role("link").first.click()
     admin.locator("#post").fill("Công chức Địa chính – Xây dựng")
     admin.get_by_role("button", name=vi_text("Save")).click()
-    assert vi_text("The account has been updated.") in flash(admin)
+    expect_flash(admin, vi_text("The account has been updated."))
     expect(admin.get_by_test_id("users").locator("tr", has_text=day.new_account)) \
         .to_contain_text("Công chức Địa chính – Xây dựng")
     desk.shot("admin", "account-updated")
