@@ -17,7 +17,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.workday.desk import NAMES, OPINION_PHRASE, PHONE, PHRASE, ROLES, Day, Desk, today
 from tests.conftest import is_postgres
@@ -39,10 +39,11 @@ def search(page: Page, query: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "vi")
 
 
-def hit(page: Page, document_id: int, kind: str) -> None:
-    """The result list links to the document (its own page or its incoming/outgoing page)."""
-    link = page.locator("main").locator(f"a[href$='/documents/{document_id}'], a[href$='/{kind}/{document_id}']")
-    expect(link.first).to_be_visible()
+def hit(page: Page, document_id: int) -> Locator:
+    """The document's hit in the result list (waited for)."""
+    found = page.locator(f"[data-testid=hit][data-document-id='{document_id}']")
+    expect(found).to_be_visible()
+    return found
 
 
 @pytest.mark.skip(reason="enabled after layout merge")   # today: the admin's 467 px, the chairman's 410 px
@@ -63,50 +64,52 @@ def test_R50_the_days_documents_and_lists_fit_a_390px_phone_without_horizontal_s
 
 @needs("search and issue13-textindex")
 def test_R53_the_official_finds_the_letter_by_a_phrase_inside_its_pdf_with_a_snippet_and_the_page(
-        desk: Desk, day: Day) -> None:
+        desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-afternoon")
     official = desk.visit("official", f"/incoming/{day.incoming_id}")
-    expect(official.locator("main")).to_contain_text(re.compile(r"1/1 trang"))   # the text layer was read
-    official.goto("/")
-    official.locator("nav").get_by_role("link", name="Tìm kiếm").click()
+    expect(official.get_by_test_id("text-status")).to_contain_text(
+        vi_text("Text read: %(read)s/%(pages)s pages", read=1, pages=1))    # read at registration
+    official.locator("nav [data-nav=search]").click()
     expect(official).to_have_url(re.compile(r"/search"))
 
     search(official, f'"{PHRASE}"')                   # in the letter's PDF, the reply's, and in both trích yếu
-    hit(official, day.incoming_id, "incoming")
-    hit(official, day.reply_id, "outgoing")
-    expect(official.locator("main mark").first).to_have_text(re.compile(PHRASE, re.IGNORECASE))
+    for document_id in (day.incoming_id, day.reply_id):
+        expect(hit(official, document_id).get_by_test_id("snippet").locator("mark").first).to_be_visible()
     desk.shot("official", "search-phrase")
 
     search(official, LETTER_BODY_ONLY)                 # only the letter's body says it: found without accents
-    hit(official, day.incoming_id, "incoming")
-    expect(official.locator("main")).to_contain_text(re.compile(r"[Tt]rang 1\b"))
-    expect(official.locator("main mark").first).to_have_text(re.compile("xác minh hiện trạng", re.IGNORECASE))
+    snippet = hit(official, day.incoming_id).get_by_test_id("snippet")
+    expect(snippet).to_contain_text(vi_text("On page %(page)s", page=1))
+    expect(snippet).to_contain_text("xác minh hiện trạng")
+    expect(snippet.locator("mark").first).to_be_visible()
+    expect(hit(official, day.incoming_id).get_by_test_id("page-link")).to_be_visible()
     desk.shot("official", "search-inside-the-pdf")
 
 
 @needs("search")
 def test_R53_the_chairman_finds_the_officials_opinion_saves_the_search_and_exports_the_results(
-        desk: Desk, day: Day) -> None:
+        desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-afternoon")
     chairman = desk.page("chairman")
-    search(chairman, OPINION_PHRASE)
-    hit(chairman, day.incoming_id, "incoming")
-    result = chairman.locator("main")
-    expect(result).to_contain_text("ý kiến")                         # "trong ý kiến của Phan Thị Ngọc"
-    expect(result).to_contain_text(NAMES["official"])
+    search(chairman, OPINION_PHRASE)                   # said only in Phan Thị Ngọc's opinion
+    expect(hit(chairman, day.incoming_id).get_by_test_id("snippet")).to_contain_text(
+        vi_text("In the opinion of %(name)s", name=NAMES["official"]))
     desk.shot("chairman", "search-opinion")
 
     search(chairman, f'"{PHRASE}"')
-    for fmt, magic in (("CSV", None), ("XLSX", b"PK")):
-        href = chairman.get_by_role("link", name=re.compile(fmt)).first.get_attribute("href")
+    for fmt, starts in (("csv", b""), ("xlsx", b"PK")):
+        href = chairman.get_by_test_id(f"export-{fmt}").get_attribute("href")
         assert href, f"no {fmt} export link"
         response = chairman.request.get(href)
-        assert response.status == 200
-        body = response.body()
-        assert body.startswith(magic) if magic else day.reply_summary in body.decode("utf-8-sig")
-    chairman.get_by_role("button", name=re.compile("Lưu")).first.click()
+        assert response.status == 200 and response.body().startswith(starts)
+        if fmt == "csv":
+            assert day.reply_summary in response.body().decode("utf-8-sig")
+    saved = f"Kiểm tra thực địa đợt {day.tag}"
+    chairman.locator("#saved-name").fill(saved)
+    chairman.get_by_test_id("save-search").locator("button[type=submit]").click()
     chairman.goto("/search")
-    expect(chairman.locator("main")).to_contain_text(PHRASE)            # the saved search, to run again
+    chairman.get_by_test_id("saved-searches").get_by_role("link", name=saved).click()   # run it again
+    hit(chairman, day.reply_id)
     desk.shot("chairman", "saved-search")
 
 
@@ -114,34 +117,32 @@ def test_R53_the_chairman_finds_the_officials_opinion_saves_the_search_and_expor
 def test_the_chairman_sees_the_on_time_rate_of_dia_chinh_on_the_dashboard(desk: Desk, day: Day) -> None:
     day.need("clerk-afternoon")
     chairman = desk.visit("chairman", "/")
-    chairman.locator("nav").get_by_role("link", name="Thống kê").click()
+    chairman.locator("nav [data-nav=dashboard]").click()
     expect(chairman).to_have_url(re.compile(r"/dashboard"))
     # the letter was completed the day it came, long before its deadline: Địa chính's rate is all on time
-    row = chairman.locator("main table tr", has_text="Địa chính – Xây dựng").first
-    expect(row).to_contain_text(re.compile(r"100(,0+)?\s*%"))
-    expect(chairman.locator("main table", has_text="Công văn").first).to_be_visible()   # issued by type
+    row = chairman.get_by_test_id("figure-on-time-departments").locator("tbody tr", has_text="Địa chính – Xây dựng")
+    expect(row.locator("td").last).to_have_text(re.compile(r"^\s*100([,.]0)?\s*%?\s*$"))
+    expect(chairman.get_by_test_id("figure-issued")).to_contain_text("Công văn")      # issued by type
     desk.shot("chairman", "dashboard")
 
-    head = desk.visit("head", "/dashboard")            # a head sees his own department
-    expect(head.locator("main table tr", has_text="Địa chính – Xây dựng").first).to_be_visible()
-    expect(head.locator("main table tr", has_text="Tư pháp – Hộ tịch")).to_have_count(0)
+    head = desk.visit("head", "/dashboard")            # a head sees his own department only
+    expect(head.get_by_test_id("dashboard-scope")).to_contain_text("Địa chính – Xây dựng")
+    expect(head.locator("main table", has_text="Tư pháp – Hộ tịch")).to_have_count(0)
     desk.shot("head", "dashboard")
 
 
 @needs("readable")
-def test_R51_the_chairman_confirms_the_access_changes_of_the_day_in_one_click(
-        desk: Desk, day: Day, vi_text: VT) -> None:
+def test_R51_the_chairman_confirms_the_access_changes_of_the_day_in_one_click(desk: Desk, day: Day) -> None:
     day.need("admin")
     chairman = desk.visit("chairman", "/audit/access-changes")
     changes = chairman.get_by_test_id("access-changes")
     new_account = changes.locator("tbody tr", has_text=re.compile(re.escape(day.new_account) + "|Trương Thị Hải Yến"))
-    expect(new_account.first).to_be_visible()
-    expect(changes).not_to_contain_text("user.created")               # sentences, not action codes
+    expect(new_account).to_have_count(1)
+    expect(changes).not_to_contain_text("user.created", use_inner_text=True)   # sentences, not action codes
     desk.shot("chairman", "access-changes")
-    chairman.get_by_role("checkbox", name=re.compile("tất cả", re.IGNORECASE)).check()
-    chairman.locator("main form button[type=submit]", has_text=re.compile("đã chọn|tất cả", re.IGNORECASE)) \
-        .first.click()
-    expect(chairman.get_by_role("status").first).to_be_visible()
+    chairman.get_by_test_id("select-all").check()
+    expect(new_account.get_by_test_id("select-change")).to_be_checked()
+    chairman.get_by_test_id("confirm-selected").click()
     expect(new_account).to_have_count(0)
     desk.shot("chairman", "access-changes-confirmed")
 
@@ -151,29 +152,31 @@ def test_the_auditor_reads_the_replys_history_as_sentences_with_names(desk: Desk
     day.need("auditor")
     auditor = desk.visit("auditor", f"/audit/?document={day.reply_id}")
     events = auditor.get_by_test_id("audit-events")
-    expect(events).to_contain_text(NAMES["vice-chairman"])
-    expect(events).to_contain_text(day.reply_number)                    # the document by its number ...
+    expect(events.locator(".audit-sentence").first).to_be_visible()
+    for role in ("official", "head", "office-head", "vice-chairman", "clerk"):
+        expect(events).to_contain_text(NAMES[role])
     for code in ("route.started", "draft.created", "document.uploaded", '{"'):
-        expect(events).not_to_contain_text(code, use_inner_text=True)    # ... not codes or raw JSON shown
+        expect(events).not_to_contain_text(code, use_inner_text=True)    # the raw details stay folded away
     desk.shot("auditor", "audit-log-as-sentences")
 
 
 @needs("workday")
 def test_the_directions_deadline_shows_on_the_lists_info_is_not_work_and_names_say_what_a_document_is(
-        desk: Desk, day: Day, vi_text: VT) -> None:
+        desk: Desk, day: Day) -> None:
     day.need("clerk-afternoon")
-    # the chairman saw the letter's page and list right after directing it (test_working_day.py)
-    assert day.deadline in day.seen["detail"], day.seen["detail"]
-    assert day.deadline in day.seen["list"], day.seen["list"]
+    # what the pages showed right after the direction (test_working_day.py), while the work was open
+    for page in ("detail", "incoming-list", "documents-list"):
+        assert day.deadline in day.seen[page], f"{page}: {day.seen[page]}"
     assert day.seen["info-under-handle"] == "0", "a letter for information is listed under 'Cần xử lý'"
     clerk = desk.visit("clerk", f"/documents/?q={day.tag}")
-    rows = clerk.locator("main table tbody tr")
-    expect(rows.filter(has_text=day.incoming_summary)).to_contain_text(vi_text("Incoming"))
-    expect(rows.filter(has_text=day.reply_summary)).to_contain_text(vi_text("Outgoing"))
+    kinds = {document_id: clerk.locator(f"tr[data-document-id='{document_id}'] [data-testid=kind]")
+             for document_id in (day.incoming_id, day.reply_id)}
+    expect(kinds[day.incoming_id]).to_have_attribute("data-kind", "incoming")
+    expect(kinds[day.reply_id]).to_have_attribute("data-kind", "outgoing")
     desk.shot("clerk", "documents-incoming-and-outgoing")
-    response = clerk.request.get(f"/documents/{day.reply_id}/file")
-    disposition = response.headers["content-disposition"]
-    assert day.reply_number.split("/")[0] + "-UBND-" in disposition, disposition   # "01-UBND-ĐC_2026-12-06_v3.pdf"
+    disposition = clerk.request.get(f"/documents/{day.reply_id}/file").headers["content-disposition"]
+    number = day.reply_number.split("/")[0]                            # "02/UBND-ĐC" -> "02-UBND-DC_<date>_v3.pdf"
+    assert re.search(rf"{number}-UBND-\w+_\d{{4}}-\d{{2}}-\d{{2}}_v3\.pdf", disposition), disposition
 
 
 @pytest.mark.skip(reason="a bug seen in the walk: the outgoing page labels the reply 'Đính chính' (corrects) and "
