@@ -1,7 +1,7 @@
 """The rest of the working day, on the documents the day made (tests/browser/workday/test_working_day.py runs
 first): what issue 13's other tracks add, written as the walk expects them to work and skipped until the lead
-merges them. Enable each by deleting its skip marker once its branch is on main; the selectors lean on text and
-roles rather than on test ids the tracks have not settled yet, so adjust them there if needed.
+merges them. Enable each by deleting its skip marker once its branch is on main (or run them before that with
+DOCFLOW_WALK_MERGED=search,textindex,reports,readable,workday,layout,reply-label, or "all").
 
 - search (issue13-search, issue13-textindex): a phrase inside the letter's PDF and one in the official's opinion;
 - the dashboard (issue13-reports): the on-time rate table;
@@ -12,6 +12,7 @@ roles rather than on test ids the tracks have not settled yet, so adjust them th
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from urllib.parse import quote
@@ -30,8 +31,13 @@ VT = Callable[..., str]
 LETTER_BODY_ONLY = "xac minh hien trang"   # accent-less; in the letter's text layer, not in any field or opinion
 
 
-def needs(track: str) -> pytest.MarkDecorator:
-    return pytest.mark.skip(reason=f"needs issue13-{track} merge")
+# DOCFLOW_WALK_MERGED=search,textindex (or "all") runs the checks of branches merged into the tree under test
+MERGED = set(os.environ.get("DOCFLOW_WALK_MERGED", "").split(","))
+
+
+def needs(*tracks: str, reason: str = "") -> pytest.MarkDecorator:
+    merged = "all" in MERGED or MERGED.issuperset(tracks)
+    return pytest.mark.skipif(not merged, reason=reason or f"needs issue13-{' and issue13-'.join(tracks)} merge")
 
 
 def search(page: Page, query: str) -> None:
@@ -46,13 +52,13 @@ def hit(page: Page, document_id: int) -> Locator:
     return found
 
 
-@pytest.mark.skip(reason="enabled after layout merge")   # today: the admin's 467 px, the chairman's 410 px
+@needs("layout", reason="enabled after layout merge")   # today: the admin's 467 px, the chairman's 410 px
 def test_R50_every_roles_home_page_fits_a_390px_phone_without_horizontal_scroll(desk: Desk) -> None:
     widths = {role: desk.phone_home(role) for role in ROLES}
     assert all(width <= PHONE["width"] for width in widths.values()), f"wider than the phone: {widths}"
 
 
-@pytest.mark.skip(reason="enabled after layout merge")   # today the lists are 457-462 px wide on a phone
+@needs("layout", reason="enabled after layout merge")   # today the lists are 457-462 px wide on a phone
 def test_R50_the_days_documents_and_lists_fit_a_390px_phone_without_horizontal_scroll(desk: Desk, day: Day) -> None:
     day.need("clerk-afternoon")
     widths = desk.on_phone("clerk", {"letter": f"/incoming/{day.incoming_id}", "reply": f"/outgoing/{day.reply_id}",
@@ -62,7 +68,7 @@ def test_R50_the_days_documents_and_lists_fit_a_390px_phone_without_horizontal_s
     assert all(width <= PHONE["width"] for width in widths.values()), f"wider than the phone: {widths}"
 
 
-@needs("search and issue13-textindex")
+@needs("search", "textindex")
 def test_R53_the_official_finds_the_letter_by_a_phrase_inside_its_pdf_with_a_snippet_and_the_page(
         desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-afternoon")
@@ -179,9 +185,9 @@ def test_the_directions_deadline_shows_on_the_lists_info_is_not_work_and_names_s
     assert re.search(rf"{number}-UBND-\w+_\d{{4}}-\d{{2}}-\d{{2}}_v3\.pdf", disposition), disposition
 
 
-@pytest.mark.skip(reason="a bug seen in the walk: the outgoing page labels the reply 'Đính chính' (corrects) and "
-                         "links the letter it answers as if it corrected it (templates/outgoing/detail.html shows "
-                         "relation reply_to as 'Corrects'); enable with its fix")
+@needs("reply-label", reason="a bug seen in the walk: the outgoing page labels the reply 'Đính chính' (corrects) "
+      "and links the letter it answers as if it corrected it (templates/outgoing/detail.html shows relation reply_to "
+      "as 'Corrects'); enable with its fix")
 def test_the_reply_names_the_letter_it_answers_and_is_not_called_a_correction(
         desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-afternoon")
