@@ -120,7 +120,7 @@ def test_R53_the_chairman_finds_the_officials_opinion_saves_the_search_and_expor
 
 
 @needs("reports")
-def test_the_chairman_sees_the_on_time_rate_of_dia_chinh_on_the_dashboard(desk: Desk, day: Day) -> None:
+def test_the_chairman_sees_the_on_time_rate_of_dia_chinh_on_the_dashboard(desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-afternoon")
     chairman = desk.visit("chairman", "/")
     chairman.locator("nav [data-nav=dashboard]").click()
@@ -132,7 +132,8 @@ def test_the_chairman_sees_the_on_time_rate_of_dia_chinh_on_the_dashboard(desk: 
     desk.shot("chairman", "dashboard")
 
     head = desk.visit("head", "/dashboard")            # a head sees his own department only
-    expect(head.get_by_test_id("dashboard-scope")).to_contain_text("Địa chính – Xây dựng")
+    expect(head.get_by_test_id("dashboard-scope")).to_have_text(vi_text("Your department"))
+    expect(head.get_by_test_id("on-time-rate")).to_contain_text("100")
     expect(head.locator("main table", has_text="Tư pháp – Hộ tịch")).to_have_count(0)
     desk.shot("head", "dashboard")
 
