@@ -11,6 +11,7 @@ from docflow.models import AuditEvent, DocumentKind, Role
 from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.people import access_changes, update_user
+from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
 from tests.testpki import ORGANISATION
 
 
@@ -159,3 +160,32 @@ def test_R51_a_leader_confirms_the_demo_wards_open_access_changes_in_one_go(clie
     assert client.post("/audit/access-changes/confirm", {"seq": rest}).status_code == 302
     assert access_changes.unconfirmed_changes(db_session, actor=vice) == []
     assert len(open_before) == len(tickable) + len(rest)
+
+
+def test_certificate_subjects_show_as_name_and_post_with_the_full_subject_kept(client, db_session, make_user,
+                                                                               signing_settings, store, ward):
+    from tests.services.signatures.test_chaincheck import _issued
+    document = _issued(db_session, signing_settings, store, ward)
+    number = document.current_version.number
+    client.login(make_user(Role.AUDITOR))
+
+    report = client.get(f"/documents/{document.id}/versions/{number}/verification").get_data(as_text=True)
+    chain = client.get(f"/audit/documents/{document.id}/chain").get_data(as_text=True)
+
+    signers = re.findall(r'data-testid="signer">(.*?)</strong>', report, re.S)
+    signer, ward_name = document.signer, document.organisation.name
+    assert f"1. {signer.full_name} — {signer.post} {ward_name}" == _text(signers[0])   # "… — Phó Chủ tịch UBND …"
+    assert _text(signers[1]) == f"2. {ward_name}"                                     # the ward's own seal
+    for page in (report, chain):
+        shown = re.sub(r'title="[^"]*"', "", page)
+        assert "Common Name" not in shown and "User ID" not in shown and "UID=" not in shown
+    assert re.search(f'title="[^"]*Common Name: {signer.full_name}', report)   # the full subject for the auditor
+
+    client.post("/logout")
+    client._token = None
+    client.login(make_user(Role.ADMIN))
+    certificates = client.get("/admin/certificates").get_data(as_text=True)
+    subjects = [_text(s) for s in re.findall(r'data-testid="certificate-subject">(.*?)</small>', certificates, re.S)]
+    assert f"{signer.full_name} — {signer.post} {ward_name}" in subjects
+    assert not any("UID=" in s or "CN=" in s for s in subjects)
+    assert re.search(f'title="UID=[^"]*CN={signer.full_name}', certificates)
