@@ -4,6 +4,8 @@ administrator's pages for administrators, a change of rights to its place in the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import url_for
@@ -12,11 +14,11 @@ from markupsafe import Markup, escape
 
 from docflow import policy
 from docflow.models import Role
-from docflow.services.audit.fields import MSG, TERM, Ref
+from docflow.services.audit.fields import DATE, DATETIME, DOCTYPE, MSG, TERM, Ref
 from docflow.services.audit.readable import EventView
 from docflow.services.audit.sentences import SENTENCES
 from docflow.services.audit import AuditAction
-from docflow.web.helpers import current_actor, label
+from docflow.web.helpers import current_actor, doc_type_name, iso_datetime, label, local_date
 
 ADMIN_LINKS: dict[str, tuple[str, str | None]] = {
     "user": ("admin.edit_user", "user_id"), "certificate": ("admin.certificates", None),
@@ -31,7 +33,19 @@ def ref_text(ref: Ref) -> str:
         return gettext(ref.label)
     if ref.kind == TERM:
         return label(Role(ref.label) if ref.label in ROLE_VALUES else ref.label)
+    if ref.kind in FORMATS:
+        return FORMATS[ref.kind](ref.label)
     return ref.label
+
+
+def _date(value: str) -> str:
+    try:
+        return local_date(date.fromisoformat(value[:10]))
+    except ValueError:
+        return value
+
+
+FORMATS: dict[str, Callable[[str], str]] = {DATE: _date, DATETIME: iso_datetime, DOCTYPE: doc_type_name}
 
 
 def _url(ref: Ref) -> str | None:

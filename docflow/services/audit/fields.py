@@ -9,6 +9,7 @@ from typing import Any
 from docflow.errors import N_
 
 TEXT, TERM, MSG = "text", "term", "msg"   # plain text; an enum code the web labels (role, level); a msgid
+DATE, DATETIME, DOCTYPE = "date", "datetime", "doctype"   # ISO values and document type codes the web formats
 LINKS = ("user", "incoming", "outgoing", "document", "certificate", "department", "register", "change")
 
 
@@ -70,12 +71,19 @@ FIELD_LABELS: dict[str, str] = {
     "assignment_id": N_("Assignment"), "parent_id": N_("Assigned from"), "to_assignment_id": N_("New assignment"),
     "opinion_id": N_("Opinion"), "proposal_id": N_("Proposal"), "attachment_id": N_("Attachment"),
     "key_path": N_("Key file"), "status": N_("Status"), "action": N_("Change"), "object_type": N_("Object"),
-    "object_id": N_("Object"),
+    "object_id": N_("Object"), "certificate_serial": N_("Serial number of the certificate"),
+    "certificate_sha256": N_("SHA-256 of the certificate"), "field": N_("Signature field"),
+    "mode_line": N_("Signing mode line"), "initial": N_("With an initial"), "steps": N_("Steps"),
+    "filename": N_("File name"), "series": N_("Number series"), "closed": N_("Assignments closed"),
+    "document_completed": N_("Document completed"), "result_sha256": N_("SHA-256 of the result"),
+    "via_assignment_id": N_("Through the assignment"), "basis_date": N_("Date of the basis"),
+    "basis_document_id": N_("Basis document"), "basis_reference": N_("Basis (reference)"),
+    "pages": N_("Pages"), "document_date": N_("Document date"), "register_kind": N_("Register"),
 }
 
 # Keys whose value names someone or something docflow knows.
 USER_ID_KEYS = frozenset({"user_id", "to_user_id", "delegate_id"})
-USERNAME_KEYS = frozenset({"username", "holder", "delegate", "delegator", "signer", "changed_by"})
+USERNAME_KEYS = frozenset({"holder", "delegate", "delegator", "signer", "changed_by"})
 DOCUMENT_KEYS = frozenset({"document_id", "from_document_id", "reply_document_id", "related_document_id",
                            "documents", "delivered", "duplicate_of"})
 DEPARTMENT_KEYS = frozenset({"department_id", "to_department_id", "departments"})
@@ -86,12 +94,24 @@ CONTENT_KEYS = frozenset({"summary", "reason", "note", "instruction", "issuing_b
 HIDDEN_KEYS = frozenset({"instruction_sha256", "body_sha256", "note_sha256", "confirms", "changes"})
 
 
-# Codes some events record as their reason, in words.
-REASONS: dict[str, str] = {
-    "bad_credentials": N_("wrong username or password"), "inactive": N_("the account is deactivated"),
-    "confidential_access": N_("cleared for a confidential document"), "assigned": N_("assigned to handle it"),
-    "routed": N_("on its review and signing route"),
+# Codes events record, in words, per key (other codes of these keys go to the web's enum labels).
+CODE_LABELS: dict[str, dict[str, str]] = {
+    "reason": {"bad_credentials": N_("wrong username or password"), "inactive": N_("the account is deactivated"),
+               "confidential_access": N_("cleared for a confidential document"),
+               "assigned": N_("assigned to handle it"), "routed": N_("on its review and signing route"),
+               "submitted": N_("submitted by the drafter"),
+               "number_and_date_fields": N_("number and issue date filled in")},
+    "kind": {"review": N_("review"), "sign": N_("approval and signature"), "issue": N_("issue"),
+             "opinion": N_("opinion"), "reply": N_("reply document"), "comment": N_("comment"),
+             "forward": N_("forwarding note"), "directive": N_("directive")},
+    "role": {"lead": N_("lead (chủ trì)"), "co": N_("co-handler (phối hợp)"), "info": N_("for information (để biết)")},
+    "state": {"on_time": N_("on time"), "late": N_("late")},
+    "receipt": {"system": N_("registered in docflow"), "electronic": N_("received electronically"),
+                "imported": N_("imported from the previous system")},
+    "pin": {"set": N_("chosen by the holder"), "enrolment": N_("waiting for the holder's enrolment code")},
 }
+DATETIME_KEYS = frozenset({"received_at", "not_after", "locked_until", "retry_at", "created_at"})
+DATE_KEYS = frozenset({"deadline", "valid_from", "valid_to", "document_date", "basis_date"})
 
 
 def label_of(key: str) -> str:
@@ -101,8 +121,6 @@ def label_of(key: str) -> str:
 
 def plain(value: Any) -> Ref:
     """A value with nothing to resolve: booleans as yes/no, empty as a dash, hashes shortened."""
-    if isinstance(value, str) and value in REASONS:
-        return Ref(MSG, REASONS[value])
     if isinstance(value, bool):
         return Ref(MSG, N_("yes") if value else N_("no"))
     if value is None or value == "" or value == []:

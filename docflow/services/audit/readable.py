@@ -16,9 +16,11 @@ from docflow import policy
 from docflow.errors import N_
 from docflow.models import AuditEvent, Certificate, Department, Document, Organisation, Register, User
 from docflow.services.audit.actions import AuditAction as A
-from docflow.services.audit.fields import (CONTENT_KEYS, HIDDEN_KEYS, MSG, TERM, TERM_KEYS, TEXT, Change, Ref,
-                                           Row, label_of, plain, references)
+from docflow.services.audit.fields import (CODE_LABELS, CONTENT_KEYS, DATE, DATE_KEYS, DATETIME, DATETIME_KEYS,
+                                           DOCTYPE, HIDDEN_KEYS, MSG, TERM, TERM_KEYS, TEXT, Change, Ref, Row,
+                                           label_of, plain, references)
 from docflow.services.audit.sentences import GENERIC, sentence_for
+from docflow.signing.subjects import parse_subject
 
 SYSTEM = Ref(MSG, N_("The system"))
 # The detail naming the %(person)s of a sentence, per action (the first key present wins).
@@ -190,8 +192,17 @@ def _values(names: _Names, key: str, value: Any) -> tuple[Ref, ...]:
     found = references(key, value)
     if found:
         return tuple(names.resolve(kind, ref) for kind, ref in found)
-    if key in TERM_KEYS and isinstance(value, str):
-        return (Ref(TERM, value),)
+    if isinstance(value, str) and value:
+        if key == "subject":
+            return (Ref(TEXT, parse_subject(value).readable, title=value),)
+        if value in CODE_LABELS.get(key, {}):
+            return (Ref(MSG, CODE_LABELS[key][value]),)
+        if key in TERM_KEYS:
+            return (Ref(TERM, value),)
+        kind = DATETIME if key in DATETIME_KEYS else DATE if key in DATE_KEYS else DOCTYPE if key == "doc_type" \
+            else None
+        if kind is not None:
+            return (Ref(kind, value),)
     if isinstance(value, list):
         return tuple(r for item in value for r in _values(names, key, item)) or (plain(None),)
     if isinstance(value, dict):
