@@ -12,6 +12,7 @@ from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.people import access_changes, update_user
 from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
+from tests.web.test_audit_web import signed_checkpoints  # noqa: F401 - a fixture
 from tests.testpki import ORGANISATION
 
 
@@ -189,3 +190,12 @@ def test_certificate_subjects_show_as_name_and_post_with_the_full_subject_kept(c
     assert f"{signer.full_name} — {signer.post} {ward_name}" in subjects
     assert not any("UID=" in s or "CN=" in s for s in subjects)
     assert re.search(f'title="UID=[^"]*CN={signer.full_name}', certificates)
+
+
+def test_the_checkpoints_name_the_wards_system_certificate_readably(client, make_user, signed_checkpoints):
+    client.login(make_user(Role.AUDITOR))
+    assert client.post("/audit/checkpoints").status_code == 302
+    page = client.get("/audit/checkpoints").get_data(as_text=True)
+    shown = re.sub(r'title="[^"]*"', "", page)
+    assert 'data-verdict="ok"' in page and "User ID" not in shown and "Common Name" not in shown
+    assert re.search(r'title="User ID: system[^"]*"', page)

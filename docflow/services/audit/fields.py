@@ -61,7 +61,7 @@ FIELD_LABELS: dict[str, str] = {
     "checked": N_("Events checked"), "intact": N_("Intact"), "checkpoints": N_("Checkpoints"),
     "problem_seq": N_("First broken event"), "proving_checkpoint": N_("Proving checkpoint"), "via": N_("Through"),
     "events": N_("Events"), "files": N_("Files"), "entries": N_("Entries"), "format": N_("Format"),
-    "verdict": N_("Verdict"), "problems": N_("Problems"), "valid": N_("Valid"), "state": N_("On time"),
+    "verdict": N_("Verdict"), "problems": N_("Problems"), "valid": N_("Valid"), "state": N_("Timeliness"),
     "name": N_("Name"), "code": N_("Code"), "rule": N_("Rule"), "active": N_("Active"), "mode": N_("Signing mode"),
     "valid_from": N_("Valid from"), "valid_to": N_("Valid to"), "doc_types": N_("Document types"),
     "now_blocking": N_("Now blocking"), "now_warning": N_("Now a warning"), "users_created": N_("Accounts created"),

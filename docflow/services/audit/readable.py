@@ -193,6 +193,9 @@ def _values(names: _Names, key: str, value: Any) -> tuple[Ref, ...]:
     if found:
         return tuple(names.resolve(kind, ref) for kind, ref in found)
     if isinstance(value, str) and value:
+        if key == "doc_types":      # "giay_moi,thong_bao", or "*" for every type
+            return tuple(Ref(DOCTYPE, code) for code in value.split(",")) if value != "*" else \
+                (Ref(MSG, N_("every type")),)
         if key == "subject":
             return (Ref(TEXT, parse_subject(value).readable, title=value),)
         if value in CODE_LABELS.get(key, {}):
