@@ -31,6 +31,9 @@ PERSON_KEYS: dict[str, tuple[str, ...]] = {
     A.COPY_DELIVERED: ("department_id",), A.DELEGATION_CREATED: ("delegate",),
     A.DELEGATION_REVOKED: ("delegate_id",), A.NUMBER_ASSIGNED: ("document_id",),
 }
+# Ids inside a listed item (an assignment of a direction) that say nothing to a reader.
+ITEM_IDS = frozenset({"assignment_id", "opinion_id", "step_id"})
+ITEM_ORDER = {"user_id": 0, "department_id": 1, "role": 2, "deadline": 3}   # the log stores keys sorted
 # Details shown as a before/after pair rather than as rows.
 BEFORE_AFTER: dict[str, str] = {A.CONFIDENTIALITY_LOWERING_PROPOSED: "confidentiality",
                                 A.USER_LANGUAGE_CHANGED: "locale"}
@@ -141,6 +144,10 @@ def _wanted(event: AuditEvent) -> Iterable[tuple[str, Any]]:
         yield event.object_type, object_id
     for key, value in event.details.items():
         yield from references(key, value)
+        for item in value if isinstance(value, list) else []:
+            if isinstance(item, dict):    # the assignments of a direction
+                for inner_key, inner in item.items():
+                    yield from references(inner_key, inner)
     for change in (event.details.get("changes") or {}).values():
         if isinstance(change, dict):
             yield from references("department_id", [change.get("from"), change.get("to")])
@@ -208,8 +215,9 @@ def _values(names: _Names, key: str, value: Any) -> tuple[Ref, ...]:
             return (Ref(kind, value),)
     if isinstance(value, list):
         return tuple(r for item in value for r in _values(names, key, item)) or (plain(None),)
-    if isinstance(value, dict):
-        return tuple(r for k, v in value.items() if v is not None for r in _values(names, k, v))
+    if isinstance(value, dict):   # one assignment of a direction: who, in which role, by when (not its id)
+        ordered = sorted(value.items(), key=lambda kv: ITEM_ORDER.get(kv[0], len(ITEM_ORDER)))
+        return tuple(r for k, v in ordered if v is not None and k not in ITEM_IDS for r in _values(names, k, v))
     return (plain(value),)
 
 
@@ -220,7 +228,8 @@ def _rows(names: _Names, event: AuditEvent, used: set[str | None], hide_content:
     for key, value in event.details.items():
         if key in skip or (hide_content and key in CONTENT_KEYS):
             continue
-        rows.append(Row(label_of(key), _values(names, key, value)))
+        items = value if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) else [value]
+        rows += [Row(label_of(key), _values(names, key, item)) for item in items]
     return rows
 
 

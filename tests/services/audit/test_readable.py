@@ -129,3 +129,23 @@ def test_system_events_and_sign_in_failures_read_without_an_actor(db_session, ma
     rows = {r.label: r.values[0] for r in views[1].rows}
     assert (rows["Reason"].kind, rows["Reason"].label) == (MSG, "wrong username or password")
     assert rows["Failures in a row"].label == "2" and rows["IP address"].label == "10.0.0.9"
+
+
+def test_a_direction_lists_each_assignment_on_a_row_of_its_own(db_session, make_user, make_document,
+                                                               make_department):
+    chairman, clerk = make_user(Role.LEADER, full_name="Trần Văn Minh"), make_user(Role.CLERK)
+    land, office = make_department("Địa chính", "DCZ"), make_department("Văn phòng", "VPZ")
+    document = make_document(clerk)
+    event = audit.record(db_session, action=AuditAction.DOCUMENT_DIRECTED, actor=chairman, object_type="document",
+                         object_id=document.id, details={"assignments": [
+                             {"assignment_id": 6, "role": "lead", "department_id": land.id, "user_id": None,
+                              "deadline": "2026-12-18"},
+                             {"assignment_id": 7, "role": "info", "department_id": office.id, "user_id": None,
+                              "deadline": None}], "instruction_sha256": "c" * 64})
+
+    (view,) = describe_events(db_session, viewer=chairman, events=[event])
+
+    assert [r.label for r in view.rows] == ["Assignments", "Assignments"]
+    first, second = ([(v.kind, v.label) for v in r.values] for r in view.rows)
+    assert first == [("department", "Địa chính"), ("msg", "lead (chủ trì)"), ("date", "2026-12-18")]
+    assert second == [("department", "Văn phòng"), ("msg", "for information (để biết)")]
