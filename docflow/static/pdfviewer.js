@@ -89,7 +89,9 @@ async function open(root) {
   const eventBus = new EventBus();
   const linkService = new PDFLinkService({ eventBus });
   const findController = new PDFFindController({ eventBus, linkService });
-  const viewer = new PDFViewer({ container, eventBus, linkService, findController, removePageBorders: false });
+  // Form fields are drawn, not editable: a viewer never fills in an official document.
+  const viewer = new PDFViewer({ container, eventBus, linkService, findController, removePageBorders: false,
+                                 annotationMode: pdfjsLib.AnnotationMode.ENABLE });
   linkService.setViewer(viewer);
   wireToolbar(root, viewer, eventBus);
   eventBus.on("pagesinit", () => { viewer.currentScaleValue = "page-width"; });
