@@ -10,15 +10,14 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-import docflow.services.demo
 from docflow import db
 from docflow.models import Document, DocumentKind
-from tests.browser.conftest import ORGANISATION, TIMEOUT_MS
+from docflow.services.demo import INCOMING, OUTGOING
+from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.walk import (
     DESKTOP,
     PHONE,
@@ -26,13 +25,13 @@ from tests.browser.walk import (
     SCREENS,
     Ward,
     axe_violations,
+    demo_ward_app,
     main_fingerprint,
     pages_of,
     screenshot_name,
     sign_in,
     tab_to,
 )
-from tests.conftest import make_test_app
 
 # One database is enough: the walk reads pages whose database work the other tests prove on both.
 pytestmark = [pytest.mark.browser, pytest.mark.one_database]
@@ -41,23 +40,10 @@ CHECKED: set[str] = set()  # fingerprints of the main content axe has checked in
 
 
 @pytest.fixture(scope="module")
-def walk_app(database_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """Its own database with the demo documents, so the shared browser ward keeps the numbers its tests expect."""
-    app = make_test_app(database_factory("browser-walk"), tmp_path_factory.mktemp("browser-walk-data"))
-    with app.app_context():
-        settings, store = app.extensions["docflow.settings"], app.extensions["docflow.store"]
-        with db.transaction() as s:
-            docflow.services.demo.seed_demo(s, organisation_name=ORGANISATION)
-            docflow.services.demo.seed_demo_keys(s, settings=settings, store=store)
-        with db.transaction() as s:
-            docflow.services.demo.seed_demo_documents(s, settings=settings, store=store)
-    yield app
-    app.extensions["docflow.engine"].dispose()
-
-
-@pytest.fixture(scope="module")
-def ward(walk_app: Flask) -> Iterator[Ward]:
-    """The walk ward served over HTTP; ids of a directed incoming, an outgoing in review and an issued document."""
+def ward(database_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ward]:
+    """The demo ward on its own database, served over HTTP; ids of a directed incoming, an outgoing in review
+    and an issued document."""
+    walk_app = demo_ward_app(database_factory("browser-walk"), tmp_path_factory.mktemp("browser-walk-data"))
     with walk_app.app_context():
         session = db.get_session()
         by_summary = {d.summary: d.id for d in session.execute(select(Document)).scalars()}
@@ -68,12 +54,13 @@ def ward(walk_app: Flask) -> Iterator[Ward]:
     thread.start()
     try:
         yield Ward(f"http://127.0.0.1:{server.server_port}",
-                   incoming_id=by_summary[docflow.services.demo.INCOMING[1].summary],
-                   outgoing_id=by_summary[docflow.services.demo.OUTGOING[1].summary], issued_id=int(issued or 0))
+                   incoming_id=by_summary[INCOMING[1].summary],
+                   outgoing_id=by_summary[OUTGOING[1].summary], issued_id=int(issued or 0))
     finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+        walk_app.extensions["docflow.engine"].dispose()
 
 
 @pytest.fixture(scope="module")

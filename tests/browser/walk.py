@@ -10,10 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from playwright.sync_api import Page, ViewportSize
 
 import docflow.services.demo
+from docflow import db
 from docflow.paths import PROJECT_ROOT
+from tests.browser.conftest import ORGANISATION
+from tests.conftest import make_test_app
 
 AXE_URL = "/static/vendor/axe/axe.min.js"  # vendored; no page of the app refers to it
 SCREENS = Path(os.environ.get("DOCFLOW_TEST_ARTEFACTS", PROJECT_ROOT / "var" / "test-artefacts")) / "screens"
@@ -34,6 +38,20 @@ class Ward:
     incoming_id: int
     outgoing_id: int
     issued_id: int
+
+
+def demo_ward_app(database_url: str, data_dir: Path) -> Flask:
+    """An app on its own database holding the demo ward, its signing keys and its documents (walked through
+    the real services), so the shared browser ward keeps the register numbers its tests expect."""
+    app = make_test_app(database_url, data_dir)
+    with app.app_context():
+        settings, store = app.extensions["docflow.settings"], app.extensions["docflow.store"]
+        with db.transaction() as s:
+            docflow.services.demo.seed_demo(s, organisation_name=ORGANISATION)
+            docflow.services.demo.seed_demo_keys(s, settings=settings, store=store)
+        with db.transaction() as s:
+            docflow.services.demo.seed_demo_documents(s, settings=settings, store=store)
+    return app
 
 
 def sign_in(page: Page, username: str) -> None:
