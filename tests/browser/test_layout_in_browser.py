@@ -102,6 +102,10 @@ def visit(page: Page, path: str) -> bool:
     if response.status in (403, 404, 409):
         return False
     assert response.status == 200, f"{path} answered {response.status}"
+    viewer = page.locator("section.pdf-viewer")
+    if viewer.count():  # the PDF.js viewer opens the document on every page that shows one, for every role
+        page.wait_for_function("() => document.querySelector('section.pdf-viewer').dataset.state")
+        assert viewer.get_attribute("data-state") == "ready", f"the PDF viewer failed on {path}"
     return True
 
 
