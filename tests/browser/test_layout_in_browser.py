@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from docflow import db
 from docflow.models import Document, DocumentKind
 from docflow.services.demo import INCOMING, OUTGOING
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import ORGANISATION, TIMEOUT_MS
 from tests.browser.walk import (
     DESKTOP,
     PHONE,
@@ -207,6 +207,11 @@ def test_the_keyboard_alone_skips_to_the_content_opens_menus_finds_in_the_pdf_an
     tab_to(page, "nav form[action='/logout'] button")
     page.keyboard.press("Enter")
     page.wait_for_url("**/login*")
+    expect(page.get_by_test_id("ward-name")).to_have_text(ORGANISATION)  # the sign-in page names the ward
+    assert axe_violations(page) == []
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshot_name("signed-out", "login", PHONE["width"])), full_page=True, quality=70)
 
 
 def test_the_pdf_viewer_shows_pages_zooms_finds_text_and_outlines_the_signature_fields(
