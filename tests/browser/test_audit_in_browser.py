@@ -14,15 +14,13 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-import docflow.services.demo
 from docflow import db
 from docflow.auditlog.evidencepack import verify_pack
 from docflow.models import Document, DocumentKind, DocumentStatus
-from docflow.services.demo import seed_demo_documents
 from docflow.services.keys import root_certificates_pem
-from tests.browser.conftest import ORGANISATION, TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_documents_in_browser import sign_in
-from tests.conftest import make_test_app
+from tests.browser.walk import demo_ward_app
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +29,7 @@ pytestmark = pytest.mark.browser
 def demo_ward(database_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """Its own app and database with the demo documents (issued ones included): the shared browser ward's
     register numbers stay as the other browser tests expect them."""
-    app = make_test_app(database_factory("browser-audit"), tmp_path_factory.mktemp("browser-audit-data"))
-    with app.app_context():
-        settings, store = app.extensions["docflow.settings"], app.extensions["docflow.store"]
-        with db.transaction() as s:
-            docflow.services.demo.seed_demo(s, organisation_name=ORGANISATION)
-            docflow.services.demo.seed_demo_keys(s, settings=settings, store=store)
-        with db.transaction() as s:
-            seed_demo_documents(s, settings=settings, store=store)
+    app = demo_ward_app(database_factory("browser-audit"), tmp_path_factory.mktemp("browser-audit-data"))
     yield app
     app.extensions["docflow.engine"].dispose()
 
