@@ -28,7 +28,7 @@ from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from docflow.errors import N_, ValidationError
-from docflow.ocr import read_text_layer
+from docflow.ocr import iter_text_layer
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,9 @@ class ParseLimits:
 class PdfInfo:
     page_count: int
     active_content: tuple[str, ...] = ()
-    # Each page's text layer, when asked for; None when it was not, or could not be read within the limits.
-    page_texts: tuple[str, ...] | None = None
+    # Each page's text layer, when asked for (None when not); a page whose text could not be read within the
+    # limits (and every page after it) is None.
+    page_texts: tuple[str | None, ...] | None = None
 
 
 def check_pdf(path: Path, limits: ParseLimits = ParseLimits(), *, read_text: bool = False) -> PdfInfo:
@@ -86,7 +87,7 @@ def check_pdf(path: Path, limits: ParseLimits = ParseLimits(), *, read_text: boo
         raise ValidationError(message, field="file", **params)
     pages, flags = value
     return PdfInfo(page_count=pages, active_content=tuple(flags),
-                   page_texts=texts if texts is not None and len(texts) == pages else None)
+                   page_texts=(*texts, *[None] * (pages - len(texts))) if read_text and texts is not None else None)
 
 
 def check_pdf_bytes(data: bytes, limits: ParseLimits = ParseLimits()) -> PdfInfo:
@@ -114,7 +115,7 @@ def _context() -> Any:
 
 
 def _run_child(path: Path, limits: ParseLimits, read_text: bool = False
-               ) -> tuple[tuple[str, Any] | None, tuple[str, ...] | None]:
+               ) -> tuple[tuple[str, Any] | None, list[str] | None]:
     """The child's answer, or None when a limit ended it, and the pages' text when asked for and read. A
     child that failed with a Python error (a bug, not the file) raises RuntimeError here rather than
     blaming the file."""
@@ -123,15 +124,15 @@ def _run_child(path: Path, limits: ParseLimits, read_text: bool = False
     child.start()
     sender.close()
     answer: tuple[str, Any] | None = None
-    texts: tuple[str, ...] | None = None
+    texts: list[str] = []
     deadline = time.monotonic() + limits.cpu_seconds * 2 + 5
     try:
         # The CPU limit ends a busy child; the wall-clock bound catches one that waits instead.
         if receiver.poll(limits.cpu_seconds * 2 + 5):
             answer = receiver.recv()
-        if read_text and answer is not None and answer[0] == "ok" \
+        while read_text and answer is not None and answer[0] == "ok" and len(texts) < answer[1][0] \
                 and receiver.poll(max(0.0, deadline - time.monotonic())):
-            texts = receiver.recv()
+            texts.append(receiver.recv())
     except EOFError:
         pass
     finally:
@@ -145,7 +146,7 @@ def _run_child(path: Path, limits: ParseLimits, read_text: bool = False
         raise RuntimeError("the PDF check failed with an error (see the log above)")
     if answer is None:
         log.warning("PDF check ended by a limit (exit code %s)", exitcode)
-    return answer, texts
+    return answer, texts if read_text else None
 
 
 def _child_main(sender: Connection, path: str, limits: ParseLimits, read_text: bool = False) -> None:
@@ -160,20 +161,21 @@ def _child_main(sender: Connection, path: str, limits: ParseLimits, read_text: b
             outcome = ("refused", (refused.message, refused.params))
         sender.send(outcome)
         if read_text and outcome[0] == "ok":
-            sender.send(_text_layer(Path(path), outcome[1][0]))
+            for text in _text_layer(Path(path), outcome[1][0]):
+                sender.send(text)
     except MemoryError:
-        pass  # nothing sent: the parent answers "too complex"
+        pass  # nothing (more) sent: without a verdict the parent answers "too complex"
     finally:
         sender.close()
 
 
-def _text_layer(path: Path, pages: int) -> tuple[str, ...] | None:
-    """Each page's text, or None when pdfium cannot read the file (its pages then go to OCR)."""
+def _text_layer(path: Path, pages: int) -> Iterator[str]:
+    """Each page's text as it is read; it stops at a page pdfium cannot read (that page and the rest then
+    go to OCR), and a page that exhausts the child's limits ends it with the pages before it already sent."""
     try:
-        return read_text_layer(path, max_pages=pages)
+        yield from iter_text_layer(path, max_pages=pages)
     except Exception as exc:  # pdfium's errors on a damaged file are plain exceptions of many kinds
         log.info("text layer unreadable: %s", type(exc).__name__)
-        return None
 
 
 # What pypdf raises, besides its own errors, on a damaged or hostile file.

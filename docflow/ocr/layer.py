@@ -5,6 +5,7 @@ check's fork server (which preloads docflow.pdfcheck) holds it once for every ch
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2
@@ -17,9 +18,14 @@ def read_text_layer(path: Path, *, max_pages: int, max_chars: int = MAX_PAGE_CHA
     """Each page's text (NFC, at most ``max_chars`` characters), for at most ``max_pages`` pages.
 
     Raises whatever pdfium raises on a file it cannot read; the caller treats that as "no text layer"."""
+    return tuple(iter_text_layer(path, max_pages=max_pages, max_chars=max_chars))
+
+
+def iter_text_layer(path: Path, *, max_pages: int, max_chars: int = MAX_PAGE_CHARS) -> Iterator[str]:
+    """read_text_layer page by page: a page that exhausts or crashes the reader loses only itself and the
+    pages after it, not the pages already read."""
     document = pypdfium2.PdfDocument(str(path))
     try:
-        texts = []
         for index in range(min(len(document), max_pages)):
             page = document[index]
             try:
@@ -30,8 +36,7 @@ def read_text_layer(path: Path, *, max_pages: int, max_chars: int = MAX_PAGE_CHA
                     textpage.close()
             finally:
                 page.close()
-            texts.append(unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")))
-        return tuple(texts)
+            yield unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     finally:
         document.close()
 

@@ -16,10 +16,10 @@ from docflow.services.textindex.pages import store_page_text
 from docflow.services.textindex.tasks import cancel_tasks, queue_pages
 
 
-def index_version(session: Session, *, version: DocumentVersion, texts: Sequence[str] | None,
+def index_version(session: Session, *, version: DocumentVersion, texts: Sequence[str | None] | None,
                   now: datetime | None = None) -> list[int]:
     """``version``'s pages become its document's searchable text: ``texts`` holds each page's text layer
-    (None when it could not be read). Pages past the version's last are dropped; the pages whose text is
+    (None for a page, or for the whole file, that could not be read). Pages past the version's last are dropped; the pages whose text is
     not usable are queued for OCR, and their page numbers returned. Flushes."""
     now = now or utc_now()
     pages = version.page_count or (len(texts) if texts is not None else 0)
