@@ -29,6 +29,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from docflow.errors import N_, ValidationError
 from docflow.ocr import iter_text_layer
+from docflow.ocr.child import limited_child
 
 log = logging.getLogger(__name__)
 
@@ -119,29 +120,17 @@ def _run_child(path: Path, limits: ParseLimits, read_text: bool = False
     """The child's answer, or None when a limit ended it, and the pages' text when asked for and read. A
     child that failed with a Python error (a bug, not the file) raises RuntimeError here rather than
     blaming the file."""
-    receiver, sender = _context().Pipe(duplex=False)
-    child = _context().Process(target=_child_main, args=(sender, str(path), limits, read_text), daemon=True)
-    child.start()
-    sender.close()
     answer: tuple[str, Any] | None = None
     texts: list[str] = []
     deadline = time.monotonic() + limits.cpu_seconds * 2 + 5
-    try:
+    with limited_child(_context(), _child_main, (str(path), limits, read_text)) as (receiver, end):
         # The CPU limit ends a busy child; the wall-clock bound catches one that waits instead.
         if receiver.poll(limits.cpu_seconds * 2 + 5):
             answer = receiver.recv()
         while read_text and answer is not None and answer[0] == "ok" and len(texts) < answer[1][0] \
                 and receiver.poll(max(0.0, deadline - time.monotonic())):
             texts.append(receiver.recv())
-    except EOFError:
-        pass
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
-        exitcode = child.exitcode
-        child.close()
+    exitcode = end.exitcode
     if answer is None and exitcode == 1:
         raise RuntimeError("the PDF check failed with an error (see the log above)")
     if answer is None:

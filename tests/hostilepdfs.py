@@ -1,10 +1,12 @@
-"""A hostile PDF for the text layer, written byte by byte: a good first page, and a second whose content
+"""A hostile PDF for the text layer, assembled object by object: a good first page, and a second whose content
 stream inflates to 1 GB of spaces (a decompression bomb). The upload check (pypdf) never inflates page
 content; pdfium's text reading does, inside the check's memory limit."""
 
 from __future__ import annotations
 
 import zlib
+
+from tests.testpki import assemble_pdf
 
 BOMB_BYTES = 1024 ** 3
 FIRST_PAGE = "Kiem tra thuc dia dat dai o to dan pho so 5, phuong Tich Son."
@@ -30,13 +32,4 @@ def bomb_pdf() -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 7 0 R >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(bomb) + bomb + b"\nendstream",
     ]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return assemble_pdf(objects)

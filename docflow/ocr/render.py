@@ -11,6 +11,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from docflow.ocr.child import limited_child
+
 MAX_PIXELS = 50_000_000   # an A4 page at 300 dpi is 8.7 million; a poster page is rendered at a lower dpi
 
 
@@ -28,26 +30,12 @@ def render_page(pdf: Path, page_no: int, out: Path, *, dpi: int, limits: RenderL
     """Write page ``page_no`` (1-based) of ``pdf`` to ``out`` as an 8-bit grayscale PGM at ``dpi``.
 
     Raises RenderError (no such page, unreadable, or a limit ended the child)."""
-    receiver, sender = _context().Pipe(duplex=False)
-    child = _context().Process(target=_child_main, args=(sender, str(pdf), page_no, str(out), dpi, limits),
-                               daemon=True)
-    child.start()
-    sender.close()
     answer: tuple[str, str] | None = None
-    try:
+    with limited_child(_context(), _child_main, (str(pdf), page_no, str(out), dpi, limits)) as (receiver, end):
         if receiver.poll(limits.cpu_seconds * 2 + 5):
             answer = receiver.recv()
-    except EOFError:
-        pass
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
-        exitcode = child.exitcode
-        child.close()
     if answer is None:
-        raise RenderError(f"rendering the page was ended by a limit (exit code {exitcode})")
+        raise RenderError(f"rendering the page was ended by a limit (exit code {end.exitcode})")
     if answer[0] != "ok":
         raise RenderError(answer[1])
 

@@ -3,7 +3,7 @@ outgoing pages through templates/documents/_text_status.html, and as JSON for th
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 from flask_login import login_required
@@ -44,4 +44,5 @@ def status(document_id: int) -> ResponseReturnValue:
     session = db.get_session()
     document = doc_service.get_document_for(session, actor=current_actor(), document_id=document_id)
     current = textindex.text_status(session, document)
+    g.no_store = True   # it speaks of a document: no copy in the browser's or a proxy's cache
     return jsonify({**current.as_json(), "message": text_status_message(current)})

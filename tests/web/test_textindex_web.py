@@ -49,6 +49,6 @@ def test_the_outgoing_page_shows_ocr_in_progress_and_its_json_refreshes_it(clien
 
     assert "Đang nhận dạng chữ (OCR): 0/1 trang" in html
     assert f'data-text-status-url="/documents/{document.id}/text-status"' in html and "textstatus.js" in html
-    assert status.status_code == 200
+    assert status.status_code == 200 and status.headers["Cache-Control"] == "no-store"
     assert status.json == {"pages": 1, "read": 0, "pending": 1, "failed": 0, "complete": False,
                            "message": "Đang nhận dạng chữ (OCR): 0/1 trang"}

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from docflow.config import OcrSettings
 from docflow.models import DocumentVersion, utc_now
-from docflow.ocr import OcrError, OcrOptions, recognise_page
+from docflow.ocr import OcrError, OcrOptions, RenderedPage
 from docflow.services.jobs import Transaction
 from docflow.services.textindex.tasks import claim_next, complete_task, fail_task
 from docflow.storage import DocumentStore
@@ -25,11 +25,12 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Claim:
     task_id: int
     sha256: str
     page_no: int
+    page: RenderedPage | None = None
 
 
 def worker_name() -> str:
@@ -43,37 +44,84 @@ def ocr_options(settings: OcrSettings) -> OcrOptions:
 
 def work_one(transaction: Transaction, *, store: DocumentStore, settings: OcrSettings, worker: str,
              clock: Clock = utc_now) -> bool:
-    """Claim one page and read it; False when nothing was waiting. Commits through ``transaction``."""
-    with transaction() as session:
-        task = claim_next(session, worker=worker, stale_after=timedelta(minutes=settings.stale_minutes),
-                          max_attempts=settings.max_attempts, now=clock())
-        if task is None:
-            return False
-        version = session.get(DocumentVersion, task.version_id)
-        claim = Claim(task.id, version.sha256 if version is not None else "", task.page_no)
-    try:
-        if not claim.sha256 or not store.exists(claim.sha256):
-            raise OcrError("the version's file is missing from the store")
-        text = recognise_page(store.path_for(claim.sha256), claim.page_no, ocr_options(settings))
-    except OcrError as exc:
-        log.warning("OCR of task %s (page %s) failed: %s", claim.task_id, claim.page_no, exc)
-        with transaction() as session:
-            fail_task(session, task_id=claim.task_id, worker=worker, reason=str(exc),
-                      max_attempts=settings.max_attempts, now=clock())
-        return True
-    with transaction() as session:
-        complete_task(session, task_id=claim.task_id, worker=worker, text=text, now=clock())
-    return True
+    """Claim one page and read it (or fail it); False when nothing was waiting. Commits through ``transaction``."""
+    return run_pending(transaction, store=store, settings=settings, worker=worker, limit=1, clock=clock) > 0
 
 
 def run_pending(transaction: Transaction, *, store: DocumentStore, settings: OcrSettings,
-                worker: str | None = None, limit: int | None = None) -> int:
-    """Read queued pages until none is left (or ``limit`` were read); how many were taken."""
-    worker = worker or worker_name()
+                worker: str | None = None, limit: int | None = None, clock: Clock = utc_now) -> int:
+    """Read queued pages until none is left (or ``limit`` were taken); how many were taken. While tesseract
+    reads one page, the next is claimed and rendered (the render's child process uses the other core).
+    Commits through ``transaction``."""
+    step = _Step(transaction, store, settings, worker or worker_name(), clock)
     count = 0
-    while (limit is None or count < limit) and work_one(transaction, store=store, settings=settings, worker=worker):
+    current = step.next_page()
+    while current is not None:
         count += 1
-    return count
+        try:
+            step.start(current)
+            following = step.next_page() if limit is None or count < limit else None
+            step.finish(current)
+        finally:
+            if current.page is not None:
+                current.page.close()
+        current = following
+    return count + step.failed
+
+
+class _Step:
+    """run_pending's steps: each database change a short transaction of its own, none held during OCR."""
+
+    def __init__(self, transaction: Transaction, store: DocumentStore, settings: OcrSettings, worker: str,
+                 clock: Clock) -> None:
+        self.transaction, self.store, self.settings, self.worker, self.clock = \
+            transaction, store, settings, worker, clock
+        self.failed = 0   # pages taken whose render failed (recorded on their task)
+
+    def claim(self) -> Claim | None:
+        with self.transaction() as session:
+            task = claim_next(session, worker=self.worker, stale_after=timedelta(minutes=self.settings.stale_minutes),
+                              max_attempts=self.settings.max_attempts, now=self.clock())
+            if task is None:
+                return None
+            version = session.get(DocumentVersion, task.version_id)
+            return Claim(task.id, version.sha256 if version is not None else "", task.page_no)
+
+    def next_page(self) -> Claim | None:
+        """The next claimed page, rendered; pages that cannot be rendered are failed on the way."""
+        while (claim := self.claim()) is not None:
+            try:
+                if not claim.sha256 or not self.store.exists(claim.sha256):
+                    raise OcrError("the version's file is missing from the store")
+                claim.page = RenderedPage(self.store.path_for(claim.sha256), claim.page_no,
+                                          ocr_options(self.settings))
+                return claim
+            except OcrError as exc:
+                self.fail(claim, exc)
+                self.failed += 1
+        return None
+
+    def start(self, claim: Claim) -> None:
+        if claim.page is not None:
+            try:
+                claim.page.start()
+            except OcrError:
+                pass   # finish() starts it again and records the reason
+
+    def finish(self, claim: Claim) -> None:
+        try:
+            text = claim.page.finish() if claim.page is not None else ""
+        except OcrError as exc:
+            self.fail(claim, exc)
+            return
+        with self.transaction() as session:
+            complete_task(session, task_id=claim.task_id, worker=self.worker, text=text, now=self.clock())
+
+    def fail(self, claim: Claim, exc: OcrError) -> None:
+        log.warning("OCR of task %s (page %s) failed: %s", claim.task_id, claim.page_no, exc)
+        with self.transaction() as session:
+            fail_task(session, task_id=claim.task_id, worker=self.worker, reason=str(exc),
+                      max_attempts=self.settings.max_attempts, now=self.clock())
 
 
 class OcrWorker:
