@@ -13,6 +13,8 @@ from docflow.errors import ConfigurationError
 if TYPE_CHECKING:
     from flask import Flask
 
+    from docflow.services.textindex import OcrWorker
+
 # Only click and the errors are imported up front: `docflow verify` runs without a database, and its
 # start-up time is part of its contract. Each command's module, and what it needs, loads when it runs.
 
@@ -76,7 +78,7 @@ def run(host: str, port: int, threads: int) -> None:
     waitress.serve(app, host=host, port=port, threads=threads, ident="docflow")
 
 
-def start_background_work(app: Flask) -> object | None:
+def start_background_work(app: Flask) -> OcrWorker | None:
     """What `docflow run` runs beside the web server: the OCR worker thread (None when [ocr] disables it)."""
     # Imported here: the services load only for the command that serves.
     from docflow import appctx

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import time
 
@@ -10,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, select
 
-from docflow import db
+from docflow import appctx, db
 from docflow.cli import start_background_work
-from docflow.commands.textindex import ocr, text
+from docflow.commands.textindex import ocr, start_ocr_worker, text
+from docflow.config import OcrSettings
 from docflow.models import DocumentKind, OcrStatus, OcrTask, PageText, Role, TextSource, User
 from docflow.services import documents as doc_service
 from docflow.services.documents import DocumentInput, UploadedFile
@@ -92,3 +94,11 @@ def test_the_run_command_starts_the_ocr_worker_which_reads_a_scan_in_the_backgro
         rows = db.get_session().execute(select(PageText).where(PageText.document_id == document_id)).scalars().all()
     assert task.status is OcrStatus.DONE
     assert [r.source for r in rows] == [TextSource.OCR] and "kiem tra thuc dia" in rows[0].folded
+
+
+def test_the_run_command_starts_no_worker_when_ocr_is_disabled(app):
+    with app.app_context():
+        context = appctx.current().context
+    disabled = dataclasses.replace(context, settings=dataclasses.replace(context.settings,
+                                                                         ocr=OcrSettings(enabled=False)))
+    assert start_ocr_worker(disabled) is None
