@@ -188,9 +188,6 @@ def test_the_directions_deadline_shows_on_the_lists_info_is_not_work_and_names_s
         "; ".join(day.seen[page] for page in without_deadline)
 
 
-@needs("reply-label", reason="a bug seen in the walk: the outgoing page labels the reply 'Đính chính' (corrects) "
-      "and links the letter it answers as if it corrected it (templates/outgoing/detail.html shows relation reply_to "
-      "as 'Corrects'); enable with its fix")
 def test_the_reply_names_the_letter_it_answers_and_is_not_called_a_correction(
         desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-afternoon")
