@@ -1,0 +1,79 @@
+"""The SQL that finds a term, per database: SQLite's FTS5 tables and PostgreSQL's tsvector GIN indexes made
+by migration 0021_search over the same folded words, so both find the same rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, false, func, literal, literal_column, or_, select, union
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql import table
+
+from docflow.models import Assignment, Contribution, Document, Opinion, PageText
+from docflow.services.search.query import Term
+
+
+@dataclass(frozen=True)
+class Source:
+    """One searchable text: its index (named as in migration 0021_search), its table's id and document id,
+    the folded column the index covers and the accented columns a quoted phrase is checked against."""
+    index: str
+    row_id: InstrumentedAttribute[int]
+    document_id: InstrumentedAttribute[int]
+    folded: InstrumentedAttribute[str]
+    exact: tuple[InstrumentedAttribute[str | None], ...]
+
+
+PAGES = Source("search_fts_pages", PageText.id, PageText.document_id, PageText.folded, (PageText.body,))
+METADATA = Source("search_fts_documents", Document.id, Document.id, Document.search_text,
+                  (Document.summary, Document.number_symbol, Document.issuing_body))
+OPINIONS = Source("search_fts_opinions", Opinion.id, Opinion.document_id, Opinion.folded, (Opinion.body,))
+INSTRUCTIONS = Source("search_fts_assignments", Assignment.id, Assignment.document_id,
+                      Assignment.instruction_folded, (Assignment.instruction,))
+CONTRIBUTIONS = Source("search_fts_contributions", Contribution.id, Contribution.document_id,
+                       Contribution.folded, (Contribution.body,))
+SOURCES = (METADATA, PAGES, OPINIONS, INSTRUCTIONS, CONTRIBUTIONS)
+_SIMPLE: ColumnElement[str] = literal_column("'simple'")
+
+
+class Engine:
+    """Builds the match conditions for one session's database."""
+
+    def __init__(self, session: Session) -> None:
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def matches(self, source: Source, term: Term) -> ColumnElement[bool]:
+        """The rows of ``source`` where ``term`` is found (its words in a row, and its exact text)."""
+        found = self._words(source, term.words)
+        variants = term.variants()
+        if not variants:
+            return found
+        position = func.instr if self.sqlite else func.strpos
+        exact = [position(column, literal(v)) > 0 for column in source.exact for v in variants]
+        return and_(found, or_(*exact))
+
+    def _words(self, source: Source, words: tuple[str, ...]) -> ColumnElement[bool]:
+        if not words:
+            return false()
+        if self.sqlite:
+            phrase = '"' + " ".join(words).replace('"', '""') + '"'
+            rowids: Select[tuple[int]] = (select(literal_column("rowid")).select_from(table(source.index))
+                      .where(literal_column(source.index).op("MATCH")(literal(phrase))))
+            return source.row_id.in_(rowids)
+        # The expression migration 0021_search indexed, its constants inline (not bound) so the planner uses it;
+        # every word is letters and digits only, so quoting it in the tsquery is safe.
+        vector = func.to_tsvector(_SIMPLE, func.regexp_replace(source.folded, literal_column("'[^[:alnum:]]+'"),
+                                                               literal_column("' '"), literal_column("'g'")))
+        tsquery = " <-> ".join(f"'{w}'" for w in words)
+        return vector.op("@@")(func.to_tsquery(_SIMPLE, literal(tsquery)))
+
+    def documents_with(self, term: Term) -> CompoundSelect:
+        """The ids of the documents where ``term`` is found in any of their texts."""
+        # correlate(None): these read their own tables, even the documents the outer query lists
+        parts = [select(source.document_id.label("document_id")).where(self.matches(source, term)).correlate(None)
+                 for source in SOURCES]
+        return union(*parts)
+
+    def in_metadata(self, term: Term) -> ColumnElement[bool]:
+        """The document's own number, trích yếu or issuing body has ``term``."""
+        return Document.id.in_(select(Document.id).where(self.matches(METADATA, term)).correlate(None))

@@ -1,0 +1,115 @@
+"""Search the documents a user may view: every term of the query in the document's metadata, page texts or
+thread (opinions, instructions, comments, contributions), filters as on the document list; ranked with the
+documents whose own number, trích yếu or issuing body has every term first, then the newest."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from docflow import policy
+from docflow.models import Document, User
+from docflow.services.documents import DocumentFilters
+from docflow.services.search.engine import Engine
+from docflow.services.search.query import Query, parse_query
+from docflow.services.search.snippets import Snippet, Unit, best_page, best_unit, snippet, units_of
+
+COUNT_LIMIT = 1_000      # "more than 1,000 documents" is as useful as the exact figure, and much cheaper
+EXPORT_LIMIT = 5_000
+
+
+@dataclass(frozen=True)
+class Hit:
+    document: Document
+    page: int | None          # the page with the most terms, when a page has any
+    where: Unit               # the text the snippet is from (kind, page, author)
+    snippet: Snippet
+
+
+@dataclass(frozen=True)
+class Results:
+    hits: list[Hit]
+    total: int                # at most COUNT_LIMIT; ``more`` says there are more
+    page: int
+    page_size: int
+    query: Query = field(default_factory=lambda: Query(terms=()))
+    more: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+
+def filter_conditions(actor: User, filters: DocumentFilters) -> list[ColumnElement[bool]]:
+    """What the reader may view, narrowed by the list's filters (kind, type, status, department, dates)."""
+    where = [policy.visible_filter(actor)]
+    if filters.kind is not None:
+        where.append(Document.kind == filters.kind)
+    if filters.doc_type:
+        where.append(Document.doc_type == filters.doc_type)
+    if filters.status is not None:
+        where.append(Document.status == filters.status)
+    if filters.department_id is not None:
+        where.append(Document.department_id == filters.department_id)
+    if filters.date_from is not None:
+        where.append(Document.document_date >= filters.date_from)
+    if filters.date_to is not None:
+        where.append(Document.document_date <= filters.date_to)
+    return where
+
+
+def search_documents(session: Session, *, actor: User, filters: DocumentFilters, page: int = 1,
+                     page_size: int = 20) -> Results:
+    """One page of the documents ``actor`` may view that have every term of ``filters.q``, with each hit's
+    best page and snippet. An empty query finds nothing. Reads only."""
+    query = parse_query(filters.q)
+    page_size = max(1, min(page_size, 100))
+    if not query:
+        return Results(hits=[], total=0, page=1, page_size=page_size, query=query)
+    engine = Engine(session)
+    where = filter_conditions(actor, filters) + [Document.id.in_(engine.documents_with(t)) for t in query.terms]
+    counted = select(Document.id).where(*where).limit(COUNT_LIMIT + 1).subquery()
+    total = session.execute(select(func.count()).select_from(counted)).scalar_one()
+    page = max(1, min(page, max(1, math.ceil(min(total, COUNT_LIMIT) / page_size))))
+    documents = _ranked(session, engine, query, where, limit=page_size, offset=(page - 1) * page_size)
+    return Results(hits=hits_for(session, documents, query), total=min(total, COUNT_LIMIT), page=page,
+                   page_size=page_size, query=query, more=total > COUNT_LIMIT)
+
+
+def search_all(session: Session, *, actor: User, filters: DocumentFilters, limit: int = EXPORT_LIMIT) -> list[Hit]:
+    """Every hit up to ``limit``, in rank order: what an export of the result list writes."""
+    query = parse_query(filters.q)
+    if not query:
+        return []
+    engine = Engine(session)
+    where = filter_conditions(actor, filters) + [Document.id.in_(engine.documents_with(t)) for t in query.terms]
+    hits: list[Hit] = []
+    for offset in range(0, limit, 100):
+        documents = _ranked(session, engine, query, where, limit=min(100, limit - offset), offset=offset)
+        hits += hits_for(session, documents, query)
+        if len(documents) < 100:
+            break
+    return hits
+
+
+def _ranked(session: Session, engine: Engine, query: Query, where: list[ColumnElement[bool]], *, limit: int,
+            offset: int) -> list[Document]:
+    in_metadata = and_(*[engine.in_metadata(t) for t in query.terms])
+    stmt = (select(Document).where(*where).options(selectinload(Document.department))
+            .order_by(case((in_metadata, 0), else_=1), Document.created_at.desc(), Document.id.desc())
+            .limit(limit).offset(offset))
+    return list(session.execute(stmt).scalars())
+
+
+def hits_for(session: Session, documents: list[Document], query: Query) -> list[Hit]:
+    """The best page and snippet of each of ``documents`` (which the reader may view)."""
+    units = units_of(session, documents)
+    hits = []
+    for document in documents:
+        best = best_unit(units[document.id], query)
+        hits.append(Hit(document=document, page=best.page_no or best_page(units[document.id], query),
+                        where=best, snippet=snippet(best.body, query)))
+    return hits
