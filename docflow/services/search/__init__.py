@@ -6,7 +6,7 @@ query.py (what the box's text means), engine.py (the SQL per database), searchin
 pages), snippets.py (best page and marked snippet), saved.py (saved searches), export.py (result rows)."""
 
 from docflow.services.search.export import EXPORT_HEADER, export_rows
-from docflow.services.search.query import Query, Term, parse_query
+from docflow.services.search.query import MAX_QUERY, Query, Term, parse_query
 from docflow.services.search.saved import (
     delete_saved_search,
     get_saved_search,
@@ -26,7 +26,7 @@ from docflow.services.search.searching import (
 from docflow.services.search.snippets import Snippet, Unit, plain
 
 __all__ = [
-    "COUNT_LIMIT", "EXPORT_HEADER", "Hit", "Query", "Results", "Snippet", "Term", "Unit", "delete_saved_search",
+    "COUNT_LIMIT", "EXPORT_HEADER", "MAX_QUERY", "Hit", "Query", "Results", "Snippet", "Term", "Unit", "delete_saved_search",
     "export_rows", "filter_conditions", "get_saved_search", "hits_for", "list_saved_searches", "parse_query",
     "plain", "save_search", "saved_filters", "search_all", "search_documents",
 ]

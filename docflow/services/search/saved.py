@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docflow.errors import NotFoundError, ValidationError
+from docflow.errors import N_, NotFoundError, ValidationError
 from docflow.models import DocumentKind, DocumentStatus, SavedSearch, User
 from docflow.services.documents import DocumentFilters
 
@@ -23,9 +23,9 @@ def save_search(session: Session, *, actor: User, name: str, filters: DocumentFi
     ValidationError for an empty name or query, or past MAX_SAVED. Flushes."""
     name = " ".join(name.split())[:MAX_NAME]
     if not name or not filters.q.strip():
-        raise ValidationError("A saved search needs a name and a query.")
+        raise ValidationError(N_("A saved search needs a name and a query."))
     if len(list_saved_searches(session, actor=actor)) >= MAX_SAVED:
-        raise ValidationError(f"At most {MAX_SAVED} saved searches: delete one first.")
+        raise ValidationError(N_("At most %(num)s saved searches: delete one first."), num=MAX_SAVED)
     saved = SavedSearch(organisation_id=actor.organisation_id, user_id=actor.id, name=name,
                         query=filters.q.strip()[:500], filters_json=json.dumps(_filters_dict(filters)))
     session.add(saved)
@@ -44,7 +44,7 @@ def get_saved_search(session: Session, *, actor: User, saved_id: int) -> SavedSe
     """``actor``'s saved search ``saved_id``; NotFoundError for anyone else's."""
     saved = session.get(SavedSearch, saved_id)
     if saved is None or saved.user_id != actor.id or saved.organisation_id != actor.organisation_id:
-        raise NotFoundError("No such saved search.")
+        raise NotFoundError(N_("No such saved search."))
     return saved
 
 

@@ -21,6 +21,7 @@ from docflow.services.search.query import Query, Term
 
 WINDOW = 90            # characters of context each side of the first match
 _WORD = re.compile(r"[^\W_]+")
+_SPACES = re.compile(r"\s+")
 
 Snippet = tuple[tuple[str, bool], ...]
 
@@ -85,7 +86,7 @@ def snippet(body: str, query: Query) -> Snippet:
         return ((_shorten(body, 2 * WINDOW), False),)
     start = max(0, spans[0][0] - WINDOW)
     end = min(len(body), spans[0][1] + WINDOW)
-    pieces: list[tuple[str, bool]] = [("…", False)] if start else []
+    pieces: list[tuple[str, bool]] = [("… ", False)] if start else []
     at = start
     for begin, finish in spans:
         if begin < at or finish > end:
@@ -94,12 +95,13 @@ def snippet(body: str, query: Query) -> Snippet:
         at = finish
     pieces.append((body[at:end], False))
     if end < len(body):
-        pieces.append(("…", False))
-    return tuple((" ".join(text.split()) if not marked else text, marked) for text, marked in pieces if text)
+        pieces.append((" …", False))
+    return tuple((_SPACES.sub(" ", text), marked) for text, marked in pieces if text)
 
 
 def plain(pieces: Snippet) -> str:
-    return " ".join("".join(text if marked else f" {text} " for text, marked in pieces).split())
+    """The snippet as plain text (the command line, exports)."""
+    return "".join(text for text, _ in pieces).strip()
 
 
 def _shorten(text: str, size: int) -> str:
