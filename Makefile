@@ -86,3 +86,7 @@ bench-kdf: install
 
 clean:
 	rm -rf $(VENV) var
+
+# Full-text search at 100,000 documents × 10 pages on both databases, against the bare SQL (figures: bench/SEARCH.md).
+bench-search: install
+	$(BIN)/python -m bench.search $(BENCH_ARGS)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, false, func, literal, literal_column, or_, select, union
+from sqlalchemy import (
+    ColumnElement, CompoundSelect, Select, and_, false, func, literal, literal_column, or_, select, union,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import table
 
@@ -60,10 +62,9 @@ class Engine:
             rowids: Select[tuple[int]] = (select(literal_column("rowid")).select_from(table(source.index))
                       .where(literal_column(source.index).op("MATCH")(literal(phrase))))
             return source.row_id.in_(rowids)
-        # The expression migration 0021_search indexed, its constants inline (not bound) so the planner uses it;
-        # every word is letters and digits only, so quoting it in the tsquery is safe.
-        vector = func.to_tsvector(_SIMPLE, func.regexp_replace(source.folded, literal_column("'[^[:alnum:]]+'"),
-                                                               literal_column("' '"), literal_column("'g'")))
+        # The stored words column migration 0021_search made and indexed (PostgreSQL only, so not a model
+        # attribute); every word is letters and digits only, so quoting it in the tsquery is safe.
+        vector: ColumnElement[str] = literal_column(f"{source.folded.class_.__tablename__}.search_fts_words")
         tsquery = " <-> ".join(f"'{w}'" for w in words)
         return vector.op("@@")(func.to_tsquery(_SIMPLE, literal(tsquery)))
 
