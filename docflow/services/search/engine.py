@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    ColumnElement, CompoundSelect, Select, and_, false, func, literal, literal_column, or_, select, union,
-)
+from sqlalchemy import ColumnElement, CompoundSelect, Select, column, func, literal, literal_column, or_, select, union
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import table
 
@@ -44,37 +42,36 @@ class Engine:
     def __init__(self, session: Session) -> None:
         self.sqlite = session.get_bind().dialect.name == "sqlite"
 
-    def matches(self, source: Source, term: Term) -> ColumnElement[bool]:
-        """The rows of ``source`` where ``term`` is found (its words in a row, and its exact text)."""
-        found = self._words(source, term.words)
-        variants = term.variants()
-        if not variants:
-            return found
-        position = func.instr if self.sqlite else func.strpos
-        exact = [position(column, literal(v)) > 0 for column in source.exact for v in variants]
-        return and_(found, or_(*exact))
-
-    def _words(self, source: Source, words: tuple[str, ...]) -> ColumnElement[bool]:
-        if not words:
-            return false()
+    def rows(self, source: Source, term: Term) -> Select[int]:
+        """The document ids of the rows of ``source`` where ``term`` is found (its words in a row, and its
+        exact text). correlate(None): these read their own tables, even the documents an outer query lists."""
         if self.sqlite:
-            phrase = '"' + " ".join(words).replace('"', '""') + '"'
-            rowids: Select[tuple[int]] = (select(literal_column("rowid")).select_from(table(source.index))
-                      .where(literal_column(source.index).op("MATCH")(literal(phrase))))
-            return source.row_id.in_(rowids)
-        # The stored words column migration 0021_search made and indexed (PostgreSQL only, so not a model
-        # attribute); every word is letters and digits only, so quoting it in the tsquery is safe.
-        vector: ColumnElement[str] = literal_column(f"{source.folded.class_.__tablename__}.search_fts_words")
-        tsquery = " <-> ".join(f"'{w}'" for w in words)
-        return vector.op("@@")(func.to_tsquery(_SIMPLE, literal(tsquery)))
+            # Driven from the FTS5 table (then the row by its id): SQLite would otherwise scan the source
+            # table and probe the matches, reading every page's text.
+            fts = table(source.index, column("rowid"))
+            stmt = (select(source.document_id).select_from(fts)
+                    .join(source.row_id.class_, source.row_id == fts.c.rowid)
+                    .where(literal_column(source.index).op("MATCH")(literal(_fts_phrase(term.words)))))
+        else:
+            # The stored words column migration 0021_search made and indexed (PostgreSQL only, so not a model
+            # attribute); every word is letters and digits only, so quoting it in the tsquery is safe.
+            words: ColumnElement[str] = literal_column(f"{source.folded.class_.__tablename__}.search_fts_words")
+            tsquery = " <-> ".join(f"'{w}'" for w in term.words)
+            stmt = select(source.document_id).where(words.op("@@")(func.to_tsquery(_SIMPLE, literal(tsquery))))
+        variants = term.variants()
+        if variants:
+            position = func.instr if self.sqlite else func.strpos
+            stmt = stmt.where(or_(*[position(c, literal(v)) > 0 for c in source.exact for v in variants]))
+        return stmt.correlate(None)
 
     def documents_with(self, term: Term) -> CompoundSelect:
         """The ids of the documents where ``term`` is found in any of their texts."""
-        # correlate(None): these read their own tables, even the documents the outer query lists
-        parts = [select(source.document_id.label("document_id")).where(self.matches(source, term)).correlate(None)
-                 for source in SOURCES]
-        return union(*parts)
+        return union(*[self.rows(source, term) for source in SOURCES])
 
     def in_metadata(self, term: Term) -> ColumnElement[bool]:
         """The document's own number, trích yếu or issuing body has ``term``."""
-        return Document.id.in_(select(Document.id).where(self.matches(METADATA, term)).correlate(None))
+        return Document.id.in_(self.rows(METADATA, term))
+
+
+def _fts_phrase(words: tuple[str, ...]) -> str:
+    return '"' + " ".join(words).replace('"', '""') + '"'

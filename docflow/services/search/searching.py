@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, select
 from sqlalchemy.orm import Session, selectinload
 
 from docflow import policy
@@ -69,14 +69,13 @@ def search_documents(session: Session, *, actor: User, filters: DocumentFilters,
     page_size = max(1, min(page_size, 100))
     if not query:
         return Results(hits=[], total=0, page=1, page_size=page_size, query=query)
-    engine = Engine(session)
-    where = filter_conditions(actor, filters) + [Document.id.in_(engine.documents_with(t)) for t in query.terms]
-    counted = select(Document.id).where(*where).limit(COUNT_LIMIT + 1).subquery()
-    total = session.execute(select(func.count()).select_from(counted)).scalar_one()
-    page = max(1, min(page, max(1, math.ceil(min(total, COUNT_LIMIT) / page_size))))
-    documents = _ranked(session, engine, query, where, limit=page_size, offset=(page - 1) * page_size)
-    return Results(hits=hits_for(session, documents, query), total=min(total, COUNT_LIMIT), page=page,
-                   page_size=page_size, query=query, more=total > COUNT_LIMIT)
+    # One query ranks and counts: the ids of the first COUNT_LIMIT + 1 hits in rank order.
+    ranked = _ranked_ids(session, actor, filters, query, limit=COUNT_LIMIT + 1)
+    total = min(len(ranked), COUNT_LIMIT)
+    page = max(1, min(page, max(1, math.ceil(total / page_size))))
+    documents = _documents(session, ranked[(page - 1) * page_size:page * page_size])
+    return Results(hits=hits_for(session, documents, query), total=total, page=page, page_size=page_size,
+                   query=query, more=len(ranked) > COUNT_LIMIT)
 
 
 def search_all(session: Session, *, actor: User, filters: DocumentFilters, limit: int = EXPORT_LIMIT) -> list[Hit]:
@@ -84,24 +83,26 @@ def search_all(session: Session, *, actor: User, filters: DocumentFilters, limit
     query = parse_query(filters.q)
     if not query:
         return []
-    engine = Engine(session)
-    where = filter_conditions(actor, filters) + [Document.id.in_(engine.documents_with(t)) for t in query.terms]
+    ranked = _ranked_ids(session, actor, filters, query, limit=limit)
     hits: list[Hit] = []
-    for offset in range(0, limit, 100):
-        documents = _ranked(session, engine, query, where, limit=min(100, limit - offset), offset=offset)
-        hits += hits_for(session, documents, query)
-        if len(documents) < 100:
-            break
+    for start in range(0, len(ranked), 100):
+        hits += hits_for(session, _documents(session, ranked[start:start + 100]), query)
     return hits
 
 
-def _ranked(session: Session, engine: Engine, query: Query, where: list[ColumnElement[bool]], *, limit: int,
-            offset: int) -> list[Document]:
+def _ranked_ids(session: Session, actor: User, filters: DocumentFilters, query: Query, *, limit: int) -> list[int]:
+    engine = Engine(session)
+    where = filter_conditions(actor, filters) + [Document.id.in_(engine.documents_with(t)) for t in query.terms]
     in_metadata = and_(*[engine.in_metadata(t) for t in query.terms])
-    stmt = (select(Document).where(*where).options(selectinload(Document.department))
-            .order_by(case((in_metadata, 0), else_=1), Document.created_at.desc(), Document.id.desc())
-            .limit(limit).offset(offset))
+    stmt = (select(Document.id).where(*where)
+            .order_by(case((in_metadata, 0), else_=1), Document.created_at.desc(), Document.id.desc()).limit(limit))
     return list(session.execute(stmt).scalars())
+
+
+def _documents(session: Session, ids: list[int]) -> list[Document]:
+    loaded = {d.id: d for d in session.execute(select(Document).where(Document.id.in_(ids))
+                                               .options(selectinload(Document.department))).scalars()}
+    return [loaded[i] for i in ids if i in loaded]
 
 
 def hits_for(session: Session, documents: list[Document], query: Query) -> list[Hit]:

@@ -44,9 +44,10 @@ def units_of(session: Session, documents: list[Document]) -> dict[int, list[Unit
     for d in documents:
         units[d.id].append(Unit("metadata", d.id, " — ".join(p for p in (d.number_symbol, d.summary,
                                                                          d.issuing_body) if p)))
-    for p in session.execute(select(PageText).where(PageText.document_id.in_(ids))
-                             .order_by(PageText.document_id, PageText.page_no)).scalars():
-        units[p.document_id].append(Unit("page", p.document_id, p.body, page_no=p.page_no))
+    for document_id, page_no, body in session.execute(
+            select(PageText.document_id, PageText.page_no, PageText.body).where(PageText.document_id.in_(ids))
+            .order_by(PageText.document_id, PageText.page_no)):
+        units[document_id].append(Unit("page", document_id, body, page_no=page_no))
     thread = [
         select(Opinion.document_id, Opinion.kind, Opinion.body, User.full_name)
         .join(User, User.id == Opinion.author_id).where(Opinion.document_id.in_(ids)).order_by(Opinion.id),
@@ -111,11 +112,11 @@ def _shorten(text: str, size: int) -> str:
 
 def _spans(body: str, term: Term) -> list[tuple[int, int]]:
     """The (start, end) spans of ``body`` where ``term`` is found."""
-    starts, ends, words = _words_with_places(body)
+    starts, ends, words, where = _words_with_places(body)
     size = len(term.words)
-    spans = [(starts[i], ends[i + size - 1]) for i in range(len(words) - size + 1)
-             if tuple(words[i:i + size]) == term.words]
-    if term.exact:
+    spans = [(starts[i], ends[i + size - 1]) for i in where.get(term.words[0], ())
+             if size == 1 or tuple(words[i:i + size]) == term.words]
+    if term.exact and spans:
         if not any(v in body for v in term.variants()):
             return []
         spans = [s for s in spans if body[s[0]:s[1]] in term.variants()] or spans
@@ -123,8 +124,9 @@ def _spans(body: str, term: Term) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=1024)
-def _words_with_places(body: str) -> tuple[list[int], list[int], list[str]]:
-    """The folded words of ``body`` with where each starts and ends in ``body`` itself."""
+def _words_with_places(body: str) -> tuple[list[int], list[int], list[str], dict[str, list[int]]]:
+    """The folded words of ``body`` with where each starts and ends in ``body`` itself, and each word's
+    positions in that list."""
     folded: list[str] = []
     origin: list[int] = []
     for i, char in enumerate(body):
@@ -132,14 +134,19 @@ def _words_with_places(body: str) -> tuple[list[int], list[int], list[str]]:
             folded.append(piece)
             origin.append(i)
     text = "".join(folded)
-    starts, ends, words = [], [], []
+    starts: list[int] = []
+    ends: list[int] = []
+    words: list[str] = []
+    where: dict[str, list[int]] = defaultdict(list)
     for match in _WORD.finditer(text):
+        where[match.group()].append(len(words))
         starts.append(origin[match.start()])
         ends.append(origin[match.end() - 1] + 1)
         words.append(match.group())
-    return starts, ends, words
+    return starts, ends, words, dict(where)
 
 
+@lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     decomposed = unicodedata.normalize("NFD", char.casefold().replace("đ", "d"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
