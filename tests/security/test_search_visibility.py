@@ -14,9 +14,10 @@ import pytest
 from docflow.models import Confidentiality, GrantReason, Organisation, Role, utc_now
 from docflow.services.documents import DocumentFilters, ensure_grant
 from docflow.services.search import save_search
-from tests.conftest import WebClient
+from tests.security import test_confidentiality
 from tests.services.search.helpers import assignment, contribution, found, opinion, search, with_pages
 
+signed_in = test_confidentiality.signed_in     # a browser of its own for each user, signed in
 SECRET_TEXT = "Phương án bồi thường giải phóng mặt bằng khu tái định cư"
 
 
@@ -29,15 +30,6 @@ def ward(make_user, make_department) -> dict[str, Any]:
             "other_official": make_user(Role.OFFICIAL, department=culture),
             "auditor": make_user(Role.AUDITOR),
             "land": land, "culture": culture}
-
-
-@pytest.fixture
-def signed_in(app: Any, db_session: Any) -> Any:
-    def make(user: Any) -> WebClient:
-        client = WebClient(app.test_client())
-        client.login(user)
-        return client
-    return make
 
 
 def test_R51_a_confidential_documents_pages_and_thread_are_found_only_by_those_cleared(

@@ -7,12 +7,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, case, select
+from sqlalchemy import and_, case, select
 from sqlalchemy.orm import Session, selectinload
 
-from docflow import policy
 from docflow.models import Document, User
-from docflow.services.documents import DocumentFilters
+from docflow.services.documents import DocumentFilters, filter_conditions
 from docflow.services.search.engine import Engine
 from docflow.services.search.query import Query, parse_query
 from docflow.services.search.snippets import Snippet, Unit, best_page, best_unit, snippet, units_of
@@ -41,24 +40,6 @@ class Results:
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.page_size))
-
-
-def filter_conditions(actor: User, filters: DocumentFilters) -> list[ColumnElement[bool]]:
-    """What the reader may view, narrowed by the list's filters (kind, type, status, department, dates)."""
-    where = [policy.visible_filter(actor)]
-    if filters.kind is not None:
-        where.append(Document.kind == filters.kind)
-    if filters.doc_type:
-        where.append(Document.doc_type == filters.doc_type)
-    if filters.status is not None:
-        where.append(Document.status == filters.status)
-    if filters.department_id is not None:
-        where.append(Document.department_id == filters.department_id)
-    if filters.date_from is not None:
-        where.append(Document.document_date >= filters.date_from)
-    if filters.date_to is not None:
-        where.append(Document.document_date <= filters.date_to)
-    return where
 
 
 def search_documents(session: Session, *, actor: User, filters: DocumentFilters, page: int = 1,
