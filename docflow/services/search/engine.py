@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, column, func, literal, literal_column, or_, select, union
+from sqlalchemy import (
+    ColumnElement, Select, and_, column, exists, func, literal, literal_column, or_, select, true, union,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import table
 
@@ -42,35 +44,47 @@ class Engine:
     def __init__(self, session: Session) -> None:
         self.sqlite = session.get_bind().dialect.name == "sqlite"
 
-    def rows(self, source: Source, term: Term) -> Select[int]:
-        """The document ids of the rows of ``source`` where ``term`` is found (its words in a row, and its
-        exact text). correlate(None): these read their own tables, even the documents an outer query lists."""
+    def found(self, term: Term) -> ColumnElement[bool]:
+        """The documents where ``term`` is found in any of their texts (a condition on Document)."""
         if self.sqlite:
-            # Driven from the FTS5 table (then the row by its id): SQLite would otherwise scan the source
-            # table and probe the matches, reading every page's text.
-            fts = table(source.index, column("rowid"))
-            stmt = (select(source.document_id).select_from(fts)
-                    .join(source.row_id.class_, source.row_id == fts.c.rowid)
-                    .where(literal_column(source.index).op("MATCH")(literal(_fts_phrase(term.words)))))
-        else:
-            # The stored words column migration 0021_search made and indexed (PostgreSQL only, so not a model
-            # attribute); every word is letters and digits only, so quoting it in the tsquery is safe.
-            words: ColumnElement[str] = literal_column(f"{source.folded.class_.__tablename__}.search_fts_words")
-            tsquery = " <-> ".join(f"'{w}'" for w in term.words)
-            stmt = select(source.document_id).where(words.op("@@")(func.to_tsquery(_SIMPLE, literal(tsquery))))
-        variants = term.variants()
-        if variants:
-            position = func.instr if self.sqlite else func.strpos
-            stmt = stmt.where(or_(*[position(c, literal(v)) > 0 for c in source.exact for v in variants]))
-        return stmt.correlate(None)
-
-    def documents_with(self, term: Term) -> CompoundSelect:
-        """The ids of the documents where ``term`` is found in any of their texts."""
-        return union(*[self.rows(source, term) for source in SOURCES])
+            return Document.id.in_(union(*[self._sqlite_rows(source, term) for source in SOURCES]))
+        # PostgreSQL: one EXISTS per text, correlated, so that the planner may walk the newest documents
+        # and probe each one's pages by document_id (a common word stops at the first page of hits) or
+        # read a rare word's few rows from the GIN index first.
+        own = self._exact(METADATA, term, self._pg_words(METADATA, term))
+        others = [exists(select(1).where(source.document_id == Document.id,
+                                         self._exact(source, term, self._pg_words(source, term))))
+                  for source in SOURCES if source is not METADATA]
+        return or_(own, *others)
 
     def in_metadata(self, term: Term) -> ColumnElement[bool]:
         """The document's own number, trích yếu or issuing body has ``term``."""
-        return Document.id.in_(self.rows(METADATA, term))
+        if self.sqlite:
+            return Document.id.in_(self._sqlite_rows(METADATA, term))
+        return self._exact(METADATA, term, self._pg_words(METADATA, term))
+
+    def _sqlite_rows(self, source: Source, term: Term) -> Select[int]:
+        # Driven from the FTS5 table (then the row by its id): SQLite would otherwise scan the source table
+        # and probe the matches, reading every page's text. correlate(None): it reads its own tables.
+        fts = table(source.index, column("rowid"))
+        stmt = (select(source.document_id).select_from(fts).join(source.row_id.class_, source.row_id == fts.c.rowid)
+                .where(literal_column(source.index).op("MATCH")(literal(_fts_phrase(term.words)))))
+        return stmt.where(self._exact(source, term, true())).correlate(None)
+
+    def _pg_words(self, source: Source, term: Term) -> ColumnElement[bool]:
+        # The stored words column migration 0021_search made and indexed (PostgreSQL only, so not a model
+        # attribute); every word is letters and digits only, so quoting it in the tsquery is safe.
+        words: ColumnElement[str] = literal_column(f"{source.folded.class_.__tablename__}.search_fts_words")
+        tsquery = " <-> ".join(f"'{w}'" for w in term.words)
+        return words.op("@@")(func.to_tsquery(_SIMPLE, literal(tsquery)))
+
+    def _exact(self, source: Source, term: Term, found: ColumnElement[bool]) -> ColumnElement[bool]:
+        """``found``, and for a quoted phrase its accented text in one of the source's columns."""
+        variants = term.variants()
+        if not variants:
+            return found
+        position = func.instr if self.sqlite else func.strpos
+        return and_(found, or_(*[position(c, literal(v)) > 0 for c in source.exact for v in variants]))
 
 
 def _fts_phrase(words: tuple[str, ...]) -> str:

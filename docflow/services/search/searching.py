@@ -1,13 +1,14 @@
 """Search the documents a user may view: every term of the query in the document's metadata, page texts or
 thread (opinions, instructions, comments, contributions), filters as on the document list; ranked with the
-documents whose own number, trích yếu or issuing body has every term first, then the newest."""
+documents whose own number, trích yếu or issuing body has every term first, then the newest (among the
+newest COUNT_LIMIT hits)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from docflow.models import Document, User
@@ -72,12 +73,18 @@ def search_all(session: Session, *, actor: User, filters: DocumentFilters, limit
 
 
 def _ranked_ids(session: Session, actor: User, filters: DocumentFilters, query: Query, *, limit: int) -> list[int]:
+    """The newest ``limit`` hits (an index walk that stops there), then those whose own number, trích yếu
+    or issuing body has every term first: relevance among the newest, the price of answering in time."""
     engine = Engine(session)
-    where = filter_conditions(actor, filters) + [Document.id.in_(engine.documents_with(t)) for t in query.terms]
-    in_metadata = and_(*[engine.in_metadata(t) for t in query.terms])
-    stmt = (select(Document.id).where(*where)
-            .order_by(case((in_metadata, 0), else_=1), Document.created_at.desc(), Document.id.desc()).limit(limit))
-    return list(session.execute(stmt).scalars())
+    where = filter_conditions(actor, filters) + [engine.found(t) for t in query.terms]
+    ids = list(session.execute(select(Document.id).where(*where)
+                               .order_by(Document.created_at.desc(), Document.id.desc()).limit(limit)).scalars())
+    titled: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        titled.update(session.execute(select(Document.id).where(
+            Document.id.in_(chunk), *[engine.in_metadata(t) for t in query.terms])).scalars())
+    return [i for i in ids if i in titled] + [i for i in ids if i not in titled]
 
 
 def _documents(session: Session, ids: list[int]) -> list[Document]:
