@@ -54,11 +54,11 @@ def _day(raw: str | None) -> date | None:
 
 def filters_from(args: MultiDict[str, str]) -> DocumentFilters:
     """The query and filters of a search URL; anything malformed is left out."""
+    kind, status = _choice(DocumentKind, args.get("kind")), _choice(DocumentStatus, args.get("status"))
     return DocumentFilters(
-        q=args.get("q", "")[:search_service.MAX_QUERY], kind=_choice(DocumentKind, args.get("kind")),  # type: ignore[arg-type]
-        doc_type=(args.get("doc_type") or "")[:30] or None, status=_choice(DocumentStatus, args.get("status")),  # type: ignore[arg-type]
-        department_id=small_int(args.get("department_id")), date_from=_day(args.get("date_from")),
-        date_to=_day(args.get("date_to")))
+        q=args.get("q", "")[:search_service.MAX_QUERY], kind=kind, status=status,  # type: ignore[arg-type]
+        doc_type=(args.get("doc_type") or "")[:30] or None, department_id=small_int(args.get("department_id")),
+        date_from=_day(args.get("date_from")), date_to=_day(args.get("date_to")))
 
 
 def url_args(filters: DocumentFilters) -> dict[str, str]:

@@ -10,7 +10,8 @@ row (and its accented text in the unfolded column). Both engines index exactly t
   not substrings, are what the query means, the index is about a third of trigram's size, and a common
   word's doclist is read once instead of once per trigram.
 - PostgreSQL: a stored generated column search_fts_words = to_tsvector('simple', regexp_replace(col,
-  '[^[:alnum:]]+', ' ', 'g')) per source, with a GIN index: the same words (no stemming, no stop words, 'simple'), phrases with <->. pg_trgm answers substrings,
+  '[^[:alnum:]]+', ' ', 'g')) per source, with a GIN index: the same words (no stemming, no stop words,
+  'simple'), phrases with <->. pg_trgm answers substrings,
   not words (and "dat" would find "dat" inside "datum"); unaccent would fold differently from fold() (đ, and
   the PostgreSQL dictionary's idea of Vietnamese), so the column folded in Python is indexed instead.
 

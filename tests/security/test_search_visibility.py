@@ -92,7 +92,8 @@ def test_R51_the_search_page_and_its_exports_leave_out_what_the_reader_may_not_v
 
 
 def test_R53_a_saved_search_is_its_owners_alone(db_session, ward, signed_in):
-    saved = save_search(db_session, actor=ward["official"], name="Đất đai của tôi", filters=DocumentFilters(q="dat dai"))
+    saved = save_search(db_session, actor=ward["official"], name="Đất đai của tôi",
+                        filters=DocumentFilters(q="dat dai"))
     intruder = signed_in(ward["other_official"])
     assert "Đất đai của tôi" not in intruder.get("/search/").get_data(as_text=True)
     assert intruder.get(f"/search/saved/{saved.id}").status_code == 404

@@ -25,7 +25,7 @@ from docflow.services.search.searching import (
 from docflow.services.search.snippets import Snippet, Unit, plain
 
 __all__ = [
-    "COUNT_LIMIT", "EXPORT_HEADER", "MAX_QUERY", "Hit", "Query", "Results", "Snippet", "Term", "Unit", "delete_saved_search",
-    "export_rows", "get_saved_search", "hits_for", "list_saved_searches", "parse_query",
+    "COUNT_LIMIT", "EXPORT_HEADER", "MAX_QUERY", "Hit", "Query", "Results", "Snippet", "Term", "Unit",
+    "delete_saved_search", "export_rows", "get_saved_search", "hits_for", "list_saved_searches", "parse_query",
     "plain", "save_search", "saved_filters", "search_all", "search_documents",
 ]
