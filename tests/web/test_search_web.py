@@ -51,7 +51,8 @@ def test_the_search_page_pages_its_results(browser, db_session, leader, make_doc
     first = browser.get("/search/?q=phong+chay").get_data(as_text=True)
     second = browser.get("/search/?q=phong+chay&page=2").get_data(as_text=True)
     assert first.count('data-testid="hit"') == 20 and second.count('data-testid="hit"') == 3
-    assert "23" in first
+    assert "Hơn 20 văn bản" in first and "page=2" in first
+    assert "23 văn bản" in second and "page=3" not in second
 
 
 def test_the_search_page_without_a_query_explains_itself(browser):

@@ -1,14 +1,14 @@
 """Search the documents a user may view: every term of the query in the document's metadata, page texts or
 thread (opinions, instructions, comments, contributions), filters as on the document list; ranked with the
-documents whose own number, trích yếu or issuing body has every term first, then the newest (among the
-newest COUNT_LIMIT hits)."""
+documents whose own number, trích yếu or issuing body has every term first, then the others, each newest
+first."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, selectinload
 
 from docflow.models import Document, User
@@ -17,7 +17,7 @@ from docflow.services.search.engine import Engine
 from docflow.services.search.query import Query, parse_query
 from docflow.services.search.snippets import Snippet, Unit, best_page, best_unit, snippet, units_of
 
-COUNT_LIMIT = 1_000      # "more than 1,000 documents" is as useful as the exact figure, and much cheaper
+COUNT_LIMIT = 1_000      # the deepest hit a page reaches (page × page size)
 EXPORT_LIMIT = 5_000
 
 
@@ -32,7 +32,7 @@ class Hit:
 @dataclass(frozen=True)
 class Results:
     hits: list[Hit]
-    total: int                # at most COUNT_LIMIT; ``more`` says there are more
+    total: int                # the hits up to this page; ``more`` says there are more
     page: int
     page_size: int
     query: Query = field(default_factory=lambda: Query(terms=()))
@@ -40,7 +40,8 @@ class Results:
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size))
+        """The pages known: up to this one, and the next when there are more hits."""
+        return max(1, math.ceil(self.total / self.page_size)) + (1 if self.more else 0)
 
 
 def search_documents(session: Session, *, actor: User, filters: DocumentFilters, page: int = 1,
@@ -49,15 +50,17 @@ def search_documents(session: Session, *, actor: User, filters: DocumentFilters,
     best page and snippet. An empty query finds nothing. Reads only."""
     query = parse_query(filters.q)
     page_size = max(1, min(page_size, 100))
+    page = max(1, min(page, COUNT_LIMIT // page_size))
     if not query:
         return Results(hits=[], total=0, page=1, page_size=page_size, query=query)
-    # One query ranks and counts: the ids of the first COUNT_LIMIT + 1 hits in rank order.
-    ranked = _ranked_ids(session, actor, filters, query, limit=COUNT_LIMIT + 1)
-    total = min(len(ranked), COUNT_LIMIT)
-    page = max(1, min(page, max(1, math.ceil(total / page_size))))
-    documents = _documents(session, ranked[(page - 1) * page_size:page * page_size])
-    return Results(hits=hits_for(session, documents, query), total=total, page=page, page_size=page_size,
-                   query=query, more=len(ranked) > COUNT_LIMIT)
+    ids, more = _ranked_ids(session, actor, filters, query, offset=(page - 1) * page_size, limit=page_size)
+    if not ids and page > 1:
+        return search_documents(session, actor=actor, filters=filters, page=1, page_size=page_size)
+    # Hits are counted only as far as this page (and one more): counting every document a common word is
+    # in costs what finding them all costs; "more than 20" is what the reader needs to refine the query.
+    total = (page - 1) * page_size + len(ids)
+    return Results(hits=hits_for(session, _documents(session, ids), query), total=total, page=page,
+                   page_size=page_size, query=query, more=more)
 
 
 def search_all(session: Session, *, actor: User, filters: DocumentFilters, limit: int = EXPORT_LIMIT) -> list[Hit]:
@@ -65,26 +68,32 @@ def search_all(session: Session, *, actor: User, filters: DocumentFilters, limit
     query = parse_query(filters.q)
     if not query:
         return []
-    ranked = _ranked_ids(session, actor, filters, query, limit=limit)
+    ranked, _ = _ranked_ids(session, actor, filters, query, offset=0, limit=limit)
     hits: list[Hit] = []
     for start in range(0, len(ranked), 100):
         hits += hits_for(session, _documents(session, ranked[start:start + 100]), query)
     return hits
 
 
-def _ranked_ids(session: Session, actor: User, filters: DocumentFilters, query: Query, *, limit: int) -> list[int]:
-    """The newest ``limit`` hits (an index walk that stops there), then those whose own number, trích yếu
-    or issuing body has every term first: relevance among the newest, the price of answering in time."""
+def _ranked_ids(session: Session, actor: User, filters: DocumentFilters, query: Query, *, offset: int,
+                limit: int) -> tuple[list[int], bool]:
+    """Hits ``offset`` to ``offset + limit`` in rank order, and whether there are more: first the documents
+    whose own number, trích yếu or issuing body has every term (few, from the metadata index alone), then
+    the others; each newest first, so the database walks the newest documents and stops at the page."""
     engine = Engine(session)
-    where = filter_conditions(actor, filters) + [engine.found(t) for t in query.terms]
-    ids = list(session.execute(select(Document.id).where(*where)
-                               .order_by(Document.created_at.desc(), Document.id.desc()).limit(limit)).scalars())
-    titled: set[int] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        titled.update(session.execute(select(Document.id).where(
-            Document.id.in_(chunk), *[engine.in_metadata(t) for t in query.terms])).scalars())
-    return [i for i in ids if i in titled] + [i for i in ids if i not in titled]
+    visible = filter_conditions(actor, filters)
+    titled = and_(*[engine.in_metadata(t) for t in query.terms])
+    order = (Document.created_at.desc(), Document.id.desc())
+    wanted = offset + limit + 1
+    first = list(session.execute(select(Document.id).where(*visible, titled).order_by(*order)
+                                 .limit(wanted)).scalars())
+    rest: list[int] = []
+    if len(first) < wanted:
+        found = [engine.found(t) for t in query.terms]
+        rest = list(session.execute(select(Document.id).where(*visible, *found, ~titled).order_by(*order)
+                                    .limit(wanted - len(first))).scalars())
+    ranked = first + rest
+    return ranked[offset:offset + limit], len(ranked) > offset + limit
 
 
 def _documents(session: Session, ids: list[int]) -> list[Document]:
