@@ -8,7 +8,7 @@ administrative text per document into page_texts (bench/searchdata.py; SQLite: e
 triggers; PostgreSQL: COPY, then the GIN index made again as migration 0021_search makes it) and an opinion on
 three documents in ten, then times a mix of queries (a common word, a rare name, accent-less words, a quoted
 phrase, words with filters, and an official's search under visibility limits) through
-``services.search.search_documents`` (count, ranked page of 20, best page and snippet of each hit), each run
+``services.search.search_documents`` (ranked page of 20, best page and snippet of each hit), each run
 followed at once by the bare SQL that finds the same pages' documents (newest 20, no visibility, no count,
 no snippet). On SQLite it also compares the unicode61 and trigram tokenizers over the same 50,000 pages.
 
@@ -289,8 +289,8 @@ def report(args: argparse.Namespace, rows: list[Row], tokenizers: list[str], tim
               f"{took / 60:.1f} min. Data: {args.documents:,} documents × {args.pages} pages of Vietnamese "
               "administrative text (bench/searchdata.py), an opinion on 3 documents in 10.\n\n")
     out.write("Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()) + ".\n\n")
-    out.write("Each timed search (`services.search.search_documents`: count up to 1,000, the ranked page of 20, "
-              "each hit's best page and snippet) is followed at once by the bare SQL that finds the same pages' "
+    out.write("Each timed search (`services.search.search_documents`: the ranked page of 20 and whether there "
+              "are more, each hit's best page and snippet) is followed at once by the bare SQL that finds the same pages' "
               "documents (newest 20; no metadata, thread, visibility, count or snippet).\n\n")
     out.write(f"| database | query | user | hits | docflow p50 / p95 | bare p50 / p95 | ratio (p95) | "
               f"p95 ≤ {TARGET_MS:.0f} ms |\n|---|---|---|---|---|---|---|---|\n")

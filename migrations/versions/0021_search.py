@@ -7,8 +7,8 @@ row (and its accented text in the unfolded column). Both engines index exactly t
 - SQLite: one external-content FTS5 table per source (page_texts.folded, documents.search_text,
   opinions.folded, assignments.instruction_folded, contributions.folded), tokenizer unicode61, kept in step
   by triggers. unicode61 over folded text was chosen over trigram by measuring (bench/SEARCH.md): words,
-  not substrings, are what the query means, the index is about a third of trigram's size, and a common
-  word's doclist is read once instead of once per trigram.
+  not substrings, are what the query means; over the same 50,000 pages the index was a quarter of
+  trigram's size (28 MB / 123 MB), built 3-4x faster and answered a phrase 16x faster.
 - PostgreSQL: a stored generated column search_fts_words = to_tsvector('simple', regexp_replace(col,
   '[^[:alnum:]]+', ' ', 'g')) per source, with a GIN index: the same words (no stemming, no stop words,
   'simple'), phrases with <->. pg_trgm answers substrings,
