@@ -88,6 +88,9 @@ clean:
 	rm -rf $(VENV) var
 
 # OCR throughput of the background worker against bare tesseract on the same pages (figures: bench/OCR.md).
-.PHONY: bench-ocr
+.PHONY: bench-ocr bench-search
 bench-ocr: install
 	$(BIN)/python -m bench.ocr $(BENCH_ARGS)
+# Full-text search at 100,000 documents × 10 pages on both databases, against the bare SQL (figures: bench/SEARCH.md).
+bench-search: install
+	$(BIN)/python -m bench.search $(BENCH_ARGS)

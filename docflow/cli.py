@@ -36,6 +36,7 @@ class LazyGroup(click.Group):
         "evidence": "docflow.commands.evidence:evidence",
         "ocr": "docflow.commands.textindex:ocr",
         "text": "docflow.commands.textindex:text",
+        "search": "docflow.commands.search:search",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

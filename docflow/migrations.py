@@ -13,8 +13,8 @@ from docflow import appctx
 from docflow.paths import MIGRATIONS_DIR
 
 
-# Search-index objects that migration 0003 makes per database and the models do not declare.
-UNDECLARED = ("documents_fts", "ix_documents_search_trgm")
+# Search-index objects that migrations 0003 and 0021_search make per database and the models do not declare.
+UNDECLARED = ("documents_fts", "ix_documents_search_trgm", "search_fts_")
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

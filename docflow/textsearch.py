@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 
@@ -13,3 +14,13 @@ def fold(text: str) -> str:
 
 def document_search_text(*parts: str | None) -> str:
     return " | ".join(fold(p) for p in parts if p)
+
+
+def words(text: str) -> list[str]:
+    """The search words of ``text``, folded: runs of letters and digits (``"15/QĐ-UBND"`` → 15, qd, ubnd).
+    Both search engines index folded text split exactly so (FTS5's unicode61, PostgreSQL's tsvector over
+    the same split), so a word means the same thing on either database."""
+    return _WORD.findall(fold(text))
+
+
+_WORD = re.compile(r"[^\W_]+")

@@ -25,6 +25,7 @@ from docflow.models.keys import KeyGuard
 from docflow.models.organisation import Department, Organisation
 from docflow.models.pagetext import PageText, TextSource
 from docflow.models.ocrtask import OcrStatus, OcrTask
+from docflow.models.search import SavedSearch
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
     Assignment,
@@ -49,6 +50,7 @@ __all__ = [
     "SealImage",
     "PageText", "TextSource",
     "OcrStatus", "OcrTask",
+    "SavedSearch",
     "Attachment", "AttachmentKind", "CopyForm", "CopySource", "DocumentCopy",
     "CompletionProposal", "Contribution", "ProposalStatus",
     "FormatCheckResult", "FormatCheckSetting",

@@ -8,7 +8,9 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from docflow import textsearch
 
 from docflow.models.base import Base, str_enum, utc_now
 from docflow.models.users import User
@@ -32,6 +34,7 @@ class Contribution(Base):
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
+    folded: Mapped[str] = mapped_column(Text, default="", server_default="")   # the body folded for search
     file_sha256: Mapped[str | None] = mapped_column(String(64))
     file_name: Mapped[str] = mapped_column(String(255), default="", server_default="")
     file_size: Mapped[int | None]
@@ -39,6 +42,11 @@ class Contribution(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     author: Mapped[User] = relationship()
+
+    @validates("body")
+    def _fold_body(self, key: str, value: str) -> str:
+        self.folded = textsearch.fold(value or "")
+        return value
 
 
 class CompletionProposal(Base):

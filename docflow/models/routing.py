@@ -7,7 +7,9 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from docflow import textsearch
 
 from docflow.models.base import Base, str_enum, utc_now
 from docflow.models.documents import Document
@@ -96,6 +98,8 @@ class Assignment(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     role: Mapped[AssignmentRole] = mapped_column(str_enum(AssignmentRole, length=8))
     instruction: Mapped[str] = mapped_column(Text, default="")
+    # the instruction folded for search (services/search), kept in step by _fold_instruction
+    instruction_folded: Mapped[str] = mapped_column(Text, default="", server_default="")
     deadline: Mapped[date | None]
     status: Mapped[AssignmentStatus] = mapped_column(str_enum(AssignmentStatus), default=AssignmentStatus.OPEN)
     assigned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -111,6 +115,11 @@ class Assignment(Base):
     department: Mapped[Department | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     assigned_by: Mapped[User] = relationship(foreign_keys=[assigned_by_id])
+
+    @validates("instruction")
+    def _fold_instruction(self, key: str, value: str) -> str:
+        self.instruction_folded = textsearch.fold(value or "")
+        return value
 
 
 class StepKind(enum.StrEnum):
@@ -194,9 +203,15 @@ class Opinion(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(20), default=OpinionKind.COMMENT)   # an OpinionKind
     body: Mapped[str] = mapped_column(Text)
+    folded: Mapped[str] = mapped_column(Text, default="", server_default="")   # the body folded for search
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     author: Mapped[User] = relationship()
+
+    @validates("body")
+    def _fold_body(self, key: str, value: str) -> str:
+        self.folded = textsearch.fold(value or "")
+        return value
 
 
 class Notification(Base):

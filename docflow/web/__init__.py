@@ -35,6 +35,7 @@ from docflow.web import (
     outgoing,
     queues,
     registers,
+    search,
     signing,
     textindex,
 )
@@ -68,6 +69,7 @@ def register(app: Flask) -> None:
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
                    notifications, attachments, copies, formatchecks, textindex):
         app.register_blueprint(module.bp)
+    app.register_blueprint(search.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.
     csrf.exempt(signing.pki_ocsp)
     app.register_error_handler(DocflowError, _docflow_error)

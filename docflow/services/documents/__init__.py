@@ -7,7 +7,14 @@ the department), listing.py (filtered, bounded pages).
 """
 
 from docflow.services.documents.grants import ensure_grant, other_leaders
-from docflow.services.documents.listing import COUNT_LIMIT, SORTS, DocumentFilters, Page, list_documents
+from docflow.services.documents.listing import (
+    COUNT_LIMIT,
+    SORTS,
+    DocumentFilters,
+    Page,
+    filter_conditions,
+    list_documents,
+)
 from docflow.services.documents.lookup import get_document, get_document_for
 from docflow.services.documents.metadata import EDITABLE_FIELDS, REDACTED_FIELDS, apply_lowering, edit_metadata
 from docflow.services.documents.uploads import (
@@ -38,4 +45,5 @@ __all__ = [
     "apply_lowering", "check_can_add_version", "create_document", "edit_metadata", "ensure_grant", "get_document",
     "get_document_for", "list_documents", "open_version", "other_leaders", "parse_limits", "receive_upload",
     "upload_document", "validate_input", "version_of",
+    "filter_conditions",
 ]

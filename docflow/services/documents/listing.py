@@ -50,6 +50,15 @@ class Page:
 
 
 def _conditions(session: Session, actor: User, filters: DocumentFilters) -> list[ColumnElement[bool]]:
+    where = filter_conditions(actor, filters)
+    folded = textsearch.fold(filters.q[:100])
+    if folded:
+        where.append(_text_match(session, folded))
+    return where
+
+
+def filter_conditions(actor: User, filters: DocumentFilters) -> list[ColumnElement[bool]]:
+    """What ``actor`` may view, narrowed by the filters other than the text (the list's and the search's)."""
     where = [policy.visible_filter(actor)]
     if filters.kind is not None:
         where.append(Document.kind == filters.kind)
@@ -63,9 +72,6 @@ def _conditions(session: Session, actor: User, filters: DocumentFilters) -> list
         where.append(Document.document_date >= filters.date_from)
     if filters.date_to is not None:
         where.append(Document.document_date <= filters.date_to)
-    folded = textsearch.fold(filters.q[:100])
-    if folded:
-        where.append(_text_match(session, folded))
     return where
 
 

@@ -4,8 +4,8 @@ One row per page to read: its document and version, the status (queued, running,
 the attempts, the last error, and which worker claimed it when (a task whose worker died is claimed again).
 The ward's organisation_id like every table.
 
-Revision ID: 0021_textindex
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_textindex"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

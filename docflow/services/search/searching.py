@@ -1,0 +1,113 @@
+"""Search the documents a user may view: every term of the query in the document's metadata, page texts or
+thread (opinions, instructions, comments, contributions), filters as on the document list; ranked with the
+documents whose own number, trích yếu or issuing body has every term first, then the others, each newest
+first."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, selectinload
+
+from docflow.models import Document, User
+from docflow.services.documents import DocumentFilters, filter_conditions
+from docflow.services.search.engine import Engine
+from docflow.services.search.query import Query, parse_query
+from docflow.services.search.snippets import Snippet, Unit, best_page, best_unit, snippet, units_of
+
+COUNT_LIMIT = 1_000      # the deepest hit a page reaches (page × page size)
+EXPORT_LIMIT = 5_000
+
+
+@dataclass(frozen=True)
+class Hit:
+    document: Document
+    page: int | None          # the page with the most terms, when a page has any
+    where: Unit               # the text the snippet is from (kind, page, author)
+    snippet: Snippet
+
+
+@dataclass(frozen=True)
+class Results:
+    hits: list[Hit]
+    total: int                # the hits up to this page; ``more`` says there are more
+    page: int
+    page_size: int
+    query: Query = field(default_factory=lambda: Query(terms=()))
+    more: bool = False
+
+    @property
+    def pages(self) -> int:
+        """The pages known: up to this one, and the next when there are more hits."""
+        return max(1, math.ceil(self.total / self.page_size)) + (1 if self.more else 0)
+
+
+def search_documents(session: Session, *, actor: User, filters: DocumentFilters, page: int = 1,
+                     page_size: int = 20) -> Results:
+    """One page of the documents ``actor`` may view that have every term of ``filters.q``, with each hit's
+    best page and snippet. An empty query finds nothing. Reads only."""
+    query = parse_query(filters.q)
+    page_size = max(1, min(page_size, 100))
+    page = max(1, min(page, COUNT_LIMIT // page_size))
+    if not query:
+        return Results(hits=[], total=0, page=1, page_size=page_size, query=query)
+    ids, more = _ranked_ids(session, actor, filters, query, offset=(page - 1) * page_size, limit=page_size)
+    if not ids and page > 1:
+        return search_documents(session, actor=actor, filters=filters, page=1, page_size=page_size)
+    # Hits are counted only as far as this page (and one more): counting every document a common word is
+    # in costs what finding them all costs; "more than 20" is what the reader needs to refine the query.
+    total = (page - 1) * page_size + len(ids)
+    return Results(hits=hits_for(session, _documents(session, ids), query), total=total, page=page,
+                   page_size=page_size, query=query, more=more)
+
+
+def search_all(session: Session, *, actor: User, filters: DocumentFilters, limit: int = EXPORT_LIMIT) -> list[Hit]:
+    """Every hit up to ``limit``, in rank order: what an export of the result list writes."""
+    query = parse_query(filters.q)
+    if not query:
+        return []
+    ranked, _ = _ranked_ids(session, actor, filters, query, offset=0, limit=limit)
+    hits: list[Hit] = []
+    for start in range(0, len(ranked), 100):
+        hits += hits_for(session, _documents(session, ranked[start:start + 100]), query)
+    return hits
+
+
+def _ranked_ids(session: Session, actor: User, filters: DocumentFilters, query: Query, *, offset: int,
+                limit: int) -> tuple[list[int], bool]:
+    """Hits ``offset`` to ``offset + limit`` in rank order, and whether there are more: first the documents
+    whose own number, trích yếu or issuing body has every term (few, from the metadata index alone), then
+    the others; each newest first, so the database walks the newest documents and stops at the page."""
+    engine = Engine(session)
+    visible = filter_conditions(actor, filters)
+    titled = and_(*[engine.in_metadata(t) for t in query.terms])
+    order = (Document.created_at.desc(), Document.id.desc())
+    wanted = offset + limit + 1
+    first = list(session.execute(select(Document.id).where(*visible, titled).order_by(*order)
+                                 .limit(wanted)).scalars())
+    rest: list[int] = []
+    if len(first) < wanted:
+        found = [engine.found(t) for t in query.terms]
+        rest = list(session.execute(select(Document.id).where(*visible, *found, ~titled).order_by(*order)
+                                    .limit(wanted - len(first))).scalars())
+    ranked = first + rest
+    return ranked[offset:offset + limit], len(ranked) > offset + limit
+
+
+def _documents(session: Session, ids: list[int]) -> list[Document]:
+    loaded = {d.id: d for d in session.execute(select(Document).where(Document.id.in_(ids))
+                                               .options(selectinload(Document.department))).scalars()}
+    return [loaded[i] for i in ids if i in loaded]
+
+
+def hits_for(session: Session, documents: list[Document], query: Query) -> list[Hit]:
+    """The best page and snippet of each of ``documents`` (which the reader may view)."""
+    units = units_of(session, documents)
+    hits = []
+    for document in documents:
+        best = best_unit(units[document.id], query)
+        hits.append(Hit(document=document, page=best.page_no or best_page(units[document.id], query),
+                        where=best, snippet=snippet(best.body, query)))
+    return hits
