@@ -1,0 +1,112 @@
+"""Figures of documents (README, "Figures (báo cáo)"): how many were issued, or registered on arrival, each
+month by type, and how long an outgoing document waits at each step from submission for signing to issue.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased
+
+from docflow.models import Document, DocumentKind, RoutingStep, StepKind, StepStatus
+from docflow.services.reports.period import Period
+from docflow.services.reports.scope import Scope
+
+HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class MonthlyByType:
+    """Counts of documents per local month and type: ``counts[(month, type)]``, with the types found."""
+
+    months: list[str]
+    types: list[str]
+    counts: dict[tuple[str, str], int]
+
+    def of_month(self, month: str) -> int:
+        return sum(n for (m, _), n in self.counts.items() if m == month)
+
+    def of_type(self, doc_type: str) -> int:
+        return sum(n for (_, t), n in self.counts.items() if t == doc_type)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def issued_per_month(session: Session, *, scope: Scope, period: Period) -> MonthlyByType:
+    """Outgoing documents issued in the period (numbered and sealed by the clerk; recalled ones included, they
+    were issued), per month of issue and type."""
+    return _per_month(session, period, Document.issued_at,
+                      and_(scope.document_filter(), Document.kind == DocumentKind.OUTGOING))
+
+
+def registered_per_month(session: Session, *, scope: Scope, period: Period) -> MonthlyByType:
+    """Incoming documents registered with a số đến, per month of receipt (ngày đến) and type."""
+    return _per_month(session, period, Document.received_at,
+                      and_(scope.document_filter(), Document.kind == DocumentKind.INCOMING,
+                           Document.register_number.is_not(None)))
+
+
+def _per_month(session: Session, period: Period, moment: Any, where: Any) -> MonthlyByType:
+    month = period.month_of(moment)
+    rows = session.execute(select(month, Document.doc_type, func.count()).where(where, period.within(moment))
+                           .group_by(month, Document.doc_type))
+    counts = {(m, t): int(n) for m, t, n in rows}
+    types = sorted({t for _, t in counts}, key=lambda t: (-sum(n for (_, u), n in counts.items() if u == t), t))
+    return MonthlyByType(period.months, types, counts)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the way to issue: how many documents went through it, mean and median hours."""
+
+    key: str
+    count: int = 0
+    mean_hours: float | None = None
+    median_hours: float | None = None
+
+    @classmethod
+    def of(cls, key: str, seconds: list[float]) -> Stage:
+        if not seconds:
+            return cls(key)
+        return cls(key, len(seconds), statistics.fmean(seconds) / HOUR, statistics.median(seconds) / HOUR)
+
+
+STAGES = ("to_signature", "to_issue", "whole")
+
+
+def signing_turnaround(session: Session, *, scope: Scope, period: Period) -> list[Stage]:
+    """For the outgoing documents issued in the period: submitted for signing → signed ("to_signature"),
+    signed → issued ("to_issue"), and submitted for signing → issued ("whole").
+
+    Submitted for signing is the moment the signer's step became active: the decision on the step before it
+    in the same round (the last review). A route that starts at the signer has no such moment on record, so
+    those documents count in "to_issue" only. The round is the one that was signed last.
+    """
+    sign, before = aliased(RoutingStep, name="sign"), aliased(RoutingStep, name="before")
+    query = (select(Document.id, Document.issued_at, sign.round, sign.decided_at, before.decided_at)
+             .join(sign, and_(sign.document_id == Document.id, sign.kind == StepKind.SIGN,
+                              sign.status.in_((StepStatus.APPROVED, StepStatus.DONE)), sign.decided_at.is_not(None)))
+             .outerjoin(before, and_(before.document_id == sign.document_id, before.round == sign.round,
+                                     before.position == sign.position - 1))
+             .where(scope.document_filter(), Document.kind == DocumentKind.OUTGOING,
+                    period.within(Document.issued_at)))
+    last: dict[int, tuple[int, datetime, datetime, datetime | None]] = {}
+    row: Any
+    for row in session.execute(query):
+        document_id, issued_at, round_, signed_at, submitted_at = row
+        if document_id not in last or round_ > last[document_id][0]:
+            last[document_id] = (round_, issued_at, signed_at, submitted_at)
+    waits: dict[str, list[float]] = defaultdict(list)
+    for _, issued_at, signed_at, submitted_at in last.values():
+        waits["to_issue"].append(max((issued_at - signed_at).total_seconds(), 0.0))
+        if submitted_at is not None:
+            waits["to_signature"].append(max((signed_at - submitted_at).total_seconds(), 0.0))
+            waits["whole"].append(max((issued_at - submitted_at).total_seconds(), 0.0))
+    return [Stage.of(key, waits[key]) for key in STAGES]

@@ -1,0 +1,201 @@
+"""Figures of incoming work (README, "Figures (báo cáo)"): the on-time rate by department and month, what is
+overdue and at risk now, and how long work takes from registration to completion.
+
+Deadlines are the ward's calendar days and follow ``services/calendar``: work completed on the deadline
+day, at any hour of the ward's day, is on time; a deadline on a day off ends on the next working day.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Date, Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from docflow.models import Assignment, AssignmentStatus, Document
+from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
+from docflow.services.calendar import WorkingCalendar
+from docflow.services.reports.period import Period, local_date, seconds_between
+from docflow.services.reports.scope import DEPARTMENT_OF_WORK, Holder, Scope, departments_of
+
+DAY = 86400.0
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class OnTimeCount:
+    """Completed work in a cell: how much, how much had a deadline, how much of that met it."""
+
+    completed: int = 0
+    with_deadline: int = 0
+    on_time: int = 0
+
+    @property
+    def late(self) -> int:
+        return self.with_deadline - self.on_time
+
+    @property
+    def no_deadline(self) -> int:
+        return self.completed - self.with_deadline
+
+    @property
+    def rate(self) -> float | None:
+        """Per cent of the work with a deadline that was completed on or before it; None when there is none."""
+        return 100.0 * self.on_time / self.with_deadline if self.with_deadline else None
+
+    def __add__(self, other: OnTimeCount) -> OnTimeCount:
+        return OnTimeCount(self.completed + other.completed, self.with_deadline + other.with_deadline,
+                           self.on_time + other.on_time)
+
+
+@dataclass(frozen=True)
+class Row(Generic[T]):
+    """One line of a figure's table: a department (key its id, None for work held by nobody's department) or
+    a month (key "YYYY-MM")."""
+
+    key: int | str | None
+    label: str
+    value: T
+
+
+@dataclass(frozen=True)
+class OnTime:
+    by_department: list[Row[OnTimeCount]]
+    by_month: list[Row[OnTimeCount]]
+    total: OnTimeCount
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Open lead work now: how much, how much is past its deadline, how much is due within ``at_risk_days``
+    working days, how much has no deadline."""
+
+    open: int = 0
+    overdue: int = 0
+    at_risk: int = 0
+    no_deadline: int = 0
+
+    def __add__(self, other: Workload) -> Workload:
+        return Workload(self.open + other.open, self.overdue + other.overdue, self.at_risk + other.at_risk,
+                        self.no_deadline + other.no_deadline)
+
+
+@dataclass(frozen=True)
+class Duration:
+    """Registration to completion of ``count`` pieces of work, in days (None when there are none)."""
+
+    count: int = 0
+    mean_days: float | None = None
+    median_days: float | None = None
+
+    @classmethod
+    def of(cls, seconds: list[float]) -> Duration:
+        if not seconds:
+            return cls()
+        return cls(len(seconds), statistics.fmean(seconds) / DAY, statistics.median(seconds) / DAY)
+
+
+@dataclass(frozen=True)
+class Processing:
+    by_department: list[Row[Duration]]
+    total: Duration
+    samples: dict[int | None, list[float]] = field(default_factory=dict, repr=False)
+
+
+def _work(columns: Iterable[Any], scope: Scope) -> Select[Any]:
+    return (select(*columns).select_from(Assignment).join(Document, Document.id == Assignment.document_id)
+            .outerjoin(Holder, Holder.id == Assignment.assignee_id).where(scope.work_filter()))
+
+
+def _completed(columns: Iterable[Any], scope: Scope, period: Period) -> Select[Any]:
+    return _work(columns, scope).where(Assignment.status == AssignmentStatus.COMPLETED,
+                                       period.within(Assignment.completed_at))
+
+
+def _met_deadline(session: Session, scope: Scope, period: Period, calendar: WorkingCalendar
+                  ) -> ColumnElement[bool]:
+    """Completed on or before the (moved) deadline, on the ward's calendar day of completion."""
+    done_on = local_date(session, Assignment.completed_at, period.zone, period.start)
+    lo, hi = session.execute(_completed([func.min(Assignment.deadline), func.max(Assignment.deadline)],
+                                        scope, period)).one()
+    moved = _moved_deadlines(calendar, lo, hi)
+    if not moved:
+        return done_on <= Assignment.deadline
+    effective = case(*[(Assignment.deadline == literal(d, Date()), literal(e, Date())) for d, e in moved],
+                     else_=Assignment.deadline)
+    return or_(done_on <= Assignment.deadline,
+               and_(Assignment.deadline.in_([d for d, _ in moved]), done_on <= effective))
+
+
+def _moved_deadlines(calendar: WorkingCalendar, lo: object, hi: object) -> list[tuple[date, date]]:
+    """Each day off between ``lo`` and ``hi`` with the working day a deadline on it moves to."""
+    if not isinstance(lo, date) or not isinstance(hi, date):
+        return []
+    days = [date.fromordinal(n) for n in range(lo.toordinal(), hi.toordinal() + 1)]
+    return [(d, calendar.effective_deadline(d)) for d in days if not calendar.is_working_day(d)]
+
+
+def on_time(session: Session, *, scope: Scope, period: Period, calendar: WorkingCalendar,
+            labels: dict[int | None, str]) -> OnTime:
+    """The on-time rate of the scope's completed lead work in the period, per department and per month."""
+    met = _met_deadline(session, scope, period, calendar)
+    month = period.month_of(Assignment.completed_at)
+    rows = session.execute(_completed([
+        DEPARTMENT_OF_WORK, month, func.count(), func.count(Assignment.deadline),
+        func.coalesce(func.sum(case((met, 1), else_=0)), 0)], scope, period).group_by(DEPARTMENT_OF_WORK, month))
+    per_department: dict[int | None, OnTimeCount] = defaultdict(OnTimeCount)
+    per_month: dict[str, OnTimeCount] = defaultdict(OnTimeCount)
+    for department_id, month_label, completed, with_deadline, met_count in rows:
+        cell = OnTimeCount(int(completed), int(with_deadline), int(met_count))
+        per_department[department_id] += cell
+        per_month[month_label] += cell
+    return OnTime(by_department=_rows(labels, per_department, OnTimeCount()),
+                  by_month=[Row(m, m, per_month.get(m, OnTimeCount())) for m in period.months],
+                  total=sum(per_month.values(), OnTimeCount()))
+
+
+def workload(session: Session, *, scope: Scope, today: date, calendar: WorkingCalendar, at_risk_days: int,
+             labels: dict[int | None, str]) -> tuple[list[Row[Workload]], Workload]:
+    """Open lead work now, per department: overdue and at risk as the work queues count them."""
+    overdue_cutoff = calendar.overdue_cutoff(today)
+    risk_cutoff = calendar.at_risk_cutoff(today, at_risk_days)
+    deadline = Assignment.deadline
+    query = _work([
+        DEPARTMENT_OF_WORK, func.count(), func.coalesce(func.sum(case((deadline <= overdue_cutoff, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(deadline > overdue_cutoff, deadline <= risk_cutoff), 1), else_=0)), 0),
+        func.count() - func.count(deadline)], scope).where(Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))
+    found: dict[int | None, Workload] = {
+        row[0]: Workload(*(int(n) for n in row[1:])) for row in session.execute(query.group_by(DEPARTMENT_OF_WORK))}
+    return _rows(labels, found, Workload()), sum(found.values(), Workload())
+
+
+def processing(session: Session, *, scope: Scope, period: Period, labels: dict[int | None, str]) -> Processing:
+    """Registration (the document's receipt time, ngày đến) to completion of the scope's lead work completed
+    in the period: mean and median per department and overall."""
+    registered = func.coalesce(Document.received_at, Document.created_at)
+    samples: dict[int | None, list[float]] = defaultdict(list)
+    for department_id, seconds in session.execute(_completed(
+            [DEPARTMENT_OF_WORK, seconds_between(session, registered, Assignment.completed_at)], scope, period)):
+        samples[department_id].append(max(float(seconds), 0.0))
+    per_department = {key: Duration.of(values) for key, values in samples.items()}
+    every = [s for values in samples.values() for s in values]
+    return Processing(by_department=_rows(labels, per_department, Duration()), total=Duration.of(every),
+                      samples=dict(samples))
+
+
+def department_labels(session: Session, scope: Scope) -> dict[int | None, str]:
+    """Department id → name for the scope's tables (insertion order: the table's order)."""
+    return {i: name for i, _code, name in departments_of(session, scope)}
+
+
+def _rows(labels: dict[int | None, str], found: dict[int | None, T], empty: T) -> list[Row[T]]:
+    """A row for every department of the scope (those without work too), then any work found elsewhere."""
+    rows = [Row(key, label, found.get(key, empty)) for key, label in labels.items()]
+    rows += [Row(key, "", value) for key, value in found.items() if key not in labels]
+    return rows
