@@ -28,6 +28,7 @@ class LazyGroup(click.Group):
         "registers": "docflow.commands.registers:registers",
         "audit": "docflow.commands.audit:audit",
         "evidence": "docflow.commands.evidence:evidence",
+        "report": "docflow.commands.report:report",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
