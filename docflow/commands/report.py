@@ -71,7 +71,7 @@ def on_time(first: datetime | None, last: datetime | None, department_code: str 
 def processing(first: datetime | None, last: datetime | None, department_code: str | None, fmt: str | None) -> None:
     """Registration to completion of incoming lead work completed in the period, in days, per department."""
     def build(session: Any, *, scope: reports.Scope, period: reports.Period, settings: Any) -> Table:
-        figure = reports.processing(session, scope=scope, period=period,
+        figure = reports.processing(session, scope=scope, period=period, calendar=WorkingCalendar.load(settings),
                                     labels=reports.department_labels(session, scope))
         return processing_table(figure, _codes(session, scope))
     _run(build, first, last, department_code, fmt)

@@ -12,12 +12,14 @@ from docflow.services.reports.documents import STAGES, MonthlyByType, Stage, iss
 from docflow.services.reports.period import Period
 from docflow.services.reports.scope import Scope, departments_of, resolve_scope, ward_scope
 from docflow.services.reports.work import (
+    CompletedWork,
     Duration,
     OnTime,
     OnTimeCount,
     Processing,
     Row,
     Workload,
+    completed_work,
     department_labels,
     on_time,
     processing,
@@ -25,7 +27,7 @@ from docflow.services.reports.work import (
 )
 
 __all__ = [
-    "STAGES", "Dashboard", "Duration", "MonthlyByType", "OnTime", "OnTimeCount", "Period", "Processing", "Row",
-    "Scope", "Stage", "Workload", "build_dashboard", "department_labels", "departments_of", "issued_per_month",
+    "STAGES", "CompletedWork", "Dashboard", "Duration", "MonthlyByType", "OnTime", "OnTimeCount", "Period", "Processing", "Row",
+    "Scope", "Stage", "Workload", "build_dashboard", "completed_work", "department_labels", "departments_of", "issued_per_month",
     "on_time", "processing", "registered_per_month", "resolve_scope", "signing_turnaround", "ward_scope", "workload",
 ]

@@ -19,7 +19,15 @@ from docflow.services.reports.documents import (
 )
 from docflow.services.reports.period import Period
 from docflow.services.reports.scope import Scope, departments_of, resolve_scope
-from docflow.services.reports.work import OnTime, Processing, Row, Workload, department_labels, on_time, processing, workload
+from docflow.services.reports.work import (
+    OnTime,
+    Processing,
+    Row,
+    Workload,
+    completed_work,
+    department_labels,
+    workload,
+)
 from docflow.policy.reports import Reach
 
 
@@ -71,9 +79,9 @@ def _work_sections(session: Session, scope: Scope, period: Period, settings: Set
                    ) -> dict[str, object]:
     calendar = WorkingCalendar.load(settings)
     labels = department_labels(session, scope) if scope.by_department else {}
+    done = completed_work(session, scope=scope, period=period, calendar=calendar)
     return {
-        "on_time": on_time(session, scope=scope, period=period, calendar=calendar, labels=labels),
+        "on_time": done.on_time(labels), "processing": done.processing(labels),
         "workload": workload(session, scope=scope, today=today, calendar=calendar,
                              at_risk_days=settings.workflow.at_risk_working_days, labels=labels),
-        "processing": processing(session, scope=scope, period=period, labels=labels),
     }

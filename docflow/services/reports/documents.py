@@ -4,17 +4,17 @@ month by type, and how long an outgoing document waits at each step from submiss
 
 from __future__ import annotations
 
+import functools
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from docflow.models import Document, DocumentKind, RoutingStep, StepKind, StepStatus
-from docflow.services.reports.period import Period
+from docflow.services.reports.period import Period, seconds_between
 from docflow.services.reports.scope import Scope
 
 HOUR = 3600.0
@@ -28,11 +28,25 @@ class MonthlyByType:
     types: list[str]
     counts: dict[tuple[str, str], int]
 
+    @functools.cached_property
+    def _per_month(self) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for (month, _), n in self.counts.items():
+            found[month] += n
+        return found
+
+    @functools.cached_property
+    def _per_type(self) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for (_, doc_type), n in self.counts.items():
+            found[doc_type] += n
+        return found
+
     def of_month(self, month: str) -> int:
-        return sum(n for (m, _), n in self.counts.items() if m == month)
+        return self._per_month[month]
 
     def of_type(self, doc_type: str) -> int:
-        return sum(n for (_, t), n in self.counts.items() if t == doc_type)
+        return self._per_type[doc_type]
 
     @property
     def total(self) -> int:
@@ -55,11 +69,13 @@ def registered_per_month(session: Session, *, scope: Scope, period: Period) -> M
 
 def _per_month(session: Session, period: Period, moment: Any, where: Any) -> MonthlyByType:
     month = period.month_of(moment)
-    rows = session.execute(select(month, Document.doc_type, func.count()).where(where, period.within(moment))
+    rows = session.connection().execute(select(month, Document.doc_type, func.count()).where(where, period.within(moment))
                            .group_by(month, Document.doc_type))
     counts = {(m, t): int(n) for m, t, n in rows}
-    types = sorted({t for _, t in counts}, key=lambda t: (-sum(n for (_, u), n in counts.items() if u == t), t))
-    return MonthlyByType(period.months, types, counts)
+    per_type: Counter[str] = Counter()
+    for (_, doc_type), n in counts.items():
+        per_type[doc_type] += n
+    return MonthlyByType(period.months, sorted(per_type, key=lambda t: (-per_type[t], t)), counts)
 
 
 @dataclass(frozen=True)
@@ -90,23 +106,22 @@ def signing_turnaround(session: Session, *, scope: Scope, period: Period) -> lis
     those documents count in "to_issue" only. The round is the one that was signed last.
     """
     sign, before = aliased(RoutingStep, name="sign"), aliased(RoutingStep, name="before")
-    query = (select(Document.id, Document.issued_at, sign.round, sign.decided_at, before.decided_at)
+    query = (select(Document.id, sign.round, seconds_between(session, before.decided_at, sign.decided_at),
+                    seconds_between(session, sign.decided_at, Document.issued_at))
              .join(sign, and_(sign.document_id == Document.id, sign.kind == StepKind.SIGN,
                               sign.status.in_((StepStatus.APPROVED, StepStatus.DONE)), sign.decided_at.is_not(None)))
              .outerjoin(before, and_(before.document_id == sign.document_id, before.round == sign.round,
                                      before.position == sign.position - 1))
              .where(scope.document_filter(), Document.kind == DocumentKind.OUTGOING,
                     period.within(Document.issued_at)))
-    last: dict[int, tuple[int, datetime, datetime, datetime | None]] = {}
-    row: Any
-    for row in session.execute(query):
-        document_id, issued_at, round_, signed_at, submitted_at = row
+    last: dict[int, tuple[int, float | None, float]] = {}
+    for document_id, round_, to_signature, to_issue in session.connection().execute(query):
         if document_id not in last or round_ > last[document_id][0]:
-            last[document_id] = (round_, issued_at, signed_at, submitted_at)
+            last[document_id] = (round_, to_signature, to_issue)
     waits: dict[str, list[float]] = defaultdict(list)
-    for _, issued_at, signed_at, submitted_at in last.values():
-        waits["to_issue"].append(max((issued_at - signed_at).total_seconds(), 0.0))
-        if submitted_at is not None:
-            waits["to_signature"].append(max((signed_at - submitted_at).total_seconds(), 0.0))
-            waits["whole"].append(max((issued_at - submitted_at).total_seconds(), 0.0))
+    for _, signing, issuing in last.values():
+        waits["to_issue"].append(max(float(issuing), 0.0))
+        if signing is not None:
+            waits["to_signature"].append(max(float(signing), 0.0))
+            waits["whole"].append(max(float(signing), 0.0) + max(float(issuing), 0.0))
     return [Stage.of(key, waits[key]) for key in STAGES]

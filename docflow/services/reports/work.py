@@ -10,13 +10,12 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Date, Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from docflow.models import Assignment, AssignmentStatus, Document
 from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
@@ -105,7 +104,6 @@ class Duration:
 class Processing:
     by_department: list[Row[Duration]]
     total: Duration
-    samples: dict[int | None, list[float]] = field(default_factory=dict, repr=False)
 
 
 def _work(columns: Iterable[Any], scope: Scope) -> Select[Any]:
@@ -118,46 +116,85 @@ def _completed(columns: Iterable[Any], scope: Scope, period: Period) -> Select[A
                                        period.within(Assignment.completed_at))
 
 
-def _met_deadline(session: Session, scope: Scope, period: Period, calendar: WorkingCalendar
-                  ) -> ColumnElement[bool]:
-    """Completed on or before the (moved) deadline, on the ward's calendar day of completion."""
-    done_on = local_date(session, Assignment.completed_at, period.zone, period.start)
-    lo, hi = session.execute(_completed([func.min(Assignment.deadline), func.max(Assignment.deadline)],
-                                        scope, period)).one()
-    moved = _moved_deadlines(calendar, lo, hi)
-    if not moved:
-        return done_on <= Assignment.deadline
-    effective = case(*[(Assignment.deadline == literal(d, Date()), literal(e, Date())) for d, e in moved],
-                     else_=Assignment.deadline)
-    return or_(done_on <= Assignment.deadline,
-               and_(Assignment.deadline.in_([d for d, _ in moved]), done_on <= effective))
+@dataclass(frozen=True)
+class CompletedWork:
+    """The scope's lead work completed in the period, one tuple per piece: (department id, local month, has a
+    deadline, met it, seconds from registration to completion). Read once for both figures that need it."""
+
+    period: Period
+    items: list[tuple[int | None, str, int, int, float]]
+
+    def on_time(self, labels: dict[int | None, str]) -> OnTime:
+        """The on-time rate per department and per month."""
+        per_department: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
+        per_month: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for department_id, month, has_deadline, met, _ in self.items:
+            for cell in (per_department[department_id], per_month[month]):
+                cell[0] += 1
+                cell[1] += has_deadline
+                cell[2] += met
+        months = {m: OnTimeCount(*c) for m, c in per_month.items()}
+        return OnTime(by_department=_rows(labels, {k: OnTimeCount(*c) for k, c in per_department.items()},
+                                          OnTimeCount()),
+                      by_month=[Row(m, m, months.get(m, OnTimeCount())) for m in self.period.months],
+                      total=sum(months.values(), OnTimeCount()))
+
+    def processing(self, labels: dict[int | None, str]) -> Processing:
+        """Registration to completion: mean and median per department and overall."""
+        samples: dict[int | None, list[float]] = defaultdict(list)
+        for department_id, _, _, _, seconds in self.items:
+            samples[department_id].append(seconds)
+        per_department = {key: Duration.of(values) for key, values in samples.items()}
+        return Processing(by_department=_rows(labels, per_department, Duration()),
+                          total=Duration.of([s for _, _, _, _, s in self.items]))
 
 
-def _moved_deadlines(calendar: WorkingCalendar, lo: object, hi: object) -> list[tuple[date, date]]:
-    """Each day off between ``lo`` and ``hi`` with the working day a deadline on it moves to."""
-    if not isinstance(lo, date) or not isinstance(hi, date):
-        return []
-    days = [date.fromordinal(n) for n in range(lo.toordinal(), hi.toordinal() + 1)]
-    return [(d, calendar.effective_deadline(d)) for d in days if not calendar.is_working_day(d)]
+def completed_work(session: Session, *, scope: Scope, period: Period, calendar: WorkingCalendar) -> CompletedWork:
+    """Read the scope's completed lead work of the period (one query; see ``CompletedWork``). Registration is
+    the document's receipt time (ngày đến), its creation when it has none. Whether a deadline was met is
+    decided here, on the ward's calendar day of completion and the deadline as moved off a day off."""
+    registered = func.coalesce(Document.received_at, Document.created_at)
+    query = _completed([
+        DEPARTMENT_OF_WORK, period.month_of(Assignment.completed_at), Assignment.deadline,
+        local_date(session, Assignment.completed_at, period.zone, period.start),
+        seconds_between(session, registered, Assignment.completed_at)], scope, period)
+    met = _DeadlineCheck(calendar)
+    items = [(department_id, month, int(deadline is not None), met(deadline, done_on), max(float(seconds), 0.0))
+             for department_id, month, deadline, done_on, seconds in session.connection().execute(query)]
+    return CompletedWork(period, items)
+
+
+class _DeadlineCheck:
+    """1 when work done on ``done_on`` (a date, or its ISO text from SQLite) met ``deadline``, else 0; the
+    calendar is asked once per distinct deadline and day."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+        self.effective: dict[date, date] = {}
+        self.days: dict[object, date] = {}
+
+    def __call__(self, deadline: date | None, done_on: object) -> int:
+        if deadline is None:
+            return 0
+        effective = self.effective.get(deadline)
+        if effective is None:
+            effective = self.effective[deadline] = self.calendar.effective_deadline(deadline)
+        day = self.days.get(done_on)
+        if day is None:
+            day = self.days[done_on] = done_on if isinstance(done_on, date) else date.fromisoformat(str(done_on))
+        return int(day <= effective)
 
 
 def on_time(session: Session, *, scope: Scope, period: Period, calendar: WorkingCalendar,
             labels: dict[int | None, str]) -> OnTime:
     """The on-time rate of the scope's completed lead work in the period, per department and per month."""
-    met = _met_deadline(session, scope, period, calendar)
-    month = period.month_of(Assignment.completed_at)
-    rows = session.execute(_completed([
-        DEPARTMENT_OF_WORK, month, func.count(), func.count(Assignment.deadline),
-        func.coalesce(func.sum(case((met, 1), else_=0)), 0)], scope, period).group_by(DEPARTMENT_OF_WORK, month))
-    per_department: dict[int | None, OnTimeCount] = defaultdict(OnTimeCount)
-    per_month: dict[str, OnTimeCount] = defaultdict(OnTimeCount)
-    for department_id, month_label, completed, with_deadline, met_count in rows:
-        cell = OnTimeCount(int(completed), int(with_deadline), int(met_count))
-        per_department[department_id] += cell
-        per_month[month_label] += cell
-    return OnTime(by_department=_rows(labels, per_department, OnTimeCount()),
-                  by_month=[Row(m, m, per_month.get(m, OnTimeCount())) for m in period.months],
-                  total=sum(per_month.values(), OnTimeCount()))
+    return completed_work(session, scope=scope, period=period, calendar=calendar).on_time(labels)
+
+
+def processing(session: Session, *, scope: Scope, period: Period, calendar: WorkingCalendar,
+               labels: dict[int | None, str]) -> Processing:
+    """Registration to completion of the scope's lead work completed in the period, per department."""
+    return completed_work(session, scope=scope, period=period, calendar=calendar).processing(labels)
 
 
 def workload(session: Session, *, scope: Scope, today: date, calendar: WorkingCalendar, at_risk_days: int,
@@ -173,20 +210,6 @@ def workload(session: Session, *, scope: Scope, today: date, calendar: WorkingCa
     found: dict[int | None, Workload] = {
         row[0]: Workload(*(int(n) for n in row[1:])) for row in session.execute(query.group_by(DEPARTMENT_OF_WORK))}
     return _rows(labels, found, Workload()), sum(found.values(), Workload())
-
-
-def processing(session: Session, *, scope: Scope, period: Period, labels: dict[int | None, str]) -> Processing:
-    """Registration (the document's receipt time, ngày đến) to completion of the scope's lead work completed
-    in the period: mean and median per department and overall."""
-    registered = func.coalesce(Document.received_at, Document.created_at)
-    samples: dict[int | None, list[float]] = defaultdict(list)
-    for department_id, seconds in session.execute(_completed(
-            [DEPARTMENT_OF_WORK, seconds_between(session, registered, Assignment.completed_at)], scope, period)):
-        samples[department_id].append(max(float(seconds), 0.0))
-    per_department = {key: Duration.of(values) for key, values in samples.items()}
-    every = [s for values in samples.values() for s in values]
-    return Processing(by_department=_rows(labels, per_department, Duration()), total=Duration.of(every),
-                      samples=dict(samples))
 
 
 def department_labels(session: Session, scope: Scope) -> dict[int | None, str]:
