@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select, text
 
 from bench import dataset, web, workflow
+from bench.workflow import log
 from bench.databases import BenchDatabase, create_database, machine_facts
 from bench.report import _short_sql
 from bench.timing import SqlRecorder
@@ -36,10 +37,6 @@ FULL = {"documents": 100_000, "assignments": 300_000, "requests": 100}
 QUICK = {"documents": 10_000, "assignments": 30_000, "requests": 20}
 USERS = (("leader", "chutich"), ("auditor", "thanhtra"), ("head", "truongdc"), ("official", "chuyenvien.dc"),
          ("clerk", "vanthu"))
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -17,15 +17,10 @@ def ward(db_session, org, make_department, make_user):
     return build_ward(db_session, org, make_department, make_user)
 
 
-@pytest.fixture
-def settings(app):
-    return app.extensions["docflow.settings"]
-
-
-def test_a_head_asking_for_another_department_is_refused_by_the_service(db_session, settings, ward):
+def test_a_head_asking_for_another_department_is_refused_by_the_service(db_session, app, ward):
     with pytest.raises(PermissionDeniedError):
-        reports.build_dashboard(db_session, actor=ward.head_tp, settings=settings, today=TODAY,
-                                department_id=ward.dc.id)
+        reports.build_dashboard(db_session, actor=ward.head_tp, settings=app.extensions["docflow.settings"],
+                                today=TODAY, department_id=ward.dc.id)
 
 
 def test_a_head_asking_for_another_department_gets_403_on_the_page(client, ward):
@@ -52,9 +47,9 @@ def test_another_wards_department_is_not_found_even_for_the_chairman(client, db_
     assert client.get("/dashboard/?department_id=99999999").status_code == 404
 
 
-def test_the_administrator_has_no_figures_and_no_menu_entry(client, db_session, settings, ward):
+def test_the_administrator_has_no_figures_and_no_menu_entry(client, db_session, app, ward):
     with pytest.raises(PermissionDeniedError):
-        reports.build_dashboard(db_session, actor=ward.admin, settings=settings, today=TODAY)
+        reports.build_dashboard(db_session, actor=ward.admin, settings=app.extensions["docflow.settings"], today=TODAY)
     client.login(ward.admin)
 
     assert client.get("/dashboard/").status_code == 403
@@ -70,8 +65,9 @@ def test_the_auditor_reads_the_wards_figures_and_cannot_change_anything_there(cl
     assert client.post("/dashboard/").status_code in (403, 405)
 
 
-def test_another_wards_work_never_counts(db_session, settings, ward):
-    board = reports.build_dashboard(db_session, actor=ward.leader, settings=settings, today=TODAY)
+def test_another_wards_work_never_counts(db_session, app, ward):
+    board = reports.build_dashboard(db_session, actor=ward.leader, settings=app.extensions["docflow.settings"],
+                                    today=TODAY)
 
     # W1, the other ward's completed work in January, is not among the 8 (see test_figures)
     assert board.on_time.total.completed == 8

@@ -4,11 +4,18 @@ and PostgreSQL alike.
 Modules: ``period`` (the local days a figure covers, months cut on the ward's clock), ``scope`` (whose work
 and documents a user's figures count, from ``policy.reports``), ``work`` (on time, overdue and at risk,
 processing time), ``documents`` (issued and registered per month by type, signing turnaround),
-``dashboard`` (one user's dashboard in one call).
+``dashboard`` (one user's dashboard in one call), ``tables`` (the figures as plain tables for the CLI).
 """
 
 from docflow.services.reports.dashboard import Dashboard, build_dashboard
-from docflow.services.reports.documents import STAGES, MonthlyByType, Stage, issued_per_month, registered_per_month, signing_turnaround
+from docflow.services.reports.documents import (
+    STAGES,
+    MonthlyByType,
+    Stage,
+    issued_per_month,
+    registered_per_month,
+    signing_turnaround,
+)
 from docflow.services.reports.period import Period
 from docflow.services.reports.scope import Scope, departments_of, resolve_scope, ward_scope
 from docflow.services.reports.work import (
@@ -27,7 +34,8 @@ from docflow.services.reports.work import (
 )
 
 __all__ = [
-    "STAGES", "CompletedWork", "Dashboard", "Duration", "MonthlyByType", "OnTime", "OnTimeCount", "Period", "Processing", "Row",
-    "Scope", "Stage", "Workload", "build_dashboard", "completed_work", "department_labels", "departments_of", "issued_per_month",
-    "on_time", "processing", "registered_per_month", "resolve_scope", "signing_turnaround", "ward_scope", "workload",
+    "STAGES", "CompletedWork", "Dashboard", "Duration", "MonthlyByType", "OnTime", "OnTimeCount", "Period",
+    "Processing", "Row", "Scope", "Stage", "Workload", "build_dashboard", "completed_work", "department_labels",
+    "departments_of", "issued_per_month", "on_time", "processing", "registered_per_month", "resolve_scope",
+    "signing_turnaround", "ward_scope", "workload",
 ]

@@ -56,21 +56,21 @@ class MonthlyByType:
 def issued_per_month(session: Session, *, scope: Scope, period: Period) -> MonthlyByType:
     """Outgoing documents issued in the period (numbered and sealed by the clerk; recalled ones included, they
     were issued), per month of issue and type."""
-    return _per_month(session, period, Document.issued_at,
+    return _monthly(session, period, Document.issued_at,
                       and_(scope.document_filter(), Document.kind == DocumentKind.OUTGOING))
 
 
 def registered_per_month(session: Session, *, scope: Scope, period: Period) -> MonthlyByType:
     """Incoming documents registered with a số đến, per month of receipt (ngày đến) and type."""
-    return _per_month(session, period, Document.received_at,
+    return _monthly(session, period, Document.received_at,
                       and_(scope.document_filter(), Document.kind == DocumentKind.INCOMING,
                            Document.register_number.is_not(None)))
 
 
-def _per_month(session: Session, period: Period, moment: Any, where: Any) -> MonthlyByType:
+def _monthly(session: Session, period: Period, moment: Any, where: Any) -> MonthlyByType:
     month = period.month_of(moment)
-    rows = session.connection().execute(select(month, Document.doc_type, func.count()).where(where, period.within(moment))
-                           .group_by(month, Document.doc_type))
+    query = select(month, Document.doc_type, func.count()).where(where, period.within(moment))
+    rows = session.connection().execute(query.group_by(month, Document.doc_type))
     counts = {(m, t): int(n) for m, t, n in rows}
     per_type: Counter[str] = Counter()
     for (_, doc_type), n in counts.items():
