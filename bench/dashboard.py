@@ -58,9 +58,11 @@ def complete_dataset(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("UPDATE documents SET received_at = created_at, register_number = id "
                           "WHERE kind = 'incoming'"))
-        conn.execute(text("UPDATE documents SET issued_at = (SELECT max(s.decided_at) FROM routing_steps s "
-                          "WHERE s.document_id = documents.id AND s.kind = 'issue' AND s.status = 'done') "
-                          "WHERE kind = 'outgoing'"))
+        # UPDATE … FROM (SQLite ≥ 3.33 and PostgreSQL): only the issued rows are written
+        conn.execute(text("UPDATE documents SET issued_at = done.decided_at FROM (SELECT document_id, "
+                          "max(decided_at) AS decided_at FROM routing_steps WHERE kind = 'issue' AND status = 'done' "
+                          "GROUP BY document_id) AS done WHERE done.document_id = documents.id "
+                          "AND documents.kind = 'outgoing'"))
 
 
 @dataclass

@@ -115,7 +115,7 @@ def signing_turnaround(session: Session, *, scope: Scope, period: Period) -> lis
              .where(scope.document_filter(), Document.kind == DocumentKind.OUTGOING,
                     period.within(Document.issued_at)))
     last: dict[int, tuple[int, float | None, float]] = {}
-    for document_id, round_, to_signature, to_issue in session.connection().execute(query):
+    for document_id, round_, to_signature, to_issue in session.connection().execute(query).all():
         if document_id not in last or round_ > last[document_id][0]:
             last[document_id] = (round_, to_signature, to_issue)
     waits: dict[str, list[float]] = defaultdict(list)

@@ -160,7 +160,7 @@ def completed_work(session: Session, *, scope: Scope, period: Period, calendar: 
         seconds_between(session, registered, Assignment.completed_at)], scope, period)
     met = _DeadlineCheck(calendar)
     items = [(department_id, month, int(deadline is not None), met(deadline, done_on), max(float(seconds), 0.0))
-             for department_id, month, deadline, done_on, seconds in session.connection().execute(query)]
+             for department_id, month, deadline, done_on, seconds in session.connection().execute(query).all()]
     return CompletedWork(period, items)
 
 
