@@ -13,8 +13,12 @@ pytestmark = pytest.mark.browser
 
 def test_the_chairman_s_dashboard_draws_its_charts_and_prints_on_a4(page: Page, tmp_path):
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    # a failed load is told by its response (the browser's own favicon request is no page's)
+    page.on("console", lambda m: problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
     sign_in(page, "chutich")
 
     page.goto("/")
