@@ -52,6 +52,12 @@ def _figure(value: float | None, digits: int = 1) -> str:
     return f"{value:,.{digits}f}".translate(symbols)
 
 
+@bp.app_template_filter("month_label")
+def _month_label(key: str) -> str:
+    """"2026-01" as written in Vietnamese and English alike: "01/2026"."""
+    return f"{key[5:]}/{key[:4]}"
+
+
 @bp.app_template_filter("figure_cell")
 def _figure_cell(value: float | None, digits: int = 0) -> Markup:
     """A table cell with the figure as shown and, for the chart, as a plain number (both are digits and

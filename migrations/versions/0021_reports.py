@@ -2,9 +2,9 @@
 
 The completed lead work of a period is read through a partial index on the department-level assignments
 (parent_id IS NULL) that carries every column the figures read from the assignment; the documents issued and
-registered in a period through (kind, time) indexes, and the incoming documents that work joins to
-through a (kind, organisation, id) index that carries the receipt time. bench/DASHBOARD.md has the measurements that asked for
-them.
+registered in a period through (kind, time) indexes, and the incoming documents that work joins to through a
+(kind, organisation, id) index that carries the receipt time. bench/DASHBOARD.md has the measurements that
+asked for them.
 
 Revision ID: 0021_reports
 Revises: 0020
@@ -31,7 +31,8 @@ def upgrade() -> None:
                     ["kind", "received_at", "organisation_id", "doc_type"])
     # PostgreSQL hashed every incoming document by a sequential scan to join the period's work (111 of 165 ms
     # at 100,000 documents): from this index alone it reads them in 5 ms
-    op.create_index("ix_documents_kind_work", "documents", ["kind", "organisation_id", "id", "received_at", "created_at"])
+    op.create_index("ix_documents_kind_work", "documents",
+                    ["kind", "organisation_id", "id", "received_at", "created_at"])
 
 
 def downgrade() -> None:

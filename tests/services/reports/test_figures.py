@@ -81,7 +81,8 @@ def test_processing_time_is_registration_to_completion_mean_and_median(db_sessio
 
     tp = [_seconds(days=10, hours=15, minutes=59), _seconds(days=9, hours=15, minutes=1),
           _seconds(days=11, hours=14, minutes=30), _seconds(days=7, hours=9)]
-    dc = [_seconds(days=7, hours=2), _seconds(days=8, hours=1), _seconds(days=1), _seconds(days=2, hours=16, minutes=30)]
+    dc = [_seconds(days=7, hours=2), _seconds(days=8, hours=1), _seconds(days=1),
+          _seconds(days=2, hours=16, minutes=30)]
     per_department = _by_key(processing.by_department)
     assert per_department[ward.tp.id].count == 4
     assert per_department[ward.tp.id].mean_days == pytest.approx(sum(tp) / 4 / DAY)
