@@ -30,17 +30,11 @@ class MonthlyByType:
 
     @functools.cached_property
     def _per_month(self) -> Counter[str]:
-        found: Counter[str] = Counter()
-        for (month, _), n in self.counts.items():
-            found[month] += n
-        return found
+        return _sum_by(self.counts, 0)
 
     @functools.cached_property
     def _per_type(self) -> Counter[str]:
-        found: Counter[str] = Counter()
-        for (_, doc_type), n in self.counts.items():
-            found[doc_type] += n
-        return found
+        return _sum_by(self.counts, 1)
 
     def of_month(self, month: str) -> int:
         return self._per_month[month]
@@ -72,10 +66,16 @@ def _monthly(session: Session, period: Period, moment: Any, where: Any) -> Month
     query = select(month, Document.doc_type, func.count()).where(where, period.within(moment))
     rows = session.connection().execute(query.group_by(month, Document.doc_type))
     counts = {(m, t): int(n) for m, t, n in rows}
-    per_type: Counter[str] = Counter()
-    for (_, doc_type), n in counts.items():
-        per_type[doc_type] += n
+    per_type = _sum_by(counts, 1)
     return MonthlyByType(period.months, sorted(per_type, key=lambda t: (-per_type[t], t)), counts)
+
+
+def _sum_by(counts: dict[tuple[str, str], int], part: int) -> Counter[str]:
+    """Totals per month (``part`` 0) or per type (1)."""
+    found: Counter[str] = Counter()
+    for key, n in counts.items():
+        found[key[part]] += n
+    return found
 
 
 @dataclass(frozen=True)
