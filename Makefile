@@ -84,6 +84,11 @@ bench-audit: install
 bench-kdf: install
 	$(BIN)/python -m bench.kdf $(BENCH_ARGS)
 
+# The dashboard (/dashboard) for every role on 100,000 documents + 300,000 assignments (figures: bench/DASHBOARD.md).
+.PHONY: bench-dashboard
+bench-dashboard: install
+	$(BIN)/python -m bench.dashboard $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var
 

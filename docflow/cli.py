@@ -37,6 +37,7 @@ class LazyGroup(click.Group):
         "ocr": "docflow.commands.textindex:ocr",
         "text": "docflow.commands.textindex:text",
         "search": "docflow.commands.search:search",
+        "report": "docflow.commands.report:report",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

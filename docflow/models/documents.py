@@ -87,6 +87,11 @@ class Document(Base):
         Index("ix_documents_created_by_kind", "created_by_id", "kind", "status"),
         # the work queues that list documents (to direct, sent and followed): filter and order in one index
         Index("ix_documents_queue", "status", "kind", "organisation_id", "urgency", "deadline", "id"),
+        # the figures' documents issued and registered in a period (services/reports, bench/DASHBOARD.md)
+        Index("ix_documents_kind_issued", "kind", "issued_at", "organisation_id", "doc_type"),
+        Index("ix_documents_kind_received", "kind", "received_at", "organisation_id", "doc_type"),
+        # the incoming documents the figures' work joins to, read from the index alone
+        Index("ix_documents_kind_work", "kind", "organisation_id", "id", "received_at", "created_at"),
         # R10, R12: a number is given once in a register's year and series (the register row is one year's)
         Index("uq_documents_register_series_number", "register_id", "series", "register_number", unique=True),
         # Not declared here, made by migration 0003 for each database: the trigram search index

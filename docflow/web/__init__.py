@@ -25,6 +25,7 @@ from docflow.web import (
     audit,
     auth,
     copies,
+    dashboard,
     delegations,
     documents,
     formatchecks,
@@ -67,7 +68,7 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
-                   notifications, attachments, copies, formatchecks, textindex):
+                   notifications, attachments, copies, formatchecks, textindex, dashboard):
         app.register_blueprint(module.bp)
     app.register_blueprint(search.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.

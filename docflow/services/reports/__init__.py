@@ -1,0 +1,41 @@
+"""The ward's figures (issue 13, §2; definitions in the README, "Figures (báo cáo)"): pure reads, on SQLite
+and PostgreSQL alike.
+
+Modules: ``period`` (the local days a figure covers, months cut on the ward's clock), ``scope`` (whose work
+and documents a user's figures count, from ``policy.reports``), ``work`` (on time, overdue and at risk,
+processing time), ``documents`` (issued and registered per month by type, signing turnaround),
+``dashboard`` (one user's dashboard in one call), ``tables`` (the figures as plain tables for the CLI).
+"""
+
+from docflow.services.reports.dashboard import Dashboard, build_dashboard
+from docflow.services.reports.documents import (
+    STAGES,
+    MonthlyByType,
+    Stage,
+    issued_per_month,
+    registered_per_month,
+    signing_turnaround,
+)
+from docflow.services.reports.period import Period
+from docflow.services.reports.scope import Scope, departments_of, resolve_scope, ward_scope
+from docflow.services.reports.work import (
+    CompletedWork,
+    Duration,
+    OnTime,
+    OnTimeCount,
+    Processing,
+    Row,
+    Workload,
+    completed_work,
+    department_labels,
+    on_time,
+    processing,
+    workload,
+)
+
+__all__ = [
+    "STAGES", "CompletedWork", "Dashboard", "Duration", "MonthlyByType", "OnTime", "OnTimeCount", "Period",
+    "Processing", "Row", "Scope", "Stage", "Workload", "build_dashboard", "completed_work", "department_labels",
+    "departments_of", "issued_per_month", "on_time", "processing", "registered_per_month", "resolve_scope",
+    "signing_turnaround", "ward_scope", "workload",
+]

@@ -1,0 +1,87 @@
+"""Everything one user's dashboard shows, computed in one call for the scope the policy gives the user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from docflow.config import Settings
+from docflow.models import User
+from docflow.services.calendar import WorkingCalendar
+from docflow.services.reports.documents import (
+    MonthlyByType,
+    Stage,
+    issued_per_month,
+    registered_per_month,
+    signing_turnaround,
+)
+from docflow.services.reports.period import Period
+from docflow.services.reports.scope import Scope, departments_of, resolve_scope
+from docflow.services.reports.work import (
+    OnTime,
+    Processing,
+    Row,
+    Workload,
+    completed_work,
+    department_labels,
+    workload,
+)
+from docflow.policy.reports import Reach
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The figures of one scope and period; a section the scope does not show is None."""
+
+    scope: Scope
+    period: Period
+    today: date
+    at_risk_days: int
+    departments: list[tuple[int, str, str]]      # what the department filter offers (empty: no filter)
+    on_time: OnTime | None = None
+    workload: tuple[list[Row[Workload]], Workload] | None = None
+    processing: Processing | None = None
+    issued: MonthlyByType | None = None
+    registered: MonthlyByType | None = None
+    turnaround: list[Stage] | None = None
+    # Citizens' satisfaction (the ward's > 98 % target) joins here when a later issue records citizens'
+    # ratings: a section computed from those rows, None until then, and the page shows nothing for None.
+    satisfaction: None = None
+
+
+def build_dashboard(session: Session, *, actor: User, settings: Settings, today: date, first: date | None = None,
+                    last: date | None = None, department_id: int | None = None) -> Dashboard:
+    """The dashboard of ``actor`` for the period (default: this calendar year) and, for a leader or an
+    auditor, one department.
+
+    Raises PermissionDeniedError, NotFoundError (see ``resolve_scope``) and ValidationError (a bad period).
+    Reads only.
+    """
+    scope = resolve_scope(session, actor=actor, department_id=department_id)
+    period = Period.of(settings.app.zone, first=first, last=last, today=today)
+    filter_choices = departments_of(session, Scope(Reach.WARD, scope.organisation_id)) \
+        if scope.reach is Reach.WARD else []
+    sections: dict[str, object] = {}
+    if scope.shows_work:
+        sections.update(_work_sections(session, scope, period, settings, today))
+    if scope.shows_documents:
+        sections["issued"] = issued_per_month(session, scope=scope, period=period)
+        sections["turnaround"] = signing_turnaround(session, scope=scope, period=period)
+    if scope.reach in (Reach.REGISTRY, Reach.WARD):
+        sections["registered"] = registered_per_month(session, scope=scope, period=period)
+    return Dashboard(scope=scope, period=period, today=today, at_risk_days=settings.workflow.at_risk_working_days,
+                     departments=filter_choices, **sections)  # type: ignore[arg-type]
+
+
+def _work_sections(session: Session, scope: Scope, period: Period, settings: Settings, today: date
+                   ) -> dict[str, object]:
+    calendar = WorkingCalendar.load(settings)
+    labels = department_labels(session, scope) if scope.by_department else {}
+    done = completed_work(session, scope=scope, period=period, calendar=calendar)
+    return {
+        "on_time": done.on_time(labels), "processing": done.processing(labels),
+        "workload": workload(session, scope=scope, today=today, calendar=calendar,
+                             at_risk_days=settings.workflow.at_risk_working_days, labels=labels),
+    }

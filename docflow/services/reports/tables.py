@@ -1,0 +1,63 @@
+"""The figures as plain tables (column keys and rows of numbers and text), for the command line's text,
+JSON and CSV: one shape, so the three outputs cannot disagree. The keys are part of the JSON contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from docflow.services.reports.documents import MonthlyByType
+from docflow.services.reports.work import Duration, OnTime, OnTimeCount, Processing
+
+ON_TIME_COLUMNS = ["group", "key", "name", "completed", "with_deadline", "on_time", "late", "no_deadline",
+                   "on_time_rate"]
+PROCESSING_COLUMNS = ["group", "key", "name", "completed", "mean_days", "median_days"]
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: list[str]
+    rows: list[dict[str, object]]
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _on_time_cells(count: OnTimeCount) -> dict[str, object]:
+    return {"completed": count.completed, "with_deadline": count.with_deadline, "on_time": count.on_time,
+            "late": count.late, "no_deadline": count.no_deadline, "on_time_rate": _round(count.rate)}
+
+
+def on_time_table(figure: OnTime, departments: dict[int | None, tuple[str, str]]) -> Table:
+    """One row per department (key: its code), one per month ("YYYY-MM"), and the total."""
+    rows: list[dict[str, object]] = []
+    for row in figure.by_department:
+        code, name = departments.get(row.key if isinstance(row.key, int) else None, ("", ""))
+        rows.append({"group": "department", "key": code, "name": name, **_on_time_cells(row.value)})
+    rows += [{"group": "month", "key": row.key, "name": row.label, **_on_time_cells(row.value)}
+             for row in figure.by_month]
+    rows.append({"group": "total", "key": "", "name": "", **_on_time_cells(figure.total)})
+    return Table(ON_TIME_COLUMNS, rows)
+
+
+def _duration_cells(duration: Duration) -> dict[str, object]:
+    return {"completed": duration.count, "mean_days": _round(duration.mean_days),
+            "median_days": _round(duration.median_days)}
+
+
+def processing_table(figure: Processing, departments: dict[int | None, tuple[str, str]]) -> Table:
+    rows: list[dict[str, object]] = []
+    for row in figure.by_department:
+        code, name = departments.get(row.key if isinstance(row.key, int) else None, ("", ""))
+        rows.append({"group": "department", "key": code, "name": name, **_duration_cells(row.value)})
+    rows.append({"group": "total", "key": "", "name": "", **_duration_cells(figure.total)})
+    return Table(PROCESSING_COLUMNS, rows)
+
+
+def monthly_table(figure: MonthlyByType) -> Table:
+    """One row per month with a column per document type found and the month's total, then the totals."""
+    rows: list[dict[str, object]] = [
+        {"month": month, **{t: figure.counts.get((month, t), 0) for t in figure.types},
+         "total": figure.of_month(month)} for month in figure.months]
+    rows.append({"month": "total", **{t: figure.of_type(t) for t in figure.types}, "total": figure.total})
+    return Table(["month", *figure.types, "total"], rows)
