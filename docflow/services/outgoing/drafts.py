@@ -25,14 +25,14 @@ from docflow.models import (
     utc_now,
 )
 from docflow.models.routing import Opinion, OpinionKind, Recipient, StepKind, StepStatus
-from docflow.services import audit
+from docflow.services import audit, notifications
 from docflow.services.people import delegations
 from docflow.services.people.eligibility import SIGNER_ROLES, active_department, ward_member
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import DocumentInput, UploadedFile
-from docflow.services.outgoing.base import REVISABLE_STATUSES, get_outgoing, notify_users
+from docflow.services.outgoing.base import ASK_REVIEW_AGAIN, REVISABLE_STATUSES, ROUTE_ASKS, get_outgoing, notify_users
 from docflow.services.outgoing.numberfields import ensure_number_fields
 from docflow.services.outgoing.route import close_round, new_round, record_route, steps_of
 from docflow.storage import DocumentStore
@@ -167,8 +167,8 @@ def add_draft_version(session: Session, *, actor: User, document_id: int, upload
                      if s.round == current_round and s.kind is StepKind.REVIEW and s.assignee is not None]
         new_steps = new_round(session, document, reviewers, actor, now)
         record_route(session, actor, document, new_steps, now, reason="changed_after_approval")
-        notify_users(session, [new_steps[0].assignee_id], document,
-                N_("A draft changed after approval and awaits your review again: %(summary)s"))
+        notifications.settle(session, document_id=document.id, messages=ROUTE_ASKS, now=now)
+        notify_users(session, [new_steps[0].assignee_id], document, ASK_REVIEW_AGAIN)
     return version
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from docflow import policy
 from docflow.config import Settings
@@ -21,7 +21,17 @@ from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.formatcheck import review as format_review
-from docflow.services.outgoing.base import clean_reason, clerks_of, get_outgoing, notify_users
+from docflow.services import notifications
+from docflow.services.outgoing.base import (
+    ASK_ISSUE,
+    ASK_REVIEW,
+    ASK_SIGN,
+    ROUTE_ASKS,
+    clean_reason,
+    clerks_of,
+    get_outgoing,
+    notify_users,
+)
 from docflow.services.outgoing.numberfields import ensure_number_fields
 from docflow.services.people.eligibility import REVIEWER_ROLES, department_head, ward_member
 from docflow.signing.base import SignatureKind
@@ -120,7 +130,7 @@ def start_route(session: Session, *, actor: User, document_id: int, store: Docum
     ensure_number_fields(session, actor=actor, document=document, store=store, now=now)
     steps = new_round(session, document, reviewers, actor, now)
     record_route(session, actor, document, steps, now, reason="submitted")
-    notify_users(session, [steps[0].assignee_id], document, N_("A draft awaits your review: %(summary)s"))
+    notify_users(session, [steps[0].assignee_id], document, ASK_REVIEW)
     return steps
 
 
@@ -187,6 +197,10 @@ def _decide(step: RoutingStep, actor: User, status: StepStatus, now: datetime, v
     step.decided_at = now
     step.version_number = version
     step.reason = reason
+    # Whoever decided, the notices that asked for this decision are done (the next step's come after).
+    session = object_session(step)
+    if session is not None:
+        notifications.settle(session, document_id=step.document_id, messages=ROUTE_ASKS, now=now)
 
 
 def _refuse_stale_approvals(session: Session, document: Document, step: RoutingStep) -> None:
@@ -231,8 +245,7 @@ def approve_step(session: Session, *, actor: User, document_id: int, step_id: in
                           "version": step.version_number, "initial": step.signature_id is not None})
     if following is not None:
         notify_users(session, [following.assignee_id], document,
-                N_("A draft awaits your signature: %(summary)s") if following.kind is StepKind.SIGN
-                else N_("A draft awaits your review: %(summary)s"))
+                     ASK_SIGN if following.kind is StepKind.SIGN else ASK_REVIEW)
     return step
 
 
@@ -293,7 +306,7 @@ def sign_step(session: Session, *, actor: User, settings: Settings, store: Docum
                  details={"step_id": step.id, "round": step.round, "kind": step.kind.value,
                           "version": outcome.version.number, "mode_line": outcome.signature.mode_line})
     if following is not None:
-        notify_users(session, clerks_of(session, document), document, N_("A signed document awaits issue: %(summary)s"))
+        notify_users(session, clerks_of(session, document), document, ASK_ISSUE)
     return step
 
 

@@ -1,0 +1,35 @@
+"""Issue 13, the working day on screen: deadlines, the kind column, download names, "để biết", the
+handling record and the other daily snags, as each role meets them."""
+
+from __future__ import annotations
+
+import re
+from tests.services.incoming.test_incoming import directed, register, settings, ward  # noqa: F401 - fixtures
+
+
+def _row(html: str, document_id: int) -> str:
+    match = re.search(rf'<tr data-document-id="{document_id}".*?</tr>', html, re.S)
+    assert match, f"no row for document {document_id}"
+    return match.group(0)
+
+
+def test_the_documents_list_names_the_kind_and_shows_the_directions_deadline(app, client, ward, directed,
+                                                                          db_session):
+    d = directed()
+    client.login(ward.leader)
+    html = client.get("/documents/").get_data(as_text=True)
+    row = _row(html, d.document.id)
+    assert 'data-kind="incoming"' in row and "Văn bản đến" in row
+    assert '<td data-testid="deadline">20/03/2026</td>' in row
+    detail = client.get(f"/incoming/{d.document.id}").get_data(as_text=True)
+    assert re.search(r'data-testid="deadline">20/03/2026<', detail)
+
+
+def test_the_home_page_lists_for_information_apart_from_the_work_to_handle(client, ward, directed):
+    d = directed()
+    client.login(ward.vice)
+    html = client.get("/").get_data(as_text=True)
+    info = re.search(r'data-testid="home-section" data-queue="info">.*?</section>', html, re.S)
+    handle = re.search(r'data-testid="home-section" data-queue="handle">.*?</section>', html, re.S)
+    assert info and f'data-document-id="{d.document.id}"' in info.group(0)
+    assert handle is None or f'data-document-id="{d.document.id}"' not in handle.group(0)
