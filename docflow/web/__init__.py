@@ -33,12 +33,15 @@ from docflow.web import (
     incoming,
     notifications,
     outgoing,
+    outgoing_files,
     queues,
     registers,
     signing,
 )
 
 log = logging.getLogger(__name__)
+# Modules whose routes belong to another module's blueprint: imported so that the routes exist.
+ROUTES_ONLY = (outgoing_files,)
 LOCALES = ("vi", "en")
 
 csrf = CSRFProtect()

@@ -25,6 +25,7 @@ from docflow.web.helpers import (
     small_int,
     store,
 )
+from docflow.web.downloads import document_file_name, named
 from docflow.web.signing import panel_report
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -152,7 +153,7 @@ def _send(document_id: int, version_number: int | None, purpose: str) -> Respons
     with db.transaction() as s:
         version, stream = doc_service.open_version(s, actor=current_actor(), document_id=document_id,
                                                    version_number=version_number, store=store(), purpose=purpose)
-    name = version.original_filename or f"document-{document_id}-v{version.number}.pdf"
+    name = document_file_name(version.document, f"v{version.number}")
     # Active content (JavaScript, launch actions, embedded files) never runs in the browser's viewer:
     # such a file is only ever a sandboxed download.
     active = bool(version.active_flags)
@@ -161,6 +162,7 @@ def _send(document_id: int, version_number: int | None, purpose: str) -> Respons
                          download_name=name, etag=version.sha256, max_age=0,
                          conditional=not version.document.is_confidential)
     response.headers["Cache-Control"] = "private, no-store"
+    named(response, name, inline=not (active or purpose == "download"))
     if active:
         response.headers["Content-Security-Policy"] = "sandbox"
     return response

@@ -30,7 +30,9 @@ from docflow.services import signatures as signing_service
 from docflow.services.documents import UploadedFile
 from docflow.services.registers import slip
 from docflow.services.incoming import Direction, DuplicateIncomingError, Target
+from docflow.services import documents as doc_service
 from docflow.web.documents import document_input
+from docflow.web.downloads import document_file_name, named
 from docflow.web.helpers import (
     current_actor,
     form_int,
@@ -339,8 +341,10 @@ def contribution_file(document_id: int, contribution_id: int) -> ResponseReturnV
     contribution, stream = incoming.open_contribution_file(db.get_session(), actor=current_actor(),
                                                            document_id=document_id, contribution_id=contribution_id,
                                                            store=store())
-    response = send_file(stream, mimetype="application/pdf", as_attachment=True,
-                         download_name=contribution.file_name or f"contribution-{contribution.id}.pdf", max_age=0)
+    name = document_file_name(doc_service.get_document(db.get_session(), document_id), f"gop-y-{contribution.id}",
+                              (contribution.file_name or "").rsplit(".", 1)[0][:60])
+    response = named(send_file(stream, mimetype="application/pdf", as_attachment=True, download_name=name,
+                               max_age=0), name)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "sandbox"
     return response
@@ -368,7 +372,7 @@ def resolution_slip(document_id: int) -> ResponseReturnValue:
     """The phiếu giải quyết văn bản đến of the document, printed from its records (Decree 30, Annex IV)."""
     with db.transaction() as s:
         data = slip.resolution_slip(s, actor=current_actor(), document_id=document_id, tz=settings().app.zone)
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="phieu-giai-quyet-{document_id}.pdf"'
+        name = document_file_name(doc_service.get_document(s, document_id), "phieu-giai-quyet")
+    response = named(Response(data, mimetype="application/pdf"), name, inline=True)
     response.headers["Cache-Control"] = "private, no-store"
     return response

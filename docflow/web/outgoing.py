@@ -10,7 +10,6 @@ from typing import Any, cast
 from flask import (
     Blueprint,
     Flask,
-    Response,
     abort,
     current_app,
     flash,
@@ -18,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -70,7 +68,7 @@ def index() -> ResponseReturnValue:
     return render_template("outgoing/index.html", page=page, statuses=list(DocumentStatus), status=status)
 
 
-def _today() -> Any:
+def today() -> Any:
     return signing_service.local_today(settings(), utc_now())
 
 
@@ -78,7 +76,7 @@ def _form_context(form: Any, **extra: Any) -> dict[str, Any]:
     session = db.get_session()
     actor = current_actor()
     return {"form": form, "departments": organisation.list_departments(session), "Urgency": Urgency,
-            "signers": outgoing_service.signer_choices(session, actor=actor, doc_type=None, on=_today()),
+            "signers": outgoing_service.signer_choices(session, actor=actor, doc_type=None, on=today()),
             "max_mb": settings().uploads.max_upload_mb, "word_templates": drafting.TEMPLATE_TYPES, **extra}
 
 
@@ -138,44 +136,6 @@ def new() -> ResponseReturnValue:
                                error_field=getattr(exc, "field", None), **_form_context(request.form)), 400
     flash(gettext("The draft has been saved. Send it for review when it is ready."), "success")
     return redirect(url_for("outgoing.detail", document_id=document.id))
-
-
-@bp.get("/template.pdf")
-@login_required
-def template() -> ResponseReturnValue:
-    """A draft template: the Decree 30 header, the number and date fields and the signer's place."""
-    actor = current_actor()
-    details = outgoing_service.DraftDetails(body_code=actor.organisation.code,
-                                            unit=actor.department.code if actor.department else "")
-    data = outgoing_service.draft_template_pdf(organisation_name=actor.organisation.name,
-                                               doc_type=request.args.get("doc_type", "")[:30],
-                                               summary=request.args.get("summary", "")[:300], details=details)
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": 'attachment; filename="du-thao-mau.pdf"',
-                             "Cache-Control": "private, no-store"})
-
-
-@bp.get("/templates/<doc_type>.docx")
-@login_required
-def word_template(doc_type: str) -> ResponseReturnValue:
-    """A Decree 30 drafting template (.docx) of one type, for the ward and the drafter's unit."""
-    data = drafting.drafting_template(actor=current_actor(), doc_type=doc_type[:30], today=_today())
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    headers={"Content-Disposition": f'attachment; filename="mau-{doc_type[:30]}.docx"',
-                             "Cache-Control": "private, no-store"})
-
-
-@bp.get("/<int:document_id>/versions/<int:number>/source")
-@login_required
-def download_source(document_id: int, number: int) -> ResponseReturnValue:
-    """The Word source (.docx / .odt) a version was converted from, for whoever may see the document."""
-    with db.transaction() as s:
-        source, stream = drafting.open_source(s, actor=current_actor(), document_id=document_id,
-                                              version_number=number, store=store())
-    response = send_file(stream, mimetype=source.media_type, as_attachment=True,
-                         download_name=source.original_filename, etag=source.sha256, max_age=0, conditional=False)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/<int:document_id>")

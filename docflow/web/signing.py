@@ -24,6 +24,7 @@ from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.signing.base import SignatureKind
 from docflow.web.formatchecks import finding_text
+from docflow.web.downloads import content_disposition, document_file_name
 from docflow.web.helpers import current_actor, form_int, form_str, settings, store
 
 bp = Blueprint("signing", __name__)
@@ -94,14 +95,15 @@ def version_report(document_id: int, number: int) -> ResponseReturnValue:
                                                 document_id=document_id, version_number=number)
         document = doc_service.get_document_for(s, actor=current_actor(), document_id=document_id)
         title = f"{document.number_symbol or document.summary[:60]} — v{number}"
-    return _report_response(report, title=title, filename=f"document-{document_id}-v{number}-verification.json")
+        filename = document_file_name(document, f"v{number}", "kiem-tra-chu-ky", ext="json")
+    return _report_response(report, title=title, filename=filename)
 
 
 def _report_response(report: dict[str, Any], *, title: str, filename: str) -> ResponseReturnValue:
     if request.args.get("format") == "json":
         public = {k: v for k, v in report.items() if k != "msgids"}
         return Response(json.dumps(public, ensure_ascii=False, indent=2), mimetype="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                        headers={"Content-Disposition": content_disposition(filename)})
     return render_template("signing/report.html", report=report, title=title)
 
 

@@ -33,3 +33,18 @@ def test_the_home_page_lists_for_information_apart_from_the_work_to_handle(clien
     handle = re.search(r'data-testid="home-section" data-queue="handle">.*?</section>', html, re.S)
     assert info and f'data-document-id="{d.document.id}"' in info.group(0)
     assert handle is None or f'data-document-id="{d.document.id}"' not in handle.group(0)
+
+
+def test_downloads_are_named_after_the_documents_number_date_and_version(client, ward, directed):
+    d = directed()
+    client.login(ward.leader)
+    version = client.get(f"/documents/{d.document.id}/versions/1/download")
+    header = version.headers["Content-Disposition"]
+    assert header.startswith('attachment; filename="123-STNMT-DD_2026-03-05_v1.pdf"')
+    assert "filename*=UTF-8''123-STNMT-%C4%90%C4%90_2026-03-05_v1.pdf" in header
+    inline = client.get(f"/documents/{d.document.id}/file").headers["Content-Disposition"]
+    assert inline.startswith('inline; filename="123-STNMT-DD_2026-03-05_v1.pdf"')
+    slip = client.get(f"/incoming/{d.document.id}/slip.pdf").headers["Content-Disposition"]
+    assert slip.startswith('inline; filename="123-STNMT-DD_2026-03-05_phieu-giai-quyet.pdf"')
+    report = client.get(f"/documents/{d.document.id}/versions/1/verification?format=json")
+    assert 'filename="123-STNMT-DD_2026-03-05_v1_kiem-tra-chu-ky.json"' in report.headers["Content-Disposition"]
