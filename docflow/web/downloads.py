@@ -10,7 +10,6 @@ import unicodedata
 from datetime import date
 from urllib.parse import quote
 
-from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from docflow.models import Document, utc_now
@@ -61,8 +60,7 @@ def content_disposition(name: str, *, inline: bool = False) -> str:
     return value
 
 
-def named(response: ResponseReturnValue, name: str, *, inline: bool = False) -> ResponseReturnValue:
+def named(response: Response, name: str, *, inline: bool = False) -> Response:
     """``response`` with its file named ``name``."""
-    assert isinstance(response, Response)
     response.headers["Content-Disposition"] = content_disposition(name, inline=inline)
     return response
