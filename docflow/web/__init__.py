@@ -34,6 +34,7 @@ from docflow.web import (
     notifications,
     outgoing,
     outgoing_files,
+    phrases,
     queues,
     registers,
     signing,
@@ -68,7 +69,7 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
-                   notifications, attachments, copies, formatchecks):
+                   notifications, attachments, copies, formatchecks, phrases):
         app.register_blueprint(module.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.
     csrf.exempt(signing.pki_ocsp)

@@ -173,7 +173,8 @@ def _targets() -> tuple[Target, ...]:
 
 
 def _direction() -> Direction:
-    return Direction(targets=_targets(), instruction=form_str("instruction", max_length=5000))
+    return Direction(targets=_targets(), instruction=incoming.with_phrase(form_str("instruction", max_length=5000),
+                                                                          form_str("phrase", max_length=500)))
 
 
 @bp.route("/memos/new", methods=["GET", "POST"])
@@ -223,6 +224,7 @@ def detail(document_id: int) -> ResponseReturnValue:
     context: dict[str, Any] = {}
     if view.can_direct:
         context["default_deadline"] = incoming.default_deadline(settings(), view.document, today)
+        context["phrases"] = incoming.list_phrases(session, actor=actor)
     if any(row.can_assign for row in acting) and actor.department_id is not None:
         context["members"] = incoming.department_members(session, actor.department_id)
     if acting:

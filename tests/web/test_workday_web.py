@@ -48,3 +48,23 @@ def test_downloads_are_named_after_the_documents_number_date_and_version(client,
     assert slip.startswith('inline; filename="123-STNMT-DD_2026-03-05_phieu-giai-quyet.pdf"')
     report = client.get(f"/documents/{d.document.id}/versions/1/verification?format=json")
     assert 'filename="123-STNMT-DD_2026-03-05_v1_kiem-tra-chu-ky.json"' in report.headers["Content-Disposition"]
+
+
+def test_R43_the_leader_keeps_phrases_on_his_screen_and_picks_one_when_directing(client, ward, register,
+                                                                                 db_session):
+    from docflow.models import Opinion
+    from sqlalchemy import select
+    document = register().document
+    client.login(ward.leader)
+    assert client.post("/phrases/", {"text": "Giao phòng Địa chính chủ trì, tham mưu trả lời"}).status_code == 302
+    refused = client.post("/phrases/", {"text": "   "})
+    assert refused.status_code == 400 and refused.get_data(as_text=True).count('data-testid="field-error"') == 1
+    page = client.get(f"/incoming/{document.id}").get_data(as_text=True)
+    assert 'data-testid="phrase-select"' in page and "Giao phòng Địa chính chủ trì, tham mưu trả lời</option>" in page
+    assert "phrases.js" in page
+    response = client.post(f"/incoming/{document.id}/direct",
+                           {"row_version": document.row_version, f"role_d{ward.dc.id}": "lead",
+                            "phrase": "Giao phòng Địa chính chủ trì, tham mưu trả lời", "instruction": "Trước 20/3"})
+    assert response.status_code == 302
+    body = db_session.execute(select(Opinion.body).where(Opinion.document_id == document.id)).scalar_one()
+    assert body == "Giao phòng Địa chính chủ trì, tham mưu trả lời\nTrước 20/3"
