@@ -368,6 +368,16 @@ def return_completion(document_id: int, proposal_id: int) -> ResponseReturnValue
                 proposal_id=proposal_id, reason=form_str("reason", max_length=5000))
 
 
+@bp.get("/<int:document_id>/handling-record")
+@login_required
+def handling_record(document_id: int) -> ResponseReturnValue:
+    """The phiếu giải quyết as a printable page, from the same records as slip.pdf."""
+    with db.transaction() as s:
+        data = slip.slip_data(s, actor=current_actor(), document_id=document_id, printed="handling_record")
+        g.no_store = data.document.is_confidential
+        return render_template("incoming/handling_record.html", data=data)
+
+
 @bp.get("/<int:document_id>/slip.pdf")
 @login_required
 def resolution_slip(document_id: int) -> ResponseReturnValue:

@@ -7,7 +7,7 @@ import pytest
 
 from docflow.errors import NotFoundError, PermissionDeniedError
 from docflow.services import incoming
-from tests.services.incoming.test_incoming import ward  # noqa: F401 - fixture
+from tests.services.incoming.test_incoming import directed, register, settings, ward  # noqa: F401 - fixtures
 
 DENIED = (PermissionDeniedError, NotFoundError)
 
@@ -38,3 +38,18 @@ def test_R43_the_phrase_screen_is_a_leaders_and_refuses_another_leaders_ids(clie
     assert client.post(f"/phrases/{mine.id}/delete").status_code == 404
     assert client.post(f"/phrases/{mine.id}/up").status_code == 404
     assert client.post(f"/phrases/{mine.id}/delete", csrf=False).status_code == 400   # no CSRF token
+
+
+def test_R20_a_confidential_handling_record_is_refused_to_who_is_not_cleared(client, ward, directed, db_session):
+    from docflow.models import AuditEvent, Confidentiality
+    from sqlalchemy import select
+    d = directed(confidentiality=Confidentiality.CONFIDENTIAL)
+    client.login(ward.official_vp)
+    assert client.get(f"/incoming/{d.document.id}/handling-record").status_code in (403, 404)
+    client.logout()
+    client.login(ward.leader)
+    page = client.get(f"/incoming/{d.document.id}/handling-record")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    printed = db_session.execute(select(AuditEvent).where(AuditEvent.object_id == d.document.id,
+                                                          AuditEvent.action == "document.viewed")).scalars().all()
+    assert any(e.details.get("printed") == "handling_record" for e in printed)

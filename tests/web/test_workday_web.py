@@ -68,3 +68,24 @@ def test_R43_the_leader_keeps_phrases_on_his_screen_and_picks_one_when_directing
     assert response.status_code == 302
     body = db_session.execute(select(Opinion.body).where(Opinion.document_id == document.id)).scalar_one()
     assert body == "Giao phòng Địa chính chủ trì, tham mưu trả lời\nTrước 20/3"
+
+
+def test_R20_the_handling_record_prints_who_directed_assigned_and_answered_with_deadlines(client, ward, directed,
+                                                                                        db_session, settings):
+    from docflow.services import incoming
+    d = directed()
+    child = incoming.assign_handler(db_session, actor=ward.head_dc, assignment_id=d.lead.id,
+                                    handler_id=ward.handler.id, settings=settings, instruction="Kiểm tra thực địa")
+    incoming.add_opinion(db_session, actor=ward.handler, assignment_id=child.id, body="Đã kiểm tra thực địa ngày 12/3")
+    client.login(ward.leader)
+    detail = client.get(f"/incoming/{d.document.id}").get_data(as_text=True)
+    assert f'href="/incoming/{d.document.id}/handling-record"' in detail
+    page = client.get(f"/incoming/{d.document.id}/handling-record")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="handling-record"' in html
+    assert "Trần Văn Minh" in html and "Giao Địa chính chủ trì, báo cáo trước hạn." in html
+    assert html.count('data-testid="record-assignment"') == 4          # lead, co, info; the handler
+    assert "20/03/2026" in html and "Phan Thị Ngọc" in html and "Kiểm tra thực địa" in html
+    assert "Đã kiểm tra thực địa ngày 12/3" in html
+    assert "print.js" in html and "<nav" not in html                 # a clean page: no menu
+
