@@ -150,6 +150,7 @@ def detail(document_id: int) -> ResponseReturnValue:
     steps = outgoing_service.steps_of(session, document.id)
     active = next((s for s in steps if s.status is StepStatus.ACTIVE), None)
     deciders = {s.decided_by_id: session.get(User, s.decided_by_id) for s in steps if s.decided_by_id}
+    drafting_choices = _drafting_choices(session, actor, document)
     return render_template(
         "outgoing/detail.html", document=document, steps=steps, active=active, report=report, deciders=deciders,
         rounds=sorted({s.round for s in steps}, reverse=True), StepKind=StepKind, StepStatus=StepStatus,
@@ -158,6 +159,7 @@ def detail(document_id: int) -> ResponseReturnValue:
         comments=outgoing_service.comments_of(session, document.id),
         related=outgoing_service.related_of(session, actor=actor, document=document),
         may=policy.document_permissions(actor, document, active), format_review=review_rows(document),
+        **drafting_choices,
         sources=drafting.sources_of(session, document),
         max_mb=settings().uploads.max_upload_mb, **panel_context(session, actor, document))
 
@@ -177,6 +179,15 @@ def _act(document_id: int, action: Callable[[Any], Any], success: str, anchor: s
     return redirect(url_for("outgoing.detail", document_id=document_id, _anchor=anchor))
 
 
+def _drafting_choices(session: Any, actor: User, document: Any) -> dict[str, Any]:
+    """What a draft's page offers its drafter: the reviewers to choose (the defaults ticked), the trích yếu form."""
+    if document.status is not DocumentStatus.DRAFT:
+        return {"reviewer_choices": [], "default_reviewer_ids": set(), "may_edit_summary": False}
+    return {"reviewer_choices": outgoing_service.reviewer_choices(session, document),
+            "default_reviewer_ids": {u.id for u, _ in outgoing_service.default_reviewers(session, document)},
+            "may_edit_summary": outgoing_service.may_edit_summary(actor, document)}
+
+
 def _pin() -> str:
     return request.form.get("pin", "")[:PIN_MAX]
 
@@ -185,9 +196,21 @@ def _pin() -> str:
 @login_required
 def start_route(document_id: int) -> ResponseReturnValue:
     """Send the draft for review (the default reviewers, then the signer, then the clerk)."""
+    chosen = [i for i in (small_int(v) for v in request.form.getlist("reviewer_id")) if i is not None]
+    reviewer_ids = chosen if request.form.get("choose_reviewers") == "1" and chosen else None
     return _act(document_id, lambda s: outgoing_service.start_route(s, actor=current_actor(), document_id=document_id,
-                                                                       store=store()),
+                                                                       store=store(), reviewer_ids=reviewer_ids),
                 N_("The draft has been sent for review."))
+
+
+@bp.post("/<int:document_id>/summary")
+@login_required
+def edit_summary(document_id: int) -> ResponseReturnValue:
+    """The drafter corrects the trích yếu of a draft."""
+    return _act(document_id, lambda s: outgoing_service.edit_summary(
+        s, actor=current_actor(), document_id=document_id, summary=form_str("summary", max_length=1000),
+        expected_row_version=form_int("row_version", required=True) or 0), N_("The trích yếu has been changed."),
+        anchor="")
 
 
 @bp.post("/<int:document_id>/steps/<int:step_id>/approve")

@@ -1,5 +1,5 @@
 """Refusals of issue 13's daily tools: another leader's instruction phrases, phrases for a user who does not
-direct, and (R22–R24) reviewers and trích yếu edits outside what the route allows."""
+direct, a confidential handling record for who is not cleared."""
 
 from __future__ import annotations
 
@@ -53,3 +53,4 @@ def test_R20_a_confidential_handling_record_is_refused_to_who_is_not_cleared(cli
     printed = db_session.execute(select(AuditEvent).where(AuditEvent.object_id == d.document.id,
                                                           AuditEvent.action == "document.viewed")).scalars().all()
     assert any(e.details.get("printed") == "handling_record" for e in printed)
+

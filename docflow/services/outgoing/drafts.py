@@ -192,6 +192,32 @@ def add_comment(session: Session, *, actor: User, document_id: int, body: str,
     return opinion
 
 
+def may_edit_summary(actor: User, document: Document) -> bool:
+    """Whether ``actor`` may change the trích yếu from the outgoing page: a draft not on its route, by whoever
+    may edit it (the drafter first)."""
+    return document.status is DocumentStatus.DRAFT and policy.can_edit(actor, document)
+
+
+def edit_summary(session: Session, *, actor: User, document_id: int, summary: str, expected_row_version: int,
+                 now: datetime | None = None) -> Document:
+    """Change a draft's trích yếu, audited with its before and after like any metadata edit. Refused once the
+    draft is on its route or carries a signature (what the signer signed stays as signed, R23).
+
+    Raises PermissionDeniedError, InvalidTransitionError, ConflictError, ValidationError. Flushes."""
+    document = get_outgoing(session, actor=actor, document_id=document_id, lock=True)
+    if not policy.can_edit(actor, document):
+        raise PermissionDeniedError(N_("You may not change this document."))
+    if document.status is not DocumentStatus.DRAFT:
+        raise InvalidTransitionError(N_("The trích yếu is changed on a draft only: return it to the drafter first."))
+    data = DocumentInput(kind=document.kind, doc_type=document.doc_type, summary=summary,
+                         department_id=document.department_id, number_symbol=document.number_symbol or "",
+                         document_date=document.document_date, issuing_body=document.issuing_body,
+                         urgency=document.urgency, confidentiality=document.confidentiality,
+                         deadline=document.deadline)
+    return doc_service.edit_metadata(session, actor=actor, document_id=document.id, data=data,
+                                     expected_row_version=expected_row_version, now=now)
+
+
 def comments_of(session: Session, document_id: int) -> list[Opinion]:
     return list(session.execute(select(Opinion).where(Opinion.document_id == document_id)
                                 .options(selectinload(Opinion.author)).order_by(Opinion.created_at, Opinion.id)).scalars())

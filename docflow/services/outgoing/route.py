@@ -33,7 +33,7 @@ from docflow.services.outgoing.base import (
     notify_users,
 )
 from docflow.services.outgoing.numberfields import ensure_number_fields
-from docflow.services.people.eligibility import REVIEWER_ROLES, department_head, ward_member
+from docflow.services.people.eligibility import REVIEWER_ROLES, department_head
 from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
 
@@ -71,13 +71,34 @@ def default_reviewers(session: Session, document: Document) -> list[tuple[User, 
     return reviewers
 
 
-def _chosen_reviewers(session: Session, actor: User, reviewer_ids: Sequence[int]) -> list[tuple[User, str]]:
+def _eligible_reviewers(session: Session, document: Document) -> list[User]:
+    """Who may review a draft: the ward's active department heads and leaders, but not its drafter (no one
+    reviews his own draft); the default reviewers first, in their order."""
+    defaults = [user for user, _ in default_reviewers(session, document)]
+    others = session.execute(select(User).where(User.organisation_id == document.organisation_id,
+                                                User.role.in_(REVIEWER_ROLES), User.is_active.is_(True))
+                             .order_by(User.role, User.full_name, User.id)).scalars()
+    return [u for u in dict.fromkeys([*defaults, *others]) if u.id != document.created_by_id]
+
+
+def reviewer_choices(session: Session, document: Document) -> list[User]:
+    """The reviewers the outgoing page offers the drafter: who may review, but the signer (whose own step
+    follows the reviews)."""
+    return [u for u in _eligible_reviewers(session, document) if u.id != document.signer_id]
+
+
+def _chosen_reviewers(session: Session, document: Document, reviewer_ids: Sequence[int]) -> list[tuple[User, str]]:
+    """The chosen reviewers in order, each labelled content, form (R24: the drafting department's head and
+    Văn phòng's head, as by default) or review. Raises ValidationError for anyone who may not review."""
+    allowed = {u.id: u for u in _eligible_reviewers(session, document)}
+    labels = {user.id: label for user, label in default_reviewers(session, document)}
     chosen = []
     for user_id in dict.fromkeys(reviewer_ids):
-        user = ward_member(session, actor.organisation_id, user_id, REVIEWER_ROLES)
+        user = allowed.get(user_id)
         if user is None:
-            raise ValidationError(N_("Reviewers are department heads or leaders of the ward."), field="reviewer_ids")
-        chosen.append((user, LABEL_REVIEW))
+            raise ValidationError(N_("Reviewers are department heads or leaders of the ward, other than the "
+                                     "drafter."), field="reviewer_ids")
+        chosen.append((user, labels.get(user.id, LABEL_REVIEW)))
     return chosen
 
 
@@ -125,7 +146,7 @@ def start_route(session: Session, *, actor: User, document_id: int, store: Docum
         raise PermissionDeniedError(N_("You may not send this draft for review."))
     if document.status is not DocumentStatus.DRAFT:
         raise InvalidTransitionError(N_("Only a draft can be sent for review; this one is already on its way."))
-    reviewers = (_chosen_reviewers(session, actor, reviewer_ids) if reviewer_ids is not None
+    reviewers = (_chosen_reviewers(session, document, reviewer_ids) if reviewer_ids is not None
                  else default_reviewers(session, document))
     ensure_number_fields(session, actor=actor, document=document, store=store, now=now)
     steps = new_round(session, document, reviewers, actor, now)
