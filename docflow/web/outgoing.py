@@ -331,6 +331,13 @@ def batch() -> ResponseReturnValue:
     return render_template("outgoing/batch.html", documents=documents)
 
 
+def _batch_refused(chosen: list[tuple[int, int | None]], error: str) -> ResponseReturnValue:
+    """Back to the selection, the same documents ticked, the reason said once (beside the PIN)."""
+    documents = outgoing_service.awaiting_signature_of(db.get_session(), actor=current_actor())
+    return render_template("outgoing/batch.html", documents=documents, chosen={i for i, _ in chosen},
+                           pin_error=error), 400
+
+
 def _batch_choices() -> list[tuple[int, int | None]]:
     chosen = []
     for raw in request.form.getlist("documents")[:200]:
@@ -349,16 +356,16 @@ def start_batch() -> ResponseReturnValue:
     actor = current_actor()
     chosen, pin = _batch_choices(), _pin()
     if not chosen or not pin:
-        flash(gettext("Choose the documents to sign and enter your signing PIN."), "danger")
-        return redirect(url_for("outgoing.batch"))
+        return _batch_refused(chosen, gettext("Choose the documents to sign and enter your signing PIN."))
     work: jobs.JobWork | None = None
     try:
         with db.transaction() as s:
             job, work = outgoing_service.start_batch(s, settings=settings(), store=store(), actor=actor,
                                                      documents=chosen, pin=pin)
     except DocflowError as exc:
-        with db.transaction() as s:
-            job = outgoing_service.refused_batch(s, actor=actor, total=len(chosen), error=exc)
+        with db.transaction() as s:   # the refused attempt is kept as a failed job, as before
+            outgoing_service.refused_batch(s, actor=actor, total=len(chosen), error=exc)
+        return _batch_refused(chosen, gettext(exc.message, **exc.params))
     response = redirect(url_for("outgoing.batch_progress", job_id=job.id))
     if work is not None:
         # Started once the response is sent, after this request's own session has been closed.
