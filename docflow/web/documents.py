@@ -25,6 +25,7 @@ from docflow.web.helpers import (
     small_int,
     store,
 )
+from docflow.web import kept
 from docflow.web.downloads import document_file_name, named
 from docflow.web.signing import panel_report
 
@@ -110,13 +111,13 @@ def new() -> ResponseReturnValue:
         abort(403)
     if request.method == "GET":
         return render_template("documents/new.html", form={}, **_form_context())
-    file = request.files.get("file")
+    upload: UploadedFile | None = None
     try:
+        upload = kept.posted_or_kept(actor)
         kind = _enum(DocumentKind, form_str("kind", max_length=20), "kind")
         data = document_input(kind)  # type: ignore[arg-type]
-        if file is None or not file.filename:
+        if upload is None:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-        upload = receive_upload(UploadedFile(file.stream, file.filename))
         with db.transaction() as s:
             document = doc_service.upload_document(
                 s, actor=actor, data=data, upload=upload,
@@ -124,7 +125,8 @@ def new() -> ResponseReturnValue:
             signing_service.keep_report_if_signed(s, settings=settings(), store=store(),
                                                   version=document.versions[-1])
     except ValidationError as exc:
-        return render_template("documents/new.html", form=request.form,
+        held = kept.keep(actor, upload) or (None if exc.field == "file" else kept.still_kept(actor))
+        return render_template("documents/new.html", form=request.form, kept=held,
                                error=gettext(exc.message, **exc.params), error_field=exc.field,
                                **_form_context()), 400
     flash(gettext("The document has been uploaded."), "success")

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from docflow import db, policy
 from docflow.errors import N_, ConflictError, InvalidTransitionError, NotFoundError, ValidationError, WrongKindError
@@ -32,6 +31,7 @@ from docflow.services.registers import slip
 from docflow.services.incoming import Direction, DuplicateIncomingError, Target
 from docflow.services import documents as doc_service
 from docflow.web.documents import document_input
+from docflow.web import kept
 from docflow.web.downloads import document_file_name, named
 from docflow.web.helpers import (
     current_actor,
@@ -46,39 +46,15 @@ from docflow.web.helpers import (
 
 bp = Blueprint("incoming", __name__, url_prefix="/incoming")
 
-HELD_MAX_AGE = 3600       # a held upload can be confirmed within an hour
 PERSON_ROWS = (1, 2)      # extra rows of the direction form for people
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key or "", salt="docflow.incoming.held-upload")
-
-
-def _held_file(actor: User) -> UploadedFile | None:
-    """The file kept at a duplicate warning; the token is signed for this user, so no one names a blob."""
-    token = request.form.get("held", "")
-    if not token:
-        return None
-    try:
-        held = _serializer().loads(token, max_age=HELD_MAX_AGE)
-    except BadSignature:
-        raise ValidationError(N_("The kept file has expired; choose the PDF again."), field="file") from None
-    if held.get("u") != actor.id or not store().exists(held.get("sha", "")):
-        raise ValidationError(N_("The kept file has expired; choose the PDF again."), field="file")
-    return UploadedFile(store().open(held["sha"]), held.get("name", "document.pdf"))
 
 
 def _uploaded_file(actor: User) -> UploadedFile:
     """The posted (or kept) PDF, checked and stored before the registration's transaction begins."""
-    file = request.files.get("file")
-    upload = UploadedFile(file.stream, file.filename) if file is not None and file.filename else _held_file(actor)
+    upload = kept.posted_or_kept(actor)
     if upload is None:
         raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-    try:
-        return receive_upload(upload)
-    except BaseException:
-        upload.stream.close()  # a kept file was opened from the store just now
-        raise
+    return upload
 
 
 def _form_context(**extra: object) -> dict[str, object]:
@@ -111,11 +87,12 @@ def new() -> ResponseReturnValue:
         abort(403)
     if request.method == "GET":
         return render_template("incoming/new.html", form={}, **_form_context())
+    upload: UploadedFile | None = None
     try:
-        data = document_input(DocumentKind.INCOMING)
         upload = _uploaded_file(actor)
+        data = document_input(DocumentKind.INCOMING)
     except ValidationError as exc:
-        return _refused(exc)
+        return _refused(exc, actor, upload)
     try:
         with db.transaction() as s:
             registration = incoming.register_incoming(
@@ -124,7 +101,7 @@ def new() -> ResponseReturnValue:
     except DuplicateIncomingError as exc:
         return _warn_duplicate(actor, exc, upload)
     except ValidationError as exc:
-        return _refused(exc)
+        return _refused(exc, actor, upload)
     finally:
         upload.stream.close()
     if registration.report is not None:
@@ -134,19 +111,18 @@ def new() -> ResponseReturnValue:
     return redirect(url_for("incoming.detail", document_id=registration.document.id))
 
 
-def _refused(exc: ValidationError) -> ResponseReturnValue:
-    return render_template("incoming/new.html", form=request.form, held=request.form.get("held", ""),
+def _refused(exc: ValidationError, actor: User, upload: UploadedFile | None) -> ResponseReturnValue:
+    """The form again with the reason; the file, when it was good, is kept (not asked for again)."""
+    held = kept.keep(actor, upload) or (None if exc.field == "file" else kept.still_kept(actor))
+    return render_template("incoming/new.html", form=request.form, kept=held,
                            error=gettext(exc.message, **exc.params), error_field=exc.field,
                            **_form_context()), 400
 
 
 def _warn_duplicate(actor: User, exc: DuplicateIncomingError, upload: UploadedFile) -> ResponseReturnValue:
     """Show the earlier entries and keep the file, so confirming does not ask for it again."""
-    upload.stream.seek(0)
-    sha256 = incoming.hold_upload(store(), upload, max_bytes=settings().max_upload_bytes)
-    held = _serializer().dumps({"u": actor.id, "sha": sha256, "name": upload.filename})
-    return render_template("incoming/new.html", form=request.form, duplicate=exc, held=held,
-                           held_name=upload.filename, **_form_context()), 409
+    return render_template("incoming/new.html", form=request.form, duplicate=exc, kept=kept.keep(actor, upload),
+                           **_form_context()), 409
 
 
 def _targets() -> tuple[Target, ...]:

@@ -43,6 +43,7 @@ from docflow.services import outgoing as outgoing_service
 from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentFilters, UploadedFile
 from docflow.services.outgoing import DraftInput
+from docflow.web import kept
 from docflow.web.helpers import current_actor, form_int, form_str, receive_upload, settings, small_int, store
 from docflow.web.attachments import panel_context
 from docflow.web.formatchecks import finding_text, review_rows
@@ -121,19 +122,20 @@ def new() -> ResponseReturnValue:
         form = {"related_document_id": related.id if related else "", "relation": relation,
                 "doc_type": "cong_van" if relation == DocumentRelation.CORRECTS else (related.doc_type if related else "")}
         return render_template("outgoing/new.html", related=related, **_form_context(form))
-    file = request.files.get("file")
+    file, upload = request.files.get("file"), None
     try:
-        data = _draft_input()
-        if file is None or not file.filename:
+        upload = _receive_draft(file) if file is not None and file.filename else kept.posted_or_kept(actor)
+        if upload is None:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-        upload = _receive_draft(file)
         with db.transaction() as s:
             document = outgoing_service.create_draft(
-                s, actor=actor, data=data, upload=upload, store=store(),
+                s, actor=actor, data=_draft_input(), upload=upload, store=store(),
                 max_bytes=settings().max_upload_bytes, settings=settings())
     except (ValidationError, InvalidTransitionError, ConverterMissingError) as exc:
+        field = getattr(exc, "field", None)
         return render_template("outgoing/new.html", related=None, error=gettext(exc.message, **exc.params),
-                               error_field=getattr(exc, "field", None), **_form_context(request.form)), 400
+                               kept=kept.keep(actor, upload) or (None if field == "file" else kept.still_kept(actor)),
+                               error_field=field, **_form_context(request.form)), 400
     flash(gettext("The draft has been saved. Send it for review when it is ready."), "success")
     return redirect(url_for("outgoing.detail", document_id=document.id))
 

@@ -51,7 +51,8 @@ def delete(phrase_id: int) -> ResponseReturnValue:
     return redirect(url_for("phrases.index"))
 
 
-@bp.post("/<int:phrase_id>/<any(up, down):direction>")
+@bp.post("/<int:phrase_id>/up", defaults={"direction": "up"})
+@bp.post("/<int:phrase_id>/down", defaults={"direction": "down"})
 @login_required
 def move(phrase_id: int, direction: str) -> ResponseReturnValue:
     """Move a phrase one place up or down."""

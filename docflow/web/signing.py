@@ -134,7 +134,7 @@ def verify_upload() -> ResponseReturnValue:
 
 def _verify_error(message: str, **params: Any) -> ResponseReturnValue:
     return render_template("signing/verify.html", max_mb=settings().uploads.max_upload_mb,
-                           error=gettext(message, **params)), 400
+                           verify_error=gettext(message, **params)), 400
 
 
 @bp.get("/verify/<sha256>")
@@ -206,7 +206,7 @@ def my_signature() -> ResponseReturnValue:
             db.get_session().rollback()
             error = gettext(exc.message, **exc.params)
     session = db.get_session()
-    return render_template("signing/my_signature.html", error=error,
+    return render_template("signing/my_signature.html", image_error=error,
                            certificates=signing_service.my_certificates(session, actor=actor),
                            pending=keys.pending_enrolments(session, actor=actor),
                            pin_certificates=keys.pin_certificates(session, actor=actor),
