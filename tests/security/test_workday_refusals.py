@@ -50,7 +50,7 @@ def test_R20_a_confidential_handling_record_is_refused_to_who_is_not_cleared(cli
     client.login(ward.leader)
     page = client.get(f"/incoming/{d.document.id}/handling-record")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
-    printed = db_session.execute(select(AuditEvent).where(AuditEvent.object_id == d.document.id,
+    printed = db_session.execute(select(AuditEvent).where(AuditEvent.object_id == str(d.document.id),
                                                           AuditEvent.action == "document.viewed")).scalars().all()
     assert any(e.details.get("printed") == "handling_record" for e in printed)
 

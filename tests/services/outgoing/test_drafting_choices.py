@@ -32,7 +32,7 @@ def test_R22_the_drafter_corrects_the_trich_yeu_of_a_draft_with_before_and_after
     outgoing.edit_summary(db_session, actor=w.drafter, document_id=document.id,
                           summary="Về việc thành lập tổ công tác liên ngành", expected_row_version=document.row_version)
     assert document.summary == "Về việc thành lập tổ công tác liên ngành"
-    [event] = db_session.execute(select(AuditEvent).where(AuditEvent.object_id == document.id,
+    [event] = db_session.execute(select(AuditEvent).where(AuditEvent.object_id == str(document.id),
                                                           AuditEvent.action == "document.metadata_edited")).scalars()
     assert event.details["changes"] == {"summary": {"from": "Về việc thành lập tổ công tác",
                                                     "to": "Về việc thành lập tổ công tác liên ngành"}}
