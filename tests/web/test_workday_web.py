@@ -8,7 +8,7 @@ from tests.services.incoming.test_incoming import directed, register, settings, 
 
 
 def _row(html: str, document_id: int) -> str:
-    match = re.search(rf'<tr data-document-id="{document_id}".*?</tr>', html, re.S)
+    match = re.search(rf'<tr [^>]*data-document-id="{document_id}".*?</tr>', html, re.S)
     assert match, f"no row for document {document_id}"
     return match.group(0)
 
@@ -23,6 +23,8 @@ def test_the_documents_list_names_the_kind_and_shows_the_directions_deadline(app
     assert '<td data-testid="deadline">20/03/2026</td>' in row
     detail = client.get(f"/incoming/{d.document.id}").get_data(as_text=True)
     assert re.search(r'data-testid="deadline">20/03/2026<', detail)
+    incoming_list = client.get("/incoming/").get_data(as_text=True)
+    assert '<td data-testid="deadline">20/03/2026</td>' in _row(incoming_list, d.document.id)
 
 
 def test_the_home_page_lists_for_information_apart_from_the_work_to_handle(client, ward, directed):
