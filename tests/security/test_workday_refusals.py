@@ -54,3 +54,26 @@ def test_R20_a_confidential_handling_record_is_refused_to_who_is_not_cleared(cli
                                                           AuditEvent.action == "document.viewed")).scalars().all()
     assert any(e.details.get("printed") == "handling_record" for e in printed)
 
+
+def test_a_kept_file_serves_only_the_user_it_was_kept_for(app, client, ward, make_user):
+    import io
+    import re
+    from tests.conftest import WebClient, pdf_bytes
+    client.login(ward.clerk)
+    form = {"kind": "internal", "doc_type": "cong_van", "summary": "", "issuing_body": "UBND"}
+    refused = client.post("/documents/new", {**form, "file": (io.BytesIO(pdf_bytes("giu-tep")), "to-trinh.pdf")},
+                          content_type="multipart/form-data")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'data-testid="held-file"' in html and "to-trinh.pdf" in html
+    assert html.count('data-testid="error"') == 1 and 'id="file" name="file" type="file" accept="application/pdf,.pdf" >' in html
+    token = re.search(r'name="held" value="([^"]+)"', html).group(1)
+    # Another user's post with this token names nothing: the file is asked for again.
+    other = WebClient(app.test_client())
+    other.login(make_user(ward.clerk.role, department=ward.vp))
+    stolen = other.post("/documents/new", {**form, "summary": "Tờ trình", "held": token},
+                        content_type="multipart/form-data")
+    assert stolen.status_code == 400 and 'data-testid="held-file"' not in stolen.get_data(as_text=True)
+    # The same user resubmits without choosing the file again.
+    done = client.post("/documents/new", {**form, "summary": "Tờ trình về việc giữ tệp", "held": token},
+                       content_type="multipart/form-data")
+    assert done.status_code == 302

@@ -92,25 +92,11 @@ def test_R20_the_handling_record_prints_who_directed_assigned_and_answered_with_
     assert "print.js" in html and "<nav" not in html                 # a clean page: no menu
 
 
-
-def test_a_form_refused_for_another_field_keeps_the_chosen_file_for_this_user_only(app, client, ward, make_user):
-    import io
-    from tests.conftest import WebClient, pdf_bytes
-    client.login(ward.clerk)
-    form = {"kind": "internal", "doc_type": "cong_van", "summary": "", "issuing_body": "UBND"}
-    refused = client.post("/documents/new", {**form, "file": (io.BytesIO(pdf_bytes("giu-tep")), "to-trinh.pdf")},
-                          content_type="multipart/form-data")
-    html = refused.get_data(as_text=True)
-    assert refused.status_code == 400 and 'data-testid="held-file"' in html and "to-trinh.pdf" in html
-    assert html.count('data-testid="error"') == 1 and 'id="file" name="file" type="file" accept="application/pdf,.pdf" >' in html
-    token = re.search(r'name="held" value="([^"]+)"', html).group(1)
-    # Another user's post with this token names nothing: the file is asked for again.
-    other = WebClient(app.test_client())
-    other.login(make_user(ward.clerk.role, department=ward.vp))
-    stolen = other.post("/documents/new", {**form, "summary": "Tờ trình", "held": token},
-                        content_type="multipart/form-data")
-    assert stolen.status_code == 400 and 'data-testid="held-file"' not in stolen.get_data(as_text=True)
-    # The same user resubmits without choosing the file again.
-    done = client.post("/documents/new", {**form, "summary": "Tờ trình về việc giữ tệp", "held": token},
-                       content_type="multipart/form-data")
-    assert done.status_code == 302
+def test_a_notice_whose_work_is_done_is_marked_done_on_the_notice_list(client, ward, directed, db_session, settings):
+    from docflow.services import incoming
+    d = directed()
+    incoming.complete_assignment(db_session, actor=ward.head_tp, assignment_id=d.co.id, result="Đã góp ý",
+                                 settings=settings)
+    client.login(ward.head_tp)
+    html = client.get("/notifications/").get_data(as_text=True)
+    assert html.count('data-testid="notice-done"') == 1 and 'data-unread="false"' in html
