@@ -86,3 +86,8 @@ bench-kdf: install
 
 clean:
 	rm -rf $(VENV) var
+
+# OCR throughput of the background worker against bare tesseract on the same pages (figures: bench/OCR.md).
+.PHONY: bench-ocr
+bench-ocr: install
+	$(BIN)/python -m bench.ocr $(BENCH_ARGS)

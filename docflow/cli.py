@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import importlib
 import logging
+from typing import TYPE_CHECKING
 
 import click
 
 from docflow.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from docflow.services.textindex import OcrWorker
 
 # Only click and the errors are imported up front: `docflow verify` runs without a database, and its
 # start-up time is part of its contract. Each command's module, and what it needs, loads when it runs.
@@ -28,6 +34,8 @@ class LazyGroup(click.Group):
         "registers": "docflow.commands.registers:registers",
         "audit": "docflow.commands.audit:audit",
         "evidence": "docflow.commands.evidence:evidence",
+        "ocr": "docflow.commands.textindex:ocr",
+        "text": "docflow.commands.textindex:text",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -64,8 +72,20 @@ def run(host: str, port: int, threads: int) -> None:
     if not migrations.is_current(app.extensions["docflow.engine"]):
         raise click.ClickException("the database is missing or out of date: run `docflow init` first")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if start_background_work(app) is not None:
+        click.echo("OCR of scanned pages runs in the background ([ocr] in the configuration).")
     click.echo(f"docflow is serving on http://{host}:{port}/")
     waitress.serve(app, host=host, port=port, threads=threads, ident="docflow")
+
+
+def start_background_work(app: Flask) -> OcrWorker | None:
+    """What `docflow run` runs beside the web server: the OCR worker thread (None when [ocr] disables it)."""
+    # Imported here: the services load only for the command that serves.
+    from docflow import appctx
+    from docflow.commands.textindex import start_ocr_worker
+    with app.app_context():
+        context = appctx.current().context
+    return start_ocr_worker(context)
 
 
 if __name__ == "__main__":

@@ -158,6 +158,19 @@ class AuditSettings:
 
 
 @dataclass(frozen=True)
+class OcrSettings:
+    # Pages without a text layer (scans) are read by Debian's tesseract (tesseract-ocr-vie) in the background:
+    # a thread inside `docflow run`, or `docflow ocr run` from the command line or cron.
+    enabled: bool = True
+    language: str = "vie"
+    dpi: int = 300
+    timeout_seconds: int = 120        # per page; then tesseract is ended and the attempt fails
+    poll_seconds: int = 5             # how often an idle worker looks for queued pages
+    max_attempts: int = 3             # a page that failed (or whose worker died) this often is marked failed
+    stale_minutes: int = 15           # a page "running" longer than this lost its worker: it is claimed again
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -168,6 +181,7 @@ class Settings:
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
+    ocr: OcrSettings = field(default_factory=OcrSettings)
     source: Path | None = None
 
     @property
@@ -330,6 +344,11 @@ _MINIMUMS = {
     ("signing", "pin_enrolment_hours"): 1,
     ("audit", "checkpoint_every_events"): 0,
     ("audit", "checkpoint_every_minutes"): 0,
+    ("ocr", "dpi"): 72,
+    ("ocr", "timeout_seconds"): 1,
+    ("ocr", "poll_seconds"): 1,
+    ("ocr", "max_attempts"): 1,
+    ("ocr", "stale_minutes"): 1,
 }
 
 

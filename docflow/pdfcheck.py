@@ -4,7 +4,8 @@ The parse runs in a child process under CPU-time, address-space and page-count l
 page tree of 100,000 pages, a /Count of a billion, a decompression bomb) can exhaust the child, never the
 app process, and the memory it took goes back to the system when the child ends. The child also reports
 active content (JavaScript, launch actions, embedded files): such a PDF is accepted as evidence, but
-flagged, and never shown inline.
+flagged, and never shown inline. Asked to, the same child then reads each page's text layer (docflow.ocr):
+after its verdict is sent, so a file whose text cannot be read still passes, only without its text.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import multiprocessing
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +28,8 @@ from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from docflow.errors import N_, ValidationError
+from docflow.ocr import iter_text_layer
+from docflow.ocr.child import limited_child
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +62,15 @@ class ParseLimits:
 class PdfInfo:
     page_count: int
     active_content: tuple[str, ...] = ()
+    # Each page's text layer, when asked for (None when not); a page whose text could not be read within the
+    # limits (and every page after it) is None.
+    page_texts: tuple[str | None, ...] | None = None
 
 
-def check_pdf(path: Path, limits: ParseLimits = ParseLimits()) -> PdfInfo:
+def check_pdf(path: Path, limits: ParseLimits = ParseLimits(), *, read_text: bool = False) -> PdfInfo:
     """Parse the file in a limited child process; raise ValidationError with a clear message when it is
-    not usable (empty, not a PDF, damaged, encrypted, no pages, too many pages, too complex)."""
+    not usable (empty, not a PDF, damaged, encrypted, no pages, too many pages, too complex). With
+    ``read_text``, the same child also reads each page's text layer (``PdfInfo.page_texts``)."""
     size = path.stat().st_size
     if size == 0:
         raise ValidationError(MSG_EMPTY, field="file")
@@ -71,7 +79,7 @@ def check_pdf(path: Path, limits: ParseLimits = ParseLimits()) -> PdfInfo:
     if b"%PDF-" not in head:
         raise ValidationError(MSG_NOT_PDF, field="file")
     with _slots(max(1, limits.concurrency)):
-        outcome = _run_child(path, limits)
+        outcome, texts = _run_child(path, limits, read_text)
     if outcome is None:
         raise ValidationError(MSG_TOO_COMPLEX, field="file", seconds=limits.cpu_seconds, mb=limits.memory_mb)
     status, value = outcome
@@ -79,7 +87,8 @@ def check_pdf(path: Path, limits: ParseLimits = ParseLimits()) -> PdfInfo:
         message, params = value
         raise ValidationError(message, field="file", **params)
     pages, flags = value
-    return PdfInfo(page_count=pages, active_content=tuple(flags))
+    return PdfInfo(page_count=pages, active_content=tuple(flags),
+                   page_texts=(*texts, *[None] * (pages - len(texts))) if read_text and texts is not None else None)
 
 
 def check_pdf_bytes(data: bytes, limits: ParseLimits = ParseLimits()) -> PdfInfo:
@@ -106,35 +115,30 @@ def _context() -> Any:
     return context
 
 
-def _run_child(path: Path, limits: ParseLimits) -> tuple[str, Any] | None:
-    """The child's answer, or None when a limit ended it. A child that failed with a Python error (a
-    bug, not the file) raises RuntimeError here rather than blaming the file."""
-    receiver, sender = _context().Pipe(duplex=False)
-    child = _context().Process(target=_child_main, args=(sender, str(path), limits), daemon=True)
-    child.start()
-    sender.close()
+def _run_child(path: Path, limits: ParseLimits, read_text: bool = False
+               ) -> tuple[tuple[str, Any] | None, list[str] | None]:
+    """The child's answer, or None when a limit ended it, and the pages' text when asked for and read. A
+    child that failed with a Python error (a bug, not the file) raises RuntimeError here rather than
+    blaming the file."""
     answer: tuple[str, Any] | None = None
-    try:
+    texts: list[str] = []
+    deadline = time.monotonic() + limits.cpu_seconds * 2 + 5
+    with limited_child(_context(), _child_main, (str(path), limits, read_text)) as (receiver, end):
         # The CPU limit ends a busy child; the wall-clock bound catches one that waits instead.
         if receiver.poll(limits.cpu_seconds * 2 + 5):
             answer = receiver.recv()
-    except EOFError:
-        pass
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
-        exitcode = child.exitcode
-        child.close()
+        while read_text and answer is not None and answer[0] == "ok" and len(texts) < answer[1][0] \
+                and receiver.poll(max(0.0, deadline - time.monotonic())):
+            texts.append(receiver.recv())
+    exitcode = end.exitcode
     if answer is None and exitcode == 1:
         raise RuntimeError("the PDF check failed with an error (see the log above)")
     if answer is None:
         log.warning("PDF check ended by a limit (exit code %s)", exitcode)
-    return answer
+    return answer, texts if read_text else None
 
 
-def _child_main(sender: Connection, path: str, limits: ParseLimits) -> None:
+def _child_main(sender: Connection, path: str, limits: ParseLimits, read_text: bool = False) -> None:
     import resource
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
     memory = limits.memory_mb * 1024 * 1024
@@ -145,10 +149,22 @@ def _child_main(sender: Connection, path: str, limits: ParseLimits) -> None:
         except _Refused as refused:
             outcome = ("refused", (refused.message, refused.params))
         sender.send(outcome)
+        if read_text and outcome[0] == "ok":
+            for text in _text_layer(Path(path), outcome[1][0]):
+                sender.send(text)
     except MemoryError:
-        pass  # nothing sent: the parent answers "too complex"
+        pass  # nothing (more) sent: without a verdict the parent answers "too complex"
     finally:
         sender.close()
+
+
+def _text_layer(path: Path, pages: int) -> Iterator[str]:
+    """Each page's text as it is read; it stops at a page pdfium cannot read (that page and the rest then
+    go to OCR), and a page that exhausts the child's limits ends it with the pages before it already sent."""
+    try:
+        yield from iter_text_layer(path, max_pages=pages)
+    except Exception as exc:  # pdfium's errors on a damaged file are plain exceptions of many kinds
+        log.info("text layer unreadable: %s", type(exc).__name__)
 
 
 # What pypdf raises, besides its own errors, on a damaged or hostile file.

@@ -303,11 +303,18 @@ def issue_cert(db_session: Session, signing_settings: Any, make_user: Any) -> An
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The PostgreSQL pass runs only the tests that reach a database (every database fixture starts from
-    ``database_factory``); the rest ran in the SQLite pass and would prove nothing more the second time."""
+    ``database_factory``); the rest ran in the SQLite pass and would prove nothing more the second time. Tests
+    marked ``one_database`` (the slow browser walks, whose database work other tests prove on both) also run
+    in the SQLite pass only."""
     if not is_postgres():
         return
-    kept = [item for item in items if "database_factory" in getattr(item, "fixturenames", ())]
-    skipped = [item for item in items if "database_factory" not in getattr(item, "fixturenames", ())]
+
+    def on_postgres(item: pytest.Item) -> bool:
+        return ("database_factory" in getattr(item, "fixturenames", ())
+                and item.get_closest_marker("one_database") is None)
+
+    kept = [item for item in items if on_postgres(item)]
+    skipped = [item for item in items if not on_postgres(item)]
     if skipped:
         config.hook.pytest_deselected(items=skipped)
         items[:] = kept

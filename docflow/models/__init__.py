@@ -24,6 +24,7 @@ from docflow.models.jobs import Job, JobStatus
 from docflow.models.keys import KeyGuard
 from docflow.models.organisation import Department, Organisation
 from docflow.models.pagetext import PageText, TextSource
+from docflow.models.ocrtask import OcrStatus, OcrTask
 from docflow.models.phrases import InstructionPhrase
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
@@ -48,6 +49,7 @@ from docflow.models.users import LoginThrottle, Role, ThrottleKind, User
 __all__ = [
     "SealImage",
     "PageText", "TextSource",
+    "OcrStatus", "OcrTask",
     "InstructionPhrase",
     "Attachment", "AttachmentKind", "CopyForm", "CopySource", "DocumentCopy",
     "CompletionProposal", "Contribution", "ProposalStatus",

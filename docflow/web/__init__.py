@@ -38,6 +38,7 @@ from docflow.web import (
     queues,
     registers,
     signing,
+    textindex,
 )
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
-                   notifications, attachments, copies, formatchecks, phrases):
+                   notifications, attachments, copies, formatchecks, textindex, phrases):
         app.register_blueprint(module.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.
     csrf.exempt(signing.pki_ocsp)

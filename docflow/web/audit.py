@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from docflow import db, policy
-from docflow.errors import N_, ConfigurationError, ValidationError
+from docflow.errors import N_, ConfigurationError, DocflowError, ValidationError
 from docflow.models import Document, RegisterKind, utc_now
 from docflow.services.people import access_changes as access_service
 from docflow.services import audit as audit_service
@@ -20,11 +20,16 @@ from docflow.services import evidence
 from docflow.services.signatures import chain as chaincheck
 from docflow.services.audit import AuditAction, AuditQuery
 from docflow.services.audit import checkpoints as audit_checkpoints
+from docflow.services.audit import readable
+from docflow.services.audit.sentences import action_groups
+from docflow.web import audit_text
 from docflow.web.helpers import current_actor, form_int, form_str, parse_date, settings, small_int, store
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+bp.context_processor(audit_text.template_helpers)
 # Leaders come here only to confirm changes of access rights; everything else is for auditors and admins.
-LEADER_ENDPOINTS = frozenset({"audit.access_changes", "audit.confirm_change", "audit.decline_change"})
+LEADER_ENDPOINTS = frozenset({"audit.access_changes", "audit.confirm_change", "audit.confirm_changes",
+                              "audit.decline_change"})
 
 
 # What an auditor may post: signing in and out, the language, the password, and verifying (which only
@@ -71,9 +76,11 @@ def _query() -> AuditQuery:
 def _index(report: object = None) -> ResponseReturnValue:
     session = db.get_session()
     query = _query()
-    page = audit_service.search_events(session, actor=current_actor(), query=query, tz=settings().app.zone)
-    return render_template("audit/index.html", page=page, query=query, report=report,
-                           actions=audit_service.known_actions(session))
+    actor = current_actor()
+    page = audit_service.search_events(session, actor=actor, query=query, tz=settings().app.zone)
+    views = readable.describe_events(session, viewer=actor, events=page.events)
+    return render_template("audit/index.html", page=page, views=views, query=query, report=report,
+                           action_groups=action_groups(), known=set(audit_service.known_actions(session)))
 
 
 @bp.get("/")
@@ -174,10 +181,34 @@ def _required_int(name: str) -> int:
 @bp.get("/access-changes")
 def access_changes() -> ResponseReturnValue:
     """Changes of access rights no leader has confirmed yet (Decree 30, Annex VI)."""
-    actor = current_actor()
-    changes = access_service.unconfirmed_changes(db.get_session(), actor=actor)
-    return render_template("audit/access_changes.html", changes=changes,
-                           can_confirm=policy.may_confirm_access_changes(actor), concerns=access_service.concerns)
+    return _access_changes()
+
+
+def _access_changes(status: int = 200) -> ResponseReturnValue:
+    actor, session = current_actor(), db.get_session()
+    changes = access_service.unconfirmed_changes(session, actor=actor)
+    views = readable.describe_events(session, viewer=actor, events=[c.event for c in changes])
+    return render_template("audit/access_changes.html", changes=list(zip(changes, views)),
+                           can_confirm=policy.may_confirm_access_changes(actor),
+                           concerns=access_service.concerns), status
+
+
+@bp.post("/access-changes/confirm")
+def confirm_changes() -> ResponseReturnValue:
+    """A leader confirms the changes ticked on the list, all in one go; if one cannot be, none is."""
+    seqs = [n for n in (small_int(v) for v in request.form.getlist("seq")) if n is not None]
+    try:
+        with db.transaction() as s:
+            done = access_service.confirm_changes(s, actor=current_actor(), seqs=seqs)
+    except DocflowError as error:
+        reason = gettext(error.message, **error.params)
+        if "seq" in error.params:
+            reason = gettext("Nothing was confirmed: change #%(seq)s cannot be confirmed: %(reason)s",
+                             seq=error.params["seq"], reason=reason)
+        flash(reason, "danger")
+        return _access_changes(error.status_code)
+    flash(ngettext("%(num)s change confirmed.", "%(num)s changes confirmed.", len(done)), "success")
+    return redirect(url_for("audit.access_changes"))
 
 
 @bp.post("/access-changes/<int:seq>/confirm")

@@ -18,6 +18,7 @@ from docflow import db
 from docflow.config import Settings
 from docflow.errors import N_, ValidationError
 from docflow.models import User, utc_now
+from docflow.services.people import find_organisation
 from docflow.services.people import signin as auth_service
 from docflow.services.people import users as user_service
 from docflow.services.people import PasswordCheckGate, SignInOutcome, SignInPolicy, SignInResult
@@ -64,12 +65,19 @@ def password_checks() -> PasswordCheckGate:
     return gate
 
 
+def _login_page(next_url: str | None, **extra: str) -> str:
+    """The sign-in page, naming the ward as the database knows it (the configured name before `docflow init`)."""
+    organisation = find_organisation(db.get_session())
+    ward = organisation.name if organisation else settings().app.organisation_name
+    return render_template("auth/login.html", next=next_url, ward=ward, **extra)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     """Show the sign-in form; check credentials and throttle on POST."""
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
-        return render_template("auth/login.html", next=next_url)
+        return _login_page(next_url)
     username = request.form.get("username", "")[:200]
     with db.transaction() as s:
         result = auth_service.sign_in(s, username=username, password=request.form.get("password", "")[:1000],
@@ -130,7 +138,7 @@ def _remember_device(response: Response, username: str) -> None:
 def _refused(result: SignInResult, next_url: str | None) -> ResponseReturnValue:
     """The sign-in page again, saying why and, when waiting helps, until when (also as Retry-After)."""
     if result.outcome is SignInOutcome.BAD_CREDENTIALS or result.retry_at is None:
-        return render_template("auth/login.html", next=next_url,
+        return _login_page(next_url,
                                error=gettext("Wrong username or password, or the account is inactive.")), 401
     time = format_datetime(result.retry_at, "HH:mm:ss")
     status, message = {
@@ -141,7 +149,7 @@ def _refused(result: SignInResult, next_url: str | None) -> ResponseReturnValue:
             "Too many failed sign-ins from your network address. Try again after %(time)s.", time=time)),
         SignInOutcome.BUSY: (503, gettext("docflow is busy checking other sign-ins. Try again in a few seconds.")),
     }[result.outcome]
-    return (render_template("auth/login.html", next=next_url, error=message), status,
+    return (_login_page(next_url, error=message), status,
             {"Retry-After": str(_seconds_until(result.retry_at))})
 
 

@@ -22,6 +22,7 @@ from docflow.services import signatures as signing_service
 from docflow.services.documents import UploadedFile
 from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
+from docflow.web import certnames
 
 
 def settings() -> Settings:
@@ -203,7 +204,7 @@ def file_size(n: int) -> str:
 
 FILTERS = {"json_text": json_text, "label": label, "doc_type_name": doc_type_name, "dt": local_datetime, "d": local_date,
            "filesize": file_size, "isodt": iso_datetime, "coverage_label": coverage_label,
-           "modification_label": modification_label}
+           "modification_label": modification_label, **certnames.FILTERS}
 
 
 def page_url(page: int) -> str:

@@ -5,7 +5,7 @@ instruction_phrases: a leader's often-used instructions, in his own order, picke
 decided, signed, issued, completed), so the notice list shows what still waits.
 
 Revision ID: 0021_workday
-Revises: 0020
+Revises: 0021_textindex
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_workday"
-down_revision = "0020"
+down_revision = "0021_textindex"   # chained after the text index, merged first
 branch_labels = None
 depends_on = None
 

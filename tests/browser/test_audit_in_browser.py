@@ -14,15 +14,13 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-import docflow.services.demo
 from docflow import db
 from docflow.auditlog.evidencepack import verify_pack
 from docflow.models import Document, DocumentKind, DocumentStatus
-from docflow.services.demo import seed_demo_documents
 from docflow.services.keys import root_certificates_pem
-from tests.browser.conftest import ORGANISATION, TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_documents_in_browser import sign_in
-from tests.conftest import make_test_app
+from tests.browser.walk import demo_ward_app
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +29,7 @@ pytestmark = pytest.mark.browser
 def demo_ward(database_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """Its own app and database with the demo documents (issued ones included): the shared browser ward's
     register numbers stay as the other browser tests expect them."""
-    app = make_test_app(database_factory("browser-audit"), tmp_path_factory.mktemp("browser-audit-data"))
-    with app.app_context():
-        settings, store = app.extensions["docflow.settings"], app.extensions["docflow.store"]
-        with db.transaction() as s:
-            docflow.services.demo.seed_demo(s, organisation_name=ORGANISATION)
-            docflow.services.demo.seed_demo_keys(s, settings=settings, store=store)
-        with db.transaction() as s:
-            seed_demo_documents(s, settings=settings, store=store)
+    app = demo_ward_app(database_factory("browser-audit"), tmp_path_factory.mktemp("browser-audit-data"))
     yield app
     app.extensions["docflow.engine"].dispose()
 
@@ -104,3 +95,37 @@ def test_the_auditor_verifies_the_log_and_sees_the_checkpoints(auditor_page):
     page.get_by_test_id("checkpoints-link").click()
     assert page.locator("[data-testid=checkpoints] tr[data-verdict=ok]").count() >= 1
     assert page.locator("[data-testid=checkpoints] tr[data-verdict=problem]").count() == 0
+
+
+def test_R51_the_chairman_reviews_the_demos_access_changes_and_confirms_them_with_one_click(demo_ward, browser,
+                                                                                           tmp_path):
+    server = make_server("127.0.0.1", 0, demo_ward, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="docflow-access-server", daemon=True)
+    thread.start()
+    context = browser.new_context(base_url=f"http://127.0.0.1:{server.server_port}",
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        sign_in(page, "chutich")
+        page.goto("/audit/access-changes")
+        # Every change reads as a sentence with names, never as codes or JSON.
+        sentences = page.locator("[data-testid=access-changes] .audit-sentence")
+        assert sentences.count() >= 20
+        assert "user.created" not in page.locator("[data-testid=access-changes]").inner_text()
+        expect(sentences.first).to_contain_text("tạo tài khoản cho")
+        boxes = page.get_by_test_id("select-change")
+        ticked = boxes.count()
+        page.get_by_test_id("select-all").check()
+        assert all(boxes.nth(i).is_checked() for i in range(ticked))
+        page.screenshot(path=str(tmp_path / "access-changes-selected.png"), full_page=True)
+        page.get_by_test_id("confirm-selected").click()
+        expect(page.locator(".alert-success")).to_contain_text(f"Đã xác nhận {ticked} thay đổi")
+        # Left: only what concerns the chairman himself, for another leader to confirm.
+        assert page.get_by_test_id("select-change").count() == 0
+        assert page.locator("[data-testid=access-changes] tr[data-seq]").count() >= 1
+    finally:
+        context.close()
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

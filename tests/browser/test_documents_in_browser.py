@@ -141,7 +141,7 @@ def test_the_clerk_uploads_a_pdf_and_its_page_shows_the_summary_metadata_version
 
     frame = page.get_by_test_id("pdf-frame")
     expect(frame).to_be_visible()
-    src = frame.get_attribute("src")
+    src = frame.get_attribute("data-src")
     assert src == urlsplit(url).path + "/file"
     response = page.request.get(src)
     assert response.status == 200

@@ -47,6 +47,8 @@ def test_init_twice_then_demo_twice_keeps_the_data(workdir):
                  "--out", "-")
     assert export.returncode == 0, export.stderr
     assert len(export.stdout.strip().splitlines()) == 1 + 4
+    # every page the demo stored was read as it was uploaded: nothing is left to index (issue 13, section 1)
+    assert "0 document(s) indexed" in run(workdir, "text", "reindex").stdout
     assert run(workdir, "demo").returncode == 0
     listing = run(workdir, "users", "list").stdout
     assert listing.count("vanthu") == 1 and "chutich" in listing and "thanhtra" in listing

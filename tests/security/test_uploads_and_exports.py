@@ -298,9 +298,9 @@ def test_an_upload_is_parsed_before_the_write_transaction_begins(client, make_us
             finally:
                 inside.pop()
 
-    def watched_check(path: Any, limits: Any = pdfcheck.ParseLimits()) -> PdfInfo:
+    def watched_check(path: Any, limits: Any = pdfcheck.ParseLimits(), **options: Any) -> PdfInfo:
         parsed_inside.append(bool(inside))
-        return pdfcheck.check_pdf(path, limits)
+        return pdfcheck.check_pdf(path, limits, **options)
     monkeypatch.setattr(db, "transaction", watched_transaction)
     monkeypatch.setattr(doc_service.uploads, "check_pdf", watched_check)
     client.login(make_user(Role.CLERK))

@@ -21,7 +21,7 @@ PAGE = 50
 
 @dataclass(frozen=True)
 class AuditQuery:
-    user: str = ""                    # a username, or an actor name such as "system"
+    user: str = ""                    # a username, part of a full name, or an actor name such as "system"
     document_id: int | None = None
     action: str = ""
     date_from: date | None = None     # the ward's calendar days, both included
@@ -45,9 +45,7 @@ class AuditPage:
 def _conditions(session: Session, query: AuditQuery, tz: tzinfo) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if query.user:
-        user_id = session.execute(select(User.id).where(User.username == query.user.strip())).scalar()
-        where.append(AuditEvent.actor_id == user_id if user_id is not None
-                     else AuditEvent.actor_name == query.user.strip())
+        where.append(_person(session, query.user.strip()))
     if query.document_id is not None:
         where += [AuditEvent.object_type == "document", AuditEvent.object_id == str(query.document_id)]
     if query.action:
@@ -59,6 +57,18 @@ def _conditions(session: Session, query: AuditQuery, tz: tzinfo) -> list[ColumnE
     if query.before is not None:
         where.append(AuditEvent.seq < query.before)
     return where
+
+
+def _person(session: Session, text: str) -> ColumnElement[bool]:
+    """Events by a person named by username, else by (part of) the full name, else by the actor's name as
+    logged (such as "system")."""
+    user_id = session.execute(select(User.id).where(User.username == text)).scalar()
+    if user_id is not None:
+        return AuditEvent.actor_id == user_id
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    ids = list(session.execute(select(User.id).where(User.full_name.ilike(pattern, escape="\\"))
+                               .limit(200)).scalars())
+    return AuditEvent.actor_id.in_(ids) if ids else AuditEvent.actor_name == text
 
 
 def search_events(session: Session, *, actor: User, query: AuditQuery, tz: tzinfo,

@@ -32,6 +32,7 @@ from docflow.models import (
 from docflow.pdfcheck import ParseLimits, PdfInfo, check_pdf
 from docflow.services import audit
 from docflow.services.audit import AuditAction
+from docflow.services.textindex import index_version
 from docflow.storage import DocumentStore
 
 INITIAL_STATUS = {
@@ -130,7 +131,7 @@ def receive_upload(store: DocumentStore, upload: UploadedFile, *, settings: Sett
 def _put_checked(store: DocumentStore, stream: IO[bytes], *, max_bytes: int, limits: ParseLimits) -> StoredPdf:
     info: list[PdfInfo] = []
     sha256, size, _ = store.put_stream(stream, max_bytes=max_bytes,
-                                       check=lambda path: info.append(check_pdf(path, limits)))
+                                       check=lambda path: info.append(check_pdf(path, limits, read_text=True)))
     return StoredPdf(sha256=sha256, size=size, info=info[0])
 
 
@@ -208,6 +209,8 @@ def create_document(session: Session, *, actor: User, data: DocumentInput, uploa
                               created_by_id=actor.id)
     session.add(version)
     add_source(session, version, upload, organisation_id=actor.organisation_id, now=now)
+    session.flush()
+    index_version(session, version=version, texts=stored.info.page_texts, now=now)
     if document.is_confidential:
         # The uploader keeps access to what they registered; everyone else needs a leader or a grant.
         session.add(DocumentGrant(document_id=document.id, user_id=actor.id, reason=GrantReason.CONFIDENTIAL_ACCESS,

@@ -22,6 +22,7 @@ from docflow.services.documents.uploads import (
     source_detail,
     store_pdf,
 )
+from docflow.services.textindex import index_version
 from docflow.storage import DocumentStore
 
 FINAL_STATUSES = (DocumentStatus.ISSUED, DocumentStatus.RECALLED, DocumentStatus.REPLACED)
@@ -51,6 +52,7 @@ def add_version(session: Session, *, actor: User, document_id: int, upload: Uplo
     add_source(session, version, upload, organisation_id=document.organisation_id, now=now)
     document.updated_at = now
     session.flush()
+    index_version(session, version=version, texts=stored.info.page_texts, now=now)
     audit.record(session, action=AuditAction.DOCUMENT_VERSION_ADDED, actor=actor, object_type="document",
                  object_id=document.id, now=now,
                  details={"version": version.number, "sha256": stored.sha256, "size": stored.size,

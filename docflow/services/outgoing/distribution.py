@@ -24,6 +24,7 @@ from docflow.models.routing import Recipient
 from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.outgoing.base import notify_users, recipients_of
+from docflow.services.textindex import copy_page_texts
 
 
 def distribute(session: Session, *, actor: User, document: Document, version: DocumentVersion,
@@ -58,10 +59,12 @@ def _deliver(session: Session, actor: User, document: Document, version: Documen
                     created_by_id=actor.id, created_at=now, updated_at=now)
     session.add(copy)
     session.flush()
-    session.add(DocumentVersion(document_id=copy.id, number=1, sha256=version.sha256, size=version.size,
+    delivered = DocumentVersion(document_id=copy.id, number=1, sha256=version.sha256, size=version.size,
                                 page_count=version.page_count, active_content=version.active_content,
-                                original_filename=None, note="", created_at=now, created_by_id=actor.id))
+                                original_filename=None, note="", created_at=now, created_by_id=actor.id)
+    session.add(delivered)
     session.flush()
+    copy_page_texts(session, source_document_id=document.id, version=delivered, now=now)
     audit.record(session, action=AuditAction.COPY_DELIVERED, actor=actor, object_type="document",
                  object_id=copy.id, now=now,
                  details={"from_document_id": document.id, "department_id": recipient.department_id,

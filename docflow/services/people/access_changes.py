@@ -17,12 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from docflow import policy
-from docflow.errors import N_, InvalidTransitionError, NotFoundError, PermissionDeniedError
-from docflow.models import AuditEvent, Confidentiality, User
+from docflow.errors import (N_, DocflowError, InvalidTransitionError, NotFoundError, PermissionDeniedError,
+                            ValidationError)
+from docflow.models import AuditEvent, Certificate, Confidentiality, Delegation, Document, User
 from docflow.services import audit, documents, incoming
 from docflow.services.audit import AuditAction
 
@@ -96,9 +97,14 @@ def unconfirmed_changes(session: Session, *, actor: User, limit: int = 200) -> l
         raise PermissionDeniedError(N_("Only leaders confirm changes of access rights."))
     confirmed = set(session.execute(_confirmed_seqs()).scalars())
     changes: list[AccessChange] = []
-    stmt = (select(AuditEvent).where(AuditEvent.action.in_([str(a) for a in PERMISSION_ACTIONS]))
+    # The ward's own changes: made by one of its people, or (no actor: the command line) about its objects.
+    stmt = (select(AuditEvent).outerjoin(User, User.id == AuditEvent.actor_id)
+            .where(AuditEvent.action.in_([str(a) for a in PERMISSION_ACTIONS]),
+                   or_(User.organisation_id == actor.organisation_id, AuditEvent.actor_id.is_(None)))
             .order_by(AuditEvent.seq))
     for event in session.execute(stmt.execution_options(yield_per=500)).scalars():
+        if event.actor_id is None and ward_of(session, event) != actor.organisation_id:
+            continue
         if str(event.seq) not in confirmed and is_rights_change(event):
             changes.append(AccessChange(event))
             if len(changes) >= limit:
@@ -133,12 +139,46 @@ def decline_change(session: Session, *, actor: User, seq: int, now: datetime | N
     return _settle(session, AuditAction.ACCESS_CHANGE_DECLINED, actor=actor, event=event, now=now)
 
 
+def confirm_changes(session: Session, *, actor: User, seqs: list[int],
+                    now: datetime | None = None) -> list[AuditEvent]:
+    """A leader confirms several changes at once after reviewing them, each exactly as ``confirm_change`` does
+    (and audited as it is). All or nothing: the first change that cannot be confirmed raises its error, with
+    ``seq`` added to its params, and the caller's rollback undoes the others. Raises ValidationError (no
+    change chosen) and what ``confirm_change`` raises. Flushes."""
+    if not policy.may_confirm_access_changes(actor):
+        raise PermissionDeniedError(N_("Only leaders confirm changes of access rights."))
+    chosen = sorted(set(seqs))
+    if not chosen:
+        raise ValidationError(N_("Choose at least one change to confirm."), field="seq")
+    confirmations = []
+    for seq in chosen:
+        try:
+            confirmations.append(confirm_change(session, actor=actor, seq=seq, now=now))
+        except DocflowError as error:
+            error.params.setdefault("seq", seq)
+            raise
+    return confirmations
+
+
+def ward_of(session: Session, event: AuditEvent) -> int | None:
+    """The ward a change of rights belongs to: its author's, or for a change made from the command line the
+    ward of the account, document, certificate or delegation it is about."""
+    if event.actor_id is not None:
+        return session.execute(select(User.organisation_id).where(User.id == event.actor_id)).scalar()
+    models: dict[str, type[User] | type[Document] | type[Certificate] | type[Delegation]] = {
+        "user": User, "document": Document, "certificate": Certificate, "delegation": Delegation}
+    model = models.get(event.object_type)
+    if model is None or not event.object_id.isdigit():
+        return None
+    return session.execute(select(model.organisation_id).where(model.id == int(event.object_id))).scalar()
+
+
 def _open_change(session: Session, *, actor: User, seq: int) -> AuditEvent:
     """The unsettled change ``seq`` that ``actor`` may settle, with the locks taken in the house order."""
     if not policy.may_confirm_access_changes(actor):
         raise PermissionDeniedError(N_("Only leaders confirm changes of access rights."))
     event = session.execute(select(AuditEvent).where(AuditEvent.seq == seq)).scalar_one_or_none()
-    if event is None or not is_rights_change(event):
+    if event is None or not is_rights_change(event) or ward_of(session, event) != actor.organisation_id:
         raise NotFoundError(N_("This change of access rights does not exist."))
     if event.actor_id == actor.id or concerns(event, actor):
         raise PermissionDeniedError(N_("Another leader must confirm a change you made yourself or that "

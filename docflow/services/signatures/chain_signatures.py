@@ -20,6 +20,7 @@ from docflow.services.signatures.chain_findings import ChainStep, Finding
 from docflow.services.signatures.chain_versions import extends
 from docflow.services.signatures.context import ORGANISATION_KINDS, local_today
 from docflow.signing.base import CertificateKind, SignatureKind
+from docflow.signing.subjects import parse_subject
 from docflow.storage import BlobMissingError, DocumentStore
 
 # docflow records the signing time when it signs; the PDF's timestamp (or claimed time) is taken moments later.
@@ -61,7 +62,7 @@ def _external_step(document: Document, pdf_sig: Mapping[str, Any], problems: lis
     if document.kind is DocumentKind.OUTGOING:
         problems.append(Finding.of(N_("docflow has no record of this signature on its own document.")))
     return ChainStep("external", Finding.of(N_("Signature %(field)s by %(signer)s"), field=pdf_sig["field"],
-                                            signer=pdf_sig.get("signer", "")),
+                                            signer=parse_subject(pdf_sig.get("signer", "")).readable),
                      _time(pdf_sig.get("signing_time")), pdf_sig.get("signer", ""), tuple(problems))
 
 
