@@ -26,6 +26,7 @@ from docflow.models.organisation import Department, Organisation
 from docflow.models.pagetext import PageText, TextSource
 from docflow.models.ocrtask import OcrStatus, OcrTask
 from docflow.models.search import SavedSearch
+from docflow.models.phrases import InstructionPhrase
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
     Assignment,
@@ -51,6 +52,7 @@ __all__ = [
     "PageText", "TextSource",
     "OcrStatus", "OcrTask",
     "SavedSearch",
+    "InstructionPhrase",
     "Attachment", "AttachmentKind", "CopyForm", "CopySource", "DocumentCopy",
     "CompletionProposal", "Contribution", "ProposalStatus",
     "FormatCheckResult", "FormatCheckSetting",

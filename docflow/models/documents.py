@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, column, func, select, table
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from docflow.models.base import Base, str_enum, utc_now
 from docflow.models.organisation import Department, Organisation
@@ -71,6 +71,11 @@ class ReceiptSource(enum.StrEnum):
     IMPORTED = "imported"        # imported from a previous system with the receipt time it recorded
 
 
+# The assignments table as the handling deadline's subquery sees it (the model lives in routing.py, which
+# imports this module).
+_ASSIGNMENTS = table("assignments", column("document_id"), column("status"), column("deadline", Date))
+_OPEN_ASSIGNMENTS = ("open", "in_progress")   # models.routing.ACTIVE_ASSIGNMENT_STATUSES
+
 URGENCY_RANK = {Urgency.EXPRESS: 3, Urgency.VERY_URGENT: 2, Urgency.URGENT: 1, Urgency.NORMAL: 0}
 
 
@@ -114,7 +119,7 @@ class Document(Base):
     confidentiality: Mapped[Confidentiality] = mapped_column(str_enum(Confidentiality),
                                                              default=Confidentiality.NORMAL)
     status: Mapped[DocumentStatus] = mapped_column(str_enum(DocumentStatus))
-    deadline: Mapped[date | None]
+    deadline: Mapped[date | None] = mapped_column()
     register_id: Mapped[int | None] = mapped_column(ForeignKey("registers.id"))
     register_number: Mapped[int | None]
     series: Mapped[str] = mapped_column(String(20), default="", server_default="")   # "" is the default series
@@ -136,6 +141,15 @@ class Document(Base):
     row_version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": row_version}
+
+    # The deadline the ward works to: the earliest deadline of the document's open assignments (what a
+    # direction set), else the document's own. Deferred, so that only lists and pages that show it read it
+    # (lists undefer it: one correlated subquery per row of the page, on ix_assignments_document).
+    handling_deadline: Mapped[date | None] = column_property(
+        func.coalesce(select(func.min(_ASSIGNMENTS.c.deadline))
+                      .where(_ASSIGNMENTS.c.document_id == id, _ASSIGNMENTS.c.status.in_(_OPEN_ASSIGNMENTS))
+                      .correlate_except(_ASSIGNMENTS).scalar_subquery(), deadline),
+        deferred=True)
 
     organisation: Mapped[Organisation] = relationship()
     department: Mapped[Department | None] = relationship()

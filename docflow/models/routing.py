@@ -231,3 +231,5 @@ class Notification(Base):
     params_json: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     read_at: Mapped[datetime | None]
+    # When what the notice asked for happened (directed, signed by someone, recalled...): it is done, and read.
+    done_at: Mapped[datetime | None]

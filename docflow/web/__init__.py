@@ -34,6 +34,8 @@ from docflow.web import (
     incoming,
     notifications,
     outgoing,
+    outgoing_files,
+    phrases,
     queues,
     registers,
     search,
@@ -42,6 +44,8 @@ from docflow.web import (
 )
 
 log = logging.getLogger(__name__)
+# Modules whose routes belong to another module's blueprint: imported so that the routes exist.
+ROUTES_ONLY = (outgoing_files,)
 LOCALES = ("vi", "en")
 
 csrf = CSRFProtect()
@@ -68,7 +72,7 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
-                   notifications, attachments, copies, formatchecks, textindex, dashboard):
+                   notifications, attachments, copies, formatchecks, textindex, dashboard, phrases):
         app.register_blueprint(module.bp)
     app.register_blueprint(search.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.

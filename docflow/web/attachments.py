@@ -12,12 +12,13 @@ from flask_login import login_required
 
 from docflow import db
 from docflow.errors import N_, InvalidTransitionError, ValidationError
-from docflow.models import AttachmentKind, Document, User
+from docflow.models import Attachment, AttachmentKind, Document, User
 from docflow.services import attachments as attachment_service
 from docflow.services import copies as copy_service
 from docflow.services import documents as doc_service
 from docflow.services.documents import UploadedFile
 from docflow.web.copies import FORM_LABELS as COPY_FORMS
+from docflow.web.downloads import document_file_name, named
 from docflow.web.helpers import current_actor, form_str, receive_upload, settings, store
 
 bp = Blueprint("attachments", __name__, url_prefix="/documents")
@@ -77,9 +78,15 @@ def download(document_id: int, attachment_id: int) -> ResponseReturnValue:
     with db.transaction() as session:
         attachment, data = attachment_service.attachment_file(session, actor=current_actor(), store=store(),
                                                               attachment_id=attachment_id, document_id=document_id)
-        name, sha256 = attachment.original_filename, attachment.current_sha256
-    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name,
-                     etag=sha256, max_age=0)
+        name, sha256 = _name(attachment), attachment.current_sha256
+    return named(send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name,
+                           etag=sha256, max_age=0), name)
+
+
+def _name(attachment: Attachment) -> str:
+    """"<number>_<date>_phu-luc-<n>_<its own name>.pdf": whose attachment, and which."""
+    stem = (attachment.original_filename or "").rsplit(".", 1)[0]
+    return document_file_name(attachment.document, f"dinh-kem-{attachment.ordinal}", stem[:60])
 
 
 def panel_context(session: Any, actor: User, document: Any) -> dict[str, Any]:

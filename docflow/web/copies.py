@@ -16,6 +16,7 @@ from docflow.models import CopyForm, utc_now
 from docflow.services import copies
 from docflow.services.documents import UploadedFile
 from docflow.signing.base import SignatureKind
+from docflow.web.downloads import file_name, named
 from docflow.web.helpers import current_actor, form_str, receive_upload, settings, small_int, store
 
 bp = Blueprint("copies", __name__, url_prefix="/copies")
@@ -115,6 +116,7 @@ def from_document(document_id: int) -> ResponseReturnValue:
 def download(copy_id: int) -> ResponseReturnValue:
     """A copy's signed file."""
     copy, data = copies.copy_file(db.get_session(), actor=current_actor(), copy_id=copy_id, store=store())
-    name = copy.number_symbol.replace("/", "-") + ".pdf"
-    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name,
-                     etag=copy.sha256, max_age=0)
+    name = file_name(copy.number_symbol, copy.copy_date.astimezone(settings().app.zone).date(), "ban-sao",
+                     fallback=f"ban-sao-{copy.id}")
+    return named(send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name,
+                           etag=copy.sha256, max_age=0), name)

@@ -25,6 +25,8 @@ from docflow.web.helpers import (
     small_int,
     store,
 )
+from docflow.web import kept
+from docflow.web.downloads import document_file_name, named
 from docflow.web.signing import panel_report
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -109,13 +111,13 @@ def new() -> ResponseReturnValue:
         abort(403)
     if request.method == "GET":
         return render_template("documents/new.html", form={}, **_form_context())
-    file = request.files.get("file")
+    upload: UploadedFile | None = None
     try:
+        upload = kept.posted_or_kept(actor)
         kind = _enum(DocumentKind, form_str("kind", max_length=20), "kind")
         data = document_input(kind)  # type: ignore[arg-type]
-        if file is None or not file.filename:
+        if upload is None:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-        upload = receive_upload(UploadedFile(file.stream, file.filename))
         with db.transaction() as s:
             document = doc_service.upload_document(
                 s, actor=actor, data=data, upload=upload,
@@ -123,7 +125,8 @@ def new() -> ResponseReturnValue:
             signing_service.keep_report_if_signed(s, settings=settings(), store=store(),
                                                   version=document.versions[-1])
     except ValidationError as exc:
-        return render_template("documents/new.html", form=request.form,
+        held = kept.keep(actor, upload) or (None if exc.field == "file" else kept.still_kept(actor))
+        return render_template("documents/new.html", form=request.form, kept=held,
                                error=gettext(exc.message, **exc.params), error_field=exc.field,
                                **_form_context()), 400
     flash(gettext("The document has been uploaded."), "success")
@@ -152,7 +155,7 @@ def _send(document_id: int, version_number: int | None, purpose: str) -> Respons
     with db.transaction() as s:
         version, stream = doc_service.open_version(s, actor=current_actor(), document_id=document_id,
                                                    version_number=version_number, store=store(), purpose=purpose)
-    name = version.original_filename or f"document-{document_id}-v{version.number}.pdf"
+    name = document_file_name(version.document, f"v{version.number}")
     # Active content (JavaScript, launch actions, embedded files) never runs in the browser's viewer:
     # such a file is only ever a sandboxed download.
     active = bool(version.active_flags)
@@ -161,6 +164,7 @@ def _send(document_id: int, version_number: int | None, purpose: str) -> Respons
                          download_name=name, etag=version.sha256, max_age=0,
                          conditional=not version.document.is_confidential)
     response.headers["Cache-Control"] = "private, no-store"
+    named(response, name, inline=not (active or purpose == "download"))
     if active:
         response.headers["Content-Security-Policy"] = "sandbox"
     return response

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from docflow import db, policy
 from docflow.errors import N_, ConflictError, InvalidTransitionError, NotFoundError, ValidationError, WrongKindError
@@ -30,7 +29,10 @@ from docflow.services import signatures as signing_service
 from docflow.services.documents import UploadedFile
 from docflow.services.registers import slip
 from docflow.services.incoming import Direction, DuplicateIncomingError, Target
+from docflow.services import documents as doc_service
 from docflow.web.documents import document_input
+from docflow.web import kept
+from docflow.web.downloads import document_file_name, named
 from docflow.web.helpers import (
     current_actor,
     form_int,
@@ -44,39 +46,15 @@ from docflow.web.helpers import (
 
 bp = Blueprint("incoming", __name__, url_prefix="/incoming")
 
-HELD_MAX_AGE = 3600       # a held upload can be confirmed within an hour
 PERSON_ROWS = (1, 2)      # extra rows of the direction form for people
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key or "", salt="docflow.incoming.held-upload")
-
-
-def _held_file(actor: User) -> UploadedFile | None:
-    """The file kept at a duplicate warning; the token is signed for this user, so no one names a blob."""
-    token = request.form.get("held", "")
-    if not token:
-        return None
-    try:
-        held = _serializer().loads(token, max_age=HELD_MAX_AGE)
-    except BadSignature:
-        raise ValidationError(N_("The kept file has expired; choose the PDF again."), field="file") from None
-    if held.get("u") != actor.id or not store().exists(held.get("sha", "")):
-        raise ValidationError(N_("The kept file has expired; choose the PDF again."), field="file")
-    return UploadedFile(store().open(held["sha"]), held.get("name", "document.pdf"))
 
 
 def _uploaded_file(actor: User) -> UploadedFile:
     """The posted (or kept) PDF, checked and stored before the registration's transaction begins."""
-    file = request.files.get("file")
-    upload = UploadedFile(file.stream, file.filename) if file is not None and file.filename else _held_file(actor)
+    upload = kept.posted_or_kept(actor)
     if upload is None:
         raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-    try:
-        return receive_upload(upload)
-    except BaseException:
-        upload.stream.close()  # a kept file was opened from the store just now
-        raise
+    return upload
 
 
 def _form_context(**extra: object) -> dict[str, object]:
@@ -109,11 +87,12 @@ def new() -> ResponseReturnValue:
         abort(403)
     if request.method == "GET":
         return render_template("incoming/new.html", form={}, **_form_context())
+    upload: UploadedFile | None = None
     try:
-        data = document_input(DocumentKind.INCOMING)
         upload = _uploaded_file(actor)
+        data = document_input(DocumentKind.INCOMING)
     except ValidationError as exc:
-        return _refused(exc)
+        return _refused(exc, actor, upload)
     try:
         with db.transaction() as s:
             registration = incoming.register_incoming(
@@ -122,7 +101,7 @@ def new() -> ResponseReturnValue:
     except DuplicateIncomingError as exc:
         return _warn_duplicate(actor, exc, upload)
     except ValidationError as exc:
-        return _refused(exc)
+        return _refused(exc, actor, upload)
     finally:
         upload.stream.close()
     if registration.report is not None:
@@ -132,19 +111,18 @@ def new() -> ResponseReturnValue:
     return redirect(url_for("incoming.detail", document_id=registration.document.id))
 
 
-def _refused(exc: ValidationError) -> ResponseReturnValue:
-    return render_template("incoming/new.html", form=request.form, held=request.form.get("held", ""),
+def _refused(exc: ValidationError, actor: User, upload: UploadedFile | None) -> ResponseReturnValue:
+    """The form again with the reason; the file, when it was good, is kept (not asked for again)."""
+    held = kept.keep(actor, upload) or (None if exc.field == "file" else kept.still_kept(actor))
+    return render_template("incoming/new.html", form=request.form, kept=held,
                            error=gettext(exc.message, **exc.params), error_field=exc.field,
                            **_form_context()), 400
 
 
 def _warn_duplicate(actor: User, exc: DuplicateIncomingError, upload: UploadedFile) -> ResponseReturnValue:
     """Show the earlier entries and keep the file, so confirming does not ask for it again."""
-    upload.stream.seek(0)
-    sha256 = incoming.hold_upload(store(), upload, max_bytes=settings().max_upload_bytes)
-    held = _serializer().dumps({"u": actor.id, "sha": sha256, "name": upload.filename})
-    return render_template("incoming/new.html", form=request.form, duplicate=exc, held=held,
-                           held_name=upload.filename, **_form_context()), 409
+    return render_template("incoming/new.html", form=request.form, duplicate=exc, kept=kept.keep(actor, upload),
+                           **_form_context()), 409
 
 
 def _targets() -> tuple[Target, ...]:
@@ -171,7 +149,8 @@ def _targets() -> tuple[Target, ...]:
 
 
 def _direction() -> Direction:
-    return Direction(targets=_targets(), instruction=form_str("instruction", max_length=5000))
+    return Direction(targets=_targets(), instruction=incoming.with_phrase(form_str("instruction", max_length=5000),
+                                                                          form_str("phrase", max_length=500)))
 
 
 @bp.route("/memos/new", methods=["GET", "POST"])
@@ -221,6 +200,7 @@ def detail(document_id: int) -> ResponseReturnValue:
     context: dict[str, Any] = {}
     if view.can_direct:
         context["default_deadline"] = incoming.default_deadline(settings(), view.document, today)
+        context["phrases"] = incoming.list_phrases(session, actor=actor)
     if any(row.can_assign for row in acting) and actor.department_id is not None:
         context["members"] = incoming.department_members(session, actor.department_id)
     if acting:
@@ -339,8 +319,10 @@ def contribution_file(document_id: int, contribution_id: int) -> ResponseReturnV
     contribution, stream = incoming.open_contribution_file(db.get_session(), actor=current_actor(),
                                                            document_id=document_id, contribution_id=contribution_id,
                                                            store=store())
-    response = send_file(stream, mimetype="application/pdf", as_attachment=True,
-                         download_name=contribution.file_name or f"contribution-{contribution.id}.pdf", max_age=0)
+    name = document_file_name(doc_service.get_document(db.get_session(), document_id), f"gop-y-{contribution.id}",
+                              (contribution.file_name or "").rsplit(".", 1)[0][:60])
+    response = named(send_file(stream, mimetype="application/pdf", as_attachment=True, download_name=name,
+                               max_age=0), name)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "sandbox"
     return response
@@ -362,13 +344,23 @@ def return_completion(document_id: int, proposal_id: int) -> ResponseReturnValue
                 proposal_id=proposal_id, reason=form_str("reason", max_length=5000))
 
 
+@bp.get("/<int:document_id>/handling-record")
+@login_required
+def handling_record(document_id: int) -> ResponseReturnValue:
+    """The phiếu giải quyết as a printable page, from the same records as slip.pdf."""
+    with db.transaction() as s:
+        data = slip.slip_data(s, actor=current_actor(), document_id=document_id, printed="handling_record")
+        g.no_store = data.document.is_confidential
+        return render_template("incoming/handling_record.html", data=data)
+
+
 @bp.get("/<int:document_id>/slip.pdf")
 @login_required
 def resolution_slip(document_id: int) -> ResponseReturnValue:
     """The phiếu giải quyết văn bản đến of the document, printed from its records (Decree 30, Annex IV)."""
     with db.transaction() as s:
         data = slip.resolution_slip(s, actor=current_actor(), document_id=document_id, tz=settings().app.zone)
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="phieu-giai-quyet-{document_id}.pdf"'
+        name = document_file_name(doc_service.get_document(s, document_id), "phieu-giai-quyet")
+    response = named(Response(data, mimetype="application/pdf"), name, inline=True)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -10,7 +10,6 @@ from typing import Any, cast
 from flask import (
     Blueprint,
     Flask,
-    Response,
     abort,
     current_app,
     flash,
@@ -18,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -45,6 +43,7 @@ from docflow.services import outgoing as outgoing_service
 from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentFilters, UploadedFile
 from docflow.services.outgoing import DraftInput
+from docflow.web import kept
 from docflow.web.helpers import current_actor, form_int, form_str, receive_upload, settings, small_int, store
 from docflow.web.attachments import panel_context
 from docflow.web.formatchecks import finding_text, review_rows
@@ -70,7 +69,7 @@ def index() -> ResponseReturnValue:
     return render_template("outgoing/index.html", page=page, statuses=list(DocumentStatus), status=status)
 
 
-def _today() -> Any:
+def today() -> Any:
     return signing_service.local_today(settings(), utc_now())
 
 
@@ -78,7 +77,7 @@ def _form_context(form: Any, **extra: Any) -> dict[str, Any]:
     session = db.get_session()
     actor = current_actor()
     return {"form": form, "departments": organisation.list_departments(session), "Urgency": Urgency,
-            "signers": outgoing_service.signer_choices(session, actor=actor, doc_type=None, on=_today()),
+            "signers": outgoing_service.signer_choices(session, actor=actor, doc_type=None, on=today()),
             "max_mb": settings().uploads.max_upload_mb, "word_templates": drafting.TEMPLATE_TYPES, **extra}
 
 
@@ -123,59 +122,22 @@ def new() -> ResponseReturnValue:
         form = {"related_document_id": related.id if related else "", "relation": relation,
                 "doc_type": "cong_van" if relation == DocumentRelation.CORRECTS else (related.doc_type if related else "")}
         return render_template("outgoing/new.html", related=related, **_form_context(form))
-    file = request.files.get("file")
+    file, upload = request.files.get("file"), None
     try:
-        data = _draft_input()
-        if file is None or not file.filename:
+        upload = _receive_draft(file) if file is not None and file.filename else kept.posted_or_kept(actor)
+        if upload is None:
             raise ValidationError(N_("Choose a PDF file to upload."), field="file")
-        upload = _receive_draft(file)
         with db.transaction() as s:
             document = outgoing_service.create_draft(
-                s, actor=actor, data=data, upload=upload, store=store(),
+                s, actor=actor, data=_draft_input(), upload=upload, store=store(),
                 max_bytes=settings().max_upload_bytes, settings=settings())
     except (ValidationError, InvalidTransitionError, ConverterMissingError) as exc:
+        field = getattr(exc, "field", None)
         return render_template("outgoing/new.html", related=None, error=gettext(exc.message, **exc.params),
-                               error_field=getattr(exc, "field", None), **_form_context(request.form)), 400
+                               kept=kept.keep(actor, upload) or (None if field == "file" else kept.still_kept(actor)),
+                               error_field=field, **_form_context(request.form)), 400
     flash(gettext("The draft has been saved. Send it for review when it is ready."), "success")
     return redirect(url_for("outgoing.detail", document_id=document.id))
-
-
-@bp.get("/template.pdf")
-@login_required
-def template() -> ResponseReturnValue:
-    """A draft template: the Decree 30 header, the number and date fields and the signer's place."""
-    actor = current_actor()
-    details = outgoing_service.DraftDetails(body_code=actor.organisation.code,
-                                            unit=actor.department.code if actor.department else "")
-    data = outgoing_service.draft_template_pdf(organisation_name=actor.organisation.name,
-                                               doc_type=request.args.get("doc_type", "")[:30],
-                                               summary=request.args.get("summary", "")[:300], details=details)
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": 'attachment; filename="du-thao-mau.pdf"',
-                             "Cache-Control": "private, no-store"})
-
-
-@bp.get("/templates/<doc_type>.docx")
-@login_required
-def word_template(doc_type: str) -> ResponseReturnValue:
-    """A Decree 30 drafting template (.docx) of one type, for the ward and the drafter's unit."""
-    data = drafting.drafting_template(actor=current_actor(), doc_type=doc_type[:30], today=_today())
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    headers={"Content-Disposition": f'attachment; filename="mau-{doc_type[:30]}.docx"',
-                             "Cache-Control": "private, no-store"})
-
-
-@bp.get("/<int:document_id>/versions/<int:number>/source")
-@login_required
-def download_source(document_id: int, number: int) -> ResponseReturnValue:
-    """The Word source (.docx / .odt) a version was converted from, for whoever may see the document."""
-    with db.transaction() as s:
-        source, stream = drafting.open_source(s, actor=current_actor(), document_id=document_id,
-                                              version_number=number, store=store())
-    response = send_file(stream, mimetype=source.media_type, as_attachment=True,
-                         download_name=source.original_filename, etag=source.sha256, max_age=0, conditional=False)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/<int:document_id>")
@@ -190,6 +152,7 @@ def detail(document_id: int) -> ResponseReturnValue:
     steps = outgoing_service.steps_of(session, document.id)
     active = next((s for s in steps if s.status is StepStatus.ACTIVE), None)
     deciders = {s.decided_by_id: session.get(User, s.decided_by_id) for s in steps if s.decided_by_id}
+    drafting_choices = _drafting_choices(session, actor, document)
     return render_template(
         "outgoing/detail.html", document=document, steps=steps, active=active, report=report, deciders=deciders,
         rounds=sorted({s.round for s in steps}, reverse=True), StepKind=StepKind, StepStatus=StepStatus,
@@ -198,6 +161,7 @@ def detail(document_id: int) -> ResponseReturnValue:
         comments=outgoing_service.comments_of(session, document.id),
         related=outgoing_service.related_of(session, actor=actor, document=document),
         may=policy.document_permissions(actor, document, active), format_review=review_rows(document),
+        **drafting_choices,
         sources=drafting.sources_of(session, document),
         max_mb=settings().uploads.max_upload_mb, **panel_context(session, actor, document))
 
@@ -217,6 +181,15 @@ def _act(document_id: int, action: Callable[[Any], Any], success: str, anchor: s
     return redirect(url_for("outgoing.detail", document_id=document_id, _anchor=anchor))
 
 
+def _drafting_choices(session: Any, actor: User, document: Any) -> dict[str, Any]:
+    """What a draft's page offers its drafter: the reviewers to choose (the defaults ticked), the trích yếu form."""
+    if document.status is not DocumentStatus.DRAFT:
+        return {"reviewer_choices": [], "default_reviewer_ids": set(), "may_edit_summary": False}
+    return {"reviewer_choices": outgoing_service.reviewer_choices(session, document),
+            "default_reviewer_ids": {u.id for u, _ in outgoing_service.default_reviewers(session, document)},
+            "may_edit_summary": outgoing_service.may_edit_summary(actor, document)}
+
+
 def _pin() -> str:
     return request.form.get("pin", "")[:PIN_MAX]
 
@@ -225,9 +198,21 @@ def _pin() -> str:
 @login_required
 def start_route(document_id: int) -> ResponseReturnValue:
     """Send the draft for review (the default reviewers, then the signer, then the clerk)."""
+    chosen = [i for i in (small_int(v) for v in request.form.getlist("reviewer_id")) if i is not None]
+    reviewer_ids = chosen if request.form.get("choose_reviewers") == "1" and chosen else None
     return _act(document_id, lambda s: outgoing_service.start_route(s, actor=current_actor(), document_id=document_id,
-                                                                       store=store()),
+                                                                       store=store(), reviewer_ids=reviewer_ids),
                 N_("The draft has been sent for review."))
+
+
+@bp.post("/<int:document_id>/summary")
+@login_required
+def edit_summary(document_id: int) -> ResponseReturnValue:
+    """The drafter corrects the trích yếu of a draft."""
+    return _act(document_id, lambda s: outgoing_service.edit_summary(
+        s, actor=current_actor(), document_id=document_id, summary=form_str("summary", max_length=1000),
+        expected_row_version=form_int("row_version", required=True) or 0), N_("The trích yếu has been changed."),
+        anchor="")
 
 
 @bp.post("/<int:document_id>/steps/<int:step_id>/approve")
@@ -348,6 +333,13 @@ def batch() -> ResponseReturnValue:
     return render_template("outgoing/batch.html", documents=documents)
 
 
+def _batch_refused(chosen: list[tuple[int, int | None]], error: str) -> ResponseReturnValue:
+    """Back to the selection, the same documents ticked, the reason said once (beside the PIN)."""
+    documents = outgoing_service.awaiting_signature_of(db.get_session(), actor=current_actor())
+    return render_template("outgoing/batch.html", documents=documents, chosen={i for i, _ in chosen},
+                           pin_error=error), 400
+
+
 def _batch_choices() -> list[tuple[int, int | None]]:
     chosen = []
     for raw in request.form.getlist("documents")[:200]:
@@ -366,16 +358,16 @@ def start_batch() -> ResponseReturnValue:
     actor = current_actor()
     chosen, pin = _batch_choices(), _pin()
     if not chosen or not pin:
-        flash(gettext("Choose the documents to sign and enter your signing PIN."), "danger")
-        return redirect(url_for("outgoing.batch"))
+        return _batch_refused(chosen, gettext("Choose the documents to sign and enter your signing PIN."))
     work: jobs.JobWork | None = None
     try:
         with db.transaction() as s:
             job, work = outgoing_service.start_batch(s, settings=settings(), store=store(), actor=actor,
                                                      documents=chosen, pin=pin)
     except DocflowError as exc:
-        with db.transaction() as s:
-            job = outgoing_service.refused_batch(s, actor=actor, total=len(chosen), error=exc)
+        with db.transaction() as s:   # the refused attempt is kept as a failed job, as before
+            outgoing_service.refused_batch(s, actor=actor, total=len(chosen), error=exc)
+        return _batch_refused(chosen, gettext(exc.message, **exc.params))
     response = redirect(url_for("outgoing.batch_progress", job_id=job.id))
     if work is not None:
         # Started once the response is sent, after this request's own session has been closed.

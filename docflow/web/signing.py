@@ -24,6 +24,7 @@ from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.signing.base import SignatureKind
 from docflow.web.formatchecks import finding_text
+from docflow.web.downloads import content_disposition, document_file_name
 from docflow.web.helpers import current_actor, form_int, form_str, settings, store
 
 bp = Blueprint("signing", __name__)
@@ -94,14 +95,15 @@ def version_report(document_id: int, number: int) -> ResponseReturnValue:
                                                 document_id=document_id, version_number=number)
         document = doc_service.get_document_for(s, actor=current_actor(), document_id=document_id)
         title = f"{document.number_symbol or document.summary[:60]} — v{number}"
-    return _report_response(report, title=title, filename=f"document-{document_id}-v{number}-verification.json")
+        filename = document_file_name(document, f"v{number}", "kiem-tra-chu-ky", ext="json")
+    return _report_response(report, title=title, filename=filename)
 
 
 def _report_response(report: dict[str, Any], *, title: str, filename: str) -> ResponseReturnValue:
     if request.args.get("format") == "json":
         public = {k: v for k, v in report.items() if k != "msgids"}
         return Response(json.dumps(public, ensure_ascii=False, indent=2), mimetype="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                        headers={"Content-Disposition": content_disposition(filename)})
     return render_template("signing/report.html", report=report, title=title)
 
 
@@ -132,7 +134,7 @@ def verify_upload() -> ResponseReturnValue:
 
 def _verify_error(message: str, **params: Any) -> ResponseReturnValue:
     return render_template("signing/verify.html", max_mb=settings().uploads.max_upload_mb,
-                           error=gettext(message, **params)), 400
+                           verify_error=gettext(message, **params)), 400
 
 
 @bp.get("/verify/<sha256>")
@@ -204,7 +206,7 @@ def my_signature() -> ResponseReturnValue:
             db.get_session().rollback()
             error = gettext(exc.message, **exc.params)
     session = db.get_session()
-    return render_template("signing/my_signature.html", error=error,
+    return render_template("signing/my_signature.html", image_error=error,
                            certificates=signing_service.my_certificates(session, actor=actor),
                            pending=keys.pending_enrolments(session, actor=actor),
                            pin_certificates=keys.pin_certificates(session, actor=actor),

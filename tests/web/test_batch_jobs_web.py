@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+import re
 from typing import Any
 
 import pytest
@@ -80,14 +81,22 @@ def test_a_batch_started_through_one_process_is_polled_through_another(two_apps)
     assert _client(second, "chutich").get(f"/outgoing/batch/{job_id}").status_code == 404
 
 
-def test_a_wrong_pin_is_refused_when_the_batch_starts_and_the_progress_page_says_so(two_apps):
+def test_a_wrong_pin_is_refused_when_the_batch_starts_and_the_selection_comes_back_with_the_reason(two_apps):
     first, second = two_apps
-    ids = _awaiting_signature(first, 1)
+    ids = _awaiting_signature(first, 2)
     client = _client(first, "phochutich2")
     signer = _client(second, "phochutich1")
 
-    response = signer.post("/outgoing/batch", {"documents": [f"{ids[0]}:2"], "pin": "000000"}, buffered=True)
-    job_id = response.location.rsplit("/", 1)[1]
+    response = signer.post("/outgoing/batch", {"documents": [f"{ids[1]}:2"], "pin": "000000"}, buffered=True)
+    # issue 13: back to the selection, the chosen document still ticked and the other not, the reason once
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'data-testid="batch-form"' in html
+    assert re.search(rf'value="{ids[1]}:2" id="b-{ids[1]}" checked', html)
+    assert re.search(rf'value="{ids[0]}:2" id="b-{ids[0]}" >', html)
+    assert html.count('data-testid="batch-error"') == 1 and "PIN" in html and 'class="alert' not in html
+    with first.app_context():
+        job_id = db.get_session().execute(select(Job.id).where(Job.status == JobStatus.FAILED)
+                                          .order_by(Job.created_at.desc())).scalars().first()
 
     state = signer.get(f"/outgoing/batch/{job_id}?format=json").get_json()
     assert state["done"] and state["results"] == [] and "PIN" in state["error"]

@@ -192,7 +192,8 @@ def test_a_control_character_in_a_filename_does_not_break_downloads(client, make
     document_id = int(response.location.rsplit("/", 1)[1])
     download = client.get(f"/documents/{document_id}/versions/1/download")
     assert download.status_code == 200 and "X-Injected" not in download.headers
-    assert "bad" in download.headers["Content-Disposition"]
+    # issue 13: the download is named after the document, not after what the client sent
+    assert f'filename="van-ban-{document_id}_' in download.headers["Content-Disposition"]
 
 
 @pytest.mark.parametrize("url,status", [

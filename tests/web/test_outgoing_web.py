@@ -92,7 +92,7 @@ def test_a_draft_without_a_signer_comes_back_with_the_message(client, people):
                                              "file": (io.BytesIO(pdf_bytes()), "a.pdf")},
                            content_type="multipart/form-data")
     assert response.status_code == 400
-    assert 'data-testid="form-error"' in response.get_data(as_text=True)
+    assert response.get_data(as_text=True).count('data-testid="error"') == 1   # issue 13: the reason once
 
 
 def test_the_template_downloads_with_its_number_date_and_signature_fields(client, people):

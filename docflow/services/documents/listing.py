@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import ColumnElement, func, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from docflow import policy, textsearch
 from docflow.models import Document, DocumentKind, DocumentStatus, User
@@ -17,7 +17,7 @@ SORTS = {
     "created": Document.created_at,
     "date": Document.document_date,
     "number": Document.number_symbol,
-    "deadline": Document.deadline,
+    "deadline": Document.handling_deadline,   # the direction's deadline, else the document's own
 }
 COUNT_LIMIT = 10_000
 
@@ -106,7 +106,8 @@ def list_documents(session: Session, *, actor: User, filters: DocumentFilters, p
     pages = max(1, math.ceil(min(total, COUNT_LIMIT) / page_size))
     page = max(1, min(page, pages))
     column = SORTS.get(filters.sort, Document.created_at)
-    stmt = (select(Document).where(*where).options(selectinload(Document.department))
+    stmt = (select(Document).where(*where)
+            .options(selectinload(Document.department), undefer(Document.handling_deadline))
             .order_by(column.desc() if filters.descending else column.asc(),
                       Document.id.desc() if filters.descending else Document.id.asc())
             .limit(page_size).offset((page - 1) * page_size))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from docflow import policy
 from docflow.errors import N_, NotFoundError, PermissionDeniedError
@@ -14,7 +14,9 @@ def get_document(session: Session, document_id: int, *, lock: bool = False) -> D
     so concurrent changes to one document queue up instead of overwriting each other."""
     document = session.get(Document, document_id, with_for_update=lock or None, populate_existing=lock,
                            options=[selectinload(Document.versions).selectinload(DocumentVersion.created_by),
-                                    selectinload(Document.created_by), selectinload(Document.department)])
+                                    selectinload(Document.created_by), selectinload(Document.department),
+                                    # the page shows the direction's deadline: read in the same query
+                                    *([] if lock else [undefer(Document.handling_deadline)])])
     if document is None:
         raise NotFoundError(N_("Document not found."))
     return document

@@ -119,6 +119,9 @@ def _apply(document: Document, new_values: dict[str, object]) -> Changes:
     return changes
 
 
+ASK_CONFIRM_LOWERING = N_("A lowering of a document's confidentiality awaits your confirmation.")
+
+
 def _propose_lowering(session: Session, *, actor: User, document: Document, to: Confidentiality,
                       now: datetime) -> None:
     # Lowering opens the document to people who were not cleared for it: a change of access rights that
@@ -129,7 +132,7 @@ def _propose_lowering(session: Session, *, actor: User, document: Document, to: 
                  object_id=document.id, now=now,
                  details={"from": document.confidentiality.value, "to": to.value})
     notifications.notify(session, users=other_leaders(session, actor), document=document, now=now,
-                         message=N_("A lowering of a document's confidentiality awaits your confirmation."))
+                         message=ASK_CONFIRM_LOWERING)
 
 
 def apply_lowering(session: Session, *, actor: User, document_id: int, before: Confidentiality,
@@ -143,6 +146,7 @@ def apply_lowering(session: Session, *, actor: User, document_id: int, before: C
                                         "proposed; propose it again."))
     document.confidentiality = after
     document.updated_at = now
+    notifications.settle(session, document_id=document.id, messages=(ASK_CONFIRM_LOWERING,), now=now)
     session.flush()
     audit.record(session, action=AuditAction.DOCUMENT_METADATA_EDITED, actor=actor, object_type="document",
                  object_id=document.id, now=now,

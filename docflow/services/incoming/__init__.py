@@ -13,6 +13,7 @@ from docflow.services.incoming.completion import complete_assignment
 from docflow.services.incoming.deadlines import completion_state, default_deadline, local_date, step_state
 from docflow.services.incoming.direction import Direction, Target, direct_document, send_internal
 from docflow.services.incoming.forwarding import confirm_forward, decline_forward, forward_assignment
+from docflow.services.incoming.phrases import add_phrase, list_phrases, move_phrase, remove_phrase, with_phrase
 from docflow.services.incoming.proposals import (
     accept_completion,
     contribute,
@@ -57,4 +58,5 @@ __all__ = [
     "department_members", "direct_document", "find_duplicates", "forward_assignment", "hold_upload", "holds",
     "list_incoming", "local_date", "number_label", "receipt_time", "register_incoming", "reply_choices", "send_internal",
     "step_state", "urgency_order", "view_incoming",
+    "add_phrase", "list_phrases", "move_phrase", "remove_phrase", "with_phrase",
 ]

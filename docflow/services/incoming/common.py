@@ -22,6 +22,13 @@ MAX_TEXT = 5000
 WORKFLOW_KINDS = (DocumentKind.INCOMING, DocumentKind.INTERNAL)
 STALE = N_("Someone else acted on this document after you opened it. Reload the page to see what they did, "
            "then try again.")
+# What the notices of incoming work ask for (English msgids): done when it has happened (see ``settle``).
+ASK_HANDLE = N_("New document to handle: %(summary)s")
+ASK_READ = N_("A document for your information: %(summary)s")
+ASK_ACCEPT = N_("Completion proposed, awaiting your acceptance: %(summary)s")
+ASK_CONFIRM_FORWARD = N_("A confidential document forwarded to another department awaits your confirmation.")
+WORK_ASKS = (ASK_HANDLE, ASK_ACCEPT, ASK_CONFIRM_FORWARD, notifications.MSG_OVERDUE_FOR_ASSIGNEE,
+             notifications.MSG_OVERDUE_FOR_SUPERVISOR)
 
 
 def digest(text: str) -> str:
@@ -62,6 +69,13 @@ def receivers(session: Session, assignment: Assignment) -> list[User]:
 def notify(session: Session, document: Document, users: Iterable[User], message: str, **params: Any) -> None:
     notifications.notify(session, users=list(users), document=document, message=message, params=params,
                          urgent=document.is_urgent)
+
+
+def settle(session: Session, document: Document, messages: Iterable[str], now: datetime,
+           users: Iterable[User] | None = None) -> None:
+    """The notices about ``document`` that asked for what just happened are done (of ``users``, or anyone's)."""
+    notifications.settle(session, document_id=document.id, messages=tuple(messages), now=now,
+                         user_ids=None if users is None else [u.id for u in users])
 
 
 def record(session: Session, action: AuditAction, actor: User, document: Document, now: datetime,

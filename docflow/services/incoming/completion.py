@@ -16,7 +16,7 @@ from docflow.models import Assignment, AssignmentRole, AssignmentStatus, Documen
 from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
 from docflow.services.audit import AuditAction
 from docflow.services.incoming.assignments import acting, open_children
-from docflow.services.incoming.common import clean_text, digest, get_assignment, record
+from docflow.services.incoming.common import WORK_ASKS, clean_text, digest, get_assignment, record, settle
 from docflow.services.incoming.deadlines import completion_state, local_date
 from docflow.services.incoming.proposals import propose_completion
 
@@ -41,6 +41,7 @@ def complete_assignment(session: Session, *, actor: User, assignment_id: int, re
     for child in cancelled:   # the head decided: the handlers' open work ends with the department's
         child.status, child.completed_at = AssignmentStatus.CANCELLED, now
     _finish(assignment, result, now)
+    settle(session, document, WORK_ASKS, now, users=[actor])
     parent = _department_done(session, assignment)
     if parent is not None:
         _finish(parent, result, now)

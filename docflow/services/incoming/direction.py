@@ -29,6 +29,8 @@ from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.incoming.common import (
+    ASK_HANDLE,
+    ASK_READ,
     check_row_version,
     clean_text,
     digest,
@@ -111,7 +113,7 @@ def assign(session: Session, *, document: Document, actor: User, role: Assignmen
     holders = receivers(session, assignment)
     for user in holders:
         grant(session, document, user, by=actor, now=now)
-    notify(session, document, holders, N_("New document to handle: %(summary)s"),
+    notify(session, document, holders, ASK_READ if role is AssignmentRole.INFO else ASK_HANDLE,
            summary=document.summary[:120])
     return assignment
 

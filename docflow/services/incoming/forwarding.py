@@ -11,6 +11,7 @@ from docflow.config import Settings
 from docflow.errors import N_, InvalidTransitionError, ValidationError
 from docflow.models import (
     Assignment,
+    AssignmentRole,
     AssignmentStatus,
     AuditEvent,
     Document,
@@ -26,7 +27,19 @@ from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
 from docflow.services.incoming.assignments import acting, open_children
-from docflow.services.incoming.common import clean_text, digest, get_assignment, notify, receivers, record
+from docflow.services.incoming.common import (
+    ASK_CONFIRM_FORWARD,
+    ASK_HANDLE,
+    ASK_READ,
+    WORK_ASKS,
+    clean_text,
+    digest,
+    get_assignment,
+    notify,
+    receivers,
+    record,
+    settle,
+)
 from docflow.services.incoming.deadlines import local_date
 from docflow.services.incoming.direction import assign, check_department, check_person
 
@@ -51,6 +64,7 @@ def forward_assignment(session: Session, *, actor: User, assignment_id: int, not
         raise ValidationError(N_("A deadline cannot be in the past."), field="deadline")
     deadline = deadline or old.deadline
     old.status, old.completed_at, old.result = AssignmentStatus.FORWARDED, now, note
+    settle(session, document, WORK_ASKS, now, users=[actor])
     parent = session.get(Assignment, old.parent_id) if old.parent_id is not None else None
     held = _needs_confirmation(actor, document, department_id, receiver)
     new = assign(session, document=document, actor=actor, role=old.role, department_id=department_id,
@@ -65,8 +79,7 @@ def forward_assignment(session: Session, *, actor: User, assignment_id: int, not
            to_department_id=to_department_id, deadline=deadline.isoformat() if deadline else None,
            opinion_id=opinion.id, note_sha256=digest(note))
     if held:
-        notify(session, document, doc_service.other_leaders(session, actor),
-               N_("A confidential document forwarded to another department awaits your confirmation."))
+        notify(session, document, doc_service.other_leaders(session, actor), ASK_CONFIRM_FORWARD)
     return new
 
 
@@ -123,7 +136,9 @@ def confirm_forward(session: Session, *, actor: User, proposal: AuditEvent, now:
     for user in holders:
         for reason in (GrantReason.ASSIGNED, GrantReason.CONFIDENTIAL_ACCESS):
             doc_service.ensure_grant(session, document, user, reason, now, by=actor, confirms=proposal.seq)
-    notify(session, document, holders, N_("New document to handle: %(summary)s"), summary=document.summary[:120])
+    notify(session, document, holders, ASK_READ if new.role is AssignmentRole.INFO else ASK_HANDLE,
+           summary=document.summary[:120])
+    settle(session, document, (ASK_CONFIRM_FORWARD,), now)
     session.flush()
     record(session, AuditAction.ASSIGNMENT_FORWARDED, actor, document, now, **proposal.details,
            confirms=proposal.seq)
@@ -137,6 +152,7 @@ def decline_forward(session: Session, *, actor: User, proposal: AuditEvent, now:
     document, old, new = _proposed(session, proposal)
     if new.status is AssignmentStatus.PENDING:
         new.status, new.completed_at = AssignmentStatus.CANCELLED, now
+    settle(session, document, (ASK_CONFIRM_FORWARD,), now)
     if old.status is AssignmentStatus.FORWARDED and document.status is DocumentStatus.IN_PROGRESS:
         old.status, old.completed_at, old.result = AssignmentStatus.IN_PROGRESS, None, ""
         notify(session, document, receivers(session, old),

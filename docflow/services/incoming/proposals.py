@@ -36,7 +36,16 @@ from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import UploadedFile
 from docflow.services.incoming.assignments import acting, attach_reply, holds, open_children, start
-from docflow.services.incoming.common import clean_text, digest, get_assignment, notify, record
+from docflow.services.incoming.common import (
+    ASK_ACCEPT,
+    WORK_ASKS,
+    clean_text,
+    digest,
+    get_assignment,
+    notify,
+    record,
+    settle,
+)
 from docflow.services.incoming.deadlines import completion_state, local_date
 from docflow.storage import DocumentStore
 
@@ -144,8 +153,7 @@ def propose_completion(session: Session, *, actor: User, assignment_id: int, res
     record(session, AuditAction.COMPLETION_PROPOSED, actor, document, now, proposal_id=proposal.id,
            assignment_id=assignment.id, result_sha256=digest(result), reply_document_id=reply_document_id,
            state=completion_state(settings, assignment.deadline, local_date(settings, now)))
-    notify(session, document, _deciders(session, assignment, actor),
-           N_("Completion proposed, awaiting your acceptance: %(summary)s"), summary=document.summary[:120])
+    notify(session, document, _deciders(session, assignment, actor), ASK_ACCEPT, summary=document.summary[:120])
     return proposal
 
 
@@ -185,6 +193,7 @@ def return_completion(session: Session, *, actor: User, proposal_id: int, reason
     reason = clean_text(reason, "reason", required=True, message=N_("Write why the completion is returned."))
     proposal.status, proposal.decided_by_id, proposal.decided_at = ProposalStatus.RETURNED, actor.id, now
     proposal.return_reason = reason
+    settle(session, document, (ASK_ACCEPT,), now)
     session.flush()
     record(session, AuditAction.COMPLETION_RETURNED, actor, document, now, proposal_id=proposal.id,
            assignment_id=proposal.assignment_id, reason_sha256=digest(reason))
@@ -210,6 +219,7 @@ def accept_completion(session: Session, *, actor: User, proposal_id: int, settin
     closed = _close_remaining(session, document, now)
     policy.move_status(document, DocumentStatus.COMPLETED)
     document.updated_at = now
+    settle(session, document, WORK_ASKS, now)
     session.flush()
     # On time or late as of the proposal accepted (Article 24: the handler's resolution), see the docstring.
     proposed_on = local_date(settings, proposal.proposed_at)

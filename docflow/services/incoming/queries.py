@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from docflow import policy
 from docflow.config import Settings
@@ -175,7 +175,7 @@ def list_incoming(session: Session, *, actor: User, kind: DocumentKind = Documen
     total = session.execute(select(func.count()).select_from(Document).where(*where)).scalar_one()
     page = max(1, min(page, max(1, math.ceil(total / page_size))))
     items = list(session.execute(
-        select(Document).where(*where).options(selectinload(Document.department))
+        select(Document).where(*where).options(selectinload(Document.department), undefer(Document.handling_deadline))
         .order_by(urgency_order(), Document.created_at.desc(), Document.id.desc())
         .limit(page_size).offset((page - 1) * page_size)).scalars())
     return IncomingPage(items=items, total=total, page=page, page_size=page_size, scope=chosen, kind=kind)

@@ -18,6 +18,7 @@ from docflow.services.notifications.notices import (
     mark_read,
     notify,
     params_of,
+    settle,
     unread_count,
 )
 
@@ -26,4 +27,4 @@ _Outbox = MailOutbox
 
 __all__ = ["MSG_OVERDUE_FOR_ASSIGNEE", "MSG_OVERDUE_FOR_SUPERVISOR", "PAGE_SIZE", "STILL_BEING_WORKED_ON",
            "MailOutbox", "NoticePage", "NoticeRow", "document_label", "document_of", "escalate_overdue",
-           "list_for", "local_today", "mark_read", "notify", "params_of", "unread_count"]
+           "list_for", "local_today", "mark_read", "notify", "params_of", "settle", "unread_count"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, true, update
 from sqlalchemy.orm import Session
 
 from docflow import mail, unit_of_work
@@ -61,6 +61,24 @@ def notify(session: Session, *, users: Iterable[User], document: Document | None
     return notices
 
 
+def settle(session: Session, *, document_id: int, messages: Collection[str], user_ids: Collection[int] | None = None,
+           now: datetime | None = None) -> int:
+    """Mark every open notice about ``document_id`` whose message is one of ``messages`` (English msgids),
+    of ``user_ids`` or of anyone, as done, and read: what it asked for has happened or can no longer be
+    done. How many changed. Flushes.
+    """
+    now = now or utc_now()
+    stmt = (update(Notification)
+            .where(Notification.document_id == document_id, Notification.message.in_(list(messages)),
+                   Notification.done_at.is_(None),
+                   Notification.user_id.in_(list(user_ids)) if user_ids is not None else true())
+            .values(done_at=now, read_at=func.coalesce(Notification.read_at, literal(now, Notification.read_at.type)))
+            .execution_options(synchronize_session=False))
+    result = session.execute(stmt)
+    session.flush()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def _distinct_active(users: Iterable[User]) -> list[User]:
     seen: dict[int, User] = {}
     for user in users:
@@ -94,6 +112,10 @@ class NoticeRow:
     @property
     def is_unread(self) -> bool:
         return self.notification.read_at is None
+
+    @property
+    def is_done(self) -> bool:
+        return self.notification.done_at is not None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from docflow.services.outgoing.drafts import (
     add_draft_version,
     comments_of,
     create_draft,
+    edit_summary,
+    may_edit_summary,
     related_of,
     signer_choices,
 )
@@ -40,6 +42,7 @@ from docflow.services.outgoing.route import (
     approve_step,
     awaiting_signature_of,
     default_reviewers,
+    reviewer_choices,
     return_step,
     sign_step,
     start_route,
@@ -54,5 +57,5 @@ __all__ = [
     "clean_reason", "clerks_of", "comments_of", "copies_of", "create_draft", "default_reviewers", "distribute",
     "DraftDetails", "draft_template_pdf", "ensure_number_fields", "get_outgoing", "issue_document", "notify_users",
     "recall_document", "recipients_of", "refused_batch", "related_of", "return_step", "sign_batch",
-    "sign_documents", "sign_step", "signer_choices", "start_batch", "start_route", "steps_of", "take_effect",
+    "edit_summary", "may_edit_summary", "reviewer_choices", "sign_documents", "sign_step", "signer_choices", "start_batch", "start_route", "steps_of", "take_effect",
 ]

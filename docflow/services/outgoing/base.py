@@ -18,6 +18,12 @@ ROUTED = (DocumentStatus.IN_REVIEW, DocumentStatus.AWAITING_SIGNATURE)
 # Before issue a draft still takes new versions (a version after an approval starts a new round).
 REVISABLE_STATUSES = (DocumentStatus.DRAFT, *ROUTED, DocumentStatus.SIGNED)
 MAX_REASON = 2000
+# What the route's notices ask for: done once the step is decided (or the draft recalled) by anyone.
+ASK_REVIEW = N_("A draft awaits your review: %(summary)s")
+ASK_REVIEW_AGAIN = N_("A draft changed after approval and awaits your review again: %(summary)s")
+ASK_SIGN = N_("A draft awaits your signature: %(summary)s")
+ASK_ISSUE = N_("A signed document awaits issue: %(summary)s")
+ROUTE_ASKS = (ASK_REVIEW, ASK_REVIEW_AGAIN, ASK_SIGN, ASK_ISSUE)
 
 
 def get_outgoing(session: Session, *, actor: User, document_id: int, lock: bool = False) -> Document:

@@ -25,14 +25,14 @@ from docflow.models import (
     utc_now,
 )
 from docflow.models.routing import Opinion, OpinionKind, Recipient, StepKind, StepStatus
-from docflow.services import audit
+from docflow.services import audit, notifications
 from docflow.services.people import delegations
 from docflow.services.people.eligibility import SIGNER_ROLES, active_department, ward_member
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import DocumentInput, UploadedFile
-from docflow.services.outgoing.base import REVISABLE_STATUSES, get_outgoing, notify_users
+from docflow.services.outgoing.base import ASK_REVIEW_AGAIN, REVISABLE_STATUSES, ROUTE_ASKS, get_outgoing, notify_users
 from docflow.services.outgoing.numberfields import ensure_number_fields
 from docflow.services.outgoing.route import close_round, new_round, record_route, steps_of
 from docflow.storage import DocumentStore
@@ -167,8 +167,8 @@ def add_draft_version(session: Session, *, actor: User, document_id: int, upload
                      if s.round == current_round and s.kind is StepKind.REVIEW and s.assignee is not None]
         new_steps = new_round(session, document, reviewers, actor, now)
         record_route(session, actor, document, new_steps, now, reason="changed_after_approval")
-        notify_users(session, [new_steps[0].assignee_id], document,
-                N_("A draft changed after approval and awaits your review again: %(summary)s"))
+        notifications.settle(session, document_id=document.id, messages=ROUTE_ASKS, now=now)
+        notify_users(session, [new_steps[0].assignee_id], document, ASK_REVIEW_AGAIN)
     return version
 
 
@@ -190,6 +190,32 @@ def add_comment(session: Session, *, actor: User, document_id: int, body: str,
     audit.record(session, action=AuditAction.OPINION_ADDED, actor=actor, object_type="document",
                  object_id=document.id, now=now, details={"opinion_id": opinion.id, "kind": OpinionKind.COMMENT.value})
     return opinion
+
+
+def may_edit_summary(actor: User, document: Document) -> bool:
+    """Whether ``actor`` may change the trích yếu from the outgoing page: a draft not on its route, by whoever
+    may edit it (the drafter first)."""
+    return document.status is DocumentStatus.DRAFT and policy.can_edit(actor, document)
+
+
+def edit_summary(session: Session, *, actor: User, document_id: int, summary: str, expected_row_version: int,
+                 now: datetime | None = None) -> Document:
+    """Change a draft's trích yếu, audited with its before and after like any metadata edit. Refused once the
+    draft is on its route or carries a signature (what the signer signed stays as signed, R23).
+
+    Raises PermissionDeniedError, InvalidTransitionError, ConflictError, ValidationError. Flushes."""
+    document = get_outgoing(session, actor=actor, document_id=document_id, lock=True)
+    if not policy.can_edit(actor, document):
+        raise PermissionDeniedError(N_("You may not change this document."))
+    if document.status is not DocumentStatus.DRAFT:
+        raise InvalidTransitionError(N_("The trích yếu is changed on a draft only: return it to the drafter first."))
+    data = DocumentInput(kind=document.kind, doc_type=document.doc_type, summary=summary,
+                         department_id=document.department_id, number_symbol=document.number_symbol or "",
+                         document_date=document.document_date, issuing_body=document.issuing_body,
+                         urgency=document.urgency, confidentiality=document.confidentiality,
+                         deadline=document.deadline)
+    return doc_service.edit_metadata(session, actor=actor, document_id=document.id, data=data,
+                                     expected_row_version=expected_row_version, now=now)
 
 
 def comments_of(session: Session, document_id: int) -> list[Opinion]:

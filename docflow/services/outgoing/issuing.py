@@ -19,11 +19,11 @@ from docflow.config import Settings
 from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError
 from docflow.models import Document, DocumentStatus, Register, RegisterKind, Signature, User, utc_now
 from docflow.models.routing import RoutingStep, StepKind, StepStatus
-from docflow.services import attachments, audit, registers
+from docflow.services import attachments, audit, notifications, registers
 from docflow.services import signatures as signing_service
 from docflow.services.signatures import VerifiedPersonalSignature
 from docflow.services.audit import AuditAction
-from docflow.services.outgoing.base import get_outgoing
+from docflow.services.outgoing.base import ASK_ISSUE, get_outgoing
 from docflow.services.outgoing.distribution import distribute
 from docflow.services.outgoing.numberfields import require_empty_fields, require_filled
 from docflow.services.outgoing.recall import take_effect
@@ -54,6 +54,7 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
                                  step=step, now=now)
     step.status, step.decided_by_id, step.decided_at = StepStatus.DONE, actor.id, now
     step.version_number, step.signature_id = outcome.version.number, outcome.signature.id
+    notifications.settle(session, document_id=document.id, messages=(ASK_ISSUE,), now=now)
     policy.move_status(document, DocumentStatus.ISSUED)
     session.flush()
     audit.record(session, action=AuditAction.DOCUMENT_ISSUED, actor=actor, object_type="document",

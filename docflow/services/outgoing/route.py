@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from docflow import policy
 from docflow.config import Settings
@@ -21,9 +21,19 @@ from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.formatcheck import review as format_review
-from docflow.services.outgoing.base import clean_reason, clerks_of, get_outgoing, notify_users
+from docflow.services import notifications
+from docflow.services.outgoing.base import (
+    ASK_ISSUE,
+    ASK_REVIEW,
+    ASK_SIGN,
+    ROUTE_ASKS,
+    clean_reason,
+    clerks_of,
+    get_outgoing,
+    notify_users,
+)
 from docflow.services.outgoing.numberfields import ensure_number_fields
-from docflow.services.people.eligibility import REVIEWER_ROLES, department_head, ward_member
+from docflow.services.people.eligibility import REVIEWER_ROLES, department_head
 from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
 
@@ -61,13 +71,34 @@ def default_reviewers(session: Session, document: Document) -> list[tuple[User, 
     return reviewers
 
 
-def _chosen_reviewers(session: Session, actor: User, reviewer_ids: Sequence[int]) -> list[tuple[User, str]]:
+def _eligible_reviewers(session: Session, document: Document) -> list[User]:
+    """Who may review a draft: the ward's active department heads and leaders, but not its drafter (no one
+    reviews his own draft); the default reviewers first, in their order."""
+    defaults = [user for user, _ in default_reviewers(session, document)]
+    others = session.execute(select(User).where(User.organisation_id == document.organisation_id,
+                                                User.role.in_(REVIEWER_ROLES), User.is_active.is_(True))
+                             .order_by(User.role, User.full_name, User.id)).scalars()
+    return [u for u in dict.fromkeys([*defaults, *others]) if u.id != document.created_by_id]
+
+
+def reviewer_choices(session: Session, document: Document) -> list[User]:
+    """The reviewers the outgoing page offers the drafter: who may review, but the signer (whose own step
+    follows the reviews)."""
+    return [u for u in _eligible_reviewers(session, document) if u.id != document.signer_id]
+
+
+def _chosen_reviewers(session: Session, document: Document, reviewer_ids: Sequence[int]) -> list[tuple[User, str]]:
+    """The chosen reviewers in order, each labelled content, form (R24: the drafting department's head and
+    Văn phòng's head, as by default) or review. Raises ValidationError for anyone who may not review."""
+    allowed = {u.id: u for u in _eligible_reviewers(session, document)}
+    labels = {user.id: label for user, label in default_reviewers(session, document)}
     chosen = []
     for user_id in dict.fromkeys(reviewer_ids):
-        user = ward_member(session, actor.organisation_id, user_id, REVIEWER_ROLES)
+        user = allowed.get(user_id)
         if user is None:
-            raise ValidationError(N_("Reviewers are department heads or leaders of the ward."), field="reviewer_ids")
-        chosen.append((user, LABEL_REVIEW))
+            raise ValidationError(N_("Reviewers are department heads or leaders of the ward, other than the "
+                                     "drafter."), field="reviewer_ids")
+        chosen.append((user, labels.get(user.id, LABEL_REVIEW)))
     return chosen
 
 
@@ -115,12 +146,12 @@ def start_route(session: Session, *, actor: User, document_id: int, store: Docum
         raise PermissionDeniedError(N_("You may not send this draft for review."))
     if document.status is not DocumentStatus.DRAFT:
         raise InvalidTransitionError(N_("Only a draft can be sent for review; this one is already on its way."))
-    reviewers = (_chosen_reviewers(session, actor, reviewer_ids) if reviewer_ids is not None
+    reviewers = (_chosen_reviewers(session, document, reviewer_ids) if reviewer_ids is not None
                  else default_reviewers(session, document))
     ensure_number_fields(session, actor=actor, document=document, store=store, now=now)
     steps = new_round(session, document, reviewers, actor, now)
     record_route(session, actor, document, steps, now, reason="submitted")
-    notify_users(session, [steps[0].assignee_id], document, N_("A draft awaits your review: %(summary)s"))
+    notify_users(session, [steps[0].assignee_id], document, ASK_REVIEW)
     return steps
 
 
@@ -187,6 +218,10 @@ def _decide(step: RoutingStep, actor: User, status: StepStatus, now: datetime, v
     step.decided_at = now
     step.version_number = version
     step.reason = reason
+    # Whoever decided, the notices that asked for this decision are done (the next step's come after).
+    session = object_session(step)
+    if session is not None:
+        notifications.settle(session, document_id=step.document_id, messages=ROUTE_ASKS, now=now)
 
 
 def _refuse_stale_approvals(session: Session, document: Document, step: RoutingStep) -> None:
@@ -231,8 +266,7 @@ def approve_step(session: Session, *, actor: User, document_id: int, step_id: in
                           "version": step.version_number, "initial": step.signature_id is not None})
     if following is not None:
         notify_users(session, [following.assignee_id], document,
-                N_("A draft awaits your signature: %(summary)s") if following.kind is StepKind.SIGN
-                else N_("A draft awaits your review: %(summary)s"))
+                     ASK_SIGN if following.kind is StepKind.SIGN else ASK_REVIEW)
     return step
 
 
@@ -293,7 +327,7 @@ def sign_step(session: Session, *, actor: User, settings: Settings, store: Docum
                  details={"step_id": step.id, "round": step.round, "kind": step.kind.value,
                           "version": outcome.version.number, "mode_line": outcome.signature.mode_line})
     if following is not None:
-        notify_users(session, clerks_of(session, document), document, N_("A signed document awaits issue: %(summary)s"))
+        notify_users(session, clerks_of(session, document), document, ASK_ISSUE)
     return step
 
 

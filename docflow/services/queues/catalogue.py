@@ -26,6 +26,7 @@ class QueueName(enum.StrEnum):
     ISSUE = "issue"        # active issue steps (clerks)
     OVERDUE = "overdue"    # my open assignments past their deadline
     FOLLOW = "follow"      # documents I created or directed, not yet finished
+    INFO = "info"          # open for-information (để biết) assignments: nothing to do, kept out of HANDLE
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ QUEUE_INFO: dict[QueueName, QueueInfo] = {
                                                    "None is a good sign.")),
     QueueName.FOLLOW: QueueInfo(N_("Sent and followed"), N_("Documents you drafted, registered or directed will "
                                                             "appear here until they are completed or issued.")),
+    QueueName.INFO: QueueInfo(N_("For information"), N_("Documents sent to you, or to the department you head, "
+                                                        "for information only (để biết) will appear here.")),
 }
 
 # What the queue asks of the user, by assignment role or step kind.
@@ -58,10 +61,10 @@ TASK_LABELS: dict[str, str] = {
 
 ROLE_QUEUES: dict[Role, tuple[QueueName, ...]] = {
     Role.LEADER: (QueueName.SIGN, QueueName.DIRECT, QueueName.REVIEW, QueueName.HANDLE, QueueName.OVERDUE,
-                  QueueName.FOLLOW),
-    Role.HEAD: (QueueName.HANDLE, QueueName.REVIEW, QueueName.OVERDUE, QueueName.FOLLOW),
-    Role.OFFICIAL: (QueueName.HANDLE, QueueName.REVIEW, QueueName.OVERDUE, QueueName.FOLLOW),
-    Role.CLERK: (QueueName.ISSUE, QueueName.HANDLE, QueueName.OVERDUE, QueueName.FOLLOW),
+                  QueueName.FOLLOW, QueueName.INFO),
+    Role.HEAD: (QueueName.HANDLE, QueueName.REVIEW, QueueName.OVERDUE, QueueName.FOLLOW, QueueName.INFO),
+    Role.OFFICIAL: (QueueName.HANDLE, QueueName.REVIEW, QueueName.OVERDUE, QueueName.FOLLOW, QueueName.INFO),
+    Role.CLERK: (QueueName.ISSUE, QueueName.HANDLE, QueueName.OVERDUE, QueueName.FOLLOW, QueueName.INFO),
     Role.ADMIN: (),
     Role.AUDITOR: (),
 }
@@ -88,7 +91,7 @@ class QueueItem:
     def deadline(self) -> date | None:
         if self.assignment is not None:
             return self.assignment.deadline
-        return self.document.deadline
+        return self.document.handling_deadline
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from docflow import policy
 from docflow.models import AuditEvent, Document, User
@@ -47,7 +47,7 @@ def cards_for(session: Session, *, actor: User, day: Day) -> list[QueueCard]:
 def recent_documents(session: Session, actor: User, limit: int = RECENT_SIZE) -> list[Document]:
     """The latest documents ``actor`` may see."""
     stmt = (select(Document).where(policy.visible_filter(actor))
-            .options(selectinload(Document.department))
+            .options(selectinload(Document.department), undefer(Document.handling_deadline))
             .order_by(Document.created_at.desc(), Document.id.desc()).limit(limit))
     return list(session.execute(stmt).scalars())
 

@@ -10,11 +10,19 @@ from typing import Any, Unpack
 
 from sqlalchemy import ARRAY, ColumnElement, Integer, Select, and_, any_, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import QueryableAttribute, Session, contains_eager, joinedload
+from sqlalchemy.orm import QueryableAttribute, Session, contains_eager, joinedload, undefer
 from sqlalchemy.sql.functions import FunctionElement
 
 from docflow.models import Document, DocumentKind, DocumentStatus, Role, Urgency, User
-from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, RoutingStep, StepKind, StepStatus
+from docflow.models.routing import (
+    ACTIVE_ASSIGNMENT_STATUSES,
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    RoutingStep,
+    StepKind,
+    StepStatus,
+)
 from docflow.services.documents import COUNT_LIMIT
 from docflow.services.queues.catalogue import (
     PAGE_SIZE,
@@ -32,6 +40,7 @@ FINISHED = (DocumentStatus.COMPLETED, DocumentStatus.ISSUED, DocumentStatus.RECA
 UNFINISHED = tuple(s for s in DocumentStatus if s not in FINISHED)
 SENT_KINDS = (DocumentKind.OUTGOING, DocumentKind.INTERNAL)   # what a user drafts; incoming is registered
 DOCUMENT_QUEUES = (QueueName.DIRECT, QueueName.FOLLOW)
+ASSIGNMENT_QUEUES = (QueueName.HANDLE, QueueName.OVERDUE, QueueName.INFO)
 AnySelect = Select[Unpack[tuple[Any, ...]]]
 
 
@@ -105,7 +114,7 @@ def _steps(actor: User, kind: StepKind) -> Select[Any]:
 def _documents(session: Session, actor: User, name: QueueName) -> AnySelect:
     """The keys of a document queue (id, urgency, deadline): narrow rows to count, sort and page; the page's
     documents are read by id afterwards (a sort of whole document rows spilled to disk on PostgreSQL)."""
-    keys = (Document.id, Document.urgency, Document.deadline)
+    keys = (Document.id, Document.urgency, Document.handling_deadline.label("deadline"))
     if name is QueueName.DIRECT:
         # Only what the clerk registered (with its số đến) waits for a direction (Decree 30, Art. 22.1).
         return select(*keys).where(Document.status == DocumentStatus.REGISTERED,
@@ -130,10 +139,14 @@ def _documents(session: Session, actor: User, name: QueueName) -> AnySelect:
 
 
 def _base(session: Session, actor: User, name: QueueName, day: Day) -> AnySelect:
+    # "Để biết" asks nothing of its holder: it has its own queue, not a place among the work to handle.
     if name is QueueName.HANDLE:
-        return _assignments(actor)
+        return _assignments(actor, Assignment.role != AssignmentRole.INFO)
+    if name is QueueName.INFO:
+        return _assignments(actor, Assignment.role == AssignmentRole.INFO)
     if name is QueueName.OVERDUE:
-        return _assignments(actor, Assignment.deadline <= day.calendar.overdue_cutoff(day.today))
+        return _assignments(actor, Assignment.role != AssignmentRole.INFO,
+                            Assignment.deadline <= day.calendar.overdue_cutoff(day.today))
     if name is QueueName.REVIEW:
         return _steps(actor, StepKind.REVIEW)
     if name is QueueName.SIGN:
@@ -144,13 +157,14 @@ def _base(session: Session, actor: User, name: QueueName, day: Day) -> AnySelect
 
 
 def _ordered(stmt: Select[Any], name: QueueName) -> Select[Any]:
-    if name in (QueueName.HANDLE, QueueName.OVERDUE):
+    if name in ASSIGNMENT_QUEUES:
         return (stmt.options(contains_eager(Assignment.document).joinedload(Document.department),
                              joinedload(Assignment.assigned_by), joinedload(Assignment.department))
                 .order_by(_URGENCY_ORDER, Assignment.deadline.asc().nulls_last(), Assignment.id))
     return (stmt.options(contains_eager(RoutingStep.document).joinedload(Document.department),
-                         contains_eager(RoutingStep.document).joinedload(Document.created_by))
-            .order_by(_URGENCY_ORDER, Document.deadline.asc().nulls_last(), RoutingStep.id))
+                         contains_eager(RoutingStep.document).joinedload(Document.created_by),
+                         contains_eager(RoutingStep.document).undefer(Document.handling_deadline))
+            .order_by(_URGENCY_ORDER, Document.handling_deadline.asc().nulls_last(), RoutingStep.id))
 
 
 def _page(base: AnySelect, name: QueueName, *, limit: int, offset: int = 0) -> Select[Any]:
@@ -161,16 +175,17 @@ def _page(base: AnySelect, name: QueueName, *, limit: int, offset: int = 0) -> S
     keys = base.subquery()
     ids = (select(keys.c.id).order_by(_urgency_rank(keys.c.urgency), keys.c.deadline.asc().nulls_last(),
                                       keys.c.id.desc()).limit(limit).offset(offset))
-    return (select(Document).where(Document.id.in_(ids)).options(joinedload(Document.department))
-            .order_by(_URGENCY_ORDER, Document.deadline.asc().nulls_last(), Document.id.desc()))
+    return (select(Document).where(Document.id.in_(ids))
+            .options(joinedload(Document.department), undefer(Document.handling_deadline))
+            .order_by(_URGENCY_ORDER, Document.handling_deadline.asc().nulls_last(), Document.id.desc()))
 
 
 def _item(row: Any, day: Day) -> QueueItem:
     if isinstance(row, Assignment):
         return QueueItem(document=row.document, state=day.state(row.deadline), assignment=row)
     if isinstance(row, RoutingStep):
-        return QueueItem(document=row.document, state=day.state(row.document.deadline), step=row)
-    return QueueItem(document=row, state=day.state(row.deadline))
+        return QueueItem(document=row.document, state=day.state(row.document.handling_deadline), step=row)
+    return QueueItem(document=row, state=day.state(row.handling_deadline))
 
 
 def _counted(stmt: Select[Any]) -> Any:

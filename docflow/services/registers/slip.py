@@ -6,6 +6,7 @@ handlers' proposals (their opinions and results, with dates)."""
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from fpdf import FPDF
@@ -114,10 +115,26 @@ def _header(slip: _Slip, document: Document, organisation: str, tz: tzinfo) -> N
     slip.ln(3)
 
 
-def resolution_slip(session: Session, *, actor: User, document_id: int, tz: tzinfo,
-                    now: datetime | None = None) -> bytes:
-    """The phiếu giải quyết of an incoming document ``actor`` may see, as a PDF; a confidential one's printing
-    is audited like a view. Raises NotFoundError, PermissionDeniedError, WrongKindError. Flushes."""
+@dataclass(frozen=True)
+class SlipData:
+    """What the phiếu giải quyết is printed from: the document, the direction's assignments (top), the unit
+    leaders' (children, with their departments' in ``parents``), the handlers' opinions and results."""
+    document: Document
+    top: list[Assignment]
+    children: list[Assignment]
+    parents: dict[int, Assignment]
+    opinions: list[Opinion]
+
+    @property
+    def results(self) -> list[Assignment]:
+        return [a for a in (*self.children, *self.top) if a.result and a.status is AssignmentStatus.COMPLETED]
+
+
+def slip_data(session: Session, *, actor: User, document_id: int, now: datetime | None = None,
+              printed: str = "resolution_slip") -> SlipData:
+    """The records of an incoming document ``actor`` may see that its phiếu giải quyết shows (as a PDF or a
+    printable page); a confidential one's printing is audited like a view. Raises NotFoundError,
+    PermissionDeniedError, WrongKindError. Flushes."""
     now = now or utc_now()
     document = doc_service.get_document_for(session, actor=actor, document_id=document_id)
     if document.kind is not DocumentKind.INCOMING:
@@ -129,15 +146,25 @@ def resolution_slip(session: Session, *, actor: User, document_id: int, tz: tzin
                                 .order_by(Assignment.id)).scalars())
     opinions = list(session.execute(select(Opinion).where(Opinion.document_id == document.id,
                                                           Opinion.kind == OpinionKind.OPINION)
+                                    .options(selectinload(Opinion.author))
                                     .order_by(Opinion.created_at, Opinion.id)).scalars())
-    slip = _Slip()
-    slip.add_page()
-    _header(slip, document, document.organisation.name, tz)
-    top = [a for a in rows if a.parent_id is None]
-    _leader_part(slip, top, tz)
-    _unit_part(slip, [a for a in rows if a.parent_id is not None], {a.id: a for a in rows}, tz)
-    _handler_part(slip, opinions, [a for a in rows if a.parent_id is not None and a.result], tz)
     if document.is_confidential:
         audit.record(session, action=AuditAction.DOCUMENT_VIEWED, actor=actor, object_type="document",
-                     object_id=document.id, now=now, details={"printed": "resolution_slip"})
+                     object_id=document.id, now=now, details={"printed": printed})
+    return SlipData(document=document, top=[a for a in rows if a.parent_id is None],
+                    children=[a for a in rows if a.parent_id is not None], parents={a.id: a for a in rows},
+                    opinions=opinions)
+
+
+def resolution_slip(session: Session, *, actor: User, document_id: int, tz: tzinfo,
+                    now: datetime | None = None) -> bytes:
+    """The phiếu giải quyết of an incoming document ``actor`` may see, as a PDF (see ``slip_data``). Raises
+    NotFoundError, PermissionDeniedError, WrongKindError. Flushes."""
+    data = slip_data(session, actor=actor, document_id=document_id, now=now)
+    slip = _Slip()
+    slip.add_page()
+    _header(slip, data.document, data.document.organisation.name, tz)
+    _leader_part(slip, data.top, tz)
+    _unit_part(slip, data.children, data.parents, tz)
+    _handler_part(slip, data.opinions, [a for a in data.children if a.result], tz)
     return bytes(slip.output())

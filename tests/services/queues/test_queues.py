@@ -203,7 +203,8 @@ def test_counts_for_every_queue_of_a_role_come_in_one_call(db_session, ward, mak
     draft = make_document(w["official"], kind=DocumentKind.OUTGOING, department=w["dept"])
     step(draft, StepKind.REVIEW, w["head"])
     counts = queues.count_queues(db_session, actor=w["head"], day=DAY)
-    assert counts == {QueueName.HANDLE: 1, QueueName.REVIEW: 1, QueueName.OVERDUE: 1, QueueName.FOLLOW: 0}
+    assert counts == {QueueName.HANDLE: 1, QueueName.REVIEW: 1, QueueName.OVERDUE: 1, QueueName.FOLLOW: 0,
+                      QueueName.INFO: 0}
 
 
 def test_pages_are_bounded_and_clamped(db_session, ward, make_document, assign):

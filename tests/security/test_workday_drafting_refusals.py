@@ -1,0 +1,55 @@
+"""R22–R24 refusals around drafting: reviewers outside the ward's heads and leaders (or the drafter), and trích yếu edits by who may not edit, once on the route, or once signed."""
+
+from __future__ import annotations
+
+import pytest
+
+from docflow.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
+from docflow.models import Organisation, Role, User
+from docflow.services import outgoing
+from tests.services.outgoing.test_outgoing import _draft, _signed, ward  # noqa: F401  (fixture)
+
+DENIED = (PermissionDeniedError, NotFoundError)
+
+
+@pytest.mark.parametrize("who", ["drafter", "clerk", "official", "other_ward_head"])
+def test_R24_a_reviewer_outside_the_ward_heads_and_leaders_or_the_drafter_is_refused(
+        db_session, store, ward, make_user, who):
+    w = ward
+    if who == "official":
+        person = make_user(Role.OFFICIAL, department=w.land)
+    elif who == "other_ward_head":
+        other = Organisation(name="UBND phường Khác", code="UBNDK")
+        db_session.add(other)
+        db_session.flush()
+        person = User(organisation=other, username="head-khac", full_name="Trưởng phòng phường khác",
+                      role=Role.HEAD, post="", password_hash="x", is_active=True)
+        db_session.add(person)
+        db_session.flush()
+    else:
+        person = getattr(w, who)
+    document = _draft(db_session, store, w)
+    with pytest.raises(ValidationError):
+        outgoing.start_route(db_session, actor=w.drafter, document_id=document.id, store=store,
+                             reviewer_ids=[w.land_head.id, person.id])
+    assert outgoing.steps_of(db_session, document.id) == []
+
+
+def test_R23_the_trich_yeu_is_refused_on_the_route_once_signed_and_to_who_may_not_edit(
+        db_session, store, ward, make_user, signing_settings):
+    w = ward
+    draft = _draft(db_session, store, w)
+    outsider = make_user(Role.OFFICIAL, department=w.culture)
+    with pytest.raises(DENIED):
+        outgoing.edit_summary(db_session, actor=outsider, document_id=draft.id, summary="Khác",
+                              expected_row_version=draft.row_version)
+    outgoing.start_route(db_session, actor=w.drafter, document_id=draft.id, store=store)
+    with pytest.raises(InvalidTransitionError):
+        outgoing.edit_summary(db_session, actor=w.drafter, document_id=draft.id, summary="Khác",
+                              expected_row_version=draft.row_version)
+    signed = _signed(db_session, signing_settings, store, w)
+    assert not outgoing.may_edit_summary(w.drafter, signed)
+    with pytest.raises(InvalidTransitionError):
+        outgoing.edit_summary(db_session, actor=w.drafter, document_id=signed.id, summary="Khác",
+                              expected_row_version=signed.row_version)
+    assert signed.summary == "Về việc thành lập tổ công tác"
