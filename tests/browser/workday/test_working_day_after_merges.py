@@ -1,7 +1,5 @@
 """The rest of the working day, on the documents the day made (tests/browser/workday/test_working_day.py runs
-first): what issue 13's other tracks add, written as the walk expects them to work and skipped until the lead
-merges them. Enable each by deleting its skip marker once its branch is on main (or run them before that with
-DOCFLOW_WALK_MERGED=search,textindex,reports,readable,workday,layout,reply-label, or "all").
+first): what issue 13 adds to the day.
 
 - search (issue13-search, issue13-textindex): a phrase inside the letter's PDF and one in the official's opinion;
 - the dashboard (issue13-reports): the on-time rate table;
@@ -12,7 +10,6 @@ DOCFLOW_WALK_MERGED=search,textindex,reports,readable,workday,layout,reply-label
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from urllib.parse import quote
@@ -31,15 +28,6 @@ VT = Callable[..., str]
 LETTER_BODY_ONLY = "xac minh hien trang"   # accent-less; in the letter's text layer, not in any field or opinion
 
 
-# DOCFLOW_WALK_MERGED=search,textindex (or "all") runs the checks of branches merged into the tree under test
-MERGED = set(os.environ.get("DOCFLOW_WALK_MERGED", "").split(","))
-
-
-def needs(*tracks: str, reason: str = "") -> pytest.MarkDecorator:
-    merged = "all" in MERGED or MERGED.issuperset(tracks)
-    return pytest.mark.skipif(not merged, reason=reason or f"needs issue13-{' and issue13-'.join(tracks)} merge")
-
-
 def search(page: Page, query: str) -> None:
     page.goto("/search?q=" + quote(query))
     expect(page.locator("html")).to_have_attribute("lang", "vi")
@@ -52,13 +40,11 @@ def hit(page: Page, document_id: int) -> Locator:
     return found
 
 
-@needs("layout", reason="enabled after layout merge")   # today: the admin's 467 px, the chairman's 410 px
 def test_R50_every_roles_home_page_fits_a_390px_phone_without_horizontal_scroll(desk: Desk) -> None:
     widths = {role: desk.phone_home(role) for role in ROLES}
     assert all(width <= PHONE["width"] for width in widths.values()), f"wider than the phone: {widths}"
 
 
-@needs("layout", reason="enabled after layout merge")   # today the lists are 457-462 px wide on a phone
 def test_R50_the_days_documents_and_lists_fit_a_390px_phone_without_horizontal_scroll(desk: Desk, day: Day) -> None:
     day.need("clerk-afternoon")
     widths = desk.on_phone("clerk", {"letter": f"/incoming/{day.incoming_id}", "reply": f"/outgoing/{day.reply_id}",
@@ -68,7 +54,6 @@ def test_R50_the_days_documents_and_lists_fit_a_390px_phone_without_horizontal_s
     assert all(width <= PHONE["width"] for width in widths.values()), f"wider than the phone: {widths}"
 
 
-@needs("search", "textindex")
 def test_R53_the_official_finds_the_letter_by_a_phrase_inside_its_pdf_with_a_snippet_and_the_page(
         desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-afternoon")
@@ -92,7 +77,6 @@ def test_R53_the_official_finds_the_letter_by_a_phrase_inside_its_pdf_with_a_sni
     desk.shot("official", "search-inside-the-pdf")
 
 
-@needs("search")
 def test_R53_the_chairman_finds_the_officials_opinion_saves_the_search_and_exports_the_results(
         desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-afternoon")
@@ -119,7 +103,6 @@ def test_R53_the_chairman_finds_the_officials_opinion_saves_the_search_and_expor
     desk.shot("chairman", "saved-search")
 
 
-@needs("reports")
 def test_the_chairman_sees_the_on_time_rate_of_dia_chinh_on_the_dashboard(desk: Desk, day: Day, vi_text: VT) -> None:
     day.need("clerk-afternoon")
     chairman = desk.visit("chairman", "/")
@@ -138,7 +121,6 @@ def test_the_chairman_sees_the_on_time_rate_of_dia_chinh_on_the_dashboard(desk: 
     desk.shot("head", "dashboard")
 
 
-@needs("readable")
 def test_R51_the_chairman_confirms_the_access_changes_of_the_day_in_one_click(desk: Desk, day: Day) -> None:
     day.need("admin")
     chairman = desk.visit("chairman", "/audit/access-changes")
@@ -154,7 +136,6 @@ def test_R51_the_chairman_confirms_the_access_changes_of_the_day_in_one_click(de
     desk.shot("chairman", "access-changes-confirmed")
 
 
-@needs("readable")
 def test_the_auditor_reads_the_replys_history_as_sentences_with_names(desk: Desk, day: Day) -> None:
     day.need("auditor")
     auditor = desk.visit("auditor", f"/audit/?document={day.reply_id}")
@@ -167,7 +148,6 @@ def test_the_auditor_reads_the_replys_history_as_sentences_with_names(desk: Desk
     desk.shot("auditor", "audit-log-as-sentences")
 
 
-@needs("workday")
 def test_the_directions_deadline_shows_on_the_lists_info_is_not_work_and_names_say_what_a_document_is(
         desk: Desk, day: Day) -> None:
     day.need("clerk-afternoon")
