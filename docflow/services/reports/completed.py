@@ -1,0 +1,154 @@
+"""The completed-work figures (README, "Figures (báo cáo)"): the on-time rate by department and month and the
+processing time by department, from one aggregate statement over the period's completed lead work.
+
+The database fetches only cells: per department and local month, how much was completed, how much had a
+deadline, how much met it, the sum of the registration-to-completion seconds, and the middle values for the
+medians. The medians are taken with window functions (``row_number`` over the work sorted by duration, per
+department and overall), the same statement on SQLite and PostgreSQL: the one or two middle rows of each
+group are summed inside the aggregate, so no piece of work leaves the database.
+
+Whether a deadline was met is decided in SQL on the ward's calendar day of completion. A deadline falling on
+a day off ends on the next working day (``services/calendar``): those days off, with the day each moves to,
+travel with the statement as a small VALUES table, joined on the deadline.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Date, and_, case, column, func, literal, select, values
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from docflow.models import Assignment, AssignmentStatus, Document
+from docflow.services.calendar import WorkingCalendar
+from docflow.services.reports.period import Period, local_date, seconds_between
+from docflow.services.reports.scope import DEPARTMENT_OF_WORK, Scope
+from docflow.services.reports.work import DAY, Duration, OnTime, OnTimeCount, Processing, Row, rows_of, work_query
+
+# One cell per (department, month): completed, with a deadline, on time, seconds summed, then the middle
+# values of the department's durations and of all durations that fall in this cell (sum and how many).
+Cell = tuple[int, int, int, float, float, int, float, int]
+
+
+@dataclass(frozen=True)
+class CompletedWork:
+    """The scope's lead work completed in the period, as cells per (department id, local month)."""
+
+    period: Period
+    cells: dict[tuple[int | None, str], Cell]
+
+    def on_time(self, labels: dict[int | None, str]) -> OnTime:
+        """The on-time rate per department and per month."""
+        per_department: dict[int | None, OnTimeCount] = defaultdict(OnTimeCount)
+        per_month: dict[str, OnTimeCount] = defaultdict(OnTimeCount)
+        for (department_id, month), cell in self.cells.items():
+            count = OnTimeCount(*cell[:3])
+            per_department[department_id] += count
+            per_month[month] += count
+        return OnTime(by_department=rows_of(labels, dict(per_department), OnTimeCount()),
+                      by_month=[Row(m, m, per_month.get(m, OnTimeCount())) for m in self.period.months],
+                      total=sum(per_month.values(), OnTimeCount()))
+
+    def processing(self, labels: dict[int | None, str]) -> Processing:
+        """Registration to completion: mean and median per department and overall."""
+        sums: dict[int | None, list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0])
+        overall = [0, 0.0, 0.0, 0]
+        for (department_id, _month), cell in self.cells.items():
+            for target, middle in ((sums[department_id], cell[4:6]), (overall, cell[6:8])):
+                target[0] += cell[0]
+                target[1] += cell[3]
+                target[2] += middle[0]
+                target[3] += middle[1]
+        return Processing(by_department=rows_of(labels, {k: _duration(v) for k, v in sums.items()}, Duration()),
+                          total=_duration(overall))
+
+
+def _duration(sums: list[float]) -> Duration:
+    count, seconds, middle, middles = int(sums[0]), sums[1], sums[2], int(sums[3])
+    if not count:
+        return Duration()
+    return Duration(count, seconds / count / DAY, middle / middles / DAY)
+
+
+def completed_work(session: Session, *, scope: Scope, period: Period, calendar: WorkingCalendar) -> CompletedWork:
+    """Read the cells of the scope's completed lead work of the period (one statement; see the module).
+    Registration is the document's receipt time (ngày đến), its creation when it has none."""
+    work = _work_rows(session, scope, period, calendar).subquery("work")
+    by_department = dict(partition_by=work.c.department, order_by=work.c.seconds)
+    ranked = select(work, func.row_number().over(**by_department).label("rd"),
+                    func.count().over(partition_by=work.c.department).label("nd"),
+                    func.row_number().over(order_by=work.c.seconds).label("ra"),
+                    func.count().over().label("na")).subquery("ranked")
+    department_middle = _is_middle(ranked.c.rd, ranked.c.nd)
+    all_middle = _is_middle(ranked.c.ra, ranked.c.na)
+    query = select(
+        ranked.c.department, ranked.c.month, func.count(), func.sum(ranked.c.has_deadline), func.sum(ranked.c.met),
+        func.sum(ranked.c.seconds), _sum_if(department_middle, ranked.c.seconds), _sum_if(department_middle, 1),
+        _sum_if(all_middle, ranked.c.seconds), _sum_if(all_middle, 1),
+    ).group_by(ranked.c.department, ranked.c.month)
+    cells = {(row[0], row[1]): (int(row[2]), int(row[3]), int(row[4]), float(row[5]), float(row[6]), int(row[7]),
+                                float(row[8]), int(row[9]))
+             for row in session.connection().execute(query)}
+    return CompletedWork(period, cells)
+
+
+def _work_rows(session: Session, scope: Scope, period: Period, calendar: WorkingCalendar) -> Any:
+    """One row per piece of completed work: department, local month, has a deadline, met it, seconds."""
+    registered = func.coalesce(Document.received_at, Document.created_at)
+    seconds = seconds_between(session, registered, Assignment.completed_at)
+    done_on = local_date(session, Assignment.completed_at, period.zone, period.start)
+    deadline = Assignment.deadline
+    query = work_query([], scope)
+    moved = _moved_deadlines(calendar, period)
+    if moved is None:
+        effective: Any = deadline
+    else:
+        query = query.outerjoin(moved, moved.c.day == deadline)
+        effective = func.coalesce(moved.c.effective, deadline)
+    return query.add_columns(
+        DEPARTMENT_OF_WORK.label("department"), period.month_of(Assignment.completed_at).label("month"),
+        case((deadline.is_(None), 0), else_=1).label("has_deadline"),
+        case((and_(deadline.is_not(None), done_on <= effective), 1), else_=0).label("met"),
+        case((seconds < 0, 0.0), else_=seconds).label("seconds"),
+    ).where(Assignment.status == AssignmentStatus.COMPLETED, period.within(Assignment.completed_at))
+
+
+def _moved_deadlines(calendar: WorkingCalendar, period: Period) -> Any:
+    """The days off that can decide a completion in the period, each with the working day it moves a deadline
+    to, as a VALUES table; None when there are none. Work completed on a day of the period after its
+    deadline met it only if every day from the deadline to the completion was off: so the deadline is a day
+    off of the period, or of the run of days off just before it."""
+    first = period.first - timedelta(days=1)
+    while not calendar.is_working_day(first):
+        first -= timedelta(days=1)
+    days = (first + timedelta(days=n) for n in range(1, (period.last - first).days + 1))
+    rows = [(d, calendar.effective_deadline(d)) for d in days if not calendar.is_working_day(d)]
+    if not rows:
+        return None
+    return values(column("day", Date), column("effective", Date), name="moved_deadlines").data(rows).cte()
+
+
+def _is_middle(rank: Any, count: Any) -> ColumnElement[bool]:
+    """The middle row of an odd count, or either of the two middle rows of an even one (1-based ranks)."""
+    return rank.in_(((count + 1) // 2, (count + 2) // 2))
+
+
+def _sum_if(condition: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, value), else_=literal(0))), 0)
+
+
+def on_time(session: Session, *, scope: Scope, period: Period, calendar: WorkingCalendar,
+            labels: dict[int | None, str]) -> OnTime:
+    """The on-time rate of the scope's completed lead work in the period, per department and per month."""
+    return completed_work(session, scope=scope, period=period, calendar=calendar).on_time(labels)
+
+
+def processing(session: Session, *, scope: Scope, period: Period, calendar: WorkingCalendar,
+               labels: dict[int | None, str]) -> Processing:
+    """Registration to completion of the scope's lead work completed in the period, per department."""
+    return completed_work(session, scope=scope, period=period, calendar=calendar).processing(labels)
+
