@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, case, column, func, literal, select, values
+from sqlalchemy import Date, and_, case, column, func, select, values
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from docflow.models import Assignment, AssignmentStatus, Document
 from docflow.services.calendar import WorkingCalendar
-from docflow.services.reports.period import Period, local_date, seconds_between
+from docflow.services.reports.period import Period, is_middle, local_date, seconds_between, sum_if
 from docflow.services.reports.scope import DEPARTMENT_OF_WORK, Scope
 from docflow.services.reports.work import DAY, Duration, OnTime, OnTimeCount, Processing, Row, rows_of, work_query
 
@@ -83,12 +82,12 @@ def completed_work(session: Session, *, scope: Scope, period: Period, calendar: 
                     func.count().over(partition_by=work.c.department).label("nd"),
                     func.row_number().over(order_by=work.c.seconds).label("ra"),
                     func.count().over().label("na")).subquery("ranked")
-    department_middle = _is_middle(ranked.c.rd, ranked.c.nd)
-    all_middle = _is_middle(ranked.c.ra, ranked.c.na)
+    department_middle = is_middle(ranked.c.rd, ranked.c.nd)
+    all_middle = is_middle(ranked.c.ra, ranked.c.na)
     query = select(
         ranked.c.department, ranked.c.month, func.count(), func.sum(ranked.c.has_deadline), func.sum(ranked.c.met),
-        func.sum(ranked.c.seconds), _sum_if(department_middle, ranked.c.seconds), _sum_if(department_middle, 1),
-        _sum_if(all_middle, ranked.c.seconds), _sum_if(all_middle, 1),
+        func.sum(ranked.c.seconds), sum_if(department_middle, ranked.c.seconds), sum_if(department_middle, 1),
+        sum_if(all_middle, ranked.c.seconds), sum_if(all_middle, 1),
     ).group_by(ranked.c.department, ranked.c.month)
     cells = {(row[0], row[1]): (int(row[2]), int(row[3]), int(row[4]), float(row[5]), float(row[6]), int(row[7]),
                                 float(row[8]), int(row[9]))
@@ -130,15 +129,6 @@ def _moved_deadlines(calendar: WorkingCalendar, period: Period) -> Any:
     if not rows:
         return None
     return values(column("day", Date), column("effective", Date), name="moved_deadlines").data(rows).cte()
-
-
-def _is_middle(rank: Any, count: Any) -> ColumnElement[bool]:
-    """The middle row of an odd count, or either of the two middle rows of an even one (1-based ranks)."""
-    return rank.in_(((count + 1) // 2, (count + 2) // 2))
-
-
-def _sum_if(condition: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
-    return func.coalesce(func.sum(case((condition, value), else_=literal(0))), 0)
 
 
 def on_time(session: Session, *, scope: Scope, period: Period, calendar: WorkingCalendar,
