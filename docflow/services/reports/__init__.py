@@ -7,6 +7,7 @@ processing time), ``documents`` (issued and registered per month by type, signin
 ``dashboard`` (one user's dashboard in one call), ``tables`` (the figures as plain tables for the CLI).
 """
 
+from docflow.services.reports.completed import CompletedWork, completed_work, on_time, processing
 from docflow.services.reports.dashboard import Dashboard, build_dashboard
 from docflow.services.reports.documents import (
     STAGES,
@@ -19,17 +20,13 @@ from docflow.services.reports.documents import (
 from docflow.services.reports.period import Period
 from docflow.services.reports.scope import Scope, departments_of, resolve_scope, ward_scope
 from docflow.services.reports.work import (
-    CompletedWork,
     Duration,
     OnTime,
     OnTimeCount,
     Processing,
     Row,
     Workload,
-    completed_work,
     department_labels,
-    on_time,
-    processing,
     workload,
 )
 

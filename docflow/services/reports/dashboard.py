@@ -17,6 +17,7 @@ from docflow.services.reports.documents import (
     registered_per_month,
     signing_turnaround,
 )
+from docflow.services.reports.completed import completed_work
 from docflow.services.reports.period import Period
 from docflow.services.reports.scope import Scope, departments_of, resolve_scope
 from docflow.services.reports.work import (
@@ -24,7 +25,6 @@ from docflow.services.reports.work import (
     Processing,
     Row,
     Workload,
-    completed_work,
     department_labels,
     workload,
 )

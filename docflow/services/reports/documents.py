@@ -5,16 +5,15 @@ month by type, and how long an outgoing document waits at each step from submiss
 from __future__ import annotations
 
 import functools
-import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from docflow.models import Document, DocumentKind, RoutingStep, StepKind, StepStatus
-from docflow.services.reports.period import Period, seconds_between
+from docflow.services.reports.period import Period, is_middle, seconds_between, sum_if
 from docflow.services.reports.scope import Scope
 
 HOUR = 3600.0
@@ -88,10 +87,11 @@ class Stage:
     median_hours: float | None = None
 
     @classmethod
-    def of(cls, key: str, seconds: list[float]) -> Stage:
-        if not seconds:
+    def of_sums(cls, key: str, count: int, seconds: float, middle: float, middles: int) -> Stage:
+        """From ``count`` waits summing to ``seconds``, whose one or two middle values sum to ``middle``."""
+        if not count:
             return cls(key)
-        return cls(key, len(seconds), statistics.fmean(seconds) / HOUR, statistics.median(seconds) / HOUR)
+        return cls(key, int(count), float(seconds) / count / HOUR, float(middle) / int(middles) / HOUR)
 
 
 STAGES = ("to_signature", "to_issue", "whole")
@@ -104,24 +104,46 @@ def signing_turnaround(session: Session, *, scope: Scope, period: Period) -> lis
     Submitted for signing is the moment the signer's step became active: the decision on the step before it
     in the same round (the last review). A route that starts at the signer has no such moment on record, so
     those documents count in "to_issue" only. The round is the one that was signed last.
+
+    One statement: the database keeps each document's last signed round, then sums the waits and the middle
+    values of each stage (ranked by ``row_number``); only the sums come back.
     """
+    last = _last_signed_rounds(session, scope, period)
+    ranked = select(last, *(column for key in STAGES for column in _ranks(last.c[key], key))).subquery("ranked")
+    cells = []
+    for key in STAGES:
+        wait, middle = ranked.c[key], is_middle(ranked.c[f"{key}_rank"], ranked.c[f"{key}_count"])
+        cells += [func.count(wait), func.coalesce(func.sum(wait), 0.0), sum_if(and_(wait.is_not(None), middle), wait),
+                  sum_if(and_(wait.is_not(None), middle), 1)]
+    row = session.connection().execute(select(*cells)).one()
+    return [Stage.of_sums(key, *row[4 * n:4 * n + 4]) for n, key in enumerate(STAGES)]
+
+
+def _last_signed_rounds(session: Session, scope: Scope, period: Period) -> Any:
+    """Per issued document of the period, the waits (seconds, never below 0) of the round signed last."""
     sign, before = aliased(RoutingStep, name="sign"), aliased(RoutingStep, name="before")
-    query = (select(Document.id, sign.round, seconds_between(session, before.decided_at, sign.decided_at),
-                    seconds_between(session, sign.decided_at, Document.issued_at))
+    signing = _not_below_zero(seconds_between(session, before.decided_at, sign.decided_at))
+    issuing = _not_below_zero(seconds_between(session, sign.decided_at, Document.issued_at))
+    steps = (select(signing.label("to_signature"), issuing.label("to_issue"),
+                    func.row_number().over(partition_by=Document.id, order_by=sign.round.desc()).label("latest"))
+             .select_from(Document)
              .join(sign, and_(sign.document_id == Document.id, sign.kind == StepKind.SIGN,
                               sign.status.in_((StepStatus.APPROVED, StepStatus.DONE)), sign.decided_at.is_not(None)))
              .outerjoin(before, and_(before.document_id == sign.document_id, before.round == sign.round,
                                      before.position == sign.position - 1))
              .where(scope.document_filter(), Document.kind == DocumentKind.OUTGOING,
-                    period.within(Document.issued_at)))
-    last: dict[int, tuple[int, float | None, float]] = {}
-    for document_id, round_, to_signature, to_issue in session.connection().execute(query).all():
-        if document_id not in last or round_ > last[document_id][0]:
-            last[document_id] = (round_, to_signature, to_issue)
-    waits: dict[str, list[float]] = defaultdict(list)
-    for _, signing, issuing in last.values():
-        waits["to_issue"].append(max(float(issuing), 0.0))
-        if signing is not None:
-            waits["to_signature"].append(max(float(signing), 0.0))
-            waits["whole"].append(max(float(signing), 0.0) + max(float(issuing), 0.0))
-    return [Stage.of(key, waits[key]) for key in STAGES]
+                    period.within(Document.issued_at))).subquery("steps")
+    return (select(steps.c.to_signature, steps.c.to_issue,
+                   (steps.c.to_signature + steps.c.to_issue).label("whole"))
+            .where(steps.c.latest == 1).subquery("last"))
+
+
+def _not_below_zero(seconds: Any) -> Any:
+    return case((seconds < 0, 0.0), else_=seconds)
+
+
+def _ranks(wait: Any, key: str) -> list[Any]:
+    """The rank of a wait among the stage's known waits, and how many are known (a missing one ranks apart)."""
+    known = wait.is_(None)
+    return [func.row_number().over(partition_by=known, order_by=wait).label(f"{key}_rank"),
+            func.count().over(partition_by=known).label(f"{key}_count")]

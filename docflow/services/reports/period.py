@@ -100,3 +100,12 @@ def seconds_between(session: Session, earlier: Any, later: Any) -> ColumnElement
     if session.get_bind().dialect.name == "postgresql":
         return cast(func.extract("epoch", later - earlier), Float)
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def is_middle(rank: Any, count: Any) -> ColumnElement[bool]:
+    """The middle row of an odd count, or either of the two middle rows of an even one (1-based ranks)."""
+    return rank.in_(((count + 1) // 2, (count + 2) // 2))
+
+
+def sum_if(condition: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, value), else_=literal(0))), 0)

@@ -152,3 +152,13 @@ def test_the_clerk_sees_registration_and_issuing_only(db_session, settings, ward
 
     assert board.on_time is None and board.workload is None and board.processing is None
     assert board.registered.total == 14 and board.issued.total == 4
+
+
+def test_R49_a_deadline_on_the_days_off_just_before_the_period_still_moves_to_its_first_working_day(
+        db_session, settings, ward):
+    # A4: deadline Saturday 07/03, done Monday 09/03, the period's first day. The weekend before the period
+    # decides it: the deadline ends on Monday, so A4 is on time though its deadline lies outside the period.
+    board = _board(db_session, settings, ward.leader, first=date(2026, 3, 9), last=date(2026, 3, 31),
+                   department_id=ward.tp.id)
+
+    assert board.on_time.total == OnTimeCount(completed=1, with_deadline=1, on_time=1)
