@@ -69,6 +69,12 @@ def found_terms(unit: Unit, query: Query) -> int:
     return sum(1 for term in query.terms if _spans(unit.body, term))
 
 
+def has_term(units: list[Unit], term: Term) -> bool:
+    """One of ``units`` has ``term`` (a quoted phrase: its words in a row and its accents as typed)."""
+    variants = term.variants()
+    return any(_spans(u.body, term) for u in units if not variants or any(v in u.body for v in variants))
+
+
 def best_unit(units: list[Unit], query: Query) -> Unit:
     """The unit with the most terms; on a tie the first (metadata, then pages in order, then the thread)."""
     return max(units, key=lambda u: found_terms(u, query))
