@@ -68,13 +68,12 @@ def _words(table: str, column: str) -> str:
 
 
 def _drop(name: str, table: str, sqlite: bool) -> None:
-    if sqlite:
-        for suffix in ("insert", "delete", "update"):
-            op.execute(f"DROP TRIGGER {name}_{suffix}")
-        op.execute(f"DROP TABLE {name}")
-    else:
-        op.execute(f"DROP INDEX {name}")
-        op.execute(f"ALTER TABLE {table} DROP COLUMN {WORDS}")
+    """Drop what _create made: the FTS5 table and its triggers, or the GIN index and the words column."""
+    statements = ([f"DROP TRIGGER {name}_{event}" for event in ("insert", "delete", "update")]
+                  + [f"DROP TABLE {name}"] if sqlite
+                  else [f"DROP INDEX {name}", f"ALTER TABLE {table} DROP COLUMN {WORDS}"])
+    for statement in statements:
+        op.execute(statement)
 
 
 def _create(name: str, table: str, column: str, key: str, sqlite: bool) -> None:
