@@ -5,7 +5,7 @@ for the documents whose own number, trích yếu or issuing body has a term."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, column, func, literal, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, column, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import table
 
@@ -14,7 +14,6 @@ from docflow.services.search.query import Query, Term
 
 METADATA_EXACT = (Document.summary, Document.number_symbol, Document.issuing_body)
 _SIMPLE: ColumnElement[str] = literal_column("'simple'")
-_ALL = table("search_fts_all", column("rowid"))
 
 
 class Engine:
@@ -29,35 +28,33 @@ class Engine:
         Walked from the document-level index, so a LIMIT stops the walk."""
         if below is not None:
             where = [*where, Document.id < below]
+        return self._walk("search_fts_all", query, where)
+
+    def titled(self, query: Query, where: list[ColumnElement[bool]]) -> Select[int]:
+        """The documents meeting ``where`` whose own number, trích yếu or issuing body has every term (a
+        quoted phrase with its accents), newest first, walked from the metadata index."""
+        exact = [or_(*[position(c, literal(v)) > 0 for c in METADATA_EXACT for v in t.variants()])
+                 for t in query.terms if t.exact for position in [func.instr if self.sqlite else func.strpos]]
+        return self._walk("search_fts_documents", query, [*where, *exact])
+
+    def _walk(self, index: str, query: Query, where: list[ColumnElement[bool]]) -> Select[int]:
         if self.sqlite:
             # Driven from FTS5 in rowid order (ORDER BY rowid DESC is answered by the index itself), each
-            # candidate's document row then read by its id and checked against ``where``.
-            match = literal_column("search_fts_all").op("MATCH")(literal(_fts_query(query)))
-            return (select(Document.id).select_from(_ALL).join(Document, Document.id == _ALL.c.rowid)
-                    .where(match, *where).order_by(_ALL.c.rowid.desc()))
-        # The planner walks documents newest first probing each one's tsvector for a common word, or reads a
-        # rare word's few documents from the GIN index and sorts them.
-        words: ColumnElement[str] = literal_column("search_texts.search_fts_words")
-        match = words.op("@@")(func.to_tsquery(_SIMPLE, literal(" & ".join(_ts_phrase(t) for t in query.terms))))
-        return (select(Document.id).join(SearchText, SearchText.document_id == Document.id)
-                .where(match, *where).order_by(Document.id.desc()))
-
-    def in_metadata(self, term: Term) -> ColumnElement[bool]:
-        """The document's own number, trích yếu or issuing body has ``term`` (a phrase with its accents)."""
-        if self.sqlite:
-            fts = table("search_fts_documents", column("rowid"))
-            found = Document.id.in_(select(fts.c.rowid).where(
-                literal_column("search_fts_documents").op("MATCH")(literal(_fts_phrase(term.words)))))
-        else:
-            # The stored words column migration 0021_search made and indexed (PostgreSQL only, so not a
-            # model attribute).
-            words: ColumnElement[str] = literal_column("documents.search_fts_words")
-            found = words.op("@@")(func.to_tsquery(_SIMPLE, literal(_ts_phrase(term))))
-        variants = term.variants()
-        if not variants:
-            return found
-        position = func.instr if self.sqlite else func.strpos
-        return and_(found, or_(*[position(c, literal(v)) > 0 for c in METADATA_EXACT for v in variants]))
+            # match's document row then read by its id and checked against ``where``.
+            fts = table(index, column("rowid"))
+            match = literal_column(index).op("MATCH")(literal(_fts_query(query)))
+            return (select(Document.id).select_from(fts).join(Document, Document.id == fts.c.rowid)
+                    .where(match, *where).order_by(fts.c.rowid.desc()))
+        # The stored words columns of migrations 0021 (documents) and 0023 (search_texts), GIN-indexed
+        # (PostgreSQL only, so not model attributes). The planner walks documents newest first probing each
+        # one's words for a common word, or reads a rare word's few documents from the index and sorts them.
+        stmt = select(Document.id).order_by(Document.id.desc())
+        if index == "search_fts_all":
+            stmt = stmt.join(SearchText, SearchText.document_id == Document.id)
+        words: ColumnElement[str] = literal_column(
+            f"{'search_texts' if index == 'search_fts_all' else 'documents'}.search_fts_words")
+        tsquery = " & ".join(_ts_phrase(t) for t in query.terms)
+        return stmt.where(words.op("@@")(func.to_tsquery(_SIMPLE, literal(tsquery))), *where)
 
 
 def _fts_phrase(words: tuple[str, ...]) -> str:

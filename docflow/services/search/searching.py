@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from docflow.models import Document, User
@@ -85,10 +85,8 @@ def _ranked_ids(session: Session, actor: User, filters: DocumentFilters, query: 
     documents and stops at the page, however common the words."""
     engine = Engine(session)
     visible = filter_conditions(actor, filters)
-    titled = and_(*[engine.in_metadata(t) for t in query.terms])
     wanted = offset + limit + 1
-    first = list(session.execute(select(Document.id).where(*visible, titled).order_by(Document.id.desc())
-                                 .limit(wanted)).scalars())
+    first = list(session.execute(engine.titled(query, visible).limit(wanted)).scalars())
     rest: list[int] = []
     if len(first) < wanted:
         # ``first`` holds every titled document, and each of them is a candidate too: skip them.

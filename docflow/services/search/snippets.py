@@ -115,11 +115,16 @@ def _shorten(text: str, size: int) -> str:
     return text if len(text) <= size else text[:size].rsplit(" ", 1)[0] + " …"
 
 
+@lru_cache(maxsize=4096)
 def _has(body: str, term: Term) -> bool:
-    """``body`` has ``term`` (what _spans finds, without splitting the text into words)."""
+    """``body`` has ``term`` (what _spans finds, without splitting the text into words); cached, as the best
+    unit and the best page ask the same question of each text."""
     if term.exact and not any(v in body for v in term.variants()):
         return False
-    return _pattern(term.words).search(_folded(body)) is not None
+    folded = _folded(body)
+    if any(word not in folded for word in term.words):      # a plain substring search first: most texts
+        return False
+    return _pattern(term.words).search(folded) is not None
 
 
 @lru_cache(maxsize=256)
