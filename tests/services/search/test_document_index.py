@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from docflow.models import Role, SearchText
 from docflow.services.search import searching
+from docflow.services.textindex import index_version
 from tests.services.search.helpers import assignment, contribution, found, opinion, with_pages
 
 
@@ -51,3 +52,13 @@ def test_R53_quoted_phrase_candidates_are_checked_newest_first_until_the_page_is
     assert found(db_session, leader, '"kiểm tra thực địa"') == {right.id}
     monkeypatch.setattr(searching, "PHRASE_CANDIDATES", 3)     # the bound: older candidates are not read
     assert found(db_session, leader, '"kiểm tra thực địa"') == set()
+
+
+def test_R53_an_upload_rebuilds_its_documents_row_once_and_drops_pages_no_longer_there(
+        db_session, leader, make_document):
+    document = with_pages(db_session, make_document(leader), "Trang một", "Trang hai ĐẤT ĐAI")
+    version = document.versions[-1]
+    version.page_count = 1
+    index_version(db_session, version=version, texts=["Trang một về phòng cháy"])
+    assert found(db_session, leader, "phong chay") == {document.id}
+    assert found(db_session, leader, "dat dai") == set()
