@@ -316,8 +316,9 @@ def report(args: argparse.Namespace, rows: list[Row], tokenizers: list[str], tim
               "administrative text (bench/searchdata.py), an opinion on 3 documents in 10.\n\n")
     out.write("Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()) + ".\n\n")
     out.write("Each timed search (`services.search.search_documents`: the ranked page of 20 and whether there "
-              "are more, each hit's best page and snippet) is followed at once by the bare SQL that finds the same pages' "
-              "documents (newest 20; no metadata, thread, visibility, count or snippet).\n\n")
+              "are more, each hit's best page and snippet) is followed at once by the bare SQL doing the same match "
+              "on the document-level index (newest 20; a quoted phrase's accents checked on the pages; no metadata "
+              "ranking, visibility or snippet). Snippet caches are cleared before every run.\n\n")
     out.write(f"| database | query | user | hits | docflow p50 / p95 | bare p50 / p95 | ratio (p95) | "
               f"p95 ≤ {TARGET_MS:.0f} ms |\n|---|---|---|---|---|---|---|---|\n")
     for r in rows:
