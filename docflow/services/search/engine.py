@@ -1,40 +1,18 @@
-"""The SQL that finds a term, per database: SQLite's FTS5 tables and PostgreSQL's tsvector GIN indexes made
-by migration 0021_search over the same folded words, so both find the same rows."""
+"""The SQL that finds a query's documents, per database, over the same folded words: the document-level
+index of migration 0023 (SQLite: FTS5 search_fts_all, rowid = document id; PostgreSQL: the GIN-indexed
+tsvector search_texts.search_fts_words) for candidates, and the metadata index of 0021 (search_fts_documents)
+for the documents whose own number, trích yếu or issuing body has a term."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import (
-    ColumnElement, Select, and_, column, func, literal, literal_column, or_, select, true, union, union_all,
-)
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, Select, column, func, literal, literal_column, or_, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import table
 
-from docflow.models import Assignment, Contribution, Document, Opinion, PageText
-from docflow.services.search.query import Term
+from docflow.models import Document, SearchText
+from docflow.services.search.query import Query, Term
 
-
-@dataclass(frozen=True)
-class Source:
-    """One searchable text: its index (named as in migration 0021_search), its table's id and document id,
-    the folded column the index covers and the accented columns a quoted phrase is checked against."""
-    index: str
-    row_id: InstrumentedAttribute[int]
-    document_id: InstrumentedAttribute[int]
-    folded: InstrumentedAttribute[str]
-    exact: tuple[InstrumentedAttribute[str | None], ...]
-
-
-PAGES = Source("search_fts_pages", PageText.id, PageText.document_id, PageText.folded, (PageText.body,))
-METADATA = Source("search_fts_documents", Document.id, Document.id, Document.search_text,
-                  (Document.summary, Document.number_symbol, Document.issuing_body))
-OPINIONS = Source("search_fts_opinions", Opinion.id, Opinion.document_id, Opinion.folded, (Opinion.body,))
-INSTRUCTIONS = Source("search_fts_assignments", Assignment.id, Assignment.document_id,
-                      Assignment.instruction_folded, (Assignment.instruction,))
-CONTRIBUTIONS = Source("search_fts_contributions", Contribution.id, Contribution.document_id,
-                       Contribution.folded, (Contribution.body,))
-SOURCES = (METADATA, PAGES, OPINIONS, INSTRUCTIONS, CONTRIBUTIONS)
+METADATA_EXACT = (Document.summary, Document.number_symbol, Document.issuing_body)
 _SIMPLE: ColumnElement[str] = literal_column("'simple'")
 
 
@@ -44,46 +22,50 @@ class Engine:
     def __init__(self, session: Session) -> None:
         self.sqlite = session.get_bind().dialect.name == "sqlite"
 
-    def found(self, term: Term) -> ColumnElement[bool]:
-        """The documents where ``term`` is found in any of their texts (a condition on Document)."""
+    def candidates(self, query: Query, where: list[ColumnElement[bool]], *, below: int | None = None) -> Select[int]:
+        """The documents meeting ``where`` whose text has every term's folded words (a quoted phrase's words
+        in a row; its accents are not checked here), newest (highest id) first, below id ``below`` if given.
+        Walked from the document-level index, so a LIMIT stops the walk."""
+        if below is not None:
+            where = [*where, Document.id < below]
+        return self._walk("search_fts_all", query, where)
+
+    def titled(self, query: Query, where: list[ColumnElement[bool]]) -> Select[int]:
+        """The documents meeting ``where`` whose own number, trích yếu or issuing body has every term (a
+        quoted phrase with its accents), newest first, walked from the metadata index."""
+        exact = [or_(*[position(c, literal(v)) > 0 for c in METADATA_EXACT for v in t.variants()])
+                 for t in query.terms if t.exact for position in [func.instr if self.sqlite else func.strpos]]
+        return self._walk("search_fts_documents", query, [*where, *exact])
+
+    def _walk(self, index: str, query: Query, where: list[ColumnElement[bool]]) -> Select[int]:
         if self.sqlite:
-            return Document.id.in_(union(*[self._sqlite_rows(source, term) for source in SOURCES]))
-        # PostgreSQL: IN over a UNION ALL, which the planner flattens into an append of the texts, so it may
-        # walk the newest documents and probe each one's rows by document_id (a common word stops after
-        # the first page of hits), or read a rare word's few rows from the GIN indexes first.
-        return Document.id.in_(union_all(*[
-            select(source.document_id).where(self._exact(source, term, self._pg_words(source, term))).correlate(None)
-            for source in SOURCES]))
-
-    def in_metadata(self, term: Term) -> ColumnElement[bool]:
-        """The document's own number, trích yếu or issuing body has ``term``."""
-        if self.sqlite:
-            return Document.id.in_(self._sqlite_rows(METADATA, term))
-        return self._exact(METADATA, term, self._pg_words(METADATA, term))
-
-    def _sqlite_rows(self, source: Source, term: Term) -> Select[int]:
-        # Driven from the FTS5 table (then the row by its id): SQLite would otherwise scan the source table
-        # and probe the matches, reading every page's text. correlate(None): it reads its own tables.
-        fts = table(source.index, column("rowid"))
-        stmt = (select(source.document_id).select_from(fts).join(source.row_id.class_, source.row_id == fts.c.rowid)
-                .where(literal_column(source.index).op("MATCH")(literal(_fts_phrase(term.words)))))
-        return stmt.where(self._exact(source, term, true())).correlate(None)
-
-    def _pg_words(self, source: Source, term: Term) -> ColumnElement[bool]:
-        # The stored words column migration 0021_search made and indexed (PostgreSQL only, so not a model
-        # attribute); every word is letters and digits only, so quoting it in the tsquery is safe.
-        words: ColumnElement[str] = literal_column(f"{source.folded.class_.__tablename__}.search_fts_words")
-        tsquery = " <-> ".join(f"'{w}'" for w in term.words)
-        return words.op("@@")(func.to_tsquery(_SIMPLE, literal(tsquery)))
-
-    def _exact(self, source: Source, term: Term, found: ColumnElement[bool]) -> ColumnElement[bool]:
-        """``found``, and for a quoted phrase its accented text in one of the source's columns."""
-        variants = term.variants()
-        if not variants:
-            return found
-        position = func.instr if self.sqlite else func.strpos
-        return and_(found, or_(*[position(c, literal(v)) > 0 for c in source.exact for v in variants]))
+            # Driven from FTS5 in rowid order (ORDER BY rowid DESC is answered by the index itself), each
+            # match's document row then read by its id and checked against ``where``.
+            fts = table(index, column("rowid"))
+            match = literal_column(index).op("MATCH")(literal(_fts_query(query)))
+            return (select(Document.id).select_from(fts).join(Document, Document.id == fts.c.rowid)
+                    .where(match, *where).order_by(fts.c.rowid.desc()))
+        # The stored words columns of migrations 0021 (documents) and 0023 (search_texts), GIN-indexed
+        # (PostgreSQL only, so not model attributes). The planner walks documents newest first probing each
+        # one's words for a common word, or reads a rare word's few documents from the index and sorts them.
+        stmt = select(Document.id).order_by(Document.id.desc())
+        if index == "search_fts_all":
+            stmt = stmt.join(SearchText, SearchText.document_id == Document.id)
+        words: ColumnElement[str] = literal_column(
+            f"{'search_texts' if index == 'search_fts_all' else 'documents'}.search_fts_words")
+        tsquery = " & ".join(_ts_phrase(t) for t in query.terms)
+        return stmt.where(words.op("@@")(func.to_tsquery(_SIMPLE, literal(tsquery))), *where)
 
 
 def _fts_phrase(words: tuple[str, ...]) -> str:
     return '"' + " ".join(words).replace('"', '""') + '"'
+
+
+def _fts_query(query: Query) -> str:
+    """Every term as an FTS5 phrase; FTS5 ANDs them."""
+    return " ".join(_fts_phrase(t.words) for t in query.terms)
+
+
+def _ts_phrase(term: Term) -> str:
+    # every word is letters and digits only (textsearch.words), so quoting it in the tsquery is safe
+    return "(" + " <-> ".join(f"'{w}'" for w in term.words) + ")"

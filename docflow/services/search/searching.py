@@ -8,17 +8,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from docflow.models import Document, User
 from docflow.services.documents import DocumentFilters, filter_conditions
 from docflow.services.search.engine import Engine
 from docflow.services.search.query import Query, parse_query
-from docflow.services.search.snippets import Snippet, Unit, best_page, best_unit, snippet, units_of
+from docflow.services.search.snippets import Snippet, Unit, best_page, best_unit, has_term, snippet, units_of
 
 COUNT_LIMIT = 1_000      # the deepest hit a page reaches (page × page size)
 EXPORT_LIMIT = 5_000
+PHRASE_BATCH = 50        # candidates read at once for a quoted phrase's accents, doubled each time
+PHRASE_CANDIDATES = 5_000   # the most candidates a quoted phrase's accents are checked on per request
 
 
 @dataclass(frozen=True)
@@ -78,22 +80,43 @@ def search_all(session: Session, *, actor: User, filters: DocumentFilters, limit
 def _ranked_ids(session: Session, actor: User, filters: DocumentFilters, query: Query, *, offset: int,
                 limit: int) -> tuple[list[int], bool]:
     """Hits ``offset`` to ``offset + limit`` in rank order, and whether there are more: first the documents
-    whose own number, trích yếu or issuing body has every term (few, from the metadata index alone), then
-    the others; each newest first, so the database walks the newest documents and stops at the page."""
+    whose own number, trích yếu or issuing body has every term (from the metadata index), then the others
+    (from the document-level index); each newest (highest id) first, so the database walks the newest
+    documents and stops at the page, however common the words."""
     engine = Engine(session)
     visible = filter_conditions(actor, filters)
-    titled = and_(*[engine.in_metadata(t) for t in query.terms])
-    order = (Document.created_at.desc(), Document.id.desc())
     wanted = offset + limit + 1
-    first = list(session.execute(select(Document.id).where(*visible, titled).order_by(*order)
-                                 .limit(wanted)).scalars())
+    first = list(session.execute(engine.titled(query, visible).limit(wanted)).scalars())
     rest: list[int] = []
     if len(first) < wanted:
-        found = [engine.found(t) for t in query.terms]
-        rest = list(session.execute(select(Document.id).where(*visible, *found, ~titled).order_by(*order)
-                                    .limit(wanted - len(first))).scalars())
+        # ``first`` holds every titled document, and each of them is a candidate too: skip them.
+        rest = _others(session, engine, query, visible, skip=set(first), needed=wanted - len(first))
     ranked = first + rest
     return ranked[offset:offset + limit], len(ranked) > offset + limit
+
+
+def _others(session: Session, engine: Engine, query: Query, visible: list[ColumnElement[bool]], *,
+            skip: set[int], needed: int) -> list[int]:
+    """The ``needed`` newest candidates not in ``skip``; with quoted phrases, those that have each phrase
+    with its accents in one of their texts, checked in batches of candidates newest first until the page
+    is full or PHRASE_CANDIDATES candidates were read (older ones are then not found)."""
+    exact = [t for t in query.terms if t.exact]
+    if not exact:
+        ids = session.execute(engine.candidates(query, visible).limit(needed + len(skip))).scalars()
+        return [i for i in ids if i not in skip][:needed]
+    found: list[int] = []
+    below: int | None = None
+    size, read = PHRASE_BATCH, 0
+    while len(found) < needed and read < PHRASE_CANDIDATES:
+        batch = list(session.execute(engine.candidates(query, visible, below=below).limit(size)).scalars())
+        documents = _documents(session, [i for i in batch if i not in skip])
+        units = units_of(session, documents)
+        found += [d.id for d in documents if all(has_term(units[d.id], t) for t in exact)]
+        if len(batch) < size:
+            break
+        below, read = batch[-1], read + size
+        size = min(2 * size, PHRASE_CANDIDATES - read)
+    return found[:needed]
 
 
 def _documents(session: Session, ids: list[int]) -> list[Document]:

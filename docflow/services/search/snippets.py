@@ -66,7 +66,12 @@ def units_of(session: Session, documents: list[Document]) -> dict[int, list[Unit
 
 def found_terms(unit: Unit, query: Query) -> int:
     """How many of the query's terms ``unit`` has, matched as the database matches them."""
-    return sum(1 for term in query.terms if _spans(unit.body, term))
+    return sum(1 for term in query.terms if _has(unit.body, term))
+
+
+def has_term(units: list[Unit], term: Term) -> bool:
+    """One of ``units`` has ``term`` (a quoted phrase: its words in a row and its accents as typed)."""
+    return any(_has(u.body, term) for u in units)
 
 
 def best_unit(units: list[Unit], query: Query) -> Unit:
@@ -110,8 +115,29 @@ def _shorten(text: str, size: int) -> str:
     return text if len(text) <= size else text[:size].rsplit(" ", 1)[0] + " …"
 
 
+@lru_cache(maxsize=4096)
+def _has(body: str, term: Term) -> bool:
+    """``body`` has ``term`` (what _spans finds, without splitting the text into words); cached, as the best
+    unit and the best page ask the same question of each text."""
+    if term.exact and not any(v in body for v in term.variants()):
+        return False
+    folded = _folded(body)
+    if any(word not in folded for word in term.words):      # a plain substring search first: most texts
+        return False
+    return _pattern(term.words).search(folded) is not None
+
+
+@lru_cache(maxsize=256)
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """The folded words in a row, each whole (no letter or digit either side), as _WORD splits them."""
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![^\W_])")
+
+
 def _spans(body: str, term: Term) -> list[tuple[int, int]]:
     """The (start, end) spans of ``body`` where ``term`` is found."""
+    folded = _folded(body)
+    if any(word not in folded for word in term.words):      # most texts: no need to split them into words
+        return []
     starts, ends, words, where = _words_with_places(body)
     size = len(term.words)
     spans = [(starts[i], ends[i + size - 1]) for i in where.get(term.words[0], ())
@@ -127,26 +153,44 @@ def _spans(body: str, term: Term) -> list[tuple[int, int]]:
 def _words_with_places(body: str) -> tuple[list[int], list[int], list[str], dict[str, list[int]]]:
     """The folded words of ``body`` with where each starts and ends in ``body`` itself, and each word's
     positions in that list."""
-    folded: list[str] = []
-    origin: list[int] = []
-    for i, char in enumerate(body):
-        for piece in _fold_char(char):
-            folded.append(piece)
-            origin.append(i)
-    text = "".join(folded)
+    text = _folded(body)
+    # Where every character folds to exactly one (Vietnamese always does), places in the folded text are
+    # places in the body; otherwise each folded character is traced back to the one it came from.
+    origin = None if _IRREGULAR.isdisjoint(body) else [i for i, char in enumerate(body) for _ in _fold_char(char)]
     starts: list[int] = []
     ends: list[int] = []
     words: list[str] = []
     where: dict[str, list[int]] = defaultdict(list)
     for match in _WORD.finditer(text):
         where[match.group()].append(len(words))
-        starts.append(origin[match.start()])
-        ends.append(origin[match.end() - 1] + 1)
+        start, end = match.span()
+        starts.append(origin[start] if origin else start)
+        ends.append(origin[end - 1] + 1 if origin else end)
         words.append(match.group())
     return starts, ends, words, dict(where)
+
+
+@lru_cache(maxsize=1024)
+def _folded(body: str) -> str:
+    """``body`` folded character by character (lower case, no marks, đ → d), by str.translate."""
+    return body.translate(_FOLD)
 
 
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     decomposed = unicodedata.normalize("NFD", char.casefold().replace("đ", "d"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class _FoldTable(dict[int, str]):
+    """str.translate's table: each character to its folded text, worked out when first seen."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        if len(folded) != 1:
+            _IRREGULAR.add(chr(code))
+        return folded
+
+
+_FOLD = _FoldTable()
+_IRREGULAR: set[str] = set()      # the characters seen so far that fold to none or to more than one
