@@ -13,8 +13,8 @@ The per-text indexes of pages, opinions, instructions and contributions are drop
 checked in Python, services/search/snippets.py); the metadata index stays (hits in the document's own
 metadata come first).
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -22,8 +22,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023"
-down_revision = "0022"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
