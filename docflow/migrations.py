@@ -13,7 +13,7 @@ from docflow import appctx
 from docflow.paths import MIGRATIONS_DIR
 
 
-# Search-index objects that migrations 0003 and 0021_search make per database and the models do not declare.
+# Search-index objects that migrations 0003, 0021 and 0025 make per database and the models do not declare.
 UNDECLARED = ("documents_fts", "ix_documents_search_trgm", "search_fts_")
 
 
