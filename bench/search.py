@@ -6,7 +6,7 @@
 On bench/dataset.py's documents (the demo ward, bulk inserts) it loads ``--pages`` pages of Vietnamese
 administrative text per document into page_texts (bench/searchdata.py; SQLite: executemany; PostgreSQL:
 COPY) and an opinion on three documents in ten, then fills every document's search text in one INSERT …
-SELECT as migration 0023 does (PostgreSQL: the GIN index made afterwards), then times a mix of queries (a
+SELECT as migration 0025 does (PostgreSQL: the GIN index made afterwards), then times a mix of queries (a
 common word, a rare name, accent-less words, a quoted phrase, words with filters, and an official's search
 under visibility limits) through ``services.search.search_documents`` (ranked page of 20, best page and
 snippet of each hit), each run followed at once by the bare SQL doing the same match on the document-level
@@ -41,7 +41,7 @@ from docflow.services.search import parse_query, search_documents, snippets
 
 TARGET_MS = 100.0
 BATCH = 5_000
-ALL_INDEX = "CREATE INDEX search_fts_all ON search_texts USING gin (search_fts_words)"   # as 0023
+ALL_INDEX = "CREATE INDEX search_fts_all ON search_texts USING gin (search_fts_words)"   # as 0025
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def load_pages(data: dataset.Dataset, per_document: int, rng: random.Random) -> 
 
 
 def fill_search_texts(engine: Engine) -> None:
-    """Every document's search_texts row in one INSERT … SELECT, as migration 0023 fills it (PostgreSQL: the
+    """Every document's search_texts row in one INSERT … SELECT, as migration 0025 fills it (PostgreSQL: the
     GIN index made again afterwards; SQLite: FTS5 fed by its insert trigger in the same transaction)."""
     postgres = engine.dialect.name == "postgresql"
     with engine.begin() as conn:

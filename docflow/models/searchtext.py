@@ -1,5 +1,5 @@
 """One searchable text per document (issue 13 §1, search at 100,000 documents): its metadata, every page's
-text and its thread (opinions, instructions, contributions), folded and joined, indexed once (migration 0023:
+text and its thread (opinions, instructions, contributions), folded and joined, indexed once (migration 0025:
 SQLite FTS5 whose rowid is the document id; PostgreSQL a stored tsvector with a GIN index), so a search finds
 its candidate documents from one index, newest first, and reads the texts of the page it shows only.
 

@@ -1,5 +1,5 @@
 """The SQL that finds a query's documents, per database, over the same folded words: the document-level
-index of migration 0023 (SQLite: FTS5 search_fts_all, rowid = document id; PostgreSQL: the GIN-indexed
+index of migration 0025 (SQLite: FTS5 search_fts_all, rowid = document id; PostgreSQL: the GIN-indexed
 tsvector search_texts.search_fts_words) for candidates, and the metadata index of 0021 (search_fts_documents)
 for the documents whose own number, trích yếu or issuing body has a term."""
 
@@ -45,7 +45,7 @@ class Engine:
             match = literal_column(index).op("MATCH")(literal(_fts_query(query)))
             return (select(Document.id).select_from(fts).join(Document, Document.id == fts.c.rowid)
                     .where(match, *where).order_by(fts.c.rowid.desc()))
-        # The stored words columns of migrations 0021 (documents) and 0023 (search_texts), GIN-indexed
+        # The stored words columns of migrations 0021 (documents) and 0025 (search_texts), GIN-indexed
         # (PostgreSQL only, so not model attributes). The planner walks documents newest first probing each
         # one's words for a common word, or reads a rare word's few documents from the index and sorts them.
         stmt = select(Document.id).order_by(Document.id.desc())
