@@ -47,6 +47,14 @@ def test_another_wards_department_is_not_found_even_for_the_chairman(client, db_
     assert client.get("/dashboard/?department_id=99999999").status_code == 404
 
 
+def test_a_deactivated_department_is_not_found_for_the_chairman(client, db_session, ward):
+    ward.vh.is_active = False
+    db_session.flush()
+    client.login(ward.leader)
+
+    assert client.get(f"/dashboard/?department_id={ward.vh.id}").status_code == 404
+
+
 def test_the_administrator_has_no_figures_and_no_menu_entry(client, db_session, app, ward):
     with pytest.raises(PermissionDeniedError):
         reports.build_dashboard(db_session, actor=ward.admin, settings=app.extensions["docflow.settings"], today=TODAY)

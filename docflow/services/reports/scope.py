@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from docflow.errors import N_, NotFoundError, PermissionDeniedError
 from docflow.models import Assignment, AssignmentRole, Department, Document, DocumentKind, User
 from docflow.policy.reports import Reach, figures_reach, may_read_department_figures
+from docflow.services import people
 from docflow.textsearch import fold
 
 # The user an assignment names, to place a person's assignment in the person's department.
@@ -73,14 +74,15 @@ def resolve_scope(session: Session, *, actor: User, department_id: int | None = 
     """The scope of ``actor``'s figures, narrowed to ``department_id`` when given.
 
     Raises PermissionDeniedError (no figures for this user, or another department than a head's own, or a
-    department asked by someone whose figures are not per department) and NotFoundError (no such department
-    in the ward).
+    department asked by someone whose figures are not per department) and NotFoundError (no such active
+    department in the ward: a deactivated one is not among the filter's choices).
     """
     reach = figures_reach(actor)
     if reach is Reach.NONE:
         raise PermissionDeniedError(N_("Your role has no figures to read."))
     if department_id is not None:
-        _department(session, actor.organisation_id, department_id)
+        if people.active_department(session, actor.organisation_id, department_id) is None:
+            raise NotFoundError(N_("No such department."))
         if not may_read_department_figures(actor, department_id):
             raise PermissionDeniedError(N_("You may read the figures of your own department only."))
     if reach is Reach.DEPARTMENT:
@@ -102,13 +104,6 @@ def ward_scope(session: Session, *, organisation_id: int, department_code: str |
     if found is None:
         raise NotFoundError(N_("No department has the code %(code)s."), code=department_code)
     return Scope(Reach.WARD, organisation_id, department_id=found)
-
-
-def _department(session: Session, organisation_id: int, department_id: int) -> Department:
-    department = session.get(Department, department_id)
-    if department is None or department.organisation_id != organisation_id:
-        raise NotFoundError(N_("No such department."))
-    return department
 
 
 def departments_of(session: Session, scope: Scope) -> list[tuple[int, str, str]]:
