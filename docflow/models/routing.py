@@ -222,7 +222,11 @@ class Opinion(Base):
 class Notification(Base):
     """An in-app notice for one user (urgent documents, assignments, escalations, recalls)."""
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user_unread", "user_id", "read_at", "created_at"),
+        # notices.settle: the open notices about one document, on every decision.
+        Index("ix_notifications_document_open", "document_id", "done_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
