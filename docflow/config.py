@@ -260,10 +260,6 @@ class Settings:
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": self.cookies_secure,
             "PERMANENT_SESSION_LIFETIME": self.security.session_lifetime_minutes * 60,
-            # The session cookie is written only by a request that changes the session (sign-in, a message, the
-            # language): a page's own requests in flight (its PDF, the OCR progress) would otherwise write back the
-            # session they started with and put back a message the page had already shown.
-            "SESSION_REFRESH_EACH_REQUEST": False,
             "WTF_CSRF_ENABLED": self.security.csrf_enabled,
             "WTF_CSRF_TIME_LIMIT": None,
             "BABEL_DEFAULT_LOCALE": self.app.default_locale,

@@ -39,6 +39,7 @@ from docflow.web import (
     queues,
     registers,
     search,
+    sessions,
     signing,
     textindex,
 )
@@ -69,6 +70,8 @@ def register(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     Babel(app, locale_selector=select_locale,
           default_translation_directories=str(TRANSLATIONS_DIR))
+    # Re-signed on every request (the idle limit), except where that would put back messages already shown.
+    app.session_interface = sessions.SessionInterface()
     csrf.init_app(app)
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
