@@ -98,3 +98,10 @@ def test_an_unknown_department_or_a_reversed_period_is_one_clear_line(invoke):
 
     assert unknown.exit_code == 1 and "XX" in unknown.output and "Traceback" not in unknown.output
     assert reversed_.exit_code == 1 and "end date" in reversed_.output
+
+
+@pytest.mark.parametrize("dates", [("--from", "0001-01-01"), ("--to", "9999-12-31")])
+def test_a_year_a_datetime_cannot_hold_is_one_clear_line(invoke, dates):
+    result = invoke("on-time", *dates)
+
+    assert result.exit_code == 1 and "1900" in result.output and "Traceback" not in result.output

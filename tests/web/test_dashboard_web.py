@@ -90,3 +90,20 @@ def test_a_reversed_period_is_a_clear_error(client, ward):
     page = client.get("/dashboard/?from=2026-05-01&to=2026-04-01")
 
     assert page.status_code == 400
+
+
+@pytest.mark.parametrize("query", ["from=0001-01-01", "to=9999-12-31", "from=0001-01-01&to=2026-01-31",
+                                   "from=1899-12-31&to=1900-01-31"])
+def test_a_year_a_datetime_cannot_hold_is_a_clear_error(client, ward, query):
+    client.login(ward.leader)
+
+    page = client.get(f"/dashboard/?{query}")
+
+    assert page.status_code == 400 and "1900" in page.get_data(as_text=True)
+
+
+def test_a_period_longer_than_five_years_is_a_clear_error(client, ward):
+    client.login(ward.leader)
+
+    assert client.get("/dashboard/?from=2021-01-01&to=2025-12-31").status_code == 200     # 60 months
+    assert client.get("/dashboard/?from=2021-01-01&to=2026-01-01").status_code == 400     # 61 months

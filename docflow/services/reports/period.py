@@ -23,6 +23,9 @@ from docflow.errors import N_, ValidationError
 from docflow.models.base import UTCDateTime
 
 MAX_MONTHS = 60
+# The years a period may touch: the UTC instants of local midnight, and of the midnight after the last day,
+# stay inside what a datetime can hold (year 1 or 9999 would overflow it on the way).
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,14 @@ class Period:
 
     @classmethod
     def of(cls, zone: ZoneInfo, *, first: date | None, last: date | None, today: date) -> Period:
-        """The given days, or the current calendar year. Raises ValidationError for a reversed or too long
-        period."""
+        """The given days, or the current calendar year. Raises ValidationError for a day outside the years
+        FIRST_YEAR..LAST_YEAR, or a reversed or too long period."""
         first = first or date(today.year, 1, 1)
         last = last or date(first.year, 12, 31)
+        for day, field in ((first, "from"), (last, "to")):
+            if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                raise ValidationError(N_("Choose days between the years %(first)s and %(last)s."), field=field,
+                                      first=FIRST_YEAR, last=LAST_YEAR)
         if last < first:
             raise ValidationError(N_("The end date cannot be before the start date."), field="to")
         period = cls(first, last, zone)
