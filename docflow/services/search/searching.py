@@ -15,7 +15,7 @@ from docflow.models import Document, User
 from docflow.services.documents import DocumentFilters, filter_conditions
 from docflow.services.search.engine import Engine
 from docflow.services.search.query import Query, parse_query
-from docflow.services.search.snippets import Snippet, Unit, best_page, best_unit, has_term, snippet, units_of
+from docflow.services.search.snippets import Matcher, Snippet, Unit, units_of
 
 COUNT_LIMIT = 1_000      # the deepest hit a page reaches (page × page size)
 EXPORT_LIMIT = 5_000
@@ -111,7 +111,8 @@ def _others(session: Session, engine: Engine, query: Query, visible: list[Column
         batch = list(session.execute(engine.candidates(query, visible, below=below).limit(size)).scalars())
         documents = _documents(session, [i for i in batch if i not in skip])
         units = units_of(session, documents)
-        found += [d.id for d in documents if all(has_term(units[d.id], t) for t in exact)]
+        matcher = Matcher()         # a batch's texts are not asked about again
+        found += [d.id for d in documents if all(matcher.has_term(units[d.id], t) for t in exact)]
         if len(batch) < size:
             break
         below, read = batch[-1], read + size
@@ -128,9 +129,10 @@ def _documents(session: Session, ids: list[int]) -> list[Document]:
 def hits_for(session: Session, documents: list[Document], query: Query) -> list[Hit]:
     """The best page and snippet of each of ``documents`` (which the reader may view)."""
     units = units_of(session, documents)
+    matcher = Matcher()
     hits = []
     for document in documents:
-        best = best_unit(units[document.id], query)
-        hits.append(Hit(document=document, page=best.page_no or best_page(units[document.id], query),
-                        where=best, snippet=snippet(best.body, query)))
+        best = matcher.best_unit(units[document.id], query)
+        hits.append(Hit(document=document, page=best.page_no or matcher.best_page(units[document.id], query),
+                        where=best, snippet=matcher.snippet(best.body, query)))
     return hits

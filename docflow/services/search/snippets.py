@@ -11,7 +11,6 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
@@ -24,6 +23,7 @@ _WORD = re.compile(r"[^\W_]+")
 _SPACES = re.compile(r"\s+")
 
 Snippet = tuple[tuple[str, bool], ...]
+_Words = tuple[list[int], list[int], list[str], dict[str, list[int]]]
 
 
 @dataclass(frozen=True)
@@ -64,45 +64,119 @@ def units_of(session: Session, documents: list[Document]) -> dict[int, list[Unit
     return units
 
 
-def found_terms(unit: Unit, query: Query) -> int:
-    """How many of the query's terms ``unit`` has, matched as the database matches them."""
-    return sum(1 for term in query.terms if _has(unit.body, term))
+class Matcher:
+    """The terms of one search matched against texts, as the database matched them. What it works out of a
+    text (its folded form, its words, whether it has a term) is kept in this object only, for the call that
+    made it: the best unit, the best page and the snippet ask the same of each text, and no page text
+    outlives the search that read it."""
 
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, Term], bool] = {}
+        self._folds: dict[str, str] = {}
+        self._words: dict[str, _Words] = {}
+        self._patterns: dict[tuple[str, ...], re.Pattern[str]] = {}
 
-def has_term(units: list[Unit], term: Term) -> bool:
-    """One of ``units`` has ``term`` (a quoted phrase: its words in a row and its accents as typed)."""
-    return any(_has(u.body, term) for u in units)
+    def found_terms(self, unit: Unit, query: Query) -> int:
+        """How many of the query's terms ``unit`` has."""
+        return sum(1 for term in query.terms if self._has(unit.body, term))
 
+    def has_term(self, units: list[Unit], term: Term) -> bool:
+        """One of ``units`` has ``term`` (a quoted phrase: its words in a row and its accents as typed)."""
+        return any(self._has(u.body, term) for u in units)
 
-def best_unit(units: list[Unit], query: Query) -> Unit:
-    """The unit with the most terms; on a tie the first (metadata, then pages in order, then the thread)."""
-    return max(units, key=lambda u: found_terms(u, query))
+    def best_unit(self, units: list[Unit], query: Query) -> Unit:
+        """The unit with the most terms; on a tie the first (metadata, then pages in order, then the thread)."""
+        return max(units, key=lambda u: self.found_terms(u, query))
 
+    def best_page(self, units: list[Unit], query: Query) -> int | None:
+        pages = [(self.found_terms(u, query), -(u.page_no or 0), u.page_no) for u in units if u.kind == "page"]
+        best = max(pages, default=(0, 0, None))
+        return best[2] if best[0] else None
 
-def best_page(units: list[Unit], query: Query) -> int | None:
-    pages = [(found_terms(u, query), -(u.page_no or 0), u.page_no) for u in units if u.kind == "page"]
-    best = max(pages, default=(0, 0, None))
-    return best[2] if best[0] else None
+    def snippet(self, body: str, query: Query) -> Snippet:
+        """The words around the first match in ``body``, every match inside marked."""
+        spans = sorted(span for term in query.terms for span in self._spans(body, term))
+        if not spans:
+            return ((_shorten(body, 2 * WINDOW), False),)
+        start = max(0, spans[0][0] - WINDOW)
+        end = min(len(body), spans[0][1] + WINDOW)
+        pieces: list[tuple[str, bool]] = [("… ", False)] if start else []
+        at = start
+        for begin, finish in spans:
+            if begin < at or finish > end:
+                continue
+            pieces += [(body[at:begin], False), (body[begin:finish], True)]
+            at = finish
+        pieces.append((body[at:end], False))
+        if end < len(body):
+            pieces.append((" …", False))
+        return tuple((_SPACES.sub(" ", text), marked) for text, marked in pieces if text)
 
+    def _has(self, body: str, term: Term) -> bool:
+        """``body`` has ``term`` (what _spans finds, without splitting the text into words)."""
+        key = (body, term)
+        if key not in self._found:
+            self._found[key] = self._search(body, term)
+        return self._found[key]
 
-def snippet(body: str, query: Query) -> Snippet:
-    """The words around the first match in ``body``, every match inside marked."""
-    spans = sorted(span for term in query.terms for span in _spans(body, term))
-    if not spans:
-        return ((_shorten(body, 2 * WINDOW), False),)
-    start = max(0, spans[0][0] - WINDOW)
-    end = min(len(body), spans[0][1] + WINDOW)
-    pieces: list[tuple[str, bool]] = [("… ", False)] if start else []
-    at = start
-    for begin, finish in spans:
-        if begin < at or finish > end:
-            continue
-        pieces += [(body[at:begin], False), (body[begin:finish], True)]
-        at = finish
-    pieces.append((body[at:end], False))
-    if end < len(body):
-        pieces.append((" …", False))
-    return tuple((_SPACES.sub(" ", text), marked) for text, marked in pieces if text)
+    def _search(self, body: str, term: Term) -> bool:
+        if term.exact and not any(v in body for v in term.variants()):
+            return False
+        folded = self._folded(body)
+        if any(word not in folded for word in term.words):      # a plain substring search first: most texts
+            return False
+        return self._pattern(term.words).search(folded) is not None
+
+    def _pattern(self, words: tuple[str, ...]) -> re.Pattern[str]:
+        """The folded words in a row, each whole (no letter or digit either side), as _WORD splits them."""
+        if words not in self._patterns:
+            self._patterns[words] = re.compile(
+                r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![^\W_])")
+        return self._patterns[words]
+
+    def _spans(self, body: str, term: Term) -> list[tuple[int, int]]:
+        """The (start, end) spans of ``body`` where ``term`` is found."""
+        folded = self._folded(body)
+        if any(word not in folded for word in term.words):      # most texts: no need to split them into words
+            return []
+        starts, ends, words, where = self._words_with_places(body)
+        size = len(term.words)
+        spans = [(starts[i], ends[i + size - 1]) for i in where.get(term.words[0], ())
+                 if size == 1 or tuple(words[i:i + size]) == term.words]
+        if term.exact and spans:
+            if not any(v in body for v in term.variants()):
+                return []
+            spans = [s for s in spans if body[s[0]:s[1]] in term.variants()] or spans
+        return spans
+
+    def _words_with_places(self, body: str) -> _Words:
+        """The folded words of ``body`` with where each starts and ends in ``body`` itself, and each word's
+        positions in that list."""
+        if body in self._words:
+            return self._words[body]
+        text = self._folded(body)
+        # Where every character folds to exactly one (Vietnamese always does), places in the folded text are
+        # places in the body; otherwise each folded character is traced back to the one it came from.
+        origin = None if _IRREGULAR.isdisjoint(body) else [i for i, char in enumerate(body)
+                                                           for _ in _FOLD[ord(char)]]
+        starts: list[int] = []
+        ends: list[int] = []
+        words: list[str] = []
+        where: dict[str, list[int]] = defaultdict(list)
+        for match in _WORD.finditer(text):
+            where[match.group()].append(len(words))
+            start, end = match.span()
+            starts.append(origin[start] if origin else start)
+            ends.append(origin[end - 1] + 1 if origin else end)
+            words.append(match.group())
+        found = self._words[body] = (starts, ends, words, dict(where))
+        return found
+
+    def _folded(self, body: str) -> str:
+        """``body`` folded character by character (lower case, no marks, đ → d), by str.translate."""
+        if body not in self._folds:
+            self._folds[body] = body.translate(_FOLD)
+        return self._folds[body]
 
 
 def plain(pieces: Snippet) -> str:
@@ -115,68 +189,6 @@ def _shorten(text: str, size: int) -> str:
     return text if len(text) <= size else text[:size].rsplit(" ", 1)[0] + " …"
 
 
-@lru_cache(maxsize=4096)
-def _has(body: str, term: Term) -> bool:
-    """``body`` has ``term`` (what _spans finds, without splitting the text into words); cached, as the best
-    unit and the best page ask the same question of each text."""
-    if term.exact and not any(v in body for v in term.variants()):
-        return False
-    folded = _folded(body)
-    if any(word not in folded for word in term.words):      # a plain substring search first: most texts
-        return False
-    return _pattern(term.words).search(folded) is not None
-
-
-@lru_cache(maxsize=256)
-def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    """The folded words in a row, each whole (no letter or digit either side), as _WORD splits them."""
-    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![^\W_])")
-
-
-def _spans(body: str, term: Term) -> list[tuple[int, int]]:
-    """The (start, end) spans of ``body`` where ``term`` is found."""
-    folded = _folded(body)
-    if any(word not in folded for word in term.words):      # most texts: no need to split them into words
-        return []
-    starts, ends, words, where = _words_with_places(body)
-    size = len(term.words)
-    spans = [(starts[i], ends[i + size - 1]) for i in where.get(term.words[0], ())
-             if size == 1 or tuple(words[i:i + size]) == term.words]
-    if term.exact and spans:
-        if not any(v in body for v in term.variants()):
-            return []
-        spans = [s for s in spans if body[s[0]:s[1]] in term.variants()] or spans
-    return spans
-
-
-@lru_cache(maxsize=1024)
-def _words_with_places(body: str) -> tuple[list[int], list[int], list[str], dict[str, list[int]]]:
-    """The folded words of ``body`` with where each starts and ends in ``body`` itself, and each word's
-    positions in that list."""
-    text = _folded(body)
-    # Where every character folds to exactly one (Vietnamese always does), places in the folded text are
-    # places in the body; otherwise each folded character is traced back to the one it came from.
-    origin = None if _IRREGULAR.isdisjoint(body) else [i for i, char in enumerate(body) for _ in _fold_char(char)]
-    starts: list[int] = []
-    ends: list[int] = []
-    words: list[str] = []
-    where: dict[str, list[int]] = defaultdict(list)
-    for match in _WORD.finditer(text):
-        where[match.group()].append(len(words))
-        start, end = match.span()
-        starts.append(origin[start] if origin else start)
-        ends.append(origin[end - 1] + 1 if origin else end)
-        words.append(match.group())
-    return starts, ends, words, dict(where)
-
-
-@lru_cache(maxsize=1024)
-def _folded(body: str) -> str:
-    """``body`` folded character by character (lower case, no marks, đ → d), by str.translate."""
-    return body.translate(_FOLD)
-
-
-@lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     decomposed = unicodedata.normalize("NFD", char.casefold().replace("đ", "d"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -186,7 +198,7 @@ class _FoldTable(dict[int, str]):
     """str.translate's table: each character to its folded text, worked out when first seen."""
 
     def __missing__(self, code: int) -> str:
-        folded = self[code] = _fold_char(chr(code))
+        folded = self[code] = _fold_char(chr(code))     # each character once for the process: a bounded table
         if len(folded) != 1:
             _IRREGULAR.add(chr(code))
         return folded
