@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 from babel import numbers
 from flask_babel import get_locale
 from markupsafe import Markup
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from docflow import db
 from docflow.config import local_date
 from docflow.errors import N_
 from docflow.models import utc_now
-from docflow.policy.reports import Reach, may_read_figures
+from docflow.policy.reports import Reach
 from docflow.services import reports
 from docflow.web.helpers import current_actor, parse_date, settings, small_int
 
@@ -29,13 +27,6 @@ STAGE_LABELS = {
     "to_signature": N_("Submitted for signing → signed"), "to_issue": N_("Signed → issued"),
     "whole": N_("Submitted for signing → issued"),
 }
-
-
-@bp.app_context_processor
-def _menu() -> dict[str, Any]:
-    """Whether the menu shows "Thống kê": the policy's answer, as the service would give it."""
-    signed_in = getattr(current_user, "is_authenticated", False)
-    return {"may_read_figures": signed_in and may_read_figures(current_actor())}
 
 
 @bp.app_template_filter("figure")
