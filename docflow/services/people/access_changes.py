@@ -150,6 +150,13 @@ def confirm_changes(session: Session, *, actor: User, seqs: list[int],
     chosen = sorted(set(seqs))
     if not chosen:
         raise ValidationError(N_("Choose at least one change to confirm."), field="seq")
+    # The documents of the chosen proposals first, in id order: from the second change on, the chain's lock is
+    # already held, and a document row taken after it would break the house order (document rows before the
+    # chain's lock) and could deadlock with another batch or a document edit.
+    proposed = session.execute(select(AuditEvent.object_id).where(
+        AuditEvent.seq.in_(chosen), AuditEvent.action.in_([str(a) for a in PROPOSALS]))).scalars()
+    for document_id in sorted({int(i) for i in proposed if i.isdigit()}):
+        documents.get_document(session, document_id, lock=True)
     confirmations = []
     for seq in chosen:
         try:
