@@ -53,3 +53,24 @@ def test_R23_the_trich_yeu_is_refused_on_the_route_once_signed_and_to_who_may_no
         outgoing.edit_summary(db_session, actor=w.drafter, document_id=signed.id, summary="Khác",
                               expected_row_version=signed.row_version)
     assert signed.summary == "Về việc thành lập tổ công tác"
+
+
+def test_R23_the_metadata_form_cannot_change_the_trich_yeu_of_an_outgoing_document_on_its_route(
+        client, db_session, store, ward):
+    from docflow.models import AuditEvent
+    from sqlalchemy import select
+    w = ward
+    document = _draft(db_session, store, w)
+    outgoing.start_route(db_session, actor=w.drafter, document_id=document.id, store=store)
+    before = (document.summary, document.doc_type, document.row_version)
+    fields = {"doc_type": document.doc_type, "summary": "Trích yếu đổi sau khi trình", "issuing_body": document.issuing_body,
+              "urgency": document.urgency.value, "confidentiality": document.confidentiality.value,
+              "department_id": str(document.department_id), "row_version": str(document.row_version)}
+    client.login(w.drafter)
+    for changed in ({}, {"doc_type": "thong_bao", "summary": document.summary}):
+        response = client.post(f"/documents/{document.id}/edit", {**fields, **changed})
+        assert response.status_code in (400, 409), response.status_code
+    db_session.expire_all()
+    assert (document.summary, document.doc_type, document.row_version) == before
+    assert not db_session.execute(select(AuditEvent).where(AuditEvent.object_id == str(document.id),
+                                                           AuditEvent.action == "document.metadata_edited")).first()

@@ -12,7 +12,17 @@ from sqlalchemy.orm import Session
 
 from docflow import policy
 from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError, ValidationError
-from docflow.models import Confidentiality, Document, DocumentKind, GrantReason, Role, Signature, User, utc_now
+from docflow.models import (
+    Confidentiality,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    GrantReason,
+    Role,
+    Signature,
+    User,
+    utc_now,
+)
 from docflow.services import audit, notifications
 from docflow.services.audit import AuditAction
 from docflow.services.documents.grants import ensure_grant, other_leaders
@@ -47,7 +57,7 @@ def edit_metadata(session: Session, *, actor: User, document_id: int, data: Docu
     refuse_if_final(document)
     check_row_version(document, expected_row_version)
     data = _checked_numbers(document, dataclasses.replace(data, kind=document.kind))
-    _refuse_after_signature(session, document, data)
+    _refuse_frozen_summary(session, document, data)
     validate_input(session, actor, data, today=now.date())
     if data.confidentiality.rank < document.confidentiality.rank:
         _propose_lowering(session, actor=actor, document=document, to=data.confidentiality, now=now)
@@ -84,16 +94,22 @@ FROZEN_AFTER_SIGNATURE = N_(
     "The type and the subject summary (trích yếu) cannot change once the document carries a signature (ký nháy "
     "or the signer's): the signer signed them. To change them, upload a new version of the draft; the route then "
     "starts again and every signature is asked for again.")
+FROZEN_OFF_DRAFT = N_("The type and the trích yếu are changed on a draft only: return it to the drafter first.")
 
 
-def _refuse_after_signature(session: Session, document: Document, data: DocumentInput) -> None:
-    """What a signer signed for stays as signed (Decree 30, Art. 11: any change after approval goes back to
-    the signer): an outgoing document's type and trích yếu are frozen while its current version carries a
-    signature; its recipients have no edit at all. Raises InvalidTransitionError."""
-    current = document.current_version
-    if document.kind is not DocumentKind.OUTGOING or current is None:
+def _refuse_frozen_summary(session: Session, document: Document, data: DocumentInput) -> None:
+    """What a signer signs for stays as signed (Decree 30, Art. 11: any change after approval goes back to
+    the signer; R23): an outgoing document's type and trích yếu change only while it is a draft, and not
+    while its current version carries a signature; its recipients have no edit at all. Every edit of them
+    (the metadata form, the drafting page's trích yếu) comes here. Raises InvalidTransitionError."""
+    if document.kind is not DocumentKind.OUTGOING:
         return
     if data.doc_type == document.doc_type and data.summary.strip() == document.summary:
+        return
+    if document.status is not DocumentStatus.DRAFT:
+        raise InvalidTransitionError(FROZEN_OFF_DRAFT)
+    current = document.current_version
+    if current is None:
         return
     signed = session.execute(select(Signature.id).where(Signature.version_id == current.id)).first()
     if signed is not None:

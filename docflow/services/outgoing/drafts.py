@@ -200,15 +200,11 @@ def may_edit_summary(actor: User, document: Document) -> bool:
 
 def edit_summary(session: Session, *, actor: User, document_id: int, summary: str, expected_row_version: int,
                  now: datetime | None = None) -> Document:
-    """Change a draft's trích yếu, audited with its before and after like any metadata edit. Refused once the
-    draft is on its route or carries a signature (what the signer signed stays as signed, R23).
+    """Change a draft's trích yếu: a metadata edit of that one field (documents.edit_metadata checks who may,
+    that the document is still a draft without a signature, R23, and audits the before and after).
 
     Raises PermissionDeniedError, InvalidTransitionError, ConflictError, ValidationError. Flushes."""
-    document = get_outgoing(session, actor=actor, document_id=document_id, lock=True)
-    if not policy.can_edit(actor, document):
-        raise PermissionDeniedError(N_("You may not change this document."))
-    if document.status is not DocumentStatus.DRAFT:
-        raise InvalidTransitionError(N_("The trích yếu is changed on a draft only: return it to the drafter first."))
+    document = get_outgoing(session, actor=actor, document_id=document_id)
     data = DocumentInput(kind=document.kind, doc_type=document.doc_type, summary=summary,
                          department_id=document.department_id, number_symbol=document.number_symbol or "",
                          document_date=document.document_date, issuing_body=document.issuing_body,
