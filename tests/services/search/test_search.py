@@ -130,3 +130,21 @@ def test_R53_search_text_is_not_a_query_language(db_session, leader, land):
 def test_hits_for_gives_each_document_its_best_page(db_session, leader, land):
     [hit] = hits_for(db_session, [land], parse_query("ngan sach"))
     assert hit.page == 1
+
+
+def test_a_quoted_phrase_reads_each_hits_texts_once(db_session, leader, land, make_document, monkeypatch):
+    from docflow.services.search import searching
+
+    other = with_pages(db_session, make_document(leader), "Biên bản kiểm tra thực địa hiện trạng")
+    read: list[int] = []
+    real = searching.units_of
+
+    def counting(session, documents):
+        read.extend(d.id for d in documents)
+        return real(session, documents)
+
+    monkeypatch.setattr(searching, "units_of", counting)
+    results = search(db_session, leader, '"kiểm tra thực địa"')
+    assert {h.document.id for h in results.hits} == {land.id, other.id}
+    assert sorted(read) == sorted({land.id, other.id})
+    assert all(h.snippet for h in results.hits)
