@@ -1,6 +1,7 @@
 /* Draw each dashboard chart from the table beside it (the table is the source; the chart only shows it).
    A <canvas data-chart-for="TABLE-ID"> takes its labels from the rows' <th scope="row"> and one series per
-   column header marked data-series, reading each cell's data-value. Loaded after the vendored Chart.js. */
+   column header marked data-series, reading each cell's data-value. Loaded after the vendored Chart.js;
+   the Print button is print.js's. */
 (function () {
   "use strict";
   var COLOURS = ["#0d6efd", "#dc3545", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#6c757d", "#d63384",
@@ -42,9 +43,6 @@
   }
 
   document.querySelectorAll("canvas[data-chart-for]").forEach(draw);
-  document.querySelectorAll("[data-print]").forEach(function (button) {
-    button.addEventListener("click", function () { window.print(); });
-  });
   // Charts redraw at the paper's width before printing, then back.
   window.addEventListener("beforeprint", function () {
     Object.values(Chart.instances || {}).forEach(function (chart) { chart.resize(); });
