@@ -46,9 +46,6 @@ class Dashboard:
     issued: MonthlyByType | None = None
     registered: MonthlyByType | None = None
     turnaround: list[Stage] | None = None
-    # Citizens' satisfaction (the ward's > 98 % target) joins here when a later issue records citizens'
-    # ratings: a section computed from those rows, None until then, and the page shows nothing for None.
-    satisfaction: None = None
 
 
 def build_dashboard(session: Session, *, actor: User, settings: Settings, today: date, first: date | None = None,
@@ -66,9 +63,8 @@ def build_dashboard(session: Session, *, actor: User, settings: Settings, today:
     sections: dict[str, object] = {}
     if scope.shows_work:
         sections.update(_work_sections(session, scope, period, settings, today))
-    if scope.shows_documents:
-        sections["issued"] = issued_per_month(session, scope=scope, period=period)
-        sections["turnaround"] = signing_turnaround(session, scope=scope, period=period)
+    sections["issued"] = issued_per_month(session, scope=scope, period=period)
+    sections["turnaround"] = signing_turnaround(session, scope=scope, period=period)
     if scope.reach in (Reach.REGISTRY, Reach.WARD):
         sections["registered"] = registered_per_month(session, scope=scope, period=period)
     return Dashboard(scope=scope, period=period, today=today, at_risk_days=settings.workflow.at_risk_working_days,

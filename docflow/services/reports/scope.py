@@ -40,10 +40,6 @@ class Scope:
         return self.reach in (Reach.WARD, Reach.DEPARTMENT, Reach.OWN)
 
     @property
-    def shows_documents(self) -> bool:
-        return self.reach in (Reach.WARD, Reach.DEPARTMENT, Reach.REGISTRY, Reach.OWN)
-
-    @property
     def by_department(self) -> bool:
         """Whether a table per department means anything (not for one person's own work)."""
         return self.reach in (Reach.WARD, Reach.DEPARTMENT)

@@ -7,7 +7,6 @@ day, at any hour of the ward's day, is on time; a deadline on a day off ends on 
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -90,12 +89,6 @@ class Duration:
     count: int = 0
     mean_days: float | None = None
     median_days: float | None = None
-
-    @classmethod
-    def of(cls, seconds: list[float]) -> Duration:
-        if not seconds:
-            return cls()
-        return cls(len(seconds), statistics.fmean(seconds) / DAY, statistics.median(seconds) / DAY)
 
 
 @dataclass(frozen=True)
