@@ -103,12 +103,14 @@ def unconfirmed_changes(session: Session, *, actor: User, limit: int = 200) -> l
                    or_(User.organisation_id == actor.organisation_id, AuditEvent.actor_id.is_(None)))
             .order_by(AuditEvent.seq))
     for event in session.execute(stmt.execution_options(yield_per=500)).scalars():
+        if str(event.seq) in confirmed or not is_rights_change(event):
+            continue
+        # ward_of asks the database: only for the changes still open.
         if event.actor_id is None and ward_of(session, event) != actor.organisation_id:
             continue
-        if str(event.seq) not in confirmed and is_rights_change(event):
-            changes.append(AccessChange(event))
-            if len(changes) >= limit:
-                break
+        changes.append(AccessChange(event))
+        if len(changes) >= limit:
+            break
     return changes
 
 
