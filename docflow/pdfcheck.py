@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import multiprocessing
 import tempfile
 import threading
-import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +27,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from docflow.errors import N_, ValidationError
 from docflow.ocr import iter_text_layer
-from docflow.ocr.child import limited_child
+from docflow.ocr.child import ChildLimits, limited_child
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +47,7 @@ MSG_TOO_COMPLEX = N_("The PDF is too complex to check safely (it needs more than
 
 
 @dataclass(frozen=True)
-class ParseLimits:
+class ParseLimits(ChildLimits):
     """What one upload's check may use (config [uploads]: parse_cpu_seconds, parse_memory_mb, max_pages,
     parse_concurrency)."""
     cpu_seconds: int = 20
@@ -106,15 +104,6 @@ def _slots(count: int) -> threading.BoundedSemaphore:
     return threading.BoundedSemaphore(count)
 
 
-@functools.cache
-def _context() -> Any:
-    # forkserver: children fork from a small clean server process, not from this threaded one (fork from
-    # a threaded server can copy a held lock), and pypdf is imported there once, not per upload.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
 def _run_child(path: Path, limits: ParseLimits, read_text: bool = False
                ) -> tuple[tuple[str, Any] | None, list[str] | None]:
     """The child's answer, or None when a limit ended it, and the pages' text when asked for and read. A
@@ -122,14 +111,11 @@ def _run_child(path: Path, limits: ParseLimits, read_text: bool = False
     blaming the file."""
     answer: tuple[str, Any] | None = None
     texts: list[str] = []
-    deadline = time.monotonic() + limits.cpu_seconds * 2 + 5
-    with limited_child(_context(), _child_main, (str(path), limits, read_text)) as (receiver, end):
-        # The CPU limit ends a busy child; the wall-clock bound catches one that waits instead.
-        if receiver.poll(limits.cpu_seconds * 2 + 5):
-            answer = receiver.recv()
+    with limited_child(_child_main, (str(path), limits.max_pages, read_text), limits) as (pipe, end):
+        answer = pipe.receive()
         while read_text and answer is not None and answer[0] == "ok" and len(texts) < answer[1][0] \
-                and receiver.poll(max(0.0, deadline - time.monotonic())):
-            texts.append(receiver.recv())
+                and (text := pipe.receive()) is not None:
+            texts.append(text)
     exitcode = end.exitcode
     if answer is None and exitcode == 1:
         raise RuntimeError("the PDF check failed with an error (see the log above)")
@@ -138,14 +124,10 @@ def _run_child(path: Path, limits: ParseLimits, read_text: bool = False
     return answer, texts if read_text else None
 
 
-def _child_main(sender: Connection, path: str, limits: ParseLimits, read_text: bool = False) -> None:
-    import resource
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
-    memory = limits.memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+def _child_main(sender: Connection, path: str, max_pages: int, read_text: bool = False) -> None:
     try:
         try:
-            outcome: tuple[str, Any] = ("ok", _parse(Path(path), limits.max_pages))
+            outcome: tuple[str, Any] = ("ok", _parse(Path(path), max_pages))
         except _Refused as refused:
             outcome = ("refused", (refused.message, refused.params))
         sender.send(outcome)

@@ -4,14 +4,13 @@ app process (`docflow run`), which a hostile page must not crash or exhaust."""
 
 from __future__ import annotations
 
-import functools
-import multiprocessing
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
-from docflow.ocr.child import limited_child
+import pypdfium2
+
+from docflow.ocr.child import ChildLimits, limited_child
 
 MAX_PIXELS = 50_000_000   # an A4 page at 300 dpi is 8.7 million; a poster page is rendered at a lower dpi
 
@@ -21,7 +20,8 @@ class RenderError(Exception):
 
 
 @dataclass(frozen=True)
-class RenderLimits:
+class RenderLimits(ChildLimits):
+    """What rendering one page may use."""
     cpu_seconds: int = 30
     memory_mb: int = 1024
 
@@ -31,26 +31,15 @@ def render_page(pdf: Path, page_no: int, out: Path, *, dpi: int, limits: RenderL
 
     Raises RenderError (no such page, unreadable, or a limit ended the child)."""
     answer: tuple[str, str] | None = None
-    with limited_child(_context(), _child_main, (str(pdf), page_no, str(out), dpi, limits)) as (receiver, end):
-        if receiver.poll(limits.cpu_seconds * 2 + 5):
-            answer = receiver.recv()
+    with limited_child(_child_main, (str(pdf), page_no, str(out), dpi), limits) as (pipe, end):
+        answer = pipe.receive()
     if answer is None:
         raise RenderError(f"rendering the page was ended by a limit (exit code {end.exitcode})")
     if answer[0] != "ok":
         raise RenderError(answer[1])
 
 
-@functools.cache
-def _context() -> Any:
-    # forkserver, as docflow.pdfcheck: children fork from a small clean server, not from the threaded app.
-    return multiprocessing.get_context("forkserver")
-
-
-def _child_main(sender: Connection, pdf: str, page_no: int, out: str, dpi: int, limits: RenderLimits) -> None:
-    import resource
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
-    memory = limits.memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+def _child_main(sender: Connection, pdf: str, page_no: int, out: str, dpi: int) -> None:
     try:
         try:
             _render(Path(pdf), page_no, Path(out), dpi)
@@ -64,8 +53,8 @@ def _child_main(sender: Connection, pdf: str, page_no: int, out: str, dpi: int, 
 
 
 def _render(pdf: Path, page_no: int, out: Path, dpi: int) -> None:
-    import pypdfium2   # imported here: only the child loads pdfium
-
+    # pdfium is loaded in the app process too (docflow.ocr.layer) and in the fork server, which preloads
+    # docflow.pdfcheck (docflow.ocr.child): each child has it already; only rendering happens here.
     document = pypdfium2.PdfDocument(str(pdf))
     try:
         if not 1 <= page_no <= len(document):

@@ -43,3 +43,18 @@ def test_ocr_failures_are_errors_with_a_readable_reason(files, tmp_path):
     broken.write_bytes(b"P5\n10 10\n255\n")
     with pytest.raises(OcrError, match="tesseract failed"):
         run_tesseract(broken)
+
+
+def test_the_upload_check_and_the_ocr_render_share_one_fork_server_and_one_kind_of_limits():
+    from multiprocessing import forkserver
+
+    from docflow import pdfcheck
+    from docflow.ocr import RenderLimits, child, render
+
+    # Whichever starts it first (an upload or the OCR worker in `docflow run`), the fork server preloads the
+    # check: one context, made in one place.
+    assert child._context().get_start_method() == "forkserver"
+    assert forkserver._forkserver._preload_modules == ["docflow.pdfcheck"]
+    assert not hasattr(pdfcheck, "_context") and not hasattr(render, "_context")
+    assert isinstance(RenderLimits(), child.ChildLimits) and isinstance(pdfcheck.ParseLimits(), child.ChildLimits)
+    assert RenderLimits().wall_seconds == 65 and pdfcheck.ParseLimits(cpu_seconds=1).wall_seconds == 7
