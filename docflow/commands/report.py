@@ -58,10 +58,10 @@ def _run(build: Callable[..., Table], first: datetime | None, last: datetime | N
 def on_time(first: datetime | None, last: datetime | None, department_code: str | None, fmt: str | None) -> None:
     """On-time rate of incoming lead work completed in the period, per department and per month."""
     def build(session: Any, *, scope: reports.Scope, period: reports.Period, settings: Any) -> Table:
-        labels = reports.department_labels(session, scope)
+        departments = reports.departments_of(session, scope)
         figure = reports.on_time(session, scope=scope, period=period, calendar=WorkingCalendar.load(settings),
-                                 labels=labels)
-        return on_time_table(figure, _codes(session, scope))
+                                 labels=reports.department_labels(departments))
+        return on_time_table(figure, _codes(departments))
     _run(build, first, last, department_code, fmt)
 
 
@@ -71,9 +71,10 @@ def on_time(first: datetime | None, last: datetime | None, department_code: str 
 def processing(first: datetime | None, last: datetime | None, department_code: str | None, fmt: str | None) -> None:
     """Registration to completion of incoming lead work completed in the period, in days, per department."""
     def build(session: Any, *, scope: reports.Scope, period: reports.Period, settings: Any) -> Table:
+        departments = reports.departments_of(session, scope)
         figure = reports.processing(session, scope=scope, period=period, calendar=WorkingCalendar.load(settings),
-                                    labels=reports.department_labels(session, scope))
-        return processing_table(figure, _codes(session, scope))
+                                    labels=reports.department_labels(departments))
+        return processing_table(figure, _codes(departments))
     _run(build, first, last, department_code, fmt)
 
 
@@ -87,8 +88,8 @@ def issued(first: datetime | None, last: datetime | None, department_code: str |
     _run(build, first, last, department_code, fmt)
 
 
-def _codes(session: Any, scope: reports.Scope) -> dict[int | None, tuple[str, str]]:
-    return {i: (code, name) for i, code, name in reports.departments_of(session, scope)}
+def _codes(departments: list[tuple[int, str, str]]) -> dict[int | None, tuple[str, str]]:
+    return {i: (code, name) for i, code, name in departments}
 
 
 def _render(table: Table, period: reports.Period, department_code: str | None, fmt: str) -> str:

@@ -58,11 +58,10 @@ def build_dashboard(session: Session, *, actor: User, settings: Settings, today:
     """
     scope = resolve_scope(session, actor=actor, department_id=department_id)
     period = Period.of(settings.app.zone, first=first, last=last, today=today)
-    filter_choices = departments_of(session, Scope(Reach.WARD, scope.organisation_id)) \
-        if scope.reach is Reach.WARD else []
+    filter_choices, labels = _departments(session, scope)
     sections: dict[str, object] = {}
     if scope.shows_work:
-        sections.update(_work_sections(session, scope, period, settings, today))
+        sections.update(_work_sections(session, scope, period, settings, today, labels))
     sections["issued"] = issued_per_month(session, scope=scope, period=period)
     sections["turnaround"] = signing_turnaround(session, scope=scope, period=period)
     if scope.reach in (Reach.REGISTRY, Reach.WARD):
@@ -71,10 +70,20 @@ def build_dashboard(session: Session, *, actor: User, settings: Settings, today:
                      departments=filter_choices, **sections)  # type: ignore[arg-type]
 
 
-def _work_sections(session: Session, scope: Scope, period: Period, settings: Settings, today: date
-                   ) -> dict[str, object]:
+def _departments(session: Session, scope: Scope) -> tuple[list[tuple[int, str, str]], dict[int | None, str]]:
+    """The department filter's choices and the tables' department labels, from one query. The ward's
+    filter offers its active departments, and the one a leader chose is among them (``resolve_scope``
+    refuses any other), so its label comes from the same rows; a head's tables list his own department."""
+    if scope.reach is Reach.WARD:
+        choices = departments_of(session, Scope(Reach.WARD, scope.organisation_id))
+        shown = [d for d in choices if scope.department_id in (None, d[0])]
+        return choices, department_labels(shown)
+    return [], department_labels(departments_of(session, scope)) if scope.by_department else {}
+
+
+def _work_sections(session: Session, scope: Scope, period: Period, settings: Settings, today: date,
+                   labels: dict[int | None, str]) -> dict[str, object]:
     calendar = WorkingCalendar.load(settings)
-    labels = department_labels(session, scope) if scope.by_department else {}
     done = completed_work(session, scope=scope, period=period, calendar=calendar)
     return {
         "on_time": done.on_time(labels), "processing": done.processing(labels),

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from docflow.models import Assignment, Document
 from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
 from docflow.services.calendar import WorkingCalendar
-from docflow.services.reports.scope import DEPARTMENT_OF_WORK, Holder, Scope, departments_of
+from docflow.services.reports.scope import DEPARTMENT_OF_WORK, Holder, Scope
 
 DAY = 86400.0
 T = TypeVar("T")
@@ -117,9 +117,10 @@ def workload(session: Session, *, scope: Scope, today: date, calendar: WorkingCa
     return rows_of(labels, found, Workload()), sum(found.values(), Workload())
 
 
-def department_labels(session: Session, scope: Scope) -> dict[int | None, str]:
-    """Department id → name for the scope's tables (insertion order: the table's order)."""
-    return {i: name for i, _code, name in departments_of(session, scope)}
+def department_labels(departments: Iterable[tuple[int, str, str]]) -> dict[int | None, str]:
+    """Department id → name for the scope's tables, from ``departments_of``'s rows (insertion order: the
+    table's order)."""
+    return {i: name for i, _code, name in departments}
 
 
 def rows_of(labels: dict[int | None, str], found: dict[int | None, T], empty: T) -> list[Row[T]]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from docflow.services import reports
 from docflow.services.reports import OnTimeCount, Workload
@@ -145,6 +147,22 @@ def test_a_head_sees_his_department_and_an_official_his_own_work(db_session, set
     # the hand-over of A1 to him, done 14/01 for a 14/01 deadline
     assert own.scope.reach is Reach.OWN and own.on_time.total == OnTimeCount(1, 1, 1)
     assert own.issued.total == 2 and own.registered is None
+
+
+def test_the_departments_are_read_once_per_dashboard(db_session, settings, ward):
+    read: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        if "FROM departments" in statement:
+            read.append(statement)
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        for actor in (ward.leader, ward.head_dc):    # the filter and the tables; a head's tables
+            _board(db_session, settings, actor)
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+
+    assert len(read) == 2
 
 
 def test_the_clerk_sees_registration_and_issuing_only(db_session, settings, ward):
