@@ -1,4 +1,4 @@
-"""R22–R24 refusals around drafting: reviewers outside the ward's heads and leaders (or the drafter), and trích yếu edits by who may not edit, once on the route, or once signed."""
+"""R22–R24 refusals around drafting: reviewers outside the ward's heads and leaders (or the drafter), and trích yếu edits by who may not edit, once a reviewer of the round approved, or once signed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from docflow.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from docflow.models import Organisation, Role, User
 from docflow.services import outgoing
-from tests.services.outgoing.test_outgoing import _draft, _signed, ward  # noqa: F401  (fixture)
+from tests.services.outgoing.test_outgoing import _approve, _draft, _signed, ward  # noqa: F401  (fixture)
 
 DENIED = (PermissionDeniedError, NotFoundError)
 
@@ -35,7 +35,7 @@ def test_R24_a_reviewer_outside_the_ward_heads_and_leaders_or_the_drafter_is_ref
     assert outgoing.steps_of(db_session, document.id) == []
 
 
-def test_R23_the_trich_yeu_is_refused_on_the_route_once_signed_and_to_who_may_not_edit(
+def test_R23_the_trich_yeu_is_refused_once_approved_once_signed_and_to_who_may_not_edit(
         db_session, store, ward, make_user, signing_settings):
     w = ward
     draft = _draft(db_session, store, w)
@@ -44,6 +44,7 @@ def test_R23_the_trich_yeu_is_refused_on_the_route_once_signed_and_to_who_may_no
         outgoing.edit_summary(db_session, actor=outsider, document_id=draft.id, summary="Khác",
                               expected_row_version=draft.row_version)
     outgoing.start_route(db_session, actor=w.drafter, document_id=draft.id, store=store)
+    _approve(db_session, draft, w.land_head)                 # approved without ký nháy: R23 still holds
     with pytest.raises(InvalidTransitionError):
         outgoing.edit_summary(db_session, actor=w.drafter, document_id=draft.id, summary="Khác",
                               expected_row_version=draft.row_version)
@@ -55,13 +56,14 @@ def test_R23_the_trich_yeu_is_refused_on_the_route_once_signed_and_to_who_may_no
     assert signed.summary == "Về việc thành lập tổ công tác"
 
 
-def test_R23_the_metadata_form_cannot_change_the_trich_yeu_of_an_outgoing_document_on_its_route(
+def test_R23_the_metadata_form_cannot_change_the_trich_yeu_of_an_outgoing_document_once_approved(
         client, db_session, store, ward):
     from docflow.models import AuditEvent
     from sqlalchemy import select
     w = ward
     document = _draft(db_session, store, w)
     outgoing.start_route(db_session, actor=w.drafter, document_id=document.id, store=store)
+    _approve(db_session, document, w.land_head)
     before = (document.summary, document.doc_type, document.row_version)
     fields = {"doc_type": document.doc_type, "summary": "Trích yếu đổi sau khi trình", "issuing_body": document.issuing_body,
               "urgency": document.urgency.value, "confidentiality": document.confidentiality.value,
@@ -74,3 +76,4 @@ def test_R23_the_metadata_form_cannot_change_the_trich_yeu_of_an_outgoing_docume
     assert (document.summary, document.doc_type, document.row_version) == before
     assert not db_session.execute(select(AuditEvent).where(AuditEvent.object_id == str(document.id),
                                                            AuditEvent.action == "document.metadata_edited")).first()
+

@@ -7,7 +7,7 @@ import dataclasses
 import hashlib
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from docflow import policy
@@ -19,7 +19,9 @@ from docflow.models import (
     DocumentStatus,
     GrantReason,
     Role,
+    RoutingStep,
     Signature,
+    StepStatus,
     User,
     utc_now,
 )
@@ -94,26 +96,36 @@ FROZEN_AFTER_SIGNATURE = N_(
     "The type and the subject summary (trích yếu) cannot change once the document carries a signature (ký nháy "
     "or the signer's): the signer signed them. To change them, upload a new version of the draft; the route then "
     "starts again and every signature is asked for again.")
-FROZEN_OFF_DRAFT = N_("The type and the trích yếu are changed on a draft only: return it to the drafter first.")
+FROZEN_AFTER_APPROVAL = N_(
+    "The type and the subject summary (trích yếu) cannot change once a reviewer of this round has approved the "
+    "draft: any change after approval goes back to them. To change them, upload a new version of the draft; the "
+    "route then starts again.")
 
 
 def _refuse_frozen_summary(session: Session, document: Document, data: DocumentInput) -> None:
-    """What a signer signs for stays as signed (Decree 30, Art. 11: any change after approval goes back to
-    the signer; R23): an outgoing document's type and trích yếu change only while it is a draft, and not
-    while its current version carries a signature; its recipients have no edit at all. Every edit of them
-    (the metadata form, the drafting page's trích yếu) comes here. Raises InvalidTransitionError."""
+    """What was approved or signed stays as approved (Decree 30, Art. 11, R23: any change after approval goes
+    back to the approver): an outgoing document's type and trích yếu are frozen while its current version
+    carries a signature (ký nháy or the signer's), or while it is on its route and someone of the current
+    round has approved it; a new version frees them by starting the route again. Every edit of them (the
+    metadata form, the drafting page's trích yếu) comes here. Raises InvalidTransitionError."""
     if document.kind is not DocumentKind.OUTGOING:
         return
     if data.doc_type == document.doc_type and data.summary.strip() == document.summary:
         return
-    if document.status is not DocumentStatus.DRAFT:
-        raise InvalidTransitionError(FROZEN_OFF_DRAFT)
     current = document.current_version
-    if current is None:
-        return
-    signed = session.execute(select(Signature.id).where(Signature.version_id == current.id)).first()
-    if signed is not None:
+    if current is not None and session.execute(
+            select(Signature.id).where(Signature.version_id == current.id)).first() is not None:
         raise InvalidTransitionError(FROZEN_AFTER_SIGNATURE)
+    if document.status is not DocumentStatus.DRAFT and _approved_this_round(session, document.id):
+        raise InvalidTransitionError(FROZEN_AFTER_APPROVAL)
+
+
+def _approved_this_round(session: Session, document_id: int) -> bool:
+    this_round = (select(func.max(RoutingStep.round)).where(RoutingStep.document_id == document_id)
+                  .scalar_subquery())
+    return session.execute(select(RoutingStep.id).where(
+        RoutingStep.document_id == document_id, RoutingStep.round == this_round,
+        RoutingStep.status.in_((StepStatus.APPROVED, StepStatus.DONE)))).first() is not None
 
 
 def _new_values(document: Document, data: DocumentInput) -> dict[str, object]:
