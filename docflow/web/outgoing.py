@@ -185,8 +185,9 @@ def _drafting_choices(session: Any, actor: User, document: Any) -> dict[str, Any
     """What a draft's page offers its drafter: the reviewers to choose (the defaults ticked), the trích yếu form."""
     if document.status is not DocumentStatus.DRAFT:
         return {"reviewer_choices": [], "default_reviewer_ids": set(), "may_edit_summary": False}
-    return {"reviewer_choices": outgoing_service.reviewer_choices(session, document),
-            "default_reviewer_ids": {u.id for u, _ in outgoing_service.default_reviewers(session, document)},
+    defaults = outgoing_service.default_reviewers(session, document)
+    return {"reviewer_choices": outgoing_service.reviewer_choices(session, document, defaults),
+            "default_reviewer_ids": {u.id for u, _ in defaults},
             "may_edit_summary": outgoing_service.may_edit_summary(actor, document)}
 
 

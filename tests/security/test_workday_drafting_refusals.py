@@ -77,3 +77,19 @@ def test_R23_the_metadata_form_cannot_change_the_trich_yeu_of_an_outgoing_docume
     assert not db_session.execute(select(AuditEvent).where(AuditEvent.object_id == str(document.id),
                                                            AuditEvent.action == "document.metadata_edited")).first()
 
+
+@pytest.mark.parametrize("who", ["signer", "inactive_head"])
+def test_R24_the_signer_or_an_inactive_head_as_reviewer_is_refused(db_session, store, ward, make_user, who):
+    w = ward
+    document = _draft(db_session, store, w)
+    if who == "signer":
+        person = w.leader                                    # the draft's signer: his own step follows
+    else:
+        person = make_user(Role.HEAD, department=w.culture)
+        person.is_active = False
+        db_session.flush()
+    assert person not in outgoing.reviewer_choices(db_session, document)
+    with pytest.raises(ValidationError):
+        outgoing.start_route(db_session, actor=w.drafter, document_id=document.id, store=store,
+                             reviewer_ids=[w.land_head.id, person.id])
+    assert outgoing.steps_of(db_session, document.id) == []

@@ -113,7 +113,8 @@ def test_every_role_kind_document_kind_and_state_on_a_documents_page(app, db_ses
 
 def _route_document(db_session: Session, store: Any, settings: Any, ward: Ward, step: str, assignee: str) -> Document:
     """An outgoing document whose open step is ``step``, assigned to a user of the role ``assignee``."""
-    signer = ward.office_head if (step, assignee) == ("sign", "head") else ward.leader
+    # The signer is not among the reviewers the page offers: a leader's review step has the chairman sign.
+    signer = {("sign", "head"): ward.office_head, ("review", "leader"): ward.chairman}.get((step, assignee), ward.leader)
     document = _draft(db_session, store, ward, signer=signer, settings=settings)
     reviewers = [ward.leader.id] if assignee == "leader" and step == "review" else [ward.land_head.id]
     outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store, reviewer_ids=reviewers)

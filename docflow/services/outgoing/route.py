@@ -71,27 +71,28 @@ def default_reviewers(session: Session, document: Document) -> list[tuple[User, 
     return reviewers
 
 
-def _eligible_reviewers(session: Session, document: Document) -> list[User]:
-    """Who may review a draft: the ward's active department heads and leaders, but not its drafter (no one
-    reviews his own draft); the default reviewers first, in their order."""
-    defaults = [user for user, _ in default_reviewers(session, document)]
+def reviewer_choices(session: Session, document: Document,
+                     defaults: Sequence[tuple[User, str]] | None = None) -> list[User]:
+    """Who the drafter may choose as reviewers (the outgoing page offers exactly these): the ward's active
+    department heads and leaders, but not the drafter (no one reviews his own draft) nor the signer (whose
+    own step follows the reviews); the default reviewers first, in their order. ``defaults``: what
+    ``default_reviewers`` gave, when the caller has it already."""
+    if defaults is None:
+        defaults = default_reviewers(session, document)
     others = session.execute(select(User).where(User.organisation_id == document.organisation_id,
                                                 User.role.in_(REVIEWER_ROLES), User.is_active.is_(True))
                              .order_by(User.role, User.full_name, User.id)).scalars()
-    return [u for u in dict.fromkeys([*defaults, *others]) if u.id != document.created_by_id]
-
-
-def reviewer_choices(session: Session, document: Document) -> list[User]:
-    """The reviewers the outgoing page offers the drafter: who may review, but the signer (whose own step
-    follows the reviews)."""
-    return [u for u in _eligible_reviewers(session, document) if u.id != document.signer_id]
+    return [u for u in dict.fromkeys([*(user for user, _ in defaults), *others])
+            if u.is_active and u.id not in (document.created_by_id, document.signer_id)]
 
 
 def _chosen_reviewers(session: Session, document: Document, reviewer_ids: Sequence[int]) -> list[tuple[User, str]]:
     """The chosen reviewers in order, each labelled content, form (R24: the drafting department's head and
-    Văn phòng's head, as by default) or review. Raises ValidationError for anyone who may not review."""
-    allowed = {u.id: u for u in _eligible_reviewers(session, document)}
-    labels = {user.id: label for user, label in default_reviewers(session, document)}
+    Văn phòng's head, as by default) or review. Raises ValidationError for anyone the page does not offer
+    (``reviewer_choices``)."""
+    defaults = default_reviewers(session, document)
+    allowed = {u.id: u for u in reviewer_choices(session, document, defaults)}
+    labels = {user.id: label for user, label in defaults}
     chosen = []
     for user_id in dict.fromkeys(reviewer_ids):
         user = allowed.get(user_id)
