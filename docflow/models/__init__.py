@@ -24,7 +24,7 @@ from docflow.models.jobs import Job, JobStatus
 from docflow.models.keys import KeyGuard
 from docflow.models.organisation import Department, Organisation
 from docflow.models.pagetext import PageText, TextSource
-from docflow.models.searchtext import SearchText, refresh_document_texts, search_texts_rebuilt_once
+from docflow.models.searchtext import SearchText, refresh_document_texts
 from docflow.models.ocrtask import OcrStatus, OcrTask
 from docflow.models.search import SavedSearch
 from docflow.models.phrases import InstructionPhrase
@@ -51,7 +51,7 @@ from docflow.models.users import LoginThrottle, Role, ThrottleKind, User
 __all__ = [
     "SealImage",
     "PageText", "TextSource",
-    "SearchText", "refresh_document_texts", "search_texts_rebuilt_once",
+    "SearchText", "refresh_document_texts",
     "OcrStatus", "OcrTask",
     "SavedSearch",
     "InstructionPhrase",

@@ -4,14 +4,14 @@ SQLite FTS5 whose rowid is the document id; PostgreSQL a stored tsvector with a 
 its candidate documents from one index, newest first, and reads the texts of the page it shows only.
 
 The row is rebuilt after each flush that wrote one of those texts, for each document touched, whatever the
-write path (upload, OCR, opinion, direction, forwarding, contribution, metadata edit): a page's insert costs
-one read of its document's texts, not a rebuild per row in a trigger."""
+write path (upload, OCR, opinion, direction, forwarding, contribution, metadata edit): a flush costs one read
+of each touched document's texts, not a rebuild per row in a trigger; a version's pages are written in one
+flush (services/textindex store_page_texts), so its document is rebuilt once (measured on PostgreSQL: 17 ms a
+page when rebuilt page by page). A bulk delete is not seen here: who runs one calls refresh_document_texts."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, ForeignKey, Text, bindparam, event, inspect, text
@@ -36,7 +36,6 @@ _ORGANISATIONS = text("SELECT id, organisation_id FROM documents WHERE id IN :id
 _UPDATE = text("UPDATE search_texts SET folded = :folded WHERE document_id = :document_id")
 _INSERT = text("INSERT INTO search_texts (document_id, organisation_id, folded) "
                "VALUES (:document_id, :organisation_id, :folded)")
-_DEFERRED, _PENDING = "docflow.search_texts.deferred", "docflow.search_texts.pending"
 _WATCHED = {PageText: "folded", Opinion: "folded", Assignment: "instruction_folded", Contribution: "folded"}
 
 
@@ -80,28 +79,8 @@ def _touched(session: Session) -> set[int]:
     return ids
 
 
-@contextmanager
-def search_texts_rebuilt_once(session: Session, document_ids: Iterable[int] = ()) -> Iterator[None]:
-    """Within the block flushes only note the documents whose texts they wrote; at its end those and
-    ``document_ids`` (say, a bulk delete's) are rebuilt once: a many-page upload rebuilds its document's row
-    once instead of once a page (measured on PostgreSQL: 17 ms a page stored one by one, 4 ms without)."""
-    pending: set[int] = session.info.setdefault(_PENDING, set())
-    session.info[_DEFERRED] = session.info.get(_DEFERRED, 0) + 1
-    try:
-        yield
-        pending.update(document_ids)
-        session.flush()
-    finally:
-        session.info[_DEFERRED] -= 1
-    if not session.info[_DEFERRED] and pending:
-        refresh_document_texts(session.connection(), set(pending))
-        pending.clear()
-
-
 @event.listens_for(Session, "after_flush")
 def _refresh_after_flush(session: Session, flush_context: UOWTransaction, *_: Any) -> None:
     ids = _touched(session)
-    if ids and session.info.get(_DEFERRED):
-        session.info[_PENDING].update(ids)
-    elif ids:
+    if ids:
         refresh_document_texts(session.connection(), ids)

@@ -2,7 +2,7 @@
 pages without one (services/search answers queries from what is stored here)."""
 
 from docflow.services.textindex.indexing import copy_page_texts, index_version
-from docflow.services.textindex.pages import store_page_text
+from docflow.services.textindex.pages import store_page_text, store_page_texts
 from docflow.services.textindex.reindex import documents_without_text, reindex_document
 from docflow.services.textindex.status import TextStatus, text_status
 from docflow.services.textindex.tasks import cancel_tasks, claim_next, complete_task, fail_task, queue_pages
@@ -10,4 +10,4 @@ from docflow.services.textindex.worker import OcrWorker, ocr_options, run_pendin
 
 __all__ = ["OcrWorker", "TextStatus", "cancel_tasks", "claim_next", "complete_task", "copy_page_texts",
            "documents_without_text", "fail_task", "index_version", "ocr_options", "queue_pages", "reindex_document",
-           "run_pending", "store_page_text", "text_status", "work_one", "worker_name"]
+           "run_pending", "store_page_text", "store_page_texts", "text_status", "work_one", "worker_name"]

@@ -101,3 +101,25 @@ def test_a_worker_holding_a_cancelled_task_stores_nothing(db_session, make_user,
 
     assert textindex.complete_task(db_session, task_id=task.id, worker="slow", text="chữ cũ của bản trước") is False
     assert all("chu cu" not in r.folded for r in pages_of(db_session, document.id))
+
+
+def test_a_version_s_pages_rebuild_the_search_row_once_and_dropped_pages_leave_it(
+        db_session, make_user, make_document, text_content, store, monkeypatch):
+    from docflow.models import SearchText, searchtext
+
+    clerk = make_user(Role.CLERK)
+    document = make_document(clerk, kind=DocumentKind.INTERNAL, content=text_content)
+    rebuilt: list[set[int]] = []
+    real = searchtext.refresh_document_texts
+
+    def counting(connection, document_ids):
+        rebuilt.append(set(document_ids))
+        real(connection, document_ids)
+
+    monkeypatch.setattr(searchtext, "refresh_document_texts", counting)
+    two = UploadedFile(io.BytesIO(text_pdf(["Kế hoạch kiểm tra thực địa đất đai.", "Phụ lục hộ tịch."])), "v2.pdf")
+    doc_service.add_version(db_session, actor=clerk, document_id=document.id, upload=two, store=store,
+                            max_bytes=10 * 1024 * 1024)
+    assert rebuilt.count({document.id}) == 1          # two pages written in one flush
+    row = db_session.execute(select(SearchText.folded).where(SearchText.document_id == document.id)).scalar_one()
+    assert "ho tich" in row and "to dan pho so 3" not in row      # page 3 of the first version dropped
