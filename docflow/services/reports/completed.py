@@ -26,7 +26,14 @@ from sqlalchemy.orm import Session
 
 from docflow.models import Assignment, AssignmentStatus, Document
 from docflow.services.calendar import WorkingCalendar
-from docflow.services.reports.period import Period, is_middle, local_date, seconds_between, sum_if
+from docflow.services.reports.period import (
+    Period,
+    is_middle,
+    local_date,
+    not_below_zero,
+    seconds_between,
+    sum_if,
+)
 from docflow.services.reports.scope import DEPARTMENT_OF_WORK, Scope
 from docflow.services.reports.work import DAY, Duration, OnTime, OnTimeCount, Processing, Row, rows_of, work_query
 
@@ -116,7 +123,7 @@ def _work_rows(session: Session, scope: Scope, period: Period, calendar: Working
         DEPARTMENT_OF_WORK.label("department"), period.month_of(Assignment.completed_at).label("month"),
         case((deadline.is_(None), 0), else_=1).label("has_deadline"),
         case(*met, else_=0).label("met"),
-        case((seconds < 0, 0.0), else_=seconds).label("seconds"),
+        not_below_zero(seconds).label("seconds"),
     ).where(Assignment.status == AssignmentStatus.COMPLETED, period.within(Assignment.completed_at))
 
 

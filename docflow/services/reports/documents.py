@@ -9,11 +9,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from docflow.models import Document, DocumentKind, RoutingStep, StepKind, StepStatus
-from docflow.services.reports.period import Period, is_middle, seconds_between, sum_if
+from docflow.services.reports.period import Period, is_middle, not_below_zero, seconds_between, sum_if
 from docflow.services.reports.scope import Scope
 
 HOUR = 3600.0
@@ -122,8 +122,8 @@ def signing_turnaround(session: Session, *, scope: Scope, period: Period) -> lis
 def _last_signed_rounds(session: Session, scope: Scope, period: Period) -> Any:
     """Per issued document of the period, the waits (seconds, never below 0) of the round signed last."""
     sign, before = aliased(RoutingStep, name="sign"), aliased(RoutingStep, name="before")
-    signing = _not_below_zero(seconds_between(session, before.decided_at, sign.decided_at))
-    issuing = _not_below_zero(seconds_between(session, sign.decided_at, Document.issued_at))
+    signing = not_below_zero(seconds_between(session, before.decided_at, sign.decided_at))
+    issuing = not_below_zero(seconds_between(session, sign.decided_at, Document.issued_at))
     steps = (select(signing.label("to_signature"), issuing.label("to_issue"),
                     func.row_number().over(partition_by=Document.id, order_by=sign.round.desc()).label("latest"))
              .select_from(Document)
@@ -136,10 +136,6 @@ def _last_signed_rounds(session: Session, scope: Scope, period: Period) -> Any:
     return (select(steps.c.to_signature, steps.c.to_issue,
                    (steps.c.to_signature + steps.c.to_issue).label("whole"))
             .where(steps.c.latest == 1).subquery("last"))
-
-
-def _not_below_zero(seconds: Any) -> Any:
-    return case((seconds < 0, 0.0), else_=seconds)
 
 
 def _ranks(wait: Any, key: str) -> list[Any]:

@@ -116,3 +116,8 @@ def is_middle(rank: Any, count: Any) -> ColumnElement[bool]:
 
 def sum_if(condition: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, value), else_=literal(0))), 0)
+
+
+def not_below_zero(seconds: Any) -> ColumnElement[Any]:
+    """``seconds``, 0 when negative: a wait or a duration never counts below zero."""
+    return case((seconds < 0, 0.0), else_=seconds)

@@ -3,10 +3,14 @@ JSON and CSV: one shape, so the three outputs cannot disagree. The keys are part
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from docflow.services.reports.documents import MonthlyByType
-from docflow.services.reports.work import Duration, OnTime, OnTimeCount, Processing
+from docflow.services.reports.work import Duration, OnTime, OnTimeCount, Processing, Row
+
+T = TypeVar("T")
 
 ON_TIME_COLUMNS = ["group", "key", "name", "completed", "with_deadline", "on_time", "late", "no_deadline",
                    "on_time_rate"]
@@ -28,12 +32,19 @@ def _on_time_cells(count: OnTimeCount) -> dict[str, object]:
             "late": count.late, "no_deadline": count.no_deadline, "on_time_rate": _round(count.rate)}
 
 
+def _department_rows(rows: list[Row[T]], codes: dict[int | None, tuple[str, str]],
+                     cells: Callable[[T], dict[str, object]]) -> list[dict[str, object]]:
+    """One row per department of a figure: key its code, its name, then ``cells`` of its value."""
+    out: list[dict[str, object]] = []
+    for row in rows:
+        code, name = codes.get(row.key if isinstance(row.key, int) else None, ("", ""))
+        out.append({"group": "department", "key": code, "name": name, **cells(row.value)})
+    return out
+
+
 def on_time_table(figure: OnTime, departments: dict[int | None, tuple[str, str]]) -> Table:
     """One row per department (key: its code), one per month ("YYYY-MM"), and the total."""
-    rows: list[dict[str, object]] = []
-    for row in figure.by_department:
-        code, name = departments.get(row.key if isinstance(row.key, int) else None, ("", ""))
-        rows.append({"group": "department", "key": code, "name": name, **_on_time_cells(row.value)})
+    rows = _department_rows(figure.by_department, departments, _on_time_cells)
     rows += [{"group": "month", "key": row.key, "name": row.label, **_on_time_cells(row.value)}
              for row in figure.by_month]
     rows.append({"group": "total", "key": "", "name": "", **_on_time_cells(figure.total)})
@@ -46,10 +57,7 @@ def _duration_cells(duration: Duration) -> dict[str, object]:
 
 
 def processing_table(figure: Processing, departments: dict[int | None, tuple[str, str]]) -> Table:
-    rows: list[dict[str, object]] = []
-    for row in figure.by_department:
-        code, name = departments.get(row.key if isinstance(row.key, int) else None, ("", ""))
-        rows.append({"group": "department", "key": code, "name": name, **_duration_cells(row.value)})
+    rows = _department_rows(figure.by_department, departments, _duration_cells)
     rows.append({"group": "total", "key": "", "name": "", **_duration_cells(figure.total)})
     return Table(PROCESSING_COLUMNS, rows)
 

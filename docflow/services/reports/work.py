@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from docflow.models import Assignment, Document
 from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
 from docflow.services.calendar import WorkingCalendar
+from docflow.services.reports.period import sum_if
 from docflow.services.reports.scope import DEPARTMENT_OF_WORK, Holder, Scope
 
 DAY = 86400.0
@@ -109,8 +110,8 @@ def workload(session: Session, *, scope: Scope, today: date, calendar: WorkingCa
     risk_cutoff = calendar.at_risk_cutoff(today, at_risk_days)
     deadline = Assignment.deadline
     query = work_query([
-        DEPARTMENT_OF_WORK, func.count(), func.coalesce(func.sum(case((deadline <= overdue_cutoff, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(deadline > overdue_cutoff, deadline <= risk_cutoff), 1), else_=0)), 0),
+        DEPARTMENT_OF_WORK, func.count(), sum_if(deadline <= overdue_cutoff, 1),
+        sum_if(and_(deadline > overdue_cutoff, deadline <= risk_cutoff), 1),
         func.count() - func.count(deadline)], scope).where(Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))
     found: dict[int | None, Workload] = {
         row[0]: Workload(*(int(n) for n in row[1:])) for row in session.execute(query.group_by(DEPARTMENT_OF_WORK))}
