@@ -6,7 +6,7 @@ import io
 from datetime import date
 from urllib.parse import urlencode
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
@@ -92,18 +92,16 @@ def index() -> ResponseReturnValue:
 @bp.get("/export.<any(csv, xlsx):fmt>")
 @login_required
 def export(fmt: str) -> ResponseReturnValue:
-    """The whole result list (up to the export limit) as a spreadsheet."""
-    hits = search_service.search_all(db.get_session(), actor=current_actor(), filters=filters_from(request.args))
-    rows = search_service.export_rows(hits)
+    """The whole result list (up to the export limit) as a spreadsheet, audited; no copy in any cache."""
+    with db.transaction() as session:
+        rows = search_service.export_results(session, actor=current_actor(), filters=filters_from(request.args),
+                                             fmt=fmt)
     if fmt == "xlsx":
         body = xlsxexport.workbook(search_service.EXPORT_HEADER, rows, title="Kết quả tìm kiếm")
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        out = io.StringIO()
-        writer = csvexport.writer(out)
-        for row in [search_service.EXPORT_HEADER, *rows]:
-            writer.writerow(row)
-        body, mimetype = ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+        body, mimetype = csvexport.csv_bytes(search_service.EXPORT_HEADER, rows), "text/csv; charset=utf-8"
+    g.no_store = True
     return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True,
                      download_name=f"tim-kiem_{date.today().isoformat()}.{fmt}")
 

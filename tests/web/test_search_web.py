@@ -91,3 +91,19 @@ def test_R53_exports_write_every_hit_and_neutralise_formulas(browser, db_session
     cells = list(sheet.iter_rows(min_row=2, values_only=True))[0]
     assert cells[3].startswith("'=HYPERLINK") and cells[-1] == document.id
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_R53_an_export_is_audited_and_kept_in_no_cache(browser, db_session, leader, make_document):
+    from sqlalchemy import select
+
+    from docflow.models import AuditEvent
+    with_pages(db_session, make_document(leader, summary="Về việc đất đai"), "đất đai")
+    for fmt in ("csv", "xlsx"):
+        response = browser.get(f"/search/export.{fmt}?q=dat+dai&kind=incoming")
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    db_session.expire_all()
+    events = db_session.execute(select(AuditEvent).where(AuditEvent.action == "search.exported")
+                                .order_by(AuditEvent.seq)).scalars().all()
+    assert [(e.actor_id, e.details["format"], e.details["query"], e.details["filters"]["kind"])
+            for e in events] == [(leader.id, "csv", "dat dai", "incoming"), (leader.id, "xlsx", "dat dai", "incoming")]
+    assert all(e.details["number"] == 1 for e in events)

@@ -91,3 +91,5 @@ class AuditAction(enum.StrEnum):
     COPY_MADE = "copy.made"
     # the Annex I format check (issue 12): the ward moved checks between blocking and warning
     FORMAT_CHECK_POLICY_CHANGED = "format_check.policy_changed"
+    # full-text search (issue 13): a result list leaves the system only on the record
+    SEARCH_EXPORTED = "search.exported"

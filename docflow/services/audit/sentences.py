@@ -137,6 +137,8 @@ SENTENCES: dict[A, Sentence] = {
         N_("%(actor)s changed the numbering series %(object)s"), "admin"),
     A.REGISTER_CLOSED: _S(N_("Register closed for the year"),
         N_("%(actor)s closed the register %(object)s for the year"), "admin"),
+    A.SEARCH_EXPORTED: _S(N_("Search results exported"),
+        N_("%(actor)s exported the results of a search (%(number)s documents)"), "documents"),
     A.SIGNATURE_CHAIN_CHECKED: _S(N_("Signature chain checked"),
         N_("%(actor)s checked the signature chain of the document %(object)s"), "audit"),
     A.EVIDENCE_EXPORTED: _S(N_("Evidence pack exported"),

@@ -3,7 +3,6 @@ printable PDF laid out like the other registers; and a copy's file for those who
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -66,13 +65,7 @@ def record_export(session: Session, *, actor: User, year: int, fmt: str, entries
 
 def csv_chunks(rows: list[CopyRow]) -> Iterator[bytes]:
     """The register as CSV (UTF-8 with a BOM, for spreadsheets), headings first."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csvexport.writer(out)
-    writer.writerow([heading for heading, _ in HEADINGS])
-    for row in rows:
-        writer.writerow(row.cells)
-    yield out.getvalue().encode("utf-8")
+    yield csvexport.csv_bytes([heading for heading, _ in HEADINGS], [row.cells for row in rows])
 
 
 def pdf_bytes(rows: list[CopyRow], *, organisation: str, year: int) -> bytes:

@@ -27,7 +27,7 @@ def save_search(session: Session, *, actor: User, name: str, filters: DocumentFi
     if len(list_saved_searches(session, actor=actor)) >= MAX_SAVED:
         raise ValidationError(N_("At most %(num)s saved searches: delete one first."), num=MAX_SAVED)
     saved = SavedSearch(organisation_id=actor.organisation_id, user_id=actor.id, name=name,
-                        query=filters.q.strip()[:500], filters_json=json.dumps(_filters_dict(filters)))
+                        query=filters.q.strip()[:500], filters_json=json.dumps(filters_dict(filters)))
     session.add(saved)
     session.flush()
     return saved
@@ -68,7 +68,8 @@ def saved_filters(saved: SavedSearch) -> DocumentFilters:
     )
 
 
-def _filters_dict(filters: DocumentFilters) -> dict[str, Any]:
+def filters_dict(filters: DocumentFilters) -> dict[str, Any]:
+    """The list's filters (not the query) as JSON-ready values: what a saved search keeps, what an export records."""
     return {"kind": filters.kind.value if filters.kind else None, "doc_type": filters.doc_type,
             "status": filters.status.value if filters.status else None, "department_id": filters.department_id,
             "date_from": filters.date_from.isoformat() if filters.date_from else None,
