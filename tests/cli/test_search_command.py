@@ -68,3 +68,13 @@ def test_the_search_command_prints_lines_and_refuses_an_unknown_user(invoke, db_
     assert f"#{document.id}" in result.output and "(trang 1)" in result.output
     unknown = invoke("ngan sach", "--user", "nobody")
     assert unknown.exit_code == 1 and "no active user named nobody" in unknown.output
+
+
+def test_the_search_command_refuses_a_deactivated_user_and_finds_nothing_as_them(invoke, db_session, people,
+                                                                                 make_document):
+    with_pages(db_session, make_document(people["official"]), "Báo cáo ngân sách")
+    people["official"].is_active = False
+    db_session.flush()
+    refused = invoke("ngan sach", "--user", "chuyenvien")
+    assert refused.exit_code == 1 and "no active user named chuyenvien" in refused.output
+    assert "ngân sách" not in refused.output.lower()

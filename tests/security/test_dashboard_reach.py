@@ -84,3 +84,12 @@ def test_another_wards_work_never_counts(db_session, app, ward):
 def test_an_unknown_department_code_on_the_command_line_is_not_found(db_session, ward):
     with pytest.raises(NotFoundError):
         reports.ward_scope(db_session, organisation_id=ward.org.id, department_code="NOPE")
+
+
+def test_another_wards_department_code_on_the_command_line_is_not_found(db_session, ward):
+    elsewhere = Department(organisation_id=ward.other_org.id, name="Tài chính", code="TC")
+    db_session.add(elsewhere)
+    db_session.flush()
+    with pytest.raises(NotFoundError):
+        reports.ward_scope(db_session, organisation_id=ward.org.id, department_code="TC")
+    assert reports.ward_scope(db_session, organisation_id=ward.other_org.id, department_code="TC") is not None
