@@ -12,7 +12,7 @@ from docflow.services.attachments.files import (
     remove_attachment,
     roman,
 )
-from docflow.services.attachments.signing import open_text_stamp, sign_attachments
+from docflow.services.attachments.signing import sign_attachments
 
 __all__ = ["Listed", "add_attachment", "attachment_file", "attachments_of", "can_change", "get_attachment_for", "labelled",
-           "list_attachments", "open_text_stamp", "remove_attachment", "roman", "sign_attachments"]
+           "list_attachments", "remove_attachment", "roman", "sign_attachments"]

@@ -6,44 +6,23 @@ audited, as docflow records the document's own signatures."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from docflow import policy
 from docflow.config import Settings
-from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError
+from docflow.errors import N_, InvalidTransitionError
 from docflow.models import Attachment, Certificate, Document, User, utc_now
 from docflow.models.routing import RoutingStep
-from docflow.services import audit, keys
+from docflow.services import audit
 from docflow.services.attachments.files import attachments_of
 from docflow.services.audit import AuditAction
-from docflow.services.signatures.context import certificate_kind, level_for, signing_context
+from docflow.services.signatures.context import open_text_stamp
 from docflow.signing.base import PadesLevel, SignatureKind
 from docflow.storage import DocumentStore
 
-if TYPE_CHECKING:
-    from docflow.signing.textstamp import TextStampSession
-
 KIND = SignatureKind.ORGANISATION_TEXT
-
-
-@contextmanager
-def open_text_stamp(session: Session, *, settings: Settings, actor: User, pin: str,
-                    now: datetime) -> Iterator[tuple[Certificate, PadesLevel, TextStampSession]]:
-    """The ward's organisation key, opened once with the clerk's PIN, as a text-stamp signing session.
-    Raises PermissionDeniedError, KeyLockedError, WrongPinError, CertificateError. Flushes the PIN state."""
-    # pyHanko takes seconds to import: only a signature pays for it, not the CLI's start.
-    from docflow.signing.textstamp import TextStampSession
-    if not policy.may_apply(actor, KIND):
-        raise PermissionDeniedError(policy.MAY_NOT)
-    certificate = keys.certificate_for(session, actor=actor, kind=certificate_kind(KIND))
-    level = level_for(settings, KIND)
-    with keys.open_signing_key(session, settings, actor=actor, certificate=certificate, pin=pin, now=now) as key:
-        yield certificate, level, TextStampSession(key, signing_context(settings, level))
 
 
 def sign_attachments(session: Session, *, settings: Settings, store: DocumentStore, actor: User,

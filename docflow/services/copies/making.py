@@ -23,7 +23,7 @@ from docflow.models import CopyForm, CopySource, Document, DocumentCopy, Documen
 from docflow.models import User, utc_now
 from docflow.services import audit
 from docflow.services import documents as doc_service
-from docflow.services.attachments.signing import open_text_stamp
+from docflow.services.signatures.context import open_text_stamp
 from docflow.services.audit import AuditAction
 from docflow.services.copies import pages as copy_pages
 from docflow.services.documents import UploadedFile

@@ -19,15 +19,14 @@ from docflow.config import Settings
 from docflow.errors import N_, ConflictError, InvalidTransitionError, NotFoundError, PermissionDeniedError
 from docflow.models import Organisation, Register, RegisterClosing, RegisterKind, User, utc_now
 from docflow.services import audit
-from docflow.services import keys as key_service
 from docflow.services.audit import AuditAction
 from docflow.services.registers.entries import EntryFilters
 from docflow.services.registers.numbers import REGISTER_NAMES, ensure_register
 from docflow.services.registers.pdf import pdf_bytes
 from docflow.services.registers.queries import count_entries, iter_entries
-from docflow.services.signatures.context import certificate_kind, level_for, signing_context
+from docflow.services.signatures.context import open_text_stamp
 from docflow.signing.base import SignatureKind
-from docflow.signing.textstamp import sign_text_stamp, stamp_time
+from docflow.signing.textstamp import stamp_time
 from docflow.storage import DocumentStore
 
 CLOSABLE = (RegisterKind.INCOMING, RegisterKind.OUTGOING)
@@ -106,12 +105,8 @@ def _sign(session: Session, settings: Settings, *, actor: User, data: bytes, pin
           lines: tuple[str, ...]) -> bytes:
     # The ward's text-only signature, drawn as on a separate attachment (R29): top right of the first page,
     # no image, the register and year, the ward and the signing time in Vietnam time (ISO 8601).
-    kind = SignatureKind.ORGANISATION_TEXT
-    certificate = key_service.certificate_for(session, actor=actor, kind=certificate_kind(kind))
-    level = level_for(settings, kind)
-    with key_service.open_signing_key(session, settings, actor=actor, certificate=certificate, pin=pin,
-                                      now=now) as key:
-        return sign_text_stamp(data, key, lines, signing_context(settings, level), level=level, reason="Đóng sổ")
+    with open_text_stamp(session, settings=settings, actor=actor, pin=pin, now=now) as (_, level, stamp):
+        return stamp.stamp(data, lines, level=level, reason="Đóng sổ")
 
 
 def closing_pdf(session: Session, *, actor: User, store: DocumentStore, kind: RegisterKind,

@@ -18,6 +18,7 @@ from docflow.services.signatures.context import (
     level_for,
     local_today,
     open_key,
+    open_text_stamp,
     signing_context,
 )
 from docflow.services.signatures.holder import check_holder
@@ -50,7 +51,7 @@ __all__ = [
     "MAX_SIGNATURE_IMAGE_BYTES", "ORGANISATION_KINDS", "ChainCheck", "ChainStep", "Finding", "OpenedKey",
     "SignOutcome", "VerifiedPersonalSignature", "appearance_for", "build_check", "cached_report",
     "certificate_kind", "check_document", "current_report", "keep_report_if_signed", "kinds_for", "level_for",
-    "local_today", "my_certificates", "number_and_date_values", "open_key", "record_verification",
+    "local_today", "my_certificates", "number_and_date_values", "open_key", "open_text_stamp", "record_verification",
     "recorded_signatures", "report_by_digest", "report_dict", "require_valid_personal_signature",
     "set_signature_image", "sign_initial", "sign_personal", "sign_seal", "sign_version", "signatures_of",
     "signing_authority", "signing_context", "trust_key", "trust_settings", "verify_ahead", "verify_bytes",

@@ -21,7 +21,8 @@ from docflow.signing.base import CertificateKind, PadesLevel, SignatureKind
 
 if TYPE_CHECKING:
     from docflow.models import Certificate
-    from docflow.signing.sign import SigningContext, SigningSession
+    from docflow.signing.sign import KeyLike, SigningContext, SigningSession
+    from docflow.signing.textstamp import TextStampSession
 
 # The kinds that lock a document: the ward's seal, and its text-only signature for attachments.
 ORGANISATION_KINDS = (SignatureKind.ORGANISATION, SignatureKind.ORGANISATION_TEXT)
@@ -74,18 +75,41 @@ class OpenedKey:
 
 
 @contextmanager
+def _opened_key(session: Session, *, settings: Settings, actor: User, kind: SignatureKind, pin: str,
+                now: datetime | None) -> Iterator[tuple[Certificate, PadesLevel, KeyLike]]:
+    """``actor``'s certificate and key for ``kind``, the key opened with the PIN (checked here), and the
+    configured level: the one path by which a signing session gets a key."""
+    if not policy.may_apply(actor, kind):
+        raise PermissionDeniedError(policy.MAY_NOT)
+    certificate = keys.certificate_for(session, actor=actor, kind=certificate_kind(kind))
+    with keys.open_signing_key(session, settings, actor=actor, certificate=certificate, pin=pin, now=now) as key:
+        yield certificate, level_for(settings, kind), key
+
+
+@contextmanager
 def open_key(session: Session, *, settings: Settings, actor: User, kind: SignatureKind, pin: str,
              now: datetime | None = None) -> Iterator[OpenedKey]:
     """Open ``actor``'s key for ``kind`` once (the PIN is checked here) and keep one SigningSession, whose
     fonts, images and appearances are built once for all the documents signed with it.
 
-    Raises KeyLockedError, WrongPinError, CertificateError, SigningError. Flushes only the key's PIN state.
+    Raises PermissionDeniedError, KeyLockedError, WrongPinError, CertificateError, SigningError. Flushes only
+    the key's PIN state.
     """
     # pyHanko takes seconds to import: only a signature pays for it, not the CLI's start.
     from docflow.signing.sign import SigningSession
-    if not policy.may_apply(actor, kind):
-        raise PermissionDeniedError(policy.MAY_NOT)
-    certificate = keys.certificate_for(session, actor=actor, kind=certificate_kind(kind))
-    level = level_for(settings, kind)
-    with keys.open_signing_key(session, settings, actor=actor, certificate=certificate, pin=pin, now=now) as key:
+    with _opened_key(session, settings=settings, actor=actor, kind=kind, pin=pin, now=now) as (certificate, level,
+                                                                                               key):
         yield OpenedKey(certificate=certificate, level=level, signing=SigningSession(key, signing_context(settings, level)))
+
+
+@contextmanager
+def open_text_stamp(session: Session, *, settings: Settings, actor: User, pin: str,
+                    now: datetime | None = None) -> Iterator[tuple[Certificate, PadesLevel, TextStampSession]]:
+    """The ward's organisation key, opened once with the clerk's PIN, as a text-stamp signing session (the
+    attachments at issue, copies, a closed register). Raises PermissionDeniedError, KeyLockedError,
+    WrongPinError, CertificateError. Flushes the PIN state."""
+    # pyHanko takes seconds to import: only a signature pays for it, not the CLI's start.
+    from docflow.signing.textstamp import TextStampSession
+    with _opened_key(session, settings=settings, actor=actor, kind=SignatureKind.ORGANISATION_TEXT, pin=pin,
+                     now=now) as (certificate, level, key):
+        yield certificate, level, TextStampSession(key, signing_context(settings, level))
