@@ -24,3 +24,8 @@ def words(text: str) -> list[str]:
 
 
 _WORD = re.compile(r"[^\W_]+")
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own % _ and \\ taken literally (use with escape="\\")."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from docflow import policy
+from docflow import policy, textsearch
 from docflow.auditlog.checkpoints import Trust, verify_checkpoint
 from docflow.errors import N_, PermissionDeniedError
 from docflow.models import AuditCheckpoint, AuditEvent, User
@@ -65,7 +65,7 @@ def _person(session: Session, text: str) -> ColumnElement[bool]:
     user_id = session.execute(select(User.id).where(User.username == text)).scalar()
     if user_id is not None:
         return AuditEvent.actor_id == user_id
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = textsearch.contains_pattern(text)
     ids = list(session.execute(select(User.id).where(User.full_name.ilike(pattern, escape="\\"))
                                .limit(200)).scalars())
     return AuditEvent.actor_id.in_(ids) if ids else AuditEvent.actor_name == text

@@ -85,13 +85,9 @@ def _text_match(session: Session, folded: str) -> ColumnElement[bool]:
             return Document.id.in_(fts.bindparams(phrase='"' + folded.replace('"', '""') + '"'))
         # Shorter than one trigram: FTS5 cannot MATCH it, LIKE scans the table instead.
         fts = text("SELECT rowid FROM documents_fts WHERE search_text LIKE :pattern ESCAPE '\\'")
-        return Document.id.in_(fts.bindparams(pattern=f"%{_escape_like(folded)}%"))
+        return Document.id.in_(fts.bindparams(pattern=textsearch.contains_pattern(folded)))
     # PostgreSQL answers LIKE '%…%' from pg_trgm's GIN index on the column itself.
-    return Document.search_text.like(f"%{_escape_like(folded)}%", escape="\\")
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Document.search_text.like(textsearch.contains_pattern(folded), escape="\\")
 
 
 def list_documents(session: Session, *, actor: User, filters: DocumentFilters, page: int,

@@ -59,7 +59,7 @@ def find_duplicates(session: Session, *, organisation_id: int, number_symbol: st
     key, body = textsearch.fold(number_symbol), textsearch.fold(issuing_body)
     if not key:
         return []
-    pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = textsearch.contains_pattern(key)
     candidates = session.execute(select(Document).where(
         Document.organisation_id == organisation_id, Document.kind == DocumentKind.INCOMING,
         Document.search_text.like(pattern, escape="\\")).order_by(Document.id)).scalars()
