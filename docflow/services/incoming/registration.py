@@ -15,7 +15,6 @@ from docflow import policy, textsearch
 from docflow.config import Settings
 from docflow.errors import N_, ConflictError, PermissionDeniedError, ValidationError
 from docflow.models import Document, DocumentKind, ReceiptSource, RegisterKind, User, utc_now
-from docflow.pdfcheck import check_pdf
 from docflow.services import registers
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
@@ -65,15 +64,6 @@ def find_duplicates(session: Session, *, organisation_id: int, number_symbol: st
         Document.search_text.like(pattern, escape="\\")).order_by(Document.id)).scalars()
     return [d for d in candidates
             if textsearch.fold(d.number_symbol or "") == key and textsearch.fold(d.issuing_body) == body]
-
-
-def hold_upload(store: DocumentStore, upload: UploadedFile, *, max_bytes: int) -> str:
-    """Keep an uploaded PDF while the clerk decides on a duplicate warning; returns its SHA-256.
-    Raises ValidationError (too large, not a PDF). A file never registered stays an orphan blob."""
-    if upload.stored is not None:
-        return upload.stored.sha256
-    sha256, _, _ = store.put_stream(upload.stream, max_bytes=max_bytes, check=check_pdf)
-    return sha256
 
 
 OWN_RECEIPT_TIME = (ReceiptSource.ELECTRONIC, ReceiptSource.IMPORTED)
