@@ -3,8 +3,6 @@ and the OCR worker thread `docflow run` starts (the embedded default: no separat
 
 from __future__ import annotations
 
-import time
-
 import click
 from sqlalchemy import select
 
@@ -35,16 +33,17 @@ def ocr() -> None:
 def ocr_run(once: bool) -> None:
     """Read the pages queued for OCR; `docflow run` does this itself unless [ocr] enabled = false."""
     settings, store = appctx.settings(), appctx.store()
-    total = 0
-    while True:
-        done = textindex.run_pending(db.transaction, store=store, settings=settings.ocr)
-        total += done
+    if once:
+        total = textindex.run_pending(db.transaction, store=store, settings=settings.ocr)
+        click.echo(f"OCR finished: {total} page(s) read.")
+        return
+
+    def report(done: int) -> None:
         if done:
             click.echo(f"{done} page(s) read.")
-        if once:
-            break
-        time.sleep(settings.ocr.poll_seconds)
-    click.echo(f"OCR finished: {total} page(s) read.")
+
+    # The background worker's loop in the foreground: a database outage is logged and tried again, not the end.
+    textindex.OcrWorker(db.transaction, store=store, settings=settings.ocr).run_forever(report)
 
 
 @click.group("text")

@@ -102,3 +102,34 @@ def test_the_run_command_starts_no_worker_when_ocr_is_disabled(app):
     disabled = dataclasses.replace(context, settings=dataclasses.replace(context.settings,
                                                                          ocr=OcrSettings(enabled=False)))
     assert start_ocr_worker(disabled) is None
+
+
+def test_the_ocr_loop_outlives_a_database_it_cannot_reach_and_stops_when_asked(tmp_path, store, caplog):
+    """The worker thread and `docflow ocr run` share run_forever: a database that cannot be opened (here a
+    file in a folder that does not exist: a real OperationalError) is logged and tried again, not the end."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from docflow.services import textindex
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'gone' / 'docflow.db'}")
+
+    @contextmanager
+    def unreachable():
+        with Session(engine) as session, session.begin():
+            yield session
+
+    worker = textindex.OcrWorker(unreachable, store=store, settings=OcrSettings(poll_seconds=0))
+    with caplog.at_level("ERROR", logger="docflow.services.textindex.worker"):
+        worker.start()
+        for _ in range(200):
+            if len(caplog.records) >= 2:
+                break
+            time.sleep(0.05)
+        assert worker.thread.is_alive()
+        worker.stop(timeout=10)
+    assert not worker.thread.is_alive()
+    assert len(caplog.records) >= 2 and all("tries again" in r.getMessage() for r in caplog.records)
+    engine.dispose()

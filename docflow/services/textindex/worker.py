@@ -133,7 +133,7 @@ class OcrWorker:
         # ``scope``: what binds the application context in the thread (``transaction`` needs it), per round.
         self._transaction, self._store, self._settings, self._scope = transaction, store, settings, scope
         self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name="docflow-ocr", daemon=True)
+        self.thread = threading.Thread(target=self.run_forever, name="docflow-ocr", daemon=True)
 
     def start(self) -> OcrWorker:
         self.thread.start()
@@ -143,12 +143,17 @@ class OcrWorker:
         self._stop.set()
         self.thread.join(timeout)
 
-    def _loop(self) -> None:
+    def run_forever(self, report: Callable[[int], None] | None = None) -> None:
+        """Drain the queue, wait, again, until stopped: the thread's loop, and `docflow ocr run`'s in the
+        foreground. ``report`` hears how many pages each round read."""
         worker = worker_name()
         while not self._stop.is_set():
             try:
                 with self._scope():
-                    run_pending(self._transaction, store=self._store, settings=self._settings, worker=worker)
-            except Exception:   # a database outage must not end the thread: log it and try again later
+                    done = run_pending(self._transaction, store=self._store, settings=self._settings,
+                                       worker=worker)
+                if report is not None:
+                    report(done)
+            except Exception:   # a database outage must not end the loop: log it and try again later
                 log.exception("the OCR worker failed; it tries again in %s s", self._settings.poll_seconds)
             self._stop.wait(self._settings.poll_seconds)
