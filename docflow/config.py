@@ -10,7 +10,7 @@ import typing
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,6 +42,12 @@ def local_date(settings: Settings, moment: datetime) -> date:
     """The ward's calendar date at ``moment``: deadlines, registers, entitlements and issue dates follow the
     ward's clock, not UTC (a UTC 20:00 is already tomorrow in Hanoi). The one place it is computed."""
     return moment.astimezone(settings.app.zone).date()
+
+
+def local_midnight(day: date, zone: tzinfo) -> datetime:
+    """The UTC instant at which ``day`` begins on the ward's clock (``zone``): the lower bound of every
+    filter by local day on a stored UTC time (registers, figures, the audit log)."""
+    return datetime.combine(day, time(), zone).astimezone(UTC)
 
 
 @dataclass(frozen=True)

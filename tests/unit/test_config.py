@@ -181,3 +181,12 @@ def test_a_cheap_pin_kdf_is_refused_outside_testing_mode():
         config.load(overrides={"signing": {"pin_lockout_minutes": 5}})
     assert config.load(overrides={"app": {"mode": "testing"},
                                   "signing": {"pin_kdf_memory_kib": 64}}).signing.pin_kdf_memory_kib == 64
+
+
+def test_local_midnight_is_the_utc_instant_the_wards_day_begins() -> None:
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from docflow.config import local_midnight
+    assert local_midnight(date(2026, 1, 31), ZoneInfo("Asia/Ho_Chi_Minh")) == datetime(2026, 1, 30, 17, tzinfo=UTC)
+    assert local_midnight(date(2026, 1, 31), UTC) == datetime(2026, 1, 31, tzinfo=UTC)

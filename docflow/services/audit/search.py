@@ -4,12 +4,13 @@ by sequence number (keyset: ``before`` is the last seq shown, so a page costs th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from docflow import policy, textsearch
+from docflow.config import local_midnight
 from docflow.auditlog.checkpoints import Trust, verify_checkpoint
 from docflow.errors import N_, PermissionDeniedError
 from docflow.models import AuditCheckpoint, AuditEvent, User
@@ -51,9 +52,9 @@ def _conditions(session: Session, query: AuditQuery, tz: tzinfo) -> list[ColumnE
     if query.action:
         where.append(AuditEvent.action == query.action)
     if query.date_from is not None:
-        where.append(AuditEvent.occurred_at >= datetime.combine(query.date_from, time(), tz))
+        where.append(AuditEvent.occurred_at >= local_midnight(query.date_from, tz))
     if query.date_to is not None:
-        where.append(AuditEvent.occurred_at < datetime.combine(query.date_to + timedelta(days=1), time(), tz))
+        where.append(AuditEvent.occurred_at < local_midnight(query.date_to + timedelta(days=1), tz))
     if query.before is not None:
         where.append(AuditEvent.seq < query.before)
     return where

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from docflow import policy, textsearch
+from docflow.config import local_midnight
 from docflow.errors import N_, PermissionDeniedError
 from docflow.models import Assignment, Document, Register, RegisterKind, User
 from docflow.services.registers.entries import NOT_HANDLING, EntryFilters, EntryPage, RegisterEntry, build_entries
@@ -53,18 +54,14 @@ def find_source_register(session: Session, *, organisation_id: int, kind: Regist
                            ).scalar_one_or_none()
 
 
-def _local_start(day: date, tz: tzinfo) -> datetime:
-    return datetime.combine(day, time.min, tz).astimezone(UTC)
-
-
 def _conditions(actor: User | None, register: Register, kind: RegisterKind, filters: EntryFilters,
                 tz: tzinfo) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [Document.register_id == register.id, Document.register_number.is_not(None)]
     stamp = Document.issued_at if kind is RegisterKind.OUTGOING else Document.received_at
     if filters.date_from is not None:
-        where.append(stamp >= _local_start(filters.date_from, tz))
+        where.append(stamp >= local_midnight(filters.date_from, tz))
     if filters.date_to is not None:
-        where.append(stamp < _local_start(filters.date_to + timedelta(days=1), tz))
+        where.append(stamp < local_midnight(filters.date_to + timedelta(days=1), tz))
     if filters.doc_type:
         where.append(Document.doc_type == filters.doc_type)
     if filters.department_id is not None:

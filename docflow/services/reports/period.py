@@ -11,7 +11,7 @@ though it is 16:30 UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from sqlalchemy import Date, Float, case, cast, func, literal
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from docflow.config import local_midnight
 from docflow.errors import N_, ValidationError
 from docflow.models.base import UTCDateTime
 
@@ -55,7 +56,7 @@ class Period:
 
     def start_of(self, day: date) -> datetime:
         """The UTC instant of local midnight at the start of ``day``."""
-        return datetime.combine(day, time(), self.zone).astimezone(UTC)
+        return local_midnight(day, self.zone)
 
     @property
     def start(self) -> datetime:
