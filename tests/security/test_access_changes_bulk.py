@@ -117,3 +117,16 @@ def test_R51_an_empty_or_garbled_choice_confirms_nothing(client, db_session, mak
     assert client.post("/audit/access-changes/confirm", {}).status_code == 400
     assert client.post("/audit/access-changes/confirm", {"seq": ["x", "99999999999999"]}).status_code == 400
     assert _confirmations(db_session) == before
+
+
+def test_R51_another_wards_change_is_not_found_one_by_one_either(client, db_session, make_user):
+    foreign = _other_ward_change(db_session)
+    leader = make_user(Role.LEADER)
+    decided = select(func.count()).where(AuditEvent.action.in_(("access_change.confirmed", "access_change.declined")))
+    before = db_session.execute(decided).scalar_one()
+    client.login(leader)
+    for action in ("confirm", "decline"):
+        assert client.post(f"/audit/access-changes/{foreign}/{action}").status_code == 404
+    with pytest.raises(NotFoundError):
+        access_changes.decline_change(db_session, actor=leader, seq=foreign)
+    assert db_session.execute(decided).scalar_one() == before
