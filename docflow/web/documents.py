@@ -9,14 +9,15 @@ from flask_login import login_required
 
 from docflow import db, policy
 from docflow.errors import N_, ValidationError
-from docflow.models import Confidentiality, DocumentKind, DocumentStatus, Urgency
+from docflow.models import Confidentiality, DocumentKind, Urgency
 from docflow.services.people import organisation
 from docflow.services import attachments as attachment_service
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
-from docflow.services.documents import DocumentFilters, DocumentInput, UploadedFile
+from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.web.helpers import (
     current_actor,
+    document_filters,
     form_int,
     form_str,
     parse_date,
@@ -60,36 +61,12 @@ def document_input(kind: DocumentKind) -> DocumentInput:
     )
 
 
-def _filters() -> DocumentFilters:
-    args = request.args
-
-    def opt_enum(cls: type, name: str) -> object:
-        try:
-            return cls(args.get(name)) if args.get(name) else None
-        except ValueError:
-            return None
-
-    def opt_date(name: str) -> object:
-        try:
-            return parse_date(args.get(name, ""), name)
-        except ValidationError:
-            return None
-
-    return DocumentFilters(
-        kind=opt_enum(DocumentKind, "kind"), doc_type=args.get("doc_type") or None,  # type: ignore[arg-type]
-        status=opt_enum(DocumentStatus, "status"),  # type: ignore[arg-type]
-        department_id=small_int(args.get("department_id")),
-        date_from=opt_date("date_from"), date_to=opt_date("date_to"),  # type: ignore[arg-type]
-        q=args.get("q", "")[:100], sort=args.get("sort", "created") if args.get("sort") in doc_service.SORTS
-        else "created", descending=args.get("order", "desc") != "asc")
-
-
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
     """The documents the user may see, filtered, sorted and paged."""
     session = db.get_session()
-    page = doc_service.list_documents(session, actor=current_actor(), filters=_filters(),
+    page = doc_service.list_documents(session, actor=current_actor(), filters=document_filters(request.args, max_query=100),
                                       page=small_int(request.args.get("page")) or 1,
                                       page_size=settings().uploads.page_size)
     return render_template("documents/index.html", page=page,

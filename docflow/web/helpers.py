@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,10 +18,10 @@ from werkzeug.routing import IntegerConverter, Map
 from docflow import appctx, db, doctypes, policy
 from docflow.config import Settings
 from docflow.errors import N_, ValidationError
-from docflow.models import Role, User
+from docflow.models import DocumentKind, DocumentStatus, Role, User
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
-from docflow.services.documents import UploadedFile
+from docflow.services.documents import DocumentFilters, UploadedFile
 from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
 from docflow.web import certnames
@@ -77,6 +79,29 @@ def small_int(raw: str | None) -> int | None:
         return None
     value = int(raw.strip())
     return value if value <= MAX_ID else None
+
+
+def document_filters(args: Mapping[str, str], *, max_query: int) -> DocumentFilters:
+    """The list filters a URL's arguments give (the documents list, the search page and its exports): a
+    malformed choice, date or number is left out, never an error; the query is cut at ``max_query``."""
+    def choice(cls: type[enum.Enum], name: str) -> Any:
+        try:
+            return cls(args[name]) if args.get(name) else None
+        except ValueError:
+            return None
+
+    def day(name: str) -> date | None:
+        try:
+            return parse_date(args.get(name, ""), name)
+        except ValidationError:
+            return None
+
+    sort = args.get("sort") or "created"
+    return DocumentFilters(
+        q=args.get("q", "")[:max_query], kind=choice(DocumentKind, "kind"), status=choice(DocumentStatus, "status"),
+        doc_type=(args.get("doc_type") or "")[:30] or None, department_id=small_int(args.get("department_id")),
+        date_from=day("date_from"), date_to=day("date_to"),
+        sort=sort if sort in doc_service.SORTS else "created", descending=args.get("order", "desc") != "asc")
 
 
 def form_int(name: str, *, required: bool = False) -> int | None:

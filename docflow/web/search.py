@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import date
 from urllib.parse import urlencode
 
@@ -10,15 +11,13 @@ from flask import Blueprint, flash, g, redirect, render_template, request, send_
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
-from werkzeug.datastructures import MultiDict
 
 from docflow import csvexport, db, xlsxexport
 from docflow.errors import N_, ValidationError
-from docflow.models import DocumentKind, DocumentStatus
 from docflow.services import search as search_service
 from docflow.services.documents import DocumentFilters
 from docflow.services.people import organisation
-from docflow.web.helpers import current_actor, form_str, small_int
+from docflow.web.helpers import current_actor, document_filters, form_str, small_int
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -38,27 +37,9 @@ WHERE = {
 }
 
 
-def _choice(cls: type, raw: str | None) -> object:
-    try:
-        return cls(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _day(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw.strip()) if raw and raw.strip() else None
-    except ValueError:
-        return None
-
-
-def filters_from(args: MultiDict[str, str]) -> DocumentFilters:
+def filters_from(args: Mapping[str, str]) -> DocumentFilters:
     """The query and filters of a search URL; anything malformed is left out."""
-    kind, status = _choice(DocumentKind, args.get("kind")), _choice(DocumentStatus, args.get("status"))
-    return DocumentFilters(
-        q=args.get("q", "")[:search_service.MAX_QUERY], kind=kind, status=status,  # type: ignore[arg-type]
-        doc_type=(args.get("doc_type") or "")[:30] or None, department_id=small_int(args.get("department_id")),
-        date_from=_day(args.get("date_from")), date_to=_day(args.get("date_to")))
+    return document_filters(args, max_query=search_service.MAX_QUERY)
 
 
 def url_args(filters: DocumentFilters) -> dict[str, str]:

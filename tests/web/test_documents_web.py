@@ -219,3 +219,17 @@ def test_a_confidential_pdf_is_always_sent_whole_and_audited_once_per_request(cl
     views = [e for e in audit.events_for(db_session, object_type="document", object_id=doc.id)
              if e.action == "document.viewed"]
     assert len(views) == 1
+
+
+def test_the_list_and_the_search_read_their_filters_alike_and_leave_out_what_is_malformed():
+    from datetime import date
+
+    from docflow.models import DocumentKind
+    from docflow.web.helpers import document_filters
+    args = {"q": "đất đai" * 40, "kind": "incoming", "status": "nonsense", "department_id": "²",
+            "date_from": "2026-02-30", "date_to": "2026-03-01", "sort": "drop table", "order": "asc"}
+    filters = document_filters(args, max_query=100)
+    assert (filters.kind, filters.status, filters.department_id, filters.date_from, filters.date_to) == (
+        DocumentKind.INCOMING, None, None, None, date(2026, 3, 1))
+    assert len(filters.q) == 100 and filters.sort == "created" and filters.descending is False
+    assert document_filters({}, max_query=10) == document_filters({"kind": "", "order": "desc"}, max_query=10)
