@@ -241,6 +241,8 @@ def page_url(page: int) -> str:
 def template_globals() -> dict[str, Any]:
     signed_in = current_user.is_authenticated
     return {"Role": Role, "current_locale": str(get_locale()), "DOCUMENT_TYPES": doctypes.DOCUMENT_TYPES,
-            "org_name": settings().app.organisation_name, "page_url": page_url,
+            # the signed-in user's ward as the database names it (as the sign-in page does), else the configured
+            "org_name": current_actor().organisation.name if signed_in else settings().app.organisation_name,
+            "page_url": page_url,
             # the signing menu follows the signature policy, like every sign button
             "may_sign_batches": signed_in and policy.may_apply(current_actor(), SignatureKind.PERSONAL)}

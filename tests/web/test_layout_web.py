@@ -16,6 +16,15 @@ def test_the_sign_in_page_names_the_ward_from_the_database(client, org: Organisa
     assert re.search(r'data-testid="ward-name">\s*UBND phường Hòa Bình Thử\s*<', html)
 
 
+def test_the_signed_in_pages_name_the_users_ward_from_the_database(client, org: Organisation, db_session,
+                                                                   make_user) -> None:
+    org.name = "UBND phường Hòa Bình Thử"
+    db_session.flush()
+    client.login(make_user("clerk"))
+    html = client.get("/").get_data(as_text=True)
+    assert 'title="UBND phường Hòa Bình Thử"' in html and "Tích Sơn" not in html
+
+
 def test_every_page_starts_with_a_skip_link_to_the_main_landmark(client, make_user) -> None:
     user = make_user("clerk")
     client.login(user)
