@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 from flask_babel import format_datetime, gettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from docflow import db
 from docflow.config import Settings
@@ -42,7 +43,8 @@ def init_login(app: Flask) -> None:
         user_id, _, stamp = token.partition(".")
         if not user_id.isdigit() or not _session_is_young():
             return None
-        user = db.get_session().get(User, int(user_id))
+        # With its ward: every page names it (the menu), so it comes in the same query.
+        user = db.get_session().get(User, int(user_id), options=[joinedload(User.organisation)])
         if user is None or not user.is_active or stamp != user.session_stamp:
             return None
         return user
