@@ -132,6 +132,11 @@ def test_every_page_a_role_reaches_passes_axe_and_fits_a_phone(username: str, co
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             problems[f"width {path}"] = width
+        # one scroller per wide table: a table in a scroll box is not made a scroller of its own
+        nested = page.evaluate("[...document.querySelectorAll('main .table-scroll > table, main .table-responsive > table')]"
+                               ".filter(t => getComputedStyle(t).display === 'block').length")
+        if nested:
+            problems[f"nested table scroll {path}"] = nested
         page.screenshot(path=str(screenshot_name(username, path, PHONE["width"])), full_page=True, quality=70)
     report = SCREENS.parent / f"axe-{username}.json"
     report.write_text(json.dumps({"visited": visited, "problems": problems}, ensure_ascii=False, indent=1))
