@@ -26,10 +26,16 @@ from tests.conftest import SIGNING_PIN as PIN
 from tests.services.copies.helpers import scan_pdf
 from tests.services.outgoing.test_outgoing import Ward, _issue, _signed, ward  # noqa: F401
 
-# a little after the test's certificates are issued (they are not valid before the real time)
-NOW = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(minutes=10)
+
+def soon() -> datetime:
+    """A moment just ahead of now, taken when a copy is made: after its document's issue, and while the test's
+    certificates, issued a moment ago, are valid (a constant taken when pytest imported the module came before
+    certificates issued more than ten minutes later, on a loaded machine)."""
+    return datetime.now(timezone.utc).replace(microsecond=0) + timedelta(minutes=10)
+
+
 VIETNAM = timezone(timedelta(hours=7))
-YEAR = NOW.astimezone(VIETNAM).year
+YEAR = soon().astimezone(VIETNAM).year     # the register's year
 
 
 def issued(db_session: Session, store: Any, w: Ward, settings: Any) -> Any:
@@ -38,18 +44,18 @@ def issued(db_session: Session, store: Any, w: Ward, settings: Any) -> Any:
 
 
 def electronic(db_session: Session, store: Any, w: Ward, settings: Any, document_id: int,
-               form: CopyForm = CopyForm.SAO_Y, pages: str = "", now: datetime = NOW) -> DocumentCopy:
+               form: CopyForm = CopyForm.SAO_Y, pages: str = "", now: datetime | None = None) -> DocumentCopy:
     return copies.copy_issued_document(db_session, actor=w.clerk, settings=settings, store=store,
                                        document_id=document_id, request=copies.CopyRequest(form, pages), pin=PIN,
-                                       now=now)
+                                       now=now or soon())
 
 
 def paper(db_session: Session, store: Any, w: Ward, settings: Any, data: bytes,
-          form: CopyForm = CopyForm.SAO_Y, pages: str = "", now: datetime = NOW) -> DocumentCopy:
+          form: CopyForm = CopyForm.SAO_Y, pages: str = "", now: datetime | None = None) -> DocumentCopy:
     return copies.copy_paper_original(db_session, actor=w.clerk, settings=settings, store=store,
                                       upload=UploadedFile(io.BytesIO(data), "ban-goc.pdf"),
                                       original_reference="12/QĐ-UBND ngày 01/10/2026, UBND tỉnh Bắc Ninh",
-                                      request=copies.CopyRequest(form, pages), pin=PIN, max_bytes=10 ** 8, now=now)
+                                      request=copies.CopyRequest(form, pages), pin=PIN, max_bytes=10 ** 8, now=now or soon())
 
 
 def text_of(data: bytes, tmp_path: Any) -> str:
@@ -95,15 +101,16 @@ def test_r45_an_electronic_copy_carries_the_text_stamp_of_its_form_body_and_time
         db_session, store, ward, signing_settings, tmp_path):
     document = issued(db_session, store, ward, signing_settings)
 
-    copy = electronic(db_session, store, ward, signing_settings, document.id)
+    now = soon()
+    copy = electronic(db_session, store, ward, signing_settings, document.id, now=now)
 
     signed = store.read(copy.sha256)
     assert verify_pdf(signed, trust_settings(signing_settings)).valid
     assert signed.startswith(store.read(copy.source_sha256))
     assert signed[:5] == b"%PDF-" and (int(signed[5:6]), int(signed[7:8])) >= (1, 4)  # PDF 1.4 or later
     text = text_of(signed, tmp_path)
-    assert "SAO Y" in text and ward.clerk.organisation.name in text and stamp_time(NOW) in text
-    assert stamp_time(NOW) == NOW.astimezone(VIETNAM).strftime("%Y-%m-%dT%H:%M:%S+07:00")
+    assert "SAO Y" in text and ward.clerk.organisation.name in text and stamp_time(now) in text
+    assert stamp_time(now) == now.astimezone(VIETNAM).strftime("%Y-%m-%dT%H:%M:%S+07:00")
     # the picture of the original is at the decree's scan profile: colour, 200 dpi
     assert [(i.colour, round(i.dpi)) for i in copies.check_scan(store.read(copy.source_sha256))] == [(True, 200)]
     assert copy.original_document_id == document.id and copy.source is CopySource.ELECTRONIC
@@ -178,14 +185,15 @@ def test_r45_trich_sao_needs_its_pages_and_the_other_forms_take_none(db_session,
 
 def test_r15_the_copy_register_lists_the_year_s_copies_and_exports_them(db_session, store, ward, signing_settings):
     document = issued(db_session, store, ward, signing_settings)
-    electronic(db_session, store, ward, signing_settings, document.id)
-    paper(db_session, store, ward, signing_settings, scan_pdf(pages=2), CopyForm.TRICH_SAO, "2")
+    now = soon()
+    electronic(db_session, store, ward, signing_settings, document.id, now=now)
+    paper(db_session, store, ward, signing_settings, scan_pdf(pages=2), CopyForm.TRICH_SAO, "2", now=now)
     tz = signing_settings.app.zone
 
     rows = copies.copy_register(db_session, actor=ward.chairman, year=YEAR, tz=tz)
 
     assert [r.cells[0] for r in rows] == [r.copy.number_symbol for r in rows] and len(rows) == 2
-    assert rows[1].cells[2] == "Trích Sao" and rows[1].cells[4] == "2" and rows[0].cells[1] == NOW.astimezone(VIETNAM).strftime("%d/%m/%Y")
+    assert rows[1].cells[2] == "Trích Sao" and rows[1].cells[4] == "2" and rows[0].cells[1] == now.astimezone(VIETNAM).strftime("%d/%m/%Y")
     csv = b"".join(copies.csv_chunks(rows)).decode("utf-8")
     assert csv.startswith("\ufeffSố, ký hiệu bản sao") or csv.startswith("\ufeff\"Số, ký hiệu bản sao\"")
     assert rows[0].copy.number_symbol in csv
