@@ -15,15 +15,15 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from docflow import db, policy
-from docflow.errors import N_, ConflictError, InvalidTransitionError, NotFoundError, PermissionDeniedError, \
-    ValidationError
+from docflow.errors import N_, ConflictError, InvalidTransitionError, ValidationError
 from docflow.models import Document, DocumentKind, FileStatus, User, utc_now
 from docflow.services import records
 from docflow.services.people import is_chairman
 from docflow.web.helpers import current_actor, form_str, settings, small_int
 
 bp = Blueprint("records", __name__, url_prefix="/records")
-FLASHED = (ValidationError, ConflictError, InvalidTransitionError, PermissionDeniedError, NotFoundError)
+# What the user can act on is flashed on the page; a refusal (403) or an unknown id (404) is the error page.
+FLASHED = (ValidationError, ConflictError, InvalidTransitionError)
 STATUS_LABELS = {FileStatus.PLANNED: N_("Planned"), FileStatus.OPEN: N_("Open"), FileStatus.CLOSED: N_("Closed"),
                  FileStatus.DESTROYED: N_("Destroyed")}
 DETAIL = {DocumentKind.INCOMING: "incoming.detail", DocumentKind.OUTGOING: "outgoing.detail",
@@ -220,21 +220,21 @@ def home(file_id: int, document_id: int) -> ResponseReturnValue:
 def add_document(document_id: int) -> ResponseReturnValue:
     """From a document's page: add it to an open file the user keeps, as its home or as a reference."""
     file_id = small_int(request.form.get("file_id"))
-    home_choice = request.form.get("home", "auto")
+    home_choice = {"home": True, "reference": False}.get(request.form.get("home", "auto"))
     try:
         if file_id is None:
             raise ValidationError(N_("Choose an open file."), field="file_id")
         with db.transaction() as session:
-            records.add_document(session, actor=current_actor(), file_id=file_id, document_id=document_id,
-                                 home={"home": True, "reference": False}.get(home_choice))
-            kind = session.get(Document, document_id).kind  # type: ignore[union-attr]  # found by add_document
+            entry = records.add_document(session, actor=current_actor(), file_id=file_id, document_id=document_id,
+                                         home=home_choice)
+            endpoint = DETAIL[entry.document.kind]
     except FLASHED as exc:
         _flash(exc)
         document = db.get_session().get(Document, document_id)
-        kind = document.kind if document is not None else DocumentKind.INTERNAL
+        endpoint = DETAIL[document.kind] if document is not None else "records.plan"
     else:
         flash(gettext("The document has been added to the file."), "success")
-    return redirect(url_for(DETAIL[kind], document_id=document_id, _anchor="records"))
+    return redirect(url_for(endpoint, document_id=document_id, _anchor="records"))
 
 
 def _printable(file_id: int) -> tuple[Any, list[records.FileRow], records.Cover]:
