@@ -5,6 +5,7 @@ decisions."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -12,6 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from docflow import db, policy
@@ -78,18 +80,26 @@ def _plan_permissions(actor: User) -> dict[str, Any]:
             "heading": lambda department_id: policy.may_prepare_heading(actor, department_id)}
 
 
+def _attempt(action: Callable[[Session], object], done: str, **params: object) -> bool:
+    """Run ``action`` in one transaction; flash ``done`` (a msgid) or what the user can fix. A refusal (403)
+    or an unknown id (404) is not caught: it is the error page."""
+    try:
+        with db.transaction() as session:
+            action(session)
+    except FLASHED as exc:
+        _flash(exc)
+        return False
+    flash(gettext(done, **params), "success")
+    return True
+
+
 @bp.post("/plan/<int:year>/headings")
 @login_required
 def add_heading(year: int) -> ResponseReturnValue:
     """A heading at the end of the year's plan."""
-    try:
-        with db.transaction() as session:
-            records.add_heading(session, actor=current_actor(), year=year, title=form_str("title", max_length=500),
-                                department_id=small_int(request.form.get("department_id")))
-    except FLASHED as exc:
-        _flash(exc)
-    else:
-        flash(gettext("The heading has been added."), "success")
+    title, department_id = form_str("title", max_length=500), small_int(request.form.get("department_id"))
+    _attempt(lambda s: records.add_heading(s, actor=current_actor(), year=year, title=title,
+                                           department_id=department_id), N_("The heading has been added."))
     return redirect(url_for("records.plan", year=year))
 
 
@@ -99,13 +109,12 @@ def add_entry(heading_id: int) -> ResponseReturnValue:
     """A file entry under a heading."""
     year = _year(request.form.get("year"))
     try:
-        with db.transaction() as session:
-            record = records.add_file_entry(session, actor=current_actor(), heading_id=heading_id, data=_entry())
-            year = record.heading.plan.year
-    except FLASHED as exc:
+        data = _entry()
+    except ValidationError as exc:
         _flash(exc)
-    else:
-        flash(gettext("The file has been added to the plan."), "success")
+        return redirect(url_for("records.plan", year=year))
+    _attempt(lambda s: records.add_file_entry(s, actor=current_actor(), heading_id=heading_id, data=data),
+             N_("The file has been added to the plan."))
     return redirect(url_for("records.plan", year=year))
 
 
@@ -113,13 +122,8 @@ def add_entry(heading_id: int) -> ResponseReturnValue:
 @login_required
 def approve(year: int) -> ResponseReturnValue:
     """A leader approves the year's plan (R46)."""
-    try:
-        with db.transaction() as session:
-            records.approve_plan(session, actor=current_actor(), year=year)
-    except FLASHED as exc:
-        _flash(exc)
-    else:
-        flash(gettext("The file plan of %(year)s has been approved.", year=year), "success")
+    _attempt(lambda s: records.approve_plan(s, actor=current_actor(), year=year),
+             N_("The file plan of %(year)s has been approved."), year=year)
     return redirect(url_for("records.plan", year=year))
 
 
@@ -128,14 +132,8 @@ def approve(year: int) -> ResponseReturnValue:
 def copy(year: int) -> ResponseReturnValue:
     """Start the year's plan from another year's (headings and file entries, no documents)."""
     source = small_int(request.form.get("from_year")) or year - 1
-    try:
-        with db.transaction() as session:
-            records.copy_plan(session, actor=current_actor(), from_year=source, to_year=year)
-    except FLASHED as exc:
-        _flash(exc)
-    else:
-        flash(gettext("The file plan of %(year)s has been started from %(source)s.", year=year, source=source),
-              "success")
+    _attempt(lambda s: records.copy_plan(s, actor=current_actor(), from_year=source, to_year=year),
+             N_("The file plan of %(year)s has been started from %(source)s."), year=year, source=source)
     return redirect(url_for("records.plan", year=year))
 
 
@@ -155,13 +153,7 @@ def file(file_id: int) -> ResponseReturnValue:
 
 
 def _file_action(file_id: int, action: Any, done: str, **kwargs: Any) -> Response:
-    try:
-        with db.transaction() as session:
-            action(session, actor=current_actor(), file_id=file_id, **kwargs)
-    except FLASHED as exc:
-        _flash(exc)
-    else:
-        flash(gettext(done), "success")
+    _attempt(lambda s: action(s, actor=current_actor(), file_id=file_id, **kwargs), done)
     return redirect(url_for("records.file", file_id=file_id))
 
 
@@ -296,13 +288,9 @@ def destroy() -> ResponseReturnValue:
     ids = [i for i in (small_int(v) for v in request.form.getlist("file_id")) if i is not None]
     data = records.DecisionInput(number=form_str("number", max_length=50), decided_on=decided_on,
                                  reason=form_str("reason", max_length=2000))
-    try:
-        with db.transaction() as session:
-            records.destroy_files(session, actor=current_actor(), data=data, file_ids=ids, tz=settings().app.zone)
-    except FLASHED as exc:
-        _flash(exc)
-    else:
-        flash(gettext("The decision has been recorded; the files are marked destroyed."), "success")
+    _attempt(lambda s: records.destroy_files(s, actor=current_actor(), data=data, file_ids=ids,
+                                             tz=settings().app.zone),
+             N_("The decision has been recorded; the files are marked destroyed."))
     return redirect(url_for("records.appraisal"))
 
 

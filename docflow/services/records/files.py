@@ -95,15 +95,20 @@ def remove_document(session: Session, *, actor: User, file_id: int, document_id:
     record = get_file(session, actor=actor, file_id=file_id, lock=True)
     require_keeper(actor, record)
     require_open(record)
-    entry = session.execute(select(FileDocument).where(FileDocument.file_id == record.id,
-                                                       FileDocument.document_id == document_id)).scalar_one_or_none()
-    if entry is None:
-        raise NotFoundError(N_("This document is not in the file."))
+    entry = _entry(session, record, document_id)
     was_home = entry.is_home
     session.execute(delete(FileDocument).where(FileDocument.id == entry.id))
     session.flush()
     record_file_event(session, action=AuditAction.FILE_DOCUMENT_REMOVED, actor=actor, record=record, now=now,
                       document_id=document_id, home=was_home)
+
+
+def _entry(session: Session, record: RecordFile, document_id: int) -> FileDocument:
+    entry = session.execute(select(FileDocument).where(FileDocument.file_id == record.id,
+                                                       FileDocument.document_id == document_id)).scalar_one_or_none()
+    if entry is None:
+        raise NotFoundError(N_("This document is not in the file."))
+    return entry
 
 
 def make_home(session: Session, *, actor: User, file_id: int, document_id: int,
@@ -118,10 +123,7 @@ def make_home(session: Session, *, actor: User, file_id: int, document_id: int,
     record = locked[file_id]
     require_keeper(actor, record)
     require_open(record)
-    entry = session.execute(select(FileDocument).where(FileDocument.file_id == record.id,
-                                                       FileDocument.document_id == document_id)).scalar_one_or_none()
-    if entry is None:
-        raise NotFoundError(N_("This document is not in the file."))
+    entry = _entry(session, record, document_id)
     if entry.is_home:
         return entry
     if current is not None:
