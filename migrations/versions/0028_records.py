@@ -25,6 +25,9 @@ def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
+    # A document whose every file a destruction decision destroyed is withdrawn: nobody opens it any more.
+    # (SQLite: op.add_column, not batch mode, which would rebuild the table and drop 0003's search triggers.)
+    op.add_column("documents", sa.Column("destroyed_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table("destruction_decisions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
@@ -146,3 +149,7 @@ def downgrade() -> None:
     op.drop_table("plan_headings")
     op.drop_table("file_plans")
     op.drop_table("destruction_decisions")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE documents DROP COLUMN destroyed_at")   # keeps the search triggers
+    else:
+        op.drop_column("documents", "destroyed_at")

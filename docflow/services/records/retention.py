@@ -5,14 +5,15 @@ destroyed, kept forever. Permanent files are never listed.
 When retention ends: on the anniversary ``retention_years`` after the file's end date (the date of its latest
 document, set when it was closed); the file is listed from that day on.
 
-What "destroyed" means here, and why: the decision marks each file destroyed (read-only for ever, its list
-and counts kept in ``destroyed_files``, the decision in ``destruction_decisions``, both on the audit record);
-nothing is deleted, and the signed PDFs stay in the content store. Erasing bytes is irreversible, the blobs
-are content-addressed and may be shared with documents the ward still keeps (a document referenced from a
-file that is not destroyed, an evidence pack, the audit chain's references), and an erasure done in the same
-step as a mistaken decision could not be undone. The legally safe reading is therefore: the decision and its
-list are the record of destruction; the physical erasure of the PDFs of documents whose every file was
-destroyed is a separate, deliberate step (not built yet), never a side effect.
+What "destroyed" means here, and why: the decision marks each file destroyed (never to change again; its list
+and counts kept in ``destroyed_files``, the decision in ``destruction_decisions``, both on the audit record) and
+withdraws the documents no kept file holds (``documents.destroyed_at``: nobody opens them any more, whatever
+their role). Nothing is deleted: the rows, the metadata and the signed PDFs stay. Erasing bytes is
+irreversible, the blobs are content-addressed and may be shared with documents the ward still keeps, the audit
+chain and evidence packs name them, and an erasure done in the same step as a mistaken decision could not be
+undone. The legally safe reading is therefore: the decision and its list are the record of destruction and
+access ends with it; the physical erasure of withdrawn documents' PDFs is a separate, deliberate step (not
+built yet), never a side effect.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError, Va
 from docflow.models import (
     DestroyedFile,
     DestructionDecision,
+    Document,
+    FileDocument,
     FileStatus,
     PlanHeading,
     RecordFile,
@@ -116,11 +119,29 @@ def destroy_files(session: Session, *, actor: User, data: DecisionInput, file_id
         session.add(_listed(session, decision, record, tz))
         record.status, record.destruction_id = FileStatus.DESTROYED, decision.id
     session.flush()
+    withdrawn = _withdraw_documents(session, [r.id for r in records], now)
     audit.record(session, action=AuditAction.FILES_DESTROYED, actor=actor, object_type="destruction_decision",
                  object_id=decision.id, now=now,
                  details={"code": data.number, "decided_on": data.decided_on, "reason": data.reason,
-                          "files": [{"id": r.id, "code": r.code, "year": r.heading.plan.year} for r in records]})
+                          "files": [{"id": r.id, "code": r.code, "year": r.heading.plan.year} for r in records],
+                          "documents_withdrawn": withdrawn})
     return decision
+
+
+def _withdraw_documents(session: Session, file_ids: list[int], now: datetime) -> list[int]:
+    """Withdraw the documents of the destroyed files that no kept file holds (a document referenced from a
+    file the ward keeps stays in use). Returns their ids. Flushes."""
+    in_destroyed = select(FileDocument.document_id).where(FileDocument.file_id.in_(file_ids))
+    kept = select(FileDocument.document_id).join(RecordFile, RecordFile.id == FileDocument.file_id).where(
+        RecordFile.status != FileStatus.DESTROYED)
+    ids = sorted(session.execute(select(Document.id).where(Document.id.in_(in_destroyed),
+                                                           Document.id.not_in(kept))).scalars())
+    for document_id in ids:
+        document = session.get(Document, document_id)
+        if document is not None:
+            document.destroyed_at = now
+    session.flush()
+    return ids
 
 
 def _listed(session: Session, decision: DestructionDecision, record: RecordFile, tz: tzinfo) -> DestroyedFile:

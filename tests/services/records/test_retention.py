@@ -103,3 +103,27 @@ def test_a_destroyed_file_never_changes_again(db_session, make_user, make_docume
     with pytest.raises(InvalidTransitionError, match="destroyed"):
         records.add_document(db_session, actor=clerk, file_id=record.id, document_id=make_document(clerk).id,
                              now=LATER)
+
+
+def test_destruction_withdraws_the_documents_no_kept_file_holds(db_session, make_user, make_document):
+    from docflow import policy
+    clerk, chairman = make_user(Role.CLERK), _chairman(make_user)
+    record = _closed(db_session, clerk, make_document, code="01", retention=10)
+    [only_here] = db_session.execute(select(FileDocument.document_id)).scalars().all()
+    shared = make_document(clerk)
+    records.reopen_file(db_session, actor=chairman, file_id=record.id, reason="Bổ sung", now=NOW)
+    records.add_document(db_session, actor=clerk, file_id=record.id, document_id=shared.id, now=NOW)
+    records.close_file(db_session, actor=clerk, file_id=record.id, tz=TZ, now=NOW)
+    kept = open_file(db_session, actor=clerk, code="02", retention=None)
+    records.add_document(db_session, actor=clerk, file_id=kept.id, document_id=shared.id, now=NOW)
+
+    records.destroy_files(db_session, actor=chairman, file_ids=[record.id], tz=TZ, now=LATER,
+                          data=records.DecisionInput(number="12", decided_on=date(2037, 5, 30), reason="Hết hạn"))
+
+    withdrawn, still = db_session.get(Document, only_here), db_session.get(Document, shared.id)
+    assert withdrawn.destroyed_at == LATER and still.destroyed_at is None
+    assert not policy.can_view(chairman, withdrawn) and policy.can_view(chairman, still)
+    visible = set(db_session.execute(select(Document.id).where(policy.visible_filter(chairman))).scalars())
+    assert only_here not in visible and shared.id in visible
+    _, rows = records.file_page(db_session, actor=chairman, file_id=record.id, tz=TZ)
+    assert [r.visible for r in rows if r.entry.document_id == only_here] == [False]
