@@ -294,11 +294,9 @@ def destroy() -> ResponseReturnValue:
     return redirect(url_for("records.appraisal"))
 
 
-def records_panel(document: Document) -> dict[str, Any]:
+def records_panel(document: Document) -> records.DocumentPanel:
     """For a document's page: the files it is in and the open files the user may add it to."""
-    actor, session = current_actor(), db.get_session()
-    return {"files": records.files_of_document(session, actor=actor, document_id=document.id),
-            "open_files": records.open_files_for(session, actor=actor) if policy.can_view(actor, document) else []}
+    return records.document_panel(db.get_session(), actor=current_actor(), document=document)
 
 
 @bp.app_context_processor

@@ -178,7 +178,8 @@ def test_another_wards_ids_are_not_found(db_session, ward, other_ward):
     # the other ward's clerk, with this ward's ids
     with pytest.raises(NotFoundError):
         records.close_file(db_session, actor=other_ward["clerk"], file_id=ward["file"].id, tz=TZ, now=NOW)
-    assert records.files_of_document(db_session, actor=other_ward["clerk"], document_id=ward["document"].id) == []
+    assert records.document_panel(db_session, actor=other_ward["clerk"], document=ward["document"]) == \
+        records.DocumentPanel([], [])
 
 
 def test_the_pages_refuse_another_ward_another_role_and_a_post_without_its_token(client, db_session, ward,

@@ -71,7 +71,9 @@ def test_a_document_is_added_to_a_file_from_its_page_and_listed_on_the_files_pag
     assert db_session.execute(select(FileDocument)).scalar_one().is_home
     page = _page(client, f"/records/files/{record.id}")
     assert "Về việc tiếp công dân tháng 3" in page and 'data-testid="close-file"' in page
-    assert 'data-testid="document-file"' in _page(client, f"/incoming/{document.id}")
+    page = _page(client, f"/incoming/{document.id}")
+    assert 'data-testid="document-file"' in page and "Hồ sơ gốc" in page
+    assert 'data-testid="add-to-file-form"' not in page, "a file holding the document is not offered again"
 
 
 def test_the_add_to_file_panel_is_on_outgoing_and_internal_pages_too(client, db_session, make_user, make_document):

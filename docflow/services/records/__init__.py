@@ -14,12 +14,12 @@ from docflow.services.records.contents import (
     CONTENTS_HEADINGS,
     STATUS_VI,
     Cover,
+    DocumentPanel,
     FileRow,
     cover,
+    document_panel,
     file_page,
     file_rows,
-    files_of_document,
-    open_files_for,
 )
 from docflow.services.records.files import (
     add_document,
@@ -54,11 +54,11 @@ from docflow.services.records.retention import (
 )
 
 __all__ = [
-    "CONTENTS_HEADINGS", "PERMANENT_VI", "STATUS_VI", "Cover", "DecisionInput", "DueFile", "EntryInput", "FileRow",
+    "CONTENTS_HEADINGS", "PERMANENT_VI", "STATUS_VI", "Cover", "DecisionInput", "DocumentPanel", "DueFile", "EntryInput", "FileRow",
     "PlanFile", "PlanSection", "PlanView", "Ward", "add_document", "add_file_entry", "add_heading", "appraisal_list",
     "approve_plan", "close_file", "contents_pdf", "copy_plan", "cover", "cover_pdf", "decisions", "destroy_files",
-    "document_day", "document_metadata", "due_for_appraisal", "edit_file_entry", "ensure_plan",
-    "file_documents_metadata", "file_page", "file_rows", "files_of_document", "get_file", "handler_choices", "home_of", "make_home",
-    "open_file", "open_files_for", "plan_json", "plan_view", "record_metadata", "remove_document", "reopen_file",
+    "document_day", "document_metadata", "document_panel", "due_for_appraisal", "edit_file_entry", "ensure_plan",
+    "file_documents_metadata", "file_page", "file_rows", "get_file", "handler_choices", "home_of", "make_home",
+    "open_file", "plan_json", "plan_view", "record_metadata", "remove_document", "reopen_file",
     "retention_ends", "retention_label",
 ]

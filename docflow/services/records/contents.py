@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, tzinfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from docflow import policy
 from docflow.models import Document, DocumentKind, DocumentVersion, FileDocument, FileStatus, RecordFile, User
@@ -118,20 +118,25 @@ def _last(rows: list[FileRow]) -> date | None:
     return max((r.entry.document.document_date for r in rows if r.entry.document.document_date), default=None)
 
 
-def files_of_document(session: Session, *, actor: User, document_id: int) -> list[FileDocument]:
-    """The files a document is in (its home first), for its page. Reads only."""
+@dataclass(frozen=True)
+class DocumentPanel:
+    """A document's files for its page: those holding it (its home first, with the home flag) and the open
+    files the user keeps that do not hold it yet."""
+    files: list[tuple[RecordFile, bool]]
+    open_files: list[RecordFile]
+
+
+def document_panel(session: Session, *, actor: User, document: Document) -> DocumentPanel:
+    """The records panel of a document's page, read in one query (the page's query budget). Reads only."""
     if not policy.may_read_records(actor):
-        return []
-    entries = session.execute(select(FileDocument).where(FileDocument.document_id == document_id,
-                                                         FileDocument.organisation_id == actor.organisation_id)
-                              .options(selectinload(FileDocument.file)))
-    return sorted(entries.scalars(), key=lambda e: (not e.is_home, e.file.code))
-
-
-def open_files_for(session: Session, *, actor: User) -> list[RecordFile]:
-    """The open files the actor keeps, to add a document to from its page. Reads only."""
-    files = session.execute(select(RecordFile).where(RecordFile.organisation_id == actor.organisation_id,
-                                                     RecordFile.status == FileStatus.OPEN)
-                            .options(selectinload(RecordFile.heading)).order_by(RecordFile.code)).scalars()
-    return [f for f in files if policy.may_keep_file(actor, department_id=f.heading.department_id,
-                                                     responsible_id=f.responsible_id)]
+        return DocumentPanel([], [])
+    link = aliased(FileDocument)
+    rows = session.execute(select(RecordFile, link.is_home).outerjoin(
+        link, and_(link.file_id == RecordFile.id, link.document_id == document.id))
+        .where(RecordFile.organisation_id == actor.organisation_id,
+               or_(link.id.is_not(None), RecordFile.status == FileStatus.OPEN))
+        .options(joinedload(RecordFile.heading)).order_by(RecordFile.code)).all()
+    holding = sorted(((f, bool(home)) for f, home in rows if home is not None), key=lambda r: not r[1])
+    addable = [f for f, home in rows if home is None and policy.can_view(actor, document)
+               and policy.may_keep_file(actor, department_id=f.heading.department_id, responsible_id=f.responsible_id)]
+    return DocumentPanel(holding, addable)
