@@ -30,6 +30,8 @@ class AppSettings:
     default_locale: Literal["vi", "en"] = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
     organisation_name: str = "UBND phường Tích Sơn"
+    # The ward's organ identifier (mã định danh), R57's OrganId in the records' metadata: "000.00.00.H41"
+    organ_id: str = ""
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -28,6 +28,15 @@ from docflow.models.searchtext import SearchText, refresh_document_texts
 from docflow.models.ocrtask import OcrStatus, OcrTask
 from docflow.models.search import SavedSearch
 from docflow.models.phrases import InstructionPhrase
+from docflow.models.records import (
+    DestroyedFile,
+    DestructionDecision,
+    FileDocument,
+    FilePlan,
+    FileStatus,
+    PlanHeading,
+    RecordFile,
+)
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
     Assignment,
@@ -55,6 +64,7 @@ __all__ = [
     "OcrStatus", "OcrTask",
     "SavedSearch",
     "InstructionPhrase",
+    "DestroyedFile", "DestructionDecision", "FileDocument", "FilePlan", "FileStatus", "PlanHeading", "RecordFile",
     "Attachment", "AttachmentKind", "CopyForm", "CopySource", "DocumentCopy",
     "CompletionProposal", "Contribution", "ProposalStatus",
     "FormatCheckResult", "FormatCheckSetting",

@@ -135,6 +135,9 @@ class Document(Base):
     related_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     relation: Mapped[str] = mapped_column(String(20), default="", server_default="")
     recalled_at: Mapped[datetime | None]
+    # Set when the chairman's destruction decision destroyed every file (hồ sơ) the document was in: from then
+    # on nobody opens it (policy.access); its row, metadata and stored versions are kept (services/records).
+    destroyed_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)

@@ -6,6 +6,7 @@ session or Flask, and the services ask it before they change anything.
 - ``access``: who may see and change which document (and the SQL form of "see", for lists);
 - ``roles``: what a user may do anywhere (register, direct, draft, read the audit log, administer ...), and
   ``permissions_for(user)``, the frozen answers every template gets as ``perms``;
+- ``records``: who prepares and approves the file plan, keeps, closes and reopens files (hồ sơ);
 - ``documents``: what a user may do with one document now, ``document_permissions(user, document, step)``,
   which a document page's view hands to its template.
 
@@ -14,6 +15,16 @@ Templates test these answers, never a role.
 
 from docflow.policy.access import can_edit, can_upload, can_view, visible_filter
 from docflow.policy.documents import DocumentPermissions, document_permissions, is_step_holder
+from docflow.policy.records import (
+    FILE_HANDLER_ROLES,
+    may_approve_plan,
+    may_keep_file,
+    may_prepare_heading,
+    may_prepare_plan,
+    may_read_appraisal,
+    may_read_records,
+    may_reopen_file,
+)
 from docflow.policy.roles import (
     NOBODY,
     Permissions,
@@ -61,6 +72,8 @@ __all__ = [
     "FINAL", "FINISHED", "FORM_ORDER", "FORWARD", "MAY_NOT", "NOBODY", "NOT_HERE", "NOT_NOW", "ON_ROUTE",
     "RECEIVED", "ROUTE_OPEN", "ROUTE_RESTARTS", "SIGNATURE_TABLE",
     "DocumentPermissions", "Permissions", "SignatureRule", "Via",
+    "FILE_HANDLER_ROLES", "may_approve_plan", "may_keep_file", "may_prepare_heading", "may_prepare_plan", "may_read_appraisal",
+    "may_read_records", "may_reopen_file",
     "allowed_kinds", "can_edit", "can_upload", "can_view", "document_permissions", "is_forward", "is_step_holder",
     "kinds_of_role", "may_administer", "may_apply", "may_change_anything", "may_comment",
     "may_confirm_access_changes",

@@ -28,6 +28,8 @@ def can_view(user: User, document: Document) -> bool:
     confidential documents only leaders and those explicitly cleared for them (the uploader is cleared)."""
     if not user.is_active or document.organisation_id != user.organisation_id:
         return False
+    if document.destroyed_at is not None:   # withdrawn by a destruction decision (services/records/retention)
+        return False
     if document.confidentiality is not Confidentiality.NORMAL:
         return user.role is Role.LEADER or _has_grant(user, document, confidential=True)
     if user.sees_everything or document.created_by_id == user.id:
@@ -54,7 +56,7 @@ def visible_filter(user: User) -> ColumnElement[bool]:
     """The SQL form of ``can_view`` for list queries (kept in step with it by a test)."""
     if not user.is_active:
         return false()
-    in_org = Document.organisation_id == user.organisation_id
+    in_org = and_(Document.organisation_id == user.organisation_id, Document.destroyed_at.is_(None))
     if user.role is Role.LEADER:
         return in_org
     normal = Document.confidentiality == Confidentiality.NORMAL

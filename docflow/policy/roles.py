@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from docflow.models import Delegation, Role, User
 from docflow.policy.access import can_upload
+from docflow.policy.records import may_read_records
 from docflow.policy.reports import may_read_figures
 from docflow.policy.signatures import may_apply
 from docflow.signing.base import SignatureKind
@@ -141,6 +142,7 @@ class Permissions:
     administer: bool = False
     verify_uploads: bool = False
     read_figures: bool = False
+    read_records: bool = False
 
 
 NOBODY = Permissions()
@@ -158,4 +160,5 @@ def permissions_for(user: User | None) -> Permissions:
         manage_delegations=may_manage_delegations(user), delegate_for_others=may_delegate_for_others(user),
         confirm_access_changes=may_confirm_access_changes(user), read_access_changes=may_read_access_changes(user),
         read_audit_log=may_read_audit_log(user), administer=may_administer(user),
-        verify_uploads=may_verify_uploads(user), read_figures=may_read_figures(user))
+        verify_uploads=may_verify_uploads(user), read_figures=may_read_figures(user),
+        read_records=may_read_records(user))

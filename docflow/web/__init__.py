@@ -37,6 +37,7 @@ from docflow.web import (
     outgoing_files,
     phrases,
     queues,
+    records,
     registers,
     search,
     sessions,
@@ -75,7 +76,7 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
-                   notifications, attachments, copies, formatchecks, textindex, dashboard, phrases):
+                   notifications, attachments, copies, formatchecks, textindex, dashboard, phrases, records):
         app.register_blueprint(module.bp)
     app.register_blueprint(search.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.

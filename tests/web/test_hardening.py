@@ -81,7 +81,7 @@ def test_the_list_and_document_pages_issue_a_bounded_number_of_queries(app, clie
     large = _count_queries(app, lambda: client.get(url))
     assert small == large
     one = _count_queries(app, lambda: client.get(f"/documents/{docs[0].id}"))
-    assert one <= 12
+    assert one <= 13   # 12, and one for the records panel (the files holding it, the open files to add it to)
 
 
 @pytest.mark.skipif(is_postgres(), reason="SQLite's write lock")

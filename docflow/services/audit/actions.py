@@ -93,3 +93,14 @@ class AuditAction(enum.StrEnum):
     FORMAT_CHECK_POLICY_CHANGED = "format_check.policy_changed"
     # full-text search (issue 13): a result list leaves the system only on the record
     SEARCH_EXPORTED = "search.exported"
+    # records (issue 14): the file plan, files, their documents, appraisal and destruction
+    FILE_PLAN_CHANGED = "records.plan_changed"          # a plan made, a heading or a file entry added or changed
+    FILE_PLAN_APPROVED = "records.plan_approved"
+    FILE_PLAN_COPIED = "records.plan_copied"
+    FILE_OPENED = "records.file_opened"
+    FILE_DOCUMENT_ADDED = "records.document_added"
+    FILE_DOCUMENT_REMOVED = "records.document_removed"
+    FILE_HOME_CHANGED = "records.home_changed"
+    FILE_CLOSED = "records.file_closed"
+    FILE_REOPENED = "records.file_reopened"
+    FILES_DESTROYED = "records.files_destroyed"

@@ -27,6 +27,7 @@ AREAS: dict[str, str] = {
     "access": N_("Access rights"),
     "admin": N_("Administration"),
     "audit": N_("Audit and evidence"),
+    "records": N_("Records (files)"),
 }
 
 _S = Sentence
@@ -176,6 +177,21 @@ SENTENCES: dict[A, Sentence] = {
     A.FORMAT_CHECK_POLICY_CHANGED: _S(N_("Format check rules changed"),
         N_("%(actor)s changed which format checks stop a document being issued"),
            "admin"),
+    A.FILE_PLAN_CHANGED: _S(N_("File plan changed"), N_("%(actor)s changed the file plan %(object)s"), "records"),
+    A.FILE_PLAN_APPROVED: _S(N_("File plan approved"), N_("%(actor)s approved the file plan %(object)s"), "records"),
+    A.FILE_PLAN_COPIED: _S(N_("File plan copied"),
+        N_("%(actor)s started the file plan %(object)s from the previous year's"), "records"),
+    A.FILE_OPENED: _S(N_("File opened"), N_("%(actor)s opened the file %(object)s"), "records"),
+    A.FILE_DOCUMENT_ADDED: _S(N_("Document added to a file"),
+        N_("%(actor)s added a document to the file %(object)s"), "records"),
+    A.FILE_DOCUMENT_REMOVED: _S(N_("Document removed from a file"),
+        N_("%(actor)s removed a document from the file %(object)s"), "records"),
+    A.FILE_HOME_CHANGED: _S(N_("Home file of a document changed"),
+        N_("%(actor)s made the file %(object)s a document's home file"), "records"),
+    A.FILE_CLOSED: _S(N_("File closed"), N_("%(actor)s closed the file %(object)s"), "records"),
+    A.FILE_REOPENED: _S(N_("File reopened"), N_("%(actor)s reopened the file %(object)s"), "records"),
+    A.FILES_DESTROYED: _S(N_("Files destroyed"),
+        N_("%(actor)s recorded the decision %(object)s destroying files whose retention had ended"), "records"),
 }
 
 GENERIC = N_("%(actor)s: %(action)s on %(object)s")

@@ -14,6 +14,7 @@ from docflow.config import Settings
 from docflow.errors import InvalidTransitionError
 from docflow.models import AssignmentRole, Department, Document, DocumentKind, SigningMode, Urgency, User, utc_now
 from docflow.services import incoming, outgoing
+from docflow.services.demo.records import seed_demo_records
 from docflow.services.demo.ward import DEMO_PIN
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.outgoing import DraftDetails, draft_template_pdf, issuing
@@ -61,6 +62,7 @@ def seed_demo_documents(session: Session, *, settings: Settings, store: Document
     for stage in OUTGOING:
         _outgoing(session, settings, store, users, departments, stage)
         count += 1
+    seed_demo_records(session, users=users, tz=settings.app.zone)
     return count
 
 
