@@ -64,8 +64,12 @@ def index() -> ResponseReturnValue:
     args = request.args
     first = parse_date(args.get("from", "")[:20], "from")
     last = parse_date(args.get("to", "")[:20], "to")
-    board = reports.build_dashboard(db.get_session(), actor=current_actor(), settings=settings(),
+    session = db.get_session()
+    board = reports.build_dashboard(session, actor=current_actor(), settings=settings(),
                                     today=local_date(settings(), utc_now()), first=first, last=last,
                                     department_id=small_int(args.get("department_id")))
+    if reports.has_pending(session):     # closed months built for the first time: kept for the next request
+        with db.transaction():
+            reports.keep_months(session)
     return render_template("dashboard/index.html", board=board, reach_title=REACH_TITLES[board.scope.reach],
                            stage_labels=STAGE_LABELS, Reach=Reach)
