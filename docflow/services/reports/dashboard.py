@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -44,9 +44,11 @@ class Dashboard:
 
 
 def build_dashboard(session: Session, *, actor: User, settings: Settings, today: date, first: date | None = None,
-                    last: date | None = None, department_id: int | None = None) -> Dashboard:
+                    last: date | None = None, department_id: int | None = None,
+                    now: datetime | None = None) -> Dashboard:
     """The dashboard of ``actor`` for the period (default: this calendar year) and, for a leader or an
-    auditor, one department.
+    auditor, one department. ``now`` (default: the clock) decides which months are closed, hence kept
+    (services/reports/months.py); the figures are the same either way.
 
     Raises PermissionDeniedError, NotFoundError (see ``resolve_scope``) and ValidationError (a bad period).
     Reads only; closed months it had to build wait on the session for ``keep_months``.
@@ -56,7 +58,7 @@ def build_dashboard(session: Session, *, actor: User, settings: Settings, today:
     filter_choices, labels = _departments(session, scope)
     calendar = WorkingCalendar.load(settings)
     months = gather(session, scope=scope, period=period, calendar=calendar,
-                    parts=(WORK, DOCUMENTS) if scope.shows_work else (DOCUMENTS,))
+                    parts=(WORK, DOCUMENTS) if scope.shows_work else (DOCUMENTS,), now=now)
     sections: dict[str, object] = {"issued": months.issued(), "turnaround": months.turnaround()}
     if scope.shows_work:
         sections.update(_work_sections(session, scope, months, settings, today, labels, calendar))
