@@ -68,13 +68,18 @@ def closed_before(now: datetime) -> datetime:
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
 
 
-def _times(obj: Any, names: tuple[str, ...]) -> list[datetime]:
-    """The object's times, as they are now and as they were before this flush."""
-    state, found = inspect(obj), []
+def _in_closed_month(obj: Any, names: tuple[str, ...], limit: datetime, *, new: bool) -> bool:
+    """Whether one of the object's times, as it is now or was before this flush, is before ``limit``; a stored
+    row's time not loaded counts as one (unknown, so the kept months are not trusted)."""
+    state = inspect(obj)
     for name in names:
+        if not new and name in state.unloaded:
+            return True
         history = state.attrs[name].history
-        found += [t for t in (*history.unchanged, *history.added, *history.deleted) if isinstance(t, datetime)]
-    return found
+        if any(isinstance(t, datetime) and t < limit
+               for t in (*history.unchanged, *history.added, *history.deleted)):
+            return True
+    return False
 
 
 def _touches_closed_month(session: Session, obj: Any, limit: datetime) -> bool:
@@ -87,7 +92,7 @@ def _touches_closed_month(session: Session, obj: Any, limit: datetime) -> bool:
     state = inspect(obj)
     changed = obj in session.new or obj in session.deleted or any(
         state.attrs[c].history.has_changes() for c in columns)
-    return changed and any(t < limit for t in _times(obj, times))
+    return changed and _in_closed_month(obj, times, limit, new=obj in session.new)
 
 
 def _wards(session: Session, touched: list[Any]) -> set[int]:
