@@ -20,22 +20,12 @@ from docflow.models import (
 from docflow.services import reports
 from docflow.services.calendar import WorkingCalendar
 from docflow.services.reports import OnTimeCount
-from tests.services.reports.wardset import TODAY, build_ward, utc
+from tests.services.reports.wardset import TODAY, utc
 
 # A clock before every month of the hand-built ward: no month is closed, every figure is read live.
 LIVE = datetime(2025, 1, 1, tzinfo=UTC)
 # The clock of the kept months: after the ward's months, so January–November 2026 are closed.
 LATER = datetime(2026, 12, 6, 3, tzinfo=UTC)
-
-
-@pytest.fixture
-def ward(db_session, org, make_department, make_user):
-    return build_ward(db_session, org, make_department, make_user)
-
-
-@pytest.fixture
-def settings(app):
-    return app.extensions["docflow.settings"]
 
 
 def _board(s, settings, actor, **kw):
