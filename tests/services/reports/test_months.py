@@ -226,3 +226,23 @@ def test_a_rebuilt_month_replaces_the_stale_row(db_session, settings, ward):
 
     assert db_session.execute(select(func.count()).select_from(ReportMonth)).scalar_one() == count
     assert board == _board(db_session, settings, ward.leader, now=LIVE)
+
+
+def test_another_wards_kept_months_are_never_read_for_this_ward(db_session, settings, ward):
+    period = reports.Period.of(settings.app.zone, first=None, last=None, today=TODAY)
+    calendar = WorkingCalendar.load(settings)
+
+    def on_time(organisation_id, now):
+        scope = reports.ward_scope(db_session, organisation_id=organisation_id)
+        return reports.gather(db_session, scope=scope, period=period, calendar=calendar, parts=("work",),
+                              now=now).completed_work().on_time({})
+    other = on_time(ward.other_org.id, LATER)         # W1, the other ward's one piece of work, kept for it
+    reports.keep_months(db_session)
+
+    assert other.total == OnTimeCount(1, 1, 0)
+    assert on_time(ward.org.id, LATER) == on_time(ward.org.id, LIVE)
+    reports.keep_months(db_session)
+    assert on_time(ward.org.id, LATER).total == OnTimeCount(8, 7, 5)     # now from this ward's own rows
+    assert not reports.has_pending(db_session)
+    wards = db_session.execute(select(ReportMonth.organisation_id).distinct()).scalars().all()
+    assert sorted(wards) == sorted([ward.org.id, ward.other_org.id])
