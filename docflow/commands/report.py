@@ -49,6 +49,9 @@ def _run(build: Callable[..., Table], first: datetime | None, last: datetime | N
     period = reports.Period.of(settings.app.zone, first=first.date() if first else None,
                                last=last.date() if last else None, today=today)
     table = build(session, scope=scope, period=period, settings=settings)
+    if reports.has_pending(session):     # closed months built for the first time: kept for the dashboard too
+        with db.transaction():
+            reports.keep_months(session)
     click.echo(_render(table, period, department_code, fmt or "text"), nl=False)
 
 

@@ -52,6 +52,7 @@ from docflow.models.routing import (
     StepKind,
     StepStatus,
 )
+from docflow.models.reportmonths import ReportMonth, ReportVersion, bump_version
 from docflow.models.seals import SealImage
 from docflow.models.sources import VersionSource
 from docflow.models.signatures import Certificate, CertificateStatus, KeyStorage, Signature, VerificationReport
@@ -59,6 +60,7 @@ from docflow.models.users import LoginThrottle, Role, ThrottleKind, User
 
 __all__ = [
     "SealImage",
+    "ReportMonth", "ReportVersion", "bump_version",
     "PageText", "TextSource",
     "SearchText", "refresh_document_texts",
     "OcrStatus", "OcrTask",

@@ -94,6 +94,9 @@ class Assignment(Base):
         Index("ix_assignments_top_completed", "role", "status", "completed_at", "deadline", "department_id",
               "assignee_id", "document_id",
               postgresql_where=text("parent_id IS NULL"), sqlite_where=text("parent_id IS NULL")),
+        # an official's own work completed in a month (the figures' current month, services/reports/months.py):
+        # by ix_assignments_user_status SQLite read every piece he ever completed (bench/DASHBOARD.md)
+        Index("ix_assignments_assignee_completed", "assignee_id", "status", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 from babel import numbers
 from flask_babel import get_locale
 from markupsafe import Markup
 from flask_login import login_required
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from docflow import db
 from docflow.config import local_date
@@ -18,6 +22,7 @@ from docflow.services import reports
 from docflow.web.helpers import current_actor, parse_date, settings, small_int
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+log = logging.getLogger(__name__)
 
 REACH_TITLES = {
     Reach.WARD: N_("The whole ward"), Reach.DEPARTMENT: N_("Your department"), Reach.OWN: N_("Your own work"),
@@ -64,8 +69,23 @@ def index() -> ResponseReturnValue:
     args = request.args
     first = parse_date(args.get("from", "")[:20], "from")
     last = parse_date(args.get("to", "")[:20], "to")
-    board = reports.build_dashboard(db.get_session(), actor=current_actor(), settings=settings(),
+    session = db.get_session()
+    board = reports.build_dashboard(session, actor=current_actor(), settings=settings(),
                                     today=local_date(settings(), utc_now()), first=first, last=last,
                                     department_id=small_int(args.get("department_id")))
+    if reports.has_pending(session):
+        _keep_months(session)
     return render_template("dashboard/index.html", board=board, reach_title=REACH_TITLES[board.scope.reach],
                            stage_labels=STAGE_LABELS, Reach=Reach)
+
+
+def _keep_months(session: Session) -> None:
+    """Keep the closed months this request built, for the next requests. The figures are shown either way: a
+    database busy with other writes only leaves the months to be built again by a later request."""
+    try:
+        with db.transaction():
+            reports.keep_months(session)
+    except OperationalError as exc:
+        if not db.is_busy(exc):
+            raise
+        log.warning("the dashboard's closed months were not kept: the database is busy")

@@ -5,7 +5,7 @@ A document is in at most one file as its home (the partial unique index uq_file_
 databases) and referenced from any others. A destroyed file keeps its row; the decision and its list of
 destroyed files are kept forever. Every table carries the ward"s organisation_id.
 
-Revision ID: 0028
+Revision ID: 0027
 Revises: 0026
 Create Date: 2026-12-06
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028"
+revision = "0027"
 down_revision = "0026"
 branch_labels = None
 depends_on = None

@@ -10,8 +10,10 @@ import json
 import click
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from docflow.commands.report import report
+from docflow.models import ReportMonth
 from tests.services.reports.wardset import build_ward
 
 
@@ -105,3 +107,14 @@ def test_a_year_a_datetime_cannot_hold_is_one_clear_line(invoke, dates):
     result = invoke("on-time", *dates)
 
     assert result.exit_code == 1 and "1900" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("figure", ["on-time", "processing", "issued"])
+def test_R49_the_report_keeps_the_closed_months_and_prints_the_same_figures_from_them(invoke, db_session, figure):
+    first = invoke(figure, *YEAR_2026, "--json")
+    kept = db_session.execute(select(ReportMonth.part, ReportMonth.month)).all()
+    again = invoke(figure, *YEAR_2026, "--json")
+
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    assert ("documents" if figure == "issued" else "work", "2026-01") in kept
+    assert json.loads(again.output) == json.loads(first.output)

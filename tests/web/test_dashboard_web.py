@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
+from docflow.models import ReportMonth
 from tests.services.reports.wardset import build_ward
 
 
@@ -107,3 +109,19 @@ def test_a_period_longer_than_five_years_is_a_clear_error(client, ward):
 
     assert client.get("/dashboard/?from=2021-01-01&to=2025-12-31").status_code == 200     # 60 months
     assert client.get("/dashboard/?from=2021-01-01&to=2026-01-01").status_code == 400     # 61 months
+
+
+def test_R49_the_first_request_keeps_the_closed_months_and_the_next_shows_the_same_figures(client, ward,
+                                                                                           db_session):
+    client.login(ward.leader)
+
+    first = client.get("/dashboard/?from=2026-01-01&to=2026-12-31").get_data(as_text=True)
+    kept = db_session.execute(select(ReportMonth.part, ReportMonth.month).where(
+        ReportMonth.organisation_id == ward.org.id)).all()
+    again = client.get("/dashboard/?from=2026-01-01&to=2026-12-31").get_data(as_text=True)
+
+    # the clock is past the ward's months: January 2026 (and every other closed month) is kept, both parts
+    assert ("work", "2026-01") in kept and ("documents", "2026-01") in kept
+    assert _cells(again, "on-time-departments-table") == _cells(first, "on-time-departments-table")
+    assert _cells(again, "processing-table") == _cells(first, "processing-table")
+    assert _cells(again, "turnaround-table") == _cells(first, "turnaround-table")

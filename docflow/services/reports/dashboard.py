@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from docflow.config import Settings
 from docflow.models import User
 from docflow.services.calendar import WorkingCalendar
-from docflow.services.reports.documents import (
-    MonthlyByType,
-    Stage,
-    issued_per_month,
-    registered_per_month,
-    signing_turnaround,
-)
-from docflow.services.reports.completed import completed_work
+from docflow.services.reports.documents import MonthlyByType, Stage
+from docflow.services.reports.kept import DOCUMENTS, WORK
+from docflow.services.reports.months import Months, gather
 from docflow.services.reports.period import Period
 from docflow.services.reports.scope import Scope, departments_of, resolve_scope
 from docflow.services.reports.work import (
@@ -49,23 +44,26 @@ class Dashboard:
 
 
 def build_dashboard(session: Session, *, actor: User, settings: Settings, today: date, first: date | None = None,
-                    last: date | None = None, department_id: int | None = None) -> Dashboard:
+                    last: date | None = None, department_id: int | None = None,
+                    now: datetime | None = None) -> Dashboard:
     """The dashboard of ``actor`` for the period (default: this calendar year) and, for a leader or an
-    auditor, one department.
+    auditor, one department. ``now`` (default: the clock) decides which months are closed, hence kept
+    (services/reports/months.py); the figures are the same either way.
 
     Raises PermissionDeniedError, NotFoundError (see ``resolve_scope``) and ValidationError (a bad period).
-    Reads only.
+    Reads only; closed months it had to build wait on the session for ``keep_months``.
     """
     scope = resolve_scope(session, actor=actor, department_id=department_id)
     period = Period.of(settings.app.zone, first=first, last=last, today=today)
     filter_choices, labels = _departments(session, scope)
-    sections: dict[str, object] = {}
+    calendar = WorkingCalendar.load(settings)
+    months = gather(session, scope=scope, period=period, calendar=calendar,
+                    parts=(WORK, DOCUMENTS) if scope.shows_work else (DOCUMENTS,), now=now)
+    sections: dict[str, object] = {"issued": months.issued(), "turnaround": months.turnaround()}
     if scope.shows_work:
-        sections.update(_work_sections(session, scope, period, settings, today, labels))
-    sections["issued"] = issued_per_month(session, scope=scope, period=period)
-    sections["turnaround"] = signing_turnaround(session, scope=scope, period=period)
+        sections.update(_work_sections(session, scope, months, settings, today, labels, calendar))
     if scope.reach in (Reach.REGISTRY, Reach.WARD):
-        sections["registered"] = registered_per_month(session, scope=scope, period=period)
+        sections["registered"] = months.registered()
     return Dashboard(scope=scope, period=period, today=today, at_risk_days=settings.workflow.at_risk_working_days,
                      departments=filter_choices, **sections)  # type: ignore[arg-type]
 
@@ -81,10 +79,9 @@ def _departments(session: Session, scope: Scope) -> tuple[list[tuple[int, str, s
     return [], department_labels(departments_of(session, scope)) if scope.by_department else {}
 
 
-def _work_sections(session: Session, scope: Scope, period: Period, settings: Settings, today: date,
-                   labels: dict[int | None, str]) -> dict[str, object]:
-    calendar = WorkingCalendar.load(settings)
-    done = completed_work(session, scope=scope, period=period, calendar=calendar)
+def _work_sections(session: Session, scope: Scope, months: Months, settings: Settings, today: date,
+                   labels: dict[int | None, str], calendar: WorkingCalendar) -> dict[str, object]:
+    done = months.completed_work()
     return {
         "on_time": done.on_time(labels), "processing": done.processing(labels),
         "workload": workload(session, scope=scope, today=today, calendar=calendar,

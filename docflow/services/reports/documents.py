@@ -1,22 +1,29 @@
 """Figures of documents (README, "Figures (báo cáo)"): how many were issued, or registered on arrival, each
 month by type, and how long an outgoing document waits at each step from submission for signing to issue.
+
+The database returns counts per department, month and type, and one row of waits per issued document; they
+are kept as cells per department and month (the waits sorted), so a period's figures, medians included, are
+an exact merge of its months (services/reports/months.py keeps the cells of closed months).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from docflow.models import Document, DocumentKind, RoutingStep, StepKind, StepStatus
-from docflow.services.reports.period import Period, is_middle, not_below_zero, seconds_between, sum_if
+from docflow.services.reports.period import Period, median, merge_sorted, not_below_zero, seconds_between
 from docflow.services.reports.scope import Scope
 
 HOUR = 3600.0
+# The signer's step and the step before it, made once: an alias's columns are costly to make on every request.
+SIGN, BEFORE = aliased(RoutingStep, name="sign"), aliased(RoutingStep, name="before")
 
 
 @dataclass(frozen=True)
@@ -46,25 +53,36 @@ class MonthlyByType:
         return sum(self.counts.values())
 
 
-def issued_per_month(session: Session, *, scope: Scope, period: Period) -> MonthlyByType:
-    """Outgoing documents issued in the period (numbered and sealed by the clerk; recalled ones included, they
-    were issued), per month of issue and type."""
-    return _monthly(session, period, Document.issued_at,
+@dataclass
+class DocumentCells:
+    """The scope's documents of a period per department and local month: issued and registered counts per
+    type, and the sorted waits of each stage of STAGES (``waits[(department, month)][n]``)."""
+
+    issued: dict[tuple[int | None, str, str], int] = field(default_factory=dict)
+    registered: dict[tuple[int | None, str, str], int] = field(default_factory=dict)
+    waits: dict[tuple[int | None, str], tuple[list[float], ...]] = field(default_factory=dict)
+
+
+def document_cells(session: Session, *, scope: Scope, period: Period) -> DocumentCells:
+    """Issued (outgoing, by issue time; recalled ones included, they were issued) and registered (incoming
+    with a số đến, by receipt time) per department, month and type, and the signing waits: three statements."""
+    issued = _monthly(session, period, Document.issued_at,
                       and_(scope.document_filter(), Document.kind == DocumentKind.OUTGOING))
+    registered = _monthly(session, period, Document.received_at,
+                          and_(scope.document_filter(), Document.kind == DocumentKind.INCOMING,
+                               Document.register_number.is_not(None)))
+    return DocumentCells(issued, registered, _waits(session, scope, period))
 
 
-def registered_per_month(session: Session, *, scope: Scope, period: Period) -> MonthlyByType:
-    """Incoming documents registered with a số đến, per month of receipt (ngày đến) and type."""
-    return _monthly(session, period, Document.received_at,
-                      and_(scope.document_filter(), Document.kind == DocumentKind.INCOMING,
-                           Document.register_number.is_not(None)))
-
-
-def _monthly(session: Session, period: Period, moment: Any, where: Any) -> MonthlyByType:
+def _monthly(session: Session, period: Period, moment: Any, where: Any) -> dict[tuple[int | None, str, str], int]:
     month = period.month_of(moment)
-    query = select(month, Document.doc_type, func.count()).where(where, period.within(moment))
-    rows = session.connection().execute(query.group_by(month, Document.doc_type))
-    counts = {(m, t): int(n) for m, t, n in rows}
+    query = select(Document.department_id, month, Document.doc_type, func.count()).where(where, period.within(moment))
+    rows = session.connection().execute(query.group_by(Document.department_id, month, Document.doc_type))
+    return {(d, m, t): int(n) for d, m, t, n in rows}
+
+
+def monthly_by_type(period: Period, counts: dict[tuple[str, str], int]) -> MonthlyByType:
+    """The figure of counts per (month, type): types by how many, then by name."""
     per_type = _sum_by(counts, 1)
     return MonthlyByType(period.months, sorted(per_type, key=lambda t: (-per_type[t], t)), counts)
 
@@ -97,34 +115,45 @@ class Stage:
 STAGES = ("to_signature", "to_issue", "whole")
 
 
-def signing_turnaround(session: Session, *, scope: Scope, period: Period) -> list[Stage]:
-    """For the outgoing documents issued in the period: submitted for signing → signed ("to_signature"),
-    signed → issued ("to_issue"), and submitted for signing → issued ("whole").
+def stages_of(runs: list[tuple[list[float], ...]]) -> list[Stage]:
+    """Each stage's count, mean and median from the months' sorted waits (see ``signing_turnaround``)."""
+    stages = []
+    for n, key in enumerate(STAGES):
+        merged = merge_sorted(run[n] for run in runs)
+        stages.append(Stage.of_sums(key, len(merged), math.fsum(merged), median(merged), 1) if merged
+                      else Stage(key))
+    return stages
+
+
+def _waits(session: Session, scope: Scope, period: Period) -> dict[tuple[int | None, str], tuple[list[float], ...]]:
+    """Signing turnaround, for the outgoing documents issued in the period: submitted for signing → signed
+    ("to_signature"), signed → issued ("to_issue"), and submitted for signing → issued ("whole").
 
     Submitted for signing is the moment the signer's step became active: the decision on the step before it
     in the same round (the last review). A route that starts at the signer has no such moment on record, so
-    those documents count in "to_issue" only. The round is the one that was signed last.
-
-    One statement: the database keeps each document's last signed round, then sums the waits and the middle
-    values of each stage (ranked by ``row_number``); only the sums come back.
+    those documents count in "to_issue" only. The round is the one that was signed last: the database keeps
+    each document's last signed round (``row_number``) and returns its waits, sorted here per cell.
     """
-    last = _last_signed_rounds(session, scope, period)
-    ranked = select(last, *(column for key in STAGES for column in _ranks(last.c[key], key))).subquery("ranked")
-    cells = []
-    for key in STAGES:
-        wait, middle = ranked.c[key], is_middle(ranked.c[f"{key}_rank"], ranked.c[f"{key}_count"])
-        cells += [func.count(wait), func.coalesce(func.sum(wait), 0.0), sum_if(and_(wait.is_not(None), middle), wait),
-                  sum_if(and_(wait.is_not(None), middle), 1)]
-    row = session.connection().execute(select(*cells)).one()
-    return [Stage.of_sums(key, *row[4 * n:4 * n + 4]) for n, key in enumerate(STAGES)]
+    cells: dict[tuple[int | None, str], tuple[list[float], ...]] = {}
+    for department, month, *waits in session.connection().execute(select(_last_signed_rounds(session, scope, period))):
+        cell = cells.setdefault((department, month), tuple([] for _ in STAGES))
+        for run, wait in zip(cell, waits):
+            if wait is not None:
+                run.append(float(wait))
+    for cell in cells.values():
+        for run in cell:
+            run.sort()
+    return cells
 
 
 def _last_signed_rounds(session: Session, scope: Scope, period: Period) -> Any:
-    """Per issued document of the period, the waits (seconds, never below 0) of the round signed last."""
-    sign, before = aliased(RoutingStep, name="sign"), aliased(RoutingStep, name="before")
+    """Per issued document of the period, its department, month of issue and the waits (seconds, never below
+    0) of the round signed last."""
+    sign, before = SIGN, BEFORE
     signing = not_below_zero(seconds_between(session, before.decided_at, sign.decided_at))
     issuing = not_below_zero(seconds_between(session, sign.decided_at, Document.issued_at))
-    steps = (select(signing.label("to_signature"), issuing.label("to_issue"),
+    steps = (select(Document.department_id.label("department"), period.month_of(Document.issued_at).label("month"),
+                    signing.label("to_signature"), issuing.label("to_issue"),
                     func.row_number().over(partition_by=Document.id, order_by=sign.round.desc()).label("latest"))
              .select_from(Document)
              .join(sign, and_(sign.document_id == Document.id, sign.kind == StepKind.SIGN,
@@ -133,13 +162,6 @@ def _last_signed_rounds(session: Session, scope: Scope, period: Period) -> Any:
                                      before.position == sign.position - 1))
              .where(scope.document_filter(), Document.kind == DocumentKind.OUTGOING,
                     period.within(Document.issued_at))).subquery("steps")
-    return (select(steps.c.to_signature, steps.c.to_issue,
+    return (select(steps.c.department, steps.c.month, steps.c.to_signature, steps.c.to_issue,
                    (steps.c.to_signature + steps.c.to_issue).label("whole"))
             .where(steps.c.latest == 1).subquery("last"))
-
-
-def _ranks(wait: Any, key: str) -> list[Any]:
-    """The rank of a wait among the stage's known waits, and how many are known (a missing one ranks apart)."""
-    known = wait.is_(None)
-    return [func.row_number().over(partition_by=known, order_by=wait).label(f"{key}_rank"),
-            func.count().over(partition_by=known).label(f"{key}_count")]

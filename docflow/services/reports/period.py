@@ -10,8 +10,10 @@ though it is 16:30 UTC.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -110,9 +112,15 @@ def seconds_between(session: Session, earlier: Any, later: Any) -> ColumnElement
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
-def is_middle(rank: Any, count: Any) -> ColumnElement[bool]:
-    """The middle row of an odd count, or either of the two middle rows of an even one (1-based ranks)."""
-    return rank.in_(((count + 1) // 2, (count + 2) // 2))
+def merge_sorted(runs: Iterable[list[float]]) -> list[float]:
+    """Sorted runs (the months' durations) as one sorted list: Python's sort finds the runs and merges them."""
+    return sorted(chain.from_iterable(runs))
+
+
+def median(ordered: list[float]) -> float:
+    """The middle value of a sorted, non-empty list, or the mean of the two middle ones."""
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def sum_if(condition: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
