@@ -18,6 +18,7 @@ from docflow.models.documents import (
     Register,
     RegisterKind,
     Urgency,
+    VersionKind,
 )
 from docflow.models.formatcheck import FormatCheckResult, FormatCheckSetting
 from docflow.models.jobs import Job, JobStatus
@@ -28,6 +29,7 @@ from docflow.models.searchtext import SearchText, refresh_document_texts
 from docflow.models.ocrtask import OcrStatus, OcrTask
 from docflow.models.search import SavedSearch
 from docflow.models.phrases import InstructionPhrase
+from docflow.models.renewals import RenewalRun
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
     Assignment,
@@ -63,5 +65,6 @@ __all__ = [
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",
     "DocumentKind", "DocumentRelation", "DocumentStatus", "DocumentVersion", "GrantReason", "Job", "JobStatus", "KeyGuard", "KeyStorage", "LoginThrottle",
     "Organisation", "ReceiptSource", "Register", "RegisterClosing", "RegisterCounter", "RegisterSeries", "SeriesRule", "RegisterKind", "Role", "Signature", "ThrottleKind", "Urgency", "User", "VerificationReport", "VersionSource",
+    "RenewalRun", "VersionKind",
     "utc_now",
 ]

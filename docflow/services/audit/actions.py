@@ -93,3 +93,6 @@ class AuditAction(enum.StrEnum):
     FORMAT_CHECK_POLICY_CHANGED = "format_check.policy_changed"
     # full-text search (issue 13): a result list leaves the system only on the record
     SEARCH_EXPORTED = "search.exported"
+    # long-term validity (issue 14): an issued version renewed at PAdES B-LTA, and each run of the renewal
+    DOCUMENT_RENEWED = "document.renewed"
+    RENEWAL_RUN = "archive.renewal_run"

@@ -176,6 +176,11 @@ SENTENCES: dict[A, Sentence] = {
     A.FORMAT_CHECK_POLICY_CHANGED: _S(N_("Format check rules changed"),
         N_("%(actor)s changed which format checks stop a document being issued"),
            "admin"),
+    A.DOCUMENT_RENEWED: _S(N_("Signature validity renewed (B-LTA)"),
+        N_("%(actor)s renewed the signatures of the document %(object)s for the long term (version %(version)s)"),
+        "signing"),
+    A.RENEWAL_RUN: _S(N_("Signature renewal run"),
+        N_("%(actor)s ran the long-term renewal of the issued documents' signatures"), "signing"),
 }
 
 GENERIC = N_("%(actor)s: %(action)s on %(object)s")
