@@ -4,6 +4,7 @@ public "are these the issued bytes?" check."""
 
 from docflow.services.renewal.issued import (
     IssuedMatch,
+    answer_for_digest,
     issued_version_ids,
     match_bytes,
     match_version,
@@ -21,6 +22,6 @@ from docflow.services.renewal.run import (
 )
 
 __all__ = [
-    "DUE", "FAILED", "NOT_DUE", "RENEWED", "Candidate", "IssuedMatch", "add_renewal", "due_candidates", "get_run",
+    "DUE", "FAILED", "NOT_DUE", "RENEWED", "Candidate", "IssuedMatch", "add_renewal", "answer_for_digest", "due_candidates", "get_run",
     "issued_version_ids", "match_bytes", "match_version", "recent_runs", "renew_issued",
 ]

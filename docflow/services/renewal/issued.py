@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docflow.models import Document, DocumentVersion, Signature
+from docflow.models import AuditEvent, Document, DocumentVersion, Signature
+from docflow.services.audit import AuditAction
 from docflow.services.signatures.context import ORGANISATION_KINDS
 from docflow.storage import BlobMissingError, DocumentStore
 
@@ -149,3 +150,18 @@ def _prefix_digests(data: bytes) -> dict[str, int]:
         done = end
         digests[running.copy().hexdigest()] = end
     return digests
+
+
+def answer_for_digest(session: Session, *, store: DocumentStore, actor_id: int, sha256: str) -> IssuedMatch | None:
+    """The issued-bytes answer for the file ``sha256``: from the stored version with those bytes, else what the
+    check found when ``actor_id`` uploaded them on the verify page (kept in that audit event). Reads only;
+    the caller has already shown that the actor may read this file's report."""
+    for version in session.execute(select(DocumentVersion).where(DocumentVersion.sha256 == sha256)).scalars():
+        found = match_version(session, store=store, version=version)
+        if found is not None:
+            return found
+    details = session.execute(select(AuditEvent.details).where(
+        AuditEvent.object_type == "file", AuditEvent.object_id == sha256, AuditEvent.actor_id == actor_id,
+        AuditEvent.action == str(AuditAction.DOCUMENT_VERIFIED)).order_by(AuditEvent.seq.desc()).limit(1)).scalar()
+    issued = details.get("issued") if isinstance(details, dict) else None
+    return IssuedMatch.from_json(issued) if isinstance(issued, dict) else None
