@@ -38,6 +38,7 @@ class LazyGroup(click.Group):
         "text": "docflow.commands.textindex:text",
         "search": "docflow.commands.search:search",
         "report": "docflow.commands.report:report",
+        "archive": "docflow.commands.archive:archive",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
