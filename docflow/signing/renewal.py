@@ -27,10 +27,12 @@ from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.signers import PdfTimeStamper
 from pyhanko.sign.signers.pdf_signer import TimestampDSSContentSettings
+from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation.dss import DocumentSecurityStore, collect_validation_info
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, ValidationError
 
 from docflow.errors import N_, SigningError, UnreadablePdfError
@@ -76,16 +78,15 @@ def renew_pdf(data: bytes, context: SigningContext) -> bytes:
     validation context, a certificate can no longer be validated (expired, revoked: renewal came too late),
     or the TSA does not answer.
     """
-    if context.timestamper is None or context.validation_context is None:
+    timestamper, vc = context.timestamper, context.validation_context
+    if timestamper is None or vc is None:
         raise SigningError(N_("Renewing a signature needs a timestamp authority and revocation data, and they "
                               "are not configured."))
     with damage_is_unreadable():
-        return asyncio.run(_renew(data, context))
+        return asyncio.run(_renew(data, timestamper, vc))
 
 
-async def _renew(data: bytes, context: SigningContext) -> bytes:
-    vc, timestamper = context.validation_context, context.timestamper
-    assert vc is not None and timestamper is not None
+async def _renew(data: bytes, timestamper: TimeStamper, vc: ValidationContext) -> bytes:
     writer = open_incremental(data)
     paths = []
     for emb in _to_cover(writer.prev):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docflow.errors import N_
 from docflow.models import AuditEvent, Document, DocumentVersion, Signature
 from docflow.services.audit import AuditAction
 from docflow.services.signatures.context import ORGANISATION_KINDS
@@ -121,7 +122,6 @@ def _match(store: DocumentStore, base: DocumentVersion, *, stored: DocumentVersi
 def _check(store: DocumentStore, base: DocumentVersion, data: bytes | None) -> RenewalCheck:
     # pyHanko takes seconds to import: only a check of a renewal pays for it, not the CLI's start.
     from docflow.signing.renewal import RenewalCheck, RenewalProblem, check_renewal
-    from docflow.errors import N_
     try:
         issued = store.read(base.sha256)
     except BlobMissingError:
@@ -135,7 +135,7 @@ def _check(store: DocumentStore, base: DocumentVersion, data: bytes | None) -> R
 def _prefix_digests(data: bytes) -> dict[str, int]:
     """SHA-256 -> length of every prefix of ``data`` that ends a revision (at %%EOF, with its line end), and
     of the whole: one pass of hashing, however many revisions."""
-    ends = set()
+    ends: set[int] = set()
     at = data.find(_EOF)
     while at >= 0:
         end = at + len(_EOF)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from docflow import policy
 from docflow.config import Settings
-from docflow.errors import N_, ConflictError, DocflowError, PermissionDeniedError
+from docflow.errors import N_, ConflictError, DocflowError, NotFoundError, PermissionDeniedError
 from docflow.models import Document, DocumentVersion, RenewalRun, User, VersionKind, utc_now
 from docflow.services import audit
 from docflow.services import documents as doc_service
@@ -102,6 +102,7 @@ def _default_renewer(settings: Settings) -> Callable[[bytes], bytes]:
 def _renew_one(transaction: Transaction, store: DocumentStore, actor_id: int, candidate: Candidate, *,
                now: datetime, margin: timedelta, dry_run: bool, renew: Callable[[bytes], bytes]) -> dict[str, Any]:
     """One document's item of the report: renewed (with the new version), due (dry run), not due, or failed."""
+    # pyHanko takes seconds to import: only a run pays for it, not the CLI's start.
     from docflow.signing.renewal import check_renewal, renewal_due_at
     item: dict[str, Any] = {"document_id": candidate.document_id, "number_symbol": candidate.number_symbol,
                             "version": candidate.number}
@@ -168,7 +169,8 @@ def add_renewal(session: Session, *, actor_id: int, candidate: Candidate, sha256
 
 def _finish(session: Session, run_id: int, items: list[dict[str, Any]], *, now: datetime) -> RenewalRun:
     run = session.get(RenewalRun, run_id)
-    assert run is not None
+    if run is None:
+        raise NotFoundError(N_("No such renewal run."))
     run.items = items
     run.renewed = sum(1 for i in items if i["outcome"] in (RENEWED, DUE))
     run.not_due = sum(1 for i in items if i["outcome"] == NOT_DUE)
