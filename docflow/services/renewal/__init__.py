@@ -14,14 +14,16 @@ from docflow.services.renewal.run import (
     DUE,
     FAILED,
     NOT_DUE,
+    RENEWAL_JOB,
     RENEWED,
     Candidate,
     add_renewal,
     due_candidates,
     renew_issued,
+    start_renewal,
 )
 
 __all__ = [
-    "DUE", "FAILED", "NOT_DUE", "RENEWED", "Candidate", "IssuedMatch", "add_renewal", "answer_for_digest", "due_candidates", "get_run",
-    "issued_version_ids", "match_bytes", "match_version", "recent_runs", "renew_issued",
+    "DUE", "FAILED", "NOT_DUE", "RENEWAL_JOB", "RENEWED", "Candidate", "IssuedMatch", "add_renewal",
+    "answer_for_digest", "due_candidates", "get_run", "issued_version_ids", "match_bytes", "match_version", "recent_runs", "renew_issued", "start_renewal",
 ]

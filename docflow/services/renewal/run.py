@@ -23,17 +23,19 @@ from sqlalchemy.orm import Session
 from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, ConflictError, DocflowError, NotFoundError, PermissionDeniedError
-from docflow.models import Document, DocumentVersion, RenewalRun, User, VersionKind, utc_now
+from docflow.models import Document, DocumentVersion, Job, RenewalRun, User, VersionKind, utc_now
 from docflow.services import audit
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
-from docflow.services.jobs import Transaction
+from docflow.services import jobs
+from docflow.services.jobs import JobContext, JobWork, Transaction
 from docflow.services.renewal.issued import issued_version_ids
 from docflow.services.signatures.context import signing_context
 from docflow.signing.base import PadesLevel
 from docflow.storage import BlobMissingError, DocumentStore
 
 RENEWED, DUE, NOT_DUE, FAILED = "renewed", "due", "not_due", "failed"
+RENEWAL_JOB = "archive.renewal"
 MSG_CHANGED = N_("The document changed while it was being renewed; the next run looks at it again.")
 MSG_NOT_LATEST = N_("The issued version is not the document's latest version, so it is not renewed.")
 
@@ -74,6 +76,22 @@ def renew_issued(*, transaction: Transaction, settings: Settings, store: Documen
                         renew=renew) for c in candidates]
     with transaction() as session:
         return _finish(session, run_id, items, now=utc_now())
+
+
+def start_renewal(session: Session, *, settings: Settings, store: DocumentStore, actor: User,
+                  dry_run: bool = False) -> tuple[Job, JobWork]:
+    """Queue a renewal run as ``actor``'s job; returns the job and its work for a runner (the run's report is
+    kept as a RenewalRun, whose id the job records). Raises PermissionDeniedError. Flushes."""
+    if not policy.may_renew_signatures(actor):
+        raise PermissionDeniedError(policy.MAY_NOT)
+    job = jobs.create_job(session, actor=actor, kind=RENEWAL_JOB, total=0)
+    actor_id = actor.id
+
+    def work(context: JobContext) -> None:
+        run = renew_issued(transaction=context.transaction, settings=settings, store=store, actor_id=actor_id,
+                           dry_run=dry_run)
+        context.record({"run_id": run.id, "renewed": run.renewed, "not_due": run.not_due, "failed": run.failed})
+    return job, work
 
 
 def due_candidates(session: Session, *, organisation_id: int) -> list[Candidate]:
