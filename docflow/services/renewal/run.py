@@ -31,6 +31,7 @@ from docflow.services import jobs
 from docflow.services.jobs import JobContext, JobWork, Transaction
 from docflow.services.renewal.issued import issued_version_ids
 from docflow.services.signatures.context import signing_context
+from docflow.services.signatures.reports import keep_report_if_signed, verify_ahead
 from docflow.signing.base import PadesLevel
 from docflow.storage import BlobMissingError, DocumentStore
 
@@ -72,8 +73,8 @@ def renew_issued(*, transaction: Transaction, settings: Settings, store: Documen
         session.flush()
         run_id, candidates = run.id, due_candidates(session, organisation_id=actor.organisation_id)
     renew = renew or _default_renewer(settings)
-    items = [_renew_one(transaction, store, actor_id, c, now=now, margin=timedelta(days=margin), dry_run=dry_run,
-                        renew=renew) for c in candidates]
+    items = [_renew_one(transaction, settings, store, actor_id, c, now=now, margin=timedelta(days=margin),
+                        dry_run=dry_run, renew=renew) for c in candidates]
     with transaction() as session:
         return _finish(session, run_id, items, now=utc_now())
 
@@ -117,11 +118,12 @@ def _default_renewer(settings: Settings) -> Callable[[bytes], bytes]:
     return renew
 
 
-def _renew_one(transaction: Transaction, store: DocumentStore, actor_id: int, candidate: Candidate, *,
-               now: datetime, margin: timedelta, dry_run: bool, renew: Callable[[bytes], bytes]) -> dict[str, Any]:
+def _renew_one(transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int,
+               candidate: Candidate, *, now: datetime, margin: timedelta, dry_run: bool,
+               renew: Callable[[bytes], bytes]) -> dict[str, Any]:
     """One document's item of the report: renewed (with the new version), due (dry run), not due, or failed."""
     # pyHanko takes seconds to import: only a run pays for it, not the CLI's start.
-    from docflow.signing.renewal import check_renewal, renewal_due_at
+    from docflow.signing.renewal import renewal_due_at
     item: dict[str, Any] = {"document_id": candidate.document_id, "number_symbol": candidate.number_symbol,
                             "version": candidate.number}
     try:
@@ -134,16 +136,7 @@ def _renew_one(transaction: Transaction, store: DocumentStore, actor_id: int, ca
             return {**item, "outcome": NOT_DUE}
         if dry_run:
             return {**item, "outcome": DUE}
-        renewed = renew(data)
-        check = check_renewal(data, renewed)
-        if not check.ok:
-            problem = check.problems[0]
-            return {**item, "outcome": FAILED, "message": problem.message, "params": dict(problem.params)}
-        sha256 = store.put_bytes(renewed)
-        with transaction() as session:
-            version = add_renewal(session, actor_id=actor_id, candidate=candidate, sha256=sha256,
-                                  size=len(renewed), timestamps=check.timestamps, now=now)
-        return {**item, "outcome": RENEWED, "new_version": version.number, "sha256": sha256}
+        return {**item, **_renewed(transaction, settings, store, actor_id, candidate, data, now=now, renew=renew)}
     except DocflowError as exc:
         return {**item, "outcome": FAILED, "message": exc.message, "params": {k: str(v) for k, v in exc.params.items()}}
     except BlobMissingError:
@@ -151,6 +144,27 @@ def _renew_one(transaction: Transaction, store: DocumentStore, actor_id: int, ca
                 "params": {"n": str(candidate.number)}}
     except IntegrityError:
         return {**item, "outcome": FAILED, "message": MSG_CHANGED, "params": {}}
+
+
+def _renewed(transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int, candidate: Candidate,
+             data: bytes, *, now: datetime, renew: Callable[[bytes], bytes]) -> dict[str, Any]:
+    """Renew, check and store the bytes, then add the version (with its verification report kept)."""
+    # pyHanko takes seconds to import: only a run pays for it, not the CLI's start.
+    from docflow.signing.renewal import check_renewal
+    renewed = renew(data)
+    check = check_renewal(data, renewed)
+    if not check.ok:
+        problem = check.problems[0]
+        return {"outcome": FAILED, "message": problem.message, "params": dict(problem.params)}
+    sha256 = store.put_bytes(renewed)
+    with transaction() as session:
+        # verified before the renewal's transaction (no lock held meanwhile), kept with the version in it
+        verify_ahead(session, settings=settings, data=renewed, sha256=sha256)
+    with transaction() as session:
+        version = add_renewal(session, actor_id=actor_id, candidate=candidate, sha256=sha256, size=len(renewed),
+                              timestamps=check.timestamps, now=now)
+        keep_report_if_signed(session, settings=settings, store=store, version=version)
+    return {"outcome": RENEWED, "new_version": version.number, "sha256": sha256}
 
 
 def _require_issued_latest(session: Session, candidate: Candidate) -> None:
