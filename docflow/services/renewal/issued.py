@@ -67,11 +67,15 @@ class IssuedMatch:
                    problems=tuple((p["message"], dict(p.get("params", {}))) for p in data.get("problems", [])))
 
 
-def issued_version_ids(session: Session, document_ids: Iterable[int] | None = None) -> dict[int, int]:
-    """version id -> document id of every issued version (of ``document_ids``, or all). Reads only."""
+def issued_version_ids(session: Session, document_ids: Iterable[int] | None = None, *,
+                       version_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """version id -> document id of every issued version (of ``document_ids`` and among ``version_ids``, when
+    given). Reads only."""
     query = select(Signature.version_id, Signature.document_id).where(Signature.kind.in_(ORGANISATION_KINDS))
     if document_ids is not None:
         query = query.where(Signature.document_id.in_(list(document_ids)))
+    if version_ids is not None:
+        query = query.where(Signature.version_id.in_(list(version_ids)))
     return {version_id: document_id for version_id, document_id in session.execute(query)}
 
 
@@ -79,8 +83,9 @@ def match_bytes(session: Session, *, store: DocumentStore, data: bytes) -> Issue
     """The issued version ``data`` is or begins with (checked as a renewal when longer), or None when it
     begins with no issued version docflow stored. Reads only."""
     digests = _prefix_digests(data)
-    versions = session.execute(select(DocumentVersion).where(DocumentVersion.sha256.in_(list(digests)))).scalars()
-    issued = issued_version_ids(session)
+    versions = list(session.execute(select(DocumentVersion).where(DocumentVersion.sha256.in_(list(digests))))
+                    .scalars())
+    issued = issued_version_ids(session, version_ids={v.renewal_base.id for v in versions})
     best: tuple[int, DocumentVersion, DocumentVersion] | None = None
     for version in versions:
         base = version.renewal_base

@@ -23,14 +23,14 @@ from sqlalchemy.orm import Session
 from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, ConflictError, DocflowError, NotFoundError, PermissionDeniedError
-from docflow.models import Document, DocumentVersion, Job, RenewalRun, User, VersionKind, utc_now
+from docflow.models import Document, DocumentVersion, Job, RenewalRun, Signature, User, VersionKind, utc_now
 from docflow.services import audit
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
 from docflow.services import jobs
 from docflow.services.jobs import JobContext, JobWork, Transaction
 from docflow.services.renewal.issued import issued_version_ids
-from docflow.services.signatures.context import signing_context
+from docflow.services.signatures.context import ORGANISATION_KINDS, signing_context
 from docflow.services.signatures.reports import keep_report_if_signed, verify_ahead
 from docflow.signing.base import PadesLevel
 from docflow.storage import BlobMissingError, DocumentStore
@@ -97,9 +97,9 @@ def start_renewal(session: Session, *, settings: Settings, store: DocumentStore,
 
 def due_candidates(session: Session, *, organisation_id: int) -> list[Candidate]:
     """The latest version of every issued document of the ward, in document order. Reads only."""
-    issued = issued_version_ids(session)
+    sealed = select(Signature.document_id).where(Signature.kind.in_(ORGANISATION_KINDS))
     documents = session.execute(select(Document).where(Document.organisation_id == organisation_id,
-                                                       Document.id.in_(set(issued.values())))
+                                                       Document.id.in_(sealed))
                                 .order_by(Document.id)).scalars()
     found = []
     for document in documents:
