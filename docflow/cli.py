@@ -39,6 +39,7 @@ class LazyGroup(click.Group):
         "search": "docflow.commands.search:search",
         "report": "docflow.commands.report:report",
         "records": "docflow.commands.records:records_group",
+        "archive": "docflow.commands.archive:archive",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

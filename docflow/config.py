@@ -179,6 +179,13 @@ class OcrSettings:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    # An issued version is renewed (a document timestamp, PAdES B-LTA) once its last timestamp authority's
+    # certificate, or before any document timestamp a signing certificate, expires within this many days.
+    renew_days_before: int = 90
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -190,6 +197,7 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
     ocr: OcrSettings = field(default_factory=OcrSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     source: Path | None = None
 
     @property
@@ -357,6 +365,7 @@ _MINIMUMS = {
     ("ocr", "poll_seconds"): 1,
     ("ocr", "max_attempts"): 1,
     ("ocr", "stale_minutes"): 1,
+    ("archive", "renew_days_before"): 1,
 }
 
 

@@ -18,6 +18,7 @@ from docflow.models.documents import (
     Register,
     RegisterKind,
     Urgency,
+    VersionKind,
 )
 from docflow.models.formatcheck import FormatCheckResult, FormatCheckSetting
 from docflow.models.jobs import Job, JobStatus
@@ -37,6 +38,7 @@ from docflow.models.records import (
     PlanHeading,
     RecordFile,
 )
+from docflow.models.renewals import RenewalRun
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
     Assignment,
@@ -75,5 +77,6 @@ __all__ = [
     "AuditCheckpoint", "AuditEvent", "AuditHead", "Base", "Certificate", "CertificateStatus", "Confidentiality", "Department", "Document", "DocumentGrant",
     "DocumentKind", "DocumentRelation", "DocumentStatus", "DocumentVersion", "GrantReason", "Job", "JobStatus", "KeyGuard", "KeyStorage", "LoginThrottle",
     "Organisation", "ReceiptSource", "Register", "RegisterClosing", "RegisterCounter", "RegisterSeries", "SeriesRule", "RegisterKind", "Role", "Signature", "ThrottleKind", "Urgency", "User", "VerificationReport", "VersionSource",
+    "RenewalRun", "VersionKind",
     "utc_now",
 ]

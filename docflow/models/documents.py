@@ -28,6 +28,12 @@ class DocumentRelation(enum.StrEnum):
     CORRECTS = "corrects"     # a correction letter (đính chính) of an issued document
 
 
+class VersionKind(enum.StrEnum):
+    """What made a version (stored as this text)."""
+    STEP = ""               # an upload, a signature, the number and date: a step of the flows
+    RENEWAL = "renewal"     # a B-LTA renewal of the issued bytes: validation data and a document timestamp
+
+
 class DocumentStatus(enum.StrEnum):
     DRAFT = "draft"
     REGISTERED = "registered"
@@ -190,12 +196,28 @@ class DocumentVersion(Base):
     # What the upload check found (docflow.pdfcheck): "javascript", "launch", "embedded_files", comma-separated;
     # "" for none. Such a file is evidence, kept as it came, but never shown inline.
     active_content: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # VersionKind: "" for a version a step of the flows made; "renewal" for the issued bytes (or the renewal
+    # before) with only validation data and a document timestamp appended (B-LTA), its parent the version renewed.
+    kind: Mapped[str] = mapped_column(String(20), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     document: Mapped[Document] = relationship(back_populates="versions")
     parent: Mapped[DocumentVersion | None] = relationship(remote_side=[id])
     created_by: Mapped[User] = relationship()
+
+    @property
+    def is_renewal(self) -> bool:
+        return self.kind == VersionKind.RENEWAL
+
+    @property
+    def renewal_base(self) -> DocumentVersion:
+        """The version a renewal (or a chain of renewals) started from; the version itself if no renewal."""
+        version, seen = self, {self.id}
+        while version.is_renewal and version.parent is not None and version.parent.id not in seen:
+            version = version.parent
+            seen.add(version.id)
+        return version
 
     @property
     def active_flags(self) -> tuple[str, ...]:

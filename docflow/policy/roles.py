@@ -23,6 +23,10 @@ DELEGATION_MANAGERS = frozenset({Role.LEADER, Role.ADMIN})
 AUDIT_READERS = frozenset({Role.AUDITOR, Role.ADMIN})
 MEMO_WRITERS = frozenset({Role.HEAD, Role.LEADER})
 RECALLERS = frozenset({Role.LEADER, Role.CLERK})
+# The clerk keeps the ward's records (Decree 30, Chapter IV) and the administrator the system: either renews
+# the issued documents' signatures; the auditor reads what each run did.
+RENEWERS = frozenset({Role.CLERK, Role.ADMIN})
+RENEWAL_READERS = frozenset({Role.CLERK, Role.AUDITOR, Role.ADMIN})
 
 
 def _is(user: User, *roles: Role) -> bool:
@@ -119,6 +123,16 @@ def may_verify_uploads(user: User) -> bool:
     return user.is_active and user.role is not Role.ADMIN
 
 
+def may_renew_signatures(user: User) -> bool:
+    """The clerk or the administrator runs the long-term (B-LTA) renewal of the ward's issued documents."""
+    return _is(user, *RENEWERS)
+
+
+def may_read_renewals(user: User) -> bool:
+    """The renewal runs and their reports: the clerk, the auditor and the administrator."""
+    return _is(user, *RENEWAL_READERS)
+
+
 @dataclass(frozen=True)
 class Permissions:
     """A signed-in user's answers to every global question, for menus and page headers. ``role`` is there to be
@@ -143,6 +157,8 @@ class Permissions:
     verify_uploads: bool = False
     read_figures: bool = False
     read_records: bool = False
+    renew_signatures: bool = False
+    read_renewals: bool = False
 
 
 NOBODY = Permissions()
@@ -161,4 +177,5 @@ def permissions_for(user: User | None) -> Permissions:
         confirm_access_changes=may_confirm_access_changes(user), read_access_changes=may_read_access_changes(user),
         read_audit_log=may_read_audit_log(user), administer=may_administer(user),
         verify_uploads=may_verify_uploads(user), read_figures=may_read_figures(user),
-        read_records=may_read_records(user))
+        read_records=may_read_records(user), renew_signatures=may_renew_signatures(user),
+        read_renewals=may_read_renewals(user))

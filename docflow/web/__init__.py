@@ -21,6 +21,7 @@ from docflow.paths import TRANSLATIONS_DIR
 from docflow.storage import BlobMissingError
 from docflow.web import (
     admin,
+    archive,
     attachments,
     audit,
     auth,
@@ -76,7 +77,8 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
-                   notifications, attachments, copies, formatchecks, textindex, dashboard, phrases, records):
+                   notifications, attachments, copies, formatchecks, textindex, dashboard, phrases, records,
+                   archive):
         app.register_blueprint(module.bp)
     app.register_blueprint(search.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.

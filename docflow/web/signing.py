@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from docflow import db, pdfcheck, policy
 from docflow.errors import N_, ConfigurationError, ConflictError, SigningError, ValidationError
 from docflow.models import Document, utc_now
-from docflow.services import keys
+from docflow.services import keys, renewal
 from docflow.services.formatcheck import FormatRefusedError
 from docflow.services.formatcheck.gate import BlockMismatchError
 from docflow.services.signatures import verification_log
@@ -99,12 +99,20 @@ def version_report(document_id: int, number: int) -> ResponseReturnValue:
     return _report_response(report, title=title, filename=filename)
 
 
-def _report_response(report: dict[str, Any], *, title: str, filename: str) -> ResponseReturnValue:
+def _report_response(report: dict[str, Any], *, title: str, filename: str,
+                     issued: renewal.IssuedMatch | None = None) -> ResponseReturnValue:
+    """The report as JSON or a page; an uploaded file's (``/verify/<sha256>``) also says whether it is the
+    issued bytes of a document, or a renewal of them."""
+    asked = request.endpoint == "signing.upload_report"
     if request.args.get("format") == "json":
         public = {k: v for k, v in report.items() if k != "msgids"}
+        if asked:
+            public["issued"] = issued.to_json() if issued is not None else None
         return Response(json.dumps(public, ensure_ascii=False, indent=2), mimetype="application/json",
                         headers={"Content-Disposition": content_disposition(filename)})
-    return render_template("signing/report.html", report=report, title=title)
+    document = db.get_session().get(Document, issued.document_id) if issued is not None else None
+    return render_template("signing/report.html", report=report, title=title, issued=issued, ask_issued=asked,
+                           issued_link=document is not None and policy.can_view(current_actor(), document))
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -124,9 +132,11 @@ def verify_upload() -> ResponseReturnValue:
     try:
         pdfcheck.check_pdf_bytes(data, doc_service.parse_limits(settings().uploads))
         signing_service.verify_ahead(db.get_session(), settings=settings(), data=data)
+        issued = renewal.match_bytes(db.get_session(), store=store(), data=data)
         with db.transaction() as s:
             report = signing_service.verify_bytes(s, settings=settings(), data=data)
-            verification_log.record_verification(s, actor=current_actor(), report=report)
+            verification_log.record_verification(s, actor=current_actor(), report=report,
+                                                 issued=issued.to_json() if issued is not None else None)
     except ValidationError as exc:  # UnreadablePdfError included
         return _verify_error(exc.message, **exc.params)
     return redirect(url_for("signing.upload_report", sha256=report["sha256"]))
@@ -141,9 +151,11 @@ def _verify_error(message: str, **params: Any) -> ResponseReturnValue:
 @login_required
 def upload_report(sha256: str) -> ResponseReturnValue:
     """The kept report of a file (by its SHA-256), for those who hold the file or may see a document with it."""
-    report = verification_log.report_by_digest(db.get_session(), actor=current_actor(), settings=settings(),
-                                               sha256=sha256)
-    return _report_response(report, title=sha256[:16] + "…", filename=f"verification-{sha256[:16]}.json")
+    session = db.get_session()
+    report = verification_log.report_by_digest(session, actor=current_actor(), settings=settings(), sha256=sha256)
+    issued = renewal.answer_for_digest(session, store=store(), actor_id=current_actor().id, sha256=sha256)
+    return _report_response(report, title=sha256[:16] + "…", filename=f"verification-{sha256[:16]}.json",
+                            issued=issued)
 
 
 # -- the development CA's public endpoints (certificates point here for CRL and OCSP) -------------------

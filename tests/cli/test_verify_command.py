@@ -152,3 +152,26 @@ def test_the_command_runs_as_a_subprocess_without_flask(files, test_pki, tmp_pat
     broken = docflow_verify(str(files["not_a_pdf"]))
     assert broken.returncode == 2
     assert len(broken.stderr.strip().splitlines()) == 1 and "Traceback" not in broken.stderr
+
+
+def test_R52_the_issued_bytes_and_a_renewal_of_them_pass_with_issued_and_anything_else_fails(
+        run, files, test_pki, tmp_path):
+    from docflow.signing.renewal import renew_pdf
+    from tests.signing.test_renewal import _appended, _changed_title
+    from tests.signing.test_sign import context
+    signed = files["signed"].read_bytes()
+    renewed = tmp_path / "renewed.pdf"
+    renewed.write_bytes(renew_pdf(signed, context(test_pki)))
+    forged = tmp_path / "forged.pdf"
+    forged.write_bytes(_appended(renewed.read_bytes(), _changed_title))
+    root = test_pki.root_pem_path
+
+    same = run(files["signed"], "--trust-root", root, "--issued", files["signed"])
+    renewal = run(renewed, "--trust-root", root, "--issued", files["signed"])
+    refused = run(forged, "--trust-root", root, "--issued", files["signed"], "--lang", "vi")
+    as_json = json.loads(run(renewed, "--trust-root", root, "--issued", files["signed"], "--json").output)
+
+    assert same.exit_code == 0 and "ISSUED BYTES: the file is exactly the issued document." in same.output
+    assert renewal.exit_code == 0 and "renewed (B-LTA) on" in renewal.output
+    assert refused.exit_code == 1 and "KHÔNG PHẢI BẢN ĐÃ BAN HÀNH: Các phần bổ sung" in refused.output
+    assert as_json["issued"]["accepted"] is True

@@ -104,3 +104,6 @@ class AuditAction(enum.StrEnum):
     FILE_CLOSED = "records.file_closed"
     FILE_REOPENED = "records.file_reopened"
     FILES_DESTROYED = "records.files_destroyed"
+    # long-term validity (issue 14): an issued version renewed at PAdES B-LTA, and each run of the renewal
+    DOCUMENT_RENEWED = "document.renewed"
+    RENEWAL_RUN = "archive.renewal_run"

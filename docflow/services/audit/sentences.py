@@ -192,6 +192,11 @@ SENTENCES: dict[A, Sentence] = {
     A.FILE_REOPENED: _S(N_("File reopened"), N_("%(actor)s reopened the file %(object)s"), "records"),
     A.FILES_DESTROYED: _S(N_("Files destroyed"),
         N_("%(actor)s recorded the decision %(object)s destroying files whose retention had ended"), "records"),
+    A.DOCUMENT_RENEWED: _S(N_("Signature validity renewed (B-LTA)"),
+        N_("%(actor)s renewed the signatures of the document %(object)s for the long term (version %(version)s)"),
+        "signing"),
+    A.RENEWAL_RUN: _S(N_("Signature renewal run"),
+        N_("%(actor)s ran the long-term renewal of the issued documents' signatures"), "signing"),
 }
 
 GENERIC = N_("%(actor)s: %(action)s on %(object)s")

@@ -61,7 +61,7 @@ def build_check(session: Session, *, settings: Settings, store: DocumentStore, d
     """The check itself, for a document already authorised. Flushes a kept verification report only."""
     events = audit.events_for(session, object_type="document", object_id=document.id)
     records = recorded_signatures(session, document)
-    steps = [*event_steps(events), *version_steps(store, document, events, records)]
+    steps = [*event_steps(events), *version_steps(store, document, events, records, settings.app.zone)]
     report = _pdf_report(session, settings, store, document)
     steps.extend(signature_steps(session, settings, store, document, report, records))
     steps.extend(number_steps(session, store, document, events))

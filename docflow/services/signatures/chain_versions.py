@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import timezone, tzinfo
 
 from docflow.errors import N_
 from docflow.models import AuditEvent, Document, DocumentVersion, Signature
 from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.signatures.chain_findings import ChainStep, Finding
+from docflow.services.signatures.chain_renewals import renewal_step
+from docflow.services.signatures.context import ORGANISATION_KINDS
 from docflow.storage import BlobMissingError, DocumentStore
 
 # Events whose details record the SHA-256 of a version (``version`` defaults to 1 when absent).
 HASH_EVENTS = (AuditAction.DOCUMENT_UPLOADED, AuditAction.DOCUMENT_VERSION_ADDED, AuditAction.DOCUMENT_SIGNED,
-               AuditAction.INCOMING_REGISTERED)
+               AuditAction.INCOMING_REGISTERED, AuditAction.DOCUMENT_RENEWED)
 # The steps that bring content in without a signature (a signature's version is checked against its record).
 UPLOAD_EVENTS = (AuditAction.DOCUMENT_UPLOADED, AuditAction.DOCUMENT_VERSION_ADDED, AuditAction.INCOMING_REGISTERED)
 
@@ -32,18 +35,23 @@ def event_steps(events: list[AuditEvent]) -> list[ChainStep]:
 
 
 def version_steps(store: DocumentStore, document: Document, events: list[AuditEvent],
-                  records: list[Signature]) -> list[ChainStep]:
-    """One step per stored version, with what is wrong with its bytes, its audit record and its producer."""
+                  records: list[Signature], zone: tzinfo = timezone.utc) -> list[ChainStep]:
+    """One step per stored version, with what is wrong with its bytes, its audit record and its producer; a
+    renewal is named as one (chain_renewals), its producer the renewal check."""
     recorded = _recorded_hashes(events)
     signed = _signed_versions(events)
     uploads = _uploads(events)
     by_version = {r.version_id: r for r in records}
+    issued = {r.version_id for r in records if r.kind in ORGANISATION_KINDS}
     intact: set[int] = set()
     steps = []
     for version in document.versions:
         problems = _stored_problems(store, version)
         if not problems:
             intact.add(version.number)
+        if version.is_renewal:
+            steps.append(renewal_step(store, version, issued, zone, [*problems, *_audit_problems(version, recorded)]))
+            continue
         problems.extend(_producer_problems(version, by_version.get(version.id), uploads))
         problems.extend(_audit_problems(version, recorded))
         if version.number in signed:

@@ -20,10 +20,13 @@ HEX = frozenset("0123456789abcdef")
 
 
 def record_verification(session: Session, *, actor: User, report: dict[str, Any], document_id: int | None = None,
-                        version: int | None = None) -> None:
-    """Audit one verification someone asked for (a document's version, or an uploaded file). Flushes."""
-    details = {"sha256": report.get("sha256"), "valid": bool(report.get("valid")), "version": version,
-               "signatures": len(report.get("signatures", []))}
+                        version: int | None = None, issued: dict[str, Any] | None = None) -> None:
+    """Audit one verification someone asked for (a document's version, or an uploaded file), with what the
+    "are these the issued bytes?" check answered for an upload (``issued``). Flushes."""
+    details: dict[str, Any] = {"sha256": report.get("sha256"), "valid": bool(report.get("valid")), "version": version,
+                               "signatures": len(report.get("signatures", []))}
+    if issued is not None:
+        details["issued"] = issued
     if document_id is not None:
         audit.record(session, action=AuditAction.DOCUMENT_VERIFIED, actor=actor, object_type="document",
                      object_id=document_id, details=details)

@@ -1,0 +1,69 @@
+"""`docflow archive renew`: the long-term (PAdES B-LTA) renewal of the ward's issued documents (run it daily
+from cron); the run and its report are kept and shown to the clerk, the auditor and the administrator.
+
+Exit status: 0 nothing failed, 1 a document could not be renewed (the report says why).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from docflow import appctx, db
+from docflow.commands.context import with_app
+
+
+@click.group("archive")
+def archive() -> None:
+    """Long-term keeping of the ward's issued documents."""
+
+
+@archive.command("renew")
+@click.option("--user", "username", required=True, help="the clerk or administrator the run is recorded under")
+@click.option("--dry-run", is_flag=True, help="only say which issued versions are due; change nothing")
+@click.option("--json", "as_json", is_flag=True, help="print the run's report as one JSON object")
+@with_app
+def renew(username: str, dry_run: bool, as_json: bool) -> None:
+    """Renew every issued version whose certificates or last timestamp expire within [archive]
+    renew_days_before: validation data and a document timestamp, as a new version. Safe to repeat."""
+    # Imported here: the services load only for the commands that use them (CLI start-up time).
+    from docflow.services import renewal
+    from docflow.services.people.users import find_user_by_username
+    with db.transaction() as s:
+        user = find_user_by_username(s, username)
+        if user is None:
+            raise click.ClickException(f"no user named {username}")
+        user_id = user.id
+    run = renewal.renew_issued(transaction=db.transaction, settings=appctx.settings(), store=appctx.store(),
+                               actor_id=user_id, dry_run=dry_run)
+    report = {"run": run.id, "dry_run": run.dry_run, "margin_days": run.margin_days, "renewed": run.renewed,
+              "not_due": run.not_due, "failed": run.failed, "items": run.items}
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else _human(report))
+    sys.exit(1 if run.failed else 0)
+
+
+def _human(report: dict[str, Any]) -> str:
+    due = "due" if report["dry_run"] else "renewed"
+    lines = [f"Renewal run {report['run']} (margin {report['margin_days']} days): {report['renewed']} {due}, "
+             f"{report['not_due']} not due, {report['failed']} failed."]
+    for item in report["items"]:
+        name = item.get("number_symbol") or f"#{item['document_id']}"
+        line = f"  {name} v{item['version']}: {item['outcome']}"
+        if item.get("protected_until"):
+            line += f" (protected until {item['protected_until'][:10]})"
+        if item.get("new_version"):
+            line += f" -> v{item['new_version']}"
+        if item.get("message"):
+            line += f": {_text(item['message'], item.get('params', {}))}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _text(message: str, params: dict[str, Any]) -> str:
+    try:
+        return message % params if params else message
+    except (KeyError, ValueError, TypeError):
+        return message

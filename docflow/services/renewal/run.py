@@ -1,0 +1,216 @@
+"""The renewal run: every issued version of the ward whose protection ends within the configured margin gets
+a B-LTA renewal (validation data and a document timestamp) as a new version, and the run keeps a report.
+
+Each document is renewed on its own: its bytes are read, renewed (the TSA and the revocation data are asked
+outside any transaction), checked with ``check_renewal`` and stored under their SHA-256 first; only then does a
+short transaction lock the document, confirm that the version renewed is still its latest, and add the
+renewal version with its audit event. A crash leaves at most an unreferenced blob; two runs at once renew a
+document once (the second finds the version it renewed no longer the latest). A run is idempotent: a renewed
+version is not due again until its new timestamp's authority nears its own expiry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from docflow import policy
+from docflow.config import Settings
+from docflow.errors import N_, ConflictError, DocflowError, NotFoundError, PermissionDeniedError
+from docflow.models import Document, DocumentVersion, Job, RenewalRun, Signature, User, VersionKind, utc_now
+from docflow.services import audit
+from docflow.services import documents as doc_service
+from docflow.services.audit import AuditAction
+from docflow.services import jobs
+from docflow.services.jobs import JobContext, JobWork, Transaction
+from docflow.services.renewal.issued import issued_version_ids
+from docflow.services.signatures.context import ORGANISATION_KINDS, signing_context
+from docflow.services.signatures.reports import keep_report_if_signed, verify_ahead
+from docflow.signing.base import PadesLevel
+from docflow.storage import BlobMissingError, DocumentStore
+
+RENEWED, DUE, NOT_DUE, FAILED = "renewed", "due", "not_due", "failed"
+RENEWAL_JOB = "archive.renewal"
+MSG_CHANGED = N_("The document changed while it was being renewed; the next run looks at it again.")
+MSG_NOT_LATEST = N_("The issued version is not the document's latest version, so it is not renewed.")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The latest version of an issued document's chain (the issued version or its last renewal)."""
+    document_id: int
+    number_symbol: str | None
+    version_id: int
+    number: int
+    sha256: str
+
+
+def renew_issued(*, transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int,
+                 dry_run: bool = False, now: datetime | None = None,
+                 renew: Callable[[bytes], bytes] | None = None) -> RenewalRun:
+    """Renew every issued version of the actor's ward that is due, one transaction per document (``transaction``
+    is the caller's boundary), and keep the run with its report. ``dry_run`` only says which are due.
+
+    ``renew`` turns issued bytes into renewed bytes (default: ``renew_pdf`` with the configured TSA and
+    revocation data). Raises PermissionDeniedError before anything is done; every other failure is one item
+    of the report.
+    """
+    now = now or utc_now()
+    margin = settings.archive.renew_days_before
+    with transaction() as session:
+        actor = session.get(User, actor_id)
+        if actor is None or not policy.may_renew_signatures(actor):
+            raise PermissionDeniedError(policy.MAY_NOT)
+        run = RenewalRun(organisation_id=actor.organisation_id, started_by_id=actor.id, started_at=now,
+                         dry_run=dry_run, margin_days=margin, items=[])
+        session.add(run)
+        session.flush()
+        run_id, candidates = run.id, due_candidates(session, organisation_id=actor.organisation_id)
+    renew = renew or _default_renewer(settings)
+    items = [_renew_one(transaction, settings, store, actor_id, c, now=now, margin=timedelta(days=margin),
+                        dry_run=dry_run, renew=renew) for c in candidates]
+    with transaction() as session:
+        return _finish(session, run_id, items, now=utc_now())
+
+
+def start_renewal(session: Session, *, settings: Settings, store: DocumentStore, actor: User,
+                  dry_run: bool = False) -> tuple[Job, JobWork]:
+    """Queue a renewal run as ``actor``'s job; returns the job and its work for a runner (the run's report is
+    kept as a RenewalRun, whose id the job records). Raises PermissionDeniedError. Flushes."""
+    if not policy.may_renew_signatures(actor):
+        raise PermissionDeniedError(policy.MAY_NOT)
+    job = jobs.create_job(session, actor=actor, kind=RENEWAL_JOB, total=0)
+    actor_id = actor.id
+
+    def work(context: JobContext) -> None:
+        run = renew_issued(transaction=context.transaction, settings=settings, store=store, actor_id=actor_id,
+                           dry_run=dry_run)
+        context.record({"run_id": run.id, "renewed": run.renewed, "not_due": run.not_due, "failed": run.failed})
+    return job, work
+
+
+def due_candidates(session: Session, *, organisation_id: int) -> list[Candidate]:
+    """The latest version of every issued document of the ward, in document order. Reads only."""
+    sealed = select(Signature.document_id).where(Signature.kind.in_(ORGANISATION_KINDS))
+    documents = session.execute(select(Document).where(Document.organisation_id == organisation_id,
+                                                       Document.id.in_(sealed))
+                                .order_by(Document.id)).scalars()
+    found = []
+    for document in documents:
+        latest = document.current_version
+        if latest is not None:
+            found.append(Candidate(document.id, document.number_symbol, latest.id, latest.number, latest.sha256))
+    return found
+
+
+def _default_renewer(settings: Settings) -> Callable[[bytes], bytes]:
+    # pyHanko takes seconds to import: only a run that renews pays for it, not the CLI's start.
+    from docflow.signing.renewal import renew_pdf
+
+    def renew(data: bytes) -> bytes:
+        return renew_pdf(data, signing_context(settings, PadesLevel.B_LTA))
+    return renew
+
+
+def _renew_one(transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int,
+               candidate: Candidate, *, now: datetime, margin: timedelta, dry_run: bool,
+               renew: Callable[[bytes], bytes]) -> dict[str, Any]:
+    """One document's item of the report: renewed (with the new version), due (dry run), not due, or failed."""
+    # pyHanko takes seconds to import: only a run pays for it, not the CLI's start.
+    from docflow.signing.renewal import renewal_due_at
+    item: dict[str, Any] = {"document_id": candidate.document_id, "number_symbol": candidate.number_symbol,
+                            "version": candidate.number}
+    try:
+        with transaction() as session:
+            _require_issued_latest(session, candidate)
+        data = store.read(candidate.sha256)
+        due = renewal_due_at(data)
+        item["protected_until"] = due.isoformat() if due is not None else None
+        if due is not None and due - now > margin:
+            return {**item, "outcome": NOT_DUE}
+        if dry_run:
+            return {**item, "outcome": DUE}
+        return {**item, **_renewed(transaction, settings, store, actor_id, candidate, data, now=now, renew=renew)}
+    except DocflowError as exc:
+        return {**item, "outcome": FAILED, "message": exc.message, "params": {k: str(v) for k, v in exc.params.items()}}
+    except BlobMissingError:
+        return {**item, "outcome": FAILED, "message": N_("The file of version %(n)s is missing from storage."),
+                "params": {"n": str(candidate.number)}}
+    except IntegrityError:
+        return {**item, "outcome": FAILED, "message": MSG_CHANGED, "params": {}}
+
+
+def _renewed(transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int, candidate: Candidate,
+             data: bytes, *, now: datetime, renew: Callable[[bytes], bytes]) -> dict[str, Any]:
+    """Renew, check and store the bytes, then add the version (with its verification report kept)."""
+    # pyHanko takes seconds to import: only a run pays for it, not the CLI's start.
+    from docflow.signing.renewal import check_renewal
+    renewed = renew(data)
+    check = check_renewal(data, renewed)
+    if not check.ok:
+        problem = check.problems[0]
+        return {"outcome": FAILED, "message": problem.message, "params": dict(problem.params)}
+    sha256 = store.put_bytes(renewed)
+    with transaction() as session:
+        # verified before the renewal's transaction (no lock held meanwhile), kept with the version in it
+        verify_ahead(session, settings=settings, data=renewed, sha256=sha256)
+    with transaction() as session:
+        version = add_renewal(session, actor_id=actor_id, candidate=candidate, sha256=sha256, size=len(renewed),
+                              timestamps=check.timestamps, now=now)
+        keep_report_if_signed(session, settings=settings, store=store, version=version)
+    return {"outcome": RENEWED, "new_version": version.number, "sha256": sha256}
+
+
+def _require_issued_latest(session: Session, candidate: Candidate) -> None:
+    version = session.get(DocumentVersion, candidate.version_id)
+    if version is None or version.renewal_base.id not in issued_version_ids(session, [candidate.document_id]):
+        raise ConflictError(MSG_NOT_LATEST)
+
+
+def add_renewal(session: Session, *, actor_id: int, candidate: Candidate, sha256: str, size: int,
+                timestamps: tuple[datetime, ...], now: datetime) -> DocumentVersion:
+    """Add the stored renewal of ``candidate`` as the document's next version, under the document's row lock,
+    and audit it (DOCUMENT_RENEWED). Raises ConflictError when the candidate is no longer the latest version
+    (another run renewed it). Flushes."""
+    document = doc_service.get_document(session, candidate.document_id, lock=True)
+    session.refresh(document, attribute_names=["versions"])
+    current = document.current_version
+    if current is None or current.id != candidate.version_id:
+        raise ConflictError(MSG_CHANGED)
+    actor = session.get(User, actor_id)
+    version = DocumentVersion(document=document, number=current.number + 1, parent_id=current.id, sha256=sha256,
+                              size=size, page_count=current.page_count, original_filename=None,
+                              active_content=current.active_content, note="", kind=VersionKind.RENEWAL,
+                              created_at=now, created_by_id=actor_id)
+    session.add(version)
+    document.updated_at = now
+    session.flush()
+    audit.record(session, action=AuditAction.DOCUMENT_RENEWED, actor=actor, object_type="document",
+                 object_id=document.id, now=now,
+                 details={"version": version.number, "sha256": sha256, "parent_sha256": current.sha256,
+                          "renews_version": current.number, "level": PadesLevel.B_LTA.value,
+                          "timestamps": [t.isoformat() for t in timestamps]})
+    return version
+
+
+def _finish(session: Session, run_id: int, items: list[dict[str, Any]], *, now: datetime) -> RenewalRun:
+    run = session.get(RenewalRun, run_id)
+    if run is None:
+        raise NotFoundError(N_("No such renewal run."))
+    run.items = items
+    run.renewed = sum(1 for i in items if i["outcome"] in (RENEWED, DUE))
+    run.not_due = sum(1 for i in items if i["outcome"] == NOT_DUE)
+    run.failed = sum(1 for i in items if i["outcome"] == FAILED)
+    run.finished_at = now
+    session.flush()
+    audit.record(session, action=AuditAction.RENEWAL_RUN, actor=run.started_by, object_type="renewal_run",
+                 object_id=run.id, now=now,
+                 details={"dry_run": run.dry_run, "renewed": run.renewed, "not_due": run.not_due,
+                          "failed": run.failed, "margin_days": run.margin_days})
+    return run
