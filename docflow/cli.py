@@ -38,6 +38,8 @@ class LazyGroup(click.Group):
         "text": "docflow.commands.textindex:text",
         "search": "docflow.commands.search:search",
         "report": "docflow.commands.report:report",
+        "backup": "docflow.commands.backup:backup",
+        "restore": "docflow.commands.backup:restore",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -93,3 +93,6 @@ class AuditAction(enum.StrEnum):
     FORMAT_CHECK_POLICY_CHANGED = "format_check.policy_changed"
     # full-text search (issue 13): a result list leaves the system only on the record
     SEARCH_EXPORTED = "search.exported"
+    # backup and restore (issue 14): a backup made, with its manifest's SHA-256; an instance restored from one
+    BACKUP_MADE = "backup.made"
+    BACKUP_RESTORED = "backup.restored"
