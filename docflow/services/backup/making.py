@@ -14,6 +14,7 @@ import hashlib
 import importlib.metadata
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,16 +55,13 @@ def make_backup(*, settings: Settings, out: Path, passphrase: str | None) -> Bac
         raise ValidationError(N_("The backup folder %(folder)s is not empty: choose a new folder."), folder=str(out))
     found = vault.gather_secrets(settings)
     sealed = vault.seal(found, passphrase) if passphrase is not None else None
-    partial = out.with_name(f".{out.name}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    private_dir(partial)
+    private_dir(out.resolve().parent)
+    partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.resolve().parent))
     try:
         made = _fill(settings, partial, sealed)
         header = _header(settings, made, [s.name for s in found], sealed is not None)
         manifest_sha256 = write_manifest(partial, header)
-        if out.exists():
-            out.rmdir()
-        partial.rename(out)
+        move_into(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -71,6 +69,18 @@ def make_backup(*, settings: Settings, out: Path, passphrase: str | None) -> Bac
     return BackupMade(folder=out, manifest_sha256=manifest_sha256, database=kind_of(settings.database_url),
                       audit_head=made["head"], blobs=made["blobs"], referenced=made["referenced"],
                       secrets=names if sealed else (), secrets_left_out=() if sealed else names)
+
+
+def move_into(partial: Path, target: Path) -> None:
+    """Rename the finished ``partial`` folder to ``target`` (absent or empty). Raises ValidationError when
+    ``target`` was filled meanwhile (another backup or restore into the same folder won the race)."""
+    try:
+        if target.exists():
+            target.rmdir()
+        partial.rename(target)
+    except OSError:
+        raise ValidationError(N_("The folder %(folder)s is no longer empty: another backup or restore wrote into "
+                                 "it meanwhile."), folder=str(target)) from None
 
 
 def _fill(settings: Settings, root: Path, sealed: bytes | None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ one transaction. So a refused or failed restore leaves nothing half-restored.
 from __future__ import annotations
 
 import shutil
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from docflow.errors import N_, ValidationError
 from docflow.private_files import private_dir, write_private
 from docflow.services.backup import vault
 from docflow.services.backup.database import PG_FILE, SQLITE_FILE, check_empty_postgres, restore_postgres, restore_sqlite
-from docflow.services.backup.making import SECRETS_FILE
+from docflow.services.backup.making import SECRETS_FILE, move_into
 from docflow.services.backup.manifest import verify_backup
 from docflow.services.backup.tomlfile import toml_text
 
@@ -54,17 +55,14 @@ def restore_backup(*, backup: Path, into: Path, passphrase: str | None,
                               folder=str(into))
     raw = _original_config(backup, header)
     url = _target_url(header, raw, database_url)
-    partial = into.with_name(f".{into.name}.restoring")
-    shutil.rmtree(partial, ignore_errors=True)
-    private_dir(partial)
+    private_dir(into.resolve().parent)
+    partial = Path(tempfile.mkdtemp(prefix=f".{into.name}.restoring-", dir=into.resolve().parent))
     try:
         _fill(backup, partial, header, secrets)
         write_private(partial / CONFIG_NAME, toml_text(_restored_config(raw, header, url, secrets)).encode("utf-8"))
         if url is not None:
             restore_postgres(url, backup / PG_FILE)
-        if into.exists():
-            into.rmdir()
-        partial.rename(into)
+        move_into(partial, into)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
