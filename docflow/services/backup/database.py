@@ -101,8 +101,11 @@ def referenced_blobs(conn: Connection) -> Iterator[str]:
     for table, column in BLOB_COLUMNS:
         rows = conn.execution_options(yield_per=5000).execute(
             text(f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL"))
-        for (sha256,) in rows:
-            yield str(sha256)
+        try:
+            for (sha256,) in rows:
+                yield str(sha256)
+        finally:
+            rows.close()   # a server-side cursor on PostgreSQL, also when the caller stops early
 
 
 def _pg_tool(name: str) -> list[str]:

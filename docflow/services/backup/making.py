@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,11 +88,12 @@ def _fill(settings: Settings, root: Path, sealed: bytes | None) -> dict[str, Any
     with dumped(settings.database_url, root) as conn:
         blobs = copy_blobs(settings.blobs_dir, root / "blobs")
         referenced = 0
-        for sha256 in referenced_blobs(conn):
-            if not (root / "blobs" / sha256[:2] / sha256[2:4] / sha256).is_file():
-                raise StorageError(N_("The database names the file %(sha256)s, which is missing or damaged in "
-                                      "the document store: the backup was not made."), sha256=sha256)
-            referenced += 1
+        with closing(referenced_blobs(conn)) as named:
+            for sha256 in named:
+                if not (root / "blobs" / sha256[:2] / sha256[2:4] / sha256).is_file():
+                    raise StorageError(N_("The database names the file %(sha256)s, which is missing or damaged in "
+                                          "the document store: the backup was not made."), sha256=sha256)
+                referenced += 1
         head = audit_head(conn)
     config = _copy_config(settings, root)
     if settings.app.keys_dir.is_dir():
