@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +96,7 @@ def audit_head(conn: Connection) -> AuditHead:
     return AuditHead(int(seq), str(hash_))
 
 
-def referenced_blobs(conn: Connection) -> Iterator[str]:
+def referenced_blobs(conn: Connection) -> Generator[str, None, None]:
     """Every blob SHA-256 the dumped database names (a blob named twice is yielded twice)."""
     for table, column in BLOB_COLUMNS:
         rows = conn.execution_options(yield_per=5000).execute(

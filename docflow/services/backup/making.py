@@ -61,7 +61,7 @@ def make_backup(*, settings: Settings, out: Path, passphrase: str | None) -> Bac
     try:
         made = _fill(settings, partial, sealed)
         header = _header(settings, made, [s.name for s in found], sealed is not None)
-        manifest_sha256 = write_manifest(partial, header)
+        manifest_sha256 = write_manifest(partial, header, known=blob_digest)
         move_into(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -104,6 +104,13 @@ def _fill(settings: Settings, root: Path, sealed: bytes | None) -> dict[str, Any
     return {"head": head, "blobs": blobs, "referenced": referenced, "config": config}
 
 
+def blob_digest(root: Path, relative: str) -> str | None:
+    """A copied blob's SHA-256 without reading it again: its name, which ``copy_blobs`` checked its content
+    against while copying (anything else under blobs/ is hashed as usual)."""
+    name = relative.rsplit("/", 1)[-1]
+    return name if relative.startswith("blobs/") and name.startswith(relative[6:8]) and len(name) == 64 else None
+
+
 def _blob_files(store: Path) -> Iterator[Path]:
     """The store's blob files (two levels of folders by prefix); its tmp folder of uploads in progress is not."""
     if not store.is_dir():
@@ -118,10 +125,12 @@ def _blob_files(store: Path) -> Iterator[Path]:
 def copy_blobs(store: Path, target: Path) -> int:
     """Copy every blob of the store whose content matches its name, hashing in 1 MiB chunks; returns how
     many. A damaged blob is left out, and the check of the referenced blobs then names it if it matters."""
-    copied = 0
+    copied, folder = 0, None
     for source in _blob_files(store):
         relative = source.relative_to(store)
-        private_dir((target / relative).parent)
+        if relative.parent != folder:
+            folder = relative.parent
+            private_dir(target / folder)
         digest = hashlib.sha256()
         with source.open("rb") as src, (target / relative).open("wb") as dst:
             while chunk := src.read(CHUNK):

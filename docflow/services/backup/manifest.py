@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,15 +55,21 @@ def walk_sorted(root: Path, folder: str = "") -> Iterator[str]:
             yield relative
 
 
-def write_manifest(root: Path, header: dict[str, Any]) -> str:
-    """Write ``root/manifest.jsonl`` for every file under ``root``; returns the manifest's own SHA-256."""
+def write_manifest(root: Path, header: dict[str, Any],
+                   known: Callable[[Path, str], str | None] | None = None) -> str:
+    """Write ``root/manifest.jsonl`` for every file under ``root``; returns the manifest's own SHA-256.
+    ``known`` gives the SHA-256 of a file already hashed as it was written (None: hash it now)."""
     partial = root / (MANIFEST + ".part")
     with partial.open("w", encoding="utf-8") as out:
         out.write(json.dumps({"format": FORMAT, **header}, ensure_ascii=False, sort_keys=True) + "\n")
         for relative in walk_sorted(root):
             if relative == partial.name:
                 continue
-            sha256, size = file_sha256(root / relative)
+            sha256 = known(root, relative) if known else None
+            if sha256 is None:
+                sha256, size = file_sha256(root / relative)
+            else:
+                size = (root / relative).stat().st_size
             out.write(json.dumps({"path": relative, "sha256": sha256, "size": size}, ensure_ascii=False) + "\n")
         out.flush()
         os.fsync(out.fileno())
