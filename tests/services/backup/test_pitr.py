@@ -69,7 +69,8 @@ class Cluster:
         engine = create_engine(self.url.rsplit("/", 1)[0] + f"/{database}", isolation_level="AUTOCOMMIT")
         try:
             with engine.connect() as conn:
-                return conn.execute(text(statement)).scalar()
+                result = conn.execute(text(statement))
+                return result.scalar() if result.returns_rows else None
         finally:
             engine.dispose()
 
