@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from docflow import appctx, bootstrap, config, db
 from docflow.appctx import AppContext
 from docflow.cli import main
-from docflow.models import Department, Document, DocumentKind, DocumentVersion, User
+from docflow.models import AuditEvent, Department, Document, DocumentKind, DocumentVersion, User
 from docflow.services import incoming, outgoing
 from docflow.services.demo import DEMO_PIN
 from docflow.services.documents import DocumentInput, UploadedFile
@@ -156,6 +156,17 @@ class Writer(threading.Thread):
             self.stopping.wait(0.05)
         assert self.error is None, self.error
         assert self.committed >= count, "the writer made no progress"
+
+
+def audit_events(config_file: Path, action: str) -> list[dict[str, Any]]:
+    """The details of every event of ``action``, in chain order."""
+    context = open_instance(config_file)
+    try:
+        with context.engine.connect() as conn:
+            return [dict(d) for d in conn.scalars(select(AuditEvent.details).where(AuditEvent.action == action)
+                                                  .order_by(AuditEvent.seq))]
+    finally:
+        context.engine.dispose()
 
 
 def count_incoming(config_file: Path) -> int:

@@ -9,11 +9,12 @@ import csv
 import io
 import shutil
 
-from docflow.services.backup import read_header
+from docflow.services.backup import file_sha256, read_header
 from tests.conftest import is_postgres
 from tests.services.backup.drill import (
     PASSPHRASE,
     Writer,
+    audit_events,
     count_incoming,
     docflow,
     drop_postgres,
@@ -47,6 +48,9 @@ def test_R52_a_backup_made_while_the_ward_works_restores_on_a_new_machine_and_co
     assert writer.error is None, writer.error
     assert made.exit_code == 0, made.output
     assert "Secrets sealed under the backup passphrase: key_secret, ca_passphrase" in made.output
+    made_event = audit_events(ward, "backup.made")[-1]
+    assert made_event["manifest_sha256"] == file_sha256(tmp_path / "backup" / "manifest.jsonl")[0]
+    assert made_event["audit_seq"] == read_header(tmp_path / "backup")["audit_head"]["seq"]
     original_versions = versions(ward)
     outgoing_register = register_export(ward, "outgoing", tmp_path / "outgoing-before.csv")
     incoming_register = register_export(ward, "incoming", tmp_path / "incoming-before.csv")
@@ -72,6 +76,7 @@ def test_R52_a_backup_made_while_the_ward_works_restores_on_a_new_machine_and_co
     assert {i: original_versions[i] for i in restored_versions} == restored_versions
     assert len(restored_versions) >= len(original_versions) - (writer.committed - before)
     assert docflow(new, "audit", "verify").exit_code == 0
+    assert audit_events(new, "backup.restored")[0]["audit_seq"] == header["audit_head"]["seq"]
     assert register_export(new, "outgoing", tmp_path / "outgoing-after.csv") == outgoing_register
     rows = _rows(register_export(new, "incoming", tmp_path / "incoming-after.csv"))
     assert rows == _rows(incoming_register)[:len(rows)] and len(rows) == restored_incoming + 1
