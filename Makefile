@@ -99,3 +99,9 @@ bench-ocr: install
 # Full-text search at 100,000 documents × 10 pages on both databases, against the bare SQL (figures: bench/SEARCH.md).
 bench-search: install
 	$(BIN)/python -m bench.search $(BENCH_ARGS)
+
+# Backup and restore time and peak memory at 10k/30k/100k documents with 100k/300k/1M audit events, against the
+# bare sqlite3 backup API / pg_dump (figures: bench/BACKUP.md); BENCH_ARGS="--db both" adds PostgreSQL.
+.PHONY: bench-backup
+bench-backup: install
+	$(BIN)/python -m bench.backup $(BENCH_ARGS)

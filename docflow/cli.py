@@ -40,6 +40,8 @@ class LazyGroup(click.Group):
         "report": "docflow.commands.report:report",
         "records": "docflow.commands.records:records_group",
         "archive": "docflow.commands.archive:archive",
+        "backup": "docflow.commands.backup:backup",
+        "restore": "docflow.commands.backup:restore",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -107,3 +107,6 @@ class AuditAction(enum.StrEnum):
     # long-term validity (issue 14): an issued version renewed at PAdES B-LTA, and each run of the renewal
     DOCUMENT_RENEWED = "document.renewed"
     RENEWAL_RUN = "archive.renewal_run"
+    # backup and restore (issue 14): a backup made, with its manifest's SHA-256; an instance restored from one
+    BACKUP_MADE = "backup.made"
+    BACKUP_RESTORED = "backup.restored"
