@@ -29,6 +29,15 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def private_parent(path: Path) -> Path:
+    """The folder ``path`` will be made in, with its missing folders created owner-only; a folder that exists
+    keeps its mode (the administrator's /tmp or /var/backups is never made 0700 for a backup made inside it)."""
+    parent = path.resolve().parent
+    if not parent.exists():
+        private_dir(parent)
+    return parent
+
+
 def write_private(path: Path, data: bytes) -> None:
     """Write ``path`` atomically as a 0600 file (its folder made private first)."""
     private_dir(path.parent)

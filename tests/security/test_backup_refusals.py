@@ -214,3 +214,19 @@ def test_two_backups_into_one_folder_at_once_leave_one_whole_backup(ward, tmp_pa
     assert sum(isinstance(o, ValidationError) for o in outcomes) <= 1 and len(outcomes) == 2
     assert verify_backup(tmp_path / "same").files > 0
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".same.")]
+
+
+def test_a_backup_and_a_restore_leave_the_folder_they_are_made_in_as_it_was(ward, backup, tmp_path, target_db):
+    """Run as root, `docflow backup --out /tmp/x` made /tmp itself 0700 (and so would /var/backups): the parent
+    folder is the administrator's; only what docflow creates is made owner-only."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    made = docflow(ward, "backup", "--out", str(shared / "b"), DOCFLOW_BACKUP_PASSPHRASE=PASSPHRASE)
+    restored = _restore(backup, shared / "r", target_db, DOCFLOW_BACKUP_PASSPHRASE=PASSPHRASE)
+    assert made.exit_code == 0 and restored.exit_code == 0, made.output + restored.output
+    assert shared.stat().st_mode & 0o7777 == 0o1777
+    assert (shared / "b").stat().st_mode & 0o777 == 0o700 and (shared / "r").stat().st_mode & 0o777 == 0o700
+    new = tmp_path / "new" / "deeper"
+    assert docflow(ward, "backup", "--out", str(new / "b"), DOCFLOW_BACKUP_PASSPHRASE=PASSPHRASE).exit_code == 0
+    assert new.stat().st_mode & 0o777 == 0o700          # a folder docflow had to create is owner-only

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from docflow.config import Settings
 from docflow.errors import N_, StorageError, ValidationError
-from docflow.private_files import private_dir
+from docflow.private_files import private_dir, private_parent
 from docflow.services import audit
 from docflow.services.backup import vault
 from docflow.services.backup.database import AuditHead, audit_head, dumped, kind_of, referenced_blobs
@@ -56,8 +56,7 @@ def make_backup(*, settings: Settings, out: Path, passphrase: str | None) -> Bac
         raise ValidationError(N_("The backup folder %(folder)s is not empty: choose a new folder."), folder=str(out))
     found = vault.gather_secrets(settings)
     sealed = vault.seal(found, passphrase) if passphrase is not None else None
-    private_dir(out.resolve().parent)
-    partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.resolve().parent))
+    partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=private_parent(out)))
     try:
         made = _fill(settings, partial, sealed)
         header = _header(settings, made, [s.name for s in found], sealed is not None)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from docflow.errors import N_, ValidationError
-from docflow.private_files import private_dir, write_private
+from docflow.private_files import private_dir, private_parent, write_private
 from docflow.services.backup import vault
 from docflow.services.backup.database import PG_FILE, SQLITE_FILE, check_empty_postgres, restore_postgres, restore_sqlite
 from docflow.services.backup.making import SECRETS_FILE, move_into
@@ -55,8 +55,7 @@ def restore_backup(*, backup: Path, into: Path, passphrase: str | None,
                               folder=str(into))
     raw = _original_config(backup, header)
     url = _target_url(header, raw, database_url)
-    private_dir(into.resolve().parent)
-    partial = Path(tempfile.mkdtemp(prefix=f".{into.name}.restoring-", dir=into.resolve().parent))
+    partial = Path(tempfile.mkdtemp(prefix=f".{into.name}.restoring-", dir=private_parent(into)))
     try:
         _fill(backup, partial, header, secrets)
         write_private(partial / CONFIG_NAME, toml_text(_restored_config(raw, header, url, secrets)).encode("utf-8"))
