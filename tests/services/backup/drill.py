@@ -145,6 +145,9 @@ class Writer(threading.Thread):
             while not self.stopping.is_set():
                 register_one_incoming(context, f"W{self.committed + 1}")
                 self.committed += 1
+                # A breath between registrations, as a clerk's: SQLite's lock is not fair, and a writer that takes
+                # it again the instant it lets go starved the backup's own audit event past the 30 s lock timeout.
+                self.stopping.wait(0.05)
         except BaseException as exc:  # noqa: BLE001 - handed to the test, which fails with it
             self.error = exc
         finally:
