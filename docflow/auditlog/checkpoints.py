@@ -64,8 +64,7 @@ def sign_checkpoint(key: SigningKey, *, seq: int, hash: str, created_at: datetim
     payload = checkpoint_payload(seq=seq, hash=hash, created_at=created_at, organisation=organisation)
 
     async def run() -> tuple[bytes, bytes | None]:
-        signed = await key.signer.async_sign_general_data(payload, "sha256", detached=True)
-        der = signed.dump()
+        der = await _sign_detached(key, payload)
         token = None
         if timestamper is not None:
             token = (await timestamper.async_timestamp(hashlib.sha256(der).digest(), "sha256")).dump()
@@ -73,6 +72,34 @@ def sign_checkpoint(key: SigningKey, *, seq: int, hash: str, created_at: datetim
 
     der, token = asyncio.run(run())
     return Checkpoint(seq, hash, created_at, organisation, der, key.certificate.dump(), token)
+
+
+async def _sign_detached(key: SigningKey, payload: bytes) -> bytes:
+    signed = await key.signer.async_sign_general_data(payload, "sha256", detached=True)
+    return bytes(signed.dump())
+
+
+def sign_detached(key: SigningKey, payload: bytes) -> bytes:
+    """A detached CMS SignedData (DER) over ``payload`` made with ``key``, its certificate embedded: what signs
+    a checkpoint, and the manifest of an archive transfer package (``openssl cms -verify -binary``)."""
+    return asyncio.run(_sign_detached(key, payload))
+
+
+def detached_problem(signature: bytes, payload: bytes, trust: Trust, moment: datetime) -> str | None:
+    """Why the detached CMS ``signature`` does not prove ``payload`` under ``trust`` at ``moment`` (its value,
+    the signer certificate embedded in it, that certificate's path and revocation), or None. Never raises."""
+    try:
+        signed_data, signer_info = _signed_data(signature)
+        embedded = [c.chosen for c in signed_data["certificates"] or [] if c.name == "certificate"]
+        sid = signer_info["sid"]
+        cert = next((c for c in embedded if (
+            c.issuer == sid.chosen["issuer"] and c.serial_number == sid.chosen["serial_number"].native
+            if sid.name == "issuer_and_serial_number" else c.key_identifier == sid.chosen.native)), None)
+        if cert is None:
+            return "the signer's certificate is not in the signature"
+        return _signature_problem(signer_info, payload, cert) or trust.path_problem(cert, embedded, moment, "signing")
+    except (ValueError, TypeError, KeyError) as exc:
+        return f"the signature cannot be read ({type(exc).__name__})"
 
 
 @dataclass(frozen=True)

@@ -102,29 +102,56 @@ def write_pack(path_or_file: Any, *, files: Mapping[str, bytes], manifest: bytes
 
 def verify_pack(path: Path, trust_roots: Sequence[bytes], *, time_limit_seconds: float = 60.0) -> PackReport:
     """Check a pack against the auditor's trust roots (PEM or DER). Raises PackUnreadable."""
+    members = read_members(path, kind="evidence pack")
+    listed = read_manifest(members)
+    check_trust_roots(trust_roots)
+    report = PackReport()
+    check_contents(members, listed, trust_roots, report, anchor_action=EXPORT_ACTION, unlisted=UNLISTED,
+                   time_limit_seconds=time_limit_seconds)
+    return report
+
+
+def read_members(path: Path, *, kind: str) -> dict[str, bytes]:
+    """Every file of the ZIP at ``path`` (a docflow ``kind`` of pack: it holds the manifest and the audit
+    events). Raises PackUnreadable."""
     try:
         with zipfile.ZipFile(path) as pack:
             members = {info.filename: _read(pack, info) for info in pack.infolist() if not info.is_dir()}
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise PackUnreadable(f"{path} is not a readable ZIP file ({exc})") from None
     if MANIFEST not in members or EVENTS not in members:
-        raise PackUnreadable(f"{path} is not a docflow evidence pack: {MANIFEST} or {EVENTS} is missing")
+        raise PackUnreadable(f"{path} is not a docflow {kind}: {MANIFEST} or {EVENTS} is missing")
+    return members
+
+
+def read_manifest(members: Mapping[str, bytes]) -> dict[str, str]:
+    """path → SHA-256 as the manifest lists them. Raises PackUnreadable."""
     try:
         manifest = json.loads(members[MANIFEST])
-        listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+        return {entry["path"]: entry["sha256"] for entry in manifest["files"]}
     except (ValueError, KeyError, TypeError) as exc:
         raise PackUnreadable(f"{MANIFEST} cannot be read ({type(exc).__name__})") from None
+
+
+def check_trust_roots(trust_roots: Sequence[bytes]) -> None:
+    """Raises PackUnreadable when a trust root cannot be read."""
     try:
         TrustSettings.from_pem_bytes(trust_roots)
     except ConfigurationError as exc:
         raise PackUnreadable(f"the trust root cannot be read: {exc}") from None
-    report = PackReport()
-    _check_files(members, listed, report)
+
+
+def check_contents(members: Mapping[str, bytes], listed: Mapping[str, str], trust_roots: Sequence[bytes],
+                   report: PackReport, *, anchor_action: str, unlisted: frozenset[str],
+                   time_limit_seconds: float) -> None:
+    """What every docflow pack proves: each file against the manifest (none missing, none added but
+    ``unlisted``), the audit segments up to their signed checkpoints, the manifest's SHA-256 in a verified
+    ``anchor_action`` event, each PDF as the version the audit trail recorded, and the PDFs' signatures."""
+    _check_files(members, listed, report, unlisted)
     rows = _check_events(members[EVENTS], members, listed, trust_roots, report)
-    _check_anchor(rows, sha256_hex(members[MANIFEST]), report)
+    _check_anchor(rows, sha256_hex(members[MANIFEST]), report, anchor_action)
     _check_versions(rows, members, listed, report)
     _check_pdfs(members, listed, trust_roots, report, time_limit_seconds)
-    return report
 
 
 def _read(pack: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -136,7 +163,8 @@ def _read(pack: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         raise PackUnreadable(f"{info.filename} cannot be read from the ZIP ({exc})") from None
 
 
-def _check_files(members: Mapping[str, bytes], listed: Mapping[str, str], report: PackReport) -> None:
+def _check_files(members: Mapping[str, bytes], listed: Mapping[str, str], report: PackReport,
+                 unlisted: frozenset[str]) -> None:
     for name, expected in sorted(listed.items()):
         if name not in members:
             report.problem(name, "listed in the manifest but missing from the pack")
@@ -145,7 +173,7 @@ def _check_files(members: Mapping[str, bytes], listed: Mapping[str, str], report
                                  f"({expected[:16]}…): the file was changed")
         else:
             report.files_checked += 1
-    for name in sorted(set(members) - set(listed) - UNLISTED):
+    for name in sorted(set(members) - set(listed) - unlisted):
         report.problem(name, "not listed in the manifest: the file was added")
 
 
@@ -216,8 +244,8 @@ def _details(row: Sequence[Any]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _check_anchor(rows: Iterable[Sequence[Any]], manifest_sha256: str, report: PackReport) -> None:
-    anchored = any(row[4] == EXPORT_ACTION and _details(row).get("manifest_sha256") == manifest_sha256 for row in rows)
+def _check_anchor(rows: Iterable[Sequence[Any]], manifest_sha256: str, report: PackReport, action: str) -> None:
+    anchored = any(row[4] == action and _details(row).get("manifest_sha256") == manifest_sha256 for row in rows)
     if not anchored:
         report.problem(MANIFEST, "no verified audit event records this manifest's SHA-256: the manifest was "
                                  "changed or the pack was not made by docflow")
@@ -240,7 +268,8 @@ def _check_versions(rows: Iterable[Sequence[Any]], members: Mapping[str, bytes],
                 report.problem(name, "the audit trail does not record this file as that version of the document")
 
 
-_HASH_ACTIONS = frozenset({"document.uploaded", "document.version_added", "document.signed", "incoming.registered"})
+_HASH_ACTIONS = frozenset({"document.uploaded", "document.version_added", "document.signed", "incoming.registered",
+                           "document.renewed"})
 
 
 def _check_pdfs(members: Mapping[str, bytes], listed: Mapping[str, str], trust_roots: Sequence[bytes],

@@ -8,14 +8,16 @@ Exit status of verify: 0 valid, 1 a problem (the file is named), 2 the pack cann
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from docflow import appctx
 from docflow.commands.context import with_app
 from docflow.errors import ConfigurationError
-from docflow.auditlog.evidencepack import PackUnreadable, verify_pack
+from docflow.auditlog.evidencepack import PackReport, PackUnreadable, verify_pack
 
 EXIT_VALID, EXIT_PROBLEM, EXIT_UNREADABLE = 0, 1, 2
 
@@ -64,9 +66,16 @@ def build(document_id: int | None, register_kind: str | None, year: int | None, 
               help="the ward's root certificate (PEM or DER), from a trusted source, never from the pack")
 def verify(pack: Path, trust_roots: tuple[Path, ...]) -> None:
     """Check every file, the audit segments and their signed checkpoints, and the PDFs' signatures."""
+    verify_and_exit(pack, trust_roots, verify_pack)
+
+
+def verify_and_exit(pack: Path, trust_roots: Sequence[Path],
+                    check: Callable[[Path, list[bytes]], PackReport]) -> NoReturn:
+    """Run ``check`` on a pack, print each problem with its file and a summary, and exit 0 (valid), 1 (a
+    problem) or 2 (unreadable); shared by `docflow evidence verify` and `docflow archive verify`."""
     try:
         roots = [p.read_bytes() for p in trust_roots]
-        report = verify_pack(pack, roots)
+        report = check(pack, roots)
     except (OSError, PackUnreadable, ConfigurationError) as exc:
         click.echo(f"UNREADABLE: {exc}", err=True)
         sys.exit(EXIT_UNREADABLE)

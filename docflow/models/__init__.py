@@ -37,6 +37,7 @@ from docflow.models.records import (
     FileStatus,
     PlanHeading,
     RecordFile,
+    RecordTransfer,
 )
 from docflow.models.renewals import RenewalRun
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
@@ -69,6 +70,7 @@ __all__ = [
     "SavedSearch",
     "InstructionPhrase",
     "DestroyedFile", "DestructionDecision", "FileDocument", "FilePlan", "FileStatus", "PlanHeading", "RecordFile",
+    "RecordTransfer",
     "Attachment", "AttachmentKind", "CopyForm", "CopySource", "DocumentCopy",
     "CompletionProposal", "Contribution", "ProposalStatus",
     "FormatCheckResult", "FormatCheckSetting",

@@ -11,7 +11,9 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docflow.models.base import Base, str_enum, utc_now
@@ -165,3 +167,26 @@ class DestroyedFile(Base):
     page_total: Mapped[int]
 
     decision: Mapped[DestructionDecision] = relationship(back_populates="items")
+
+
+class RecordTransfer(Base):
+    """A closed year's files handed to the archive as one package (Decree 30, Art. 28; issue 14 §2): the year,
+    the package's manifest SHA-256 (also in the ``records.transferred`` audit event), who made it and when, the
+    counts, and the codes of the files included and of those left out with the reason. The package itself is
+    not kept: the archive keeps it."""
+
+    __tablename__ = "record_transfers"
+    __table_args__ = (Index("ix_record_transfers_org_year", "organisation_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    year: Mapped[int]
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    files: Mapped[int]
+    documents: Mapped[int]
+    included: Mapped[list[str]] = mapped_column(JSON, default=list)
+    left_out: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)   # {"code": …, "reason": …}
+
+    created_by: Mapped[User] = relationship()

@@ -24,6 +24,7 @@ from docflow.policy.records import (
     may_read_appraisal,
     may_read_records,
     may_reopen_file,
+    may_transfer_records,
 )
 from docflow.policy.roles import (
     NOBODY,
@@ -75,7 +76,7 @@ __all__ = [
     "RECEIVED", "ROUTE_OPEN", "ROUTE_RESTARTS", "SIGNATURE_TABLE",
     "DocumentPermissions", "Permissions", "SignatureRule", "Via",
     "FILE_HANDLER_ROLES", "may_approve_plan", "may_keep_file", "may_prepare_heading", "may_prepare_plan", "may_read_appraisal",
-    "may_read_records", "may_reopen_file",
+    "may_read_records", "may_reopen_file", "may_transfer_records",
     "allowed_kinds", "can_edit", "can_upload", "can_view", "document_permissions", "is_forward", "is_step_holder",
     "kinds_of_role", "may_administer", "may_apply", "may_change_anything", "may_comment",
     "may_confirm_access_changes",

@@ -9,6 +9,8 @@ the command line and the services ask one question.
 - Keeping a file (open it, add and remove documents, mark the home file, close it): its responsible official
   (the handler of R46), the head of its department, the clerk and the leaders.
 - Reopening a closed file: only a leader, with a reason, on the record.
+- The archive transfer package of a closed year (and the list of past transfers): the clerk or the
+  administrator.
 - The appraisal list (files whose retention has ended): the leaders, the clerk and the auditor read it; the
   destruction itself needs the chairman's decision, which the service checks by his post.
 """
@@ -20,6 +22,9 @@ from docflow.models import Role, User
 PLAN_WARD_PREPARERS = frozenset({Role.CLERK, Role.LEADER})
 FILE_KEEPERS = frozenset({Role.CLERK, Role.LEADER})
 APPRAISAL_READERS = frozenset({Role.CLERK, Role.LEADER, Role.AUDITOR})
+# The clerk keeps the ward's records and hands them to the archive (Decree 30, Art. 28); the administrator may
+# run the transfer for him (the system, not the documents' content, is his).
+TRANSFERRERS = frozenset({Role.CLERK, Role.ADMIN})
 # who may be named a file's responsible official (its handler)
 FILE_HANDLER_ROLES = frozenset({Role.OFFICIAL, Role.HEAD, Role.CLERK, Role.LEADER})
 
@@ -66,3 +71,8 @@ def may_reopen_file(user: User) -> bool:
 
 def may_read_appraisal(user: User) -> bool:
     return user.is_active and user.role in APPRAISAL_READERS
+
+
+def may_transfer_records(user: User) -> bool:
+    """Build the archive transfer package of a closed year, and read the ward's past transfers."""
+    return user.is_active and user.role in TRANSFERRERS

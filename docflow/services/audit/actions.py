@@ -104,6 +104,7 @@ class AuditAction(enum.StrEnum):
     FILE_CLOSED = "records.file_closed"
     FILE_REOPENED = "records.file_reopened"
     FILES_DESTROYED = "records.files_destroyed"
+    RECORDS_TRANSFERRED = "records.transferred"         # a closed year's files packed for the archive (manifest SHA-256)
     # long-term validity (issue 14): an issued version renewed at PAdES B-LTA, and each run of the renewal
     DOCUMENT_RENEWED = "document.renewed"
     RENEWAL_RUN = "archive.renewal_run"

@@ -195,6 +195,8 @@ SENTENCES: dict[A, Sentence] = {
     A.FILE_REOPENED: _S(N_("File reopened"), N_("%(actor)s reopened the file %(object)s"), "records"),
     A.FILES_DESTROYED: _S(N_("Files destroyed"),
         N_("%(actor)s recorded the decision %(object)s destroying files whose retention had ended"), "records"),
+    A.RECORDS_TRANSFERRED: _S(N_("Files transferred to the archive"),
+        N_("%(actor)s packed the closed files of the file plan %(object)s for the archive"), "records"),
     A.DOCUMENT_RENEWED: _S(N_("Signature validity renewed (B-LTA)"),
         N_("%(actor)s renewed the signatures of the document %(object)s for the long term (version %(version)s)"),
         "signing"),

@@ -19,14 +19,19 @@ from docflow.services import audit
 from docflow.services.audit.checkpoints import checkpointer_of, create_checkpoint
 
 
-def audit_segments(session: Session, document_ids: Sequence[int], export: AuditEvent, now: datetime) -> str:
-    """The documents' events in full, digests in between, each run up to the first checkpoint after it; a
-    checkpoint is signed now so that the export event itself is covered."""
+def audit_segments(session: Session, document_ids: Sequence[int], export: AuditEvent, now: datetime, *,
+                   record_file_ids: Sequence[int] = ()) -> str:
+    """The documents' (and the files' of ``record_file_ids``) events in full, digests in between, each run up
+    to the first checkpoint after it; a checkpoint is signed now so that the export event itself is covered."""
     checkpointer = checkpointer_of(session)
     if checkpointer is None or create_checkpoint(session, checkpointer=checkpointer, now=now) is None:
         raise ConfigurationError("there is no system key to sign the checkpoint an evidence pack needs")
     full = set(session.execute(select(AuditEvent.seq).where(
         AuditEvent.object_type == "document", AuditEvent.object_id.in_([str(i) for i in document_ids]))).scalars())
+    if record_file_ids:
+        full.update(session.execute(select(AuditEvent.seq).where(
+            AuditEvent.object_type == "record_file",
+            AuditEvent.object_id.in_([str(i) for i in record_file_ids]))).scalars())
     full.add(export.seq)
     checkpoints = audit.load_checkpoints(session, min(full), None)
     lines: list[str] = []
