@@ -47,9 +47,10 @@ def checkpointer(db_session: Session, issue_cert: Any, signing_settings: Any) ->
     db_session.info.pop(CHECKPOINTER, None)
 
 
-def register_signed(db_session: Session, settings: Any, store: Any, ward: Ward, content: bytes) -> Document:
+def register_signed(db_session: Session, settings: Any, store: Any, ward: Ward, content: bytes, *,
+                    number: int = 45) -> Document:
     data = DocumentInput(kind=DocumentKind.INCOMING, doc_type="cong_van", department_id=None,
-                         number_symbol="45/UBND-VP", issuing_body="UBND phường Bên Cạnh",
+                         number_symbol=f"{number}/UBND-VP", issuing_body="UBND phường Bên Cạnh",
                          summary="Về việc phối hợp chỉnh lý hồ sơ địa chính", document_date=None)
     return incoming.register_incoming(db_session, actor=ward.clerk, data=data, store=store, settings=settings,
                                       upload=UploadedFile(io.BytesIO(content), "cong-van-den.pdf")).document
@@ -59,7 +60,8 @@ def closed_year(db_session: Session, settings: Any, store: Any, ward: Ward, *, c
                 close: bool = True) -> ClosedYear:
     """A file of YEAR's plan with an issued outgoing and a signed incoming document, closed (or left open)."""
     outgoing = _issued(db_session, settings, store, ward)
-    received = register_signed(db_session, settings, store, ward, store.read(outgoing.current_version.sha256))
+    received = register_signed(db_session, settings, store, ward, store.read(outgoing.current_version.sha256),
+                               number=44 + int(code.split(".")[0]))
     record = open_file(db_session, actor=ward.clerk, year=YEAR, code=code)
     for document in (outgoing, received):
         records.add_document(db_session, actor=ward.clerk, file_id=record.id, document_id=document.id, now=NOW)
