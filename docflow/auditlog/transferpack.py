@@ -90,9 +90,12 @@ def metadata_xml(*, year: int, files: Sequence[tuple[Mapping[str, Any],
 def _fields(parent: Any, values: Mapping[str, Any], order: Sequence[str]) -> None:
     from lxml import etree
 
-    unknown = set(values) - set(order)
-    if unknown:
-        raise MetadataInvalid([f"{parent.tag}: fields R57 does not name: {', '.join(sorted(unknown))}"])
+    unknown, missing = set(values) - set(order), set(order) - set(values) - OPTIONAL
+    if unknown or missing:
+        raise MetadataInvalid([f"{parent.tag}: " + "; ".join(
+            text for text in (f"fields R57 does not name: {', '.join(sorted(unknown))}" if unknown else "",
+                              f"fields R57 requires are missing: {', '.join(sorted(missing))}" if missing else "")
+            if text)])
     for name in order:
         value = values.get(name)
         if name in OPTIONAL and value in (None, ""):
