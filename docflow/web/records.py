@@ -1,6 +1,6 @@
 """Records (hồ sơ): the file plan of a year, a file's page with its documents, its cover and table of contents
-for printing, "add to file" from a document's page, and the appraisal list with the chairman's destruction
-decisions."""
+for printing, "add to file" from a document's page, the appraisal list with the chairman's destruction
+decisions, and the past archive transfers (the packages themselves are made by `docflow archive transfer`)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,12 @@ from flask_login import login_required
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from docflow import db, policy
+from docflow import csvexport, db, policy
 from docflow.errors import N_, ConflictError, InvalidTransitionError, ValidationError
 from docflow.models import Document, DocumentKind, FileStatus, User, utc_now
 from docflow.services import records
 from docflow.services.people import is_chairman
+from docflow.services.records.transfer import transfers as past_transfers
 from docflow.web.helpers import current_actor, form_str, settings, small_int
 
 bp = Blueprint("records", __name__, url_prefix="/records")
@@ -77,6 +78,7 @@ def plan() -> ResponseReturnValue:
 def _plan_permissions(actor: User) -> dict[str, Any]:
     return {"prepare": policy.may_prepare_plan(actor), "prepare_ward": policy.may_prepare_heading(actor, None),
             "approve": policy.may_approve_plan(actor), "appraisal": policy.may_read_appraisal(actor),
+            "transfers": policy.may_transfer_records(actor),
             "heading": lambda department_id: policy.may_prepare_heading(actor, department_id)}
 
 
@@ -292,6 +294,31 @@ def destroy() -> ResponseReturnValue:
                                              tz=settings().app.zone),
              N_("The decision has been recorded; the files are marked destroyed."))
     return redirect(url_for("records.appraisal"))
+
+
+TRANSFER_HEADER = (N_("Year"), N_("Made at"), N_("Made by"), N_("Files"), N_("Documents"), N_("Files transferred"),
+                   N_("Files left out"), N_("Manifest SHA-256"))
+
+
+@bp.get("/transfers")
+@login_required
+def transfers() -> ResponseReturnValue:
+    """The ward's archive transfer packages made so far, newest first."""
+    return render_template("records/transfers.html", transfers=past_transfers(db.get_session(), actor=current_actor()),
+                           tz=settings().app.zone)
+
+
+@bp.get("/transfers.csv")
+@login_required
+def transfers_csv() -> ResponseReturnValue:
+    """The same listing as CSV: the listing only, never a package."""
+    zone = settings().app.zone
+    rows = [(t.year, t.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), t.created_by.full_name, t.files,
+             t.documents, ", ".join(t.included), ", ".join(f"{x['code']} ({x['reason']})" for x in t.left_out),
+             t.manifest_sha256) for t in past_transfers(db.get_session(), actor=current_actor())]
+    body = csvexport.csv_bytes([gettext(h) for h in TRANSFER_HEADER], rows)
+    return send_file(io.BytesIO(body), mimetype="text/csv; charset=utf-8", as_attachment=True, max_age=0,
+                     download_name="nop-luu-ho-so.csv")
 
 
 def records_panel(document: Document) -> records.DocumentPanel:

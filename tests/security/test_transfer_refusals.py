@@ -17,6 +17,7 @@ from docflow.services.records.transfer import build_transfer, transfers
 from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
 from tests.services.records.helpers import NOW, open_file
 from tests.services.records.transfer_helpers import TZ, YEAR, checkpointer, closed_year, with_organ_id  # noqa: F401
+from tests.web.test_records_transfers_web import made  # noqa: F401 - the made fixture
 
 
 def _nothing_recorded(db_session) -> bool:
@@ -103,3 +104,11 @@ def test_another_wards_files_and_documents_are_never_in_the_package(db_session, 
     assert f'id="{theirs.id}"' not in xml and "Của phường khác" not in xml and "UBND phường Khác" not in xml
     assert [t.organisation_id for t in transfers(db_session, actor=ward.clerk)] == [ward.clerk.organisation_id]
     assert transfers(db_session, actor=clerk) == []
+
+
+@pytest.mark.parametrize("role", [Role.LEADER, Role.OFFICIAL, Role.AUDITOR, Role.HEAD])
+def test_the_other_roles_are_refused_the_transfers_pages(client, made, make_user, role):
+    client.login(make_user(role))
+    assert client.get("/records/transfers").status_code == 403
+    assert client.get("/records/transfers.csv").status_code == 403
+    assert 'data-testid="transfers-link"' not in client.get(f"/records/?year={YEAR}").get_data(as_text=True)
