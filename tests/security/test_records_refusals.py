@@ -21,7 +21,6 @@ from docflow.models import (
     DocumentKind,
     FileDocument,
     FileStatus,
-    Organisation,
     RecordFile,
     Role,
     User,
@@ -32,7 +31,7 @@ from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.audit import AuditAction
 from tests.conftest import is_postgres, pdf_bytes
 from tests.racing import label, race
-from tests.services.records.helpers import NOW, open_file, planned_file
+from tests.services.records.helpers import NOW, open_file, other_ward_clerk, planned_file
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ENTRY = records.EntryInput(code="99", title="Hồ sơ khác", retention_years=5)
@@ -145,16 +144,10 @@ def test_a_reader_sees_a_withheld_row_for_a_document_he_may_not_view(db_session,
 @pytest.fixture
 def other_ward(db_session, ward) -> dict[str, Any]:
     """Another ward with its clerk, file and document: none of its ids may reach this ward's services."""
-    organisation = Organisation(name="UBND phường Khác", code="KHAC")
-    db_session.add(organisation)
-    db_session.flush()
-    clerk = User(organisation=organisation, username="vanthu.khac", full_name="Văn thư khác", role=Role.CLERK,
-                 password_hash="x")
-    db_session.add(clerk)
-    db_session.flush()
+    clerk = other_ward_clerk(db_session)
     record = planned_file(db_session, actor=clerk)
     document = ward["document"]
-    theirs = Document(organisation_id=organisation.id, kind=document.kind, doc_type="cong_van",
+    theirs = Document(organisation_id=clerk.organisation_id, kind=document.kind, doc_type="cong_van",
                       summary="Của phường khác", status=document.status, created_by_id=clerk.id)
     db_session.add(theirs)
     db_session.flush()

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from docflow.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
-from docflow.models import AuditEvent, Document, Organisation, RecordTransfer, Role, User
+from docflow.models import AuditEvent, Document, RecordTransfer, Role
 from docflow.services import records
 from docflow.services.records.transfer import build_transfer, transfers
 from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
-from tests.services.records.helpers import NOW, open_file
+from tests.services.records.helpers import NOW, open_file, other_ward_clerk
 from tests.services.records.transfer_helpers import TZ, YEAR, checkpointer, closed_year, with_organ_id  # noqa: F401
 from tests.web.test_records_transfers_web import made  # noqa: F401 - the made fixture
 
@@ -80,14 +80,8 @@ def test_another_wards_files_and_documents_are_never_in_the_package(db_session, 
                                                                    checkpointer):
     settings = with_organ_id(signing_settings)
     mine = closed_year(db_session, settings, store, ward)
-    organisation = Organisation(name="UBND phường Khác", code="KHAC")
-    db_session.add(organisation)
-    db_session.flush()
-    clerk = User(organisation=organisation, username="vanthu.khac", full_name="Văn thư khác", role=Role.CLERK,
-                 password_hash="x")
-    db_session.add(clerk)
-    db_session.flush()
-    theirs = Document(organisation_id=organisation.id, kind=mine.outgoing.kind, doc_type="cong_van",
+    clerk = other_ward_clerk(db_session)
+    theirs = Document(organisation_id=clerk.organisation_id, kind=mine.outgoing.kind, doc_type="cong_van",
                       summary="Của phường khác", status=mine.outgoing.status, created_by_id=clerk.id)
     db_session.add(theirs)
     db_session.flush()

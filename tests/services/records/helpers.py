@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from docflow.models import Department, RecordFile, User
+from docflow.models import Department, Organisation, RecordFile, Role, User
 from docflow.services import records
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
@@ -25,3 +25,15 @@ def planned_file(session: Session, *, actor: User, year: int = 2026, code: str =
 def open_file(session: Session, *, actor: User, **kwargs: object) -> RecordFile:
     record = planned_file(session, actor=actor, **kwargs)  # type: ignore[arg-type]
     return records.open_file(session, actor=actor, file_id=record.id, now=NOW)
+
+
+def other_ward_clerk(session: Session) -> User:
+    """The clerk of another ward (organisation), whose ids must never reach this ward's services."""
+    organisation = Organisation(name="UBND phường Khác", code="KHAC")
+    session.add(organisation)
+    session.flush()
+    clerk = User(organisation=organisation, username="vanthu.khac", full_name="Văn thư khác", role=Role.CLERK,
+                 password_hash="x")
+    session.add(clerk)
+    session.flush()
+    return clerk

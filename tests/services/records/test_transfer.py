@@ -19,11 +19,11 @@ from docflow.auditlog.checkpoints import sign_detached
 from docflow.auditlog.transferpack import verify_transfer
 from docflow.errors import ValidationError
 from docflow.models import AuditEvent, RecordTransfer, Signature
-from docflow.services.keys import root_certificates_pem
 from docflow.services.records.transfer import build_transfer, transfers
 from docflow.services.signatures.context import ORGANISATION_KINDS
 from docflow.signing.keys import SigningKey, load_pkcs12
 from tests.cli.test_cli import DOCFLOW
+from tests.services.evidence.test_evidence import root  # noqa: F401 - the ward's root, as the archive has it
 from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
 from tests.services.records.transfer_helpers import (  # noqa: F401 - the checkpointer fixture
     ORGAN_ID,
@@ -45,13 +45,6 @@ def built(db_session, signing_settings, store, ward, checkpointer):
 def package(built, tmp_path) -> Path:
     path = tmp_path / "package.zip"
     path.write_bytes(built[1].data)
-    return path
-
-
-@pytest.fixture
-def root(signing_settings, tmp_path) -> Path:
-    path = tmp_path / "root.pem"
-    path.write_bytes(root_certificates_pem(signing_settings)[0])
     return path
 
 
