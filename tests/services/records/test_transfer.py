@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -19,14 +20,18 @@ from docflow.auditlog.checkpoints import sign_detached
 from docflow.auditlog.transferpack import verify_transfer
 from docflow.errors import ValidationError
 from docflow.models import AuditEvent, RecordTransfer, Signature
+from docflow.services import records, renewal
 from docflow.services.records.transfer import build_transfer, transfers
 from docflow.services.signatures.context import ORGANISATION_KINDS
 from docflow.signing.keys import SigningKey, load_pkcs12
 from tests.cli.test_cli import DOCFLOW
 from tests.services.evidence.test_evidence import root  # noqa: F401 - the ward's root, as the archive has it
 from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
+from tests.services.records.helpers import NOW, open_file
+from tests.services.renewal.helpers import issued_short, savepoint
 from tests.services.records.transfer_helpers import (  # noqa: F401 - the checkpointer fixture
     ORGAN_ID,
+    TZ,
     YEAR,
     checkpointer,
     closed_year,
@@ -244,3 +249,42 @@ def test_without_the_wards_organ_identifier_nothing_is_built_or_recorded(db_sess
         build_transfer(db_session, settings=signing_settings, store=store, actor=ward.clerk, year=YEAR)
     assert db_session.execute(select(RecordTransfer)).scalars().all() == []
     assert db_session.execute(select(AuditEvent).where(AuditEvent.action == "records.transferred")).first() is None
+
+
+def test_a_renewed_document_brings_its_issued_bytes_and_its_latest_renewal(app_ctx, db_session, signing_settings,
+                                                                          store, ward, checkpointer, make_user, root,
+                                                                          tmp_path):
+    settings = with_organ_id(signing_settings)
+    document = issued_short(db_session, settings, store, ward, make_user)
+    issued = document.current_version
+    run = renewal.renew_issued(transaction=savepoint(db_session), settings=settings, store=store,
+                               actor_id=ward.clerk.id)
+    assert run.renewed == 1
+    db_session.refresh(document)
+    renewed = document.current_version
+    record = open_file(db_session, actor=ward.clerk, year=YEAR)
+    records.add_document(db_session, actor=ward.clerk, file_id=record.id, document_id=document.id, now=NOW)
+    records.close_file(db_session, actor=ward.clerk, file_id=record.id, tz=TZ)
+
+    pack = build_transfer(db_session, settings=settings, store=store, actor=ward.clerk, year=YEAR)
+
+    path = _saved(pack.data, tmp_path)
+    members = _members(path)
+    assert sorted(n for n in members if n.endswith(".pdf")) == [f"documents/{document.id}/v{issued.number}.pdf",
+                                                                 f"documents/{document.id}/v{renewed.number}.pdf"]
+    assert renewed.is_renewal and members[f"documents/{document.id}/v{renewed.number}.pdf"] == store.read(
+        renewed.sha256)
+    report = verify_transfer(path, [root.read_bytes()])
+    assert report.ok, report.problems
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_the_manifest_signature_verifies_with_openssl_as_the_readme_says(package, root, tmp_path):
+    members = _members(package)
+    (tmp_path / "manifest.json").write_bytes(members["manifest.json"])
+    (tmp_path / "manifest.json.p7s").write_bytes(members["manifest.json.p7s"])
+    command = ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "manifest.json.p7s", "-content",
+               "manifest.json", "-CAfile", str(root), "-purpose", "any", "-out", os.devnull]
+    assert subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=60).returncode == 0
+    (tmp_path / "manifest.json").write_bytes(members["manifest.json"].replace(b"01.VP", b"09.VP"))
+    assert subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=60).returncode != 0
