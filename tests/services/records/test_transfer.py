@@ -19,7 +19,7 @@ from docflow.auditlog import evidencepack
 from docflow.auditlog.checkpoints import sign_detached
 from docflow.auditlog.transferpack import verify_transfer
 from docflow.errors import ValidationError
-from docflow.models import AuditEvent, RecordTransfer, Signature
+from docflow.models import AuditEvent, FileStatus, RecordTransfer, Signature
 from docflow.services import records, renewal
 from docflow.services.records.transfer import build_transfer, transfers
 from docflow.services.signatures.context import ORGANISATION_KINDS
@@ -288,3 +288,23 @@ def test_the_manifest_signature_verifies_with_openssl_as_the_readme_says(package
     assert subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=60).returncode == 0
     (tmp_path / "manifest.json").write_bytes(members["manifest.json"].replace(b"01.VP", b"09.VP"))
     assert subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=60).returncode != 0
+
+
+def test_a_destroyed_file_is_never_packed_and_is_named_as_left_out(db_session, signing_settings, store, ward,
+                                                                   checkpointer, root, tmp_path):
+    settings = with_organ_id(signing_settings)
+    kept = closed_year(db_session, settings, store, ward)
+    gone = closed_year(db_session, settings, store, ward, code="02.VP")
+    # As the chairman's decision leaves it once the retention has ended (years from now: the decision itself,
+    # audited in 2036, would put a checkpoint past the test certificates' validity).
+    gone.record.status = FileStatus.DESTROYED
+    db_session.flush()
+
+    pack = build_transfer(db_session, settings=settings, store=store, actor=ward.clerk, year=YEAR)
+
+    assert (pack.files, pack.documents, pack.left_out) == (1, 2, (("02.VP", "destroyed"),))
+    members = _members(_saved(pack.data, tmp_path))
+    assert {n.split("/")[1] for n in members if n.startswith("documents/")} == {str(kept.outgoing.id),
+                                                                              str(kept.incoming.id)}
+    assert "02.VP: đã hủy theo quyết định" in members["README.txt"].decode("utf-8")
+    assert verify_transfer(_saved(pack.data, tmp_path), [root.read_bytes()]).ok
