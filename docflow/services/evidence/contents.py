@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow.config import Settings
-from docflow.models import Document, Register, Signature
+from docflow.models import Document, DocumentVersion, Register, Signature
 from docflow.services import keys
 from docflow.services.attachments import evidence as attachment_evidence
 from docflow.services.signatures import chain as chaincheck
@@ -22,9 +22,12 @@ from docflow.services.audit.export import certificate_pem
 from docflow.storage import DocumentStore
 
 
-def document_files(session: Session, settings: Settings, store: DocumentStore, document: Document) -> dict[str, bytes]:
+def document_files(session: Session, settings: Settings, store: DocumentStore, document: Document, *,
+                   versions: Iterable[DocumentVersion] | None = None) -> dict[str, bytes]:
+    """The files describing ``document``, with the PDFs of ``versions`` (default: every stored version)."""
     base = f"documents/{document.id}/"
-    files = {f"{base}v{v.number}.pdf": store.read(v.sha256) for v in document.versions}
+    files = {f"{base}v{v.number}.pdf": store.read(v.sha256)
+             for v in (document.versions if versions is None else versions)}
     check = chaincheck.build_check(session, settings=settings, store=store, document=document)
     report = dict(check.pdf_report) if check.pdf_report is not None else None
     public = {k: v for k, v in (report or {}).items() if k != "msgids"}

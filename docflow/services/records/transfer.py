@@ -164,12 +164,10 @@ def kept_versions(session: Session, document: Document) -> list[DocumentVersion]
 
 def _package_files(session: Session, settings: Settings, store: DocumentStore,
                    documents: Sequence[Document]) -> dict[str, bytes]:
-    """The evidence pack's files of each document, but of its PDFs only the kept versions, as stored."""
+    """The evidence pack's files of each document, with the PDFs of its kept versions only, as stored."""
     files: dict[str, bytes] = {}
     for document in documents:
-        keep = {f"documents/{document.id}/v{v.number}.pdf" for v in kept_versions(session, document)}
-        files.update((name, data) for name, data in document_files(session, settings, store, document).items()
-                     if not name.endswith(".pdf") or name in keep or name.count("/") > 2)
+        files.update(document_files(session, settings, store, document, versions=kept_versions(session, document)))
     files.update(trust_files(session, settings, documents))
     return files
 
