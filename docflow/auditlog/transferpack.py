@@ -28,6 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from docflow.auditlog import evidencepack
 from docflow.auditlog.checkpoints import Trust, detached_problem
 from docflow.auditlog.evidencepack import EVENTS, MANIFEST, PackReport, PackUnreadable, sha256_hex
@@ -72,8 +74,6 @@ def metadata_xml(*, year: int, files: Sequence[tuple[Mapping[str, Any],
                                                      Sequence[tuple[int, str, Mapping[str, Any]]]]]) -> bytes:
     """The R57 metadata of ``files``: each (the file's metadata, [(document id, kind, its metadata)]) as built
     by ``docflow.services.records.metadata``. A key R57 does not name is an error, never dropped."""
-    from lxml import etree
-
     root = etree.Element("ArchiveTransfer", year=str(year))
     for record, documents in files:
         node = etree.SubElement(root, "File")
@@ -88,8 +88,6 @@ def metadata_xml(*, year: int, files: Sequence[tuple[Mapping[str, Any],
 
 
 def _fields(parent: Any, values: Mapping[str, Any], order: Sequence[str]) -> None:
-    from lxml import etree
-
     unknown, missing = set(values) - set(order), set(order) - set(values) - OPTIONAL
     if unknown or missing:
         raise MetadataInvalid([f"{parent.tag}: " + "; ".join(
@@ -120,17 +118,25 @@ def _text(value: Any) -> str:
 
 def schema_problems(xml: bytes, schema: bytes | None = None) -> list[str]:
     """Why ``xml`` does not follow ``schema`` (default: docflow's own), each with its line; [] when valid."""
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
-        xsd = etree.XMLSchema(etree.fromstring(schema or shipped_schema(), parser))
-        document = etree.fromstring(xml, parser)
+        xsd = etree.XMLSchema(etree.fromstring(schema or shipped_schema(), _parser()))
+        document = etree.fromstring(xml, _parser())
     except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
         return [f"not well-formed XML: {exc}"]
-    if xsd.validate(document):
-        return []
+    # R57 metadata needs no DTD; one could only bring entities (never resolved here) or defaults.
+    if document.getroottree().docinfo.doctype:
+        return ["a DOCTYPE is not allowed in the metadata"]
+    try:
+        if xsd.validate(document):
+            return []
+    except etree.XMLSchemaValidateError as exc:
+        return [f"cannot be validated: {exc}"]
     return [f"line {e.line}: {e.message}" for e in xsd.error_log]
+
+
+def _parser() -> etree.XMLParser:
+    """A parser for XML from a package: no entities resolved, nothing fetched."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def check_metadata(xml: bytes) -> None:
@@ -194,9 +200,7 @@ def _check_metadata(members: Mapping[str, bytes], listed: Mapping[str, str], rep
         report.problem(METADATA, f"does not follow the R57 schema: {problem}")
     if problems:
         return
-    from lxml import etree
-
-    named = {e.get("id") for e in etree.fromstring(members[METADATA]).iter("Document", "IncomingDocument")}
+    named = {e.get("id") for e in etree.fromstring(members[METADATA], _parser()).iter("Document", "IncomingDocument")}
     with_pdf = {n.split("/")[1] for n in listed if n.startswith("documents/") and n.endswith(".pdf")}
     for missing in sorted(named - with_pdf, key=str):
         report.problem(METADATA, f"document {missing} has no PDF in the package")

@@ -145,3 +145,12 @@ def test_r57_the_packages_metadata_names_every_field_of_files_and_documents(db_s
     assert outgoing.findtext("SignerInfo/FullName") == ward.leader.full_name
     assert incoming.findtext("OrganName") == "UBND phường Bên Cạnh"
     assert incoming.findtext("ArrivalNumber") == str(year.incoming.register_number)
+
+
+def test_r57_a_metadata_file_with_a_doctype_is_refused_and_its_external_entity_never_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("MẬT-KHẨU-BÍ-MẬT", encoding="utf-8")
+    xml = _xml().replace("<Title>Hồ sơ tiếp công dân</Title>".encode(), b"<Title>&x;</Title>")
+    xml = xml.replace(b"<ArchiveTransfer", f'<!DOCTYPE ArchiveTransfer [<!ENTITY x SYSTEM "file://{secret}">]>\n'
+                      "<ArchiveTransfer".encode(), 1)
+    assert transferpack.schema_problems(xml) == ["a DOCTYPE is not allowed in the metadata"]
