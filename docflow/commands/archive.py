@@ -62,6 +62,7 @@ def renew(username: str, dry_run: bool, as_json: bool) -> None:
 @with_app
 def transfer(year: int, username: str, out: Path, only_closed: bool) -> None:
     """Build the archive transfer package of the ward's closed files of --year and write it to --out."""
+    # Imported here, as for renew: `docflow archive verify` must not load the database layer.
     from docflow import db
     from docflow.services.people.users import find_user_by_username
     from docflow.services.records.transfer import build_transfer
@@ -88,6 +89,7 @@ def transfer(year: int, username: str, out: Path, only_closed: bool) -> None:
 def verify(package: Path, trust_roots: tuple[Path, ...]) -> None:
     """Check the manifest's signature, every file, metadata.xml against docflow's R57 schema, the audit
     slices and their signed checkpoints, and the PDFs' signatures."""
+    # Imported here: the other archive commands need neither (CLI start-up time).
     from docflow.auditlog.transferpack import verify_transfer
     from docflow.commands.evidence import verify_and_exit
 

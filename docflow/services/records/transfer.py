@@ -25,9 +25,24 @@ from docflow import policy
 from docflow.auditlog import evidencepack, transferpack
 from docflow.auditlog.checkpoints import sign_detached
 from docflow.config import Settings
-from docflow.errors import N_, ConfigurationError, InvalidTransitionError, NotFoundError, PermissionDeniedError
-from docflow.errors import ValidationError
-from docflow.models import Document, DocumentVersion, FileStatus, RecordFile, RecordTransfer, User, utc_now
+from docflow.errors import (
+    N_,
+    ConfigurationError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from docflow.models import (
+    Document,
+    DocumentVersion,
+    FilePlan,
+    FileStatus,
+    RecordFile,
+    RecordTransfer,
+    User,
+    utc_now,
+)
 from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.audit.checkpoints import checkpointer_of
@@ -75,9 +90,50 @@ def build_transfer(session: Session, *, settings: Settings, store: DocumentStore
     require_transferrer(actor)
     check_year(year)
     now = now or utc_now()
+    ward = _ward(settings, actor)
+    plan, included, left_out = _selection(session, actor=actor, year=year, only_closed=only_closed)
+    metadata, documents = _metadata(session, ward, included)
+    files = _package_files(session, settings, store, documents)
+    files[transferpack.METADATA] = _checked_xml(year, metadata)
+    files[transferpack.SCHEMA] = transferpack.shipped_schema()
+    codes = [r.code for r in included]
+    files["README.txt"] = readme(year=year, organisation=ward.name, organ_id=ward.organ_id, now=now,
+                                 actor=actor.username, included=codes, documents=len(documents), left_out=left_out)
+    left = [{"code": c, "reason": why} for c, why in left_out]
+    manifest = evidencepack.manifest_bytes(files=files, meta={
+        "format": transferpack.FORMAT, "title": f"{ward.name} {year}", "year": year, "organ_id": ward.organ_id,
+        "created_at": now.isoformat(), "files_included": codes, "left_out": left,
+        "documents": [d.id for d in documents]})
+    manifest_sha256 = evidencepack.sha256_hex(manifest)
+    files[transferpack.SIGNATURE] = _sign(session, manifest)
+    event = audit.record(session, action=AuditAction.RECORDS_TRANSFERRED, actor=actor, object_type="file_plan",
+                         object_id=plan.id, now=now,
+                         details={"code": f"{year}", "year": year, "manifest_sha256": manifest_sha256,
+                                  "files": len(included), "documents": len(documents),
+                                  "left_out": [c for c, _ in left_out]})
+    session.add(RecordTransfer(organisation_id=actor.organisation_id, year=year, manifest_sha256=manifest_sha256,
+                               created_by_id=actor.id, created_at=now, files=len(included),
+                               documents=len(documents), included=codes, left_out=left))
+    out = io.BytesIO()
+    evidencepack.write_pack(out, files=files, manifest=manifest, events=audit_segments(
+        session, [d.id for d in documents], event, now, record_file_ids=[r.id for r in included]))
+    return TransferPackage(data=out.getvalue(), filename=f"archive-transfer-{year}.zip",
+                           manifest_sha256=manifest_sha256, files=len(included), documents=len(documents),
+                           left_out=left_out)
+
+
+def _ward(settings: Settings, actor: User) -> Ward:
+    """Whom the metadata speaks for. Raises ValidationError when the ward's organ identifier is not set."""
     if not settings.app.organ_id:
         raise ValidationError(N_("The ward's organ identifier (app.organ_id in the configuration) is not set: "
                                  "every file code of the archive needs it."))
+    return Ward(organ_id=settings.app.organ_id, name=actor.organisation.name, tz=settings.app.zone)
+
+
+def _selection(session: Session, *, actor: User, year: int, only_closed: bool
+               ) -> tuple[FilePlan, list[RecordFile], tuple[tuple[str, str], ...]]:
+    """The plan, its closed files, and (code, reason) of every other file. Raises NotFoundError (no plan),
+    InvalidTransitionError (a file still open, unless ``only_closed``; nothing closed)."""
     plan = find_plan(session, organisation_id=actor.organisation_id, year=year)
     if plan is None:
         raise NotFoundError(N_("There is no file plan for %(year)s."), year=year)
@@ -90,46 +146,22 @@ def build_transfer(session: Session, *, settings: Settings, store: DocumentStore
                                         "leave them out on purpose (--only-closed)."),
                                      year=year, codes=", ".join(still_open))
     included = [r for r in records if r.status is FileStatus.CLOSED]
-    left_out = tuple((r.code, LEFT_OUT_REASONS[r.status]) for r in records if r.status is not FileStatus.CLOSED)
     if not included:
         raise InvalidTransitionError(N_("No closed file of %(year)s to transfer."), year=year)
-    ward = Ward(organ_id=settings.app.organ_id, name=actor.organisation.name, tz=settings.app.zone)
-    metadata, documents = _metadata(session, ward, included)
-    xml = transferpack.metadata_xml(year=year, files=metadata)
+    return plan, included, tuple((r.code, LEFT_OUT_REASONS[r.status]) for r in records
+                                 if r.status is not FileStatus.CLOSED)
+
+
+def _checked_xml(year: int, metadata: Sequence[tuple[dict[str, Any], list[tuple[int, str, dict[str, Any]]]]]
+                 ) -> bytes:
+    """metadata.xml, valid under docflow's R57 schema. Raises ValidationError naming what is wrong."""
     try:
+        xml = transferpack.metadata_xml(year=year, files=metadata)
         transferpack.check_metadata(xml)
     except transferpack.MetadataInvalid as exc:
         raise ValidationError(N_("The metadata does not follow the R57 schema: %(problems)s"),
                               problems="; ".join(exc.problems[:5])) from None
-    files = _package_files(session, settings, store, documents)
-    files[transferpack.METADATA] = xml
-    files[transferpack.SCHEMA] = transferpack.shipped_schema()
-    files["README.txt"] = readme(year=year, organisation=ward.name, organ_id=ward.organ_id, now=now,
-                                 actor=actor.username, included=[r.code for r in included],
-                                 documents=len(documents), left_out=left_out)
-    meta = {"format": transferpack.FORMAT, "title": f"{ward.name} {year}", "year": year,
-            "organ_id": ward.organ_id, "created_at": now.isoformat(), "files_included": [r.code for r in included],
-            "left_out": [{"code": c, "reason": why} for c, why in left_out],
-            "documents": sorted(d.id for d in documents)}
-    manifest = evidencepack.manifest_bytes(files=files, meta=meta)
-    manifest_sha256 = evidencepack.sha256_hex(manifest)
-    signature = _sign(session, manifest)
-    event = audit.record(session, action=AuditAction.RECORDS_TRANSFERRED, actor=actor, object_type="file_plan",
-                         object_id=plan.id, now=now,
-                         details={"code": f"{year}", "year": year, "manifest_sha256": manifest_sha256, "files": len(included),
-                                  "documents": len(documents), "left_out": [c for c, _ in left_out]})
-    session.add(RecordTransfer(organisation_id=actor.organisation_id, year=year, manifest_sha256=manifest_sha256,
-                               created_by_id=actor.id, created_at=now, files=len(included),
-                               documents=len(documents), included=[r.code for r in included],
-                               left_out=meta["left_out"]))
-    events = audit_segments(session, [d.id for d in documents], event, now,
-                            record_file_ids=[r.id for r in included])
-    out = io.BytesIO()
-    evidencepack.write_pack(out, files={**files, transferpack.SIGNATURE: signature}, manifest=manifest,
-                            events=events)
-    return TransferPackage(data=out.getvalue(), filename=f"archive-transfer-{year}.zip",
-                           manifest_sha256=manifest_sha256, files=len(included), documents=len(documents),
-                           left_out=left_out)
+    return xml
 
 
 def _metadata(session: Session, ward: Ward, included: Sequence[RecordFile]
