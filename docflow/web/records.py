@@ -21,7 +21,6 @@ from docflow.errors import N_, ConflictError, InvalidTransitionError, Validation
 from docflow.models import Document, DocumentKind, FileStatus, User, utc_now
 from docflow.services import records
 from docflow.services.people import is_chairman
-from docflow.services.records.transfer import transfers as past_transfers
 from docflow.web.helpers import current_actor, form_str, settings, small_int
 
 bp = Blueprint("records", __name__, url_prefix="/records")
@@ -296,16 +295,16 @@ def destroy() -> ResponseReturnValue:
     return redirect(url_for("records.appraisal"))
 
 
-TRANSFER_HEADER = (N_("Year"), N_("Made at"), N_("Made by"), N_("Files"), N_("Documents"), N_("Files transferred"),
-                   N_("Files left out"), N_("Manifest SHA-256"))
+TRANSFER_HEADER = (N_("Year"), N_("Made at"), N_("Made by"), N_("Files"), N_("Documents"),
+                   N_("Files transferred"), N_("Files left out"), N_("Manifest SHA-256"))
 
 
 @bp.get("/transfers")
 @login_required
 def transfers() -> ResponseReturnValue:
     """The ward's archive transfer packages made so far, newest first."""
-    return render_template("records/transfers.html", transfers=past_transfers(db.get_session(), actor=current_actor()),
-                           tz=settings().app.zone)
+    made = records.list_transfers(db.get_session(), actor=current_actor())
+    return render_template("records/transfers.html", transfers=made, tz=settings().app.zone)
 
 
 @bp.get("/transfers.csv")
@@ -315,7 +314,7 @@ def transfers_csv() -> ResponseReturnValue:
     zone = settings().app.zone
     rows = [(t.year, t.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), t.created_by.full_name, t.files,
              t.documents, ", ".join(t.included), ", ".join(f"{x['code']} ({x['reason']})" for x in t.left_out),
-             t.manifest_sha256) for t in past_transfers(db.get_session(), actor=current_actor())]
+             t.manifest_sha256) for t in records.list_transfers(db.get_session(), actor=current_actor())]
     body = csvexport.csv_bytes([gettext(h) for h in TRANSFER_HEADER], rows)
     return send_file(io.BytesIO(body), mimetype="text/csv; charset=utf-8", as_attachment=True, max_age=0,
                      download_name="nop-luu-ho-so.csv")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from docflow.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from docflow.models import AuditEvent, Document, RecordTransfer, Role
 from docflow.services import records
-from docflow.services.records.transfer import build_transfer, transfers
+from docflow.services.records.transfer import build_transfer, list_transfers
 from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
 from tests.services.records.helpers import NOW, open_file, other_ward_clerk
 from tests.services.records.transfer_helpers import TZ, YEAR, checkpointer, closed_year, with_organ_id  # noqa: F401
@@ -37,7 +37,7 @@ def test_only_the_clerk_or_the_administrator_transfers(db_session, signing_setti
     with pytest.raises(PermissionDeniedError, match="clerk or the administrator"):
         build_transfer(db_session, settings=settings, store=store, actor=actor, year=YEAR)
     with pytest.raises(PermissionDeniedError):
-        transfers(db_session, actor=actor)
+        list_transfers(db_session, actor=actor)
     assert _nothing_recorded(db_session)
 
 
@@ -96,8 +96,8 @@ def test_another_wards_files_and_documents_are_never_in_the_package(db_session, 
     assert (pack.files, pack.documents) == (1, 2)
     assert not any(n.startswith(f"documents/{theirs.id}/") for n in names)
     assert f'id="{theirs.id}"' not in xml and "Của phường khác" not in xml and "UBND phường Khác" not in xml
-    assert [t.organisation_id for t in transfers(db_session, actor=ward.clerk)] == [ward.clerk.organisation_id]
-    assert transfers(db_session, actor=clerk) == []
+    assert [t.organisation_id for t in list_transfers(db_session, actor=ward.clerk)] == [ward.clerk.organisation_id]
+    assert list_transfers(db_session, actor=clerk) == []
 
 
 @pytest.mark.parametrize("role", [Role.LEADER, Role.OFFICIAL, Role.AUDITOR, Role.HEAD])

@@ -6,7 +6,8 @@ chairman's destruction decisions).
 - ``files``: open, add a document (home or reference), remove, move the home, close, reopen;
 - ``contents`` and ``printing``: a file's rows, cover and table of contents, on screen and as PDF;
 - ``metadata``: ``record_metadata`` and ``document_metadata`` with R57's field names;
-- ``retention``: the appraisal list and the destruction decisions.
+- ``retention``: the appraisal list and the destruction decisions;
+- ``transfer``: the archive transfer package of a closed year (``docflow.auditlog.transferpack`` verifies it).
 """
 
 from docflow.services.records.common import PERMANENT_VI, get_file, retention_label
@@ -52,13 +53,15 @@ from docflow.services.records.retention import (
     due_for_appraisal,
     retention_ends,
 )
+from docflow.services.records.transfer import TransferPackage, build_transfer, list_transfers
 
 __all__ = [
-    "CONTENTS_HEADINGS", "PERMANENT_VI", "STATUS_VI", "Cover", "DecisionInput", "DocumentPanel", "DueFile", "EntryInput", "FileRow",
-    "PlanFile", "PlanSection", "PlanView", "Ward", "add_document", "add_file_entry", "add_heading", "appraisal_list",
-    "approve_plan", "close_file", "contents_pdf", "copy_plan", "cover", "cover_pdf", "decisions", "destroy_files",
-    "document_day", "document_metadata", "document_panel", "due_for_appraisal", "edit_file_entry", "ensure_plan",
-    "file_documents_metadata", "file_page", "file_rows", "get_file", "handler_choices", "home_of", "make_home",
-    "open_file", "plan_json", "plan_view", "record_metadata", "remove_document", "reopen_file",
+    "CONTENTS_HEADINGS", "Cover", "DecisionInput", "DocumentPanel", "DueFile", "EntryInput", "FileRow",
+    "PERMANENT_VI", "PlanFile", "PlanSection", "PlanView", "STATUS_VI", "TransferPackage", "Ward", "add_document",
+    "add_file_entry", "add_heading", "appraisal_list", "approve_plan", "build_transfer", "close_file",
+    "contents_pdf", "copy_plan", "cover", "cover_pdf", "decisions", "destroy_files", "document_day",
+    "document_metadata", "document_panel", "due_for_appraisal", "edit_file_entry", "ensure_plan",
+    "file_documents_metadata", "file_page", "file_rows", "get_file", "handler_choices", "home_of", "list_transfers",
+    "make_home", "open_file", "plan_json", "plan_view", "record_metadata", "remove_document", "reopen_file",
     "retention_ends", "retention_label",
 ]

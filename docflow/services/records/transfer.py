@@ -74,7 +74,7 @@ def require_transferrer(actor: User) -> None:
                                        "archive."))
 
 
-def transfers(session: Session, *, actor: User) -> list[RecordTransfer]:
+def list_transfers(session: Session, *, actor: User) -> list[RecordTransfer]:
     """The ward's past transfers, newest first. Raises PermissionDeniedError. Reads only."""
     require_transferrer(actor)
     return list(session.execute(select(RecordTransfer).where(RecordTransfer.organisation_id == actor.organisation_id)
@@ -214,4 +214,4 @@ def _sign(session: Session, manifest: bytes) -> bytes:
     return sign_detached(key, manifest)
 
 
-__all__ = ["TransferPackage", "build_transfer", "kept_versions", "require_transferrer", "transfers"]
+__all__ = ["TransferPackage", "build_transfer", "kept_versions", "list_transfers", "require_transferrer"]

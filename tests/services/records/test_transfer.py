@@ -21,7 +21,7 @@ from docflow.auditlog.transferpack import verify_transfer
 from docflow.errors import ValidationError
 from docflow.models import AuditEvent, FileStatus, RecordTransfer, Signature
 from docflow.services import records, renewal
-from docflow.services.records.transfer import build_transfer, transfers
+from docflow.services.records.transfer import build_transfer, list_transfers
 from docflow.services.signatures.context import ORGANISATION_KINDS
 from docflow.signing.keys import SigningKey, load_pkcs12
 from tests.cli.test_cli import DOCFLOW
@@ -103,7 +103,7 @@ def test_a_package_holds_the_closed_files_signed_pdfs_as_stored_and_verifies(db_
     assert {e["path"] for e in manifest["files"]} == set(members) - {"manifest.json", "manifest.json.p7s",
                                                                       "audit/events.jsonl"}
 
-    [row] = transfers(db_session, actor=ward.clerk)
+    [row] = list_transfers(db_session, actor=ward.clerk)
     assert (row.year, row.files, row.documents, row.manifest_sha256) == (YEAR, 1, 2, pack.manifest_sha256)
     event = db_session.execute(select(AuditEvent).where(AuditEvent.action == "records.transferred")).scalar_one()
     assert event.details["manifest_sha256"] == evidencepack.sha256_hex(members["manifest.json"])
