@@ -77,39 +77,44 @@ def metadata_xml(*, year: int, files: Sequence[tuple[Mapping[str, Any],
     root = etree.Element("ArchiveTransfer", year=str(year))
     for record, documents in files:
         node = etree.SubElement(root, "File")
-        _fields(node, record, FILE_FIELDS)
+        _fields(node, record, FILE_FIELDS, f"file {record.get('FileCode', {}).get('FileNotation', '')}")
         listing = etree.SubElement(node, "Documents")
         for document_id, kind, meta in documents:
             incoming = kind == "incoming"
             child = etree.SubElement(listing, "IncomingDocument" if incoming else "Document",
                                      id=str(document_id), kind=kind)
-            _fields(child, meta, DOCUMENT_FIELDS + (INCOMING_FIELDS if incoming else ()))
+            _fields(child, meta, DOCUMENT_FIELDS + (INCOMING_FIELDS if incoming else ()), f"document {document_id}")
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
-def _fields(parent: Any, values: Mapping[str, Any], order: Sequence[str]) -> None:
+def _fields(parent: Any, values: Mapping[str, Any], order: Sequence[str], where: str) -> None:
     unknown, missing = set(values) - set(order), set(order) - set(values) - OPTIONAL
     if unknown or missing:
-        raise MetadataInvalid([f"{parent.tag}: " + "; ".join(
+        raise MetadataInvalid([f"{where}: " + "; ".join(
             text for text in (f"fields R57 does not name: {', '.join(sorted(unknown))}" if unknown else "",
                               f"fields R57 requires are missing: {', '.join(sorted(missing))}" if missing else "")
             if text)])
-    for name in order:
-        value = values.get(name)
-        if name in OPTIONAL and value in (None, ""):
-            continue
-        element = etree.SubElement(parent, name)
-        if isinstance(value, Mapping):
-            for key, inner in value.items():
-                etree.SubElement(element, key).text = _text(inner)
-        elif isinstance(value, list):
-            for item in value:
-                entry = etree.SubElement(element, LIST_ITEMS[name])
-                for key in TRACE_FIELDS if name == "TraceHeaderList" else item:
-                    if key in item and not (key == "DueDate" and item[key] in (None, "")):
-                        etree.SubElement(entry, key).text = _text(item[key])
-        else:
-            element.text = _text(value)
+    try:
+        for name in order:
+            value = values.get(name)
+            if not (name in OPTIONAL and value in (None, "")):
+                _field(etree.SubElement(parent, name), name, value)
+    except ValueError as exc:   # lxml refuses a control character XML cannot hold
+        raise MetadataInvalid([f"{where}: {exc}"]) from None
+
+
+def _field(element: Any, name: str, value: Any) -> None:
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            etree.SubElement(element, key).text = _text(inner)
+    elif isinstance(value, list):
+        for item in value:
+            entry = etree.SubElement(element, LIST_ITEMS[name])
+            for key in TRACE_FIELDS if name == "TraceHeaderList" else item:
+                if key in item and not (key == "DueDate" and item[key] in (None, "")):
+                    etree.SubElement(entry, key).text = _text(item[key])
+    else:
+        element.text = _text(value)
 
 
 def _text(value: Any) -> str:

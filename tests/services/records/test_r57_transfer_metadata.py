@@ -154,3 +154,10 @@ def test_r57_a_metadata_file_with_a_doctype_is_refused_and_its_external_entity_n
     xml = xml.replace(b"<ArchiveTransfer", f'<!DOCTYPE ArchiveTransfer [<!ENTITY x SYSTEM "file://{secret}">]>\n'
                       "<ArchiveTransfer".encode(), 1)
     assert transferpack.schema_problems(xml) == ["a DOCTYPE is not allowed in the metadata"]
+
+
+def test_r57_a_control_character_xml_cannot_hold_is_refused_naming_the_document():
+    with pytest.raises(MetadataInvalid, match="document 9"):
+        _xml(document={**DOCUMENT, "Subject": "Về việc\x0b phối hợp"})
+    with pytest.raises(MetadataInvalid, match="file 01.VP"):
+        _xml(file={**FILE, "Title": "Hồ sơ\x00"})
