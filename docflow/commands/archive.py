@@ -8,12 +8,26 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from docflow import appctx, db
 from docflow.commands.context import with_app
+
+if TYPE_CHECKING:
+    from docflow.appctx import AppContext
+    from docflow.services.renewal import RenewalScheduler
+
+
+def start_renewal_scheduler(context: AppContext) -> RenewalScheduler | None:
+    """Start the daily renewal thread of `docflow run` in ``context``; None when [archive] renew_at is ""."""
+    if not context.settings.archive.renew_at:
+        return None
+    # Imported here: the services load only for the command that serves.
+    from docflow.services.renewal import RenewalScheduler
+    return RenewalScheduler(db.transaction, settings=context.settings, store=context.store,
+                            scope=lambda: appctx.bound(context)).start()
 
 
 @click.group("archive")

@@ -51,32 +51,65 @@ class Candidate:
     sha256: str
 
 
-def renew_issued(*, transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int,
-                 dry_run: bool = False, now: datetime | None = None,
+def renew_issued(*, transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int | None,
+                 organisation_id: int | None = None, dry_run: bool = False, now: datetime | None = None,
                  renew: Callable[[bytes], bytes] | None = None) -> RenewalRun:
     """Renew every issued version of the actor's ward that is due, one transaction per document (``transaction``
     is the caller's boundary), and keep the run with its report. ``dry_run`` only says which are due.
+    ``actor_id`` None is docflow's own scheduled run (``schedule``) of the ward ``organisation_id``.
 
     ``renew`` turns issued bytes into renewed bytes (default: ``renew_pdf`` with the configured TSA and
     revocation data). Raises PermissionDeniedError before anything is done; every other failure is one item
     of the report.
     """
     now = now or utc_now()
-    margin = settings.archive.renew_days_before
     with transaction() as session:
+        opened = open_run(session, settings=settings, actor_id=actor_id, organisation_id=organisation_id,
+                          dry_run=dry_run, now=now)
+    return carry_out(opened, transaction=transaction, settings=settings, store=store, renew=renew)
+
+
+@dataclass(frozen=True)
+class OpenedRun:
+    """A run whose row is stored, with the versions it will look at."""
+    run_id: int
+    actor_id: int | None
+    dry_run: bool
+    now: datetime
+    margin_days: int
+    candidates: list[Candidate]
+
+
+def open_run(session: Session, *, settings: Settings, actor_id: int | None, organisation_id: int | None,
+             dry_run: bool, now: datetime) -> OpenedRun:
+    """Store the run's row (the actor's ward's, or ``organisation_id``'s for docflow's own run) and list its
+    candidates. Raises PermissionDeniedError. Flushes."""
+    if actor_id is None:
+        if organisation_id is None:
+            raise ValueError("docflow's own run names the ward it renews")
+        ward = organisation_id
+    else:
         actor = session.get(User, actor_id)
         if actor is None or not policy.may_renew_signatures(actor):
             raise PermissionDeniedError(policy.MAY_NOT)
-        run = RenewalRun(organisation_id=actor.organisation_id, started_by_id=actor.id, started_at=now,
-                         dry_run=dry_run, margin_days=margin, items=[])
-        session.add(run)
-        session.flush()
-        run_id, candidates = run.id, due_candidates(session, organisation_id=actor.organisation_id)
+        ward = actor.organisation_id
+    margin = settings.archive.renew_days_before
+    run = RenewalRun(organisation_id=ward, started_by_id=actor_id, started_at=now, dry_run=dry_run,
+                     margin_days=margin, items=[])
+    session.add(run)
+    session.flush()
+    return OpenedRun(run.id, actor_id, dry_run, now, margin, due_candidates(session, organisation_id=ward))
+
+
+def carry_out(opened: OpenedRun, *, transaction: Transaction, settings: Settings, store: DocumentStore,
+              renew: Callable[[bytes], bytes] | None = None) -> RenewalRun:
+    """Renew the opened run's candidates, one transaction per document, and finish its report."""
     renew = renew or _default_renewer(settings)
-    items = [_renew_one(transaction, settings, store, actor_id, c, now=now, margin=timedelta(days=margin),
-                        dry_run=dry_run, renew=renew) for c in candidates]
+    items = [_renew_one(transaction, settings, store, opened.actor_id, c, now=opened.now,
+                        margin=timedelta(days=opened.margin_days), dry_run=opened.dry_run, renew=renew)
+             for c in opened.candidates]
     with transaction() as session:
-        return _finish(session, run_id, items, now=utc_now())
+        return _finish(session, opened.run_id, items, now=utc_now())
 
 
 def start_renewal(session: Session, *, settings: Settings, store: DocumentStore, actor: User,
@@ -118,7 +151,7 @@ def _default_renewer(settings: Settings) -> Callable[[bytes], bytes]:
     return renew
 
 
-def _renew_one(transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int,
+def _renew_one(transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int | None,
                candidate: Candidate, *, now: datetime, margin: timedelta, dry_run: bool,
                renew: Callable[[bytes], bytes]) -> dict[str, Any]:
     """One document's item of the report: renewed (with the new version), due (dry run), not due, or failed."""
@@ -146,7 +179,7 @@ def _renew_one(transaction: Transaction, settings: Settings, store: DocumentStor
         return {**item, "outcome": FAILED, "message": MSG_CHANGED, "params": {}}
 
 
-def _renewed(transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int, candidate: Candidate,
+def _renewed(transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int | None, candidate: Candidate,
              data: bytes, *, now: datetime, renew: Callable[[bytes], bytes]) -> dict[str, Any]:
     """Renew, check and store the bytes, then add the version (with its verification report kept)."""
     # pyHanko takes seconds to import: only a run pays for it, not the CLI's start.
@@ -173,7 +206,7 @@ def _require_issued_latest(session: Session, candidate: Candidate) -> None:
         raise ConflictError(MSG_NOT_LATEST)
 
 
-def add_renewal(session: Session, *, actor_id: int, candidate: Candidate, sha256: str, size: int,
+def add_renewal(session: Session, *, actor_id: int | None, candidate: Candidate, sha256: str, size: int,
                 timestamps: tuple[datetime, ...], now: datetime) -> DocumentVersion:
     """Add the stored renewal of ``candidate`` as the document's next version, under the document's row lock,
     and audit it (DOCUMENT_RENEWED). Raises ConflictError when the candidate is no longer the latest version
@@ -183,7 +216,7 @@ def add_renewal(session: Session, *, actor_id: int, candidate: Candidate, sha256
     current = document.current_version
     if current is None or current.id != candidate.version_id:
         raise ConflictError(MSG_CHANGED)
-    actor = session.get(User, actor_id)
+    actor = session.get(User, actor_id) if actor_id is not None else None
     version = DocumentVersion(document=document, number=current.number + 1, parent_id=current.id, sha256=sha256,
                               size=size, page_count=current.page_count, original_filename=None,
                               active_content=current.active_content, note="", kind=VersionKind.RENEWAL,

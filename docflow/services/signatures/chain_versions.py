@@ -57,7 +57,7 @@ def version_steps(store: DocumentStore, document: Document, events: list[AuditEv
         if version.number in signed:
             problems.extend(_rewrite_problems(store, version, intact))
         steps.append(ChainStep("version", Finding.of(N_("Version %(n)s stored"), n=version.number),
-                               version.created_at, version.created_by.full_name, tuple(problems),
+                               version.created_at, version.author_name, tuple(problems),
                                (Finding.of(N_("SHA-256 %(sha256)s"), sha256=version.sha256),)))
     return steps
 
