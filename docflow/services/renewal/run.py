@@ -11,12 +11,13 @@ version is not due again until its new timestamp's authority nears its own expir
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,13 +32,15 @@ from docflow.services import jobs
 from docflow.services.jobs import JobContext, JobWork, Transaction
 from docflow.services.renewal.issued import issued_version_ids
 from docflow.services.signatures.context import ORGANISATION_KINDS, signing_context
-from docflow.services.signatures.reports import keep_report_if_signed, verify_ahead
+from docflow.services.signatures.reports import keep_report_if_signed, remember_outcome, verify_outcome
 from docflow.signing.base import PadesLevel
 from docflow.storage import BlobMissingError, DocumentStore
 
+log = logging.getLogger(__name__)
 RENEWED, DUE, NOT_DUE, FAILED = "renewed", "due", "not_due", "failed"
 RENEWAL_JOB = "archive.renewal"
 MSG_CHANGED = N_("The document changed while it was being renewed; the next run looks at it again.")
+MSG_UNEXPECTED = N_("An unexpected error stopped the renewal of this document; the next run tries it again.")
 MSG_NOT_LATEST = N_("The issued version is not the document's latest version, so it is not renewed.")
 
 
@@ -49,6 +52,7 @@ class Candidate:
     version_id: int
     number: int
     sha256: str
+    issued_latest: bool = True   # False: the latest version does not descend from the issued one (not renewed)
 
 
 def renew_issued(*, transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int | None,
@@ -129,17 +133,23 @@ def start_renewal(session: Session, *, settings: Settings, store: DocumentStore,
 
 
 def due_candidates(session: Session, *, organisation_id: int) -> list[Candidate]:
-    """The latest version of every issued document of the ward, in document order. Reads only."""
+    """The latest version of every issued document of the ward that was not destroyed, in document order, each
+    marked whether it is the issued version or a renewal of it. Reads only: three queries, whatever the count
+    (the parents of renewals aside)."""
     sealed = select(Signature.document_id).where(Signature.kind.in_(ORGANISATION_KINDS))
-    documents = session.execute(select(Document).where(Document.organisation_id == organisation_id,
-                                                       Document.id.in_(sealed))
-                                .order_by(Document.id)).scalars()
-    found = []
-    for document in documents:
-        latest = document.current_version
-        if latest is not None:
-            found.append(Candidate(document.id, document.number_symbol, latest.id, latest.number, latest.sha256))
-    return found
+    newest = select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("number")).group_by(
+        DocumentVersion.document_id).subquery()
+    rows = session.execute(
+        select(Document.id, Document.number_symbol, DocumentVersion)
+        .join(newest, newest.c.document_id == Document.id)
+        .join(DocumentVersion, (DocumentVersion.document_id == Document.id)
+              & (DocumentVersion.number == newest.c.number))
+        .where(Document.organisation_id == organisation_id, Document.id.in_(sealed), Document.destroyed_at.is_(None))
+        .order_by(Document.id)).all()
+    issued = issued_version_ids(session, [document_id for document_id, _, _ in rows])
+    return [Candidate(document_id, number_symbol, latest.id, latest.number, latest.sha256,
+                      issued_latest=latest.renewal_base.id in issued)
+            for document_id, number_symbol, latest in rows]
 
 
 def _default_renewer(settings: Settings) -> Callable[[bytes], bytes]:
@@ -160,8 +170,8 @@ def _renew_one(transaction: Transaction, settings: Settings, store: DocumentStor
     item: dict[str, Any] = {"document_id": candidate.document_id, "number_symbol": candidate.number_symbol,
                             "version": candidate.number}
     try:
-        with transaction() as session:
-            _require_issued_latest(session, candidate)
+        if not candidate.issued_latest:
+            raise ConflictError(MSG_NOT_LATEST)
         data = store.read(candidate.sha256)
         due = renewal_due_at(data)
         item["protected_until"] = due.isoformat() if due is not None else None
@@ -177,6 +187,9 @@ def _renew_one(transaction: Transaction, settings: Settings, store: DocumentStor
                 "params": {"n": str(candidate.number)}}
     except IntegrityError:
         return {**item, "outcome": FAILED, "message": MSG_CHANGED, "params": {}}
+    except Exception:   # one document's failure (a busy database, a full disk) is its item, never the run's end
+        log.exception("the renewal of document %s failed", candidate.document_id)
+        return {**item, "outcome": FAILED, "message": MSG_UNEXPECTED, "params": {}}
 
 
 def _renewed(transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int | None, candidate: Candidate,
@@ -190,20 +203,13 @@ def _renewed(transaction: Transaction, settings: Settings, store: DocumentStore,
         problem = check.problems[0]
         return {"outcome": FAILED, "message": problem.message, "params": dict(problem.params)}
     sha256 = store.put_bytes(renewed)
+    verdict = verify_outcome(settings, renewed)   # outside any transaction: pyHanko's work holds no lock
     with transaction() as session:
-        # verified before the renewal's transaction (no lock held meanwhile), kept with the version in it
-        verify_ahead(session, settings=settings, data=renewed, sha256=sha256)
-    with transaction() as session:
+        remember_outcome(session, settings=settings, sha256=sha256, outcome=verdict)
         version = add_renewal(session, actor_id=actor_id, candidate=candidate, sha256=sha256, size=len(renewed),
                               timestamps=check.timestamps, now=now)
         keep_report_if_signed(session, settings=settings, store=store, version=version)
     return {"outcome": RENEWED, "new_version": version.number, "sha256": sha256}
-
-
-def _require_issued_latest(session: Session, candidate: Candidate) -> None:
-    version = session.get(DocumentVersion, candidate.version_id)
-    if version is None or version.renewal_base.id not in issued_version_ids(session, [candidate.document_id]):
-        raise ConflictError(MSG_NOT_LATEST)
 
 
 def add_renewal(session: Session, *, actor_id: int | None, candidate: Candidate, sha256: str, size: int,
