@@ -86,8 +86,10 @@ def test_R52_the_issued_bytes_and_their_renewal_are_both_the_issued_bytes(db_ses
     db_session.refresh(document)
     renewed = document.current_version
 
-    as_issued = renewal.match_bytes(db_session, store=store, data=store.read(issued.sha256))
-    as_renewal = renewal.match_bytes(db_session, store=store, data=store.read(renewed.sha256))
+    as_issued = renewal.match_bytes(db_session, store=store, data=store.read(issued.sha256),
+                                    organisation_id=document.organisation_id)
+    as_renewal = renewal.match_bytes(db_session, store=store, data=store.read(renewed.sha256),
+                                    organisation_id=document.organisation_id)
 
     assert as_issued is not None and as_issued.accepted and not as_issued.is_renewal
     assert as_renewal is not None and as_renewal.accepted and as_renewal.is_renewal
