@@ -98,7 +98,7 @@ def match_bytes(session: Session, *, store: DocumentStore, data: bytes, organisa
     return _match(store, base, stored=version if length == len(data) else None, data=data)
 
 
-def _ward_versions(organisation_id: int) -> Select[tuple[DocumentVersion]]:
+def _ward_versions(organisation_id: int) -> Select[DocumentVersion]:
     return select(DocumentVersion).join(Document, Document.id == DocumentVersion.document_id).where(
         Document.organisation_id == organisation_id)
 
