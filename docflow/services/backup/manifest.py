@@ -9,7 +9,6 @@ No database, no configuration: a backup verifies on any machine with docflow ins
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -18,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from docflow.errors import N_, ValidationError
+from docflow.storage import sha256_stream
 
 FORMAT = "docflow-backup-1"
 MANIFEST = "manifest.jsonl"
-CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -34,12 +33,8 @@ class BackupCheck:
 
 def file_sha256(path: Path) -> tuple[str, int]:
     """SHA-256 hex and size of a file, read in 1 MiB chunks."""
-    digest, size = hashlib.sha256(), 0
     with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+        return sha256_stream(fh)
 
 
 def walk_sorted(root: Path, folder: str = "") -> Iterator[str]:

@@ -4,7 +4,6 @@ version before it byte for byte."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import timezone, tzinfo
 
@@ -15,7 +14,7 @@ from docflow.services.audit import AuditAction
 from docflow.services.signatures.chain_findings import ChainStep, Finding
 from docflow.services.signatures.chain_renewals import renewal_step
 from docflow.services.signatures.context import ORGANISATION_KINDS
-from docflow.storage import BlobMissingError, DocumentStore
+from docflow.storage import DocumentStore
 
 # Events whose details record the SHA-256 of a version (``version`` defaults to 1 when absent).
 HASH_EVENTS = (AuditAction.DOCUMENT_UPLOADED, AuditAction.DOCUMENT_VERSION_ADDED, AuditAction.DOCUMENT_SIGNED,
@@ -139,14 +138,7 @@ def _rewrite_problems(store: DocumentStore, version: DocumentVersion, intact: se
 
 def stored_sha256(store: DocumentStore, sha256: str) -> str | None:
     """The SHA-256 of the bytes actually stored under a version's name, or None when the file is gone."""
-    digest = hashlib.sha256()
-    try:
-        with store.open(sha256) as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-    except BlobMissingError:
-        return None
-    return digest.hexdigest()
+    return store.actual_sha256(sha256)
 
 
 def extends(store: DocumentStore, sha256: str, parent_sha256: str) -> bool:
