@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 
 class BackgroundLoop:
-    """Subclasses give ``round`` (one pass; its result is handed to ``after_round``) and a thread name."""
+    """Subclasses give ``round`` (one pass) and a thread name."""
 
     def __init__(self, *, name: str, poll_seconds: float) -> None:
         self._poll_seconds = poll_seconds
