@@ -13,6 +13,7 @@ from docflow.errors import ConfigurationError
 if TYPE_CHECKING:
     from flask import Flask
 
+    from docflow.services.renewal import RenewalScheduler
     from docflow.services.textindex import OcrWorker
 
 # Only click and the errors are imported up front: `docflow verify` runs without a database, and its
@@ -78,20 +79,25 @@ def run(host: str, port: int, threads: int) -> None:
     if not migrations.is_current(app.extensions["docflow.engine"]):
         raise click.ClickException("the database is missing or out of date: run `docflow init` first")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if start_background_work(app) is not None:
+    ocr_worker, renewals = start_background_work(app)
+    if ocr_worker is not None:
         click.echo("OCR of scanned pages runs in the background ([ocr] in the configuration).")
+    if renewals is not None:
+        click.echo("Signatures of issued documents are renewed daily ([archive] renew_at in the configuration).")
     click.echo(f"docflow is serving on http://{host}:{port}/")
     waitress.serve(app, host=host, port=port, threads=threads, ident="docflow")
 
 
-def start_background_work(app: Flask) -> OcrWorker | None:
-    """What `docflow run` runs beside the web server: the OCR worker thread (None when [ocr] disables it)."""
+def start_background_work(app: Flask) -> tuple[OcrWorker | None, RenewalScheduler | None]:
+    """What `docflow run` runs beside the web server: the OCR worker thread (None when [ocr] disables it) and
+    the daily renewal of the issued documents' signatures (None when [archive] renew_at is "")."""
     # Imported here: the services load only for the command that serves.
     from docflow import appctx
+    from docflow.commands.archive import start_renewal_scheduler
     from docflow.commands.textindex import start_ocr_worker
     with app.app_context():
         context = appctx.current().context
-    return start_ocr_worker(context)
+    return start_ocr_worker(context), start_renewal_scheduler(context)
 
 
 if __name__ == "__main__":

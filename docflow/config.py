@@ -52,6 +52,12 @@ def local_midnight(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(), zone).astimezone(UTC)
 
 
+def parse_clock(text: str) -> time | None:
+    """``"02:30"`` as a time of day; None unless it is HH:MM from 00:00 to 23:59."""
+    digits = len(text) == 5 and text[2] == ":" and text.isascii() and (text[:2] + text[3:]).isdigit()
+    return time(int(text[:2]), int(text[3:])) if digits and int(text[:2]) < 24 and int(text[3:]) < 60 else None
+
+
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str = ""
@@ -183,6 +189,7 @@ class ArchiveSettings:
     # An issued version is renewed (a document timestamp, PAdES B-LTA) once its last timestamp authority's
     # certificate, or before any document timestamp a signing certificate, expires within this many days.
     renew_days_before: int = 90
+    renew_at: str = "02:30"   # `docflow run` renews daily at this HH:MM of the ward's clock; "" turns it off
 
 
 @dataclass(frozen=True)
@@ -386,5 +393,7 @@ def _check(settings: Settings) -> None:
         raise ConfigurationError("signing.pin_kdf_memory_kib must be at least 65536 (64 MiB) outside testing mode")
     if settings.signing.pin_kdf_memory_kib < 8 * settings.signing.pin_kdf_parallelism:
         raise ConfigurationError("signing.pin_kdf_memory_kib must be at least 8 KiB per lane")
+    if settings.archive.renew_at and parse_clock(settings.archive.renew_at) is None:
+        raise ConfigurationError("archive.renew_at must be a time of day as HH:MM (00:00 to 23:59), or \"\"")
     if settings.signing.tsa_url and not settings.signing.tsa_url.startswith(("http://", "https://")):
         raise ConfigurationError("signing.tsa_url must be an http:// or https:// URL")

@@ -84,6 +84,24 @@ class DocumentStore:
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
 
+    def actual_sha256(self, sha256: str) -> str | None:
+        """The SHA-256 of the bytes actually stored under the name ``sha256`` (what a check of the store
+        compares with the name), or None when the file is gone."""
+        try:
+            with self.open(sha256) as fh:
+                return sha256_stream(fh)[0]
+        except BlobMissingError:
+            return None
+
+
+def sha256_stream(source: IO[bytes]) -> tuple[str, int]:
+    """SHA-256 hex and size of what ``source`` still holds, read in CHUNK pieces (never all at once)."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := source.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
 
 def _copy_hashing(source: IO[bytes], out: IO[bytes], max_bytes: int) -> tuple[str, int]:
     """Copy ``source`` to ``out`` in chunks and fsync it; returns (sha256 hex, size). Raises ValidationError

@@ -22,11 +22,26 @@ def _engine() -> Engine:
 def run_migrations_online() -> None:
     with _engine().connect() as connection:
         from docflow.migrations import include_object
-        context.configure(connection=connection, target_metadata=target_metadata, include_object=include_object,
-                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        # A batch migration on SQLite rebuilds a table (copy, drop, rename); with foreign keys enforced the drop
+        # of a table other rows refer to fails. Alembic's batch docs: turn enforcement off around the migration
+        # (outside any transaction: SQLite ignores the pragma inside one), then check every key once.
+        raw = connection.connection.driver_connection if sqlite else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata,
+                              include_object=include_object, render_as_batch=sqlite, compare_type=True)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
+            connection.commit()
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 run_migrations_online()

@@ -1,7 +1,7 @@
 """`docflow archive …`: the long-term keeping of the ward's issued documents and files.
 
-- `renew`: the long-term (PAdES B-LTA) renewal of the ward's issued documents (run it daily from cron); the
-  run and its report are kept and shown to the clerk, the auditor and the administrator. Exit status: 0
+- `renew`: the long-term (PAdES B-LTA) renewal of the ward's issued documents (`docflow run` also runs it
+  daily: ``start_renewal_scheduler``); the run and its report are kept and shown to the clerk, the auditor and the administrator. Exit status: 0
   nothing failed, 1 a document could not be renewed (the report says why).
 - `transfer`: the package of a closed year's files for the archive (R57 metadata, the signed PDFs as stored,
   the verification reports, the audit slices, a manifest signed by the ward).
@@ -14,12 +14,28 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from docflow import appctx
 from docflow.commands.context import with_app
+
+if TYPE_CHECKING:
+    from docflow.appctx import AppContext
+    from docflow.services.renewal import RenewalScheduler
+
+
+def start_renewal_scheduler(context: AppContext) -> RenewalScheduler | None:
+    """Start the daily renewal thread of `docflow run` in ``context``; None when [archive] renew_at is ""."""
+    if not context.settings.archive.renew_at:
+        return None
+    # Imported here: the services (and the database layer) load only for the command that serves; `docflow
+    # archive verify` must not load them.
+    from docflow import db
+    from docflow.services.renewal import RenewalScheduler
+    return RenewalScheduler(db.transaction, settings=context.settings, store=context.store,
+                            scope=lambda: appctx.bound(context)).start()
 
 
 @click.group("archive")

@@ -43,7 +43,7 @@ def ocr_run(once: bool) -> None:
             click.echo(f"{done} page(s) read.")
 
     # The background worker's loop in the foreground: a database outage is logged and tried again, not the end.
-    textindex.OcrWorker(db.transaction, store=store, settings=settings.ocr).run_forever(report)
+    textindex.OcrWorker(db.transaction, store=store, settings=settings.ocr, report=report).run_forever()
 
 
 @click.group("text")

@@ -200,11 +200,17 @@ class DocumentVersion(Base):
     # before) with only validation data and a document timestamp appended (B-LTA), its parent the version renewed.
     kind: Mapped[str] = mapped_column(String(20), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None only for a renewal made by docflow's own daily run ([archive] renew_at), which no user started
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     document: Mapped[Document] = relationship(back_populates="versions")
     parent: Mapped[DocumentVersion | None] = relationship(remote_side=[id])
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def author_name(self) -> str:
+        """Who made the version: the user's name, or "docflow" for its own scheduled renewal."""
+        return self.created_by.full_name if self.created_by is not None else SYSTEM_AUTHOR
 
     @property
     def is_renewal(self) -> bool:
@@ -222,6 +228,9 @@ class DocumentVersion(Base):
     @property
     def active_flags(self) -> tuple[str, ...]:
         return tuple(flag for flag in self.active_content.split(",") if flag)
+
+
+SYSTEM_AUTHOR = "docflow"   # a proper name, the same in every language
 
 
 class GrantReason(enum.StrEnum):

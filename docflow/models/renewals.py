@@ -21,7 +21,8 @@ class RenewalRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    started_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None: docflow's own daily run inside `docflow run` ([archive] renew_at), started by no one
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime] = mapped_column(default=utc_now)
     finished_at: Mapped[datetime | None]
     dry_run: Mapped[bool] = mapped_column(default=False)
@@ -31,4 +32,4 @@ class RenewalRun(Base):
     failed: Mapped[int] = mapped_column(default=0)
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
-    started_by: Mapped[User] = relationship()
+    started_by: Mapped[User | None] = relationship()

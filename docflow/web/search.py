@@ -74,9 +74,10 @@ def index() -> ResponseReturnValue:
 @login_required
 def export(fmt: str) -> ResponseReturnValue:
     """The whole result list (up to the export limit) as a spreadsheet, audited; no copy in any cache."""
-    with db.transaction() as session:
-        rows = search_service.export_results(session, actor=current_actor(), filters=filters_from(request.args),
-                                             fmt=fmt)
+    actor, filters = current_actor(), filters_from(request.args)
+    rows = search_service.export_results(db.get_session(), actor=actor, filters=filters)
+    with db.transaction() as session:   # only the audit row writes: no lock held while the search ran
+        search_service.record_export(session, actor=actor, filters=filters, fmt=fmt, number=len(rows))
     if fmt == "xlsx":
         body = xlsxexport.workbook(search_service.EXPORT_HEADER, rows, title="Kết quả tìm kiếm")
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -132,7 +132,8 @@ def verify_upload() -> ResponseReturnValue:
     try:
         pdfcheck.check_pdf_bytes(data, doc_service.parse_limits(settings().uploads))
         signing_service.verify_ahead(db.get_session(), settings=settings(), data=data)
-        issued = renewal.match_bytes(db.get_session(), store=store(), data=data)
+        issued = renewal.match_bytes(db.get_session(), store=store(), data=data,
+                                     organisation_id=current_actor().organisation_id)
         with db.transaction() as s:
             report = signing_service.verify_bytes(s, settings=settings(), data=data)
             verification_log.record_verification(s, actor=current_actor(), report=report,
@@ -153,7 +154,9 @@ def upload_report(sha256: str) -> ResponseReturnValue:
     """The kept report of a file (by its SHA-256), for those who hold the file or may see a document with it."""
     session = db.get_session()
     report = verification_log.report_by_digest(session, actor=current_actor(), settings=settings(), sha256=sha256)
-    issued = renewal.answer_for_digest(session, store=store(), actor_id=current_actor().id, sha256=sha256)
+    actor = current_actor()
+    issued = renewal.answer_for_digest(session, store=store(), actor_id=actor.id,
+                                       organisation_id=actor.organisation_id, sha256=sha256)
     return _report_response(report, title=sha256[:16] + "…", filename=f"verification-{sha256[:16]}.json",
                             issued=issued)
 

@@ -6,32 +6,21 @@ from __future__ import annotations
 
 import json
 
-import click
 import pytest
-from click.testing import CliRunner
 
 from docflow.commands.archive import archive
 from docflow.models import Role
-from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
 from docflow.services.audit import CHECKPOINTER
 from docflow.services.keys import root_certificates_pem
+from tests.cli.inprocess import in_process
+from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
 from tests.services.records.transfer_helpers import YEAR, checkpointer, closed_year, with_organ_id  # noqa: F401
 from tests.services.renewal.helpers import issued_short
 
 
 @pytest.fixture
 def invoke(app, db_session):
-    @click.group()
-    @click.pass_context
-    def docflow(ctx: click.Context) -> None:
-        ctx.meta["docflow.app"] = app
-        ctx.with_resource(app.app_context())
-
-    docflow.add_command(archive)
-
-    def run(*args: str) -> click.testing.Result:
-        return CliRunner().invoke(docflow, ["archive", *args], catch_exceptions=False)
-    return run
+    return in_process(app, archive)
 
 
 def test_R52_the_command_renews_what_is_due_once(invoke, app, db_session, signing_settings, store, ward, make_user):

@@ -6,28 +6,18 @@ import json
 from datetime import date
 from zoneinfo import ZoneInfo
 
-import click
 import pytest
-from click.testing import CliRunner
 
 from docflow.commands.records import records_group
 from docflow.models import Role
 from docflow.services import records
+from tests.cli.inprocess import in_process
 from tests.services.records.helpers import NOW, open_file, planned_file
 
 
 @pytest.fixture
 def invoke(app, db_session, org):
-    @click.group()
-    def docflow() -> None:
-        pass
-
-    docflow.add_command(records_group)
-
-    def run(*args: str) -> click.testing.Result:
-        with app.app_context():
-            return CliRunner().invoke(docflow, ["records", *args], catch_exceptions=False)
-    return run
+    return in_process(app, records_group)
 
 
 def test_plan_prints_the_years_headings_and_files_as_json_and_text(invoke, db_session, make_user):

@@ -5,30 +5,20 @@ from __future__ import annotations
 import csv
 import io
 
-import click
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from docflow.commands.registers import registers
 from docflow.models import AuditEvent, DocumentKind, Role
+from tests.cli.inprocess import in_process
 from tests.services.registers.test_registers import YEAR, at, issue_outgoing, pdf_text, register_incoming
 
 
 @pytest.fixture
 def invoke(app, db_session):
     """Run `docflow registers …` against the test app (its session joins the test's transaction)."""
-    @click.group()
-    @click.pass_context
-    def docflow(ctx: click.Context) -> None:
-        ctx.meta["docflow.app"] = app
-        ctx.with_resource(app.app_context())
-
-    docflow.add_command(registers)
-
-    def run(*args: str) -> click.testing.Result:
-        return CliRunner().invoke(docflow, ["registers", *args], catch_exceptions=False)
-    return run
+    return in_process(app, registers)
 
 
 def test_the_incoming_register_is_exported_to_csv_with_the_annex_iv_columns(invoke, tmp_path, db_session, org,

@@ -7,13 +7,12 @@ import csv
 import io
 import json
 
-import click
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from docflow.commands.report import report
 from docflow.models import ReportMonth
+from tests.cli.inprocess import in_process
 from tests.services.reports.wardset import build_ward
 
 
@@ -21,17 +20,7 @@ from tests.services.reports.wardset import build_ward
 def invoke(app, db_session, org, make_department, make_user):
     build_ward(db_session, org, make_department, make_user)
 
-    @click.group()
-    @click.pass_context
-    def docflow(ctx: click.Context) -> None:
-        ctx.meta["docflow.app"] = app
-        ctx.with_resource(app.app_context())
-
-    docflow.add_command(report)
-
-    def run(*args: str) -> click.testing.Result:
-        return CliRunner().invoke(docflow, ["report", *args], catch_exceptions=False)
-    return run
+    return in_process(app, report)
 
 
 YEAR_2026 = ("--from", "2026-01-01", "--to", "2026-12-31")

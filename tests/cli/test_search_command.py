@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import json
 
-import click
 import pytest
-from click.testing import CliRunner
 
 from docflow.commands.search import search
 from docflow.models import Confidentiality, Role
+from tests.cli.inprocess import in_process
 from tests.services.search.helpers import opinion, with_pages
 
 
 @pytest.fixture
 def invoke(app, db_session):
-    @click.group()
-    def docflow() -> None:
-        click.get_current_context().with_resource(app.app_context())
-
-    docflow.add_command(search)
-
-    def run(*args: str) -> click.testing.Result:
-        return CliRunner().invoke(docflow, ["search", *args], catch_exceptions=False)
-    return run
+    return in_process(app, search)
 
 
 @pytest.fixture

@@ -79,7 +79,9 @@ def test_the_run_command_starts_the_ocr_worker_which_reads_a_scan_in_the_backgro
             upload=UploadedFile(io.BytesIO(image_pdf([SENTENCE])), "ban-quet.pdf"))
         document_id = document.id
 
-    worker = start_background_work(committed_app)
+    worker, renewals = start_background_work(committed_app)
+    if renewals is not None:
+        renewals.stop(timeout=60)
     try:
         assert worker is not None and worker.thread.is_alive() and worker.thread.daemon
         for _ in range(240):   # a page takes a few seconds of tesseract; the bound only ends a hung test
@@ -104,15 +106,19 @@ def test_the_run_command_starts_no_worker_when_ocr_is_disabled(app):
     assert start_ocr_worker(disabled) is None
 
 
-def test_the_ocr_loop_outlives_a_database_it_cannot_reach_and_stops_when_asked(tmp_path, store, caplog):
-    """The worker thread and `docflow ocr run` share run_forever: a database that cannot be opened (here a
-    file in a folder that does not exist: a real OperationalError) is logged and tried again, not the end."""
+@pytest.mark.parametrize("loop", ["ocr", "renewal"])
+def test_the_background_loops_outlive_a_database_they_cannot_reach_and_stop_when_asked(tmp_path, store, caplog,
+                                                                                     loop):
+    """The OCR worker (thread and `docflow ocr run`) and the daily renewal share BackgroundLoop: a database that
+    cannot be opened (here a file in a folder that does not exist: a real OperationalError) is logged and tried
+    again, not the end."""
     from contextlib import contextmanager
 
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from docflow.services import textindex
+    from docflow.config import ArchiveSettings, Settings
+    from docflow.services import renewal, textindex
 
     engine = create_engine(f"sqlite:///{tmp_path / 'gone' / 'docflow.db'}")
 
@@ -121,8 +127,10 @@ def test_the_ocr_loop_outlives_a_database_it_cannot_reach_and_stops_when_asked(t
         with Session(engine) as session, session.begin():
             yield session
 
-    worker = textindex.OcrWorker(unreachable, store=store, settings=OcrSettings(poll_seconds=0))
-    with caplog.at_level("ERROR", logger="docflow.services.textindex.worker"):
+    worker = (textindex.OcrWorker(unreachable, store=store, settings=OcrSettings(poll_seconds=0)) if loop == "ocr"
+              else renewal.RenewalScheduler(unreachable, store=store, poll_seconds=0,
+                                            settings=Settings(archive=ArchiveSettings(renew_at="00:00"))))
+    with caplog.at_level("ERROR", logger="docflow.services.jobs.loop"):
         worker.start()
         for _ in range(200):
             if len(caplog.records) >= 2:
@@ -133,3 +141,20 @@ def test_the_ocr_loop_outlives_a_database_it_cannot_reach_and_stops_when_asked(t
     assert not worker.thread.is_alive()
     assert len(caplog.records) >= 2 and all("tries again" in r.getMessage() for r in caplog.records)
     engine.dispose()
+
+
+def test_the_run_command_starts_the_daily_renewal_unless_renew_at_is_empty(committed_app):
+    from docflow.commands.archive import start_renewal_scheduler
+    from docflow.services.renewal import RenewalScheduler
+    _, renewals = start_background_work(committed_app)
+    try:
+        assert isinstance(renewals, RenewalScheduler) and renewals.thread.is_alive() and renewals.thread.daemon
+    finally:
+        if renewals is not None:
+            renewals.stop(timeout=60)
+    assert renewals is not None and not renewals.thread.is_alive()
+    with committed_app.app_context():
+        context = appctx.current().context
+    off = dataclasses.replace(context, settings=dataclasses.replace(
+        context.settings, archive=dataclasses.replace(context.settings.archive, renew_at="")))
+    assert start_renewal_scheduler(off) is None

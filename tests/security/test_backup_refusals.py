@@ -230,3 +230,43 @@ def test_a_backup_and_a_restore_leave_the_folder_they_are_made_in_as_it_was(ward
     new = tmp_path / "new" / "deeper"
     assert docflow(ward, "backup", "--out", str(new / "b"), DOCFLOW_BACKUP_PASSPHRASE=PASSPHRASE).exit_code == 0
     assert new.stat().st_mode & 0o777 == 0o700          # a folder docflow had to create is owner-only
+
+
+def _rewrite_header(folder: Path, change) -> None:
+    import json
+    manifest = folder / "manifest.jsonl"
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    header = json.loads(lines[0])
+    change(header)
+    lines[0] = json.dumps(header)
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", ["config/files/../../../outside.toml", "/etc/passwd", "keys/ca/ca.key.pem"])
+def test_a_manifest_naming_a_configuration_file_outside_the_backup_is_refused(copy, tmp_path, target_db, path):
+    """The manifest's header is not signed: a restore (often run as root) copies the configuration files it
+    names to the same place in the new folder, so a made-up path would read and write outside both."""
+    _rewrite_header(copy, lambda h: h["config"]["files"].__setitem__("workflow.holidays_file", [path]))
+
+    checked = docflow(None, "backup", "verify", str(copy))
+    restored = _restore(copy, tmp_path / "new", target_db, DOCFLOW_BACKUP_PASSPHRASE=PASSPHRASE)
+
+    for result in (checked, restored):
+        assert result.exit_code == 1 and "names a configuration file that is not in the backup" in result.output
+        assert path in result.output and "Traceback" not in result.output
+    _nothing_restored(tmp_path / "new", target_db)
+    assert not (tmp_path.parent / "outside.toml").exists()
+
+
+def test_a_secrets_file_asking_for_a_huge_key_derivation_cost_is_refused_at_once():
+    import json
+
+    from docflow.services.backup import vault
+    sealed = json.loads(vault.seal([vault.Secret(name="secret_key", value="s3cret", source="file")], PASSPHRASE))
+    sealed["kdf"]["n"] = 2 ** 30      # about 1 GiB per derivation: a forged file must not cost that
+
+    with pytest.raises(ValidationError, match="cannot be read") as refused:
+        vault.unseal(json.dumps(sealed).encode("utf-8"), PASSPHRASE)
+    assert "is not this format's" in str(refused.value.params["reason"])
+    assert [s.value for s in vault.unseal(vault.seal([vault.Secret(name="secret_key", value="s3cret", source="file")],
+                                                     PASSPHRASE), PASSPHRASE)] == ["s3cret"]

@@ -84,6 +84,23 @@ def test_R46_the_handler_the_head_of_its_department_the_clerk_and_a_leader_keep_
     records.close_file(db_session, actor=ward[who], file_id=ward["file"].id, tz=TZ, now=NOW)
 
 
+def test_R48_another_department_s_head_cannot_take_a_document_s_home_from_a_file_he_does_not_keep(
+        db_session, ward):
+    """The justice head keeps a justice file holding a reference to the land file's document: making his file
+    the home would take the document from the land file, which he may not change."""
+    their = open_file(db_session, actor=ward["clerk"], department=ward["justice"], code="02.TP")
+    records.add_document(db_session, actor=ward["clerk"], file_id=their.id, document_id=ward["document"].id,
+                         now=NOW)
+
+    with pytest.raises(PermissionDeniedError):
+        records.make_home(db_session, actor=ward["other_head"], file_id=their.id,
+                          document_id=ward["document"].id, now=NOW)
+
+    assert records.home_of(db_session, ward["document"].id).file_id == ward["file"].id
+    records.make_home(db_session, actor=ward["clerk"], file_id=their.id, document_id=ward["document"].id, now=NOW)
+    assert records.home_of(db_session, ward["document"].id).file_id == their.id
+
+
 @pytest.mark.parametrize("who", ("official", "colleague", "other_head", "auditor", "admin"))
 def test_R46_who_may_not_prepare_the_plan_of_another_department_or_the_ward(db_session, ward, who):
     actor = ward[who]

@@ -94,7 +94,8 @@ def test_R52_a_renewal_that_appends_anything_else_is_refused_by_both_checks(db_s
 
     result = chaincheck.check_document(db_session, settings=signing_settings, store=store,
                                        actor=make_user(Role.AUDITOR), document_id=document.id)
-    public = renewal.match_bytes(db_session, store=store, data=forged)
+    public = renewal.match_bytes(db_session, store=store, data=forged,
+                                    organisation_id=document.organisation_id)
 
     step = next(s for s in result.steps if s.kind == "renewal")
     assert not result.ok and any("is not a true renewal" in p.text() for p in step.problems)
@@ -114,7 +115,8 @@ def test_a_version_marked_as_renewal_of_an_unissued_version_is_refused(db_sessio
                                        actor=make_user(Role.AUDITOR), document_id=document.id)
 
     assert any("does not renew the issued version" in p.text() for s in result.steps for p in s.problems)
-    assert renewal.match_bytes(db_session, store=store, data=store.read(first.sha256)) is None
+    assert renewal.match_bytes(db_session, store=store, data=store.read(first.sha256),
+                                    organisation_id=document.organisation_id) is None
 
 
 def test_a_version_renewed_twice_at_once_is_renewed_once(db_session, signing_settings, store, ward, make_user):
@@ -132,3 +134,17 @@ def test_a_version_renewed_twice_at_once_is_renewed_once(db_session, signing_set
     events = db_session.execute(select(AuditEvent).where(AuditEvent.action == "document.renewed",
                                                          AuditEvent.object_id == str(document.id))).scalars().all()
     assert len(events) == 1
+
+
+def test_another_ward_s_issued_bytes_are_not_named_to_this_ward(db_session, signing_settings, store, ward,
+                                                                make_user):
+    document = issued_short(db_session, signing_settings, store, ward, make_user)
+    data = store.read(document.current_version.sha256)
+    other = Organisation(name="UBND phường Khác", code="UBNDK")
+    db_session.add(other)
+    db_session.flush()
+
+    assert renewal.match_bytes(db_session, store=store, data=data, organisation_id=document.organisation_id)
+    assert renewal.match_bytes(db_session, store=store, data=data, organisation_id=other.id) is None
+    assert renewal.answer_for_digest(db_session, store=store, actor_id=ward.clerk.id, organisation_id=other.id,
+                                     sha256=document.current_version.sha256) is None

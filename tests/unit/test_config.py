@@ -42,6 +42,10 @@ def test_an_unknown_section_is_named(tmp_path):
     ('[security]\nlogin_free_failures = 0\n', "security.login_free_failures"),
     ('[app]\ntimezone = "Asia/Ho_Chi_Mihn"\n', "app.timezone"),
     ('[app]\nmode = "production"\n[security]\ncsrf_enabled = false\n', "security.csrf_enabled"),
+    ('[archive]\nrenew_at = "2:30"\n', "archive.renew_at"),
+    ('[archive]\nrenew_at = "24:00"\n', "archive.renew_at"),
+    ('[archive]\nrenew_at = "02:60"\n', "archive.renew_at"),
+    ('[archive]\nrenew_at = 230\n', "archive.renew_at"),
 ])
 def test_a_wrong_type_stops_startup_with_the_key(tmp_path, text, key):
     with pytest.raises(ConfigurationError, match=key.replace(".", r"\.")):
@@ -190,3 +194,10 @@ def test_local_midnight_is_the_utc_instant_the_wards_day_begins() -> None:
     from docflow.config import local_midnight
     assert local_midnight(date(2026, 1, 31), ZoneInfo("Asia/Ho_Chi_Minh")) == datetime(2026, 1, 30, 17, tzinfo=UTC)
     assert local_midnight(date(2026, 1, 31), UTC) == datetime(2026, 1, 31, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text,expected", [("00:00", (0, 0)), ("02:30", (2, 30)), ("23:59", (23, 59)),
+                                           ("2:30", None), ("24:00", None), ("ab:cd", None), ("0230", None), ("0²:30", None)])
+def test_the_daily_renewal_hour_is_read_as_hh_mm(text, expected):
+    clock = config.parse_clock(text)
+    assert (None if clock is None else (clock.hour, clock.minute)) == expected

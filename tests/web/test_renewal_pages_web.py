@@ -3,6 +3,7 @@ clerk and the administrator start a run, which runs as a job and leaves its repo
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -74,3 +75,19 @@ def test_a_run_started_on_the_page_runs_as_a_job_and_keeps_its_report(committed_
         runs = db.get_session().execute(select(RenewalRun).where(RenewalRun.id.not_in(before))).scalars().all()
     assert len(runs) == 1 and runs[0].dry_run and runs[0].finished_at is not None
     assert 'data-testid="renewal-run"' in client.get("/archive/renewals").get_data(as_text=True)
+
+
+def test_R52_docflow_s_own_daily_run_is_listed_as_docflow_s(client, app, db_session, signing_settings, store, ward,
+                                                           make_user):
+    with app.app_context():
+        issued_short(db_session, signing_settings, store, ward, make_user)
+        midnight = dataclasses.replace(signing_settings,
+                                       archive=dataclasses.replace(signing_settings.archive, renew_at="00:00"))
+        [done] = renewal.run_scheduled(transaction=savepoint(db_session), settings=midnight, store=store)
+    client.login(ward.clerk)
+
+    listing = client.get("/archive/renewals").get_data(as_text=True)
+    report = client.get(f"/archive/renewals/{done.id}").get_data(as_text=True)
+
+    assert done.started_by_id is None and done.renewed == 1
+    assert "docflow (tự động hằng ngày)" in listing and 'data-outcome="renewed"' in report

@@ -28,3 +28,11 @@ def test_a_background_request_leaves_pending_messages_to_the_page_that_shows_the
         assert "_flashes" not in session
     # The next page shows the message no more.
     assert "Đã ghi ý kiến của bạn." not in client.get("/").get_data(as_text=True)
+
+
+def test_a_page_s_background_request_answered_after_a_form_does_not_undo_the_form_s_cookie(client, make_user):
+    """A PDF or a poll sent before a form was submitted, answered after it, carries the older cookie: writing it
+    back would drop the message the form left (a wrong PIN's, say) before the next page shows it."""
+    client.login(make_user("clerk"))
+    assert not _sets_cookie(client.get("/notifications/unread-count", headers={"Sec-Fetch-Dest": "empty"}))
+    assert _sets_cookie(client.get("/", headers={"Sec-Fetch-Dest": "document"}))

@@ -30,7 +30,8 @@ from docflow.private_files import private_dir, private_parent
 from docflow.services import audit
 from docflow.services.backup import vault
 from docflow.services.backup.database import AuditHead, audit_head, dumped, kind_of, referenced_blobs
-from docflow.services.backup.manifest import CHUNK, write_manifest
+from docflow.services.backup.manifest import write_manifest
+from docflow.storage import CHUNK
 
 SECRETS_FILE = "secrets.enc"
 

@@ -9,7 +9,6 @@ No database, no configuration: a backup verifies on any machine with docflow ins
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -18,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from docflow.errors import N_, ValidationError
+from docflow.storage import sha256_stream
 
 FORMAT = "docflow-backup-1"
 MANIFEST = "manifest.jsonl"
-CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -34,12 +33,8 @@ class BackupCheck:
 
 def file_sha256(path: Path) -> tuple[str, int]:
     """SHA-256 hex and size of a file, read in 1 MiB chunks."""
-    digest, size = hashlib.sha256(), 0
     with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+        return sha256_stream(fh)
 
 
 def walk_sorted(root: Path, folder: str = "") -> Iterator[str]:
@@ -114,6 +109,7 @@ def verify_backup(root: Path) -> BackupCheck:
     """
     header = read_header(root)
     files = size = 0
+    config_files: set[str] = set()
     present, listed = walk_sorted(root), _listed(root)
     here, entry = next(present, None), next(listed, None)
     while here is not None or entry is not None:
@@ -126,5 +122,23 @@ def verify_backup(root: Path) -> BackupCheck:
             raise ValidationError(N_("A file of the backup does not match its manifest (SHA-256): %(file)s."),
                                   file=here)
         files, size = files + 1, size + entry["size"]
+        if here.startswith("config/"):
+            config_files.add(here)
         here, entry = next(present, None), next(listed, None)
+    _check_config_paths(header, config_files)
     return BackupCheck(header=header, files=files, size=size)
+
+
+def _check_config_paths(header: dict[str, Any], listed: set[str]) -> None:
+    """The paths the header names for the configuration (a restore copies them to the same place in the new
+    folder) must be files of the backup under config/: a made-up ``../../etc/x`` would write outside it."""
+    config = header.get("config")
+    named = [config.get("file")] + [p for paths in config.get("files", {}).values() for p in paths] \
+        if isinstance(config, dict) else [object()]
+    for path in named:
+        if path is None:
+            continue
+        if not isinstance(path, str) or ".." in path.split("/") or path not in listed \
+                or not (path == "config/docflow.toml" or path.startswith("config/files/")):
+            raise ValidationError(N_("The backup's manifest names a configuration file that is not in the "
+                                     "backup: %(file)s."), file=str(path))

@@ -84,8 +84,10 @@ def unseal(data: bytes, passphrase: str) -> list[Secret]:
         kdf = sealed["kdf"]
         if sealed["format"] != FORMAT or kdf["name"] != "scrypt":
             raise ValueError(sealed["format"])
-        key = Scrypt(salt=base64.b64decode(kdf["salt"]), length=32, n=int(kdf["n"]), r=int(kdf["r"]),
-                     p=int(kdf["p"])).derive(passphrase.encode("utf-8"))
+        # The cost is this format's, never the file's: a forged n=2**30 would take gigabytes to derive.
+        if (int(kdf["n"]), int(kdf["r"]), int(kdf["p"])) != (SCRYPT_N, SCRYPT_R, SCRYPT_P):
+            raise ValueError(f"scrypt n={kdf['n']} r={kdf['r']} p={kdf['p']} is not this format's")
+        key = _key(passphrase, base64.b64decode(kdf["salt"]))
         ciphertext, nonce = base64.b64decode(sealed["ciphertext"]), base64.b64decode(sealed["nonce"])
     except (ValueError, KeyError, TypeError) as exc:
         raise ValidationError(N_("The backup's secrets file cannot be read (%(reason)s)."), reason=str(exc)) from exc

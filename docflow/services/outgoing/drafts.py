@@ -193,15 +193,18 @@ def add_comment(session: Session, *, actor: User, document_id: int, body: str,
 
 
 def may_edit_summary(actor: User, document: Document) -> bool:
-    """Whether ``actor`` may change the trích yếu from the outgoing page: a draft not on its route, by whoever
-    may edit it (the drafter first)."""
+    """Whether the drafting page offers ``actor`` its trích yếu form: on a draft not yet on its route, to whoever
+    may edit it (the drafter first). The page offers less than the rule allows: once on its route the document's
+    metadata form (documents.edit_metadata) may still change the trích yếu until someone of the round approves it
+    or a signature is on the current version (R23), and edit_summary enforces exactly that rule."""
     return document.status is DocumentStatus.DRAFT and policy.can_edit(actor, document)
 
 
 def edit_summary(session: Session, *, actor: User, document_id: int, summary: str, expected_row_version: int,
                  now: datetime | None = None) -> Document:
-    """Change a draft's trích yếu: a metadata edit of that one field (documents.edit_metadata checks who may,
-    that the document is still a draft without a signature, R23, and audits the before and after).
+    """Change an outgoing document's trích yếu: a metadata edit of that one field (documents.edit_metadata checks
+    who may, refuses once the current version carries a signature or someone of the current round approved it,
+    R23, and audits the before and after).
 
     Raises PermissionDeniedError, InvalidTransitionError, ConflictError, ValidationError. Flushes."""
     document = get_outgoing(session, actor=actor, document_id=document_id)

@@ -53,10 +53,11 @@ def _viewable(session: Session, actor: User, document_id: int) -> Document:
     return document
 
 
-def home_of(session: Session, document_id: int) -> FileDocument | None:
-    """The document's home file entry, if it has one."""
-    return session.execute(select(FileDocument).where(FileDocument.document_id == document_id,
-                                                      FileDocument.is_home.is_(True))).scalar_one_or_none()
+def home_of(session: Session, document_id: int, *, fresh: bool = False) -> FileDocument | None:
+    """The document's home file entry, if it has one (``fresh``: as the database has it now, not as the
+    session remembers it)."""
+    query = select(FileDocument).where(FileDocument.document_id == document_id, FileDocument.is_home.is_(True))
+    return session.execute(query.execution_options(populate_existing=fresh)).scalar_one_or_none()
 
 
 def add_document(session: Session, *, actor: User, file_id: int, document_id: int, home: bool | None = None,
@@ -114,8 +115,9 @@ def _entry(session: Session, record: RecordFile, document_id: int) -> FileDocume
 def make_home(session: Session, *, actor: User, file_id: int, document_id: int,
               now: datetime | None = None) -> FileDocument:
     """Make ``file_id`` the document's home file; its former home (which must be open too: a closed file does
-    not change) keeps it as a reference. Both files are locked in id order. Raises NotFoundError,
-    PermissionDeniedError, InvalidTransitionError. Flushes."""
+    not change, and kept by the actor too: it loses the document) keeps it as a reference. Both files are
+    locked in id order; a home moved meanwhile by someone else is a conflict. Raises NotFoundError,
+    PermissionDeniedError, InvalidTransitionError, ConflictError. Flushes."""
     now = now or utc_now()
     current = home_of(session, document_id)
     ids = sorted({file_id, *([current.file_id] if current is not None else [])})
@@ -123,10 +125,13 @@ def make_home(session: Session, *, actor: User, file_id: int, document_id: int,
     record = locked[file_id]
     require_keeper(actor, record)
     require_open(record)
+    if home_of(session, document_id, fresh=True) != current:
+        raise ConflictError(N_("Someone else changed this document's home file meanwhile; reload the page."))
     entry = _entry(session, record, document_id)
     if entry.is_home:
         return entry
     if current is not None:
+        require_keeper(actor, locked[current.file_id])
         require_open(locked[current.file_id])
         current.is_home = False
         session.flush()   # the partial unique index sees one home at a time

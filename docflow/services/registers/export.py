@@ -7,7 +7,6 @@ chunks (registers.iter_entries), so a year of 10,000 entries is never one string
 from __future__ import annotations
 
 import enum
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -38,24 +37,11 @@ def export_filename(kind: RegisterKind, year: int, fmt: ExportFormat) -> str:
     return f"so-{REGISTER_NAMES[kind][0]}-{year}.{fmt.value}"
 
 
-CSV_BATCH = 200
-
-
 def csv_chunks(kind: RegisterKind, entries: Iterable[RegisterEntry]) -> Iterator[bytes]:
-    """The register as CSV in UTF-8 with a byte-order mark (Excel then reads Vietnamese correctly),
+    """The register as CSV for spreadsheets (csvexport: UTF-8 with a byte-order mark, formulas neutralised),
     a few hundred rows per chunk."""
     columns = COLUMNS[kind]
-    buffer = io.StringIO()
-    writer = csvexport.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow([c.heading for c in columns])
-    for n, entry in enumerate(entries, start=1):
-        writer.writerow([c.value(entry) for c in columns])
-        if n % CSV_BATCH == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    return csvexport.csv_chunks([c.heading for c in columns], ([c.value(e) for c in columns] for e in entries))
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,19 @@ from docflow.services.renewal.run import (
     RENEWAL_JOB,
     RENEWED,
     Candidate,
+    OpenedRun,
     add_renewal,
+    carry_out,
     due_candidates,
+    open_run,
     renew_issued,
     start_renewal,
 )
+from docflow.services.renewal.schedule import RenewalScheduler, due_since, run_scheduled
 
 __all__ = [
-    "DUE", "FAILED", "NOT_DUE", "RENEWAL_JOB", "RENEWED", "Candidate", "IssuedMatch", "add_renewal",
-    "answer_for_digest", "due_candidates", "get_run", "issued_version_ids", "match_bytes", "match_version", "recent_runs", "renew_issued", "start_renewal",
+    "DUE", "FAILED", "NOT_DUE", "RENEWAL_JOB", "RENEWED", "Candidate", "IssuedMatch", "OpenedRun",
+    "RenewalScheduler", "add_renewal", "answer_for_digest", "carry_out", "due_candidates", "due_since", "get_run",
+    "issued_version_ids", "match_bytes", "match_version", "open_run", "recent_runs", "renew_issued",
+    "run_scheduled", "start_renewal",
 ]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from docflow.errors import N_
@@ -79,11 +79,12 @@ def issued_version_ids(session: Session, document_ids: Iterable[int] | None = No
     return {version_id: document_id for version_id, document_id in session.execute(query)}
 
 
-def match_bytes(session: Session, *, store: DocumentStore, data: bytes) -> IssuedMatch | None:
-    """The issued version ``data`` is or begins with (checked as a renewal when longer), or None when it
-    begins with no issued version docflow stored. Reads only."""
+def match_bytes(session: Session, *, store: DocumentStore, data: bytes, organisation_id: int) -> IssuedMatch | None:
+    """The issued version of the ward ``organisation_id`` that ``data`` is or begins with (checked as a renewal
+    when longer), or None when it begins with no issued version of that ward. Another ward's documents are
+    never named (their numbers and dates are theirs). Reads only."""
     digests = _prefix_digests(data)
-    versions = list(session.execute(select(DocumentVersion).where(DocumentVersion.sha256.in_(list(digests))))
+    versions = list(session.execute(_ward_versions(organisation_id).where(DocumentVersion.sha256.in_(list(digests))))
                     .scalars())
     issued = issued_version_ids(session, version_ids={v.renewal_base.id for v in versions})
     best: tuple[int, DocumentVersion, DocumentVersion] | None = None
@@ -95,6 +96,11 @@ def match_bytes(session: Session, *, store: DocumentStore, data: bytes) -> Issue
         return None
     length, version, base = best
     return _match(store, base, stored=version if length == len(data) else None, data=data)
+
+
+def _ward_versions(organisation_id: int) -> Select[DocumentVersion]:
+    return select(DocumentVersion).join(Document, Document.id == DocumentVersion.document_id).where(
+        Document.organisation_id == organisation_id)
 
 
 def match_version(session: Session, *, store: DocumentStore, version: DocumentVersion) -> IssuedMatch | None:
@@ -157,11 +163,12 @@ def _prefix_digests(data: bytes) -> dict[str, int]:
     return digests
 
 
-def answer_for_digest(session: Session, *, store: DocumentStore, actor_id: int, sha256: str) -> IssuedMatch | None:
-    """The issued-bytes answer for the file ``sha256``: from the stored version with those bytes, else what the
-    check found when ``actor_id`` uploaded them on the verify page (kept in that audit event). Reads only;
+def answer_for_digest(session: Session, *, store: DocumentStore, actor_id: int, organisation_id: int,
+                      sha256: str) -> IssuedMatch | None:
+    """The issued-bytes answer for the file ``sha256``: from the ward's stored version with those bytes, else what
+    the check found when ``actor_id`` uploaded them on the verify page (kept in that audit event). Reads only;
     the caller has already shown that the actor may read this file's report."""
-    for version in session.execute(select(DocumentVersion).where(DocumentVersion.sha256 == sha256)).scalars():
+    for version in session.execute(_ward_versions(organisation_id).where(DocumentVersion.sha256 == sha256)).scalars():
         found = match_version(session, store=store, version=version)
         if found is not None:
             return found

@@ -4,7 +4,7 @@ administrator of that ward."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from docflow import policy
 from docflow.errors import N_, NotFoundError, PermissionDeniedError
@@ -18,6 +18,7 @@ def recent_runs(session: Session, *, actor: User, limit: int = RECENT) -> list[R
     if not policy.may_read_renewals(actor):
         raise PermissionDeniedError(policy.MAY_NOT)
     return list(session.execute(select(RenewalRun).where(RenewalRun.organisation_id == actor.organisation_id)
+                                .options(selectinload(RenewalRun.started_by))
                                 .order_by(RenewalRun.started_at.desc(), RenewalRun.id.desc()).limit(limit)).scalars())
 
 

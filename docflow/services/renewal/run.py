@@ -11,12 +11,13 @@ version is not due again until its new timestamp's authority nears its own expir
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,13 +32,15 @@ from docflow.services import jobs
 from docflow.services.jobs import JobContext, JobWork, Transaction
 from docflow.services.renewal.issued import issued_version_ids
 from docflow.services.signatures.context import ORGANISATION_KINDS, signing_context
-from docflow.services.signatures.reports import keep_report_if_signed, verify_ahead
+from docflow.services.signatures.reports import keep_report_if_signed, remember_outcome, verify_outcome
 from docflow.signing.base import PadesLevel
 from docflow.storage import BlobMissingError, DocumentStore
 
+log = logging.getLogger(__name__)
 RENEWED, DUE, NOT_DUE, FAILED = "renewed", "due", "not_due", "failed"
 RENEWAL_JOB = "archive.renewal"
 MSG_CHANGED = N_("The document changed while it was being renewed; the next run looks at it again.")
+MSG_UNEXPECTED = N_("An unexpected error stopped the renewal of this document; the next run tries it again.")
 MSG_NOT_LATEST = N_("The issued version is not the document's latest version, so it is not renewed.")
 
 
@@ -49,34 +52,68 @@ class Candidate:
     version_id: int
     number: int
     sha256: str
+    issued_latest: bool = True   # False: the latest version does not descend from the issued one (not renewed)
 
 
-def renew_issued(*, transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int,
-                 dry_run: bool = False, now: datetime | None = None,
+def renew_issued(*, transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int | None,
+                 organisation_id: int | None = None, dry_run: bool = False, now: datetime | None = None,
                  renew: Callable[[bytes], bytes] | None = None) -> RenewalRun:
     """Renew every issued version of the actor's ward that is due, one transaction per document (``transaction``
     is the caller's boundary), and keep the run with its report. ``dry_run`` only says which are due.
+    ``actor_id`` None is docflow's own scheduled run (``schedule``) of the ward ``organisation_id``.
 
     ``renew`` turns issued bytes into renewed bytes (default: ``renew_pdf`` with the configured TSA and
     revocation data). Raises PermissionDeniedError before anything is done; every other failure is one item
     of the report.
     """
     now = now or utc_now()
-    margin = settings.archive.renew_days_before
     with transaction() as session:
+        opened = open_run(session, settings=settings, actor_id=actor_id, organisation_id=organisation_id,
+                          dry_run=dry_run, now=now)
+    return carry_out(opened, transaction=transaction, settings=settings, store=store, renew=renew)
+
+
+@dataclass(frozen=True)
+class OpenedRun:
+    """A run whose row is stored, with the versions it will look at."""
+    run_id: int
+    actor_id: int | None
+    dry_run: bool
+    now: datetime
+    margin_days: int
+    candidates: list[Candidate]
+
+
+def open_run(session: Session, *, settings: Settings, actor_id: int | None, organisation_id: int | None,
+             dry_run: bool, now: datetime) -> OpenedRun:
+    """Store the run's row (the actor's ward's, or ``organisation_id``'s for docflow's own run) and list its
+    candidates. Raises PermissionDeniedError. Flushes."""
+    if actor_id is None:
+        if organisation_id is None:
+            raise ValueError("docflow's own run names the ward it renews")
+        ward = organisation_id
+    else:
         actor = session.get(User, actor_id)
         if actor is None or not policy.may_renew_signatures(actor):
             raise PermissionDeniedError(policy.MAY_NOT)
-        run = RenewalRun(organisation_id=actor.organisation_id, started_by_id=actor.id, started_at=now,
-                         dry_run=dry_run, margin_days=margin, items=[])
-        session.add(run)
-        session.flush()
-        run_id, candidates = run.id, due_candidates(session, organisation_id=actor.organisation_id)
+        ward = actor.organisation_id
+    margin = settings.archive.renew_days_before
+    run = RenewalRun(organisation_id=ward, started_by_id=actor_id, started_at=now, dry_run=dry_run,
+                     margin_days=margin, items=[])
+    session.add(run)
+    session.flush()
+    return OpenedRun(run.id, actor_id, dry_run, now, margin, due_candidates(session, organisation_id=ward))
+
+
+def carry_out(opened: OpenedRun, *, transaction: Transaction, settings: Settings, store: DocumentStore,
+              renew: Callable[[bytes], bytes] | None = None) -> RenewalRun:
+    """Renew the opened run's candidates, one transaction per document, and finish its report."""
     renew = renew or _default_renewer(settings)
-    items = [_renew_one(transaction, settings, store, actor_id, c, now=now, margin=timedelta(days=margin),
-                        dry_run=dry_run, renew=renew) for c in candidates]
+    items = [_renew_one(transaction, settings, store, opened.actor_id, c, now=opened.now,
+                        margin=timedelta(days=opened.margin_days), dry_run=opened.dry_run, renew=renew)
+             for c in opened.candidates]
     with transaction() as session:
-        return _finish(session, run_id, items, now=utc_now())
+        return _finish(session, opened.run_id, items, now=utc_now())
 
 
 def start_renewal(session: Session, *, settings: Settings, store: DocumentStore, actor: User,
@@ -96,17 +133,23 @@ def start_renewal(session: Session, *, settings: Settings, store: DocumentStore,
 
 
 def due_candidates(session: Session, *, organisation_id: int) -> list[Candidate]:
-    """The latest version of every issued document of the ward, in document order. Reads only."""
+    """The latest version of every issued document of the ward that was not destroyed, in document order, each
+    marked whether it is the issued version or a renewal of it. Reads only: three queries, whatever the count
+    (the parents of renewals aside)."""
     sealed = select(Signature.document_id).where(Signature.kind.in_(ORGANISATION_KINDS))
-    documents = session.execute(select(Document).where(Document.organisation_id == organisation_id,
-                                                       Document.id.in_(sealed))
-                                .order_by(Document.id)).scalars()
-    found = []
-    for document in documents:
-        latest = document.current_version
-        if latest is not None:
-            found.append(Candidate(document.id, document.number_symbol, latest.id, latest.number, latest.sha256))
-    return found
+    newest = select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("number")).group_by(
+        DocumentVersion.document_id).subquery()
+    rows = session.execute(
+        select(Document.id, Document.number_symbol, DocumentVersion)
+        .join(newest, newest.c.document_id == Document.id)
+        .join(DocumentVersion, (DocumentVersion.document_id == Document.id)
+              & (DocumentVersion.number == newest.c.number))
+        .where(Document.organisation_id == organisation_id, Document.id.in_(sealed), Document.destroyed_at.is_(None))
+        .order_by(Document.id)).all()
+    issued = issued_version_ids(session, [document_id for document_id, _, _ in rows])
+    return [Candidate(document_id, number_symbol, latest.id, latest.number, latest.sha256,
+                      issued_latest=latest.renewal_base.id in issued)
+            for document_id, number_symbol, latest in rows]
 
 
 def _default_renewer(settings: Settings) -> Callable[[bytes], bytes]:
@@ -118,7 +161,7 @@ def _default_renewer(settings: Settings) -> Callable[[bytes], bytes]:
     return renew
 
 
-def _renew_one(transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int,
+def _renew_one(transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int | None,
                candidate: Candidate, *, now: datetime, margin: timedelta, dry_run: bool,
                renew: Callable[[bytes], bytes]) -> dict[str, Any]:
     """One document's item of the report: renewed (with the new version), due (dry run), not due, or failed."""
@@ -127,8 +170,8 @@ def _renew_one(transaction: Transaction, settings: Settings, store: DocumentStor
     item: dict[str, Any] = {"document_id": candidate.document_id, "number_symbol": candidate.number_symbol,
                             "version": candidate.number}
     try:
-        with transaction() as session:
-            _require_issued_latest(session, candidate)
+        if not candidate.issued_latest:
+            raise ConflictError(MSG_NOT_LATEST)
         data = store.read(candidate.sha256)
         due = renewal_due_at(data)
         item["protected_until"] = due.isoformat() if due is not None else None
@@ -144,9 +187,12 @@ def _renew_one(transaction: Transaction, settings: Settings, store: DocumentStor
                 "params": {"n": str(candidate.number)}}
     except IntegrityError:
         return {**item, "outcome": FAILED, "message": MSG_CHANGED, "params": {}}
+    except Exception:   # one document's failure (a busy database, a full disk) is its item, never the run's end
+        log.exception("the renewal of document %s failed", candidate.document_id)
+        return {**item, "outcome": FAILED, "message": MSG_UNEXPECTED, "params": {}}
 
 
-def _renewed(transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int, candidate: Candidate,
+def _renewed(transaction: Transaction, settings: Settings, store: DocumentStore, actor_id: int | None, candidate: Candidate,
              data: bytes, *, now: datetime, renew: Callable[[bytes], bytes]) -> dict[str, Any]:
     """Renew, check and store the bytes, then add the version (with its verification report kept)."""
     # pyHanko takes seconds to import: only a run pays for it, not the CLI's start.
@@ -157,23 +203,16 @@ def _renewed(transaction: Transaction, settings: Settings, store: DocumentStore,
         problem = check.problems[0]
         return {"outcome": FAILED, "message": problem.message, "params": dict(problem.params)}
     sha256 = store.put_bytes(renewed)
+    verdict = verify_outcome(settings, renewed)   # outside any transaction: pyHanko's work holds no lock
     with transaction() as session:
-        # verified before the renewal's transaction (no lock held meanwhile), kept with the version in it
-        verify_ahead(session, settings=settings, data=renewed, sha256=sha256)
-    with transaction() as session:
+        remember_outcome(session, settings=settings, sha256=sha256, outcome=verdict)
         version = add_renewal(session, actor_id=actor_id, candidate=candidate, sha256=sha256, size=len(renewed),
                               timestamps=check.timestamps, now=now)
         keep_report_if_signed(session, settings=settings, store=store, version=version)
     return {"outcome": RENEWED, "new_version": version.number, "sha256": sha256}
 
 
-def _require_issued_latest(session: Session, candidate: Candidate) -> None:
-    version = session.get(DocumentVersion, candidate.version_id)
-    if version is None or version.renewal_base.id not in issued_version_ids(session, [candidate.document_id]):
-        raise ConflictError(MSG_NOT_LATEST)
-
-
-def add_renewal(session: Session, *, actor_id: int, candidate: Candidate, sha256: str, size: int,
+def add_renewal(session: Session, *, actor_id: int | None, candidate: Candidate, sha256: str, size: int,
                 timestamps: tuple[datetime, ...], now: datetime) -> DocumentVersion:
     """Add the stored renewal of ``candidate`` as the document's next version, under the document's row lock,
     and audit it (DOCUMENT_RENEWED). Raises ConflictError when the candidate is no longer the latest version
@@ -183,7 +222,7 @@ def add_renewal(session: Session, *, actor_id: int, candidate: Candidate, sha256
     current = document.current_version
     if current is None or current.id != candidate.version_id:
         raise ConflictError(MSG_CHANGED)
-    actor = session.get(User, actor_id)
+    actor = session.get(User, actor_id) if actor_id is not None else None
     version = DocumentVersion(document=document, number=current.number + 1, parent_id=current.id, sha256=sha256,
                               size=size, page_count=current.page_count, original_filename=None,
                               active_content=current.active_content, note="", kind=VersionKind.RENEWAL,

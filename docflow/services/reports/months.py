@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -37,7 +37,7 @@ from docflow.services.reports.documents import (
     stages_of,
 )
 from docflow.services.reports.kept import DOCUMENTS, WORK, queue, read_kept
-from docflow.services.reports.period import Period
+from docflow.services.reports.period import Period, first_day, last_day
 from docflow.services.reports.scope import Scope
 from docflow.services.reports.work import OnTime, Processing
 
@@ -91,7 +91,7 @@ def gather(session: Session, *, scope: Scope, period: Period, calendar: WorkingC
                 _add(months, part, kept[(part, month)], {month})
         missing = [m for m in closed if (part, m) not in kept]
         if missing:
-            built = _build(session, part, whole, Period(_first_day(missing[0]), _last_day(missing[-1]), period.zone),
+            built = _build(session, part, whole, Period(first_day(missing[0]), last_day(missing[-1]), period.zone),
                            calendar)
             for month in missing:
                 queue(session, (scope.organisation_id, subject, part, month), stamps[part], _only(part, built, {month}))
@@ -123,17 +123,9 @@ def _calendar_key(calendar: WorkingCalendar | None) -> str:
     return hashlib.sha256(repr(days).encode()).hexdigest()[:16]
 
 
-def _first_day(month: str) -> date:
-    return date(int(month[:4]), int(month[5:]), 1)
-
-
-def _last_day(month: str) -> date:
-    return (_first_day(month) + timedelta(days=31)).replace(day=1) - timedelta(days=1)
-
-
 def _is_closed(period: Period, month: str, now: datetime) -> bool:
     """Whether the period covers the whole month and the ward's clock has left it."""
-    first, last = _first_day(month), _last_day(month)
+    first, last = first_day(month), last_day(month)
     this_month = now.astimezone(period.zone).date().replace(day=1)
     return period.first <= first and last <= period.last and last < this_month
 
@@ -148,7 +140,7 @@ def _live_ranges(period: Period, closed: list[str]) -> list[Period]:
             runs[-1].append(month)
         else:
             runs.append([month])
-    return [Period(max(period.first, _first_day(run[0])), min(period.last, _last_day(run[-1])), period.zone)
+    return [Period(max(period.first, first_day(run[0])), min(period.last, last_day(run[-1])), period.zone)
             for run in runs]
 
 

@@ -84,15 +84,21 @@ class Period:
     def month_of(self, column: Any) -> ColumnElement[str]:
         """The local month ("YYYY-MM") of a UTC time column inside the period."""
         months = self.months
-        whens = [(column < literal(self.start_of(_first_day(nxt)), UTCDateTime()), label)
+        whens = [(column < literal(self.start_of(first_day(nxt)), UTCDateTime()), label)
                  for label, nxt in zip(months, months[1:])]
         if not whens:
             return literal(months[0])
         return case(*whens, else_=literal(months[-1]))
 
 
-def _first_day(label: str) -> date:
+def first_day(label: str) -> date:
+    """The first day of the month "YYYY-MM"."""
     return date(int(label[:4]), int(label[5:]), 1)
+
+
+def last_day(label: str) -> date:
+    """The last day of the month "YYYY-MM"."""
+    return (first_day(label) + timedelta(days=31)).replace(day=1) - timedelta(days=1)
 
 
 def local_date(session: Session, column: Any, zone: ZoneInfo, near: datetime) -> ColumnElement[Any]:

@@ -5,7 +5,7 @@ saved searches per user; the rows of an exported result list.
 query.py (what the box's text means), engine.py (the SQL per database), searching.py (filters, ranking,
 pages), snippets.py (best page and marked snippet), saved.py (saved searches), export.py (result rows)."""
 
-from docflow.services.search.export import EXPORT_HEADER, export_results, export_rows
+from docflow.services.search.export import EXPORT_HEADER, export_results, export_rows, record_export
 from docflow.services.search.query import MAX_QUERY, Query, Term, parse_query
 from docflow.services.search.saved import (
     delete_saved_search,
@@ -26,6 +26,6 @@ from docflow.services.search.snippets import Snippet, Unit, plain
 
 __all__ = [
     "COUNT_LIMIT", "EXPORT_HEADER", "MAX_QUERY", "Hit", "Query", "Results", "Snippet", "Term", "Unit",
-    "delete_saved_search", "export_results", "export_rows", "get_saved_search", "hits_for", "list_saved_searches", "parse_query",
+    "delete_saved_search", "export_results", "export_rows", "record_export", "get_saved_search", "hits_for", "list_saved_searches", "parse_query",
     "plain", "save_search", "saved_filters", "search_all", "search_documents",
 ]

@@ -25,13 +25,16 @@ def export_rows(hits: list[Hit]) -> list[tuple[object, ...]]:
              h.page or "", plain(h.snippet), h.document.id) for h in hits]
 
 
-def export_results(session: Session, *, actor: User, filters: DocumentFilters, fmt: str,
-                   now: datetime | None = None) -> list[tuple[object, ...]]:
-    """The rows of the whole result list (what ``actor`` may view only), audited in the caller's transaction
-    (SEARCH_EXPORTED: the query, the filters, the format and how many documents): a result list leaves the
-    system only on the record, as a register does. Flushes."""
-    rows = export_rows(search_all(session, actor=actor, filters=filters))
+def export_results(session: Session, *, actor: User, filters: DocumentFilters) -> list[tuple[object, ...]]:
+    """The rows of the whole result list (what ``actor`` may view only). Reads only: the caller records the
+    export (record_export) in a short transaction of its own, not one held while the search runs."""
+    return export_rows(search_all(session, actor=actor, filters=filters))
+
+
+def record_export(session: Session, *, actor: User, filters: DocumentFilters, fmt: str, number: int,
+                  now: datetime | None = None) -> None:
+    """Audit an exported result list (SEARCH_EXPORTED: the query, the filters, the format and how many
+    documents): a result list leaves the system only on the record, as a register does. Flushes."""
     audit.record(session, action=AuditAction.SEARCH_EXPORTED, actor=actor, object_type="search", now=now,
                  details={"query": filters.q.strip(), "filters": filters_dict(filters), "format": fmt,
-                          "number": len(rows)})
-    return rows
+                          "number": number})

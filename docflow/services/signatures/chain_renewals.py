@@ -26,7 +26,7 @@ def renewal_step(store: DocumentStore, version: DocumentVersion, issued_ids: Col
     else:
         problems.extend(_byte_problems(store, version, base))
     day = version.created_at.astimezone(zone).strftime("%d/%m/%Y")
-    return ChainStep("renewal", Finding.of(RENEWAL_TITLE, date=day), version.created_at, version.created_by.full_name,
+    return ChainStep("renewal", Finding.of(RENEWAL_TITLE, date=day), version.created_at, version.author_name,
                      tuple(problems),
                      (Finding.of(N_("Version %(n)s: the issued version %(issued)s with validation data and a "
                                     "document timestamp appended"), n=version.number, issued=base.number),

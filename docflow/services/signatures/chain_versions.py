@@ -4,7 +4,6 @@ version before it byte for byte."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import timezone, tzinfo
 
@@ -15,7 +14,7 @@ from docflow.services.audit import AuditAction
 from docflow.services.signatures.chain_findings import ChainStep, Finding
 from docflow.services.signatures.chain_renewals import renewal_step
 from docflow.services.signatures.context import ORGANISATION_KINDS
-from docflow.storage import BlobMissingError, DocumentStore
+from docflow.storage import DocumentStore
 
 # Events whose details record the SHA-256 of a version (``version`` defaults to 1 when absent).
 HASH_EVENTS = (AuditAction.DOCUMENT_UPLOADED, AuditAction.DOCUMENT_VERSION_ADDED, AuditAction.DOCUMENT_SIGNED,
@@ -57,7 +56,7 @@ def version_steps(store: DocumentStore, document: Document, events: list[AuditEv
         if version.number in signed:
             problems.extend(_rewrite_problems(store, version, intact))
         steps.append(ChainStep("version", Finding.of(N_("Version %(n)s stored"), n=version.number),
-                               version.created_at, version.created_by.full_name, tuple(problems),
+                               version.created_at, version.author_name, tuple(problems),
                                (Finding.of(N_("SHA-256 %(sha256)s"), sha256=version.sha256),)))
     return steps
 
@@ -139,14 +138,7 @@ def _rewrite_problems(store: DocumentStore, version: DocumentVersion, intact: se
 
 def stored_sha256(store: DocumentStore, sha256: str) -> str | None:
     """The SHA-256 of the bytes actually stored under a version's name, or None when the file is gone."""
-    digest = hashlib.sha256()
-    try:
-        with store.open(sha256) as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-    except BlobMissingError:
-        return None
-    return digest.hexdigest()
+    return store.actual_sha256(sha256)
 
 
 def extends(store: DocumentStore, sha256: str, parent_sha256: str) -> bool:

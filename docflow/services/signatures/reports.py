@@ -49,16 +49,27 @@ def verify_ahead(session: Session, *, settings: Settings, data: bytes, sha256: s
     signing.verify_time_limit_seconds) holds no database lock; verify_bytes in that transaction then
     takes the result from the session. Reads only; raises nothing (an unreadable file is answered there).
     """
-    # pyHanko takes seconds to import: only a verification pays for it, not the CLI's start.
-    from docflow.signing.verify import verify_pdf
     sha256 = sha256 or hashlib.sha256(data).hexdigest()
     if cached_report(session, settings=settings, sha256=sha256) is not None:
         return
-    outcome: VerificationResult | UnreadablePdfError
+    remember_outcome(session, settings=settings, sha256=sha256, outcome=verify_outcome(settings, data, now=now))
+
+
+def verify_outcome(settings: Settings, data: bytes, *, now: datetime | None = None
+                   ) -> VerificationResult | UnreadablePdfError:
+    """pyHanko's verdict on ``data``, with no session at all: for work that must hold no transaction meanwhile
+    (a renewal run verifies the bytes it made, then keeps the report with the version in one short one)."""
+    # pyHanko takes seconds to import: only a verification pays for it, not the CLI's start.
+    from docflow.signing.verify import verify_pdf
     try:
-        outcome = verify_pdf(data, trust_settings(settings), now=now or utc_now())
+        return verify_pdf(data, trust_settings(settings), now=now or utc_now())
     except UnreadablePdfError as exc:
-        outcome = exc
+        return exc
+
+
+def remember_outcome(session: Session, *, settings: Settings, sha256: str,
+                     outcome: VerificationResult | UnreadablePdfError) -> None:
+    """Hand a verdict reached ahead to verify_bytes in ``session``'s next transaction."""
     session.info.setdefault(VERIFIED_AHEAD, {})[(sha256, trust_key(settings))] = outcome
 
 

@@ -18,6 +18,7 @@ from docflow.config import OcrSettings
 from docflow.models import DocumentVersion, utc_now
 from docflow.ocr import OcrError, OcrOptions, RenderedPage
 from docflow.services.jobs import Transaction
+from docflow.services.jobs.loop import BackgroundLoop
 from docflow.services.textindex.tasks import claim_next, complete_task, fail_task
 from docflow.storage import DocumentStore
 
@@ -124,36 +125,23 @@ class _Step:
                       max_attempts=self.settings.max_attempts, now=self.clock())
 
 
-class OcrWorker:
+class OcrWorker(BackgroundLoop):
     """The background worker of the embedded default: a daemon thread that drains the queue, then waits
-    ``poll_seconds``; an unexpected error is logged and the loop goes on (the task is retried when stale)."""
+    ``poll_seconds``; an unexpected error is logged and the loop goes on (the task is retried when stale).
+    `docflow ocr run` runs the same loop in the foreground, ``report`` hearing how many pages each round read."""
 
     def __init__(self, transaction: Transaction, *, store: DocumentStore, settings: OcrSettings,
-                 scope: Callable[[], AbstractContextManager[object]] = nullcontext) -> None:
+                 scope: Callable[[], AbstractContextManager[object]] = nullcontext,
+                 report: Callable[[int], None] | None = None) -> None:
         # ``scope``: what binds the application context in the thread (``transaction`` needs it), per round.
+        super().__init__(name="docflow-ocr", poll_seconds=settings.poll_seconds)
         self._transaction, self._store, self._settings, self._scope = transaction, store, settings, scope
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self.run_forever, name="docflow-ocr", daemon=True)
+        self._report, self._worker = report, ""
 
-    def start(self) -> OcrWorker:
-        self.thread.start()
-        return self
-
-    def stop(self, timeout: float | None = None) -> None:
-        self._stop.set()
-        self.thread.join(timeout)
-
-    def run_forever(self, report: Callable[[int], None] | None = None) -> None:
-        """Drain the queue, wait, again, until stopped: the thread's loop, and `docflow ocr run`'s in the
-        foreground. ``report`` hears how many pages each round read."""
-        worker = worker_name()
-        while not self._stop.is_set():
-            try:
-                with self._scope():
-                    done = run_pending(self._transaction, store=self._store, settings=self._settings,
-                                       worker=worker)
-                if report is not None:
-                    report(done)
-            except Exception:   # a database outage must not end the loop: log it and try again later
-                log.exception("the OCR worker failed; it tries again in %s s", self._settings.poll_seconds)
-            self._stop.wait(self._settings.poll_seconds)
+    def round(self) -> int:
+        self._worker = self._worker or worker_name()   # named in the thread that claims the tasks
+        with self._scope():
+            done = run_pending(self._transaction, store=self._store, settings=self._settings, worker=self._worker)
+        if self._report is not None:
+            self._report(done)
+        return done

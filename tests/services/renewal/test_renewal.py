@@ -6,6 +6,7 @@ renewed, what was not due and what failed, and a second run renews nothing twice
 from __future__ import annotations
 
 import io
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,10 @@ from sqlalchemy import select
 from docflow.models import AuditEvent, Role, utc_now
 from docflow.services import renewal
 from docflow.services.signatures import chain as chaincheck
+from docflow.services.signatures.context import signing_context
 from docflow.services.signatures.reports import trust_settings
+from docflow.signing.base import PadesLevel
+from docflow.signing.renewal import renew_pdf
 from docflow.signing.verify import verify_pdf
 from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the ward fixture
 from tests.services.renewal.helpers import SHORT_DAYS, issued_short, savepoint
@@ -82,8 +86,10 @@ def test_R52_the_issued_bytes_and_their_renewal_are_both_the_issued_bytes(db_ses
     db_session.refresh(document)
     renewed = document.current_version
 
-    as_issued = renewal.match_bytes(db_session, store=store, data=store.read(issued.sha256))
-    as_renewal = renewal.match_bytes(db_session, store=store, data=store.read(renewed.sha256))
+    as_issued = renewal.match_bytes(db_session, store=store, data=store.read(issued.sha256),
+                                    organisation_id=document.organisation_id)
+    as_renewal = renewal.match_bytes(db_session, store=store, data=store.read(renewed.sha256),
+                                    organisation_id=document.organisation_id)
 
     assert as_issued is not None and as_issued.accepted and not as_issued.is_renewal
     assert as_renewal is not None and as_renewal.accepted and as_renewal.is_renewal
@@ -137,3 +143,35 @@ def test_a_failed_renewal_is_reported_with_its_reason_and_adds_nothing(db_sessio
     assert (run.renewed, run.failed) == (0, 1)
     assert run.items[0]["outcome"] == "failed" and "change" in run.items[0]["message"]
     assert len(document.versions) == before
+
+
+def test_an_unexpected_error_fails_its_document_only_and_the_run_still_finishes(db_session, signing_settings,
+                                                                                 store, ward, make_user):
+    first = issued_short(db_session, signing_settings, store, ward, make_user)
+    second = _issued(db_session, signing_settings, store, ward)
+    calls = []
+
+    def renew(data: bytes) -> bytes:
+        calls.append(len(data))
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")   # not a DocflowError: once fatal to the whole run
+        return renew_pdf(data, signing_context(signing_settings, PadesLevel.B_LTA))
+
+    long_margin = dataclasses.replace(signing_settings, archive=dataclasses.replace(
+        signing_settings.archive, renew_days_before=3650))   # both due
+    run = _run(db_session, long_margin, store, ward.clerk, renew=renew)
+
+    outcomes = {i["document_id"]: i["outcome"] for i in run.items}
+    assert outcomes == {first.id: "failed", second.id: "renewed"} and run.finished_at is not None
+    assert (run.renewed, run.failed) == (1, 1)
+    assert run.items[0]["message"].startswith("An unexpected error stopped the renewal")
+
+
+def test_a_destroyed_document_is_not_renewed(db_session, signing_settings, store, ward, make_user):
+    document = issued_short(db_session, signing_settings, store, ward, make_user)
+    document.destroyed_at = utc_now()
+    db_session.flush()
+
+    run = _run(db_session, signing_settings, store, ward.clerk)
+
+    assert document.id not in {i["document_id"] for i in run.items}

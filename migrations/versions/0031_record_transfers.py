@@ -3,8 +3,8 @@
 One row per package made (organisation_id like every table): the year, the manifest's SHA-256 (also in the
 records.transferred audit event), who made it and when, the counts, the files included and those left out.
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0030"
-down_revision = "0029"
+revision = "0031"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
