@@ -38,6 +38,7 @@ from docflow.models.records import (
     PlanHeading,
     RecordFile,
 )
+from docflow.models.imports import ImportedDocument
 from docflow.models.renewals import RenewalRun
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
@@ -78,5 +79,6 @@ __all__ = [
     "DocumentKind", "DocumentRelation", "DocumentStatus", "DocumentVersion", "GrantReason", "Job", "JobStatus", "KeyGuard", "KeyStorage", "LoginThrottle",
     "Organisation", "ReceiptSource", "Register", "RegisterClosing", "RegisterCounter", "RegisterSeries", "SeriesRule", "RegisterKind", "Role", "Signature", "ThrottleKind", "Urgency", "User", "VerificationReport", "VersionSource",
     "RenewalRun", "VersionKind",
+    "ImportedDocument",
     "utc_now",
 ]
