@@ -13,16 +13,17 @@ import itertools
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from docflow import appctx
+from docflow import appctx, db
 from docflow.commands.context import bind_context
 from docflow.errors import DocflowError
-
-if TYPE_CHECKING:
-    from docflow.services.importing import ImportContext, ImportRow, Outcome, Refusal
+from docflow.models import utc_now
+from docflow.services import importing
+from docflow.services.importing import ImportContext, ImportRow, IndexFileError, Outcome, Refusal, entry
+from docflow.services.people import find_user_by_username
+from docflow.storage import DocumentStore
 
 EXIT_DONE, EXIT_REFUSED, EXIT_UNREADABLE = 0, 1, 2
 BATCH = 200
@@ -43,7 +44,6 @@ def import_command(folder: Path, index: Path | None, username: str, dry_run: boo
     """Import documents of the previous system: each in its register and year with its own number, its PDF
     checked and its signatures verified, into its file (hồ sơ) of that year's plan."""
     bind_context()
-    from docflow.services.importing import IndexFileError
     index = index if index is not None else folder / "index.csv"
     if not folder.is_dir():
         click.echo(f"error: {folder} is not a readable folder", err=True)
@@ -58,13 +58,6 @@ def import_command(folder: Path, index: Path | None, username: str, dry_run: boo
 
 
 def _run(folder: Path, index: Path, username: str, *, dry_run: bool, report: Path | None, batch: int) -> int:
-    # Imported here: the services load only for the commands that use them.
-    from docflow import db
-    from docflow.models import utc_now
-    from docflow.services import importing
-    from docflow.services.people import find_user_by_username
-    from docflow.storage import DocumentStore
-
     session = db.get_session()
     actor = find_user_by_username(session, username)
     if actor is None:
@@ -95,9 +88,6 @@ def _run(folder: Path, index: Path, username: str, *, dry_run: bool, report: Pat
 
 
 def _batch(ctx: ImportContext, chunk: list[tuple[int, ImportRow | Refusal]], *, dry_run: bool) -> list[Outcome]:
-    from docflow import db
-    from docflow.services import importing
-
     session = db.get_session()
     prepared: list[importing.Prepared | importing.Outcome] = []
     for line, row in chunk:
@@ -116,6 +106,5 @@ def _batch(ctx: ImportContext, chunk: list[tuple[int, ImportRow | Refusal]], *, 
 
 
 def _echo_refusal(outcome: Outcome) -> None:
-    from docflow.services.importing import entry
     line = entry(outcome)
     click.echo(f"line {line['line']}: refused ({line['key']}): {line['reason_vi']}", err=True)

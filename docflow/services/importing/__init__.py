@@ -22,6 +22,7 @@ from docflow.services.importing.entering import (
     Outcome,
     Prepared,
     enter_row,
+    file_sha256,
     prepare_row,
     require_importer,
     resolve_file,
@@ -31,12 +32,13 @@ from docflow.services.importing.rows import COLUMNS, ImportRow, IndexFileError, 
 
 
 def record_run(session: Session, *, ctx: ImportContext, index: Path, counts: Counts) -> None:
-    """The run's audit event: the folder, the index and the counts. Flushes."""
-    audit.record(session, action=AuditAction.IMPORT_RUN, actor=ctx.actor, object_type="import",
-                 object_id=str(ctx.folder)[-200:], now=ctx.now,
+    """The run's audit event, named by the index file's SHA-256: the folder, the index and the counts.
+    Flushes."""
+    audit.record(session, action=AuditAction.IMPORT_RUN, actor=ctx.actor, object_type="import_index",
+                 object_id=file_sha256(index), now=ctx.now,
                  details={"folder": str(ctx.folder), "index": str(index), **counts.as_dict()})
 
 
 __all__ = ["ALREADY", "COLUMNS", "IMPORTED", "INVALID", "REFUSED", "UNREADABLE", "UNSIGNED", "VALID", "Counts",
            "ImportContext", "ImportRow", "IndexFileError", "Outcome", "Prepared", "Refusal", "ReportWriter",
-           "enter_row", "entry", "prepare_row", "read_index", "record_run", "require_importer", "resolve_file"]
+           "enter_row", "entry", "file_sha256", "prepare_row", "read_index", "record_run", "require_importer", "resolve_file"]

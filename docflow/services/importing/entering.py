@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +88,10 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A row whose PDF passed the checks and is in the store, ready to enter."""
+    """A row whose PDF passed the checks and is in the store (``sha256``), ready to enter."""
     row: ImportRow
     upload: UploadedFile
+    sha256: str
 
 
 def require_importer(actor: User) -> None:
@@ -135,7 +136,8 @@ def _ledger(session: Session, ctx: ImportContext, row: ImportRow) -> ImportedDoc
         ImportedDocument.number == row.key_number, ImportedDocument.symbol == row.symbol)).scalar_one_or_none()
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """A file's SHA-256, read 1 MiB at a time."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -144,7 +146,7 @@ def _sha256(path: Path) -> str:
 
 
 def _already(row: ImportRow, earlier: ImportedDocument, path: Path) -> Outcome:
-    if _sha256(path) != earlier.sha256:
+    if file_sha256(path) != earlier.sha256:
         return _refused(row, Refusal("other_content", N_("Already imported with other content: this number was "
                                                          "imported from a different PDF.")))
     return Outcome(line=row.line, status=ALREADY, document_id=earlier.document_id, signatures=earlier.signatures,
@@ -167,13 +169,12 @@ def prepare_row(session: Session, ctx: ImportContext, row: ImportRow) -> Prepare
             upload = doc_service.receive_upload(ctx.store, UploadedFile(fh, path.name), settings=ctx.settings)
     except DocflowError as exc:
         return _refused(row, Refusal("pdf_refused", exc.message, dict(exc.params)))
+    if upload.stored is None:   # receive_upload always stores; this is for the type checker's sake
+        return _refused(row, Refusal("pdf_refused", N_("The PDF is damaged or cannot be read.")))
     signing_service.verify_upload_ahead(session, settings=ctx.settings, store=ctx.store, upload=upload)
-    return Prepared(row=row, upload=_without_stream(upload))
-
-
-def _without_stream(upload: UploadedFile) -> UploadedFile:
-    """The stored upload without its (closed) source stream: entering reads only the stored blob."""
-    return UploadedFile(io.BytesIO(b""), upload.filename, stored=upload.stored)
+    # Without its (closed) source stream: entering reads only the stored blob.
+    return Prepared(row=row, upload=UploadedFile(io.BytesIO(b""), upload.filename, stored=upload.stored),
+                    sha256=upload.stored.sha256)
 
 
 def _plan_file(session: Session, ctx: ImportContext, row: ImportRow) -> RecordFile:
@@ -198,11 +199,11 @@ def _input(ctx: ImportContext, row: ImportRow) -> DocumentInput:
                                                            if row.kind is not DocumentKind.INCOMING else ""))
 
 
-def _local_moment(ctx: ImportContext, row: ImportRow) -> datetime:
-    """An outgoing document's issue time: its date, at the start of the ward's day (the old system kept no
-    time)."""
-    assert row.document_date is not None
-    return datetime.combine(row.document_date, time(), ctx.settings.app.zone)
+def _required(value: datetime | date | None, column: str) -> Any:
+    """A date the row must have (parse_row refuses a row without it). Raises RowError."""
+    if value is None:
+        raise RowError(Refusal("missing_" + column, N_("The column %(column)s is empty."), {"column": column}))
+    return value
 
 
 def _signer(session: Session, ctx: ImportContext, name: str) -> User | None:
@@ -216,15 +217,15 @@ def _signer(session: Session, ctx: ImportContext, name: str) -> User | None:
 
 def _enter_incoming(session: Session, ctx: ImportContext, prepared: Prepared) -> Document:
     row = prepared.row
-    assert row.arrival_at is not None
-    if local_date(ctx.settings, row.arrival_at).year != row.year:
+    arrival: datetime = _required(row.arrival_at, "arrival_date")
+    if local_date(ctx.settings, arrival).year != row.year:
         raise RowError(Refusal("year_mismatch", N_("The arrival date %(date)s is not in the year %(year)s."),
-                               {"date": row.arrival_at.date().isoformat(), "year": row.year}))
+                               {"date": arrival.date().isoformat(), "year": row.year}))
     if row.register:
         raise RowError(Refusal("bad_register", N_("The incoming register has one series: leave the register "
                                                   "column empty.")))
     registration = register_incoming(session, actor=ctx.actor, data=_input(ctx, row), upload=prepared.upload,
-                                     store=ctx.store, settings=ctx.settings, now=ctx.now, received_at=row.arrival_at,
+                                     store=ctx.store, settings=ctx.settings, now=ctx.now, received_at=arrival,
                                      receipt=ReceiptSource.IMPORTED, imported_number=row.key_number)
     _settle(registration.document)
     return registration.document
@@ -241,17 +242,18 @@ def _enter_outgoing(session: Session, ctx: ImportContext, prepared: Prepared) ->
     """An outgoing document issued in the past: its own number in that year's register and series, its
     date, its signer; the PDF as it was issued."""
     row = prepared.row
-    assert row.document_date is not None
-    if row.document_date.year != row.year:
+    day: date = _required(row.document_date, "document_date")
+    if day.year != row.year:
         raise RowError(Refusal("year_mismatch", N_("The document date %(date)s is not in the year %(year)s."),
-                               {"date": row.document_date.isoformat(), "year": row.year}))
+                               {"date": day.isoformat(), "year": row.year}))
     document = doc_service.create_document(session, actor=ctx.actor, data=_input(ctx, row), upload=prepared.upload,
                                            store=ctx.store, max_bytes=ctx.settings.max_upload_bytes, now=ctx.now)
     if row.kind is DocumentKind.OUTGOING:
         register = registers.claim_number(session, organisation=ctx.actor.organisation, kind=RegisterKind.OUTGOING,
                                           year=row.year, number=row.key_number, series=row.register)
         document.register_id, document.register_number, document.series = register.id, row.key_number, row.register
-        document.issued_at = _local_moment(ctx, row)
+        # the old system kept the issue date only: the start of that day on the ward's clock
+        document.issued_at = datetime.combine(day, time(), ctx.settings.app.zone)
     _settle(document)
     signer = _signer(session, ctx, row.signer)
     document.signer_id = signer.id if signer is not None else None
@@ -291,12 +293,11 @@ def enter_row(session: Session, ctx: ImportContext, prepared: Prepared) -> Outco
             record = _plan_file(session, ctx, row)
             enter = _enter_incoming if row.kind is DocumentKind.INCOMING else _enter_outgoing
             document = enter(session, ctx, prepared)
-            assert prepared.upload.stored is not None
-            status, problem = _signature_outcome(session, ctx, prepared.upload.stored.sha256)
+            status, problem = _signature_outcome(session, ctx, prepared.sha256)
             session.add(ImportedDocument(
                 organisation_id=ctx.actor.organisation_id, document_id=document.id, kind=row.kind.value,
                 register=row.register, year=row.year, number=row.key_number, symbol=row.symbol,
-                sha256=prepared.upload.stored.sha256, source_name=row.file_name[-255:], signer_name=row.signer,
+                sha256=prepared.sha256, source_name=row.file_name[-255:], signer_name=row.signer,
                 signatures=status, signature_problem=problem, imported_by_id=ctx.actor.id, imported_at=ctx.now))
             records.add_document(session, actor=ctx.actor, file_id=record.id, document_id=document.id, now=ctx.now)
             audit.record(session, action=AuditAction.DOCUMENT_IMPORTED, actor=ctx.actor, object_type="document",

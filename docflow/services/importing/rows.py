@@ -63,32 +63,24 @@ class Refusal:
 
 @dataclass(frozen=True)
 class ImportRow:
-    """One document of the previous system, as its index row describes it. ``number`` is the number in the
-    register (số); for an incoming document the register number is ``arrival_number`` (số đến) and
-    ``number`` / ``symbol`` are the issuing body's own."""
+    """One document of the previous system, as its index row describes it. ``key_number`` is its number in
+    the register: for an incoming document the arrival number (số đến), with ``number`` / ``symbol`` the
+    issuing body's own; else ``number``. With kind, register, year and symbol it is the row's key."""
     line: int
     kind: DocumentKind
     doc_type: str
     register: str
     year: int
+    key_number: int          # the number in its register and year: số đến (incoming), else số
     number: int | None
     symbol: str
     document_date: date | None
     arrival_at: datetime | None
-    arrival_number: int | None
     issuing_body: str
     summary: str
     signer: str
     file_name: str
     file_code: str
-
-    @property
-    def key_number(self) -> int:
-        """The number the row holds in its register and year (its idempotency key with kind, register, year,
-        symbol)."""
-        number = self.arrival_number if self.kind is DocumentKind.INCOMING else self.number
-        assert number is not None   # parse_row refuses a row without it
-        return number
 
     @property
     def number_symbol(self) -> str:
@@ -195,6 +187,24 @@ def _moment(value: str, key: str, zone: tzinfo) -> datetime | None:
     return datetime.combine(day, time(), zone) if day is not None else None
 
 
+def _number(cell: dict[str, str], key: str) -> int:
+    number = _int(cell.get(key, ""), key, required=True)
+    if number is None:   # _int refuses an empty required cell: this is for the type checker's sake
+        raise _refuse("missing_" + key, N_("The column %(column)s is empty."), column=key)
+    return number
+
+
+def _kind_and_type(text: str, type_text: str) -> tuple[DocumentKind, str]:
+    kind = KINDS.get(textsearch.fold(text))
+    if kind is None:
+        raise _refuse("bad_kind", N_("The kind must be incoming, outgoing or internal (đến, đi, nội bộ): %(value)s."),
+                      value=text[:40])
+    doc_type = TYPES.get(textsearch.fold(type_text), TYPES.get(type_text))
+    if doc_type is None:
+        raise _refuse("bad_type", N_("Unknown document type: %(value)s."), value=type_text[:60])
+    return kind, doc_type
+
+
 def parse_row(line: int, keys: list[str], values: list[str], *, zone: tzinfo) -> ImportRow:
     """One row of the index as an ImportRow. Raises RowError with the reason."""
     if len(values) != len(keys):
@@ -205,38 +215,34 @@ def parse_row(line: int, keys: list[str], values: list[str], *, zone: tzinfo) ->
     def text(key: str) -> str:
         return " ".join(cell.get(key, "").split())
 
-    kind = KINDS.get(textsearch.fold(text("kind")))
-    if kind is None:
-        raise _refuse("bad_kind", N_("The kind must be incoming, outgoing or internal (đến, đi, nội bộ): %(value)s."),
-                      value=text("kind")[:40])
-    doc_type = TYPES.get(textsearch.fold(text("type")), TYPES.get(text("type")))
-    if doc_type is None:
-        raise _refuse("bad_type", N_("Unknown document type: %(value)s."), value=text("type")[:60])
+    kind, doc_type = _kind_and_type(text("kind"), text("type"))
     register = text("register").lower()
     if register and not SERIES.match(register):
         raise _refuse("bad_register", N_("A register series is 1–20 lower-case letters, digits or hyphens: "
                                          "%(value)s."), value=register[:40])
-    year = _int(cell["year"], "year", required=True)
-    assert year is not None
+    year = _number(cell, "year")
     if not 1900 <= year <= 9999:
         raise _refuse("bad_year", N_("Give a year between 1900 and 9999."))
     incoming = kind is DocumentKind.INCOMING
+    number = _int(cell["number"], "number", required=False)
     row = ImportRow(
         line=line, kind=kind, doc_type=doc_type, register=register, year=year,
-        number=_int(cell["number"], "number", required=not incoming), symbol=text("symbol"),
+        key_number=_number(cell, "arrival_number" if incoming else "number"), number=number, symbol=text("symbol"),
         document_date=_date(cell.get("document_date", ""), "document_date"),
         arrival_at=_moment(cell.get("arrival_date", ""), "arrival_date", zone),
-        arrival_number=_int(cell.get("arrival_number", ""), "arrival_number", required=incoming),
         issuing_body=text("issuing_body"), summary=text("summary"), signer=text("signer"),
         file_name=cell["file_name"].strip(), file_code=text("file_code"))
+    _check(row)
+    return row
+
+
+def _check(row: ImportRow) -> None:
     if len(row.symbol) > MAX_SYMBOL or len(row.signer) > MAX_SIGNER:
         raise _refuse("too_long", N_("The symbol or the signer's name is too long (at most 100 characters)."))
-    if not row.file_name:
-        raise _refuse("missing_file_name", N_("The column %(column)s is empty."), column="file_name")
-    if not row.file_code:
-        raise _refuse("missing_file_code", N_("The column %(column)s is empty."), column="file_code")
-    if incoming and row.arrival_at is None:
+    for key, value in (("file_name", row.file_name), ("file_code", row.file_code)):
+        if not value:
+            raise _refuse("missing_" + key, N_("The column %(column)s is empty."), column=key)
+    if row.kind is DocumentKind.INCOMING and row.arrival_at is None:
         raise _refuse("missing_arrival_date", N_("An incoming document needs its arrival date (ngày đến)."))
-    if not incoming and row.document_date is None:
+    if row.kind is not DocumentKind.INCOMING and row.document_date is None:
         raise _refuse("missing_document_date", N_("The column %(column)s is empty."), column="document_date")
-    return row

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from docflow import policy, textsearch
 from docflow.config import Settings
 from docflow.errors import N_, ConflictError, PermissionDeniedError, ValidationError
-from docflow.models import Document, DocumentKind, ReceiptSource, RegisterKind, User, utc_now
+from docflow.models import Document, DocumentKind, ReceiptSource, Register, RegisterKind, User, utc_now
 from docflow.services import registers
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
@@ -102,6 +102,32 @@ def _receipt_note(text: str) -> str:
     return note
 
 
+def _duplicates(session: Session, actor: User, data: DocumentInput, *, receipt: ReceiptSource,
+                imported_number: int | None, confirm: bool) -> list[Document]:
+    """The earlier registrations of the same document (refused unless ``confirm``); none is looked for when
+    the document comes from the previous system with its own number (its clerk was warned there). Raises
+    ValidationError, DuplicateIncomingError."""
+    if imported_number is not None:
+        if receipt is not ReceiptSource.IMPORTED:
+            raise ValidationError(N_("Only a document imported from the previous system keeps its own incoming "
+                                     "number."), field="register_number")
+        return []
+    earlier = find_duplicates(session, organisation_id=actor.organisation_id, number_symbol=data.number_symbol,
+                              issuing_body=data.issuing_body)
+    if earlier and not confirm:
+        raise DuplicateIncomingError(earlier)
+    return earlier
+
+
+def _incoming_number(session: Session, actor: User, year: int, imported: int | None) -> tuple[Register, int]:
+    """The year's next số đến, or the one an imported document had in the previous system. Flushes."""
+    if imported is None:
+        return registers.take_number(session, organisation=actor.organisation, kind=RegisterKind.INCOMING,
+                                     year=year)
+    return registers.claim_number(session, organisation=actor.organisation, kind=RegisterKind.INCOMING, year=year,
+                                  number=imported), imported
+
+
 def register_incoming(session: Session, *, actor: User, data: DocumentInput, upload: UploadedFile,
                       store: DocumentStore, settings: Settings, now: datetime | None = None,
                       received_at: datetime | None = None, confirm_duplicate: bool = False,
@@ -126,24 +152,12 @@ def register_incoming(session: Session, *, actor: User, data: DocumentInput, upl
     if data.document_date is not None and local_date(settings, received_at) < data.document_date:
         raise ValidationError(N_("The date received cannot be before the document date."), field="document_date")
     note = _receipt_note(receipt_note)
-    if imported_number is not None and receipt is not ReceiptSource.IMPORTED:
-        raise ValidationError(N_("Only a document imported from the previous system keeps its own incoming "
-                                 "number."), field="register_number")
-    earlier = [] if imported_number is not None else find_duplicates(
-        session, organisation_id=actor.organisation_id, number_symbol=data.number_symbol,
-        issuing_body=data.issuing_body)
-    if earlier and not confirm_duplicate:
-        raise DuplicateIncomingError(earlier)
+    earlier = _duplicates(session, actor, data, receipt=receipt, imported_number=imported_number,
+                          confirm=confirm_duplicate)
     document = doc_service.create_document(session, actor=actor, data=data, upload=upload, store=store,
                                            max_bytes=settings.max_upload_bytes, now=now)
     # The number is taken last: the register row stays locked for the shortest time.
-    if imported_number is not None:
-        number = imported_number
-        register = registers.claim_number(session, organisation=actor.organisation, kind=RegisterKind.INCOMING,
-                                          year=year, number=number)
-    else:
-        register, number = registers.take_number(session, organisation=actor.organisation,
-                                                 kind=RegisterKind.INCOMING, year=year)
+    register, number = _incoming_number(session, actor, year, imported_number)
     document.register_id, document.register_number, document.received_at = register.id, number, received_at
     document.receipt_source, document.receipt_note = receipt.value, note
     session.flush()
