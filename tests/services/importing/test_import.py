@@ -225,3 +225,18 @@ def test_vietnamese_headers_and_a_csv_report_are_accepted(invoke, db_session, cl
     assert result.exit_code == 1 and "1 imported" in result.output
     text = report.read_text(encoding="utf-8-sig")
     assert "\n3,refused,bad_kind,\"Loại văn bản" in text
+
+
+def test_the_shipped_example_index_reads_without_a_refusal():
+    from zoneinfo import ZoneInfo
+
+    from docflow.paths import PROJECT_ROOT
+    from docflow.services.importing import ImportRow, read_index
+
+    rows = list(read_index(PROJECT_ROOT / "tests/data/import-example/index.csv", zone=ZoneInfo("Asia/Ho_Chi_Minh")))
+
+    assert [type(r) for _, r in rows] == [ImportRow] * 4
+    incoming = rows[0][1]
+    assert isinstance(incoming, ImportRow) and (incoming.key_number, incoming.number_symbol) == (431, "125/UBND-VP")
+    assert [r.kind.value for _, r in rows if isinstance(r, ImportRow)] == ["incoming", "outgoing", "outgoing",
+                                                                          "internal"]
