@@ -89,12 +89,10 @@ def _run(folder: Path, index: Path, username: str, *, dry_run: bool, report: Pat
 
 def _batch(ctx: ImportContext, chunk: list[tuple[int, ImportRow | Refusal]], *, dry_run: bool) -> list[Outcome]:
     session = db.get_session()
-    prepared: list[importing.Prepared | importing.Outcome] = []
-    for line, row in chunk:
-        if isinstance(row, importing.Refusal):
-            prepared.append(importing.Outcome(line=line, status=importing.REFUSED, refusal=row))
-        else:
-            prepared.append(importing.prepare_row(session, ctx, row))
+    rows = [row for _, row in chunk if isinstance(row, ImportRow)]
+    checked = iter(importing.prepare_rows(session, ctx, rows))
+    prepared = [next(checked) if isinstance(row, ImportRow)
+                else importing.Outcome(line=line, status=importing.REFUSED, refusal=row) for line, row in chunk]
     if dry_run:
         try:
             return [importing.enter_row(session, ctx, p) if isinstance(p, importing.Prepared) else p

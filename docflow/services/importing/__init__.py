@@ -23,7 +23,7 @@ from docflow.services.importing.entering import (
     Prepared,
     enter_row,
     file_sha256,
-    prepare_row,
+    prepare_rows,
     require_importer,
     resolve_file,
 )
@@ -41,4 +41,4 @@ def record_run(session: Session, *, ctx: ImportContext, index: Path, counts: Cou
 
 __all__ = ["ALREADY", "COLUMNS", "IMPORTED", "INVALID", "REFUSED", "UNREADABLE", "UNSIGNED", "VALID", "Counts",
            "ImportContext", "ImportRow", "IndexFileError", "Outcome", "Prepared", "Refusal", "ReportWriter",
-           "enter_row", "entry", "file_sha256", "prepare_row", "read_index", "record_run", "require_importer", "resolve_file"]
+           "enter_row", "entry", "file_sha256", "prepare_rows", "read_index", "record_run", "require_importer", "resolve_file"]

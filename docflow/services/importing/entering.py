@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -153,17 +155,34 @@ def _already(row: ImportRow, earlier: ImportedDocument, path: Path) -> Outcome:
                    signature_problem=earlier.signature_problem)
 
 
-def prepare_row(session: Session, ctx: ImportContext, row: ImportRow) -> Prepared | Outcome:
-    """Everything about a row that needs no write: the outcome when it was imported already or is refused,
-    else its PDF checked in the limited child process and stored (content-addressed: the bytes unchanged),
-    its signatures verified ahead so the entering transaction holds no lock through pyHanko. Reads only."""
+def prepare_rows(session: Session, ctx: ImportContext, rows: Sequence[ImportRow]) -> list[Prepared | Outcome]:
+    """Everything about each row that needs no write: the outcome when it was imported already or is
+    refused, else its PDF checked in the limited child process and stored (content-addressed: the bytes
+    unchanged), its signatures verified ahead so the entering transaction holds no lock through pyHanko.
+
+    The checks run ``uploads.parse_concurrency`` at a time (the child processes' own limit): they touch no
+    session, only the store. Reads only."""
+    found: list[Path | Outcome] = [_locate(session, ctx, row) for row in rows]
+    with ThreadPoolExecutor(max_workers=max(1, ctx.settings.uploads.parse_concurrency)) as pool:
+        stored = list(pool.map(lambda pair: pair[1] if isinstance(pair[1], Outcome) else _store(ctx, *pair),
+                               zip(rows, found, strict=True)))
+    for item in stored:
+        if isinstance(item, Prepared):
+            signing_service.verify_upload_ahead(session, settings=ctx.settings, store=ctx.store, upload=item.upload)
+    return stored
+
+
+def _locate(session: Session, ctx: ImportContext, row: ImportRow) -> Path | Outcome:
+    """The row's PDF, or its outcome when its path is refused or it was imported already."""
     try:
         path = resolve_file(ctx.folder, row.file_name)
     except RowError as exc:
         return _refused(row, exc.refusal)
     earlier = _ledger(session, ctx, row)
-    if earlier is not None:
-        return _already(row, earlier, path)
+    return path if earlier is None else _already(row, earlier, path)
+
+
+def _store(ctx: ImportContext, row: ImportRow, path: Path) -> Prepared | Outcome:
     try:
         with path.open("rb") as fh:
             upload = doc_service.receive_upload(ctx.store, UploadedFile(fh, path.name), settings=ctx.settings)
@@ -171,7 +190,6 @@ def prepare_row(session: Session, ctx: ImportContext, row: ImportRow) -> Prepare
         return _refused(row, Refusal("pdf_refused", exc.message, dict(exc.params)))
     if upload.stored is None:   # receive_upload always stores; this is for the type checker's sake
         return _refused(row, Refusal("pdf_refused", N_("The PDF is damaged or cannot be read.")))
-    signing_service.verify_upload_ahead(session, settings=ctx.settings, store=ctx.store, upload=upload)
     # Without its (closed) source stream: entering reads only the stored blob.
     return Prepared(row=row, upload=UploadedFile(io.BytesIO(b""), upload.filename, stored=upload.stored),
                     sha256=upload.stored.sha256)
