@@ -240,3 +240,27 @@ def test_the_shipped_example_index_reads_without_a_refusal():
     assert isinstance(incoming, ImportRow) and (incoming.key_number, incoming.number_symbol) == (431, "125/UBND-VP")
     assert [r.kind.value for _, r in rows if isinstance(r, ImportRow)] == ["incoming", "outgoing", "outgoing",
                                                                           "internal"]
+
+
+def test_r11_an_imported_number_in_a_series_moves_that_series_counter_only(db_session, org):
+    registers.claim_number(db_session, organisation=org, kind=RegisterKind.OUTGOING, year=2024, number=9,
+                           series="mat")
+
+    _, in_series = registers.take_number(db_session, organisation=org, kind=RegisterKind.OUTGOING, year=2024,
+                                         series="mat")
+    _, default = registers.take_number(db_session, organisation=org, kind=RegisterKind.OUTGOING, year=2024)
+
+    assert (in_series, default) == (10, 1)
+
+
+def test_a_run_stopped_half_way_is_finished_by_the_next_run(invoke, db_session, export, clerk, tmp_path):
+    lines = (export / "index.csv").read_text(encoding="utf-8-sig").splitlines()
+    first_half = tmp_path / "first-half.csv"
+    first_half.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    first = invoke(str(export), "--user", clerk.username, "--csv", str(first_half), "--batch", "1")
+    assert first.exit_code == 0 and "3 imported" in first.output
+
+    rest = invoke(str(export), "--user", clerk.username, "--batch", "2")
+
+    assert "2 imported, 3 already imported, 3 refused" in rest.output
+    assert len(db_session.execute(select(ImportedDocument)).all()) == 5
