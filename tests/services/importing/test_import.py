@@ -106,6 +106,11 @@ def test_r10_r13_a_folder_is_imported_under_its_own_numbers_verified_filed_and_r
     assert outgoing.signer is not None and outgoing.signer.full_name == "Lê Văn Ký"
     unknown_signer = db_session.execute(select(ImportedDocument).where(ImportedDocument.number == 41)).scalar_one()
     assert unknown_signer.signer_name == "Nguyễn Không Có" and unknown_signer.document.signer_id is None
+    # R57 SignerInfo: the docflow user, else the name the previous system wrote
+    ward = records.Ward(name="UBND", organ_id="000.00.00.H00", tz=signing_settings.app.zone)
+    meta = records.document_metadata(db_session, unknown_signer.document, ward=ward)
+    assert meta["SignerInfo"]["FullName"] == "Nguyễn Không Có"
+    assert records.document_metadata(db_session, outgoing, ward=ward)["SignerInfo"]["FullName"] == "Lê Văn Ký"
     internal = _imported(db_session, "internal", 3)
     assert internal.register_id is None and internal.number_symbol == "03/TB-VP"
     # the signatures: trusted and intact, none, and broken by the tampering (imported, reported invalid)
