@@ -105,3 +105,9 @@ bench-search: install
 .PHONY: bench-backup
 bench-backup: install
 	$(BIN)/python -m bench.backup $(BENCH_ARGS)
+
+# `docflow import` of 10,000 and 20,000 documents against pypdf + one INSERT per row (figures: bench/IMPORT.md);
+# BENCH_ARGS="--sizes 100000" for the full size, "--db both" adds PostgreSQL.
+.PHONY: bench-import
+bench-import: install
+	$(BIN)/python -m bench.importing $(BENCH_ARGS)

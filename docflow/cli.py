@@ -43,6 +43,7 @@ class LazyGroup(click.Group):
         "archive": "docflow.commands.archive:archive",
         "backup": "docflow.commands.backup:backup",
         "restore": "docflow.commands.backup:restore",
+        "import": "docflow.commands.importing:import_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

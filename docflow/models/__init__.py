@@ -39,6 +39,7 @@ from docflow.models.records import (
     RecordFile,
     RecordTransfer,
 )
+from docflow.models.imports import ImportedDocument
 from docflow.models.renewals import RenewalRun
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
@@ -80,5 +81,6 @@ __all__ = [
     "DocumentKind", "DocumentRelation", "DocumentStatus", "DocumentVersion", "GrantReason", "Job", "JobStatus", "KeyGuard", "KeyStorage", "LoginThrottle",
     "Organisation", "ReceiptSource", "Register", "RegisterClosing", "RegisterCounter", "RegisterSeries", "SeriesRule", "RegisterKind", "Role", "Signature", "ThrottleKind", "Urgency", "User", "VerificationReport", "VersionSource",
     "RenewalRun", "VersionKind",
+    "ImportedDocument",
     "utc_now",
 ]

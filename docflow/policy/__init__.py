@@ -43,6 +43,7 @@ from docflow.policy.roles import (
     may_read_registers,
     may_read_renewals,
     may_recall,
+    may_import,
     may_register_incoming,
     may_renew_signatures,
     may_revoke_delegation,
@@ -82,7 +83,7 @@ __all__ = [
     "may_confirm_access_changes",
     "may_delegate_for_others", "may_direct", "may_draft", "may_list_delegations", "may_manage_delegations",
     "may_read_access_changes", "may_read_audit_log", "may_read_registers", "may_read_renewals", "may_recall",
-    "may_register_incoming", "may_renew_signatures",
+    "may_import", "may_register_incoming", "may_renew_signatures",
     "may_revoke_delegation", "may_sign_batches", "may_verify_uploads", "may_write_memo", "move_status", "permissions_for",
     "require_signature", "signature_allowed", "visible_filter",
 ]

@@ -38,6 +38,12 @@ def may_register_incoming(user: User) -> bool:
     return _is(user, Role.CLERK)
 
 
+def may_import(user: User) -> bool:
+    """Documents of the previous system are entered in the registers and files by the clerk (văn thư), who
+    registers and keeps them (Decree 30, Art. 22.1 and Chapter IV; R2): `docflow import --user`."""
+    return _is(user, Role.CLERK)
+
+
 def may_direct(user: User) -> bool:
     """A leader directs a registered incoming document to departments and people."""
     return _is(user, Role.LEADER)

@@ -111,3 +111,6 @@ class AuditAction(enum.StrEnum):
     # backup and restore (issue 14): a backup made, with its manifest's SHA-256; an instance restored from one
     BACKUP_MADE = "backup.made"
     BACKUP_RESTORED = "backup.restored"
+    # bringing the past in (issue 14 §4): each document imported from the previous system, and each run's counts
+    DOCUMENT_IMPORTED = "document.imported"
+    IMPORT_RUN = "import.run"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from docflow import policy, textsearch
 from docflow.config import Settings
 from docflow.errors import N_, ConflictError, PermissionDeniedError, ValidationError
-from docflow.models import Document, DocumentKind, ReceiptSource, RegisterKind, User, utc_now
+from docflow.models import Document, DocumentKind, ReceiptSource, Register, RegisterKind, User, utc_now
 from docflow.services import registers
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
@@ -102,16 +102,46 @@ def _receipt_note(text: str) -> str:
     return note
 
 
+def _duplicates(session: Session, actor: User, data: DocumentInput, *, receipt: ReceiptSource,
+                imported_number: int | None, confirm: bool) -> list[Document]:
+    """The earlier registrations of the same document (refused unless ``confirm``); none is looked for when
+    the document comes from the previous system with its own number (its clerk was warned there). Raises
+    ValidationError, DuplicateIncomingError."""
+    if imported_number is not None:
+        if receipt is not ReceiptSource.IMPORTED:
+            raise ValidationError(N_("Only a document imported from the previous system keeps its own incoming "
+                                     "number."), field="register_number")
+        return []
+    earlier = find_duplicates(session, organisation_id=actor.organisation_id, number_symbol=data.number_symbol,
+                              issuing_body=data.issuing_body)
+    if earlier and not confirm:
+        raise DuplicateIncomingError(earlier)
+    return earlier
+
+
+def _incoming_number(session: Session, actor: User, year: int, imported: int | None) -> tuple[Register, int]:
+    """The year's next số đến, or the one an imported document had in the previous system. Flushes."""
+    if imported is None:
+        return registers.take_number(session, organisation=actor.organisation, kind=RegisterKind.INCOMING,
+                                     year=year)
+    return registers.claim_number(session, organisation=actor.organisation, kind=RegisterKind.INCOMING, year=year,
+                                  number=imported), imported
+
+
 def register_incoming(session: Session, *, actor: User, data: DocumentInput, upload: UploadedFile,
                       store: DocumentStore, settings: Settings, now: datetime | None = None,
                       received_at: datetime | None = None, confirm_duplicate: bool = False,
-                      receipt: ReceiptSource = ReceiptSource.SYSTEM, receipt_note: str = "") -> Registration:
+                      receipt: ReceiptSource = ReceiptSource.SYSTEM, receipt_note: str = "",
+                      imported_number: int | None = None) -> Registration:
     """The clerk registers a received document: stores the PDF (upload_document's checks), takes the next
     số đến of the year's incoming register, and verifies a signed PDF at once.
 
     The receipt time is the system's time (``received_at`` only for ``receipt`` ELECTRONIC or IMPORTED:
-    see receipt_time); ``receipt_note`` is kept as a note. Raises PermissionDeniedError (not a clerk),
-    ValidationError, DuplicateIncomingError (unless ``confirm_duplicate``). Flushes.
+    see receipt_time); ``receipt_note`` is kept as a note. ``imported_number`` (with ``receipt`` IMPORTED
+    only): the số đến the previous system gave it, claimed in that year's register instead of the next one;
+    that system's clerk saw its duplicate warning then, so none is raised again. Raises
+    PermissionDeniedError (not a clerk), ValidationError, ConflictError (the imported number is taken),
+    DuplicateIncomingError (unless ``confirm_duplicate``). Flushes.
     """
     now = now or utc_now()
     if not policy.may_register_incoming(actor):
@@ -122,15 +152,12 @@ def register_incoming(session: Session, *, actor: User, data: DocumentInput, upl
     if data.document_date is not None and local_date(settings, received_at) < data.document_date:
         raise ValidationError(N_("The date received cannot be before the document date."), field="document_date")
     note = _receipt_note(receipt_note)
-    earlier = find_duplicates(session, organisation_id=actor.organisation_id, number_symbol=data.number_symbol,
-                              issuing_body=data.issuing_body)
-    if earlier and not confirm_duplicate:
-        raise DuplicateIncomingError(earlier)
+    earlier = _duplicates(session, actor, data, receipt=receipt, imported_number=imported_number,
+                          confirm=confirm_duplicate)
     document = doc_service.create_document(session, actor=actor, data=data, upload=upload, store=store,
                                            max_bytes=settings.max_upload_bytes, now=now)
     # The number is taken last: the register row stays locked for the shortest time.
-    register, number = registers.take_number(session, organisation=actor.organisation, kind=RegisterKind.INCOMING,
-                                             year=year)
+    register, number = _incoming_number(session, actor, year, imported_number)
     document.register_id, document.register_number, document.received_at = register.id, number, received_at
     document.receipt_source, document.receipt_note = receipt.value, note
     session.flush()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow.doctypes import get_type
-from docflow.models import Assignment, Document, DocumentKind, Recipient, RecordFile
+from docflow.models import Assignment, Document, DocumentKind, ImportedDocument, Recipient, RecordFile
 from docflow.models.documents import URGENCY_RANK
 from docflow.services.records.contents import author, file_rows, page_count
 from docflow.services.records.files import document_day, home_of
@@ -70,10 +70,15 @@ def _number(document: Document) -> tuple[str, str]:
     return _cut("CodeNumber", number.strip()), _cut("CodeNotation", notation.strip())
 
 
-def _signer(document: Document) -> dict[str, str]:
+def _signer(session: Session, document: Document) -> dict[str, str]:
     signer = document.signer
-    if signer is None or document.kind is DocumentKind.INCOMING:
+    if document.kind is DocumentKind.INCOMING:
         return {"Position": "", "FullName": ""}
+    if signer is None:
+        # imported from the previous system: the signer's name as written there (not always a docflow user)
+        name = session.execute(select(ImportedDocument.signer_name).where(
+            ImportedDocument.document_id == document.id)).scalar_one_or_none()
+        return {"Position": "", "FullName": _cut("FullName", name or "")}
     return {"Position": _cut("Position", signer.post), "FullName": _cut("FullName", signer.full_name)}
 
 
@@ -103,7 +108,7 @@ def document_metadata(session: Session, document: Document, *, ward: Ward,
         "CodeNumber": number, "CodeNotation": notation,
         "IssuedDate": document_day(document, ward.tz).isoformat(),
         "OrganName": _cut("OrganName", author(document, ward.name)), "Subject": _cut("Subject", document.summary),
-        "Language": "vi", "PageAmount": page_count(document), "Description": "", "SignerInfo": _signer(document),
+        "Language": "vi", "PageAmount": page_count(document), "Description": "", "SignerInfo": _signer(session, document),
         "To": recipients, "Priority": URGENCY_RANK[document.urgency], "IssuedAmount": len(recipients),
         "DueDate": document.deadline.isoformat() if document.deadline else "", "Format": "PDF"}
     if document.kind is DocumentKind.INCOMING:

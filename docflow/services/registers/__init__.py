@@ -33,6 +33,7 @@ from docflow.services.registers.numbers import (
     format_number,
     number_symbol,
     symbol_for,
+    claim_number,
     take_number,
     unit_code,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "register_title",
     "register_years",
     "symbol_for",
+    "claim_number",
     "take_number",
     "unit_code",
 ]

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from docflow.doctypes import get_type
-from docflow.errors import N_, InvalidTransitionError
+from docflow.errors import N_, ConflictError, InvalidTransitionError, ValidationError
 from docflow.models import (
     Department,
     Document,
@@ -58,6 +58,17 @@ def take_number(session: Session, *, organisation: Organisation, kind: RegisterK
     If the transaction rolls back (a failed signature, a crash), the number goes back with it: nothing is
     skipped. Flushes.
     """
+    locked = _locked_open_register(session, organisation=organisation, kind=kind, year=year)
+    if series:
+        return locked, _next_in_series(session, locked, series)
+    locked.last_number += 1
+    session.flush()
+    return locked, locked.last_number
+
+
+def _locked_open_register(session: Session, *, organisation: Organisation, kind: RegisterKind,
+                          year: int) -> Register:
+    """The year's register of ``kind``, made if needed, locked, and refused when closed. Flushes."""
     code, _ = REGISTER_NAMES[kind]
     lock = (select(Register).where(Register.organisation_id == organisation.id, Register.code == code,
                                    Register.year == year)
@@ -70,14 +81,36 @@ def take_number(session: Session, *, organisation: Organisation, kind: RegisterK
         # R16: a closed register (đóng sổ) takes no entry, whatever asks for a number
         raise InvalidTransitionError(N_("The %(year)s register is closed (đóng sổ): no document can be entered "
                                         "in it."), year=year)
+    return locked
+
+
+def claim_number(session: Session, *, organisation: Organisation, kind: RegisterKind, year: int, number: int,
+                 series: str = "") -> Register:
+    """Enter a document imported from the previous system under the number it already had there.
+
+    Refused when that number of the year's register and series is someone else's already. The series'
+    counter moves up to ``number`` when it is behind, so the ward's next issued number is always after the
+    highest imported one (never a number taken later by an import: R10, R13). Under the register row's lock,
+    like take_number. Raises ValidationError, ConflictError, InvalidTransitionError (closed register). Flushes.
+    """
+    if number < 1:
+        raise ValidationError(N_("A register number is a whole number from 1."), field="number")
+    locked = _locked_open_register(session, organisation=organisation, kind=kind, year=year)
+    taken = session.execute(select(Document.id).where(Document.register_id == locked.id, Document.series == series,
+                                                      Document.register_number == number)).first()
+    if taken is not None:
+        raise ConflictError(N_("Number %(number)s of the %(year)s register is already taken by another document."),
+                            number=format_number(number), year=year)
     if series:
-        return locked, _next_in_series(session, locked, series)
-    locked.last_number += 1
+        counter = _counter(session, locked, series)
+        counter.last_number = max(counter.last_number, number)
+    else:
+        locked.last_number = max(locked.last_number, number)
     session.flush()
-    return locked, locked.last_number
+    return locked
 
 
-def _next_in_series(session: Session, register: Register, series: str) -> int:
+def _counter(session: Session, register: Register, series: str) -> RegisterCounter:
     counter = session.execute(select(RegisterCounter).where(RegisterCounter.register_id == register.id,
                                                             RegisterCounter.series == series)
                               .execution_options(populate_existing=True)).scalar_one_or_none()
@@ -85,6 +118,11 @@ def _next_in_series(session: Session, register: Register, series: str) -> int:
         counter = RegisterCounter(organisation_id=register.organisation_id, register_id=register.id, series=series,
                                   last_number=0)
         session.add(counter)
+    return counter
+
+
+def _next_in_series(session: Session, register: Register, series: str) -> int:
+    counter = _counter(session, register, series)
     counter.last_number += 1
     session.flush()
     return counter.last_number
