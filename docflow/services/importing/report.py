@@ -4,13 +4,13 @@ by the file's extension), so a run of any length keeps nothing in memory."""
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from docflow import csvexport
 from docflow.errors import N_
 from docflow.mail import translate
 from docflow.services.importing.entering import ALREADY, IMPORTED, INVALID, REFUSED, Outcome
@@ -69,7 +69,7 @@ class ReportWriter:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._fh: IO[str] | None = None
-        self._csv: Any = None
+        self._sheet: Any = None
         self._first = True
 
     def __enter__(self) -> ReportWriter:
@@ -79,15 +79,16 @@ class ReportWriter:
             if as_json:
                 self._fh.write("[")
             else:
-                self._csv = csv.DictWriter(self._fh, fieldnames=FIELDS)
-                self._csv.writeheader()
+                self._sheet = csvexport.writer(self._fh)   # cells from the index never run as formulas
+                self._sheet.writerow(FIELDS)
         return self
 
     def write(self, outcome: Outcome) -> None:
         if self._fh is None or not reported(outcome):
             return
-        if self._csv is not None:
-            self._csv.writerow(entry(outcome))
+        if self._sheet is not None:
+            line = entry(outcome)
+            self._sheet.writerow([line[name] for name in FIELDS])
             return
         self._fh.write(("\n  " if self._first else ",\n  ") + json.dumps(entry(outcome), ensure_ascii=False))
         self._first = False
@@ -95,6 +96,6 @@ class ReportWriter:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  tb: TracebackType | None) -> None:
         if self._fh is not None:
-            if self._csv is None:
+            if self._sheet is None:
                 self._fh.write("\n]\n")
             self._fh.close()
