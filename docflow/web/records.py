@@ -232,8 +232,9 @@ def add_document(document_id: int) -> ResponseReturnValue:
 
 def _printable(file_id: int) -> tuple[Any, list[records.FileRow], records.Cover]:
     actor = current_actor()
-    record, rows = records.file_page(db.get_session(), actor=actor, file_id=file_id, tz=settings().app.zone)
-    return record, rows, records.cover(record, rows, organisation=actor.organisation.name)
+    tz = settings().app.zone
+    record, rows = records.file_page(db.get_session(), actor=actor, file_id=file_id, tz=tz)
+    return record, rows, records.cover(record, rows, organisation=actor.organisation.name, tz=tz)
 
 
 @bp.get("/files/<int:file_id>/cover")

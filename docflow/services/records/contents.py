@@ -78,9 +78,12 @@ def file_rows(session: Session, *, actor: User | None, record: RecordFile, tz: t
     """The file's documents in chronological order with their table-of-contents cells; ``actor`` None reads as
     the system (the command line). Reads only."""
     rows, page = [], 0
-    for ordinal, entry in enumerate(_entries(session, record, tz), start=1):
+    entries = _entries(session, record, tz)
+    viewable = None if actor is None else set(session.execute(select(Document.id).where(
+        Document.id.in_([e.document_id for e in entries]), policy.visible_filter(actor))).scalars())
+    for ordinal, entry in enumerate(entries, start=1):
         document = entry.document
-        visible = actor is None or policy.can_view(actor, document)
+        visible = viewable is None or document.id in viewable   # one query for the file, not one per row
         pages = page_count(document)
         first, page = page + 1, page + pages
         note = "" if entry.is_home else "Tham chiếu (bản chính thuộc hồ sơ khác)"
@@ -101,21 +104,23 @@ def file_page(session: Session, *, actor: User, file_id: int, tz: tzinfo) -> tup
     return record, file_rows(session, actor=actor, record=record, tz=tz, organisation=actor.organisation.name)
 
 
-def cover(record: RecordFile, rows: list[FileRow], *, organisation: str) -> Cover:
+def cover(record: RecordFile, rows: list[FileRow], *, organisation: str, tz: tzinfo) -> Cover:
     """The cover's fields: the ward, the heading's department, the code, title, dates, retention and counts."""
     department = record.heading.department.name if record.heading.department is not None else ""
+    first, last = span(rows, tz)
     return Cover(organisation=organisation, department=department, year=record.heading.plan.year,
-                 code=record.code, title=record.title, start=record.start_date or _first(rows),
-                 end=record.end_date or _last(rows), retention=retention_label(record.retention_years),
+                 code=record.code, title=record.title, start=record.start_date or first,
+                 end=record.end_date or last, retention=retention_label(record.retention_years),
                  documents=len(rows), pages=rows[-1].last_page if rows else 0)
 
 
-def _first(rows: list[FileRow]) -> date | None:
-    return min((r.entry.document.document_date for r in rows if r.entry.document.document_date), default=None)
-
-
-def _last(rows: list[FileRow]) -> date | None:
-    return max((r.entry.document.document_date for r in rows if r.entry.document.document_date), default=None)
+def span(rows: list[FileRow], tz: tzinfo) -> tuple[date | None, date | None]:
+    """An open file's first and last day: its rows' document days (the document's date, else its issue,
+    receipt or creation day on the ward's clock), as closing the file will fix them; the rows are in that
+    order. The cover and the R57 metadata both read it."""
+    if not rows:
+        return None, None
+    return document_day(rows[0].entry.document, tz), document_day(rows[-1].entry.document, tz)
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,7 @@ def document_panel(session: Session, *, actor: User, document: Document) -> Docu
                or_(link.id.is_not(None), RecordFile.status == FileStatus.OPEN))
         .options(joinedload(RecordFile.heading)).order_by(RecordFile.code)).all()
     holding = sorted(((f, bool(home)) for f, home in rows if home is not None), key=lambda r: not r[1])
-    addable = [f for f, home in rows if home is None and policy.can_view(actor, document)
+    viewable = policy.can_view(actor, document)   # once for the page, not once per open file of the ward
+    addable = [f for f, home in rows if home is None and viewable
                and policy.may_keep_file(actor, department_id=f.heading.department_id, responsible_id=f.responsible_id)]
     return DocumentPanel(holding, addable)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from docflow.doctypes import get_type
 from docflow.models import Assignment, Document, DocumentKind, ImportedDocument, Recipient, RecordFile
 from docflow.models.documents import URGENCY_RANK
-from docflow.services.records.contents import author, file_rows, page_count
+from docflow.services.records.contents import author, file_rows, page_count, span
 from docflow.services.records.files import document_day, home_of
 from docflow.services.records.common import retention_label
 from docflow.services.registers.numbers import format_number
@@ -51,9 +51,8 @@ def file_code(record: RecordFile, ward: Ward) -> dict[str, str]:
 def record_metadata(session: Session, record: RecordFile, *, ward: Ward) -> dict[str, Any]:
     """A file's R57 metadata. Reads only."""
     rows = file_rows(session, actor=None, record=record, tz=ward.tz, organisation=ward.name)
-    days = [document_day(r.entry.document, ward.tz) for r in rows]
-    start = record.start_date or (min(days) if days else None)
-    end = record.end_date or (max(days) if days else None)
+    first, last = span(rows, ward.tz)
+    start, end = record.start_date or first, record.end_date or last
     return {"FileCode": file_code(record, ward), "Title": _cut("Title", record.title),
             "Maintenance": retention_label(record.retention_years), "Rights": record.rights,
             "Language": record.language, "Creator": ward.name,

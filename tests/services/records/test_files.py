@@ -165,9 +165,33 @@ def test_the_cover_counts_documents_pages_and_dates(db_session, make_user, make_
         records.add_document(db_session, actor=clerk, file_id=record.id, document_id=document.id, now=NOW)
     records.close_file(db_session, actor=clerk, file_id=record.id, tz=TZ, now=NOW)
     _, rows = records.file_page(db_session, actor=clerk, file_id=record.id, tz=TZ)
-    cover = records.cover(record, rows, organisation="UBND phường Thử Nghiệm")
+    cover = records.cover(record, rows, organisation="UBND phường Thử Nghiệm", tz=TZ)
     assert (cover.documents, cover.pages, cover.retention) == (2, 4, "Vĩnh viễn")
     assert (cover.start, cover.end, cover.year, cover.code) == (date(2026, 1, 3), date(2026, 4, 9), 2026, "01.VP")
+
+
+def test_R57_an_open_file_s_cover_and_metadata_give_the_same_dates_as_closing_it_will(db_session, make_user,
+                                                                                      make_document):
+    """A document without a date of its own counts by its receipt or creation day, on the cover, in the R57
+    metadata and at closing alike (the cover once read only the documents' own dates)."""
+    clerk = make_user(Role.CLERK)
+    record = open_file(db_session, actor=clerk)
+    dated = make_document(clerk, document_date=date(2026, 1, 3))
+    undated = make_document(clerk, document_date=None)
+    for document in (dated, undated):
+        records.add_document(db_session, actor=clerk, file_id=record.id, document_id=document.id, now=NOW)
+    _, rows = records.file_page(db_session, actor=clerk, file_id=record.id, tz=TZ)
+    ward = records.Ward(organ_id="000.00.00.H00", name="UBND phường Thử Nghiệm", tz=TZ)
+
+    cover = records.cover(record, rows, organisation=ward.name, tz=TZ)
+    metadata = records.record_metadata(db_session, record, ward=ward)
+    records.close_file(db_session, actor=clerk, file_id=record.id, tz=TZ, now=NOW)
+
+    undated_day = records.document_day(undated, TZ)
+    assert undated_day != date(2026, 1, 3)
+    assert (cover.start, cover.end) == (min(date(2026, 1, 3), undated_day), max(date(2026, 1, 3), undated_day))
+    assert (metadata["StartDate"], metadata["EndDate"]) == (cover.start.isoformat(), cover.end.isoformat())
+    assert (record.start_date, record.end_date) == (cover.start, cover.end)
 
 
 def test_the_printed_cover_and_contents_are_pdfs_with_the_decrees_columns(db_session, make_user, make_document):
@@ -185,6 +209,6 @@ def test_the_printed_cover_and_contents_are_pdfs_with_the_decrees_columns(db_ses
     for heading in ("STT", "Số, ký hiệu văn bản", "Ngày tháng văn bản", "Tác giả văn bản",
                     "Trích yếu nội dung văn bản", "Tờ số/Trang số", "Ghi chú", "tiếp công dân định kỳ"):
         assert heading in text
-    cover = records.cover_pdf(records.cover(record, rows, organisation="UBND phường Thử Nghiệm"))
+    cover = records.cover_pdf(records.cover(record, rows, organisation="UBND phường Thử Nghiệm", tz=TZ))
     cover_text = " ".join(PdfReader(io.BytesIO(cover)).pages[0].extract_text().split())
     assert "HỒ SƠ" in cover_text and "01.VP" in cover_text and "10 năm" in cover_text
