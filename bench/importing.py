@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import dataset
+from tests.testpki import assemble_pdf
 from bench.backup import DOCFLOW, Run, log, measured, write_config
 from bench.databases import create_database, machine_facts
 from docflow import PROJECT_ROOT, db
@@ -48,16 +49,7 @@ def tiny_pdf(n: int) -> bytes:
                b"/Contents 4 0 R >>",
                b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return assemble_pdf(objects, file_id=None)
 
 
 def write_folder(folder: Path, size: int) -> None:
