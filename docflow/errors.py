@@ -55,7 +55,13 @@ class ValidationError(DocflowError):
 
 
 class RateLimitedError(DocflowError):
+    """Too many requests; ``retry_after`` (seconds) becomes the answer's Retry-After header."""
+
     status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.retry_after = retry_after
 
 
 class StorageError(DocflowError):

@@ -15,19 +15,26 @@ from docflow.services.demo import seed_demo_documents
 
 
 @click.command()
+@click.option("--organ-id", default="", help="The ward's organ identifier (mã định danh), e.g. 000.00.00.H41.")
 @with_app
-def init() -> None:
+def init(organ_id: str) -> None:
     """Create or migrate the database and the organisation. Safe to run again."""
+    settings = appctx.settings()
     migrations.upgrade()
     with db.transaction() as s:
-        org = organisation.ensure_organisation(s, name=appctx.settings().app.organisation_name)
+        org = organisation.ensure_organisation(s, name=settings.app.organisation_name)
+        # The option wins; else the configuration fills an identifier the ward does not have yet.
+        given = organ_id or (settings.app.organ_id if not org.organ_id else "")
+        if given:
+            organisation.set_organ_id(s, org=org, organ_id=given)
         # SQLite has no statistics until ANALYZE runs; without them it picks the wrong list indexes.
         # `make run` runs init at every start, so the statistics follow the ward's growth; sampling
         # (analysis_limit) keeps that to a moment even with millions of audit events.
         if s.get_bind().dialect.name == "sqlite":
             s.execute(text("PRAGMA analysis_limit=2000"))
         s.execute(text("ANALYZE"))
-    click.echo(f"docflow database is up to date for {org.name}.")
+    click.echo(f"docflow database is up to date for {org.name}"
+               + (f" ({org.organ_id})." if org.organ_id else "."))
 
 
 @click.command()

@@ -41,6 +41,7 @@ from docflow.models.records import (
 )
 from docflow.models.imports import ImportedDocument
 from docflow.models.renewals import RenewalRun
+from docflow.models.ratelimits import RateLimit
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
     Assignment,
@@ -82,5 +83,6 @@ __all__ = [
     "Organisation", "ReceiptSource", "Register", "RegisterClosing", "RegisterCounter", "RegisterSeries", "SeriesRule", "RegisterKind", "Role", "Signature", "ThrottleKind", "Urgency", "User", "VerificationReport", "VersionSource",
     "RenewalRun", "VersionKind",
     "ImportedDocument",
+    "RateLimit",
     "utc_now",
 ]

@@ -20,6 +20,8 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str] = mapped_column(String(30), unique=True)  # "UBND": the body part of symbols
+    # The organ identifier (mã định danh, "000.00.00.H41"): the OrganId of R57 metadata and of edXML messages.
+    organ_id: Mapped[str] = mapped_column(String(13), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     departments: Mapped[list[Department]] = relationship(back_populates="organisation",

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from docflow import db, policy
-from docflow.errors import DocflowError
+from docflow.errors import DocflowError, RateLimitedError
 from docflow.paths import TRANSLATIONS_DIR
 from docflow.storage import BlobMissingError
 from docflow.web import (
@@ -116,7 +116,10 @@ def _docflow_error(exc: DocflowError) -> ResponseReturnValue:
         log.error("blob missing: %s", exc)
     elif exc.status_code >= 500:
         log.exception("docflow error: %s", exc)
-    return _render_error(exc.status_code, gettext(exc.message, **exc.params))
+    response = make_response(_render_error(exc.status_code, gettext(exc.message, **exc.params)))
+    if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _csrf_error(exc: CSRFError) -> ResponseReturnValue:

@@ -113,3 +113,13 @@ def test_run_refuses_an_uninitialised_database_with_a_hint(workdir):
     result = run(workdir, "run", "--port", "1")
     assert result.returncode != 0
     assert "docflow init" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_init_records_the_organ_identifier_given_and_refuses_a_malformed_one(workdir):
+    bad = run(workdir, "init", "--organ-id", "H41")
+    assert bad.returncode != 0
+    assert "000.00.00.H41" in bad.stderr + bad.stdout and "Traceback" not in bad.stderr
+    good = run(workdir, "init", "--organ-id", "000.12.31.H27")
+    assert good.returncode == 0, good.stderr
+    assert "(000.12.31.H27)" in good.stdout
+    assert "(000.12.31.H27)" in run(workdir, "init").stdout       # kept on the next start

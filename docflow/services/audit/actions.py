@@ -114,3 +114,4 @@ class AuditAction(enum.StrEnum):
     # bringing the past in (issue 14 §4): each document imported from the previous system, and each run's counts
     DOCUMENT_IMPORTED = "document.imported"
     IMPORT_RUN = "import.run"
+    ORGAN_ID_SET = "organisation.organ_id_set"

@@ -28,6 +28,9 @@ AREAS: dict[str, str] = {
     "admin": N_("Administration"),
     "audit": N_("Audit and evidence"),
     "records": N_("Records (files)"),
+    "exchange": N_("Exchange with other agencies"),
+    "public": N_("Public pages and citizens"),
+    "api": N_("Programmatic interface (API)"),
 }
 
 _S = Sentence
@@ -206,6 +209,8 @@ SENTENCES: dict[A, Sentence] = {
         "signing"),
     A.RENEWAL_RUN: _S(N_("Signature renewal run"),
         N_("%(actor)s ran the long-term renewal of the issued documents' signatures"), "signing"),
+    A.ORGAN_ID_SET: _S(N_("Organ identifier set"),
+        N_("%(actor)s set the organ identifier (mã định danh) of %(object)s"), "admin"),
 }
 
 GENERIC = N_("%(actor)s: %(action)s on %(object)s")

@@ -4,6 +4,7 @@ documents walked through the real services (``documents``)."""
 from docflow.services.demo.documents import INCOMING, OUTGOING, Stage, seed_demo_documents
 from docflow.services.demo.ward import (
     DEMO_KEY_HOLDERS,
+    DEMO_ORGAN_ID,
     DEMO_PASSWORD,
     DEMO_PIN,
     DEPARTMENTS,
@@ -14,6 +15,6 @@ from docflow.services.demo.ward import (
 )
 
 __all__ = [
-    "DEMO_KEY_HOLDERS", "DEMO_PASSWORD", "DEMO_PIN", "DEPARTMENTS", "INCOMING", "OUTGOING", "USERS", "DemoAccount",
+    "DEMO_KEY_HOLDERS", "DEMO_ORGAN_ID", "DEMO_PASSWORD", "DEMO_PIN", "DEPARTMENTS", "INCOMING", "OUTGOING", "USERS", "DemoAccount",
     "Stage", "seed_demo", "seed_demo_documents", "seed_demo_keys",
 ]

@@ -18,6 +18,8 @@ from docflow.signing.base import CertificateKind
 from docflow.storage import DocumentStore
 
 DEMO_PASSWORD = "TichSon@2026"  # printed by `docflow demo`; a demo ward is not a production ward
+# The demo ward's organ identifier (mã định danh): "H99" is no province, so it cannot be taken for a real body.
+DEMO_ORGAN_ID = "000.00.01.H99"
 
 DEPARTMENTS = (
     ("VP", "Văn phòng – Thống kê"),
@@ -61,6 +63,8 @@ def seed_demo(session: Session, *, organisation_name: str, now: datetime | None 
     Returns every demo account. Flushes."""
     now = now or utc_now()
     org = organisation.ensure_organisation(session, name=organisation_name, now=now)
+    if not org.organ_id:
+        organisation.set_organ_id(session, org=org, organ_id=DEMO_ORGAN_ID, now=now)
     departments = {d.code: d for d in session.execute(select(Department)).scalars()}
     for code, name in DEPARTMENTS:
         if code not in departments:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from docflow.config import Settings
 from docflow.errors import N_, ConflictError, NotFoundError, ValidationError
 from docflow.models import Department, Organisation, User
 from docflow.services import audit
@@ -37,6 +39,37 @@ def ensure_organisation(session: Session, *, name: str, code: str = "UBND",
     session.flush()
     audit.record(session, action=AuditAction.SYSTEM_INITIALISED, actor=None, object_type="organisation",
                  object_id=org.id, details={"name": name, "code": code}, now=now)
+    return org
+
+
+# Mã định danh điện tử of a state body (as on the national exchange axis): "000.00.00.H41", "000.12.31.H41".
+ORGAN_ID = re.compile(r"[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}")
+
+
+def organ_id_of(org: Organisation, settings: Settings) -> str:
+    """The ward's organ identifier: the one `docflow init --organ-id` recorded, else the configuration's
+    ``app.organ_id`` ("" when neither is set)."""
+    return org.organ_id or settings.app.organ_id
+
+
+def check_organ_id(organ_id: str) -> str:
+    """``organ_id`` stripped. Raises ValidationError unless it has the form 000.00.00.H41."""
+    organ_id = organ_id.strip()
+    if not ORGAN_ID.fullmatch(organ_id):
+        raise ValidationError(N_("%(value)s is not an organ identifier (mã định danh), which reads like "
+                                 "000.00.00.H41."), field="organ_id", value=organ_id or '""')
+    return organ_id
+
+
+def set_organ_id(session: Session, *, org: Organisation, organ_id: str, actor: User | None = None,
+                 now: datetime | None = None) -> Organisation:
+    """Record the ward's organ identifier. Raises ValidationError. Flushes."""
+    organ_id = check_organ_id(organ_id)
+    if org.organ_id != organ_id:
+        audit.record(session, action=AuditAction.ORGAN_ID_SET, actor=actor, object_type="organisation",
+                     object_id=org.id, details={"from": org.organ_id, "to": organ_id}, now=now)
+        org.organ_id = organ_id
+        session.flush()
     return org
 
 

@@ -48,6 +48,7 @@ from docflow.services.audit import AuditAction
 from docflow.services.audit.checkpoints import checkpointer_of
 from docflow.services.evidence.contents import document_files, trust_files
 from docflow.services.evidence.segments import audit_segments
+from docflow.services.people import organisation
 from docflow.services.records.common import check_year, find_plan
 from docflow.services.records.contents import file_rows
 from docflow.services.records.metadata import Ward, document_metadata, record_metadata
@@ -124,10 +125,11 @@ def build_transfer(session: Session, *, settings: Settings, store: DocumentStore
 
 def _ward(settings: Settings, actor: User) -> Ward:
     """Whom the metadata speaks for. Raises ValidationError when the ward's organ identifier is not set."""
-    if not settings.app.organ_id:
+    organ_id = organisation.organ_id_of(actor.organisation, settings)
+    if not organ_id:
         raise ValidationError(N_("The ward's organ identifier (app.organ_id in the configuration) is not set: "
                                  "every file code of the archive needs it."))
-    return Ward(organ_id=settings.app.organ_id, name=actor.organisation.name, tz=settings.app.zone)
+    return Ward(organ_id=organ_id, name=actor.organisation.name, tz=settings.app.zone)
 
 
 def _selection(session: Session, *, actor: User, year: int, only_closed: bool
