@@ -57,6 +57,14 @@ from docflow.models.routing import (
     StepKind,
     StepStatus,
 )
+from docflow.models.partners import (
+    Direction,
+    ExchangeDelivery,
+    ExchangeInbox,
+    ExchangeMessage,
+    ExchangePartner,
+    InboxState,
+)
 from docflow.models.reportmonths import ReportMonth, ReportVersion, bump_version
 from docflow.models.seals import SealImage
 from docflow.models.sources import VersionSource
@@ -84,5 +92,6 @@ __all__ = [
     "RenewalRun", "VersionKind",
     "ImportedDocument",
     "RateLimit",
+    "Direction", "ExchangeDelivery", "ExchangeInbox", "ExchangeMessage", "ExchangePartner", "InboxState",
     "utc_now",
 ]

@@ -211,6 +211,22 @@ SENTENCES: dict[A, Sentence] = {
         N_("%(actor)s ran the long-term renewal of the issued documents' signatures"), "signing"),
     A.ORGAN_ID_SET: _S(N_("Organ identifier set"),
         N_("%(actor)s set the organ identifier (mã định danh) of %(object)s"), "admin"),
+    A.EXCHANGE_PARTNER_ADDED: _S(N_("Exchange partner added"),
+        N_("%(actor)s registered the exchange partner %(object)s and its trust root"), "exchange"),
+    A.EXCHANGE_PARTNER_DEACTIVATED: _S(N_("Exchange partner deactivated"),
+        N_("%(actor)s deactivated the exchange partner %(object)s"), "exchange"),
+    A.EXCHANGE_MESSAGE_SENT: _S(N_("Exchange message sent"),
+        N_("%(actor)s sent an edXML message about the document %(object)s"), "exchange"),
+    A.EXCHANGE_MESSAGE_RECEIVED: _S(N_("Exchange message received"),
+        N_("An edXML message from another agency was received and verified (%(object)s)"), "exchange"),
+    A.EXCHANGE_DOCUMENT_EXPORTED: _S(N_("Document exported as edXML"),
+        N_("%(actor)s exported the document %(object)s as an edXML message"), "exchange"),
+    A.EXCHANGE_RETURNED: _S(N_("Received document returned to its sender"),
+        N_("%(actor)s returned a received document to its sender (%(object)s)"), "exchange"),
+    A.EXCHANGE_RECALL_AGREED: _S(N_("Sender's recall agreed"),
+        N_("%(actor)s agreed to the sender's recall of the document %(object)s"), "exchange"),
+    A.EXCHANGE_RECALL_REFUSED: _S(N_("Sender's recall refused"),
+        N_("%(actor)s refused the sender's recall of the document %(object)s"), "exchange"),
 }
 
 GENERIC = N_("%(actor)s: %(action)s on %(object)s")
