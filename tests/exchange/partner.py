@@ -48,6 +48,10 @@ class Partner:
                           header=header, attachments=(Attachment(name="15-QD-UBND.pdf", data=pdf),))
         return replace(message, **changes)
 
+    def revocation(self, about: str, reason: str, *, to: str = OUR_ID) -> Message:
+        return Message(kind=Kind.REVOCATION, message_id=uuid.uuid4().hex, sender=Organ(self.organ_id, PARTNER_NAME),
+                       receiver=Organ(to, ""), sent_at=NOW, document_id=about, description=reason)
+
     def status(self, about: str, code: str, *, to: str = OUR_ID, description: str = "") -> Message:
         return Message(kind=Kind.STATUS, message_id=uuid.uuid4().hex, sender=Organ(self.organ_id, PARTNER_NAME),
                        receiver=Organ(to, ""), sent_at=NOW, document_id=about, status_code=code,
