@@ -32,7 +32,7 @@ from docflow.models import (
 )
 from docflow.services import audit, notifications
 from docflow.services import documents as doc_service
-from docflow.services import signatures as signing_service
+from docflow.services.signatures import reports as signature_reports
 from docflow.services.audit import AuditAction
 from docflow.services.exchange import messages, partners
 from docflow.services.exchange.sealing import ward_organ
@@ -100,10 +100,10 @@ def _pdf_report(session: Session, settings: Settings, store: DocumentStore, mess
     stored = upload.stored
     if stored is None:   # receive_upload always stores; this keeps the type checker honest
         raise ValidationError(N_("The message carries no signed document."))
-    if not signing_service.looks_signed(store, stored.sha256):
+    if not signature_reports.looks_signed(store, stored.sha256):
         return stored.sha256, None
     try:
-        report = signing_service.verify_bytes(session, settings=settings, data=attachment.data, sha256=stored.sha256)
+        report = signature_reports.verify_bytes(session, settings=settings, data=attachment.data, sha256=stored.sha256)
     except UnreadablePdfError:
         raise ValidationError(N_("The document in the message cannot be read as a PDF.")) from None
     if any(not s["intact"] for s in report["signatures"]):
