@@ -42,6 +42,8 @@ from docflow.services import documents as doc_service
 from docflow.services import outgoing as outgoing_service
 from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentFilters, UploadedFile
+from docflow.services.exchange import delivery as exchange_delivery
+from docflow.services.exchange.status import STATUS_NAMES
 from docflow.services.outgoing import DraftInput
 from docflow.web import kept
 from docflow.web.helpers import current_actor, form_int, form_str, receive_upload, settings, small_int, store
@@ -158,6 +160,7 @@ def detail(document_id: int) -> ResponseReturnValue:
         rounds=sorted({s.round for s in steps}, reverse=True), StepKind=StepKind, StepStatus=StepStatus,
         signatures=signatures,
         recipients=outgoing_service.recipients_of(session, document.id),
+        exchanged=exchange_delivery.deliveries_by_recipient(session, document.id), status_names=STATUS_NAMES,
         comments=outgoing_service.comments_of(session, document.id),
         related=outgoing_service.related_of(session, actor=actor, document=document),
         may=policy.document_permissions(actor, document, active), format_review=review_rows(document),

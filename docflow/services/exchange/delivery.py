@@ -96,3 +96,8 @@ def recall_from_partners(session: Session, *, actor: User, document: Document, r
         delivery.status_code, delivery.status_at, delivery.description = Status.RECALL_REQUESTED, now, reason
     session.flush()
     return len(deliveries)
+
+
+def deliveries_by_recipient(session: Session, document_id: int) -> dict[int, ExchangeDelivery]:
+    """The document's partner recipients' exchange status, by recipient id (the outgoing page)."""
+    return {d.recipient_id: d for d in deliveries_of(session, document_id)}

@@ -16,6 +16,7 @@ from docflow.config import Settings
 from docflow.errors import N_, InvalidTransitionError, NotFoundError, PermissionDeniedError
 from docflow.exchange import Status
 from docflow.models import (
+    Department,
     Document,
     DocumentKind,
     DocumentRelation,
@@ -59,6 +60,20 @@ def awaiting(session: Session, *, actor: User) -> list[ExchangeInbox]:
         ExchangeInbox.organisation_id == actor.organisation_id,
         (ExchangeInbox.state == InboxState.AWAITING.value) | ExchangeInbox.recall_requested_at.is_not(None))
         .order_by(ExchangeInbox.received_at, ExchangeInbox.id)).scalars())
+
+
+def header_of(inbox: ExchangeInbox) -> dict[str, str]:
+    """The document's header as the message gave it (subject, code, dates, signer...)."""
+    header: dict[str, str] = json.loads(inbox.header_json)
+    return header
+
+
+def departments_for(session: Session, *, actor: User) -> list[Department]:
+    """The departments a received document can belong to."""
+    _check_clerk(actor)
+    return list(session.execute(select(Department).where(Department.organisation_id == actor.organisation_id,
+                                                         Department.is_active.is_(True))
+                                .order_by(Department.name)).scalars())
 
 
 def document_input(inbox: ExchangeInbox, *, department_id: int | None) -> DocumentInput:

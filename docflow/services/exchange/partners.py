@@ -101,6 +101,13 @@ def deactivate_partner(session: Session, *, organisation: Organisation, organ_id
     return partner
 
 
+def partners_page(session: Session, *, actor: User) -> list[ExchangePartner]:
+    """The partners for the administrator's screen. Raises PermissionDeniedError."""
+    if not policy.may_administer(actor):
+        raise PermissionDeniedError(N_("Only an administrator decides which agencies the ward trusts."))
+    return list_partners(session, organisation_id=actor.organisation_id)
+
+
 def list_partners(session: Session, *, organisation_id: int) -> list[ExchangePartner]:
     return list(session.execute(select(ExchangePartner).where(ExchangePartner.organisation_id == organisation_id)
                                 .order_by(ExchangePartner.is_active.desc(), ExchangePartner.organ_id)).scalars())

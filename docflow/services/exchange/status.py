@@ -10,11 +10,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow.config import Settings
+from docflow.errors import N_
 from docflow.exchange import Organ
 from docflow.exchange.message import NEEDS_REASON
 from docflow.models import Direction, Document, ExchangeInbox, ExchangeMessage, Organisation, User
 from docflow.services.exchange import messages
 from docflow.services.exchange.sealing import ward_organ
+
+
+# What each code says about a recipient, on the sender's outgoing page (R49).
+STATUS_NAMES = {
+    "01": N_("received by its system"), "02": N_("refused"), "03": N_("registered"), "04": N_("directed by a leader"),
+    "05": N_("being handled"), "06": N_("completed"), "13": N_("recall requested"), "14": N_("recall agreed"),
+    "15": N_("recall refused"),
+}
 
 
 def _sent_already(session: Session, inbox: ExchangeInbox, code: str) -> bool:
