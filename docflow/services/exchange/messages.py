@@ -28,7 +28,7 @@ def send(session: Session, *, organisation_id: int, partner_organ_id: str, messa
     """Hand signed message bytes to the transport, which keeps them in its outbox (in this transaction) and
     delivers them after commit, with retries. Flushes."""
     # the transport's module (merged separately)
-    from docflow.services.exchange import outbox
+    from docflow.services.exchange import outbox  # type: ignore[attr-defined,unused-ignore]
     outbox.enqueue(session, organisation_id=organisation_id, partner_organ_id=partner_organ_id, message=message,
                    kind=kind, recipient_id=recipient_id, now=now)
 

@@ -102,3 +102,17 @@ def test_r38_a_recall_sends_each_partner_a_revocation_and_shows_its_answer(db_se
     assert delivery.status_code == Status.RECALL_REQUESTED
     status_from_partner(db_session, sent, test_pki, store, signing_settings, Status.RECALL_AGREED)
     assert delivery.status_code == Status.RECALL_AGREED
+
+
+def test_a_replacement_issued_to_the_same_partner_goes_as_a_replacement_message(db_session, sent, ward, store,
+                                                                               signing_settings) -> None:
+    replacement = _signed(db_session, signing_settings, store, ward, external=[TO_PARTNER],
+                          related_document_id=sent.id, relation="replaces")
+    _issue(db_session, signing_settings, store, replacement, ward.clerk)
+    [message] = out_messages(db_session, Kind.REPLACEMENT)
+    from docflow.models import OutboxItem  # the transport's model (merged separately)
+    item = db_session.execute(select(OutboxItem).where(OutboxItem.kind == Kind.REPLACEMENT)).scalar_one()
+    our_root = root_certificates_pem(signing_settings)[-1]
+    opened = exchange.open_message(item.message, root_for={OUR_ID: our_root}.get, moment=utc_now()).message
+    assert opened.related_document_id == f"{OUR_ID},{sent.document_date:%Y/%m/%d},{sent.number_symbol}"
+    assert message.document_ref == opened.document_id != opened.related_document_id
