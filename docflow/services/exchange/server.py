@@ -49,10 +49,11 @@ def organs_of(client_der: bytes, roots: list[PartnerRoot]) -> frozenset[str]:
 class TlsContexts:
     """The server's TLS context, rebuilt when the partners' roots change."""
 
-    def __init__(self, settings: ExchangeSettings, roots: Callable[[], list[PartnerRoot]]) -> None:
+    def __init__(self, settings: ExchangeSettings, roots: Callable[[], list[PartnerRoot]], *,
+                 ttl_seconds: float = ROOTS_TTL_SECONDS) -> None:
         if settings.server_cert is None or settings.server_key is None:
             raise ConfigurationError("exchange.server_cert and exchange.server_key are needed to serve")
-        self._settings, self._roots = settings, roots
+        self._settings, self._roots, self._ttl = settings, roots, ttl_seconds
         self._lock = threading.Lock()
         self._checked, self._digest = 0.0, ""
         self._context: ssl.SSLContext | None = None
@@ -60,7 +61,7 @@ class TlsContexts:
 
     def context(self) -> ssl.SSLContext:
         with self._lock:
-            if self._context is None or time.monotonic() - self._checked > ROOTS_TTL_SECONDS:
+            if self._context is None or time.monotonic() - self._checked >= self._ttl:
                 self._refresh()
             if self._context is None:   # _refresh always sets one; this satisfies the type checker
                 raise ConfigurationError("no TLS context")

@@ -58,11 +58,12 @@ class Recorder:
 
 
 @contextmanager
-def running_endpoint(tls: WardTls, roots: list[PartnerRoot], handle: Any, port: int | None = None
-                     ) -> Iterator[tuple[str, ExchangeServer]]:
+def running_endpoint(tls: WardTls, roots: list[PartnerRoot], handle: Any, port: int | None = None,
+                     scope: Any = None) -> Iterator[tuple[str, ExchangeServer]]:
     settings = ExchangeSettings(server_cert=tls.server.cert, server_key=tls.server.key)
     server = ExchangeServer(("127.0.0.1", port or free_port()), settings=settings,
-                            tls=TlsContexts(settings, lambda: roots), handle=handle)
+                            tls=TlsContexts(settings, lambda: list(roots), ttl_seconds=0), handle=handle,
+                            **({"scope": scope} if scope is not None else {}))
     serve_in_thread(server)
     try:
         yield f"https://127.0.0.1:{server.server_address[1]}/edxml", server
