@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from docflow.config_exchange import ExchangeSettings
-from docflow.errors import N_, InvalidTransitionError, NotFoundError, ValidationError
-from docflow.models import OutboxItem, OutboxStatus, Recipient, User
+from docflow.errors import N_, InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
+from docflow.models import OutboxItem, OutboxStatus, Recipient, Role, User
 from docflow.services import audit
 from docflow.services.audit.actions import AuditAction
 
@@ -134,10 +134,18 @@ def mark_refused(session: Session, *, item_id: int, sender: str, error: str, now
     return item
 
 
+def can_view_outbox(user: User) -> bool:
+    """The outbox page: the clerk and the administrator (who act on it) and the auditor (who reads it)."""
+    return user.role in (Role.CLERK, Role.ADMIN, Role.AUDITOR)
+
+
 def requeue(session: Session, *, organisation_id: int, item_id: int, actor: User | None,
             now: datetime) -> OutboxItem:
-    """Put a refused (or waiting) message back in the queue, due now, attempts kept. Raises NotFoundError
-    (not this ward's), InvalidTransitionError (delivered or being sent). Flushes."""
+    """Put a refused (or waiting) message back in the queue, due now, attempts kept: the ward's clerk or
+    administrator. Raises PermissionDeniedError, NotFoundError (not this ward's), InvalidTransitionError
+    (delivered or being sent). Flushes."""
+    if actor is None or actor.organisation_id != organisation_id or actor.role not in (Role.CLERK, Role.ADMIN):
+        raise PermissionDeniedError(N_("Only the ward's clerk or administrator can queue a message again."))
     item = session.get(OutboxItem, item_id, with_for_update=True)
     if item is None or item.organisation_id != organisation_id:
         raise NotFoundError(N_("No such exchange message."))
@@ -151,8 +159,11 @@ def requeue(session: Session, *, organisation_id: int, item_id: int, actor: User
 
 
 def list_items(session: Session, *, organisation_id: int, status: OutboxStatus | None = None,
-               limit: int = 200) -> list[OutboxItem]:
-    """The ward's outbox, newest first (optionally one status)."""
+               limit: int = 200, actor: User | None = None) -> list[OutboxItem]:
+    """The ward's outbox, newest first (optionally one status). With ``actor`` (a screen), only for those who
+    may see it: raises PermissionDeniedError otherwise."""
+    if actor is not None and (actor.organisation_id != organisation_id or not can_view_outbox(actor)):
+        raise PermissionDeniedError(N_("Only the clerk, the auditor and the administrator see the outbox."))
     query = select(OutboxItem).where(OutboxItem.organisation_id == organisation_id)
     if status is not None:
         query = query.where(OutboxItem.status == status)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow.config_exchange import ExchangeSettings
-from docflow.errors import InvalidTransitionError, NotFoundError, ValidationError
+from docflow.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from docflow.models import AuditEvent, DocumentKind, OutboxStatus, Recipient
 from docflow.services.exchange import outbox
 
@@ -118,7 +118,9 @@ def test_a_refusal_is_final_until_queued_again_by_hand(db_session: Session, org:
     with pytest.raises(InvalidTransitionError):
         outbox.requeue(db_session, organisation_id=org.id, item_id=item.id, actor=admin, now=NOW)
     with pytest.raises(NotFoundError):
-        outbox.requeue(db_session, organisation_id=org.id + 1000, item_id=item.id, actor=admin, now=NOW)
+        outbox.requeue(db_session, organisation_id=org.id, item_id=item.id + 1000, actor=admin, now=NOW)
+    with pytest.raises(PermissionDeniedError):
+        outbox.requeue(db_session, organisation_id=org.id, item_id=item.id, actor=make_user("official"), now=NOW)
 
 
 def test_the_ward_sees_its_outbox_newest_first(db_session: Session, org: Any) -> None:
