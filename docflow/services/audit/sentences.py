@@ -211,6 +211,12 @@ SENTENCES: dict[A, Sentence] = {
         N_("%(actor)s ran the long-term renewal of the issued documents' signatures"), "signing"),
     A.ORGAN_ID_SET: _S(N_("Organ identifier set"),
         N_("%(actor)s set the organ identifier (mã định danh) of %(object)s"), "admin"),
+    A.EXCHANGE_DELIVERED: _S(N_("Message delivered to a partner"),
+        N_("%(actor)s: the partner confirmed delivery of exchange message %(object)s"), "exchange"),
+    A.EXCHANGE_REFUSED_BY_PARTNER: _S(N_("Message refused by a partner"),
+        N_("%(actor)s: the partner refused exchange message %(object)s"), "exchange"),
+    A.EXCHANGE_REQUEUED: _S(N_("Message queued again"),
+        N_("%(actor)s queued exchange message %(object)s again"), "exchange"),
 }
 
 GENERIC = N_("%(actor)s: %(action)s on %(object)s")

@@ -1,0 +1,1 @@
+"""Exchange with other agencies (edXML over the national axis): messages, partners, transport."""
