@@ -86,6 +86,8 @@ def run(host: str, port: int, threads: int) -> None:
         click.echo("OCR of scanned pages runs in the background ([ocr] in the configuration).")
     if renewals is not None:
         click.echo("Signatures of issued documents are renewed daily ([archive] renew_at in the configuration).")
+    if start_exchange_work(app) is not None:
+        click.echo("Messages to other agencies are delivered from the outbox ([exchange] in the configuration).")
     click.echo(f"docflow is serving on http://{host}:{port}/")
     waitress.serve(app, host=host, port=port, threads=threads, ident="docflow")
 
@@ -100,6 +102,16 @@ def start_background_work(app: Flask) -> tuple[OcrWorker | None, RenewalSchedule
     with app.app_context():
         context = appctx.current().context
     return start_ocr_worker(context), start_renewal_scheduler(context)
+
+
+def start_exchange_work(app: Flask) -> object | None:
+    """The exchange outbox's sender thread beside the web server (None when [exchange] turns it off)."""
+    # Imported here: the services load only for the command that serves.
+    from docflow import appctx
+    from docflow.commands.exchange_transport import start_exchange_sender
+    with app.app_context():
+        context = appctx.current().context
+    return start_exchange_sender(context)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any, Literal
 
+from docflow.config_exchange import ExchangeSettings
 from docflow.config_loading import build_section, deep_merge
 from docflow.errors import ConfigurationError
 
@@ -205,6 +206,7 @@ class Settings:
     audit: AuditSettings = field(default_factory=AuditSettings)
     ocr: OcrSettings = field(default_factory=OcrSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    exchange: ExchangeSettings = field(default_factory=ExchangeSettings)
     source: Path | None = None
 
     @property
@@ -370,8 +372,7 @@ _MINIMUMS = {
     ("ocr", "dpi"): 72,
     ("ocr", "timeout_seconds"): 1,
     ("ocr", "poll_seconds"): 1,
-    ("ocr", "max_attempts"): 1,
-    ("ocr", "stale_minutes"): 1,
+    ("ocr", "max_attempts"): 1, ("ocr", "stale_minutes"): 1,
     ("archive", "renew_days_before"): 1,
 }
 

@@ -1,5 +1,5 @@
 """`docflow exchange export | import | partners`: edXML messages to and from other agencies, from the command
-line (the transport's serve/send/poll/outbox live in ``exchange_transport``; ``add_to`` puts these beside them).
+line, in the one `docflow exchange` group beside the transport's serve/send/poll/outbox (``exchange_transport``).
 
 - `export --document ID [--to ORGAN_ID] --out FILE --user CLERK`: an issued document as a signed message.
 - `import FILE [--user CLERK] [--confirm-duplicate] [--json]`: verify and take one in; with --user the clerk
@@ -20,11 +20,7 @@ import click
 
 from docflow import appctx
 from docflow.commands.context import with_app
-
-
-@click.group("exchange")
-def exchange() -> None:
-    """Exchange documents with other agencies (edXML)."""
+from docflow.commands.exchange_transport import exchange
 
 
 def _user(session: Any, username: str) -> Any:
@@ -156,10 +152,6 @@ def partners_deactivate(organ_id: str) -> None:
     click.echo(f"{organ_id}: no longer trusted")
 
 
-def add_to(group: click.Group) -> None:
-    """Put export, import and partners into ``group`` (the `docflow exchange` group of the transport)."""
-    for command in (export_command, import_command, partners_group):
-        group.add_command(command)
-
-
-add_to(exchange)
+# export, import and partners join the transport's group: `docflow exchange` is one command group.
+for _command in (export_command, import_command, partners_group):
+    exchange.add_command(_command)

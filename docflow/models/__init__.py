@@ -41,6 +41,7 @@ from docflow.models.records import (
 )
 from docflow.models.imports import ImportedDocument
 from docflow.models.renewals import RenewalRun
+from docflow.models.outbox import OutboxItem, OutboxStatus
 from docflow.models.ratelimits import RateLimit
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
@@ -92,6 +93,7 @@ __all__ = [
     "RenewalRun", "VersionKind",
     "ImportedDocument",
     "RateLimit",
+    "OutboxItem", "OutboxStatus",
     "Direction", "ExchangeDelivery", "ExchangeInbox", "ExchangeMessage", "ExchangePartner", "InboxState",
     "utc_now",
 ]

@@ -35,6 +35,7 @@ from docflow.web import (
     home,
     incoming,
     notifications,
+    outbox,
     outgoing,
     outgoing_files,
     phrases,
@@ -79,7 +80,7 @@ def register(app: Flask) -> None:
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
                    notifications, attachments, copies, formatchecks, textindex, dashboard, phrases, records,
-                   archive, exchange):
+                   archive, outbox, exchange):
         app.register_blueprint(module.bp)
     app.register_blueprint(search.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.

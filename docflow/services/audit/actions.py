@@ -115,6 +115,11 @@ class AuditAction(enum.StrEnum):
     DOCUMENT_IMPORTED = "document.imported"
     IMPORT_RUN = "import.run"
     ORGAN_ID_SET = "organisation.organ_id_set"
+    # exchange transport (issue 15 §1): a message the partner confirmed (its recipient now "sent"), one the partner
+    # refused for good, and one put back in the queue by hand
+    EXCHANGE_DELIVERED = "exchange.delivered"
+    EXCHANGE_REFUSED_BY_PARTNER = "exchange.refused_by_partner"
+    EXCHANGE_REQUEUED = "exchange.requeued"
     # exchange with other agencies (issue 15 §1): partners trusted, every edXML message sent or received, a
     # document exported to a file, and the clerk's answers to a received document and to a recall request
     EXCHANGE_PARTNER_ADDED = "exchange.partner_added"

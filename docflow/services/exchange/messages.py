@@ -19,6 +19,7 @@ from docflow.models import Direction, Document, ExchangeMessage, Organisation, U
 from docflow.models.documents import URGENCY_RANK
 from docflow.services import audit
 from docflow.services.audit import AuditAction
+from docflow.services.exchange import outbox
 from docflow.services.exchange.sealing import seal_as_ward
 from docflow.storage import DocumentStore
 
@@ -27,8 +28,6 @@ def send(session: Session, *, organisation_id: int, partner_organ_id: str, messa
          recipient_id: int | None, now: datetime) -> None:
     """Hand signed message bytes to the transport, which keeps them in its outbox (in this transaction) and
     delivers them after commit, with retries. Flushes."""
-    # the transport's module (merged separately)
-    from docflow.services.exchange import outbox  # type: ignore[attr-defined,unused-ignore]
     outbox.enqueue(session, organisation_id=organisation_id, partner_organ_id=partner_organ_id, message=message,
                    kind=kind, recipient_id=recipient_id, now=now)
 

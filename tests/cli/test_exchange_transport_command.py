@@ -1,0 +1,39 @@
+"""`docflow exchange outbox`: the ward's outbox as lines or JSON, and `--requeue` by the clerk or administrator."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from docflow.commands.exchange_transport import exchange
+from docflow.config_exchange import ExchangeSettings
+from docflow.models import OutboxStatus, Role
+from docflow.services.exchange import outbox
+from tests.cli.inprocess import in_process
+
+NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+
+
+def test_the_outbox_lists_each_message_and_a_refused_one_is_queued_again(app: Any, db_session: Session, org: Any,
+                                                                        make_user: Any) -> None:
+    item = outbox.enqueue(db_session, organisation_id=org.id, partner_organ_id="000.00.02.H99", message=b"<e/>",
+                          kind="status", recipient_id=None, now=NOW)
+    outbox.claim_next(db_session, settings=ExchangeSettings(), sender="t", now=NOW)
+    outbox.mark_refused(db_session, item_id=item.id, sender="t", error="HTTP 400: altered", now=NOW)
+    run = in_process(app, exchange)
+    listed = run("outbox", "--json")
+    assert listed.exit_code == 0
+    rows = [json.loads(line) for line in listed.output.splitlines()]
+    assert {"id": item.id, "status": "rejected", "attempts": 1, "last_error": "HTTP 400: altered"}.items() \
+        <= next(r for r in rows if r["id"] == item.id).items()
+    official = make_user(Role.OFFICIAL)
+    refused = run("outbox", "--requeue", str(item.id), "--user", official.username)
+    assert refused.exit_code == 1 and "clerk or administrator" in refused.output
+    clerk = make_user(Role.CLERK)
+    done = run("outbox", "--requeue", str(item.id), "--user", clerk.username, "--status", "pending")
+    assert done.exit_code == 0 and f"{item.id:>6} 000.00.02.H99 status" in done.output
+    db_session.refresh(item)
+    assert item.status is OutboxStatus.PENDING
