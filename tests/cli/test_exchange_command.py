@@ -14,7 +14,7 @@ from docflow.models import Document, ExchangeInbox, ExchangePartner
 from tests.cli.inprocess import in_process
 from tests.conftest import pdf_bytes
 from tests.exchange.partner import PARTNER_ID, Partner
-from tests.services.exchange.wards import Ward, altered, needs_outbox, signed_pdf, ward  # noqa: F401 - fixtures
+from tests.services.exchange.wards import Ward, altered, signed_pdf, ward  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -47,7 +47,6 @@ def test_partners_add_and_list_from_the_command_line(invoke, ward: Ward, test_pk
     assert invoke("partners", "deactivate", "000.00.03.H99").exit_code == 0
 
 
-@needs_outbox
 def test_import_verifies_and_registers_a_partners_document(invoke, ward: Ward, signed_pdf, tmp_path) -> None:
     path = write(tmp_path, ward.partner.seal(ward.partner.edoc(signed_pdf)))
     result = invoke("import", path, "--user", ward.clerk.username, "--json")
@@ -57,14 +56,12 @@ def test_import_verifies_and_registers_a_partners_document(invoke, ward: Ward, s
     assert outcome["valid"] is False     # intact; the partner's root is not one of the ward's PDF roots
 
 
-@needs_outbox
 def test_import_without_a_user_leaves_the_document_awaiting_the_clerk(invoke, ward: Ward, tmp_path) -> None:
     outcome = json.loads(invoke("import", write(tmp_path, ward.partner.seal(ward.partner.edoc(pdf_bytes("x")))),
                                 "--json").output)
     assert (outcome["document_id"], outcome["valid"]) == (None, None) and outcome["inbox_id"]
 
 
-@needs_outbox
 def test_import_of_an_altered_pdf_exits_1_and_registers_nothing(invoke, ward: Ward, signed_pdf, tmp_path,
                                                                 db_session) -> None:
     before = counts(db_session)
@@ -90,7 +87,6 @@ def test_import_from_an_unregistered_sender_exits_1(invoke, ward: Ward, test_pki
     assert result.exit_code == 1 and "not a registered exchange partner" in result.output
 
 
-@needs_outbox
 def test_the_same_message_imported_twice_is_refused_the_second_time(invoke, ward: Ward, tmp_path) -> None:
     path = write(tmp_path, ward.partner.seal(ward.partner.edoc(pdf_bytes("twice"))))
     assert invoke("import", path, "--user", ward.clerk.username).exit_code == 0

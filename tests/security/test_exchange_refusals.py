@@ -18,7 +18,7 @@ from docflow.services.exchange import partners
 from docflow.services.exchange.export import export_document
 from tests.conftest import pdf_bytes
 from tests.exchange.partner import OUR_ID, Partner
-from tests.services.exchange.wards import Ward, needs_outbox, ward  # noqa: F401 - the fixture
+from tests.services.exchange.wards import Ward, ward  # noqa: F401 - the fixture
 
 
 def _other_ward_user(db_session: Session, role: Role = Role.CLERK) -> User:
@@ -74,7 +74,6 @@ def test_a_partner_cannot_recall_a_document_it_did_not_send(ward: Ward) -> None:
         ward.receive(ward.partner.seal(revocation))
 
 
-@needs_outbox
 def test_a_replayed_message_is_refused(ward: Ward) -> None:
     data = ward.partner.seal(ward.partner.edoc(pdf_bytes("replay")))
     ward.receive(data)
@@ -82,7 +81,6 @@ def test_a_replayed_message_is_refused(ward: Ward) -> None:
         ward.receive(data)
 
 
-@needs_outbox
 def test_another_partner_cannot_recall_a_document_this_partner_sent(ward: Ward, test_pki: Any) -> None:
     message = ward.partner.edoc(pdf_bytes("theirs"))
     ward.receive(ward.partner.seal(message))
@@ -93,7 +91,6 @@ def test_another_partner_cannot_recall_a_document_this_partner_sent(ward: Ward, 
         ward.receive(other.seal(other.revocation(message.document_id, "không phải của tôi")))
 
 
-@needs_outbox
 @pytest.mark.parametrize("role", [Role.OFFICIAL, Role.HEAD, Role.LEADER, Role.AUDITOR, Role.ADMIN])
 def test_only_the_clerk_answers_a_received_document(ward: Ward, make_user: Any, role: Role) -> None:
     received = ward.receive(ward.partner.seal(ward.partner.edoc(pdf_bytes(f"answer-{role}"))))
@@ -106,7 +103,6 @@ def test_only_the_clerk_answers_a_received_document(ward: Ward, make_user: Any, 
                                        settings=ward.settings, now=utc_now())
 
 
-@needs_outbox
 def test_another_wards_clerk_cannot_answer_it(ward: Ward) -> None:
     received = ward.receive(ward.partner.seal(ward.partner.edoc(pdf_bytes("other-clerk"))))
     with pytest.raises(NotFoundError):
@@ -115,7 +111,6 @@ def test_another_wards_clerk_cannot_answer_it(ward: Ward) -> None:
                                         now=utc_now())
 
 
-@needs_outbox
 def test_a_received_document_is_answered_once(ward: Ward) -> None:
     received = ward.receive(ward.partner.seal(ward.partner.edoc(pdf_bytes("once"))))
     inbox_service.register_received(ward.session, actor=ward.clerk, inbox_id=received.inbox_id,

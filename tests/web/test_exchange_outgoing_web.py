@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from docflow.exchange import Status
 from tests.services.exchange.test_sending import TO_PARTNER, sent, status_from_partner  # noqa: F401 - fixture
-from tests.services.exchange.wards import needs_outbox
 from tests.services.outgoing.test_outgoing import ward  # noqa: F401 - the fixture
 
-pytestmark = needs_outbox
 
 
 def test_r49_the_outgoing_page_shows_each_recipients_exchange_status(client, ward, sent, test_pki, store,

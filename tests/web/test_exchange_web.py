@@ -12,7 +12,7 @@ from sqlalchemy import select
 from docflow.models import ExchangeInbox, ExchangePartner, InboxState, Role
 from tests.conftest import pdf_bytes
 from tests.exchange.partner import PARTNER_ID
-from tests.services.exchange.wards import Ward, needs_outbox, ward  # noqa: F401 - the fixture
+from tests.services.exchange.wards import Ward, ward  # noqa: F401 - the fixture
 
 
 def test_the_administrator_adds_and_stops_trusting_a_partner(client, ward: Ward, db_session) -> None:
@@ -56,7 +56,6 @@ def test_only_the_clerk_opens_the_received_documents(client, ward: Ward, make_us
     assert client.get("/exchange/received").status_code == 403
 
 
-@needs_outbox
 def test_the_clerk_registers_a_received_document_from_the_page(client, ward: Ward, db_session) -> None:
     received = ward.receive(ward.partner.seal(ward.partner.edoc(pdf_bytes("web"))))
     client.login(ward.clerk)
@@ -71,7 +70,6 @@ def test_the_clerk_registers_a_received_document_from_the_page(client, ward: War
     assert inbox.state == InboxState.REGISTERED and inbox.document_id
 
 
-@needs_outbox
 def test_the_clerk_returns_a_received_document_with_a_reason(client, ward: Ward, db_session) -> None:
     received = ward.receive(ward.partner.seal(ward.partner.edoc(pdf_bytes("web-return"))))
     client.login(ward.clerk)

@@ -10,14 +10,13 @@ from sqlalchemy import select
 
 from docflow.errors import DocflowError, PermissionDeniedError, ValidationError
 from docflow.exchange import Kind, Status
-from docflow.models import DocumentStatus, ExchangeInbox, ExchangeMessage, InboxState, ReceiptSource
+from docflow.models import DocumentStatus, ExchangeInbox, ExchangeMessage, InboxState, OutboxItem, ReceiptSource
 from docflow.services.exchange import inbox as inbox_service
 from docflow.services.incoming import DuplicateIncomingError
 from tests.conftest import pdf_bytes
 from tests.exchange.partner import PARTNER_ID, Partner
-from tests.services.exchange.wards import Ward, altered, needs_outbox, signed_pdf, ward  # noqa: F401 - fixtures
+from tests.services.exchange.wards import Ward, altered, signed_pdf, ward  # noqa: F401 - fixtures
 
-pytestmark = needs_outbox
 
 
 def sent(ward: Ward, code: str | None = None) -> list[ExchangeMessage]:
@@ -27,7 +26,6 @@ def sent(ward: Ward, code: str | None = None) -> list[ExchangeMessage]:
 
 
 def outbox_items(ward: Ward) -> list[Any]:
-    from docflow.models import OutboxItem  # the transport's model (merged separately)
     return list(ward.session.execute(select(OutboxItem).order_by(OutboxItem.id)).scalars())
 
 

@@ -12,17 +12,15 @@ from sqlalchemy import select
 from docflow import exchange
 from docflow.errors import ValidationError
 from docflow.exchange import Kind, Status
-from docflow.models import ExchangeDelivery, ExchangeMessage, utc_now
+from docflow.models import ExchangeDelivery, ExchangeMessage, OutboxItem, utc_now
 from docflow.services import outgoing
 from docflow.services.exchange import partners
 from docflow.services.exchange.receive import receive_message
 from docflow.services.keys import root_certificates_pem
 from docflow.signing.base import CertificateKind
 from tests.exchange.partner import OUR_ID, PARTNER_ID, PARTNER_NAME, Partner
-from tests.services.exchange.wards import needs_outbox
 from tests.services.outgoing.test_outgoing import Ward, _issue, _signed, ward  # noqa: F401 - the fixture
 
-pytestmark = needs_outbox
 TO_PARTNER = f"{PARTNER_NAME} ({PARTNER_ID})"
 
 
@@ -56,7 +54,6 @@ def test_r49_a_partner_recipient_is_sent_the_document_and_not_marked_sent_before
 
 def test_r65_the_partner_verifies_our_message_against_our_root_and_reads_the_issued_pdf(db_session, sent, store,
                                                                                         signing_settings) -> None:
-    from docflow.models import OutboxItem  # the transport's model (merged separately)
     item = db_session.execute(select(OutboxItem).where(OutboxItem.kind == Kind.EDOC)).scalar_one()
     our_root = root_certificates_pem(signing_settings)[-1]
     opened = exchange.open_message(item.message, root_for={OUR_ID: our_root}.get, moment=utc_now())
@@ -110,9 +107,23 @@ def test_a_replacement_issued_to_the_same_partner_goes_as_a_replacement_message(
                           related_document_id=sent.id, relation="replaces")
     _issue(db_session, signing_settings, store, replacement, ward.clerk)
     [message] = out_messages(db_session, Kind.REPLACEMENT)
-    from docflow.models import OutboxItem  # the transport's model (merged separately)
     item = db_session.execute(select(OutboxItem).where(OutboxItem.kind == Kind.REPLACEMENT)).scalar_one()
     our_root = root_certificates_pem(signing_settings)[-1]
     opened = exchange.open_message(item.message, root_for={OUR_ID: our_root}.get, moment=utc_now()).message
     assert opened.related_document_id == f"{OUR_ID},{sent.document_date:%Y/%m/%d},{sent.number_symbol}"
     assert message.document_ref == opened.document_id != opened.related_document_id
+
+
+def test_a_partner_recipient_is_sent_only_when_the_transport_confirms_delivery(db_session, sent,
+                                                                              signing_settings) -> None:
+    from docflow.services.exchange import outbox
+    recipient = next(r for r in outgoing.recipients_of(db_session, sent.id) if r.external_name == TO_PARTNER)
+    item = db_session.execute(select(OutboxItem).where(OutboxItem.kind == Kind.EDOC)).scalar_one()
+    assert (item.recipient_id, item.partner_organ_id, recipient.sent_at) == (recipient.id, PARTNER_ID, None)
+    claimed = outbox.claim_next(db_session, settings=signing_settings.exchange, sender="test", now=utc_now())
+    while claimed is not None and claimed.id != item.id:
+        outbox.mark_delivered(db_session, item_id=claimed.id, sender="test", now=utc_now())
+        claimed = outbox.claim_next(db_session, settings=signing_settings.exchange, sender="test", now=utc_now())
+    assert claimed is not None and recipient.sent_at is None
+    outbox.mark_delivered(db_session, item_id=item.id, sender="test", now=utc_now())
+    assert recipient.sent_at is not None

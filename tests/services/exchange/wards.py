@@ -3,7 +3,6 @@ messages built with docflow.exchange) for the exchange's service tests."""
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,11 +15,6 @@ from docflow.signing.base import CertificateKind
 from tests.exchange.partner import OUR_ID, PARTNER_ID, PARTNER_NAME, Partner
 from tests.signing import attacks
 from tests.testpki import tiny_pdf
-
-# the transport's outbox receives what the ward sends: tests that send need it (merged separately)
-needs_outbox = pytest.mark.skipif(
-    importlib.util.find_spec("docflow.services.exchange.outbox") is None,
-    reason="the transport's outbox (docflow.services.exchange.outbox) is merged separately")
 
 
 @dataclass
