@@ -34,6 +34,7 @@ from docflow.services import audit, notifications
 from docflow.services import documents as doc_service
 from docflow.services.signatures import reports as signature_reports
 from docflow.services.audit import AuditAction
+from docflow.services.documents.uploads import refresh_search_text
 from docflow.services.exchange import messages, partners
 from docflow.services.exchange.sealing import ward_organ
 from docflow.services.exchange.status import send_status
@@ -149,27 +150,33 @@ def _take_status(session: Session, organisation: Organisation, message: Message,
 
 
 def _take_on_copy(session: Session, organisation: Organisation, message: Message, row: ExchangeMessage,
-                  now: datetime) -> ReceivedMessage:
-    """A revocation (recall request) or an update of a copy received earlier."""
+                  settings: Settings, now: datetime) -> ReceivedMessage:
+    """A revocation (recall request: the clerk answers 14 or 15) or an update of a copy received earlier (applied
+    at once to the header and the registered copy's trích yếu and deadline: 14 back)."""
     copy = _copy(session, organisation.id, message.sender.organ_id, message.document_id)
     if copy is None or copy.state in (InboxState.RETURNED, InboxState.RECALLED):
         raise ValidationError(N_("The message is about a document not held here."))
+    document = session.get(Document, copy.document_id) if copy.document_id else None
+    row.document_id = copy.document_id
     if message.kind == Kind.REVOCATION:
         copy.recall_requested_at, copy.recall_reason = now, message.description
+        session.flush()
+        _notify_clerks(session, organisation.id, ASK_RECALL, document, json.loads(copy.header_json).get("subject", ""))
     else:
-        copy.header_json = _header_json(message)
-        document = session.get(Document, copy.document_id) if copy.document_id else None
-        if document is not None and message.header is not None:
-            document.summary, document.deadline = message.header.subject, message.header.due_date
-            document.updated_at = now
-    row.document_id = copy.document_id
-    session.flush()
-    if message.kind == Kind.REVOCATION:
-        document = session.get(Document, copy.document_id) if copy.document_id else None
-        summary = json.loads(copy.header_json).get("subject", "")
-        _notify_clerks(session, organisation.id, ASK_RECALL, document, summary)
+        _update_copy(session, copy, document, message, now)
+        send_status(session, inbox=copy, code=Status.RECALL_AGREED, reason="", settings=settings, now=now)
     return ReceivedMessage(message.kind, message.sender.organ_id, copy.document_id, None, message.message_id,
                            copy.id)
+
+
+def _update_copy(session: Session, copy: ExchangeInbox, document: Document | None, message: Message,
+                 now: datetime) -> None:
+    copy.header_json = _header_json(message)
+    if document is not None and message.header is not None:
+        document.summary, document.deadline = message.header.subject, message.header.due_date
+        refresh_search_text(document)
+        document.updated_at = now
+    session.flush()
 
 
 def receive_message(session: Session, *, organisation: Organisation, data: bytes, settings: Settings,
@@ -185,7 +192,7 @@ def receive_message(session: Session, *, organisation: Organisation, data: bytes
     elif message.kind == Kind.STATUS:
         received = _take_status(session, organisation, message, row, now)
     else:
-        received = _take_on_copy(session, organisation, message, row, now)
+        received = _take_on_copy(session, organisation, message, row, settings, now)
     audit.record(session, action=AuditAction.EXCHANGE_MESSAGE_RECEIVED, actor=None, object_type="exchange_message",
                  object_id=message.message_id, now=now,
                  details={"kind": message.kind, "from": message.sender.organ_id, "document_ref": message.document_id,

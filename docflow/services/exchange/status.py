@@ -21,7 +21,7 @@ from docflow.services.exchange.sealing import ward_organ
 # What each code says about a recipient, on the sender's outgoing page (R49).
 STATUS_NAMES = {
     "01": N_("received by its system"), "02": N_("refused"), "03": N_("registered"), "04": N_("directed by a leader"),
-    "05": N_("being handled"), "06": N_("completed"), "13": N_("recall requested"), "14": N_("recall agreed"),
+    "05": N_("being handled"), "06": N_("completed"), "13": N_("recall requested"), "14": N_("recall or update agreed"),
     "15": N_("recall refused"),
 }
 

@@ -148,6 +148,8 @@ def test_a_replacement_links_the_new_copy_to_the_one_it_replaces(ward: Ward) -> 
 def test_an_update_changes_the_copys_metadata(ward: Ward) -> None:
     first = ward.partner.edoc(pdf_bytes("update"))
     document = register(ward, ward.receive(ward.partner.seal(first)).inbox_id).document
-    update = ward.partner.edoc(b"", subject="Về việc phối hợp (sửa trích yếu)", kind=Kind.UPDATE, attachments=())
-    ward.receive(ward.partner.seal(update.__class__(**{**update.__dict__, "document_id": first.document_id})))
-    assert document.summary == "Về việc phối hợp (sửa trích yếu)"
+    update = ward.partner.edoc(b"", subject="Về việc phối hợp (sửa trích yếu)", kind=Kind.UPDATE, attachments=(),
+                               document_id=first.document_id)
+    ward.receive(ward.partner.seal(update))
+    assert document.summary == "Về việc phối hợp (sửa trích yếu)" and "sua trich yeu" in document.search_text
+    assert sent(ward, Status.RECALL_AGREED)     # 14: the update was applied
