@@ -30,6 +30,7 @@ from docflow.services.documents import UploadedFile
 from docflow.services.registers import slip
 from docflow.services.incoming import Direction, DuplicateIncomingError, Target
 from docflow.services import documents as doc_service
+from docflow.services.exchange import status as exchange_status
 from docflow.web.documents import document_input
 from docflow.web import kept
 from docflow.web.downloads import document_file_name, named
@@ -209,6 +210,7 @@ def detail(document_id: int) -> ResponseReturnValue:
     context["proposal"] = proposal
     context["may_decide"] = proposal is not None and incoming.may_decide(session, actor, proposal)
     context["contributions"] = incoming.contributions_of(session, view.document.id)
+    context["received_copy"] = exchange_status.received_copy(session, view.document.id)
     return render_template("incoming/detail.html", view=view, document=view.document, report=report,
                            acting=acting, today=today, **_form_context(**context))
 

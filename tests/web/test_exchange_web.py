@@ -78,3 +78,16 @@ def test_the_clerk_returns_a_received_document_with_a_reason(client, ward: Ward,
     inbox = db_session.get(ExchangeInbox, received.inbox_id)
     db_session.refresh(inbox)
     assert (inbox.state, inbox.reason) == (InboxState.RETURNED, "Gửi nhầm")
+
+
+def test_r38_the_received_copy_shows_the_senders_recall_request(client, ward: Ward) -> None:
+    from docflow.services.exchange import inbox as inbox_service
+    message = ward.partner.edoc(pdf_bytes("web-recall"))
+    received = ward.receive(ward.partner.seal(message))
+    document = inbox_service.register_received(ward.session, actor=ward.clerk, inbox_id=received.inbox_id,
+                                               settings=ward.settings, store=ward.store, now=ward.now).document
+    client.login(ward.clerk)
+    assert 'data-testid="recall-request"' not in client.get(f"/incoming/{document.id}").get_data(as_text=True)
+    ward.receive(ward.partner.seal(ward.partner.revocation(message.document_id, "Ban hành nhầm")))
+    page = client.get(f"/incoming/{document.id}").get_data(as_text=True)
+    assert 'data-testid="recall-request"' in page and "Ban hành nhầm" in page
