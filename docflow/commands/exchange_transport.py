@@ -4,6 +4,8 @@
   inbox folder ([exchange] inbox_folder) every poll_seconds.
 - `send`: deliver every outbox message due now, once (cron, tests); `docflow run` does it in the background.
 - `poll`: take in the inbox folder's message files once.
+- `tls`: issue the endpoint's server certificate and the ward's client certificate from the ward's
+  development CA (the root partners register), as PEM files for [exchange] server_cert/key, client_cert/key.
 - `outbox`: list the ward's outbox (status, attempts, next attempt, last error); `--requeue ID` puts a
   refused message back in the queue.
 Exit status: 0 done; 1 an error (a message, never a traceback).
@@ -15,6 +17,7 @@ import importlib
 import json
 import logging
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -165,6 +168,29 @@ def send(as_json: bool) -> None:
                    f"{sent.detail[:200]}")
     if not done and not as_json:
         click.echo("nothing due")
+
+
+@exchange.command("tls")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="the folder for server.pem, server.key, client.pem, client.key (keys 0600)")
+@click.option("--host", "hosts", multiple=True, required=True, help="a name or address the endpoint answers on")
+@click.option("--days", type=click.IntRange(1, 3650), default=365, show_default=True)
+@with_app
+def tls(out_dir: Path, hosts: tuple[str, ...], days: int) -> None:
+    """Issue the exchange TLS certificates from the ward's development CA."""
+    # Imported here: as above (and the CA's keys load only for this command).
+    from docflow import db
+    from docflow.services.keys.ca import open_ca
+    from docflow.services.people.organisation import get_organisation, organ_id_of
+    from docflow.signing.tlscerts import issue_tls_pair
+    settings = appctx.settings()
+    with db.transaction() as session:
+        ward = get_organisation(session)
+        name, organ_id = ward.name, organ_id_of(ward, settings)
+    pair = issue_tls_pair(open_ca(settings), organisation=name, organ_id=organ_id, hosts=hosts, out=out_dir,
+                          days=days)
+    click.echo(f"[exchange]\nserver_cert = \"{pair.server_cert}\"\nserver_key = \"{pair.server_key}\"\n"
+               f"client_cert = \"{pair.client_cert}\"\nclient_key = \"{pair.client_key}\"")
 
 
 @exchange.command("outbox")
