@@ -58,6 +58,14 @@ from docflow.models.routing import (
     StepKind,
     StepStatus,
 )
+from docflow.models.partners import (
+    Direction,
+    ExchangeDelivery,
+    ExchangeInbox,
+    ExchangeMessage,
+    ExchangePartner,
+    InboxState,
+)
 from docflow.models.reportmonths import ReportMonth, ReportVersion, bump_version
 from docflow.models.seals import SealImage
 from docflow.models.sources import VersionSource
@@ -86,5 +94,6 @@ __all__ = [
     "ImportedDocument",
     "RateLimit",
     "OutboxItem", "OutboxStatus",
+    "Direction", "ExchangeDelivery", "ExchangeInbox", "ExchangeMessage", "ExchangePartner", "InboxState",
     "utc_now",
 ]

@@ -273,7 +273,8 @@ def issue(document_id: int) -> ResponseReturnValue:
 def recall(document_id: int) -> ResponseReturnValue:
     """Recall an issued document with a reason."""
     return _act(document_id, lambda s: outgoing_service.recall_document(
-        s, actor=current_actor(), document_id=document_id, reason=form_str("reason", max_length=2000)),
+        s, actor=current_actor(), document_id=document_id, reason=form_str("reason", max_length=2000),
+        settings=settings()),
         N_("The document has been recalled; its recipients have been notified."))
 
 

@@ -5,7 +5,7 @@ HTTPS with mutual TLS or into a folder, and records the outcome: retries with ba
 confirms, so nothing is lost if the receiver is down or docflow restarts.
 
 Revision ID: 0035
-Revises: 0033
+Revises: 0034
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0035"
-down_revision = "0033"
+down_revision = "0034"
 branch_labels = None
 depends_on = None
 

@@ -38,13 +38,13 @@ LAYERS: dict[str, int] = {
     "policy": 4,
     "models": 5, "db": 5, "unit_of_work": 5, "appctx": 5, "mail": 5, "migrations": 5,
     "signing": 6, "auditlog": 6, "storage": 6, "pdfcheck": 6, "formatcheck": 6, "textsearch": 6, "doctypes": 6, "convert": 6,
-    "csvexport": 6, "private_files": 6, "ocr": 6, "xlsxexport": 6,
+    "csvexport": 6, "private_files": 6, "ocr": 6, "xlsxexport": 6, "exchange": 6,
     "config": 7, "config_loading": 7, "config_exchange": 7, "errors": 7, "paths": 7,
 }
 # Same-layer groups that must not import each other either (the two front doors).
 APART = {frozenset({"web", "commands"})}
 FLASK_FREE_LAYER = LAYERS["services"]  # from the services down, nothing imports Flask
-PURE = ("signing", "auditlog")       # no Flask, no SQLAlchemy, no models, no database
+PURE = ("signing", "auditlog", "exchange")     # no Flask, no SQLAlchemy, no models, no database
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ def test_importing_services_loads_neither_flask_nor_the_web_layer() -> None:
 
 
 def test_importing_signing_and_auditlog_loads_neither_flask_nor_sqlalchemy() -> None:
-    loaded = _loaded_after_importing(("docflow.signing", "docflow.auditlog"))
+    loaded = _loaded_after_importing(("docflow.signing", "docflow.auditlog", "docflow.exchange"))
     assert sorted(m for m in loaded if m.split(".")[0] in ("flask", "sqlalchemy")) == []
 
 

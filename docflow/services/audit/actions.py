@@ -120,3 +120,13 @@ class AuditAction(enum.StrEnum):
     EXCHANGE_DELIVERED = "exchange.delivered"
     EXCHANGE_REFUSED_BY_PARTNER = "exchange.refused_by_partner"
     EXCHANGE_REQUEUED = "exchange.requeued"
+    # exchange with other agencies (issue 15 §1): partners trusted, every edXML message sent or received, a
+    # document exported to a file, and the clerk's answers to a received document and to a recall request
+    EXCHANGE_PARTNER_ADDED = "exchange.partner_added"
+    EXCHANGE_PARTNER_DEACTIVATED = "exchange.partner_deactivated"
+    EXCHANGE_MESSAGE_SENT = "exchange.message_sent"
+    EXCHANGE_MESSAGE_RECEIVED = "exchange.message_received"
+    EXCHANGE_DOCUMENT_EXPORTED = "exchange.document_exported"
+    EXCHANGE_RETURNED = "exchange.returned"
+    EXCHANGE_RECALL_AGREED = "exchange.recall_agreed"
+    EXCHANGE_RECALL_REFUSED = "exchange.recall_refused"

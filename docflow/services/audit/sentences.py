@@ -217,6 +217,22 @@ SENTENCES: dict[A, Sentence] = {
         N_("%(actor)s: the partner refused exchange message %(object)s"), "exchange"),
     A.EXCHANGE_REQUEUED: _S(N_("Message queued again"),
         N_("%(actor)s queued exchange message %(object)s again"), "exchange"),
+    A.EXCHANGE_PARTNER_ADDED: _S(N_("Exchange partner added"),
+        N_("%(actor)s registered the exchange partner %(object)s and its trust root"), "exchange"),
+    A.EXCHANGE_PARTNER_DEACTIVATED: _S(N_("Exchange partner deactivated"),
+        N_("%(actor)s deactivated the exchange partner %(object)s"), "exchange"),
+    A.EXCHANGE_MESSAGE_SENT: _S(N_("Exchange message sent"),
+        N_("%(actor)s sent an edXML message about the document %(object)s"), "exchange"),
+    A.EXCHANGE_MESSAGE_RECEIVED: _S(N_("Exchange message received"),
+        N_("An edXML message from another agency was received and verified (%(object)s)"), "exchange"),
+    A.EXCHANGE_DOCUMENT_EXPORTED: _S(N_("Document exported as edXML"),
+        N_("%(actor)s exported the document %(object)s as an edXML message"), "exchange"),
+    A.EXCHANGE_RETURNED: _S(N_("Received document returned to its sender"),
+        N_("%(actor)s returned a received document to its sender (%(object)s)"), "exchange"),
+    A.EXCHANGE_RECALL_AGREED: _S(N_("Sender's recall agreed"),
+        N_("%(actor)s agreed to the sender's recall of the document %(object)s"), "exchange"),
+    A.EXCHANGE_RECALL_REFUSED: _S(N_("Sender's recall refused"),
+        N_("%(actor)s refused the sender's recall of the document %(object)s"), "exchange"),
 }
 
 GENERIC = N_("%(actor)s: %(action)s on %(object)s")

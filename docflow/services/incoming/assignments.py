@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
+from docflow.exchange import Status
 from docflow.models import (
     Assignment,
     AssignmentStatus,
@@ -33,6 +34,7 @@ from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
 from docflow.services import audit
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
+from docflow.services.exchange import status as exchange_status
 from docflow.services.incoming.common import MAX_TEXT, check_row_version, clean_text, digest, get_assignment, record
 from docflow.services.incoming.deadlines import local_date
 from docflow.services.incoming.direction import assign
@@ -121,6 +123,7 @@ def assign_handler(session: Session, *, actor: User, assignment_id: int, handler
            parent_id=parent.id, role=child.role.value, user_id=handler.id, department_id=child.department_id,
            deadline=deadline.isoformat() if deadline else None,
            instruction_sha256=digest(instruction) if instruction else None)
+    exchange_status.notify_sender(session, document, Status.IN_PROGRESS, now, settings=settings, actor=actor)
     return child
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError, ValidationError, WrongKindError
+from docflow.exchange import Status
 from docflow.models import (
     Assignment,
     AssignmentRole,
@@ -28,6 +29,7 @@ from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import DocumentInput, UploadedFile
+from docflow.services.exchange import status as exchange_status
 from docflow.services.incoming.common import (
     ASK_HANDLE,
     ASK_READ,
@@ -165,8 +167,10 @@ def direct_document(session: Session, *, actor: User, document_id: int, directio
                                         "clerk registered is directed."))
     if document.status is not DocumentStatus.REGISTERED:
         raise InvalidTransitionError(N_("This document has been directed already."))
-    return _create_direction(session, actor=actor, document=document, direction=direction, settings=settings,
-                             now=now)
+    assignments = _create_direction(session, actor=actor, document=document, direction=direction,
+                                    settings=settings, now=now)
+    exchange_status.notify_sender(session, document, Status.ASSIGNED, now, settings=settings, actor=actor)
+    return assignments
 
 
 def send_internal(session: Session, *, actor: User, data: DocumentInput, upload: UploadedFile, direction: Direction,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from docflow import policy
 from docflow.config import Settings
 from docflow.errors import N_, InvalidTransitionError, NotFoundError, PermissionDeniedError
+from docflow.exchange import Status
 from docflow.models import (
     Assignment,
     AssignmentRole,
@@ -35,6 +36,7 @@ from docflow.models.routing import ACTIVE_ASSIGNMENT_STATUSES
 from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
 from docflow.services.documents import UploadedFile
+from docflow.services.exchange import status as exchange_status
 from docflow.services.incoming.assignments import acting, attach_reply, holds, open_children, start
 from docflow.services.incoming.common import (
     ASK_ACCEPT,
@@ -233,6 +235,7 @@ def accept_completion(session: Session, *, actor: User, proposal_id: int, settin
            state=completion_state(settings, assignment.deadline, proposed_on))
     notify(session, document, [proposal.proposed_by], N_("Document completed: %(summary)s"),
            summary=document.summary[:120])
+    exchange_status.notify_sender(session, document, Status.COMPLETED, now, settings=settings, actor=actor)
     return proposal
 
 

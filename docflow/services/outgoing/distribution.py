@@ -1,6 +1,7 @@
 """Distribution of an issued outgoing document: each internal recipient department receives a copy for
 information (the same signed file; not an incoming document: no số đến, nothing for a leader to direct);
-external recipients are recorded as sent."""
+external recipients that are exchange partners get it as an edXML message and are "sent" when the transport
+confirms it; other external names are recorded as sent (on paper: not sent electronically)."""
 
 from __future__ import annotations
 
@@ -23,17 +24,23 @@ from docflow.models import (
 from docflow.models.routing import Recipient
 from docflow.services import audit
 from docflow.services.audit import AuditAction
+from docflow.services.exchange import delivery as exchange_delivery
 from docflow.services.outgoing.base import notify_users, recipients_of
 from docflow.services.textindex import copy_page_texts
+from docflow.storage import DocumentStore
 
 
 def distribute(session: Session, *, actor: User, document: Document, version: DocumentVersion,
-               settings: Settings, now: datetime) -> list[Recipient]:
+               settings: Settings, store: DocumentStore, now: datetime) -> list[Recipient]:
     """Each internal recipient department receives a copy for information of the issued document (the same
-    signed file); external recipients are recorded as sent. Flushes."""
+    signed file); exchange partners are sent an edXML message (``sent_at`` set when the transport confirms);
+    other external recipients are recorded as sent. Flushes."""
     recipients = recipients_of(session, document.id)
+    exchanged = exchange_delivery.send_to_partners(session, actor=actor, document=document, recipients=recipients,
+                                                   settings=settings, store=store, now=now)
     for recipient in recipients:
-        recipient.sent_at = now
+        if recipient.id not in exchanged:
+            recipient.sent_at = now
         if recipient.department_id is not None and recipient.delivered_document_id is None:
             recipient.delivered_document_id = _deliver(session, actor, document, version, recipient, now)
     session.flush()
@@ -41,7 +48,8 @@ def distribute(session: Session, *, actor: User, document: Document, version: Do
                  object_id=document.id, now=now,
                  details={"departments": [r.department_id for r in recipients if r.department_id is not None],
                           "delivered": [r.delivered_document_id for r in recipients if r.delivered_document_id],
-                          "external": [r.external_name for r in recipients if r.department_id is None]})
+                          "external": [r.external_name for r in recipients if r.department_id is None],
+                          "exchanged": sorted(exchanged)})
     return recipients
 
 

@@ -63,7 +63,8 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
                           "document_date": today.isoformat(), "version": outcome.version.number,
                           "sha256": outcome.version.sha256})
     take_effect(session, actor, document, now)
-    distribute(session, actor=actor, document=document, version=outcome.version, settings=settings, now=now)
+    distribute(session, actor=actor, document=document, version=outcome.version, settings=settings, store=store,
+               now=now)
     return document
 
 

@@ -9,20 +9,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow import policy
-from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError
+from docflow.config import Settings
+from docflow.errors import N_, ConfigurationError, InvalidTransitionError, PermissionDeniedError
 from docflow.models import Document, DocumentRelation, DocumentStatus, User, utc_now
 from docflow.services import audit
 from docflow.services.audit import AuditAction
+from docflow.services.exchange import delivery as exchange_delivery
 from docflow.services.outgoing.base import clean_reason, get_outgoing, notify_users
 from docflow.services.outgoing.distribution import copies_of
 
 
 def recall_document(session: Session, *, actor: User, document_id: int, reason: str,
-                    now: datetime | None = None) -> Document:
+                    now: datetime | None = None, settings: Settings | None = None) -> Document:
     """Recall (thu hồi) an issued document: it and its delivered copies are frozen as RECALLED, and the
-    recipients, the drafter and the signer are notified.
+    recipients, the drafter and the signer are notified; each exchange partner it was sent to gets a
+    revocation message (signed with the ward's system key: ``settings`` is needed then).
 
-    Raises PermissionDeniedError (not a leader or clerk), InvalidTransitionError, ValidationError. Flushes.
+    Raises PermissionDeniedError (not a leader or clerk), InvalidTransitionError, ValidationError,
+    ConfigurationError (partners to tell and no ``settings``). Flushes.
     """
     now = now or utc_now()
     if not policy.may_recall(actor):
@@ -46,7 +50,17 @@ def recall_document(session: Session, *, actor: User, document_id: int, reason: 
                                                       User.is_active.is_(True))).scalars()
         notify_users(session, list(heads), copy, message)
     notify_users(session, [document.created_by_id, document.signer_id], document, message)
+    _tell_partners(session, actor, document, reason, settings, now)
     return document
+
+
+def _tell_partners(session: Session, actor: User, document: Document, reason: str, settings: Settings | None,
+                   now: datetime) -> None:
+    if settings is not None:
+        exchange_delivery.recall_from_partners(session, actor=actor, document=document, reason=reason,
+                                               settings=settings, now=now)
+    elif exchange_delivery.deliveries_of(session, document.id):
+        raise ConfigurationError("recall_document needs the settings to send the partners a revocation message")
 
 
 def take_effect(session: Session, actor: User, document: Document, now: datetime) -> None:

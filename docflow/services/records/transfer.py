@@ -127,8 +127,8 @@ def _ward(settings: Settings, actor: User) -> Ward:
     """Whom the metadata speaks for. Raises ValidationError when the ward's organ identifier is not set."""
     organ_id = organisation.organ_id_of(actor.organisation, settings)
     if not organ_id:
-        raise ValidationError(N_("The ward's organ identifier (app.organ_id in the configuration) is not set: "
-                                 "every file code of the archive needs it."))
+        raise ValidationError(N_("The ward's organ identifier is not set (docflow init --organ-id, or app.organ_id "
+                                 "in the configuration): every file code of the archive needs it."))
     return Ward(organ_id=organ_id, name=actor.organisation.name, tz=settings.app.zone)
 
 

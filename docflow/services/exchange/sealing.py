@@ -1,0 +1,54 @@
+"""The ward's side of a message: who it is on the axis (its organ id and name) and its signature by the ward's
+system key, the one that signs the audit checkpoints (`docflow keys issue --system`)."""
+
+from __future__ import annotations
+
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
+from sqlalchemy.orm import Session
+
+from docflow import exchange
+from docflow.auditlog.checkpoints import load_certificates
+from docflow.config import Settings
+from docflow.errors import N_, ConfigurationError, ValidationError
+from docflow.exchange import Message, Organ
+from docflow.models import Organisation
+from docflow.services.audit.checkpoints import ca_chain_pem, current_system_certificate, system_key_passphrase
+from docflow.services.people.organisation import organ_id_of
+
+NO_ORGAN_ID = N_("The ward has no organ identifier (mã định danh): set it with `docflow init --organ-id` first.")
+
+
+def ward_organ(organisation: Organisation, settings: Settings) -> Organ:
+    """The ward as the axis names it. Raises ValidationError when it has no organ id yet."""
+    organ_id = organ_id_of(organisation, settings)
+    if not organ_id:
+        raise ValidationError(NO_ORGAN_ID, field="organ_id")
+    return Organ(organ_id=organ_id, name=organisation.name)
+
+
+def _system_key(session: Session, settings: Settings) -> tuple[rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+                                                             list[asn1_x509.Certificate]]:
+    cert = current_system_certificate(session)
+    if cert is None or cert.key_path is None:
+        raise ConfigurationError("there is no system certificate to sign exchange messages: run "
+                                 "`docflow keys issue --system`")
+    data = (settings.app.keys_dir / cert.key_path).read_bytes()
+    key, certificate, extra = pkcs12.load_key_and_certificates(data, system_key_passphrase(settings).encode())
+    if certificate is None or not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise ConfigurationError("the system key file holds no RSA or EC key with its certificate")
+    chain = [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in (certificate, *extra)]
+    if chain[0].sha256.hex() != cert.sha256:
+        raise ConfigurationError("the system key file does not match the system certificate on record")
+    known = {c.dump() for c in chain}
+    for item in load_certificates(ca_chain_pem(settings)):
+        if item.dump() not in known:
+            chain.append(item)
+    return key, chain
+
+
+def seal_as_ward(session: Session, *, settings: Settings, message: Message) -> bytes:
+    """``message`` signed by the ward's system key. Raises ConfigurationError (no system key), ValidationError."""
+    key, chain = _system_key(session, settings)
+    return exchange.seal(message, key=key, chain=chain)
