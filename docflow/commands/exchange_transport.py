@@ -13,7 +13,6 @@ Exit status: 0 done; 1 an error (a message, never a traceback).
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import threading
@@ -34,31 +33,22 @@ log = logging.getLogger(__name__)
 
 
 def exchange_parts() -> tuple[PartnerDirectory, Receiver]:
-    """The partners and the receiving of the exchange messages (``docflow.services.exchange.partners`` and
-    ``.receive``), which the transport is wired to. Raises click.ClickException when they are missing."""
-    try:
-        # Looked up by name: the exchange messages are a part of their own, and `docflow exchange` must say
-        # clearly when an installation lacks them rather than fail on import.
-        partners = importlib.import_module("docflow.services.exchange.partners")
-        receive = importlib.import_module("docflow.services.exchange.receive")
-    except ModuleNotFoundError as exc:
-        raise click.ClickException(f"the exchange messages are not installed ({exc.name})") from None
-    return partners.DIRECTORY, receive.receive_message
+    """The partners and the receiving of the exchange messages, which the transport is wired to."""
+    # Imported here: the services load only for the commands that use them (CLI start-up time).
+    from docflow.services.exchange.partners import DIRECTORY
+    from docflow.services.exchange.receive import receive_message
+    return DIRECTORY, receive_message
 
 
 def start_exchange_sender(context: AppContext) -> ExchangeSender | None:
     """Start the outbox's sender thread of `docflow run` in ``context``; None when [exchange]
-    send_in_background is false (or the exchange messages are not installed: logged)."""
+    send_in_background is false."""
     if not context.settings.exchange.send_in_background:
-        return None
-    try:
-        directory, _receive = exchange_parts()
-    except click.ClickException as exc:
-        log.warning("the exchange outbox is not sent: %s", exc.message)
         return None
     # Imported here: the services (and the database layer) load only for the command that serves.
     from docflow import db
     from docflow.services.exchange.sender import ExchangeSender
+    directory, _receive = exchange_parts()
     return ExchangeSender(db.transaction, settings=context.settings.exchange, directory=directory,
                           scope=lambda: appctx.bound(context)).start()
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy.orm import Session
 
 from docflow.commands.exchange_transport import exchange
@@ -57,8 +55,6 @@ def test_docflow_run_starts_no_sender_when_the_configuration_turns_it_off(commit
     assert start_exchange_sender(_context(committed_app, send_in_background=False)) is None
 
 
-@pytest.mark.skipif(importlib.util.find_spec("docflow.services.exchange.receive") is None,
-                    reason="the exchange messages (i15-exchange) are merged separately")
 def test_docflow_run_starts_the_outbox_sender_beside_the_web_server(committed_app: Any) -> None:
     from docflow.commands.exchange_transport import start_exchange_sender
     sender = start_exchange_sender(_context(committed_app, poll_seconds=1))

@@ -7,7 +7,6 @@ TLS; the users' steps are taken through each ward's services on its own database
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import time
@@ -17,20 +16,32 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from docflow.models import AssignmentRole, Department, OutboxItem, OutboxStatus, Recipient, utc_now
+from docflow.models import (
+    AssignmentRole,
+    Department,
+    Document,
+    DocumentStatus,
+    ExchangeDelivery,
+    ExchangeMessage,
+    OutboxItem,
+    OutboxStatus,
+    Recipient,
+    utc_now,
+)
+from docflow.services import incoming, outgoing
+from docflow.services.demo import DEMO_PIN, seed_demo, seed_demo_keys
+from docflow.services.documents import UploadedFile
+from docflow.services.exchange import inbox as exchange_inbox
+from docflow.services.exchange import partners
+from docflow.services.formatcheck.settings import seed_warning_only
+from docflow.services.outgoing import DraftDetails, draft_template_pdf, issuing
 from tests.exchange_e2e.instances import Instance, make_instance, open_app
-
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("docflow.services.exchange.receive") is None,
-                                reason="the exchange messages (i15-exchange) are merged separately")
 
 A, B = "000.00.01.H99", "000.00.02.H99"
 SUMMARY = "Quyết định khen thưởng tổ dân phố liên phường"
 
 
 def _seed(ward: Instance) -> None:
-    # Imported here: the exchange messages exist only once both halves are merged (the skip above).
-    from docflow.services.demo import seed_demo, seed_demo_keys
-    from docflow.services.formatcheck.settings import seed_warning_only
     app = open_app(ward)
     with ward.transaction() as s:
         seed_demo(s, organisation_name=ward.name)
@@ -41,7 +52,6 @@ def _seed(ward: Instance) -> None:
 
 
 def _trust(ward: Instance, other: Instance) -> None:
-    from docflow.services.exchange import partners
     root = (other.folder / "keys" / "ca" / "root.pem").read_bytes()
     with ward.transaction() as s:
         partners.add_partner(s, organisation=ward.organisation(s), organ_id=other.organ_id, trust_root=root,
@@ -77,10 +87,6 @@ def _send(ward: Instance) -> list[dict[str, Any]]:
 
 def _issue_decision(a: Instance) -> tuple[int, int]:
     """Ward A's official drafts a decision for ward B, the vice-chairman signs it and the clerk issues it."""
-    from docflow.services import outgoing
-    from docflow.services.documents import UploadedFile
-    from docflow.services.outgoing import DraftDetails, draft_template_pdf, issuing
-    from docflow.services.demo import DEMO_PIN
     assert a.app is not None
     settings, store = a.app.extensions["docflow.settings"], a.app.extensions["docflow.store"]
     with a.transaction() as s:
@@ -111,7 +117,6 @@ def _issue_decision(a: Instance) -> tuple[int, int]:
 
 def _statuses_at_a(a: Instance, recipient_id: int) -> tuple[str, list[str]]:
     """A's view of B: the recipient's last status, and every status message received about it, in order."""
-    from docflow.models import ExchangeDelivery, ExchangeMessage
     with a.transaction() as s:
         delivery = s.execute(select(ExchangeDelivery).where(ExchangeDelivery.recipient_id == recipient_id)
                              ).scalar_one()
@@ -123,8 +128,6 @@ def _statuses_at_a(a: Instance, recipient_id: int) -> tuple[str, list[str]]:
 
 def test_two_wards_exchange_a_decision_and_its_statuses_both_ways_through_a_recall(
         wards: tuple[Instance, Instance]) -> None:
-    from docflow.services import incoming, outgoing
-    from docflow.services.exchange import inbox as exchange_inbox
     a, b = wards
     document_id, recipient_id = _issue_decision(a)
     with a.transaction() as s:
@@ -176,7 +179,6 @@ def test_two_wards_exchange_a_decision_and_its_statuses_both_ways_through_a_reca
     last, codes = _statuses_at_a(a, recipient_id)
     assert last == "14" and codes[-1] == "14"
     with b.transaction() as s:
-        from docflow.models import Document, DocumentStatus
         assert s.get(Document, b_document_id).status is DocumentStatus.RECALLED
 
 
@@ -204,8 +206,6 @@ def test_the_folder_transport_carries_a_decision_from_one_ward_to_the_other(ward
                                                                           ) -> None:
     """Sneakernet: A reaches B through a folder (B's inbox folder here, as a carried disk would be); B's
     `docflow exchange serve` reads the folder and takes the file in."""
-    from docflow.services.exchange import inbox as exchange_inbox
-    from docflow.services.exchange import partners
     a, b = wards
     inbox = b.folder / "inbox"
     with a.transaction() as s:
