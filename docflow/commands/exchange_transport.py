@@ -4,6 +4,8 @@
   inbox folder ([exchange] inbox_folder) every poll_seconds.
 - `send`: deliver every outbox message due now, once (cron, tests); `docflow run` does it in the background.
 - `poll`: take in the inbox folder's message files once.
+- `tls`: issue the endpoint's server certificate and the ward's client certificate from the ward's
+  development CA (the root partners register), as PEM files for [exchange] server_cert/key, client_cert/key.
 - `outbox`: list the ward's outbox (status, attempts, next attempt, last error); `--requeue ID` puts a
   refused message back in the queue.
 Exit status: 0 done; 1 an error (a message, never a traceback).
@@ -11,10 +13,10 @@ Exit status: 0 done; 1 an error (a message, never a traceback).
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -31,31 +33,22 @@ log = logging.getLogger(__name__)
 
 
 def exchange_parts() -> tuple[PartnerDirectory, Receiver]:
-    """The partners and the receiving of the exchange messages (``docflow.services.exchange.partners`` and
-    ``.receive``), which the transport is wired to. Raises click.ClickException when they are missing."""
-    try:
-        # Looked up by name: the exchange messages are a part of their own, and `docflow exchange` must say
-        # clearly when an installation lacks them rather than fail on import.
-        partners = importlib.import_module("docflow.services.exchange.partners")
-        receive = importlib.import_module("docflow.services.exchange.receive")
-    except ModuleNotFoundError as exc:
-        raise click.ClickException(f"the exchange messages are not installed ({exc.name})") from None
-    return partners.DIRECTORY, receive.receive_message
+    """The partners and the receiving of the exchange messages, which the transport is wired to."""
+    # Imported here: the services load only for the commands that use them (CLI start-up time).
+    from docflow.services.exchange.partners import DIRECTORY
+    from docflow.services.exchange.receive import receive_message
+    return DIRECTORY, receive_message
 
 
 def start_exchange_sender(context: AppContext) -> ExchangeSender | None:
     """Start the outbox's sender thread of `docflow run` in ``context``; None when [exchange]
-    send_in_background is false (or the exchange messages are not installed: logged)."""
+    send_in_background is false."""
     if not context.settings.exchange.send_in_background:
-        return None
-    try:
-        directory, _receive = exchange_parts()
-    except click.ClickException as exc:
-        log.warning("the exchange outbox is not sent: %s", exc.message)
         return None
     # Imported here: the services (and the database layer) load only for the command that serves.
     from docflow import db
     from docflow.services.exchange.sender import ExchangeSender
+    directory, _receive = exchange_parts()
     return ExchangeSender(db.transaction, settings=context.settings.exchange, directory=directory,
                           scope=lambda: appctx.bound(context)).start()
 
@@ -165,6 +158,29 @@ def send(as_json: bool) -> None:
                    f"{sent.detail[:200]}")
     if not done and not as_json:
         click.echo("nothing due")
+
+
+@exchange.command("tls")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="the folder for server.pem, server.key, client.pem, client.key (keys 0600)")
+@click.option("--host", "hosts", multiple=True, required=True, help="a name or address the endpoint answers on")
+@click.option("--days", type=click.IntRange(1, 3650), default=365, show_default=True)
+@with_app
+def tls(out_dir: Path, hosts: tuple[str, ...], days: int) -> None:
+    """Issue the exchange TLS certificates from the ward's development CA."""
+    # Imported here: as above (and the CA's keys load only for this command).
+    from docflow import db
+    from docflow.services.keys.ca import open_ca
+    from docflow.services.people.organisation import get_organisation, organ_id_of
+    from docflow.signing.tlscerts import issue_tls_pair
+    settings = appctx.settings()
+    with db.transaction() as session:
+        ward = get_organisation(session)
+        name, organ_id = ward.name, organ_id_of(ward, settings)
+    pair = issue_tls_pair(open_ca(settings), organisation=name, organ_id=organ_id, hosts=hosts, out=out_dir,
+                          days=days)
+    click.echo(f"[exchange]\nserver_cert = \"{pair.server_cert}\"\nserver_key = \"{pair.server_key}\"\n"
+               f"client_cert = \"{pair.client_cert}\"\nclient_key = \"{pair.client_key}\"")
 
 
 @exchange.command("outbox")

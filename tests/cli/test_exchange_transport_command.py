@@ -37,3 +37,27 @@ def test_the_outbox_lists_each_message_and_a_refused_one_is_queued_again(app: An
     assert done.exit_code == 0 and f"{item.id:>6} 000.00.02.H99 status" in done.output
     db_session.refresh(item)
     assert item.status is OutboxStatus.PENDING
+
+
+def _context(app: Any, **exchange: Any) -> Any:
+    # Imported here: only these two tests need the application context's pieces.
+    import dataclasses
+
+    from docflow import appctx
+    with app.app_context():
+        context = appctx.current().context
+    settings = dataclasses.replace(context.settings, exchange=ExchangeSettings(**exchange))
+    return dataclasses.replace(context, settings=settings)
+
+
+def test_docflow_run_starts_no_sender_when_the_configuration_turns_it_off(committed_app: Any) -> None:
+    from docflow.commands.exchange_transport import start_exchange_sender
+    assert start_exchange_sender(_context(committed_app, send_in_background=False)) is None
+
+
+def test_docflow_run_starts_the_outbox_sender_beside_the_web_server(committed_app: Any) -> None:
+    from docflow.commands.exchange_transport import start_exchange_sender
+    sender = start_exchange_sender(_context(committed_app, poll_seconds=1))
+    assert sender is not None and sender.thread.is_alive() and sender.thread.name == "docflow-exchange-sender"
+    sender.stop(timeout=30)
+    assert not sender.thread.is_alive()

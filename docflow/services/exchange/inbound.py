@@ -2,7 +2,8 @@
 ``receive_message`` runs in a transaction that is committed before the sender hears "yes" (2xx); a refusal
 for good (ValidationError, PermissionDeniedError: 4xx) leaves nothing behind and is not retried; anything else
 (5xx) leaves nothing behind and is retried by the sender. The folder poller moves each file to done/ or
-rejected/ (with a reason file), or leaves it for the next look."""
+rejected/ (with a reason file), or puts it back for the next look. A file left in processing/ by a crash
+is put back by hand (it was taken in or not: a replay is refused as such)."""
 
 from __future__ import annotations
 
@@ -74,20 +75,36 @@ def take_in(transaction: Transaction, *, data: bytes, receive: Receiver, setting
 def poll_inbox(transaction: Transaction, *, folder: Path, receive: Receiver, settings: Settings,
                store: DocumentStore, clock: Clock = utc_now) -> list[tuple[str, Inbound]]:
     """Take in every message file in ``folder`` (oldest name first): done/ when taken in, rejected/ with
-    NAME.reason.txt when refused for good, left in place when it may work later."""
+    NAME.reason.txt when refused for good, back in place when it may work later. Each file is first claimed
+    by renaming it into processing/, so two pollers of one folder never take the same file twice."""
     results = []
     for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in SUFFIXES
                        and not p.name.startswith(".")):
-        inbound = take_in(transaction, data=path.read_bytes(), receive=receive, settings=settings, store=store,
+        claimed = _claim(path, folder / "processing")
+        if claimed is None:
+            continue
+        inbound = take_in(transaction, data=claimed.read_bytes(), receive=receive, settings=settings, store=store,
                           clock=clock)
         if inbound.accepted:
-            _move(path, folder / "done")
+            _move(claimed, folder / "done")
         elif inbound.final:
-            moved = _move(path, folder / "rejected")
+            moved = _move(claimed, folder / "rejected")
             write_atomically(moved.with_name(moved.name + ".reason.txt"),
                              f"{inbound.status} {inbound.message}\n".encode())
+        else:
+            os.replace(claimed, path)
         results.append((path.name, inbound))
     return results
+
+
+def _claim(path: Path, into: Path) -> Path | None:
+    """``path`` renamed into ``into`` (None when another poller took it first)."""
+    into.mkdir(exist_ok=True)
+    try:
+        os.rename(path, into / path.name)
+    except FileNotFoundError:
+        return None
+    return into / path.name
 
 
 def _move(path: Path, into: Path) -> Path:

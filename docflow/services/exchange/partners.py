@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from asn1crypto import pem
@@ -18,6 +17,7 @@ from docflow.errors import N_, ConflictError, NotFoundError, PermissionDeniedErr
 from docflow.models import ExchangePartner, Organisation, User
 from docflow.services import audit
 from docflow.services.audit import AuditAction
+from docflow.services.exchange.ports import PartnerEndpoint, PartnerRoot
 from docflow.services.people.organisation import check_organ_id
 
 MAX_NAME = 300
@@ -125,20 +125,6 @@ def root_lookup(session: Session, *, organisation_id: int) -> Callable[[str], by
         partner = active_partner(session, organisation_id=organisation_id, organ_id=organ_id)
         return partner.trust_root_pem.encode("ascii") if partner is not None else None
     return root_for
-
-
-@dataclass(frozen=True)
-class PartnerEndpoint:
-    """Where an active partner takes messages and the root its server must chain to (the transport's port)."""
-    organ_id: str
-    url: str
-    trust_root_pem: bytes
-
-
-@dataclass(frozen=True)
-class PartnerRoot:
-    organ_id: str
-    trust_root_pem: bytes
 
 
 class Directory:

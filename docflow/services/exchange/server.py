@@ -20,6 +20,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
 
 from docflow.config_exchange import ExchangeSettings
 from docflow.errors import ConfigurationError
@@ -30,20 +31,39 @@ log = logging.getLogger(__name__)
 PATH = "/edxml"
 ROOTS_TTL_SECONDS = 5.0
 HANDSHAKE_TIMEOUT_SECONDS = 30
+_DER = 2   # _ssl.ENCODING_DER: the private Certificate objects' public_bytes format
 
 
-def organs_of(client_der: bytes, roots: list[PartnerRoot]) -> frozenset[str]:
-    """The partners whose registered root issued ``client_der`` (the TLS layer already checked its chain)."""
-    leaf = x509.load_der_x509_certificate(client_der)
+def verified_chain(connection: ssl.SSLSocket) -> list[bytes]:
+    """The client's chain as the TLS layer verified it, DER, leaf first and root last; [] if not to be had."""
+    getter = getattr(connection, "get_verified_chain", None)   # public from Python 3.13
+    if getter is None:
+        # Python 3.10 to 3.12 have it on the private _sslobj only (bpo-18233); without it, the leaf alone
+        getter = getattr(getattr(connection, "_sslobj", None), "get_verified_chain", None)
+    if getter is None:
+        return []
+    return [c if isinstance(c, bytes) else c.public_bytes(_DER) for c in getter()]
+
+
+def organs_of(chain: list[bytes], roots: list[PartnerRoot]) -> frozenset[str]:
+    """The partners whose registered root the client's certificate chains to: the verified chain's last
+    certificate is that root; with the leaf alone, the root must have issued it directly."""
     found = set()
     for root in roots:
         for certificate in x509.load_pem_x509_certificates(root.trust_root_pem):
-            try:
-                leaf.verify_directly_issued_by(certificate)
-            except (ValueError, TypeError, InvalidSignature):
-                continue
-            found.add(root.organ_id)
+            if len(chain) > 1 and certificate.public_bytes(serialization.Encoding.DER) == chain[-1]:
+                found.add(root.organ_id)
+            elif len(chain) == 1 and _issued_by(x509.load_der_x509_certificate(chain[0]), certificate):
+                found.add(root.organ_id)
     return frozenset(found)
+
+
+def _issued_by(leaf: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        leaf.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 class TlsContexts:
@@ -131,8 +151,10 @@ class _Handler(BaseHTTPRequestHandler):
         if int(length) > self.server.settings.max_message_bytes:
             return self._answer(413, "message too large")
         data = self.rfile.read(int(length))
-        peer = self.request.getpeercert(binary_form=True)
-        organs = organs_of(peer, self.server.tls.current_roots) if peer else frozenset()
+        connection: ssl.SSLSocket = self.request
+        peer = connection.getpeercert(binary_form=True)
+        chain = verified_chain(connection) or ([peer] if peer else [])
+        organs = organs_of(chain, self.server.tls.current_roots)
         if not organs:
             return self._answer(403, "the client certificate is not issued by a registered partner's root")
         with self.server.scope():
