@@ -42,6 +42,7 @@ from docflow.models.records import (
 from docflow.models.imports import ImportedDocument
 from docflow.models.renewals import RenewalRun
 from docflow.models.ratelimits import RateLimit
+from docflow.models.publiccodes import PublicCode
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
     Assignment,
@@ -84,5 +85,6 @@ __all__ = [
     "RenewalRun", "VersionKind",
     "ImportedDocument",
     "RateLimit",
+    "PublicCode",
     "utc_now",
 ]

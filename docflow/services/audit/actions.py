@@ -115,3 +115,5 @@ class AuditAction(enum.StrEnum):
     DOCUMENT_IMPORTED = "document.imported"
     IMPORT_RUN = "import.run"
     ORGAN_ID_SET = "organisation.organ_id_set"
+    # public verification (issue 15 §2): the footer with the QR code and the public code, before the first signature
+    PUBLIC_FOOTER_ADDED = "public.footer_added"

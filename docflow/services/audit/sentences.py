@@ -211,6 +211,9 @@ SENTENCES: dict[A, Sentence] = {
         N_("%(actor)s ran the long-term renewal of the issued documents' signatures"), "signing"),
     A.ORGAN_ID_SET: _S(N_("Organ identifier set"),
         N_("%(actor)s set the organ identifier (mã định danh) of %(object)s"), "admin"),
+    A.PUBLIC_FOOTER_ADDED: _S(N_("Verification footer added"),
+        N_("%(actor)s signed first: docflow added the QR code and public verification code to the document "
+           "%(object)s (version %(version)s)"), "public"),
 }
 
 GENERIC = N_("%(actor)s: %(action)s on %(object)s")

@@ -21,6 +21,7 @@ from docflow.models import Certificate, Document, DocumentVersion, Signature, Us
 from docflow.models.routing import RoutingStep
 from docflow.services import keys
 from docflow.services.people.delegations import SigningAuthority
+from docflow.services.public.footer import ensure_footer
 from docflow.services.signatures.appearance import appearance_for, field_name, field_values, prepare_fields
 from docflow.services.signatures.context import (
     ORGANISATION_KINDS,
@@ -109,6 +110,7 @@ def apply_signature(session: Session, occasion: Occasion, prepared: Prepared, ki
     certificate = keys.certificate_for(session, actor=actor, kind=certificate_kind(kind))
     if kind not in ORGANISATION_KINDS:
         check_holder(certificate, actor)   # R61: before anything is signed
+    prepared = with_footer(session, occasion, prepared)
     request = _request(occasion, prepared, kind, authority)
     signed = _signed_bytes(session, occasion, certificate, request,
                            prepare_fields(prepared.data, document=prepared.document, kind=kind,
@@ -120,6 +122,17 @@ def apply_signature(session: Session, occasion: Occasion, prepared: Prepared, ki
                                  mode_line=mode_line or "", actor=actor, certificate=certificate,
                                  step=occasion.step)
     return SignOutcome(signature=signature, version=version, signed=signed)
+
+
+def with_footer(session: Session, occasion: Occasion, prepared: Prepared) -> Prepared:
+    """Before the first signature, the public verification footer (issue 15 §2) as a version of its own, so
+    that this signature and every later one cover it; the prepared version unchanged when none is due."""
+    added = ensure_footer(session, settings=occasion.settings, store=occasion.store, actor=occasion.actor,
+                          document=prepared.document, data=prepared.data, now=occasion.now)
+    if added is None:
+        return prepared
+    version, data = added
+    return Prepared(document=prepared.document, current=version, data=data, signatures=prepared.signatures)
 
 
 def _request(occasion: Occasion, prepared: Prepared, kind: SignatureKind,
