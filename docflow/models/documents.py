@@ -32,7 +32,6 @@ class VersionKind(enum.StrEnum):
     """What made a version (stored as this text)."""
     STEP = ""               # an upload, a signature, the number and date: a step of the flows
     RENEWAL = "renewal"     # a B-LTA renewal of the issued bytes: validation data and a document timestamp
-    FOOTER = "footer"       # the public verification footer (QR code, code, URL), drawn before the first signature
 
 
 class DocumentStatus(enum.StrEnum):

@@ -18,10 +18,9 @@ from docflow.storage import DocumentStore
 
 # Events whose details record the SHA-256 of a version (``version`` defaults to 1 when absent).
 HASH_EVENTS = (AuditAction.DOCUMENT_UPLOADED, AuditAction.DOCUMENT_VERSION_ADDED, AuditAction.DOCUMENT_SIGNED,
-               AuditAction.INCOMING_REGISTERED, AuditAction.DOCUMENT_RENEWED, AuditAction.PUBLIC_FOOTER_ADDED)
+               AuditAction.INCOMING_REGISTERED, AuditAction.DOCUMENT_RENEWED)
 # The steps that bring content in without a signature (a signature's version is checked against its record).
-UPLOAD_EVENTS = (AuditAction.DOCUMENT_UPLOADED, AuditAction.DOCUMENT_VERSION_ADDED, AuditAction.INCOMING_REGISTERED,
-                 AuditAction.PUBLIC_FOOTER_ADDED)
+UPLOAD_EVENTS = (AuditAction.DOCUMENT_UPLOADED, AuditAction.DOCUMENT_VERSION_ADDED, AuditAction.INCOMING_REGISTERED)
 
 
 def event_steps(events: list[AuditEvent]) -> list[ChainStep]:

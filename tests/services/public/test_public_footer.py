@@ -1,11 +1,12 @@
-"""The public verification footer (issue 15 §2) on the real signing path: added once, as its own version,
-before the first signature of an outgoing document that is not confidential; the signatures after it stay
+"""The public verification footer (issue 15 §2) on the real signing path: drawn once, as a revision of the
+first signature's version just before that signature of an outgoing document that is not confidential; the signatures after it stay
 valid and cover it; a confidential document gets no code and no footer, and its confidentiality is frozen
 from its first signature on."""
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import Any
 
 import pytest
@@ -21,7 +22,6 @@ from docflow.models import (
     Role,
     Signature,
     User,
-    VersionKind,
 )
 from docflow.models.routing import StepKind
 from docflow.services import documents as doc_service
@@ -63,38 +63,41 @@ def _form(document: Any, confidentiality: Confidentiality) -> DocumentInput:
                          urgency=document.urgency, confidentiality=confidentiality, deadline=document.deadline)
 
 
-def _versions(document: Any) -> list[tuple[int, str]]:
-    return [(v.number, v.kind) for v in document.versions]
-
-
-def test_the_footer_is_added_once_before_the_first_signature_and_audited(db_session, signing_settings, store, ward):
+def test_the_footer_is_drawn_before_the_first_signature_inside_its_version_and_audited(
+        db_session, signing_settings, store, ward):
     document = _draft(db_session, store, ward, settings=signing_settings)
     outgoing.start_route(db_session, actor=ward.drafter, document_id=document.id, store=store)
-    before = document.current_version.number
+    before = document.current_version
     _approve(db_session, document, ward.land_head)
     _approve(db_session, document, ward.office_head)
     _sign(db_session, signing_settings, store, document, ward.leader)
 
-    kinds = _versions(document)
-    assert kinds[-2:] == [(before + 1, VersionKind.FOOTER), (before + 2, "")]
-    footer = document.versions[-2]
+    signed = document.current_version
+    assert signed.number == before.number + 1     # no version of its own: what reviewers saw keeps its number
+    assert read_footers(store.read(before.sha256)) == []
     code = db_session.execute(select(PublicCode).where(PublicCode.document_id == document.id)).scalar_one()
-    marks = read_footers(store.read(footer.sha256))
-    assert [(m.code, m.url, m.qr_matches) for m in marks] == [
+    data = store.read(signed.sha256)
+    assert [(m.code, m.url, m.qr_matches) for m in read_footers(data)] == [
         (code.code, f"{signing_settings.app.public_url}/v/{code.code}", True)]
-    assert db_session.execute(select(AuditEvent.action).where(
-        AuditEvent.object_id == str(document.id), AuditEvent.action == "public.footer_added")).scalars().all() \
-        == ["public.footer_added"]
-    # the signature is made on the footer's version: it covers it
+    details = db_session.execute(select(AuditEvent.details).where(
+        AuditEvent.object_id == str(document.id), AuditEvent.action == "public.footer_added")).scalars().all()
+    assert len(details) == 1 and details[0]["signed_version"] == signed.number
+    # the footer's revision extends the stored draft, and the signature's revision extends the footer's
+    footed = data[:details[0]["footer_size"]]
+    assert hashlib.sha256(footed).hexdigest() == details[0]["footer_sha256"]
+    assert footed.startswith(store.read(before.sha256)) and read_footers(footed)[0].code == code.code
     signature = db_session.execute(select(Signature).where(Signature.document_id == document.id)).scalar_one()
-    assert signature.before_sha256 == footer.sha256
+    assert signature.before_sha256 == before.sha256 and signature.after_sha256 == signed.sha256
 
 
 def test_an_issued_document_carries_one_footer_and_every_signature_after_it_stays_valid(
         db_session, signing_settings, store, ward, make_user):
     document = _issued(db_session, signing_settings, store, ward)
 
-    assert [kind for _, kind in _versions(document)].count(VersionKind.FOOTER) == 1
+    assert db_session.execute(select(AuditEvent.seq).where(
+        AuditEvent.object_id == str(document.id), AuditEvent.action == "public.footer_added")).scalars().all() != []
+    assert len(db_session.execute(select(AuditEvent.seq).where(
+        AuditEvent.object_id == str(document.id), AuditEvent.action == "public.footer_added")).all()) == 1
     issued = store.read(document.current_version.sha256)
     assert len(read_footers(issued)) == 1
     report = verify_bytes(db_session, settings=signing_settings, data=issued, sha256=document.current_version.sha256)
@@ -109,7 +112,8 @@ def test_a_confidential_document_gets_no_code_and_no_footer(db_session, signing_
     document = _confidential_issued(db_session, signing_settings, store, ward)
     assert document.status is DocumentStatus.ISSUED and document.is_confidential
 
-    assert VersionKind.FOOTER not in [kind for _, kind in _versions(document)]
+    assert db_session.execute(select(AuditEvent.seq).where(
+        AuditEvent.object_id == str(document.id), AuditEvent.action == "public.footer_added")).first() is None
     assert read_footers(store.read(document.current_version.sha256)) == []
     assert codes.find_code(db_session, document) is None
     with pytest.raises(InvalidTransitionError):
