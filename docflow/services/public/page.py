@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from docflow.config import Settings, local_date
 from docflow.errors import N_, NotFoundError
 from docflow.models import Document, DocumentRelation, DocumentStatus, DocumentVersion, PublicCode, Signature
-from docflow.services.public.codes import document_by_code, find_code
+from docflow.services.public.codes import document_by_code, find_code, normalise
 from docflow.services.renewal.issued import issued_version_ids
-from docflow.services.signatures.reports import cached_report
+from docflow.services.signatures.reports import cached_report, verify_bytes
 from docflow.signing.base import SignatureKind
+from docflow.storage import DocumentStore
 
 UNKNOWN = N_("No issued document has this verification code. Check the code printed under the QR code.")
 # the statuses a document issued by the ward can be in, and how the page names each
@@ -50,7 +51,7 @@ class PublicView:
     recalled_on: date | None
     replaced_by: Linked | None
     corrected_by: tuple[Linked, ...]
-    valid: bool | None            # the kept report of the issued bytes; None when none is kept
+    valid: bool                   # the kept report of the issued bytes
     signature_count: int
     checked_at: str
 
@@ -65,17 +66,19 @@ def issued_document(session: Session, text: str) -> tuple[Document, DocumentVers
     return document, version
 
 
-def public_view(session: Session, *, settings: Settings, code: str) -> PublicView:
-    """The public page's content for ``code``. Raises NotFoundError. Reads only."""
+def public_view(session: Session, *, settings: Settings, store: DocumentStore, code: str) -> PublicView:
+    """The public page's content for ``code``. Raises NotFoundError. Flushes the issued version's report
+    when none was kept yet (the next visitor reads it)."""
     document, version = issued_document(session, code)
-    report = cached_report(session, settings=settings, sha256=version.sha256)
+    report = cached_report(session, settings=settings, sha256=version.sha256) \
+        or verify_bytes(session, settings=settings, data=store.read(version.sha256), sha256=version.sha256)
     personal = session.execute(select(Signature).where(
         Signature.document_id == document.id, Signature.kind == SignatureKind.PERSONAL)
         .order_by(Signature.id.desc()).limit(1)).scalar_one_or_none()
     signer = personal.signer if personal is not None else document.signer
     issued_on = local_date(settings, document.issued_at) if document.issued_at else document.document_date
     return PublicView(
-        code=code, number_symbol=document.number_symbol or "", issued_on=issued_on, doc_type=document.doc_type,
+        code=normalise(code) or code, number_symbol=document.number_symbol or "", issued_on=issued_on, doc_type=document.doc_type,
         summary=document.summary, issuing_body=document.issuing_body or document.organisation.name,
         signer_name=signer.full_name if signer is not None else "", signer_post=signer.post if signer else "",
         mode_line=personal.mode_line if personal is not None else "",
@@ -83,9 +86,8 @@ def public_view(session: Session, *, settings: Settings, code: str) -> PublicVie
         if document.recalled_at else None,
         replaced_by=next(iter(_later(session, settings, document, DocumentRelation.REPLACES)), None),
         corrected_by=tuple(_later(session, settings, document, DocumentRelation.CORRECTS)),
-        valid=bool(report["valid"]) if report is not None else None,
-        signature_count=len(report["signatures"]) if report is not None else 0,
-        checked_at=str(report.get("verified_at", "")) if report is not None else "")
+        valid=bool(report["valid"]), signature_count=len(report["signatures"]),
+        checked_at=str(report.get("verified_at", "")))
 
 
 def _status(document: Document) -> str:
