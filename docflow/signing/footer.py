@@ -117,7 +117,7 @@ def add_footer(data: bytes, *, url: str, code: str, fonts: FontLibrary | None = 
         xobject[pdf_name(CODE_KEY)] = pdf_string(code)
         xobject[pdf_name(URL_KEY)] = pdf_string(url)
         _ensure_contents(writer)
-        content.apply(0, media.x0 + LEFT, media.y0 + BOTTOM)
+        content.apply(0, round(media.x0 + LEFT), round(media.y0 + BOTTOM))
     return written(writer)
 
 

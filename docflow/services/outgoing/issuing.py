@@ -85,7 +85,7 @@ def _issuable(session: Session, *, actor: User, settings: Settings, store: Docum
     policy.require_signature(actor, SignatureKind.ORGANISATION, document, step)
     _require_signed_version(session, store, document, step)
     # issue 15 §2: the verification footer of the document's own code (or none when confidential)
-    require_footer(session, settings=settings, document=document, data=store.read(document.current_version.sha256))
+    require_footer(session, settings=settings, store=store, document=document)
     proof = signing_service.verify_personal_signature(session, settings=settings, document=document, store=store)
     return document, step, proof
 

@@ -15,6 +15,7 @@ from docflow.models import Document
 from docflow.services.formatcheck.review import FormatRefusedError
 from docflow.services.formatcheck.settings import blocking_codes
 from docflow.services.public.codes import find_code, public_url
+from docflow.storage import DocumentStore
 
 RULE_FOOTER = "Issue 15 §2 · R64"
 
@@ -45,10 +46,13 @@ def footer_findings(session: Session, *, settings: Settings, document: Document,
     return findings
 
 
-def require_footer(session: Session, *, settings: Settings, document: Document, data: bytes) -> None:
-    """Refuse to issue ``document`` (its signed bytes ``data``) over a blocking footer finding. Raises
+def require_footer(session: Session, *, settings: Settings, store: DocumentStore, document: Document) -> None:
+    """Refuse to issue ``document`` (its current, signed version) over a blocking footer finding. Raises
     FormatRefusedError. Reads only."""
-    findings = footer_findings(session, settings=settings, document=document, data=data)
+    current = document.current_version
+    if current is None:
+        return
+    findings = footer_findings(session, settings=settings, document=document, data=store.read(current.sha256))
     blocking = blocking_codes(session, document.organisation_id)
     if any(f.code in blocking for f in findings):
         raise FormatRefusedError([f for f in findings if f.code in blocking])
