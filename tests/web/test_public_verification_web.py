@@ -9,8 +9,10 @@ import re
 from typing import Any
 
 import pytest
+from flask_babel import force_locale, gettext
 
 from docflow.models import DocumentRelation
+from docflow.pdfcheck import MSG_DAMAGED
 from docflow.services import outgoing, renewal
 from docflow.services.public import codes
 from docflow.web import public as public_web
@@ -155,6 +157,18 @@ def test_a_file_that_is_no_pdf_or_no_issued_document_is_told_so(client, db_sessi
 
     assert not_pdf.status_code == 400 and "PDF" in not_pdf.get_data(as_text=True)
     assert _outcome(blank.get_data(as_text=True)) == "unknown"
+
+
+def test_a_damaged_or_hostile_pdf_gets_a_clear_message_not_an_error(client, db_session, issued, app):
+    code = _code(db_session, issued)
+    damaged = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" + b"(" * 5000 + b"\n%%EOF\n"
+
+    response = _upload(client, code, damaged)
+
+    assert response.status_code == 400
+    with app.test_request_context():
+        with force_locale("vi"):
+            assert gettext(MSG_DAMAGED) in response.get_data(as_text=True)
 
 
 def test_the_upload_needs_the_form_token(client, db_session, issued, store):
