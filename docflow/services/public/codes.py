@@ -70,9 +70,9 @@ def ensure_code(session: Session, document: Document, *, now: datetime) -> Publi
 def document_by_code(session: Session, text: str) -> Document | None:
     """The document whose public code ``text`` is (as typed or scanned); None for anything else, including a
     document that became confidential since (it is then no longer shown). Reads only."""
-    code = normalise(text)
-    if code is None:
-        return None
+    # A text that cannot be a code is looked up all the same (as a value no code has), so that it is answered
+    # through the same query as a well-formed code nobody has: the answer's time tells a guesser nothing.
+    code = normalise(text) or "-" * LENGTH
     row = session.execute(select(PublicCode).where(PublicCode.code == code)).scalar_one_or_none()
     if row is None or not may_have_code(row.document):
         return None
