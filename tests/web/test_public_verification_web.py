@@ -190,3 +190,13 @@ def test_a_renewal_of_the_issued_bytes_is_answered_as_a_renewal(client, app, db_
     response = _upload(client, _code(db_session, document), store.read(document.current_version.sha256))
 
     assert _outcome(response.get_data(as_text=True)) == "renewal"
+
+
+def test_the_page_is_vietnamese_by_default_and_english_on_request(client, db_session, issued):
+    code = _code(db_session, issued)
+    assert "Đang có hiệu lực" in _page(client, code)
+
+    client.post("/language", {"locale": "en", "next": f"/v/{code}"})
+    html = _page(client, code)
+
+    assert "In force" in html and "Signatures valid" in html and "1 signature checked" not in html
