@@ -33,6 +33,7 @@ class AppSettings:
     organisation_name: str = "UBND phường Tích Sơn"
     # The ward's organ identifier (mã định danh), R57's OrganId in the records' metadata: "000.00.00.H41"
     organ_id: str = ""
+    public_url: str = "http://127.0.0.1:5000"   # the base of the QR codes' /v/<code> address (issue 15 §2)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

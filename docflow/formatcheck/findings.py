@@ -23,10 +23,12 @@ FONT = "font"
 SIZE = "size"
 MARGINS = "margins"
 MOTTO_RULE = "motto_rule"
+# issue 15 §2: the public verification footer (QR code, code, URL) of the document's own code, checked at issue
+PUBLIC_FOOTER = "public_footer"
 
 # Decree 30's defaults (issue 12, section 3): what makes the page wrong blocks, how it is typeset warns.
 BLOCKING_BY_DEFAULT: tuple[str, ...] = (NUMBER_LINE, SYMBOL, TYPE_LINE, DATE_LINE, RECIPIENTS, PAGE_ONE,
-                                        NATIONAL_TITLE, ISSUING_BODY, NO_TEXT, UNREADABLE)
+                                        NATIONAL_TITLE, ISSUING_BODY, NO_TEXT, UNREADABLE, PUBLIC_FOOTER)
 WARNING_BY_DEFAULT: tuple[str, ...] = (FONT, SIZE, MARGINS, MOTTO_RULE)
 ALL_CODES: tuple[str, ...] = BLOCKING_BY_DEFAULT + WARNING_BY_DEFAULT
 
@@ -46,6 +48,7 @@ CODE_LABELS: dict[str, str] = {
     SIZE: N_("Type sizes and styles"),
     MARGINS: N_("A4 page and margins"),
     MOTTO_RULE: N_("Rule under the motto as long as the motto"),
+    PUBLIC_FOOTER: N_("The document's own verification QR code, code and address (none when confidential)"),
 }
 
 MM = 72 / 25.4   # points per millimetre

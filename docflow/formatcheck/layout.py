@@ -23,6 +23,10 @@ NUMBER_FIELD = "so_ky_hieu"
 DATE_FIELD = "ngay_ban_hanh"
 FIELD_NAMES = (NUMBER_FIELD, DATE_FIELD)
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
+# The public verification footer (signing/footer.py, issue 15 §2) sits in page 1's bottom margin: its QR code,
+# code and URL are docflow's, not the drafter's text, so the Annex I rules do not read them.
+FOOTER_ZONE = 62.0
+_FOOTER_LINE = re.compile(r"^(Mã tra cứu: [0-9A-Z]{4}(-[0-9A-Z]{4}){3}|https?://\S+/v/[0-9A-Z]{16})$")
 
 
 class UnreadableLayout(Exception):
@@ -164,8 +168,23 @@ def _read_page(page: Any, number: int) -> Page:
                          top=float(c["top"]), bottom=float(c["bottom"]))
                    for c in page.chars[:MAX_CHARS_PER_PAGE])
     rules = tuple(_rules(page, number))
+    if number == 1:
+        glyphs, rules = _without_footer(glyphs, rules, float(page.height))
     return Page(number=number, width=float(page.width), height=float(page.height),
                 segments=tuple(segments_of(glyphs, number)), rules=rules, glyphs=glyphs)
+
+
+def _without_footer(glyphs: tuple[Glyph, ...], rules: tuple[Rule, ...],
+                    height: float) -> tuple[tuple[Glyph, ...], tuple[Rule, ...]]:
+    """Page 1's glyphs and rules less the verification footer's lines and its QR code's squares."""
+    zone = [g for g in glyphs if g.top > height - FOOTER_ZONE]
+    footer = [seg for seg in segments_of(zone, 1) if _FOOTER_LINE.match(seg.text.strip())]
+    if not footer:
+        return glyphs, rules
+    skip = {id(g) for seg in footer for g in seg.glyphs}
+    left, right = min(seg.x0 for seg in footer) - 1, max(seg.x1 for seg in footer) + 1
+    return (tuple(g for g in glyphs if id(g) not in skip),
+            tuple(r for r in rules if not (r.top > height - FOOTER_ZONE and left <= r.x0 and r.x1 <= right)))
 
 
 def _rules(page: Any, number: int) -> Iterable[Rule]:

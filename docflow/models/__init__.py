@@ -43,6 +43,7 @@ from docflow.models.imports import ImportedDocument
 from docflow.models.renewals import RenewalRun
 from docflow.models.outbox import OutboxItem, OutboxStatus
 from docflow.models.ratelimits import RateLimit
+from docflow.models.publiccodes import PublicCode
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
     Assignment,
@@ -95,5 +96,6 @@ __all__ = [
     "RateLimit",
     "OutboxItem", "OutboxStatus",
     "Direction", "ExchangeDelivery", "ExchangeInbox", "ExchangeMessage", "ExchangePartner", "InboxState",
+    "PublicCode",
     "utc_now",
 ]

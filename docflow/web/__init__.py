@@ -39,6 +39,7 @@ from docflow.web import (
     outgoing,
     outgoing_files,
     phrases,
+    public,
     queues,
     records,
     registers,
@@ -80,7 +81,7 @@ def register(app: Flask) -> None:
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
                    notifications, attachments, copies, formatchecks, textindex, dashboard, phrases, records,
-                   archive, outbox, exchange):
+                   archive, outbox, exchange, public):
         app.register_blueprint(module.bp)
     app.register_blueprint(search.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.

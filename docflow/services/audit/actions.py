@@ -130,3 +130,5 @@ class AuditAction(enum.StrEnum):
     EXCHANGE_RETURNED = "exchange.returned"
     EXCHANGE_RECALL_AGREED = "exchange.recall_agreed"
     EXCHANGE_RECALL_REFUSED = "exchange.recall_refused"
+    # public verification (issue 15 §2): the footer with the QR code and the public code, before the first signature
+    PUBLIC_FOOTER_ADDED = "public.footer_added"

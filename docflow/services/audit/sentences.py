@@ -233,6 +233,9 @@ SENTENCES: dict[A, Sentence] = {
         N_("%(actor)s agreed to the sender's recall of the document %(object)s"), "exchange"),
     A.EXCHANGE_RECALL_REFUSED: _S(N_("Sender's recall refused"),
         N_("%(actor)s refused the sender's recall of the document %(object)s"), "exchange"),
+    A.PUBLIC_FOOTER_ADDED: _S(N_("Verification footer added"),
+        N_("%(actor)s signed first: docflow added the QR code and public verification code to the document "
+           "%(object)s (version %(version)s)"), "public"),
 }
 
 GENERIC = N_("%(actor)s: %(action)s on %(object)s")

@@ -60,6 +60,7 @@ def edit_metadata(session: Session, *, actor: User, document_id: int, data: Docu
     check_row_version(document, expected_row_version)
     data = _checked_numbers(document, dataclasses.replace(data, kind=document.kind))
     _refuse_frozen_summary(session, document, data)
+    _refuse_frozen_confidentiality(session, document, data.confidentiality)
     validate_input(session, actor, data, today=now.date())
     if data.confidentiality.rank < document.confidentiality.rank:
         _propose_lowering(session, actor=actor, document=document, to=data.confidentiality, now=now)
@@ -120,6 +121,20 @@ def _refuse_frozen_summary(session: Session, document: Document, data: DocumentI
         raise InvalidTransitionError(FROZEN_AFTER_APPROVAL)
 
 
+FROZEN_CONFIDENTIALITY = N_(
+    "The confidentiality of an outgoing document cannot change once it carries a signature: whether it is "
+    "verified in public (its QR code) was decided at its first signature.")
+
+
+def _refuse_frozen_confidentiality(session: Session, document: Document, wanted: Confidentiality) -> None:
+    """Issue 15 §2: an outgoing document's confidentiality is frozen from its first signature on (any version),
+    because the footer with the public QR code was drawn, or not, just before it. Raises InvalidTransitionError."""
+    if document.kind is not DocumentKind.OUTGOING or wanted is document.confidentiality:
+        return
+    if session.execute(select(Signature.id).where(Signature.document_id == document.id)).first() is not None:
+        raise InvalidTransitionError(FROZEN_CONFIDENTIALITY)
+
+
 def _approved_this_round(session: Session, document_id: int) -> bool:
     this_round = (select(func.max(RoutingStep.round)).where(RoutingStep.document_id == document_id)
                   .scalar_subquery())
@@ -169,6 +184,7 @@ def apply_lowering(session: Session, *, actor: User, document_id: int, before: C
     document's level changed since it was proposed. Flushes."""
     now = now or utc_now()
     document = get_document(session, document_id, lock=True)
+    _refuse_frozen_confidentiality(session, document, after)
     if document.confidentiality is not before:
         raise InvalidTransitionError(N_("The document's confidentiality changed after this lowering was "
                                         "proposed; propose it again."))

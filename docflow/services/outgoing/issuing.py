@@ -28,6 +28,7 @@ from docflow.services.outgoing.distribution import distribute
 from docflow.services.outgoing.numberfields import require_empty_fields, require_filled
 from docflow.services.outgoing.recall import take_effect
 from docflow.services.outgoing.route import active_step
+from docflow.services.public.footercheck import require_footer
 from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
 
@@ -84,6 +85,8 @@ def _issuable(session: Session, *, actor: User, settings: Settings, store: Docum
         raise InvalidTransitionError(N_("Only a document signed by its signer can be issued."))
     policy.require_signature(actor, SignatureKind.ORGANISATION, document, step)
     _require_signed_version(session, store, document, step)
+    # issue 15 §2: the verification footer of the document's own code (or none when confidential)
+    require_footer(session, settings=settings, store=store, document=document)
     proof = signing_service.verify_personal_signature(session, settings=settings, document=document, store=store)
     return document, step, proof
 

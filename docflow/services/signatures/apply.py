@@ -21,6 +21,7 @@ from docflow.models import Certificate, Document, DocumentVersion, Signature, Us
 from docflow.models.routing import RoutingStep
 from docflow.services import keys
 from docflow.services.people.delegations import SigningAuthority
+from docflow.services.public.footer import add_footer_for, record_footer
 from docflow.services.signatures.appearance import appearance_for, field_name, field_values, prepare_fields
 from docflow.services.signatures.context import (
     ORGANISATION_KINDS,
@@ -110,10 +111,16 @@ def apply_signature(session: Session, occasion: Occasion, prepared: Prepared, ki
     if kind not in ORGANISATION_KINDS:
         check_holder(certificate, actor)   # R61: before anything is signed
     request = _request(occasion, prepared, kind, authority)
+    # issue 15 §2: before the first signature, the public QR footer, so that this signature covers it
+    footed = add_footer_for(session, settings=occasion.settings, document=prepared.document, data=prepared.data,
+                            now=occasion.now)
     signed = _signed_bytes(session, occasion, certificate, request,
-                           prepare_fields(prepared.data, document=prepared.document, kind=kind,
+                           prepare_fields(footed or prepared.data, document=prepared.document, kind=kind,
                                           signatures=prepared.signatures))
     version = _new_version(session, occasion, prepared, signed)
+    if footed is not None:
+        record_footer(session, actor=actor, document=prepared.document, version=version, footed=footed,
+                      now=occasion.now)
     mode_line = request.appearance.mode_line if request.appearance is not None else None
     signature = record_signature(session, version=version, parent=prepared.current, kind=kind,
                                  field_name=request.field_name or "", level=request.level,
