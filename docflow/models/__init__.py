@@ -42,6 +42,8 @@ from docflow.models.records import (
 from docflow.models.imports import ImportedDocument
 from docflow.models.renewals import RenewalRun
 from docflow.models.ratelimits import RateLimit
+from docflow.models.petitions import (Petition, PetitionApology, PetitionChannel, PetitionKind,
+                                      PetitionStatus)
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
     Assignment,
@@ -84,5 +86,6 @@ __all__ = [
     "RenewalRun", "VersionKind",
     "ImportedDocument",
     "RateLimit",
+    "Petition", "PetitionApology", "PetitionChannel", "PetitionKind", "PetitionStatus",
     "utc_now",
 ]
