@@ -150,6 +150,8 @@ class WorkflowSettings:
     at_risk_working_days: int = 1
     # Working days a leader gives by default when directing an incoming document.
     default_deadline_working_days: int = 10
+    petition_deadline_working_days: int = 10   # a citizen's petition is answered within this many working days
+    petition_apology_working_days: int = 1     # the apology is due this many working days before that deadline
 
 
 @dataclass(frozen=True)
@@ -367,10 +369,9 @@ _MINIMUMS = {
     ("signing", "pin_enrolment_hours"): 1,
     ("audit", "checkpoint_every_events"): 0,
     ("audit", "checkpoint_every_minutes"): 0,
-    ("ocr", "dpi"): 72,
-    ("ocr", "timeout_seconds"): 1,
-    ("ocr", "poll_seconds"): 1,
-    ("ocr", "max_attempts"): 1,
+    ("ocr", "dpi"): 72, ("ocr", "timeout_seconds"): 1,
+    ("ocr", "poll_seconds"): 1, ("ocr", "max_attempts"): 1,
+    ("workflow", "petition_deadline_working_days"): 1,
     ("ocr", "stale_minutes"): 1,
     ("archive", "renew_days_before"): 1,
 }

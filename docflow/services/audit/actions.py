@@ -115,3 +115,13 @@ class AuditAction(enum.StrEnum):
     DOCUMENT_IMPORTED = "document.imported"
     IMPORT_RUN = "import.run"
     ORGAN_ID_SET = "organisation.organ_id_set"
+    # citizens' petitions (issue 15 §3): received, routed, answered (by text or by an issued document), the
+    # apology drafted and issued when an answer would be late (R68), rated by the citizen, closed
+    PETITION_RECEIVED = "petition.received"
+    PETITION_ASSIGNED = "petition.assigned"
+    PETITION_ANSWER_DRAFTED = "petition.answer_drafted"
+    PETITION_ANSWERED = "petition.answered"
+    PETITION_APOLOGY_DRAFTED = "petition.apology_drafted"
+    PETITION_APOLOGY_ISSUED = "petition.apology_issued"
+    PETITION_RATED = "petition.rated"
+    PETITION_CLOSED = "petition.closed"
