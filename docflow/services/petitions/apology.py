@@ -74,7 +74,7 @@ def _reminded(session: Session, user: User, petition: Petition) -> bool:
     mark = f'"deadline": "{petition.deadline.isoformat()}", "petition_id": {petition.id},'   # sorted JSON keys
     return session.execute(select(Notification.id).where(Notification.user_id == user.id,
                                                          Notification.message == APOLOGY_DUE,
-                                                         Notification.params_json.like(f"%{mark}"))
+                                                         Notification.params_json.like(f"%{mark}%"))
                            .limit(1)).first() is not None
 
 
