@@ -122,3 +122,9 @@ def _apology_text(petition: Petition, received_on: date, reason: str, new_deadli
             f"Lý do chậm trả lời: {reason}",
             f"Ủy ban nhân dân xin lỗi Ông/Bà vì sự chậm trễ này và hẹn trả lời vào ngày "
             f"{new_deadline.strftime('%d/%m/%Y')}."]
+
+
+def apologies_of(session: Session, petition: Petition) -> list[PetitionApology]:
+    """The petition's apology letters, drafted or issued, oldest first."""
+    return list(session.execute(select(PetitionApology).where(PetitionApology.petition_id == petition.id)
+                                .order_by(PetitionApology.id)).scalars())

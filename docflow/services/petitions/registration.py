@@ -74,7 +74,7 @@ def _checked(data: PetitionInput) -> tuple[PetitionInput, str]:
             raise ValidationError(N_("Fill in your name, the subject and the content."), field=name)
     for name, limit in LIMITS.items():
         if len(getattr(data, name)) > limit:
-            raise ValidationError(N_("%(field)s is too long."), field=name, **{"field": name})
+            raise ValidationError(N_("One of the fields is too long."), field=name)
     if data.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", data.email.strip()):
         raise ValidationError(N_("The e-mail address is not valid."), field="email")
     return data, phone

@@ -87,3 +87,14 @@ def assign_petition(session: Session, *, actor: User, petition_id: int, departme
         notify(session, users=[handler], document=None, message=ASSIGNED_NOTICE,
                params={"subject": petition.subject[:120], "petition_id": petition.id}, now=now)
     return petition
+
+
+def route_choices(session: Session, *, organisation_id: int) -> tuple[list[Department], list[User]]:
+    """What the assignment form offers: the ward's active departments, and the officials and heads."""
+    departments = session.execute(select(Department).where(Department.organisation_id == organisation_id,
+                                                           Department.is_active.is_(True))
+                                  .order_by(Department.name)).scalars()
+    handlers = session.execute(select(User).where(User.organisation_id == organisation_id, User.is_active.is_(True),
+                                                  User.role.in_((Role.OFFICIAL, Role.HEAD)))
+                               .order_by(User.full_name)).scalars()
+    return list(departments), list(handlers)
