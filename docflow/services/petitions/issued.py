@@ -42,13 +42,13 @@ def document_issued(session: Session, *, actor: User, document: Document, settin
                                                               PetitionApology.issued_at.is_(None))).scalars()
     for apology in apologies:
         apology.issued_at = now
-        petition = session.get(Petition, apology.petition_id, with_for_update=True)
-        if petition is None or petition.answered_at is not None:
+        apologised = session.get(Petition, apology.petition_id, with_for_update=True)
+        if apologised is None or apologised.answered_at is not None:
             continue
-        old = petition.deadline
-        petition.deadline = max(old, apology.new_deadline)
+        old = apologised.deadline
+        apologised.deadline = max(old, apology.new_deadline)
         session.flush()
         audit.record(session, action=AuditAction.PETITION_APOLOGY_ISSUED, actor=actor, object_type="petition",
-                     object_id=petition.id, now=now,
+                     object_id=apologised.id, now=now,
                      details={"document_id": document.id, "number_symbol": document.number_symbol,
-                              "old_deadline": old.isoformat(), "new_deadline": petition.deadline.isoformat()})
+                              "old_deadline": old.isoformat(), "new_deadline": apologised.deadline.isoformat()})
