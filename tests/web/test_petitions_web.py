@@ -107,3 +107,21 @@ def test_an_official_without_petitions_sees_an_empty_list_and_the_admin_no_menu(
     client.login(make_user(Role.ADMIN))
     assert 'data-nav="petitions"' not in client.get("/").get_data(as_text=True)
     assert client.get("/petitions/").status_code == 403
+
+
+def test_r70_the_chairmans_dashboard_shows_the_on_time_and_satisfaction_shares(
+        client, org, db_session, app, pward):  # noqa: F811
+    settings = app.extensions["docflow.settings"]
+    for rating in (5, 2):
+        petition = assigned(db_session, settings, org, pward)
+        petitions.answer_with_text(db_session, actor=pward.handler, petition_id=petition.id, text="Đã xử lý.",
+                                   settings=settings)
+        petitions.rate_answer(db_session, organisation_id=org.id, code=petition.receipt_code, phone=PHONE,
+                              rating=rating)
+    client.login(pward.leader)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert re.search(r'data-testid="petitions-on-time">100', page)
+    assert re.search(r'data-testid="petitions-satisfied">50', page)
+    client.logout()
+    client.login(pward.land_head)       # a department's figures: not the ward's citizens
+    assert 'data-testid="dashboard-petitions"' not in client.get("/dashboard/").get_data(as_text=True)
