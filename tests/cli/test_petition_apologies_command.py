@@ -3,6 +3,9 @@ apology letter (R68), once per deadline."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from sqlalchemy import select
 
 from docflow.commands.deadlines import escalate
@@ -10,10 +13,15 @@ from docflow.config import local_date
 from docflow.models import Notification, utc_now
 from docflow.services.petitions.apology import APOLOGY_DUE
 from tests.cli.inprocess import in_process
-from tests.services.petitions.conftest import assigned, pward  # noqa: F401 - the fixture
+from tests.services.petitions.wardset import PetitionWard, assigned, build_pward
 
 
-def test_r68_the_daily_escalate_run_reminds_the_handler_once(app, db_session, org, pward):  # noqa: F811
+@pytest.fixture
+def pward(make_department: Any, make_user: Any) -> PetitionWard:
+    return build_pward(make_department, make_user)
+
+
+def test_r68_the_daily_escalate_run_reminds_the_handler_once(app, db_session, org, pward):
     settings = app.extensions["docflow.settings"]
     petition = assigned(db_session, settings, org, pward)
     petition.deadline = petition.first_deadline = local_date(settings, utc_now())

@@ -7,14 +7,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from docflow.models import Petition, PetitionStatus, Role
 from docflow.services import petitions
-from tests.services.petitions.conftest import PHONE, assigned, pward  # noqa: F401 - the fixture
+from tests.services.petitions.wardset import PHONE, PetitionWard, assigned, build_pward
 
 FORM = {"kind": "complaint", "citizen_name": "Nguyễn Văn An", "phone": PHONE, "address": "Số 12, tổ 5",
         "email": "", "subject": "Đèn đường tổ 5 hỏng", "content": "Đèn hỏng đã một tuần."}
+
+
+@pytest.fixture
+def pward(make_department: Any, make_user: Any) -> PetitionWard:
+    return build_pward(make_department, make_user)
 
 
 def _code(page: str) -> str:
@@ -47,7 +53,7 @@ def test_the_sixth_petition_from_one_address_within_the_hour_gets_429(client, or
     assert len(db_session.execute(select(Petition)).all()) == 5
 
 
-def test_tracking_by_code_and_phone_then_rating_once(client, org, db_session, app, pward):  # noqa: F811
+def test_tracking_by_code_and_phone_then_rating_once(client, org, db_session, app, pward):
     settings = app.extensions["docflow.settings"]
     petition = assigned(db_session, settings, org, pward)
     wrong = client.post("/citizens/track", {"code": petition.receipt_code, "phone": "0900000000"})
@@ -80,7 +86,7 @@ def test_tracking_is_rate_limited_per_address(client, org, db_session):
 
 
 def test_the_clerk_registers_a_hotline_petition_and_the_handler_sees_it_in_his_list(
-        client, org, db_session, pward):  # noqa: F811
+        client, org, db_session, pward):
     client.login(pward.clerk)
     assert 'data-nav="petitions"' in client.get("/").get_data(as_text=True)
     response = client.post("/petitions/new", {**FORM, "channel": "hotline", "phone": "0987 654 321"})
@@ -100,7 +106,7 @@ def test_the_clerk_registers_a_hotline_petition_and_the_handler_sees_it_in_his_l
 
 
 def test_an_official_without_petitions_sees_an_empty_list_and_the_admin_no_menu(
-        client, org, db_session, pward, make_user):  # noqa: F811
+        client, org, db_session, pward, make_user):
     client.login(pward.other_official)
     assert client.get("/petitions/").status_code == 200
     client.logout()
@@ -110,7 +116,7 @@ def test_an_official_without_petitions_sees_an_empty_list_and_the_admin_no_menu(
 
 
 def test_r70_the_chairmans_dashboard_shows_the_on_time_and_satisfaction_shares(
-        client, org, db_session, app, pward):  # noqa: F811
+        client, org, db_session, app, pward):
     settings = app.extensions["docflow.settings"]
     for rating in (5, 2):
         petition = assigned(db_session, settings, org, pward)

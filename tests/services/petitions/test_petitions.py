@@ -27,7 +27,7 @@ from docflow.models import (
 from docflow.services import outgoing, petitions
 from docflow.services.calendar import WorkingCalendar
 from tests.conftest import SIGNING_PIN as PIN
-from tests.services.petitions.conftest import PHONE, PetitionWard, assigned, submit
+from tests.services.petitions.wardset import PHONE, PetitionWard, assigned, submit
 
 
 @pytest.fixture
