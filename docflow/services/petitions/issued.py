@@ -13,6 +13,7 @@ from docflow.config import Settings, local_date
 from docflow.models import Document, Petition, PetitionApology, PetitionStatus, User
 from docflow.services import audit
 from docflow.services.audit import AuditAction
+from docflow.services.petitions.citizen_mail import ANSWERED_MAIL, APOLOGY_MAIL, tell_citizen
 
 
 def mark_answered(session: Session, petition: Petition, *, actor: User | None, settings: Settings, now: datetime,
@@ -28,6 +29,7 @@ def mark_answered(session: Session, petition: Petition, *, actor: User | None, s
                           "number_symbol": document.number_symbol if document else None,
                           "answered_on": petition.answered_on.isoformat(),
                           "on_time": petition.answered_on <= petition.first_deadline})
+    tell_citizen(session, petition, ANSWERED_MAIL, {})
 
 
 def document_issued(session: Session, *, actor: User, document: Document, settings: Settings,
@@ -52,3 +54,5 @@ def document_issued(session: Session, *, actor: User, document: Document, settin
                      object_id=apologised.id, now=now,
                      details={"document_id": document.id, "number_symbol": document.number_symbol,
                               "old_deadline": old.isoformat(), "new_deadline": apologised.deadline.isoformat()})
+        tell_citizen(session, apologised, APOLOGY_MAIL,
+                     {"reason": apology.reason, "date": apologised.deadline.strftime("%d/%m/%Y")})

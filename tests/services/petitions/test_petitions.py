@@ -26,6 +26,7 @@ from docflow.models import (
 )
 from docflow.services import outgoing, petitions
 from docflow.services.calendar import WorkingCalendar
+from docflow.services.notifications import MailOutbox
 from tests.conftest import SIGNING_PIN as PIN
 from tests.services.petitions.wardset import PHONE, PetitionWard, assigned, submit
 
@@ -223,3 +224,19 @@ def test_r72_figures_count_on_time_late_overdue_and_satisfied(db_session, settin
     assert (figures.received, figures.answered_on_time, figures.open_overdue, figures.open_in_time) == (5, 3, 1, 1)
     assert figures.on_time_rate == 75.0
     assert (figures.rated, figures.satisfied, figures.satisfaction_rate) == (3, 2, 66.7)
+
+
+def _queued_mail(db_session: Session) -> list[Any]:
+    boxes = [c for c in db_session.info.get("after_commit", []) if isinstance(c, MailOutbox)]
+    return [notice for box in boxes for notice in box.notices]
+
+
+def test_r68_the_citizen_who_gave_an_e_mail_hears_of_the_answer_without_his_code(db_session, settings, org, pward):
+    petition = assigned(db_session, settings, org, pward)
+    db_session.info.pop("after_commit", None)
+    petitions.answer_with_text(db_session, actor=pward.handler, petition_id=petition.id, text="Đã xử lý.",
+                               settings=settings)
+    (notice,) = _queued_mail(db_session)
+    db_session.info.pop("after_commit", None)
+    assert notice.to == "an@example.vn" and notice.locale == "vi"
+    assert petition.receipt_code not in str(notice.params) and petition.phone not in str(notice.params)
