@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from docflow.models import Petition, PetitionStatus, Role
 from docflow.services import petitions
-from tests.services.petitions.wardset import PHONE, PetitionWard, assigned, build_pward
+from tests.services.petitions.wardset import PHONE, PetitionWard, assigned, build_pward, walk_to_issue, with_certificates
 
 FORM = {"kind": "complaint", "citizen_name": "Nguyễn Văn An", "phone": PHONE, "address": "Số 12, tổ 5",
         "email": "", "subject": "Đèn đường tổ 5 hỏng", "content": "Đèn hỏng đã một tuần."}
@@ -21,6 +21,11 @@ FORM = {"kind": "complaint", "citizen_name": "Nguyễn Văn An", "phone": PHONE,
 @pytest.fixture
 def pward(make_department: Any, make_user: Any) -> PetitionWard:
     return build_pward(make_department, make_user)
+
+
+@pytest.fixture
+def signing_ward(pward: PetitionWard, issue_cert: Any) -> PetitionWard:
+    return with_certificates(pward, issue_cert)
 
 
 def _code(page: str) -> str:
@@ -131,3 +136,27 @@ def test_r70_the_chairmans_dashboard_shows_the_on_time_and_satisfaction_shares(
     client.logout()
     client.login(pward.land_head)       # a department's figures: not the ward's citizens
     assert 'data-testid="dashboard-petitions"' not in client.get("/dashboard/").get_data(as_text=True)
+
+
+def test_done_when_a_petition_goes_from_the_public_form_to_a_signed_answer_and_a_rating(
+        client, org, db_session, signing_settings, store, signing_ward):
+    w = signing_ward
+    code = _code(client.post("/citizens/petition", FORM).get_data(as_text=True))
+    petition = db_session.execute(select(Petition).where(Petition.receipt_code == code)).scalar_one()
+    client.login(w.clerk)
+    client.post(f"/petitions/{petition.id}/assign", {"department_id": w.land.id, "handler_id": w.handler.id})
+    client.logout()
+    client.login(w.handler)
+    drafted = client.post(f"/petitions/{petition.id}/answer", {"mode": "document", "signer_id": w.leader.id,
+                                                               "answer_text": "Ủy ban đã thay đèn đường tổ 5."})
+    assert drafted.status_code == 302 and "/outgoing/" in drafted.headers["Location"]
+    client.logout()
+    db_session.refresh(petition)
+    assert petition.status is PetitionStatus.IN_PROGRESS and petition.answer_document is not None
+    document = walk_to_issue(db_session, signing_settings, store, petition.answer_document, w)
+    assert document.number_symbol and petition.status is PetitionStatus.ANSWERED
+    tracked = client.post("/citizens/track", {"code": code, "phone": PHONE}).get_data(as_text=True)
+    assert document.number_symbol in tracked and 'data-testid="rating-form"' in tracked
+    assert client.post("/citizens/rate", {"code": code, "phone": PHONE, "rating": "5"}).status_code == 200
+    db_session.refresh(petition)
+    assert petition.rating == 5

@@ -14,49 +14,22 @@ from docflow.config import local_date
 from docflow.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from docflow.models import (
     AuditEvent,
-    Document,
     DocumentStatus,
     Notification,
     PetitionChannel,
     PetitionKind,
     PetitionStatus,
-    StepKind,
-    User,
     utc_now,
 )
-from docflow.services import outgoing, petitions
+from docflow.services import petitions
 from docflow.services.calendar import WorkingCalendar
 from docflow.services.notifications import MailOutbox
-from tests.conftest import SIGNING_PIN as PIN
-from tests.services.petitions.wardset import PHONE, PetitionWard, assigned, submit
+from tests.services.petitions.wardset import PHONE, PetitionWard, assigned, submit, walk_to_issue
 
 
 @pytest.fixture
 def settings(app: Any) -> Any:
     return app.extensions["docflow.settings"]
-
-
-def walk_to_issue(db_session: Session, settings: Any, store: Any, document: Document, w: PetitionWard) -> Document:
-    """The drafter sends it on its route; each reviewer approves, the signer signs, the clerk issues."""
-    outgoing.start_route(db_session, actor=session_user(db_session, document.created_by_id), document_id=document.id,
-                         store=store)
-    while (step := outgoing.active_step(db_session, document.id)) is not None:
-        if step.kind is StepKind.REVIEW:
-            outgoing.approve_step(db_session, actor=session_user(db_session, step.assignee_id),
-                                  document_id=document.id, step_id=step.id)
-        elif step.kind is StepKind.SIGN:
-            outgoing.sign_step(db_session, actor=session_user(db_session, step.assignee_id), settings=settings,
-                               store=store, document_id=document.id, step_id=step.id, pin=PIN, expected_version=None)
-        else:
-            outgoing.issue_document(db_session, actor=w.clerk, settings=settings, store=store,
-                                    document_id=document.id, pin=PIN)
-    return document
-
-
-def session_user(db_session: Session, user_id: int | None) -> User:
-    user = db_session.get(User, user_id)
-    assert user is not None
-    return user
 
 
 def _actions(db_session: Session, petition_id: int) -> list[str]:

@@ -1,5 +1,5 @@
-"""Helpers for the petition tests: a ward with a land department, its head and handler, a leader who signs, the clerk, an auditor; and a
-petition from the public form."""
+"""Helpers for the petition tests: a ward with a land department, its head and handler, a leader who signs,
+the clerk, an auditor; a petition from the public form; an outgoing document walked to its issue."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from docflow.models import Department, Petition, PetitionChannel, PetitionKind, Role, User
-from docflow.services import petitions
+from docflow.models import Department, Document, Petition, PetitionChannel, PetitionKind, Role, StepKind, User
+from docflow.services import outgoing, petitions
 from docflow.signing.base import CertificateKind
+from tests.conftest import SIGNING_PIN as PIN
 
 PHONE = "0912 345 678"
 
@@ -66,3 +67,26 @@ def assigned(db_session: Session, settings: Any, org: Any, w: PetitionWard, **kw
     petitions.assign_petition(db_session, actor=w.clerk, petition_id=petition.id, department_id=w.land.id,
                               handler_id=w.handler.id, now=kw.get("now"))
     return petition
+
+
+def walk_to_issue(db_session: Session, settings: Any, store: Any, document: Document, w: PetitionWard) -> Document:
+    """The drafter sends it on its route; each reviewer approves, the signer signs, the clerk issues."""
+    outgoing.start_route(db_session, actor=session_user(db_session, document.created_by_id), document_id=document.id,
+                         store=store)
+    while (step := outgoing.active_step(db_session, document.id)) is not None:
+        if step.kind is StepKind.REVIEW:
+            outgoing.approve_step(db_session, actor=session_user(db_session, step.assignee_id),
+                                  document_id=document.id, step_id=step.id)
+        elif step.kind is StepKind.SIGN:
+            outgoing.sign_step(db_session, actor=session_user(db_session, step.assignee_id), settings=settings,
+                               store=store, document_id=document.id, step_id=step.id, pin=PIN, expected_version=None)
+        else:
+            outgoing.issue_document(db_session, actor=w.clerk, settings=settings, store=store,
+                                    document_id=document.id, pin=PIN)
+    return document
+
+
+def session_user(db_session: Session, user_id: int | None) -> User:
+    user = db_session.get(User, user_id)
+    assert user is not None
+    return user
