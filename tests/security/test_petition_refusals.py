@@ -216,3 +216,19 @@ def test_two_ratings_at_once_rate_it_once(answered_petition):
     with Session(p["engine"]) as s:
         assert len(s.execute(select(AuditEvent).where(AuditEvent.action == "petition.rated",
                                                       AuditEvent.object_id == str(p["id"]))).all()) == 1
+
+
+def test_the_auditor_reads_every_step_in_the_audit_log_but_no_personal_data(client, db_session, settings, org,
+                                                                             pward):
+    petition = assigned(db_session, settings, org, pward)
+    petitions.answer_with_text(db_session, actor=pward.handler, petition_id=petition.id, text="Đã xử lý.",
+                               settings=settings)
+    client.login(pward.auditor)
+    page = client.get("/audit/?action=petition.received")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "đã tiếp nhận phản ánh, kiến nghị" in text
+    for shown in (client.get("/audit/").get_data(as_text=True), text):
+        assert "0912345678" not in shown and "Nguyễn Văn An" not in shown and "Số 12" not in shown
+    events = db_session.execute(select(AuditEvent).where(AuditEvent.object_type == "petition")).scalars().all()
+    assert len(events) == 3
+    assert not any("0912345678" in str(e.details) or "Nguyễn Văn An" in str(e.details) for e in events)
