@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from docflow.config import Settings, local_date
 from docflow.errors import N_, InvalidTransitionError, PermissionDeniedError, ValidationError
-from docflow.models import Notification, Petition, PetitionApology, PetitionStatus, User, utc_now
+from docflow.models import Notification, Petition, PetitionApology, PetitionStatus, Role, User, utc_now
 from docflow.policy import petitions as policy
 from docflow.services import audit
 from docflow.services import calendar as work_calendar
@@ -48,8 +48,8 @@ def _apologised(session: Session, petition: Petition) -> bool:
 
 
 def remind_apologies(session: Session, *, settings: Settings, now: datetime | None = None) -> list[Petition]:
-    """Notify each due petition's handler (the department head while it has none), once per deadline; safe to
-    repeat. Returns the petitions reminded now. Flushes."""
+    """Notify each due petition's handler (the department head while it has none, the clerks while it is not
+    assigned), once per deadline; safe to repeat. Returns the petitions reminded now. Flushes."""
     now = now or utc_now()
     reminded = []
     for petition in petitions_due_apology(session, settings=settings, now=now):
@@ -63,11 +63,13 @@ def remind_apologies(session: Session, *, settings: Settings, now: datetime | No
 
 
 def _responsible(session: Session, petition: Petition) -> list[User]:
+    """The handler; else the assigned department's head; else (not assigned yet) the ward's clerks."""
     if petition.handler is not None:
         return [petition.handler]
     if petition.department is not None:
         return [u for u in petition.department.members if policy.is_department_head(u, petition)]
-    return []
+    return list(session.execute(select(User).where(User.organisation_id == petition.organisation_id,
+                                                   User.role == Role.CLERK, User.is_active.is_(True))).scalars())
 
 
 def _reminded(session: Session, user: User, petition: Petition) -> bool:

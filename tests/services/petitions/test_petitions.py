@@ -213,3 +213,13 @@ def test_r68_the_citizen_who_gave_an_e_mail_hears_of_the_answer_without_his_code
     db_session.info.pop("after_commit", None)
     assert notice.to == "an@example.vn" and notice.locale == "vi"
     assert petition.receipt_code not in str(notice.params) and petition.phone not in str(notice.params)
+
+
+def test_r68_a_petition_nobody_was_assigned_reminds_the_clerk(db_session, settings, org, pward):
+    petition = submit(db_session, settings, org)
+    petition.deadline = petition.first_deadline = local_date(settings, utc_now())
+    db_session.flush()
+    assert petitions.remind_apologies(db_session, settings=settings) == [petition]
+    notices = db_session.execute(select(Notification.user_id).where(
+        Notification.message == petitions.apology.APOLOGY_DUE)).scalars().all()
+    assert notices == [pward.clerk.id]
