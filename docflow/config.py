@@ -152,6 +152,8 @@ class WorkflowSettings:
     at_risk_working_days: int = 1
     # Working days a leader gives by default when directing an incoming document.
     default_deadline_working_days: int = 10
+    petition_deadline_working_days: int = 10   # a citizen's petition is answered within this many working days
+    petition_apology_working_days: int = 1     # the apology is due this many working days before that deadline
 
 
 @dataclass(frozen=True)
@@ -374,6 +376,7 @@ _MINIMUMS = {
     ("ocr", "timeout_seconds"): 1,
     ("ocr", "poll_seconds"): 1,
     ("ocr", "max_attempts"): 1, ("ocr", "stale_minutes"): 1,
+    ("workflow", "petition_deadline_working_days"): 1,
     ("archive", "renew_days_before"): 1,
 }
 

@@ -1,4 +1,4 @@
-"""`docflow report on-time|processing|issued`: the ward's figures for its periodic reports, as the system
+"""`docflow report on-time|processing|issued|petitions`: the ward's figures for its periodic reports, as the system
 sees them (the whole ward, or one department by its code). Definitions: README, "Figures (báo cáo)"."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from docflow.models import utc_now
 from docflow.services import reports
 from docflow.services.calendar import WorkingCalendar
 from docflow.services.people import organisation
+from docflow.services.petitions.figures import petition_figures
 from docflow.services.reports.tables import Table, monthly_table, on_time_table, processing_table
 
 TEXT_COLUMNS = frozenset({"group", "key", "name", "month"})
@@ -89,6 +90,27 @@ def issued(first: datetime | None, last: datetime | None, department_code: str |
     def build(session: Any, *, scope: reports.Scope, period: reports.Period, settings: Any) -> Table:
         return monthly_table(reports.issued_per_month(session, scope=scope, period=period))
     _run(build, first, last, department_code, fmt)
+
+
+@report.command("petitions")
+@_options
+@with_app
+def petitions(first: datetime | None, last: datetime | None, department_code: str | None, fmt: str | None) -> None:
+    """Citizens' petitions received in the period: answered on time (against the first deadline, so a late
+    answer stays late after an apology letter), late, open past the deadline, apologies issued, satisfaction."""
+    if department_code:
+        raise click.UsageError("the petitions figures are the whole ward's (no --department)")
+
+    def build(session: Any, *, scope: reports.Scope, period: reports.Period, settings: Any) -> Table:
+        figure = petition_figures(session, organisation_id=scope.organisation_id, start=period.start,
+                                  end=period.end, today=local_date(settings, utc_now()))
+        row = {name: getattr(figure, name) for name in PETITION_COLUMNS}
+        return Table(list(PETITION_COLUMNS), [row])
+    _run(build, first, last, department_code, fmt)
+
+
+PETITION_COLUMNS = ("received", "answered_on_time", "answered_late", "open_overdue", "open_in_time",
+                    "apologies_issued", "rated", "satisfied", "on_time_rate", "satisfaction_rate")
 
 
 def _codes(departments: list[tuple[int, str, str]]) -> dict[int | None, tuple[str, str]]:

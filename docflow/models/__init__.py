@@ -44,6 +44,8 @@ from docflow.models.renewals import RenewalRun
 from docflow.models.outbox import OutboxItem, OutboxStatus
 from docflow.models.ratelimits import RateLimit
 from docflow.models.publiccodes import PublicCode
+from docflow.models.petitions import (Petition, PetitionApology, PetitionChannel, PetitionKind,
+                                      PetitionStatus)
 from docflow.models.registers import RegisterClosing, RegisterCounter, RegisterSeries, SeriesRule
 from docflow.models.routing import (
     Assignment,
@@ -97,5 +99,6 @@ __all__ = [
     "OutboxItem", "OutboxStatus",
     "Direction", "ExchangeDelivery", "ExchangeInbox", "ExchangeMessage", "ExchangePartner", "InboxState",
     "PublicCode",
+    "Petition", "PetitionApology", "PetitionChannel", "PetitionKind", "PetitionStatus",
     "utc_now",
 ]

@@ -25,6 +25,7 @@ from docflow.web import (
     attachments,
     audit,
     auth,
+    citizens,
     copies,
     dashboard,
     delegations,
@@ -38,6 +39,7 @@ from docflow.web import (
     outbox,
     outgoing,
     outgoing_files,
+    petitions,
     phrases,
     public,
     queues,
@@ -81,7 +83,7 @@ def register(app: Flask) -> None:
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
                    notifications, attachments, copies, formatchecks, textindex, dashboard, phrases, records,
-                   archive, outbox, exchange, public):
+                   archive, outbox, exchange, public, petitions, citizens):
         app.register_blueprint(module.bp)
     app.register_blueprint(search.bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.

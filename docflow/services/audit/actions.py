@@ -132,3 +132,13 @@ class AuditAction(enum.StrEnum):
     EXCHANGE_RECALL_REFUSED = "exchange.recall_refused"
     # public verification (issue 15 §2): the footer with the QR code and the public code, before the first signature
     PUBLIC_FOOTER_ADDED = "public.footer_added"
+    # citizens' petitions (issue 15 §3): received, routed, answered (by text or by an issued document), the
+    # apology drafted and issued when an answer would be late (R68), rated by the citizen, closed
+    PETITION_RECEIVED = "petition.received"
+    PETITION_ASSIGNED = "petition.assigned"
+    PETITION_ANSWER_DRAFTED = "petition.answer_drafted"
+    PETITION_ANSWERED = "petition.answered"
+    PETITION_APOLOGY_DRAFTED = "petition.apology_drafted"
+    PETITION_APOLOGY_ISSUED = "petition.apology_issued"
+    PETITION_RATED = "petition.rated"
+    PETITION_CLOSED = "petition.closed"

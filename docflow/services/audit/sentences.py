@@ -236,6 +236,22 @@ SENTENCES: dict[A, Sentence] = {
     A.PUBLIC_FOOTER_ADDED: _S(N_("Verification footer added"),
         N_("%(actor)s signed first: docflow added the QR code and public verification code to the document "
            "%(object)s (version %(version)s)"), "public"),
+    A.PETITION_RECEIVED: _S(N_("Petition received"), N_("%(actor)s registered the citizen's petition %(object)s"),
+        "public"),
+    A.PETITION_ASSIGNED: _S(N_("Petition assigned"), N_("%(actor)s assigned the citizen's petition %(object)s"),
+        "public"),
+    A.PETITION_ANSWER_DRAFTED: _S(N_("Petition answer drafted"),
+        N_("%(actor)s drafted the answer document of the citizen's petition %(object)s"), "public"),
+    A.PETITION_ANSWERED: _S(N_("Petition answered"), N_("%(actor)s answered the citizen's petition %(object)s"),
+        "public"),
+    A.PETITION_APOLOGY_DRAFTED: _S(N_("Apology letter drafted"),
+        N_("%(actor)s drafted the apology letter of the citizen's petition %(object)s"), "public"),
+    A.PETITION_APOLOGY_ISSUED: _S(N_("Apology letter issued"),
+        N_("%(actor)s issued the apology letter of the citizen's petition %(object)s: its deadline moved"), "public"),
+    A.PETITION_RATED: _S(N_("Petition rated"), N_("%(actor)s: the citizen rated the answer to petition %(object)s"),
+        "public"),
+    A.PETITION_CLOSED: _S(N_("Petition closed"), N_("%(actor)s closed the citizen's petition %(object)s"),
+        "public"),
 }
 
 GENERIC = N_("%(actor)s: %(action)s on %(object)s")

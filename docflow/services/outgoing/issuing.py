@@ -29,6 +29,7 @@ from docflow.services.outgoing.numberfields import require_empty_fields, require
 from docflow.services.outgoing.recall import take_effect
 from docflow.services.outgoing.route import active_step
 from docflow.services.public.footercheck import require_footer
+from docflow.services.petitions import issued as petitions
 from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
 
@@ -64,6 +65,7 @@ def issue_document(session: Session, *, actor: User, settings: Settings, store: 
                           "document_date": today.isoformat(), "version": outcome.version.number,
                           "sha256": outcome.version.sha256})
     take_effect(session, actor, document, now)
+    petitions.document_issued(session, actor=actor, document=document, settings=settings, now=now)
     distribute(session, actor=actor, document=document, version=outcome.version, settings=settings, store=store,
                now=now)
     return document

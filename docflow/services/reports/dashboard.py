@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from docflow.config import Settings
 from docflow.models import User
 from docflow.services.calendar import WorkingCalendar
+from docflow.services.petitions.figures import PetitionFigures, petition_figures
 from docflow.services.reports.documents import MonthlyByType, Stage
 from docflow.services.reports.kept import DOCUMENTS, WORK
 from docflow.services.reports.months import Months, gather
@@ -41,6 +42,7 @@ class Dashboard:
     issued: MonthlyByType | None = None
     registered: MonthlyByType | None = None
     turnaround: list[Stage] | None = None
+    petitions: PetitionFigures | None = None      # citizens' petitions (issue 15 §3): the whole ward's only
 
 
 def build_dashboard(session: Session, *, actor: User, settings: Settings, today: date, first: date | None = None,
@@ -64,6 +66,9 @@ def build_dashboard(session: Session, *, actor: User, settings: Settings, today:
         sections.update(_work_sections(session, scope, months, settings, today, labels, calendar))
     if scope.reach in (Reach.REGISTRY, Reach.WARD):
         sections["registered"] = months.registered()
+    if scope.reach is Reach.WARD and scope.department_id is None:
+        sections["petitions"] = petition_figures(session, organisation_id=scope.organisation_id, start=period.start,
+                                                 end=period.end, today=today)
     return Dashboard(scope=scope, period=period, today=today, at_risk_days=settings.workflow.at_risk_working_days,
                      departments=filter_choices, **sections)  # type: ignore[arg-type]
 

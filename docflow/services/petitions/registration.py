@@ -1,0 +1,112 @@
+"""Registering a citizen's petition: from the public form (no account) or by the clerk for the hotline, the
+suggestion box and the desk. Each gets an unguessable receipt code (80 random bits, Crockford base32 in four
+groups) and a deadline in working days of the ward's calendar."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from docflow.config import Settings, local_date
+from docflow.errors import N_, PermissionDeniedError, ValidationError
+from docflow.models import Organisation, Petition, PetitionChannel, PetitionKind, User, utc_now
+from docflow.policy import petitions as policy
+from docflow.services import audit
+from docflow.services import calendar as work_calendar
+from docflow.services.audit import AuditAction
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_BITS = 80
+_CODE_CHARS = CODE_BITS // 5
+_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+LIMITS = {"citizen_name": 200, "address": 300, "email": 200, "subject": 300, "content": 10000}
+
+
+@dataclass(frozen=True)
+class PetitionInput:
+    kind: PetitionKind
+    citizen_name: str
+    phone: str
+    subject: str
+    content: str
+    address: str = ""
+    email: str = ""
+
+
+def new_receipt_code() -> str:
+    """80 random bits as 16 Crockford base32 characters in groups of four: ``7K2M-9QXD-4HWT-B8RN``."""
+    value = secrets.randbits(CODE_BITS)
+    chars = "".join(CROCKFORD[(value >> (5 * i)) & 31] for i in range(_CODE_CHARS))
+    return "-".join(chars[i:i + 4] for i in range(0, _CODE_CHARS, 4))
+
+
+def normalise_code(raw: str) -> str | None:
+    """The stored form of a code as a citizen typed it (any case, spaces or dashes, O for 0, I or L for 1);
+    None when it cannot be a receipt code."""
+    chars = re.sub(r"[\s-]", "", raw.upper()).translate(_LOOKALIKES)
+    if len(chars) != _CODE_CHARS or any(c not in CROCKFORD for c in chars):
+        return None
+    return "-".join(chars[i:i + 4] for i in range(0, _CODE_CHARS, 4))
+
+
+def normalise_phone(raw: str) -> str | None:
+    """A Vietnamese phone number as digits only (+84 written as 0); None unless it has 9 to 11 digits."""
+    digits = re.sub(r"[\s.()-]", "", raw.strip())
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if not digits.isdigit() or not 9 <= len(digits) <= 11:
+        return None
+    return digits
+
+
+def _checked(data: PetitionInput) -> tuple[PetitionInput, str]:
+    phone = normalise_phone(data.phone)
+    if phone is None:
+        raise ValidationError(N_("Enter a phone number of 9 to 11 digits."), field="phone")
+    for name in ("citizen_name", "subject", "content"):
+        if not getattr(data, name).strip():
+            raise ValidationError(N_("Fill in your name, the subject and the content."), field=name)
+    for name, limit in LIMITS.items():
+        if len(getattr(data, name)) > limit:
+            raise ValidationError(N_("One of the fields is too long."), field=name)
+    if data.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", data.email.strip()):
+        raise ValidationError(N_("The e-mail address is not valid."), field="email")
+    return data, phone
+
+
+def register_petition(session: Session, *, organisation: Organisation, settings: Settings, data: PetitionInput,
+                      channel: PetitionChannel, actor: User | None = None, now: datetime | None = None) -> Petition:
+    """Register a petition. The public form passes no ``actor`` and the ONLINE channel; every other channel
+    is the clerk's (the hotline, the suggestion box, in person).
+
+    Raises PermissionDeniedError, ValidationError. Flushes; the caller commits."""
+    now = now or utc_now()
+    if (actor is None) != (channel is PetitionChannel.ONLINE):
+        raise PermissionDeniedError(N_("Only the clerk registers petitions from the hotline, the suggestion box "
+                                       "or the desk."))
+    if actor is not None and (not policy.may_register_petition(actor)
+                              or actor.organisation_id != organisation.id):
+        raise PermissionDeniedError(N_("Only the clerk registers petitions from the hotline, the suggestion box "
+                                       "or the desk."))
+    data, phone = _checked(data)
+    calendar = work_calendar.WorkingCalendar.load(settings)
+    deadline = calendar.add_working_days(local_date(settings, now),
+                                         max(1, settings.workflow.petition_deadline_working_days))
+    petition = Petition(organisation_id=organisation.id, receipt_code=new_receipt_code(), channel=channel,
+                        kind=data.kind, citizen_name=data.citizen_name.strip(), phone=phone,
+                        address=data.address.strip(), email=data.email.strip(), subject=data.subject.strip(),
+                        content=data.content.strip(), received_at=now, first_deadline=deadline, deadline=deadline,
+                        registered_by_id=actor.id if actor else None, answer_text="", rating_comment="")
+    session.add(petition)
+    session.flush()
+    # No personal data in the audit log: the auditor reads it, and only the handlers may see who wrote.
+    audit.record(session, action=AuditAction.PETITION_RECEIVED, actor=actor, object_type="petition",
+                 object_id=petition.id, now=now,
+                 details={"channel": channel.value, "kind": data.kind.value, "deadline": deadline.isoformat()})
+    return petition

@@ -1,0 +1,109 @@
+"""The citizens' pages (no sign-in): send a petition or feedback (phản ánh, kiến nghị, góp ý) and get a
+receipt code; follow it with the code and the phone number; rate the answer once. Every form carries CSRF;
+every request is counted per address (services.ratelimit) in its own transaction before the work, so a
+refused request's count is kept. Codes and phones travel in POST bodies, never in URLs (server logs)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+
+from docflow import db
+from docflow.errors import N_, DocflowError, NotFoundError, ValidationError
+from docflow.models import PetitionChannel, PetitionKind, utc_now
+from docflow.services import petitions, ratelimit
+from docflow.services.people import get_organisation
+from docflow.web.helpers import form_int, form_str, settings
+
+bp = Blueprint("citizens", __name__, url_prefix="/citizens")
+
+# (hits, per): a person sends a few petitions an hour; looking one up takes a few tries, not thousands.
+SUBMIT_LIMIT = (5, timedelta(hours=1))
+TRACK_LIMIT = (20, timedelta(minutes=10))
+KINDS = tuple(PetitionKind)
+
+
+def _take(bucket: str, limit: tuple[int, timedelta]) -> int:
+    """Count this address's request; raises RateLimitedError (429 and Retry-After). Returns the ward's id."""
+    with db.transaction() as s:
+        organisation_id = get_organisation(s).id
+        ratelimit.take(s, organisation_id=organisation_id, bucket=bucket, caller=request.remote_addr or "",
+                       limit=limit[0], per=limit[1], now=utc_now())
+    return organisation_id
+
+
+def _form_input() -> petitions.PetitionInput:
+    try:
+        kind = PetitionKind(request.form.get("kind", ""))
+    except ValueError:
+        raise ValidationError(N_("Choose what you are sending: a report, a proposal or a suggestion."),
+                              field="kind") from None
+    return petitions.PetitionInput(kind=kind, citizen_name=form_str("citizen_name", max_length=200),
+                                   phone=form_str("phone", max_length=30), subject=form_str("subject", max_length=300),
+                                   content=form_str("content", max_length=10000),
+                                   address=form_str("address", max_length=300), email=form_str("email", max_length=200))
+
+
+@bp.get("/petition")
+def petition_form() -> ResponseReturnValue:
+    """The public form."""
+    return render_template("citizens/petition.html", kinds=KINDS, form={})
+
+
+@bp.post("/petition")
+def submit() -> ResponseReturnValue:
+    """Register the petition and show its receipt code."""
+    _take("public.petition", SUBMIT_LIMIT)
+    try:
+        data = _form_input()
+        with db.transaction() as s:
+            petition = petitions.register_petition(s, organisation=get_organisation(s), settings=settings(),
+                                                   data=data, channel=PetitionChannel.ONLINE)
+            code, deadline = petition.receipt_code, petition.deadline
+    except ValidationError as exc:
+        return render_template("citizens/petition.html", kinds=KINDS, form=request.form,
+                               error=gettext(exc.message, **exc.params)), 400
+    return render_template("citizens/receipt.html", code=code, deadline=deadline)
+
+
+@bp.get("/track")
+def track_form() -> ResponseReturnValue:
+    """The tracking form: receipt code and phone."""
+    return render_template("citizens/track.html", found=None)
+
+
+@bp.post("/track")
+def track() -> ResponseReturnValue:
+    """The petition of this code and phone, or the same message for any mistake."""
+    organisation_id = _take("public.petition_track", TRACK_LIMIT)
+    code, phone = form_str("code", max_length=40), form_str("phone", max_length=30)
+    try:
+        found = petitions.track(db.get_session(), organisation_id=organisation_id, code=code, phone=phone)
+    except NotFoundError as exc:
+        return render_template("citizens/track.html", found=None, code=code,
+                               error=gettext(exc.message, **exc.params)), 404
+    return render_template("citizens/track.html", found=found, code=code, phone=phone)
+
+
+@bp.post("/rate")
+def rate() -> ResponseReturnValue:
+    """Rate the answer once (the code and phone come again with the rating)."""
+    organisation_id = _take("public.petition_track", TRACK_LIMIT)
+    code, phone = form_str("code", max_length=40), form_str("phone", max_length=30)
+    try:
+        rating = form_int("rating", required=True) or 0
+        with db.transaction() as s:
+            petitions.rate_answer(s, organisation_id=organisation_id, code=code, phone=phone, rating=rating,
+                                  comment=form_str("comment", max_length=2000))
+    except DocflowError as exc:
+        found = None
+        if not isinstance(exc, NotFoundError):
+            found = petitions.track(db.get_session(), organisation_id=organisation_id, code=code, phone=phone)
+        return render_template("citizens/track.html", found=found, code=code, phone=phone,
+                               error=gettext(exc.message, **exc.params)), exc.status_code
+    found = petitions.track(db.get_session(), organisation_id=organisation_id, code=code, phone=phone)
+    return render_template("citizens/track.html", found=found, code=code, phone=phone,
+                           thanks=gettext("Thank you for rating the answer."))
