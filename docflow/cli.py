@@ -44,6 +44,7 @@ class LazyGroup(click.Group):
         "backup": "docflow.commands.backup:backup",
         "restore": "docflow.commands.backup:restore",
         "import": "docflow.commands.importing:import_command",
+        "api": "docflow.commands.api:api",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

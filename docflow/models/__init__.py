@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers every table."""
 
+from docflow.models.apiclients import ApiClient
 from docflow.models.attachments import Attachment, AttachmentKind
 from docflow.models.audit import AuditCheckpoint, AuditEvent, AuditHead
 from docflow.models.base import Base, utc_now
@@ -84,5 +85,6 @@ __all__ = [
     "RenewalRun", "VersionKind",
     "ImportedDocument",
     "RateLimit",
+    "ApiClient",
     "utc_now",
 ]

@@ -21,6 +21,7 @@ from docflow.paths import TRANSLATIONS_DIR
 from docflow.storage import BlobMissingError
 from docflow.web import (
     admin,
+    api,
     archive,
     attachments,
     audit,
@@ -81,6 +82,10 @@ def register(app: Flask) -> None:
                    archive):
         app.register_blueprint(module.bp)
     app.register_blueprint(search.bp)
+    # The API takes bearer tokens only, never the session cookie: nothing a browser sends on its own to forge.
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.admin_bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.
     csrf.exempt(signing.pki_ocsp)
     app.register_error_handler(DocflowError, _docflow_error)
@@ -102,7 +107,7 @@ def _permissions() -> dict[str, Any]:
 
 
 def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def _render_error(status: int, message: str) -> ResponseReturnValue:

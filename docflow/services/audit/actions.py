@@ -115,3 +115,7 @@ class AuditAction(enum.StrEnum):
     DOCUMENT_IMPORTED = "document.imported"
     IMPORT_RUN = "import.run"
     ORGAN_ID_SET = "organisation.organ_id_set"
+    # the programmatic interface (issue 15 §4): clients made and revoked, and every call a client makes
+    API_CLIENT_CREATED = "api.client_created"
+    API_CLIENT_REVOKED = "api.client_revoked"
+    API_CALLED = "api.called"

@@ -211,6 +211,11 @@ SENTENCES: dict[A, Sentence] = {
         N_("%(actor)s ran the long-term renewal of the issued documents' signatures"), "signing"),
     A.ORGAN_ID_SET: _S(N_("Organ identifier set"),
         N_("%(actor)s set the organ identifier (mã định danh) of %(object)s"), "admin"),
+    A.API_CLIENT_CREATED: _S(N_("API client created"),
+        N_("%(actor)s created the API client %(object)s"), "api"),
+    A.API_CLIENT_REVOKED: _S(N_("API client revoked"),
+        N_("%(actor)s revoked the API client %(object)s"), "api"),
+    A.API_CALLED: _S(N_("API call"), N_("%(actor)s called the API through the client %(object)s"), "api"),
 }
 
 GENERIC = N_("%(actor)s: %(action)s on %(object)s")
