@@ -45,8 +45,8 @@ def register_incoming() -> ResponseReturnValue:
 
 
 def _verdict(report: dict[str, object] | None) -> dict[str, object] | None:
-    """The verification's verdict and signature count (the whole report is at /verify)."""
+    """Whether the signatures hold, and how many there are (the whole report: POST the file to /verify)."""
     if report is None:
         return None
     signatures = report.get("signatures")
-    return {"verdict": report.get("verdict"), "signatures": len(signatures) if isinstance(signatures, list) else 0}
+    return {"valid": bool(report.get("valid")), "signatures": len(signatures) if isinstance(signatures, list) else 0}

@@ -14,6 +14,8 @@ from docflow.services.documents import SORTS
 from docflow.web.api.base import bp
 from docflow.web.api.schemas import REF, SCHEMAS, values
 
+PREFIX = bp.url_prefix or ""
+
 MAX_ID = 2**31 - 1
 ERRORS = {400: "The request is malformed or a field is not acceptable.",
           401: "No usable bearer token (missing, unknown, expired, revoked), or a cookie instead of one.",
@@ -82,43 +84,43 @@ DOC_ID = _id("document_id", "The document's id.")
 def paths() -> dict[str, Any]:
     pdf = {"description": "The version's PDF.", "content": {"application/pdf": {"schema": FILE}}}
     return {
-        "/api/v1/openapi.json": {"get": _op("This document.", None, {
+        "/openapi.json": {"get": _op("This document.", None, {
             "description": "The OpenAPI document.", "content": {"application/json": {"schema": {"type": "object"}}}},
             (429,))},
-        "/api/v1/documents": {"get": _op("Documents the user may see.", "documents:read",
+        "/documents": {"get": _op("Documents the user may see.", "documents:read",
                                          _json("DocumentPage", "A page of documents."), READ,
                                          parameters=[*FILTERS, *SORT, *PAGE])},
-        "/api/v1/documents/{document_id}": {"get": _op("One document.", "documents:read",
+        "/documents/{document_id}": {"get": _op("One document.", "documents:read",
                                                        _json("DocumentDetail", "The document."), READ,
                                                        parameters=[DOC_ID])},
-        "/api/v1/documents/{document_id}/versions": {"get": _op(
+        "/documents/{document_id}/versions": {"get": _op(
             "A document's versions.", "documents:read", _json("VersionList", "Oldest first."), READ,
             parameters=[DOC_ID])},
-        "/api/v1/documents/{document_id}/versions/{number}/file": {"get": _op(
+        "/documents/{document_id}/versions/{number}/file": {"get": _op(
             "A version's PDF.", "documents:read", pdf, READ, parameters=[DOC_ID, _id("number", "Version number.")])},
-        "/api/v1/registers": {"get": _op("The year's registers and their counts.", "registers:read",
+        "/registers": {"get": _op("The year's registers and their counts.", "registers:read",
                                          _json("Registers", "The registers."), READ, parameters=[_param(
                                              "year", "query", {"type": "integer", "minimum": 1900, "maximum": 9999},
                                              "Year (this year).")])},
-        "/api/v1/registers/{year}/{kind}/entries": {"get": _op(
+        "/registers/{year}/{kind}/entries": {"get": _op(
             "A register's entries.", "registers:read", _json("RegisterEntries", "A page of entries."), READ,
             parameters=[_param("year", "path", {"type": "integer", "minimum": 1900, "maximum": 9999}, "Year."),
                         _param("kind", "path", values(RegisterKind), "Which register."),
                         _param("order", "query", {"type": "string", "enum": ["asc", "desc"]}, "Number order."),
                         *PAGE])},
-        "/api/v1/incoming": {"post": _op("Register an incoming document.", "incoming:write",
+        "/incoming": {"post": _op("Register an incoming document.", "incoming:write",
                                          _json("Registration", "Registered."), (400, 401, 403, 404, 409, 413, 429),
                                          status=201, body=REGISTRATION)},
-        "/api/v1/outgoing/{document_id}": {"get": _op("An outgoing document's state and recipients.",
+        "/outgoing/{document_id}": {"get": _op("An outgoing document's state and recipients.",
                                                       "outgoing:read", _json("OutgoingStatus", "Its state."), READ,
                                                       parameters=[DOC_ID])},
-        "/api/v1/exchange/{document_id}/recipients": {"get": _op(
+        "/exchange/{document_id}/recipients": {"get": _op(
             "The external recipients' exchange status.", "exchange:read", _json("ExchangeStatus", "Recipients."),
             READ, parameters=[DOC_ID])},
-        "/api/v1/verify": {"post": _op("Verify a PDF's signatures.", "verify",
+        "/verify": {"post": _op("Verify a PDF's signatures.", "verify",
                                        _json("VerificationReport", "The report."), (400, 401, 403, 413, 429),
                                        body={"type": "object", "required": ["file"], "properties": {"file": FILE}})},
-        "/api/v1/search": {"get": _op("Full-text search.", "search", _json("SearchResults", "Ranked hits."), READ,
+        "/search": {"get": _op("Full-text search.", "search", _json("SearchResults", "Ranked hits."), READ,
                                       parameters=[*FILTERS, *PAGE])},
     }
 
@@ -129,7 +131,7 @@ def document() -> dict[str, Any]:
         "info": {"title": "docflow API", "version": "1.0.0",
                  "description": "Documents, registers, incoming registration, outgoing and exchange status, "
                                 "verification and search of one ward. Scopes: " + ", ".join(api_service.SCOPES)},
-        "servers": [{"url": "/"}],
+        "servers": [{"url": PREFIX}],
         "security": [{"bearer": []}],
         "paths": paths(),
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

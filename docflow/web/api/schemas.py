@@ -44,6 +44,10 @@ ENTRY = {"document_id": INT, "number": INT, "series": STR, "doc_type": STR, "sum
          "urgency": values(Urgency), "confidentiality": values(Confidentiality), "status": values(DocumentStatus),
          "deadline": DATE, "department": STR, "signer": STR, "recipients": {"type": "array", "items": STR},
          "progress": STR}
+PROBLEM = obj({"code": STR, "message": STR})
+SIGNATURE = {"field": STR, "signer": STR, "signing_time": TIME, "timestamp_time": TIME, "intact": BOOL,
+             "trusted": BOOL, "revoked": nullable("boolean"), "coverage": STR, "modification_level": STR,
+             "pades_level": nullable("string"), "problems": {"type": "array", "items": PROBLEM}}
 PAGED = {"total": INT, "page": INT, "page_size": INT}
 
 
@@ -64,19 +68,18 @@ SCHEMAS: dict[str, Any] = {
     "RegisterEntries": listing("RegisterEntry", kind=values(RegisterKind), year=INT, **PAGED, pages=INT),
     "Registration": obj({**DOCUMENT, "number": INT, "number_label": STR,
                          "duplicate_of": {"type": "array", "items": INT},
-                         "verification": {"oneOf": [{"type": "null"}, obj({"verdict": STR, "signatures": INT},
-                                                                           extra=True)]}}),
+                         "verification": {"oneOf": [{"type": "null"}, obj({"valid": BOOL, "signatures": INT})]}}),
     "Recipient": obj(RECIPIENT),
     "OutgoingStatus": obj({"id": INT, "status": values(DocumentStatus), "number_symbol": nullable("string"),
                            "register_number": nullable("integer"), "issued_at": TIME, "recalled_at": TIME,
                            "signer": nullable("string"),
                            "recipients": {"type": "array", "items": {"$ref": REF + "Recipient"}}}),
     "ExchangeStatus": listing("Recipient", document_id=INT),
-    # The verification report is the page's (docflow verify --json): its keys are documented there.
-    "VerificationReport": {"type": "object", "required": ["verdict", "signatures", "sha256", "issued"],
-                           "properties": {"verdict": STR, "sha256": STR, "signatures": {"type": "array"},
-                                          "issued": {"type": ["object", "null"]}},
-                           "additionalProperties": True},
+    # The verification report is the page's and `docflow verify --json`'s, with the keys docflow adds.
+    "VerificationReport": obj({
+        "valid": BOOL, "sha256": STR, "verified_at": TIME, "errors": {"type": "array", "items": PROBLEM},
+        "signatures": {"type": "array", "items": obj(SIGNATURE, extra=True)},
+        "issued": {"type": ["object", "null"]}}),
     "SearchHit": obj({"document": {"$ref": REF + "Document"}, "page": nullable("integer"), "where": STR,
                       "snippet": STR, "matches": {"type": "array", "items": STR}}),
     "SearchResults": listing("SearchHit", **PAGED, more=BOOL),
