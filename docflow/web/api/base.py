@@ -67,7 +67,7 @@ def _authenticate() -> None:
     found = api_service.find_client_by_token(db.get_session(), token)
     if found is not None and not (found.is_usable(now) and found.user.is_active):
         g.api_client, g.api_refused = found, api_service.refusal_reason(found, now=now)
-    api_service.check_usable(found, now=now)
+    found = api_service.check_usable(found, now=now)
     g.api_client = found
     limits = settings().api
     with db.transaction() as session:

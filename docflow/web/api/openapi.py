@@ -82,6 +82,10 @@ DOC_ID = _id("document_id", "The document's id.")
 
 
 def paths() -> dict[str, Any]:
+    return {**_document_paths(), **_other_paths()}
+
+
+def _document_paths() -> dict[str, Any]:
     pdf = {"description": "The version's PDF.", "content": {"application/pdf": {"schema": FILE}}}
     return {
         "/openapi.json": {"get": _op("This document.", None, {
@@ -98,6 +102,11 @@ def paths() -> dict[str, Any]:
             parameters=[DOC_ID])},
         "/documents/{document_id}/versions/{number}/file": {"get": _op(
             "A version's PDF.", "documents:read", pdf, READ, parameters=[DOC_ID, _id("number", "Version number.")])},
+    }
+
+
+def _other_paths() -> dict[str, Any]:
+    return {
         "/registers": {"get": _op("The year's registers and their counts.", "registers:read",
                                          _json("Registers", "The registers."), READ, parameters=[_param(
                                              "year", "query", {"type": "integer", "minimum": 1900, "maximum": 9999},
