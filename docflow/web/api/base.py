@@ -60,19 +60,21 @@ def _authenticate() -> None:
     token, now = _bearer(), utc_now()
     if token is None:
         if request.cookies:
-            log.warning("API call refused: a cookie without a bearer token")
+            log.warning("API call refused: a cookie without a bearer token from %s", request.remote_addr)
             raise api_service.UnauthenticatedError(
                 N_("The API takes a bearer token (Authorization: Bearer …), not a session cookie."))
         raise api_service.UnauthenticatedError(N_("The API token is missing, unknown, expired or revoked."))
     found = api_service.find_client_by_token(db.get_session(), token)
-    if found is not None and not (found.is_usable(now) and found.user.is_active):
-        g.api_client, g.api_refused = found, api_service.refusal_reason(found, now=now)
-    found = api_service.check_usable(found, now=now)
-    g.api_client = found
+    if found is None:
+        log.warning("API call refused: a token docflow never made, from %s", request.remote_addr)
+        raise api_service.UnauthenticatedError(N_("The API token is missing, unknown, expired or revoked."))
+    # Counted before the token is judged: a revoked client's retries are limited (and audited) like any calls.
+    g.api_client, g.api_refused = found, api_service.refusal_reason(found, now=now)
     limits = settings().api
     with db.transaction() as session:
         ratelimit.take(session, organisation_id=found.organisation_id, bucket="api.client", caller=str(found.id),
                        limit=limits.rate_limit, per=timedelta(seconds=limits.rate_window_seconds), now=now)
+    api_service.check_usable(found, now=now)
     view = current_app.view_functions.get(request.endpoint or "")
     needed = getattr(view, "api_scope", None)
     if needed is None or needed not in found.scope_set:
