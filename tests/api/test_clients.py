@@ -15,6 +15,7 @@ from docflow.models import ApiClient, AuditEvent, Role
 from docflow.services import api as api_service
 from docflow.services.audit import AuditAction
 from tests.cli.inprocess import in_process
+from tests.web.test_audit_readable_web import _row, _text
 
 
 @pytest.fixture
@@ -85,3 +86,14 @@ def test_the_screens_form_needs_its_csrf_token(client, make_user, db_session):
     answer = client.post("/admin/api-clients/", {"user_id": admin.id, "name": "x", "scopes": "search"}, csrf=False)
     assert answer.status_code == 400
     assert db_session.execute(select(ApiClient)).first() is None
+
+
+def test_r52_the_auditor_reads_each_api_call_as_a_sentence_naming_the_client(api_as, client, make_user, db_session):
+    clerk = make_user(Role.CLERK, full_name="Nguyễn Thị Hoa")
+    api_as(clerk, name="Cổng dịch vụ công").get("/api/v1/documents")
+    call = db_session.execute(select(AuditEvent).where(AuditEvent.action == str(AuditAction.API_CALLED))
+                              .order_by(AuditEvent.seq.desc())).scalars().first()
+    client.login(make_user(Role.AUDITOR))
+    html = client.get("/audit/").get_data(as_text=True)
+    row = _row(html, call.seq)
+    assert "Nguyễn Thị Hoa gọi API qua ứng dụng khách Cổng dịch vụ công" in " ".join(_text(row).split())
