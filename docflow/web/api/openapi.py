@@ -50,14 +50,20 @@ SORT = [_param("sort", "query", {"type": "string", "enum": sorted(SORTS)}, "Sort
         _param("order", "query", {"type": "string", "enum": ["asc", "desc"]}, "Sort order (desc).")]
 
 
-def _json(schema: str, text: str) -> dict[str, Any]:
-    return {"description": text, "content": {"application/json": {"schema": {"$ref": REF + schema}}}}
+HEADERS = {401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer realm=\"docflow\""}},
+           429: {"Retry-After": {"schema": {"type": "integer", "minimum": 1}, "required": True,
+                                 "description": "Seconds until the client may call again."}}}
+
+
+def _json(schema: str, text: str, status: int = 200) -> dict[str, Any]:
+    answer = {"description": text, "content": {"application/json": {"schema": {"$ref": REF + schema}}}}
+    return {**answer, "headers": HEADERS[status]} if status in HEADERS else answer
 
 
 def _op(summary: str, scope: str | None, ok: dict[str, Any], errors: tuple[int, ...], *, status: int = 200,
         parameters: list[dict[str, Any]] | None = None, body: dict[str, Any] | None = None) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": summary, "parameters": parameters or [],
-                                 "responses": {str(status): ok, **{str(code): _json("Error", ERRORS[code])
+                                 "responses": {str(status): ok, **{str(code): _json("Error", ERRORS[code], code)
                                                                    for code in errors}}}
     if scope is None:
         operation["security"] = []
