@@ -14,6 +14,7 @@ def test_the_list_has_the_documents_the_user_may_see_in_pages(api_as, make_user,
     made = [make_document(clerk, summary=f"Về việc số {i}") for i in range(3)]
     answer = api_as(clerk).get("/api/v1/documents?page_size=2&order=asc")
     assert answer.status_code == 200
+    assert "Set-Cookie" not in answer.headers and answer.headers["Cache-Control"] == "no-store"
     body = answer.get_json()
     assert body["total"] >= 3 and body["page_size"] == 2 and len(body["items"]) == 2
     ids = {item["id"] for item in api_as(clerk).get("/api/v1/documents?page_size=100").get_json()["items"]}

@@ -177,3 +177,11 @@ def test_a_nul_in_a_query_or_form_is_a_400_on_the_api_and_the_screens(api_as, cl
     client.login(clerk)
     assert client.get("/documents/?q=00%00").status_code == 400
     assert client.get("/search/?q=ab%00c").status_code == 400
+
+
+def test_with_a_cookie_and_a_token_the_token_alone_decides(client, make_user, make_api_client):
+    clerk, official = make_user(Role.CLERK), make_user(Role.OFFICIAL)
+    client.login(clerk)                                       # the clerk's session cookie rides along ...
+    token = make_api_client(official).token
+    answer = client.get("/api/v1/registers", headers={"Authorization": f"Bearer {token}"})
+    _refused(answer, 403)                                     # ... but the official's token is who calls
