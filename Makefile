@@ -111,3 +111,10 @@ bench-backup: install
 .PHONY: bench-import
 bench-import: install
 	$(BIN)/python -m bench.importing $(BENCH_ARGS)
+
+# schemathesis against /api/v1 with many examples per operation, on both databases (`make test` runs 8 each).
+API_EXAMPLES ?= 300
+.PHONY: test-api-deep
+test-api-deep: install
+	DOCFLOW_API_EXAMPLES=$(API_EXAMPLES) DOCFLOW_TEST_DATABASE_URL=sqlite $(BIN)/pytest -p no:cacheprovider tests/api/test_schemathesis.py
+	DOCFLOW_API_EXAMPLES=$(API_EXAMPLES) DOCFLOW_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider tests/api/test_schemathesis.py

@@ -45,6 +45,7 @@ class LazyGroup(click.Group):
         "restore": "docflow.commands.backup:restore",
         "import": "docflow.commands.importing:import_command",
         "exchange": "docflow.commands.exchange_messages:exchange",
+        "api": "docflow.commands.api:api",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

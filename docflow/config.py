@@ -197,6 +197,13 @@ class ArchiveSettings:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    # Calls one API client may make per window (429 with Retry-After beyond it), counted in the database.
+    rate_limit: int = 120
+    rate_window_seconds: int = 60
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -210,6 +217,7 @@ class Settings:
     ocr: OcrSettings = field(default_factory=OcrSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     exchange: ExchangeSettings = field(default_factory=ExchangeSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
     source: Path | None = None
 
     @property
@@ -354,15 +362,9 @@ _MINIMUMS = {
     ("security", "session_lifetime_minutes"): 1,
     ("security", "session_max_age_hours"): 1,
     ("database", "lock_timeout_seconds"): 1,
-    ("uploads", "max_upload_mb"): 1,
-    ("uploads", "page_size"): 1,
-    ("uploads", "parse_cpu_seconds"): 1,
-    ("uploads", "parse_memory_mb"): 128,
-    ("uploads", "max_pages"): 1,
-    ("uploads", "parse_concurrency"): 1,
-    ("convert", "timeout_seconds"): 1,
-    ("convert", "max_source_mb"): 1,
-    ("convert", "concurrency"): 1,
+    ("uploads", "max_upload_mb"): 1, ("uploads", "page_size"): 1, ("uploads", "parse_cpu_seconds"): 1,
+    ("uploads", "parse_memory_mb"): 128, ("uploads", "max_pages"): 1, ("uploads", "parse_concurrency"): 1,
+    ("convert", "timeout_seconds"): 1, ("convert", "max_source_mb"): 1, ("convert", "concurrency"): 1,
     ("signing", "certificate_validity_days"): 1,
     ("signing", "verify_time_limit_seconds"): 1,
     ("signing", "pin_kdf_time_cost"): 1,
@@ -378,6 +380,7 @@ _MINIMUMS = {
     ("ocr", "max_attempts"): 1, ("ocr", "stale_minutes"): 1,
     ("workflow", "petition_deadline_working_days"): 1,
     ("archive", "renew_days_before"): 1,
+    ("api", "rate_limit"): 1, ("api", "rate_window_seconds"): 1,
 }
 
 

@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers every table."""
 
+from docflow.models.apiclients import ApiClient
 from docflow.models.attachments import Attachment, AttachmentKind
 from docflow.models.audit import AuditCheckpoint, AuditEvent, AuditHead
 from docflow.models.base import Base, utc_now
@@ -100,5 +101,6 @@ __all__ = [
     "Direction", "ExchangeDelivery", "ExchangeInbox", "ExchangeMessage", "ExchangePartner", "InboxState",
     "PublicCode",
     "Petition", "PetitionApology", "PetitionChannel", "PetitionKind", "PetitionStatus",
+    "ApiClient",
     "utc_now",
 ]

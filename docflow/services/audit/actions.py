@@ -142,3 +142,7 @@ class AuditAction(enum.StrEnum):
     PETITION_APOLOGY_ISSUED = "petition.apology_issued"
     PETITION_RATED = "petition.rated"
     PETITION_CLOSED = "petition.closed"
+    # the programmatic interface (issue 15 §4): clients made and revoked, and every call a client makes
+    API_CLIENT_CREATED = "api.client_created"
+    API_CLIENT_REVOKED = "api.client_revoked"
+    API_CALLED = "api.called"

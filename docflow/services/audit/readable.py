@@ -189,6 +189,8 @@ def _object(names: _Names, event: AuditEvent) -> Ref:
         return Ref(TEXT, organisation.name if organisation else str(details.get("name", object_id)))
     if event.object_type == "audit_event":
         return Ref("change", f"#{event.object_id}", object_id)
+    if event.object_type == "api_client":   # named as it was when the event was recorded
+        return plain(str(details.get("client") or details.get("name") or event.object_id))
     if event.object_type == "user":   # a sign-in attempt for a name that is no account (never recorded)
         return Ref(MSG, N_("(unknown)"))
     text = details.get("number_symbol") or details.get("file") or details.get("code") or event.object_id

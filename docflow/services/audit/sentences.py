@@ -252,6 +252,11 @@ SENTENCES: dict[A, Sentence] = {
         "public"),
     A.PETITION_CLOSED: _S(N_("Petition closed"), N_("%(actor)s closed the citizen's petition %(object)s"),
         "public"),
+    A.API_CLIENT_CREATED: _S(N_("API client created"),
+        N_("%(actor)s created the API client %(object)s"), "api"),
+    A.API_CLIENT_REVOKED: _S(N_("API client revoked"),
+        N_("%(actor)s revoked the API client %(object)s"), "api"),
+    A.API_CALLED: _S(N_("API call"), N_("%(actor)s called the API through the client %(object)s"), "api"),
 }
 
 GENERIC = N_("%(actor)s: %(action)s on %(object)s")
