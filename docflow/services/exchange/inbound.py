@@ -18,6 +18,7 @@ from docflow.config import Settings
 from docflow.errors import N_, DocflowError, NotFoundError, PermissionDeniedError, ValidationError
 from docflow.models import utc_now
 from docflow.services.exchange.ports import Receiver
+from docflow.services.exchange.receive import AlreadyReceivedError
 from docflow.services.exchange.transport import write_atomically
 from docflow.services.jobs import Transaction
 from docflow.services.people.organisation import get_organisation
@@ -59,6 +60,10 @@ def take_in(transaction: Transaction, *, data: bytes, receive: Receiver, setting
                                store=store, now=clock())
             if tls_organs is not None and received.sender_organ_id not in tls_organs:
                 raise PermissionDeniedError(N_("The message was sent under another agency's certificate."))
+    except AlreadyReceivedError as exc:
+        if tls_organs is not None and exc.params.get("sender") not in tls_organs:
+            return Inbound(403, "The message was sent under another agency's certificate.")
+        return Inbound(200, "received already", "", str(exc.params.get("sender", "")))
     except (ValidationError, NotFoundError) as exc:
         return Inbound(400, str(exc))
     except PermissionDeniedError as exc:

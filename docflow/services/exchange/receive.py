@@ -6,6 +6,7 @@ changes the copy's metadata."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import asdict, dataclass
@@ -52,6 +53,11 @@ def _notify_clerks(session: Session, organisation_id: int, message: str, documen
                          params={"summary": summary[:120]})
 
 
+class AlreadyReceivedError(ValidationError):
+    """The same signed message, byte for byte, from the same partner, taken in before: nothing new is kept, and
+    the transport may confirm it again (``params["sender"]`` is the partner's organ id)."""
+
+
 @dataclass(frozen=True)
 class ReceivedMessage:
     kind: str
@@ -77,12 +83,16 @@ def _open(session: Session, organisation: Organisation, data: bytes, settings: S
     if message.receiver.organ_id not in ("", ours.organ_id):
         raise ValidationError(N_("The message is addressed to another organ (%(organ_id)s)."),
                               organ_id=message.receiver.organ_id)
-    seen = session.execute(select(ExchangeMessage.id).where(
+    seen = session.execute(select(ExchangeMessage).where(
         ExchangeMessage.organisation_id == organisation.id, ExchangeMessage.direction == Direction.IN.value,
-        ExchangeMessage.message_id == message.message_id)).first()
+        ExchangeMessage.message_id == message.message_id)).scalar_one_or_none()
     if seen is not None:
-        raise ValidationError(N_("This message was received already (message id %(id)s): a duplicate is refused."),
-                              id=message.message_id[:100])
+        # The very same signed bytes from the same partner: our answer to the first delivery was lost (a crash
+        # or a timeout after our commit), so the transport may say "received" again; anything else is a replay.
+        same = seen.partner_organ_id == message.sender.organ_id and seen.sha256 == hashlib.sha256(data).hexdigest()
+        raise (AlreadyReceivedError if same else ValidationError)(
+            N_("This message was received already (message id %(id)s): a duplicate is refused."),
+            id=message.message_id[:100], sender=message.sender.organ_id)
     return message
 
 

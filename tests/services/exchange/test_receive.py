@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,9 +13,12 @@ from docflow.errors import DocflowError, PermissionDeniedError, ValidationError
 from docflow.exchange import Kind, Status
 from docflow.models import DocumentStatus, ExchangeInbox, ExchangeMessage, InboxState, OutboxItem, ReceiptSource
 from docflow.services.exchange import inbox as inbox_service
+from docflow.services.exchange.inbound import take_in
+from docflow.services.exchange.receive import receive_message
 from docflow.services.incoming import DuplicateIncomingError
 from tests.conftest import pdf_bytes
 from tests.exchange.partner import PARTNER_ID, Partner
+from tests.services.exchange.helpers import savepoint
 from tests.services.exchange.wards import Ward, altered, signed_pdf, ward  # noqa: F401 - fixtures
 
 
@@ -153,3 +157,23 @@ def test_an_update_changes_the_copys_metadata(ward: Ward) -> None:
     ward.receive(ward.partner.seal(update))
     assert document.summary == "Về việc phối hợp (sửa trích yếu)" and "sua trich yeu" in document.search_text
     assert sent(ward, Status.RECALL_AGREED)     # 14: the update was applied
+
+
+def test_a_redelivery_of_the_same_bytes_after_a_lost_answer_is_confirmed_again_and_keeps_nothing_new(ward: Ward) -> None:
+    message = ward.partner.edoc(pdf_bytes("lost answer"))
+    data = ward.partner.seal(message)
+
+    def deliver(body: bytes, organs: frozenset[str] = frozenset({PARTNER_ID})) -> Any:
+        return take_in(savepoint(ward.session), data=body, receive=receive_message, settings=ward.settings,
+                       store=ward.store, tls_organs=organs)
+
+    assert deliver(data).status == 200
+    again = deliver(data)                 # the sender never heard the first "yes"
+    assert (again.status, again.message) == (200, "received already")
+    assert len(ward.session.execute(select(ExchangeInbox)).scalars().all()) == 1
+    # the same message id with other content is a replay, refused for good; under another partner's
+    # certificate even the same bytes are refused
+    forged = ward.partner.seal(replace(message, header=replace(message.header, subject="Nội dung khác")))
+    assert deliver(forged).status == 400
+    assert deliver(data, frozenset({"000.00.09.H99"})).status == 403
+    assert len(ward.session.execute(select(ExchangeInbox)).scalars().all()) == 1
