@@ -160,3 +160,11 @@ def test_done_when_a_petition_goes_from_the_public_form_to_a_signed_answer_and_a
     assert client.post("/citizens/rate", {"code": code, "phone": PHONE, "rating": "5"}).status_code == 200
     db_session.refresh(petition)
     assert petition.rating == 5
+
+
+def test_a_bad_phone_on_the_public_form_gives_the_form_back_with_a_vietnamese_message(client, org, db_session):
+    response = client.post("/citizens/petition", {**FORM, "phone": "12"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Nhập số điện thoại gồm 9 đến 11 chữ số." in page
+    assert 'value="Nguyễn Văn An"' in page and 'data-testid="receipt-code"' not in page
+    assert db_session.execute(select(Petition)).first() is None
