@@ -1,5 +1,6 @@
 """/api/v1/outgoing/<id> (an outgoing document's state, number and recipients) and /api/v1/exchange/<id>
-(its recipients' exchange status: what Recipient holds now; the edXML exchange adds its statuses here)."""
+(its external recipients: sent when the transport confirmed delivery, and for an exchange partner the last
+status it sent back)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from docflow.errors import N_, NotFoundError
 from docflow.models import Document, DocumentKind
 from docflow.services import documents as doc_service
 from docflow.services import outgoing as outgoing_service
+from docflow.services.exchange.delivery import deliveries_by_recipient
 from docflow.web.api import serialise
 from docflow.web.api.base import actor, bp, scope
 
@@ -28,11 +30,12 @@ def outgoing_status(document_id: int) -> ResponseReturnValue:
     """A draft's or an issued document's state, number, signer and recipients with their sent status."""
     document = _outgoing(document_id)
     recipients = outgoing_service.recipients_of(db.get_session(), document.id)
+    deliveries = deliveries_by_recipient(db.get_session(), document.id)
     return jsonify({"id": document.id, "status": document.status.value, "number_symbol": document.number_symbol,
                     "register_number": document.register_number, "issued_at": serialise.iso(document.issued_at),
                     "recalled_at": serialise.iso(document.recalled_at),
                     "signer": document.signer.full_name if document.signer else None,
-                    "recipients": [serialise.recipient(r) for r in recipients]})
+                    "recipients": [serialise.recipient(r, deliveries.get(r.id)) for r in recipients]})
 
 
 @bp.get("/exchange/<int:document_id>/recipients")
@@ -41,4 +44,6 @@ def exchange_status(document_id: int) -> ResponseReturnValue:
     """The external recipients of an outgoing document and where each one's copy stands."""
     document = _outgoing(document_id)
     recipients = [r for r in outgoing_service.recipients_of(db.get_session(), document.id) if r.department_id is None]
-    return jsonify({"document_id": document.id, "items": [serialise.recipient(r) for r in recipients]})
+    deliveries = deliveries_by_recipient(db.get_session(), document.id)
+    return jsonify({"document_id": document.id,
+                    "items": [serialise.recipient(r, deliveries.get(r.id)) for r in recipients]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from docflow.exchange.message import STATUS_CODES
 from docflow.models import Confidentiality, DocumentKind, DocumentStatus, RegisterKind, Urgency
 
 
@@ -38,7 +39,12 @@ VERSION = {"number": INT, "sha256": STR, "size": INT, "page_count": INT, "kind":
            "original_filename": nullable("string"), "created_at": TIME, "author": STR}
 RECIPIENT = {"id": INT, "department_id": nullable("integer"), "name": STR, "external": BOOL, "sent_at": TIME,
              "status": {"type": "string", "enum": ["pending", "sent"]},
-             "delivered_document_id": nullable("integer")}
+             "delivered_document_id": nullable("integer"),
+             # R66's codes: 01 received, 02 refused, 03 accepted, 04 assigned, 05 in progress, 06 completed,
+             # 13 recall requested, 14 recall/update agreed, 15 recall refused; null before the partner answers
+             "exchange": {"oneOf": [{"type": "null"}, obj({
+                 "partner_organ_id": STR, "document_ref": STR,
+                 "status_code": {"enum": [None, *STATUS_CODES]}, "status_at": TIME, "description": STR})]}}
 ENTRY = {"document_id": INT, "number": INT, "series": STR, "doc_type": STR, "summary": STR, "masked": BOOL,
          "number_symbol": STR, "document_date": DATE, "issuing_body": STR, "received_on": DATE, "issued_on": DATE,
          "urgency": values(Urgency), "confidentiality": values(Confidentiality), "status": values(DocumentStatus),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from docflow.models import Document, DocumentVersion, Recipient
+from docflow.models import Document, DocumentVersion, ExchangeDelivery, Recipient
 from docflow.services.registers import RegisterEntry
 from docflow.services.search import Hit, plain
 
@@ -32,12 +32,18 @@ def version(item: DocumentVersion) -> dict[str, Any]:
             "created_at": iso(item.created_at), "author": item.author_name}
 
 
-def recipient(item: Recipient) -> dict[str, Any]:
+def recipient(item: Recipient, delivery: ExchangeDelivery | None = None) -> dict[str, Any]:
+    """``delivery``: the partner's side of an external recipient reached by edXML exchange (None: not a partner,
+    so nothing is transmitted and ``exchange`` is null)."""
     return {"id": item.id, "department_id": item.department_id,
             "name": item.department.name if item.department else item.external_name,
             "external": item.department_id is None, "sent_at": iso(item.sent_at),
             "status": "sent" if item.sent_at is not None else "pending",
-            "delivered_document_id": item.delivered_document_id}
+            "delivered_document_id": item.delivered_document_id,
+            "exchange": None if delivery is None else {
+                "partner_organ_id": delivery.partner_organ_id, "document_ref": delivery.document_ref,
+                "status_code": delivery.status_code or None, "status_at": iso(delivery.status_at),
+                "description": delivery.description}}
 
 
 def entry(item: RegisterEntry) -> dict[str, Any]:
