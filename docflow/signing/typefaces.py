@@ -132,7 +132,8 @@ def _vietnamese_subset(font: bytes) -> bytes:
     # Precomposed Vietnamese letters need no shaping: without the layout tables (and hinting) the
     # subset pyHanko makes again at every write takes ~4 ms instead of ~28 ms. fill_fields writes NFC.
     options.layout_features = []
-    options.drop_tables += ["GSUB", "GPOS", "GDEF"]
+    # FFTM (FontForge's timestamps) means nothing in a PDF; fontTools would print "don't know how to subset".
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM"]
     options.hinting = False
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(ord(c) for c in FIELD_CHARACTERS))
