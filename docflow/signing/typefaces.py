@@ -111,7 +111,9 @@ def _thousand_units(path: str) -> bytes:
     if font["head"].unitsPerEm != 1000:
         scale_upem(font, 1000)
     # hinting instructions are written for the original grid; rescaled they would mislead a rasteriser
-    for tag in ("fpgm", "prep", "cvt ", "hdmx", "VDMX", "LTSH"):
+    # ... and FFTM (FontForge's timestamps) means nothing in a PDF: fontTools cannot subset it and says so
+    # on the console at every write
+    for tag in ("fpgm", "prep", "cvt ", "hdmx", "VDMX", "LTSH", "FFTM"):
         if tag in font:
             del font[tag]
     glyf = font["glyf"]
@@ -132,8 +134,7 @@ def _vietnamese_subset(font: bytes) -> bytes:
     # Precomposed Vietnamese letters need no shaping: without the layout tables (and hinting) the
     # subset pyHanko makes again at every write takes ~4 ms instead of ~28 ms. fill_fields writes NFC.
     options.layout_features = []
-    # FFTM (FontForge's timestamps) means nothing in a PDF; fontTools would print "don't know how to subset".
-    options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM"]
+    options.drop_tables += ["GSUB", "GPOS", "GDEF"]
     options.hinting = False
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(ord(c) for c in FIELD_CHARACTERS))
