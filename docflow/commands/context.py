@@ -3,6 +3,7 @@ errors turned into one clear line. No Flask: a command runs on docflow.appctx al
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -18,6 +19,10 @@ def bind_context() -> None:
     engine disposed). Nothing to do when one is active already: a test running the command in its app."""
     if appctx.is_active():
         return
+    # pyHanko logs each certificate it cannot trust with a traceback, and its notes on fetching, on the
+    # console; a command's reports say it in words (as `docflow verify` does). `docflow run` keeps its log.
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     # Imported here, not above: the database layer and the services load only for the commands that use
     # them; `docflow verify` and the offline verifiers import this module and must start fast.
     from docflow import bootstrap

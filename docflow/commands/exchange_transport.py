@@ -55,7 +55,7 @@ def start_exchange_sender(context: AppContext) -> ExchangeSender | None:
 
 @click.group("exchange")
 def exchange() -> None:
-    """Electronic exchange with other agencies (edXML): transport."""
+    """Electronic exchange with other agencies (edXML): messages, partners and their transport."""
 
 
 @exchange.command("serve")

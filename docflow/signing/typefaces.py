@@ -111,7 +111,9 @@ def _thousand_units(path: str) -> bytes:
     if font["head"].unitsPerEm != 1000:
         scale_upem(font, 1000)
     # hinting instructions are written for the original grid; rescaled they would mislead a rasteriser
-    for tag in ("fpgm", "prep", "cvt ", "hdmx", "VDMX", "LTSH"):
+    # ... and FFTM (FontForge's timestamps) means nothing in a PDF: fontTools cannot subset it and says so
+    # on the console at every write
+    for tag in ("fpgm", "prep", "cvt ", "hdmx", "VDMX", "LTSH", "FFTM"):
         if tag in font:
             del font[tag]
     glyf = font["glyf"]

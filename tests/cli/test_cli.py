@@ -42,6 +42,9 @@ def test_init_twice_then_demo_twice_keeps_the_data(workdir):
     demo = run(workdir, "demo")
     assert demo.returncode == 0, demo.stderr
     assert "TichSon@2026" in demo.stdout and "vanthu" in demo.stdout
+    # the console holds the demo's own lines only: no library chatter (fontTools' subsetting, pyHanko's
+    # notes on fetching and its tracebacks for certificates it cannot trust)
+    assert "Traceback" not in demo.stderr and "FFTM" not in demo.stderr and "fetching" not in demo.stderr
     # the four documents the clerk registered, and none of the copies for information the issued ones
     # delivered to the ward's departments (issue 12, section 4)
     year = str(date.today().year)

@@ -19,7 +19,7 @@ from docflow.errors import N_, DocflowError, NotFoundError, PermissionDeniedErro
 from docflow.models import utc_now
 from docflow.services.exchange.ports import Receiver
 from docflow.services.exchange.receive import AlreadyReceivedError
-from docflow.services.exchange.transport import write_atomically
+from docflow.signing.atomic import write_atomic
 from docflow.services.jobs import Transaction
 from docflow.services.people.organisation import get_organisation
 from docflow.storage import DocumentStore
@@ -94,7 +94,7 @@ def poll_inbox(transaction: Transaction, *, folder: Path, receive: Receiver, set
             _move(claimed, folder / "done")
         elif inbound.final:
             moved = _move(claimed, folder / "rejected")
-            write_atomically(moved.with_name(moved.name + ".reason.txt"),
+            write_atomic(moved.with_name(moved.name + ".reason.txt"),
                              f"{inbound.status} {inbound.message}\n".encode())
         else:
             os.replace(claimed, path)

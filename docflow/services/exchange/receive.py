@@ -28,6 +28,7 @@ from docflow.models import (
     ExchangeMessage,
     InboxState,
     Organisation,
+    Recipient,
     Role,
     User,
 )
@@ -154,6 +155,9 @@ def _take_status(session: Session, organisation: Organisation, message: Message,
     if delivery is None:
         raise ValidationError(N_("The status is about a document the ward did not send to this agency."))
     delivery.status_code, delivery.status_at, delivery.description = message.status_code, now, message.description
+    recipient = session.get(Recipient, delivery.recipient_id)
+    if recipient is not None and recipient.sent_at is None:
+        recipient.sent_at = now     # a status from the partner proves it has the document (a file carried by hand)
     row.document_id, row.recipient_id = delivery.document_id, delivery.recipient_id
     session.flush()
     return ReceivedMessage(message.kind, message.sender.organ_id, delivery.document_id, None, message.message_id)

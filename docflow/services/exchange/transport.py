@@ -5,7 +5,6 @@ partner's server certificate verified against ONLY that partner's registered roo
 from __future__ import annotations
 
 import enum
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import requests
 
 from docflow.config_exchange import ExchangeSettings
 from docflow.services.exchange.ports import PartnerEndpoint
+from docflow.signing.atomic import write_atomic
 
 FOLDER_SCHEME = "folder:"
 CONTENT_TYPE = "application/xml"
@@ -74,27 +74,7 @@ def write_to_folder(folder: Path, name: str, data: bytes) -> Attempt:
             same = target.read_bytes() == data
             return Attempt(Outcome.DELIVERED if same else Outcome.REFUSED,
                            "already there" if same else f"{target} exists with other bytes")
-        write_atomically(target, data)
+        write_atomic(target, data)   # whole or nothing, synced, then renamed
     except OSError as exc:
         return Attempt(Outcome.RETRY, f"{target}: {exc.strerror or exc}")
     return Attempt(Outcome.DELIVERED, str(target))
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Temporary file in the same folder, fsync, rename over ``target``, fsync the folder: a reader sees
-    the whole file or none, and a power cut after return keeps it."""
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    directory = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)

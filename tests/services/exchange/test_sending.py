@@ -15,6 +15,7 @@ from docflow.exchange import Kind, Status
 from docflow.models import ExchangeDelivery, ExchangeMessage, OutboxItem, utc_now
 from docflow.services import outgoing
 from docflow.services.exchange import partners
+from docflow.services.exchange.export import export_document
 from docflow.services.exchange.receive import receive_message
 from docflow.services.keys import root_certificates_pem
 from docflow.signing.base import CertificateKind
@@ -127,3 +128,27 @@ def test_a_partner_recipient_is_sent_only_when_the_transport_confirms_delivery(d
     assert claimed is not None and recipient.sent_at is None
     outbox.mark_delivered(db_session, item_id=item.id, sender="test", now=utc_now())
     assert recipient.sent_at is not None
+
+
+def test_r49_a_document_exported_by_file_to_a_partner_takes_the_partners_statuses(db_session, ward, test_pki, store,
+                                                                                 signing_settings, issue_cert) -> None:
+    org = ward.clerk.organisation
+    org.organ_id = OUR_ID
+    issue_cert(None, CertificateKind.SYSTEM)
+    partners.add_partner(db_session, organisation=org, organ_id=PARTNER_ID, trust_root=Partner(test_pki).root_pem,
+                         actor=None, now=utc_now(), name=PARTNER_NAME)
+    document = _issue(db_session, signing_settings, store,
+                      _signed(db_session, signing_settings, store, ward, external=["Sở Tư pháp tỉnh Bắc Ninh"]),
+                      ward.clerk)
+    for _ in range(2):       # carried by hand, twice: one recipient, one delivery
+        export_document(db_session, actor=ward.clerk, document_id=document.id, to=PARTNER_ID,
+                        settings=signing_settings, store=store, now=utc_now())
+    [recipient] = [r for r in outgoing.recipients_of(db_session, document.id) if PARTNER_ID in r.external_name]
+    assert recipient.sent_at is None          # a file written is not a file received
+    status = Partner(test_pki).status(f"{OUR_ID},{document.document_date:%Y/%m/%d},{document.number_symbol}",
+                                      Status.RECEIVED)
+    receive_message(db_session, organisation=org, data=Partner(test_pki).seal(status), settings=signing_settings,
+                    store=store, now=utc_now())
+    delivery = db_session.execute(select(ExchangeDelivery)).scalar_one()
+    assert (delivery.recipient_id, delivery.status_code) == (recipient.id, Status.RECEIVED)
+    assert recipient.sent_at is not None      # the partner's 01 proves it has the document
