@@ -4,6 +4,7 @@ groups) and a deadline in working days of the ward's calendar."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 from dataclasses import dataclass
@@ -65,7 +66,13 @@ def normalise_phone(raw: str) -> str | None:
     return digits
 
 
+SINGLE_LINE = ("citizen_name", "subject", "address", "email")
+
+
 def _checked(data: PetitionInput) -> tuple[PetitionInput, str]:
+    # A name, subject or address is one line: line breaks and tabs typed (or posted) into them would reach the
+    # letters' "Kính gửi" line, the lists and the e-mail headers. The content keeps its lines.
+    data = dataclasses.replace(data, **{name: " ".join(getattr(data, name).split()) for name in SINGLE_LINE})
     phone = normalise_phone(data.phone)
     if phone is None:
         raise ValidationError(N_("Enter a phone number of 9 to 11 digits."), field="phone")
