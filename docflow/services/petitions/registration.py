@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,12 +57,15 @@ def normalise_code(raw: str) -> str | None:
 
 def normalise_phone(raw: str) -> str | None:
     """A Vietnamese phone number as digits only (+84 written as 0); None unless it has 9 to 11 digits."""
-    digits = re.sub(r"[\s.()-]", "", raw.strip())
+    # Any script's decimal digits (a phone keyboard may type full-width ones) are read as ASCII; other
+    # "digits" (superscripts) are not digits of a phone number. The stored form is ASCII only.
+    digits = "".join(str(unicodedata.decimal(c)) if unicodedata.decimal(c, None) is not None else c
+                     for c in re.sub(r"[\s.()-]", "", raw.strip()))
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) == 11:
         digits = "0" + digits[2:]
-    if not digits.isdigit() or not 9 <= len(digits) <= 11:
+    if not re.fullmatch(r"[0-9]{9,11}", digits):
         return None
     return digits
 
