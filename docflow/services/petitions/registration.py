@@ -70,6 +70,9 @@ def normalise_phone(raw: str) -> str | None:
     return digits
 
 
+# An address the mail can be sent to as it is: no commas, quotes, angle brackets or spaces (one addressee only).
+EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
 SINGLE_LINE = ("citizen_name", "subject", "address", "email")
 
 
@@ -86,7 +89,7 @@ def _checked(data: PetitionInput) -> tuple[PetitionInput, str]:
     for name, limit in LIMITS.items():
         if len(getattr(data, name)) > limit:
             raise ValidationError(N_("One of the fields is too long."), field=name)
-    if data.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", data.email.strip()):
+    if data.email and not EMAIL.fullmatch(data.email):
         raise ValidationError(N_("The e-mail address is not valid."), field="email")
     return data, phone
 
