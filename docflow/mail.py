@@ -14,7 +14,8 @@ import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr
+from email import errors
+from email.headerregistry import Address
 from typing import Any
 
 from babel.support import NullTranslations, Translations
@@ -33,6 +34,7 @@ class OutgoingMail:
     to: str
     subject: str
     body: str
+    to_name: str = ""       # the display name, written by the header encoder (never pasted into the header)
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,14 @@ def render(notice: PendingNotice, *, default_locale: str, organisation: str) -> 
         headline = translate(locale, notice.message, notice.params)
     footer = translate(locale, N_("Sign in to docflow to see it under Notices."))
     body = f"{headline}\n\n{footer}\n\n— docflow · {organisation}\n"
-    return OutgoingMail(to=formataddr((notice.to_name, notice.to)), subject=f"[docflow] {headline}", body=body)
+    # Header values are one line: a name or a subject typed with line breaks (a citizen's petition, a
+    # trích yếu from a textarea) would make the message unsendable (ValueError) after the commit.
+    return OutgoingMail(to=notice.to, to_name=_one_line(notice.to_name), subject=_one_line(f"[docflow] {headline}"),
+                        body=body)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def send(settings: MailSettings, messages: Sequence[OutgoingMail], *,
@@ -106,8 +115,15 @@ def send(settings: MailSettings, messages: Sequence[OutgoingMail], *,
 def _send_one(smtp: smtplib.SMTP, sender: str, outgoing: OutgoingMail) -> int:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = outgoing.to
-    message["Subject"] = outgoing.subject
+    try:
+        # An Address, not formataddr's text: a display name with a colon or a comma (a citizen's name from the
+        # public form) would otherwise be folded unquoted and read as more addressees by the receiving side.
+        message["To"] = Address(display_name=outgoing.to_name, addr_spec=outgoing.to) if outgoing.to_name \
+            else outgoing.to
+        message["Subject"] = outgoing.subject
+    except (ValueError, errors.HeaderParseError):
+        log.warning("mail: one message not sent: its address or subject cannot be written as a header")
+        return 0
     message.set_content(outgoing.body)
     try:
         smtp.send_message(message)

@@ -43,6 +43,7 @@ STATUS_CODES = (Status.RECEIVED, Status.REFUSED, Status.ACCEPTED, Status.ASSIGNE
 # Codes that need a description saying why.
 NEEDS_REASON = (Status.REFUSED, Status.RECALL_REFUSED)
 
+MAX_DOCUMENT_ID = 300   # ExchangeMessage / ExchangeInbox / ExchangeDelivery.document_ref
 ORGAN_ID = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[0-9A-Z]{3}$")   # 000.00.01.H99
 MAX_TEXT = 2000
 
@@ -136,6 +137,10 @@ def check_message(message: Message) -> None:
             raise ValidationError(N_("An organ id in the message is not of the form 000.00.00.H00."),
                                   field="organ_id")
     split_document_id(message.document_id)
+    if max(len(message.document_id), len(message.related_document_id)) > MAX_DOCUMENT_ID:
+        # kept in columns of that size: longer, a partner's message would fail in the database and be retried
+        raise ValidationError(N_("The message's document id is longer than %(limit)s characters."),
+                              field="document_id", limit=MAX_DOCUMENT_ID)
     if message.kind in DOCUMENT_KINDS and message.header is None:
         raise ValidationError(N_("The message has no document header."), field="header")
     if message.kind in (Kind.EDOC, Kind.REPLACEMENT) and not message.attachments:

@@ -4,6 +4,7 @@ per ``per`` for one caller and purpose, counted in the database (every app proce
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -16,12 +17,13 @@ from docflow.models.ratelimits import RateLimit
 
 def take(session: Session, *, organisation_id: int, bucket: str, caller: str, limit: int, per: timedelta,
          now: datetime) -> None:
-    """Count one hit of ``caller`` (an address key, a client id) for ``bucket``.
+    """Count one hit of ``caller`` (a client address, a client id) for ``bucket``. An address is counted by
+    its ``address_key``: an IPv6 caller's whole /64 is one caller.
 
     Raises RateLimitedError (with ``retry_after`` seconds) when the window already holds ``limit`` hits; the
     refused hit is not counted. Flushes; the caller commits (a refused request commits its count too, so call
     it in its own transaction before the work)."""
-    key = hashlib.sha256(f"{bucket}:{caller}".encode()).hexdigest()
+    key = hashlib.sha256(f"{bucket}:{address_key(caller)}".encode()).hexdigest()
     row = _locked(session, organisation_id, bucket, key)
     if row is None:
         try:
@@ -41,6 +43,21 @@ def take(session: Session, *, organisation_id: int, bucket: str, caller: str, li
                                retry_after=wait, seconds=wait)
     row.hits += 1
     session.flush()
+
+
+def address_key(remote_addr: str) -> str:
+    """The unit an address limit applies to: the address itself, or for IPv6 its /64 (one household or
+    office holds a whole /64 and could otherwise step through it). Anything that is not an address (an API
+    client's id) is itself."""
+    try:
+        parsed = ipaddress.ip_address(remote_addr)
+    except ValueError:
+        return remote_addr
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def _locked(session: Session, organisation_id: int, bucket: str, key: str) -> RateLimit | None:

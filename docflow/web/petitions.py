@@ -97,7 +97,7 @@ def show(petition_id: int) -> ResponseReturnValue:
         "petitions/show.html", p=petition, departments=departments, handlers=handlers, apologies=apologies,
         may_route=policy.may_route(actor, petition), may_answer=policy.may_answer(actor, petition),
         signers=outgoing_service.signer_choices(session, actor=actor, doc_type="cong_van", on=today()),
-        apology_due=petition in petitions.petitions_due_apology(session, settings=settings(), now=utc_now()))
+        apology_due=petitions.is_due_apology(session, petition, settings=settings(), now=utc_now()))
 
 
 @bp.post("/<int:petition_id>/assign")

@@ -38,9 +38,16 @@ def partner_of(recipient: Recipient, partners: Sequence[ExchangePartner]) -> Exc
 
 def partner_recipients(session: Session, document: Document, recipients: Sequence[Recipient]
                        ) -> list[tuple[Recipient, ExchangePartner]]:
+    """The recipients sent the document by exchange, one per partner: two lines naming the same agency (by its
+    organ id and by its name) get ONE message, the first line's (a second one would be refused by the partner as
+    received already, and its status messages could not tell our two deliveries apart)."""
     partners = list_partners(session, organisation_id=document.organisation_id)
-    pairs = [(r, partner_of(r, partners)) for r in recipients]
-    return [(r, p) for r, p in pairs if p is not None]
+    pairs: dict[str, tuple[Recipient, ExchangePartner]] = {}
+    for recipient in recipients:
+        partner = partner_of(recipient, partners)
+        if partner is not None:
+            pairs.setdefault(partner.organ_id, (recipient, partner))
+    return list(pairs.values())
 
 
 def _replaced_ref(session: Session, document: Document, partner: ExchangePartner) -> str:

@@ -187,10 +187,26 @@ def _update_copy(session: Session, copy: ExchangeInbox, document: Document | Non
                  now: datetime) -> None:
     copy.header_json = _header_json(message)
     if document is not None and message.header is not None:
+        changes = {name: {"from": _plain(getattr(document, name)), "to": _plain(value)}
+                   for name, value in (("summary", message.header.subject), ("deadline", message.header.due_date))
+                   if getattr(document, name) != value}
         document.summary, document.deadline = message.header.subject, message.header.due_date
         refresh_search_text(document)
         document.updated_at = now
+        if changes:
+            # The registered copy's trích yếu and deadline before and after, as a clerk's edit keeps them (a
+            # confidential document's trích yếu as digests, as documents.metadata keeps it).
+            if document.is_confidential and "summary" in changes:
+                changes["summary"] = {f"{side}_sha256": hashlib.sha256(str(text).encode()).hexdigest()
+                                      for side, text in changes["summary"].items()}
+            audit.record(session, action=AuditAction.DOCUMENT_METADATA_EDITED, actor=None, object_type="document",
+                         object_id=document.id, now=now,
+                         details={"changes": changes, "partner": message.sender.organ_id})
     session.flush()
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def receive_message(session: Session, *, organisation: Organisation, data: bytes, settings: Settings,

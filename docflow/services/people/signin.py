@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import ipaddress
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from docflow.models import LoginThrottle, Organisation, ThrottleKind, User, utc_
 from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.people.organisation import find_organisation
+from docflow.services.ratelimit import address_key
 from docflow.services.people.users import find_user_by_username, hash_password, password_matches
 
 # Verifying against a fixed hash when the username is unknown keeps the response time the same,
@@ -241,20 +241,6 @@ def sign_out(session: Session, *, user: User, now: datetime | None = None) -> No
     user.end_sessions()
     audit.record(session, action=AuditAction.USER_SIGNED_OUT, actor=user, object_type="user",
                  object_id=user.id, now=now)
-
-
-def address_key(remote_addr: str) -> str:
-    """The unit an address limit applies to: the address itself, or for IPv6 its /64 (one household or
-    office holds a whole /64 and could otherwise step through it)."""
-    try:
-        parsed = ipaddress.ip_address(remote_addr)
-    except ValueError:
-        return remote_addr
-    if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False))
-    return str(parsed)
 
 
 def _key(kind: ThrottleKind, value: str) -> str:

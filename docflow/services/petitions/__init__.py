@@ -7,6 +7,7 @@ from docflow.services.petitions.answers import answer_with_text, close_petition,
 from docflow.services.petitions.apology import (
     apologies_of,
     draft_apology,
+    is_due_apology,
     petitions_due_apology,
     remind_apologies,
 )
@@ -25,6 +26,6 @@ from docflow.services.petitions.tracking import NO_MATCH, PublicPetition, find_t
 __all__ = [
     "NO_MATCH", "PetitionFigures", "apologies_of", "route_choices", "PetitionInput", "PublicPetition", "answer_with_text", "assign_petition",
     "close_petition", "document_issued", "draft_answer", "draft_apology", "find_tracked", "get_petition",
-    "list_petitions", "new_receipt_code", "normalise_code", "normalise_phone", "petition_figures",
+    "is_due_apology", "list_petitions", "new_receipt_code", "normalise_code", "normalise_phone", "petition_figures",
     "petitions_due_apology", "rate_answer", "register_petition", "remind_apologies", "track",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from docflow.config import Settings, local_date
@@ -33,18 +33,26 @@ def apology_due_by(settings: Settings, today: date) -> date:
     return calendar.add_working_days(today, settings.workflow.petition_apology_working_days)
 
 
+def _due(cutoff: date) -> tuple[ColumnElement[bool], ...]:
+    """Open, with a deadline on or before ``cutoff``, and no apology for that deadline yet."""
+    apologised = select(PetitionApology.id).where(PetitionApology.petition_id == Petition.id,
+                                                  PetitionApology.new_deadline > Petition.deadline).exists()
+    return Petition.status.in_(OPEN), Petition.deadline <= cutoff, ~apologised
+
+
 def petitions_due_apology(session: Session, *, settings: Settings, now: datetime) -> list[Petition]:
-    """Open, unanswered petitions near (or past) their deadline without an apology for that deadline."""
+    """Open, unanswered petitions near (or past) their deadline without an apology for that deadline (every
+    ward's: the daily reminder). One query."""
     cutoff = apology_due_by(settings, local_date(settings, now))
-    candidates = session.execute(select(Petition).where(Petition.status.in_(OPEN), Petition.deadline <= cutoff)
-                                 .order_by(Petition.deadline, Petition.id)).scalars()
-    return [p for p in candidates if not _apologised(session, p)]
+    return list(session.execute(select(Petition).where(*_due(cutoff))
+                                .order_by(Petition.deadline, Petition.id)).scalars())
 
 
-def _apologised(session: Session, petition: Petition) -> bool:
-    return session.execute(select(PetitionApology.id).where(PetitionApology.petition_id == petition.id,
-                                                            PetitionApology.new_deadline > petition.deadline)
-                           .limit(1)).first() is not None
+def is_due_apology(session: Session, petition: Petition, *, settings: Settings, now: datetime) -> bool:
+    """Whether this one petition is due an apology now (the petition page): one query, whatever the number of
+    petitions due in the ward or elsewhere."""
+    cutoff = apology_due_by(settings, local_date(settings, now))
+    return session.execute(select(Petition.id).where(Petition.id == petition.id, *_due(cutoff))).first() is not None
 
 
 def remind_apologies(session: Session, *, settings: Settings, now: datetime | None = None) -> list[Petition]:

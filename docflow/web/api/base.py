@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, request
@@ -18,11 +18,15 @@ from docflow.errors import N_, PermissionDeniedError
 from docflow.models import ApiClient, User, utc_now
 from docflow.services import api as api_service
 from docflow.services import ratelimit
+from docflow.services.people import find_organisation
 from docflow.web.helpers import settings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})     # the OpenAPI document: no data, no token needed
+# Calls with no token or one docflow never made, per client address: a program misconfigured makes a few, a
+# guesser thousands (each a database look-up); beyond this the address gets 429 until the window ends.
+UNKNOWN_TOKEN_LIMIT, UNKNOWN_TOKEN_WINDOW = 30, timedelta(minutes=10)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -59,6 +63,7 @@ def _authenticate() -> None:
         return
     token, now = _bearer(), utc_now()
     if token is None:
+        _count_unknown(now)
         if request.cookies:
             log.warning("API call refused: a cookie without a bearer token from %s", request.remote_addr)
             raise api_service.UnauthenticatedError(
@@ -66,6 +71,7 @@ def _authenticate() -> None:
         raise api_service.UnauthenticatedError(N_("The API token is missing, unknown, expired or revoked."))
     found = api_service.find_client_by_token(db.get_session(), token)
     if found is None:
+        _count_unknown(now)
         log.warning("API call refused: a token docflow never made, from %s", request.remote_addr)
         raise api_service.UnauthenticatedError(N_("The API token is missing, unknown, expired or revoked."))
     # Counted before the token is judged: a revoked client's retries are limited (and audited) like any calls.
@@ -79,6 +85,18 @@ def _authenticate() -> None:
     needed = getattr(view, "api_scope", None)
     if needed is None or needed not in found.scope_set:
         raise PermissionDeniedError(N_("This API client has no scope %(scope)s."), scope=needed or "?")
+
+
+def _count_unknown(now: datetime) -> None:
+    """One refused call without a known client, counted for the caller's address in its own transaction (so
+    the count stays); raises RateLimitedError (429) once the address has made too many."""
+    with db.transaction() as session:
+        organisation = find_organisation(session)
+        if organisation is None:     # not initialised: no client exists to guess, and no ward to count for
+            return
+        ratelimit.take(session, organisation_id=organisation.id, bucket="api.unknown_token",
+                       caller=request.remote_addr or "", limit=UNKNOWN_TOKEN_LIMIT, per=UNKNOWN_TOKEN_WINDOW,
+                       now=now)
 
 
 def _path_template() -> str:
