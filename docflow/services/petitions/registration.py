@@ -73,13 +73,17 @@ def normalise_phone(raw: str) -> str | None:
 # An address the mail can be sent to as it is: no commas, quotes, angle brackets or spaces (one addressee only).
 EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
-SINGLE_LINE = ("citizen_name", "subject", "address", "email")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _checked(data: PetitionInput) -> tuple[PetitionInput, str]:
     # A name, subject or address is one line: line breaks and tabs typed (or posted) into them would reach the
     # letters' "Kính gửi" line, the lists and the e-mail headers. The content keeps its lines.
-    data = dataclasses.replace(data, **{name: " ".join(getattr(data, name).split()) for name in SINGLE_LINE})
+    data = dataclasses.replace(data, citizen_name=_one_line(data.citizen_name), subject=_one_line(data.subject),
+                               address=_one_line(data.address), email=_one_line(data.email))
     phone = normalise_phone(data.phone)
     if phone is None:
         raise ValidationError(N_("Enter a phone number of 9 to 11 digits."), field="phone")
