@@ -91,6 +91,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.admin_bp)
+    app.register_blueprint(api.mine_bp)
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.
     csrf.exempt(signing.pki_ocsp)
     app.before_request(_refuse_nul)

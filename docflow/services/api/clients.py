@@ -63,13 +63,14 @@ def parse_scopes(raw: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 def create_client(session: Session, *, actor: User | None, user: User, name: str, scopes: tuple[str, ...],
                   expires_days: int | None, now: datetime | None = None) -> NewClient:
-    """A client acting as ``user`` with a fresh token (returned once). ``actor`` None is the command line.
-    Raises PermissionDeniedError (not an administrator), ValidationError. Flushes."""
+    """A client acting as ``user`` with a fresh token (returned once). On the screens a person makes clients for
+    themself only: a client made for someone else would let its maker read and act as that person, under that
+    person's name in the audit log. ``actor`` None is the operator's command line (who holds the server already).
+    Raises PermissionDeniedError (someone else's client), ValidationError. Flushes."""
     now = now or utc_now()
-    if actor is not None and not policy.may_administer(actor):
-        raise PermissionDeniedError(N_("Only an administrator manages API clients."))
-    if actor is not None and user.organisation_id != actor.organisation_id:
-        raise NotFoundError(N_("User not found."))
+    if actor is not None and actor.id != user.id:
+        raise PermissionDeniedError(N_("An API client acts for the person who makes it: %(name)s makes their own "
+                                       "on their page My API clients."), name=user.full_name)
     name = name.strip()
     if not name or len(name) > 200:
         raise ValidationError(N_("Give the client a name of at most 200 characters."), field="name")
@@ -91,10 +92,12 @@ def create_client(session: Session, *, actor: User | None, user: User, name: str
     return NewClient(client=client, token=token)
 
 
-def list_clients(session: Session, *, organisation_id: int) -> list[ApiClient]:
-    """The ward's clients, newest first."""
-    return list(session.execute(select(ApiClient).where(ApiClient.organisation_id == organisation_id)
-                                .options(selectinload(ApiClient.user)).order_by(ApiClient.id.desc())).scalars())
+def list_clients(session: Session, *, organisation_id: int, user_id: int | None = None) -> list[ApiClient]:
+    """The ward's clients (or one person's), newest first."""
+    stmt = select(ApiClient).where(ApiClient.organisation_id == organisation_id)
+    if user_id is not None:
+        stmt = stmt.where(ApiClient.user_id == user_id)
+    return list(session.execute(stmt.options(selectinload(ApiClient.user)).order_by(ApiClient.id.desc())).scalars())
 
 
 def get_client(session: Session, *, organisation_id: int, client_id: int) -> ApiClient:
@@ -106,12 +109,12 @@ def get_client(session: Session, *, organisation_id: int, client_id: int) -> Api
 
 def revoke_client(session: Session, *, actor: User | None, organisation_id: int, client_id: int,
                   now: datetime | None = None) -> ApiClient:
-    """Revoke the client's token at once. Raises PermissionDeniedError, NotFoundError, ValidationError
-    (revoked already). Flushes."""
+    """Revoke the client's token at once (its own person or an administrator). Raises PermissionDeniedError,
+    NotFoundError, ValidationError (revoked already). Flushes."""
     now = now or utc_now()
-    if actor is not None and not policy.may_administer(actor):
-        raise PermissionDeniedError(N_("Only an administrator manages API clients."))
     client = get_client(session, organisation_id=organisation_id, client_id=client_id)
+    if actor is not None and not policy.may_administer(actor) and client.user_id != actor.id:
+        raise PermissionDeniedError(N_("Only the client's own person or an administrator revokes an API client."))
     if client.revoked_at is not None:
         raise ValidationError(N_("This API client is revoked already."))
     client.revoked_at = now

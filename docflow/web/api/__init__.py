@@ -6,8 +6,9 @@ openapi.py and schemas.py: the OpenAPI document; admin.py: the clients' screen."
 
 from docflow.web.api import documents, incoming, openapi, outgoing, registers, search, verify
 from docflow.web.api.admin import bp as admin_bp
+from docflow.web.api.admin import mine_bp
 from docflow.web.api.base import bp
 
 ROUTES = (documents, incoming, openapi, outgoing, registers, search, verify)
 
-__all__ = ["ROUTES", "admin_bp", "bp"]
+__all__ = ["ROUTES", "admin_bp", "bp", "mine_bp"]
