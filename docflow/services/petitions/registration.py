@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,14 +16,10 @@ from docflow.config import Settings, local_date
 from docflow.errors import N_, PermissionDeniedError, ValidationError
 from docflow.models import Organisation, Petition, PetitionChannel, PetitionKind, User, utc_now
 from docflow.policy import petitions as policy
-from docflow.services import audit
+from docflow.services import audit, randomcodes
 from docflow.services import calendar as work_calendar
 from docflow.services.audit import AuditAction
 
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_BITS = 80
-_CODE_CHARS = CODE_BITS // 5
-_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 LIMITS = {"citizen_name": 200, "address": 300, "email": 200, "subject": 300, "content": 10000}
 
 
@@ -41,18 +36,14 @@ class PetitionInput:
 
 def new_receipt_code() -> str:
     """80 random bits as 16 Crockford base32 characters in groups of four: ``7K2M-9QXD-4HWT-B8RN``."""
-    value = secrets.randbits(CODE_BITS)
-    chars = "".join(CROCKFORD[(value >> (5 * i)) & 31] for i in range(_CODE_CHARS))
-    return "-".join(chars[i:i + 4] for i in range(0, _CODE_CHARS, 4))
+    return randomcodes.grouped(randomcodes.new_code())
 
 
 def normalise_code(raw: str) -> str | None:
     """The stored form of a code as a citizen typed it (any case, spaces or dashes, O for 0, I or L for 1);
     None when it cannot be a receipt code."""
-    chars = re.sub(r"[\s-]", "", raw.upper()).translate(_LOOKALIKES)
-    if len(chars) != _CODE_CHARS or any(c not in CROCKFORD for c in chars):
-        return None
-    return "-".join(chars[i:i + 4] for i in range(0, _CODE_CHARS, 4))
+    code = randomcodes.normalise(raw)
+    return randomcodes.grouped(code) if code is not None else None
 
 
 def normalise_phone(raw: str) -> str | None:

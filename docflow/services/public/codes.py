@@ -4,7 +4,6 @@ signature). A confidential document never gets one, so its public page cannot ex
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,25 +12,11 @@ from sqlalchemy.orm import Session
 from docflow.config import Settings
 from docflow.errors import N_, InvalidTransitionError
 from docflow.models import Document, DocumentKind, PublicCode
+from docflow.services import randomcodes
 
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"   # Crockford's base32: no I, L, O, U
-LENGTH = 16                                      # 16 x 5 bits = 80 bits
-# what a person may type for a character that is not in the alphabet (Crockford's decoding rules)
-_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
-
-
-def new_code() -> str:
-    """A fresh random code (80 bits from the operating system's CSPRNG)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
-
-
-def normalise(text: str) -> str | None:
-    """A code as typed or scanned (dashes, spaces, lower case, O for 0) in its stored form; None when it
-    cannot be a code at all."""
-    code = text.replace("-", "").replace(" ", "").upper().translate(_READ_AS)
-    if len(code) != LENGTH or not set(code) <= set(ALPHABET):
-        return None
-    return code
+# The codes themselves (80 bits, Crockford's base32) are the petitions' receipt codes' too.
+ALPHABET, LENGTH = randomcodes.ALPHABET, randomcodes.LENGTH
+new_code, normalise = randomcodes.new_code, randomcodes.normalise
 
 
 def public_url(settings: Settings, code: str) -> str:
