@@ -13,10 +13,10 @@ from flask_babel import gettext
 
 from docflow import db
 from docflow.errors import N_, DocflowError, NotFoundError, ValidationError
-from docflow.models import PetitionChannel, PetitionKind, utc_now
-from docflow.services import petitions, ratelimit
+from docflow.models import PetitionChannel, PetitionKind
+from docflow.services import petitions
 from docflow.services.people import get_organisation
-from docflow.web.helpers import form_int, form_str, settings
+from docflow.web.helpers import count_this_address, form_int, form_str, settings
 
 bp = Blueprint("citizens", __name__, url_prefix="/citizens")
 
@@ -24,15 +24,6 @@ bp = Blueprint("citizens", __name__, url_prefix="/citizens")
 SUBMIT_LIMIT = (5, timedelta(hours=1))
 TRACK_LIMIT = (20, timedelta(minutes=10))
 KINDS = tuple(PetitionKind)
-
-
-def _take(bucket: str, limit: tuple[int, timedelta]) -> int:
-    """Count this address's request; raises RateLimitedError (429 and Retry-After). Returns the ward's id."""
-    with db.transaction() as s:
-        organisation_id = get_organisation(s).id
-        ratelimit.take(s, organisation_id=organisation_id, bucket=bucket, caller=request.remote_addr or "",
-                       limit=limit[0], per=limit[1], now=utc_now())
-    return organisation_id
 
 
 def _form_input() -> petitions.PetitionInput:
@@ -56,7 +47,7 @@ def petition_form() -> ResponseReturnValue:
 @bp.post("/petition")
 def submit() -> ResponseReturnValue:
     """Register the petition and show its receipt code."""
-    _take("public.petition", SUBMIT_LIMIT)
+    count_this_address("public.petition", *SUBMIT_LIMIT)
     try:
         data = _form_input()
         with db.transaction() as s:
@@ -78,7 +69,7 @@ def track_form() -> ResponseReturnValue:
 @bp.post("/track")
 def track() -> ResponseReturnValue:
     """The petition of this code and phone, or the same message for any mistake."""
-    organisation_id = _take("public.petition_track", TRACK_LIMIT)
+    organisation_id = count_this_address("public.petition_track", *TRACK_LIMIT)
     code, phone = form_str("code", max_length=40), form_str("phone", max_length=30)
     try:
         found = petitions.track(db.get_session(), organisation_id=organisation_id, code=code, phone=phone)
@@ -91,7 +82,7 @@ def track() -> ResponseReturnValue:
 @bp.post("/rate")
 def rate() -> ResponseReturnValue:
     """Rate the answer once (the code and phone come again with the rating)."""
-    organisation_id = _take("public.petition_track", TRACK_LIMIT)
+    organisation_id = count_this_address("public.petition_track", *TRACK_LIMIT)
     code, phone = form_str("code", max_length=40), form_str("phone", max_length=30)
     try:
         rating = form_int("rating", required=True) or 0

@@ -6,7 +6,7 @@ import enum
 import json
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,10 +18,12 @@ from werkzeug.routing import IntegerConverter, Map
 from docflow import appctx, db, doctypes, policy
 from docflow.config import Settings
 from docflow.errors import N_, ValidationError
-from docflow.models import DocumentKind, DocumentStatus, Role, User
+from docflow.models import DocumentKind, DocumentStatus, Role, User, utc_now
+from docflow.services import ratelimit
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentFilters, UploadedFile
+from docflow.services.people.organisation import get_organisation
 from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
 from docflow.web import certnames
@@ -246,3 +248,13 @@ def template_globals() -> dict[str, Any]:
             "page_url": page_url,
             # the signing menu follows the signature policy, like every sign button
             "may_sign_batches": signed_in and policy.may_apply(current_actor(), SignatureKind.PERSONAL)}
+
+
+def count_this_address(bucket: str, limit: int, per: timedelta) -> int:
+    """One hit of the client's address for ``bucket`` on a page anyone may open, committed on its own so that
+    a refused request counts too. Raises RateLimitedError (429 with Retry-After). Returns the ward's id."""
+    with db.transaction() as session:
+        organisation_id = get_organisation(session).id
+        ratelimit.take(session, organisation_id=organisation_id, bucket=bucket, caller=request.remote_addr or "",
+                       limit=limit, per=per, now=utc_now())
+    return organisation_id

@@ -14,14 +14,11 @@ from flask_babel import gettext
 
 from docflow import db
 from docflow.errors import N_, ValidationError
-from docflow.models import utc_now
-from docflow.services import ratelimit
-from docflow.services.people.organisation import get_organisation
 from docflow.services.public import page as public_page
 from docflow.services.public.codes import public_url
 from docflow.services.public.upload import check_upload
 from docflow.signing.footer import grouped
-from docflow.web.helpers import settings, store
+from docflow.web.helpers import count_this_address, settings, store
 
 bp = Blueprint("public", __name__)
 
@@ -32,24 +29,17 @@ UPLOAD_LIMIT, UPLOAD_WINDOW = 10, timedelta(hours=1)
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 
 
-def _count(bucket: str, limit: int, per: timedelta) -> None:
-    """One hit of this client address, committed on its own so that a refused request counts too."""
-    with db.transaction() as session:
-        ratelimit.take(session, organisation_id=get_organisation(session).id, bucket=bucket,
-                       caller=request.remote_addr or "", limit=limit, per=per, now=utc_now())
-
-
 @bp.get("/v/<code>")
 def verify(code: str) -> ResponseReturnValue:
     """The public page of the document issued under ``code``."""
-    _count("public.verify", PAGE_LIMIT, PAGE_WINDOW)
+    count_this_address("public.verify", PAGE_LIMIT, PAGE_WINDOW)
     return _page(code, answer=None)
 
 
 @bp.post("/v/<code>")
 def verify_upload(code: str) -> ResponseReturnValue:
     """Check an uploaded PDF against the document issued under ``code``."""
-    _count("public.upload", UPLOAD_LIMIT, UPLOAD_WINDOW)
+    count_this_address("public.upload", UPLOAD_LIMIT, UPLOAD_WINDOW)
     public_page.issued_document(db.get_session(), code)   # an unknown code is a 404 before the file is read
     upload = request.files.get("file")
     data = upload.stream.read(UPLOAD_MAX_BYTES + 1) if upload is not None else b""
