@@ -109,6 +109,12 @@ def draft_apology(session: Session, *, actor: User, petition_id: int, reason: st
         raise ValidationError(N_("Give the reason for the delay (at most 2,000 characters)."), field="reason")
     if new_deadline <= petition.deadline:
         raise ValidationError(N_("The new date must be after the current deadline."), field="new_deadline")
+    pending = session.execute(select(PetitionApology.id).where(PetitionApology.petition_id == petition.id,
+                                                               PetitionApology.issued_at.is_(None))).first()
+    if pending is not None:
+        # each issued letter moves the deadline and counts as an apology: one letter on its way at a time
+        raise InvalidTransitionError(N_("An apology letter for this petition is already on its way to be signed "
+                                        "and issued."))
     document = draft_letter(session, actor=actor, petition=petition, settings=settings, store=store, now=now,
                             summary=f"Xin lỗi và hẹn lại ngày trả lời phản ánh, kiến nghị: {petition.subject}"[:300],
                             paragraphs=_apology_text(petition, local_date(settings, petition.received_at), reason,

@@ -178,6 +178,18 @@ def test_r68_no_apology_after_the_deadline_has_passed(db_session, settings, stor
                                 settings=settings, store=store, now=utc_now() + timedelta(days=2))
 
 
+def test_r68_one_apology_letter_at_a_time_for_a_petition(db_session, settings, store, org, pward):
+    petition = _due_today(db_session, settings, org, pward)
+    later = petition.deadline + timedelta(days=5)
+    petitions.draft_apology(db_session, actor=pward.handler, petition_id=petition.id, reason="Chờ khảo sát",
+                            new_deadline=later, signer_id=pward.leader.id, settings=settings, store=store)
+    with pytest.raises(InvalidTransitionError, match="already on its way"):
+        petitions.draft_apology(db_session, actor=pward.handler, petition_id=petition.id, reason="Chờ thêm",
+                                new_deadline=later + timedelta(days=2), signer_id=pward.leader.id,
+                                settings=settings, store=store)
+    assert len(petitions.apologies_of(db_session, petition)) == 1
+
+
 def test_r72_figures_count_on_time_late_overdue_and_satisfied(db_session, settings, org, pward):
     now = utc_now()
     today = local_date(settings, now)
