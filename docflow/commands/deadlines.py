@@ -8,6 +8,7 @@ import click
 from docflow import appctx, db
 from docflow.commands.context import with_app
 from docflow.models import utc_now
+from docflow.services import ratelimit
 from docflow.services.notifications import escalate_overdue
 from docflow.services.petitions import remind_apologies
 
@@ -15,11 +16,12 @@ from docflow.services.petitions import remind_apologies
 @click.command("escalate")
 @with_app
 def escalate() -> None:
-    """Escalate assignments past their deadline to the department head and the leader, and ask the handlers
-    of petitions near their deadline for an apology letter; safe to repeat."""
+    """Escalate assignments past their deadline to the department head and the leader, ask the handlers of
+    petitions near their deadline for an apology letter, and drop stale rate-limit counts; safe to repeat."""
     with db.transaction() as s:
         escalated = escalate_overdue(s, settings=appctx.settings(), now=utc_now())
         reminded = remind_apologies(s, settings=appctx.settings(), now=utc_now())
+        ratelimit.purge(s, now=utc_now())     # yesterday's counts of public callers: nothing to keep
     # E-mails went out after the commit above; their failures are in the log, not here.
     click.echo(f"{len(escalated)} overdue assignment(s) escalated.")
     for assignment in escalated:

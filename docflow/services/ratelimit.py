@@ -7,7 +7,7 @@ import hashlib
 import ipaddress
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,3 +66,14 @@ def _locked(session: Session, organisation_id: int, bucket: str, key: str) -> Ra
                                 RateLimit.key == key)
         .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
 
+
+# Longer than any window a caller is counted in (the longest is an hour): a row older is only history.
+STALE_AFTER = timedelta(days=1)
+
+
+def purge(session: Session, *, now: datetime) -> int:
+    """Delete the counts whose window ended long ago (`docflow escalate`, daily); returns how many. Flushes."""
+    result = session.execute(delete(RateLimit).where(RateLimit.window_start < now - STALE_AFTER)
+                             .execution_options(synchronize_session=False))
+    session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -49,3 +49,12 @@ def test_a_caller_over_the_limit_is_refused_with_the_wait_and_the_window_then_re
     rows = db_session.execute(select(RateLimit).where(RateLimit.organisation_id == org.id)).scalars().all()
     assert len(rows) == 3
     assert all("203.0.113" not in row.key for row in rows)     # only digests are kept
+
+
+def test_counts_older_than_a_day_are_purged_and_the_current_ones_kept(db_session, org):
+    take = dict(organisation_id=org.id, bucket="public.verify", limit=3, per=timedelta(minutes=10))
+    ratelimit.take(db_session, caller="203.0.113.1", now=NOW - timedelta(days=2), **take)
+    ratelimit.take(db_session, caller="203.0.113.2", now=NOW - timedelta(minutes=5), **take)
+    assert ratelimit.purge(db_session, now=NOW) == 1
+    [kept] = db_session.execute(select(RateLimit).where(RateLimit.organisation_id == org.id)).scalars().all()
+    assert kept.window_start == NOW - timedelta(minutes=5)
