@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
 
 from docflow import PROJECT_ROOT
 from docflow.models import Role
@@ -14,6 +13,7 @@ from sqlalchemy.engine import make_url
 import pytest
 import sqlite3
 import threading
+from tests.querycount import count_queries
 
 
 def test_every_post_form_in_every_template_carries_a_csrf_token():
@@ -55,21 +55,6 @@ def test_no_request_leaves_the_machine_for_assets(client):
     assert assets and all(a.startswith(("/", "#")) for a in assets), assets  # "#main": the skip link
 
 
-def _count_queries(app, func):
-    engine = app.extensions["docflow.engine"]
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        func()
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return len(statements)
-
-
 def test_the_list_and_document_pages_issue_a_bounded_number_of_queries(app, client, make_user, make_document,
                                                                        make_department):
     dept = make_department()
@@ -77,11 +62,11 @@ def test_the_list_and_document_pages_issue_a_bounded_number_of_queries(app, clie
     docs = [make_document(clerk, department=dept) for _ in range(3)]
     client.login(clerk)
     url = f"/documents/?department_id={dept.id}"
-    small = _count_queries(app, lambda: client.get(url))
+    small = count_queries(app, lambda: client.get(url))
     docs += [make_document(make_user(Role.CLERK, department=dept), department=dept) for _ in range(20)]
-    large = _count_queries(app, lambda: client.get(url))
+    large = count_queries(app, lambda: client.get(url))
     assert small == large
-    one = _count_queries(app, lambda: client.get(f"/documents/{docs[0].id}"))
+    one = count_queries(app, lambda: client.get(f"/documents/{docs[0].id}"))
     assert one <= 13   # 12, and one for the records panel (the files holding it, the open files to add it to)
 
 

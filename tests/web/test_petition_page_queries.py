@@ -6,31 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from docflow.config import local_date
 from docflow.models import Organisation, utc_now
+from tests.querycount import count_queries
 from tests.services.petitions.wardset import PetitionWard, assigned, build_pward, submit
 
 
 @pytest.fixture
 def pward(make_department: Any, make_user: Any) -> PetitionWard:
     return build_pward(make_department, make_user)
-
-
-def _count_queries(app: Any, func: Any) -> int:
-    engine = app.extensions["docflow.engine"]
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        func()
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return len(statements)
 
 
 def _due_today(db_session: Any, settings: Any, petition: Any) -> None:
@@ -48,7 +33,7 @@ def test_r68_the_petition_page_asks_about_its_own_apology_in_queries_that_do_not
     url = f"/petitions/{petition.id}"
     first = client.get(url)
     assert first.status_code == 200 and 'border-warning" data-testid="apology-form"' in first.get_data(as_text=True)
-    small = _count_queries(app, lambda: client.get(url))
+    small = count_queries(app, lambda: client.get(url))
     other = Organisation(name="UBND phường Bên Cạnh", code="BC")
     db_session.add(other)
     db_session.flush()
@@ -58,4 +43,4 @@ def test_r68_the_petition_page_asks_about_its_own_apology_in_queries_that_do_not
     db_session.commit()
     page = client.get(url)
     assert 'border-warning" data-testid="apology-form"' in page.get_data(as_text=True)
-    assert _count_queries(app, lambda: client.get(url)) == small
+    assert count_queries(app, lambda: client.get(url)) == small
