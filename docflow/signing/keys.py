@@ -28,7 +28,7 @@ from pyhanko.sign.signers import Signer, SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from docflow.config import TokenSettings
-from docflow.errors import N_, CertificateError, SigningError, WrongPinError
+from docflow.errors import N_, CertificateError, ConfigurationError, SigningError, WrongPinError
 
 RevocationCheck = Callable[[asn1_x509.Certificate], "datetime | None"]
 """Answers when a certificate was revoked, or None if it is not (CA database, CRL, ...)."""
@@ -91,6 +91,18 @@ def load_pkcs12(path: Path, pin: str) -> SigningKey:
     signer = SimpleSigner(signing_cert=certificate, signing_key=key_info,
                           cert_registry=SimpleCertificateStore.from_certs(chain))
     return SigningKey(signer=signer, certificate=certificate, chain=chain)
+
+
+def private_key(key: SigningKey) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
+    """The private key of a key opened from a PKCS#12 file, as ``cryptography`` holds it (what an XML signature
+    takes). Raises ConfigurationError for a key that never leaves its token."""
+    signer = key.signer
+    if not isinstance(signer, SimpleSigner):
+        raise ConfigurationError("this key is on a token: it signs PDFs only")
+    loaded = serialization.load_der_private_key(signer.signing_key.dump(), None)
+    if not isinstance(loaded, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        raise ConfigurationError("the key is neither RSA nor ECDSA")
+    return loaded
 
 
 def rewrap_pkcs12(data: bytes, old_password: str, new_password: str) -> bytes:

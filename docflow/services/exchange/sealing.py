@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 from sqlalchemy.orm import Session
 
 from docflow import exchange
@@ -16,6 +15,7 @@ from docflow.exchange import Message, Organ
 from docflow.models import Organisation
 from docflow.services.audit.checkpoints import ca_chain_pem, current_system_certificate, system_key_passphrase
 from docflow.services.people.organisation import organ_id_of
+from docflow.signing.keys import load_pkcs12, private_key
 
 NO_ORGAN_ID = N_("The ward has no organ identifier (mã định danh): set it with `docflow init --organ-id` first.")
 
@@ -34,13 +34,12 @@ def _system_key(session: Session, settings: Settings) -> tuple[rsa.RSAPrivateKey
     if cert is None or cert.key_path is None:
         raise ConfigurationError("there is no system certificate to sign exchange messages: run "
                                  "`docflow keys issue --system`")
-    data = (settings.app.keys_dir / cert.key_path).read_bytes()
-    key, certificate, extra = pkcs12.load_key_and_certificates(data, system_key_passphrase(settings).encode())
-    if certificate is None or not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-        raise ConfigurationError("the system key file holds no RSA or EC key with its certificate")
-    chain = [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in (certificate, *extra)]
-    if chain[0].sha256.hex() != cert.sha256:
+    # opened as the audit checkpoints open it (its errors, its key-and-certificate checks)
+    opened = load_pkcs12(settings.app.keys_dir / cert.key_path, system_key_passphrase(settings))
+    if opened.sha256 != cert.sha256:
         raise ConfigurationError("the system key file does not match the system certificate on record")
+    key = private_key(opened)
+    chain = [opened.certificate, *opened.chain]
     known = {c.dump() for c in chain}
     for item in load_certificates(ca_chain_pem(settings)):
         if item.dump() not in known:
