@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from docflow.models import DocumentKind, Role, Urgency
 from docflow.models.routing import StepKind
 from tests.services.queues.test_queues import assign, step  # noqa: F401 (fixtures)
-from tests.web.test_hardening import _count_queries
+from tests.querycount import count_queries
 
 # Far enough from today that no time zone or holiday moves them across "overdue".
 LONG_AGO = date.today() - timedelta(days=20)
@@ -89,9 +89,9 @@ def test_queue_and_home_pages_issue_a_bounded_number_of_queries(app, client, mak
     add_work(2)
     client.login(head)
     urls = ["/queues/handle", "/queues/review", "/queues/overdue", "/"]
-    small = {url: _count_queries(app, lambda url=url: client.get(url)) for url in urls}
+    small = {url: count_queries(app, lambda url=url: client.get(url)) for url in urls}
     add_work(12)
-    large = {url: _count_queries(app, lambda url=url: client.get(url)) for url in urls}
+    large = {url: count_queries(app, lambda url=url: client.get(url)) for url in urls}
     assert small == large, (small, large)
     # the user, the capped count, the page, the unread notices: nothing per row
     assert max(large[url] for url in urls[:3]) <= 8 and large["/"] <= 12, large
