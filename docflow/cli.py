@@ -60,8 +60,13 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup)
-def main() -> None:
+@click.option("--ward", envvar="DOCFLOW_WARD", default=None, metavar="CODE",
+              help="The ward a command acts for, by its code (needed when the deployment serves several wards).")
+def main(ward: str | None) -> None:
     """docflow: documents and digital signatures for a ward People's Committee."""
+    # Imported here: cheap (no Flask, no SQLAlchemy), and only the commands that open a database read it.
+    from docflow import wards
+    wards.bind_code(ward)
 
 
 @main.command()

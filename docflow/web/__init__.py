@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from docflow import db, policy
+from docflow import db, policy, wards
 from docflow.errors import N_, DocflowError, RateLimitedError, ValidationError
 from docflow.paths import TRANSLATIONS_DIR
 from docflow.storage import BlobMissingError
@@ -95,6 +95,8 @@ def register(app: Flask) -> None:
     # OCSP clients post binary requests without a session: no form, no cookie, nothing to forge.
     csrf.exempt(signing.pki_ocsp)
     app.before_request(_refuse_nul)
+    app.before_request(_bind_ward)
+    app.teardown_request(_unbind_ward)
     app.register_error_handler(DocflowError, _docflow_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -111,6 +113,20 @@ def _permissions() -> dict[str, Any]:
     """Every template gets the signed-in user's answers as ``perms``: templates test them, never a role."""
     signed_in = getattr(current_user, "is_authenticated", False)
     return {"perms": policy.permissions_for(helpers.current_actor() if signed_in else None)}
+
+
+def _bind_ward() -> None:
+    """A signed-in user's request acts for the user's ward (docflow.wards): every "this ward" of the services
+    is theirs. Others (sign-in, public pages) stay unbound: the deployment's only ward, or the ward their own
+    route resolves."""
+    if getattr(current_user, "is_authenticated", False):
+        g.ward_token = wards.bind(current_user.organisation_id)
+
+
+def _unbind_ward(_exc: BaseException | None) -> None:
+    token = g.pop("ward_token", None)
+    if token is not None:
+        wards.unbind(token)
 
 
 def _refuse_nul() -> None:

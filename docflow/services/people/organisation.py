@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from docflow import wards
 from docflow.config import Settings
 from docflow.errors import N_, ConflictError, NotFoundError, ValidationError
 from docflow.models import Department, Organisation, User
@@ -17,8 +18,38 @@ from docflow.services.people.users import require_admin
 
 
 def find_organisation(session: Session) -> Organisation | None:
-    """The deployment's organisation (one ward today; the schema allows several)."""
+    """The ward the work in hand acts for (``docflow.wards``): the bound ward, else the ward the command line
+    named, else the deployment's only ward. None before `docflow init`.
+
+    Raises NotFoundError for a bound or named ward that does not exist, and ValidationError when the deployment
+    serves several wards and nothing says which (a command run without ``--ward``)."""
+    ward_id = wards.current_ward_id()
+    if ward_id is not None:
+        org = session.get(Organisation, ward_id)
+        if org is None:
+            raise NotFoundError(N_("This ward does not exist."))
+        return org
+    code = wards.requested_code()
+    if code is not None:
+        org = session.execute(select(Organisation).where(Organisation.code == code)).scalar_one_or_none()
+        if org is None:
+            raise NotFoundError(N_("There is no ward with the code %(code)s (see `docflow wards list`)."), code=code)
+        return org
+    first_two = list(session.execute(select(Organisation).order_by(Organisation.id).limit(2)).scalars())
+    if len(first_two) > 1:
+        raise ValidationError(N_("This deployment serves several wards: name one with `docflow --ward CODE` "
+                                 "(see `docflow wards list`)."))
+    return first_two[0] if first_two else None
+
+
+def first_ward(session: Session) -> Organisation | None:
+    """The deployment's first ward (the one `docflow init` created), whatever is bound; None before init."""
     return session.execute(select(Organisation).order_by(Organisation.id).limit(1)).scalar_one_or_none()
+
+
+def list_wards(session: Session) -> list[Organisation]:
+    """Every ward of the deployment, in the order they were created."""
+    return list(session.execute(select(Organisation).order_by(Organisation.id)).scalars())
 
 
 def get_organisation(session: Session) -> Organisation:
@@ -31,7 +62,7 @@ def get_organisation(session: Session) -> Organisation:
 def ensure_organisation(session: Session, *, name: str, code: str = "UBND",
                         now: datetime | None = None) -> Organisation:
     """Create the organisation on first start; later calls return the existing one. Flushes."""
-    org = find_organisation(session)
+    org = first_ward(session)
     if org is not None:
         return org
     org = Organisation(name=name, code=code)
@@ -39,6 +70,22 @@ def ensure_organisation(session: Session, *, name: str, code: str = "UBND",
     session.flush()
     audit.record(session, action=AuditAction.SYSTEM_INITIALISED, actor=None, object_type="organisation",
                  object_id=org.id, details={"name": name, "code": code}, now=now)
+    return org
+
+
+def create_ward(session: Session, *, name: str, code: str, organ_id: str = "", actor: User | None = None,
+                now: datetime | None = None) -> Organisation:
+    """A new ward in this deployment (a province's): its own departments, users, keys and registers follow.
+    ``code`` names it on the command line (`docflow --ward CODE`) and in symbols. Raises ConflictError for a
+    code already taken, ValidationError for a bad name, code or organ identifier. Flushes."""
+    _check(name, code)
+    if session.execute(select(Organisation.id).where(Organisation.code == code.strip())).first() is not None:
+        raise ConflictError(N_("A ward with the code %(code)s exists already."), code=code)
+    org = Organisation(name=name.strip(), code=code.strip(), organ_id=check_organ_id(organ_id) if organ_id else "")
+    session.add(org)
+    session.flush()
+    audit.record(session, action=AuditAction.SYSTEM_INITIALISED, actor=actor, object_type="organisation",
+                 object_id=org.id, details={"name": org.name, "code": org.code}, now=now)
     return org
 
 
@@ -74,7 +121,8 @@ def set_organ_id(session: Session, *, org: Organisation, organ_id: str, actor: U
 
 
 def list_departments(session: Session, *, include_inactive: bool = False) -> list[Department]:
-    stmt = select(Department).order_by(Department.name)
+    stmt = (select(Department).where(Department.organisation_id == get_organisation(session).id)
+            .order_by(Department.name))
     if not include_inactive:
         stmt = stmt.where(Department.is_active.is_(True))
     return list(session.execute(stmt).scalars())

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy.orm import Session
 
-from docflow import db
+from docflow import db, wards
 from docflow.errors import N_, PermissionDeniedError
 from docflow.models import ApiClient, User, utc_now
 from docflow.services import api as api_service
@@ -76,6 +76,10 @@ def _authenticate() -> None:
         raise api_service.UnauthenticatedError(N_("The API token is missing, unknown, expired or revoked."))
     # Counted before the token is judged: a revoked client's retries are limited (and audited) like any calls.
     g.api_client, g.api_refused = found, api_service.refusal_reason(found, now=now)
+    # The call acts for the client's ward (docflow.wards); docflow.web unbinds it at teardown.
+    if "ward_token" in g:  # a session cookie sent beside the token: the token's user is the one acting
+        wards.unbind(g.pop("ward_token"))
+    g.ward_token = wards.bind(found.organisation_id)
     limits = settings().api
     with db.transaction() as session:
         ratelimit.take(session, organisation_id=found.organisation_id, bucket="api.client", caller=str(found.id),
