@@ -37,6 +37,7 @@ from docflow.web import (
     home,
     incoming,
     notifications,
+    ops,
     outbox,
     outgoing,
     outgoing_files,
@@ -71,6 +72,7 @@ def select_locale() -> str:
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = helpers.BoundedIntConverter
+    ops.init_app(app)   # first: the request's id and timing are bound before any other hook runs; the probes
     proxies = app.extensions["docflow.settings"].security.trusted_proxies
     if proxies:
         # request.remote_addr becomes the client's address as the trusted proxies saw it (sign-in limits and

@@ -11,12 +11,12 @@ from pypdf import PdfReader, PdfWriter
 
 from docflow.errors import ValidationError
 from docflow.pdfcheck import check_pdf
-from docflow.storage import BlobMissingError, DocumentStore
+from docflow.storage import BlobMissingError, FileSystemStore
 from tests.conftest import pdf_bytes
 
 
 def test_content_is_stored_once_under_its_sha256_and_read_only(tmp_path):
-    store = DocumentStore(tmp_path)
+    store = FileSystemStore(tmp_path)
     data = pdf_bytes("store")
     sha, size, path = store.put_stream(io.BytesIO(data), max_bytes=10 ** 6)
     assert sha == hashlib.sha256(data).hexdigest() and size == len(data)
@@ -28,7 +28,7 @@ def test_content_is_stored_once_under_its_sha256_and_read_only(tmp_path):
 
 
 def test_too_large_or_rejected_content_leaves_nothing_behind(tmp_path):
-    store = DocumentStore(tmp_path)
+    store = FileSystemStore(tmp_path)
     with pytest.raises(ValidationError):
         store.put_stream(io.BytesIO(b"x" * 5000), max_bytes=4096)
 
@@ -40,7 +40,7 @@ def test_too_large_or_rejected_content_leaves_nothing_behind(tmp_path):
 
 
 def test_a_missing_blob_raises_a_named_error(tmp_path):
-    store = DocumentStore(tmp_path)
+    store = FileSystemStore(tmp_path)
     with pytest.raises(BlobMissingError):
         store.open("a" * 64)
     with pytest.raises(ValueError):
