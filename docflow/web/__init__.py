@@ -121,6 +121,8 @@ def _bind_ward() -> None:
     """A signed-in user's request acts for the user's ward (docflow.wards): every "this ward" of the services
     is theirs. Others (sign-in, public pages) stay unbound: the deployment's only ward, or the ward their own
     route resolves."""
+    if request.endpoint in ops.PROBES:
+        return   # a probe touches no user (nor the database, for /health), whatever cookie it carries
     if getattr(current_user, "is_authenticated", False):
         g.ward_token = wards.bind(current_user.organisation_id)
 

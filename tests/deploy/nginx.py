@@ -69,23 +69,27 @@ def check(prefix: Path, main: Path) -> subprocess.CompletedProcess[str]:
                           timeout=60)
 
 
+def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, name: str, *, seconds: float) -> None:
+    """Wait until ``url`` answers; fail with the process's log when it ends or does not answer in time."""
+    deadline = time.monotonic() + seconds
+    while process.poll() is None:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{name} did not answer: {log.read_text()[-3000:]}") from None
+            time.sleep(0.2)
+    raise AssertionError(f"{name} ended: {log.read_text()[-3000:]}")
+
+
 @contextmanager
 def running(prefix: Path, main: Path, listen: int) -> Iterator[subprocess.Popen[bytes]]:
     log = prefix / "nginx.stderr"
     with log.open("wb") as handle:
         server = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(main)], stdout=handle, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if server.poll() is not None:
-                raise AssertionError(f"nginx ended: {log.read_text()[-3000:]}")
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{listen}/health", timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"nginx did not answer: {log.read_text()[-3000:]}") from None
-                time.sleep(0.2)
+        wait_healthy(f"http://127.0.0.1:{listen}/health", server, log, "nginx", seconds=30)
         yield server
     finally:
         server.terminate()

@@ -14,7 +14,6 @@ import secrets
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,19 +61,6 @@ def _docflow(env: dict[str, str], folder: Path, *args: str) -> None:
     assert done.returncode == 0, f"docflow {' '.join(args)}: {done.stderr[-3000:]}"
 
 
-def _wait_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"`docflow run` on {port} ended: {log.read_text()[-3000:]}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"`docflow run` on {port} did not answer: {log.read_text()[-3000:]}")
-
-
 @pytest.fixture
 def deployment(tmp_path: Path, database_factory: Callable[[str], str]) -> Iterator[Deployment]:
     folder = tmp_path
@@ -109,7 +95,8 @@ def deployment(tmp_path: Path, database_factory: Callable[[str], str]) -> Iterat
                     env=env, cwd=folder, stdout=handle, stderr=subprocess.STDOUT))
             logs.append(log)
         for port, process, log in zip(ports, processes, logs):
-            _wait_healthy(port, process, log)
+            nginx.wait_healthy(f"http://127.0.0.1:{port}/health", process, log, f"`docflow run` on {port}",
+                               seconds=120)
         listen = free_port()
         with nginx.nginx_prefix() as prefix:
             main = nginx.write_config(prefix, listen, ports)

@@ -164,3 +164,16 @@ def test_verifications_are_counted_by_outcome(db_session, app):
     with pytest.raises(UnreadablePdfError):
         reports.verify_bytes(db_session, settings=app.extensions["docflow.settings"], data=b"not a pdf at all")
     assert _sample("docflow_verifications_total", outcome="unreadable") == before + 1
+
+
+def test_health_answers_a_signed_in_browser_without_loading_its_user(client, make_user, app, monkeypatch):
+    client.login(make_user())
+    # The database gone (its sessions refuse to open): /health still answers, a page does not.
+    monkeypatch.setitem(app.extensions, "docflow.sessionmaker", _no_database)
+    assert client.get("/health").status_code == 200
+    with pytest.raises(RuntimeError, match="no database"):
+        client.get("/")
+
+
+def _no_database():
+    raise RuntimeError("no database")
