@@ -108,3 +108,14 @@ def test_hostile_structures_are_refused_with_a_message(tmp_path, objects):
     with pytest.raises(ValidationError) as exc:
         check_pdf(_file(tmp_path, _raw_pdf(*objects)))
     assert "damaged" in exc.value.message or "no pages" in exc.value.message
+
+
+def test_storage_path_puts_the_blobs_on_the_shared_mount(tmp_path):
+    from docflow import config
+    from docflow.storage import open_store
+    settings = config.load(overrides={"app": {"data_dir": str(tmp_path / "var")},
+                                      "storage": {"path": str(tmp_path / "shared")}})
+    sha = open_store(settings.blobs_dir).put_bytes(b"%PDF-1.7 shared")
+    assert (tmp_path / "shared" / sha[:2] / sha[2:4] / sha).read_bytes() == b"%PDF-1.7 shared"
+    assert not (tmp_path / "var" / "blobs").exists()
+    assert config.load(overrides={"app": {"data_dir": str(tmp_path / "var")}}).blobs_dir == tmp_path / "var" / "blobs"
