@@ -101,8 +101,17 @@ def test_metrics_gives_the_audit_checkpoints_age(db_session):
     db_session.flush()
     age = ops_service.checkpoint_age_seconds(db_session, made + timedelta(seconds=300))
     assert age == pytest.approx(300.0, abs=1.0)
-    text = ops_service.scrape_registry(db_session, made + timedelta(seconds=90))
-    assert text.get_sample_value("docflow_audit_checkpoint_age_seconds") == pytest.approx(90.0, abs=1.0)
+    registry = ops_service.scrape_registry(db_session, made + timedelta(seconds=90))
+    assert registry.get_sample_value("docflow_audit_checkpoint_age_seconds") == pytest.approx(90.0, abs=1.0)
+
+
+def test_metrics_counts_the_audit_events_no_checkpoint_covers(db_session, make_user):
+    from docflow.services import audit
+    before = ops_service.scrape_registry(db_session, utc_now()).get_sample_value("docflow_audit_unsigned_events")
+    audit.record(db_session, actor=make_user(), action=audit.AuditAction.USER_SIGNED_IN, object_type="user")
+    db_session.flush()
+    after = ops_service.scrape_registry(db_session, utc_now()).get_sample_value("docflow_audit_unsigned_events")
+    assert after >= before + 1
 
 
 def test_signatures_are_counted_once_kept_never_when_rolled_back(db_session, signing_settings, store, make_user,
