@@ -36,6 +36,11 @@ def request_id_from(header: str | None) -> str:
     return uuid.uuid4().hex
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters escaped: a path holding a line break cannot forge a text log line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def bind_request(**fields: Any) -> Token[dict[str, Any] | None]:
     """Every line written until ``unbind_request(token)`` carries ``fields`` (request_id, method, path, ...)."""
     return _request.set(dict(fields))

@@ -27,7 +27,13 @@ VERIFICATIONS = Counter("docflow_verifications", "PDF signature verifications ru
                         ["outcome"])
 
 
+# Any other method a client invents is counted as "other": labels stay a bounded set, whatever is sent.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def count_request(method: str, endpoint: str, status: int, seconds: float) -> None:
+    """One answered request; ``endpoint`` is the route's name (or "unmatched"), never the path."""
+    method = method if method in METHODS else "other"
     HTTP_REQUESTS.labels(method=method, endpoint=endpoint, status=str(status)).inc()
     HTTP_LATENCY.labels(endpoint=endpoint).observe(seconds)
 

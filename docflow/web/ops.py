@@ -94,7 +94,8 @@ def _finish(response: Response) -> Response:
     if endpoint not in PROBES:
         # The user's row id only: get_id() carries the session stamp, which belongs in the cookie alone.
         user_id = current_user.id if getattr(current_user, "is_authenticated", False) else None
-        access_log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, seconds * 1000,
+        access_log.info("%s %s %s %.1fms", request.method, logformat.printable(request.path), response.status_code,
+                        seconds * 1000,
                         extra={"request": {"status": response.status_code, "duration_ms": round(seconds * 1000, 1),
                                            "user_id": user_id}})
     return response

@@ -4,7 +4,10 @@ exist. Nothing about the deployment (wards' queues, request counts) reaches an o
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from prometheus_client import REGISTRY
 
 from docflow.config_ops import MetricsSettings
 from docflow.errors import ConfigurationError
@@ -52,3 +55,21 @@ def test_an_ipv4_mapped_address_is_judged_as_ipv4():
 def test_a_malformed_allow_list_stops_startup():
     with pytest.raises(ConfigurationError, match="metrics.allow"):
         MetricsSettings(allow=("127.0.0.1", "10.0.0.300"))
+
+
+def test_invented_methods_and_paths_add_no_series(client):
+    before = len(list(REGISTRY.collect()))
+    for n in range(3):
+        client.client.open(f"/no/such/page/{n}", method=f"INVENTED{n}")
+    samples = [s for m in REGISTRY.collect() if m.name == "docflow_http_requests" for s in m.samples]
+    assert not any("INVENTED" in str(s.labels) or "/no/such" in str(s.labels) for s in samples)
+    assert any(s.labels.get("method") == "other" and s.labels.get("endpoint") == "unmatched" for s in samples)
+    assert len(list(REGISTRY.collect())) == before
+
+
+def test_a_path_cannot_forge_a_text_log_line(client, caplog):
+    caplog.set_level(logging.INFO, logger="docflow.access")
+    client.get("/nothing%0a2026-01-01 ERROR docflow: forged%0d")
+    [line] = [r.getMessage() for r in caplog.records if r.name == "docflow.access"]
+    assert "\n" not in line and "\r" not in line
+    assert "/nothing\\n2026-01-01 ERROR docflow: forged\\r" in line
