@@ -1,6 +1,7 @@
 """Issue 16 §3: /metrics answers only the addresses ``[metrics] allow`` permits (loopback by default); any other
 address, and any request forwarded by a proxy the app does not trust, gets the same 404 as a page that does not
-exist. Nothing about the deployment (wards' queues, request counts) reaches an outsider."""
+exist. Nothing about the deployment (wards' queues, request counts) reaches an outsider; invented methods and
+paths cannot grow the metrics without bound, nor forge a line of the text log."""
 
 from __future__ import annotations
 
