@@ -84,10 +84,10 @@ def _start() -> None:
 
 
 def _finish(response: Response) -> Response:
-    response.headers[logformat.REQUEST_ID_HEADER] = g.get("request_id", "")
     started = g.get("request_started")
     if started is None:
         return response
+    response.headers[logformat.REQUEST_ID_HEADER] = g.request_id
     seconds = time.perf_counter() - started
     endpoint = request.endpoint or "unmatched"
     metrics.count_request(request.method, endpoint, response.status_code, seconds)
