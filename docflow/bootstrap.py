@@ -14,7 +14,7 @@ from docflow import config, db
 from docflow.appctx import AppContext
 from docflow.config import Settings
 from docflow.services.audit import checkpoints as audit_checkpoints
-from docflow.storage import DocumentStore
+from docflow.storage import open_store
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -33,7 +33,7 @@ def open_context(settings: Settings) -> AppContext:
         settings.key_secret()
     engine = db.make_engine(settings.database_url, echo=settings.database.echo,
                             lock_timeout_seconds=settings.database.lock_timeout_seconds)
-    context = AppContext(settings=settings, store=DocumentStore(settings.blobs_dir), engine=engine,
+    context = AppContext(settings=settings, store=open_store(settings.blobs_dir), engine=engine,
                          sessionmaker=db.make_sessionmaker(engine))
     audit_checkpoints.install(context.sessionmaker, settings)
     return context

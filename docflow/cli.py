@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import logging
 from typing import TYPE_CHECKING
 
 import click
@@ -78,7 +77,7 @@ def run(host: str, port: int, threads: int) -> None:
     # Imported here: the web app (Flask and every service) loads only for the command that serves it.
     import waitress
 
-    from docflow import create_app, migrations
+    from docflow import create_app, logformat, migrations
 
     try:
         app = create_app()
@@ -86,7 +85,7 @@ def run(host: str, port: int, threads: int) -> None:
         raise click.ClickException(f"configuration error: {exc}") from None
     if not migrations.is_current(app.extensions["docflow.engine"]):
         raise click.ClickException("the database is missing or out of date: run `docflow init` first")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logformat.configure(app.extensions["docflow.settings"].app.log_format)   # [app] log_format: text or json
     ocr_worker, renewals = start_background_work(app)
     if ocr_worker is not None:
         click.echo("OCR of scanned pages runs in the background ([ocr] in the configuration).")

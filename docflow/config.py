@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from docflow.config_exchange import ExchangeSettings
+from docflow.config_ops import MetricsSettings, StorageSettings
 from docflow.config_sections import ApiSettings, ArchiveSettings, AuditSettings, MailSettings, OcrSettings
 from docflow.config_loading import build_section, deep_merge
 from docflow.errors import ConfigurationError
@@ -35,6 +36,7 @@ class AppSettings:
     # The ward's organ identifier (mã định danh), R57's OrganId in the records' metadata: "000.00.00.H41"
     organ_id: str = ""
     public_url: str = "http://127.0.0.1:5000"   # the base of the QR codes' /v/<code> address (issue 15 §2)
+    log_format: Literal["text", "json"] = "text"   # "json": one JSON object a line, with the request's id
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -172,11 +174,13 @@ class Settings:
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     exchange: ExchangeSettings = field(default_factory=ExchangeSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
     source: Path | None = None
 
     @property
     def blobs_dir(self) -> Path:
-        return self.app.data_dir / "blobs"
+        return self.storage.path or self.app.data_dir / "blobs"
 
     @property
     def database_url(self) -> str:

@@ -1,4 +1,10 @@
-"""Content-addressed, write-once PDF blob store: each file lives under its SHA-256 and is never rewritten."""
+"""Content-addressed, write-once PDF blob store: each file lives under its SHA-256 and is never rewritten.
+
+``DocumentStore`` is the interface every caller names; ``FileSystemStore`` implements it on a folder, which may
+be a mount shared by several hosts (``[storage] path``; NFS-style: it needs an atomic rename within the mount and
+fsync that reaches the server). An object store (S3-style) could implement the same methods later: a blob is
+put once under its SHA-256 and read back whole or as a stream; ``path_for`` would then hand a local cached copy.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 from collections.abc import Callable
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, Protocol
 
 from docflow.errors import N_, StorageError, ValidationError
 from docflow.private_files import READ_ONLY_MODE, private_dir
@@ -21,7 +27,41 @@ class BlobMissingError(StorageError):
     """A stored version's file is gone from disk: evidence loss, reported loudly."""
 
 
-class DocumentStore:
+class DocumentStore(Protocol):
+    """What docflow asks of a blob store: write-once blobs named by their SHA-256 hex digest."""
+
+    def put_stream(self, source: IO[bytes], *, max_bytes: int,
+                   check: Callable[[Path], object] | None = None) -> tuple[str, int, Path]:
+        """Store a stream (at most ``max_bytes``), hashing it; ``check`` sees the complete file before it is
+        stored. Returns (sha256, size, a local path of the stored file)."""
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store ``data``; returns its SHA-256."""
+
+    def open(self, sha256: str) -> BinaryIO:
+        """A stream of the blob. Raises BlobMissingError when it is gone."""
+
+    def read(self, sha256: str) -> bytes:
+        """The blob's bytes. Raises BlobMissingError when it is gone."""
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def actual_sha256(self, sha256: str) -> str | None:
+        """The SHA-256 of what is stored under ``sha256`` (a check of the store), or None when it is gone."""
+
+    def path_for(self, sha256: str) -> Path:
+        """A local file holding the blob, for the tools that read files (the PDF checker, pdftoppm)."""
+
+
+def open_store(root: Path) -> DocumentStore:
+    """The store of a deployment: the filesystem store on ``root`` (``Settings.blobs_dir``)."""
+    return FileSystemStore(root)
+
+
+class FileSystemStore:
+    """Blobs as files under ``root``/ab/cd/<sha256>, owner-only and read-only, written by an fsynced temporary
+    file renamed into place (the rename is atomic within one filesystem, so ``root/tmp`` lies inside ``root``)."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self.tmp = root / "tmp"

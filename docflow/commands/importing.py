@@ -23,7 +23,7 @@ from docflow.models import utc_now
 from docflow.services import importing
 from docflow.services.importing import ImportContext, ImportRow, IndexFileError, Outcome, Refusal, entry
 from docflow.services.people import find_user_by_username
-from docflow.storage import DocumentStore
+from docflow.storage import FileSystemStore
 
 EXIT_DONE, EXIT_REFUSED, EXIT_UNREADABLE = 0, 1, 2
 BATCH = 200
@@ -66,7 +66,7 @@ def _run(folder: Path, index: Path, username: str, *, dry_run: bool, report: Pat
     settings = appctx.settings()
     with tempfile.TemporaryDirectory(prefix="docflow-import-dry-") as scratch:
         # A dry run checks and verifies every PDF as a real run would, in a scratch store, and rolls back.
-        store = DocumentStore(Path(scratch)) if dry_run else appctx.store()
+        store = FileSystemStore(Path(scratch)) if dry_run else appctx.store()
         ctx = importing.ImportContext(actor=actor, folder=folder, settings=settings, store=store, now=utc_now())
         counts = importing.Counts()
         rows = importing.read_index(index, zone=settings.app.zone)

@@ -37,6 +37,7 @@ from docflow.web import (
     home,
     incoming,
     notifications,
+    ops,
     outbox,
     outgoing,
     outgoing_files,
@@ -71,6 +72,7 @@ def select_locale() -> str:
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = helpers.BoundedIntConverter
+    ops.init_app(app)   # first: the request's id and timing are bound before any other hook runs; the probes
     proxies = app.extensions["docflow.settings"].security.trusted_proxies
     if proxies:
         # request.remote_addr becomes the client's address as the trusted proxies saw it (sign-in limits and
@@ -119,6 +121,8 @@ def _bind_ward() -> None:
     """A signed-in user's request acts for the user's ward (docflow.wards): every "this ward" of the services
     is theirs. Others (sign-in, public pages) stay unbound: the deployment's only ward, or the ward their own
     route resolves."""
+    if request.endpoint in ops.PROBES:
+        return   # a probe touches no user (nor the database, for /health), whatever cookie it carries
     if getattr(current_user, "is_authenticated", False):
         g.ward_token = wards.bind(current_user.organisation_id)
 

@@ -11,12 +11,12 @@ from pypdf import PdfReader, PdfWriter
 
 from docflow.errors import ValidationError
 from docflow.pdfcheck import check_pdf
-from docflow.storage import BlobMissingError, DocumentStore
+from docflow.storage import BlobMissingError, FileSystemStore
 from tests.conftest import pdf_bytes
 
 
 def test_content_is_stored_once_under_its_sha256_and_read_only(tmp_path):
-    store = DocumentStore(tmp_path)
+    store = FileSystemStore(tmp_path)
     data = pdf_bytes("store")
     sha, size, path = store.put_stream(io.BytesIO(data), max_bytes=10 ** 6)
     assert sha == hashlib.sha256(data).hexdigest() and size == len(data)
@@ -28,7 +28,7 @@ def test_content_is_stored_once_under_its_sha256_and_read_only(tmp_path):
 
 
 def test_too_large_or_rejected_content_leaves_nothing_behind(tmp_path):
-    store = DocumentStore(tmp_path)
+    store = FileSystemStore(tmp_path)
     with pytest.raises(ValidationError):
         store.put_stream(io.BytesIO(b"x" * 5000), max_bytes=4096)
 
@@ -40,7 +40,7 @@ def test_too_large_or_rejected_content_leaves_nothing_behind(tmp_path):
 
 
 def test_a_missing_blob_raises_a_named_error(tmp_path):
-    store = DocumentStore(tmp_path)
+    store = FileSystemStore(tmp_path)
     with pytest.raises(BlobMissingError):
         store.open("a" * 64)
     with pytest.raises(ValueError):
@@ -108,3 +108,14 @@ def test_hostile_structures_are_refused_with_a_message(tmp_path, objects):
     with pytest.raises(ValidationError) as exc:
         check_pdf(_file(tmp_path, _raw_pdf(*objects)))
     assert "damaged" in exc.value.message or "no pages" in exc.value.message
+
+
+def test_storage_path_puts_the_blobs_on_the_shared_mount(tmp_path):
+    from docflow import config
+    from docflow.storage import open_store
+    settings = config.load(overrides={"app": {"data_dir": str(tmp_path / "var")},
+                                      "storage": {"path": str(tmp_path / "shared")}})
+    sha = open_store(settings.blobs_dir).put_bytes(b"%PDF-1.7 shared")
+    assert (tmp_path / "shared" / sha[:2] / sha[2:4] / sha).read_bytes() == b"%PDF-1.7 shared"
+    assert not (tmp_path / "var" / "blobs").exists()
+    assert config.load(overrides={"app": {"data_dir": str(tmp_path / "var")}}).blobs_dir == tmp_path / "var" / "blobs"

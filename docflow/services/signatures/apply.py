@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from docflow import policy
+from docflow import metrics, policy, unit_of_work
 from docflow.config import Settings
 from docflow.errors import N_, ConflictError, InvalidTransitionError, PermissionDeniedError, SigningError
 from docflow.models import Certificate, Document, DocumentVersion, Signature, User
@@ -126,6 +126,8 @@ def apply_signature(session: Session, occasion: Occasion, prepared: Prepared, ki
                                  field_name=request.field_name or "", level=request.level,
                                  mode_line=mode_line or "", actor=actor, certificate=certificate,
                                  step=occasion.step)
+    # /metrics counts the signatures that were kept: after the commit, never for a rolled-back attempt
+    unit_of_work.after_commit(session, lambda: metrics.count_signature(kind.value))
     return SignOutcome(signature=signature, version=version, signed=signed)
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from docflow import metrics
 from docflow.config import Settings
 from docflow.errors import UnreadablePdfError
 from docflow.models import Certificate, Document, DocumentVersion, User, VerificationReport, utc_now
@@ -60,11 +61,24 @@ def verify_outcome(settings: Settings, data: bytes, *, now: datetime | None = No
     """pyHanko's verdict on ``data``, with no session at all: for work that must hold no transaction meanwhile
     (a renewal run verifies the bytes it made, then keeps the report with the version in one short one)."""
     # pyHanko takes seconds to import: only a verification pays for it, not the CLI's start.
-    from docflow.signing.verify import verify_pdf
     try:
-        return verify_pdf(data, trust_settings(settings), now=now or utc_now())
+        return _verify_counted(data, settings, now or utc_now())
     except UnreadablePdfError as exc:
         return exc
+
+
+def _verify_counted(data: bytes, settings: Settings, now: datetime) -> VerificationResult:
+    """pyHanko's verdict on ``data``, counted for /metrics by outcome (every verification docflow runs for a
+    stored or uploaded PDF comes here; cached reports are not counted again). Raises UnreadablePdfError."""
+    # pyHanko takes seconds to import: only a verification pays for it, not the CLI's start.
+    from docflow.signing.verify import verify_pdf
+    try:
+        result = verify_pdf(data, trust_settings(settings), now=now)
+    except UnreadablePdfError:
+        metrics.count_verification("unreadable")
+        raise
+    metrics.count_verification("valid" if result.valid else "invalid")
+    return result
 
 
 def remember_outcome(session: Session, *, settings: Settings, sha256: str,
@@ -86,8 +100,6 @@ def verify_bytes(session: Session, *, settings: Settings, data: bytes, sha256: s
 
     Raises UnreadablePdfError. Flushes a new report row when it was not cached.
     """
-    # pyHanko takes seconds to import: only a verification pays for it, not the CLI's start.
-    from docflow.signing.verify import verify_pdf
     sha256 = sha256 or hashlib.sha256(data).hexdigest()
     key = trust_key(settings)
     cached = cached_report(session, settings=settings, sha256=sha256)
@@ -97,7 +109,7 @@ def verify_bytes(session: Session, *, settings: Settings, data: bytes, sha256: s
     ahead = session.info.get(VERIFIED_AHEAD, {}).pop((sha256, key), None)
     if isinstance(ahead, UnreadablePdfError):
         raise ahead
-    result = ahead if ahead is not None else verify_pdf(data, trust_settings(settings), now=now)
+    result = ahead if ahead is not None else _verify_counted(data, settings, now)
     report: dict[str, Any] = report_dict(result)
     _map_signers(session, report)
     session.add(VerificationReport(sha256=sha256, trust_key=key, valid=bool(report["valid"]),
