@@ -25,11 +25,11 @@ from docflow.services.renewal.run import (
     renew_issued,
     start_renewal,
 )
-from docflow.services.renewal.schedule import RenewalScheduler, due_since, run_scheduled
+from docflow.services.renewal.schedule import RenewalScheduler, due_since, run_for_ward, run_scheduled, wards_due
 
 __all__ = [
     "DUE", "FAILED", "NOT_DUE", "RENEWAL_JOB", "RENEWED", "Candidate", "IssuedMatch", "OpenedRun",
     "RenewalScheduler", "add_renewal", "answer_for_digest", "carry_out", "due_candidates", "due_since", "get_run",
     "issued_version_ids", "match_bytes", "match_version", "open_run", "recent_runs", "renew_issued",
-    "run_scheduled", "start_renewal",
+    "run_for_ward", "run_scheduled", "wards_due", "start_renewal",
 ]

@@ -1,0 +1,205 @@
+"""The job queue's jobs (``queued_jobs``): enqueueing one, running one exactly as far as it got, and what the
+admin page and /metrics read.
+
+Whoever runs a job (a `docflow worker` thread, on whichever host) moves its row by conditional UPDATEs, each
+in a short transaction of its own:
+
+- ``claim``: queued (or running: its worker died and the broker delivered the message again) → running, one
+  more attempt. A job already done or failed is not claimed: a message delivered twice does the work once.
+- ``finish``: running → done. ``fail_attempt``: running → queued again with the error (the broker retries
+  it after a back-off), or → failed once ``max_attempts`` attempts were made.
+
+A handler is idempotent in its own right too (it reads what is already done: OCR claims pages, the outbox
+claims items, a renewal skips what is no longer due, mail skips the messages ``progress`` says were sent), so
+a worker killed after the work but before ``finish`` loses nothing and doubles nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import astuple, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from docflow import wards
+from docflow.config import Settings
+from docflow.models import QueuedJob, QueuedJobStatus, utc_now
+from docflow.services.jobs.runner import Transaction
+from docflow.storage import DocumentStore
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+MAX_ERROR = 500
+OPEN = (QueuedJobStatus.QUEUED, QueuedJobStatus.RUNNING)
+
+
+class RetryLater(Exception):
+    """Raised to the broker when an attempt failed and another is due: its retry middleware waits (the
+    back-off) and delivers the message again."""
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A claimed job's row, as it was claimed."""
+    job_id: str
+    kind: str
+    organisation_id: int
+    payload: Mapping[str, Any]
+    attempts: int
+    progress: int
+
+
+@dataclass(frozen=True)
+class Claimed(Taken):
+    """What a claimed job's handler is given: its row's values, the worker's transactions, settings and
+    store, and a way to record progress."""
+    transaction: Transaction = field(repr=False, kw_only=True)
+    settings: Settings = field(repr=False, kw_only=True)
+    store: DocumentStore = field(repr=False, kw_only=True)
+
+    @property
+    def redelivered(self) -> bool:
+        """Whether an earlier attempt was made (a worker died, or it failed): the handler checks what is done."""
+        return self.attempts > 1
+
+    def record_progress(self, done: int, total: int | None = None) -> None:
+        """Record ``done`` (of ``total``) in a transaction of its own: the queue page shows it at once."""
+        with self.transaction() as session:
+            values: dict[str, Any] = {"progress": done, "updated_at": utc_now()}
+            if total is not None:
+                values["total"] = total
+            session.execute(update(QueuedJob).where(QueuedJob.id == self.job_id).values(**values)
+                            .execution_options(synchronize_session=False))
+
+
+Handler = Callable[[Claimed], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that does the jobs of ``kind`` (a worker looks it up by the row's kind)."""
+    def register(function: Handler) -> Handler:
+        HANDLERS[kind] = function
+        return function
+    return register
+
+
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:60]}:{os.getpid()}"
+
+
+def claim(session: Session, job_id: str, *, now: datetime) -> Taken | None:
+    """Take the job for one more attempt; None when it is done, failed, gone, or out of attempts (then it
+    is marked failed). Flushes."""
+    taken = session.execute(
+        update(QueuedJob).where(QueuedJob.id == job_id, QueuedJob.status.in_(OPEN),
+                                QueuedJob.attempts < QueuedJob.max_attempts)
+        .values(status=QueuedJobStatus.RUNNING, attempts=QueuedJob.attempts + 1, worker=worker_name()[:100],
+                started_at=func.coalesce(QueuedJob.started_at, now), updated_at=now)
+        .execution_options(synchronize_session=False))
+    job = session.get(QueuedJob, job_id, populate_existing=True)
+    if job is None:
+        return None
+    if getattr(taken, "rowcount", 0) != 1:
+        if job.status in OPEN:   # every attempt was spent (its workers died): it ends here
+            job.status, job.finished_at, job.updated_at = QueuedJobStatus.FAILED, now, now
+            job.error = job.error or "the job's workers stopped before it finished"
+            session.flush()
+        return None
+    return Taken(job.id, job.kind, job.organisation_id, dict(job.payload), job.attempts, job.progress)
+
+
+def finish(session: Session, job_id: str, *, now: datetime) -> bool:
+    """running → done; False when it was not running (another delivery finished it). Flushes."""
+    done = session.execute(update(QueuedJob).where(QueuedJob.id == job_id,
+                                                   QueuedJob.status == QueuedJobStatus.RUNNING)
+                           .values(status=QueuedJobStatus.DONE, finished_at=now, updated_at=now, error=None)
+                           .execution_options(synchronize_session=False))
+    return getattr(done, "rowcount", 0) == 1
+
+
+def fail_attempt(session: Session, job_id: str, *, error: str, now: datetime) -> bool:
+    """Record a failed attempt: queued again (True: retry it) or, its attempts spent, failed. Flushes."""
+    job = session.get(QueuedJob, job_id, populate_existing=True, with_for_update=True)
+    if job is None or job.status is not QueuedJobStatus.RUNNING:
+        return False
+    job.error, job.updated_at = error[:MAX_ERROR], now
+    if job.attempts >= job.max_attempts:
+        job.status, job.finished_at = QueuedJobStatus.FAILED, now
+    else:
+        job.status = QueuedJobStatus.QUEUED
+    session.flush()
+    return job.status is QueuedJobStatus.QUEUED
+
+
+def run(job_id: str, *, transaction: Transaction, settings: Settings, store: DocumentStore,
+        clock: Clock = utc_now) -> QueuedJobStatus | None:
+    """Run one delivery of ``job_id`` acting for its ward: claim, do, finish. Raises RetryLater when the
+    attempt failed and another is due; returns the row's status afterwards (None: nothing was claimed)."""
+    with transaction() as session:
+        taken = claim(session, job_id, now=clock())
+    if taken is None:
+        return None
+    claimed = Claimed(*astuple(taken), transaction=transaction, settings=settings, store=store)
+    work = HANDLERS.get(claimed.kind)
+    try:
+        if work is None:
+            raise LookupError(f"no handler for jobs of kind {claimed.kind!r} in this worker")
+        with wards.acting_for(claimed.organisation_id):
+            work(claimed)
+    except Exception as exc:   # any failure is recorded on the job; the broker retries it after a back-off
+        log.warning("job %s (%s, attempt %s) failed: %s", job_id, claimed.kind, claimed.attempts,
+                    type(exc).__name__, exc_info=True)
+        with transaction() as session:
+            again = fail_attempt(session, job_id, error=f"{type(exc).__name__}: {exc}", now=clock())
+        if again:
+            raise RetryLater(job_id) from exc
+        return QueuedJobStatus.FAILED
+    with transaction() as session:
+        finish(session, job_id, now=clock())
+    return QueuedJobStatus.DONE
+
+
+def stalled(session: Session, *, older_than: timedelta, now: datetime | None = None, limit: int = 100) -> list[str]:
+    """Queued jobs untouched for ``older_than``: their message was lost (the broker was down when they were
+    enqueued). The worker's tick sends them again; ``claim`` keeps a double delivery from doubling work."""
+    cutoff = (now or utc_now()) - older_than
+    return list(session.execute(select(QueuedJob.id).where(QueuedJob.status == QueuedJobStatus.QUEUED,
+                                                           QueuedJob.updated_at < cutoff)
+                                .order_by(QueuedJob.updated_at).limit(limit)).scalars())
+
+
+def ward_jobs(session: Session, *, organisation_id: int, limit: int = 200) -> list[QueuedJob]:
+    """The ward's jobs, open and failed first, then the newest: what the queue page lists."""
+    order = case((QueuedJob.status == QueuedJobStatus.DONE, 1), else_=0)
+    return list(session.execute(select(QueuedJob).where(QueuedJob.organisation_id == organisation_id)
+                                .order_by(order, QueuedJob.created_at.desc()).limit(limit)).scalars())
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """For /metrics: jobs waiting (queued) and being done (running), and failed jobs, of every ward."""
+    queued: int
+    running: int
+    failed: int
+    done: int
+
+    @property
+    def depth(self) -> int:
+        return self.queued + self.running
+
+
+def queue_stats(session: Session) -> QueueStats:
+    """How many jobs of every ward are in each state (one grouped query)."""
+    counts = {status: int(count) for status, count in session.execute(
+        select(QueuedJob.status, func.count()).group_by(QueuedJob.status))}
+    return QueueStats(queued=counts.get(QueuedJobStatus.QUEUED, 0), running=counts.get(QueuedJobStatus.RUNNING, 0),
+                      failed=counts.get(QueuedJobStatus.FAILED, 0), done=counts.get(QueuedJobStatus.DONE, 0))
