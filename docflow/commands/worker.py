@@ -21,6 +21,7 @@ from docflow.appctx import AppContext
 from docflow.commands.context import with_app
 from docflow.config import QueueSettings
 from docflow.jobqueue import broker as queue_broker
+from docflow.models import utc_now
 from docflow.services.jobs import background, queued
 from docflow.services.jobs.loop import BackgroundLoop
 
@@ -49,6 +50,18 @@ class QueueTicker(BackgroundLoop):
         return len(lost)
 
 
+class Heartbeat(BackgroundLoop):
+    """Every heartbeat_seconds: mark this process's running jobs alive, so no other worker takes them over."""
+
+    def __init__(self, context: AppContext, queue: QueueSettings) -> None:
+        super().__init__(name="docflow-queue-heartbeat", poll_seconds=queue.heartbeat_seconds)
+        self._context = context
+
+    def round(self) -> int:
+        with appctx.bound(self._context), db.transaction() as session:
+            return queued.touch_held(session, now=utc_now())
+
+
 @click.command("worker")
 @click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
               help="worker processes (this one and N-1 children)")
@@ -71,13 +84,14 @@ def worker(processes: int, threads: int) -> None:
     import dramatiq
     consumer = dramatiq.Worker(queue_broker.declare(queue, partial(perform, context)), worker_threads=threads)
     consumer.start()
-    ticker = QueueTicker(context, queue).start()
+    loops = [Heartbeat(context, queue).start(), QueueTicker(context, queue).start()]
     click.echo(f"docflow worker: {threads} thread(s) on queue {queue.name!r}.")
     try:
         stop.wait()
     finally:
-        ticker.stop(timeout=5)
         consumer.stop(timeout=STOP_TIMEOUT_MS)
+        for loop in loops:
+            loop.stop(timeout=5)
         for child in children:
             child.terminate()
         for child in children:

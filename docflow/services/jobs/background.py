@@ -20,7 +20,7 @@ from docflow.services import renewal
 from docflow.services.exchange import outbox
 from docflow.services.exchange.partners import DIRECTORY
 from docflow.services.exchange.sender import send_due
-from docflow.services.jobs.queued import Claimed, handler, stalled
+from docflow.services.jobs.queued import Claimed, handler, stale_after, stalled
 from docflow.services.jobs.runner import Transaction
 from docflow.services.textindex.tasks import OCR_JOB, ward_with_claimable
 from docflow.services.textindex.worker import run_pending
@@ -101,5 +101,5 @@ def enqueue_due(transaction: Transaction, *, settings: Settings, now: datetime |
                                                 QueuedJob.finished_at < now - KEEP_DONE)
                         .execution_options(synchronize_session=False))
         lost = max(2 * settings.queue.retry_max_seconds, 600)
-        return stalled(session, older_than=timedelta(seconds=lost), now=now)
+        return stalled(session, older_than=timedelta(seconds=lost), stale=stale_after(settings), now=now)
 

@@ -24,7 +24,7 @@ from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from docflow import wards
@@ -93,28 +93,63 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 
 def worker_name() -> str:
+    """This process on this host: what a running job's ``worker`` says."""
     return f"{socket.gethostname()[:60]}:{os.getpid()}"
 
 
-def claim(session: Session, job_id: str, *, now: datetime) -> Taken | None:
-    """Take the job for one more attempt; None when it is done, failed, gone, or out of attempts (then it
-    is marked failed). Flushes."""
+class HeldElsewhere(RetryLater):
+    """Another worker that is alive holds the job (a duplicate delivery): this one is tried again later."""
+
+
+def claim(session: Session, job_id: str, *, now: datetime, stale_after: timedelta) -> Taken | None:
+    """Take the job for one more attempt; None when it is done, failed, gone, or out of attempts (then it is
+    marked failed). A running job is taken over only when its worker is gone: a process of this host that no
+    longer exists, or silent (no heartbeat, ``touch_held``) for ``stale_after``; else HeldElsewhere. Flushes."""
+    job = session.get(QueuedJob, job_id, populate_existing=True)
+    if job is None or job.status not in OPEN:
+        return None
+    if job.status is QueuedJobStatus.RUNNING and not _holder_gone(job.worker, job.updated_at, now - stale_after):
+        raise HeldElsewhere(job_id)
+    if job.attempts >= job.max_attempts:   # every attempt was spent (its workers died): it ends here
+        job.status, job.finished_at, job.updated_at = QueuedJobStatus.FAILED, now, now
+        job.error = job.error or "the job's workers stopped before it finished"
+        session.flush()
+        return None
     taken = session.execute(
         update(QueuedJob).where(QueuedJob.id == job_id, QueuedJob.status.in_(OPEN),
-                                QueuedJob.attempts < QueuedJob.max_attempts)
+                                QueuedJob.attempts == job.attempts)
         .values(status=QueuedJobStatus.RUNNING, attempts=QueuedJob.attempts + 1, worker=worker_name()[:100],
                 started_at=func.coalesce(QueuedJob.started_at, now), updated_at=now)
         .execution_options(synchronize_session=False))
-    job = session.get(QueuedJob, job_id, populate_existing=True)
-    if job is None:
-        return None
-    if getattr(taken, "rowcount", 0) != 1:
-        if job.status in OPEN:   # every attempt was spent (its workers died): it ends here
-            job.status, job.finished_at, job.updated_at = QueuedJobStatus.FAILED, now, now
-            job.error = job.error or "the job's workers stopped before it finished"
-            session.flush()
-        return None
+    if getattr(taken, "rowcount", 0) != 1:   # another delivery claimed it between the read and the update
+        raise HeldElsewhere(job_id)
+    session.refresh(job)
     return Taken(job.id, job.kind, job.organisation_id, dict(job.payload), job.attempts, job.progress)
+
+
+def touch_held(session: Session, *, now: datetime) -> int:
+    """The heartbeat of this process's running jobs (`docflow worker` every heartbeat_seconds). Flushes."""
+    touched = session.execute(update(QueuedJob).where(QueuedJob.status == QueuedJobStatus.RUNNING,
+                                                      QueuedJob.worker == worker_name()[:100])
+                              .values(updated_at=now).execution_options(synchronize_session=False))
+    return int(getattr(touched, "rowcount", 0) or 0)
+
+
+def _holder_gone(worker: str | None, heard_at: datetime, cutoff: datetime) -> bool:
+    if worker is None or heard_at < cutoff:
+        return True
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname()[:60] or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False   # a thread of this very process holds it
+    try:
+        os.kill(int(pid), 0)   # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def finish(session: Session, job_id: str, *, now: datetime) -> bool:
@@ -145,7 +180,7 @@ def run(job_id: str, *, transaction: Transaction, settings: Settings, store: Doc
     """Run one delivery of ``job_id`` acting for its ward: claim, do, finish. Raises RetryLater when the
     attempt failed and another is due; returns the row's status afterwards (None: nothing was claimed)."""
     with transaction() as session:
-        taken = claim(session, job_id, now=clock())
+        taken = claim(session, job_id, now=clock(), stale_after=stale_after(settings))
     if taken is None:
         return None
     claimed = Claimed(*astuple(taken), transaction=transaction, settings=settings, store=store)
@@ -168,13 +203,21 @@ def run(job_id: str, *, transaction: Transaction, settings: Settings, store: Doc
     return QueuedJobStatus.DONE
 
 
-def stalled(session: Session, *, older_than: timedelta, now: datetime | None = None, limit: int = 100) -> list[str]:
-    """Queued jobs untouched for ``older_than``: their message was lost (the broker was down when they were
-    enqueued). The worker's tick sends them again; ``claim`` keeps a double delivery from doubling work."""
-    cutoff = (now or utc_now()) - older_than
-    return list(session.execute(select(QueuedJob.id).where(QueuedJob.status == QueuedJobStatus.QUEUED,
-                                                           QueuedJob.updated_at < cutoff)
-                                .order_by(QueuedJob.updated_at).limit(limit)).scalars())
+def stale_after(settings: Settings) -> timedelta:
+    """How long a running job's worker may stay silent before another takes the job over."""
+    return timedelta(seconds=max(3 * settings.queue.heartbeat_seconds, 10))
+
+
+def stalled(session: Session, *, older_than: timedelta, stale: timedelta, now: datetime | None = None,
+            limit: int = 100) -> list[str]:
+    """Queued jobs untouched for ``older_than`` (their message was lost: the broker was down when they were
+    enqueued, or a retry ran out), and running ones whose worker went silent ``stale`` ago: the worker's tick
+    sends them again; ``claim`` keeps a double delivery from doubling work."""
+    now = now or utc_now()
+    lost = or_(and_(QueuedJob.status == QueuedJobStatus.QUEUED, QueuedJob.updated_at < now - older_than),
+               and_(QueuedJob.status == QueuedJobStatus.RUNNING, QueuedJob.updated_at < now - stale))
+    return list(session.execute(select(QueuedJob.id).where(lost).order_by(QueuedJob.updated_at).limit(limit))
+                .scalars())
 
 
 def ward_jobs(session: Session, *, organisation_id: int, limit: int = 200) -> list[QueuedJob]:
