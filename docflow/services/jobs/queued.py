@@ -27,9 +27,10 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from docflow import wards
+from docflow import policy, wards
 from docflow.config import Settings
-from docflow.models import QueuedJob, QueuedJobStatus, utc_now
+from docflow.errors import PermissionDeniedError
+from docflow.models import QueuedJob, QueuedJobStatus, User, utc_now
 from docflow.services.jobs.runner import Transaction
 from docflow.storage import DocumentStore
 
@@ -184,6 +185,9 @@ def run(job_id: str, *, transaction: Transaction, settings: Settings, store: Doc
     if taken is None:
         return None
     claimed = Claimed(*astuple(taken), transaction=transaction, settings=settings, store=store)
+    # Imported here: it registers the built-in handlers, and imports the services they call (which import this
+    # module's package): loaded by the first job a process runs, not by everything that imports the jobs.
+    from docflow.services.jobs import background  # noqa: F401
     work = HANDLERS.get(claimed.kind)
     try:
         if work is None:
@@ -220,10 +224,14 @@ def stalled(session: Session, *, older_than: timedelta, stale: timedelta, now: d
                 .scalars())
 
 
-def ward_jobs(session: Session, *, organisation_id: int, limit: int = 200) -> list[QueuedJob]:
-    """The ward's jobs, open and failed first, then the newest: what the queue page lists."""
+def ward_jobs(session: Session, *, actor: User, limit: int = 200) -> list[QueuedJob]:
+    """The queue page (Hàng đợi công việc): ``actor``'s ward's jobs, open and failed first, then the newest.
+    For those who read the renewal reports and the outbox (clerk, auditor, administrator); else
+    PermissionDeniedError."""
+    if not policy.may_read_renewals(actor):
+        raise PermissionDeniedError(policy.MAY_NOT)
     order = case((QueuedJob.status == QueuedJobStatus.DONE, 1), else_=0)
-    return list(session.execute(select(QueuedJob).where(QueuedJob.organisation_id == organisation_id)
+    return list(session.execute(select(QueuedJob).where(QueuedJob.organisation_id == actor.organisation_id)
                                 .order_by(order, QueuedJob.created_at.desc()).limit(limit)).scalars())
 
 
