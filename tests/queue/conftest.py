@@ -103,7 +103,7 @@ def queue_world(request: pytest.FixtureRequest, database_factory: Callable[[str]
     try:
         yield world
     finally:
-        _forget_queue(world.queue)
+        forget_queue(world.queue)
         app.extensions["docflow.engine"].dispose()
 
 
@@ -118,7 +118,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def _forget_queue(queue: QueueSettings) -> None:
+def forget_queue(queue: QueueSettings) -> None:
     """Remove the test's queues from the broker."""
     if queue.url.startswith("redis"):
         import redis   # the broker's client, for clean-up only
