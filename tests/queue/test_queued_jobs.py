@@ -24,12 +24,13 @@ from docflow.cli import uses_job_queue
 from docflow.errors import ConfigurationError, PermissionDeniedError
 from docflow.jobqueue import broker as queue_broker
 from docflow.models import Organisation, QueuedJob, QueuedJobStatus, Role, utc_now
-from docflow.services.jobs import queued
+from docflow.services.jobs import background, queued
 from docflow.services.notifications import notify
 from tests.conftest import make_test_app
 from tests.queue.conftest import forget_queue
 
 COUNTED: list[tuple[str, int]] = []
+BUILT_IN = background.RENEWAL_JOB   # importing background registers the built-in handlers, as `docflow worker` does
 
 
 @queued.handler("test.count")
@@ -195,6 +196,7 @@ def test_urgent_notices_become_a_mail_job_in_the_same_transaction_and_fail_softl
         # Its message went out after the commit, and carries the job's id, nothing of the e-mail.
         assert len(messages) == 1 and job.id.encode() in messages[0] and b"example.org" not in messages[0]
         assert (job.total, [n["to"] for n in job.payload["notices"]]) == (2, ["u0@example.org", "u1@example.org"])
+        assert {mail.MAIL_JOB, BUILT_IN} <= set(queued.HANDLERS)
         with pytest.raises(queued.RetryLater):   # nothing listens on the SMTP port: retried later, not lost
             run(queue_mail_app, job.id)
         db.get_session().refresh(job)

@@ -80,7 +80,7 @@ class Claimed(Taken):
 
 
 Handler = Callable[[Claimed], None]
-HANDLERS: dict[str, Handler] = {}
+HANDLERS: dict[str, Handler] = {}   # filled by importing docflow.services.jobs.background (`docflow worker` does)
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -185,9 +185,6 @@ def run(job_id: str, *, transaction: Transaction, settings: Settings, store: Doc
     if taken is None:
         return None
     claimed = Claimed(*astuple(taken), transaction=transaction, settings=settings, store=store)
-    # Imported here: it registers the built-in handlers, and imports the services they call (which import this
-    # module's package): loaded by the first job a process runs, not by everything that imports the jobs.
-    from docflow.services.jobs import background  # noqa: F401
     work = HANDLERS.get(claimed.kind)
     try:
         if work is None:
