@@ -49,7 +49,10 @@ def enqueue(session: Session, *, kind: str, organisation_id: int, payload: Mappi
                  max_attempts=queue.max_attempts, now=now)
     if job is not None:
         job_id = job.id
-        unit_of_work.after_commit(session, lambda: send(queue, job_id))
+
+        def send_it() -> None:
+            send(queue, job_id)
+        unit_of_work.after_commit(session, send_it)
     return job
 
 

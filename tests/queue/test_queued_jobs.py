@@ -202,3 +202,22 @@ def test_urgent_notices_become_a_mail_job_in_the_same_transaction_and_fail_softl
         db.get_session().refresh(job)
         assert (job.status, job.progress) == (QueuedJobStatus.QUEUED, 0)
         assert "was not accepted" in (job.error or "")
+
+
+def test_the_tick_enqueues_each_wards_daily_renewal_once_whoever_ticks_and_resends_lost_messages(
+        app: Flask, app_ctx: None, db_session: Session, org: Organisation, broker_settings: config.Settings) -> None:
+    settings = dataclasses.replace(
+        broker_settings, archive=dataclasses.replace(broker_settings.archive, renew_at="00:00"),
+        queue=dataclasses.replace(broker_settings.queue, name=f"docflow_test_{uuid.uuid4().hex[:10]}"))
+    now = utc_now()
+    try:
+        assert background.enqueue_due(db.transaction, settings=settings, now=now) == []
+        background.enqueue_due(db.transaction, settings=settings, now=now + timedelta(seconds=1))   # a 2nd worker
+        renewals = db_session.execute(select(QueuedJob).where(QueuedJob.kind == background.RENEWAL_JOB,
+                                                              QueuedJob.organisation_id == org.id)).scalars().all()
+        assert len(renewals) == 1 and renewals[0].status is QueuedJobStatus.QUEUED
+        # A message lost (the broker was down at commit): the tick hands the job's id back to be sent again.
+        later = now + timedelta(seconds=2 * settings.queue.retry_max_seconds + 1)
+        assert renewals[0].id in background.enqueue_due(db.transaction, settings=settings, now=later)
+    finally:
+        forget_queue(settings.queue)

@@ -94,9 +94,11 @@ def enqueue_due(transaction: Transaction, *, settings: Settings, now: datetime |
                 jobqueue.enqueue(session, kind=outbox.SEND_JOB, organisation_id=ward,
                                  key=f"{outbox.SEND_JOB}:{tick}", settings=settings, now=now)
         since = renewal.due_since(settings, now)
-        for ward in renewal.wards_due(session, since=since) if since is not None else []:
-            jobqueue.enqueue(session, kind=RENEWAL_JOB, organisation_id=ward, payload={"since": since.isoformat()},
-                             key=f"{RENEWAL_JOB}:{ward}:{since.isoformat()}", settings=settings, now=now)
+        if since is not None:
+            for ward in renewal.wards_due(session, since=since):
+                jobqueue.enqueue(session, kind=RENEWAL_JOB, organisation_id=ward,
+                                 payload={"since": since.isoformat()}, key=f"{RENEWAL_JOB}:{ward}:{since.isoformat()}",
+                                 settings=settings, now=now)
         session.execute(delete(QueuedJob).where(QueuedJob.status == QueuedJobStatus.DONE,
                                                 QueuedJob.finished_at < now - KEEP_DONE)
                         .execution_options(synchronize_session=False))
