@@ -75,6 +75,7 @@ def worker(processes: int, threads: int) -> None:
         raise click.ClickException("[queue] url is empty: `docflow run` does the background work itself; "
                                    "set it to a redis:// or amqp:// URL to use workers")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pika").setLevel(logging.WARNING)   # it logs every connection's every step at INFO
     children = [subprocess.Popen([sys.executable, "-c", "from docflow.cli import main; main()", "worker",
                                   "--processes", "1", "--threads", str(threads)]) for _ in range(processes - 1)]
     stop = threading.Event()
