@@ -33,11 +33,17 @@ COUNTED: list[tuple[str, int]] = []
 BUILT_IN = background.RENEWAL_JOB   # importing background registers the built-in handlers, as `docflow worker` does
 
 
+class Interrupted(BaseException):
+    """What the broker's time limit raises in a job's thread (dramatiq's Interrupt is a BaseException)."""
+
+
 @queued.handler("test.count")
 def count(job: queued.Claimed) -> None:
     COUNTED.append((job.job_id, job.attempts))
     if job.payload.get("fail"):
         raise RuntimeError("on purpose")
+    if job.payload.get("interrupt"):
+        raise Interrupted()
 
 
 @pytest.fixture
@@ -92,6 +98,15 @@ def test_a_failed_attempt_is_queued_again_for_the_broker_then_failed_when_attemp
     db_session.refresh(job)
     assert (job.status, job.attempts) == (QueuedJobStatus.FAILED, 2)
     assert run(app, job.id) is None
+
+
+def test_a_job_interrupted_by_the_time_limit_is_open_again_for_the_brokers_retry(
+        app: Flask, app_ctx: None, db_session: Session, org: Organisation, broker_settings: config.Settings) -> None:
+    job = make_job(db_session, org, broker_settings, interrupt=True)
+    with pytest.raises(Interrupted):
+        run(app, job.id)
+    db_session.refresh(job)
+    assert (job.status, job.attempts, job.error) == (QueuedJobStatus.QUEUED, 1, "interrupted: Interrupted")
 
 
 def test_a_running_job_is_taken_over_only_when_its_worker_is_gone(app: Flask, app_ctx: None, db_session: Session,

@@ -194,14 +194,22 @@ def run(job_id: str, *, transaction: Transaction, settings: Settings, store: Doc
     except Exception as exc:   # any failure is recorded on the job; the broker retries it after a back-off
         log.warning("job %s (%s, attempt %s) failed: %s", job_id, claimed.kind, claimed.attempts,
                     type(exc).__name__, exc_info=True)
-        with transaction() as session:
-            again = fail_attempt(session, job_id, error=f"{type(exc).__name__}: {exc}", now=clock())
-        if again:
+        if _record_failure(transaction, job_id, f"{type(exc).__name__}: {exc}", clock):
             raise RetryLater(job_id) from exc
         return QueuedJobStatus.FAILED
+    except BaseException as exc:
+        # An interrupt (the broker's time limit, a shutdown): the attempt is recorded as failed, so that the
+        # job is open for the retry the broker makes (else it would stay "running", held by this live process).
+        _record_failure(transaction, job_id, f"interrupted: {type(exc).__name__}", clock)
+        raise
     with transaction() as session:
         finish(session, job_id, now=clock())
     return QueuedJobStatus.DONE
+
+
+def _record_failure(transaction: Transaction, job_id: str, error: str, clock: Clock) -> bool:
+    with transaction() as session:
+        return fail_attempt(session, job_id, error=error, now=clock())
 
 
 def stale_after(settings: Settings) -> timedelta:
