@@ -236,3 +236,29 @@ def test_the_tick_enqueues_each_wards_daily_renewal_once_whoever_ticks_and_resen
         assert renewals[0].id in background.enqueue_due(db.transaction, settings=settings, now=later)
     finally:
         forget_queue(settings.queue)
+
+
+def test_a_renewal_started_by_the_clerk_goes_to_the_queue_and_runs_once(queue_mail_app: Flask) -> None:
+    from docflow.models import Job, JobStatus, User
+    from docflow.services import renewal
+    from docflow.services.people import ensure_organisation
+    app = queue_mail_app
+    with app.app_context():
+        with db.transaction() as s:
+            ward = ensure_organisation(s, name="UBND phường Thư Hàng Đợi")
+            clerk = User(organisation_id=ward.id, username=f"clerk-{uuid.uuid4().hex[:6]}", full_name="Văn thư",
+                         role=Role.CLERK, password_hash="x")
+            s.add(clerk)
+            s.flush()
+            job, _work = renewal.start_renewal(s, settings=app.extensions["docflow.settings"],
+                                               store=app.extensions["docflow.store"], actor=clerk, dry_run=True)
+            assert renewal.queue_renewal(s, job=job, dry_run=True)
+            job_id = job.id
+        session = db.get_session()
+        item = session.execute(select(QueuedJob).where(QueuedJob.kind == renewal.RENEWAL_RUN_JOB)
+                               .order_by(QueuedJob.created_at.desc())).scalars().first()
+        assert item is not None and item.payload["job_id"] == job_id and item.organisation_id == ward.id
+        assert run(app, item.id) is QueuedJobStatus.DONE
+        assert run(app, item.id) is None
+        row = session.get(Job, job_id, populate_existing=True)
+        assert row is not None and row.status is JobStatus.DONE and len(row.result["items"]) == 1

@@ -15,13 +15,13 @@ from sqlalchemy import delete
 
 from docflow import jobqueue, mail
 from docflow.config import Settings
-from docflow.models import QueuedJob, QueuedJobStatus, utc_now
+from docflow.models import Job, QueuedJob, QueuedJobStatus, utc_now
 from docflow.services import renewal
 from docflow.services.exchange import outbox
 from docflow.services.exchange.partners import DIRECTORY
 from docflow.services.exchange.sender import send_due
 from docflow.services.jobs.queued import Claimed, handler, stale_after, stalled
-from docflow.services.jobs.runner import Transaction
+from docflow.services.jobs.runner import Transaction, run_job
 from docflow.services.textindex.tasks import OCR_JOB, ward_with_claimable
 from docflow.services.textindex.worker import run_pending
 
@@ -73,6 +73,20 @@ def renew_ward(job: Claimed) -> None:
     if run is not None:
         log.info("renewal run %s: %s renewed, %s not due, %s failed", run.id, run.renewed, run.not_due, run.failed)
         job.record_progress(run.renewed, run.renewed + run.not_due + run.failed)
+
+
+@handler(renewal.RENEWAL_RUN_JOB)
+def renew_for_clerk(job: Claimed) -> None:
+    """A renewal a clerk started (its progress on the ``jobs`` row the renewals page shows); nothing when that
+    row is finished already (a message delivered again)."""
+    payload = job.payload
+    with job.transaction() as session:
+        row = session.get(Job, str(payload["job_id"]))
+        if row is None or row.finished:
+            return
+    work = renewal.renewal_work(settings=job.settings, store=job.store, actor_id=int(payload["actor_id"]),
+                                dry_run=bool(payload["dry_run"]))
+    run_job(str(payload["job_id"]), work, transaction=job.transaction)
 
 
 def enqueue_due(transaction: Transaction, *, settings: Settings, now: datetime | None = None) -> list[str]:
