@@ -232,7 +232,8 @@ def test_the_tick_enqueues_each_wards_daily_renewal_once_whoever_ticks_and_resen
                                                               QueuedJob.organisation_id == org.id)).scalars().all()
         assert len(renewals) == 1 and renewals[0].status is QueuedJobStatus.QUEUED
         # A message lost (the broker was down at commit): the tick hands the job's id back to be sent again.
-        later = now + timedelta(seconds=2 * settings.queue.retry_max_seconds + 1)
+        assert background.enqueue_due(db.transaction, settings=settings, now=now + timedelta(seconds=30)) == []
+        later = now + timedelta(seconds=2 * settings.queue.tick_seconds + 61)
         assert renewals[0].id in background.enqueue_due(db.transaction, settings=settings, now=later)
     finally:
         forget_queue(settings.queue)

@@ -117,5 +117,6 @@ def enqueue_due(transaction: Transaction, *, settings: Settings, now: datetime |
                                                 QueuedJob.finished_at < now - KEEP_DONE)
                         .execution_options(synchronize_session=False))
         lost = max(2 * settings.queue.retry_max_seconds, 600)
-        return stalled(session, older_than=timedelta(seconds=lost), stale=stale_after(settings), now=now)
+        return stalled(session, older_than=timedelta(seconds=lost), stale=stale_after(settings),
+                       never_tried=timedelta(seconds=max(2 * settings.queue.tick_seconds, 60)), now=now)
 

@@ -217,13 +217,16 @@ def stale_after(settings: Settings) -> timedelta:
     return timedelta(seconds=max(3 * settings.queue.heartbeat_seconds, 10))
 
 
-def stalled(session: Session, *, older_than: timedelta, stale: timedelta, now: datetime | None = None,
-            limit: int = 100) -> list[str]:
-    """Queued jobs untouched for ``older_than`` (their message was lost: the broker was down when they were
-    enqueued, or a retry ran out), and running ones whose worker went silent ``stale`` ago: the worker's tick
-    sends them again; ``claim`` keeps a double delivery from doubling work."""
+def stalled(session: Session, *, older_than: timedelta, stale: timedelta, never_tried: timedelta,
+            now: datetime | None = None, limit: int = 100) -> list[str]:
+    """Jobs whose message seems lost, for the worker's tick to send again (``claim`` keeps a double delivery
+    from doubling work): never tried ``never_tried`` after they were enqueued (the broker was down at commit),
+    queued again and untouched for ``older_than`` (longer than any back-off: a retry ran out), running with
+    their worker silent ``stale`` ago."""
     now = now or utc_now()
-    lost = or_(and_(QueuedJob.status == QueuedJobStatus.QUEUED, QueuedJob.updated_at < now - older_than),
+    queued_ = QueuedJob.status == QueuedJobStatus.QUEUED
+    lost = or_(and_(queued_, QueuedJob.attempts == 0, QueuedJob.updated_at < now - never_tried),
+               and_(queued_, QueuedJob.updated_at < now - older_than),
                and_(QueuedJob.status == QueuedJobStatus.RUNNING, QueuedJob.updated_at < now - stale))
     return list(session.execute(select(QueuedJob.id).where(lost).order_by(QueuedJob.updated_at).limit(limit))
                 .scalars())
