@@ -45,6 +45,7 @@ class LazyGroup(click.Group):
         "import": "docflow.commands.importing:import_command",
         "exchange": "docflow.commands.exchange_messages:exchange",
         "api": "docflow.commands.api:api",
+        "worker": "docflow.commands.worker:worker",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -86,6 +87,23 @@ def run(host: str, port: int, threads: int) -> None:
     if not migrations.is_current(app.extensions["docflow.engine"]):
         raise click.ClickException("the database is missing or out of date: run `docflow init` first")
     logformat.configure(app.extensions["docflow.settings"].app.log_format)   # [app] log_format: text or json
+    if uses_job_queue(app):
+        click.echo("Background work (OCR, renewal, mail, exchange) goes to the job queue ([queue] url): "
+                   "run `docflow worker` beside this.")
+    else:
+        start_threads(app)
+    click.echo(f"docflow is serving on http://{host}:{port}/")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="docflow")
+
+
+def uses_job_queue(app: Flask) -> bool:
+    """Whether [queue] url names a broker: `docflow worker` then does the background work, and `docflow run`
+    starts no thread for it (the embedded default, url = "", keeps its threads and needs no broker)."""
+    return bool(app.extensions["docflow.settings"].queue.url)
+
+
+def start_threads(app: Flask) -> None:
+    """The embedded default's background threads beside the web server, each announced."""
     ocr_worker, renewals = start_background_work(app)
     if ocr_worker is not None:
         click.echo("OCR of scanned pages runs in the background ([ocr] in the configuration).")
@@ -93,8 +111,6 @@ def run(host: str, port: int, threads: int) -> None:
         click.echo("Signatures of issued documents are renewed daily ([archive] renew_at in the configuration).")
     if start_exchange_work(app) is not None:
         click.echo("Messages to other agencies are delivered from the outbox ([exchange] in the configuration).")
-    click.echo(f"docflow is serving on http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="docflow")
 
 
 def start_background_work(app: Flask) -> tuple[OcrWorker | None, RenewalScheduler | None]:

@@ -16,7 +16,14 @@ from typing import Any, Literal
 
 from docflow.config_exchange import ExchangeSettings
 from docflow.config_ops import MetricsSettings, StorageSettings
-from docflow.config_sections import ApiSettings, ArchiveSettings, AuditSettings, MailSettings, OcrSettings
+from docflow.config_sections import (
+    ApiSettings,
+    ArchiveSettings,
+    AuditSettings,
+    MailSettings,
+    OcrSettings,
+    QueueSettings,
+)
 from docflow.config_loading import build_section, deep_merge
 from docflow.errors import ConfigurationError
 
@@ -176,6 +183,7 @@ class Settings:
     api: ApiSettings = field(default_factory=ApiSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
+    queue: QueueSettings = field(default_factory=QueueSettings)
     source: Path | None = None
 
     @property
@@ -339,6 +347,8 @@ _MINIMUMS = {
     ("workflow", "petition_deadline_working_days"): 1,
     ("archive", "renew_days_before"): 1,
     ("api", "rate_limit"): 1, ("api", "rate_window_seconds"): 1,
+    ("queue", "max_attempts"): 1, ("queue", "retry_min_seconds"): 1, ("queue", "retry_max_seconds"): 1,
+    ("queue", "time_limit_minutes"): 1, ("queue", "heartbeat_seconds"): 1, ("queue", "tick_seconds"): 1,
 }
 
 
@@ -361,5 +371,7 @@ def _check(settings: Settings) -> None:
         raise ConfigurationError("signing.pin_kdf_memory_kib must be at least 8 KiB per lane")
     if settings.archive.renew_at and parse_clock(settings.archive.renew_at) is None:
         raise ConfigurationError("archive.renew_at must be a time of day as HH:MM (00:00 to 23:59), or \"\"")
+    if settings.queue.url and not settings.queue.url.startswith(("redis://", "rediss://", "amqp://", "amqps://")):
+        raise ConfigurationError("queue.url must be \"\", a redis:// or an amqp:// URL")
     if settings.signing.tsa_url and not settings.signing.tsa_url.startswith(("http://", "https://")):
         raise ConfigurationError("signing.tsa_url must be an http:// or https:// URL")

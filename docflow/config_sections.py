@@ -51,3 +51,24 @@ class ApiSettings:
     # Calls one API client may make per window (429 with Retry-After beyond it), counted in the database.
     rate_limit: int = 120
     rate_window_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    # The job queue. "" (the embedded default): background work runs in threads of `docflow run`, as before.
+    # "redis://HOST:6379/0" or "amqp://USER:PASS@HOST:5672/VHOST": the work is enqueued on that broker and
+    # done by `docflow worker`; `docflow run` then runs no background threads.
+    url: str = ""
+    # The broker's queue name (one per deployment sharing a broker).
+    name: str = "docflow"
+    # Attempts per job; between them the wait doubles from retry_min_seconds up to retry_max_seconds.
+    max_attempts: int = 5
+    retry_min_seconds: int = 15
+    retry_max_seconds: int = 3600
+    # Longest a job may run (then it is interrupted and retried).
+    time_limit_minutes: int = 60
+    # Redis only: a worker silent this long is dead, and the messages it held are delivered again
+    # (RabbitMQ redelivers as soon as the worker's connection drops).
+    heartbeat_seconds: int = 60
+    # How often `docflow worker` enqueues the periodic work (outbox delivery, OCR sweep, the daily renewal).
+    tick_seconds: int = 30

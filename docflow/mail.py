@@ -27,6 +27,7 @@ from docflow.paths import TRANSLATIONS_DIR
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10.0
+MAIL_JOB = "mail.send"   # the job queue's kind for notices e-mailed by a worker
 
 
 @dataclass(frozen=True)
@@ -161,3 +162,25 @@ def deliver_after_commit(notices: Sequence[PendingNotice], settings: Settings | 
     messages = [render(n, default_locale=settings.app.default_locale, organisation=settings.app.organisation_name)
                 for n in notices]
     return send(settings.mail, messages)
+
+
+def configured(settings: Settings | None = None) -> bool:
+    """Whether notices are e-mailed (an SMTP server is set), with ``settings`` or the context in hand's."""
+    if settings is None:
+        scope = appctx.current_or_none()
+        settings = scope.context.settings if scope is not None else None
+    return settings is not None and bool(settings.mail.smtp_host)
+
+
+def notice_json(notice: PendingNotice) -> dict[str, Any]:
+    """A notice as a queued job's payload keeps it (JSON)."""
+    return {"to": notice.to, "to_name": notice.to_name, "locale": notice.locale, "message": notice.message,
+            "params": {k: v if v is None or isinstance(v, (str, int, float, bool)) else str(v)
+                       for k, v in notice.params.items()},
+            "confidential": notice.confidential}
+
+
+def notice_from_json(data: Mapping[str, Any]) -> PendingNotice:
+    return PendingNotice(to=str(data["to"]), to_name=str(data["to_name"]), locale=data.get("locale"),
+                         message=str(data["message"]), params=dict(data.get("params") or {}),
+                         confidential=bool(data.get("confidential")))

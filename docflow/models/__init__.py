@@ -23,6 +23,7 @@ from docflow.models.documents import (
 )
 from docflow.models.formatcheck import FormatCheckResult, FormatCheckSetting
 from docflow.models.jobs import Job, JobStatus
+from docflow.models.queue import QueuedJob, QueuedJobStatus
 from docflow.models.keys import KeyGuard
 from docflow.models.organisation import Department, Organisation
 from docflow.models.pagetext import PageText, TextSource
@@ -97,6 +98,7 @@ __all__ = [
     "RenewalRun", "VersionKind",
     "ImportedDocument",
     "RateLimit",
+    "QueuedJob", "QueuedJobStatus",
     "OutboxItem", "OutboxStatus",
     "Direction", "ExchangeDelivery", "ExchangeInbox", "ExchangeMessage", "ExchangePartner", "InboxState",
     "PublicCode",

@@ -36,6 +36,7 @@ from docflow.web import (
     helpers,
     home,
     incoming,
+    jobqueue,
     notifications,
     ops,
     outbox,
@@ -89,6 +90,7 @@ def register(app: Flask) -> None:
                    archive, outbox, exchange, public, petitions, citizens):
         app.register_blueprint(module.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(jobqueue.bp)
     # The API takes bearer tokens only, never the session cookie: nothing a browser sends on its own to forge.
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)

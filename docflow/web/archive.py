@@ -31,13 +31,16 @@ def renewals() -> ResponseReturnValue:
 @login_required
 def start() -> ResponseReturnValue:
     """Start a renewal run (or a dry run) in the background; its report appears in the list when it ends."""
+    dry_run = request.form.get("dry_run") == "1"
     with db.transaction() as s:
         job, work = renewal.start_renewal(s, settings=settings(), store=store(), actor=current_actor(),
-                                          dry_run=request.form.get("dry_run") == "1")
+                                          dry_run=dry_run)
+        queued = renewal.queue_renewal(s, job=job, dry_run=dry_run)   # with a broker, a worker runs it
     flash(gettext("The renewal runs in the background; its report appears in this list when it ends."), "success")
     response = redirect(url_for("archive.renewals"))
-    # Started once the response is sent, after this request's own session has been closed.
-    response.call_on_close(partial(job_runner().submit, job.id, work))
+    if not queued:
+        # Started once the response is sent, after this request's own session has been closed.
+        response.call_on_close(partial(job_runner().submit, job.id, work))
     return response
 
 

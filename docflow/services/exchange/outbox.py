@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from docflow import jobqueue
 from docflow.config_exchange import ExchangeSettings
 from docflow.errors import N_, InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from docflow.models import OutboxItem, OutboxStatus, Recipient, Role, User
@@ -27,6 +28,7 @@ from docflow.services.audit.actions import AuditAction
 KINDS = frozenset({"edoc", "status", "revocation", "replacement", "update"})
 ERROR_LIMIT = 2000
 
+SEND_JOB = "exchange.send"   # the job queue's kind: deliver what the outbox has due
 
 def enqueue(session: Session, *, organisation_id: int, partner_organ_id: str, message: bytes, kind: str,
             recipient_id: int | None, now: datetime) -> OutboxItem:
@@ -44,6 +46,8 @@ def enqueue(session: Session, *, organisation_id: int, partner_organ_id: str, me
                       status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, last_error="", created_at=now)
     session.add(item)
     session.flush()
+    # With a broker configured a worker delivers it now (else `docflow run`'s sender thread does).
+    jobqueue.enqueue(session, kind=SEND_JOB, organisation_id=organisation_id, now=now)
     return item
 
 
@@ -62,6 +66,13 @@ def _claimable(now: datetime, stale_before: datetime) -> ColumnElement[bool]:
     due = (OutboxItem.status == OutboxStatus.PENDING) & (OutboxItem.next_attempt_at <= now)
     lost = (OutboxItem.status == OutboxStatus.SENDING) & (OutboxItem.claimed_at < stale_before)
     return or_(due, lost)
+
+
+def ward_with_due(session: Session, *, settings: ExchangeSettings, now: datetime) -> int | None:
+    """The ward of the first item a sender could take now, or None: whether a delivery job is worth it."""
+    stale_before = now - timedelta(minutes=settings.stale_minutes)
+    return session.execute(select(OutboxItem.organisation_id).where(_claimable(now, stale_before))
+                           .order_by(OutboxItem.next_attempt_at, OutboxItem.id).limit(1)).scalar()
 
 
 def claim_next(session: Session, *, settings: ExchangeSettings, sender: str, now: datetime) -> OutboxItem | None:

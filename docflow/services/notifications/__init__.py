@@ -11,6 +11,7 @@ from docflow.services.notifications.escalation import (
 from docflow.services.notifications.notices import (
     PAGE_SIZE,
     MailOutbox,
+    mail_later,
     NoticePage,
     NoticeRow,
     document_of,
@@ -26,5 +27,5 @@ from docflow.services.notifications.notices import (
 _Outbox = MailOutbox
 
 __all__ = ["MSG_OVERDUE_FOR_ASSIGNEE", "MSG_OVERDUE_FOR_SUPERVISOR", "PAGE_SIZE", "STILL_BEING_WORKED_ON",
-           "MailOutbox", "NoticePage", "NoticeRow", "document_label", "document_of", "escalate_overdue",
+           "MailOutbox", "mail_later", "NoticePage", "NoticeRow", "document_label", "document_of", "escalate_overdue",
            "list_for", "local_today", "mark_read", "notify", "params_of", "settle", "unread_count"]

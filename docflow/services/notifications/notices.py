@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, literal, select, true, update
 from sqlalchemy.orm import Session
 
-from docflow import mail, unit_of_work
+from docflow import jobqueue, mail, unit_of_work
 from docflow.models import Document, Notification, User, utc_now
 
 PAGE_SIZE = 25
@@ -57,8 +57,21 @@ def notify(session: Session, *, users: Iterable[User], document: Document | None
                                       params=params, confidential=confidential)
                    for user in recipients if user.email]
         if pending:
-            unit_of_work.collector(session, MailOutbox).notices.extend(pending)
+            mail_later(session, pending, organisation_id=recipients[0].organisation_id)
     return notices
+
+
+def mail_later(session: Session, notices: list[mail.PendingNotice], *, organisation_id: int) -> None:
+    """E-mail ``notices`` once the transaction commits: with a broker configured, as a job of the queue made
+    in this transaction (a worker sends it, retried with back-off); otherwise from this process after the
+    commit, as always."""
+    if not notices:
+        return
+    if mail.configured() and jobqueue.enqueue(session, kind=mail.MAIL_JOB, organisation_id=organisation_id,
+                                              payload={"notices": [mail.notice_json(n) for n in notices]},
+                                              total=len(notices)) is not None:
+        return
+    unit_of_work.collector(session, MailOutbox).notices.extend(notices)
 
 
 def settle(session: Session, *, document_id: int, messages: Collection[str], user_ids: Collection[int] | None = None,

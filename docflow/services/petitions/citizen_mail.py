@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from docflow import mail, unit_of_work
+from docflow import mail
 from docflow.errors import N_
 from docflow.models import Petition
-from docflow.services.notifications import MailOutbox
+from docflow.services.notifications import mail_later
 
 ANSWERED_MAIL = N_("The ward People's Committee has answered your petition \"%(subject)s\". Read the answer and "
                    "rate it on the ward's petitions page with your receipt code and phone number.")
@@ -27,4 +27,4 @@ def tell_citizen(session: Session, petition: Petition, message: str, params: Map
         return
     notice = mail.PendingNotice(to=petition.email, to_name=petition.citizen_name, locale="vi", message=message,
                                 params={"subject": petition.subject[:200], **params})
-    unit_of_work.collector(session, MailOutbox).notices.append(notice)
+    mail_later(session, [notice], organisation_id=petition.organisation_id)

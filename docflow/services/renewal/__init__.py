@@ -15,6 +15,7 @@ from docflow.services.renewal.run import (
     FAILED,
     NOT_DUE,
     RENEWAL_JOB,
+    RENEWAL_RUN_JOB,
     RENEWED,
     Candidate,
     OpenedRun,
@@ -22,14 +23,16 @@ from docflow.services.renewal.run import (
     carry_out,
     due_candidates,
     open_run,
+    queue_renewal,
     renew_issued,
+    renewal_work,
     start_renewal,
 )
-from docflow.services.renewal.schedule import RenewalScheduler, due_since, run_scheduled
+from docflow.services.renewal.schedule import RenewalScheduler, due_since, run_for_ward, run_scheduled, wards_due
 
 __all__ = [
     "DUE", "FAILED", "NOT_DUE", "RENEWAL_JOB", "RENEWED", "Candidate", "IssuedMatch", "OpenedRun",
     "RenewalScheduler", "add_renewal", "answer_for_digest", "carry_out", "due_candidates", "due_since", "get_run",
     "issued_version_ids", "match_bytes", "match_version", "open_run", "recent_runs", "renew_issued",
-    "run_scheduled", "start_renewal",
+    "run_for_ward", "run_scheduled", "wards_due", "start_renewal", "RENEWAL_RUN_JOB", "queue_renewal", "renewal_work",
 ]

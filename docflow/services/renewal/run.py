@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from docflow import policy
+from docflow import jobqueue, policy
 from docflow.config import Settings
 from docflow.errors import N_, ConflictError, DocflowError, NotFoundError, PermissionDeniedError
 from docflow.models import Document, DocumentVersion, Job, RenewalRun, Signature, User, VersionKind, utc_now
@@ -39,6 +39,7 @@ from docflow.storage import BlobMissingError, DocumentStore
 log = logging.getLogger(__name__)
 RENEWED, DUE, NOT_DUE, FAILED = "renewed", "due", "not_due", "failed"
 RENEWAL_JOB = "archive.renewal"
+RENEWAL_RUN_JOB = "renewal.run"   # the job queue's kind: a renewal started by a clerk, run by a worker
 MSG_CHANGED = N_("The document changed while it was being renewed; the next run looks at it again.")
 MSG_UNEXPECTED = N_("An unexpected error stopped the renewal of this document; the next run tries it again.")
 MSG_NOT_LATEST = N_("The issued version is not the document's latest version, so it is not renewed.")
@@ -123,13 +124,24 @@ def start_renewal(session: Session, *, settings: Settings, store: DocumentStore,
     if not policy.may_renew_signatures(actor):
         raise PermissionDeniedError(policy.MAY_NOT)
     job = jobs.create_job(session, actor=actor, kind=RENEWAL_JOB, total=0)
-    actor_id = actor.id
+    return job, renewal_work(settings=settings, store=store, actor_id=actor.id, dry_run=dry_run)
 
+
+def renewal_work(*, settings: Settings, store: DocumentStore, actor_id: int, dry_run: bool) -> JobWork:
+    """The work of a renewal job started by ``actor_id``, for a runner (a thread, or a queue's worker)."""
     def work(context: JobContext) -> None:
         run = renew_issued(transaction=context.transaction, settings=settings, store=store, actor_id=actor_id,
                            dry_run=dry_run)
         context.record({"run_id": run.id, "renewed": run.renewed, "not_due": run.not_due, "failed": run.failed})
-    return job, work
+    return work
+
+
+def queue_renewal(session: Session, *, job: Job, dry_run: bool) -> bool:
+    """Hand the renewal job ``job`` to the job queue when a broker is configured (a worker runs it, and runs
+    it again if its worker dies: renewing is safe to repeat); False without one (the caller's runner runs
+    it). Flushes."""
+    return jobqueue.enqueue(session, kind=RENEWAL_RUN_JOB, organisation_id=job.organisation_id,
+                            payload={"job_id": job.id, "actor_id": job.created_by_id, "dry_run": dry_run}) is not None
 
 
 def due_candidates(session: Session, *, organisation_id: int) -> list[Candidate]:

@@ -57,16 +57,28 @@ def run_scheduled(*, transaction: Transaction, settings: Settings, store: Docume
         return []
     with transaction() as session:
         wards = list(session.execute(select(Organisation.id).order_by(Organisation.id)).scalars())
-    runs = []
-    for ward in wards:
-        # The claim and the run's row are one transaction; the renewals follow, each in its own.
-        with transaction() as session:
-            if not _claimed(session, ward, since):
-                continue
-            opened = open_run(session, settings=settings, actor_id=None, organisation_id=ward, dry_run=False,
-                              now=now)
-        runs.append(carry_out(opened, transaction=transaction, settings=settings, store=store, renew=renew))
-    return runs
+    runs = [run_for_ward(ward, since=since, transaction=transaction, settings=settings, store=store, now=now,
+                         renew=renew) for ward in wards]
+    return [run for run in runs if run is not None]
+
+
+def run_for_ward(ward: int, *, since: datetime, transaction: Transaction, settings: Settings, store: DocumentStore,
+                 now: datetime, again: bool = False, renew: Callable[[bytes], bytes] | None = None) -> RenewalRun | None:
+    """Today's run of ``ward``, unless one started since ``since`` (None then); ``again``: run even so (a
+    job whose worker died mid-run: renewing is safe to repeat, what was renewed is no longer due)."""
+    # The claim and the run's row are one transaction; the renewals follow, each in its own.
+    with transaction() as session:
+        if not _claimed(session, ward, since) and not again:
+            return None
+        opened = open_run(session, settings=settings, actor_id=None, organisation_id=ward, dry_run=False, now=now)
+    return carry_out(opened, transaction=transaction, settings=settings, store=store, renew=renew)
+
+
+def wards_due(session: Session, *, since: datetime) -> list[int]:
+    """The wards with no run started since ``since`` (a look, without the lock ``run_for_ward`` takes)."""
+    ran = select(RenewalRun.organisation_id).where(RenewalRun.dry_run.is_(False), RenewalRun.started_at >= since)
+    return list(session.execute(select(Organisation.id).where(Organisation.id.not_in(ran))
+                                .order_by(Organisation.id)).scalars())
 
 
 class RenewalScheduler(BackgroundLoop):

@@ -11,10 +11,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from docflow import jobqueue
 from docflow.models import DocumentVersion, OcrStatus, OcrTask, TextSource, utc_now
 from docflow.services.textindex.pages import store_page_text
 
 OPEN = (OcrStatus.QUEUED, OcrStatus.RUNNING)
+OCR_JOB = "ocr.read"   # the job queue's kind: read the pages waiting for OCR
 CANDIDATES = 8
 MAX_ERROR = 300
 
@@ -28,7 +30,17 @@ def queue_pages(session: Session, *, version: DocumentVersion, pages: Iterable[i
              for page_no in pages]
     session.add_all(tasks)
     session.flush()
+    if tasks:   # with a broker configured a worker reads them now (else `docflow run`'s thread does)
+        jobqueue.enqueue(session, kind=OCR_JOB, organisation_id=version.document.organisation_id, now=now)
     return tasks
+
+
+def ward_with_claimable(session: Session, *, stale_after: timedelta, max_attempts: int,
+                        now: datetime | None = None) -> int | None:
+    """The ward of the oldest page a worker could take now (queued, or its worker silent), or None."""
+    cutoff = (now or utc_now()) - stale_after
+    return session.execute(select(OcrTask.organisation_id).where(_claimable(cutoff, max_attempts))
+                           .order_by(OcrTask.id).limit(1)).scalar()
 
 
 def cancel_tasks(session: Session, *, document_id: int, now: datetime) -> int:
