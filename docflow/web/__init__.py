@@ -61,7 +61,9 @@ csrf = CSRFProtect()
 
 
 def select_locale() -> str:
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
+    # The signed-in user's choice, unless the database cannot be reached to load the user (_database_unavailable).
+    if (not g.get("database_unavailable") and getattr(current_user, "is_authenticated", False)
+            and current_user.locale in LOCALES):
         return str(current_user.locale)
     chosen = session.get("locale")
     if chosen in LOCALES:
@@ -202,6 +204,7 @@ def _database_unavailable(exc: OperationalError) -> Response:
     base.html (its menu reads the signed-in user, who may need reloading; its bell counts notices), no context
     processor. The request's session is given up; the next request connects afresh (docflow.db.is_unavailable)."""
     log.warning("database unreachable, answered 503: %s", exc.orig)
+    g.database_unavailable = True
     # The connection may have gone between the commit and its acknowledgement: a change may have been saved.
     message = (gettext("The database cannot be reached for a moment. Your change may or may not have been saved: "
                        "look before submitting it again in a few seconds.")
