@@ -31,10 +31,11 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from docflow.services.demo import DEMO_PASSWORD
+from docflow import appctx, db
+from docflow.services.demo import DEMO_PASSWORD, seed_demo
 from tests.conftest import pdf_bytes
 from tests.exchange_e2e.instances import free_port
-from tests.services.backup.drill import docflow, write_config
+from tests.services.backup.drill import WARD, docflow, open_instance, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path("/usr/lib/postgresql/15/bin")
@@ -72,8 +73,8 @@ class Pair:
 
     def docflow_url(self) -> str:
         """Either server, whichever accepts writes: libpq tries the hosts in turn (README)."""
-        return (f"postgresql+psycopg://postgres@/docflow?host=127.0.0.1:{self.primary_port}"
-                f"&host=127.0.0.1:{self.standby_port}&target_session_attrs=read-write")
+        return (f"postgresql+psycopg://postgres@/docflow?host=127.0.0.1,127.0.0.1"
+                f"&port={self.primary_port},{self.standby_port}&target_session_attrs=read-write")
 
     def sql(self, port: int, statement: str, database: str = "postgres") -> list[tuple[object, ...]]:
         engine = create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{port}/{database}",
@@ -121,12 +122,19 @@ def _wait(condition: object, failure: str, timeout: float = 60) -> None:
 
 @pytest.fixture
 def served(pair: Pair, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path, Path]]:
-    """The demo ward on the pair, `docflow run` serving it on a free port; killed (its process group) at the
+    """The demo ward's accounts on the pair, `docflow run` serving it on a free port; killed (its process group) at the
     end whatever happened."""
     config_file = write_config(tmp_path / "ward", pair.docflow_url())
-    for command in ("init", "demo"):
-        result = docflow(config_file, command)
-        assert result.exit_code == 0, result.output
+    result = docflow(config_file, "init")
+    assert result.exit_code == 0, result.output
+    # The demo ward's departments, registers and accounts, without its keys and documents (a minute on a busy
+    # machine): the clerk needs nothing more to register incoming documents.
+    context = open_instance(config_file)
+    try:
+        with appctx.bound(context), db.transaction() as session:
+            seed_demo(session, organisation_name=WARD)
+    finally:
+        context.engine.dispose()
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if k != "DOCFLOW_CA_PASSPHRASE"},
            "DOCFLOW_CONFIG": str(config_file), "PYTHONPATH": str(ROOT)}
