@@ -10,11 +10,11 @@
 #                                           application_name=replica1) and start it as a hot standby
 #   ha-pair.sh promote DATA                 make the standby the primary (after the primary is lost)
 #
-# Environment: PGBIN (default /usr/lib/postgresql/15/bin); HA_LISTEN, the address the servers listen on and
-# the standby's address in pg_hba.conf (default 127.0.0.1); HA_AUTH, the authentication method of the host
-# lines initdb writes and of the replication line (default scram-sha-256: give `replicator` a password with
-# ALTER ROLE and put it in the standby host's ~postgres/.pgpass); HA_STANDBY_ADDR, the standby's address
-# (default HA_LISTEN).
+# Environment: PGBIN (default /usr/lib/postgresql/15/bin); HA_LISTEN, the address this server listens on
+# (default 127.0.0.1); HA_STANDBY_ADDR, the standby's address, which the primary's pg_hba.conf lets replicate
+# (default HA_LISTEN: both on one machine); HA_AUTH, the authentication method of the host lines initdb writes
+# and of the replication line (default scram-sha-256: give `replicator` a password with ALTER ROLE and put it in
+# the standby host's ~postgres/.pgpass).
 set -eu
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -67,6 +67,7 @@ standby)
     # does not wait for a synchronous standby it does not have yet (commits would hang). Attach a new standby
     # and set synchronous_standby_names again to get back to synchronous durability.
     cat >>"$data/postgresql.conf" <<EOF
+listen_addresses = '$HA_LISTEN'
 port = $port
 hot_standby = on
 synchronous_standby_names = ''
