@@ -48,9 +48,9 @@ pytestmark = pytest.mark.skipif(
     reason="needs root (to run a PostgreSQL cluster pair as the postgres user) and PostgreSQL 15's binaries")
 
 
-def _as_postgres(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def _as_postgres(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(["runuser", "-u", "postgres", "--", "env", f"PGBIN={BIN}", "HA_AUTH=trust", *args],
-                          capture_output=True, text=True, timeout=120, check=False)
+                          cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
     if check and done.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed ({done.returncode}): {done.stdout}{done.stderr}")
     return done
@@ -62,6 +62,14 @@ class Pair:
     root: Path
     primary_port: int = field(default_factory=free_port)
     standby_port: int = field(default_factory=free_port)
+
+    @property
+    def script(self) -> str:
+        """deploy/ha-pair.sh, copied where the postgres user can read it (a checkout under /root is closed to it)."""
+        return str(self.root / "ha-pair.sh")
+
+    def as_postgres(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return _as_postgres(*args, cwd=self.root, check=check)
 
     @property
     def primary(self) -> Path:
@@ -89,7 +97,7 @@ class Pair:
     def stop_all(self) -> None:
         for data in (self.primary, self.standby):
             if (data / "postmaster.pid").exists():
-                _as_postgres(str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop", check=False)
+                self.as_postgres(str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop", check=False)
 
 
 @pytest.fixture
@@ -98,8 +106,9 @@ def pair() -> Iterator[Pair]:
     shutil.chown(root, "postgres", "postgres")
     made = Pair(root)
     try:
-        _as_postgres(str(SCRIPT), "primary", str(made.primary), str(made.primary_port))
-        _as_postgres(str(SCRIPT), "standby", str(made.standby), str(made.standby_port), "127.0.0.1",
+        shutil.copy(SCRIPT, made.script)
+        made.as_postgres(made.script, "primary", str(made.primary), str(made.primary_port))
+        made.as_postgres(made.script, "standby", str(made.standby), str(made.standby_port), "127.0.0.1",
                      str(made.primary_port))
         _wait(lambda: made.sql(made.primary_port, "SELECT state, sync_state FROM pg_stat_replication "
                                                   "WHERE application_name = 'replica1'") == [("streaming", "sync")],
@@ -230,12 +239,12 @@ def test_R52_promoting_the_synchronous_standby_loses_no_acknowledged_write_and_d
     clerk.start()
     try:
         clerk.wait_for(5, "no registration before the failover")
-        _as_postgres(str(BIN / "pg_ctl"), "-D", str(pair.primary), "-m", "immediate", "-w", "stop")
+        pair.as_postgres(str(BIN / "pg_ctl"), "-D", str(pair.primary), "-m", "immediate", "-w", "stop")
         lost_at = len(clerk.acknowledged)
         # No primary now: the standby refuses writes (target_session_attrs=read-write skips it).
         _wait(lambda: clerk.unavailable or clerk.failures, "the clerk was never told to try again", 30)
         assert not clerk.failures, clerk.failures
-        _as_postgres(str(SCRIPT), "promote", str(pair.standby))
+        pair.as_postgres(pair.script, "promote", str(pair.standby))
         promoted_at = len(clerk.acknowledged)
         clerk.wait_for(promoted_at + 5, "docflow did not carry on after the promotion")
     finally:
