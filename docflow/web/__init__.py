@@ -202,7 +202,7 @@ def _database_busy(exc: OperationalError) -> ResponseReturnValue:
 def _database_unavailable(exc: OperationalError) -> Response:
     """503 for a database that cannot be reached, rendered without asking it anything: no page that extends
     base.html (its menu reads the signed-in user, who may need reloading; its bell counts notices), no context
-    processor. The request's session is given up; the next request connects afresh (docflow.db.is_unavailable)."""
+    processor, not the signed-in user's language. The next request connects afresh (docflow.db.is_unavailable)."""
     log.warning("database unreachable, answered 503: %s", exc.orig)
     g.database_unavailable = True
     # The connection may have gone between the commit and its acknowledgement: a change may have been saved.
