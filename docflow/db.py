@@ -24,7 +24,7 @@ from docflow.auditlog.chain import canonical_json
 from docflow.private_files import touch_private
 from docflow.unit_of_work import WRITE_OPTION, after_commit, begin_write, outlive_rollback
 
-__all__ = ["WRITE_OPTION", "after_commit", "begin_write", "get_session", "is_busy", "make_engine",
+__all__ = ["WRITE_OPTION", "after_commit", "begin_write", "get_session", "is_busy", "is_unavailable", "make_engine",
            "make_sessionmaker", "outlive_rollback", "transaction"]
 
 
@@ -98,6 +98,28 @@ def is_busy(exc: OperationalError) -> bool:
             return code & 0xFF in _SQLITE_BUSY_CODES
         return str(original).startswith(("database is locked", "database table is locked"))
     return getattr(original, "sqlstate", None) in _POSTGRES_BUSY_STATES
+
+
+# PostgreSQL: admin_shutdown, crash_shutdown (a server stopped under the work in hand), cannot_connect_now (a
+# server starting, stopping or still recovering); and class 08, connection_exception.
+_POSTGRES_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def is_unavailable(exc: OperationalError) -> bool:
+    """Whether no database server could be reached, or the one in use went away under the work in hand (stopped,
+    failed over to its standby, cut off), which a retry once a primary answers again can cure. SQLAlchemy has
+    then dropped the connection, and every older one of the pool (a disconnect invalidates the pool); the next
+    checkout connects afresh, to whichever server of the URL's hosts accepts writes (README, "High
+    availability")."""
+    if exc.connection_invalidated:
+        return True
+    original = exc.orig
+    if isinstance(original, sqlite3.Error):
+        return False
+    state = getattr(original, "sqlstate", None)
+    # psycopg raises a failure to connect or a connection lost mid-query ("connection failed", "server closed
+    # the connection unexpectedly") without a SQLSTATE: only an error a server sends carries one.
+    return state is None or state.startswith("08") or state in _POSTGRES_UNAVAILABLE_STATES
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

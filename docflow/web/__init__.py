@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g, jsonify, make_response, render_template, request, session
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import Babel, gettext
+from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -63,7 +63,9 @@ csrf = CSRFProtect()
 
 
 def select_locale() -> str:
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
+    # The signed-in user's choice, unless the database cannot be reached to load the user (_database_unavailable).
+    if (not g.get("database_unavailable") and getattr(current_user, "is_authenticated", False)
+            and current_user.locale in LOCALES):
         return str(current_user.locale)
     chosen = session.get("locale")
     if chosen in LOCALES:
@@ -189,14 +191,36 @@ BUSY_RETRY_AFTER_SECONDS = 5
 
 
 def _database_busy(exc: OperationalError) -> ResponseReturnValue:
-    # Only contention is answered "try again": any other database failure stays a logged 500.
-    if not db.is_busy(exc):
+    # Contention and an unreachable database (a failover, a restart) are answered "try again": any other database
+    # failure stays a logged 500.
+    if db.is_unavailable(exc):
+        response = _database_unavailable(exc)
+    elif db.is_busy(exc):
+        log.warning("database busy, answered 503: %s", exc.orig)
+        response = make_response(_render_error(503, gettext("The system is busy. Nothing was changed; please try "
+                                                            "again in a few seconds.")))
+    else:
         raise exc
-    log.warning("database busy, answered 503: %s", exc.orig)
-    response = make_response(_render_error(503, gettext("The system is busy. Nothing was changed; please try "
-                                                        "again in a few seconds.")))
     response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
     return response
+
+
+def _database_unavailable(exc: OperationalError) -> Response:
+    """503 for a database that cannot be reached, rendered without asking it anything: no page that extends
+    base.html (its menu reads the signed-in user, who may need reloading; its bell counts notices), no context
+    processor, not the signed-in user's language. The next request connects afresh (docflow.db.is_unavailable)."""
+    log.warning("database unreachable, answered 503: %s", exc.orig)
+    g.database_unavailable = True
+    # The connection may have gone between the commit and its acknowledgement: a change may have been saved.
+    message = (gettext("The database cannot be reached for a moment. Your change may or may not have been saved: "
+                       "look before submitting it again in a few seconds.")
+               if request.method not in ("GET", "HEAD", "OPTIONS") else
+               gettext("The database cannot be reached for a moment; please try again in a few seconds."))
+    if _wants_json():
+        return make_response(jsonify({"error": message, "status": 503}), 503)
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render(message=message,
+                                                                               locale=str(get_locale()))
+    return make_response(page, 503)
 
 
 def _http_error(exc: HTTPException) -> ResponseReturnValue:

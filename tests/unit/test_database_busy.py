@@ -1,4 +1,5 @@
-"""Which database errors mean "busy, try again" (503 with Retry-After) and which stay errors (500)."""
+"""Which database errors mean "busy, try again" or "unreachable, try again" (503 with Retry-After) and which stay
+errors (500)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,27 @@ def test_postgresql_lock_timeouts_and_aborted_transactions_are_busy(error):
 def test_other_postgresql_errors_are_not_busy(sqlstate):
     # connection failure, too many connections, admin shutdown, undefined table: not cured by a retry in 5 s
     assert not db.is_busy(_wrapped(psycopg.errors.lookup(sqlstate)("x")))
+
+
+@pytest.mark.parametrize("sqlstate", ["08006", "08001", "57P01", "57P02", "57P03"])
+def test_postgresql_connection_failures_and_shutdowns_are_unavailable(sqlstate):
+    # connection failure, cannot connect, a server stopped under the query (admin, crash), a server starting or in
+    # recovery: a failover or a restart, cured once a primary answers again (README, "High availability")
+    assert db.is_unavailable(_wrapped(psycopg.errors.lookup(sqlstate)("x")))
+
+
+def test_a_failure_to_connect_or_a_lost_connection_is_unavailable():
+    # psycopg raises these without a SQLSTATE (no server sent them); SQLAlchemy marks a disconnect it detected
+    assert db.is_unavailable(_wrapped(psycopg.OperationalError("connection failed: Connection refused")))
+    assert db.is_unavailable(OperationalError("statement", {}, psycopg.errors.lookup("42P01")("x"),
+                                              connection_invalidated=True))
+
+
+@pytest.mark.parametrize("sqlstate", ["55P03", "40001", "53300", "42P01", "22P02"])
+def test_other_postgresql_errors_are_not_unavailable(sqlstate):
+    assert not db.is_unavailable(_wrapped(psycopg.errors.lookup(sqlstate)("x")))
+
+
+def test_sqlite_errors_are_never_unavailable(tmp_path):
+    assert not db.is_unavailable(_wrapped(_sqlite_locked(tmp_path)))
+    assert not db.is_unavailable(_wrapped(sqlite3.OperationalError("unable to open database file")))
