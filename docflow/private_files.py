@@ -7,6 +7,7 @@ by any local account is a leak even when nothing else goes wrong.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 FILE_MODE = 0o600
@@ -24,7 +25,10 @@ def private_dir(path: Path) -> Path:
     for folder in reversed(missing):
         folder.mkdir(mode=DIR_MODE, exist_ok=True)
         os.chmod(folder, DIR_MODE)   # mkdir's mode is filtered by the umask
-    if path.stat().st_uid == os.getuid():
+    status = path.stat()
+    # A shared sticky folder (/tmp) is never docflow's own, even when root owns both: a key written straight
+    # into /tmp by root must not close /tmp to every other user.
+    if status.st_uid == os.getuid() and not status.st_mode & stat.S_ISVTX:
         os.chmod(path, DIR_MODE)
     return path
 
