@@ -13,7 +13,6 @@ import time
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, g, jsonify, request
-from flask_login import current_user
 
 from docflow import appctx, db, logformat, metrics
 from docflow.models import utc_now
@@ -92,8 +91,11 @@ def _finish(response: Response) -> Response:
     endpoint = request.endpoint or "unmatched"
     metrics.count_request(request.method, endpoint, response.status_code, seconds)
     if endpoint not in PROBES:
-        # The user's row id only: get_id() carries the session stamp, which belongs in the cookie alone.
-        user_id = current_user.id if getattr(current_user, "is_authenticated", False) else None
+        # The user's row id only: get_id() carries the session stamp, which belongs in the cookie alone. Only a
+        # user the request already loaded (flask-login keeps it on g): loading one here would query a database
+        # that may just have failed (a 503 would become a 500).
+        loaded = g.get("_login_user")
+        user_id = loaded.id if getattr(loaded, "is_authenticated", False) else None
         access_log.info("%s %s %s %.1fms", request.method, logformat.printable(request.path), response.status_code,
                         seconds * 1000,
                         extra={"request": {"status": response.status_code, "duration_ms": round(seconds * 1000, 1),
