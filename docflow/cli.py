@@ -46,6 +46,7 @@ class LazyGroup(click.Group):
         "import": "docflow.commands.importing:import_command",
         "exchange": "docflow.commands.exchange_messages:exchange",
         "api": "docflow.commands.api:api",
+        "wards": "docflow.commands.wards:wards",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
