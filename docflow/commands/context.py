@@ -4,7 +4,8 @@ errors turned into one clear line. No Flask: a command runs on docflow.appctx al
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -66,3 +67,29 @@ def with_app(func: Callable[..., Any]) -> Callable[..., Any]:
         except DocflowError as exc:
             raise click.ClickException(str(exc)) from None
     return wrapper
+
+
+@dataclass(frozen=True)
+class WardRef:
+    id: int
+    code: str
+    name: str
+
+
+def each_ward(*, announce: bool = True) -> Iterator[WardRef]:
+    """The wards a deployment-wide command (cron's) acts for, each bound in turn (docflow.wards): the ward
+    `docflow --ward CODE` names, else every ward of the deployment. With several, each is announced."""
+    # Imported here, as above: the database layer and the services load only for the commands that use them.
+    from docflow import db, wards
+    from docflow.services.people.organisation import find_organisation, list_wards
+    with db.transaction() as session:
+        if wards.current_ward_id() is not None or wards.requested_code() is not None:
+            one = find_organisation(session)
+            refs = [WardRef(one.id, one.code, one.name)] if one is not None else []
+        else:
+            refs = [WardRef(w.id, w.code, w.name) for w in list_wards(session)]
+    for ref in refs:
+        if announce and len(refs) > 1:
+            click.echo(f"[{ref.code}] {ref.name}")
+        with wards.acting_for(ref.id):
+            yield ref
