@@ -10,10 +10,12 @@ from sqlalchemy import select
 
 from docflow import appctx, db
 from docflow.commands.context import bind_context, with_app
+from docflow.errors import DocflowError
 from docflow.models import Certificate
 from docflow.models.base import utc_now
 from docflow.services import keys as key_service
 from docflow.services.people import find_user_by_username
+from docflow.services.people.organisation import get_organisation
 from docflow.signing.base import CertificateKind
 
 
@@ -104,7 +106,9 @@ def keys_revoke(serial: str, reason: str) -> None:
 def keys_list() -> None:
     """Every certificate with its holder, status and expiry."""
     now = utc_now()
-    for c in db.get_session().execute(select(Certificate).order_by(Certificate.id)).scalars():
+    ward = get_organisation(db.get_session())   # the one ward, or the one `docflow --ward CODE` names
+    for c in db.get_session().execute(select(Certificate).where(Certificate.organisation_id == ward.id)
+                                      .order_by(Certificate.id)).scalars():
         holder = c.holder.username if c.holder else f"({c.kind.value})"
         days = (c.not_after - now).days
         state = c.status.value if c.status.value != "valid" else ("expired" if days < 0 else f"{days} days left")
@@ -116,6 +120,13 @@ def keys_list() -> None:
 def keys_root(out: Path) -> None:
     """Write the ward's root certificate (PEM), for verifiers elsewhere."""
     bind_context()
+    if (appctx.settings().app.keys_dir / key_service.WARDS_FOLDER).is_dir():
+        # Several wards have their own CAs: refuse to guess whose root is meant (`docflow --ward CODE`).
+        try:
+            with db.transaction() as s:
+                get_organisation(s)
+        except DocflowError as exc:
+            raise click.ClickException(str(exc)) from None
     pems = key_service.root_certificates_pem(appctx.settings())
     if not pems:
         raise click.ClickException("no root certificate: run `docflow keys init` first")

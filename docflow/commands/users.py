@@ -46,8 +46,9 @@ def users_create(username: str, full_name: str, role: str, post: str, department
 @users.command("list")
 @with_app
 def users_list() -> None:
-    """List accounts."""
-    for user in list_users(db.get_session()):
+    """List the ward's accounts."""
+    ward = organisation.get_organisation(db.get_session())   # several wards: `docflow --ward CODE users list`
+    for user in (u for u in list_users(db.get_session()) if u.organisation_id == ward.id):
         dept = user.department.code if user.department else "-"
         state = "active" if user.is_active else "inactive"
         click.echo(f"{user.username:<20} {user.role.value:<9} {dept:<6} {state:<8} {user.full_name}")

@@ -16,6 +16,7 @@ from docflow.services.keys.ca import (
     open_ca,
     revocation_checker,
     root_certificates_pem,
+    WARDS_FOLDER,
     ward_keys_dir,
 )
 from docflow.services.keys.certificates import (
@@ -45,7 +46,7 @@ from docflow.services.keys.pins import (
 )
 
 __all__ = [
-    "COMMON_PINS", "HOLDER_ROLES", "MIN_PIN_LENGTH", "REVOCATION_REASONS", "CertificateRow", "Enrolment",
+    "WARDS_FOLDER", "COMMON_PINS", "HOLDER_ROLES", "MIN_PIN_LENGTH", "REVOCATION_REASONS", "CertificateRow", "Enrolment",
     "Imported", "ca_directory", "ca_passphrase", "certificate_for", "change_pin", "check_pin_strength",
     "enrol_pin", "every_ca_directory", "expiring", "guard_of", "holders_of", "import_pkcs12_certificate", "init_ca", "issue_certificate",
     "issue_for_enrolment", "kdf_params", "list_certificates", "lock_states", "make_ward_keys_dir", "open_ca", "open_signing_key",

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow.config import Settings, local_date, parse_clock
+from docflow.wards import acting_for
 from docflow.models import Organisation, RenewalRun, utc_now
 from docflow.services.jobs import Transaction
 from docflow.services.jobs.loop import BackgroundLoop
@@ -59,13 +60,15 @@ def run_scheduled(*, transaction: Transaction, settings: Settings, store: Docume
         wards = list(session.execute(select(Organisation.id).order_by(Organisation.id)).scalars())
     runs = []
     for ward in wards:
-        # The claim and the run's row are one transaction; the renewals follow, each in its own.
-        with transaction() as session:
-            if not _claimed(session, ward, since):
-                continue
-            opened = open_run(session, settings=settings, actor_id=None, organisation_id=ward, dry_run=False,
-                              now=now)
-        runs.append(carry_out(opened, transaction=transaction, settings=settings, store=store, renew=renew))
+        # Each ward's run acts for it (docflow.wards): its own CA stamps and checks its documents.
+        with acting_for(ward):
+            # The claim and the run's row are one transaction; the renewals follow, each in its own.
+            with transaction() as session:
+                if not _claimed(session, ward, since):
+                    continue
+                opened = open_run(session, settings=settings, actor_id=None, organisation_id=ward, dry_run=False,
+                                  now=now)
+            runs.append(carry_out(opened, transaction=transaction, settings=settings, store=store, renew=renew))
     return runs
 
 
