@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from docflow import wards
+from docflow.policy import may_administer_province
 from docflow.config import Settings
 from docflow.errors import N_, PermissionDeniedError, ValidationError
 from docflow.models import Document, Organisation, Role, User, utc_now
@@ -19,11 +20,6 @@ from docflow.services.audit import AuditAction
 from docflow.services.people import organisation
 from docflow.services.people.users import UserInput, create_user
 from docflow.services.wards.provisioning import provision_ward
-
-
-def may_administer_province(user: User | None) -> bool:
-    """An active administrator marked as the province's."""
-    return bool(user is not None and user.is_active and user.role is Role.ADMIN and user.province_admin)
 
 
 def require_province_admin(actor: User | None) -> None:
