@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from docflow import appctx, db
+from docflow import appctx, db, wards
 from docflow.commands.context import bind_context, with_app
 from docflow.errors import DocflowError
 from docflow.models import Certificate
@@ -42,7 +42,11 @@ def keys_init(base_url: str) -> None:
     """Create the development CA: root, issuing CA, TSA, OCSP responder and CRL. Safe to run again."""
     settings = appctx.settings()
     existed = (key_service.ca_directory(settings) / "root.pem").exists()
-    key_service.init_ca(settings, organisation=settings.app.organisation_name, base_url=base_url)
+    name = settings.app.organisation_name
+    if wards.current_ward_id() is not None:   # `docflow --ward CODE keys init`: that ward's own CA, in its name
+        with db.transaction() as s:
+            name = get_organisation(s).name
+    key_service.init_ca(settings, organisation=name, base_url=base_url)
     where = key_service.ca_directory(settings)
     click.echo(f"The ward's CA {'already exists' if existed else 'was created'} in {where}.")
 

@@ -10,7 +10,10 @@ from sqlalchemy import func, select
 from docflow.errors import PermissionDeniedError, ValidationError
 from docflow.models import Organisation, Role, User
 from docflow.services import wards as ward_service
-from tests.services.wards.conftest import _forget_ward_key_folders  # noqa: F401 (an autouse fixture)
+from tests.services.wards import conftest as ward_keys
+
+# A ward made here leaves its key folder on disk; the autouse fixture removes it after each test.
+_forget_ward_key_folders = ward_keys._forget_ward_key_folders
 
 NEW = {"name": "UBND phường Vĩnh Yên", "code": "VYEN", "organ_id": "000.00.03.H99", "username": "vy.admin",
        "full_name": "Quản trị Vĩnh Yên", "password": "mot-mat-khau-dai", "confirm_password": "mot-mat-khau-dai"}
