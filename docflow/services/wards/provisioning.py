@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from docflow import wards
 from docflow.config import Settings
+from docflow.errors import N_, ValidationError
 from docflow.models import Certificate, CertificateStatus, Organisation, Register, RegisterKind, User, utc_now
 from docflow.services import keys
 from docflow.services.people import organisation
@@ -33,6 +34,7 @@ def provision_ward(session: Session, *, settings: Settings, name: str, code: str
     province administrator (checked by the caller's service, ``create_ward_with_admin``). Raises
     ValidationError, ConflictError, ConfigurationError. Flushes."""
     now = now or utc_now()
+    _check(name, code)
     first = organisation.first_ward(session)
     ward = organisation.create_ward(session, name=name, code=code, organ_id=organ_id, actor=actor, now=now)
     if first is not None:   # the first ward keeps keys_dir/ca; any other has its own folder
@@ -41,6 +43,15 @@ def provision_ward(session: Session, *, settings: Settings, name: str, code: str
         ward_registers(session, ward=ward, year=now.astimezone(settings.app.zone).year)
         provision_ward_keys(session, settings=settings, ward=ward, now=now)
     return ward
+
+
+def _check(name: str, code: str) -> None:
+    """Said in a ward's words before create_ward's own checks (which share the departments' messages)."""
+    if not name.strip() or len(name) > 200:
+        raise ValidationError(N_("The ward's name is required (at most 200 characters)."), field="name")
+    if not code.strip() or len(code) > 30 or any(c.isspace() for c in code.strip()):
+        raise ValidationError(N_("The ward's code is required, without spaces (at most 30 characters)."),
+                              field="code")
 
 
 def provision_ward_keys(session: Session, *, settings: Settings, ward: Organisation,

@@ -4,9 +4,11 @@ stays in keys_dir/ca), and every ward's root is trusted for the documents of the
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from docflow import wards
+from docflow.errors import ConflictError, ValidationError
 from docflow.models import Certificate, Register, RegisterKind, utc_now
 from docflow.services import keys
 from docflow.services.registers.numbers import take_number
@@ -39,3 +41,13 @@ def test_r6_a_new_ward_has_its_own_registers_keys_and_numbers_from_one(db_sessio
     # the first ward has no system certificate of its own yet: the new ward's was not taken as its
     with wards.acting_for(org.id):
         assert keys.ca_directory(signing_settings) == signing_settings.app.keys_dir / "ca"
+
+
+def test_a_ward_needs_a_name_and_a_code_without_spaces_and_a_code_not_taken(db_session, org, signing_settings):
+    for name, code in (("", "X"), ("UBND phường X", ""), ("UBND phường X", "A B")):
+        with pytest.raises(ValidationError):
+            provision_ward(db_session, settings=signing_settings, name=name, code=code)
+    with pytest.raises(ConflictError):
+        provision_ward(db_session, settings=signing_settings, name="UBND phường Y", code=org.code)
+    with pytest.raises(ValidationError):
+        provision_ward(db_session, settings=signing_settings, name="UBND phường Z", code="Z", organ_id="H99")
