@@ -50,17 +50,22 @@ def demo(ward_count: int) -> None:
     With --wards 3, two more wards of the same province, each with its own accounts, keys and documents."""
     settings, store = appctx.settings(), appctx.store()
     development = settings.signing.ca == "development"
+    ward_ids = []
     for spec in DEMO_WARDS[:ward_count]:
         with db.transaction() as s:
             org, accounts = demo_service.seed_demo_ward(s, settings=settings, ward=spec)
-            ward = (org.id, org.name, org.code)
-        with wards.acting_for(ward[0]):
-            _seed_ward(settings, store, spec, accounts, title=ward[1] if ward_count > 1 else "",
-                       development=development)
+            ward_ids.append(org.id)
+            title = org.name if ward_count > 1 else ""
+        with wards.acting_for(ward_ids[-1]):
+            _seed_ward(settings, store, spec, accounts, title=title, development=development)
     if ward_count > 1:
         with db.transaction() as s:
             partners = demo_exchange.partner_demo_wards(s, settings=settings,
                                                         codes=[w.code for w in DEMO_WARDS[:ward_count]])
+        with wards.acting_for(ward_ids[0]), db.transaction() as s:   # the account is the first ward's
+            province_admin = demo_service.seed_province_admin(s)
+        click.echo(f"\nThe province administrator {province_admin} (password {demo_service.DEMO_PASSWORD}) "
+                   f"creates wards on /province/wards.")
         if partners:
             click.echo(f"The wards exchange documents with each other ({partners} partner record(s) added).")
 

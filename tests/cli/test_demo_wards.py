@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from docflow import create_app
 from docflow.models import Document, Organisation, User
-from docflow.services.demo import DEMO_PASSWORD, USERS
+from docflow.services.demo import DEMO_PASSWORD, PROVINCE_ADMIN, USERS
 from tests.cli.test_cli import run
 from tests.conftest import WebClient, is_postgres
 
@@ -55,7 +55,7 @@ def test_three_wards_each_with_its_accounts_and_documents_kept_by_a_second_run(p
         assert set(per_ward) == {w.id for w in wards} and len(set(per_ward.values())) == 1
         for prefix, ward in zip(("", "w2.", "w3."), wards, strict=True):
             names = set(session.execute(select(User.username).where(User.organisation_id == ward.id)).scalars())
-            assert names == {prefix + u[0] for u in USERS}
+            assert names - {PROVINCE_ADMIN} == {prefix + u[0] for u in USERS}
         session.close()
         client = WebClient(app.test_client())
         for prefix in ("", "w2.", "w3."):
@@ -63,6 +63,14 @@ def test_three_wards_each_with_its_accounts_and_documents_kept_by_a_second_run(p
                 signed_in = client.login(prefix + username, DEMO_PASSWORD)
                 assert signed_in.status_code == 302 and "/login" not in signed_in.location, prefix + username
                 client.logout()
+        # the province administrator (an account of the first ward) reaches the wards' page; a ward's admin not
+        client.login(PROVINCE_ADMIN, DEMO_PASSWORD)
+        assert "Vĩnh Yên" in client.get("/province/wards").get_data(as_text=True)
+        client.logout()
+        for admin in ("admin", "w2.admin"):
+            client.login(admin, DEMO_PASSWORD)
+            assert client.get("/province/wards").status_code == 403
+            client.logout()
         client.login("w2.vanthu", DEMO_PASSWORD)
         queue = client.get("/queues/issue").get_data(as_text=True)
         shown = {int(n) for n in re.findall(r'href="/(?:documents|incoming|outgoing)/(\d+)"', queue)}

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow.config import Settings
-from docflow.models import Organisation, utc_now
-from docflow.services.demo.ward import DEMO_ORGAN_ID, DemoAccount, seed_demo, seed_demo_people
-from docflow.services.wards import provision_ward
+from docflow.models import Organisation, Role, User, utc_now
+from docflow.services.demo.ward import DEMO_ORGAN_ID, DEMO_PASSWORD, DemoAccount, seed_demo, seed_demo_people
+from docflow.services.people.users import UserInput, create_user
+from docflow.services.wards import provision_ward, set_province_admin
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,18 @@ def seed_demo_ward(session: Session, *, settings: Settings, ward: DemoWard,
         org = provision_ward(session, settings=settings, name=ward.name, code=ward.code, organ_id=ward.organ_id,
                              now=now)
     return org, seed_demo_people(session, org=org, prefix=ward.prefix, now=now)
+
+
+PROVINCE_ADMIN = "quantri.tinh"   # the province demo's province administrator (an account of the first ward)
+
+
+def seed_province_admin(session: Session, *, now: datetime | None = None) -> str:
+    """The province demo's province administrator: an administrator of the first ward, marked as the
+    province's (he reaches /province/wards); made once. Returns the username. Flushes."""
+    first = session.execute(select(Organisation).order_by(Organisation.id).limit(1)).scalar_one()
+    if session.execute(select(User.id).where(User.username == PROVINCE_ADMIN)).first() is None:
+        create_user(session, actor=None, organisation=first, password=DEMO_PASSWORD, now=now,
+                    data=UserInput(username=PROVINCE_ADMIN, full_name="Quản trị cấp tỉnh", role=Role.ADMIN,
+                                   post="Quản trị viên cấp tỉnh"))
+    set_province_admin(session, username=PROVINCE_ADMIN, granted=True, now=now)
+    return PROVINCE_ADMIN
