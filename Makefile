@@ -46,9 +46,11 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output -o docflow/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i docflow/translations/messages.pot -d docflow/translations
 
+# `make run WARDS=3`: the province demo (three wards in one deployment, accounts w2.… and w3.…).
+WARDS ?= 1
 run: install
 	$(BIN)/docflow init
-	$(BIN)/docflow demo
+	$(BIN)/docflow demo --wards $(WARDS)
 	$(BIN)/docflow run --host 127.0.0.1 --port 5000
 
 # Both databases always run; the target fails if either does.

@@ -45,6 +45,7 @@ class LazyGroup(click.Group):
         "import": "docflow.commands.importing:import_command",
         "exchange": "docflow.commands.exchange_messages:exchange",
         "api": "docflow.commands.api:api",
+        "wards": "docflow.commands.wards:wards",
         "worker": "docflow.commands.worker:worker",
     }
 

@@ -56,13 +56,17 @@ def renew(username: str, dry_run: bool, as_json: bool) -> None:
     from docflow import db
     from docflow.services import renewal
     from docflow.services.people.users import find_user_by_username
+    from docflow.wards import acting_for
     with db.transaction() as s:
         user = find_user_by_username(s, username)
         if user is None:
             raise click.ClickException(f"no user named {username}")
         user_id = user.id
-    run = renewal.renew_issued(transaction=db.transaction, settings=appctx.settings(), store=appctx.store(),
-                               actor_id=user_id, dry_run=dry_run)
+        ward_id = user.organisation_id
+    # The run is the user's ward's (docflow.wards): its CA stamps and checks its documents.
+    with acting_for(ward_id):
+        run = renewal.renew_issued(transaction=db.transaction, settings=appctx.settings(), store=appctx.store(),
+                                   actor_id=user_id, dry_run=dry_run)
     report = {"run": run.id, "dry_run": run.dry_run, "margin_days": run.margin_days, "renewed": run.renewed,
               "not_due": run.not_due, "failed": run.failed, "items": run.items}
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else _human(report))

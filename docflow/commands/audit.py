@@ -15,7 +15,7 @@ import click
 from docflow import appctx
 from docflow.auditlog.chain import ChainReport
 from docflow.auditlog.export import ExportUnreadable, line_of, verify_export
-from docflow.commands.context import with_app
+from docflow.commands.context import each_ward, with_app
 
 EXIT_INTACT, EXIT_PROBLEM, EXIT_UNREADABLE = 0, 1, 2
 
@@ -99,16 +99,17 @@ def checkpoint() -> None:
     from docflow import db
     from docflow.services.audit.checkpoints import checkpointer_of, create_checkpoint
 
-    with db.transaction() as s:
-        checkpointer = checkpointer_of(s)
-        if checkpointer is None:
-            raise click.ClickException("checkpoints are not set up in this app")
-        row = create_checkpoint(s, checkpointer=checkpointer)
-        if row is None:
-            click.echo("The audit log is empty: nothing to sign.")
-            return
-        seq, stamped = row.seq, row.timestamp_token is not None
-    click.echo(f"Checkpoint #{seq} signed" + (" and timestamped." if stamped else " (no timestamp authority)."))
+    for _ward in each_ward():   # cron's: every ward's chain in turn, or the one --ward names
+        with db.transaction() as s:
+            checkpointer = checkpointer_of(s)
+            if checkpointer is None:
+                raise click.ClickException("checkpoints are not set up in this app")
+            row = create_checkpoint(s, checkpointer=checkpointer)
+            if row is None:
+                click.echo("The audit log is empty: nothing to sign.")
+                continue
+            seq, stamped = row.seq, row.timestamp_token is not None
+        click.echo(f"Checkpoint #{seq} signed" + (" and timestamped." if stamped else " (no timestamp authority)."))
 
 
 @audit.command("export")

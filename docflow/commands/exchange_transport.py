@@ -92,9 +92,12 @@ def serve(host: str | None, port: int | None) -> None:
 def _roots(context: AppContext, directory: PartnerDirectory) -> list[Any]:
     # Imported here: as above.
     from docflow import db
-    from docflow.services.people.organisation import get_organisation
+    from docflow.services.people.organisation import list_wards
+    # One endpoint serves every ward of the deployment: a client is let in under any ward's partner's root,
+    # and the message's sender must then be one of the organs that root is registered for (inbound.take_in).
     with appctx.bound(context), db.transaction() as session:
-        return list(directory.trust_roots(session, organisation_id=get_organisation(session).id))
+        return [root for ward in list_wards(session)
+                for root in directory.trust_roots(session, organisation_id=ward.id)]
 
 
 def _take_in(context: AppContext, receive: Receiver, data: bytes, organs: frozenset[str]) -> Any:

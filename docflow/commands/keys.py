@@ -8,12 +8,14 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from docflow import appctx, db
+from docflow import appctx, db, wards
 from docflow.commands.context import bind_context, with_app
+from docflow.errors import DocflowError
 from docflow.models import Certificate
 from docflow.models.base import utc_now
 from docflow.services import keys as key_service
 from docflow.services.people import find_user_by_username
+from docflow.services.people.organisation import get_organisation
 from docflow.signing.base import CertificateKind
 
 
@@ -40,7 +42,11 @@ def keys_init(base_url: str) -> None:
     """Create the development CA: root, issuing CA, TSA, OCSP responder and CRL. Safe to run again."""
     settings = appctx.settings()
     existed = (key_service.ca_directory(settings) / "root.pem").exists()
-    key_service.init_ca(settings, organisation=settings.app.organisation_name, base_url=base_url)
+    name = settings.app.organisation_name
+    if wards.current_ward_id() is not None:   # `docflow --ward CODE keys init`: that ward's own CA, in its name
+        with db.transaction() as s:
+            name = get_organisation(s).name
+    key_service.init_ca(settings, organisation=name, base_url=base_url)
     where = key_service.ca_directory(settings)
     click.echo(f"The ward's CA {'already exists' if existed else 'was created'} in {where}.")
 
@@ -104,7 +110,9 @@ def keys_revoke(serial: str, reason: str) -> None:
 def keys_list() -> None:
     """Every certificate with its holder, status and expiry."""
     now = utc_now()
-    for c in db.get_session().execute(select(Certificate).order_by(Certificate.id)).scalars():
+    ward = get_organisation(db.get_session())   # the one ward, or the one `docflow --ward CODE` names
+    for c in db.get_session().execute(select(Certificate).where(Certificate.organisation_id == ward.id)
+                                      .order_by(Certificate.id)).scalars():
         holder = c.holder.username if c.holder else f"({c.kind.value})"
         days = (c.not_after - now).days
         state = c.status.value if c.status.value != "valid" else ("expired" if days < 0 else f"{days} days left")
@@ -116,6 +124,13 @@ def keys_list() -> None:
 def keys_root(out: Path) -> None:
     """Write the ward's root certificate (PEM), for verifiers elsewhere."""
     bind_context()
+    if (appctx.settings().app.keys_dir / key_service.WARDS_FOLDER).is_dir():
+        # Several wards have their own CAs: refuse to guess whose root is meant (`docflow --ward CODE`).
+        try:
+            with db.transaction() as s:
+                get_organisation(s)
+        except DocflowError as exc:
+            raise click.ClickException(str(exc)) from None
     pems = key_service.root_certificates_pem(appctx.settings())
     if not pems:
         raise click.ClickException("no root certificate: run `docflow keys init` first")

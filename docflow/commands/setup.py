@@ -5,13 +5,17 @@ from __future__ import annotations
 import click
 from sqlalchemy import text
 
-from docflow import appctx, db, migrations
+from docflow import appctx, db, migrations, wards
 from docflow.commands.context import with_app
 from docflow.commands.textindex import reindex
+from docflow.config import Settings
 from docflow.services import demo as demo_service
+from docflow.services.demo import DEMO_WARDS
+from docflow.services.demo import exchange as demo_exchange
 from docflow.services.people import organisation
 from docflow.services.audit.checkpoints import checkpointer_of, create_checkpoint
 from docflow.services.demo import seed_demo_documents
+from docflow.storage import DocumentStore
 
 
 @click.command()
@@ -38,24 +42,52 @@ def init(organ_id: str) -> None:
 
 
 @click.command()
+@click.option("--wards", "ward_count", type=click.IntRange(1, len(DEMO_WARDS)), default=1, show_default=True,
+              help="How many wards: 3 is the province demo (wards 2 and 3 prefix the accounts: w2.vanthu).")
 @with_app
-def demo() -> None:
-    """Seed the demo ward (departments, users for every role, registers, signing keys). Keeps existing data."""
+def demo(ward_count: int) -> None:
+    """Seed the demo ward (departments, users for every role, registers, signing keys). Keeps existing data.
+    With --wards 3, two more wards of the same province, each with its own accounts, keys and documents."""
     settings, store = appctx.settings(), appctx.store()
-    with db.transaction() as s:
-        accounts = demo_service.seed_demo(s, organisation_name=settings.app.organisation_name)
-        issued = demo_service.seed_demo_keys(s, settings=settings, store=store)
     development = settings.signing.ca == "development"
+    ward_ids = []
+    for spec in DEMO_WARDS[:ward_count]:
+        with db.transaction() as s:
+            org, accounts = demo_service.seed_demo_ward(s, settings=settings, ward=spec)
+            ward_ids.append(org.id)
+            title = org.name if ward_count > 1 else ""
+        with wards.acting_for(ward_ids[-1]):
+            _seed_ward(settings, store, spec, accounts, title=title, development=development)
+    if ward_count > 1:
+        with db.transaction() as s:
+            partners = demo_exchange.partner_demo_wards(s, settings=settings,
+                                                        codes=[w.code for w in DEMO_WARDS[:ward_count]])
+        with wards.acting_for(ward_ids[0]), db.transaction() as s:   # the account is the first ward's
+            province_admin = demo_service.seed_province_admin(s)
+        click.echo(f"\nThe province administrator {province_admin} (password {demo_service.DEMO_PASSWORD}) "
+                   f"creates wards on /province/wards.")
+        if partners:
+            click.echo(f"The wards exchange documents with each other ({partners} partner record(s) added).")
+
+
+def _seed_ward(settings: Settings, store: DocumentStore, spec: demo_service.DemoWard,
+               accounts: list[demo_service.DemoAccount], *, title: str, development: bool) -> None:
+    """One demo ward's keys, documents, text index and signed log, bound to it (docflow.wards)."""
+    with db.transaction() as s:
+        issued = demo_service.seed_demo_keys(s, settings=settings, store=store, prefix=spec.prefix)
     documents = 0
     if development:
         with db.transaction() as s:
             documents = seed_demo_documents(s, settings=settings, store=store)
+    if title:
+        click.echo(f"\n== {title} (docflow --ward {spec.code}) ==")
     click.echo(f"Demo ward ready. Every demo account's password is: {demo_service.DEMO_PASSWORD}")
     for account in accounts:
         click.echo(f"  {account.username:<16} {account.role.value:<9} {account.full_name} — {account.post}")
     if development:
-        click.echo(f"Signing keys ({', '.join(demo_service.DEMO_KEY_HOLDERS)}, and the organisation's key for "
-                   f"the clerk vanthu) all open with the demo PIN: {demo_service.DEMO_PIN}"
+        holders = ", ".join(spec.prefix + h for h in demo_service.DEMO_KEY_HOLDERS)
+        click.echo(f"Signing keys ({holders}, and the organisation's key for "
+                   f"the clerk {spec.prefix}vanthu) all open with the demo PIN: {demo_service.DEMO_PIN}"
                    + (f" (issued now: {', '.join(issued)})" if issued else ""))
     if documents:
         click.echo(f"{documents} demo documents walked through the incoming and outgoing flows.")

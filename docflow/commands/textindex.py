@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from docflow import appctx, db
+from docflow import appctx, db, wards
 from docflow.appctx import AppContext
 from docflow.commands.context import with_app
 from docflow.models import Document
@@ -71,12 +71,17 @@ def reindex(*, document_id: int | None = None, every: bool = False, verbose: boo
         else:
             ids = list(s.execute(select(Document.id).order_by(Document.id)).scalars()) if every else textindex.documents_without_text(s)
     limits = parse_limits(appctx.settings().uploads)
+    named, done = wards.current_ward_id(), 0   # `docflow --ward CODE text reindex`: that ward's documents only
     for one in ids:
         with db.transaction() as s:
             document = s.get(Document, one)
-            if document is not None:
+            if document is None or named not in (None, document.organisation_id):
+                continue
+            # Each document is read for its own ward (docflow.wards), whichever wards the deployment serves.
+            with wards.acting_for(document.organisation_id):
                 queued = textindex.reindex_document(s, document=document, store=appctx.store(), limits=limits)
-                if verbose:
-                        click.echo(f"  document {one}: {len(queued)} page(s) queued for OCR" if queued
-                               else f"  document {one}: text read")
-    return len(ids)
+            done += 1
+            if verbose:
+                click.echo(f"  document {one}: {len(queued)} page(s) queued for OCR" if queued
+                           else f"  document {one}: text read")
+    return done

@@ -30,22 +30,25 @@ def users_create(username: str, full_name: str, role: str, post: str, department
                  password: str) -> None:
     """Create a user account."""
     with db.transaction() as s:
+        ward = organisation.get_organisation(s)   # the one ward, or the one `docflow --ward CODE` names
         dept_id = None
         if department_code:
-            dept_id = s.execute(select(Department.id).where(Department.code == department_code)).scalar()
+            dept_id = s.execute(select(Department.id).where(Department.organisation_id == ward.id,
+                                                            Department.code == department_code)).scalar()
             if dept_id is None:
-                raise click.ClickException(f"no department with code {department_code}")
-        user = create_user(s, actor=None, organisation=organisation.get_organisation(s), password=password,
+                raise click.ClickException(f"no department with code {department_code} in {ward.name}")
+        user = create_user(s, actor=None, organisation=ward, password=password,
                            data=UserInput(username=username, full_name=full_name, role=Role(role), post=post,
                                           department_id=dept_id))
-    click.echo(f"Created {user.username} ({user.role.value}).")
+    click.echo(f"Created {user.username} ({user.role.value}) in {ward.name}.")
 
 
 @users.command("list")
 @with_app
 def users_list() -> None:
-    """List accounts."""
-    for user in list_users(db.get_session()):
+    """List the ward's accounts."""
+    ward = organisation.get_organisation(db.get_session())   # several wards: `docflow --ward CODE users list`
+    for user in (u for u in list_users(db.get_session()) if u.organisation_id == ward.id):
         dept = user.department.code if user.department else "-"
         state = "active" if user.is_active else "inactive"
         click.echo(f"{user.username:<20} {user.role.value:<9} {dept:<6} {state:<8} {user.full_name}")

@@ -198,6 +198,12 @@ def sender_organ_id(root: etree._Element) -> str:
     return _Reader(root).child("edXMLHeader").child("MessageHeader").child("From").text("OrganId")
 
 
+def receiver_organ_id(root: etree._Element) -> str:
+    """The receiver's OrganId as the (not yet verified) message claims it: which ward of a deployment serving
+    several it is for (that ward then verifies it against its own partners' roots)."""
+    return _Reader(root).child("edXMLHeader").child("MessageHeader").child("To").text("OrganId")
+
+
 def parse(root: etree._Element) -> Message:
     """The message an envelope holds (a verified one: see ``xmlsig.verify``). Raises ValidationError."""
     envelope = _Reader(root)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docflow.models.base import Base, str_enum, utc_now
@@ -34,6 +34,8 @@ class User(Base):
     post: Mapped[str] = mapped_column(String(200), default="")  # chức vụ, e.g. "Phó Chủ tịch"
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The province administrator (issue 16): an admin who also creates wards and their first administrators.
+    province_admin: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     password_changed_at: Mapped[datetime] = mapped_column(default=utc_now)

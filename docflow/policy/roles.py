@@ -117,6 +117,12 @@ def may_administer(user: User) -> bool:
     return _is(user, Role.ADMIN)
 
 
+def may_administer_province(user: User | None) -> bool:
+    """Creating wards and their first administrators is the province administrator's: an active administrator
+    marked ``province_admin`` (`docflow wards admin USERNAME`). Any other administrator manages one ward."""
+    return bool(user is not None and _is(user, Role.ADMIN) and user.province_admin)
+
+
 def may_change_anything(user: User) -> bool:
     """Auditors only read: a request that would change something is refused them before any view runs, except
     the few the audit screens name (signing in and out, verifying)."""
@@ -165,6 +171,7 @@ class Permissions:
     read_records: bool = False
     renew_signatures: bool = False
     read_renewals: bool = False
+    administer_province: bool = False
 
 
 NOBODY = Permissions()
@@ -184,4 +191,4 @@ def permissions_for(user: User | None) -> Permissions:
         read_audit_log=may_read_audit_log(user), administer=may_administer(user),
         verify_uploads=may_verify_uploads(user), read_figures=may_read_figures(user),
         read_records=may_read_records(user), renew_signatures=may_renew_signatures(user),
-        read_renewals=may_read_renewals(user))
+        read_renewals=may_read_renewals(user), administer_province=may_administer_province(user))

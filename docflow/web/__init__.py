@@ -44,6 +44,7 @@ from docflow.web import (
     outgoing_files,
     petitions,
     phrases,
+    province,
     public,
     queues,
     records,
@@ -89,7 +90,7 @@ def register(app: Flask) -> None:
     auth.init_login(app)
     for module in (auth, home, documents, admin, audit, signing, registers, incoming, outgoing, delegations, queues,
                    notifications, attachments, copies, formatchecks, textindex, dashboard, phrases, records,
-                   archive, outbox, exchange, public, petitions, citizens):
+                   archive, outbox, exchange, public, petitions, citizens, province):
         app.register_blueprint(module.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(jobqueue.bp)

@@ -2,6 +2,7 @@
 documents walked through the real services (``documents``)."""
 
 from docflow.services.demo.documents import INCOMING, OUTGOING, Stage, seed_demo_documents
+from docflow.services.demo.province import DEMO_WARDS, PROVINCE_ADMIN, DemoWard, seed_demo_ward, seed_province_admin
 from docflow.services.demo.ward import (
     DEMO_KEY_HOLDERS,
     DEMO_ORGAN_ID,
@@ -15,6 +16,7 @@ from docflow.services.demo.ward import (
 )
 
 __all__ = [
+    "DEMO_WARDS", "PROVINCE_ADMIN", "DemoWard", "seed_demo_ward", "seed_province_admin",
     "DEMO_KEY_HOLDERS", "DEMO_ORGAN_ID", "DEMO_PASSWORD", "DEMO_PIN", "DEPARTMENTS", "INCOMING", "OUTGOING", "USERS", "DemoAccount",
     "Stage", "seed_demo", "seed_demo_documents", "seed_demo_keys",
 ]

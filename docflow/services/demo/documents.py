@@ -4,6 +4,7 @@ registered, directed, being handled and completed; outgoing drafts, under review
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,13 +13,24 @@ from sqlalchemy.orm import Session
 
 from docflow.config import Settings
 from docflow.errors import InvalidTransitionError
-from docflow.models import AssignmentRole, Department, Document, DocumentKind, SigningMode, Urgency, User, utc_now
+from docflow.models import (
+    AssignmentRole,
+    Department,
+    Document,
+    DocumentKind,
+    Organisation,
+    SigningMode,
+    Urgency,
+    User,
+    utc_now,
+)
 from docflow.services import incoming, outgoing
 from docflow.services.demo.records import seed_demo_records
 from docflow.services.demo.ward import DEMO_PIN
 from docflow.services.documents import DocumentInput, UploadedFile
 from docflow.services.outgoing import DraftDetails, draft_template_pdf, issuing
-from docflow.services.people import delegations
+from docflow.services.outgoing.template import header_names
+from docflow.services.people import delegations, organisation
 from docflow.storage import DocumentStore
 
 @dataclass(frozen=True)
@@ -48,22 +60,31 @@ OUTGOING = (
 
 
 def seed_demo_documents(session: Session, *, settings: Settings, store: DocumentStore) -> int:
-    """Walk demo documents through the real services (every step audited, signed with the demo PIN).
-    Only into an empty ward: returns 0 when any document exists. Flushes."""
-    if session.execute(select(func.count()).select_from(Document)).scalar_one():
+    """Walk demo documents through the real services (every step audited, signed with the demo PIN), in the
+    bound ward (``docflow.wards``; the deployment's only one by default). Only into a ward without documents:
+    returns 0 when it has any. Flushes."""
+    ward = organisation.get_organisation(session)
+    if session.execute(select(func.count()).select_from(Document)
+                       .where(Document.organisation_id == ward.id)).scalar_one():
         return 0
-    users = {u.username: u for u in session.execute(select(User)).scalars()}
-    departments = {d.code: d for d in session.execute(select(Department)).scalars()}
+    # A province demo's other wards prefix the same accounts: "w2.vanthu" plays "vanthu" in ward 2.
+    users = {DEMO_PREFIX.sub("", u.username): u
+             for u in session.execute(select(User).where(User.organisation_id == ward.id)).scalars()}
+    departments = {d.code: d for d in session.execute(
+        select(Department).where(Department.organisation_id == ward.id)).scalars()}
     _delegations(session, users)
     count = 0
     for stage in INCOMING:
         _incoming(session, settings, store, users, departments, stage)
         count += 1
     for stage in OUTGOING:
-        _outgoing(session, settings, store, users, departments, stage)
+        _outgoing(session, settings, store, users, departments, stage, ward)
         count += 1
     seed_demo_records(session, users=users, tz=settings.app.zone)
     return count
+
+
+DEMO_PREFIX = re.compile(r"^w[0-9]+\.")
 
 
 def _delegations(session: Session, users: dict[str, User]) -> None:
@@ -75,18 +96,22 @@ def _delegations(session: Session, users: dict[str, User]) -> None:
                                   valid_to=today.replace(month=12, day=31))
 
 
-def _pdf(title: str, *, number_fields: bool = True, doc_type: str = "", details: DraftDetails | None = None) -> bytes:
-    return draft_template_pdf(organisation_name="UBND phường Tích Sơn", summary=title, number_fields=number_fields,
+def _pdf(title: str, *, organisation_name: str, number_fields: bool = True, doc_type: str = "",
+         details: DraftDetails | None = None) -> bytes:
+    # The ward's own name: the issue-time format check expects the header of the ward that issues.
+    return draft_template_pdf(organisation_name=organisation_name, summary=title, number_fields=number_fields,
                               doc_type=doc_type, details=details)
 
 
-def _details(stage: Stage, unit: Department, internal: list[Department], external: list[str]) -> DraftDetails:
-    """The draft's page names its real recipients, drafting unit and a short text of its kind."""
+def _details(stage: Stage, ward: Organisation, unit: Department, internal: list[Department],
+             external: list[str]) -> DraftDetails:
+    """The draft's page names its ward, real recipients, drafting unit and a short text of its kind."""
     text: tuple[str, ...]
+    committee = " ".join(header_names(ward.name))              # "ỦY BAN NHÂN DÂN PHƯỜNG TÍCH SƠN"
     if stage.doc_type == "quyet_dinh":
         # The committee decides (its block reads "TM. ỦY BAN NHÂN DÂN" / "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH"), so
         # the authority line above the grounds names the committee, not its chairman (Annex I, II.5).
-        text = ("ỦY BAN NHÂN DÂN PHƯỜNG TÍCH SƠN",
+        text = (committee,
                 "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;",
                 "Theo đề nghị của Chánh Văn phòng Hội đồng nhân dân và Ủy ban nhân dân phường.",
                 "QUYẾT ĐỊNH:",
@@ -95,11 +120,11 @@ def _details(stage: Stage, unit: Department, internal: list[Department], externa
                 "Điều 3. Chánh Văn phòng, các bộ phận và cá nhân có liên quan chịu trách nhiệm thi hành "
                 "Quyết định này.")
     else:
-        text = ("Thực hiện chỉ đạo của cấp trên, Ủy ban nhân dân phường Tích Sơn đề nghị các cơ quan, đơn vị "
-                "triển khai thực hiện nội dung trên theo đúng quy định.",
+        text = (f"Thực hiện chỉ đạo của cấp trên, Ủy ban nhân dân {ward.name.removeprefix('UBND ')} đề nghị các "
+                "cơ quan, đơn vị triển khai thực hiện nội dung trên theo đúng quy định.",
                 "Trong quá trình thực hiện, nếu có vướng mắc, đề nghị phản ánh về Văn phòng Hội đồng nhân dân và "
                 "Ủy ban nhân dân phường để tổng hợp, báo cáo.")
-    return DraftDetails(unit=unit.code, internal_recipients=[d.name for d in internal],
+    return DraftDetails(body_code=ward.code, unit=unit.code, internal_recipients=[d.name for d in internal],
                         external_recipients=external, paragraphs=text)
 
 
@@ -113,7 +138,9 @@ def _incoming(session: Session, settings: Settings, store: DocumentStore, users:
                          department_id=departments["VP"].id)
     registration = incoming.register_incoming(session, actor=users["vanthu"], data=data, store=store,
                                               settings=settings, confirm_duplicate=True,
-                                              upload=UploadedFile(io.BytesIO(_pdf(stage.summary)), "den.pdf"))
+                                              upload=UploadedFile(io.BytesIO(_pdf(
+                                                  stage.summary, organisation_name=users["vanthu"].organisation.name)),
+                                                  "den.pdf"))
     if stage.stop == "registered":
         return
     document = registration.document
@@ -140,13 +167,13 @@ def _incoming(session: Session, settings: Settings, store: DocumentStore, users:
 
 
 def _outgoing(session: Session, settings: Settings, store: DocumentStore, users: dict[str, User],
-              departments: dict[str, Department], stage: Stage) -> None:
+              departments: dict[str, Department], stage: Stage, ward: Organisation) -> None:
     drafter, signer = users["chuyenvien.vp"], users["phochutich1"]
     internal, external = [departments["VHXH"]], ["UBND tỉnh Phú Thọ"]
     data = outgoing.DraftInput(doc_type=stage.doc_type, summary=stage.summary, signer_id=signer.id,
                                recipient_department_ids=tuple(d.id for d in internal), external_recipients=external)
-    content = _pdf(stage.summary, number_fields=not stage.initial, doc_type=stage.doc_type,
-                   details=_details(stage, departments["VP"], internal, external))
+    content = _pdf(stage.summary, organisation_name=ward.name, number_fields=not stage.initial,
+                   doc_type=stage.doc_type, details=_details(stage, ward, departments["VP"], internal, external))
     document = outgoing.create_draft(session, actor=drafter, data=data, store=store, settings=settings,
                                      max_bytes=settings.max_upload_bytes,
                                      upload=UploadedFile(io.BytesIO(content), "du-thao.pdf"))

@@ -27,7 +27,8 @@ def seed_demo_records(session: Session, *, users: dict[str, User], tz: tzinfo) -
     clerk, year = users["vanthu"], utc_now().astimezone(tz).year
     if records.plan_view(session, actor=None, organisation_id=clerk.organisation_id, year=year).plan is not None:
         return 0
-    departments = {d.code: d.id for d in session.execute(select(Department)).scalars()}
+    departments = {d.code: d.id for d in session.execute(
+        select(Department).where(Department.organisation_id == clerk.organisation_id)).scalars()}
     files = []
     for title, code, entries in PLAN:
         heading = records.add_heading(session, actor=clerk, year=year, title=title,
@@ -37,7 +38,8 @@ def seed_demo_records(session: Session, *, users: dict[str, User], tz: tzinfo) -
                 code=file_code, title=file_title, retention_years=years, responsible_id=users[responsible].id)))
     records.approve_plan(session, actor=users["chutich"], year=year)
     office = records.open_file(session, actor=clerk, file_id=files[1].id)
-    issued = session.execute(select(Document.id).where(Document.status == DocumentStatus.ISSUED)
+    issued = session.execute(select(Document.id).where(Document.organisation_id == clerk.organisation_id,
+                                                       Document.status == DocumentStatus.ISSUED)
                              .order_by(Document.id)).scalars()
     for document_id in issued:
         records.add_document(session, actor=clerk, file_id=office.id, document_id=document_id)

@@ -65,24 +65,31 @@ def seed_demo(session: Session, *, organisation_name: str, now: datetime | None 
     org = organisation.ensure_organisation(session, name=organisation_name, now=now)
     if not org.organ_id:
         organisation.set_organ_id(session, org=org, organ_id=DEMO_ORGAN_ID, now=now)
-    departments = {d.code: d for d in session.execute(select(Department)).scalars()}
+    return seed_demo_people(session, org=org, prefix="", now=now)
+
+
+def seed_demo_people(session: Session, *, org: Organisation, prefix: str, now: datetime) -> list[DemoAccount]:
+    """The demo departments and accounts of ``org`` (usernames ``prefix`` + the first ward's: "w2.vanthu"),
+    and this year's registers; what exists is kept. Flushes."""
+    departments = {d.code: d for d in session.execute(
+        select(Department).where(Department.organisation_id == org.id)).scalars()}
     for code, name in DEPARTMENTS:
         if code not in departments:
             departments[code] = organisation.create_department(session, actor=None, organisation=org,
                                                                name=name, code=code, now=now)
     created = []
     for username, full_name, role, post, dept_code in USERS:
-        exists = session.execute(select(User.id).where(User.username == username)).first()
+        exists = session.execute(select(User.id).where(User.username == prefix + username)).first()
         if not exists:
             create_user(session, actor=None, organisation=org, password=DEMO_PASSWORD, now=now,
-                        data=UserInput(username=username, full_name=full_name, role=role, post=post,
+                        data=UserInput(username=prefix + username, full_name=full_name, role=role, post=post,
                                        department_id=departments[dept_code].id if dept_code else None))
-            created.append(username)
+            created.append(prefix + username)
     _ensure_registers(session, org, now.year)
     if created:
         audit.record(session, action=AuditAction.DEMO_SEEDED, actor=None, object_type="organisation",
                      object_id=org.id, details={"users_created": created}, now=now)
-    return [DemoAccount(u, n, r, p) for u, n, r, p, _ in USERS]
+    return [DemoAccount(prefix + u, n, r, p) for u, n, r, p, _ in USERS]
 
 
 def _ensure_registers(session: Session, org: Organisation, year: int) -> None:
@@ -104,7 +111,7 @@ DEMO_KEY_HOLDERS = ("chutich", "phochutich1", "phochutich2", "truongvp", "truong
 
 
 def seed_demo_keys(session: Session, *, settings: Settings, store: DocumentStore,
-                   now: datetime | None = None) -> list[str]:
+                   now: datetime | None = None, prefix: str = "") -> list[str]:
     """The demo ward's CA, a certificate for every signer and for the organisation (all under DEMO_PIN, set
     the way a holder sets it: an enrolment code redeemed with the PIN), the system certificate for audit
     checkpoints (under the CA passphrase),
@@ -113,25 +120,27 @@ def seed_demo_keys(session: Session, *, settings: Settings, store: DocumentStore
 
     if settings.signing.ca != "development":
         return []
-    keys.init_ca(settings, organisation=settings.app.organisation_name)
+    org = organisation.get_organisation(session)   # the bound ward (the demo's only one, or the one seeded)
+    keys.init_ca(settings, organisation=settings.app.organisation_name if not prefix else org.name)
     issued = []
     held = set(session.execute(select(Certificate.holder_id).where(Certificate.status == "valid")).scalars())
     for username in DEMO_KEY_HOLDERS:
-        user = session.execute(select(User).where(User.username == username)).scalar_one()
+        user = session.execute(select(User).where(User.username == prefix + username)).scalar_one()
         if user.id not in held:
             _enrol(session, settings=settings, holder=user, redeemer=user, kind=CertificateKind.PERSONAL, now=now,
                    key_type="ec" if username == "phochutich2" else "rsa")
-            issued.append(username)
+            issued.append(prefix + username)
         if user.signature_image_sha256 is None:
             user.signature_image_sha256 = store.put_bytes(demo_signature_png(user.full_name))
     for kind in (CertificateKind.ORGANISATION, CertificateKind.SYSTEM):   # the system key signs audit checkpoints
-        if not session.execute(select(Certificate.id).where(Certificate.kind == kind,
+        if not session.execute(select(Certificate.id).where(Certificate.organisation_id == org.id,
+                                                            Certificate.kind == kind,
                                                             Certificate.status == "valid")).first():
             if kind is CertificateKind.SYSTEM:
                 keys.issue_certificate(session, settings=settings, actor=None, holder=None, kind=kind, pin="",
                                        now=now)
             else:
-                clerk = session.execute(select(User).where(User.username == "vanthu")).scalar_one()
+                clerk = session.execute(select(User).where(User.username == prefix + "vanthu")).scalar_one()
                 _enrol(session, settings=settings, holder=None, redeemer=clerk, kind=kind, now=now)
             issued.append(kind.value)
     session.flush()

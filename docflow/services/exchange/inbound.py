@@ -14,14 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from docflow import wards
 from docflow.config import Settings
+from docflow.exchange import edxml
 from docflow.errors import N_, DocflowError, NotFoundError, PermissionDeniedError, ValidationError
-from docflow.models import utc_now
+from docflow.models import Organisation, utc_now
 from docflow.services.exchange.ports import Receiver
 from docflow.services.exchange.receive import AlreadyReceivedError
 from docflow.signing.atomic import write_atomic
 from docflow.services.jobs import Transaction
-from docflow.services.people.organisation import get_organisation
+from docflow.services.people.organisation import get_organisation, list_wards, organ_id_of
 from docflow.storage import DocumentStore
 
 log = logging.getLogger(__name__)
@@ -56,8 +60,10 @@ def take_in(transaction: Transaction, *, data: bytes, receive: Receiver, setting
         return Inbound(413, "message too large")
     try:
         with transaction() as session:
-            received = receive(session, organisation=get_organisation(session), data=data, settings=settings,
-                               store=store, now=clock())
+            ward = receiving_ward(session, data=data, settings=settings)
+            with wards.acting_for(ward.id):   # the receiving ward's message, inbox and events
+                received = receive(session, organisation=ward, data=data, settings=settings, store=store,
+                                   now=clock())
             if tls_organs is not None and received.sender_organ_id not in tls_organs:
                 raise PermissionDeniedError(N_("The message was sent under another agency's certificate."))
     except AlreadyReceivedError as exc:
@@ -75,6 +81,22 @@ def take_in(transaction: Transaction, *, data: bytes, receive: Receiver, setting
         log.exception("an exchange message could not be taken in")
         return Inbound(500, "not taken in; try again later")
     return Inbound(200, "received", received.kind, received.sender_organ_id)
+
+
+def receiving_ward(session: Session, *, data: bytes, settings: Settings) -> Organisation:
+    """The ward a message is for: the bound one, the deployment's only one, else the ward whose organ id is
+    the message's To OrganId (not yet verified: that ward's partners' roots verify it next). Raises
+    ValidationError (no such ward, or not an edXML message)."""
+    if wards.current_ward_id() is not None:
+        return get_organisation(session)
+    every = list_wards(session)
+    if len(every) <= 1:
+        return get_organisation(session)
+    organ_id = edxml.receiver_organ_id(edxml.read_tree(data, max_bytes=settings.exchange.max_message_bytes))
+    for ward in every:
+        if organ_id and organ_id_of(ward, settings) == organ_id:
+            return ward
+    raise ValidationError(N_("The message is addressed to another organ (%(organ_id)s)."), organ_id=organ_id[:30])
 
 
 def poll_inbox(transaction: Transaction, *, folder: Path, receive: Receiver, settings: Settings,

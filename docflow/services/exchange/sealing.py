@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow import exchange
@@ -12,9 +13,10 @@ from docflow.auditlog.checkpoints import load_certificates
 from docflow.config import Settings
 from docflow.errors import N_, ConfigurationError, ValidationError
 from docflow.exchange import Message, Organ
-from docflow.models import Organisation
-from docflow.services.audit.checkpoints import ca_chain_pem, current_system_certificate, system_key_passphrase
-from docflow.services.people.organisation import organ_id_of
+from docflow.models import Certificate, CertificateStatus, Organisation
+from docflow.services.audit.checkpoints import ca_chain_pem, system_key_passphrase
+from docflow.services.people.organisation import get_organisation, organ_id_of
+from docflow.signing.base import CertificateKind
 from docflow.signing.keys import load_pkcs12, private_key
 
 NO_ORGAN_ID = N_("The ward has no organ identifier (mã định danh): set it with `docflow init --organ-id` first.")
@@ -28,9 +30,17 @@ def ward_organ(organisation: Organisation, settings: Settings) -> Organ:
     return Organ(organ_id=organ_id, name=organisation.name)
 
 
+def _ward_system_certificate(session: Session) -> Certificate | None:
+    """The bound ward's current system certificate (each ward of a deployment has its own)."""
+    ward = get_organisation(session)
+    return session.execute(select(Certificate).where(
+        Certificate.organisation_id == ward.id, Certificate.kind == CertificateKind.SYSTEM,
+        Certificate.status == CertificateStatus.VALID).order_by(Certificate.id.desc()).limit(1)).scalar_one_or_none()
+
+
 def _system_key(session: Session, settings: Settings) -> tuple[rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
                                                              list[asn1_x509.Certificate]]:
-    cert = current_system_certificate(session)
+    cert = _ward_system_certificate(session)
     if cert is None or cert.key_path is None:
         raise ConfigurationError("there is no system certificate to sign exchange messages: run "
                                  "`docflow keys issue --system`")

@@ -17,6 +17,7 @@ from docflow.services.exchange.ports import PartnerDirectory
 from docflow.services.exchange.transport import Attempt, Outcome, deliver
 from docflow.services.jobs import Transaction
 from docflow.services.jobs.loop import BackgroundLoop
+from docflow.wards import acting_for
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -43,11 +44,13 @@ def send_one(transaction: Transaction, *, settings: ExchangeSettings, directory:
         item_id, organ_id, attempts, message = item.id, item.partner_organ_id, item.attempts, item.message
         name = f"{item.created_at:%Y%m%dT%H%M%S}-{item.id}-{item.sha256[:16]}.edxml"
         endpoint = directory.endpoint(session, organisation_id=item.organisation_id, organ_id=organ_id)
+        ward = item.organisation_id
     if endpoint is None:
         attempt = Attempt(Outcome.RETRY, f"no active partner {organ_id} with a URL is registered")
     else:
         attempt = deliver(endpoint, message, name=name, settings=settings)
-    with transaction() as session:
+    # The outcome is the sending ward's (docflow.wards): the item carries which one.
+    with acting_for(ward), transaction() as session:
         now = clock()
         if attempt.outcome is Outcome.DELIVERED:
             outbox.mark_delivered(session, item_id=item_id, sender=sender, now=now)

@@ -9,11 +9,15 @@ docflow uses it: callers look names up on this package, so a test patches them h
 from docflow.services.keys.ca import (
     ca_directory,
     ca_passphrase,
+    every_ca_directory,
     init_ca,
     kdf_params,
+    make_ward_keys_dir,
     open_ca,
     revocation_checker,
     root_certificates_pem,
+    WARDS_FOLDER,
+    ward_keys_dir,
 )
 from docflow.services.keys.certificates import (
     HOLDER_ROLES,
@@ -42,11 +46,11 @@ from docflow.services.keys.pins import (
 )
 
 __all__ = [
-    "COMMON_PINS", "HOLDER_ROLES", "MIN_PIN_LENGTH", "REVOCATION_REASONS", "CertificateRow", "Enrolment",
+    "WARDS_FOLDER", "COMMON_PINS", "HOLDER_ROLES", "MIN_PIN_LENGTH", "REVOCATION_REASONS", "CertificateRow", "Enrolment",
     "Imported", "ca_directory", "ca_passphrase", "certificate_for", "change_pin", "check_pin_strength",
-    "enrol_pin", "expiring", "guard_of", "holders_of", "import_pkcs12_certificate", "init_ca", "issue_certificate",
-    "issue_for_enrolment", "kdf_params", "list_certificates", "lock_states", "open_ca", "open_signing_key",
+    "enrol_pin", "every_ca_directory", "expiring", "guard_of", "holders_of", "import_pkcs12_certificate", "init_ca", "issue_certificate",
+    "issue_for_enrolment", "kdf_params", "list_certificates", "lock_states", "make_ward_keys_dir", "open_ca", "open_signing_key",
     "pending_enrolments", "pin_certificates", "record_success", "record_wrong_pin", "refuse_if_locked",
     "register_token_certificate", "revocation_checker", "revoke_certificate", "root_certificates_pem",
-    "unlock_key",
+    "unlock_key", "ward_keys_dir",
 ]

@@ -1,6 +1,8 @@
 """The ward's development CA (``signing.ca = "development"``): made, opened once per process, its roots.
 
-It lives under ``keys_dir/ca``; its private keys are encrypted under a passphrase from the environment (or,
+Each ward has its own (issue 16): the deployment's first ward keeps it under ``keys_dir/ca`` (as before wards),
+a ward `provision_ward` made later under ``keys_dir/wards/<ward id>/ca`` (``ward_keys_dir``); the bound ward
+(``docflow.wards``) says which. Its private keys are encrypted under a passphrase from the environment (or,
 in development, a random file under data_dir). In production docflow holds no CA key: certificates come
 from the ward's CA and only its chain (``signing.ca_chain``) is configured.
 """
@@ -13,6 +15,7 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from docflow import wards
 from docflow.config import Settings
 from docflow.errors import ConfigurationError
 from docflow.models import Certificate, KeyStorage
@@ -25,8 +28,42 @@ if TYPE_CHECKING:
     from docflow.signing.pki import DevelopmentCA
 
 
+def ward_keys_dir(settings: Settings, ward_id: int | None = None) -> Path:
+    """The folder of a ward's CA and key files: ``keys_dir/wards/<id>`` for a ward `provision_ward` made after
+    the first (it creates that folder), else ``keys_dir`` itself (the first ward, and a deployment of one).
+    ``ward_id`` None: the bound ward."""
+    ward_id = wards.current_ward_id() if ward_id is None else ward_id
+    if ward_id is not None:
+        folder = settings.app.keys_dir / WARDS_FOLDER / str(ward_id)
+        if folder.is_dir():
+            return folder
+    return settings.app.keys_dir
+
+
+WARDS_FOLDER = "wards"
+
+
+def make_ward_keys_dir(settings: Settings, ward_id: int) -> Path:
+    """Give a new ward (not the first) its own key folder, so its CA and keys never mix with another's."""
+    private_dir(settings.app.keys_dir)
+    private_dir(settings.app.keys_dir / WARDS_FOLDER)
+    folder = settings.app.keys_dir / WARDS_FOLDER / str(ward_id)
+    private_dir(folder)
+    return folder
+
+
 def ca_directory(settings: Settings) -> Path:
-    return settings.app.keys_dir / "ca"
+    """The bound ward's development CA folder."""
+    return ward_keys_dir(settings) / "ca"
+
+
+def every_ca_directory(settings: Settings) -> list[Path]:
+    """Every ward's development CA folder that exists, the first ward's first."""
+    found = [settings.app.keys_dir / "ca"]
+    wards_dir = settings.app.keys_dir / WARDS_FOLDER
+    if wards_dir.is_dir():
+        found += sorted((p / "ca" for p in wards_dir.iterdir() if p.name.isdigit()), key=lambda p: int(p.parent.name))
+    return [p for p in found if (p / "root.pem").exists()]
 
 
 def kdf_params(settings: Settings) -> KdfParams:
@@ -62,6 +99,7 @@ def init_ca(settings: Settings, *, organisation: str, base_url: str = "http://12
     _require_development(settings)
     directory = ca_directory(settings)
     private_dir(settings.app.keys_dir)
+    private_dir(directory.parent)
     private_dir(directory)
     if (directory / "root.pem").exists():
         return DevelopmentCA.open(directory, ca_passphrase(settings))
@@ -92,12 +130,16 @@ def _open_ca(directory: str, root_mtime: int, passphrase: bytes) -> DevelopmentC
 
 
 def root_certificates_pem(settings: Settings) -> list[bytes]:
-    """PEM roots docflow trusts: configured roots, plus the development root when it exists."""
+    """PEM roots docflow trusts: configured roots, plus the development roots that exist. Every ward's root
+    of this deployment is trusted, the bound ward's last (`docflow keys root` writes the last): a document
+    one ward issues to another of the same deployment verifies as trusted at the other."""
     roots = [path.read_bytes() for path in settings.signing.trust_roots]
     if settings.signing.ca == "development":
-        root = ca_directory(settings) / "root.pem"
-        if root.exists():
-            roots.append(root.read_bytes())
+        own = ca_directory(settings)
+        others = [d for d in every_ca_directory(settings) if d.resolve() != own.resolve()]
+        for directory in [*others, own]:
+            if (directory / "root.pem").exists():
+                roots.append((directory / "root.pem").read_bytes())
     else:
         roots.append(settings.signing.ca_chain[-1].read_bytes())
     return roots

@@ -18,6 +18,7 @@ from docflow.models import Certificate, CertificateStatus, Organisation, Role, U
 from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.keys.ca import open_ca, revoke_at_ca
+from docflow.services.people.organisation import find_organisation
 from docflow.signing.base import CertificateKind
 
 # Who may hold a personal signing certificate: everyone who drafts, reviews or signs. Auditors only read.
@@ -41,17 +42,20 @@ def check_holder(holder: User | None) -> User:
 
 
 def ward_organisation(session: Session) -> Organisation:
-    """The organisation a certificate is recorded under. Raises ConfigurationError before `docflow init`."""
-    organisation = session.execute(select(Organisation).order_by(Organisation.id)).scalars().first()
+    """The organisation a certificate is recorded under: the ward the work in hand acts for (docflow.wards).
+    Raises ConfigurationError before `docflow init`."""
+    organisation = find_organisation(session)
     if organisation is None:
         raise ConfigurationError("run `docflow init` first")
     return organisation
 
 
 def current_certificates(session: Session, *, holder_id: int | None, kind: CertificateKind) -> list[Certificate]:
-    """The valid certificates of ``kind`` held by ``holder_id`` (None: the ward's own), oldest first."""
+    """The valid certificates of ``kind`` held by ``holder_id`` (None: the bound ward's own), oldest first."""
     stmt = select(Certificate).where(Certificate.kind == kind, Certificate.status == CertificateStatus.VALID)
     stmt = stmt.where(Certificate.holder_id == holder_id if holder_id is not None else Certificate.holder_id.is_(None))
+    if holder_id is None:   # each ward has its own organisation and system certificates
+        stmt = stmt.where(Certificate.organisation_id == ward_organisation(session).id)
     return list(session.execute(stmt.order_by(Certificate.id)).scalars())
 
 

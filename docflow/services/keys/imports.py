@@ -20,7 +20,7 @@ from docflow.models import Certificate, CertificateStatus, KeyStorage, User, utc
 from docflow.private_files import private_dir, write_private
 from docflow.services import audit
 from docflow.services.audit import AuditAction
-from docflow.services.keys.ca import ca_passphrase, kdf_params, revocation_checker
+from docflow.services.keys.ca import ca_passphrase, kdf_params, revocation_checker, ward_keys_dir
 from docflow.services.keys.certificates import check_holder, guard_admin, supersede, ward_organisation
 from docflow.services.keys.issuing import PendingPin, add_guard, new_enrolment_code, normal_code
 from docflow.services.keys.opening import check_online
@@ -122,7 +122,7 @@ def _copy(settings: Settings, source: Path, pin: str, *, holder: User | None, ki
     the enrolment code that opens it (None for the system key, which opens with the CA passphrase)."""
     from docflow.signing import keys  # pyHanko loads when a key is used, not at start-up
     stem = holder.username if holder else kind.value
-    target = settings.app.keys_dir / "users" / f"{stem}-{sha256[:12]}.p12"
+    target = ward_keys_dir(settings) / "users" / f"{stem}-{sha256[:12]}.p12"
     target.parent.mkdir(parents=True, exist_ok=True)
     private_dir(target.parent)
     # The system key signs audit checkpoints unattended: the copy opens with the CA passphrase, not the PIN.

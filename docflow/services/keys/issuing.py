@@ -23,7 +23,7 @@ from docflow.models import Certificate, CertificateStatus, KeyGuard, KeyStorage,
 from docflow.private_files import private_dir
 from docflow.services import audit
 from docflow.services.audit import AuditAction
-from docflow.services.keys.ca import ca_passphrase, kdf_params, open_ca, revoke_at_ca
+from docflow.services.keys.ca import ca_passphrase, kdf_params, open_ca, revoke_at_ca, ward_keys_dir
 from docflow.services.keys.certificates import check_holder, guard_admin, supersede, ward_organisation
 from docflow.services.keys.pins import check_pin_strength
 from docflow.signing.base import CertificateKind
@@ -154,11 +154,12 @@ def _issue_at_ca(ca: DevelopmentCA, settings: Settings, organisation: Organisati
     """The CA's new certificate with its key file under ``password``, as a row not yet added."""
     name, post, file_stem = ((holder.full_name, holder.post, holder.username) if holder is not None
                              else (organisation.name, "", kind.value))
+    out_dir = ward_keys_dir(settings) / "users"   # the ward's own folder (keys_dir/users for the first ward)
     private_dir(settings.app.keys_dir)
-    private_dir(settings.app.keys_dir / "users")
+    private_dir(out_dir)
     issued = ca.issue(holder=holder.username if holder else kind.value, full_name=name, post=post,
                       organisation=organisation.name, kind=kind, pin=password,
-                      out_dir=settings.app.keys_dir / "users", validity_days=settings.signing.certificate_validity_days,
+                      out_dir=out_dir, validity_days=settings.signing.certificate_validity_days,
                       key_type=key_type, now=now, file_stem=file_stem)
     return Certificate(organisation_id=organisation.id, holder_id=holder.id if holder else None, kind=kind,
                        serial=format(issued.serial, "x"), sha256=issued.sha256, subject=issued.subject,

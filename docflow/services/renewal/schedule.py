@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow.config import Settings, local_date, parse_clock
+from docflow.wards import acting_for
 from docflow.models import Organisation, RenewalRun, utc_now
 from docflow.services.jobs import Transaction
 from docflow.services.jobs.loop import BackgroundLoop
@@ -66,12 +67,15 @@ def run_for_ward(ward: int, *, since: datetime, transaction: Transaction, settin
                  now: datetime, again: bool = False, renew: Callable[[bytes], bytes] | None = None) -> RenewalRun | None:
     """Today's run of ``ward``, unless one started since ``since`` (None then); ``again``: run even so (a
     job whose worker died mid-run: renewing is safe to repeat, what was renewed is no longer due)."""
-    # The claim and the run's row are one transaction; the renewals follow, each in its own.
-    with transaction() as session:
-        if not _claimed(session, ward, since) and not again:
-            return None
-        opened = open_run(session, settings=settings, actor_id=None, organisation_id=ward, dry_run=False, now=now)
-    return carry_out(opened, transaction=transaction, settings=settings, store=store, renew=renew)
+    # The run acts for its ward (docflow.wards): its own CA stamps and checks its documents. The claim and the
+    # run's row are one transaction; the renewals follow, each in its own.
+    with acting_for(ward):
+        with transaction() as session:
+            if not _claimed(session, ward, since) and not again:
+                return None
+            opened = open_run(session, settings=settings, actor_id=None, organisation_id=ward, dry_run=False,
+                              now=now)
+        return carry_out(opened, transaction=transaction, settings=settings, store=store, renew=renew)
 
 
 def wards_due(session: Session, *, since: datetime) -> list[int]:
