@@ -4,8 +4,8 @@ One deployment serves many wards; an administrator marked ``province_admin`` (an
 ward, marked by `docflow wards admin USERNAME`) creates wards and their first administrators. Every other
 administrator manages only their own ward.
 
-Revision ID: 0039_wards
-Revises: 0038
+Revision ID: 0040_wards
+Revises: 0039_queue
 Create Date: 2026-12-06
 """
 from __future__ import annotations
