@@ -22,7 +22,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from docflow import db, wards
+from docflow.db import make_engine
 from docflow.models import Base, Department, DocumentKind, Role, SavedSearch, User
+from docflow.services.backup import database as backup_database
 from docflow.services.documents import DocumentInput, UploadedFile, upload_document
 from docflow.services.documents.listing import DocumentFilters, list_documents
 from docflow.services.people import hash_password
@@ -47,6 +49,7 @@ class Walled:
     ward_a: int
     ward_b: int
     user_a: int
+    owned_database: Callable[[], str]   # a new empty database the owner role owns (its URL, as the owner)
 
 
 def _role_url(url: str, role: str) -> str:
@@ -77,11 +80,21 @@ def _seed_ward(app: Flask, name: str, code: str, documents: int) -> tuple[int, i
         return ward.id, user.id
 
 
+def _hand_to(owner: str, url: str, admin: Engine) -> None:
+    """Make ``owner`` the owner of the database at ``url`` and of its public schema (PostgreSQL 15's belongs to
+    the database owner), as a DBA would for `docflow init`."""
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{make_url(url).database}" OWNER TO "{owner}"'))
+    in_database = create_engine(url)
+    with in_database.begin() as conn:
+        conn.execute(text(f'ALTER SCHEMA public OWNER TO "{owner}"'))
+    in_database.dispose()
+
+
 @pytest.fixture(scope="module")
 def walled(database_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[Walled]:
     url = database_factory("rls")
-    name = make_url(url).database
     suffix = uuid.uuid4().hex[:8]
     owner, role = f"docflow_rls_owner_{suffix}", f"docflow_rls_app_{suffix}"
     # Connected to the server's own database (the one DOCFLOW_TEST_DATABASE_URL names), not to the one it drops.
@@ -89,11 +102,15 @@ def walled(database_factory: Callable[[str], str], tmp_path_factory: pytest.Temp
     with admin.connect() as conn:
         conn.execute(text(f'CREATE ROLE "{owner}" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE'))
         conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE'))
-        conn.execute(text(f'ALTER DATABASE "{name}" OWNER TO "{owner}"'))
-    in_database = create_engine(url)
-    with in_database.begin() as conn:   # PostgreSQL 15's public schema belongs to the database owner
-        conn.execute(text(f'ALTER SCHEMA public OWNER TO "{owner}"'))
-    in_database.dispose()
+    databases = [url]
+
+    def owned_database() -> str:
+        made = database_factory("rls")
+        databases.append(made)
+        _hand_to(owner, made, admin)
+        return _role_url(made, owner)
+
+    _hand_to(owner, url, admin)
     data_dir: Path = tmp_path_factory.mktemp("rls-data")
     apps: list[Flask] = []
     try:
@@ -111,12 +128,14 @@ def walled(database_factory: Callable[[str], str], tmp_path_factory: pytest.Temp
         ward_b, _user_b = _seed_ward(owner_app, "UBND phường Bình", "BINH", DOCUMENTS_PER_WARD["B"])
         app = make_test_app(_role_url(url, role), data_dir)
         apps.append(app)
-        yield Walled(owner_app, app, app.extensions["docflow.engine"], _role_url(url, role), ward_a, ward_b, user_a)
+        yield Walled(owner_app, app, app.extensions["docflow.engine"], _role_url(url, role), ward_a, ward_b, user_a,
+                     owned_database)
     finally:
         for application in apps:
             application.extensions["docflow.engine"].dispose()
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for database in databases:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(database).database}" WITH (FORCE)'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{owner}"'))
         admin.dispose()
@@ -241,3 +260,24 @@ def test_the_services_work_bound_as_the_application_role(walled: Walled) -> None
         # A lookup that forgets its ward: the other ward's rows are not there to find.
         assert session.execute(select(User).where(User.organisation_id == walled.ward_b)).first() is None
         session.rollback()
+
+
+def test_a_backup_as_the_application_role_holds_every_ward_and_restores(walled: Walled, tmp_path: Path) -> None:
+    """pg_dump as a role that row-level security binds: it asks for every ward, else it would fail (or, for
+    the snapshot's own reads, see nothing and check no blob)."""
+    out = tmp_path / "backup"
+    out.mkdir()
+    with backup_database.dumped(walled.raw_url, out) as conn:
+        assert len(list(backup_database.referenced_blobs(conn))) >= sum(DOCUMENTS_PER_WARD.values())
+    target = walled.owned_database()
+    backup_database.restore_postgres(target, out / backup_database.PG_FILE)
+    restored = make_engine(target)
+    try:
+        assert _count(restored, "SELECT count(*) FROM documents", None) == _count(
+            walled.engine, "SELECT count(*) FROM documents", None)
+        assert _count(restored, "SELECT count(*) FROM documents", walled.ward_b) == DOCUMENTS_PER_WARD["B"]
+        with restored.connect() as conn:   # the wall came back with the tables
+            assert conn.execute(text("SELECT relforcerowsecurity FROM pg_class WHERE relname = 'documents'")
+                                ).scalar_one() is True
+    finally:
+        restored.dispose()
