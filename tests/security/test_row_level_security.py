@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,19 +18,20 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask_login.utils import _create_identifier as flask_login_identifier
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from docflow import db, wards
 from docflow.db import make_engine
+from docflow.web.auth import SIGNED_IN_AT
 from docflow.models import Base, Department, DocumentKind, Role, SavedSearch, User
 from docflow.services.backup import database as backup_database
 from docflow.services.documents import DocumentInput, UploadedFile, upload_document
 from docflow.services.documents.listing import DocumentFilters, list_documents
-from docflow.services.people import hash_password
 from docflow.services.people.organisation import create_ward, get_organisation
-from tests.conftest import is_postgres, make_test_app, pdf_bytes
+from tests.conftest import _PASSWORD_HASH, is_postgres, make_test_app, pdf_bytes
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="row-level security is PostgreSQL's")
 
@@ -67,7 +69,7 @@ def _seed_ward(app: Flask, name: str, code: str, documents: int) -> tuple[int, i
         session.add(department)
         session.flush()
         user = User(organisation_id=ward.id, username=f"{code.lower()}.chuyenvien", full_name="Chuyên viên",
-                    role=Role.OFFICIAL, post="", department=department, password_hash=hash_password("x" * 12),
+                    role=Role.OFFICIAL, post="", department=department, password_hash=_PASSWORD_HASH,
                     is_active=True)
         session.add(user)
         session.flush()
@@ -281,3 +283,26 @@ def test_a_backup_as_the_application_role_holds_every_ward_and_restores(walled: 
                                 ).scalar_one() is True
     finally:
         restored.dispose()
+
+
+def test_a_signed_in_users_request_sees_only_their_wards_rows(walled: Walled) -> None:
+    """Through the web as the application role: the user is loaded across wards (unbound), then the request is
+    bound to the user's ward, and PostgreSQL itself hides the other ward's documents."""
+    with walled.app.app_context(), db.transaction() as session:
+        user = session.get(User, walled.user_a)
+        assert user is not None
+        token = user.get_id()
+    client = walled.app.test_client()
+    # Signed in as the sign-in page would leave the session (that page's own ward choice is not this test's).
+    with walled.app.test_request_context(environ_base=client.environ_base):
+        identifier = flask_login_identifier()    # Flask-Login's "strong" protection: this client's address and agent
+    with client.session_transaction() as cookie:
+        cookie.update({"_user_id": token, "_fresh": True, "_id": identifier,
+                       SIGNED_IN_AT: int(time.time())})
+    with wards.acting_for(walled.ward_b), walled.engine.connect() as conn:
+        b_doc = conn.execute(text("SELECT id FROM documents")).scalars().first()
+    listing = client.get("/documents/")
+    assert listing.status_code == 200, (listing.status_code, listing.headers.get("Location"), listing.get_data(as_text=True)[-1500:])
+    page = listing.get_data(as_text=True)
+    assert "Về việc AN 0" in page and "Về việc BINH" not in page
+    assert client.get(f"/documents/{b_doc}").status_code == 404
