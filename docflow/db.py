@@ -86,6 +86,7 @@ def _configure_sqlite(engine: Engine, lock_timeout_seconds: int) -> None:
 
 # Where the connection keeps the docflow.ward_id its transaction was last told (docflow.rowsecurity).
 _TOLD = "docflow.ward_scope"
+_TRANSACTION_CONTROL = ("SAVEPOINT ", "ROLLBACK", "RELEASE SAVEPOINT ", "COMMIT", "BEGIN")
 
 
 def _tell_postgres_the_ward(engine: Engine) -> None:
@@ -96,9 +97,11 @@ def _tell_postgres_the_ward(engine: Engine) -> None:
     told again only when the ward changed or the transaction ended (a rollback to a savepoint undoes it too)."""
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _before(conn: Any, _cursor: Any, _statement: str, _parameters: Any, _context: Any, _many: bool) -> None:
+    def _before(conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool) -> None:
         scope = wards.database_scope()
-        if conn.info.get(_TOLD) == scope:
+        if conn.info.get(_TOLD) == scope or statement.startswith(_TRANSACTION_CONTROL):
+            # A savepoint's statements read no row; and a ROLLBACK TO SAVEPOINT may be all that an aborted
+            # transaction still accepts.
             return
         dbapi_connection = conn.connection.dbapi_connection
         # Its own cursor, not the statement's (which may be a server-side one), and no event: a query counter

@@ -21,7 +21,7 @@ from flask import Flask
 from flask_login.utils import _create_identifier as flask_login_identifier
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import DataError, ProgrammingError
 
 from docflow import db, wards
 from docflow.db import make_engine
@@ -306,3 +306,15 @@ def test_a_signed_in_users_request_sees_only_their_wards_rows(walled: Walled) ->
     page = listing.get_data(as_text=True)
     assert "Về việc AN 0" in page and "Về việc BINH" not in page
     assert client.get(f"/documents/{b_doc}").status_code == 404
+
+
+def test_the_ward_holds_after_a_failed_statement_is_rolled_back_to_its_savepoint(walled: Walled) -> None:
+    """PostgreSQL undoes a setting made inside a savepoint rolled back to: docflow tells the ward again (and
+    says nothing to the aborted transaction but the ROLLBACK TO SAVEPOINT it still accepts)."""
+    with wards.acting_for(walled.ward_a), walled.engine.connect() as conn, conn.begin():
+        savepoint = conn.begin_nested()
+        assert conn.execute(text("SELECT count(*) FROM documents")).scalar_one() == DOCUMENTS_PER_WARD["A"]
+        with pytest.raises(DataError):
+            conn.execute(text("SELECT 1 / 0"))
+        savepoint.rollback()
+        assert conn.execute(text("SELECT count(*) FROM documents")).scalar_one() == DOCUMENTS_PER_WARD["A"]
