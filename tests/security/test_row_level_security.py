@@ -31,7 +31,7 @@ from docflow.services.backup import database as backup_database
 from docflow.services.documents import DocumentInput, UploadedFile, upload_document
 from docflow.services.documents.listing import DocumentFilters, list_documents
 from docflow.services.people.organisation import create_ward, get_organisation
-from tests.conftest import _PASSWORD_HASH, is_postgres, make_test_app, pdf_bytes
+from tests.conftest import _PASSWORD_HASH, _hand_to_role, is_postgres, make_test_app, pdf_bytes
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="row-level security is PostgreSQL's")
 
@@ -82,21 +82,17 @@ def _seed_ward(app: Flask, name: str, code: str, documents: int) -> tuple[int, i
         return ward.id, user.id
 
 
-def _hand_to(owner: str, url: str, admin: Engine) -> None:
-    """Make ``owner`` the owner of the database at ``url`` and of its public schema (PostgreSQL 15's belongs to
-    the database owner), as a DBA would for `docflow init`."""
-    with admin.connect() as conn:
-        conn.execute(text(f'ALTER DATABASE "{make_url(url).database}" OWNER TO "{owner}"'))
-    in_database = create_engine(url)
-    with in_database.begin() as conn:
-        conn.execute(text(f'ALTER SCHEMA public OWNER TO "{owner}"'))
-    in_database.dispose()
+def _as_server_admin(url: str) -> str:
+    """The database at ``url`` as DOCFLOW_TEST_DATABASE_URL's role connects to it (even when the tests run as
+    DOCFLOW_TEST_DATABASE_ROLE): it makes roles and hands databases over."""
+    server = make_url(os.environ["DOCFLOW_TEST_DATABASE_URL"])
+    return server.set(database=make_url(url).database).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="module")
 def walled(database_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[Walled]:
-    url = database_factory("rls")
+    url = _as_server_admin(database_factory("rls"))
     suffix = uuid.uuid4().hex[:8]
     owner, role = f"docflow_rls_owner_{suffix}", f"docflow_rls_app_{suffix}"
     # Connected to the server's own database (the one DOCFLOW_TEST_DATABASE_URL names), not to the one it drops.
@@ -107,12 +103,11 @@ def walled(database_factory: Callable[[str], str], tmp_path_factory: pytest.Temp
     databases = [url]
 
     def owned_database() -> str:
-        made = database_factory("rls")
+        made = _as_server_admin(database_factory("rls"))
         databases.append(made)
-        _hand_to(owner, made, admin)
-        return _role_url(made, owner)
+        return _hand_to_role(made, owner).render_as_string(hide_password=False)
 
-    _hand_to(owner, url, admin)
+    _hand_to_role(url, owner)   # the owner of the database and its schema, as a DBA would for `docflow init`
     data_dir: Path = tmp_path_factory.mktemp("rls-data")
     apps: list[Flask] = []
     try:
