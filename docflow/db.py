@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from docflow import appctx, unit_of_work
+from docflow import appctx, rowsecurity, unit_of_work, wards
 from docflow.auditlog.chain import canonical_json
 from docflow.private_files import touch_private
 from docflow.unit_of_work import WRITE_OPTION, after_commit, begin_write, outlive_rollback
@@ -47,8 +47,11 @@ def make_engine(url: str, *, echo: bool = False, lock_timeout_seconds: int = 30)
                                json_serializer=_json_serializer)
         _configure_sqlite(engine, lock_timeout_seconds)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=_json_serializer,
-                         connect_args={"options": f"-c lock_timeout={lock_timeout_seconds * 1000}"})
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=_json_serializer,
+                           connect_args={"options": f"-c lock_timeout={lock_timeout_seconds * 1000}"})
+    if engine.dialect.name == "postgresql":
+        _tell_postgres_the_ward(engine)
+    return engine
 
 
 def _create_private_database_file(url: str) -> None:
@@ -79,6 +82,47 @@ def _configure_sqlite(engine: Engine, lock_timeout_seconds: int) -> None:
         # never block anyone (WAL).
         immediate = conn.get_execution_options().get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# Where the connection keeps the docflow.ward_id its transaction was last told (docflow.rowsecurity).
+_TOLD = "docflow.ward_scope"
+_TRANSACTION_CONTROL = ("SAVEPOINT ", "ROLLBACK", "RELEASE SAVEPOINT ", "COMMIT", "BEGIN")
+
+
+def _tell_postgres_the_ward(engine: Engine) -> None:
+    """Before each statement, make sure PostgreSQL's row-level security acts for the ward the work in hand acts
+    for (``wards.database_scope()``): ``set_config('docflow.ward_id', …, true)``, transaction-local, so a pooled
+    connection never carries a ward into someone else's transaction. It is checked per statement rather than
+    once per transaction because a request binds its ward after its first query (the signed-in user's), and
+    told again only when the ward changed or the transaction ended (a rollback to a savepoint undoes it too)."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool) -> None:
+        scope = wards.database_scope()
+        if conn.info.get(_TOLD) == scope or statement.startswith(_TRANSACTION_CONTROL):
+            # A savepoint's statements read no row; and a ROLLBACK TO SAVEPOINT may be all that an aborted
+            # transaction still accepts.
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        # Its own cursor, not the statement's (which may be a server-side one), and no event: a query counter
+        # sees the application's statements only.
+        with dbapi_connection.cursor() as cursor:
+            # Outside a transaction (autocommit) a local setting would end with this very call: set it for the
+            # session then; the next transaction's local setting overrides it.
+            cursor.execute("SELECT set_config(%s, %s, %s)",
+                           (rowsecurity.SETTING, scope, not dbapi_connection.autocommit))
+        conn.info[_TOLD] = scope
+
+    def _forget(conn: Any, *_args: Any) -> None:
+        conn.info.pop(_TOLD, None)
+
+    for name in ("commit", "rollback", "rollback_savepoint"):
+        event.listen(engine, name, _forget)
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # The pool ends a returned connection's transaction by itself (reset on return), without the events above.
+        record.info.pop(_TOLD, None)
 
 
 # SQLite's SQLITE_BUSY and SQLITE_LOCKED (primary codes; extended codes keep them in the low byte).

@@ -58,3 +58,29 @@ def acting_for(ward_id: int | None) -> Iterator[None]:
         yield
     finally:
         _ward_id.reset(token)
+
+
+@contextmanager
+def acting_for_all() -> Iterator[None]:
+    """The block acts for no one ward but across all of them, even inside a request or job bound to one: the
+    trusted code paths that must reach another ward's rows (a province administrator's work, a delivery between
+    two wards of this deployment). On PostgreSQL its transactions see every ward's rows (``database_scope``)."""
+    with acting_for(None):
+        yield
+
+
+# What docflow.db tells PostgreSQL's row-level security (docflow.rowsecurity) when no ward is bound.
+ALL_WARDS = "all"
+
+
+def database_scope() -> str:
+    """The rows PostgreSQL lets the work in hand reach: the bound ward's id, or ``"all"`` when no ward is bound.
+
+    Unbound work is what must look across wards before it can know one, by design: the sign-in page (a user by
+    username), a public page resolving a code, an API call finding its client by token, the exchange receiving a
+    message for an addressed ward, background loops claiming any ward's jobs, the operator's commands without
+    ``--ward``, migrations. A signed-in user's request and an API call are bound before any view runs
+    (``docflow.web``), so whatever their queries forget, PostgreSQL shows them their own ward's rows only. A
+    connection that does not come through docflow sets nothing and sees no ward-owned row at all."""
+    ward_id = _ward_id.get()
+    return ALL_WARDS if ward_id is None else str(int(ward_id))

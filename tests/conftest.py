@@ -68,7 +68,11 @@ def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         created.append(name)
-        return make_url(kind).set(database=name).render_as_string(hide_password=False)
+        url = make_url(kind).set(database=name)
+        role = os.environ.get("DOCFLOW_TEST_DATABASE_ROLE")
+        if role:
+            url = _hand_to_role(url.render_as_string(hide_password=False), role)
+        return url.render_as_string(hide_password=False)
 
     yield make
     if created:
@@ -77,6 +81,20 @@ def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
             for name in created:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _hand_to_role(url: str, role: str) -> Any:
+    """DOCFLOW_TEST_DATABASE_ROLE (off by default): the database and its public schema belong to ``role``, a
+    NOSUPERUSER NOBYPASSRLS role made if missing, and the tests connect as it, so PostgreSQL's row-level security
+    (docflow.rowsecurity) holds them as it holds docflow in production: `postgres` would pass every policy."""
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is None:
+            conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+        conn.execute(text(f'ALTER DATABASE "{make_url(url).database}" OWNER TO "{role}"'))
+        conn.execute(text(f'ALTER SCHEMA public OWNER TO "{role}"'))
+    admin.dispose()
+    return make_url(url).set(username=role, password=None)
 
 
 def make_test_app(database_url: str, data_dir: Path, **extra: Any) -> Flask:

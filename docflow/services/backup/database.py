@@ -20,10 +20,12 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from docflow import rowsecurity
 from docflow.errors import N_, StorageError, ValidationError
 
 SQLITE_FILE = "database/docflow.sqlite3"
 PG_FILE = "database/docflow.pgdump"
+ALL_WARDS_OPTION = f"-c {rowsecurity.SETTING}={rowsecurity.ALL}"
 
 # Every column that names a blob of the content-addressed store: a backup is checked to hold each one.
 BLOB_COLUMNS = (
@@ -64,12 +66,14 @@ def dumped(url: str, out: Path) -> Iterator[Connection]:
         finally:
             engine.dispose()
         return
-    engine = create_engine(url, isolation_level="REPEATABLE READ")
+    # A backup is of every ward: the dump and the snapshot's reads ask row-level security for all of them
+    # (docflow.rowsecurity); the application's role cannot switch it off, and without the setting sees nothing.
+    engine = create_engine(url, isolation_level="REPEATABLE READ", connect_args={"options": ALL_WARDS_OPTION})
     try:
         with engine.connect() as conn, conn.begin():
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-            _run([*_pg_tool("pg_dump"), "--format=custom", f"--snapshot={snapshot}", f"--file={out / PG_FILE}",
-                  _libpq_uri(url)], url)
+            _run([*_pg_tool("pg_dump"), "--format=custom", "--enable-row-security", f"--snapshot={snapshot}",
+                  f"--file={out / PG_FILE}", _libpq_uri(url)], url, options=ALL_WARDS_OPTION)
             yield conn
     finally:
         engine.dispose()
@@ -118,8 +122,10 @@ def _libpq_uri(url: str) -> str:
     return parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
 
 
-def _run(args: list[str], url: str) -> None:
+def _run(args: list[str], url: str, *, options: str = "") -> None:
     env = dict(os.environ)
+    if options:
+        env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} {options}".strip()
     password = make_url(url).password
     if password:
         env["PGPASSWORD"] = str(password)
