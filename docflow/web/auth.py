@@ -69,7 +69,10 @@ def password_checks() -> PasswordCheckGate:
 
 def _login_page(next_url: str | None, **extra: str) -> str:
     """The sign-in page, naming the ward as the database knows it (the configured name before `docflow init`)."""
-    organisation = find_organisation(db.get_session())
+    try:
+        organisation = find_organisation(db.get_session())
+    except ValidationError:   # several wards, and the sign-in is before any: the deployment's configured name
+        organisation = None
     ward = organisation.name if organisation else settings().app.organisation_name
     return render_template("auth/login.html", next=next_url, ward=ward, **extra)
 

@@ -1,5 +1,274 @@
-from tests.security.wards import two_wards  # noqa: F401
+"""Ward isolation (issue 16, §1): two wards in one database; every role of each signs in and tries every route of
+the app (``app.url_map``) with the other ward's ids, and every API operation with its own client's token and
+the other ward's ids. Each answer is a refusal (404 or 403) and no page, list, search, export or report shows
+anything of the other ward (its documents' trích yếu, its people, its petitions, its clients and partners).
 
-def test_seed(two_wards):
-    for w in (two_wards.a, two_wards.b):
-        print(w.id, {k: v[:3] for k, v in w.ids.items()}, w.public_code, w.petition)
+The walk is complete by construction: every parameter name of a route must have a kind of id here, and every
+route without an id is listed in NO_ID with how it is tried, so a new route fails this suite until it is
+added and tried."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from werkzeug.routing import Rule
+
+from tests.conftest import WebClient
+from tests.security.wards import ROLES, TwoWards, Ward, two_wards  # noqa: F401 (the module's fixture)
+
+PASSWORD = "TichSon@2026"
+REFUSED = {403, 404}
+
+# A route's parameter -> the kind of the other ward's id it is filled with (Ward.ids keys).
+ID_PARAMS = {
+    "document_id": "document", "attachment_id": "attachment", "assignment_id": "assignment",
+    "proposal_id": "proposal", "contribution_id": "contribution", "step_id": "step", "client_id": "client",
+    "certificate_id": "certificate", "department_id": "department", "user_id": "user", "copy_id": "copy",
+    "delegation_id": "delegation", "notification_id": "notification", "phrase_id": "phrase", "saved_id": "saved",
+    "inbox_id": "inbox", "item_id": "outbox", "organ_id": "partner", "file_id": "file", "heading_id": "heading",
+    "petition_id": "petition", "run_id": "run", "seq": "audit", "job_id": "job", "sha256": "sha256",
+}
+# Parameters that name no row of a ward: the value tried.
+OTHER_PARAMS = {"number": 1, "year": date.today().year, "kind": "incoming", "fmt": "csv", "doc_type": "cong_van",
+                "filename": "app.css", "encoded": "MAA=", "part": "cover", "name": "mine", "code": ""}
+
+# Every route without an id of a ward's row, and how it is tried: "get" (the page with the other ward's
+# strings and ids in its query string must show none of them), "post" (the form with the other ward's ids
+# must show none of them either), or why it is not tried.
+GET, POST = "get", "post"
+NO_ID: dict[str, dict[str, str]] = {
+    "/": {"GET": GET},
+    "/account/api-clients/": {"GET": GET, "POST": "makes a client for the signed-in user (their own ward)"},
+    "/account/password": {"GET": GET, "POST": "changes the signed-in user's own password"},
+    "/account/pin/change": {"POST": "changes a PIN of the signed-in user's own certificate (certificate_id: "
+                                    "test_pin_forms_refuse_the_other_wards_certificates)"},
+    "/account/pin/enrol": {"POST": "as /account/pin/change"},
+    "/account/signature": {"GET": GET, "POST": "uploads the signed-in user's own signature image"},
+    "/account/signature/image": {"GET": GET},
+    "/admin/api-clients/": {"GET": GET},
+    "/admin/certificates": {"GET": GET, "POST": POST},
+    "/admin/departments": {"GET": GET, "POST": "creates a department in the signed-in admin's ward"},
+    "/admin/format-checks": {"GET": GET, "POST": "sets the signed-in admin's ward's settings"},
+    "/admin/seal": {"GET": GET, "POST": "uploads the ward's own seal"},
+    "/admin/seal/image.png": {"GET": GET},
+    "/admin/users": {"GET": GET, "POST": POST},
+    "/api/v1/documents": {"GET": "the API test"},
+    "/api/v1/incoming": {"POST": "the API test"},
+    "/api/v1/openapi.json": {"GET": "the API's description, the same for every ward"},
+    "/api/v1/registers": {"GET": "the API test"},
+    "/api/v1/registers/<int:year>/<kind>/entries": {"GET": "the API test"},
+    "/api/v1/search": {"GET": "the API test"},
+    "/api/v1/verify": {"POST": "verifies the uploaded file itself, no ward's data"},
+    "/archive/renewals": {"GET": GET, "POST": "starts a renewal of the signed-in admin's own ward"},
+    "/audit/": {"GET": GET},
+    "/audit/access-changes": {"GET": GET},
+    "/audit/access-changes/confirm": {"POST": POST},
+    "/audit/checkpoints": {"GET": GET, "POST": "signs a checkpoint of the audit log"},
+    "/audit/evidence/register": {"POST": POST},
+    "/audit/verify": {"POST": "verifies the audit chain"},
+    "/citizens/petition": {"GET": "public: test_citizens_track_only_their_own_ward",
+                           "POST": "public: a citizen's new petition"},
+    "/citizens/rate": {"POST": "public: test_citizens_track_only_their_own_ward"},
+    "/citizens/track": {"GET": "public", "POST": "public: test_citizens_track_only_their_own_ward"},
+    "/copies/": {"GET": GET},
+    "/copies/export.<fmt>": {"GET": GET},
+    "/copies/paper": {"POST": "copies the clerk's own scan"},
+    "/dashboard/": {"GET": GET},
+    "/delegations/": {"GET": GET, "POST": POST},
+    "/documents/": {"GET": GET},
+    "/documents/new": {"GET": GET, "POST": POST},
+    "/exchange/outbox/": {"GET": GET},
+    "/exchange/partners": {"GET": GET, "POST": "adds a partner to the signed-in admin's ward"},
+    "/exchange/received": {"GET": GET},
+    "/incoming/": {"GET": GET},
+    "/incoming/memos/new": {"GET": GET, "POST": POST},
+    "/incoming/new": {"GET": GET, "POST": POST},
+    "/language": {"POST": "sets the session's language"},
+    "/login": {"GET": "public", "POST": "signs in"},
+    "/logout": {"POST": "signs out"},
+    "/notifications/": {"GET": GET},
+    "/notifications/read": {"POST": "marks the signed-in user's own notifications read"},
+    "/notifications/unread-count": {"GET": GET},
+    "/outgoing/": {"GET": GET},
+    "/outgoing/batch": {"GET": GET, "POST": POST},
+    "/outgoing/new": {"GET": GET, "POST": POST},
+    "/outgoing/template.pdf": {"GET": GET},
+    "/outgoing/templates/<doc_type>.docx": {"GET": GET},
+    "/petitions/": {"GET": GET},
+    "/petitions/new": {"GET": GET, "POST": "registers a petition in the clerk's own ward"},
+    "/phrases/": {"GET": GET, "POST": "adds the signed-in leader's own phrase"},
+    "/pki/crl": {"GET": "public: the CA's revocation list"},
+    "/pki/ocsp": {"POST": "public: the CA's OCSP responder"},
+    "/pki/ocsp/<path:encoded>": {"GET": "public: the CA's OCSP responder"},
+    "/pki/root.pem": {"GET": "public: the CA's root"},
+    "/queues/": {"GET": GET},
+    "/queues/<name>": {"GET": GET},
+    "/records/": {"GET": GET},
+    "/records/appraisal": {"GET": GET},
+    "/records/appraisal/destroy": {"POST": POST},
+    "/records/plan/<int:year>/approve": {"POST": "approves the signed-in leader's own ward's plan"},
+    "/records/plan/<int:year>/copy": {"POST": "copies the ward's own plan"},
+    "/records/plan/<int:year>/headings": {"POST": POST},
+    "/records/transfers": {"GET": GET},
+    "/records/transfers.csv": {"GET": GET},
+    "/registers/": {"GET": GET},
+    "/registers/<int:year>/<kind>": {"GET": GET},
+    "/registers/<int:year>/<kind>/close": {"POST": "closes the ward's own register"},
+    "/registers/<int:year>/<kind>/closing.pdf": {"GET": GET},
+    "/registers/<int:year>/<kind>/export.<fmt>": {"GET": GET},
+    "/search/": {"GET": GET},
+    "/search/export.<any(csv, xlsx):fmt>": {"GET": GET},
+    "/search/saved": {"POST": "saves the signed-in user's own search"},
+    "/static/<path:filename>": {"GET": "static files"},
+    "/v/<code>": {"GET": "public: test_public_verification_shows_only_the_documents_public_fields",
+                  "POST": "public: verifies an uploaded copy against the code's document"},
+    "/verify": {"GET": GET, "POST": "verifies the uploaded file itself"},
+}
+
+
+def _rules(two: TwoWards) -> list[Rule]:
+    return sorted((r for r in two.app.url_map.iter_rules() if r.endpoint != "static"), key=lambda r: r.rule)
+
+
+def _methods(rule: Rule) -> list[str]:
+    return sorted(m for m in rule.methods or () if m in ("GET", "POST"))
+
+
+def _has_id(rule: Rule) -> bool:
+    return any(name in ID_PARAMS for name in _ordered(rule))
+
+
+def _document(ward: Ward, rule: Rule) -> int:
+    """The ward's document of the route's kind (an incoming one for /incoming/..., an outgoing one for
+    /outgoing/...): the route's first check is then the ward, not the kind."""
+    if rule.rule.startswith("/incoming/"):
+        return ward.ids["incoming"][-1]
+    if rule.rule.startswith(("/outgoing/", "/copies/", "/api/v1/outgoing", "/api/v1/exchange")):
+        return ward.ids["outgoing"][-1]
+    return ward.ids["incoming"][-1] if "assignment" in rule.rule else ward.ids["document"][0]
+
+
+def _value(name: str, ward: Ward, rule: Rule) -> Any:
+    if name == "document_id":
+        return _document(ward, rule)
+    kind = ID_PARAMS[name]
+    found = ward.ids.get(kind) or []
+    if not found:
+        raise AssertionError(f"ward {ward.name} has no {kind} to try {rule.rule} with: seed one")
+    return found[0]
+
+
+def _urls(rule: Rule, own: Ward, other: Ward) -> Iterator[str]:
+    """The rule filled with the other ward's ids; and, when it takes several, with the own ward's first id
+    (a row this user may see) and the other ward's for the rest (a row of another ward reached through one's
+    own)."""
+    ids = [name for name in _ordered(rule) if name in ID_PARAMS]
+    variants = [set(ids)]
+    if len(ids) > 1:
+        ordered = [name for name in _ordered(rule) if name in ID_PARAMS]
+        variants.append(set(ordered[1:]))
+    for others in variants:
+        values = {name: _value(name, other if name in others else own, rule) if name in ID_PARAMS
+                  else OTHER_PARAMS[name] for name in _ordered(rule)}
+        yield _build(rule, values)
+
+
+def _ordered(rule: Rule) -> list[str]:
+    return [name for converter, name in _parts(rule) if converter is not None]
+
+
+def _parts(rule: Rule) -> list[tuple[str | None, str]]:
+    out: list[tuple[str | None, str]] = []
+    text = rule.rule
+    while "<" in text:
+        before, rest = text.split("<", 1)
+        inner, text = rest.split(">", 1)
+        out.append((None, before))
+        converter, _, name = inner.rpartition(":")
+        out.append((converter or "default", name))
+    out.append((None, text))
+    return out
+
+
+def _build(rule: Rule, values: dict[str, Any]) -> str:
+    return "".join(quote(str(values[name]), safe="") if converter else name for converter, name in _parts(rule))
+
+
+def _body(response: Any) -> str:
+    """The answer as text: a page, JSON or CSV (a PDF or an image is read as bytes: a mark in clear shows)."""
+    return response.get_data().decode("utf-8", errors="replace")
+
+
+def _leaks(body: str, other: Ward) -> list[str]:
+    return [mark for mark in other.marks if mark in body]
+
+
+def _client(two: TwoWards, ward: Ward, role: str) -> WebClient:
+    client = WebClient(two.app.test_client())
+    response = client.login(ward.username(role), PASSWORD)
+    assert response.status_code == 302, f"{ward.username(role)} could not sign in"
+    return client
+
+
+def _form(other: Ward) -> dict[str, Any]:
+    """A form naming the other ward's rows in every id field the app's forms have."""
+    user, department, document = other.ids["user"][-1], other.ids["department"][0], other.ids["document"][0]
+    return {"department_id": department, "user_id": user, "delegate_id": user, "delegator_id": user,
+            "signer_id": user, "handler_id": user, "holder_id": user, "responsible_id": user, "reviewer_ids": user,
+            "document_id": document, "documents": [f"{document}:1"], "file_ids": other.ids["file"][0],
+            "seqs": other.ids["audit"][0], "seq": other.ids["audit"][0], "year": date.today().year,
+            "title": "Thử", "summary": "Thử", "doc_type": "cong_van", "kind": "personal", "reason": "Thử"}
+
+
+DIRECTIONS = [("a", "b"), ("b", "a")]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("own_name,other_name", DIRECTIONS, ids=["A-tries-B", "B-tries-A"])
+def test_every_route_refuses_the_other_wards_ids(two_wards: TwoWards, own_name: str, other_name: str,
+                                                  role: str) -> None:
+    """Every route with an id, GET and POST, as every role of one ward with the other ward's ids: 404 or 403,
+    and no page or list without an id shows the other ward's data."""
+    own, other = getattr(two_wards, own_name), getattr(two_wards, other_name)
+    client = _client(two_wards, own, role)
+    failures = []
+    for rule in _rules(two_wards):
+        if rule.rule.startswith("/api/"):
+            continue
+        for method in _methods(rule):
+            if _has_id(rule):
+                for url in _urls(rule, own, other):
+                    response = (client.get(url) if method == "GET"
+                                else client.post(url, _form(other), buffered=True))
+                    body = _body(response)
+                    if response.status_code not in REFUSED or _leaks(body, other):
+                        failures.append(f"{method} {url} -> {response.status_code} {_leaks(body, other)}")
+            elif NO_ID.get(rule.rule, {}).get(method) in (GET, POST):
+                url = _build(rule, {**OTHER_PARAMS, **{n: OTHER_PARAMS[n] for n in _ordered(rule)}})
+                if method == "GET":
+                    query = f"q={quote(other.marks[0])}&department_id={other.ids['department'][0]}"
+                    response = client.get(f"{url}?{query}")
+                else:
+                    response = client.post(url, _form(other), buffered=True)
+                body = _body(response)
+                if response.status_code >= 500 or _leaks(body, other):
+                    failures.append(f"{method} {url} -> {response.status_code} {_leaks(body, other)}")
+    assert client.get("/").status_code == 200, "the walk signed the user out: the later answers prove nothing"
+    assert not failures, "\n".join(failures)
+
+
+def test_the_walk_covers_every_route(two_wards: TwoWards) -> None:
+    """A new route fails here until the walk knows how to try it: each of its parameters is a kind of id (or a
+    value that names no row), and a route without an id is listed in NO_ID for each of its methods."""
+    for rule in _rules(two_wards):
+        unknown = [n for n in _ordered(rule) if n not in ID_PARAMS and n not in OTHER_PARAMS]
+        assert not unknown, f"{rule.rule}: which ward's id is {unknown}? add it to ID_PARAMS or OTHER_PARAMS"
+        if not _has_id(rule):
+            listed = NO_ID.get(rule.rule, {})
+            assert set(_methods(rule)) <= set(listed), f"{rule.rule} {_methods(rule)}: add it to NO_ID"
+    rules = {r.rule for r in _rules(two_wards)}
+    assert set(NO_ID) <= rules, f"NO_ID names routes that are gone: {set(NO_ID) - rules}"

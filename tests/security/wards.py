@@ -10,6 +10,7 @@ a route's parameters with the other ward's ids and looks for the other ward's st
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,18 +24,20 @@ from sqlalchemy.orm import Session
 from docflow import db, wards
 from docflow.models import (
     ApiClient, Assignment, Attachment, AuditEvent, Certificate, CompletionProposal, Contribution, Delegation, Department,
-    Document, DocumentCopy, DocumentKind, DocumentVersion, ExchangeInbox, ExchangeMessage, ExchangePartner,
+    AttachmentKind, Document, DocumentCopy, DocumentKind, DocumentVersion, ExchangeInbox, ExchangeMessage, ExchangePartner,
     InstructionPhrase, Job, Notification, Organisation, OutboxItem, Petition, PlanHeading, RecordFile, RoutingStep,
-    SavedSearch, SealImage, User, utc_now,
+    SavedSearch, PublicCode, RenewalRun, User, utc_now,
 )
 from docflow.models.petitions import PetitionChannel, PetitionKind
 from docflow.services import keys, records
 from docflow.services.api.clients import create_client
+from docflow.services.attachments.files import add_attachment
 from docflow.services.copies.making import CopyForm, CopyRequest, copy_issued_document
 from docflow.services.demo import DEMO_KEY_HOLDERS, DEMO_PIN, DEPARTMENTS, USERS, Stage, seed_demo, seed_demo_keys
 from docflow.services.demo import seed_demo_documents
 from docflow.services.demo.documents import _delegations, _incoming, _outgoing  # the demo's own walks, for ward B
 from docflow.services.demo.ward import _enrol, _ensure_registers
+from docflow.services.documents import UploadedFile
 from docflow.services.exchange import partners
 from docflow.services.formatcheck.settings import seed_warning_only
 from docflow.services.incoming.phrases import add_phrase
@@ -45,7 +48,7 @@ from docflow.services.petitions.routing import assign_petition
 from docflow.services.documents.listing import DocumentFilters
 from docflow.services.search.saved import save_search
 from docflow.signing.base import CertificateKind
-from tests.conftest import make_test_app
+from tests.conftest import make_test_app, pdf_bytes
 
 WARD_A, WARD_B = "UBND phường Tích Sơn", "UBND phường Liên Bảo"
 B_ORGAN_ID = "000.00.02.H99"
@@ -170,6 +173,18 @@ def _extras(s: Session, org: Organisation, settings: Any, store: Any, users: dic
     copy_issued_document(s, actor=users["vanthu"], settings=settings, store=store, document_id=next(iter(issued)),
                          request=CopyRequest(form=CopyForm.SAO_Y), pin=DEMO_PIN)
     add_phrase(s, actor=users["chutich"], text=f"Giao {org.name} xử lý")
+    draft = s.execute(select(Document).where(Document.organisation_id == org.id, Document.issued_at.is_(None),
+                                             Document.kind == DocumentKind.OUTGOING).order_by(Document.id)).scalars()
+    add_attachment(s, actor=users["chuyenvien.vp"], document_id=next(iter(draft)).id, kind=AttachmentKind.APPENDIX,
+                   title=f"Phụ lục của {org.name}", store=store, max_bytes=10 ** 7,
+                   upload=UploadedFile(io.BytesIO(pdf_bytes(org.name)), "phu-luc.pdf"))
+    assignment = s.execute(select(Assignment).join(Document, Document.id == Assignment.document_id)
+                           .where(Document.organisation_id == org.id).order_by(Assignment.id)).scalars().first()
+    s.add(Contribution(organisation_id=org.id, document_id=assignment.document_id, assignment_id=assignment.id,
+                       author_id=users["chuyenvien.vh"].id, body=f"Ý kiến của {org.name}",
+                       file_sha256=store.put_bytes(pdf_bytes(org.name)), file_name="y-kien.pdf", file_size=1))
+    s.add(RenewalRun(organisation_id=org.id, started_by_id=users["admin"].id, margin_days=90))
+    s.add(Job(id=f"job{org.id:029d}", organisation_id=org.id, kind="batch_sign", created_by_id=users["chutich"].id))
     save_search(s, actor=users["chutich"], name=f"Tìm của {org.name}", filters=DocumentFilters(q="quyết định"))
 
 
@@ -198,7 +213,7 @@ def _collect(s: Session, org: Organisation, prefix: str, marks: list[str]) -> Wa
         "contribution": _ids(s, Contribution.id, i),
         "proposal": _ids(s, CompletionProposal.id, i),
         "job": _ids(s, Job.id, i),
-        "seal": _ids(s, SealImage.id, i),
+        "run": _ids(s, RenewalRun.id, i),
     }
     in_ward = select(Document.id).where(Document.organisation_id == i)
     ward.ids["assignment"] = list(s.execute(select(Assignment.id).where(Assignment.document_id.in_(in_ward))
@@ -267,6 +282,8 @@ def two_wards(database_factory: Any, tmp_path_factory: pytest.TempPathFactory) -
         for ward in (a, b):
             petition = s.execute(select(Petition).where(Petition.organisation_id == ward.id)).scalars().first()
             ward.petition = (petition.receipt_code, petition.phone)
+            ward.public_code = s.execute(select(PublicCode.code).where(PublicCode.organisation_id == ward.id)
+                                         ).scalars().first()
     yield TwoWards(app=app, a=a, b=b)
     app.extensions["docflow.engine"].dispose()
 
