@@ -89,6 +89,7 @@ class Ward:
     prefix: str
     ids: dict[str, list[Any]] = field(default_factory=dict)
     marks: list[str] = field(default_factory=list)   # strings only this ward's data contains
+    probe: str = ""                                  # a word of this ward's documents, to search for
     public_code: str = ""
     petition: tuple[str, str] = ("", "")             # (receipt code, phone)
     token: str = ""                                  # an API client's token (every scope)
@@ -278,6 +279,7 @@ def two_wards(database_factory: Any, tmp_path_factory: pytest.TempPathFactory) -
             _extras(s, a_org, settings, store, users, depts, A_PETITION, "Đối tác của Tích Sơn", "0912000111")
         b_org = _seed_b_ward(s, settings, store)
         a, b = _collect(s, a_org, "", _a_marks(s)), _collect(s, b_org, PREFIX, _b_marks())
+        a.probe, b.probe = "hộ nghèo", "Liên Bảo"
         _tokens(s, a, b)
         for ward in (a, b):
             petition = s.execute(select(Petition).where(Petition.organisation_id == ward.id)).scalars().first()
