@@ -352,3 +352,38 @@ def test_nothing_one_ward_did_touched_the_others_rows(two_wards: TwoWards) -> No
             if owner is not None and owner != ward_of_user[event.actor_id]:
                 crossed.append(f"{event.seq} {event.action} {event.object_type} {event.object_id}")
     assert not crossed, "\n".join(crossed)
+
+
+def test_the_search_command_finds_only_the_users_own_ward(two_wards: TwoWards) -> None:
+    """`docflow search` as a person of one ward finds nothing of the other ward's (R53's search, issue 16)."""
+    import json
+    from docflow.commands.search import search
+    from tests.cli.inprocess import in_process
+    run = in_process(two_wards.app, search)
+    b = two_wards.b
+    theirs = json.loads(run(b.probe, "--user", b.username("chutich"), "--json").output)
+    assert theirs, "ward B's leader finds ward B's documents"
+    assert json.loads(run(b.probe, "--user", "chutich", "--json").output) == []
+    assert not _leaks(run("quyết định", "--user", "chutich", "--json").output, b)
+    assert not _leaks(run("quyết định", "--user", b.username("chutich"), "--json").output, two_wards.a)
+
+
+@pytest.mark.parametrize("kind", ["on-time", "processing", "issued", "petitions"])
+def test_reports_count_only_the_wards_own_documents(two_wards: TwoWards, kind: str) -> None:
+    """`docflow --ward CODE report ...` counts the ward it names only: the two wards' figures differ as their
+    documents do, and neither names the other's departments."""
+    from docflow import wards
+    from docflow.commands.report import report
+    from tests.cli.inprocess import in_process
+    run = in_process(two_wards.app, report)
+    outputs = {}
+    for ward in (two_wards.a, two_wards.b):
+        with wards.acting_for(ward.id):
+            result = run(kind, "--json")
+        assert result.exit_code == 0, result.output
+        outputs[ward.id] = result.output
+    a, b = outputs[two_wards.a.id], outputs[two_wards.b.id]
+    assert "(LB)" not in a     # ward B's department names carry (LB)
+    assert not _leaks(a, two_wards.b) and not _leaks(b, two_wards.a)
+    if kind == "issued":
+        assert a != b      # ward A issued three documents, ward B one
