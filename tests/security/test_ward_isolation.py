@@ -17,10 +17,12 @@ from urllib.parse import quote
 import pytest
 from werkzeug.routing import Rule
 
+from docflow import wards
 from tests.conftest import WebClient
-from tests.security.wards import ROLES, TwoWards, Ward, two_wards  # noqa: F401 (the module's fixture)
+from tests.security.wards import B_NAMES, ROLES, TwoWards, Ward, two_wards  # noqa: F401 (the module's fixture)
 
 PASSWORD = "TichSon@2026"
+PEOPLE = set(B_NAMES.values())   # ward B's people's full names
 REFUSED = {403, 404}
 
 # A route's parameter -> the kind of the other ward's id it is filled with (Ward.ids keys).
@@ -372,7 +374,6 @@ def test_the_search_command_finds_only_the_users_own_ward(two_wards: TwoWards) -
 def test_reports_count_only_the_wards_own_documents(two_wards: TwoWards, kind: str) -> None:
     """`docflow --ward CODE report ...` counts the ward it names only: the two wards' figures differ as their
     documents do, and neither names the other's departments."""
-    from docflow import wards
     from docflow.commands.report import report
     from tests.cli.inprocess import in_process
     run = in_process(two_wards.app, report)
@@ -387,3 +388,50 @@ def test_reports_count_only_the_wards_own_documents(two_wards: TwoWards, kind: s
     assert not _leaks(a, two_wards.b) and not _leaks(b, two_wards.a)
     if kind == "issued":
         assert a != b      # ward A issued three documents, ward B one
+
+
+@pytest.mark.parametrize("own_name,other_name", DIRECTIONS, ids=["A-tries-B", "B-tries-A"])
+def test_pin_forms_refuse_the_other_wards_certificates(two_wards: TwoWards, own_name: str,
+                                                       other_name: str) -> None:
+    """A holder's PIN forms name a certificate by id: one of the other ward's, even its own leader's, is refused
+    and keeps its PIN (the demo PIN still opens it afterwards: the test's other walks sign with it)."""
+    own, other = getattr(two_wards, own_name), getattr(two_wards, other_name)
+    client = _client(two_wards, own, "chutich")
+    for certificate_id in other.ids["certificate"]:
+        for url, form in (("/account/pin/change", {"old_pin": "246810", "pin": "135792", "confirm_pin": "135792"}),
+                          ("/account/pin/enrol", {"code": "AAAA-BBBB", "pin": "135792", "confirm_pin": "135792"})):
+            response = client.post(url, {"certificate_id": certificate_id, **form}, buffered=True)
+            rule = next(r for r in two_wards.app.url_map.iter_rules() if r.rule == url)
+            assert _refused(client, rule, response), f"{url} {certificate_id} -> {response.status_code}"
+
+
+def test_citizens_track_only_their_own_ward(two_wards: TwoWards) -> None:
+    """A receipt code and phone find the petition in the ward it was sent to only: the same pair given to the
+    other ward is the same "no such petition" as a wrong phone (the ward of a public page is the one it names)."""
+    client = WebClient(two_wards.app.test_client())
+    for own, other in ((two_wards.a, two_wards.b), (two_wards.b, two_wards.a)):
+        code, phone = other.petition
+        with wards.acting_for(own.id):
+            refused = client.post("/citizens/track", {"code": code, "phone": phone})
+            rated = client.post("/citizens/rate", {"code": code, "phone": phone, "rating": "5"})
+        with wards.acting_for(other.id):
+            found = client.post("/citizens/track", {"code": code, "phone": phone})
+        assert refused.status_code == 404 and not _leaks(_body(refused), other)
+        assert rated.status_code == 404
+        assert found.status_code == 200 and any(mark in _body(found) for mark in other.marks)
+
+
+def test_public_verification_shows_only_the_documents_public_fields(two_wards: TwoWards) -> None:
+    """A public code (printed on the paper) opens its document's public page: that document's public fields,
+    nothing else of its ward (no other document, no person's account), nothing of the ward the page is opened
+    under; opened under another ward it is that document's page or none at all."""
+    client = WebClient(two_wards.app.test_client())
+    for own, other in ((two_wards.a, two_wards.b), (two_wards.b, two_wards.a)):
+        for ward in (own, other):
+            with wards.acting_for(ward.id):
+                page = client.get(f"/v/{other.public_code}")
+            body = _body(page)
+            assert page.status_code == 200 or (page.status_code == 404 and ward is own)
+            shown = [mark for mark in other.marks if mark in body and mark not in PEOPLE]   # the signer is public
+            assert shown == ([other.public_summary] if page.status_code == 200 else [])
+            assert not _leaks(body, own)

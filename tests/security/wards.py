@@ -91,6 +91,7 @@ class Ward:
     marks: list[str] = field(default_factory=list)   # strings only this ward's data contains
     probe: str = ""                                  # a word of this ward's documents, to search for
     public_code: str = ""
+    public_summary: str = ""                         # the trích yếu of the document public_code names
     petition: tuple[str, str] = ("", "")             # (receipt code, phone)
     token: str = ""                                  # an API client's token (every scope)
 
@@ -192,9 +193,8 @@ def _extras(s: Session, org: Organisation, settings: Any, store: Any, users: dic
 def _collect(s: Session, org: Organisation, prefix: str, marks: list[str]) -> Ward:
     ward = Ward(id=org.id, name=org.name, prefix=prefix, marks=marks)
     i = org.id
-    documents = _ids(s, Document.id, i)
     ward.ids = {
-        "document": documents,
+        "document": _ids(s, Document.id, i),
         "incoming": _ids(s, Document.id, i, Document.kind == DocumentKind.INCOMING),
         "outgoing": _ids(s, Document.id, i, Document.kind == DocumentKind.OUTGOING),
         "user": _ids(s, User.id, i),
@@ -216,20 +216,16 @@ def _collect(s: Session, org: Organisation, prefix: str, marks: list[str]) -> Wa
         "job": _ids(s, Job.id, i),
         "run": _ids(s, RenewalRun.id, i),
     }
-    in_ward = select(Document.id).where(Document.organisation_id == i)
-    ward.ids["assignment"] = list(s.execute(select(Assignment.id).where(Assignment.document_id.in_(in_ward))
-                                            .order_by(Assignment.id)).scalars())
-    ward.ids["step"] = list(s.execute(select(RoutingStep.id).where(RoutingStep.document_id.in_(in_ward))
-                                      .order_by(RoutingStep.id)).scalars())
-    ward.ids["sha256"] = list(s.execute(select(DocumentVersion.sha256).where(DocumentVersion.document_id.in_(in_ward))
-                                        .order_by(DocumentVersion.id)).scalars())
-    people = select(User.id).where(User.organisation_id == i)
-    ward.ids["notification"] = list(s.execute(select(Notification.id).where(Notification.user_id.in_(people))
-                                              .order_by(Notification.id)).scalars())
-    ward.ids["saved"] = list(s.execute(select(SavedSearch.id).where(SavedSearch.user_id.in_(people))
-                                       .order_by(SavedSearch.id)).scalars())
-    ward.ids["audit"] = list(s.execute(select(AuditEvent.seq).where(AuditEvent.actor_id.in_(people))
-                                       .order_by(AuditEvent.seq)).scalars())
+    documents_of, people = select(Document.id).where(Document.organisation_id == i), select(User.id).where(
+        User.organisation_id == i)
+    # rows without a ward of their own: the ward's through their document or their person
+    for kind, column, owner, owners in (("assignment", Assignment.id, Assignment.document_id, documents_of),
+                                        ("step", RoutingStep.id, RoutingStep.document_id, documents_of),
+                                        ("sha256", DocumentVersion.sha256, DocumentVersion.document_id, documents_of),
+                                        ("notification", Notification.id, Notification.user_id, people),
+                                        ("saved", SavedSearch.id, SavedSearch.user_id, people),
+                                        ("audit", AuditEvent.seq, AuditEvent.actor_id, people)):
+        ward.ids[kind] = list(s.execute(select(column).where(owner.in_(owners)).order_by(column)).scalars())
     return ward
 
 
@@ -240,7 +236,7 @@ class TwoWards:
     b: Ward
 
 
-def _a_marks(s: Session) -> list[str]:
+def _a_marks() -> list[str]:
     from docflow.services.demo import INCOMING, OUTGOING  # the demo's own documents are ward A's marks
     return [stage.summary for stage in (*INCOMING, *OUTGOING)] + [A_PETITION, "Máy khách " + WARD_A,
                                                                   "Đối tác của Tích Sơn"]
@@ -278,14 +274,16 @@ def two_wards(database_factory: Any, tmp_path_factory: pytest.TempPathFactory) -
         with wards.acting_for(a_org.id):
             _extras(s, a_org, settings, store, users, depts, A_PETITION, "Đối tác của Tích Sơn", "0912000111")
         b_org = _seed_b_ward(s, settings, store)
-        a, b = _collect(s, a_org, "", _a_marks(s)), _collect(s, b_org, PREFIX, _b_marks())
+        a, b = _collect(s, a_org, "", _a_marks()), _collect(s, b_org, PREFIX, _b_marks())
         a.probe, b.probe = "hộ nghèo", "Liên Bảo"
         _tokens(s, a, b)
-        for ward in (a, b):
+        for ward in (a, b):  # what a citizen holds: the receipt code and phone, the public code
             petition = s.execute(select(Petition).where(Petition.organisation_id == ward.id)).scalars().first()
             ward.petition = (petition.receipt_code, petition.phone)
-            ward.public_code = s.execute(select(PublicCode.code).where(PublicCode.organisation_id == ward.id)
-                                         ).scalars().first()
+            ward.public_code, ward.public_summary = s.execute(
+                select(PublicCode.code, Document.summary).join(Document, Document.id == PublicCode.document_id)
+                .where(PublicCode.organisation_id == ward.id, Document.issued_at.is_not(None))
+                .order_by(PublicCode.id)).first()
     yield TwoWards(app=app, a=a, b=b)
     app.extensions["docflow.engine"].dispose()
 
