@@ -273,7 +273,8 @@ def test_every_route_refuses_the_other_wards_ids(two_wards: TwoWards, own_name: 
             elif NO_ID.get(rule.rule, {}).get(method) in (GET, POST):
                 url = _build(rule, {**OTHER_PARAMS, **{n: OTHER_PARAMS[n] for n in _ordered(rule)}})
                 if method == "GET":
-                    query = f"q={quote(other.probe)}&department_id={other.ids['department'][0]}"
+                    query = (f"q={quote(other.probe)}&department_id={other.ids['department'][0]}"
+                             f"&user={quote(other.username('truongdc'))}&document={other.ids['document'][0]}")
                     response = client.get(f"{url}?{query}")
                 else:
                     response = client.post(url, _form(other), buffered=True)
@@ -435,3 +436,23 @@ def test_public_verification_shows_only_the_documents_public_fields(two_wards: T
             shown = [mark for mark in other.marks if mark in body and mark not in PEOPLE]   # the signer is public
             assert shown == ([other.public_summary] if page.status_code == 200 else [])
             assert not _leaks(body, own)
+
+
+@pytest.mark.parametrize("own_name,other_name", DIRECTIONS, ids=["A-tries-B", "B-tries-A"])
+def test_evidence_packs_hold_only_the_wards_own_documents(two_wards: TwoWards, own_name: str,
+                                                          other_name: str) -> None:
+    """The evidence pack of a register range (the auditor's) holds the ward's own entries only: every register
+    of the two wards numbers from 1 in the same year, and the pack of entries 1..100 is of one ward."""
+    import io
+    import zipfile
+    own, other = getattr(two_wards, own_name), getattr(two_wards, other_name)
+    client = _client(two_wards, own, "thanhtra")
+    for kind in ("incoming", "outgoing"):
+        response = client.post("/audit/evidence/register", {"kind": kind, "year": date.today().year, "first": 1,
+                                                             "last": 100}, buffered=True)
+        assert response.status_code == 200 and response.mimetype == "application/zip", response.status_code
+        with zipfile.ZipFile(io.BytesIO(response.get_data())) as pack:
+            texts = [pack.read(name).decode("utf-8", errors="replace") for name in pack.namelist()
+                     if not name.endswith(".pdf")]
+        assert texts and not any(_leaks(text, other) for text in texts)
+        assert any(any(mark in text for mark in own.marks) for text in texts), "the pack holds the own entries"
