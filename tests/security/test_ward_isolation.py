@@ -456,3 +456,36 @@ def test_evidence_packs_hold_only_the_wards_own_documents(two_wards: TwoWards, o
                      if not name.endswith(".pdf")]
         assert texts and not any(_leaks(text, other) for text in texts)
         assert any(any(mark in text for mark in own.marks) for text in texts), "the pack holds the own entries"
+
+
+@pytest.mark.parametrize("own_name,other_name", DIRECTIONS, ids=["A-tries-B", "B-tries-A"])
+def test_forms_refuse_the_other_wards_people_and_departments(two_wards: TwoWards, own_name: str,
+                                                             other_name: str) -> None:
+    """A form of one's own ward's document or petition naming a person or department of the other ward (a
+    direction to someone, a delegation, a petition's department, a delegation's basis) is refused: the other
+    ward's people and departments are no choice of this ward's."""
+    own, other = getattr(two_wards, own_name), getattr(two_wards, other_name)
+    registered = own.ids["incoming"][0]          # the demo's first incoming document: registered, not directed
+    person, department = other.ids["user"][2], other.ids["department"][0]   # ward B's users: admin, vanthu, chutich
+    today = date.today().isoformat()
+    tries = {
+        "chutich": [(f"/incoming/{registered}/direct", {"role_p1": "lead", "person_1": person, "instruction": "x"}),
+                    ("/delegations/", {"delegate_id": person, "mode": "tl", "doc_types": "thong_bao",
+                                       "valid_from": today, "valid_to": today}),
+                    ("/delegations/", {"delegate_id": own.ids["user"][5], "mode": "tl", "doc_types": "thong_bao",
+                                       "valid_from": today, "valid_to": today,
+                                       "basis_document_id": other.ids["document"][0]})],
+        "vanthu": [(f"/petitions/{own.ids['petition'][0]}/assign", {"department_id": department}),
+                   (f"/petitions/{own.ids['petition'][0]}/assign", {"department_id": own.ids["department"][0],
+                                                                     "handler_id": person})],
+    }
+    failures = []
+    for role, forms in tries.items():
+        client = _client(two_wards, own, role)
+        for url, form in forms:
+            response = client.post(url, form, buffered=True)
+            if not (response.status_code in (*REFUSED, 400) or (
+                    response.status_code == 302 and "alert-danger" in client.get(response.location).get_data(
+                        as_text=True))):
+                failures.append(f"{role} POST {url} {form} -> {response.status_code}")
+    assert not failures, "\n".join(failures)
