@@ -55,6 +55,6 @@ def recent_documents(session: Session, actor: User, limit: int = RECENT_SIZE) ->
 
 def recent_events(session: Session, actor: User, limit: int = 10) -> list[AuditEvent]:
     """The latest events of ``actor``'s ward (issue 16: no ward sees another's)."""
-    stmt = (select(AuditEvent).where(audit_search.in_ward(actor.organisation_id))
+    stmt = (select(AuditEvent).where(audit_search.in_ward(session, actor.organisation_id))
             .order_by(AuditEvent.seq.desc()).limit(limit))
     return list(session.execute(stmt).scalars())
