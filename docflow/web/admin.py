@@ -72,7 +72,7 @@ def create_user() -> ResponseReturnValue:
 def edit_user(user_id: int) -> ResponseReturnValue:
     """Change a user's role, post, department and name."""
     session = db.get_session()
-    user = user_service.get_user(session, user_id)
+    user = user_service.get_user(session, user_id, actor=current_actor())
     if request.method == "GET":
         return render_template("admin/user_edit.html", user=user,
                                departments=org_service.list_departments(session), Role=Role)

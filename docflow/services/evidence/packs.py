@@ -25,6 +25,7 @@ from docflow.services import documents as doc_service
 from docflow.services.audit import AuditAction
 from docflow.services.evidence.contents import document_files, trust_files
 from docflow.services.evidence.segments import audit_segments
+from docflow.services.people.organisation import get_organisation
 from docflow.storage import DocumentStore
 
 MAX_DOCUMENTS = 200
@@ -103,7 +104,10 @@ def build_register_pack(session: Session, *, settings: Settings, store: Document
     """The pack of a register's entries ``first``..``last`` of ``year``. Raises as build_document_pack."""
     if not can_build(actor):
         raise PermissionDeniedError(N_("Only auditors and administrators export evidence packs."))
-    register = session.execute(select(Register).where(Register.kind == kind, Register.year == year)).scalars().first()
+    # the ward's own register: every ward numbers its registers from 1 each year (issue 16)
+    ward_id = actor.organisation_id if actor is not None else get_organisation(session).id
+    register = session.execute(select(Register).where(Register.organisation_id == ward_id, Register.kind == kind,
+                                                      Register.year == year)).scalars().first()
     if register is None or last < first or last - first >= MAX_DOCUMENTS:
         raise NotFoundError(N_("There is no such register range."))
     documents = list(session.execute(select(Document).where(

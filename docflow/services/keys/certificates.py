@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from docflow import policy
@@ -43,7 +43,7 @@ def check_holder(holder: User | None) -> User:
 
 def ward_organisation(session: Session) -> Organisation:
     """The organisation a certificate is recorded under: the ward the work in hand acts for (docflow.wards).
-    Raises ConfigurationError before `docflow init`."""
+    Raises ConfigurationError before `docflow init`, ValidationError among several wards with none bound."""
     organisation = find_organisation(session)
     if organisation is None:
         raise ConfigurationError("run `docflow init` first")
@@ -51,11 +51,11 @@ def ward_organisation(session: Session) -> Organisation:
 
 
 def current_certificates(session: Session, *, holder_id: int | None, kind: CertificateKind) -> list[Certificate]:
-    """The valid certificates of ``kind`` held by ``holder_id`` (None: the bound ward's own), oldest first."""
+    """The valid certificates of ``kind`` held by ``holder_id`` (None: the ward's own, of the ward the work in
+    hand acts for: another ward's organisation key is never this ward's), oldest first."""
     stmt = select(Certificate).where(Certificate.kind == kind, Certificate.status == CertificateStatus.VALID)
-    stmt = stmt.where(Certificate.holder_id == holder_id if holder_id is not None else Certificate.holder_id.is_(None))
-    if holder_id is None:   # each ward has its own organisation and system certificates
-        stmt = stmt.where(Certificate.organisation_id == ward_organisation(session).id)
+    stmt = stmt.where(Certificate.holder_id == holder_id if holder_id is not None else and_(
+        Certificate.holder_id.is_(None), Certificate.organisation_id == ward_organisation(session).id))
     return list(session.execute(stmt.order_by(Certificate.id)).scalars())
 
 
@@ -76,7 +76,9 @@ def revoke_certificate(session: Session, *, settings: Settings, actor: User | No
     if reason not in REVOCATION_REASONS:
         raise SigningError(N_("Unknown revocation reason %(reason)s."), reason=reason)
     row = session.get(Certificate, certificate_id)
-    if row is None:
+    # another ward's certificate is no certificate of this one (the command acts for the ward it names)
+    ward_id = actor.organisation_id if actor is not None else ward_organisation(session).id
+    if row is None or row.organisation_id != ward_id:
         raise NotFoundError(N_("No such certificate."))
     if row.status is not CertificateStatus.VALID:
         raise SigningError(N_("This certificate is already revoked."))
@@ -110,7 +112,8 @@ def list_certificates(session: Session, *, actor: User, now: datetime | None = N
     if actor.role not in (Role.ADMIN, Role.AUDITOR):
         raise PermissionDeniedError(N_("Only administrators and auditors see the certificate list."))
     now = now or utc_now()
-    rows = session.execute(select(Certificate).order_by(Certificate.id.desc())).scalars()
+    rows = session.execute(select(Certificate).where(Certificate.organisation_id == actor.organisation_id)
+                           .order_by(Certificate.id.desc())).scalars()
     return [CertificateRow(c, (c.not_after - now).days if c.not_after >= now else -1) for c in rows]
 
 
@@ -127,7 +130,8 @@ def certificate_for(session: Session, *, actor: User, kind: CertificateKind) -> 
         return rows[-1]
     holder_id = actor.id if kind is CertificateKind.PERSONAL else None
     latest = session.execute(
-        select(Certificate).where(Certificate.kind == kind, Certificate.holder_id == holder_id
+        select(Certificate).where(Certificate.kind == kind, Certificate.organisation_id == actor.organisation_id,
+                                  Certificate.holder_id == holder_id
                                   if holder_id is not None else Certificate.holder_id.is_(None))
         .order_by(Certificate.id.desc()).limit(1)).scalar_one_or_none()
     if latest is not None and latest.status is CertificateStatus.REVOKED:

@@ -160,7 +160,7 @@ def update_department(session: Session, *, actor: User, department_id: int, name
     """Rename, deactivate or reactivate a department (admin only). Flushes."""
     require_admin(actor)
     dept = session.get(Department, department_id)
-    if dept is None:
+    if dept is None or dept.organisation_id != actor.organisation_id:
         raise NotFoundError(N_("Department not found."))
     _check(name, dept.code)
     changes: dict[str, dict[str, object]] = {}

@@ -111,8 +111,9 @@ def sign_in(session: Session, *, username: str, password: str, policy: SignInPol
             return _refuse(session, SignInResult(SignInOutcome.BUSY, retry_at=retry_at),
                            user=find_user_by_username(session, username), remote_addr=remote_addr, now=now)
         user = find_user_by_username(session, username)
-        # The user's own ward counts the attempts; a name no ward knows is counted in the first ward.
-        organisation = user.organisation if user is not None else first_ward(session)
+        # The sign-in comes before any ward is bound, and a username is unique in the whole deployment: its
+        # waits and the address's ceiling are counted under the deployment's first ward whatever ward it is.
+        organisation = first_ward(session)
         refusal = _refusal(session, organisation, throttled, remote_addr, now) if organisation else None
         if refusal is not None:
             return _refuse(session, refusal, user=user, remote_addr=remote_addr, now=now)

@@ -42,11 +42,21 @@ class UserInput:
     email: str | None = None
 
 
-def get_user(session: Session, user_id: int) -> User:
+def get_user(session: Session, user_id: int, *, actor: User | None = None) -> User:
+    """The user of the ward the work in hand acts for (``actor``'s, else the bound ward: docflow.wards); a user
+    of another ward is not found. Raises NotFoundError."""
     user = session.get(User, user_id)
-    if user is None:
+    if user is None or user.organisation_id != _ward_id(session, actor):
         raise NotFoundError(N_("User not found."))
     return user
+
+
+def _ward_id(session: Session, actor: User | None) -> int:
+    if actor is not None:
+        return actor.organisation_id
+    # organisation imports this module (its admins are users): asked here, when it is needed
+    from docflow.services.people.organisation import get_organisation
+    return get_organisation(session).id
 
 
 def find_user_by_username(session: Session, username: str) -> User | None:
@@ -104,7 +114,7 @@ def update_user(session: Session, *, actor: User, user_id: int, role: Role, post
                 department_id: int | None, full_name: str, now: datetime | None = None) -> User:
     """Change a user's role, post, department or name (admin only). Flushes; audits the before/after."""
     require_admin(actor)
-    user = get_user(session, user_id)
+    user = get_user(session, user_id, actor=actor)
     data = UserInput(username=user.username, full_name=full_name, role=role, post=post,
                      department_id=department_id)
     _validate(session, user.organisation, data)
@@ -129,7 +139,7 @@ def set_user_active(session: Session, *, actor: User | None, user_id: int, activ
     """Deactivate or reactivate an account; an inactive user cannot sign in. Flushes."""
     if actor is not None:
         require_admin(actor)
-    user = get_user(session, user_id)
+    user = get_user(session, user_id, actor=actor)
     if actor is not None and user.id == actor.id and not active:
         raise ValidationError(N_("You cannot deactivate your own account."))
     if user.is_active == active:
@@ -176,4 +186,6 @@ def set_language(session: Session, *, actor: User, locale: str, now: datetime | 
 
 
 def list_users(session: Session) -> list[User]:
-    return list(session.execute(select(User).order_by(User.is_active.desc(), User.full_name)).scalars())
+    """The users of the ward the work in hand acts for (docflow.wards)."""
+    return list(session.execute(select(User).where(User.organisation_id == _ward_id(session, None))
+                                .order_by(User.is_active.desc(), User.full_name)).scalars())

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload, undefer
 
 from docflow import policy
 from docflow.models import AuditEvent, Document, User
+from docflow.services.audit import search as audit_search
 from docflow.services.documents import COUNT_LIMIT
 from docflow.services.queues.catalogue import QUEUE_INFO, Day, QueueInfo, QueueItem, QueueName
 from docflow.services.queues.queries import count_queues, preview_queue
@@ -52,6 +53,8 @@ def recent_documents(session: Session, actor: User, limit: int = RECENT_SIZE) ->
     return list(session.execute(stmt).scalars())
 
 
-def recent_events(session: Session, limit: int = 10) -> list[AuditEvent]:
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+def recent_events(session: Session, actor: User, limit: int = 10) -> list[AuditEvent]:
+    """The latest events of ``actor``'s ward (issue 16: no ward sees another's)."""
+    stmt = (select(AuditEvent).where(audit_search.in_ward(session, actor.organisation_id))
+            .order_by(AuditEvent.seq.desc()).limit(limit))
     return list(session.execute(stmt).scalars())
