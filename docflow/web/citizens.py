@@ -10,12 +10,13 @@ from datetime import timedelta
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from sqlalchemy.orm import Session
 
 from docflow import db
 from docflow.errors import N_, DocflowError, NotFoundError, ValidationError
-from docflow.models import PetitionChannel, PetitionKind
+from docflow.models import Organisation, PetitionChannel, PetitionKind
 from docflow.services import petitions
-from docflow.services.people import get_organisation
+from docflow.services.people import list_wards
 from docflow.web.helpers import count_this_address, form_int, form_str, settings
 
 bp = Blueprint("citizens", __name__, url_prefix="/citizens")
@@ -38,10 +39,22 @@ def _form_input() -> petitions.PetitionInput:
                                    address=form_str("address", max_length=300), email=form_str("email", max_length=200))
 
 
+def _chosen_ward(session: Session) -> Organisation:
+    """The ward the petition goes to: the deployment's only ward, or (a province's) the one the citizen chose."""
+    choices = list_wards(session)
+    if len(choices) == 1:
+        return choices[0]
+    chosen = form_int("ward")
+    for ward in choices:
+        if ward.id == chosen:
+            return ward
+    raise ValidationError(N_("Choose the ward or commune your petition is for."), field="ward")
+
+
 @bp.get("/petition")
 def petition_form() -> ResponseReturnValue:
     """The public form."""
-    return render_template("citizens/petition.html", kinds=KINDS, form={})
+    return render_template("citizens/petition.html", kinds=KINDS, form={}, wards=list_wards(db.get_session()))
 
 
 @bp.post("/petition")
@@ -51,12 +64,12 @@ def submit() -> ResponseReturnValue:
     try:
         data = _form_input()
         with db.transaction() as s:
-            petition = petitions.register_petition(s, organisation=get_organisation(s), settings=settings(),
+            petition = petitions.register_petition(s, organisation=_chosen_ward(s), settings=settings(),
                                                    data=data, channel=PetitionChannel.ONLINE)
             code, deadline = petition.receipt_code, petition.deadline
     except ValidationError as exc:
         return render_template("citizens/petition.html", kinds=KINDS, form=request.form,
-                               error=gettext(exc.message, **exc.params)), 400
+                               wards=list_wards(db.get_session()), error=gettext(exc.message, **exc.params)), 400
     return render_template("citizens/receipt.html", code=code, deadline=deadline)
 
 
@@ -69,7 +82,8 @@ def track_form() -> ResponseReturnValue:
 @bp.post("/track")
 def track() -> ResponseReturnValue:
     """The petition of this code and phone, or the same message for any mistake."""
-    organisation_id = count_this_address("public.petition_track", *TRACK_LIMIT)
+    count_this_address("public.petition_track", *TRACK_LIMIT)
+    organisation_id = None   # the ward that issued the code (codes are unique across a province's wards)
     code, phone = form_str("code", max_length=40), form_str("phone", max_length=30)
     try:
         found = petitions.track(db.get_session(), organisation_id=organisation_id, code=code, phone=phone)
@@ -82,7 +96,8 @@ def track() -> ResponseReturnValue:
 @bp.post("/rate")
 def rate() -> ResponseReturnValue:
     """Rate the answer once (the code and phone come again with the rating)."""
-    organisation_id = count_this_address("public.petition_track", *TRACK_LIMIT)
+    count_this_address("public.petition_track", *TRACK_LIMIT)
+    organisation_id = None   # the ward that issued the code (codes are unique across a province's wards)
     code, phone = form_str("code", max_length=40), form_str("phone", max_length=30)
     try:
         rating = form_int("rating", required=True) or 0

@@ -15,15 +15,15 @@ from flask_babel import format_datetime, get_locale, gettext
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 
-from docflow import appctx, db, doctypes, policy
+from docflow import appctx, db, doctypes, policy, wards
 from docflow.config import Settings
-from docflow.errors import N_, ValidationError
+from docflow.errors import N_, NotFoundError, ValidationError
 from docflow.models import DocumentKind, DocumentStatus, Role, User, utc_now
 from docflow.services import ratelimit
 from docflow.services import documents as doc_service
 from docflow.services import signatures as signing_service
 from docflow.services.documents import DocumentFilters, UploadedFile
-from docflow.services.people.organisation import get_organisation
+from docflow.services.people.organisation import first_ward
 from docflow.signing.base import SignatureKind
 from docflow.storage import DocumentStore
 from docflow.web import certnames
@@ -252,9 +252,16 @@ def template_globals() -> dict[str, Any]:
 
 def count_this_address(bucket: str, limit: int, per: timedelta) -> int:
     """One hit of the client's address for ``bucket`` on a page anyone may open, committed on its own so that
-    a refused request counts too. Raises RateLimitedError (429 with Retry-After). Returns the ward's id."""
+    a refused request counts too. Raises RateLimitedError (429 with Retry-After). Returns the id of the ward the
+    hit is counted in: the bound ward, else (a public page of a province's deployment, before it knows whose
+    document or petition is asked for) the deployment's first ward, which counts the address for every ward."""
     with db.transaction() as session:
-        organisation_id = get_organisation(session).id
+        organisation_id = wards.current_ward_id()
+        if organisation_id is None:
+            first = first_ward(session)
+            if first is None:
+                raise NotFoundError(N_("docflow is not initialised yet: run `docflow init`."))
+            organisation_id = first.id
         ratelimit.take(session, organisation_id=organisation_id, bucket=bucket, caller=request.remote_addr or "",
                        limit=limit, per=per, now=utc_now())
     return organisation_id

@@ -47,13 +47,17 @@ class PublicPetition:
     may_rate: bool
 
 
-def find_tracked(session: Session, *, organisation_id: int, code: str, phone: str, lock: bool = False) -> Petition:
-    """The petition of this code and phone. Raises NotFoundError (the same one for either mismatch)."""
+def find_tracked(session: Session, *, organisation_id: int | None, code: str, phone: str,
+                 lock: bool = False) -> Petition:
+    """The petition of this code and phone, in ward ``organisation_id`` (None: whichever ward issued the code, as a
+    province's deployment answers every ward's citizens on one page; codes are unique in the deployment).
+    Raises NotFoundError (the same one for either mismatch)."""
     stored_code, digits = normalise_code(code), normalise_phone(phone)
     petition = None
     if stored_code is not None:
-        query = select(Petition).where(Petition.organisation_id == organisation_id,
-                                       Petition.receipt_code == stored_code)
+        query = select(Petition).where(Petition.receipt_code == stored_code)
+        if organisation_id is not None:
+            query = query.where(Petition.organisation_id == organisation_id)
         petition = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     expected = petition.phone if petition is not None else _DUMMY_PHONE
     phone_matches = hmac.compare_digest(expected.encode(), (digits or "").encode())
@@ -62,7 +66,7 @@ def find_tracked(session: Session, *, organisation_id: int, code: str, phone: st
     return petition
 
 
-def track(session: Session, *, organisation_id: int, code: str, phone: str) -> PublicPetition:
+def track(session: Session, *, organisation_id: int | None, code: str, phone: str) -> PublicPetition:
     """The citizen's view of his petition. Raises NotFoundError."""
     petition = find_tracked(session, organisation_id=organisation_id, code=code, phone=phone)
     apologies = session.execute(select(PetitionApology).where(PetitionApology.petition_id == petition.id,
@@ -79,7 +83,7 @@ def track(session: Session, *, organisation_id: int, code: str, phone: str) -> P
         rating=petition.rating, may_rate=answered and petition.rating is None)
 
 
-def rate_answer(session: Session, *, organisation_id: int, code: str, phone: str, rating: int, comment: str = "",
+def rate_answer(session: Session, *, organisation_id: int | None, code: str, phone: str, rating: int, comment: str = "",
                 now: datetime | None = None) -> Petition:
     """The citizen rates the answer, once, from 1 (very unsatisfied) to 5 (very satisfied).
 
