@@ -95,13 +95,15 @@ def ward_to_write(session: Session, organisation_id: int | None, actor: User | N
     return int(first)
 
 
-def lock_chain(session: Session, organisation_id: int) -> AuditHead:
-    """Take the write lock of the ward's chain for the rest of the transaction (SELECT … FOR UPDATE on its
-    head; the head is made, empty, with the ward's first event). Other wards' chains stay unlocked.
+def lock_chain(session: Session, organisation_id: int | None = None, *, actor: User | None = None) -> AuditHead:
+    """Take the write lock of a ward's chain for the rest of the transaction (SELECT … FOR UPDATE on its
+    head; the head is made, empty, with the ward's first event): the chain ``record`` would write an event
+    of ``actor`` to, or ``organisation_id``'s. Other wards' chains stay unlocked.
 
     ``populate_existing`` matters: sessions keep objects across commits (expire_on_commit=False), and
     a head remembered from an earlier transaction would fork the chain.
     """
+    organisation_id = ward_to_write(session, organisation_id, actor)
     stmt = (select(AuditHead).where(AuditHead.organisation_id == organisation_id).with_for_update()
             .execution_options(populate_existing=True))
     head = session.execute(stmt).scalar_one_or_none()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload, undefer
 
 from docflow import policy
 from docflow.models import AuditEvent, Document, User
+from docflow.services import audit
 from docflow.services.documents import COUNT_LIMIT
 from docflow.services.queues.catalogue import QUEUE_INFO, Day, QueueInfo, QueueItem, QueueName
 from docflow.services.queues.queries import count_queues, preview_queue
@@ -53,5 +54,7 @@ def recent_documents(session: Session, actor: User, limit: int = RECENT_SIZE) ->
 
 
 def recent_events(session: Session, limit: int = 10) -> list[AuditEvent]:
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+    """The latest events of the chain of the ward the work in hand acts for."""
+    stmt = (select(AuditEvent).where(AuditEvent.organisation_id == audit.chain_ward(session))
+            .order_by(AuditEvent.seq.desc()).limit(limit))
     return list(session.execute(stmt).scalars())
