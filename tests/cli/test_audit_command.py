@@ -66,6 +66,7 @@ def test_each_ward_is_verified_exported_and_checkpointed_on_its_own(workdir):
     """Issue 16 §3: `docflow --ward CODE audit …` works on that ward's chain; without --ward, verify and export
     refuse to guess among several wards, and checkpoint signs every ward's chain in turn."""
     assert run(workdir, "init").returncode == 0
+    assert run(workdir, "keys", "init").returncode == 0
     issued = run(workdir, "keys", "issue", "--system")
     assert issued.returncode == 0, issued.stdout + issued.stderr
     cwd, env = workdir
