@@ -86,7 +86,7 @@ def test_each_ward_is_verified_exported_and_checkpointed_on_its_own(workdir):
     assert "W2: no checkpoint" in every.stderr and every.returncode == 1   # ward 2 has no system key yet
     assert run(workdir, "--ward", "W2", "audit", "export", "--out", str(cwd / "w2.jsonl")).returncode == 0
     lines = (cwd / "w2.jsonl").read_text(encoding="utf-8").splitlines()
-    assert '"code": "W2"' in lines[0] and len(lines) == 2 + 2   # header, W2's two events, end
+    assert '"code": "W2"' in lines[0] and len(lines) == 2 + 3   # header, W2's three events, end
     assert run(workdir, "keys", "root", "--out", str(cwd / "root.pem")).returncode == 0
     offline = run(workdir, "audit", "verify", "--export", str(cwd / "w2.jsonl"), "--trust-root", str(cwd / "root.pem"))
-    assert offline.returncode == 0 and "intact: 2 events checked" in offline.stdout
+    assert offline.returncode == 0 and "intact: 3 events checked" in offline.stdout
