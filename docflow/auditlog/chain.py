@@ -75,7 +75,8 @@ def content_text(seq: int, occurred_at: str, actor_id: int | None, actor_name: s
 
 def row_content(row: Sequence[Any]) -> str:
     """The canonical content of a full row (10 or 11 items)."""
-    return content_text(*row[:8], row[8] if len(row) == 11 else None)
+    return content_text(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                        row[8] if len(row) == 11 else None)
 
 
 def canonical_bytes(*, seq: int, occurred_at: datetime, actor_id: int | None, actor_name: str,
@@ -195,29 +196,25 @@ class ChainVerifier:
         next_cp = self._next_cp_seq() if self.problem is None else -1  # -1: every row takes the slow path
         for row in rows:
             # The fast path: a row that continues the chain and is not at a checkpoint.
-            if len(row) == 11:
-                seq, at, actor_id, name, action, object_type, object_id, details, ward, row_prev, row_hash = row
+            size = len(row)
+            if size == 11 or size == 10:
+                if size == 11:
+                    seq, at, actor_id, name, action, object_type, object_id, details, ward, row_prev, row_hash = row
+                else:
+                    seq, at, actor_id, name, action, object_type, object_id, details, row_prev, row_hash = row
+                    ward = None
                 if seq == prev_seq + 1 and row_prev == prev and seq < next_cp:
-                    content = (template % (enc(action), "null" if actor_id is None else actor_id, enc(name), details,
-                                           enc(object_id), enc(object_type), enc(at), seq) if ward is None
-                               else ward_template % (enc(action), "null" if actor_id is None else actor_id, enc(name),
-                                                     details, enc(object_id), enc(object_type), enc(at), ward, seq))
+                    actor = "null" if actor_id is None else actor_id
+                    content = (template % (enc(action), actor, enc(name), details, enc(object_id), enc(object_type),
+                                           enc(at), seq) if ward is None
+                               else ward_template % (enc(action), actor, enc(name), details, enc(object_id),
+                                                     enc(object_type), enc(at), ward, seq))
                     digest = sha(f"{prev}\n{sha(content.encode()).hexdigest()}".encode()).hexdigest()
                     if digest == row_hash:
                         prev, prev_seq = digest, seq
                         checked += 1
                         continue
-            elif len(row) == 10:
-                seq, at, actor_id, name, action, object_type, object_id, details, row_prev, row_hash = row
-                if seq == prev_seq + 1 and row_prev == prev and seq < next_cp:
-                    content = template % (enc(action), "null" if actor_id is None else actor_id, enc(name), details,
-                                          enc(object_id), enc(object_type), enc(at), seq)
-                    digest = sha(f"{prev}\n{sha(content.encode()).hexdigest()}".encode()).hexdigest()
-                    if digest == row_hash:
-                        prev, prev_seq = digest, seq
-                        checked += 1
-                        continue
-            elif len(row) == 4:
+            elif size == 4:
                 seq, content_digest, row_prev, row_hash = row
                 if seq == prev_seq + 1 and row_prev == prev and seq < next_cp:
                     digest = sha(f"{prev}\n{content_digest}".encode()).hexdigest()

@@ -69,7 +69,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Back to one chain: possible only while one ward has events (the others' chains would collide)."""
     conn = op.get_bind()
-    if conn.execute(sa.text("SELECT count(DISTINCT organisation_id) FROM audit_events")).scalar() > 1:
+    if (conn.execute(sa.text("SELECT count(DISTINCT organisation_id) FROM audit_events")).scalar() or 0) > 1:
         raise RuntimeError("several wards have audit chains: they cannot be made one chain again")
     _drop_triggers()
     with op.batch_alter_table("audit_checkpoints") as batch:
