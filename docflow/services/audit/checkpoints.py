@@ -139,7 +139,8 @@ def make_checkpoint(session: Session, head: AuditHead, *, key: SigningKey, times
             raise
         log.warning("audit checkpoint at event %s has no timestamp: %s", head.seq, type(exc).__name__)
         cp = sign_checkpoint(key, timestamper=None, **fields)
-    row = AuditCheckpoint(organisation_id=head.organisation_id, seq=cp.seq, hash=cp.hash, created_at=cp.created_at, organisation=cp.organisation,
+    row = AuditCheckpoint(organisation_id=head.organisation_id, seq=cp.seq, hash=cp.hash, created_at=cp.created_at,
+                          organisation=cp.organisation,
                           signature=cp.signature, certificate=cp.certificate, timestamp_token=cp.timestamp_token)
     session.add(row)
     head.checkpoint_seq, head.checkpoint_at = head.seq, now

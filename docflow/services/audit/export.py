@@ -47,7 +47,8 @@ def export_log(session: Session, out: IO[str], *, settings: Settings, from_seq: 
     head_seq = head.seq if head is not None else 0
     end = head_seq if to_seq is None else min(to_seq, head_seq)
     anchor = GENESIS_HASH if start == 1 else session.execute(
-        select(AuditEvent.hash).where(AuditEvent.organisation_id == ward.id, AuditEvent.seq == start - 1)).scalar() or ""
+        select(AuditEvent.hash).where(AuditEvent.organisation_id == ward.id,
+                                      AuditEvent.seq == start - 1)).scalar() or ""
     signers = session.execute(select(AuditCheckpoint.certificate).distinct()
                               .where(AuditCheckpoint.organisation_id == ward.id, AuditCheckpoint.seq >= start,
                                      AuditCheckpoint.seq <= end)).scalars()

@@ -145,7 +145,8 @@ def record(
     ward = ward_to_write(session, organisation_id, actor)
     head = lock_chain(session, ward)
     seq = head.seq + 1
-    event = AuditEvent(organisation_id=ward, seq=seq, hash_format=HASH_WITH_WARD, occurred_at=now, actor_id=actor.id if actor else None,
+    event = AuditEvent(organisation_id=ward, seq=seq, hash_format=HASH_WITH_WARD, occurred_at=now,
+                       actor_id=actor.id if actor else None,
                        actor_name=actor.username if actor else "system", action=str(action),
                        object_type=object_type, object_id="" if object_id is None else str(object_id),
                        details=details, prev_hash=head.hash)

@@ -107,8 +107,8 @@ class CheckpointRow:
 
 def list_checkpoints(session: Session, *, actor: User, trust: Trust, before: int | None = None,
                      page_size: int | None = None) -> tuple[list[CheckpointRow], int | None]:
-    """The actor's ward's signed checkpoints, newest first, each verified against ``trust`` (signature, path to the ward's
-    root, timestamp); and the ``before`` of the next page. Raises PermissionDeniedError. Reads only."""
+    """The actor's ward's signed checkpoints, newest first, each verified against ``trust`` (signature, path to
+    the ward's root, timestamp); and the ``before`` of the next page. Raises PermissionDeniedError. Reads only."""
     if not policy.may_read_audit_log(actor):
         raise PermissionDeniedError(N_("Only auditors and administrators read the audit log."))
     page_size = page_size or PAGE

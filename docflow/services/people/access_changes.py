@@ -159,7 +159,8 @@ def confirm_changes(session: Session, *, actor: User, seqs: list[int],
     # already held, and a document row taken after it would break the house order (document rows before the
     # chain's lock) and could deadlock with another batch or a document edit.
     proposed = session.execute(select(AuditEvent.object_id).where(
-        AuditEvent.organisation_id == actor.organisation_id, AuditEvent.seq.in_(chosen), AuditEvent.action.in_([str(a) for a in PROPOSALS]))).scalars()
+        AuditEvent.organisation_id == actor.organisation_id, AuditEvent.seq.in_(chosen),
+        AuditEvent.action.in_([str(a) for a in PROPOSALS]))).scalars()
     for document_id in sorted({int(i) for i in proposed if i.isdigit()}):
         documents.get_document(session, document_id, lock=True)
     confirmations = []
@@ -210,5 +211,6 @@ def _open_change(session: Session, *, actor: User, seq: int) -> AuditEvent:
 def _settle(session: Session, action: AuditAction, *, actor: User, event: AuditEvent,
             now: datetime | None) -> AuditEvent:
     return audit.record(session, action=action, actor=actor, object_type=CONFIRMED_OBJECT, object_id=event.seq,
-                        now=now, organisation_id=event.organisation_id, details={"action": event.action, "object_type": event.object_type,
-                                          "object_id": event.object_id, "changed_by": event.actor_name})
+                        now=now, organisation_id=event.organisation_id,
+                        details={"action": event.action, "object_type": event.object_type,
+                                 "object_id": event.object_id, "changed_by": event.actor_name})

@@ -151,7 +151,8 @@ def test_a_range_can_be_verified_on_its_own(db_session, org):
                                        "DELETE FROM audit_checkpoints WHERE seq = :s"])
 def test_the_database_refuses_to_change_the_log(db_session, org, statement):
     seq = _append(db_session, 2)[-1].seq
-    db_session.add(AuditCheckpoint(organisation_id=org.id, seq=seq, hash="0" * 64, created_at=datetime.now(UTC), organisation="x",
+    db_session.add(AuditCheckpoint(organisation_id=org.id, seq=seq, hash="0" * 64, created_at=datetime.now(UTC),
+                                   organisation="x",
                                    signature=b"x", certificate=b"x"))   # inserting is allowed
     db_session.commit()   # the test's savepoint: the refused statement below rolls back only itself
     with pytest.raises(DBAPIError, match="append-only"):
