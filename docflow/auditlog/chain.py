@@ -197,12 +197,9 @@ class ChainVerifier:
         for row in rows:
             # The fast path: a row that continues the chain and is not at a checkpoint.
             size = len(row)
-            if size == 11 or size == 10:
-                if size == 11:
-                    seq, at, actor_id, name, action, object_type, object_id, details, ward, row_prev, row_hash = row
-                else:
-                    seq, at, actor_id, name, action, object_type, object_id, details, row_prev, row_hash = row
-                    ward = None
+            if size == 11 or size == 10:   # a row of an export made before wards: no ward in the hash
+                seq, at, actor_id, name, action, object_type, object_id, details, ward, row_prev, row_hash = (
+                    row if size == 11 else (*row[:8], None, *row[8:]))
                 if seq == prev_seq + 1 and row_prev == prev and seq < next_cp:
                     actor = "null" if actor_id is None else actor_id
                     content = (template % (enc(action), actor, enc(name), details, enc(object_id), enc(object_type),

@@ -41,7 +41,7 @@ from docflow.auditlog.chain import (
 )
 from docflow.auditlog.checkpoints import Checkpoint, Trust
 from docflow.auditlog.rows import row_select_sql
-from docflow.errors import ConfigurationError
+from docflow.errors import N_, ConfigurationError, NotFoundError, ValidationError
 from docflow.models import AuditCheckpoint, AuditEvent, AuditHead, Organisation, User, utc_now
 from docflow.models.audit import HASH_WITH_WARD
 from docflow.services.audit.actions import AuditAction
@@ -66,13 +66,33 @@ def event_hash(prev_hash: str, content: bytes) -> str:
 
 
 def chain_ward(session: Session, organisation_id: int | None = None) -> int:
-    """The ward whose chain is read: ``organisation_id``, else the ward the work in hand acts for
-    (``get_organisation``: refuses to guess when several wards exist and nothing names one)."""
-    if organisation_id is not None:
-        return organisation_id
-    # Imported here: services.people records its events through this package.
-    from docflow.services.people.organisation import get_organisation
-    return get_organisation(session).id
+    """The ward whose chain is read: ``organisation_id``, else the ward the work in hand acts for (bound, or
+    named on the command line), else the deployment's only ward. Raises ValidationError when several wards
+    exist and nothing names one, NotFoundError for an unknown ward code or before `docflow init`."""
+    named = organisation_id if organisation_id is not None else _named_ward(session)
+    if named is not None:
+        return named
+    first_two = list(session.execute(select(Organisation.id).order_by(Organisation.id).limit(2)).scalars())
+    if len(first_two) > 1:
+        raise ValidationError(N_("This deployment serves several wards: name one with `docflow --ward CODE` "
+                                 "(see `docflow wards list`)."))
+    if not first_two:
+        raise NotFoundError(N_("docflow is not initialised yet: run `docflow init`."))
+    return int(first_two[0])
+
+
+def _named_ward(session: Session) -> int | None:
+    """The bound ward, else the ward the command line named (``docflow.wards``), else None."""
+    bound = wards.current_ward_id()
+    if bound is not None:
+        return bound
+    code = wards.requested_code()
+    if code is None:
+        return None
+    named = session.execute(select(Organisation.id).where(Organisation.code == code)).scalar()
+    if named is None:
+        raise NotFoundError(N_("There is no ward with the code %(code)s (see `docflow wards list`)."), code=code)
+    return int(named)
 
 
 def ward_to_write(session: Session, organisation_id: int | None, actor: User | None) -> int:
@@ -84,11 +104,9 @@ def ward_to_write(session: Session, organisation_id: int | None, actor: User | N
         return bound
     if actor is not None and actor.organisation_id is not None:
         return actor.organisation_id
-    code = wards.requested_code()
-    if code is not None:
-        named = session.execute(select(Organisation.id).where(Organisation.code == code)).scalar()
-        if named is not None:
-            return int(named)
+    named = _named_ward(session)
+    if named is not None:
+        return named
     first = session.execute(select(func.min(Organisation.id))).scalar()
     if first is None:
         raise ConfigurationError("there is no ward to record audit events for: run `docflow init`")
@@ -214,13 +232,7 @@ def verify_chain(session: Session, *, from_seq: int | None = None, to_seq: int |
 
     # The head is read first and the rows only up to it: events committed while we read are not
     # part of this check, so they cannot look like a truncated chain.
-    head_row = read_head(session, ward)
-    if head_row is None:   # no head: an empty chain, unless events are there (the head was removed)
-        last = session.execute(select(func.max(AuditEvent.seq)).where(AuditEvent.organisation_id == ward)).scalar()
-        head: tuple[int, str] | None = None if last else (0, GENESIS_HASH)
-        head_seq = int(last or 0)
-    else:
-        head, head_seq = (head_row.seq, head_row.hash), head_row.seq
+    head, head_seq = _head_to_verify(session, ward)
     end = head_seq if to_seq is None else to_seq
     whole = head if to_seq is None else None
     checkpoints = load_checkpoints(session, ward, start, end) if trust is not None else []
@@ -228,11 +240,11 @@ def verify_chain(session: Session, *, from_seq: int | None = None, to_seq: int |
     if report is None:
         report = _verify_in_one_pass(session, ward, start, end, anchor, whole, checkpoints, trust, batch)
     problem, proving = report.problem, report.proving_checkpoint_seq
-    if problem is None and head_row is None and head_seq:
+    if problem is None and head is None:
         problem = ChainProblem(head_seq, ProblemKind.TRUNCATED,
                                f"the ward's chain head is missing: its events end at {head_seq} but no head says so")
-    elif problem is None and to_seq is None:
-        problem = _beyond_head(session, ward, head_seq, head[1] if head else GENESIS_HASH)
+    elif problem is None and head is not None and to_seq is None:
+        problem = _beyond_head(session, ward, *head)
     notes = list(report.notes)
     if trust is not None and not checkpoints:
         notes.append("no checkpoints")
@@ -240,6 +252,16 @@ def verify_chain(session: Session, *, from_seq: int | None = None, to_seq: int |
         notes.append("revocation not checked: no CRL available")
     return ChainReport(report.checked, report.first_seq, report.last_seq, problem, proving,
                        report.checkpoints_checked, report.last_checkpoint, tuple(notes))
+
+
+def _head_to_verify(session: Session, ward: int) -> tuple[tuple[int, str] | None, int]:
+    """(the head's seq and hash, the seq to verify up to): an empty chain has no head row yet (0, genesis);
+    events without a head row mean the head was removed (None, the last event's seq)."""
+    row = read_head(session, ward)
+    if row is not None:
+        return (row.seq, row.hash), row.seq
+    last = session.execute(select(func.max(AuditEvent.seq)).where(AuditEvent.organisation_id == ward)).scalar()
+    return (None, int(last)) if last else ((0, GENESIS_HASH), 0)
 
 
 def _beyond_head(session: Session, ward: int, head_seq: int, head_hash: str) -> ChainProblem | None:
