@@ -36,7 +36,7 @@ from sqlalchemy import insert, text, update
 from bench import dataset, events
 from bench.databases import create_database, machine_facts
 from docflow import PROJECT_ROOT, db
-from docflow.auditlog.chain import GENESIS_HASH, content_text
+from docflow.auditlog.chain import GENESIS_HASH, row_content
 from docflow.auditlog.checkpoints import sign_checkpoint
 from docflow.auditlog.export import verify_export
 from docflow.models import AuditCheckpoint, AuditHead
@@ -88,13 +88,13 @@ def _hash_loop_seconds(session: Any, end: int) -> float:
     stays flat; only the loop is timed."""
     total, prev = 0.0, GENESIS_HASH
     sha256 = hashlib.sha256
-    for rows in audit.iter_row_batches(session, 1, end):
-        contents = [content_text(*row[:8]).encode() for row in rows]
+    for rows in audit.iter_row_batches(session, audit.chain_ward(session), 1, end):
+        contents = [row_content(row).encode() for row in rows]
         started = time.perf_counter()
         for content in contents:
             prev = sha256(f"{prev}\n{sha256(content).hexdigest()}".encode()).hexdigest()
         total += time.perf_counter() - started
-    if prev != rows[-1][9]:
+    if prev != rows[-1][-1]:
         raise RuntimeError("the hashlib loop does not reach the stored head")
     return total
 
@@ -109,20 +109,21 @@ def _sign_checkpoints(data: dataset.Dataset, settings: Any) -> int:
         session = db.get_session()
         key = checkpointer.signing_key(session)
         stamper = checkpointer.timestamper()
-        heads = session.execute(text(f"SELECT seq, hash FROM audit_events WHERE seq % {CHECKPOINT_EVERY} = 0 "
-                                     "ORDER BY seq")).all()
+        ward = audit.chain_ward(session)   # the bench's one ward
+        heads = session.execute(text(f"SELECT seq, hash FROM audit_events WHERE organisation_id = :w AND "
+                                     f"seq % {CHECKPOINT_EVERY} = 0 ORDER BY seq"), {"w": ward}).all()
         session.rollback()
     assert key is not None
     rows = []
     for seq, digest in heads:
         cp = sign_checkpoint(key, seq=seq, hash=digest, created_at=utc_now(), organisation=settings.app.organisation_name,
                              timestamper=stamper)
-        rows.append({"seq": cp.seq, "hash": cp.hash, "created_at": cp.created_at, "organisation": cp.organisation,
+        rows.append({"organisation_id": ward, "seq": cp.seq, "hash": cp.hash, "created_at": cp.created_at, "organisation": cp.organisation,
                      "signature": cp.signature, "certificate": cp.certificate, "timestamp_token": cp.timestamp_token})
     with data.engine.begin() as conn:
         conn.execute(insert(AuditCheckpoint), rows)
-        conn.execute(update(AuditHead).where(AuditHead.id == 1).values(checkpoint_seq=heads[-1][0],
-                                                                       checkpoint_at=utc_now()))
+        conn.execute(update(AuditHead).where(AuditHead.organisation_id == ward).values(checkpoint_seq=heads[-1][0],
+                                                                                      checkpoint_at=utc_now()))
     return len(rows)
 
 

@@ -78,8 +78,10 @@ def insert_events(data: Dataset) -> int:
     tl = data.timeline
     gen = _Generator(data, random.Random(20260202))
     with data.engine.connect() as conn:
-        head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
-    seq, prev = int(head.seq), str(head.hash)
+        # The first ward's chain (each ward has its own); the bench seeds one ward.
+        head = conn.execute(select(AuditHead.organisation_id, AuditHead.seq, AuditHead.hash)
+                            .order_by(AuditHead.organisation_id).limit(1)).one()
+    ward, seq, prev = int(head.organisation_id), int(head.seq), str(head.hash)
     next_doc, next_upload = 0, tl.upload_index(0) if tl.documents else -1
     hashing = inserting = 0.0
     rows: list[dict[str, Any]] = []
@@ -93,7 +95,7 @@ def insert_events(data: Dataset) -> int:
         else:
             fields = gen.other(at)
         seq += 1
-        fields["seq"] = seq
+        fields["seq"], fields["organisation_id"] = seq, ward   # hashed with its ward, as record() does
         digest = event_hash(prev, canonical_bytes(**fields))
         rows.append({**fields, "prev_hash": prev, "hash": digest})
         prev = digest
@@ -102,7 +104,7 @@ def insert_events(data: Dataset) -> int:
             started = time.perf_counter()
             with data.engine.begin() as conn:
                 conn.execute(insert(AuditEvent), rows)
-                conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+                conn.execute(update(AuditHead).where(AuditHead.organisation_id == ward).values(seq=seq, hash=prev))
             rows.clear()
             inserting += time.perf_counter() - started
     data.timings[f"{tl.events:,} audit events: generate + canonical JSON + SHA-256"] = hashing

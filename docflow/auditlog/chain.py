@@ -8,10 +8,16 @@ so a proof may carry an unrelated event as its content digest alone (``DigestRow
 chain: an evidence pack holds a document's own events in full and only digests for the events between
 them, up to the checkpoint that covers them.
 
+Each ward has a chain of its own (issue 16). Events written since then carry their ward in the content
+(``"organisation_id": N``), so an event moved to another ward's chain no longer matches its hash; events
+written before keep the content they were hashed with (no ward), so older chains and exports still verify.
+
 Rows are plain tuples, because the verifier runs over a million of them:
 
-- a full row (``FullRow``, 10 items): seq, occurred_at (``YYYY-MM-DDTHH:MM:SS.ffffffZ``), actor_id,
-  actor_name, action, object_type, object_id, details (canonical JSON text), prev_hash, hash;
+- a full row (``FullRow``, 11 items): seq, occurred_at (``YYYY-MM-DDTHH:MM:SS.ffffffZ``), actor_id,
+  actor_name, action, object_type, object_id, details (canonical JSON text), organisation_id (the ward the
+  hash covers, or None for an event hashed without it), prev_hash, hash; a 10-item row (an export made before
+  wards) is the same without organisation_id;
 - a digest row (``DigestRow``, 4 items): seq, content_sha256, prev_hash, hash.
 """
 
@@ -31,7 +37,7 @@ if TYPE_CHECKING:
 
 GENESIS_HASH = "0" * 64
 
-FullRow = tuple[int, str, "int | None", str, str, str, str, str, str, str]
+FullRow = tuple[int, str, "int | None", str, str, str, str, str, "int | None", str, str]
 DigestRow = tuple[int, str, str, str]
 
 # json.dumps(..., ensure_ascii=False) encodes a str with exactly this function (C-accelerated).
@@ -39,6 +45,9 @@ _enc: Callable[[str], str] = json.encoder.encode_basestring
 # The keys in sorted order, so ``content_text`` equals json.dumps(sort_keys=True, separators=(",", ":")).
 _TEMPLATE = ('{"action":%s,"actor_id":%s,"actor_name":%s,"details":%s,"object_id":%s,"object_type":%s,'
              '"occurred_at":%s,"seq":%d}')
+# The same with the ward, for events hashed with it ("organisation_id" sorts between those two keys).
+_TEMPLATE_WARD = ('{"action":%s,"actor_id":%s,"actor_name":%s,"details":%s,"object_id":%s,"object_type":%s,'
+                  '"occurred_at":%s,"organisation_id":%d,"seq":%d}')
 
 
 def canonical_json(value: Any) -> str:
@@ -52,18 +61,30 @@ def format_time(moment: datetime) -> str:
 
 
 def content_text(seq: int, occurred_at: str, actor_id: int | None, actor_name: str, action: str,
-                 object_type: str, object_id: str, details_json: str) -> str:
+                 object_type: str, object_id: str, details_json: str, organisation_id: int | None = None) -> str:
     """The canonical content of an event from its stored text forms (``occurred_at`` as ``format_time``
-    writes it, ``details_json`` as ``canonical_json`` writes it)."""
-    return _TEMPLATE % (_enc(action), "null" if actor_id is None else actor_id, _enc(actor_name), details_json,
-                        _enc(object_id), _enc(object_type), _enc(occurred_at), seq)
+    writes it, ``details_json`` as ``canonical_json`` writes it); ``organisation_id`` None: an event hashed
+    without its ward (written before wards had chains of their own)."""
+    actor = "null" if actor_id is None else actor_id
+    if organisation_id is None:
+        return _TEMPLATE % (_enc(action), actor, _enc(actor_name), details_json, _enc(object_id), _enc(object_type),
+                            _enc(occurred_at), seq)
+    return _TEMPLATE_WARD % (_enc(action), actor, _enc(actor_name), details_json, _enc(object_id),
+                             _enc(object_type), _enc(occurred_at), organisation_id, seq)
+
+
+def row_content(row: Sequence[Any]) -> str:
+    """The canonical content of a full row (10 or 11 items)."""
+    return content_text(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                        row[8] if len(row) == 11 else None)
 
 
 def canonical_bytes(*, seq: int, occurred_at: datetime, actor_id: int | None, actor_name: str,
-                    action: str, object_type: str, object_id: str, details: dict[str, Any]) -> bytes:
+                    action: str, object_type: str, object_id: str, details: dict[str, Any],
+                    organisation_id: int | None = None) -> bytes:
     """The exact bytes an event's content digest covers; stable across databases and Python versions."""
     return content_text(seq, format_time(occurred_at), actor_id, actor_name, action, object_type, object_id,
-                        canonical_json(details)).encode("utf-8")
+                        canonical_json(details), organisation_id).encode("utf-8")
 
 
 def content_sha256(content: bytes) -> str:
@@ -79,7 +100,7 @@ def row_digest(row: Sequence[Any]) -> str:
     """The content digest of a full or digest row."""
     if len(row) == 4:
         return str(row[1])
-    return content_sha256(content_text(*row[:8]).encode("utf-8"))
+    return content_sha256(row_content(row).encode("utf-8"))
 
 
 class ProblemKind(enum.StrEnum):
@@ -169,23 +190,28 @@ class ChainVerifier:
 
     def feed(self, rows: Iterable[Sequence[Any]]) -> None:
         """Verify rows (full or digest) continuing from the previous call."""
-        sha, enc, template = hashlib.sha256, _enc, _TEMPLATE
+        sha, enc, template, ward_template = hashlib.sha256, _enc, _TEMPLATE, _TEMPLATE_WARD
         prev, checked = self.prev_hash, self.checked
         prev_seq = self.prev_seq if self.prev_seq is not None else -2   # -2: the first row takes the slow path
         next_cp = self._next_cp_seq() if self.problem is None else -1  # -1: every row takes the slow path
         for row in rows:
             # The fast path: a row that continues the chain and is not at a checkpoint.
-            if len(row) == 10:
-                seq, at, actor_id, name, action, object_type, object_id, details, row_prev, row_hash = row
+            size = len(row)
+            if size == 11 or size == 10:   # a row of an export made before wards: no ward in the hash
+                seq, at, actor_id, name, action, object_type, object_id, details, ward, row_prev, row_hash = (
+                    row if size == 11 else (*row[:8], None, *row[8:]))
                 if seq == prev_seq + 1 and row_prev == prev and seq < next_cp:
-                    content = template % (enc(action), "null" if actor_id is None else actor_id, enc(name), details,
-                                          enc(object_id), enc(object_type), enc(at), seq)
+                    actor = "null" if actor_id is None else actor_id
+                    content = (template % (enc(action), actor, enc(name), details, enc(object_id), enc(object_type),
+                                           enc(at), seq) if ward is None
+                               else ward_template % (enc(action), actor, enc(name), details, enc(object_id),
+                                                     enc(object_type), enc(at), ward, seq))
                     digest = sha(f"{prev}\n{sha(content.encode()).hexdigest()}".encode()).hexdigest()
                     if digest == row_hash:
                         prev, prev_seq = digest, seq
                         checked += 1
                         continue
-            elif len(row) == 4:
+            elif size == 4:
                 seq, content_digest, row_prev, row_hash = row
                 if seq == prev_seq + 1 and row_prev == prev and seq < next_cp:
                     digest = sha(f"{prev}\n{content_digest}".encode()).hexdigest()

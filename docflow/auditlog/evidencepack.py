@@ -233,7 +233,7 @@ def _verify_segment(header: Mapping[str, Any], items: Sequence[Any], trust: Trus
     else:
         report.events_checked += result.checked
         report.checkpoints.append(result.last_checkpoint.seq)
-    return [row for row in rows if len(row) == 10]
+    return [row for row in rows if len(row) in (10, 11)]
 
 
 def _details(row: Sequence[Any]) -> dict[str, Any]:

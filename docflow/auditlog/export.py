@@ -10,7 +10,10 @@ Line 1, the header::
 then one line per event in sequence order (every stored field, with ``prev_hash`` and ``hash``)::
 
     {"type": "event", "seq": ..., "occurred_at": "...Z", "actor_id": ..., "actor_name": ..., "action": ...,
-     "object_type": ..., "object_id": ..., "details": {...}, "prev_hash": ..., "hash": ...}
+     "object_type": ..., "object_id": ..., "details": {...}, "organisation_id": ..., "prev_hash": ..., "hash": ...}
+
+(``organisation_id`` only on events whose hash covers their ward: written since each ward has a chain of its
+own; an export holds one ward's chain, named by the header's ``ward`` {"id", "code"}, absent in older exports)
 
 with each checkpoint **interleaved immediately before the event whose head it signs** (same seq)::
 
@@ -39,8 +42,8 @@ from docflow.auditlog.chain import (
     ChainVerifier,
     ProblemKind,
     canonical_json,
-    content_text,
     format_time,
+    row_content,
 )
 from docflow.auditlog.checkpoints import Checkpoint, Trust
 
@@ -70,9 +73,12 @@ class ExportHeader:
 
 
 def header_line(*, organisation: str, exported_at: datetime, from_seq: int, to_seq: int | None,
-                start_prev_hash: str, certificates_pem: Sequence[bytes], crls_der: Sequence[bytes]) -> str:
-    return json.dumps({"type": "header", "format": FORMAT, "version": VERSION, "organisation": organisation,
-                       "exported_at": format_time(exported_at), "from_seq": from_seq, "to_seq": to_seq,
+                start_prev_hash: str, certificates_pem: Sequence[bytes], crls_der: Sequence[bytes],
+                ward: dict[str, Any] | None = None) -> str:
+    header = {"type": "header", "format": FORMAT, "version": VERSION, "organisation": organisation}
+    if ward is not None:
+        header["ward"] = ward
+    return json.dumps({**header, "exported_at": format_time(exported_at), "from_seq": from_seq, "to_seq": to_seq,
                        "start_prev_hash": start_prev_hash,
                        "certificates": [p.decode("ascii") for p in certificates_pem],
                        "crls": [base64.b64encode(c).decode("ascii") for c in crls_der]},
@@ -82,7 +88,7 @@ def header_line(*, organisation: str, exported_at: datetime, from_seq: int, to_s
 def event_line(row: Sequence[Any]) -> str:
     """The line of a full row (see ``chain.FullRow``): ``{"type":"event","prev_hash":…,"hash":…,`` then the
     event's canonical content without its opening brace."""
-    return _EVENT_HEAD % (row[8], row[9]) + content_text(*row[:8])[1:] + "\n"
+    return _EVENT_HEAD % (row[-2], row[-1]) + row_content(row)[1:] + "\n"
 
 
 def fast_event(raw: bytes) -> tuple[int, str, str, str] | None:
@@ -124,9 +130,13 @@ def parse_event(obj: dict[str, Any]) -> tuple[Any, ...]:
         else:
             if not isinstance(obj["details"], dict) or not (obj["actor_id"] is None or _is_int(obj["actor_id"])):
                 raise ExportUnreadable(f"event {obj.get('seq')!r}: a field has the wrong type")
+            ward = obj.get("organisation_id")
+            if "organisation_id" in obj and not _is_int(ward):
+                raise ExportUnreadable(f"event {obj.get('seq')!r}: a field has the wrong type")
             row = (obj["seq"], obj["occurred_at"], obj["actor_id"], obj["actor_name"], obj["action"],
-                   obj["object_type"], obj["object_id"], canonical_json(obj["details"]), obj["prev_hash"], obj["hash"])
-            strings = (row[1], *row[3:])
+                   obj["object_type"], obj["object_id"], canonical_json(obj["details"]),
+                   *((ward,) if "organisation_id" in obj else ()), obj["prev_hash"], obj["hash"])
+            strings = (row[1], *row[3:8], *row[-2:])
     except KeyError as exc:
         raise ExportUnreadable(f"an event lacks {exc.args[0]}") from None
     if not _is_int(row[0]) or not all(isinstance(value, str) for value in strings):

@@ -18,13 +18,28 @@ BATCH = 20_000
 
 
 def row_select_sql(dialect: str) -> str:
-    """SELECT of events in [start, end] as ``auditlog.chain.FullRow`` tuples: the time already in the
-    hashed form and the details as their stored text, so no row is decoded or re-encoded in Python."""
+    """SELECT of one ward's events in [start, end] (parameters: organisation_id, start, end) as
+    ``auditlog.chain.FullRow`` tuples: the time already in the hashed form and the details as their stored
+    text, so no row is decoded or re-encoded in Python. The ward is given to the hash only for the events
+    hashed with it (``hash_format`` 2: written since wards have chains of their own)."""
+    if dialect == "postgresql":
+        return ("SELECT seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_id, "
+                "actor_name, action, object_type, object_id, details::text, "
+                "CASE WHEN hash_format = 2 THEN organisation_id END, prev_hash, hash FROM audit_events "
+                "WHERE organisation_id = %s AND seq >= %s AND seq <= %s ORDER BY seq")
+    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC, see UTCDateTime).
+    return ("SELECT seq, replace(occurred_at, ' ', 'T') || 'Z', actor_id, actor_name, action, object_type, "
+            "object_id, details, CASE WHEN hash_format = 2 THEN organisation_id END, prev_hash, hash "
+            "FROM audit_events WHERE organisation_id = ? AND seq >= ? AND seq <= ? ORDER BY seq")
+
+
+def legacy_row_select_sql(dialect: str) -> str:
+    """The SELECT of migration 0006 (one chain for the deployment, rows of 10 items; parameters: start, end),
+    kept for that migration, which runs before audit_events had a ward."""
     if dialect == "postgresql":
         return ("SELECT seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_id, "
                 "actor_name, action, object_type, object_id, details::text, prev_hash, hash FROM audit_events "
                 "WHERE seq >= %s AND seq <= %s ORDER BY seq")
-    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC, see UTCDateTime).
     return ("SELECT seq, replace(occurred_at, ' ', 'T') || 'Z', actor_id, actor_name, action, object_type, "
             "object_id, details, prev_hash, hash FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq")
 
@@ -52,22 +67,23 @@ def _open(dialect: str, dsn: str) -> tuple[Any, Any]:
     return connection, connection.cursor()
 
 
-def verify_chunk(dialect: str, dsn: str, start: int, end: int, want: Sequence[int]) -> ChunkResult:
-    """Worker: verify events start..end on a connection of its own (read-only)."""
+def verify_chunk(dialect: str, dsn: str, organisation_id: int, start: int, end: int,
+                 want: Sequence[int]) -> ChunkResult:
+    """Worker: verify the ward's events start..end on a connection of its own (read-only)."""
     connection, cursor = _open(dialect, dsn)
     hashes: dict[int, str] = {}
     verifier = ChainVerifier(start_prev_hash=None, first_seq=start)
     first_prev: str | None = None
     try:
-        cursor.execute(row_select_sql(dialect), (start, end))
+        cursor.execute(row_select_sql(dialect), (organisation_id, start, end))
         while (rows := cursor.fetchmany(BATCH)) and not verifier.done:
             if first_prev is None:
-                first_prev = rows[0][8]
+                first_prev = rows[0][-2]
             verifier.feed(rows)
             first = rows[0][0]
             for seq in [s for s in want if first <= s < first + len(rows)]:
                 if rows[seq - first][0] == seq:
-                    hashes[seq] = rows[seq - first][9]
+                    hashes[seq] = rows[seq - first][-1]
     finally:
         cursor.close()
         connection.close()

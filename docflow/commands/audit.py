@@ -1,7 +1,9 @@
 """`docflow audit …`: verify the chain (in the database or an export file), sign a checkpoint, export.
 
+Each ward has a chain of its own: `docflow --ward CODE audit verify|export|checkpoint` works on that ward's;
+a deployment with one ward needs no --ward, and `audit checkpoint` without it signs every ward's chain in turn.
 `docflow audit verify --export FILE --trust-root CA.pem` imports neither Flask nor SQLAlchemy and reads no
-configuration: an auditor runs it on any machine with docflow installed.
+configuration: an auditor runs it on any machine with docflow installed (an export holds one ward's chain).
 Exit status of verify: 0 intact, 1 a problem found, 2 unreadable input.
 """
 
@@ -15,7 +17,7 @@ import click
 from docflow import appctx
 from docflow.auditlog.chain import ChainReport
 from docflow.auditlog.export import ExportUnreadable, line_of, verify_export
-from docflow.commands.context import each_ward, with_app
+from docflow.commands.context import with_app
 
 EXIT_INTACT, EXIT_PROBLEM, EXIT_UNREADABLE = 0, 1, 2
 
@@ -59,10 +61,12 @@ def _verify_database(from_seq: int | None, to_seq: int | None) -> None:
     from docflow.services import audit as audit_service
     from docflow.services.audit.checkpoints import trust_for
 
+    ward = audit_service.chain_ward(db.get_session())
     report = audit_service.verify_chain(db.get_session(), from_seq=from_seq, to_seq=to_seq,
-                                        trust=trust_for(appctx.settings()))
+                                        trust=trust_for(appctx.settings()), organisation_id=ward)
     with db.transaction() as s:
         audit_service.record(s, action=audit_service.AuditAction.AUDIT_VERIFIED, actor=None, object_type="audit",
+                             organisation_id=ward,
                              details={"checked": report.checked, "intact": report.intact, "via": "cli",
                                       "problem_seq": report.problem_seq,
                                       "checkpoints_checked": report.checkpoints_checked})
@@ -94,22 +98,44 @@ def _print(report: ChainReport, where: str) -> int:
 @audit.command("checkpoint")
 @with_app
 def checkpoint() -> None:
-    """Sign the head of the chain now with the ward's system key."""
+    """Sign the head of the ward's chain now with the ward's system key (every ward's in turn when the
+    deployment serves several and --ward names none)."""
+    # Imported here: `docflow audit verify --export` must not load the database layer.
+    from docflow import db, wards
+    from docflow.errors import ConfigurationError
+    from docflow.services.people.organisation import list_wards
+
+    every = list_wards(db.get_session())
+    if wards.current_ward_id() is not None or wards.requested_code() is not None or len(every) < 2:
+        _checkpoint_ward(None, "")
+        return
+    failed = 0
+    for ward in every:
+        try:
+            with wards.acting_for(ward.id):   # its own system key signs its chain
+                _checkpoint_ward(ward.id, f"{ward.code}: ")
+        except ConfigurationError as exc:
+            click.echo(f"{ward.code}: no checkpoint: {exc}", err=True)
+            failed += 1
+    if failed:
+        sys.exit(EXIT_PROBLEM)
+
+
+def _checkpoint_ward(ward: int | None, label: str) -> None:
     # Imported here: `docflow audit verify --export` must not load the database layer.
     from docflow import db
     from docflow.services.audit.checkpoints import checkpointer_of, create_checkpoint
 
-    for _ward in each_ward():   # cron's: every ward's chain in turn, or the one --ward names
-        with db.transaction() as s:
-            checkpointer = checkpointer_of(s)
-            if checkpointer is None:
-                raise click.ClickException("checkpoints are not set up in this app")
-            row = create_checkpoint(s, checkpointer=checkpointer)
-            if row is None:
-                click.echo("The audit log is empty: nothing to sign.")
-                continue
-            seq, stamped = row.seq, row.timestamp_token is not None
-        click.echo(f"Checkpoint #{seq} signed" + (" and timestamped." if stamped else " (no timestamp authority)."))
+    with db.transaction() as s:
+        checkpointer = checkpointer_of(s)
+        if checkpointer is None:
+            raise click.ClickException("checkpoints are not set up in this app")
+        row = create_checkpoint(s, checkpointer=checkpointer, organisation_id=ward)
+        if row is None:
+            click.echo(f"{label}The audit log is empty: nothing to sign.")
+            return
+        seq, stamped = row.seq, row.timestamp_token is not None
+    click.echo(f"{label}Checkpoint #{seq} signed" + (" and timestamped." if stamped else " (no timestamp authority)."))
 
 
 @audit.command("export")
@@ -124,12 +150,15 @@ def export(out: Path, from_seq: int | None, to_seq: int | None) -> None:
     from docflow.services import audit as audit_service
     from docflow.services.audit.export import export_log
 
+    ward = audit_service.chain_ward(db.get_session())
     partial = out.with_name(out.name + ".part")
     with partial.open("w", encoding="utf-8") as fh:
-        summary = export_log(db.get_session(), fh, settings=appctx.settings(), from_seq=from_seq, to_seq=to_seq)
+        summary = export_log(db.get_session(), fh, settings=appctx.settings(), from_seq=from_seq, to_seq=to_seq,
+                             organisation_id=ward)
     partial.replace(out)
     with db.transaction() as s:
         audit_service.record(s, action=audit_service.AuditAction.AUDIT_EXPORTED, actor=None, object_type="audit",
+                             organisation_id=ward,
                              details={"events": summary.events, "checkpoints": summary.checkpoints,
                                       "from_seq": summary.first_seq, "to_seq": summary.last_seq})
     click.echo(f"Exported {summary.events} events and {summary.checkpoints} checkpoints to {out}.")

@@ -91,9 +91,11 @@ def index() -> ResponseReturnValue:
 
 @bp.post("/verify")
 def verify() -> ResponseReturnValue:
-    """Recompute the whole chain and every checkpoint signature; show the first broken position, if any."""
+    """Recompute the whole chain of the auditor's ward and every checkpoint signature; show the first broken
+    position, if any."""
     # A read: it holds no lock while it works.
-    report = audit_service.verify_chain(db.get_session(), trust=audit_checkpoints.trust_for(settings()))
+    report = audit_service.verify_chain(db.get_session(), trust=audit_checkpoints.trust_for(settings()),
+                                        organisation_id=current_actor().organisation_id)
     with db.transaction() as s:
         audit_service.record(s, action=AuditAction.AUDIT_VERIFIED, actor=current_actor(), object_type="audit",
                              details={"checked": report.checked, "intact": report.intact,
@@ -114,11 +116,12 @@ def checkpoints() -> ResponseReturnValue:
 
 @bp.post("/checkpoints")
 def create_checkpoint() -> ResponseReturnValue:
-    """Sign the chain's head now."""
+    """Sign the head of the ward's chain now."""
     try:
         with db.transaction() as s:
             checkpointer = audit_checkpoints.checkpointer_of(s)
-            row = (audit_checkpoints.create_checkpoint(s, checkpointer=checkpointer, now=utc_now())
+            row = (audit_checkpoints.create_checkpoint(s, checkpointer=checkpointer, now=utc_now(),
+                                                       organisation_id=current_actor().organisation_id)
                    if checkpointer else None)
     except ConfigurationError:
         row = None

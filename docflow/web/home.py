@@ -28,4 +28,4 @@ def index() -> ResponseReturnValue:
     limits = queues.time_limits(session, actor=actor, calendar=day.calendar, now=utc_now(), tz=settings().app.zone)
     return render_template("home/index.html", cards=cards, limits=limits,
                            documents=home_service.recent_documents(session, actor) if not cards else [],
-                           events=home_service.recent_events(session, actor) if oversight else [])
+                           events=home_service.recent_events(session) if oversight else [])

@@ -61,11 +61,11 @@ def upgrade() -> None:
 def _rehash() -> None:
     """Recompute every event's hash with the new formula (and canonical details), then the head."""
     from docflow.auditlog.chain import GENESIS_HASH, canonical_json, chain_hash, content_sha256, content_text
-    from docflow.auditlog.rows import row_select_sql
+    from docflow.auditlog.rows import legacy_row_select_sql
 
     conn = op.get_bind()
     dialect = conn.dialect.name
-    rows = conn.exec_driver_sql(row_select_sql(dialect), (1, 2**62)).fetchall()
+    rows = conn.exec_driver_sql(legacy_row_select_sql(dialect), (1, 2**62)).fetchall()
     prev, updates = GENESIS_HASH, []
     for row in rows:
         details = canonical_json(json.loads(row[7]))

@@ -53,3 +53,40 @@ def test_the_offline_verifier_imports_neither_flask_nor_sqlalchemy():
             "bad = [m for m in ('flask', 'sqlalchemy', 'docflow.models') if m in sys.modules]; "
             "assert not bad, bad")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+ADD_WARD = ("from docflow import appctx, bootstrap, db\n"
+            "from docflow.services.people.organisation import create_ward\n"
+            "with appctx.bound(bootstrap.open_context(bootstrap.load_settings())):\n"
+            "    with db.transaction() as s:\n"
+            "        create_ward(s, name='UBND phường Hai', code='W2')\n")
+
+
+def test_each_ward_is_verified_exported_and_checkpointed_on_its_own(workdir):
+    """Issue 16 §3: `docflow --ward CODE audit …` works on that ward's chain; without --ward, verify and export
+    refuse to guess among several wards, and checkpoint signs every ward's chain in turn."""
+    assert run(workdir, "init").returncode == 0
+    assert run(workdir, "keys", "init").returncode == 0
+    issued = run(workdir, "keys", "issue", "--system")
+    assert issued.returncode == 0, issued.stdout + issued.stderr
+    cwd, env = workdir
+    made = subprocess.run([sys.executable, "-c", ADD_WARD], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert made.returncode == 0, made.stderr
+    unnamed = run(workdir, "audit", "verify")
+    assert unnamed.returncode == 1 and "several wards" in unnamed.stderr
+    second = run(workdir, "--ward", "W2", "audit", "verify")
+    assert second.returncode == 0 and "intact: 1 events checked" in second.stdout, second.stdout + second.stderr
+    first = run(workdir, "--ward", "UBND", "audit", "verify")
+    assert first.returncode == 0 and "intact" in first.stdout
+    # The ward's own verification went into its own chain.
+    assert "intact: 2 events checked" in run(workdir, "--ward", "W2", "audit", "verify").stdout
+    every = run(workdir, "audit", "checkpoint")
+    assert "UBND: Checkpoint #" in every.stdout, every.stdout + every.stderr
+    assert "W2: no checkpoint" in every.stderr and every.returncode == 1   # ward 2 has no system key yet
+    assert run(workdir, "--ward", "W2", "audit", "export", "--out", str(cwd / "w2.jsonl")).returncode == 0
+    lines = (cwd / "w2.jsonl").read_text(encoding="utf-8").splitlines()
+    assert '"code": "W2"' in lines[0] and len(lines) == 2 + 3   # header, W2's three events, end
+    assert run(workdir, "keys", "root", "--out", str(cwd / "root.pem")).returncode == 0
+    offline = run(workdir, "audit", "verify", "--export", str(cwd / "w2.jsonl"), "--trust-root", str(cwd / "root.pem"))
+    assert offline.returncode == 0 and "intact: 3 events checked" in offline.stdout

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from docflow.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from docflow.models import AuditEvent, Organisation, Role, User
+from docflow.services import audit
 from docflow.services.people import access_changes, update_user
 
 
@@ -23,7 +24,8 @@ def _role_changes(db_session: Session, admin: User, users: list[User]) -> list[i
     for user in users:
         update_user(db_session, actor=admin, user_id=user.id, role=Role.CLERK, post="",
                     department_id=user.department_id, full_name=user.full_name)
-        seqs.append(db_session.execute(select(func.max(AuditEvent.seq))).scalar_one())
+        seqs.append(db_session.execute(select(func.max(AuditEvent.seq)).where(
+            AuditEvent.organisation_id == admin.organisation_id)).scalar_one())
     return seqs
 
 
@@ -35,6 +37,11 @@ def _other_ward_change(db_session: Session) -> int:
                             post="", password_hash="x", is_active=True) for r in (Role.ADMIN, Role.OFFICIAL))
     db_session.add_all([admin, official])
     db_session.flush()
+    # A change is named by its position in its ward's audit chain (one chain per ward): the other ward's chain
+    # is made longer than this ward's, so its change's number is no position this ward's leaders can name.
+    ours = db_session.execute(select(func.max(AuditEvent.seq)).where(AuditEvent.organisation_id != other.id)).scalar()
+    for _ in range((ours or 0) + 20):
+        audit.record(db_session, action=audit.AuditAction.DOCUMENT_VIEWED, actor=admin)
     return _role_changes(db_session, admin, [official])[0]
 
 

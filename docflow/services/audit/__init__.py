@@ -3,7 +3,8 @@
 Modules:
 
 - ``actions``: ``AuditAction``, every kind of event.
-- ``log``: ``record`` (append an event in the caller's transaction), ``verify_chain``, ``events_for``.
+- ``log``: ``record`` (append an event to its ward's chain in the caller's transaction), ``verify_chain`` (a
+  ward's chain), ``events_for``; ``chain_ward`` says which ward's chain the work in hand reads.
 - ``parallel``: the chain verified by several processes when it is long.
 - ``search``: the auditor's search of the log and list of checkpoints.
 - ``checkpoints``: signed checkpoints (``Checkpointer``, ``create_checkpoint``, ``trust_for``).
@@ -20,14 +21,17 @@ from docflow.services.audit.actions import AuditAction
 from docflow.services.audit.log import (
     CHECKPOINTER,
     as_checkpoint,
+    chain_ward,
     event_content,
     event_hash,
     events_for,
     iter_row_batches,
     load_checkpoints,
     lock_chain,
+    read_head,
     record,
     verify_chain,
+    ward_to_write,
 )
 from docflow.services.audit.search import (
     AuditPage,
@@ -49,6 +53,7 @@ __all__ = [
     "CheckpointRow",
     "ProblemKind",
     "as_checkpoint",
+    "chain_ward",
     "canonical_bytes",
     "chain_hash",
     "event_content",
@@ -59,7 +64,9 @@ __all__ = [
     "list_checkpoints",
     "load_checkpoints",
     "lock_chain",
+    "read_head",
     "record",
     "search_events",
     "verify_chain",
+    "ward_to_write",
 ]

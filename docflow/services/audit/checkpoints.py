@@ -7,6 +7,9 @@ writers can never sign the same sequence number (the seq is also unique in the t
 system key costs a few milliseconds once per N events; the development TSA is in-process. A failure to sign
 (no system key, a TSA down) never fails the event: it is logged and the next event tries again.
 
+Each ward's chain is signed by that ward's own system key (the valid system certificate of the ward), and
+each ward's checkpoint schedule runs on its own head.
+
 The system key (`docflow keys issue --system`) is a PKCS#12 file encrypted under the CA passphrase
 (signing.ca_passphrase_env, or var/ca_passphrase in development), so no person types a PIN for it.
 """
@@ -27,7 +30,7 @@ from docflow.config import Settings
 from docflow.errors import ConfigurationError
 from docflow.models import AuditCheckpoint, AuditHead, Certificate, CertificateStatus, Organisation, utc_now
 from docflow.services import keys as key_service
-from docflow.services.audit.log import CHECKPOINTER, lock_chain
+from docflow.services.audit.log import CHECKPOINTER, chain_ward, lock_chain
 from docflow.signing.base import CertificateKind
 from docflow.signing.keys import SigningKey, load_pkcs12
 from docflow.signing.timestamp import timestamper_for
@@ -41,13 +44,13 @@ MISSING_KEY_RETRY_SECONDS = 60.0
 
 
 class Checkpointer:
-    """Decides when the chain head is due for a checkpoint and signs it with the system key (opened once
-    per process and kept). One per app, shared by its sessions through ``session.info``."""
+    """Decides when a ward's chain head is due for a checkpoint and signs it with that ward's system key
+    (opened once per process and kept). One per app, shared by its sessions through ``session.info``."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._key: tuple[str, SigningKey] | None = None
-        self._missing_until = 0.0
+        self._keys: dict[int, tuple[str, SigningKey]] = {}        # ward -> (certificate sha256, key)
+        self._missing_until: dict[int, float] = {}
         self._lock = threading.Lock()
 
     def due(self, head: AuditHead, now: datetime) -> bool:
@@ -62,37 +65,40 @@ class Checkpointer:
         return False
 
     def after_event(self, session: Session, head: AuditHead, now: datetime) -> None:
-        """Called by ``audit.record`` with the chain lock held: sign the head if a checkpoint is due."""
+        """Called by ``audit.record`` with the ward's chain lock held: sign the head if a checkpoint is due."""
         if not self.due(head, now):
             return
         try:
-            key = self.signing_key(session)
+            key = self.signing_key(session, head.organisation_id)
             if key is not None:
                 make_checkpoint(session, head, key=key, timestamper=self.timestamper(), now=now)
         except Exception as exc:  # noqa: BLE001 - never block work for a checkpoint; logged, retried
             log.warning("audit checkpoint at event %s not made: %s", head.seq, type(exc).__name__)
 
-    def signing_key(self, session: Session) -> SigningKey | None:
-        """The current system key, or None when there is no valid system certificate. Raises SigningError,
-        WrongPinError or ConfigurationError when the key file cannot be opened."""
-        if time.monotonic() < self._missing_until:
+    def signing_key(self, session: Session, organisation_id: int | None = None) -> SigningKey | None:
+        """The ward's current system key (``organisation_id``, else the ward the work in hand acts for), or
+        None when the ward has no valid system certificate. Raises SigningError, WrongPinError or
+        ConfigurationError when the key file cannot be opened."""
+        organisation_id = chain_ward(session, organisation_id)
+        if time.monotonic() < self._missing_until.get(organisation_id, 0.0):
             return None
-        cert = current_system_certificate(session)
+        cert = current_system_certificate(session, organisation_id)
         if cert is None or cert.key_path is None:
-            self._missing_until = time.monotonic() + MISSING_KEY_RETRY_SECONDS
+            self._missing_until[organisation_id] = time.monotonic() + MISSING_KEY_RETRY_SECONDS
             return None
         with self._lock:
-            if self._key is None or self._key[0] != cert.sha256:
+            known = self._keys.get(organisation_id)
+            if known is None or known[0] != cert.sha256:
                 key = load_pkcs12(self.settings.app.keys_dir / cert.key_path, system_key_passphrase(self.settings))
                 if key.sha256 != cert.sha256:
                     raise ConfigurationError("the system key file does not match the system certificate on record")
-                self._key = (cert.sha256, key)
-            return self._key[1]
+                known = self._keys[organisation_id] = (cert.sha256, key)
+            return known[1]
 
-    def look_again(self) -> None:
-        """Ask the database for the system certificate on the next event even if it was missing a moment ago
-        (someone asks for a checkpoint now)."""
-        self._missing_until = 0.0
+    def look_again(self, organisation_id: int) -> None:
+        """Ask the database for the ward's system certificate on the next event even if it was missing a
+        moment ago (someone asks for a checkpoint now)."""
+        self._missing_until.pop(organisation_id, None)
 
     def timestamper(self) -> TimeStamper | None:
         """The configured TSA, else the development CA's; None when there is neither."""
@@ -109,8 +115,11 @@ def system_key_passphrase(settings: Settings) -> str:
     return key_service.ca_passphrase(settings).decode("utf-8")
 
 
-def current_system_certificate(session: Session) -> Certificate | None:
-    stmt = (select(Certificate).where(Certificate.kind == CertificateKind.SYSTEM,
+def current_system_certificate(session: Session, organisation_id: int | None = None) -> Certificate | None:
+    """The ward's valid system certificate, the newest (``organisation_id``, else the ward the work in hand
+    acts for)."""
+    stmt = (select(Certificate).where(Certificate.organisation_id == chain_ward(session, organisation_id),
+                                      Certificate.kind == CertificateKind.SYSTEM,
                                       Certificate.status == CertificateStatus.VALID)
             .order_by(Certificate.id.desc()).limit(1))
     return session.execute(stmt).scalar_one_or_none()
@@ -118,9 +127,10 @@ def current_system_certificate(session: Session) -> Certificate | None:
 
 def make_checkpoint(session: Session, head: AuditHead, *, key: SigningKey, timestamper: TimeStamper | None,
                     now: datetime) -> AuditCheckpoint:
-    """Sign ``head`` (locked by the caller) and store the checkpoint. A TSA that fails leaves the checkpoint
-    without a timestamp rather than without a signature. Flushes."""
-    organisation = session.execute(select(Organisation.name).order_by(Organisation.id).limit(1)).scalar() or ""
+    """Sign ``head`` (a ward's, locked by the caller) and store the checkpoint. A TSA that fails leaves the
+    checkpoint without a timestamp rather than without a signature. Flushes."""
+    organisation = session.execute(select(Organisation.name)
+                                   .where(Organisation.id == head.organisation_id)).scalar() or ""
     fields: dict[str, Any] = {"seq": head.seq, "hash": head.hash, "created_at": now, "organisation": organisation}
     try:
         cp = sign_checkpoint(key, timestamper=timestamper, **fields)
@@ -129,7 +139,8 @@ def make_checkpoint(session: Session, head: AuditHead, *, key: SigningKey, times
             raise
         log.warning("audit checkpoint at event %s has no timestamp: %s", head.seq, type(exc).__name__)
         cp = sign_checkpoint(key, timestamper=None, **fields)
-    row = AuditCheckpoint(seq=cp.seq, hash=cp.hash, created_at=cp.created_at, organisation=cp.organisation,
+    row = AuditCheckpoint(organisation_id=head.organisation_id, seq=cp.seq, hash=cp.hash, created_at=cp.created_at,
+                          organisation=cp.organisation,
                           signature=cp.signature, certificate=cp.certificate, timestamp_token=cp.timestamp_token)
     session.add(row)
     head.checkpoint_seq, head.checkpoint_at = head.seq, now
@@ -137,20 +148,22 @@ def make_checkpoint(session: Session, head: AuditHead, *, key: SigningKey, times
     return row
 
 
-def create_checkpoint(session: Session, *, checkpointer: Checkpointer,
-                      now: datetime | None = None) -> AuditCheckpoint | None:
-    """Sign the current chain head now (``docflow audit checkpoint``). Returns the checkpoint (the existing
-    one if the head is already signed), or None for an empty chain. Raises ConfigurationError when there is
-    no system key. Flushes."""
+def create_checkpoint(session: Session, *, checkpointer: Checkpointer, now: datetime | None = None,
+                      organisation_id: int | None = None) -> AuditCheckpoint | None:
+    """Sign the current head of a ward's chain now (``organisation_id``, else the ward the work in hand acts
+    for; ``docflow audit checkpoint``). Returns the checkpoint (the existing one if the head is already
+    signed), or None for an empty chain. Raises ConfigurationError when the ward has no system key. Flushes."""
     now = now or utc_now()
-    head = lock_chain(session)
+    ward = chain_ward(session, organisation_id)
+    head = lock_chain(session, ward)
     if head.seq == 0:
         return None
-    existing = session.execute(select(AuditCheckpoint).where(AuditCheckpoint.seq == head.seq)).scalar_one_or_none()
+    existing = session.execute(select(AuditCheckpoint).where(AuditCheckpoint.organisation_id == ward,
+                                                             AuditCheckpoint.seq == head.seq)).scalar_one_or_none()
     if existing is not None:
         return existing
-    checkpointer.look_again()
-    key = checkpointer.signing_key(session)
+    checkpointer.look_again(ward)
+    key = checkpointer.signing_key(session, ward)
     if key is None:
         raise ConfigurationError("there is no system certificate to sign checkpoints: run "
                                  "`docflow keys issue --system`")

@@ -19,9 +19,10 @@ from docflow.auditlog import export as fmt
 from docflow.auditlog.chain import GENESIS_HASH
 from docflow.auditlog.checkpoints import Checkpoint
 from docflow.config import Settings
-from docflow.models import AuditCheckpoint, AuditEvent, AuditHead, Organisation, utc_now
+from docflow.errors import N_, NotFoundError
+from docflow.models import AuditCheckpoint, AuditEvent, Organisation, utc_now
 from docflow.services.audit.checkpoints import ca_chain_pem, ca_crls
-from docflow.services.audit.log import as_checkpoint, iter_row_batches
+from docflow.services.audit.log import as_checkpoint, chain_ward, iter_row_batches, read_head
 
 
 @dataclass(frozen=True)
@@ -33,25 +34,34 @@ class ExportSummary:
 
 
 def export_log(session: Session, out: IO[str], *, settings: Settings, from_seq: int | None = None,
-               to_seq: int | None = None, now: datetime | None = None) -> ExportSummary:
-    """Write events ``from_seq``..``to_seq`` (default: all up to the head) with their checkpoints to ``out``.
-    Read-only; the caller records the export in the log."""
+               to_seq: int | None = None, now: datetime | None = None,
+               organisation_id: int | None = None) -> ExportSummary:
+    """Write a ward's events ``from_seq``..``to_seq`` (default: all up to the head) with their checkpoints to
+    ``out`` (``organisation_id``, else the ward the work in hand acts for). Read-only; the caller records the
+    export in the log."""
+    ward = session.get(Organisation, chain_ward(session, organisation_id))
+    if ward is None:
+        raise NotFoundError(N_("This ward does not exist."))
     start = from_seq or 1
-    head_seq = session.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar_one()
+    head = read_head(session, ward.id)
+    head_seq = head.seq if head is not None else 0
     end = head_seq if to_seq is None else min(to_seq, head_seq)
     anchor = GENESIS_HASH if start == 1 else session.execute(
-        select(AuditEvent.hash).where(AuditEvent.seq == start - 1)).scalar() or ""
+        select(AuditEvent.hash).where(AuditEvent.organisation_id == ward.id,
+                                      AuditEvent.seq == start - 1)).scalar() or ""
     signers = session.execute(select(AuditCheckpoint.certificate).distinct()
-                              .where(AuditCheckpoint.seq >= start, AuditCheckpoint.seq <= end)).scalars()
+                              .where(AuditCheckpoint.organisation_id == ward.id, AuditCheckpoint.seq >= start,
+                                     AuditCheckpoint.seq <= end)).scalars()
     out.write(fmt.header_line(
-        organisation=session.execute(select(Organisation.name).order_by(Organisation.id).limit(1)).scalar() or "",
+        organisation=ward.name, ward={"id": ward.id, "code": ward.code},
         exported_at=now or utc_now(), from_seq=start, to_seq=to_seq, start_prev_hash=anchor,
-        certificates_pem=[*(certificate_pem(bytes(der)) for der in signers), *ca_chain_pem(settings)], crls_der=ca_crls(settings)))
-    checkpoints = _checkpoints(session, start, end)
+        certificates_pem=[*(certificate_pem(bytes(der)) for der in signers), *ca_chain_pem(settings)],
+        crls_der=ca_crls(settings)))
+    checkpoints = _checkpoints(session, ward.id, start, end)
     pending = next(checkpoints, None)
     events = written_cps = 0
     last: tuple[int, str] | None = None
-    for rows in iter_row_batches(session, start, end):
+    for rows in iter_row_batches(session, ward.id, start, end):
         for row in rows:
             while pending is not None and pending.seq <= row[0]:
                 out.write(fmt.checkpoint_line(pending))
@@ -59,16 +69,17 @@ def export_log(session: Session, out: IO[str], *, settings: Settings, from_seq: 
                 pending = next(checkpoints, None)
             out.write(fmt.event_line(row))
         events += len(rows)
-        last = (rows[-1][0], rows[-1][9])
+        last = (rows[-1][0], rows[-1][-1])
     out.write(fmt.end_line(events=events, checkpoints=written_cps, last_seq=last[0] if last else None,
                            last_hash=last[1] if last else None))
     return ExportSummary(events, written_cps, start, last[0] if last else None)
 
 
-def _checkpoints(session: Session, start: int, end: int, page: int = 200) -> Iterator[Checkpoint]:
+def _checkpoints(session: Session, ward: int, start: int, end: int, page: int = 200) -> Iterator[Checkpoint]:
     after = start - 1
     while True:
-        rows = list(session.execute(select(AuditCheckpoint).where(AuditCheckpoint.seq > after,
+        rows = list(session.execute(select(AuditCheckpoint).where(AuditCheckpoint.organisation_id == ward,
+                                                                  AuditCheckpoint.seq > after,
                                                                   AuditCheckpoint.seq <= end)
                                     .order_by(AuditCheckpoint.seq).limit(page)).scalars())
         if not rows:

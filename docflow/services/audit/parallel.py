@@ -38,9 +38,10 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
-def verify_in_parallel(session: Session, start: int, end: int, anchor: str | None, head: tuple[int, str] | None,
-                       checkpoints: list[Checkpoint], trust: Trust | None, workers: int | None) -> ChainReport | None:
-    """The workers' report on events start..end, or None when the range is short, there is one worker, the
+def verify_in_parallel(session: Session, organisation_id: int, start: int, end: int, anchor: str | None,
+                       head: tuple[int, str] | None, checkpoints: list[Checkpoint], trust: Trust | None,
+                       workers: int | None) -> ChainReport | None:
+    """The workers' report on the ward's events start..end, or None when the range is short, there is one worker, the
     database is in memory, or anything is off (the caller then verifies in one pass)."""
     workers = default_workers() if workers is None else workers
     if workers < 2 or end - start + 1 < PARALLEL_MIN_ROWS:
@@ -52,11 +53,12 @@ def verify_in_parallel(session: Session, start: int, end: int, anchor: str | Non
         dsn = url.database
     else:
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    return verify_parallel(dialect=url.get_backend_name(), dsn=dsn, start=start, end=end, anchor=anchor,
+    return verify_parallel(dialect=url.get_backend_name(), dsn=dsn, organisation_id=organisation_id,
+                           start=start, end=end, anchor=anchor,
                            head=head, checkpoints=checkpoints, trust=trust, workers=workers)
 
 
-def verify_parallel(*, dialect: str, dsn: str, start: int, end: int, anchor: str | None,
+def verify_parallel(*, dialect: str, dsn: str, organisation_id: int, start: int, end: int, anchor: str | None,
                     head: tuple[int, str] | None, checkpoints: Sequence[Checkpoint], trust: Trust | None,
                     workers: int) -> ChainReport | None:
     """The report for an intact range verified by ``workers`` processes, or None when anything is off (the
@@ -66,12 +68,12 @@ def verify_parallel(*, dialect: str, dsn: str, start: int, end: int, anchor: str
     cp_seqs = [cp.seq for cp in checkpoints]
     method = "fork" if threading.active_count() == 1 and sys.platform == "linux" else "spawn"
     with ProcessPoolExecutor(max_workers=len(bounds) - 1, mp_context=get_context(method)) as pool:
-        futures = [pool.submit(verify_chunk, dialect, dsn, lo, hi, [s for s in cp_seqs if lo <= s <= hi])
-                   for lo, hi in bounds[:-1]]
+        futures = [pool.submit(verify_chunk, dialect, dsn, organisation_id, lo, hi,
+                               [s for s in cp_seqs if lo <= s <= hi]) for lo, hi in bounds[:-1]]
         # Meanwhile this process checks the checkpoint signatures and verifies the last chunk itself.
         checks = [trust.check(cp) for cp in checkpoints] if trust is not None else []
         lo, hi = bounds[-1]
-        own = verify_chunk(dialect, dsn, lo, hi, [s for s in cp_seqs if lo <= s <= hi])
+        own = verify_chunk(dialect, dsn, organisation_id, lo, hi, [s for s in cp_seqs if lo <= s <= hi])
         chunks = [*(future.result() for future in futures), own]
     return _combine(chunks, start, end, anchor, head, checkpoints, checks, trust)
 

@@ -1,19 +1,20 @@
 """Searching the audit log for auditors: by user, document, action and time, newest first, a page at a time
-by sequence number (keyset: ``before`` is the last seq shown, so a page costs the same at any depth)."""
+by sequence number (keyset: ``before`` is the last seq shown, so a page costs the same at any depth). An auditor
+reads the chain of their own ward only: every query leads with it (and the indexes do too)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import ColumnElement, String, and_, cast, or_, select, true
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from docflow import policy, textsearch
 from docflow.config import local_midnight
 from docflow.auditlog.checkpoints import Trust, verify_checkpoint
 from docflow.errors import N_, PermissionDeniedError
-from docflow.models import AuditCheckpoint, AuditEvent, Certificate, Document, Organisation, Petition, User
+from docflow.models import AuditCheckpoint, AuditEvent, User
 from docflow.services.audit.actions import AuditAction
 from docflow.services.audit.log import as_checkpoint
 
@@ -43,10 +44,10 @@ class AuditPage:
     next_before: int | None           # pass as ``before`` for the next (older) page; None: the last page
 
 
-def _conditions(session: Session, query: AuditQuery, tz: tzinfo) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
+def _conditions(session: Session, ward: int, query: AuditQuery, tz: tzinfo) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [AuditEvent.organisation_id == ward]
     if query.user:
-        where.append(_person(session, query.user.strip()))
+        where.append(_person(session, ward, query.user.strip()))
     if query.document_id is not None:
         where += [AuditEvent.object_type == "document", AuditEvent.object_id == str(query.document_id)]
     if query.action:
@@ -60,42 +61,27 @@ def _conditions(session: Session, query: AuditQuery, tz: tzinfo) -> list[ColumnE
     return where
 
 
-def _person(session: Session, text: str) -> ColumnElement[bool]:
-    """Events by a person named by username, else by (part of) the full name, else by the actor's name as
-    logged (such as "system")."""
-    user_id = session.execute(select(User.id).where(User.username == text)).scalar()
+def _person(session: Session, ward: int, text: str) -> ColumnElement[bool]:
+    """Events by a person of the ward named by username, else by (part of) the full name, else by the actor's
+    name as logged (such as "system")."""
+    user_id = session.execute(select(User.id).where(User.organisation_id == ward, User.username == text)).scalar()
     if user_id is not None:
         return AuditEvent.actor_id == user_id
     pattern = textsearch.contains_pattern(text)
-    ids = list(session.execute(select(User.id).where(User.full_name.ilike(pattern, escape="\\"))
+    ids = list(session.execute(select(User.id).where(User.organisation_id == ward,
+                                                     User.full_name.ilike(pattern, escape="\\"))
                                .limit(200)).scalars())
     return AuditEvent.actor_id.in_(ids) if ids else AuditEvent.actor_name == text
 
 
-# What an event without an actor (the command line, a citizen, the system) is about, by the ward that owns it.
-_OWNED = {"document": Document, "petition": Petition, "user": User, "certificate": Certificate}
-
-
-def in_ward(session: Session, ward_id: int) -> ColumnElement[bool]:
-    """The ward's own events: made by one of its people, or without an actor about one of its rows (issue 16).
-    Until every event carries its ward (audit_events.organisation_id), the ward is found through the actor;
-    a deployment of one ward keeps every event (the command line's about a register or a department too)."""
-    if session.execute(select(Organisation.id).where(Organisation.id != ward_id).limit(1)).first() is None:
-        return true()
-    people = select(User.id).where(User.organisation_id == ward_id)
-    about = [and_(AuditEvent.object_type == kind, AuditEvent.object_id.in_(
-        select(cast(model.id, String)).where(model.organisation_id == ward_id))) for kind, model in _OWNED.items()]
-    about.append(and_(AuditEvent.object_type == "organisation", AuditEvent.object_id == str(ward_id)))
-    return or_(AuditEvent.actor_id.in_(people), and_(AuditEvent.actor_id.is_(None), or_(*about)))
-
-
 def search_events(session: Session, *, actor: User, query: AuditQuery, tz: tzinfo,
                   page_size: int | None = None) -> AuditPage:
-    """One page of the events matching ``query``, newest first. Raises PermissionDeniedError. Reads only."""
+    """One page of the events of the actor's ward matching ``query``, newest first. Raises
+    PermissionDeniedError. Reads only."""
     if not policy.may_read_audit_log(actor):
         raise PermissionDeniedError(N_("Only auditors and administrators read the audit log."))
     page_size = page_size or PAGE
-    stmt = (select(AuditEvent).where(*_conditions(session, query, tz), in_ward(session, actor.organisation_id))
+    stmt = (select(AuditEvent).where(*_conditions(session, actor.organisation_id, query, tz))
             .order_by(AuditEvent.seq.desc()).limit(page_size + 1))
     events = list(session.execute(stmt).scalars())
     more = len(events) > page_size
@@ -121,12 +107,13 @@ class CheckpointRow:
 
 def list_checkpoints(session: Session, *, actor: User, trust: Trust, before: int | None = None,
                      page_size: int | None = None) -> tuple[list[CheckpointRow], int | None]:
-    """Signed checkpoints, newest first, each verified against ``trust`` (signature, path to the ward's
-    root, timestamp); and the ``before`` of the next page. Raises PermissionDeniedError. Reads only."""
+    """The actor's ward's signed checkpoints, newest first, each verified against ``trust`` (signature, path to
+    the ward's root, timestamp); and the ``before`` of the next page. Raises PermissionDeniedError. Reads only."""
     if not policy.may_read_audit_log(actor):
         raise PermissionDeniedError(N_("Only auditors and administrators read the audit log."))
     page_size = page_size or PAGE
-    stmt = select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(page_size + 1)
+    stmt = (select(AuditCheckpoint).where(AuditCheckpoint.organisation_id == actor.organisation_id)
+            .order_by(AuditCheckpoint.seq.desc()).limit(page_size + 1))
     if before is not None:
         stmt = stmt.where(AuditCheckpoint.seq < before)
     found = list(session.execute(stmt).scalars())

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docflow.config import Settings
-from docflow.models import AuditHead, DocumentVersion
+from docflow.models import AuditHead, DocumentVersion, Organisation
 from docflow.services import audit
 from docflow.services.audit.checkpoints import trust_for
 from docflow.storage import DocumentStore
@@ -31,8 +31,11 @@ class RestoreCheck:
 def check_restored(session: Session, *, settings: Settings, store: DocumentStore,
                    header: dict[str, Any]) -> RestoreCheck:
     """Verify the restored instance against the backup's manifest ``header``. Reads only."""
-    chain = audit.verify_chain(session, trust=trust_for(settings))
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+    # Every ward's chain is verified; the report is the first broken one's, else the first ward's.
+    reports = [audit.verify_chain(session, trust=trust_for(settings), organisation_id=ward_id)
+               for ward_id in session.execute(select(Organisation.id).order_by(Organisation.id)).scalars()]
+    chain = next((r for r in reports if not r.intact), reports[0] if reports else audit.ChainReport(0, None, None))
+    head = session.execute(select(AuditHead).order_by(AuditHead.organisation_id).limit(1)).scalar_one_or_none()
     expected = header["audit_head"]
     versions, bad = 0, list[str]()
     rows = session.execute(select(DocumentVersion.sha256).order_by(DocumentVersion.id)
@@ -41,7 +44,8 @@ def check_restored(session: Session, *, settings: Settings, store: DocumentStore
         versions += 1
         if len(bad) < 10 and store.actual_sha256(sha256) != sha256:
             bad.append(sha256)
-    return RestoreCheck(chain=chain, head_matches=(head.seq, head.hash) == (expected["seq"], expected["hash"]),
+    seen = (head.seq, head.hash) if head is not None else (0, audit.GENESIS_HASH)
+    return RestoreCheck(chain=chain, head_matches=seen == (expected["seq"], expected["hash"]),
                         versions=versions, bad_versions=tuple(bad))
 
 

@@ -96,8 +96,9 @@ def _sqlite_backup(source_path: Path, copy: Path) -> None:
 
 
 def audit_head(conn: Connection) -> AuditHead:
-    seq, hash_ = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).one()
-    return AuditHead(int(seq), str(hash_))
+    """The head of the first ward's audit chain (each ward has its own; an empty log: 0 and 64 zeros)."""
+    row = conn.execute(text("SELECT seq, hash FROM audit_head ORDER BY organisation_id LIMIT 1")).first()
+    return AuditHead(int(row[0]), str(row[1])) if row is not None else AuditHead(0, "0" * 64)
 
 
 def referenced_blobs(conn: Connection) -> Generator[str, None, None]:

@@ -22,27 +22,31 @@ from docflow.services.audit.checkpoints import checkpointer_of, create_checkpoin
 def audit_segments(session: Session, document_ids: Sequence[int], export: AuditEvent, now: datetime, *,
                    record_file_ids: Sequence[int] = ()) -> str:
     """The documents' (and the files' of ``record_file_ids``) events in full, digests in between, each run up
-    to the first checkpoint after it; a checkpoint is signed now so that the export event itself is covered."""
+    to the first checkpoint after it; a checkpoint is signed now so that the export event itself is covered.
+    All from the chain of the ward the ``export`` event went into (the ward the pack is made for)."""
+    ward = export.organisation_id
     checkpointer = checkpointer_of(session)
-    if checkpointer is None or create_checkpoint(session, checkpointer=checkpointer, now=now) is None:
+    if checkpointer is None or create_checkpoint(session, checkpointer=checkpointer, now=now,
+                                                 organisation_id=ward) is None:
         raise ConfigurationError("there is no system key to sign the checkpoint an evidence pack needs")
     full = set(session.execute(select(AuditEvent.seq).where(
-        AuditEvent.object_type == "document", AuditEvent.object_id.in_([str(i) for i in document_ids]))).scalars())
+        AuditEvent.organisation_id == ward, AuditEvent.object_type == "document",
+        AuditEvent.object_id.in_([str(i) for i in document_ids]))).scalars())
     if record_file_ids:
         full.update(session.execute(select(AuditEvent.seq).where(
-            AuditEvent.object_type == "record_file",
+            AuditEvent.organisation_id == ward, AuditEvent.object_type == "record_file",
             AuditEvent.object_id.in_([str(i) for i in record_file_ids]))).scalars())
     full.add(export.seq)
-    checkpoints = audit.load_checkpoints(session, min(full), None)
+    checkpoints = audit.load_checkpoints(session, ward, min(full), None)
     lines: list[str] = []
     for first, checkpoint in _groups(sorted(full), checkpoints):
         lines.append(evidencepack.segment_line(first, checkpoint.seq))
-        for batch in audit.iter_row_batches(session, first, checkpoint.seq):
+        for batch in audit.iter_row_batches(session, ward, first, checkpoint.seq):
             for row in batch:
                 if row[0] == checkpoint.seq:
                     lines.append(checkpoint_line(checkpoint))
                 lines.append(event_line(row) if row[0] in full
-                             else evidencepack.digest_line(row[0], row_digest(row), row[8], row[9]))
+                             else evidencepack.digest_line(row[0], row_digest(row), row[-2], row[-1]))
     return "".join(lines)
 
 

@@ -83,9 +83,11 @@ def concerns(event: AuditEvent, user: User) -> bool:
             or details.get("delegate_id") == user.id or details.get("to_user_id") == user.id)
 
 
-def _confirmed_seqs() -> Select[str]:
-    """Changes confirmed, or (proposals only) declined: nothing is left for a leader to do on them."""
+def _confirmed_seqs(ward: int) -> Select[str]:
+    """The ward's changes confirmed, or (proposals only) declined: nothing is left for a leader to do on them.
+    A change is named by its position in the ward's audit chain (each ward has a chain of its own)."""
     return select(AuditEvent.object_id).where(
+        AuditEvent.organisation_id == ward,
         AuditEvent.action.in_([str(AuditAction.ACCESS_CHANGE_CONFIRMED), str(AuditAction.ACCESS_CHANGE_DECLINED)]),
         AuditEvent.object_type == CONFIRMED_OBJECT)
 
@@ -95,11 +97,12 @@ def unconfirmed_changes(session: Session, *, actor: User, limit: int = 200) -> l
     for roles that neither confirm nor audit. Reads only."""
     if not policy.may_read_access_changes(actor):
         raise PermissionDeniedError(N_("Only leaders confirm changes of access rights."))
-    confirmed = set(session.execute(_confirmed_seqs()).scalars())
+    confirmed = set(session.execute(_confirmed_seqs(actor.organisation_id)).scalars())
     changes: list[AccessChange] = []
     # The ward's own changes: made by one of its people, or (no actor: the command line) about its objects.
     stmt = (select(AuditEvent).outerjoin(User, User.id == AuditEvent.actor_id)
-            .where(AuditEvent.action.in_([str(a) for a in PERMISSION_ACTIONS]),
+            .where(AuditEvent.organisation_id == actor.organisation_id,
+                   AuditEvent.action.in_([str(a) for a in PERMISSION_ACTIONS]),
                    or_(User.organisation_id == actor.organisation_id, AuditEvent.actor_id.is_(None)))
             .order_by(AuditEvent.seq))
     for event in session.execute(stmt.execution_options(yield_per=500)).scalars():
@@ -156,7 +159,8 @@ def confirm_changes(session: Session, *, actor: User, seqs: list[int],
     # already held, and a document row taken after it would break the house order (document rows before the
     # chain's lock) and could deadlock with another batch or a document edit.
     proposed = session.execute(select(AuditEvent.object_id).where(
-        AuditEvent.seq.in_(chosen), AuditEvent.action.in_([str(a) for a in PROPOSALS]))).scalars()
+        AuditEvent.organisation_id == actor.organisation_id, AuditEvent.seq.in_(chosen),
+        AuditEvent.action.in_([str(a) for a in PROPOSALS]))).scalars()
     for document_id in sorted({int(i) for i in proposed if i.isdigit()}):
         documents.get_document(session, document_id, lock=True)
     confirmations = []
@@ -186,7 +190,8 @@ def _open_change(session: Session, *, actor: User, seq: int) -> AuditEvent:
     """The unsettled change ``seq`` that ``actor`` may settle, with the locks taken in the house order."""
     if not policy.may_confirm_access_changes(actor):
         raise PermissionDeniedError(N_("Only leaders confirm changes of access rights."))
-    event = session.execute(select(AuditEvent).where(AuditEvent.seq == seq)).scalar_one_or_none()
+    event = session.execute(select(AuditEvent).where(AuditEvent.organisation_id == actor.organisation_id,
+                                                     AuditEvent.seq == seq)).scalar_one_or_none()
     if event is None or not is_rights_change(event) or ward_of(session, event) != actor.organisation_id:
         raise NotFoundError(N_("This change of access rights does not exist."))
     if event.actor_id == actor.id or concerns(event, actor):
@@ -196,8 +201,9 @@ def _open_change(session: Session, *, actor: User, seq: int) -> AuditEvent:
         # The document's row before the chain's lock, as every document action takes them (no deadlock).
         documents.get_document(session, int(event.object_id), lock=True)
     # The chain's lock next: two leaders settling at once queue here, and the second sees the first.
-    audit.lock_chain(session)
-    if str(seq) in set(session.execute(_confirmed_seqs().where(AuditEvent.object_id == str(seq))).scalars()):
+    audit.lock_chain(session, actor=actor)
+    settled = _confirmed_seqs(actor.organisation_id).where(AuditEvent.object_id == str(seq))
+    if str(seq) in set(session.execute(settled).scalars()):
         raise InvalidTransitionError(N_("This change has already been confirmed."))
     return event
 
@@ -205,5 +211,6 @@ def _open_change(session: Session, *, actor: User, seq: int) -> AuditEvent:
 def _settle(session: Session, action: AuditAction, *, actor: User, event: AuditEvent,
             now: datetime | None) -> AuditEvent:
     return audit.record(session, action=action, actor=actor, object_type=CONFIRMED_OBJECT, object_id=event.seq,
-                        now=now, details={"action": event.action, "object_type": event.object_type,
-                                          "object_id": event.object_id, "changed_by": event.actor_name})
+                        now=now, organisation_id=event.organisation_id,
+                        details={"action": event.action, "object_type": event.object_type,
+                                 "object_id": event.object_id, "changed_by": event.actor_name})

@@ -84,8 +84,9 @@ def create_ward(session: Session, *, name: str, code: str, organ_id: str = "", a
     org = Organisation(name=name.strip(), code=code.strip(), organ_id=check_organ_id(organ_id) if organ_id else "")
     session.add(org)
     session.flush()
+    # The new ward's chain starts with its creation (and who created it), whoever's ward the creator is in.
     audit.record(session, action=AuditAction.SYSTEM_INITIALISED, actor=actor, object_type="organisation",
-                 object_id=org.id, details={"name": org.name, "code": org.code}, now=now)
+                 object_id=org.id, details={"name": org.name, "code": org.code}, now=now, organisation_id=org.id)
     return org
 
 

@@ -120,7 +120,7 @@ def sign_in(session: Session, *, username: str, password: str, policy: SignInPol
         valid = password_matches(user.password_hash if user else _DUMMY_HASH, password)
     # Every attempt writes to the audit chain anyway; taking its lock first serialises attempts, so
     # parallel guesses cannot overwrite each other's failure count (a lost update on PostgreSQL).
-    audit.lock_chain(session)
+    audit.lock_chain(session, actor=user)
     if user is not None and valid and user.is_active:
         if organisation is not None:
             _clear(session, organisation, ThrottleKind.USERNAME, throttled)
@@ -224,7 +224,7 @@ def record_password_change_failure(session: Session, *, user: User, policy: Sign
     Flushes."""
     policy = policy or SignInPolicy()
     now = now or utc_now()
-    audit.lock_chain(session)
+    audit.lock_chain(session, actor=user)
     failures, retry_at = count_failure(session, user.organisation, user.username, policy=policy, now=now)
     if device is not None:
         _, device_retry_at = count_failure(session, user.organisation, throttle_key(user.username, device),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload, undefer
 
 from docflow import policy
 from docflow.models import AuditEvent, Document, User
-from docflow.services.audit import search as audit_search
+from docflow.services import audit
 from docflow.services.documents import COUNT_LIMIT
 from docflow.services.queues.catalogue import QUEUE_INFO, Day, QueueInfo, QueueItem, QueueName
 from docflow.services.queues.queries import count_queues, preview_queue
@@ -53,8 +53,8 @@ def recent_documents(session: Session, actor: User, limit: int = RECENT_SIZE) ->
     return list(session.execute(stmt).scalars())
 
 
-def recent_events(session: Session, actor: User, limit: int = 10) -> list[AuditEvent]:
-    """The latest events of ``actor``'s ward (issue 16: no ward sees another's)."""
-    stmt = (select(AuditEvent).where(audit_search.in_ward(session, actor.organisation_id))
+def recent_events(session: Session, limit: int = 10) -> list[AuditEvent]:
+    """The latest events of the chain of the ward the work in hand acts for."""
+    stmt = (select(AuditEvent).where(AuditEvent.organisation_id == audit.chain_ward(session))
             .order_by(AuditEvent.seq.desc()).limit(limit))
     return list(session.execute(stmt).scalars())

@@ -106,7 +106,7 @@ def build_transfer(session: Session, *, settings: Settings, store: DocumentStore
         "created_at": now.isoformat(), "files_included": codes, "left_out": left,
         "documents": [d.id for d in documents]})
     manifest_sha256 = evidencepack.sha256_hex(manifest)
-    files[transferpack.SIGNATURE] = _sign(session, manifest)
+    files[transferpack.SIGNATURE] = _sign(session, manifest, actor.organisation_id)
     event = audit.record(session, action=AuditAction.RECORDS_TRANSFERRED, actor=actor, object_type="file_plan",
                          object_id=plan.id, now=now,
                          details={"code": f"{year}", "year": year, "manifest_sha256": manifest_sha256,
@@ -206,10 +206,10 @@ def _package_files(session: Session, settings: Settings, store: DocumentStore,
     return files
 
 
-def _sign(session: Session, manifest: bytes) -> bytes:
-    """The ward's detached CMS signature of the manifest with the system key that signs audit checkpoints."""
+def _sign(session: Session, manifest: bytes, ward: int) -> bytes:
+    """The ward's detached CMS signature of the manifest with the system key that signs its audit checkpoints."""
     checkpointer = checkpointer_of(session)
-    key = checkpointer.signing_key(session) if checkpointer is not None else None
+    key = checkpointer.signing_key(session, ward) if checkpointer is not None else None
     if key is None:
         raise ConfigurationError("there is no system key to sign the transfer package: run "
                                  "`docflow keys issue --system`")

@@ -32,7 +32,7 @@ def _append(session: Session, n: int) -> list[AuditEvent]:
                          object_id=i, details={"i": i, "text": "Trích yếu có dấu"}) for i in range(n)]
 
 
-def test_recorded_events_form_an_intact_chain(db_session):
+def test_recorded_events_form_an_intact_chain(db_session, org):
     events = _append(db_session, 5)
     assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + 5))
     assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:]))
@@ -51,7 +51,7 @@ def test_canonical_encoding_is_independent_of_key_order_and_uses_utc():
     assert "Văn bản".encode() in a and b'"2026-01-02T03:04:05.000006Z"' in a
 
 
-def test_a_changed_row_is_found_at_its_position(db_session):
+def test_a_changed_row_is_found_at_its_position(db_session, org):
     events = _append(db_session, 6)
     db_session.expunge_all()
     bypass_append_only(db_session)
@@ -63,7 +63,7 @@ def test_a_changed_row_is_found_at_its_position(db_session):
     assert (report.problem.seq, report.problem.kind) == (target.seq, ProblemKind.CHANGED)
 
 
-def test_changed_details_are_found(db_session):
+def test_changed_details_are_found(db_session, org):
     events = _append(db_session, 4)
     db_session.expunge_all()
     bypass_append_only(db_session)
@@ -74,7 +74,7 @@ def test_changed_details_are_found(db_session):
     assert report.problem is not None and report.problem.seq == events[1].seq
 
 
-def test_a_removed_row_is_found_at_its_position(db_session):
+def test_a_removed_row_is_found_at_its_position(db_session, org):
     removed = _append(db_session, 6)[2].seq
     bypass_append_only(db_session)
     db_session.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": removed})
@@ -84,7 +84,7 @@ def test_a_removed_row_is_found_at_its_position(db_session):
     assert (report.problem.seq, report.problem.kind) == (removed, ProblemKind.REMOVED)
 
 
-def test_a_removed_last_row_is_found_through_the_head(db_session):
+def test_a_removed_last_row_is_found_through_the_head(db_session, org):
     last = _append(db_session, 3)[-1].seq
     bypass_append_only(db_session)
     db_session.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": last})
@@ -94,7 +94,7 @@ def test_a_removed_last_row_is_found_through_the_head(db_session):
     assert (report.problem.seq, report.problem.kind) == (last, ProblemKind.TRUNCATED)
 
 
-def test_an_inserted_row_is_found(db_session):
+def test_an_inserted_row_is_found(db_session, org):
     events = _append(db_session, 4)
     db_session.expunge_all()
     bypass_append_only(db_session)
@@ -108,9 +108,10 @@ def test_an_inserted_row_is_found(db_session):
                                     object_id="1", details={})
     forged_hash = audit.event_hash(events[1].hash, content)
     db_session.execute(text(
-        "INSERT INTO audit_events (seq, occurred_at, actor_id, actor_name, action, object_type, object_id, "
-        "details, prev_hash, hash) VALUES (:seq, :at, NULL, 'system', 'user.created', 'user', '1', '{}', :p, :h)"),
-        {"seq": forged_seq, "at": victim.occurred_at.replace(tzinfo=None) if not is_postgres() else victim.occurred_at,
+        "INSERT INTO audit_events (organisation_id, seq, occurred_at, actor_id, actor_name, action, object_type, "
+        "object_id, details, prev_hash, hash) VALUES (:o, :seq, :at, NULL, 'system', 'user.created', 'user', '1', "
+        "'{}', :p, :h)"),
+        {"o": org.id, "seq": forged_seq, "at": victim.occurred_at.replace(tzinfo=None) if not is_postgres() else victim.occurred_at,
          "p": events[1].hash, "h": forged_hash})
     db_session.expire_all()
     report = verify_chain(db_session)
@@ -119,7 +120,7 @@ def test_an_inserted_row_is_found(db_session):
     assert report.problem.kind is ProblemKind.INSERTED
 
 
-def test_two_swapped_rows_are_found(db_session):
+def test_two_swapped_rows_are_found(db_session, org):
     events = _append(db_session, 5)
     db_session.expunge_all()
     bypass_append_only(db_session)
@@ -134,7 +135,7 @@ def test_two_swapped_rows_are_found(db_session):
     assert report.problem.kind is ProblemKind.REORDERED
 
 
-def test_a_range_can_be_verified_on_its_own(db_session):
+def test_a_range_can_be_verified_on_its_own(db_session, org):
     events = _append(db_session, 6)
     db_session.expunge_all()
     bypass_append_only(db_session)
@@ -148,9 +149,10 @@ def test_a_range_can_be_verified_on_its_own(db_session):
                                        "DELETE FROM audit_events WHERE seq = :s",
                                        "UPDATE audit_checkpoints SET hash = 'x' WHERE seq = :s",
                                        "DELETE FROM audit_checkpoints WHERE seq = :s"])
-def test_the_database_refuses_to_change_the_log(db_session, statement):
+def test_the_database_refuses_to_change_the_log(db_session, org, statement):
     seq = _append(db_session, 2)[-1].seq
-    db_session.add(AuditCheckpoint(seq=seq, hash="0" * 64, created_at=datetime.now(UTC), organisation="x",
+    db_session.add(AuditCheckpoint(organisation_id=org.id, seq=seq, hash="0" * 64, created_at=datetime.now(UTC),
+                                   organisation="x",
                                    signature=b"x", certificate=b"x"))   # inserting is allowed
     db_session.commit()   # the test's savepoint: the refused statement below rolls back only itself
     with pytest.raises(DBAPIError, match="append-only"):
@@ -160,7 +162,7 @@ def test_the_database_refuses_to_change_the_log(db_session, statement):
 
 
 @pytest.mark.skipif(not is_postgres(), reason="TRUNCATE is PostgreSQL's")
-def test_postgres_refuses_truncate(db_session):
+def test_postgres_refuses_truncate(db_session, org):
     _append(db_session, 1)
     for table in ("audit_events", "audit_checkpoints"):
         with pytest.raises(DBAPIError, match="append-only"):
@@ -168,10 +170,11 @@ def test_postgres_refuses_truncate(db_session):
                 db_session.execute(text(f"TRUNCATE {table}"))
 
 
-def test_the_head_stays_writable(db_session):
-    head = audit.lock_chain(db_session)
-    db_session.execute(text("UPDATE audit_head SET checkpoint_seq = checkpoint_seq WHERE id = 1"))
-    assert head.id == 1
+def test_the_head_stays_writable(db_session, org):
+    head = audit.lock_chain(db_session, org.id)
+    db_session.execute(text("UPDATE audit_head SET checkpoint_seq = checkpoint_seq WHERE organisation_id = :o"),
+                       {"o": org.id})
+    assert head.organisation_id == org.id
 
 
 @pytest.fixture
@@ -259,7 +262,7 @@ def test_a_long_chain_is_verified_by_worker_processes(committed_app, monkeypatch
     assert report.intact and (report.checked, report.last_seq) == (single.checked, single.last_seq)
 
 
-def test_uncommitted_tampering_is_not_hidden_by_the_worker_processes(db_session, monkeypatch):
+def test_uncommitted_tampering_is_not_hidden_by_the_worker_processes(db_session, org, monkeypatch):
     # workers only see committed rows; a session's own view that disagrees falls back to the one-pass check
     from docflow.services.audit import parallel as audit_parallel
 
@@ -290,6 +293,9 @@ def test_migration_0006_rehashes_an_existing_chain(database_factory):
                           else f"2026-01-0{seq} 03:04:05.000000", "d": '{"z": 1, "a": "Văn bản"}', "p": prev, "h": digest})
             prev = digest
         conn.execute(text("UPDATE audit_head SET seq = 3, hash = :h"), {"h": prev})
+        # The events were the ward's before wards had chains of their own (0039 gives them to the first ward).
+        conn.execute(text("INSERT INTO organisations (name, code, created_at) VALUES ('UBND phường Thử Nghiệm', 'UBND', "
+                          "'2026-01-01 00:00:00')"))
     migrations.upgrade(engine)
     with Session(engine) as s:
         report = verify_chain(s)

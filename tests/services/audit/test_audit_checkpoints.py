@@ -68,7 +68,7 @@ def test_on_demand_checkpoint_is_not_repeated_for_the_same_head(db_session, chec
     assert first is not None and again is not None and first.id == again.id
 
 
-def test_without_a_system_key_events_are_recorded_and_verify_says_no_checkpoints(db_session, settings):
+def test_without_a_system_key_events_are_recorded_and_verify_says_no_checkpoints(db_session, org, settings):
     db_session.info[CHECKPOINTER] = Checkpointer(settings)
     try:
         events = _append(db_session, 6)
@@ -157,11 +157,12 @@ def rogue_key():
     return SigningKey(signer, asn1_cert, ())
 
 
-def test_a_checkpoint_signed_by_a_key_outside_the_ward_pki_is_forged(db_session, settings):
+def test_a_checkpoint_signed_by_a_key_outside_the_ward_pki_is_forged(db_session, org, settings):
     events = _append(db_session, 3)
-    head = audit.lock_chain(db_session)
+    head = audit.lock_chain(db_session, org.id)
     cp = sign_checkpoint(rogue_key(), seq=head.seq, hash=head.hash, created_at=datetime.now(UTC), organisation="x")
-    db_session.add(AuditCheckpoint(seq=cp.seq, hash=cp.hash, created_at=cp.created_at, organisation=cp.organisation,
+    db_session.add(AuditCheckpoint(organisation_id=org.id, seq=cp.seq, hash=cp.hash, created_at=cp.created_at,
+                                   organisation=cp.organisation,
                                    signature=cp.signature, certificate=cp.certificate))
     db_session.flush()
     report = verify_chain(db_session, trust=trust_for(settings))
@@ -236,7 +237,8 @@ def test_an_inserted_event_in_an_export_is_found(exported, root):
     forged = dict(victim, actor_name="mallory", prev_hash=before["hash"])
     content = content_text(forged["seq"], forged["occurred_at"], None, "mallory", forged["action"],
                            forged["object_type"], forged["object_id"],
-                           json.dumps(forged["details"], sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+                           json.dumps(forged["details"], sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+                           forged.get("organisation_id"))   # the forger names the ward: a ward's event's hash does
     forged["hash"] = audit.event_hash(before["hash"], content.encode())
     for k, event in events:
         if k >= j:

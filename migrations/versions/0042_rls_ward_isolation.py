@@ -13,8 +13,8 @@ The audit tables (``audit_events``, ``audit_head``, ``audit_checkpoints``) are w
 already carry ``organisation_id`` (the per-ward audit chain); otherwise the migration that adds the column
 walls them (``rowsecurity.by_ward``).
 
-Revision ID: 0041_rls
-Revises: 0040_wards
+Revision ID: 0042_rls
+Revises: 0041_audit
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -24,8 +24,8 @@ from alembic import op
 
 from docflow import rowsecurity
 
-revision = "0041_rls"
-down_revision = "0040_wards"
+revision = "0042_rls"
+down_revision = "0041_audit"
 branch_labels = None
 depends_on = None
 
