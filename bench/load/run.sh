@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The load test (issue 16 §4), one command: bench/load/run.sh   (or `make bench-load`)
+#
+#   1. the bench's own Locust venv (bench/.venv-load, hash-checked from bench/load/requirements-load.txt);
+#   2. the data (python -m bench.load.generate $GEN_ARGS; kept when docflow_load exists: GEN_ARGS=--fresh);
+#   3. for each of PROCS ("1 2"): that many app processes (bench/load/serve.py: `docflow run`'s app, waitress
+#      with 8 threads, plus the sign-in shim it describes) on 127.0.0.1:5001…,
+#      behind an nginx of the bench's own on 127.0.0.1:5180 (round robin), Locust headless with the step
+#      shape of bench/load/locustfile.py, bench/load/monitor.py sampling CPU and connections, and
+#      pg_stat_statements (when the server preloads it) read after the run;
+#   4. python -m bench.load.report: bench/LOAD.md.
+#
+# Knobs (environment): GEN_ARGS, PROCS, LOAD_STEPS, LOAD_STEP_SECONDS, LOAD_SPAWN_RATE, LOAD_NOTE.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+VAR=$ROOT/bench/load/var
+OUT=$VAR/run
+PY=$ROOT/.venv/bin/python
+LOAD_VENV=$ROOT/bench/.venv-load
+export PYTHONPATH=$ROOT DOCFLOW_CONFIG=$VAR/config.toml
+export LOAD_STEPS=${LOAD_STEPS:-300,1000,2000,3000} LOAD_STEP_SECONDS=${LOAD_STEP_SECONDS:-60}
+export LOAD_SPAWN_RATE=${LOAD_SPAWN_RATE:-10}
+PROCS=${PROCS:-"1 2"}
+
+if [ ! -x "$LOAD_VENV/bin/locust" ]; then
+  python3.11 -m venv "$LOAD_VENV"
+  PIP_CONFIG_FILE=/dev/null "$LOAD_VENV/bin/pip" install --quiet --require-hashes --no-deps \
+    -r bench/load/requirements-load.txt
+fi
+
+# shellcheck disable=SC2086 # GEN_ARGS is a list of options
+"$PY" -m bench.load.generate ${GEN_ARGS:-}
+rm -rf "$OUT" && mkdir -p "$OUT"
+date -u +%s > "$OUT/started"
+
+PIDS=()
+cleanup() {   # the monitor first (last started), so its last sample still sees the app processes
+  local i
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill "${PIDS[$i]}" 2>/dev/null || true; done
+  PIDS=()
+}
+trap cleanup EXIT
+
+for n in $PROCS; do
+  upstream=""
+  app_pids=()
+  for i in $(seq 1 "$n"); do
+    port=$((5180 + i))
+    "$PY" -m bench.load.serve --port "$port" --threads 8 > "$OUT/app$n-$i.log" 2>&1 &
+    app_pids+=($!); PIDS+=($!)
+    upstream="$upstream server 127.0.0.1:$port;"
+  done
+  mkdir -p "$VAR/nginx/logs"
+  cat > "$VAR/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $VAR/nginx/nginx.pid;
+error_log $VAR/nginx/logs/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_max_body_size 60m;
+  client_body_temp_path $VAR/nginx/body;
+  proxy_temp_path $VAR/nginx/proxy;
+  fastcgi_temp_path $VAR/nginx/fastcgi;
+  uwsgi_temp_path $VAR/nginx/uwsgi;
+  scgi_temp_path $VAR/nginx/scgi;
+  upstream docflow { $upstream keepalive 32; }
+  server {
+    listen 127.0.0.1:5180;
+    location / {
+      proxy_pass http://docflow;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_read_timeout 120s;
+    }
+  }
+}
+CONF
+  nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" > "$OUT/nginx$n.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 60); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5180/login)" != 000 ] \
+      && [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5180/login)" != 502 ] && break
+    sleep 1
+  done
+  for i in $(seq 1 "$n"); do
+    until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((5180 + i))/login")" != 000 ]; do sleep 1; done
+  done
+  psql -q -h 127.0.0.1 -U postgres -d docflow_load -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
+  "$PY" -m bench.load.monitor "$OUT/monitor$n.jsonl" "${app_pids[@]}" &
+  monitor=$!; PIDS+=($monitor)
+  echo "== $n process(es): Locust, steps $LOAD_STEPS users × ${LOAD_STEP_SECONDS}s"
+  date -u +%s.%N > "$OUT/locust$n.start"
+  LOAD_REQUESTS_CSV="$OUT/requests$n.csv" "$LOAD_VENV/bin/locust" -f bench/load/locustfile.py --headless \
+    --host http://127.0.0.1:5180 --csv "$OUT/locust$n" --only-summary --loglevel WARNING \
+    > "$OUT/locust$n.log" 2>&1 || true
+  psql -h 127.0.0.1 -U postgres -d docflow_load -A -F $'\t' -c "SELECT calls, round(total_exec_time::numeric, 0)
+    AS total_ms, round(mean_exec_time::numeric, 2) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 160)
+    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'docflow_load')
+    ORDER BY total_exec_time DESC LIMIT 12" > "$OUT/statements$n.tsv" 2>&1 || true
+  cleanup
+  sleep 3
+done
+"$PY" -m bench.load.report --out bench/LOAD.md
