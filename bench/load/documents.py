@@ -34,7 +34,8 @@ OLD_STATUSES = {
     DocumentKind.INCOMING: ((DocumentStatus.COMPLETED, 97), (DocumentStatus.IN_PROGRESS, 3)),
     DocumentKind.OUTGOING: ((DocumentStatus.ISSUED, 93), (DocumentStatus.RECALLED, 2), (DocumentStatus.REPLACED, 3),
                             (DocumentStatus.DRAFT, 2)),
-    DocumentKind.INTERNAL: ((DocumentStatus.COMPLETED, 94), (DocumentStatus.IN_PROGRESS, 1), (DocumentStatus.REPLACED, 5)),
+    DocumentKind.INTERNAL: ((DocumentStatus.COMPLETED, 94), (DocumentStatus.IN_PROGRESS, 1),
+                            (DocumentStatus.REPLACED, 5)),
 }
 DOC_COLUMNS = ["id", "organisation_id", "department_id", "kind", "doc_type", "number_symbol", "document_date",
                "issuing_body", "summary", "urgency", "confidentiality", "status", "deadline", "register_id",

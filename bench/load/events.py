@@ -3,8 +3,8 @@
 Every row's hash is ``event_hash(prev, canonical_bytes(...))`` as ``audit.record`` computes it, so the chain
 the bench leaves verifies. Today's schema has ONE chain for the deployment (``audit_head`` id 1): the events
 continue it after what `docflow demo` wrote. The per-ward chains of issue 16 §3 (``audit_events.organisation_id``,
-a head per ward) are being built in parallel; once they land, this generator must write ``organisation_id``
-and keep one ``prev``/``seq`` per ward (``_Chain`` is the one place to change).
+a head per ward, the ward in the hash) are built in parallel: ``_Chain`` writes them as soon as the model has
+the column (checked against the audit branch's model; to be run again after the merge).
 
 Each document gets its ``document.uploaded`` event at its creation time; the rest are sign-ins, views,
 downloads, edits and grants by the ward's own users on the ward's own earlier documents, spread over the
@@ -26,31 +26,62 @@ from bench.load.copying import copy_rows
 from bench.load.documents import SPAN, DocFact
 from bench.load.provision import WardInfo
 from docflow.models import AuditEvent, AuditHead
+from docflow.auditlog.chain import GENESIS_HASH
 from docflow.services.audit import AuditAction, canonical_bytes, event_hash
 
 COLUMNS = ["seq", "occurred_at", "actor_id", "actor_name", "action", "object_type", "object_id", "details",
            "prev_hash", "hash"]
 
 
+PER_WARD = "organisation_id" in AuditEvent.__table__.c    # the audit engineer's one chain per ward has landed
+
+
 class _Chain:
-    """One chain for the deployment (today's schema)."""
+    """The chain(s) the events continue: one for the deployment (main today), or one per ward once
+    ``audit_events.organisation_id`` exists (then each event names its ward in its hash, hash_format 2)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, ward_ids: list[int]) -> None:
+        self.heads: dict[int | None, list[Any]] = {}      # ward id (None: the one chain) -> [seq, hash]
         with engine.connect() as conn:
-            head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
-        self.seq, self.prev = int(head.seq), str(head.hash)
+            if PER_WARD:
+                rows = conn.execute(select(AuditHead.organisation_id, AuditHead.seq, AuditHead.hash)).all()
+                self.heads = {w: [int(seq), str(h)] for w, seq, h in rows}
+                for w in ward_ids:
+                    self.heads.setdefault(w, [0, GENESIS_HASH])
+            else:
+                head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+                self.heads[None] = [int(head.seq), str(head.hash)]
 
-    def link(self, fields: dict[str, Any]) -> dict[str, Any]:
-        self.seq += 1
-        fields["seq"] = self.seq
-        digest = event_hash(self.prev, canonical_bytes(**fields))
-        fields["prev_hash"], fields["hash"] = self.prev, digest
-        self.prev = digest
+    def link(self, fields: dict[str, Any], ward_id: int) -> dict[str, Any]:
+        head = self.heads[ward_id if PER_WARD else None]
+        head[0] += 1
+        fields["seq"] = head[0]
+        if PER_WARD:
+            digest = event_hash(head[1], canonical_bytes(**fields, organisation_id=ward_id))
+            fields["organisation_id"], fields["hash_format"] = ward_id, 2
+        else:
+            digest = event_hash(head[1], canonical_bytes(**fields))
+        fields["prev_hash"], fields["hash"] = head[1], digest
+        head[1] = digest
         return fields
+
+    @property
+    def length(self) -> int:
+        return sum(seq for seq, _h in self.heads.values())
 
     def save(self, engine: Engine) -> None:
         with engine.begin() as conn:
-            conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=self.seq, hash=self.prev))
+            if not PER_WARD:
+                seq, digest = self.heads[None]
+                conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
+                return
+            known = set(conn.execute(select(AuditHead.organisation_id)).scalars())
+            for ward_id, (seq, digest) in self.heads.items():
+                if ward_id in known:
+                    conn.execute(update(AuditHead).where(AuditHead.organisation_id == ward_id)
+                                 .values(seq=seq, hash=digest))
+                elif seq:
+                    conn.execute(AuditHead.__table__.insert().values(organisation_id=ward_id, seq=seq, hash=digest))
 
 
 def _upload(doc: DocFact) -> dict[str, Any]:
@@ -69,9 +100,14 @@ class _Others:
         self.actions = [a for a, _ in OTHER_ACTIONS]
         self.weights = [w for _, w in OTHER_ACTIONS]
 
-    def event(self, at: Any) -> dict[str, Any]:
+    def event(self, at: Any) -> tuple[dict[str, Any], int]:
+        """The fields of one event and the index of its ward."""
         rng = self.rng
         w = rng.randrange(len(self.users))
+        return self._fields(at, w), w
+
+    def _fields(self, at: Any, w: int) -> dict[str, Any]:
+        rng = self.rng
         name, uid = rng.choice(self.users[w])
         action = rng.choices(self.actions, weights=self.weights)[0]
         docs = self.by_ward[w]
@@ -100,10 +136,10 @@ def generate(engine: Engine, wards: list[WardInfo], docs: list[DocFact], total: 
              timings: dict[str, float]) -> int:
     """``total`` events (at least one per document), COPYed in one stream; returns the chain's length."""
     total = max(total, len(docs))
-    chain = _Chain(engine)
+    ward_ids = [w.id for w in wards]
+    chain = _Chain(engine, ward_ids)
     others = _Others(wards, random.Random(20261208))
-    end = docs[-1].at if docs else None
-    start = end - SPAN if end else None
+    start = docs[-1].at - SPAN if docs else None
 
     def rows() -> Iterator[dict[str, Any]]:
         next_doc = 0
@@ -113,13 +149,14 @@ def generate(engine: Engine, wards: list[WardInfo], docs: list[DocFact], total: 
                 doc = docs[next_doc]
                 next_doc += 1
                 others.by_ward[doc.ward].append(doc.id)
-                yield chain.link(_upload(doc))
+                yield chain.link(_upload(doc), ward_ids[doc.ward])
             else:
-                at = docs[max(next_doc - 1, 0)].at if docs else start
-                yield chain.link(others.event(at))
+                fields, w = others.event(docs[max(next_doc - 1, 0)].at if docs else start)
+                yield chain.link(fields, ward_ids[w])
 
     started = time.perf_counter()
-    copy_rows(engine, AuditEvent.__table__, rows(), columns=COLUMNS)
+    columns = COLUMNS + (["organisation_id", "hash_format"] if PER_WARD else [])
+    copy_rows(engine, AuditEvent.__table__, rows(), columns=columns)
     chain.save(engine)
     timings[f"{total:,} audit events: canonical JSON + SHA-256 chain + COPY"] = time.perf_counter() - started
-    return chain.seq
+    return chain.length

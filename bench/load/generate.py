@@ -26,7 +26,6 @@ from sqlalchemy import create_engine, text
 
 from bench.load import documents, events, paths, provision
 from docflow import PROJECT_ROOT, create_app
-from docflow.models import Confidentiality, DocumentKind
 
 
 def log(message: str) -> None:

@@ -94,11 +94,17 @@ class WardUser(HttpUser):
             token = CSRF.search(page.text)
             if token:
                 page.success()
-        with self.client.post("/login", name="sign-in", catch_response=True, data={
-                "csrf_token": token.group(1) if token else "", "username": username,
-                "password": MANIFEST["password"]}) as response:
-            if "/login" in response.url or response.status_code != 200:
-                response.failure(f"sign-in refused for {username}")
+        for attempt in range(6):
+            with self.client.post("/login", name="sign-in", catch_response=True, data={
+                    "csrf_token": token.group(1) if token else "", "username": username,
+                    "password": MANIFEST["password"]}) as response:
+                if response.status_code == 200 and "/login" not in response.url:
+                    return
+                busy = response.status_code in (429, 503) or "Retry-After" in response.headers
+                response.failure(f"sign-in {'busy' if busy else 'refused'} ({response.status_code})")
+            if not busy:
+                return
+            time.sleep(float(response.headers.get("Retry-After", 5)) + attempt)   # the user tries again
 
     # --- what each role does ------------------------------------------------------------------------------
 

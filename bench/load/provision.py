@@ -31,7 +31,8 @@ EXTRA_USERS = (("vanthu2", "Nguyễn Văn An", Role.CLERK, "Văn thư", "VP"),) 
     (f"chuyenvien{i}.{tag}", f"Công chức {tag.upper()} {i}", Role.OFFICIAL, "Công chức", code)
     for code, tag, count in (("VP", "vp", 3), ("ĐC", "dc", 3), ("TP", "tp", 3), ("VHXH", "vh", 2), ("TCKT", "tc", 2))
     for i in range(2, 2 + count))
-REGISTERS = ((RegisterKind.INCOMING, "den", "Sổ đăng ký văn bản đến"), (RegisterKind.OUTGOING, "di", "Sổ đăng ký văn bản đi"),
+REGISTERS = ((RegisterKind.INCOMING, "den", "Sổ đăng ký văn bản đến"),
+             (RegisterKind.OUTGOING, "di", "Sổ đăng ký văn bản đi"),
              (RegisterKind.RESOLUTION, "giai-quyet", "Sổ theo dõi giải quyết văn bản đến"))
 
 

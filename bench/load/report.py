@@ -47,6 +47,11 @@ class Window:
         values = sorted(v for n in names for v in self.times.get(n, []))
         return percentile(values, q) if values else None
 
+    def cpu_per_request(self, percent: float) -> str:
+        """CPU milliseconds per request in the window (CPU % × 10 ms per second ÷ requests per second)."""
+        rate = self.requests / self.seconds
+        return f"{percent * 10 / rate:.1f}" if rate else "–"
+
     def held(self) -> bool:
         pages = self.p(PAGES, 95)
         issue = self.p(ISSUING, 95)
@@ -91,12 +96,13 @@ def _ms(value: float | None) -> str:
 def _config_section(n: int, windows: list[Window], run: Path) -> list[str]:
     lines = [f"### {n} app process{'es' if n > 1 else ''}", "",
              "| users | req/s | page p95 ms | issue p95 ms | errors | within targets | app CPU % | PostgreSQL CPU % "
-             "| DB connections | load avg (1 min) |", "|---:|---:|---:|---:|---:|---|---:|---:|---:|---|"]
+             "| app CPU ms / req | PostgreSQL CPU ms / req | DB connections | load avg (1 min) |",
+             "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|"]
     for w in windows:
         load = f"{min(w.load1):.1f}–{max(w.load1):.1f}" if w.load1 else "–"
         lines.append(f"| {w.users:,} | {w.requests / w.seconds:.1f} | {_ms(w.p(PAGES, 95))} | {_ms(w.p(ISSUING, 95))} "
                      f"| {sum(w.failures.values())} | {'✅' if w.held() else '❌'} | {w.app_cpu:.0f} | {w.pg_cpu:.0f} "
-                     f"| {w.connections} | {load} |")
+                     f"| {w.cpu_per_request(w.app_cpu)} | {w.cpu_per_request(w.pg_cpu)} | {w.connections} | {load} |")
     lines += ["", "Per action (p50 / p95 / p99 ms, requests, failures) in each step's measured window:", "",
               "| action | " + " | ".join(f"{w.users:,} users" for w in windows) + " |",
               "|---|" + "---|" * len(windows)]
