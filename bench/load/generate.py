@@ -46,7 +46,8 @@ def _recreate() -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{paths.DB_NAME}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{paths.DB_NAME}"'))
     admin.dispose()
-    subprocess.run(["rm", "-rf", str(paths.VAR / "data"), str(paths.VAR / "keys")], check=True)
+    subprocess.run(["rm", "-rf", str(paths.VAR / "data"), str(paths.VAR / "keys"), str(paths.VAR / "sessions.json")],
+                   check=True)
 
 
 def _docflow(*args: str) -> None:

@@ -9,8 +9,8 @@ row versions and version numbers are read from the forms the pages serve, as a b
 whose POST comes back to a page with a red (alert-danger) message counts as a failure. Every request is also
 appended to ``LOAD_REQUESTS_CSV`` (time, name, ms, ok) so the report can cut the run into load steps.
 
-Load shape: ``LOAD_STEPS`` ("500,1000,2000,3000") users held ``LOAD_STEP_SECONDS`` each, spawned at
-``LOAD_SPAWN_RATE`` users/s (sign-in is an argon2 check: spawning is what costs most CPU).
+Load shape: ``LOAD_STEPS`` ("300,1000,2000,3000") users held ``LOAD_STEP_SECONDS`` each, spawned at
+``LOAD_SPAWN_RATE`` users/s; a user with a kept session (``LOAD_MODE=signin`` made it) starts within 30 s.
 Run headless by bench/load/run.sh.
 """
 
@@ -32,11 +32,18 @@ from locust import HttpUser, LoadTestShape, between, events, task
 
 MANIFEST = json.loads(Path(os.environ.get("LOAD_MANIFEST", Path(__file__).parent / "var" / "manifest.json"))
                       .read_text(encoding="utf-8"))
-STEPS = [int(s) for s in os.environ.get("LOAD_STEPS", "500,1000,2000,3000").split(",")]
-STEP_SECONDS = int(os.environ.get("LOAD_STEP_SECONDS", "60"))
-SPAWN_RATE = float(os.environ.get("LOAD_SPAWN_RATE", "20"))
+STEPS = [int(s) for s in os.environ.get("LOAD_STEPS", "300,1000,2000,3000").split(",")]
+STEP_SECONDS = int(os.environ.get("LOAD_STEP_SECONDS", "75"))
+SPAWN_RATE = float(os.environ.get("LOAD_SPAWN_RATE", "50"))
 PDF = (Path(__file__).parent / "var" / "incoming.pdf").read_bytes()
 SEARCH_TERMS = ("đất đai", "hộ tịch", "ngân sách", "VNeID", "QĐ-UBND", "phòng cháy", "khiếu nại", "xây dựng")
+# Sessions last a working day (security.session_lifetime_minutes): the morning's sign-ins are one run
+# (LOAD_MODE=signin, every account signs in once and its session cookie is kept here), the measured runs reuse
+# them, as people who signed in at 7:30 do at 10:00.
+SESSIONS_PATH = Path(os.environ.get("LOAD_SESSIONS", Path(__file__).parent / "var" / "sessions.json"))
+SESSIONS: dict[str, dict[str, str]] = (json.loads(SESSIONS_PATH.read_text(encoding="utf-8"))
+                                       if SESSIONS_PATH.exists() else {})
+SIGN_IN_ONLY = os.environ.get("LOAD_MODE") == "signin"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 DOC_LINK = re.compile(r'href="/(incoming|outgoing|documents)/(\d+)"')
 
@@ -63,6 +70,8 @@ def _record(request_type: str, name: str, response_time: float, response_length:
 def _close(**_kw: Any) -> None:
     if _log is not None:
         _log.close()
+    if SIGN_IN_ONLY:
+        SESSIONS_PATH.write_text(json.dumps(SESSIONS), encoding="utf-8")
 
 
 def _form(html: str, action_part: str) -> dict[str, str] | None:
@@ -88,6 +97,11 @@ class WardUser(HttpUser):
         ward, (username, role, dept) = _ACCOUNTS[next(_next_account) % len(_ACCOUNTS)]
         self.ward, self.username, self.role, self.dept = ward, username, role, dept
         self.rng = random.Random(username)
+        if not SIGN_IN_ONLY and username in SESSIONS:
+            for name, value in SESSIONS[username].items():
+                self.client.cookies.set(name, value)
+            time.sleep(self.rng.uniform(0, 30))   # people do not all click at the moment they arrive
+            return
         # main answers the sign-in page 400 once a deployment has several wards (find_organisation refuses to
         # guess the ward of an anonymous page): its error page still carries the session's CSRF token
         with self.client.get("/login", name="sign-in form", catch_response=True) as page:
@@ -99,6 +113,7 @@ class WardUser(HttpUser):
                     "csrf_token": token.group(1) if token else "", "username": username,
                     "password": MANIFEST["password"]}) as response:
                 if response.status_code == 200 and "/login" not in response.url:
+                    SESSIONS[username] = dict(self.client.cookies)
                     return
                 busy = response.status_code in (429, 503) or "Retry-After" in response.headers
                 response.failure(f"sign-in {'busy' if busy else 'refused'} ({response.status_code})")
@@ -110,6 +125,8 @@ class WardUser(HttpUser):
 
     @task
     def act(self) -> None:
+        if SIGN_IN_ONLY:
+            return
         choices = {
             "clerk": ((self.queue_home, 3), (self.document_page, 3), (self.search, 2), (self.register, 3),
                       (self.issue, 2 if self.ward["issuing"] else 0), (self.queue_issue, 1)),
@@ -125,11 +142,18 @@ class WardUser(HttpUser):
 
     # --- actions ------------------------------------------------------------------------------------------
 
+    def _get(self, url: str, name: str, **kwargs: Any) -> str:
+        """GET a page; a failure unless it answers 200 as the signed-in user (not the sign-in page)."""
+        with self.client.get(url, name=name, catch_response=True, **kwargs) as response:
+            if response.status_code != 200 or "/login" in response.url:
+                response.failure(f"{name}: {response.status_code} {response.url.split('?')[0][-40:]}")
+            return response.text
+
     def queue_home(self) -> None:
-        self.client.get("/", name="home")
+        self._get("/", "home")
 
     def _queue(self, name: str) -> str:
-        return self.client.get(f"/queues/{name}", name="queue").text
+        return self._get(f"/queues/{name}", "queue")
 
     def queue_handle(self) -> None:
         self._queue("handle")
@@ -149,7 +173,7 @@ class WardUser(HttpUser):
             return self.queue_home()
         doc_id, kind = self.rng.choice(docs)
         prefix = {"incoming": "incoming", "outgoing": "outgoing"}.get(kind, "documents")
-        self.client.get(f"/{prefix}/{doc_id}", name="document page")
+        self._get(f"/{prefix}/{doc_id}", "document page")
 
     def from_queue(self) -> None:
         """Open the first thing the handle queue lists (what an official does all day)."""
@@ -157,14 +181,13 @@ class WardUser(HttpUser):
         links = DOC_LINK.findall(html)
         if links:
             kind, doc_id = self.rng.choice(links[:10])
-            self.client.get(f"/{kind}/{doc_id}", name="document page")
+            self._get(f"/{kind}/{doc_id}", "document page")
 
     def search(self) -> None:
-        self.client.get("/search/", params={"q": self.rng.choice(SEARCH_TERMS)}, name="search")
+        self._get("/search/", "search", params={"q": self.rng.choice(SEARCH_TERMS)})
 
     def register(self) -> None:
-        form = self.client.get("/incoming/new", name="register form")
-        token = CSRF.search(form.text)
+        token = CSRF.search(self._get("/incoming/new", "register form"))
         n = self.rng.randrange(10**9)
         data = {"csrf_token": token.group(1) if token else "", "doc_type": "cong_van",
                 "summary": f"Về việc kiểm tra tải hệ thống số {n}", "number_symbol": f"{n % 9000 + 1}/UBND-TT{n}",
@@ -181,7 +204,7 @@ class WardUser(HttpUser):
         if not links:
             return
         _kind, doc_id = self.rng.choice(links[:5])
-        page = self.client.get(f"/outgoing/{doc_id}", name="document page").text
+        page = self._get(f"/outgoing/{doc_id}", "document page")
         fields = _form(page, form_part)
         if fields is None:
             return   # someone else got there first, or nothing to do on this one

@@ -25,7 +25,7 @@ ISSUING = ("issue",)                                        # target: p95 ≤ 1 
 ORDER = ("sign-in form", "sign-in", "home", "queue", "document page", "search", "register form", "register incoming",
          "approve", "sign", "issue")
 PAGE_MS, ISSUE_MS = 150.0, 1000.0
-STEADY = float(os.environ.get("LOAD_STEADY_SECONDS", "45"))  # the last seconds of each step are measured
+STEADY = float(os.environ.get("LOAD_STEADY_SECONDS", "40"))  # the last seconds of each step are measured
 
 
 @dataclass
@@ -126,6 +126,11 @@ def _config_section(n: int, windows: list[Window], run: Path) -> list[str]:
                       "| action | occurrences | error |", "|---|---:|---|"]
             for row in rows[:12]:
                 lines.append(f"| {row['Name']} | {row['Occurrences']} | {row['Error'][:160]} |")
+    timing = run / f"locust{n}.time"
+    if timing.exists():
+        user, system, elapsed = (float(x) for x in timing.read_text().split()[-3:])
+        lines += ["", f"Locust itself (same machine) used {(user + system) / elapsed * 100:.0f} % of a core on "
+                      f"average over its {elapsed:.0f} s."]
     samples = [json.loads(x) for x in (run / f"monitor{n}.jsonl").read_text().splitlines() if x]
     queries = Counter(q for s in samples for q in s.get("queries", []))
     if queries:
@@ -137,13 +142,42 @@ def _config_section(n: int, windows: list[Window], run: Path) -> list[str]:
     return lines + [""]
 
 
+def _signin_section(run: Path) -> list[str]:
+    """The morning: every account signing in once (argon2 per sign-in), before the measured runs."""
+    path = run / "signin.csv"
+    if not path.exists():
+        return []
+    ok: list[tuple[float, float]] = []
+    failed = 0
+    with path.open(encoding="utf-8") as f:
+        for t, name, ms, good in csv.reader(f):
+            if name == "sign-in":
+                if good == "1":
+                    ok.append((float(t), float(ms)))
+                else:
+                    failed += 1
+    if not ok:
+        return ["## The morning sign-in", "", "No sign-in succeeded.", ""]
+    span = max(ok[-1][0] - ok[0][0], 1.0)
+    times = sorted(ms for _t, ms in ok)
+    procs, rate = ((run / "signin.procs").read_text().split() + ["?", "?"])[:2]
+    return ["## The morning sign-in", "",
+            f"Before the measured runs every account signed in once ({procs} app process(es), spawning "
+            f"{rate} users/s); the measured runs reuse these sessions, as a "
+            "working day does (sessions last 8 h idle, 12 h at most).", "",
+            "| sign-ins | per second | p50 ms | p95 ms | p99 ms | answered busy (503, retried) |",
+            "|---:|---:|---:|---:|---:|---:|",
+            f"| {len(ok):,} | {len(ok) / span:.1f} | {percentile(times, 50):.0f} | {percentile(times, 95):.0f} "
+            f"| {percentile(times, 99):.0f} | {failed:,} |", ""]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load.report")
     parser.add_argument("--out", type=Path, default=paths.HERE.parent / "LOAD.md")
     args = parser.parse_args(argv)
     run = paths.VAR / "run"
     steps = [int(s) for s in os.environ.get("LOAD_STEPS", "300,1000,2000,3000").split(",")]
-    step_seconds = int(os.environ.get("LOAD_STEP_SECONDS", "60"))
+    step_seconds = int(os.environ.get("LOAD_STEP_SECONDS", "75"))
     gen = json.loads((paths.VAR / "generation.json").read_text())
     configs = sorted(int(p.stem[len("locust"):]) for p in run.glob("locust*.start"))
     results = {n: _windows(run, n, steps, step_seconds) for n in configs}
@@ -178,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += ["", f"From 1 to 2 processes the highest rate held within the targets went ×{best[2] / best[1]:.2f} "
                       f"({best[1]:.1f} → {best[2]:.1f} req/s)."]
     lines += [""]
+    lines += _signin_section(run)
     lines += ["## Per configuration", ""]
     for n, windows in results.items():
         lines += _config_section(n, windows, run)

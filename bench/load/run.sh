@@ -10,7 +10,11 @@
 #      pg_stat_statements (when the server preloads it) read after the run;
 #   4. python -m bench.load.report: bench/LOAD.md.
 #
-# Knobs (environment): GEN_ARGS, PROCS, LOAD_STEPS, LOAD_STEP_SECONDS, LOAD_SPAWN_RATE, LOAD_NOTE.
+# Sessions last a working day: before the first measured run every account signs in once (the "morning", its
+# own table in the report; LOAD_SIGNIN=1 does it again) and the measured runs reuse those sessions.
+#
+# Knobs (environment): GEN_ARGS, PROCS, LOAD_STEPS, LOAD_STEP_SECONDS, LOAD_SPAWN_RATE, SIGNIN_SECONDS, SIGNIN_RATE,
+# LOAD_SIGNIN, LOAD_NOTE.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -19,9 +23,11 @@ OUT=$VAR/run
 PY=$ROOT/.venv/bin/python
 LOAD_VENV=$ROOT/bench/.venv-load
 export PYTHONPATH=$ROOT DOCFLOW_CONFIG=$VAR/config.toml
-export LOAD_STEPS=${LOAD_STEPS:-300,1000,2000,3000} LOAD_STEP_SECONDS=${LOAD_STEP_SECONDS:-60}
-export LOAD_SPAWN_RATE=${LOAD_SPAWN_RATE:-10}
+export LOAD_STEPS=${LOAD_STEPS:-300,1000,2000,3000} LOAD_STEP_SECONDS=${LOAD_STEP_SECONDS:-75} LOAD_STEADY_SECONDS=${LOAD_STEADY_SECONDS:-40}
+export LOAD_SPAWN_RATE=${LOAD_SPAWN_RATE:-50}
 PROCS=${PROCS:-"1 2"}
+SIGNIN_USERS=$(echo "$LOAD_STEPS" | tr ',' '\n' | sort -n | tail -1)
+SIGNIN_SECONDS=${SIGNIN_SECONDS:-300} SIGNIN_RATE=${SIGNIN_RATE:-15}
 
 if [ ! -x "$LOAD_VENV/bin/locust" ]; then
   python3.11 -m venv "$LOAD_VENV"
@@ -92,9 +98,19 @@ CONF
   psql -q -h 127.0.0.1 -U postgres -d docflow_load -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
   "$PY" -m bench.load.monitor "$OUT/monitor$n.jsonl" "${app_pids[@]}" &
   monitor=$!; PIDS+=($monitor)
+  if [ ! -s "$VAR/sessions.json" ] || [ "${LOAD_SIGNIN:-0}" = 1 ]; then
+    # The morning: every account signs in once (argon2 each); the sessions are kept for the measured runs.
+    echo "== sign-in of every account ($n process(es))"
+    date -u +%s.%N > "$OUT/signin.start"
+    LOAD_MODE=signin LOAD_SPAWN_RATE=$SIGNIN_RATE LOAD_STEPS=$SIGNIN_USERS LOAD_STEP_SECONDS=$SIGNIN_SECONDS LOAD_REQUESTS_CSV="$OUT/signin.csv" \
+      "$LOAD_VENV/bin/locust" -f bench/load/locustfile.py --headless --host http://127.0.0.1:5180 \
+      --csv "$OUT/signin" --only-summary --loglevel WARNING > "$OUT/signin.log" 2>&1 || true
+    echo "$n $SIGNIN_RATE" > "$OUT/signin.procs"
+  fi
   echo "== $n process(es): Locust, steps $LOAD_STEPS users × ${LOAD_STEP_SECONDS}s"
   date -u +%s.%N > "$OUT/locust$n.start"
-  LOAD_REQUESTS_CSV="$OUT/requests$n.csv" "$LOAD_VENV/bin/locust" -f bench/load/locustfile.py --headless \
+  LOAD_REQUESTS_CSV="$OUT/requests$n.csv" /usr/bin/time -f "%U %S %e" -o "$OUT/locust$n.time" \
+    "$LOAD_VENV/bin/locust" -f bench/load/locustfile.py --headless \
     --host http://127.0.0.1:5180 --csv "$OUT/locust$n" --only-summary --loglevel WARNING \
     > "$OUT/locust$n.log" 2>&1 || true
   psql -h 127.0.0.1 -U postgres -d docflow_load -A -F $'\t' -c "SELECT calls, round(total_exec_time::numeric, 0)
