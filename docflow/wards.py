@@ -46,6 +46,10 @@ def bind_code(code: str | None) -> Token[str | None]:
     return _ward_code.set(code or None)
 
 
+def reset_code(token: Token[str | None]) -> None:
+    _ward_code.reset(token)
+
+
 @contextmanager
 def acting_for(ward_id: int | None) -> Iterator[None]:
     """The block acts for ``ward_id`` (a job, a test, a command looping over wards)."""

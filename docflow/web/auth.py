@@ -19,7 +19,7 @@ from docflow import db
 from docflow.config import Settings
 from docflow.errors import N_, ValidationError
 from docflow.models import User, utc_now
-from docflow.services.people import find_organisation
+from docflow.services.people import list_wards
 from docflow.services.people import signin as auth_service
 from docflow.services.people import users as user_service
 from docflow.services.people import PasswordCheckGate, SignInOutcome, SignInPolicy, SignInResult
@@ -69,8 +69,9 @@ def password_checks() -> PasswordCheckGate:
 
 def _login_page(next_url: str | None, **extra: str) -> str:
     """The sign-in page, naming the ward as the database knows it (the configured name before `docflow init`)."""
-    organisation = find_organisation(db.get_session())
-    ward = organisation.name if organisation else settings().app.organisation_name
+    # One ward: its name. A province's deployment serves several: the configured name of the deployment.
+    wards = list_wards(db.get_session())
+    ward = wards[0].name if len(wards) == 1 else settings().app.organisation_name
     return render_template("auth/login.html", next=next_url, ward=ward, **extra)
 
 

@@ -20,7 +20,7 @@ from tests.services.reports.wardset import build_ward
 def invoke(app, db_session, org, make_department, make_user):
     build_ward(db_session, org, make_department, make_user)
 
-    return in_process(app, report)
+    return in_process(app, report, ward=org.code)
 
 
 YEAR_2026 = ("--from", "2026-01-01", "--to", "2026-12-31")

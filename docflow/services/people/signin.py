@@ -18,7 +18,7 @@ from docflow.config import SecuritySettings
 from docflow.models import LoginThrottle, Organisation, ThrottleKind, User, utc_now
 from docflow.services import audit
 from docflow.services.audit import AuditAction
-from docflow.services.people.organisation import find_organisation
+from docflow.services.people.organisation import first_ward
 from docflow.services.ratelimit import address_key
 from docflow.services.people.users import find_user_by_username, hash_password, password_matches
 
@@ -111,7 +111,8 @@ def sign_in(session: Session, *, username: str, password: str, policy: SignInPol
             return _refuse(session, SignInResult(SignInOutcome.BUSY, retry_at=retry_at),
                            user=find_user_by_username(session, username), remote_addr=remote_addr, now=now)
         user = find_user_by_username(session, username)
-        organisation = find_organisation(session)
+        # The user's own ward counts the attempts; a name no ward knows is counted in the first ward.
+        organisation = user.organisation if user is not None else first_ward(session)
         refusal = _refusal(session, organisation, throttled, remote_addr, now) if organisation else None
         if refusal is not None:
             return _refuse(session, refusal, user=user, remote_addr=remote_addr, now=now)
