@@ -37,6 +37,9 @@ OLD_STATUSES = {
     DocumentKind.INTERNAL: ((DocumentStatus.COMPLETED, 94), (DocumentStatus.IN_PROGRESS, 1),
                             (DocumentStatus.REPLACED, 5)),
 }
+SIGNER_SQL = ("UPDATE documents d SET signer_id = s.assignee_id FROM routing_steps s WHERE s.document_id = d.id "
+              "AND s.kind = 'sign' AND d.signer_id IS NULL AND s.round = (SELECT max(round) FROM routing_steps r "
+              "WHERE r.document_id = d.id)")
 DOC_COLUMNS = ["id", "organisation_id", "department_id", "kind", "doc_type", "number_symbol", "document_date",
                "issuing_body", "summary", "urgency", "confidentiality", "status", "deadline", "register_id",
                "register_number", "series", "created_by_id", "created_at", "updated_at", "row_version", "search_text"]
@@ -176,6 +179,8 @@ def generate(engine: Engine, wards: list[WardInfo], blobs: list[Blob], draft: Bl
         copy_rows(engine, RoutingStep.__table__, steps, columns=list(steps[0]))
     if assignments:
         copy_rows(engine, Assignment.__table__, assignments, columns=list(assignments[0]))
+    with engine.begin() as conn:   # the signer the drafter chose is the route's sign step's assignee
+        conn.exec_driver_sql(SIGNER_SQL)
     reset_sequence(engine, "routing_steps")
     reset_sequence(engine, "assignments")
     with engine.begin() as conn:   # the default series' counter is the register's own last_number

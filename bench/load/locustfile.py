@@ -102,8 +102,6 @@ class WardUser(HttpUser):
                 self.client.cookies.set(name, value)
             time.sleep(self.rng.uniform(0, 30))   # people do not all click at the moment they arrive
             return
-        # main answers the sign-in page 400 once a deployment has several wards (find_organisation refuses to
-        # guess the ward of an anonymous page): its error page still carries the session's CSRF token
         with self.client.get("/login", name="sign-in form", catch_response=True) as page:
             token = CSRF.search(page.text)
             if token:

@@ -3,8 +3,7 @@
 #
 #   1. the bench's own Locust venv (bench/.venv-load, hash-checked from bench/load/requirements-load.txt);
 #   2. the data (python -m bench.load.generate $GEN_ARGS; kept when docflow_load exists: GEN_ARGS=--fresh);
-#   3. for each of PROCS ("1 2"): that many app processes (bench/load/serve.py: `docflow run`'s app, waitress
-#      with 8 threads, plus the sign-in shim it describes) on 127.0.0.1:5001…,
+#   3. for each of PROCS ("1 2"): that many `docflow run` processes (waitress, 8 threads) on 127.0.0.1:5181…,
 #      behind an nginx of the bench's own on 127.0.0.1:5180 (round robin), Locust headless with the step
 #      shape of bench/load/locustfile.py, bench/load/monitor.py sampling CPU and connections, and
 #      pg_stat_statements (when the server preloads it) read after the run;
@@ -53,7 +52,7 @@ for n in $PROCS; do
   app_pids=()
   for i in $(seq 1 "$n"); do
     port=$((5180 + i))
-    "$PY" -m bench.load.serve --port "$port" --threads 8 > "$OUT/app$n-$i.log" 2>&1 &
+    "$ROOT/.venv/bin/docflow" run --host 127.0.0.1 --port "$port" --threads 8 > "$OUT/app$n-$i.log" 2>&1 &
     app_pids+=($!); PIDS+=($!)
     upstream="$upstream server 127.0.0.1:$port;"
   done
