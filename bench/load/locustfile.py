@@ -47,10 +47,11 @@ SIGN_IN_ONLY = os.environ.get("LOAD_MODE") == "signin"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 DOC_LINK = re.compile(r'href="/(incoming|outgoing|documents)/(\d+)"')
 
-# Accounts in an order that spreads every load step over all wards: the first account of every ward, then the
-# second of every ward, …
-_ACCOUNTS = [(ward, user) for i in range(30) for ward in MANIFEST["wards"]
-             for user in ward["users"][i:i + 1]]
+# Accounts in an order that spreads every load step over all wards and roles: each ward's accounts shuffled
+# (fixed seed), then the first of every ward, the second of every ward, …
+_SHUFFLED = [random.Random(ward["code"]).sample(ward["users"], len(ward["users"])) for ward in MANIFEST["wards"]]
+_ACCOUNTS = [(ward, users[i]) for i in range(30) for ward, users in zip(MANIFEST["wards"], _SHUFFLED)
+             if i < len(users)]
 _next_account = itertools.count()
 _lock = threading.Lock()
 _log_path = os.environ.get("LOAD_REQUESTS_CSV")

@@ -50,6 +50,7 @@ trap cleanup EXIT
 
 for n in $PROCS; do
   upstream=""
+  if ss -ltn | grep -qE "127.0.0.1:51(8[0-9]|90) "; then echo "a port of 5180-5190 is taken: stop what listens there"; exit 1; fi
   app_pids=()
   for i in $(seq 1 "$n"); do
     port=$((5180 + i))
@@ -92,8 +93,11 @@ CONF
       && [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5180/login)" != 502 ] && break
     sleep 1
   done
-  for i in $(seq 1 "$n"); do
-    until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((5180 + i))/login")" != 000 ]; do sleep 1; done
+  for i in $(seq 1 "$n"); do   # each app process answers itself (not a stray one on its port)
+    until grep -q "Serving on" "$OUT/app$n-$i.log"; do
+      kill -0 "${app_pids[$((i - 1))]}" 2>/dev/null || { echo "app $i did not start:"; tail -3 "$OUT/app$n-$i.log"; exit 1; }
+      sleep 1
+    done
   done
   psql -q -h 127.0.0.1 -U postgres -d docflow_load -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
   "$PY" -m bench.load.monitor "$OUT/monitor$n.jsonl" "${app_pids[@]}" &
