@@ -99,7 +99,8 @@ class WardUser(HttpUser):
         self.client.headers["User-Agent"] = "docflow-load-bench"   # bench/load/sessions.py signs for it
         if not SIGN_IN_ONLY and username in SESSIONS:
             for name, value in SESSIONS[username].items():
-                self.client.cookies.set(name, value)
+                # host-only on 127.0.0.1, as the server's own Set-Cookie: a refreshed session replaces it
+                self.client.cookies.set(name, value, domain="127.0.0.1", path="/")
             time.sleep(self.rng.uniform(0, 30))   # people do not all click at the moment they arrive
             return
         with self.client.get("/login", name="sign-in form", catch_response=True) as page:

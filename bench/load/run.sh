@@ -37,7 +37,7 @@ fi
 # shellcheck disable=SC2086 # GEN_ARGS is a list of options
 "$PY" -m bench.load.generate ${GEN_ARGS:-}
 "$PY" -m bench.load.sessions
-rm -rf "$OUT" && mkdir -p "$OUT"
+mkdir -p "$OUT" && find "$OUT" -mindepth 1 ! -name "signin*" -delete   # the sign-in sample is kept: delete it to measure again
 date -u +%s > "$OUT/started"
 
 PIDS=()

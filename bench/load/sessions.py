@@ -11,6 +11,7 @@ signed by the deployment's own session interface, for the address and User-Agent
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -44,6 +45,7 @@ def main() -> int:
             login_user(users[name])
             session[SIGNED_IN_AT] = int(utc_now().timestamp())
             session.permanent = True
+            session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()   # as Flask-WTF's generate_csrf
             sessions[name] = {cookie: serializer.dumps(dict(session))}
     (paths.VAR / "sessions.json").write_text(json.dumps(sessions), encoding="utf-8")
     print(f"{len(sessions):,} sessions written")
