@@ -22,6 +22,7 @@ from docflow import db, wards
 from docflow.models import Certificate, Department, KeyGuard, Organisation, Register, RegisterKind, Role, User
 from docflow.services import keys
 from docflow.services.demo.ward import DEMO_PIN, DEPARTMENTS, USERS
+from docflow.services.formatcheck.settings import seed_warning_only
 from docflow.services.keys.certificates import ward_organisation
 from docflow.services.people import organisation
 from docflow.signing.base import CertificateKind
@@ -133,6 +134,9 @@ def provision(settings: object, store: object, *, count: int, key_wards: int, ye
                         organisation.create_department(s, actor=None, organisation=org, name=dname, code=dcode, now=now)
                 _add_users(s, org, f"w{n}.", password_hash, now, USERS + EXTRA_USERS)
                 _ensure_registers(s, org.id, years)
+                # every ward's outgoing drafts share the demo ward's template PDF, whose header names ward 1:
+                # Decree 30's format checks warn instead of refusing them (a setting of the ward's policy screen)
+                seed_warning_only(s, organisation_id=org.id, now=now)
                 if fresh and n <= key_wards:
                     _keys(s, settings, org, f"w{n}.", chair_image)
         if n % 10 == 0:
