@@ -42,13 +42,13 @@ SIGNER_SQL = ("UPDATE documents d SET signer_id = s.assignee_id FROM routing_ste
               "WHERE r.document_id = d.id)")
 # The routed grants that directing gives: whoever holds an open assignment of another department's document
 # (the assignee, or the head of the department it went to) may open it (policy.access.can_view).
-GRANTS_SQL = ('INSERT INTO document_grants (document_id, user_id, reason, granted_by_id, granted_at) '
-              "SELECT DISTINCT ON (a.document_id, u.id) a.document_id, u.id, 'routed', a.assigned_by_id, a.assigned_at "
-              'FROM assignments a '
-              "JOIN users u ON (u.id = a.assignee_id) OR (a.assignee_id IS NULL AND u.department_id = a.department_id AND u.role = 'head') "
-              'JOIN documents d ON d.id = a.document_id '
+GRANTS_SQL = ("INSERT INTO document_grants (document_id, user_id, reason, granted_by_id, granted_at) "
+              "SELECT DISTINCT ON (a.document_id, u.id) a.document_id, u.id, 'routed', a.assigned_by_id, "
+              "a.assigned_at FROM assignments a JOIN users u ON (u.id = a.assignee_id) OR (a.assignee_id IS NULL "
+              "AND u.department_id = a.department_id AND u.role = 'head') JOIN documents d ON d.id = a.document_id "
               "WHERE a.status IN ('open', 'in_progress') AND (u.department_id IS DISTINCT FROM d.department_id) "
-              '  AND NOT EXISTS (SELECT 1 FROM document_grants g WHERE g.document_id = a.document_id AND g.user_id = u.id) ')
+              "AND NOT EXISTS (SELECT 1 FROM document_grants g WHERE g.document_id = a.document_id "
+              "AND g.user_id = u.id)")
 DOC_COLUMNS = ["id", "organisation_id", "department_id", "kind", "doc_type", "number_symbol", "document_date",
                "issuing_body", "summary", "urgency", "confidentiality", "status", "deadline", "register_id",
                "register_number", "series", "created_by_id", "created_at", "updated_at", "row_version", "search_text"]

@@ -186,7 +186,7 @@ class WardUser(HttpUser):
 
     def register(self) -> None:
         token = CSRF.search(self._get("/incoming/new", "register form"))
-        n = self.rng.randrange(10**9)
+        n = random.SystemRandom().randrange(10**12)   # never a number an earlier run registered (a duplicate: 409)
         data = {"csrf_token": token.group(1) if token else "", "doc_type": "cong_van",
                 "summary": f"Về việc kiểm tra tải hệ thống số {n}", "number_symbol": f"{n % 9000 + 1}/UBND-TT{n}",
                 "document_date": time.strftime("%Y-%m-%d"), "issuing_body": "UBND tỉnh Thử Tải",
