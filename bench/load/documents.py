@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bench import vocab, workflow
+from bench.dataset import Blob
 from bench.load.copying import copy_rows, reset_sequence
 from bench.load.provision import WardInfo
 from docflow import textsearch
@@ -54,13 +55,6 @@ DOC_COLUMNS = ["id", "organisation_id", "department_id", "kind", "doc_type", "nu
                "register_number", "series", "created_by_id", "created_at", "updated_at", "row_version", "search_text"]
 VERSION_COLUMNS = ["id", "document_id", "number", "parent_id", "sha256", "size", "page_count", "original_filename",
                    "note", "created_at", "created_by_id"]
-
-
-@dataclass(frozen=True)
-class Blob:
-    sha256: str
-    size: int
-    pages: int
 
 
 @dataclass(frozen=True)
