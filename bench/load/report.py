@@ -127,8 +127,9 @@ def _config_section(n: int, windows: list[Window], run: Path) -> list[str]:
             for row in rows[:12]:
                 lines.append(f"| {row['Name']} | {row['Occurrences']} | {row['Error'][:160]} |")
     timing = run / f"locust{n}.time"
-    if timing.exists():
-        user, system, elapsed = (float(x) for x in timing.read_text().split()[-3:])
+    figures = timing.read_text().split()[-3:] if timing.exists() else []
+    if len(figures) == 3:
+        user, system, elapsed = (float(x) for x in figures)
         lines += ["", f"Locust itself (same machine) used {(user + system) / elapsed * 100:.0f} % of a core on "
                       f"average over its {elapsed:.0f} s."]
     samples = [json.loads(x) for x in (run / f"monitor{n}.jsonl").read_text().splitlines() if x]
