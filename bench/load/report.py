@@ -163,9 +163,9 @@ def _signin_section(run: Path) -> list[str]:
     times = sorted(ms for _t, ms in ok)
     procs, rate = ((run / "signin.procs").read_text().split() + ["?", "?"])[:2]
     return ["## The morning sign-in", "",
-            f"Before the measured runs every account signed in once ({procs} app process(es), spawning "
-            f"{rate} users/s); the measured runs reuse these sessions, as a "
-            "working day does (sessions last 8 h idle, 12 h at most).", "",
+            f"Before the measured runs a sample of accounts signed in ({procs} app process(es), {rate} new users a "
+            "second, each retrying after a busy answer); the measured runs reuse sessions made as a sign-in makes "
+            "them (bench/load/sessions.py), as a working day does (sessions last 8 h idle, 12 h at most).", "",
             "| sign-ins | per second | p50 ms | p95 ms | p99 ms | answered busy (503, retried) |",
             "|---:|---:|---:|---:|---:|---:|",
             f"| {len(ok):,} | {len(ok) / span:.1f} | {percentile(times, 50):.0f} | {percentile(times, 95):.0f} "
