@@ -13,8 +13,8 @@
 # a sign-in does); sign-in itself is measured apart, on a sample (SIGNIN_USERS accounts, SIGNIN_RATE a second,
 # SIGNIN_SECONDS), before the first measured run.
 #
-# Knobs (environment): GEN_ARGS, PROCS, LOAD_STEPS, LOAD_STEP_SECONDS, LOAD_SPAWN_RATE, SIGNIN_USERS, SIGNIN_SECONDS,
-# SIGNIN_RATE, LOAD_NOTE.
+# Knobs (environment): GEN_ARGS, PROCS, LOAD_STEPS, LOAD_STEP_SECONDS, LOAD_STEADY_SECONDS, LOAD_SPAWN_RATE,
+# SIGNIN_USERS, SIGNIN_SECONDS, SIGNIN_RATE, LOAD_NOTE.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -23,7 +23,8 @@ OUT=$VAR/run
 PY=$ROOT/.venv/bin/python
 LOAD_VENV=$ROOT/bench/.venv-load
 export PYTHONPATH=$ROOT DOCFLOW_CONFIG=$VAR/config.toml
-export LOAD_STEPS=${LOAD_STEPS:-300,1000,2000,3000} LOAD_STEP_SECONDS=${LOAD_STEP_SECONDS:-75} LOAD_STEADY_SECONDS=${LOAD_STEADY_SECONDS:-40}
+export LOAD_STEPS=${LOAD_STEPS:-300,1000,2000,3000}
+export LOAD_STEP_SECONDS=${LOAD_STEP_SECONDS:-60} LOAD_STEADY_SECONDS=${LOAD_STEADY_SECONDS:-35}
 export LOAD_SPAWN_RATE=${LOAD_SPAWN_RATE:-50}
 PROCS=${PROCS:-"1 2"}
 SIGNIN_USERS=${SIGNIN_USERS:-300} SIGNIN_SECONDS=${SIGNIN_SECONDS:-90} SIGNIN_RATE=${SIGNIN_RATE:-5}
@@ -37,7 +38,8 @@ fi
 # shellcheck disable=SC2086 # GEN_ARGS is a list of options
 "$PY" -m bench.load.generate ${GEN_ARGS:-}
 "$PY" -m bench.load.sessions
-mkdir -p "$OUT" && find "$OUT" -mindepth 1 ! -name "signin*" -delete   # the sign-in sample is kept: delete it to measure again
+# The sign-in sample is kept between runs: delete var/run/signin* to measure it again.
+mkdir -p "$OUT" && find "$OUT" -mindepth 1 ! -name "signin*" -delete
 date -u +%s > "$OUT/started"
 
 PIDS=()
@@ -50,7 +52,9 @@ trap cleanup EXIT
 
 for n in $PROCS; do
   upstream=""
-  if ss -ltn | grep -qE "127.0.0.1:51(8[0-9]|90) "; then echo "a port of 5180-5190 is taken: stop what listens there"; exit 1; fi
+  if ss -ltn | grep -qE "127.0.0.1:51(8[0-9]|90) "; then
+    echo "a port of 5180-5190 is taken: stop what listens there"; exit 1
+  fi
   app_pids=()
   for i in $(seq 1 "$n"); do
     port=$((5180 + i))
@@ -95,7 +99,9 @@ CONF
   done
   for i in $(seq 1 "$n"); do   # each app process answers itself (not a stray one on its port)
     until grep -q "Serving on" "$OUT/app$n-$i.log"; do
-      kill -0 "${app_pids[$((i - 1))]}" 2>/dev/null || { echo "app $i did not start:"; tail -3 "$OUT/app$n-$i.log"; exit 1; }
+      if ! kill -0 "${app_pids[$((i - 1))]}" 2>/dev/null; then
+        echo "app $i did not start:"; tail -3 "$OUT/app$n-$i.log"; exit 1
+      fi
       sleep 1
     done
   done
@@ -106,7 +112,8 @@ CONF
     # The morning, sampled: SIGNIN_USERS accounts sign in (argon2 each) for SIGNIN_SECONDS.
     echo "== sign-in of $SIGNIN_USERS accounts ($n process(es))"
     date -u +%s.%N > "$OUT/signin.start"
-    LOAD_MODE=signin LOAD_SPAWN_RATE=$SIGNIN_RATE LOAD_STEPS=$SIGNIN_USERS LOAD_STEP_SECONDS=$SIGNIN_SECONDS LOAD_REQUESTS_CSV="$OUT/signin.csv" \
+    LOAD_MODE=signin LOAD_SPAWN_RATE=$SIGNIN_RATE LOAD_STEPS=$SIGNIN_USERS LOAD_STEP_SECONDS=$SIGNIN_SECONDS \
+      LOAD_REQUESTS_CSV="$OUT/signin.csv" \
       "$LOAD_VENV/bin/locust" -f bench/load/locustfile.py --headless --host http://127.0.0.1:5180 \
       --csv "$OUT/signin" --only-summary --loglevel WARNING > "$OUT/signin.log" 2>&1 || true
     echo "$n $SIGNIN_RATE" > "$OUT/signin.procs"
