@@ -214,8 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         top1, top2 = results[1][-1], results[2][-1]
         rate1, rate2 = top1.requests / top1.seconds, top2.requests / top2.seconds
         if rate1:
-            lines += ["", f"At the top step ({top1.users:,} users) throughput went ×{rate2 / rate1:.2f} from 1 to 2 "
-                          f"processes ({rate1:.1f} → {rate2:.1f} req/s)."]
+            lines += ["", f"At the top step ({top1.users:,} users) throughput went ×{rate2 / rate1:.2f} from 1 "
+                          f"to 2 processes ({rate1:.1f} → {rate2:.1f} req/s)."]
     if 1 in best and 2 in best and best[1]:
         lines += ["", f"From 1 to 2 processes the highest rate held within the targets went ×{best[2] / best[1]:.2f} "
                       f"({best[1]:.1f} → {best[2]:.1f} req/s)."]
