@@ -38,7 +38,7 @@ LAYERS: dict[str, int] = {
     "policy": 4,
     "models": 5, "db": 5, "unit_of_work": 5, "appctx": 5, "mail": 5, "migrations": 5,
     "signing": 6, "auditlog": 6, "storage": 6, "pdfcheck": 6, "formatcheck": 6, "textsearch": 6, "doctypes": 6, "convert": 6,
-    "csvexport": 6, "private_files": 6, "ocr": 6, "xlsxexport": 6, "exchange": 6,
+    "csvexport": 6, "private_files": 6, "ocr": 6, "xlsxexport": 6, "exchange": 6, "wards": 6,
     "config": 7, "config_loading": 7, "config_exchange": 7, "config_sections": 7, "errors": 7, "paths": 7,
 }
 # Same-layer groups that must not import each other either (the two front doors).
