@@ -197,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
               f"assignments), {c['audit_events']:,} audit events, {c['certificates']} certificates; database "
               f"{c['database size']} (generated {gen['generated_at']}, arguments {gen['args']}).", "",
               f"Load: Locust steps of {', '.join(f'{s:,}' for s in steps)} users, {step_seconds} s each; each user "
-              f"acts every 20–40 s (30 s on average), with the day's session (its first action within 30 s of joining). "
+              f"acts every 20–40 s (30 s on average), with the day's session (its first action within 30 s of "
+              f"joining). "
               f"Only the last {STEADY:.0f} s of each step are measured (the first part is the step's new users "
               f"arriving). Requests go through nginx (127.0.0.1:5180). Targets: p95 ≤ {PAGE_MS:.0f} ms for "
               f"pages ({', '.join(PAGES)}), p95 ≤ {ISSUE_MS / 1000:.0f} s for issuing, no errors.", ""]
