@@ -120,3 +120,8 @@ API_EXAMPLES ?= 300
 test-api-deep: install
 	DOCFLOW_API_EXAMPLES=$(API_EXAMPLES) DOCFLOW_TEST_DATABASE_URL=sqlite $(BIN)/pytest -p no:cacheprovider tests/api/test_schemathesis.py
 	DOCFLOW_API_EXAMPLES=$(API_EXAMPLES) DOCFLOW_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider tests/api/test_schemathesis.py
+# The province load test (issue 16 §4): 100 wards × 30 Locust users against 1 then 2 app processes behind nginx on
+# PostgreSQL (its own Locust venv, bench/.venv-load; figures: bench/LOAD.md). GEN_ARGS=--fresh rebuilds the data.
+.PHONY: bench-load
+bench-load: install
+	bench/load/run.sh
