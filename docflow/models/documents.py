@@ -105,6 +105,9 @@ class Document(Base):
         Index("ix_documents_kind_work", "kind", "organisation_id", "id", "received_at", "created_at"),
         # R10, R12: a number is given once in a register's year and series (the register row is one year's)
         Index("uq_documents_register_series_number", "register_id", "series", "register_number", unique=True),
+        # every document page asks which documents replace, correct or answer it (bench/LOAD.md: a scan of all
+        # wards' documents without it)
+        Index("ix_documents_related", "related_document_id", "relation"),
         # Not declared here, made by migration 0003 for each database: the trigram search index
         # (SQLite: the documents_fts FTS5 table and its triggers; PostgreSQL: GIN pg_trgm on search_text).
     )
