@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
-from docflow import db
+from docflow import db, wards
 from docflow.errors import N_, DocflowError, NotFoundError, ValidationError
 from docflow.models import Organisation, PetitionChannel, PetitionKind
 from docflow.services import petitions
@@ -83,7 +83,7 @@ def track_form() -> ResponseReturnValue:
 def track() -> ResponseReturnValue:
     """The petition of this code and phone, or the same message for any mistake."""
     count_this_address("public.petition_track", *TRACK_LIMIT)
-    organisation_id = None   # the ward that issued the code (codes are unique across a province's wards)
+    organisation_id = wards.current_ward_id()   # unbound (public): whichever ward issued the code
     code, phone = form_str("code", max_length=40), form_str("phone", max_length=30)
     try:
         found = petitions.track(db.get_session(), organisation_id=organisation_id, code=code, phone=phone)
@@ -97,7 +97,7 @@ def track() -> ResponseReturnValue:
 def rate() -> ResponseReturnValue:
     """Rate the answer once (the code and phone come again with the rating)."""
     count_this_address("public.petition_track", *TRACK_LIMIT)
-    organisation_id = None   # the ward that issued the code (codes are unique across a province's wards)
+    organisation_id = wards.current_ward_id()   # unbound (public): whichever ward issued the code
     code, phone = form_str("code", max_length=40), form_str("phone", max_length=30)
     try:
         rating = form_int("rating", required=True) or 0

@@ -1,5 +1,5 @@
 """Two wards in one database for the isolation suite (issue 16): ward A is the demo ward (its accounts, keys and
-documents as `docflow demo` seeds them), ward B a second ward made with ``organisation.create_ward`` and seeded
+documents as `docflow demo` seeds them), ward B a second ward made with ``provision_ward`` and seeded
 through the same services while bound to it (``wards.acting_for``): departments, a user for every role (``w2.``
 usernames), registers, keys, incoming and outgoing documents at several stages, a petition, an API client, a
 partner, a received and an outgoing exchange message, a file plan, a copy, a phrase, a saved search.
@@ -37,6 +37,7 @@ from docflow.services.demo import DEMO_KEY_HOLDERS, DEMO_PIN, DEPARTMENTS, USERS
 from docflow.services.demo import seed_demo_documents
 from docflow.services.demo.documents import _delegations, _incoming, _outgoing  # the demo's own walks, for ward B
 from docflow.services.demo.ward import _enrol, _ensure_registers
+from docflow.services.wards import provision_ward
 from docflow.services.documents import UploadedFile
 from docflow.services.exchange import partners
 from docflow.services.formatcheck.settings import seed_warning_only
@@ -109,7 +110,9 @@ def _ids(session: Session, column: Any, ward_id: int, *where: Any) -> list[Any]:
 
 
 def _seed_b_ward(s: Session, settings: Any, store: Any) -> Organisation:
-    org = organisation.create_ward(s, name=WARD_B, code="LB", organ_id=B_ORGAN_ID)
+    # As `docflow wards create` makes a ward: its registers, its own development CA and system key (which signs
+    # the checkpoints its evidence packs need).
+    org = provision_ward(s, settings=settings, name=WARD_B, code="LB", organ_id=B_ORGAN_ID)
     with wards.acting_for(org.id):
         departments = {code: organisation.create_department(s, actor=None, organisation=org, name=f"{name} (LB)",
                                                             code=code)
@@ -130,7 +133,7 @@ def _seed_b_ward(s: Session, settings: Any, store: Any) -> Organisation:
         for stage in B_INCOMING:
             _incoming(s, settings, store, users, departments, stage)
         for stage in B_OUTGOING:
-            _outgoing(s, settings, store, users, departments, stage)
+            _outgoing(s, settings, store, users, departments, stage, org)
         _extras(s, org, settings, store, users, departments, B_PETITION, "Đối tác của Liên Bảo", "0912000222")
     return org
 

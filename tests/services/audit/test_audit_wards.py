@@ -85,14 +85,16 @@ def test_which_chain_an_event_goes_into(db_session, org, ward_b, make_user):
 def test_each_wards_chain_is_signed_by_its_own_system_key(db_session, org, ward_b, issue_cert, signing_settings):
     settings = dataclasses.replace(signing_settings, audit=AuditSettings(checkpoint_every_events=3,
                                                                          checkpoint_every_minutes=0))
-    key_b = issue_cert(None, CertificateKind.SYSTEM)
-    # Ward B's own system key; until the key service keeps one per ward (the wards' part of issue 16), this test
-    # moves it to the ward and to a file of its own, and keeps it valid when ward A's is issued.
+    with wards.acting_for(ward_b.id):   # ward B's own system key, issued for ward B
+        key_b = issue_cert(None, CertificateKind.SYSTEM)
+    # Ward B here is a bare ward (no key folder of its own, so the first ward's): its key file is moved aside
+    # before ward A's is issued into the same folder, and stays valid.
     keys_dir = signing_settings.app.keys_dir
     shutil.copy(keys_dir / key_b.key_path, keys_dir / f"{key_b.key_path}.w2")
     key_b.organisation_id, key_b.key_path = ward_b.id, f"{key_b.key_path}.w2"
     db_session.flush()
-    key_a = issue_cert(None, CertificateKind.SYSTEM)
+    with wards.acting_for(org.id):
+        key_a = issue_cert(None, CertificateKind.SYSTEM)
     key_b.status, key_b.revoked_at, key_b.revocation_reason = CertificateStatus.VALID, None, None
     db_session.flush()
     db_session.info[CHECKPOINTER] = Checkpointer(settings)
