@@ -16,6 +16,7 @@ from docflow.models import Organisation, Role, User, utc_now
 from docflow.services import audit
 from docflow.services.audit import AuditAction
 from docflow.services.people.eligibility import active_department
+from docflow.services.people.organisation import get_organisation
 from docflow.services.people.passwords import check_password
 
 _hasher = PasswordHasher()
@@ -54,8 +55,6 @@ def get_user(session: Session, user_id: int, *, actor: User | None = None) -> Us
 def _ward_id(session: Session, actor: User | None) -> int:
     if actor is not None:
         return actor.organisation_id
-    # organisation imports this module (its admins are users): asked here, when it is needed
-    from docflow.services.people.organisation import get_organisation
     return get_organisation(session).id
 
 
