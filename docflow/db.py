@@ -114,6 +114,10 @@ def _tell_postgres_the_ward(engine: Engine) -> None:
         conn.info[_TOLD] = scope
 
     def _forget(conn: Any, *_args: Any) -> None:
+        # A connection the database dropped (a failover) is asked nothing, not even its info (that raises inside
+        # the rollback, a 500 instead of the 503): the pool clears the record when it hands out the next one.
+        if conn.invalidated:
+            return
         conn.info.pop(_TOLD, None)
 
     for name in ("commit", "rollback", "rollback_savepoint"):

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, g, jsonify, request
+from sqlalchemy import inspect
 
 from docflow import appctx, db, logformat, metrics
 from docflow.models import utc_now
@@ -94,8 +95,10 @@ def _finish(response: Response) -> Response:
         # The user's row id only: get_id() carries the session stamp, which belongs in the cookie alone. Only a
         # user the request already loaded (flask-login keeps it on g): loading one here would query a database
         # that may just have failed (a 503 would become a 500).
-        loaded = g.get("_login_user")
-        user_id = loaded.id if getattr(loaded, "is_authenticated", False) else None
+        # Read from the row's identity, never its attributes: after a failed commit they are expired, and
+        # reading one would query again.
+        state = inspect(g.get("_login_user"), raiseerr=False)
+        user_id = state.identity[0] if state is not None and state.identity else None
         access_log.info("%s %s %s %.1fms", request.method, logformat.printable(request.path), response.status_code,
                         seconds * 1000,
                         extra={"request": {"status": response.status_code, "duration_ms": round(seconds * 1000, 1),

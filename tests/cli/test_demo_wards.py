@@ -98,7 +98,7 @@ def test_ward_scoped_commands_need_the_ward_and_users_go_into_the_named_one(prov
     # the cron's commands serve every ward in turn without --ward
     checkpoint = run(province, "audit", "checkpoint")
     assert checkpoint.returncode == 0, checkpoint.stderr
-    assert "[VPHUC]" in checkpoint.stdout and "[VYEN]" in checkpoint.stdout
+    assert "VPHUC: Checkpoint #" in checkpoint.stdout and "VYEN: Checkpoint #" in checkpoint.stdout
     escalate = run(province, "escalate")
     assert escalate.returncode == 0 and "[UBND]" in escalate.stdout, escalate.stderr
     # each ward's own CA and keys: `docflow --ward CODE keys root` writes that ward's root

@@ -94,10 +94,10 @@ def test_metrics_counts_requests_and_reads_the_queues_from_the_database(client, 
     assert 'docflow_queue_depth{queue="ocr"}' in text and 'docflow_queue_depth{queue="jobs"}' in text
 
 
-def test_metrics_gives_the_audit_checkpoints_age(db_session):
+def test_metrics_gives_the_audit_checkpoints_age(db_session, org):
     made = utc_now() - timedelta(minutes=5)
-    db_session.add(AuditCheckpoint(seq=10**12, hash="a" * 64, created_at=made, organisation="x",
-                                   signature=b"s", certificate=b"c"))
+    db_session.add(AuditCheckpoint(organisation_id=org.id, seq=10**12, hash="a" * 64, created_at=made,
+                                   organisation="x", signature=b"s", certificate=b"c"))
     db_session.flush()
     age = ops_service.checkpoint_age_seconds(db_session, made + timedelta(seconds=300))
     assert age == pytest.approx(300.0, abs=1.0)

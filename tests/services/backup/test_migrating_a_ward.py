@@ -1,10 +1,12 @@
 """A ward with data goes down and up the migrations: on SQLite a batch migration rebuilds a table (copy, drop,
 rename), which with foreign keys enforced fails as soon as other rows refer to it (0030 rebuilds
 document_versions, referred to by signatures, page texts and its own renewals). The test suite otherwise only
-migrates empty databases."""
+migrates empty databases. Since 0041 (one audit chain per ward) an event is hashed with its ward, so a ward
+with events cannot go below 0041: that downgrade is refused and leaves the database as it was."""
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from sqlalchemy import func, select
 
@@ -13,6 +15,7 @@ from docflow.models import AuditEvent, DocumentVersion, Signature
 from tests.services.backup.drill import docflow, open_instance, seeded_instance
 
 REBUILDING = "0029"   # the revision before the newest that rebuilds a table other rows refer to
+PER_WARD_CHAINS = "0041_audit"   # events hashed with their ward from here on: the floor of a ward with events
 
 
 def _counts(config_file):
@@ -30,8 +33,11 @@ def test_a_ward_with_documents_and_signatures_migrates_down_and_up_again(tmp_pat
     before = _counts(ward)
     context = open_instance(ward)
     try:
-        command.downgrade(migrations.alembic_config(context.engine), REBUILDING)
+        config = migrations.alembic_config(context.engine)
+        command.downgrade(config, PER_WARD_CHAINS)
         assert not migrations.is_current(context.engine)
+        with pytest.raises(RuntimeError, match="hashed with their ward"):
+            command.downgrade(config, REBUILDING)
         migrations.upgrade(context.engine)
         assert migrations.is_current(context.engine)
     finally:
