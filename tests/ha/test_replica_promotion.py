@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from sqlalchemy import create_engine, text
 
 from docflow import appctx, db
 from docflow.services.demo import DEMO_PASSWORD, seed_demo
+from tests.processes import stop_group
 from tests.conftest import pdf_bytes
 from tests.exchange_e2e.instances import free_port
 from tests.services.backup.drill import WARD, docflow, open_instance, write_config
@@ -158,13 +158,7 @@ def served(pair: Pair, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes]
         assert server.poll() is None, log_path.read_text(errors="replace")[-3000:]
         yield server, base, config_file, log_path
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+        stop_group(server, grace_seconds=15)
 
 
 def _answers(base: str) -> bool:

@@ -5,7 +5,6 @@ when its broker cannot be reached (.ci/run starts both)."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from docflow.config import QueueSettings
 from docflow.jobqueue import broker as queue_broker
 from docflow.models import QueuedJob
 from docflow.services.people import ensure_organisation
+from tests.processes import stop_group
 from tests.conftest import make_test_app
 from tests.queue import testjobs
 
@@ -109,13 +109,7 @@ def queue_world(request: pytest.FixtureRequest, database_factory: Callable[[str]
 
 def stop(process: subprocess.Popen[bytes]) -> None:
     """End a worker the test started (its own process group: nothing else is signalled)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    stop_group(process, grace_seconds=30)
 
 
 def forget_queue(queue: QueueSettings) -> None:
